@@ -1,0 +1,42 @@
+import { errorMessage } from './core/errors.js';
+import { streamOutput } from './core/output.js';
+import { runCommand } from './commands/index.js';
+import { serve, work } from './daemon.js';
+import { Platform } from './platform.js';
+import { loadSettings } from './settings.js';
+
+/**
+ * `slipway serve` runs the daemon, `slipway worker` an extra deploy worker; anything else
+ * is a Slipway command run on the host as the admin (`slipway ssh-keys:add admin key.pub`).
+ */
+async function main(argv: string[]): Promise<number> {
+  const settings = loadSettings();
+  const [first] = argv;
+  if (first === 'serve') return serve(settings).then(() => -1);
+  if (first === 'worker') return work(settings).then(() => -1);
+  const platform = new Platform(settings);
+  try {
+    return await runCommand(
+      {
+        platform,
+        caller: { name: 'root', isAdmin: true },
+        out: streamOutput(process.stdout, process.stderr),
+        stdin: process.stdin,
+        local: true,
+      },
+      argv,
+    );
+  } finally {
+    await platform.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code; // -1: a daemon that keeps running
+  },
+  (error) => {
+    process.stderr.write(` !     ${errorMessage(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,43 @@
+import { UserError } from '../core/errors.js';
+import type { Command, ParsedArgs } from './types.js';
+
+/** Splits words into positionals and the flags the command declares; unknown flags are errors. */
+export function parseArgs(command: Command, words: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  const takesValue = new Set(command.valueFlags ?? []);
+  const boolean = new Set(command.booleanFlags ?? []);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '--') {
+      positional.push(...words.slice(i + 1));
+      break;
+    }
+    if (!word.startsWith('--') || word === '--') {
+      positional.push(word);
+      continue;
+    }
+    const [name = '', inline] = word.slice(2).split(/=(.*)/s, 2);
+    if (takesValue.has(name)) {
+      const value = inline ?? words[++i];
+      if (value === undefined) throw new UserError(`Flag --${name} needs a value`);
+      flags[name] = value;
+    } else if (boolean.has(name) && inline === undefined) {
+      flags[name] = true;
+    } else {
+      throw new UserError(`Invalid flag passed: --${name}`);
+    }
+  }
+  return { positional, flags };
+}
+
+/** `--format stdout|json`, shared by list and report commands. */
+export function outputFormat(args: ParsedArgs): 'stdout' | 'json' {
+  const value = args.flags.format ?? 'stdout';
+  if (value !== 'stdout' && value !== 'json') throw new UserError('Invalid --format value specified, valid values: stdout, json');
+  return value;
+}
+
+export function requireNoMoreArgs(args: ParsedArgs, count: number): void {
+  if (args.positional.length > count) throw new UserError(`Unexpected argument: ${args.positional[count]}`);
+}

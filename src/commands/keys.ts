@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { readAll } from '../core/input.js';
+import { format } from '../core/output.js';
+import { addKey, removeKey } from '../ssh/keys.js';
+import { outputFormat, requireNoMoreArgs } from './args.js';
+import type { Command, CommandContext } from './types.js';
+
+const KEY_LIMIT = 16 * 1024;
+
+/** On the host a second argument names a key file; over SSH the key comes on stdin, as in Dokku. */
+async function readKeyText(ctx: CommandContext, file: string | undefined): Promise<string> {
+  if (file === undefined) return readAll(ctx.stdin, KEY_LIMIT);
+  if (!ctx.local) throw new UserError('Over SSH, send the public key on stdin: ssh-keys:add <name> < key.pub');
+  try {
+    if (fs.statSync(file).size > KEY_LIMIT) throw new UserError('Key file is too large');
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`Cannot read key file ${file}`);
+  }
+}
+
+export const keyCommands: Command[] = [
+  {
+    name: 'ssh-keys:add',
+    summary: 'Add a public key (the first key added is the admin)',
+    usage: '<name> [<key-file>]   (over SSH: key on stdin)',
+    adminOnly: true,
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 2);
+      const [name, file] = args.positional;
+      const key = addKey(ctx.platform.state, name, await readKeyText(ctx, file));
+      ctx.out.out(format.step(`Added key ${key.name} (${key.fingerprint})${key.isAdmin ? ' as admin' : ''}`));
+    },
+  },
+  {
+    name: 'ssh-keys:list',
+    summary: 'List the keys that may connect',
+    usage: '[--format stdout|json]',
+    valueFlags: ['format'],
+    adminOnly: true,
+    async run({ platform, out }, args) {
+      requireNoMoreArgs(args, 0);
+      const keys = platform.state.keys.list();
+      if (outputFormat(args) === 'json') {
+        return out.out(JSON.stringify(keys.map((k) => ({ name: k.name, fingerprint: k.fingerprint, admin: k.isAdmin }))));
+      }
+      if (keys.length === 0) return out.err(format.error('No public keys found'));
+      for (const k of keys) out.out(`${k.fingerprint} NAME="${k.name}"${k.isAdmin ? ' ADMIN' : ''}`);
+    },
+  },
+  {
+    name: 'ssh-keys:remove',
+    summary: 'Remove a key by name',
+    usage: '<name>',
+    adminOnly: true,
+    async run({ platform, out }, args) {
+      requireNoMoreArgs(args, 1);
+      removeKey(platform.state, args.positional[0]);
+      out.out(format.step(`Removed key ${args.positional[0]}`));
+    },
+  },
+];

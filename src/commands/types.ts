@@ -1,0 +1,35 @@
+import type { Output } from '../core/output.js';
+import type { Platform } from '../platform.js';
+
+export interface Caller {
+  /** The SSH key name, or `root` on the host. */
+  name: string;
+  isAdmin: boolean;
+}
+
+export interface CommandContext {
+  platform: Platform;
+  caller: Caller;
+  out: Output;
+  stdin: NodeJS.ReadableStream;
+  /** True when run by `slipway` on the host itself, where file paths name host files. */
+  local: boolean;
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Record<string, string | true>;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `help`. */
+  summary: string;
+  /** Arguments after the command name, for `<command> --help`. */
+  usage: string;
+  /** Flags taking a value; any other `--flag` is a boolean. */
+  valueFlags?: string[];
+  booleanFlags?: string[];
+  adminOnly?: boolean;
+  run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
+}

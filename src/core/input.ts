@@ -1,0 +1,29 @@
+import { UserError } from './errors.js';
+
+/** Reads all of a stream up to `limit` bytes; more than that is refused, never truncated. */
+export async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += chunk.toString();
+    if (text.length > limit) throw new UserError(`Input is larger than ${limit} bytes`);
+  }
+  return text;
+}
+
+/** Reads one line (for confirmations); an empty string when the input ends first. */
+export function readLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const finish = () => {
+      stream.off('data', onData);
+      stream.off('end', finish);
+      resolve(text.split('\n')[0]!.trim());
+    };
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (text.includes('\n') || text.length > 4096) finish();
+    };
+    stream.on('data', onData);
+    stream.on('end', finish);
+  });
+}

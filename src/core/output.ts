@@ -1,0 +1,20 @@
+/** Dokku's output conventions (reference/dokku.md §0), shared by commands and deploy logs. */
+export const format = {
+  step: (message: string) => `-----> ${message}`,
+  section: (message: string) => `=====> ${message}`,
+  detail: (message: string) => `       ${message}`,
+  error: (message: string) => ` !     ${message}`,
+};
+
+/** Where a command writes: stdout lines and stderr lines. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function streamOutput(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
+  return {
+    out: (line) => void stdout.write(line + '\n'),
+    err: (line) => void stderr.write(line + '\n'),
+  };
+}

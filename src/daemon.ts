@@ -1,0 +1,131 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { Worker } from 'bullmq';
+import { requestDeploy, runDeployJob } from './deploy/index.js';
+import { listenForPushes } from './git/push-socket.js';
+import { Platform } from './platform.js';
+import { appDomains } from './proxy/domains.js';
+import { startDeployWorker } from './queue/deploy-queue.js';
+import { LABEL } from './runtime/docker.js';
+import type { Settings } from './settings.js';
+import { startSshServer } from './ssh/server.js';
+
+const SHUTDOWN_GRACE_MS = 60_000;
+
+/**
+ * `slipway serve`: the SSH server, the hook socket and a deploy worker in one process.
+ * nginx runs as its own master and is left running on shutdown, so apps keep serving
+ * while the daemon restarts or upgrades.
+ */
+export async function serve(settings: Settings): Promise<void> {
+  const platform = new Platform(settings);
+  for (const dir of [settings.dataDir, settings.reposDir, settings.buildsDir, settings.runDir]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  await checkDependencies(platform);
+  await platform.docker.ensureNetwork(settings.network, { [LABEL.instance]: settings.instance });
+  await platform.nginx.ensureRunning();
+  await restoreRoutes(platform);
+
+  const hookToken = randomBytes(32).toString('hex');
+  const pushes = await listenForPushes({
+    socketPath: settings.hookSocket,
+    token: hookToken,
+    buildsDir: settings.buildsDir,
+    handle: (push, print, signal) =>
+      requestDeploy(
+        platform,
+        { kind: 'git', deployId: randomUUID(), app: push.app, rev: push.rev, tarPath: push.tarPath, requestedBy: push.user },
+        print,
+        signal,
+      ),
+  });
+  const worker = startWorker(platform);
+  const ssh = await startSshServer(platform, { hookToken });
+  console.log(
+    `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}`,
+  );
+  onShutdown(async () => {
+    ssh.close();
+    pushes.close();
+    await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    await platform.close();
+  });
+}
+
+/** `slipway worker`: only runs deploy jobs, for a host that wants more build slots. */
+export async function work(settings: Settings): Promise<void> {
+  const platform = new Platform(settings);
+  await checkDependencies(platform);
+  const worker = startWorker(platform);
+  console.log(`slipway: deploy worker running (concurrency ${settings.deployConcurrency})`);
+  onShutdown(async () => {
+    await worker.close();
+    await platform.close();
+  });
+}
+
+function startWorker(platform: Platform): Worker {
+  const worker = startDeployWorker({
+    redisUrl: platform.settings.redisUrl,
+    prefix: platform.settings.instance,
+    concurrency: platform.settings.deployConcurrency,
+    locks: platform.locks,
+    logs: platform.logs,
+    run: (job) => runDeployJob(platform, job),
+  });
+  worker.on('error', (error) => console.error('slipway: worker error:', error.message));
+  return worker;
+}
+
+async function checkDependencies(platform: Platform): Promise<void> {
+  try {
+    await platform.docker.ping();
+  } catch (error) {
+    throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`);
+  }
+  try {
+    await Promise.race([
+      platform.redis.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 5000)),
+    ]);
+  } catch (error) {
+    throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Points nginx at what actually runs, in case containers came back with new addresses
+ * after a Docker or host restart while the daemon was down.
+ */
+async function restoreRoutes(platform: Platform): Promise<void> {
+  const { settings } = platform;
+  for (const app of platform.state.apps.list()) {
+    const web = (await platform.scheduler.containers(app.name)).filter((c) => c.process === 'web' && c.ip);
+    if (web.length === 0) continue;
+    await platform.nginx.applyApp({
+      app: app.name,
+      httpPort: settings.httpPort,
+      domains: appDomains(settings, app.name),
+      backends: web.map((c) => ({ host: c.ip, port: settings.defaultPort })),
+    });
+  }
+}
+
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`slipway: ${signal} received, finishing running deploys`);
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error('slipway: unclean shutdown:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,34 @@
+import { format } from '../core/output.js';
+import type { DeployLogs } from '../queue/logs.js';
+
+/** What a deploy prints: streamed live to whoever follows it, and kept whole for the history. */
+export class DeployLog {
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly logs: DeployLogs,
+    private readonly deployId: string,
+  ) {}
+
+  step(message: string) {
+    this.write(format.step(message));
+  }
+  section(message: string) {
+    this.write(format.section(message));
+  }
+  detail(message: string) {
+    this.write(format.detail(message));
+  }
+  error(message: string) {
+    this.write(format.error(message));
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+
+  private write(line: string) {
+    this.lines.push(line);
+    this.logs.append(this.deployId, line);
+  }
+}

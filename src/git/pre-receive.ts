@@ -1,0 +1,89 @@
+/**
+ * The pre-receive hook program, run by git-receive-pack for every push. It must stay small
+ * and dependency-free: it starts on every push. It archives the pushed commit while git's
+ * quarantine environment still makes it visible, hands it to the daemon, prints the deploy
+ * log as it arrives (git shows it as `remote:` lines) and exits with the deploy's outcome,
+ * so a failed deploy rejects the push and leaves the branch where it was.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { HOOK_ENV, type PushReply, type PushRequest } from './push-protocol.js';
+
+const ZERO = /^0{40}$/;
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) fail(`Slipway hook is missing ${name}; push through Slipway's SSH server`);
+  return value!;
+}
+
+function fail(message: string): never {
+  process.stderr.write(` !     ${message}\n`);
+  process.exit(1);
+}
+
+async function readUpdates(): Promise<{ old: string; rev: string; ref: string }[]> {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  return input
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [old = '', rev = '', ref = ''] = line.split(' ');
+      return { old, rev, ref };
+    });
+}
+
+function archive(rev: string, buildsDir: string, app: string): string {
+  const tarPath = path.join(buildsDir, `${app}-${rev.slice(0, 12)}-${randomBytes(4).toString('hex')}.tar`);
+  const result = spawnSync('git', ['archive', '--format=tar', '-o', tarPath, rev], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.status !== 0) fail(`Could not read the pushed commit: ${result.stderr?.toString().trim()}`);
+  return tarPath;
+}
+
+function deploy(request: PushRequest): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = net.connect(env(HOOK_ENV.socket));
+    let buffer = '';
+    let exitCode: number | undefined;
+    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const reply = JSON.parse(line) as PushReply;
+        if ('line' in reply) process.stdout.write(reply.line + '\n');
+        else exitCode = reply.exit;
+      }
+    });
+    socket.on('error', (error) => {
+      process.stderr.write(` !     Cannot reach the Slipway daemon: ${error.message}\n`);
+      resolve(1);
+    });
+    socket.on('close', () => {
+      if (exitCode === undefined) process.stderr.write(' !     Lost the connection to the Slipway daemon\n');
+      resolve(exitCode ?? 1);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const app = env(HOOK_ENV.app);
+  const branch = env(HOOK_ENV.branch);
+  const deployRef = `refs/heads/${branch}`;
+  const updates = await readUpdates();
+  const update = updates.find((u) => u.ref === deployRef);
+  if (!update) {
+    process.stdout.write(`-----> WARNING: deploy did not complete, you must push to ${branch}.\n`);
+    return;
+  }
+  if (ZERO.test(update.rev)) fail(`Deleting the deploy branch ${branch} is not allowed`);
+  const tarPath = archive(update.rev, env(HOOK_ENV.buildsDir), app);
+  const code = await deploy({ token: env(HOOK_ENV.token), app, rev: update.rev, user: env(HOOK_ENV.user), tarPath });
+  process.exit(code);
+}
+
+void main();

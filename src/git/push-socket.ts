@@ -1,0 +1,77 @@
+import { timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import { format } from '../core/output.js';
+import { pushRequestSchema, type PushReply, type PushRequest } from './push-protocol.js';
+
+export type PushHandler = (
+  push: PushRequest,
+  print: (line: string) => void,
+  signal: AbortSignal,
+) => Promise<{ ok: boolean; message?: string }>;
+
+/**
+ * The daemon's end of the hook conversation: a Unix socket only root can open, and a
+ * per-daemon token, so nothing but our own hook can request a deploy.
+ */
+export function listenForPushes(options: {
+  socketPath: string;
+  token: string;
+  buildsDir: string;
+  handle: PushHandler;
+}): Promise<net.Server> {
+  fs.rmSync(options.socketPath, { force: true });
+  const server = net.createServer((socket) => {
+    const controller = new AbortController();
+    socket.on('close', () => controller.abort());
+    socket.on('error', () => {});
+    const send = (reply: PushReply) => {
+      if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
+    };
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      const newline = buffer.indexOf('\n');
+      if (newline === -1) return;
+      socket.removeAllListeners('data');
+      void serve(buffer.slice(0, newline), send, controller.signal, options).finally(() => socket.end());
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.socketPath, () => {
+      fs.chmodSync(options.socketPath, 0o600);
+      resolve(server);
+    });
+  });
+}
+
+async function serve(
+  message: string,
+  send: (reply: PushReply) => void,
+  signal: AbortSignal,
+  options: { token: string; buildsDir: string; handle: PushHandler },
+): Promise<void> {
+  const print = (line: string) => send({ line });
+  try {
+    const push = pushRequestSchema.parse(JSON.parse(message));
+    if (!sameSecret(push.token, options.token)) throw new Error('invalid hook token');
+    if (path.dirname(path.resolve(push.tarPath)) !== path.resolve(options.buildsDir)) {
+      throw new Error('archive outside the builds directory');
+    }
+    const result = await options.handle(push, print, signal);
+    if (!result.ok && result.message) print(format.error(result.message));
+    send({ exit: result.ok ? 0 : 1 });
+  } catch (error) {
+    print(format.error(`Push refused: ${errorMessage(error)}`));
+    send({ exit: 1 });
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import git from 'isomorphic-git';
+import { runProgram } from '../core/process.js';
+
+const HOOK_PROGRAM = fileURLToPath(new URL('./pre-receive.js', import.meta.url));
+const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+export const repoPath = (reposDir: string, app: string) => path.join(reposDir, `${app}.git`);
+
+/**
+ * Makes sure the app's bare repository exists with Slipway's pre-receive hook. The hook is
+ * rewritten every time, so it always points at the installed Slipway.
+ */
+export async function ensureRepo(reposDir: string, app: string): Promise<string> {
+  const dir = repoPath(reposDir, app);
+  if (!fs.existsSync(path.join(dir, 'HEAD'))) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const init = await runProgram('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]);
+    if (init.code !== 0) throw new Error(`git init failed: ${init.stderr.trim()}`);
+    // Check every pushed object, so a corrupt or malicious pack never lands in the repo.
+    await runProgram('git', ['-C', dir, 'config', 'receive.fsckObjects', 'true']);
+  }
+  installHook(dir);
+  return dir;
+}
+
+function installHook(dir: string): void {
+  for (const p of [process.execPath, HOOK_PROGRAM]) {
+    if (!SAFE_PATH.test(p)) throw new Error(`cannot install the git hook from an unusual path: ${p}`);
+  }
+  const script = `#!/bin/sh\n# Installed by Slipway: hands the push to the deploy queue.\nexec '${process.execPath}' '${HOOK_PROGRAM}'\n`;
+  const hook = path.join(dir, 'hooks', 'pre-receive');
+  fs.mkdirSync(path.dirname(hook), { recursive: true });
+  fs.writeFileSync(hook, script, { mode: 0o755 });
+}
+
+export function removeRepo(reposDir: string, app: string): void {
+  fs.rmSync(repoPath(reposDir, app), { recursive: true, force: true });
+}
+
+/** The commit a branch points at in the app's repo, or undefined before the first push. */
+export async function branchRev(reposDir: string, app: string, branch: string): Promise<string | undefined> {
+  try {
+    return await git.resolveRef({ fs, gitdir: repoPath(reposDir, app), ref: `refs/heads/${branch}` });
+  } catch {
+    return undefined;
+  }
+}

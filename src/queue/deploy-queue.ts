@@ -1,0 +1,89 @@
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { z } from 'zod';
+import { GIT_REV, isValidAppName } from '../core/names.js';
+import { format } from '../core/output.js';
+import { redisOptions } from './redis.js';
+import { appLockName, type Locks } from './locks.js';
+import type { DeployLogs } from './logs.js';
+
+const QUEUE_NAME = 'deploy';
+const LOCK_RETRY_MS = 200;
+
+/** Everything that may change what an app runs is one of these jobs, serialized per app. */
+export const deployJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('git'),
+    deployId: z.uuid(),
+    app: z.string().refine(isValidAppName),
+    rev: z.string().regex(GIT_REV),
+    tarPath: z.string(),
+    requestedBy: z.string(),
+  }),
+]);
+
+export type DeployJob = z.infer<typeof deployJobSchema>;
+type QueuedJob = DeployJob & { waitAnnounced?: boolean };
+
+export class DeployQueue {
+  private readonly queue: Queue;
+
+  constructor(redisUrl: string, prefix: string) {
+    this.queue = new Queue(QUEUE_NAME, {
+      connection: { ...redisOptions(redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+      prefix,
+    });
+  }
+
+  async enqueue(job: DeployJob): Promise<void> {
+    const data = deployJobSchema.parse(job);
+    await this.queue.add(data.kind, data, {
+      jobId: data.deployId,
+      attempts: 1,
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/**
+ * Runs deploy jobs: different apps in parallel, one app's jobs strictly one after another.
+ * BullMQ OSS has no groups, so a job whose app is busy goes back to the delayed set and frees
+ * its slot (reference/libraries.md §3.5); the pusher is told once that it is waiting.
+ */
+export function startDeployWorker(options: {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  locks: Locks;
+  logs: DeployLogs;
+  run: (job: DeployJob) => Promise<void>;
+}): Worker {
+  const process = async (job: Job<QueuedJob>, token?: string) => {
+    const data = deployJobSchema.parse(job.data);
+    const lock = await options.locks.tryAcquire(appLockName(data.app));
+    if (!lock) {
+      if (!job.data.waitAnnounced) {
+        options.logs.append(data.deployId, format.step(`Waiting for the deploy in progress on ${data.app} to finish...`));
+        await job.updateData({ ...job.data, waitAnnounced: true });
+      }
+      await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    try {
+      await options.run(data);
+    } finally {
+      await lock.release();
+    }
+  };
+  return new Worker(QUEUE_NAME, process, {
+    connection: redisOptions(options.redisUrl),
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    // A deploy cut off by a crash must not silently run again: the pusher was already told it failed.
+    maxStalledCount: 0,
+  });
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { sleep } from '../core/process.js';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const TTL_MS = 30_000;
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Host-wide mutual exclusion through Redis (SET NX PX + compare-and-delete), shared by the
+ * daemon, extra workers and the local CLI. A held lock is kept alive until released, so a
+ * long build never loses it; a crashed holder's lock expires after TTL_MS.
+ */
+export class Locks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async tryAcquire(name: string): Promise<HeldLock | undefined> {
+    const key = `${this.prefix}:lock:${name}`;
+    const token = randomUUID();
+    if ((await this.redis.set(key, token, 'PX', TTL_MS, 'NX')) !== 'OK') return undefined;
+    const keepAlive = setInterval(() => {
+      this.redis.eval(EXTEND, 1, key, token, TTL_MS).catch(() => {});
+    }, TTL_MS / 3);
+    keepAlive.unref();
+    return {
+      release: async () => {
+        clearInterval(keepAlive);
+        await this.redis.eval(RELEASE, 1, key, token);
+      },
+    };
+  }
+
+  async acquire(name: string, timeoutMs: number, onWait?: () => void): Promise<HeldLock> {
+    const deadline = Date.now() + timeoutMs;
+    let waited = false;
+    for (;;) {
+      const lock = await this.tryAcquire(name);
+      if (lock) return lock;
+      if (!waited) onWait?.();
+      waited = true;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+      await sleep(50);
+    }
+  }
+
+  async withLock<T>(name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    const lock = await this.acquire(name, timeoutMs);
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+export const appLockName = (app: string) => `app:${app}`;

@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  host: string;
+  port: number;
+  password?: string;
+  db: number;
+  /** BullMQ requires null on its blocking connections. */
+  maxRetriesPerRequest: number | null;
+}
+
+/** Connection options from a redis:// URL, in the shape both ioredis and BullMQ take. */
+export function redisOptions(url: string): RedisConnectionOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function connectRedis(url: string): Redis {
+  return new Redis(redisOptions(url));
+}

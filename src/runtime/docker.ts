@@ -1,0 +1,211 @@
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+
+/** Labels put on everything Slipway creates, so state can always be rebuilt from Docker. */
+export const LABEL = {
+  instance: 'slipway.instance',
+  app: 'slipway.app',
+  process: 'slipway.process',
+  index: 'slipway.index',
+  release: 'slipway.release',
+  deploy: 'slipway.deploy',
+} as const;
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  env: string[];
+  labels: Record<string, string>;
+  network: string;
+  cmd?: string[];
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+export interface ContainerStatus {
+  running: boolean;
+  restarting: boolean;
+  restartCount: number;
+  exitCode: number;
+  ip: string | undefined;
+}
+
+/** Thrown for a build whose Dockerfile failed: the user's problem, not ours. */
+export class BuildFailedError extends Error {}
+
+/**
+ * The one module that talks to the Docker Engine API. Everything goes through the API
+ * (never a shell string); the version is pinned to what Debian's docker.io speaks.
+ */
+export class DockerEngine {
+  private readonly api: Docker;
+
+  constructor(socketPath: string) {
+    this.api = new Docker({ socketPath, version: 'v1.41' });
+  }
+
+  async ping(): Promise<void> {
+    await this.api.ping();
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const existing = await this.api.listNetworks({ filters: { name: [name] } });
+    if (existing.some((n) => n.Name === name)) return;
+    try {
+      await this.api.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error; // created concurrently
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.api.getImage(ref).inspect();
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Builds from a tar context; streams each output line; throws BuildFailedError on a failed step. */
+  async build(context: Readable, tag: string, labels: Record<string, string>, onLine: (line: string) => void) {
+    const stream = await this.api.buildImage(context, { t: tag, labels, rm: true, forcerm: true });
+    await followJsonStream(stream, onLine);
+  }
+
+  /** `docker import`: a root filesystem tar becomes an image. */
+  async importImage(rootfs: Readable, repo: string, tag: string, changes: string[]): Promise<void> {
+    const stream = await this.api.importImage(rootfs, { repo, tag, changes } as object);
+    await followJsonStream(stream, () => {});
+  }
+
+  async tagImage(source: string, repo: string, tag: string): Promise<void> {
+    await this.api.getImage(source).tag({ repo, tag });
+  }
+
+  /** Untags `ref`, deleting the image when no tag is left; `force` removes it under every tag. */
+  async removeImage(ref: string, force = false): Promise<void> {
+    await ignoreMissing(this.api.getImage(ref).remove({ force }));
+  }
+
+  async listImages(labels: Record<string, string>): Promise<{ id: string; tags: string[] }[]> {
+    const images = await this.api.listImages({ filters: { label: labelFilters(labels) } });
+    return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
+  }
+
+  /** Creates and starts a long-running container; secrets stay out of request URLs (dockerode #144). */
+  async run(spec: ContainerSpec): Promise<string> {
+    const body = {
+      Image: spec.image,
+      Env: spec.env,
+      Labels: spec.labels,
+      Cmd: spec.cmd,
+      HostConfig: {
+        NetworkMode: spec.network,
+        RestartPolicy: { Name: 'unless-stopped' },
+        Init: true,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      },
+    };
+    const container = await this.api.createContainer({ _query: { name: spec.name }, _body: body } as never);
+    await container.start();
+    return container.id;
+  }
+
+  async status(id: string, network: string): Promise<ContainerStatus> {
+    const info = await this.api.getContainer(id).inspect();
+    return {
+      running: info.State.Running,
+      restarting: info.State.Restarting,
+      restartCount: info.RestartCount,
+      exitCode: info.State.ExitCode,
+      ip: info.NetworkSettings.Networks[network]?.IPAddress || undefined,
+    };
+  }
+
+  async list(labels: Record<string, string>, includeStopped = true): Promise<ContainerSummary[]> {
+    const containers = await this.api.listContainers({ all: includeStopped, filters: { label: labelFilters(labels) } });
+    return containers.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      labels: c.Labels,
+      state: c.State,
+    }));
+  }
+
+  /** The last lines a container printed, for showing why it failed. */
+  async logs(id: string, tail = 50): Promise<string[]> {
+    const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail })) as Buffer;
+    return demuxToLines(buffer);
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period, then remove. Missing containers are fine. */
+  async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+    const container = this.api.getContainer(id);
+    await ignoreMissing(container.stop({ t: graceSeconds }), 304);
+    await ignoreMissing(container.remove({ force: true }));
+  }
+}
+
+function labelFilters(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: number[]): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 404 && !alsoOk.includes(status ?? 0)) throw error;
+  }
+}
+
+/** Reads a JSON-lines progress stream (build/import); Docker reports failures inside it, not by status. */
+function followJsonStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    let failure: string | undefined;
+    const handle = (json: string) => {
+      if (!json.trim()) return;
+      let event: { stream?: string; error?: string; errorDetail?: { message?: string }; status?: string };
+      try {
+        event = JSON.parse(json);
+      } catch {
+        return;
+      }
+      if (event.error) failure = event.errorDetail?.message ?? event.error;
+      const text = event.stream ?? event.error;
+      if (text) for (const line of text.replace(/\n$/, '').split('\n')) onLine(line);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(handle);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      handle(pending);
+      if (failure) reject(new BuildFailedError(failure));
+      else resolve();
+    });
+  });
+}
+
+/** Non-TTY container logs come in 8-byte-header frames (stream type, size). */
+function demuxToLines(buffer: Buffer): string[] {
+  const chunks: string[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    chunks.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+    offset += 8 + size;
+  }
+  return chunks.join('').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+}

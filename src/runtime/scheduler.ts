@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { LABEL, type DockerEngine } from './docker.js';
+import { defaultCheck, type CheckOutcome } from './checks.js';
+
+export interface ProcessContainer {
+  id: string;
+  name: string;
+  process: string;
+  index: number;
+  release: number;
+  ip: string;
+}
+
+export interface StartRequest {
+  app: string;
+  release: number;
+  image: string;
+  process: string;
+  index: number;
+  env: Record<string, string>;
+  port: number;
+}
+
+/**
+ * Runs an app's processes as labelled containers on the instance network: start, check,
+ * list and retire. The labels are the source of truth for what runs.
+ */
+export class Scheduler {
+  constructor(
+    private readonly docker: DockerEngine,
+    private readonly options: {
+      instance: string;
+      network: string;
+      checksTimeoutMs: number;
+      checksSettleMs: number;
+      stopTimeoutSeconds: number;
+    },
+  ) {}
+
+  async start(request: StartRequest): Promise<ProcessContainer> {
+    const suffix = randomBytes(3).toString('hex');
+    const name = `${this.options.instance}.${request.app}.${request.process}.${request.index}.${suffix}`;
+    const env = { ...request.env, PORT: String(request.port), DYNO: `${request.process}.${request.index}` };
+    const id = await this.docker.run({
+      name,
+      image: request.image,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      network: this.options.network,
+      labels: {
+        [LABEL.instance]: this.options.instance,
+        [LABEL.app]: request.app,
+        [LABEL.process]: request.process,
+        [LABEL.index]: String(request.index),
+        [LABEL.release]: String(request.release),
+      },
+    });
+    const status = await this.docker.status(id, this.options.network);
+    return { id, name, process: request.process, index: request.index, release: request.release, ip: status.ip ?? '' };
+  }
+
+  check(container: ProcessContainer, port: number): Promise<CheckOutcome> {
+    return defaultCheck({
+      host: container.ip,
+      port,
+      timeoutMs: this.options.checksTimeoutMs,
+      settleMs: this.options.checksSettleMs,
+      status: () => this.docker.status(container.id, this.options.network),
+    });
+  }
+
+  logs(container: ProcessContainer): Promise<string[]> {
+    return this.docker.logs(container.id);
+  }
+
+  /** Every container of the app, running or not. */
+  async containers(app: string): Promise<ProcessContainer[]> {
+    const found = await this.docker.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
+    return Promise.all(
+      found.map(async (c) => ({
+        id: c.id,
+        name: c.name,
+        process: c.labels[LABEL.process] ?? '',
+        index: Number(c.labels[LABEL.index]),
+        release: Number(c.labels[LABEL.release]),
+        ip: c.state === 'running' ? ((await this.docker.status(c.id, this.options.network)).ip ?? '') : '',
+      })),
+    );
+  }
+
+  async retire(containers: ProcessContainer[]): Promise<void> {
+    await Promise.all(containers.map((c) => this.docker.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));
+  }
+
+  async discard(containers: ProcessContainer[]): Promise<void> {
+    await Promise.all(containers.map((c) => this.docker.stopAndRemove(c.id, 0)));
+  }
+}

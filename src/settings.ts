@@ -1,0 +1,79 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { isValidDomain } from './core/names.js';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  SLIPWAY_DATA_DIR: z.string().default('/var/lib/slipway'),
+  SLIPWAY_SSH_PORT: port.default(2222),
+  SLIPWAY_SSH_HOST: z.string().default('0.0.0.0'),
+  SLIPWAY_HTTP_PORT: port.default(80),
+  SLIPWAY_DOMAIN: z.string().refine(isValidDomain, 'must be a DNS name').optional(),
+  SLIPWAY_REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  SLIPWAY_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
+  /** Namespaces containers, images, networks, locks and queues, so two Slipways can share a host. */
+  SLIPWAY_INSTANCE: z
+    .string()
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/)
+    .default('slipway'),
+  SLIPWAY_STACK_IMAGE: z.string().default('slipway/stack:bookworm'),
+  SLIPWAY_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
+  SLIPWAY_NGINX_BIN: z.string().default('nginx'),
+  SLIPWAY_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  SLIPWAY_CHECKS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  SLIPWAY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(2),
+  SLIPWAY_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+});
+
+export type Settings = ReturnType<typeof loadSettings>;
+
+/** The daemon's own settings, from the environment; invalid values stop it with a clear message. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid Slipway settings: ${problems}`);
+  }
+  const s = parsed.data;
+  const dataDir = path.resolve(s.SLIPWAY_DATA_DIR);
+  return {
+    dataDir,
+    dbPath: path.join(dataDir, 'slipway.db'),
+    reposDir: path.join(dataDir, 'repos'),
+    buildsDir: path.join(dataDir, 'builds'),
+    runDir: path.join(dataDir, 'run'),
+    nginxDir: path.join(dataDir, 'nginx'),
+    hostKeyPath: path.join(dataDir, 'ssh', 'host_ed25519'),
+    hookSocket: path.join(dataDir, 'run', 'hook.sock'),
+    sshPort: s.SLIPWAY_SSH_PORT,
+    sshHost: s.SLIPWAY_SSH_HOST,
+    httpPort: s.SLIPWAY_HTTP_PORT,
+    domain: s.SLIPWAY_DOMAIN ?? defaultDomain(),
+    redisUrl: s.SLIPWAY_REDIS_URL,
+    dockerSocket: s.SLIPWAY_DOCKER_SOCKET,
+    instance: s.SLIPWAY_INSTANCE,
+    network: s.SLIPWAY_INSTANCE,
+    stackImage: s.SLIPWAY_STACK_IMAGE,
+    debianMirror: s.SLIPWAY_DEBIAN_MIRROR,
+    nginxBin: s.SLIPWAY_NGINX_BIN,
+    deployConcurrency: s.SLIPWAY_DEPLOY_CONCURRENCY,
+    checksTimeoutMs: s.SLIPWAY_CHECKS_TIMEOUT_SECONDS * 1000,
+    checksSettleMs: s.SLIPWAY_CHECKS_SETTLE_MS,
+    drainMs: s.SLIPWAY_DRAIN_SECONDS * 1000,
+    stopTimeoutSeconds: s.SLIPWAY_STOP_TIMEOUT_SECONDS,
+    defaultPort: 5000,
+    defaultBranch: 'main',
+  };
+}
+
+/** `<ip>.sslip.io` for the host's first public IPv4 address, like Dokku's default; else localhost. */
+function defaultDomain(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    const ipv4 = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (ipv4) return `${ipv4.address}.sslip.io`;
+  }
+  return 'localhost';
+}

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh2';
+import { createApp } from '../apps/index.js';
+import { errorMessage } from '../core/errors.js';
+import { format, type Output } from '../core/output.js';
+import { runCommand, tokenize, type Caller } from '../commands/index.js';
+import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
+import { HOOK_ENV } from '../git/push-protocol.js';
+import { ensureRepo } from '../git/repos.js';
+import type { Platform } from '../platform.js';
+import { loadOrCreateHostKey } from './host-key.js';
+import { fingerprint } from './keys.js';
+
+const { Server, utils } = ssh2;
+
+/**
+ * The SSH front door: public-key auth against the stored keys (the signature is verified,
+ * not just the key matched), then one exec per session, either git or a Slipway command.
+ * No shell, no pty.
+ */
+export function startSshServer(platform: Platform, options: { hookToken: string }): Promise<InstanceType<typeof Server>> {
+  const { settings } = platform;
+  const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)] }, (client: Connection) => {
+    let caller: Caller | undefined;
+    client.on('error', () => {}); // a dropped client must never take the daemon down
+    client.on('authentication', (ctx) => {
+      caller = authenticate(platform, ctx) ?? caller;
+    });
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        session.on('env', (accept) => accept?.());
+        session.on('pty', (_accept, reject) => reject?.());
+        session.on('shell', (accept) => {
+          const channel = accept();
+          void runAndExit(channel, () => runCommand(commandContext(platform, caller!, channel), ['help']));
+        });
+        session.once('exec', (accept, _reject, info) => {
+          const channel = accept();
+          if (isGitCommand(info.command)) {
+            const git = parseGitCommand(info.command);
+            if (!git) return finish(channel, 1, ` !     Invalid git command or app name: ${info.command}`);
+            void serveGit(platform, channel, git, caller!, options.hookToken);
+          } else {
+            void runAndExit(channel, async () => runCommand(commandContext(platform, caller!, channel), tokenize(info.command)));
+          }
+        });
+      });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.sshPort, settings.sshHost, () => resolve(server));
+  });
+}
+
+/** Two-phase publickey auth: a query gets PK_OK, a signed request must verify. */
+function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined {
+  if (ctx.method !== 'publickey') return void ctx.reject(['publickey']);
+  const record = platform.state.keys.byFingerprint(fingerprint(ctx.key.data));
+  const stored = record && utils.parseKey(record.publicKey);
+  if (!record || !stored || stored instanceof Error || Array.isArray(stored) || stored.type !== ctx.key.algo) {
+    return void ctx.reject(['publickey']);
+  }
+  if (!ctx.signature) return void ctx.accept();
+  if (ctx.blob && stored.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
+    ctx.accept();
+    return { name: record.name, isAdmin: record.isAdmin };
+  }
+  ctx.reject(['publickey']);
+  return undefined;
+}
+
+function channelOutput(channel: ServerChannel): Output {
+  return {
+    out: (line) => void channel.write(line + '\n'),
+    err: (line) => void channel.stderr.write(line + '\n'),
+  };
+}
+
+function commandContext(platform: Platform, caller: Caller, channel: ServerChannel) {
+  return { platform, caller, out: channelOutput(channel), stdin: channel, local: false };
+}
+
+async function runAndExit(channel: ServerChannel, run: () => Promise<number>): Promise<void> {
+  let code = 1;
+  try {
+    code = await run();
+  } catch (error) {
+    channel.stderr.write(format.error(`Internal error: ${errorMessage(error)}`) + '\n');
+  }
+  finish(channel, code);
+}
+
+/** exit-status must go before end(): end() closes the channel and a later status is dropped. */
+function finish(channel: ServerChannel, code: number, message?: string): void {
+  if (message) channel.stderr.write(message + '\n');
+  channel.exit(code);
+  channel.end();
+}
+
+/** Hands the channel to system git; a push to a new app creates it, like Dokku. */
+async function serveGit(platform: Platform, channel: ServerChannel, git: GitCommand, caller: Caller, hookToken: string) {
+  const { settings, state } = platform;
+  try {
+    let app = state.apps.get(git.app);
+    if (!app) {
+      if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
+      app = await createApp(platform, git.app);
+    }
+    const repo = await ensureRepo(settings.reposDir, app.name);
+    const child = spawn(git.service, [repo], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        [HOOK_ENV.socket]: settings.hookSocket,
+        [HOOK_ENV.token]: hookToken,
+        [HOOK_ENV.app]: app.name,
+        [HOOK_ENV.user]: caller.name,
+        [HOOK_ENV.branch]: app.deployBranch,
+        [HOOK_ENV.buildsDir]: settings.buildsDir,
+      },
+    });
+    channel.pipe(child.stdin);
+    child.stdout.pipe(channel, { end: false });
+    child.stderr.pipe(channel.stderr, { end: false });
+    channel.on('close', () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    });
+    child.on('error', (error) => finish(channel, 128, format.error(`git failed to start: ${error.message}`)));
+    child.on('close', (code) => finish(channel, code ?? 128));
+  } catch (error) {
+    finish(channel, 1, format.error(errorMessage(error)));
+  }
+}

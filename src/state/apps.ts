@@ -1,0 +1,40 @@
+import type { Db } from './db.js';
+
+export interface AppRecord {
+  name: string;
+  deployBranch: string;
+  createdAt: number;
+}
+
+interface AppRow {
+  name: string;
+  deploy_branch: string;
+  created_at: number;
+}
+
+const toApp = (row: AppRow): AppRecord => ({ name: row.name, deployBranch: row.deploy_branch, createdAt: row.created_at });
+
+export class AppStore {
+  constructor(private readonly db: Db) {}
+
+  get(name: string): AppRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM apps WHERE name = ?').get(name) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
+  list(): AppRecord[] {
+    return (this.db.prepare('SELECT * FROM apps ORDER BY name').all() as AppRow[]).map(toApp);
+  }
+
+  /** Returns false when the name is already taken. */
+  create(name: string, deployBranch: string): boolean {
+    const result = this.db
+      .prepare('INSERT OR IGNORE INTO apps (name, deploy_branch, created_at) VALUES (?, ?, ?)')
+      .run(name, deployBranch, Date.now());
+    return result.changes === 1;
+  }
+
+  delete(name: string): void {
+    this.db.prepare('DELETE FROM apps WHERE name = ?').run(name);
+  }
+}

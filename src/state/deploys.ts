@@ -1,0 +1,81 @@
+import type { Db } from './db.js';
+
+export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface DeployRecord {
+  id: string;
+  app: string;
+  kind: string;
+  rev: string | null;
+  release: number | null;
+  status: DeployStatus;
+  error: string | null;
+  requestedBy: string;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+interface DeployRow {
+  id: string;
+  app: string;
+  kind: string;
+  rev: string | null;
+  release: number | null;
+  status: DeployStatus;
+  error: string | null;
+  requested_by: string;
+  created_at: number;
+  finished_at: number | null;
+}
+
+const toDeploy = (row: DeployRow): DeployRecord => ({
+  id: row.id,
+  app: row.app,
+  kind: row.kind,
+  rev: row.rev,
+  release: row.release,
+  status: row.status,
+  error: row.error,
+  requestedBy: row.requested_by,
+  createdAt: row.created_at,
+  finishedAt: row.finished_at,
+});
+
+/** Deploy history: one row per deploy job, with its full log once it ends. */
+export class DeployStore {
+  constructor(private readonly db: Db) {}
+
+  create(deploy: { id: string; app: string; kind: string; rev: string | null; requestedBy: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO deploys (id, app, kind, rev, status, requested_by, created_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+      )
+      .run(deploy.id, deploy.app, deploy.kind, deploy.rev, deploy.requestedBy, Date.now());
+  }
+
+  markRunning(id: string): void {
+    this.db.prepare(`UPDATE deploys SET status = 'running' WHERE id = ?`).run(id);
+  }
+
+  setRelease(id: string, release: number): void {
+    this.db.prepare('UPDATE deploys SET release = ? WHERE id = ?').run(release, id);
+  }
+
+  finish(id: string, outcome: { status: 'succeeded' | 'failed'; error?: string; log: string }): void {
+    this.db
+      .prepare('UPDATE deploys SET status = ?, error = ?, log = ?, finished_at = ? WHERE id = ?')
+      .run(outcome.status, outcome.error ?? null, outcome.log, Date.now(), id);
+  }
+
+  get(id: string): DeployRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM deploys WHERE id = ?').get(id) as DeployRow | undefined;
+    return row && toDeploy(row);
+  }
+
+  list(app: string): DeployRecord[] {
+    return (
+      this.db.prepare('SELECT * FROM deploys WHERE app = ? ORDER BY created_at DESC').all(app) as DeployRow[]
+    ).map(toDeploy);
+  }
+}

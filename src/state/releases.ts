@@ -1,0 +1,83 @@
+import type { Db } from './db.js';
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ReleaseRecord {
+  app: string;
+  version: number;
+  status: ReleaseStatus;
+  image: string;
+  rev: string | null;
+  description: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+interface ReleaseRow {
+  app: string;
+  version: number;
+  status: ReleaseStatus;
+  image: string;
+  rev: string | null;
+  description: string;
+  created_by: string;
+  created_at: number;
+}
+
+const toRelease = (row: ReleaseRow): ReleaseRecord => ({
+  app: row.app,
+  version: row.version,
+  status: row.status,
+  image: row.image,
+  rev: row.rev,
+  description: row.description,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+});
+
+export class ReleaseStore {
+  constructor(private readonly db: Db) {}
+
+  /** Allocates the next version number atomically, so concurrent writers never share one. */
+  create(
+    release: Omit<ReleaseRecord, 'version' | 'status' | 'createdAt' | 'image'> & { image: (version: number) => string },
+  ): ReleaseRecord {
+    return this.db.transaction(() => {
+      const { next } = this.db
+        .prepare('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM releases WHERE app = ?')
+        .get(release.app) as { next: number };
+      this.db
+        .prepare(
+          `INSERT INTO releases (app, version, status, image, rev, description, created_by, created_at)
+           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
+        )
+        .run(release.app, next, release.image(next), release.rev, release.description, release.createdBy, Date.now());
+      return this.get(release.app, next)!;
+    })();
+  }
+
+  setStatus(app: string, version: number, status: ReleaseStatus): void {
+    this.db.prepare('UPDATE releases SET status = ? WHERE app = ? AND version = ?').run(status, app, version);
+  }
+
+  get(app: string, version: number): ReleaseRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM releases WHERE app = ? AND version = ?').get(app, version) as
+      | ReleaseRow
+      | undefined;
+    return row && toRelease(row);
+  }
+
+  /** The release now serving: the newest one whose deploy succeeded. */
+  current(app: string): ReleaseRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM releases WHERE app = ? AND status = 'succeeded' ORDER BY version DESC LIMIT 1`)
+      .get(app) as ReleaseRow | undefined;
+    return row && toRelease(row);
+  }
+
+  list(app: string): ReleaseRecord[] {
+    return (
+      this.db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY version DESC').all(app) as ReleaseRow[]
+    ).map(toRelease);
+  }
+}
