@@ -3,7 +3,7 @@ import { parseAppName } from '../core/names.js';
 import { ensureRepo, removeRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
-import { LABEL } from '../runtime/docker.js';
+import { imageRepository } from '../deploy/images.js';
 import type { AppRecord } from '../state/index.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
@@ -31,11 +31,11 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
   try {
     await platform.scheduler.discard(await platform.scheduler.containers(app.name));
     await platform.nginx.removeApp(app.name);
-    const images = await platform.docker.listImages({
-      [LABEL.instance]: platform.settings.instance,
-      [LABEL.app]: app.name,
-    });
-    for (const image of images) await platform.docker.removeImage(image.id, true);
+    // By tag, not id: identical builds share image ids with other apps.
+    const repository = imageRepository(platform.settings.instance, app.name);
+    for (const image of await platform.docker.listImages(repository)) {
+      for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.docker.removeImage(tag);
+    }
     removeRepo(platform.settings.reposDir, app.name);
     platform.state.apps.delete(app.name);
   } finally {

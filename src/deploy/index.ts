@@ -3,7 +3,7 @@ import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
-import { BuildFailedError, LABEL } from '../runtime/docker.js';
+import { BuildFailedError } from '../runtime/docker.js';
 import { imageRepository, pruneReleaseImages } from './images.js';
 import { DeployLog } from './log.js';
 import { deployRelease } from './release.js';
@@ -61,8 +61,7 @@ async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog,
 
   log.step(`Building ${app} from Dockerfile`);
   try {
-    const labels = { [LABEL.instance]: settings.instance, [LABEL.app]: app };
-    await docker.build(fs.createReadStream(job.tarPath), buildTag, labels, (line) => log.detail(line));
+    await docker.build(fs.createReadStream(job.tarPath), buildTag, (line) => log.detail(line));
   } catch (error) {
     if (!(error instanceof BuildFailedError)) throw error;
     log.error(error.message);

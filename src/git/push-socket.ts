@@ -61,8 +61,8 @@ async function serve(
     if (path.dirname(path.resolve(push.tarPath)) !== path.resolve(options.buildsDir)) {
       throw new Error('archive outside the builds directory');
     }
+    // The deploy log already carries any failure message: only the outcome is left to send.
     const result = await options.handle(push, print, signal);
-    if (!result.ok && result.message) print(format.error(result.message));
     send({ exit: result.ok ? 0 : 1 });
   } catch (error) {
     print(format.error(`Push refused: ${errorMessage(error)}`));

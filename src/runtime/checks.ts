@@ -33,7 +33,9 @@ export async function defaultCheck(options: CheckOptions): Promise<CheckOutcome>
 }
 
 function describeDown(status: ContainerStatus): string | undefined {
-  if (status.restartCount > 0 || status.restarting) return 'the container crashed and was restarted';
+  if (status.restartCount > 0 || status.restarting) {
+    return `the container exited with code ${status.exitCode} and was restarted`;
+  }
   if (!status.running) return `the container exited with code ${status.exitCode}`;
   return undefined;
 }

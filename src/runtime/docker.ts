@@ -73,9 +73,12 @@ export class DockerEngine {
     }
   }
 
-  /** Builds from a tar context; streams each output line; throws BuildFailedError on a failed step. */
-  async build(context: Readable, tag: string, labels: Record<string, string>, onLine: (line: string) => void) {
-    const stream = await this.api.buildImage(context, { t: tag, labels, rm: true, forcerm: true });
+  /**
+   * Builds from a tar context; streams each output line; throws BuildFailedError on a failed
+   * step. No build labels: the legacy builder turns each into an extra step and container.
+   */
+  async build(context: Readable, tag: string, onLine: (line: string) => void) {
+    const stream = await this.api.buildImage(context, { t: tag, rm: true, forcerm: true });
     await followJsonStream(stream, onLine);
   }
 
@@ -89,13 +92,14 @@ export class DockerEngine {
     await this.api.getImage(source).tag({ repo, tag });
   }
 
-  /** Untags `ref`, deleting the image when no tag is left; `force` removes it under every tag. */
-  async removeImage(ref: string, force = false): Promise<void> {
-    await ignoreMissing(this.api.getImage(ref).remove({ force }));
+  /** Untags `ref`, deleting the image when no other tag is left. */
+  async removeImage(ref: string): Promise<void> {
+    await ignoreMissing(this.api.getImage(ref).remove());
   }
 
-  async listImages(labels: Record<string, string>): Promise<{ id: string; tags: string[] }[]> {
-    const images = await this.api.listImages({ filters: { label: labelFilters(labels) } });
+  /** Images of one repository, by its name (`slipway/app-myapp`). */
+  async listImages(repository: string): Promise<{ id: string; tags: string[] }[]> {
+    const images = await this.api.listImages({ filters: { reference: [repository] } });
     return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
   }
 
@@ -180,8 +184,9 @@ function followJsonStream(stream: NodeJS.ReadableStream, onLine: (line: string) 
         return;
       }
       if (event.error) failure = event.errorDetail?.message ?? event.error;
-      const text = event.stream ?? event.error;
-      if (text) for (const line of text.replace(/\n$/, '').split('\n')) onLine(line);
+      // Errors are thrown below, to be reported once by the caller.
+      const text = event.stream;
+      if (text) for (const line of text.split('\n')) if (line.trim()) onLine(line.trimEnd());
     };
     stream.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');

@@ -17,9 +17,9 @@ export function fingerprint(blob: Buffer): string {
 /** Parses one public key line; private keys and anything unparsable are refused. */
 export function parsePublicKey(text: string): { type: string; blob: Buffer; line: string } {
   if (text.length > MAX_KEY_TEXT) throw new UserError('Key is too large');
+  if (/PRIVATE KEY/.test(text)) throw new UserError('That is a private key; give the public key (.pub) instead');
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length !== 1) throw new UserError('Provide exactly one public key');
-  if (/PRIVATE KEY/.test(text)) throw new UserError('That is a private key; give the public key (.pub) instead');
   const match = KEY_IN_LINE.exec(lines[0]!);
   const parsed = utils.parseKey(match ? match[1]! : lines[0]!);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh2';
 import { createApp } from '../apps/index.js';
 import { errorMessage } from '../core/errors.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
 import { format, type Output } from '../core/output.js';
 import { runCommand, tokenize, type Caller } from '../commands/index.js';
 import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
@@ -20,6 +21,7 @@ const { Server, utils } = ssh2;
  */
 export function startSshServer(platform: Platform, options: { hookToken: string }): Promise<InstanceType<typeof Server>> {
   const { settings } = platform;
+  const pushes = new KeyedMutex();
   const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)] }, (client: Connection) => {
     let caller: Caller | undefined;
     client.on('error', () => {}); // a dropped client must never take the daemon down
@@ -40,7 +42,13 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
           if (isGitCommand(info.command)) {
             const git = parseGitCommand(info.command);
             if (!git) return finish(channel, 1, ` !     Invalid git command or app name: ${info.command}`);
-            void serveGit(platform, channel, git, caller!, options.hookToken);
+            // Whole pushes to one app go one at a time: a receive-pack that started during another
+            // push would advertise stale refs and fail its ref update after its deploy went live.
+            void pushes.run(
+              git.app,
+              () => serveGit(platform, channel, git, caller!, options.hookToken),
+              () => channel.stderr.write(format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n'),
+            );
           } else {
             void runAndExit(channel, async () => runCommand(commandContext(platform, caller!, channel), tokenize(info.command)));
           }
@@ -99,8 +107,17 @@ function finish(channel: ServerChannel, code: number, message?: string): void {
   channel.end();
 }
 
-/** Hands the channel to system git; a push to a new app creates it, like Dokku. */
-async function serveGit(platform: Platform, channel: ServerChannel, git: GitCommand, caller: Caller, hookToken: string) {
+/**
+ * Hands the channel to system git; a push to a new app creates it, like Dokku.
+ * Resolves when git has exited, so the caller can serialize pushes.
+ */
+async function serveGit(
+  platform: Platform,
+  channel: ServerChannel,
+  git: GitCommand,
+  caller: Caller,
+  hookToken: string,
+): Promise<void> {
   const { settings, state } = platform;
   try {
     let app = state.apps.get(git.app);
@@ -127,8 +144,16 @@ async function serveGit(platform: Platform, channel: ServerChannel, git: GitComm
     channel.on('close', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     });
-    child.on('error', (error) => finish(channel, 128, format.error(`git failed to start: ${error.message}`)));
-    child.on('close', (code) => finish(channel, code ?? 128));
+    await new Promise<void>((resolve) => {
+      child.on('error', (error) => {
+        finish(channel, 128, format.error(`git failed to start: ${error.message}`));
+        resolve();
+      });
+      child.on('close', (code) => {
+        finish(channel, code ?? 128);
+        resolve();
+      });
+    });
   } catch (error) {
     finish(channel, 1, format.error(errorMessage(error)));
   }

@@ -1,0 +1,243 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eventually, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest();
+
+beforeAll(() => slipway.start());
+afterAll(() => slipway.destroy());
+
+function setGreeting(dir: string, greeting: string): void {
+  const file = path.join(dir, 'server.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+}
+
+describe('git push deploys a Dockerfile app', () => {
+  const app = 'hello';
+  let repo: string;
+
+  test('the first push creates the app, streams the build and answers through nginx', async () => {
+    repo = await slipway.appRepo('dockerfile-app', app);
+    const pushed = await slipway.push(repo);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('remote: -----> Building hello from Dockerfile');
+    expect(pushed.output).toMatch(/remote: +Step 1\/\d+ : FROM slipway\/stack:bookworm/);
+    expect(pushed.output).toContain('remote: -----> Releasing hello (v1)...');
+    expect(pushed.output).toContain('All checks successful (web.1)');
+    expect(pushed.output).toContain('remote: =====> Application deployed:');
+    expect(pushed.output).toContain(`http://hello.slipway.test:${slipway.httpPort}`);
+
+    const response = await slipway.get(slipway.appHost(app));
+    expect(response).toEqual({ status: 200, body: 'hello from version 1 (v1 web.1)\n' });
+  });
+
+  test('a second push serves the new version and retires the old container', async () => {
+    const before = await slipway.containers(app);
+    expect(before).toHaveLength(1);
+    setGreeting(repo, 'hello from version 2');
+    await slipway.commit(repo, 'version 2');
+    const pushed = await slipway.push(repo);
+    expect(pushed.code, pushed.output).toBe(0);
+
+    expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
+    const after = await eventually(
+      () => slipway.containers(app),
+      (list) => list.length === 1,
+    );
+    expect(after).toHaveLength(1);
+    expect(after[0]!.name).not.toBe(before[0]!.name);
+  });
+
+  test('a push whose Dockerfile fails to build is rejected and the old version keeps serving', async () => {
+    fs.appendFileSync(path.join(repo, 'Dockerfile'), 'RUN exit 7\n');
+    setGreeting(repo, 'broken build');
+    await slipway.commit(repo, 'broken build');
+    const pushed = await slipway.push(repo);
+
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain('remote:  !     App build failed');
+    expect(pushed.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
+    expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
+
+    // The branch did not move: the server still has the last deployed commit.
+    const remote = await run('git', ['ls-remote', 'deploy', 'refs/heads/main'], { cwd: repo, env: slipway.gitEnv() });
+    const previous = await run('git', ['rev-parse', 'HEAD~1'], { cwd: repo });
+    expect(remote.stdout.split('\t')[0]).toBe(previous.stdout.trim());
+    await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
+  });
+
+  test('a push whose container exits at once is rejected, shows its output, and the old version keeps serving', async () => {
+    const dockerfile = path.join(repo, 'Dockerfile');
+    fs.writeFileSync(
+      dockerfile,
+      fs.readFileSync(dockerfile, 'utf8').replace(/^CMD .*$/m, `CMD ["node", "-e", "console.log('cannot start'); process.exit(3)"]`),
+    );
+    await slipway.commit(repo, 'crashes at start');
+    const pushed = await slipway.push(repo);
+
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain('Could not start due to 1 failed checks (web.1)');
+    expect(pushed.output).toContain('cannot start');
+    expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
+    const containers = await eventually(
+      () => slipway.containers(app),
+      (list) => list.length === 1,
+    );
+    expect(containers).toHaveLength(1);
+    await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
+  });
+
+  test('pushing a branch other than the deploy branch stores it without deploying', async () => {
+    await run('git', ['checkout', '-q', '-b', 'feature'], { cwd: repo });
+    const pushed = await slipway.push(repo, { args: ['deploy', 'feature'] });
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('deploy did not complete, you must push to main');
+    await run('git', ['checkout', '-q', 'main'], { cwd: repo });
+  });
+
+  test('an unknown Host header gets a 404, never another app', async () => {
+    const response = await slipway.get('unknown.slipway.test');
+    expect(response.status).toBe(404);
+    expect(response.body).not.toContain('hello');
+  });
+
+  test('the deployed app and its state survive a restart of the daemon', async () => {
+    await slipway.stopDaemon();
+    expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
+    await slipway.startDaemon();
+    const listed = await slipway.ssh(['apps:list']);
+    expect(listed.stdout).toContain('hello');
+  });
+});
+
+describe('access', () => {
+  test('a key that was never added is refused', async () => {
+    const stranger = await makeKey(slipway.dir, 'stranger');
+    const result = await slipway.ssh(['apps:list'], { key: stranger });
+    expect(result.code).toBe(255);
+    expect(result.stderr).toContain('Permission denied');
+
+    const repo = await slipway.appRepo('dockerfile-app', 'intruder');
+    const pushed = await slipway.push(repo, { key: stranger });
+    expect(pushed.code).not.toBe(0);
+    expect((await slipway.ssh(['apps:exists', 'intruder'])).code).toBe(1);
+  });
+
+  test.each(['Bad_App', 'UPPER', 'a..b', 'x-', '-x', 'app;id', 'app$(id)', 'app|cat', 'a/b'])(
+    'the invalid app name %j is refused for push and apps:create',
+    async (name) => {
+      const created = await slipway.ssh(['apps:create', `'${name}'`]);
+      expect(created.code).toBe(1);
+      expect(created.stderr).toMatch(/App name must begin with lowercase alphanumeric character|Invalid/);
+
+      const repo = await slipway.appRepo('dockerfile-app', 'valid');
+      await run('git', ['remote', 'set-url', 'deploy', `ssh://git@127.0.0.1:${slipway.sshPort}/${name}`], { cwd: repo });
+      const pushed = await slipway.push(repo);
+      expect(pushed.code).not.toBe(0);
+      expect((await slipway.ssh(['apps:list', '--format', 'json'])).stdout).not.toContain(name);
+    },
+  );
+
+  test('a non-admin key can deploy but not manage keys', async () => {
+    const dev = await makeKey(slipway.dir, 'dev');
+    const added = await slipway.ssh(['ssh-keys:add', 'dev'], { input: fs.readFileSync(dev.publicPath, 'utf8') });
+    expect(added.code, added.output).toBe(0);
+    expect(added.stdout).toContain('Added key dev');
+
+    const listed = await slipway.ssh(['ssh-keys:list'], { key: dev });
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toContain(' !     ssh-keys:list needs an admin key');
+
+    expect((await slipway.ssh(['apps:create', 'devapp'], { key: dev })).code).toBe(0);
+    const removed = await slipway.ssh(['ssh-keys:remove', 'dev']);
+    expect(removed.code, removed.output).toBe(0);
+    expect((await slipway.ssh(['apps:list'], { key: dev })).code).toBe(255);
+  });
+
+  test('the last admin key cannot be removed', async () => {
+    const result = await slipway.ssh(['ssh-keys:remove', 'admin']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('last admin key');
+  });
+
+  test('a private key is refused by ssh-keys:add', async () => {
+    const result = await slipway.ssh(['ssh-keys:add', 'oops'], { input: fs.readFileSync(slipway.admin.privatePath, 'utf8') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('private key');
+  });
+});
+
+describe('apps commands over SSH', () => {
+  test('create, list, exists and destroy', async () => {
+    const created = await slipway.ssh(['apps:create', 'made-by-hand']);
+    expect(created.code, created.output).toBe(0);
+    expect(created.stdout).toContain('-----> Creating made-by-hand...');
+    expect((await slipway.ssh(['apps:create', 'made-by-hand'])).stderr).toContain(' !     Name is already taken');
+    expect(JSON.parse((await slipway.ssh(['apps:list', '--format', 'json'])).stdout)).toContain('made-by-hand');
+    expect((await slipway.ssh(['apps:exists', 'made-by-hand'])).code).toBe(0);
+
+    const destroyed = await slipway.ssh(['apps:destroy', 'made-by-hand', '--force']);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect((await slipway.ssh(['apps:exists', 'made-by-hand'])).code).toBe(1);
+  });
+
+  test('destroy without --force asks for the name and refuses a wrong answer', async () => {
+    await slipway.ssh(['apps:create', 'keepme']);
+    const refused = await slipway.ssh(['apps:destroy', 'keepme'], { input: 'nope\n' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Confirmation did not match keepme');
+    expect((await slipway.ssh(['apps:exists', 'keepme'])).code).toBe(0);
+    const confirmed = await slipway.ssh(['apps:destroy', 'keepme'], { input: 'keepme\n' });
+    expect(confirmed.code, confirmed.output).toBe(0);
+  });
+
+  test('destroying a deployed app stops its containers and its vhost', async () => {
+    const repo = await slipway.appRepo('dockerfile-app', 'shortlived');
+    expect((await slipway.push(repo)).code).toBe(0);
+    expect((await slipway.get(slipway.appHost('shortlived'))).status).toBe(200);
+
+    const destroyed = await slipway.ssh(['apps:destroy', 'shortlived', '--force']);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect(await slipway.containers('shortlived')).toEqual([]);
+    expect((await slipway.get(slipway.appHost('shortlived'))).status).toBe(404);
+  });
+
+  test('a missing app exits 20 and an unknown command exits 1, as in Dokku', async () => {
+    const missing = await slipway.ssh(['apps:destroy', 'ghost', '--force']);
+    expect(missing.code).toBe(20);
+    expect(missing.stderr).toContain(' !     App ghost does not exist');
+
+    const unknown = await slipway.ssh(['frobnicate']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('`frobnicate` is not a slipway command.');
+  });
+
+  test('help lists the commands and a command explains itself with --help', async () => {
+    const help = await slipway.ssh(['help']);
+    expect(help.code).toBe(0);
+    for (const name of ['apps:create', 'apps:destroy', 'ssh-keys:add']) expect(help.stdout).toContain(name);
+    const usage = await slipway.ssh(['apps:destroy', '--help']);
+    expect(usage.stdout).toContain('Usage: slipway apps:destroy <app> [--force]');
+  });
+});
+
+describe('deploys to one app are serialized', () => {
+  test('a second push to the same app waits its turn, says so, and both succeed in order', async () => {
+    const first = await slipway.appRepo('dockerfile-app', 'queued');
+    const second = await slipway.appRepo('dockerfile-app', 'queued');
+    setGreeting(second, 'from the second push');
+    await slipway.commit(second, 'second');
+
+    const pushA = slipway.push(first);
+    await new Promise((r) => setTimeout(r, 300));
+    const pushB = slipway.push(second, { args: ['--force', 'deploy', 'main'] });
+    const [a, b] = await Promise.all([pushA, pushB]);
+    expect(a.code, a.output).toBe(0);
+    expect(b.code, b.output).toBe(0);
+    expect(b.output).toContain('Waiting for the push in progress to queued to finish');
+    expect(a.output).toContain('Releasing queued (v1)');
+    expect(b.output).toContain('Releasing queued (v2)');
+    expect((await slipway.get(slipway.appHost('queued'))).body).toBe('from the second push (v2 web.1)\n');
+  });
+});

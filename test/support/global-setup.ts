@@ -1,0 +1,49 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { Redis } from 'ioredis';
+import Docker from 'dockerode';
+import { freePort } from './ports.js';
+
+const STACK_IMAGE = 'slipway/stack:bookworm';
+
+/**
+ * Once per run: compile Slipway (the daemon under test runs from dist/, as in production),
+ * start a throwaway Redis, and check the Docker engine and stack image are there.
+ */
+export default async function setup(project: TestProject) {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  await docker.ping().catch(() => {
+    throw new Error('Docker is not running: start it with scripts/setup --no-serve (or the README test command)');
+  });
+  await docker.getImage(STACK_IMAGE).inspect().catch(() => {
+    throw new Error(`${STACK_IMAGE} is missing: build it with bin/slipway stack:build`);
+  });
+
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+  for (let i = 0; i < 50; i++) {
+    try {
+      await client.connect();
+      await client.ping();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  client.disconnect();
+  project.provide('redisUrl', `redis://127.0.0.1:${port}`);
+  return async () => {
+    redis.kill('SIGTERM');
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}

@@ -1,0 +1,225 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { inject } from 'vitest';
+import { freePort } from './ports.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+/** Runs a program with arguments (no shell) and never throws on a non-zero exit. */
+export function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  return new Promise<RunResult>((resolve) => {
+    const child = execFile(program, args, { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr, output: stdout + stderr });
+    });
+    child.stdin?.on('error', () => {}); // the program may exit without reading its input
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+export interface SshKey {
+  privatePath: string;
+  publicPath: string;
+}
+
+export async function makeKey(dir: string, name: string): Promise<SshKey> {
+  const privatePath = path.join(dir, name);
+  const made = await run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-C', name, '-f', privatePath]);
+  if (made.code !== 0) throw new Error(made.output);
+  return { privatePath, publicPath: `${privatePath}.pub` };
+}
+
+/**
+ * A real Slipway daemon for one test file: its own data dir, ports, instance name (so its
+ * containers, images and locks are its own) and nginx, driven through real OpenSSH and git.
+ */
+export class SlipwayUnderTest {
+  readonly dir: string;
+  readonly instance = `swt${randomBytes(3).toString('hex')}`;
+  readonly domain = 'slipway.test';
+  sshPort = 0;
+  httpPort = 0;
+  admin!: SshKey;
+  private daemon?: ChildProcess;
+  private daemonLog = '';
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      SLIPWAY_DATA_DIR: path.join(this.dir, 'data'),
+      SLIPWAY_SSH_PORT: String(this.sshPort),
+      SLIPWAY_SSH_HOST: '127.0.0.1',
+      SLIPWAY_HTTP_PORT: String(this.httpPort),
+      SLIPWAY_DOMAIN: this.domain,
+      SLIPWAY_REDIS_URL: inject('redisUrl'),
+      SLIPWAY_INSTANCE: this.instance,
+      SLIPWAY_DRAIN_SECONDS: '1',
+      SLIPWAY_STOP_TIMEOUT_SECONDS: '2',
+    };
+  }
+
+  async start(): Promise<void> {
+    this.sshPort = await freePort();
+    this.httpPort = await freePort();
+    this.admin = await makeKey(this.dir, 'admin');
+    const added = await this.cli(['ssh-keys:add', 'admin', this.admin.publicPath]);
+    if (added.code !== 0) throw new Error(`ssh-keys:add failed: ${added.output}`);
+    await this.startDaemon();
+  }
+
+  async startDaemon(): Promise<void> {
+    this.daemon = spawn(process.execPath, [CLI, 'serve'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
+      const collect = (chunk: Buffer) => {
+        this.daemonLog += chunk;
+        if (this.daemonLog.includes('slipway: serving')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.daemon!.stdout!.on('data', collect);
+      this.daemon!.stderr!.on('data', collect);
+      this.daemon!.once('exit', (code) => reject(new Error(`daemon exited with ${code}:\n${this.daemonLog}`)));
+    });
+  }
+
+  async stopDaemon(): Promise<void> {
+    const daemon = this.daemon;
+    if (!daemon || daemon.exitCode !== null) return;
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+
+  /** `slipway …` on the host, as root. */
+  cli(args: string[], input?: string): Promise<RunResult> {
+    return run(process.execPath, [CLI, ...args], { env: this.env, input });
+  }
+
+  sshArgs(key: SshKey): string[] {
+    return [
+      '-i', key.privatePath,
+      '-p', String(this.sshPort),
+      '-o', 'StrictHostKeyChecking=no',
+      '-o', 'UserKnownHostsFile=/dev/null',
+      '-o', 'IdentitiesOnly=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'LogLevel=ERROR',
+    ];
+  }
+
+  /** `ssh -p PORT git@127.0.0.1 <command…>` through real OpenSSH. */
+  ssh(command: string[], options: { key?: SshKey; input?: string } = {}): Promise<RunResult> {
+    return run('ssh', [...this.sshArgs(options.key ?? this.admin), 'git@127.0.0.1', ...command], { input: options.input });
+  }
+
+  gitEnv(key: SshKey = this.admin): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      GIT_SSH_COMMAND: ['ssh', ...this.sshArgs(key).filter((a) => a !== '-p' && a !== String(this.sshPort))].join(' '),
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+    };
+  }
+
+  remote(app: string): string {
+    return `ssh://git@127.0.0.1:${this.sshPort}/${app}`;
+  }
+
+  /** A fresh git checkout of a fixture, committed, with `deploy` pointing at this Slipway. */
+  async appRepo(fixture: string, app: string): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(this.dir, `${app}-src-`));
+    fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
+    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'initial'], ['remote', 'add', 'deploy', this.remote(app)]]) {
+      const result = await run('git', args, { cwd: dir, env: this.gitEnv() });
+      if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.output}`);
+    }
+    return dir;
+  }
+
+  async commit(dir: string, message: string): Promise<void> {
+    const result = await run('git', ['commit', '-qam', message], { cwd: dir, env: this.gitEnv() });
+    if (result.code !== 0) throw new Error(result.output);
+  }
+
+  push(dir: string, options: { key?: SshKey; args?: string[] } = {}): Promise<RunResult> {
+    return run('git', ['push', ...(options.args ?? ['deploy', 'main'])], { cwd: dir, env: this.gitEnv(options.key) });
+  }
+
+  /** GET through Slipway's nginx with the app's Host header. */
+  get(host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.get({ host: '127.0.0.1', port: this.httpPort, path: urlPath, headers: { host }, agent: false }, (response) => {
+        let body = '';
+        response.on('data', (d) => (body += d));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+    });
+  }
+
+  appHost(app: string): string {
+    return `${app}.${this.domain}`;
+  }
+
+  /** Names of this instance's containers for an app, as `docker ps` shows them. */
+  async containers(app: string): Promise<{ name: string; state: string }[]> {
+    const found = await docker.listContainers({
+      all: true,
+      filters: { label: [`slipway.instance=${this.instance}`, `slipway.app=${app}`] },
+    });
+    return found.map((c) => ({ name: c.Names[0]!.replace(/^\//, ''), state: c.State }));
+  }
+
+  /** Stops everything this instance started: daemon, containers, images, network, nginx, files. */
+  async destroy(): Promise<void> {
+    await this.stopDaemon();
+    const containers = await docker.listContainers({ all: true, filters: { label: [`slipway.instance=${this.instance}`] } });
+    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
+    for (const tag of tags) await docker.getImage(tag).remove().catch(() => {});
+    await docker.getNetwork(this.instance).remove().catch(() => {});
+    const pidFile = path.join(this.dir, 'data', 'nginx', 'nginx.pid');
+    if (fs.existsSync(pidFile)) {
+      try {
+        process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGQUIT');
+      } catch {
+        /* already gone */
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls until `check` passes or the time is up; returns its last value. */
+export async function eventually<T>(check: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await check();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await check();
+  }
+  return value;
+}
