@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { eventually, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
 
-const slipway = new SlipwayUnderTest();
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { inject } from 'vitest';
+
 import { freePort } from './ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -58,7 +58,7 @@ export class SlipwayUnderTest {
   private daemon?: ChildProcess;
   private daemonLog = '';
 
-  constructor() {
+  constructor(private readonly redisUrl: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
   }
 
@@ -70,7 +70,7 @@ export class SlipwayUnderTest {
       SLIPWAY_SSH_HOST: '127.0.0.1',
       SLIPWAY_HTTP_PORT: String(this.httpPort),
       SLIPWAY_DOMAIN: this.domain,
-      SLIPWAY_REDIS_URL: inject('redisUrl'),
+      SLIPWAY_REDIS_URL: this.redisUrl,
       SLIPWAY_INSTANCE: this.instance,
       SLIPWAY_DRAIN_SECONDS: '1',
       SLIPWAY_STOP_TIMEOUT_SECONDS: '2',
