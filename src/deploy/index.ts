@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
-import type { DeployJob } from '../queue/deploy-queue.js';
+import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
 import { BuildFailedError } from '../runtime/docker.js';
 import { imageRepository, pruneReleaseImages } from './images.js';
@@ -25,35 +25,47 @@ export async function requestDeploy(
   return result ?? { ok: false, message: 'the client went away; the deploy goes on in the background' };
 }
 
-/** The worker's side: runs one job, reports its outcome to the follower, records it. */
-export async function runDeployJob(platform: Platform, job: DeployJob): Promise<void> {
+/**
+ * The worker's side: runs one job under the app's lock and reports its outcome to the
+ * follower as soon as it is known. Returns the retirement of the old release, which the
+ * worker runs after releasing the lock; the deploy record closes when that is done.
+ */
+export async function runDeployJob(platform: Platform, job: DeployJob): Promise<AfterUnlock> {
   const log = new DeployLog(platform.logs, job.deployId);
   const { deploys } = platform.state;
-  let wentLive = false;
-  const live = async () => {
-    wentLive = true;
-    await platform.logs.result(job.deployId, { ok: true });
-  };
   deploys.markRunning(job.deployId);
+  let retire: () => Promise<void>;
   try {
-    await deployFromGit(platform, job, log, live);
-    deploys.finish(job.deployId, { status: 'succeeded', log: log.text() });
+    retire = await deployFromGit(platform, job, log);
   } catch (error) {
-    const message = error instanceof UserError ? error.message : `Internal error: ${errorMessage(error)}`;
+    const message = describeFailure(error);
     log.error(message);
-    if (wentLive) {
-      // The new release serves; only the clean-up of the old one went wrong.
-      deploys.finish(job.deployId, { status: 'succeeded', error: message, log: log.text() });
-    } else {
-      await platform.logs.result(job.deployId, { ok: false, message });
-      deploys.finish(job.deployId, { status: 'failed', error: message, log: log.text() });
-    }
-  } finally {
+    await platform.logs.result(job.deployId, { ok: false, message });
+    deploys.finish(job.deployId, { status: 'failed', error: message, log: log.text() });
     await platform.logs.end(job.deployId);
+    return async () => {};
   }
+  await platform.logs.result(job.deployId, { ok: true });
+  return async () => {
+    let error: string | undefined;
+    try {
+      await retire();
+      await pruneReleaseImages(platform, job.app, KEEP_RELEASE_IMAGES);
+    } catch (failure) {
+      // The new release serves; only the clean-up of the old one went wrong.
+      error = describeFailure(failure);
+      log.error(`Retiring the old containers failed: ${error}`);
+    }
+    deploys.finish(job.deployId, { status: 'succeeded', error, log: log.text() });
+    await platform.logs.end(job.deployId);
+  };
 }
 
-async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog, live: () => Promise<void>) {
+function describeFailure(error: unknown): string {
+  return error instanceof UserError ? error.message : `Internal error: ${errorMessage(error)}`;
+}
+
+async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog): Promise<() => Promise<void>> {
   const { app } = job;
   const { docker, state, settings } = platform;
   const repository = imageRepository(settings.instance, app);
@@ -83,17 +95,10 @@ async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog,
   log.step(`Releasing ${app} (v${release.version})...`);
 
   try {
-    await deployRelease(platform, release, log, live);
+    return await deployRelease(platform, release, log);
   } catch (error) {
-    if (!wasLive(state, release.app, release.version)) {
-      state.releases.setStatus(app, release.version, 'failed');
-      await docker.removeImage(release.image).catch(() => {});
-    }
+    state.releases.setStatus(app, release.version, 'failed');
+    await docker.removeImage(release.image).catch(() => {});
     throw error;
   }
-  await pruneReleaseImages(platform, app, KEEP_RELEASE_IMAGES);
-}
-
-function wasLive(state: Platform['state'], app: string, version: number): boolean {
-  return state.releases.get(app, version)?.status === 'succeeded';
 }

@@ -7,17 +7,13 @@ import type { ReleaseRecord } from '../state/index.js';
 import type { DeployLog } from './log.js';
 
 /**
- * Puts a release live: start its containers, check each, point nginx at them, then retire
- * whatever ran before. `live` is called as soon as the new release serves, before the
- * old containers drain, so the pusher is not kept waiting for clean-up.
- * On any failure before the swap, the new containers go and the old ones keep serving.
+ * Puts a release live: start its containers, check each, point nginx at them. On any
+ * failure before the swap, the new containers go and the old ones keep serving.
+ * Returns the retirement of what ran before, for the caller to run once the app's lock is
+ * released: it names exact containers, so a deploy that starts meanwhile is unaffected,
+ * and the next push does not queue behind a drain.
  */
-export async function deployRelease(
-  platform: Platform,
-  release: ReleaseRecord,
-  log: DeployLog,
-  live: () => Promise<void>,
-): Promise<void> {
+export async function deployRelease(platform: Platform, release: ReleaseRecord, log: DeployLog): Promise<() => Promise<void>> {
   const { app } = release;
   const { settings, scheduler, state } = platform;
   const previous = await scheduler.containers(app);
@@ -57,13 +53,12 @@ export async function deployRelease(
   state.releases.setStatus(app, release.version, 'succeeded');
   log.section('Application deployed:');
   for (const url of appUrls(settings, app)) log.detail(url);
-  await live();
-
-  if (previous.length > 0) {
-    log.step(`Shutting down old containers in ${settings.drainMs / 1000} seconds`);
+  if (previous.length === 0) return async () => {};
+  log.detail(`Shutting down old containers in ${settings.drainMs / 1000} seconds`);
+  return async () => {
     await sleep(settings.drainMs);
     await scheduler.retire(previous);
-  }
+  };
 }
 
 async function checkContainer(platform: Platform, container: ProcessContainer, log: DeployLog): Promise<void> {

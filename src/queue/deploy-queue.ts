@@ -22,6 +22,7 @@ export const deployJobSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type DeployJob = z.infer<typeof deployJobSchema>;
+export type AfterUnlock = () => Promise<void>;
 type QueuedJob = DeployJob & { waitAnnounced?: boolean };
 
 export class DeployQueue {
@@ -60,7 +61,8 @@ export function startDeployWorker(options: {
   concurrency: number;
   locks: Locks;
   logs: DeployLogs;
-  run: (job: DeployJob) => Promise<void>;
+  /** Runs a job under its app's lock; may return clean-up to run after the lock is released. */
+  run: (job: DeployJob) => Promise<AfterUnlock | void>;
 }): Worker {
   const process = async (job: Job<QueuedJob>, token?: string) => {
     const data = deployJobSchema.parse(job.data);
@@ -73,11 +75,13 @@ export function startDeployWorker(options: {
       await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
       throw new DelayedError();
     }
+    let afterUnlock: AfterUnlock | void;
     try {
-      await options.run(data);
+      afterUnlock = await options.run(data);
     } finally {
       await lock.release();
     }
+    await afterUnlock?.();
   };
   return new Worker(QUEUE_NAME, process, {
     connection: redisOptions(options.redisUrl),

@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { Redis } from 'ioredis';
 import Docker from 'dockerode';
 import { freePort } from './ports.js';
 
@@ -25,21 +24,19 @@ export default async function setup(project: TestProject) {
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
-  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
-  for (let i = 0; i < 50; i++) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  client.disconnect();
+  for (let i = 0; i < 100 && !redisAnswers(port); i++) await new Promise((r) => setTimeout(r, 100));
   project.provide('redisUrl', `redis://127.0.0.1:${port}`);
   return async () => {
     redis.kill('SIGTERM');
   };
+}
+
+function redisAnswers(port: number): boolean {
+  try {
+    return execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'PONG';
+  } catch {
+    return false;
+  }
 }
 
 declare module 'vitest' {
