@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
         out: streamOutput(process.stdout, process.stderr),
         stdin: process.stdin,
         local: true,
+        signal: new AbortController().signal,
       },
       argv,
     );

@@ -3,7 +3,9 @@ import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appsCommands } from './apps.js';
 import { parseArgs } from './args.js';
+import { configCommands } from './config.js';
 import { keyCommands } from './keys.js';
+import { releaseCommands } from './releases.js';
 import { stackCommands } from './stack.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -32,7 +34,10 @@ const helpCommands: Command[] = [
 ];
 
 const registry = new Map<string, Command>(
-  [...appsCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [c.name, c]),
+  [...appsCommands, ...configCommands, ...releaseCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
+    c.name,
+    c,
+  ]),
 );
 
 function printHelp(out: CommandContext['out']): void {

@@ -14,6 +14,8 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream;
   /** True when run by `slipway` on the host itself, where file paths name host files. */
   local: boolean;
+  /** Aborts when the client goes away (a deploy it started goes on in the background). */
+  signal: AbortSignal;
 }
 
 export interface ParsedArgs {

@@ -1,16 +1,18 @@
 import fs from 'node:fs';
+import { readReleaseMeta } from '../build/source.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
 import { BuildFailedError } from '../runtime/docker.js';
+import type { ReleaseRecord } from '../state/index.js';
 import { imageRepository, pruneReleaseImages } from './images.js';
 import { DeployLog } from './log.js';
 import { deployRelease } from './release.js';
 
 export { imageRepository } from './images.js';
 
-const KEEP_RELEASE_IMAGES = 5;
+const KEEP_RELEASE_IMAGES = 10;
 
 /** Queues a deploy and follows its log until it is live or has failed. */
 export async function requestDeploy(
@@ -19,7 +21,8 @@ export async function requestDeploy(
   onLine: (line: string) => void,
   signal: AbortSignal,
 ): Promise<DeployResult> {
-  platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev: job.rev, requestedBy: job.requestedBy });
+  const rev = job.kind === 'git' ? job.rev : null;
+  platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
   await platform.queue.enqueue(job);
   const result = await platform.logs.follow(job.deployId, onLine, signal);
   return result ?? { ok: false, message: 'the client went away; the deploy goes on in the background' };
@@ -36,7 +39,7 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
   deploys.markRunning(job.deployId);
   let retire: () => Promise<void>;
   try {
-    retire = await deployFromGit(platform, job, log);
+    retire = await runJob(platform, job, log);
   } catch (error) {
     const message = describeFailure(error);
     log.error(message);
@@ -65,14 +68,74 @@ function describeFailure(error: unknown): string {
   return error instanceof UserError ? error.message : `Internal error: ${errorMessage(error)}`;
 }
 
-async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog): Promise<() => Promise<void>> {
+function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() => Promise<void>> {
+  const { releases, config } = platform.state;
+  switch (job.kind) {
+    case 'git':
+      return deployFromGit(platform, job, log);
+    case 'config': {
+      const current = currentRelease(platform, job.app);
+      return releaseAndDeploy(platform, log, {
+        ...current,
+        kind: 'config',
+        config: config.get(job.app),
+        description: job.description,
+        createdBy: job.requestedBy,
+      });
+    }
+    case 'rollback': {
+      const target = releases.get(job.app, job.version);
+      if (!target || target.status !== 'succeeded') throw new UserError(`Release v${job.version} of ${job.app} cannot be rolled back to`);
+      return releaseAndDeploy(
+        platform,
+        log,
+        { ...target, kind: 'rollback', description: `Rollback to v${target.version}`, createdBy: job.requestedBy },
+        // Heroku's rollback restores config too; the app's config follows once it is live.
+        () => config.replace(job.app, target.config),
+      );
+    }
+    case 'restart': {
+      const current = currentRelease(platform, job.app);
+      log.step(`${job.reason === 'scale' ? 'Scaling' : 'Restarting'} ${job.app} at v${current.version}`);
+      return deployRelease(platform, current, log);
+    }
+  }
+}
+
+function currentRelease(platform: Platform, app: string): ReleaseRecord {
+  const current = platform.state.releases.current(app);
+  if (!current) throw new UserError(`${app} has not been deployed yet`);
+  return current;
+}
+
+type NewRelease = Pick<ReleaseRecord, 'app' | 'kind' | 'image' | 'rev' | 'config' | 'meta' | 'description' | 'createdBy'>;
+
+/** Records a new release (vN) and puts it live; a release that does not go live is marked failed. */
+async function releaseAndDeploy(platform: Platform, log: DeployLog, next: NewRelease, onLive?: () => void) {
+  const { state, docker } = platform;
+  if (!(await docker.imageExists(next.image))) throw new UserError(`The image ${next.image} is gone; deploy again with git push`);
+  const release = state.releases.create({ ...next, image: () => next.image });
+  state.deploys.setRelease(log.deployId, release.version);
+  log.step(`Releasing ${next.app} (v${release.version}): ${next.description}`);
+  try {
+    const retire = await deployRelease(platform, release, log);
+    onLive?.();
+    return retire;
+  } catch (error) {
+    state.releases.setStatus(next.app, release.version, 'failed');
+    throw error;
+  }
+}
+
+async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind: 'git' }>, log: DeployLog) {
   const { app } = job;
   const { docker, state, settings } = platform;
   const repository = imageRepository(settings.instance, app);
   const buildTag = `${repository}:build-${job.deployId.slice(0, 8)}`;
-
-  log.step(`Building ${app} from Dockerfile`);
+  let meta;
   try {
+    meta = await readReleaseMeta(job.tarPath);
+    log.step(`Building ${app} from Dockerfile`);
     await docker.build(fs.createReadStream(job.tarPath), buildTag, (line) => log.detail(line));
   } catch (error) {
     if (!(error instanceof BuildFailedError)) throw error;
@@ -82,10 +145,15 @@ async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog)
     await fs.promises.rm(job.tarPath, { force: true });
   }
 
+  const first = !state.releases.current(app);
+  if (first && Object.keys(meta.formation).length > 0) state.apps.setFormation(app, { web: 1, ...meta.formation });
   const release = state.releases.create({
     app,
+    kind: 'deploy',
     image: (version) => `${repository}:v${version}`,
     rev: job.rev,
+    config: state.config.get(app),
+    meta,
     description: `Deploy ${job.rev.slice(0, 7)}`,
     createdBy: job.requestedBy,
   });
@@ -93,7 +161,6 @@ async function deployFromGit(platform: Platform, job: DeployJob, log: DeployLog)
   await docker.tagImage(buildTag, repository, `v${release.version}`);
   await docker.removeImage(buildTag);
   log.step(`Releasing ${app} (v${release.version})...`);
-
   try {
     return await deployRelease(platform, release, log);
   } catch (error) {

@@ -7,7 +7,7 @@ export class DeployLog {
 
   constructor(
     private readonly logs: DeployLogs,
-    private readonly deployId: string,
+    readonly deployId: string,
   ) {}
 
   step(message: string) {

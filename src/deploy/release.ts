@@ -1,14 +1,38 @@
+import { releaseMetaSchema, type ReleaseMeta } from '../build/source.js';
 import { UserError } from '../core/errors.js';
 import { sleep } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
 import type { ProcessContainer } from '../runtime/scheduler.js';
-import type { ReleaseRecord } from '../state/index.js';
+import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
+import { checksModeFor } from './checks-mode.js';
 import type { DeployLog } from './log.js';
 
+/** The process types a release runs, web first, with their counts and Procfile commands. */
+export function processPlan(formation: Formation, meta: ReleaseMeta) {
+  const types = meta.processes ? Object.keys(meta.processes).filter((t) => t !== 'release') : ['web'];
+  return types
+    .map((type) => ({ type, count: formation[type] ?? (type === 'web' ? 1 : 0), command: meta.processes?.[type] }))
+    .filter((p) => p.count > 0)
+    .sort((a, b) => Number(b.type === 'web') - Number(a.type === 'web'));
+}
+
+/** What a release's containers see: global config, then the release's own config, then ours. */
+function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
+  return {
+    ...platform.state.config.get(GLOBAL_SCOPE),
+    ...release.config,
+    SLIPWAY_APP: release.app,
+    SLIPWAY_RELEASE: `v${release.version}`,
+    GIT_REV: release.rev ?? '',
+  };
+}
+
 /**
- * Puts a release live: start its containers, check each, point nginx at them. On any
- * failure before the swap, the new containers go and the old ones keep serving.
+ * Puts a release live. Per process type: start the new containers and check each; then
+ * point nginx at the new web containers. Any failure before the swap discards the new
+ * containers and the old ones keep serving. (A type whose checks are disabled stops its old
+ * containers first, as in Dokku: that is downtime, by the user's choice.)
  * Returns the retirement of what ran before, for the caller to run once the app's lock is
  * released: it names exact containers, so a deploy that starts meanwhile is unaffected,
  * and the next push does not queue behind a drain.
@@ -16,35 +40,42 @@ import type { DeployLog } from './log.js';
 export async function deployRelease(platform: Platform, release: ReleaseRecord, log: DeployLog): Promise<() => Promise<void>> {
   const { app } = release;
   const { settings, scheduler, state } = platform;
+  const meta = releaseMetaSchema.parse(release.meta);
+  const plan = processPlan(state.apps.get(app)?.formation ?? { web: 1 }, meta);
+  const env = releaseEnv(platform, release);
+  const domains = appDomains(settings, app);
   const previous = await scheduler.containers(app);
+  const stoppedEarly = new Set<string>();
   const started: ProcessContainer[] = [];
-  const formation = [{ process: 'web', count: 1 }];
 
   log.step(`Deploying ${app} (v${release.version})...`);
   try {
-    for (const { process, count } of formation) {
-      log.step(`Deploying ${process} (count=${count})`);
+    for (const { type, count, command } of plan) {
+      const mode = checksModeFor(state, app, type);
+      const old = previous.filter((c) => c.process === type);
+      if (mode === 'disabled' && old.length > 0) {
+        log.detail(`Zero downtime is disabled, stopping currently running containers (${type})`);
+        await scheduler.retire(old);
+        old.forEach((c) => stoppedEarly.add(c.id));
+      }
+      log.step(`Deploying ${type} (count=${count})`);
       for (let index = 1; index <= count; index++) {
         const container = await scheduler.start({
           app,
           release: release.version,
           image: release.image,
-          process,
+          process: type,
           index,
-          env: { SLIPWAY_APP: app, SLIPWAY_RELEASE: `v${release.version}` },
-          port: settings.defaultPort,
+          env,
+          port: type === 'web' ? settings.defaultPort : undefined,
+          command,
         });
         started.push(container);
-        await checkContainer(platform, container, log);
+        if (mode === 'skipped') log.detail(`Skipping checks (${type}.${index})`);
+        else await checkNewContainer(platform, container, { host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log);
       }
     }
-    const domains = appDomains(settings, app);
-    log.step(`Configuring ${domains.join(', ')}...`);
-    const backends = started
-      .filter((c) => c.process === 'web')
-      .map((c) => ({ host: c.ip, port: settings.defaultPort }));
-    const reloaded = await platform.nginx.applyApp({ app, httpPort: settings.httpPort, domains, backends });
-    log.detail(reloaded ? 'Reloading nginx' : 'nginx configuration unchanged');
+    await routeTraffic(platform, app, started, log);
   } catch (error) {
     await scheduler.discard(started);
     throw error;
@@ -52,19 +83,40 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
 
   state.releases.setStatus(app, release.version, 'succeeded');
   log.section('Application deployed:');
-  for (const url of appUrls(settings, app)) log.detail(url);
-  if (previous.length === 0) return async () => {};
+  if (started.some((c) => c.process === 'web')) for (const url of appUrls(settings, app)) log.detail(url);
+  const toRetire = previous.filter((c) => !stoppedEarly.has(c.id));
+  if (toRetire.length === 0) return async () => {};
   log.detail(`Shutting down old containers in ${settings.drainMs / 1000} seconds`);
   return async () => {
     await sleep(settings.drainMs);
-    await scheduler.retire(previous);
+    await scheduler.retire(toRetire);
   };
 }
 
-async function checkContainer(platform: Platform, container: ProcessContainer, log: DeployLog): Promise<void> {
+async function routeTraffic(platform: Platform, app: string, started: ProcessContainer[], log: DeployLog): Promise<void> {
+  const { settings } = platform;
+  const web = started.filter((c) => c.process === 'web');
+  if (web.length === 0) {
+    if (await platform.nginx.removeApp(app)) log.detail('No web processes: removed the nginx configuration');
+    return;
+  }
+  const domains = appDomains(settings, app);
+  log.step(`Configuring ${domains.join(', ')}...`);
+  const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
+  const reloaded = await platform.nginx.applyApp({ app, httpPort: settings.httpPort, domains, backends });
+  log.detail(reloaded ? 'Reloading nginx' : 'nginx configuration unchanged');
+}
+
+async function checkNewContainer(
+  platform: Platform,
+  container: ProcessContainer,
+  target: { host: string; checks: ReleaseMeta['healthchecks'][string] },
+  log: DeployLog,
+): Promise<void> {
   const label = `${container.process}.${container.index}`;
+  const port = container.process === 'web' ? platform.settings.defaultPort : undefined;
   log.detail(`Attempting pre-flight checks (${label})`);
-  const outcome = await platform.scheduler.check(container, platform.settings.defaultPort);
+  const outcome = await platform.scheduler.check(container, { port, ...target }, (line) => log.detail(line));
   if (outcome.ok) {
     log.detail(`All checks successful (${label})`);
     return;

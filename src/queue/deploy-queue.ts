@@ -9,16 +9,26 @@ import type { DeployLogs } from './logs.js';
 const QUEUE_NAME = 'deploy';
 const LOCK_RETRY_MS = 200;
 
-/** Everything that may change what an app runs is one of these jobs, serialized per app. */
+const jobBase = {
+  deployId: z.uuid(),
+  app: z.string().refine(isValidAppName),
+  requestedBy: z.string(),
+};
+
+/**
+ * Everything that may change what an app runs is one of these jobs, serialized per app.
+ * Jobs carry no config values: the worker reads them from the database, so secrets never
+ * sit in Redis.
+ */
 export const deployJobSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('git'),
-    deployId: z.uuid(),
-    app: z.string().refine(isValidAppName),
-    rev: z.string().regex(GIT_REV),
-    tarPath: z.string(),
-    requestedBy: z.string(),
-  }),
+  /** A push: build the commit, then release it. */
+  z.object({ kind: z.literal('git'), ...jobBase, rev: z.string().regex(GIT_REV), tarPath: z.string() }),
+  /** No build: a new release from the current one with the app's config as it is now. */
+  z.object({ kind: z.literal('config'), ...jobBase, description: z.string().max(2000) }),
+  /** No build: a new release with an earlier release's image and config. */
+  z.object({ kind: z.literal('rollback'), ...jobBase, version: z.number().int().min(1) }),
+  /** No build, no new release: the current release again, at the app's current formation. */
+  z.object({ kind: z.literal('restart'), ...jobBase, reason: z.enum(['restart', 'scale']) }),
 ]);
 
 export type DeployJob = z.infer<typeof deployJobSchema>;

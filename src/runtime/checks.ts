@@ -1,35 +1,127 @@
+import http from 'node:http';
 import net from 'node:net';
+import type { Healthcheck } from '../build/source.js';
 import { sleep } from '../core/process.js';
 import type { ContainerStatus } from './docker.js';
 
-export interface CheckOptions {
+export interface CheckTarget {
+  ip: string;
+  /** The port the process listens on; undefined for processes without one (workers). */
+  port: number | undefined;
+  /** Host header for path checks: the app's first domain, so host-checking apps answer. */
   host: string;
-  port: number;
-  timeoutMs: number;
-  settleMs: number;
   status: () => Promise<ContainerStatus>;
 }
 
+export interface CheckPolicy {
+  /** How long the process may take to start listening. */
+  listenTimeoutMs: number;
+  /** How long it must then stay up without restarting. */
+  settleMs: number;
+}
+
 export type CheckOutcome = { ok: true } | { ok: false; reason: string };
+type Log = (line: string) => void;
 
 /**
- * The default check: the process accepts connections on its port, then is still up (not
- * restarted) after a short settle time. A container that exits first fails at once.
+ * Decides whether a new container may take traffic: it must listen on its port (when it has
+ * one), pass every check the app defines (app.json healthchecks or CHECKS), and still be up,
+ * never restarted, after the settle time. A container that exits fails at once.
  */
-export async function defaultCheck(options: CheckOptions): Promise<CheckOutcome> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const down = describeDown(await options.status());
+export async function checkContainer(
+  target: CheckTarget,
+  checks: Healthcheck[],
+  policy: CheckPolicy,
+  log: Log,
+): Promise<CheckOutcome> {
+  if (target.port !== undefined) {
+    const listening = await waitForListening(target, target.port, policy.listenTimeoutMs);
+    if (!listening.ok) return listening;
+  }
+  for (const check of checks) {
+    const outcome = await runCheck(target, check, log);
+    if (outcome.ok) continue;
+    if (!check.warn) return outcome;
+    log(`Ignoring the failure of warn-only check ${describe(check)}: ${outcome.reason}`);
+  }
+  if (policy.settleMs > 0) await sleep(policy.settleMs);
+  const down = describeDown(await target.status());
+  return down ? { ok: false, reason: down } : { ok: true };
+}
+
+function describe(check: Healthcheck): string {
+  return `'${check.name ?? check.path ?? (check.uptime !== undefined ? 'uptime' : 'listening')}'`;
+}
+
+async function runCheck(target: CheckTarget, check: Healthcheck, log: Log): Promise<CheckOutcome> {
+  const name = describe(check);
+  if (check.uptime !== undefined) {
+    log(`Running healthcheck name=${name} type='uptime' uptime=${check.uptime}`);
+    await sleep(check.uptime * 1000);
+    const down = describeDown(await target.status());
+    return down ? { ok: false, reason: down } : { ok: true };
+  }
+  const port = check.port ?? target.port;
+  if (port === undefined) return { ok: false, reason: `check ${name} needs a port, and this process has none` };
+  if (check.path === undefined) {
+    log(`Running healthcheck name=${name} type='listening' port=${port}`);
+    return waitForListening(target, port, check.timeout * 1000);
+  }
+  log(`Running healthcheck name=${name} delay=${check.initialDelay} path='${check.path}' retries=${check.attempts} timeout=${check.timeout} type='path'`);
+  if (check.initialDelay > 0) await sleep(check.initialDelay * 1000);
+  let reason = '';
+  for (let attempt = 1; attempt <= check.attempts; attempt++) {
+    const down = describeDown(await target.status());
     if (down) return { ok: false, reason: down };
-    if (await acceptsConnection(options.host, options.port)) break;
+    reason = await probePath(target, port, check);
+    if (!reason) {
+      log(`Healthcheck succeeded name=${name}`);
+      return { ok: true };
+    }
+    log(`Attempt ${attempt}/${check.attempts} of ${name} failed: ${reason}`);
+    if (attempt < check.attempts) await sleep(check.wait * 1000);
+  }
+  return { ok: false, reason: `healthcheck ${name} failed: ${reason}` };
+}
+
+/** One GET; an empty string means it passed, otherwise why not. */
+function probePath(target: CheckTarget, port: number, check: Healthcheck): Promise<string> {
+  const headers: Record<string, string> = { host: target.host, 'user-agent': 'slipway-healthcheck' };
+  for (const header of check.httpHeaders) headers[header.name.toLowerCase()] = header.value;
+  return new Promise((resolve) => {
+    const request = http.get(
+      { host: target.ip, port, path: check.path, headers, timeout: check.timeout * 1000, agent: false },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 1024 * 1024) body += chunk;
+        });
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status > 299) resolve(`status ${status}`);
+          else if (check.content !== undefined && !body.includes(check.content)) resolve(`the response did not contain "${check.content}"`);
+          else resolve('');
+        });
+        response.on('error', (error) => resolve(error.message));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${check.timeout} s`)));
+    request.on('error', (error) => resolve(error.message));
+  });
+}
+
+async function waitForListening(target: CheckTarget, port: number, timeoutMs: number): Promise<CheckOutcome> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const down = describeDown(await target.status());
+    if (down) return { ok: false, reason: down };
+    if (await acceptsConnection(target.ip, port)) return { ok: true };
     if (Date.now() > deadline) {
-      return { ok: false, reason: `nothing accepted connections on port ${options.port} within ${options.timeoutMs / 1000} s` };
+      return { ok: false, reason: `nothing accepted connections on port ${port} within ${timeoutMs / 1000} s` };
     }
     await sleep(100);
   }
-  if (options.settleMs > 0) await sleep(options.settleMs);
-  const down = describeDown(await options.status());
-  return down ? { ok: false, reason: down } : { ok: true };
 }
 
 function describeDown(status: ContainerStatus): string | undefined {

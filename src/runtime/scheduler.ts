@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Healthcheck } from '../build/source.js';
 import { LABEL, type DockerEngine } from './docker.js';
-import { defaultCheck, type CheckOutcome } from './checks.js';
+import { checkContainer, type CheckOutcome } from './checks.js';
 
 export interface ProcessContainer {
   id: string;
@@ -18,7 +19,10 @@ export interface StartRequest {
   process: string;
   index: number;
   env: Record<string, string>;
-  port: number;
+  /** Only processes that take traffic (web) get a PORT. */
+  port: number | undefined;
+  /** A Procfile command, run by the image's shell; undefined runs the image's own command. */
+  command: string | undefined;
 }
 
 /**
@@ -40,10 +44,11 @@ export class Scheduler {
   async start(request: StartRequest): Promise<ProcessContainer> {
     const suffix = randomBytes(3).toString('hex');
     const name = `${this.options.instance}.${request.app}.${request.process}.${request.index}.${suffix}`;
-    const env = { ...request.env, PORT: String(request.port), DYNO: `${request.process}.${request.index}` };
+    const env = { ...request.env, DYNO: `${request.process}.${request.index}`, PORT: String(request.port ?? '') };
     const id = await this.docker.run({
       name,
       image: request.image,
+      cmd: request.command === undefined ? undefined : ['/bin/sh', '-c', request.command],
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       network: this.options.network,
       labels: {
@@ -58,14 +63,17 @@ export class Scheduler {
     return { id, name, process: request.process, index: request.index, release: request.release, ip: status.ip ?? '' };
   }
 
-  check(container: ProcessContainer, port: number): Promise<CheckOutcome> {
-    return defaultCheck({
-      host: container.ip,
-      port,
-      timeoutMs: this.options.checksTimeoutMs,
-      settleMs: this.options.checksSettleMs,
-      status: () => this.docker.status(container.id, this.options.network),
-    });
+  check(
+    container: ProcessContainer,
+    target: { port: number | undefined; host: string; checks: Healthcheck[] },
+    log: (line: string) => void,
+  ): Promise<CheckOutcome> {
+    return checkContainer(
+      { ip: container.ip, port: target.port, host: target.host, status: () => this.docker.status(container.id, this.options.network) },
+      target.checks,
+      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
+      log,
+    );
   }
 
   logs(container: ProcessContainer): Promise<string[]> {

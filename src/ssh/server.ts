@@ -87,7 +87,9 @@ function channelOutput(channel: ServerChannel): Output {
 }
 
 function commandContext(platform: Platform, caller: Caller, channel: ServerChannel) {
-  return { platform, caller, out: channelOutput(channel), stdin: channel, local: false };
+  const controller = new AbortController();
+  channel.once('close', () => controller.abort());
+  return { platform, caller, out: channelOutput(channel), stdin: channel, local: false, signal: controller.signal };
 }
 
 async function runAndExit(channel: ServerChannel, run: () => Promise<number>): Promise<void> {

@@ -1,18 +1,28 @@
 import type { Db } from './db.js';
 
+export type Formation = Record<string, number>;
+
 export interface AppRecord {
   name: string;
   deployBranch: string;
+  /** Desired container count per process type. */
+  formation: Formation;
   createdAt: number;
 }
 
 interface AppRow {
   name: string;
   deploy_branch: string;
+  formation: string;
   created_at: number;
 }
 
-const toApp = (row: AppRow): AppRecord => ({ name: row.name, deployBranch: row.deploy_branch, createdAt: row.created_at });
+const toApp = (row: AppRow): AppRecord => ({
+  name: row.name,
+  deployBranch: row.deploy_branch,
+  formation: JSON.parse(row.formation),
+  createdAt: row.created_at,
+});
 
 export class AppStore {
   constructor(private readonly db: Db) {}
@@ -34,7 +44,16 @@ export class AppStore {
     return result.changes === 1;
   }
 
+  setFormation(name: string, formation: Formation): void {
+    this.db.prepare('UPDATE apps SET formation = ? WHERE name = ?').run(JSON.stringify(formation), name);
+  }
+
+  /** Removes the app with its config and settings; releases and deploys go by cascade. */
   delete(name: string): void {
-    this.db.prepare('DELETE FROM apps WHERE name = ?').run(name);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM config WHERE scope = ?').run(name);
+      this.db.prepare('DELETE FROM properties WHERE app = ?').run(name);
+      this.db.prepare('DELETE FROM apps WHERE name = ?').run(name);
+    })();
   }
 }

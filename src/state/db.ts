@@ -43,6 +43,25 @@ const MIGRATIONS: string[] = [
      log TEXT
    );
    CREATE INDEX deploys_by_app ON deploys(app, created_at);`,
+  // Env config (scope is an app name or '--global', which no app can be named), release
+  // snapshots (the app's config, and metadata from its source such as healthchecks), the
+  // desired process formation, and small per-app settings.
+  `CREATE TABLE config (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (scope, key)
+   );
+   ALTER TABLE releases ADD COLUMN kind TEXT NOT NULL DEFAULT 'deploy';
+   ALTER TABLE releases ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE releases ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE apps ADD COLUMN formation TEXT NOT NULL DEFAULT '{"web":1}';
+   CREATE TABLE properties (
+     app TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (app, key)
+   );`,
 ];
 
 export function openDb(file: string): Db {

@@ -1,13 +1,16 @@
 import { AppStore } from './apps.js';
+import { ConfigStore } from './config.js';
+import { PropertyStore } from './properties.js';
 import { openDb } from './db.js';
 import { DeployStore } from './deploys.js';
 import { KeyStore } from './keys.js';
 import { ReleaseStore } from './releases.js';
 
-export type { AppRecord } from './apps.js';
+export type { AppRecord, Formation } from './apps.js';
+export { GLOBAL_SCOPE, type Env } from './config.js';
 export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
-export type { ReleaseRecord } from './releases.js';
+export type { ReleaseKind, ReleaseRecord } from './releases.js';
 
 /** Everything that must survive a restart, in one SQLite database. */
 export function openState(file: string) {
@@ -16,6 +19,8 @@ export function openState(file: string) {
     apps: new AppStore(db),
     keys: new KeyStore(db),
     releases: new ReleaseStore(db),
+    config: new ConfigStore(db),
+    properties: new PropertyStore(db),
     deploys: new DeployStore(db),
     close: () => db.close(),
   };

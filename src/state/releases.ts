@@ -1,13 +1,20 @@
 import type { Db } from './db.js';
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
+/** What made the release: a build, a config change, or a rollback to an earlier one. */
+export type ReleaseKind = 'deploy' | 'config' | 'rollback';
 
 export interface ReleaseRecord {
   app: string;
   version: number;
   status: ReleaseStatus;
+  kind: ReleaseKind;
   image: string;
   rev: string | null;
+  /** The app's own env config as it was for this release (global config is merged at start). */
+  config: Record<string, string>;
+  /** Facts read from the source at build time (Procfile, healthchecks); parsed by its user. */
+  meta: unknown;
   description: string;
   createdBy: string;
   createdAt: number;
@@ -17,8 +24,11 @@ interface ReleaseRow {
   app: string;
   version: number;
   status: ReleaseStatus;
+  kind: ReleaseKind;
   image: string;
   rev: string | null;
+  config: string;
+  meta: string;
   description: string;
   created_by: string;
   created_at: number;
@@ -28,8 +38,11 @@ const toRelease = (row: ReleaseRow): ReleaseRecord => ({
   app: row.app,
   version: row.version,
   status: row.status,
+  kind: row.kind,
   image: row.image,
   rev: row.rev,
+  config: JSON.parse(row.config),
+  meta: JSON.parse(row.meta),
   description: row.description,
   createdBy: row.created_by,
   createdAt: row.created_at,
@@ -48,10 +61,21 @@ export class ReleaseStore {
         .get(release.app) as { next: number };
       this.db
         .prepare(
-          `INSERT INTO releases (app, version, status, image, rev, description, created_by, created_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
+          `INSERT INTO releases (app, version, status, kind, image, rev, config, meta, description, created_by, created_at)
+           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(release.app, next, release.image(next), release.rev, release.description, release.createdBy, Date.now());
+        .run(
+          release.app,
+          next,
+          release.kind,
+          release.image(next),
+          release.rev,
+          JSON.stringify(release.config),
+          JSON.stringify(release.meta ?? {}),
+          release.description,
+          release.createdBy,
+          Date.now(),
+        );
       return this.get(release.app, next)!;
     })();
   }

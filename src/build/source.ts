@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import tar from 'tar-stream';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+
+const MAX_FILE = 256 * 1024;
+const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS'] as const;
+type SourceFile = (typeof SOURCE_FILES)[number];
+
+const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+export const processTypeSchema = z.string().regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
+
+/** One app.json healthcheck, with Dokku's field defaults (reference/dokku.md §3.2). */
+export const healthcheckSchema = z.object({
+  type: z.enum(['startup', 'liveness', 'readiness']).default('startup'),
+  name: z.string().max(200).optional(),
+  path: z.string().startsWith('/').max(2000).optional(),
+  content: z.string().max(10_000).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  attempts: z.number().int().min(1).max(100).default(3),
+  timeout: z.number().min(0.1).max(600).default(5),
+  wait: z.number().min(0).max(600).default(5),
+  initialDelay: z.number().min(0).max(600).default(0),
+  uptime: z.number().min(0).max(600).optional(),
+  listening: z.boolean().optional(),
+  warn: z.boolean().default(false),
+  httpHeaders: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().max(2000) })).default([]),
+});
+export type Healthcheck = z.infer<typeof healthcheckSchema>;
+
+const appJsonSchema = z.looseObject({
+  healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).optional(),
+  formation: z.record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() })).optional(),
+});
+
+/** What a release knows from its source, kept with the release so redeploys need no source. */
+export const releaseMetaSchema = z.object({
+  /** Procfile commands by process type; absent means the image's own command runs as `web`. */
+  processes: z.record(processTypeSchema, z.string()).optional(),
+  healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).default({}),
+  /** app.json formation quantities, applied on the first deploy. */
+  formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
+});
+export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
+
+/** Reads the release metadata files from the top of a source tar, without unpacking it. */
+export async function readReleaseMeta(tarPath: string): Promise<ReleaseMeta> {
+  const files = await readTopLevelFiles(tarPath);
+  const appJson = files['app.json'] === undefined ? {} : parseAppJson(files['app.json']);
+  const healthchecks = { ...appJson.healthchecks };
+  if (!healthchecks.web && files.CHECKS !== undefined) healthchecks.web = parseChecksFile(files.CHECKS);
+  const formation = Object.fromEntries(
+    Object.entries(appJson.formation ?? {}).flatMap(([type, f]) => (f.quantity === undefined ? [] : [[type, f.quantity]])),
+  );
+  return releaseMetaSchema.parse({
+    processes: files.Procfile === undefined ? undefined : parseProcfile(files.Procfile),
+    healthchecks,
+    formation,
+  });
+}
+
+function parseAppJson(text: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`Invalid app.json: ${(error as Error).message}`);
+  }
+  const parsed = appJsonSchema.safeParse(json);
+  if (!parsed.success) throw new UserError(`Invalid app.json: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  return parsed.data;
+}
+
+/** Procfile rules of dokku/procfile-util: `type: command`, comments, unique DNS-label types. */
+export function parseProcfile(text: string): Record<string, string> {
+  const processes: Record<string, string> = {};
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('//')) continue;
+    const match = /^([^:\s]+)\s*:\s*(.*)$/.exec(line);
+    const type = match?.[1];
+    const command = match?.[2]?.replace(/\s+(#|\/\/).*$/, '').trim();
+    if (!type || !command) throw new UserError(`Invalid Procfile: line ${index + 1} is not "type: command"`);
+    if (!PROCESS_TYPE.test(type)) throw new UserError(`Invalid Procfile: invalid process type "${type}" on line ${index + 1}`);
+    if (processes[type] !== undefined) throw new UserError(`Invalid Procfile: process type ${type} is defined twice`);
+    processes[type] = command;
+  }
+  return processes;
+}
+
+/** The legacy CHECKS file (WAIT=, TIMEOUT=, ATTEMPTS=, then `path [content]` lines) as web checks. */
+export function parseChecksFile(text: string): Healthcheck[] {
+  const settings: Record<string, number> = { WAIT: 5, TIMEOUT: 30, ATTEMPTS: 5 };
+  const checks: { path: string; content?: string; host?: string }[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const setting = /^(WAIT|TIMEOUT|ATTEMPTS)=(\d+)$/.exec(line);
+    if (setting) {
+      settings[setting[1]!] = Number(setting[2]);
+      continue;
+    }
+    const [target = '', ...content] = line.split(/\s+/);
+    const url = /^(?:https?:)?\/\/([^/]+)(\/.*)?$/.exec(target);
+    const path = url ? (url[2] ?? '/') : target;
+    if (!path.startsWith('/')) throw new UserError(`Invalid CHECKS line: ${line}`);
+    checks.push({ path, content: content.join(' ') || undefined, host: url?.[1] });
+  }
+  return checks.map((check, i) =>
+    healthcheckSchema.parse({
+      name: `CHECKS ${i + 1}`,
+      path: check.path,
+      content: check.content,
+      attempts: settings.ATTEMPTS,
+      timeout: settings.TIMEOUT,
+      wait: settings.WAIT,
+      initialDelay: i === 0 ? settings.WAIT : 0,
+      httpHeaders: check.host ? [{ name: 'Host', value: check.host }] : [],
+    }),
+  );
+}
+
+function readTopLevelFiles(tarPath: string): Promise<Partial<Record<SourceFile, string>>> {
+  return new Promise((resolve, reject) => {
+    const files: Partial<Record<SourceFile, string>> = {};
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const name = header.name.replace(/^\.\//, '') as SourceFile;
+      const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
+      if (wanted && (header.size ?? 0) > MAX_FILE) {
+        stream.resume();
+        return reject(new UserError(`${name} is larger than ${MAX_FILE} bytes`));
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk) => {
+        if (wanted) chunks.push(chunk as Buffer);
+      });
+      stream.on('end', () => {
+        if (wanted) files[name] = Buffer.concat(chunks).toString('utf8');
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', () => resolve(files));
+    extract.on('error', reject);
+    fs.createReadStream(tarPath).on('error', reject).pipe(extract);
+  });
+}
