@@ -1,9 +1,10 @@
 import { UserError } from '../core/errors.js';
 
 /**
- * Splits an SSH command line into words the way Dokku's `xargs` re-tokenising does: single
- * and double quotes group, a backslash escapes the next character. Nothing is expanded and
- * no shell ever sees the line, so `$(…)`, `;` or `|` are just characters of a word.
+ * Splits an SSH command line into words with POSIX shell quoting: single quotes are literal,
+ * double quotes group and allow \" \\ \$ \` escapes, a bare backslash escapes the next
+ * character. Nothing is expanded and no shell ever sees the line, so `$(…)`, `;` or `|` are
+ * just characters of a word.
  */
 export function tokenize(line: string): string[] {
   const words: string[] = [];
@@ -14,7 +15,7 @@ export function tokenize(line: string): string[] {
     const c = line[i]!;
     if (quote) {
       if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length && '"\\'.includes(line[i + 1]!)) word += line[++i];
+      else if (c === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
       else word += c;
     } else if (c === '"' || c === "'") {
       quote = c;

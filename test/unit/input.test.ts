@@ -13,6 +13,8 @@ describe('tokenize', () => {
     [`config:set app 'K=it"s'`, ['config:set', 'app', 'K=it"s']],
     ['config:set app K=a\\ b', ['config:set', 'app', 'K=a b']],
     [`x "a\\"b"`, ['x', 'a"b']],
+    [`x "\\$HOME \\\`id\\\`"`, ['x', '$HOME `id`']],
+    [`x "a\\nb"`, ['x', 'a\\nb']],
     [`x ''`, ['x', '']],
     ['apps:create $(reboot);id|cat', ['apps:create', '$(reboot);id|cat']],
   ])('%j', (line, words) => {
