@@ -103,9 +103,8 @@ async function restoreRoutes(platform: Platform): Promise<void> {
   for (const app of platform.state.apps.list()) {
     const web = (await platform.scheduler.containers(app.name)).filter((c) => c.process === 'web' && c.ip);
     if (web.length === 0) continue;
-    await platform.nginx.applyApp({
+    await platform.nginx.route({
       app: app.name,
-      httpPort: settings.httpPort,
       domains: appDomains(settings, app.name),
       backends: web.map((c) => ({ host: c.ip, port: settings.defaultPort })),
     });

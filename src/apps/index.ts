@@ -30,7 +30,7 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
     await platform.scheduler.discard(await platform.scheduler.containers(app.name));
-    await platform.nginx.removeApp(app.name);
+    await platform.nginx.unroute(app.name);
     // By tag, not id: identical builds share image ids with other apps.
     const repository = imageRepository(platform.settings.instance, app.name);
     for (const image of await platform.docker.listImages(repository)) {

@@ -97,14 +97,14 @@ async function routeTraffic(platform: Platform, app: string, started: ProcessCon
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
-    if (await platform.nginx.removeApp(app)) log.detail('No web processes: removed the nginx configuration');
+    if (await platform.nginx.unroute(app)) log.detail('No web processes: removed the nginx configuration');
     return;
   }
   const domains = appDomains(settings, app);
   log.step(`Configuring ${domains.join(', ')}...`);
   const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
-  const reloaded = await platform.nginx.applyApp({ app, httpPort: settings.httpPort, domains, backends });
-  log.detail(reloaded ? 'Reloading nginx' : 'nginx configuration unchanged');
+  const reloaded = await platform.nginx.route({ app, domains, backends });
+  log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
 }
 
 async function checkNewContainer(

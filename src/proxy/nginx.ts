@@ -4,33 +4,47 @@ import http from 'node:http';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { runProgram, sleep } from '../core/process.js';
-import { renderApp, renderMain, renderStatus, type AppRoute } from './render.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
 
-export type { AppRoute } from './render.js';
+export type { Backend } from './render.js';
 
 /** Serializes config changes across every Slipway process on the host. */
 export type ConfigLock = <T>(fn: () => Promise<T>) => Promise<T>;
 
+export interface AppRoute {
+  app: string;
+  domains: string[];
+  backends: Backend[];
+}
+
 /**
- * Slipway's own nginx instance: a main config it owns, one file per app under apps/,
- * every change tested with `nginx -t` before a reload, and a reload only when a file changed.
- * The master outlives the daemon, so apps keep serving while Slipway restarts.
+ * Slipway's own nginx instance. Its config (main file, one server block per app) changes
+ * only when domains do, each change tested with `nginx -t` before a reload. Which
+ * containers serve an app is data: a Lua balancer reads it from a shared dict, which the
+ * daemon updates through a root-only socket (and a file nginx loads on start), so a
+ * deploy swaps containers with no reload and no reset connections. The master outlives
+ * the daemon, so apps keep serving while Slipway restarts.
  */
 export class Nginx {
   private readonly mainConf: string;
   private readonly appsDir: string;
+  private readonly backendsFile: string;
+  private readonly socketPath: string;
 
   constructor(
-    private readonly options: { bin: string; dir: string; httpPort: number; lock: ConfigLock },
+    private readonly options: { bin: string; dir: string; httpPort: number; modulesDir: string; lock: ConfigLock },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
+    this.backendsFile = path.join(options.dir, 'backends.txt');
+    this.socketPath = path.join(options.dir, 'run', 'status.sock');
   }
 
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
   async ensureRunning(): Promise<void> {
     await this.options.lock(async () => {
       for (const sub of ['apps', 'logs', 'tmp']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
+      fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
       if (this.masterPid() === undefined) await this.start();
@@ -38,13 +52,26 @@ export class Nginx {
     });
   }
 
-  /** Points an app's domains at its backends; returns false when nothing changed. */
-  async applyApp(route: AppRoute): Promise<boolean> {
-    return this.replaceFile(this.appFile(route.app), renderApp(route));
+  /**
+   * Routes an app's domains to its backends. The backends go first, so a new server block
+   * never points at nothing; the block itself is rewritten (with a reload) only if its
+   * domains changed. Returns whether nginx was reloaded.
+   */
+  async route(route: AppRoute): Promise<boolean> {
+    return this.options.lock(async () => {
+      await this.setBackends(route.app, route.backends);
+      const server = renderApp({ app: route.app, httpPort: this.options.httpPort, domains: route.domains });
+      return this.replaceFile(this.appFile(route.app), server);
+    });
   }
 
-  async removeApp(app: string): Promise<boolean> {
-    return this.replaceFile(this.appFile(app), undefined);
+  /** Stops routing an app: its server block goes (a reload), then its backends. */
+  async unroute(app: string): Promise<boolean> {
+    return this.options.lock(async () => {
+      const reloaded = await this.replaceFile(this.appFile(app), undefined);
+      await this.setBackends(app, []);
+      return reloaded;
+    });
   }
 
   /** Stops the master; used by tests and uninstall, never by a daemon restart. */
@@ -63,21 +90,30 @@ export class Nginx {
     return path.join(this.appsDir, `${app}.conf`);
   }
 
+  /** The file is what nginx loads on start; the socket updates the running workers at once. */
+  private async setBackends(app: string, backends: Backend[]): Promise<void> {
+    const all = parseBackends(readIfExists(this.backendsFile) ?? '');
+    all[app] = backends;
+    const text = renderBackends(all);
+    writeAtomically(this.backendsFile, text);
+    if (this.masterPid() === undefined) return;
+    const answer = await request(this.socketPath, 'POST', '/backends', text);
+    if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
+  }
+
   private async replaceFile(file: string, content: string | undefined): Promise<boolean> {
-    return this.options.lock(async () => {
-      const previous = readIfExists(file);
-      if (previous === content) return false;
-      if (content === undefined) fs.rmSync(file, { force: true });
-      else writeAtomically(file, content);
-      try {
-        await this.testAndReload();
-      } catch (error) {
-        if (previous === undefined) fs.rmSync(file, { force: true });
-        else writeAtomically(file, previous);
-        throw error;
-      }
-      return true;
-    });
+    const previous = readIfExists(file);
+    if (previous === content) return false;
+    if (content === undefined) fs.rmSync(file, { force: true });
+    else writeAtomically(file, content);
+    try {
+      await this.testAndReload();
+    } catch (error) {
+      if (previous === undefined) fs.rmSync(file, { force: true });
+      else writeAtomically(file, previous);
+      throw error;
+    }
+    return true;
   }
 
   private async testAndReload(): Promise<void> {
@@ -94,6 +130,7 @@ export class Nginx {
   private async start(): Promise<void> {
     const generation = newGeneration();
     this.writeStatus(generation);
+    fs.rmSync(this.socketPath, { force: true }); // left by an nginx that did not stop cleanly
     const started = await runProgram(this.options.bin, this.baseArgs());
     if (started.code !== 0) throw new Error(`nginx failed to start: ${started.stderr.trim()}`);
     await this.waitForGeneration(generation);
@@ -110,10 +147,9 @@ export class Nginx {
 
   /** A reload is asynchronous: wait until the new workers answer with the new generation. */
   private async waitForGeneration(generation: string): Promise<void> {
-    const socketPath = path.join(this.options.dir, 'status.sock');
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if ((await readGeneration(socketPath)) === generation) return;
+      if ((await request(this.socketPath, 'GET', '/generation'))?.body === generation) return;
       await sleep(10);
     }
     throw new Error('nginx did not load the new configuration within 10 s (see its error.log)');
@@ -158,14 +194,15 @@ function writeIfChanged(file: string, content: string): boolean {
   return true;
 }
 
-function readGeneration(socketPath: string): Promise<string | undefined> {
+function request(socketPath: string, method: string, urlPath: string, body?: string): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
-    const request = http.get({ socketPath, path: '/generation', timeout: 1000, agent: false }, (response) => {
-      let body = '';
-      response.on('data', (d) => (body += d));
-      response.on('end', () => resolve(body));
+    const req = http.request({ socketPath, method, path: urlPath, timeout: 2000, agent: false }, (response) => {
+      let text = '';
+      response.on('data', (d) => (text += d));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
     });
-    request.on('error', () => resolve(undefined));
-    request.on('timeout', () => request.destroy());
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end(body);
   });
 }

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { isValidAppName, isValidDomain } from '../core/names.js';
 
 const templatesDir = new URL('../../templates/nginx/', import.meta.url);
+export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
 
 // noEscape: this is nginx syntax, not HTML. Injection is prevented by validating every value below.
 const handlebars = Handlebars.create();
@@ -17,20 +19,25 @@ const templates = {
 
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolute path of safe characters');
 const port = z.number().int().min(1).max(65535);
+const appName = z.string().refine(isValidAppName, 'invalid app name');
 
-const appRouteSchema = z.object({
-  app: z.string().refine(isValidAppName, 'invalid app name'),
+const appServerSchema = z.object({
+  app: appName,
   httpPort: port,
   domains: z.array(z.string().refine(isValidDomain, 'invalid domain')).min(1),
-  backends: z
-    .array(z.object({ host: z.ipv4(), port }))
-    .min(1),
 });
+export type AppServer = z.infer<typeof appServerSchema>;
 
-export type AppRoute = z.infer<typeof appRouteSchema>;
+export const backendSchema = z.object({ host: z.ipv4(), port });
+export type Backend = z.infer<typeof backendSchema>;
 
-export function renderMain(input: { dir: string; httpPort: number }): string {
-  return templates.main({ dir: absolutePath.parse(input.dir), httpPort: port.parse(input.httpPort) });
+export function renderMain(input: { dir: string; httpPort: number; modulesDir: string }): string {
+  return templates.main({
+    dir: absolutePath.parse(input.dir),
+    httpPort: port.parse(input.httpPort),
+    modulesDir: absolutePath.parse(input.modulesDir),
+    luaDir: absolutePath.parse(LUA_DIR),
+  });
 }
 
 export function renderStatus(input: { dir: string; generation: string }): string {
@@ -38,7 +45,31 @@ export function renderStatus(input: { dir: string; generation: string }): string
   return templates.status({ dir: absolutePath.parse(input.dir), generation });
 }
 
-export function renderApp(route: AppRoute): string {
-  const valid = appRouteSchema.parse(route);
-  return templates.app({ ...valid, upstream: `slipway-${valid.app.replace(/\./g, '_')}-web` });
+/** An app's server block: its domains. Which containers serve it is not part of it. */
+export function renderApp(server: AppServer): string {
+  return templates.app(appServerSchema.parse(server));
+}
+
+/** Every app's backends as the Lua side reads them: `app ip:port,ip:port` lines, sorted. */
+export function renderBackends(backends: Record<string, Backend[]>): string {
+  return Object.keys(backends)
+    .sort()
+    .filter((app) => backends[app]!.length > 0)
+    .map((app) => {
+      const peers = z.array(backendSchema).min(1).parse(backends[app]);
+      return `${appName.parse(app)} ${peers.map((b) => `${b.host}:${b.port}`).join(',')}\n`;
+    })
+    .join('');
+}
+
+export function parseBackends(text: string): Record<string, Backend[]> {
+  const backends: Record<string, Backend[]> = {};
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [app = '', peers = ''] = line.split(' ');
+    backends[app] = peers.split(',').map((peer) => {
+      const [host = '', p = ''] = peer.split(':');
+      return { host, port: Number(p) };
+    });
+  }
+  return backends;
 }

@@ -2,48 +2,60 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { renderApp, renderMain, renderStatus } from '../../src/proxy/render.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
-const route = {
-  app: 'my.app',
-  httpPort: 8080,
-  domains: ['my.app.example.com', 'www.example.com'],
-  backends: [
+const server = { app: 'my.app', httpPort: 8080, domains: ['my.app.example.com', 'www.example.com'] };
+const backends = {
+  'my.app': [
     { host: '172.18.0.2', port: 5000 },
     { host: '172.18.0.3', port: 5000 },
   ],
+  other: [{ host: '172.18.0.9', port: 5000 }],
 };
 
 describe('nginx renderer', () => {
-  test('an app gets an upstream of its backends and a server block for its domains', () => {
-    const conf = renderApp(route);
-    expect(conf).toContain('upstream slipway-my_app-web {');
-    expect(conf).toContain('server 172.18.0.2:5000 max_fails=0;');
-    expect(conf).toContain('server 172.18.0.3:5000 max_fails=0;');
+  test('an app gets a server block for its domains that hands requests to the balancer', () => {
+    const conf = renderApp(server);
     expect(conf).toContain('server_name my.app.example.com www.example.com;');
     expect(conf).toContain('listen 8080;');
+    expect(conf).toContain('set $slipway_app "my.app";');
+    expect(conf).toContain('proxy_pass http://slipway_apps;');
     expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
     expect(conf).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+  });
+
+  test('backends render as sorted `app ip:port,…` lines and read back', () => {
+    const text = renderBackends({ ...backends, empty: [] });
+    expect(text).toBe('my.app 172.18.0.2:5000,172.18.0.3:5000\nother 172.18.0.9:5000\n');
+    expect(parseBackends(text)).toEqual(backends);
   });
 
   test.each([
     ['a domain that would inject directives', { domains: ['x.com; } server { listen 81'] }],
     ['a domain with a newline', { domains: ['x.com\nroot /'] }],
-    ['an app name with a brace', { app: 'x}' }],
-    ['a backend that is not an IPv4 address', { backends: [{ host: '1.2.3.4; evil', port: 5000 }] }],
+    ['an app name with a quote', { app: 'x"; evil' }],
     ['a port out of range', { httpPort: 70000 }],
     ['no domains', { domains: [] }],
   ])('refuses %s', (_, change) => {
-    expect(() => renderApp({ ...route, ...change } as typeof route)).toThrow();
+    expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();
   });
 
-  test('the rendered configuration passes nginx -t', async () => {
+  test.each([
+    ['a backend that is not an IPv4 address', { app: [{ host: '1.2.3.4,evil', port: 5000 }] }],
+    ['an invalid app name', { 'bad app': [{ host: '1.2.3.4', port: 5000 }] }],
+    ['a port out of range', { app: [{ host: '1.2.3.4', port: 0 }] }],
+  ])('refuses backends with %s', (_, input) => {
+    expect(() => renderBackends(input)).toThrow();
+  });
+
+  test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
-    for (const sub of ['apps', 'logs', 'tmp']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080 }));
+    for (const sub of ['apps', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, modulesDir: '/usr/lib/nginx/modules' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
-    fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp(route));
+    fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp(server));
+    fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
     const result = await run('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-t']);
     expect(result.code, result.output).toBe(0);
     fs.rmSync(dir, { recursive: true });

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { afterAll, beforeAll, inject, test } from 'vitest';
+import { SlipwayUnderTest } from '../../test/support/slipway.js';
+
+/**
+ * Steady HTTP load through nginx (loopback only, bounded in time) while the app is redeployed
+ * again and again by pushes, config:set and ps:restart. Any failed request is a dropped one.
+ */
+const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 12);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const STEADY_SECONDS = 10;
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'zdt';
+
+beforeAll(() => slipway.start());
+afterAll(() => slipway.destroy());
+
+type LoadResult = autocannon.Result & { errorsSeen: Record<string, number> };
+
+function load(seconds: number | undefined): { instance: autocannon.Instance; done: Promise<LoadResult> } {
+  const errorsSeen: Record<string, number> = {};
+  let instance!: autocannon.Instance;
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `http://127.0.0.1:${slipway.httpPort}/`,
+        headers: { host: slipway.appHost(app) },
+        connections: CONNECTIONS,
+        duration: seconds ?? 600, // the swap phase is stopped by hand; 600 s is its hard bound
+        timeout: 10,
+      },
+      (error, result) => (error ? reject(error) : resolve({ ...result, errorsSeen })),
+    );
+    instance.on('reqError', (error: NodeJS.ErrnoException) => {
+      const key = error.code ?? error.message;
+      errorsSeen[key] = (errorsSeen[key] ?? 0) + 1;
+    });
+  });
+  return { instance, done };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function waitForBody(urlPath: string, expected: string, started: number): Promise<number> {
+  for (;;) {
+    const response = await slipway.get(slipway.appHost(app), urlPath).catch(() => undefined);
+    if (response?.body === expected) return (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('requests during repeated zero-downtime redeploys', async () => {
+  const repo = await slipway.appRepo('dockerfile-app', app);
+  const first = await slipway.push(repo);
+  if (first.code !== 0) throw new Error(first.output);
+
+  const steady = await load(STEADY_SECONDS).done;
+
+  const swapping = load(undefined);
+  const configToLive: number[] = [];
+  const kinds: string[] = [];
+  for (let i = 1; i <= REDEPLOYS; i++) {
+    const kind = ['push', 'config:set', 'ps:restart'][i % 3]!;
+    kinds.push(kind);
+    if (kind === 'push') {
+      const file = path.join(repo, 'server.js');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = 'push ${i}';`));
+      await slipway.commit(repo, `push ${i}`);
+      const pushed = await slipway.push(repo);
+      if (pushed.code !== 0) throw new Error(pushed.output);
+    } else if (kind === 'config:set') {
+      const started = performance.now();
+      const set = await slipway.ssh(['config:set', app, `BENCH_VALUE=value-${i}`]);
+      if (set.code !== 0) throw new Error(set.output);
+      configToLive.push(await waitForBody('/env/BENCH_VALUE', `value-${i}`, started));
+    } else {
+      const restarted = await slipway.ssh(['ps:restart', app]);
+      if (restarted.code !== 0) throw new Error(restarted.output);
+    }
+  }
+  // let the last old containers drain and retire under load too
+  await new Promise((r) => setTimeout(r, 4000));
+  swapping.instance.stop();
+  const during = await swapping.done;
+
+  const failed = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;
+  const line = (label: string, r: LoadResult) =>
+    `  ${label}: ${r.requests.total} requests in ${r.duration.toFixed(1)} s, ${r.non2xx} non-2xx, ${r.errors} socket errors ` +
+    `(${JSON.stringify(r.errorsSeen)}), ${r.timeouts} timeouts; latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms`;
+  console.log(
+    [
+      '',
+      `bench-zero-downtime: ${CONNECTIONS} keep-alive connections through nginx to ${app}`,
+      line('steady      ', steady),
+      line(`${REDEPLOYS} redeploys`, during),
+      `  redeploys: ${kinds.join(', ')}`,
+      `  failed requests during redeploys: ${failed(during)} of ${during.requests.total}`,
+      `  config:set to live (new value served): median ${median(configToLive).toFixed(2)} s over ${configToLive.length} (${configToLive.map((s) => s.toFixed(2)).join(' ')})`,
+      '',
+    ].join('\n'),
+  );
+});
