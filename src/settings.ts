@@ -27,6 +27,8 @@ const schema = z.object({
   SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
   SLIPWAY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(2),
   SLIPWAY_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  /** Images of this many newest releases are kept as rollback targets; older ones are pruned. */
+  SLIPWAY_KEEP_RELEASES: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
 export type Settings = ReturnType<typeof loadSettings>;
@@ -66,6 +68,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     checksSettleMs: s.SLIPWAY_CHECKS_SETTLE_MS,
     drainMs: s.SLIPWAY_DRAIN_SECONDS * 1000,
     stopTimeoutSeconds: s.SLIPWAY_STOP_TIMEOUT_SECONDS,
+    keepReleases: s.SLIPWAY_KEEP_RELEASES,
     defaultPort: 5000,
     defaultBranch: 'main',
   };

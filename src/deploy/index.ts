@@ -12,8 +12,6 @@ import { deployRelease } from './release.js';
 
 export { imageRepository } from './images.js';
 
-const KEEP_RELEASE_IMAGES = 10;
-
 /** Queues a deploy and follows its log until it is live or has failed. */
 export async function requestDeploy(
   platform: Platform,
@@ -53,7 +51,7 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     let error: string | undefined;
     try {
       await retire();
-      await pruneReleaseImages(platform, job.app, KEEP_RELEASE_IMAGES);
+      await pruneReleaseImages(platform, job.app, platform.settings.keepReleases);
     } catch (failure) {
       // The new release serves; only the clean-up of the old one went wrong.
       error = describeFailure(failure);

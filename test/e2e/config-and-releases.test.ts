@@ -258,3 +258,46 @@ describe('health-checked swaps', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('isolation of config', () => {
+  test('secrets reach only their app: not another app, the push output, or the job queue', async () => {
+    const secret = `s3cret-${Date.now()}-value`;
+    expect((await slipway.ssh(['config:set', app, `API_TOKEN=${secret}`])).code).toBe(0);
+    expect((await env('API_TOKEN')).body).toBe(secret);
+
+    const other = await slipway.appRepo('dockerfile-app', 'neighbour');
+    const pushed = await slipway.push(other);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).not.toContain(secret);
+    const neighbour = await slipway.get(slipway.appHost('neighbour'), '/env/API_TOKEN');
+    expect(neighbour.status).toBe(404);
+
+    // a config change's own deploy log names the key, never the value
+    const changed = await slipway.ssh(['config:set', app, `API_TOKEN=${secret}-2`]);
+    expect(changed.stdout.split('=====> Application deployed:')[0]).not.toMatch(/Releasing.*s3cret/);
+
+    // nothing Slipway keeps in Redis (jobs, logs) holds the value
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const keys = await redis.keys(`${slipway.instance}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        const type = await redis.type(key);
+        const dump =
+          type === 'hash'
+            ? JSON.stringify(await redis.hgetall(key))
+            : type === 'stream'
+              ? JSON.stringify(await redis.xrange(key, '-', '+'))
+              : type === 'string'
+                ? ((await redis.get(key)) ?? '')
+                : type === 'list'
+                  ? JSON.stringify(await redis.lrange(key, 0, -1))
+                  : '';
+        expect(dump, key).not.toContain('s3cret');
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

@@ -88,6 +88,20 @@ describe('git push deploys a Dockerfile app', () => {
     await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
   });
 
+  test('a push whose new version fails its app.json healthcheck is rejected and the old version keeps serving', async () => {
+    const file = path.join(repo, 'server.js');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("process.env.HEALTHY === 'no'", 'true'));
+    await slipway.commit(repo, 'unhealthy');
+    const pushed = await slipway.push(repo);
+
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain("Running healthcheck name='health'");
+    expect(pushed.output).toContain('healthcheck \'health\' failed: status 500');
+    expect(pushed.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
+    expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
+    await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
+  });
+
   test('pushing a branch other than the deploy branch stores it without deploying', async () => {
     await run('git', ['checkout', '-q', '-b', 'feature'], { cwd: repo });
     const pushed = await slipway.push(repo, { args: ['deploy', 'feature'] });
