@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
+import { restoreRoute } from './deploy/routes.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
-import { appDomains } from './proxy/domains.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
 import { LABEL } from './runtime/docker.js';
 import type { Settings } from './settings.js';
@@ -25,7 +25,8 @@ export async function serve(settings: Settings): Promise<void> {
   await checkDependencies(platform);
   await platform.docker.ensureNetwork(settings.network, { [LABEL.instance]: settings.instance });
   await platform.nginx.ensureRunning();
-  await restoreRoutes(platform);
+  const watching = new AbortController();
+  followContainerRestarts(platform, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({
@@ -46,6 +47,7 @@ export async function serve(settings: Settings): Promise<void> {
     `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}`,
   );
   onShutdown(async () => {
+    watching.abort();
     ssh.close();
     pushes.close();
     await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
@@ -95,20 +97,24 @@ async function checkDependencies(platform: Platform): Promise<void> {
 }
 
 /**
- * Points nginx at what actually runs, in case containers came back with new addresses
- * after a Docker or host restart while the daemon was down.
+ * Keeps routing right when Docker restarts containers (an engine or host restart gives them
+ * new addresses): at start-up for every app, then on every start event of a web container.
  */
-async function restoreRoutes(platform: Platform): Promise<void> {
-  const { settings } = platform;
-  for (const app of platform.state.apps.list()) {
-    const web = (await platform.scheduler.containers(app.name)).filter((c) => c.process === 'web' && c.ip);
-    if (web.length === 0) continue;
-    await platform.nginx.route({
-      app: app.name,
-      domains: appDomains(settings, app.name),
-      backends: web.map((c) => ({ host: c.ip, port: settings.defaultPort })),
-    });
-  }
+function followContainerRestarts(platform: Platform, signal: AbortSignal): void {
+  const pending = new Map<string, NodeJS.Timeout>();
+  const restore = (app: string) =>
+    restoreRoute(platform, app).catch((error) => console.error(`slipway: restoring the route of ${app} failed:`, error));
+  void platform.docker.watchStarts(
+    { [LABEL.instance]: platform.settings.instance, [LABEL.process]: 'web' },
+    (labels) => {
+      const app = labels[LABEL.app];
+      if (!app || !platform.state.apps.get(app)) return;
+      clearTimeout(pending.get(app));
+      pending.set(app, setTimeout(() => void restore(app), 200)); // several containers start together
+    },
+    signal,
+  );
+  for (const app of platform.state.apps.list()) void restore(app.name);
 }
 
 function onShutdown(stop: () => Promise<void>): void {

@@ -4,6 +4,7 @@ import { ensureRepo, removeRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import { imageRepository } from '../deploy/images.js';
+import { unrouteApp } from '../deploy/routes.js';
 import type { AppRecord } from '../state/index.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
@@ -30,7 +31,7 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
     await platform.scheduler.discard(await platform.scheduler.containers(app.name));
-    await platform.nginx.unroute(app.name);
+    await unrouteApp(platform, app.name);
     // By tag, not id: identical builds share image ids with other apps.
     const repository = imageRepository(platform.settings.instance, app.name);
     for (const image of await platform.docker.listImages(repository)) {

@@ -7,6 +7,7 @@ import type { ProcessContainer } from '../runtime/scheduler.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor } from './checks-mode.js';
 import type { DeployLog } from './log.js';
+import { routeTo, unrouteApp } from './routes.js';
 
 /** The process types a release runs, web first, with their counts and Procfile commands. */
 export function processPlan(formation: Formation, meta: ReleaseMeta) {
@@ -97,13 +98,11 @@ async function routeTraffic(platform: Platform, app: string, started: ProcessCon
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
-    if (await platform.nginx.unroute(app)) log.detail('No web processes: removed the nginx configuration');
+    if (await unrouteApp(platform, app)) log.detail('No web processes: removed the nginx configuration');
     return;
   }
-  const domains = appDomains(settings, app);
-  log.step(`Configuring ${domains.join(', ')}...`);
-  const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
-  const reloaded = await platform.nginx.route({ app, domains, backends });
+  log.step(`Configuring ${appDomains(settings, app).join(', ')}...`);
+  const reloaded = await routeTo(platform, app, web);
   log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
 }
 

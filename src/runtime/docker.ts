@@ -143,6 +143,37 @@ export class DockerEngine {
     }));
   }
 
+  /**
+   * Calls `onStart` with the labels of each container that starts with these labels,
+   * reconnecting when the engine restarts, until `signal` aborts.
+   */
+  async watchStarts(labels: Record<string, string>, onStart: (labels: Record<string, string>) => void, signal: AbortSignal) {
+    const filters = JSON.stringify({ type: ['container'], event: ['start'], label: labelFilters(labels) });
+    while (!signal.aborted) {
+      try {
+        const stream = (await this.api.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+        const stop = () => stream.destroy();
+        signal.addEventListener('abort', stop, { once: true });
+        let pending = '';
+        stream.on('data', (chunk: Buffer) => {
+          pending += chunk.toString('utf8');
+          const lines = pending.split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines.filter(Boolean)) onStart(JSON.parse(line).Actor?.Attributes ?? {});
+        });
+        await new Promise((resolve) => {
+          stream.on('end', resolve);
+          stream.on('error', resolve);
+          stream.on('close', resolve);
+        });
+        signal.removeEventListener('abort', stop);
+      } catch {
+        /* the engine is down or restarting: try again */
+      }
+      if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
   /** The last lines a container printed, for showing why it failed. */
   async logs(id: string, tail = 50): Promise<string[]> {
     const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail })) as Buffer;

@@ -1,0 +1,53 @@
+import Docker from 'dockerode';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const app = 'moves';
+
+beforeAll(async () => {
+  await slipway.start();
+  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+});
+afterAll(() => slipway.destroy());
+
+async function webContainer() {
+  const [found] = await docker.listContainers({ filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+  const info = await docker.getContainer(found!.Id).inspect();
+  return { id: found!.Id, ip: info.NetworkSettings.Networks[slipway.instance]?.IPAddress };
+}
+
+test('when Docker restarts a web container at a new address, nginx follows it', async () => {
+  const before = await webContainer();
+  await docker.getContainer(before.id).stop({ t: 1 });
+  // something else takes the freed address, as after an engine or host restart
+  const squatter = await docker.createContainer({
+    Image: 'slipway/stack:bookworm',
+    Cmd: ['sleep', '120'],
+    Labels: { 'slipway.instance': slipway.instance },
+    HostConfig: { NetworkMode: slipway.instance },
+  });
+  await squatter.start();
+  await docker.getContainer(before.id).start();
+  const after = await webContainer();
+  expect(after.id).toBe(before.id);
+  expect(after.ip).not.toBe(before.ip);
+
+  const response = await eventually(
+    () => slipway.get(slipway.appHost(app)),
+    (r) => r.status === 200,
+    10_000,
+  );
+  expect(response.body).toBe('hello from version 1 (v1 web.1)\n');
+});
+
+test('after a daemon restart the routes are restored from what runs', async () => {
+  await slipway.stopDaemon();
+  await slipway.startDaemon();
+  expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+  const restarted = await slipway.ssh(['ps:restart', app]);
+  expect(restarted.code, restarted.output).toBe(0);
+  expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+});
