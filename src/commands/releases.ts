@@ -1,6 +1,8 @@
 import { requireApp } from '../apps/index.js';
 import { processTypeSchema } from '../build/source.js';
 import { UserError } from '../core/errors.js';
+import { archiveCommit } from '../git/archive.js';
+import { branchRev, commitSubject, repoPath } from '../git/repos.js';
 import { format } from '../core/output.js';
 import { checksModeFor, checksReport, setChecksMode, type ChecksMode } from '../deploy/checks-mode.js';
 import type { ReleaseRecord } from '../state/index.js';
@@ -88,6 +90,7 @@ export const releaseCommands: Command[] = [
         ['Kind', info.kind],
         ['Description', info.description],
         ['Commit', info.rev ?? ''],
+        ['Message', (info.rev && (await commitSubject(ctx.platform.settings.reposDir, app.name, info.rev))) ?? ''],
         ['Image', info.image],
         ['Config keys', info.config_keys.join(', ') || 'none'],
         ['Created by', info.created_by],
@@ -126,6 +129,20 @@ export const releaseCommands: Command[] = [
       const app = requireApp(ctx.platform, args.positional[0]);
       requireDeployed(ctx, app.name);
       return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
+    },
+  },
+  {
+    name: 'ps:rebuild',
+    summary: 'Build the deploy branch again and deploy it (no push needed)',
+    usage: '<app>',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 1);
+      const app = requireApp(ctx.platform, args.positional[0]);
+      const { reposDir, buildsDir } = ctx.platform.settings;
+      const rev = await branchRev(reposDir, app.name, app.deployBranch);
+      if (!rev) throw new UserError(`Cannot build from '${app.deployBranch}' as there are no commits stored at that branch.`);
+      const tarPath = archiveCommit({ gitDir: repoPath(reposDir, app.name), rev, buildsDir, app: app.name });
+      return runDeploy(ctx, { kind: 'git', app: app.name, rev, tarPath });
     },
   },
   {

@@ -5,11 +5,9 @@
  * log as it arrives (git shows it as `remote:` lines) and exits with the deploy's outcome,
  * so a failed deploy rejects the push and leaves the branch where it was.
  */
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
-import { HOOK_ENV, type PushReply, type PushRequest } from './push-protocol.js';
+import { archiveCommit } from './archive.js';
+import { HOOK_ENV, type PushReply, type PushRequest } from './hook-env.js';
 
 const ZERO = /^0{40}$/;
 
@@ -34,13 +32,6 @@ async function readUpdates(): Promise<{ old: string; rev: string; ref: string }[
       const [old = '', rev = '', ref = ''] = line.split(' ');
       return { old, rev, ref };
     });
-}
-
-function archive(rev: string, buildsDir: string, app: string): string {
-  const tarPath = path.join(buildsDir, `${app}-${rev.slice(0, 12)}-${randomBytes(4).toString('hex')}.tar`);
-  const result = spawnSync('git', ['archive', '--format=tar', '-o', tarPath, rev], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (result.status !== 0) fail(`Could not read the pushed commit: ${result.stderr?.toString().trim()}`);
-  return tarPath;
 }
 
 function deploy(request: PushRequest): Promise<number> {
@@ -81,7 +72,12 @@ async function main(): Promise<void> {
     return;
   }
   if (ZERO.test(update.rev)) fail(`Deleting the deploy branch ${branch} is not allowed`);
-  const tarPath = archive(update.rev, env(HOOK_ENV.buildsDir), app);
+  let tarPath: string;
+  try {
+    tarPath = archiveCommit({ rev: update.rev, buildsDir: env(HOOK_ENV.buildsDir), app });
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const code = await deploy({ token: env(HOOK_ENV.token), app, rev: update.rev, user: env(HOOK_ENV.user), tarPath });
   process.exit(code);
 }

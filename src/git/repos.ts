@@ -48,3 +48,13 @@ export async function branchRev(reposDir: string, app: string, branch: string): 
     return undefined;
   }
 }
+
+/** A commit's message, first line only, or undefined when the repo no longer has it. */
+export async function commitSubject(reposDir: string, app: string, rev: string): Promise<string | undefined> {
+  try {
+    const { commit } = await git.readCommit({ fs, gitdir: repoPath(reposDir, app), oid: rev });
+    return commit.message.split('\n')[0];
+  } catch {
+    return undefined;
+  }
+}

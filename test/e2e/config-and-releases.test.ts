@@ -145,6 +145,7 @@ describe('releases', () => {
     const info = await slipway.ssh(['releases:info', app, 'v1']);
     expect(info.stdout).toContain('Kind:         deploy');
     expect(info.stdout).toMatch(/Commit: +[0-9a-f]{40}/);
+    expect(info.stdout).toContain('Message:      initial');
   });
 
   test('rollback deploys an earlier release’s code and config as a new release', async () => {
@@ -178,6 +179,19 @@ describe('releases', () => {
     const forward = await slipway.ssh(['releases:rollback', app, `v${afterPush}`]);
     expect(forward.code, forward.output).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^version two/);
+  });
+
+  test('ps:rebuild builds the deploy branch again as a new release', async () => {
+    const before = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0];
+    const rebuilt = await slipway.ssh(['ps:rebuild', app]);
+    expect(rebuilt.code, rebuilt.output).toBe(0);
+    expect(rebuilt.stdout).toContain(`-----> Building ${app} from Dockerfile`);
+    const after = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0];
+    expect(after).toMatchObject({ kind: 'deploy', current: true, version: before.version + 1 });
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+    expect((await slipway.ssh(['apps:create', 'never-pushed'])).code).toBe(0);
+    const empty = await slipway.ssh(['ps:rebuild', 'never-pushed']);
+    expect(empty.stderr).toContain("Cannot build from 'main' as there are no commits stored at that branch.");
   });
 
   test('rollback to a release that does not exist is refused', async () => {
