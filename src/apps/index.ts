@@ -3,6 +3,7 @@ import { parseAppName } from '../core/names.js';
 import { ensureRepo, removeRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
+import { cacheVolume } from '../build/index.js';
 import { imageRepository } from '../deploy/images.js';
 import { unrouteApp } from '../deploy/routes.js';
 import type { AppRecord } from '../state/index.js';
@@ -37,6 +38,7 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
     for (const image of await platform.docker.listImages(repository)) {
       for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.docker.removeImage(tag);
     }
+    await platform.docker.removeVolume(cacheVolume(platform.settings.instance, app.name));
     removeRepo(platform.settings.reposDir, app.name);
     platform.state.apps.delete(app.name);
   } finally {

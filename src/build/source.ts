@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 
 const MAX_FILE = 256 * 1024;
-const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS'] as const;
+const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile'] as const;
+/** Files whose presence matters, not their content. */
+const PRESENCE_ONLY: readonly string[] = ['Dockerfile'];
 type SourceFile = (typeof SOURCE_FILES)[number];
 
 const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -28,23 +30,37 @@ export const healthcheckSchema = z.object({
 });
 export type Healthcheck = z.infer<typeof healthcheckSchema>;
 
+const scriptSchema = z.string().min(1).max(10_000);
 const appJsonSchema = z.looseObject({
+  scripts: z.looseObject({ dokku: z.looseObject({ predeploy: scriptSchema.optional(), postdeploy: scriptSchema.optional() }).optional() }).optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).optional(),
   formation: z.record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() })).optional(),
 });
 
 /** What a release knows from its source, kept with the release so redeploys need no source. */
 export const releaseMetaSchema = z.object({
+  /** How the image was made; buildpack images start processes through their launcher. */
+  builder: z.enum(['dockerfile', 'herokuish', 'image']).default('dockerfile'),
   /** Procfile commands by process type; absent means the image's own command runs as `web`. */
   processes: z.record(processTypeSchema, z.string()).optional(),
+  /** app.json scripts.dokku: run in a one-off container before the swap and after it. */
+  predeploy: scriptSchema.optional(),
+  postdeploy: scriptSchema.optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).default({}),
   /** app.json formation quantities, applied on the first deploy. */
   formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
 });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
 
-/** Reads the release metadata files from the top of a source tar, without unpacking it. */
-export async function readReleaseMeta(tarPath: string): Promise<ReleaseMeta> {
+export interface SourceFacts {
+  meta: Omit<ReleaseMeta, 'builder'>;
+  hasDockerfile: boolean;
+  /** The first buildpack named in .buildpacks, if any. */
+  buildpack: string | undefined;
+}
+
+/** Reads what the source declares from the top of its tar, without unpacking it. */
+export async function readSource(tarPath: string): Promise<SourceFacts> {
   const files = await readTopLevelFiles(tarPath);
   const appJson = files['app.json'] === undefined ? {} : parseAppJson(files['app.json']);
   const healthchecks = { ...appJson.healthchecks };
@@ -52,11 +68,15 @@ export async function readReleaseMeta(tarPath: string): Promise<ReleaseMeta> {
   const formation = Object.fromEntries(
     Object.entries(appJson.formation ?? {}).flatMap(([type, f]) => (f.quantity === undefined ? [] : [[type, f.quantity]])),
   );
-  return releaseMetaSchema.parse({
+  const meta = releaseMetaSchema.parse({
     processes: files.Procfile === undefined ? undefined : parseProcfile(files.Procfile),
+    predeploy: appJson.scripts?.dokku?.predeploy,
+    postdeploy: appJson.scripts?.dokku?.postdeploy,
     healthchecks,
     formation,
   });
+  const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  return { meta, hasDockerfile: files.Dockerfile !== undefined, buildpack };
 }
 
 function parseAppJson(text: string) {
@@ -127,6 +147,11 @@ function readTopLevelFiles(tarPath: string): Promise<Partial<Record<SourceFile, 
     extract.on('entry', (header, stream, next) => {
       const name = header.name.replace(/^\.\//, '') as SourceFile;
       const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
+      if (wanted && PRESENCE_ONLY.includes(name)) {
+        files[name] = '';
+        stream.on('end', next);
+        return stream.resume();
+      }
       if (wanted && (header.size ?? 0) > MAX_FILE) {
         stream.resume();
         return reject(new UserError(`${name} is larger than ${MAX_FILE} bytes`));

@@ -1,19 +1,61 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Handlebars from 'handlebars';
 import { UserError } from '../core/errors.js';
 import { runProgram } from '../core/process.js';
 import type { DockerEngine } from '../runtime/docker.js';
+import { tarOf } from './tar.js';
+
+const templatesDir = new URL('../../templates/stack/', import.meta.url);
+const template = (name: string) => Handlebars.compile(fs.readFileSync(new URL(name, templatesDir), 'utf8'), { noEscape: true, strict: true });
+
+/** The three stack images: the Debian base, and build and run images layered on it. */
+export function stackImages(base: string) {
+  const [repo, tag = 'latest'] = splitImageRef(base);
+  return { base, build: `${repo}:${tag}-build`, run: `${repo}:${tag}-run` };
+}
+
+/**
+ * Builds whichever stack images are missing (or all, when `rebuild`): the base with
+ * debootstrap, then the build image (compilers, npm, pip) and run image (non-root user,
+ * launcher) from templates/stack. Shows progress as it goes.
+ */
+export async function buildStackImages(options: {
+  docker: DockerEngine;
+  image: string;
+  mirror: string;
+  workDir: string;
+  rebuild: boolean;
+  onLine: (line: string) => void;
+}): Promise<string[]> {
+  const images = stackImages(options.image);
+  const built: string[] = [];
+  const needed = async (ref: string) => options.rebuild || !(await options.docker.imageExists(ref));
+  if (await needed(images.base)) {
+    await buildStack({ ...options, image: images.base });
+    built.push(images.base);
+  }
+  for (const kind of ['build', 'run'] as const) {
+    if (!(await needed(images[kind])) && built.length === 0) continue;
+    options.onLine(`Building ${images[kind]} on ${images.base}`);
+    const files = [{ name: 'Dockerfile', content: template(`${kind}.Dockerfile.hbs`)({ baseImage: images.base }) }];
+    if (kind === 'run') files.push({ name: 'slipway-launch', content: fs.readFileSync(new URL('slipway-launch', templatesDir), 'utf8') });
+    await options.docker.build(tarOf(files), images[kind], options.onLine);
+    built.push(images[kind]);
+  }
+  return built;
+}
 
 /** What every app image starts from: a minimal Debian with the runtimes our builds use. */
 const STACK_PACKAGES = ['ca-certificates', 'nodejs', 'python3'];
 const SUITE = 'bookworm';
 
 /**
- * Builds the stack image locally, since no container registry can be reached:
+ * Builds the base image locally, since no container registry can be reached:
  * debootstrap a minimal Debian root, then import it into Docker as an image.
  */
-export async function buildStack(options: {
+async function buildStack(options: {
   docker: DockerEngine;
   image: string;
   mirror: string;

@@ -3,6 +3,7 @@ import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appsCommands } from './apps.js';
 import { parseArgs } from './args.js';
+import { buildCommands } from './builds.js';
 import { configCommands } from './config.js';
 import { keyCommands } from './keys.js';
 import { releaseCommands } from './releases.js';
@@ -34,7 +35,7 @@ const helpCommands: Command[] = [
 ];
 
 const registry = new Map<string, Command>(
-  [...appsCommands, ...configCommands, ...releaseCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
+  [...appsCommands, ...configCommands, ...releaseCommands, ...buildCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
     c.name,
     c,
   ]),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildStack } from '../build/stack.js';
+import { buildStackImages, stackImages } from '../build/stack.js';
 import { format } from '../core/output.js';
 import { requireNoMoreArgs } from './args.js';
 import type { Command } from './types.js';
@@ -7,26 +7,24 @@ import type { Command } from './types.js';
 export const stackCommands: Command[] = [
   {
     name: 'stack:build',
-    summary: 'Build the base image apps are built on, from Debian (no registry needed)',
+    summary: 'Build the stack images apps are built on and run from, from Debian (no registry needed)',
     usage: '[--if-missing]',
     booleanFlags: ['if-missing'],
     adminOnly: true,
     async run({ platform, out }, args) {
       requireNoMoreArgs(args, 0);
       const { docker, settings } = platform;
-      if (args.flags['if-missing'] && (await docker.imageExists(settings.stackImage))) {
-        out.out(format.step(`Stack image ${settings.stackImage} is present`));
-        return;
-      }
-      out.out(format.step(`Building stack image ${settings.stackImage}`));
-      await buildStack({
+      const images = Object.values(stackImages(settings.stackImage));
+      out.out(format.step(`Building stack images ${images.join(', ')}`));
+      const built = await buildStackImages({
         docker,
         image: settings.stackImage,
         mirror: settings.debianMirror,
         workDir: path.join(settings.dataDir, 'tmp'),
+        rebuild: !args.flags['if-missing'],
         onLine: (line) => out.out(format.detail(line)),
       });
-      out.out(format.step(`Stack image ${settings.stackImage} built`));
+      out.out(format.step(built.length ? `Built ${built.join(', ')}` : 'Stack images are present'));
     },
   },
 ];

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import { readReleaseMeta } from '../build/source.js';
+import { buildFromSource, releaseMetaSchema, type ReleaseMeta } from '../build/index.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
-import { BuildFailedError } from '../runtime/docker.js';
 import type { ReleaseRecord } from '../state/index.js';
 import { imageRepository, pruneReleaseImages } from './images.js';
 import { DeployLog } from './log.js';
@@ -71,6 +70,8 @@ function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() 
   switch (job.kind) {
     case 'git':
       return deployFromGit(platform, job, log);
+    case 'image':
+      return deployFromImage(platform, job, log);
     case 'config': {
       const current = currentRelease(platform, job.app);
       return releaseAndDeploy(platform, log, {
@@ -125,39 +126,67 @@ async function releaseAndDeploy(platform: Platform, log: DeployLog, next: NewRel
   }
 }
 
+/** Where a deploy's image is built before it becomes release vN. */
+function buildTagFor(platform: Platform, job: DeployJob) {
+  const repository = imageRepository(platform.settings.instance, job.app);
+  const tag = `build-${job.deployId.slice(0, 8)}`;
+  return { repository, tag, ref: `${repository}:${tag}` };
+}
+
 async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind: 'git' }>, log: DeployLog) {
   const { app } = job;
-  const { docker, state, settings } = platform;
-  const repository = imageRepository(settings.instance, app);
-  const buildTag = `${repository}:build-${job.deployId.slice(0, 8)}`;
-  let meta;
+  const buildTag = buildTagFor(platform, job).ref;
+  let meta: ReleaseMeta;
   try {
-    meta = await readReleaseMeta(job.tarPath);
-    log.step(`Building ${app} from Dockerfile`);
-    await docker.build(fs.createReadStream(job.tarPath), buildTag, (line) => log.detail(line));
-  } catch (error) {
-    if (!(error instanceof BuildFailedError)) throw error;
-    log.error(error.message);
-    throw new UserError('App build failed');
+    meta = await buildFromSource(platform, job, buildTag, log);
   } finally {
     await fs.promises.rm(job.tarPath, { force: true });
   }
+  return releaseBuiltImage(platform, log, { app, buildTag, rev: job.rev, meta, description: `Deploy ${job.rev.slice(0, 7)}`, createdBy: job.requestedBy });
+}
 
+/** `git:from-image`: an image already on this host becomes the next release, as is. */
+async function deployFromImage(platform: Platform, job: Extract<DeployJob, { kind: 'image' }>, log: DeployLog) {
+  if (!(await platform.docker.imageExists(job.image))) throw new UserError(`Image ${job.image} is not on this host`);
+  if (!(await platform.docker.imageHasCommand(job.image))) throw new UserError(`Image ${job.image} has no CMD or ENTRYPOINT to run`);
+  const target = buildTagFor(platform, job);
+  log.step(`Deploying ${job.app} from image ${job.image}`);
+  await platform.docker.tagImage(job.image, target.repository, target.tag);
+  const meta = releaseMetaSchema.parse({ builder: 'image' });
+  return releaseBuiltImage(platform, log, {
+    app: job.app,
+    buildTag: target.ref,
+    rev: null,
+    meta,
+    description: `Deploy image ${job.image}`,
+    createdBy: job.requestedBy,
+  });
+}
+
+/** Tags a freshly built image as release vN and puts it live; a failed release loses its tag. */
+async function releaseBuiltImage(
+  platform: Platform,
+  log: DeployLog,
+  built: { app: string; buildTag: string; rev: string | null; meta: ReleaseMeta; description: string; createdBy: string },
+) {
+  const { app } = built;
+  const { docker, state, settings } = platform;
+  const repository = imageRepository(settings.instance, app);
   const first = !state.releases.current(app);
-  if (first && Object.keys(meta.formation).length > 0) state.apps.setFormation(app, { web: 1, ...meta.formation });
+  if (first && Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { web: 1, ...built.meta.formation });
   const release = state.releases.create({
     app,
     kind: 'deploy',
     image: (version) => `${repository}:v${version}`,
-    rev: job.rev,
+    rev: built.rev,
     config: state.config.get(app),
-    meta,
-    description: `Deploy ${job.rev.slice(0, 7)}`,
-    createdBy: job.requestedBy,
+    meta: built.meta,
+    description: built.description,
+    createdBy: built.createdBy,
   });
-  state.deploys.setRelease(job.deployId, release.version);
-  await docker.tagImage(buildTag, repository, `v${release.version}`);
-  await docker.removeImage(buildTag);
+  state.deploys.setRelease(log.deployId, release.version);
+  await docker.tagImage(built.buildTag, repository, `v${release.version}`);
+  await docker.removeImage(built.buildTag);
   log.step(`Releasing ${app} (v${release.version})...`);
   try {
     return await deployRelease(platform, release, log);

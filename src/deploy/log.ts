@@ -22,6 +22,10 @@ export class DeployLog {
   error(message: string) {
     this.write(format.error(message));
   }
+  /** A line that is already formatted, such as a buildpack's own output. */
+  raw(line: string) {
+    this.write(line);
+  }
 
   text(): string {
     return this.lines.join('\n');

@@ -1,4 +1,4 @@
-import { releaseMetaSchema, type ReleaseMeta } from '../build/source.js';
+import { LAUNCHER, releaseMetaSchema, type ReleaseMeta } from '../build/index.js';
 import { UserError } from '../core/errors.js';
 import { sleep } from '../core/process.js';
 import type { Platform } from '../platform.js';
@@ -16,6 +16,24 @@ export function processPlan(formation: Formation, meta: ReleaseMeta) {
     .map((type) => ({ type, count: formation[type] ?? (type === 'web' ? 1 : 0), command: meta.processes?.[type] }))
     .filter((p) => p.count > 0)
     .sort((a, b) => Number(b.type === 'web') - Number(a.type === 'web'));
+}
+
+/** How a command runs in a release's image: buildpack images start it through their launcher. */
+function commandFor(meta: ReleaseMeta, command: string): string[] {
+  return meta.builder === 'herokuish' ? [LAUNCHER, command] : ['/bin/sh', '-c', command];
+}
+
+/** Runs a one-off task of the release (release phase, app.json scripts); failure fails the deploy. */
+async function runTask(platform: Platform, release: ReleaseRecord, env: Env, meta: ReleaseMeta, task: string, command: string, log: DeployLog) {
+  log.step(`Running ${task} task: ${command}`);
+  const code = await platform.scheduler.runOnce({
+    app: release.app,
+    image: release.image,
+    cmd: commandFor(meta, command),
+    env: { ...env, DYNO: `${task}.1` },
+    onLine: (line) => log.detail(line),
+  });
+  if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);
 }
 
 /** What a release's containers see: global config, then the release's own config, then ours. */
@@ -49,6 +67,8 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   const stoppedEarly = new Set<string>();
   const started: ProcessContainer[] = [];
 
+  if (meta.predeploy) await runTask(platform, release, env, meta, 'predeploy', meta.predeploy, log);
+  if (meta.processes?.release) await runTask(platform, release, env, meta, 'release', meta.processes.release, log);
   log.step(`Deploying ${app} (v${release.version})...`);
   try {
     for (const { type, count, command } of plan) {
@@ -69,7 +89,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
           index,
           env,
           port: type === 'web' ? settings.defaultPort : undefined,
-          command,
+          cmd: command === undefined ? undefined : commandFor(meta, command),
         });
         started.push(container);
         if (mode === 'skipped') log.detail(`Skipping checks (${type}.${index})`);
@@ -83,6 +103,10 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   }
 
   state.releases.setStatus(app, release.version, 'succeeded');
+  if (meta.postdeploy) {
+    // The release already serves: a failed postdeploy task is reported, not undone.
+    await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) => log.error(error.message));
+  }
   log.section('Application deployed:');
   if (started.some((c) => c.process === 'web')) for (const url of appUrls(settings, app)) log.detail(url);
   const toRetire = previous.filter((c) => !stoppedEarly.has(c.id));

@@ -23,6 +23,8 @@ const jobBase = {
 export const deployJobSchema = z.discriminatedUnion('kind', [
   /** A push: build the commit, then release it. */
   z.object({ kind: z.literal('git'), ...jobBase, rev: z.string().regex(GIT_REV), tarPath: z.string() }),
+  /** An image already on the host becomes the next release (git:from-image). */
+  z.object({ kind: z.literal('image'), ...jobBase, image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/) }),
   /** No build: a new release from the current one with the app's config as it is now. */
   z.object({ kind: z.literal('config'), ...jobBase, description: z.string().max(2000) }),
   /** No build: a new release with an earlier release's image and config. */

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 
 /** Labels put on everything Slipway creates, so state can always be rebuilt from Docker. */
@@ -82,10 +82,60 @@ export class DockerEngine {
     await followJsonStream(stream, onLine);
   }
 
+  /**
+   * Runs a one-off build container to completion: files are put in before it starts, its
+   * output streams line by line, and `collect` may copy a directory out before it is removed.
+   */
+  async runToCompletion(spec: {
+    image: string;
+    cmd: string[];
+    env: string[];
+    labels: Record<string, string>;
+    binds: string[];
+    network?: string;
+    inputs: { path: string; tar: Readable }[];
+    onLine: (line: string) => void;
+    collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
+  }): Promise<number> {
+    const container = await this.api.createContainer({
+      _body: { Image: spec.image, Cmd: spec.cmd, Env: spec.env, Labels: spec.labels, Tty: false, HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true } },
+    } as never);
+    try {
+      for (const input of spec.inputs) await container.putArchive(input.tar, { path: input.path });
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const lines = lineSplitter(spec.onLine);
+      this.api.modem.demuxStream(stream, lines, lines);
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the last output arrive
+      lines.end();
+      if (StatusCode === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
+      return StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
+  async removeVolume(name: string): Promise<boolean> {
+    try {
+      await this.api.getVolume(name).remove();
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return false;
+      throw error;
+    }
+  }
+
   /** `docker import`: a root filesystem tar becomes an image. */
   async importImage(rootfs: Readable, repo: string, tag: string, changes: string[]): Promise<void> {
     const stream = await this.api.importImage(rootfs, { repo, tag, changes } as object);
     await followJsonStream(stream, () => {});
+  }
+
+  /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
+  async imageHasCommand(ref: string): Promise<boolean> {
+    const { Config } = await this.api.getImage(ref).inspect();
+    return Boolean(Config.Cmd?.length || Config.Entrypoint?.length);
   }
 
   async tagImage(source: string, repo: string, tag: string): Promise<void> {
@@ -186,6 +236,24 @@ export class DockerEngine {
     await ignoreMissing(container.stop({ t: graceSeconds }), 304);
     await ignoreMissing(container.remove({ force: true }));
   }
+}
+
+/** A writable that calls `onLine` per line of text written to it. */
+function lineSplitter(onLine: (line: string) => void): Writable {
+  let pending = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach((line) => onLine(line.trimEnd()));
+      done();
+    },
+    final(done) {
+      if (pending) onLine(pending.trimEnd());
+      done();
+    },
+  });
 }
 
 function labelFilters(labels: Record<string, string>): string[] {

@@ -21,8 +21,8 @@ export interface StartRequest {
   env: Record<string, string>;
   /** Only processes that take traffic (web) get a PORT. */
   port: number | undefined;
-  /** A Procfile command, run by the image's shell; undefined runs the image's own command. */
-  command: string | undefined;
+  /** The container's command; undefined runs the image's own. */
+  cmd: string[] | undefined;
 }
 
 /**
@@ -48,7 +48,7 @@ export class Scheduler {
     const id = await this.docker.run({
       name,
       image: request.image,
-      cmd: request.command === undefined ? undefined : ['/bin/sh', '-c', request.command],
+      cmd: request.cmd,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       network: this.options.network,
       labels: {
@@ -74,6 +74,20 @@ export class Scheduler {
       { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
       log,
     );
+  }
+
+  /** A one-off container of a release (release phase, app.json scripts): its exit code. */
+  runOnce(request: { app: string; image: string; cmd: string[]; env: Record<string, string>; onLine: (line: string) => void }) {
+    return this.docker.runToCompletion({
+      image: request.image,
+      cmd: request.cmd,
+      env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
+      labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run' },
+      binds: [],
+      network: this.options.network,
+      inputs: [],
+      onLine: request.onLine,
+    });
   }
 
   logs(container: ProcessContainer): Promise<string[]> {

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../core/errors.js';
+import type { DockerEngine } from '../runtime/docker.js';
+import { LABEL } from '../runtime/docker.js';
+import type { Env } from '../state/index.js';
+import { stackImages } from './stack.js';
+import { extendTar, tarOf } from './tar.js';
+
+const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
+export const SHIPPED_BUILDPACKS = ['nodejs', 'python', 'static', 'procfile'] as const;
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** In the run image: sources .profile.d, then runs the command in /app. */
+export const LAUNCHER = '/usr/local/bin/slipway-launch';
+const CONTAINER_CA_BUNDLE = '/etc/ssl/certs/host-ca.crt';
+
+/** Thrown when a buildpack's compile fails: the user's build, not Slipway, went wrong. */
+export class CompileFailedError extends Error {}
+
+/**
+ * Maps a BUILDPACK_URL or .buildpacks entry (`nodejs`, `heroku/nodejs`, a GitHub URL of the
+ * Heroku buildpack) to one of the shipped buildpacks: no buildpack is ever downloaded.
+ */
+export function chooseBuildpack(requested: string | undefined): string | undefined {
+  if (requested === undefined || requested.trim() === '') return undefined;
+  const wanted = requested.trim().toLowerCase();
+  const match = SHIPPED_BUILDPACKS.find((name) => new RegExp(`(^|[/-])${name}(\\.git)?(#.*)?$`).test(wanted));
+  if (!match) {
+    throw new UserError(`Unknown buildpack ${requested}: Slipway ships ${SHIPPED_BUILDPACKS.join(', ')} (no buildpack is downloaded)`);
+  }
+  return match;
+}
+
+export function cacheVolume(instance: string, app: string): string {
+  return `${instance}-cache-${app}`;
+}
+
+/**
+ * Builds an app the Heroku way, with no registry: runs the buildpack API (detect, compile,
+ * release) in a throwaway container of the build image, the source put in at /app, the
+ * app's cache volume at /tmp/cache and its config as files in /tmp/env; then lays the
+ * compiled /app onto the run image, owned by the non-root `app` user.
+ * Returns the buildpack's default process types.
+ */
+export async function buildWithBuildpacks(
+  docker: DockerEngine,
+  options: {
+    instance: string;
+    stackImage: string;
+    app: string;
+    rev: string;
+    tarPath: string;
+    tag: string;
+    buildpack: string | undefined;
+    /** The Procfile's web command, which wins over the buildpack's default. */
+    webCommand: string | undefined;
+    env: Env;
+    onLine: (line: string) => void;
+  },
+): Promise<Record<string, string>> {
+  const images = stackImages(options.stackImage);
+  for (const image of [images.build, images.run]) {
+    if (!(await docker.imageExists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
+  }
+  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cacheVolume(options.instance, options.app)}:/tmp/cache`];
+  // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
+  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? [`NODE_EXTRA_CA_CERTS=${CONTAINER_CA_BUNDLE}`, `PIP_CERT=${CONTAINER_CA_BUNDLE}`] : [];
+  if (caEnv.length) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
+
+  let release = '';
+  const code = await docker.runToCompletion({
+    image: images.build,
+    cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
+    env: ['STACK=bookworm', `SOURCE_VERSION=${options.rev}`, ...caEnv, ...(options.buildpack ? [`SLIPWAY_BUILDPACK=${options.buildpack}`] : [])],
+    labels: { [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build' },
+    binds,
+    inputs: [
+      { path: '/app', tar: fs.createReadStream(options.tarPath) },
+      { path: '/tmp/env', tar: tarOf(Object.entries(options.env).map(([name, content]) => ({ name, content, mode: 0o600 }))) },
+    ],
+    onLine: options.onLine,
+    collect: {
+      path: '/app',
+      use: async (slug) => {
+        // The image runs its web process by itself too (`docker run`, git:from-image).
+        const dockerfile = (captured: Record<string, string>) => {
+          const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
+          const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
+          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nCOPY --chown=1000:1000 app /app\nUSER app\nENV HOME=/app\nWORKDIR /app\n${cmd}` }];
+        };
+        const context = extendTar(slug, dockerfile, ['app/.release']);
+        await docker.build(context.tar, options.tag, () => {});
+        release = (await context.captured)['app/.release'] ?? '';
+      },
+    },
+  });
+  if (code !== 0) throw new CompileFailedError(`Buildpack compile failed (exit ${code})`);
+  return defaultProcessTypes(release);
+}
+
+/** `default_process_types` from bin/release's YAML (the flat map buildpacks print). */
+export function defaultProcessTypes(yaml: string): Record<string, string> {
+  const types: Record<string, string> = {};
+  let inside = false;
+  for (const line of yaml.split('\n')) {
+    if (/^default_process_types:\s*$/.test(line)) inside = true;
+    else if (/^\S/.test(line)) inside = false;
+    else if (inside) {
+      const match = /^\s+([a-z0-9](?:[-a-z0-9]*[a-z0-9])?):\s*(.+?)\s*$/.exec(line);
+      if (match) types[match[1]!] = match[2]!;
+    }
+  }
+  return types;
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { UserError } from '../core/errors.js';
+import type { DeployLog } from '../deploy/log.js';
+import type { Platform } from '../platform.js';
+import { BuildFailedError } from '../runtime/docker.js';
+import { buildWithBuildpacks, chooseBuildpack, CompileFailedError } from './buildpack.js';
+import { readSource, releaseMetaSchema, type ReleaseMeta } from './source.js';
+
+export { cacheVolume, LAUNCHER } from './buildpack.js';
+export { releaseMetaSchema, type Healthcheck, type ReleaseMeta } from './source.js';
+
+export const BUILDERS = ['dockerfile', 'herokuish'] as const;
+export type Builder = (typeof BUILDERS)[number];
+const BUILDER_PROPERTY = 'builder.selected';
+
+export function selectedBuilder(platform: Platform, app: string): Builder | undefined {
+  return platform.state.properties.get(app, BUILDER_PROPERTY) as Builder | undefined;
+}
+
+export function selectBuilder(platform: Platform, app: string, builder: Builder | undefined): void {
+  platform.state.properties.set(app, BUILDER_PROPERTY, builder);
+}
+
+/**
+ * Builds a pushed commit into the image `tag` and says what the source declared.
+ * Builder choice, as in Dokku: the app's `builder:set` choice; else buildpacks when a
+ * buildpack is named (BUILDPACK_URL, .buildpacks); else the Dockerfile if there is one;
+ * else buildpacks.
+ */
+export async function buildFromSource(
+  platform: Platform,
+  job: { app: string; rev: string; tarPath: string },
+  tag: string,
+  log: DeployLog,
+): Promise<ReleaseMeta> {
+  const { app } = job;
+  const { docker, state, settings } = platform;
+  const source = await readSource(job.tarPath);
+  const config = state.config.get(app);
+  const requestedPack = config.BUILDPACK_URL ?? source.buildpack;
+  const builder: Builder =
+    selectedBuilder(platform, app) ?? (requestedPack === undefined && source.hasDockerfile ? 'dockerfile' : 'herokuish');
+  try {
+    if (builder === 'dockerfile') {
+      if (!source.hasDockerfile) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
+      log.step(`Building ${app} from Dockerfile`);
+      await docker.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line));
+      return releaseMetaSchema.parse({ ...source.meta, builder });
+    }
+    log.step(`Building ${app} from herokuish`);
+    const defaults = await buildWithBuildpacks(docker, {
+      instance: settings.instance,
+      stackImage: settings.stackImage,
+      app,
+      rev: job.rev,
+      tarPath: job.tarPath,
+      tag,
+      buildpack: chooseBuildpack(requestedPack),
+      webCommand: source.meta.processes?.web,
+      env: config,
+      onLine: (line) => log.raw(line),
+    });
+    const processes = source.meta.processes ?? defaults;
+    if (Object.keys(processes).length === 0) throw new UserError('No process types: add a Procfile that says what to run');
+    return releaseMetaSchema.parse({ ...source.meta, builder, processes });
+  } catch (error) {
+    if (!(error instanceof BuildFailedError || error instanceof CompileFailedError)) throw error;
+    log.error(error.message);
+    throw new UserError('App build failed');
+  }
+}

@@ -1,0 +1,133 @@
+import Docker from 'dockerode';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+beforeAll(() => slipway.start());
+afterAll(() => slipway.destroy());
+
+async function deploy(fixture: string, app: string) {
+  const repo = await slipway.appRepo(fixture, app);
+  const pushed = await slipway.push(repo);
+  return { repo, pushed };
+}
+
+describe('buildpack builds (no Dockerfile)', () => {
+  test('a Node app with no dependencies runs as a non-root user', async () => {
+    const { pushed } = await deploy('node-app', 'nodeapp');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('remote: -----> Building nodeapp from herokuish');
+    expect(pushed.output).toContain('remote: -----> Node.js app detected');
+    expect(pushed.output).toContain('remote: -----> No dependencies to install');
+    expect(pushed.output).toContain('Default types for Node.js -> web');
+    expect((await slipway.get(slipway.appHost('nodeapp'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
+  });
+
+  test('a Node app with a vendored dependency installs it, and the next push reuses the cache', async () => {
+    const { repo, pushed } = await deploy('node-deps', 'nodedeps');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Installing 1 dependencies');
+    expect((await slipway.get(slipway.appHost('nodedeps'))).body).toBe('hello node-deps from a vendored module v1\n');
+
+    const file = path.join(repo, 'server.js');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('const VERSION = 1;', 'const VERSION = 2;'));
+    await slipway.commit(repo, 'code only');
+    const again = await slipway.push(repo);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain('-----> Restoring node_modules from the build cache (dependencies unchanged)');
+    expect(again.output).not.toContain('Installing 1 dependencies');
+    expect((await slipway.get(slipway.appHost('nodedeps'))).body).toBe('hello node-deps from a vendored module v2\n');
+
+    const purged = await slipway.ssh(['repo:purge-cache', 'nodedeps']);
+    expect(purged.code, purged.output).toBe(0);
+    const rebuilt = await slipway.ssh(['ps:rebuild', 'nodedeps']);
+    expect(rebuilt.code, rebuilt.output).toBe(0);
+    expect(rebuilt.stdout).toContain('-----> Installing 1 dependencies');
+  });
+
+  test('a Python app using only the standard library runs from its virtualenv', async () => {
+    const { pushed } = await deploy('python-app', 'pyapp');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Python app detected');
+    expect(pushed.output).toContain('No requirements to install (standard library only)');
+    expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(/^python app on 3\.\d+\.\d+, venv \/app\/\.venv\n$/);
+  });
+
+  test('a static site is served by a small static server', async () => {
+    const { pushed } = await deploy('static-site', 'site');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Static site app detected');
+    expect((await slipway.get(slipway.appHost('site'))).body).toContain('<h1>static site fixture</h1>');
+    expect((await slipway.get(slipway.appHost('site'), '/style.css')).body).toContain('color: teal');
+    expect((await slipway.get(slipway.appHost('site'), '/.release')).status).toBe(404);
+  });
+
+  test('a Procfile app runs web and worker, and its release command before the swap', async () => {
+    const { pushed } = await deploy('procfile-app', 'procs');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Procfile app detected');
+    expect(pushed.output).toContain('-----> Running release task: echo "release phase ran for $SLIPWAY_RELEASE"');
+    expect(pushed.output).toContain('release phase ran for v1');
+    expect(pushed.output).toContain('-----> Deploying worker (count=1)');
+    expect((await slipway.get(slipway.appHost('procs'))).body).toBe('procfile web web.1\n');
+
+    const containers = await slipway.containers('procs');
+    const worker = containers.find((c) => c.name.includes('.worker.1.'));
+    expect(worker?.state).toBe('running');
+    const [found] = await docker.listContainers({ filters: { name: [worker!.name] } });
+    const logs = await eventually(
+      async () => (await docker.getContainer(found!.Id).logs({ stdout: true, stderr: true })).toString(),
+      (text) => text.includes('worker started'),
+      10_000,
+    );
+    expect(logs).toContain("worker started as worker.1 with PORT=''");
+  });
+
+  test('a failing compile fails the push and leaves the previous release serving', async () => {
+    const repo = await slipway.appRepo('node-app', 'nodeapp');
+    const pkg = path.join(repo, 'package.json');
+    const json = JSON.parse(fs.readFileSync(pkg, 'utf8'));
+    json.dependencies = { missing: 'file:./does-not-exist' };
+    fs.writeFileSync(pkg, JSON.stringify(json));
+    await slipway.commit(repo, 'broken dependency');
+    const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain('Buildpack compile failed');
+    expect(pushed.output).toContain('remote:  !     App build failed');
+    expect((await slipway.get(slipway.appHost('nodeapp'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
+  });
+});
+
+describe('builder selection', () => {
+  test('a Dockerfile wins unless the app selects herokuish', async () => {
+    const repo = await slipway.appRepo('dockerfile-app', 'both');
+    fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'both', scripts: { start: 'node server.js' } }));
+    await run('git', ['add', '-A'], { cwd: repo });
+    await slipway.commit(repo, 'package.json too');
+    const first = await slipway.push(repo);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toContain('-----> Building both from Dockerfile');
+
+    expect((await slipway.ssh(['builder:set', 'both', 'selected', 'herokuish'])).code).toBe(0);
+    const rebuilt = await slipway.ssh(['ps:rebuild', 'both']);
+    expect(rebuilt.code, rebuilt.output).toBe(0);
+    expect(rebuilt.stdout).toContain('-----> Building both from herokuish');
+    expect((await slipway.get(slipway.appHost('both'))).body).toMatch(/^hello from version 1 \(v2 web\.1\)/);
+    expect((await slipway.ssh(['builder:set', 'both', 'selected', 'pack'])).stderr).toContain('Invalid builder: pack');
+  });
+
+  test('git:from-image deploys an image already on the host', async () => {
+    const [image] = (await docker.listImages({ filters: { reference: [`${slipway.instance}/app-nodeapp`] } })).flatMap((i) => i.RepoTags ?? []);
+    expect(image).toBeDefined();
+    expect((await slipway.ssh(['apps:create', 'fromimage'])).code).toBe(0);
+    const deployed = await slipway.ssh(['git:from-image', 'fromimage', image!]);
+    expect(deployed.code, deployed.output).toBe(0);
+    expect(deployed.stdout).toContain(`-----> Deploying fromimage from image ${image}`);
+    expect((await slipway.get(slipway.appHost('fromimage'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
+    expect((await slipway.ssh(['git:from-image', 'fromimage', 'no/such:image'])).stdout).toContain('Image no/such:image is not on this host');
+  });
+});
