@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, inject, test } from 'vitest';
-import { SlipwayUnderTest } from '../../test/support/slipway.js';
+import { run, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -10,13 +10,14 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
 
-function setGreeting(dir: string, greeting: string): void {
-  const file = path.join(dir, 'server.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+/** Rewrites the line of `file` that matches `pattern`, so each push changes exactly one file. */
+function rewrite(dir: string, file: string, pattern: RegExp, line: string): void {
+  const target = path.join(dir, file);
+  fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace(pattern, line));
 }
 
 /** Seconds from the start of `git push` until nginx answers with the new body. */
-async function pushToLive(repo: string, expected: string): Promise<{ live: number; push: number }> {
+async function pushToLive(app: string, repo: string, expected: string): Promise<{ live: number; push: number }> {
   const started = performance.now();
   const pushing = slipway.push(repo).then((result) => {
     if (result.code !== 0) throw new Error(`push failed:\n${result.output}`);
@@ -24,7 +25,7 @@ async function pushToLive(repo: string, expected: string): Promise<{ live: numbe
   });
   let live: number | undefined;
   while (live === undefined) {
-    const response = await slipway.get(slipway.appHost('bench')).catch(() => undefined);
+    const response = await slipway.get(slipway.appHost(app)).catch(() => undefined);
     if (response?.body.includes(expected)) live = (performance.now() - started) / 1000;
     else await new Promise((r) => setTimeout(r, 10));
   }
@@ -38,33 +39,58 @@ const median = (values: number[]) => {
 };
 const s = (n: number) => `${n.toFixed(2)} s`;
 
-test('push-to-live for a small Dockerfile app', async () => {
-  const repo = await slipway.appRepo('dockerfile-app', 'bench');
-  // A unique layer right after FROM, so the cold push rebuilds every app layer.
-  const dockerfile = path.join(repo, 'Dockerfile');
+/**
+ * A cold first push (a new app; every app layer or the dependency install redone), then
+ * warm pushes that change one line of one file.
+ */
+async function measure(options: {
+  label: string;
+  fixture: string;
+  app: string;
+  makeCold: (repo: string, unique: string) => void;
+  change: (repo: string, marker: string) => void;
+}): Promise<string[]> {
+  const repo = await slipway.appRepo(options.fixture, options.app);
   const unique = randomBytes(4).toString('hex');
-  fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, 'utf8').replace(/^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`));
-  setGreeting(repo, `cold ${unique}`);
+  options.makeCold(repo, unique);
+  options.change(repo, `cold ${unique}`);
+  await run('git', ['add', '-A'], { cwd: repo });
   await slipway.commit(repo, 'cold');
-  const cold = await pushToLive(repo, `cold ${unique}`);
-
+  const cold = await pushToLive(options.app, repo, `cold ${unique}`);
   const warm: { live: number; push: number }[] = [];
   for (let i = 1; i <= WARM_PUSHES; i++) {
-    setGreeting(repo, `warm ${i} ${unique}`);
+    options.change(repo, `warm ${i} ${unique}`);
     await slipway.commit(repo, `warm ${i}`);
-    warm.push(await pushToLive(repo, `warm ${i} ${unique}`));
+    warm.push(await pushToLive(options.app, repo, `warm ${i} ${unique}`));
   }
   const lives = warm.map((w) => w.live);
-  const pushes = warm.map((w) => w.push);
-  console.log(
-    [
-      '',
-      'bench-deploy: Dockerfile app (test/fixtures/dockerfile-app), git push over OpenSSH to answer via nginx',
-      `  cold push (new app, every app layer rebuilt): live after ${s(cold.live)}, git push returned after ${s(cold.push)}`,
-      `  warm pushes, one file changed (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
-        `(min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); median git push ${s(median(pushes))}`,
-      `  each warm push: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
-      '',
-    ].join('\n'),
-  );
+  return [
+    `bench-deploy: ${options.label}, git push over OpenSSH to answer via nginx`,
+    `  cold push: live after ${s(cold.live)}, git push returned after ${s(cold.push)}`,
+    `  warm pushes, one file changed (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
+      `(min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); median git push ${s(median(warm.map((w) => w.push)))}`,
+    `  each warm push: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
+  ];
+}
+
+test('push-to-live', async () => {
+  const lines = [
+    ...(await measure({
+      label: 'Dockerfile app (test/fixtures/dockerfile-app)',
+      fixture: 'dockerfile-app',
+      app: 'bench',
+      // a unique layer right after FROM, so the cold push rebuilds every app layer
+      makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
+      change: (repo, marker) => rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`),
+    })),
+    ...(await measure({
+      label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
+      fixture: 'node-deps',
+      app: 'benchnode',
+      // a new app has an empty build cache: the dependency install runs
+      makeCold: () => {},
+      change: (repo, marker) => rewrite(repo, 'server.js', /const VERSION = .*;/, `const VERSION = '${marker}';`),
+    })),
+  ];
+  console.log(['', ...lines, ''].join('\n'));
 });

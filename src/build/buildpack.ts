@@ -86,7 +86,7 @@ export async function buildWithBuildpacks(
         const dockerfile = (captured: Record<string, string>) => {
           const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
           const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
-          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nCOPY --chown=1000:1000 app /app\nUSER app\nENV HOME=/app\nWORKDIR /app\n${cmd}` }];
+          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nCOPY --chown=1000:1000 app /app\n${cmd}` }];
         };
         const context = extendTar(slug, dockerfile, ['app/.release']);
         await docker.build(context.tar, options.tag, () => {});

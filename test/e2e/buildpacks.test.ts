@@ -120,6 +120,24 @@ describe('builder selection', () => {
     expect((await slipway.ssh(['builder:set', 'both', 'selected', 'pack'])).stderr).toContain('Invalid builder: pack');
   });
 
+  test('BUILDPACK_URL picks a shipped buildpack over detection; an unknown one is refused', async () => {
+    const repo = await slipway.appRepo('static-site', 'chosen');
+    fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'chosen', scripts: { start: 'node nope.js' } }));
+    await run('git', ['add', '-A'], { cwd: repo });
+    await slipway.commit(repo, 'looks like node');
+    expect((await slipway.ssh(['apps:create', 'chosen'])).code).toBe(0);
+    await slipway.ssh(['config:set', '--no-restart', 'chosen', 'BUILDPACK_URL=https://github.com/heroku/heroku-buildpack-static.git']);
+    const pushed = await slipway.push(repo);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Static site app detected');
+    expect((await slipway.get(slipway.appHost('chosen'))).body).toContain('static site fixture');
+
+    await slipway.ssh(['config:set', '--no-restart', 'chosen', 'BUILDPACK_URL=https://example.com/some-other-pack.tgz']);
+    const refused = await slipway.ssh(['ps:rebuild', 'chosen']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships nodejs, python, static, procfile');
+  });
+
   test('git:from-image deploys an image already on the host', async () => {
     const [image] = (await docker.listImages({ filters: { reference: [`${slipway.instance}/app-nodeapp`] } })).flatMap((i) => i.RepoTags ?? []);
     expect(image).toBeDefined();
