@@ -17,17 +17,18 @@ import { UserError } from '../core/errors.js';
 import { readAll } from '../core/input.js';
 import { format } from '../core/output.js';
 import { GLOBAL_SCOPE, type Env } from '../state/index.js';
-import { requireNoMoreArgs } from './args.js';
 import { isDeployed, runDeploy } from './deploys.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 const IMPORT_LIMIT = 1024 * 1024;
 
-/** `<app>` or `--global` comes first; what follows is the command's own. */
-function scopeOf(ctx: CommandContext, args: ParsedArgs): { scope: string; rest: string[] } {
-  if (args.flags.global) return { scope: GLOBAL_SCOPE, rest: args.positional };
-  const [app, ...rest] = args.positional;
-  return { scope: requireApp(ctx.platform, app).name, rest };
+/** `<app>` or `--global` comes first; what follows is the command's own (at most `maxRest` words). */
+function scopeOf(ctx: CommandContext, args: ParsedArgs, maxRest = Infinity): { scope: string; rest: string[] } {
+  const [first, ...others] = args.positional;
+  const scope = args.flags.global ? GLOBAL_SCOPE : requireApp(ctx.platform, first).name;
+  const rest = args.flags.global ? args.positional : others;
+  if (rest.length > maxRest) throw new UserError(`Unexpected argument: ${rest[maxRest]}`);
+  return { scope, rest };
 }
 
 function envFor(ctx: CommandContext, scope: string, merged: boolean): Env {
@@ -46,8 +47,7 @@ async function restartAfterChange(ctx: CommandContext, scope: string, args: Pars
 const describeKeys = (verb: string, keys: string[]) => `${verb} ${keys.join(', ')} config vars`.slice(0, 2000);
 
 const show: Command['run'] = async (ctx, args) => {
-  const { scope, rest } = scopeOf(ctx, args);
-  if (rest.length) throw new UserError(`Unexpected argument: ${rest[0]}`);
+  const { scope } = scopeOf(ctx, args, 0);
   const env = envFor(ctx, scope, Boolean(args.flags.merged));
   ctx.out.out(format.section(`${scope === GLOBAL_SCOPE ? 'global' : scope} env vars`));
   columns(env).forEach((line) => ctx.out.out(line));
@@ -87,8 +87,7 @@ export const configCommands: Command[] = [
     usage: '[--merged] <app>|--global',
     booleanFlags: ['merged', 'global'],
     async run(ctx, args) {
-      const { scope, rest } = scopeOf(ctx, args);
-      if (rest.length) throw new UserError(`Unexpected argument: ${rest[0]}`);
+      const { scope } = scopeOf(ctx, args, 0);
       sortedKeys(envFor(ctx, scope, Boolean(args.flags.merged))).forEach((k) => ctx.out.out(k));
     },
   },
@@ -99,8 +98,7 @@ export const configCommands: Command[] = [
     valueFlags: ['format'],
     booleanFlags: ['merged', 'global'],
     async run(ctx, args) {
-      const { scope, rest } = scopeOf(ctx, args);
-      if (rest.length) throw new UserError(`Unexpected argument: ${rest[0]}`);
+      const { scope } = scopeOf(ctx, args, 0);
       const wanted = (args.flags.format ?? 'exports') as ExportFormat;
       if (!EXPORT_FORMATS.includes(wanted)) throw new UserError(`Unknown export format: ${wanted}`);
       const text = exportEnv(envFor(ctx, scope, Boolean(args.flags.merged)), wanted);
@@ -146,8 +144,7 @@ export const configCommands: Command[] = [
     usage: '[--no-restart] <app>|--global',
     booleanFlags: ['no-restart', 'global'],
     async run(ctx, args) {
-      const { scope, rest } = scopeOf(ctx, args);
-      if (rest.length) throw new UserError(`Unexpected argument: ${rest[0]}`);
+      const { scope } = scopeOf(ctx, args, 0);
       ctx.platform.state.config.replace(scope, {});
       ctx.out.out(format.step('Clearing config vars'));
       return restartAfterChange(ctx, scope, args, 'Clear config vars');
@@ -160,8 +157,7 @@ export const configCommands: Command[] = [
     valueFlags: ['format'],
     booleanFlags: ['no-restart', 'replace', 'global'],
     async run(ctx, args) {
-      const { scope, rest } = scopeOf(ctx, args);
-      requireNoMoreArgs({ ...args, positional: rest }, 1);
+      const { scope, rest } = scopeOf(ctx, args, 1);
       const text = await readImport(ctx, rest[0]);
       const wanted = args.flags.format ?? 'envfile';
       if (wanted !== 'envfile' && wanted !== 'json') throw new UserError('Import format must be envfile or json');

@@ -64,13 +64,7 @@ export class DockerEngine {
   }
 
   async imageExists(ref: string): Promise<boolean> {
-    try {
-      await this.api.getImage(ref).inspect();
-      return true;
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return false;
-      throw error;
-    }
+    return succeedsUnlessMissing(this.api.getImage(ref).inspect());
   }
 
   /**
@@ -116,14 +110,9 @@ export class DockerEngine {
     }
   }
 
+  /** Removes a volume; false when there was none. */
   async removeVolume(name: string): Promise<boolean> {
-    try {
-      await this.api.getVolume(name).remove();
-      return true;
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return false;
-      throw error;
-    }
+    return succeedsUnlessMissing(this.api.getVolume(name).remove());
   }
 
   /** `docker import`: a root filesystem tar becomes an image. */
@@ -258,6 +247,17 @@ function lineSplitter(onLine: (line: string) => void): Writable {
 
 function labelFilters(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+/** True when the operation succeeds, false when its object does not exist (404). */
+async function succeedsUnlessMissing(operation: Promise<unknown>): Promise<boolean> {
+  try {
+    await operation;
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
 }
 
 async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: number[]): Promise<void> {
