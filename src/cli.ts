@@ -22,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
         caller: { name: 'root', isAdmin: true },
         out: streamOutput(process.stdout, process.stderr),
         stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
         local: true,
         signal: new AbortController().signal,
       },

@@ -1,9 +1,8 @@
 import { createApp, destroyApp, requireApp } from '../apps/index.js';
-import { UserError } from '../core/errors.js';
-import { readLine } from '../core/input.js';
 import { isValidAppName } from '../core/names.js';
 import { format } from '../core/output.js';
 import { outputFormat, requireNoMoreArgs } from './args.js';
+import { confirmDestruction } from './confirm.js';
 import type { Command } from './types.js';
 
 export const appsCommands: Command[] = [
@@ -51,16 +50,11 @@ export const appsCommands: Command[] = [
     summary: 'Destroy an app, its containers, images, repository and history',
     usage: '<app> [--force]',
     booleanFlags: ['force'],
-    async run({ platform, out, stdin }, args) {
+    async run(ctx, args) {
+      const { platform, out } = ctx;
       requireNoMoreArgs(args, 1);
       const app = requireApp(platform, args.positional[0]);
-      if (!args.flags.force) {
-        out.err(format.error('WARNING: Potentially Destructive Action'));
-        out.err(format.error(`This command will destroy app ${app.name}.`));
-        out.err(format.error(`To proceed, type "${app.name}"`));
-        out.out('> ');
-        if ((await readLine(stdin)) !== app.name) throw new UserError(`Confirmation did not match ${app.name}. Aborted.`);
-      }
+      await confirmDestruction(ctx, 'app', app.name, Boolean(args.flags.force));
       out.out(format.step(`Destroying ${app.name} (including all add-ons)`));
       await destroyApp(platform, app, () => out.out(format.detail('Waiting for the deploy in progress to finish...')));
     },

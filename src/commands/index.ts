@@ -7,6 +7,7 @@ import { buildCommands } from './builds.js';
 import { configCommands } from './config.js';
 import { keyCommands } from './keys.js';
 import { releaseCommands } from './releases.js';
+import { serviceCommands } from './services.js';
 import { stackCommands } from './stack.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -35,7 +36,7 @@ const helpCommands: Command[] = [
 ];
 
 const registry = new Map<string, Command>(
-  [...appsCommands, ...configCommands, ...releaseCommands, ...buildCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
+  [...appsCommands, ...configCommands, ...releaseCommands, ...buildCommands, ...serviceCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
     c.name,
     c,
   ]),

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { buildStackImages, stackImages } from '../build/stack.js';
 import { format } from '../core/output.js';
+import { allServiceKinds, ensureServiceImage } from '../services/index.js';
 import { requireNoMoreArgs } from './args.js';
 import type { Command } from './types.js';
 
 export const stackCommands: Command[] = [
   {
     name: 'stack:build',
-    summary: 'Build the stack images apps are built on and run from, from Debian (no registry needed)',
+    summary: 'Build the stack and service images from Debian (no registry needed)',
     usage: '[--if-missing]',
     booleanFlags: ['if-missing'],
     adminOnly: true,
@@ -25,6 +26,9 @@ export const stackCommands: Command[] = [
         onLine: (line) => out.out(format.detail(line)),
       });
       out.out(format.step(built.length ? `Built ${built.join(', ')}` : 'Stack images are present'));
+      for (const kind of allServiceKinds) {
+        await ensureServiceImage(platform, kind, (line) => out.out(format.detail(line)), built.length > 0);
+      }
     },
   },
 ];

@@ -12,6 +12,9 @@ export interface CommandContext {
   caller: Caller;
   out: Output;
   stdin: NodeJS.ReadableStream;
+  /** The same output as bytes, for commands that stream binary data (database dumps). */
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
   /** True when run by `slipway` on the host itself, where file paths name host files. */
   local: boolean;
   /** Aborts when the client goes away (a deploy it started goes on in the background). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { runProgram, sleep } from '../core/process.js';
@@ -145,11 +146,18 @@ export class Nginx {
     writeAtomically(this.statusConf, renderStatus({ dir: this.options.dir, generation }));
   }
 
-  /** A reload is asynchronous: wait until the new workers answer with the new generation. */
+  /**
+   * A reload is asynchronous. It is done when a new worker answers with the new generation
+   * and no old worker still accepts connections: until an old worker handles its shutdown
+   * message it may take a new connection and serve the old config. Old workers retitle
+   * themselves "worker process is shutting down" as they close their listening sockets.
+   */
   private async waitForGeneration(generation: string): Promise<void> {
     const deadline = Date.now() + 10_000;
+    let loaded = false;
     while (Date.now() < deadline) {
-      if ((await request(this.socketPath, 'GET', '/generation'))?.body === generation) return;
+      loaded ||= (await request(this.socketPath, 'GET', '/generation'))?.body === generation;
+      if (loaded && acceptingWorkers(this.masterPid()) <= os.cpus().length) return;
       await sleep(10);
     }
     throw new Error('nginx did not load the new configuration within 10 s (see its error.log)');
@@ -163,6 +171,24 @@ export class Nginx {
 }
 
 const newGeneration = () => randomBytes(8).toString('hex');
+
+/** Workers of the master that still accept connections (`worker_processes auto` runs one per CPU). */
+function acceptingWorkers(masterPid: number | undefined): number {
+  if (masterPid === undefined) return 0;
+  let count = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== masterPid) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() === 'nginx: worker process') count++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return count;
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -111,7 +111,8 @@ function probePath(target: CheckTarget, port: number, check: Healthcheck): Promi
   });
 }
 
-async function waitForListening(target: CheckTarget, port: number, timeoutMs: number): Promise<CheckOutcome> {
+/** Until something accepts connections on the port, or the container goes down, or time is up. */
+export async function waitForListening(target: CheckTarget, port: number, timeoutMs: number): Promise<CheckOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const down = describeDown(await target.status());

@@ -9,6 +9,7 @@ export const LABEL = {
   index: 'slipway.index',
   release: 'slipway.release',
   deploy: 'slipway.deploy',
+  service: 'slipway.service',
 } as const;
 
 export interface ContainerSpec {
@@ -18,6 +19,10 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   network: string;
   cmd?: string[];
+  /** Extra DNS names on the network. */
+  aliases?: string[];
+  /** Volumes: `name:/path`. */
+  binds?: string[];
 }
 
 export interface ContainerSummary {
@@ -153,8 +158,10 @@ export class DockerEngine {
         NetworkMode: spec.network,
         RestartPolicy: { Name: 'unless-stopped' },
         Init: true,
+        Binds: spec.binds,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
       },
+      NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },
     };
     const container = await this.api.createContainer({ _query: { name: spec.name }, _body: body } as never);
     await container.start();
@@ -211,6 +218,40 @@ export class DockerEngine {
       }
       if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
     }
+  }
+
+  /**
+   * Runs a command in a running container (no shell), streaming its output and, when
+   * given, feeding it `stdin` to the end. Returns the command's exit code.
+   */
+  async exec(
+    id: string,
+    cmd: string[],
+    io: { user?: string; env?: string[]; stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  ): Promise<number> {
+    const exec = await this.api.getContainer(id).exec({
+      Cmd: cmd,
+      User: io.user,
+      Env: io.env,
+      AttachStdin: Boolean(io.stdin),
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: Boolean(io.stdin) });
+    const ended = new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', resolve);
+    });
+    this.api.modem.demuxStream(stream, io.stdout, io.stderr);
+    io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming
+    await ended;
+    return (await exec.inspect()).ExitCode ?? 1;
+  }
+
+  async restart(id: string, graceSeconds: number): Promise<void> {
+    await this.api.getContainer(id).restart({ t: graceSeconds });
   }
 
   /** The last lines a container printed, for showing why it failed. */

@@ -89,7 +89,16 @@ function channelOutput(channel: ServerChannel): Output {
 function commandContext(platform: Platform, caller: Caller, channel: ServerChannel) {
   const controller = new AbortController();
   channel.once('close', () => controller.abort());
-  return { platform, caller, out: channelOutput(channel), stdin: channel, local: false, signal: controller.signal };
+  return {
+    platform,
+    caller,
+    out: channelOutput(channel),
+    stdin: channel,
+    stdout: channel,
+    stderr: channel.stderr,
+    local: false,
+    signal: controller.signal,
+  };
 }
 
 async function runAndExit(channel: ServerChannel, run: () => Promise<number>): Promise<void> {

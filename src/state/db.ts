@@ -62,6 +62,22 @@ const MIGRATIONS: string[] = [
      value TEXT NOT NULL,
      PRIMARY KEY (app, key)
    );`,
+  // Database services and the apps they are linked to (a link goes with its app).
+  `CREATE TABLE services (
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     password TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (kind, name)
+   );
+   CREATE TABLE service_links (
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+     env_var TEXT NOT NULL,
+     PRIMARY KEY (kind, name, app),
+     FOREIGN KEY (kind, name) REFERENCES services(kind, name)
+   );`,
 ];
 
 export function openDb(file: string): Db {

@@ -1,6 +1,7 @@
 import { AppStore } from './apps.js';
 import { ConfigStore } from './config.js';
 import { PropertyStore } from './properties.js';
+import { ServiceStore } from './services.js';
 import { openDb } from './db.js';
 import { DeployStore } from './deploys.js';
 import { KeyStore } from './keys.js';
@@ -11,6 +12,7 @@ export { GLOBAL_SCOPE, type Env } from './config.js';
 export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
 export type { ReleaseKind, ReleaseRecord } from './releases.js';
+export type { LinkRecord, ServiceRecord } from './services.js';
 
 /** Everything that must survive a restart, in one SQLite database. */
 export function openState(file: string) {
@@ -21,6 +23,7 @@ export function openState(file: string) {
     releases: new ReleaseStore(db),
     config: new ConfigStore(db),
     properties: new PropertyStore(db),
+    services: new ServiceStore(db),
     deploys: new DeployStore(db),
     close: () => db.close(),
   };

@@ -1,0 +1,40 @@
+import type { ServiceRecord } from '../state/index.js';
+
+/** What differs between database services; everything else is shared. */
+export interface ServiceKind {
+  kind: 'postgres' | 'redis';
+  title: string;
+  /** The variable a link sets, unless the app already has it. */
+  envVar: string;
+  port: number;
+  dataPath: string;
+  url(service: ServiceRecord, host: string): string;
+  /** Commands run in the service container (as `user`), for connect/export/import. */
+  connect(service: ServiceRecord): { user: string; cmd: string[]; env?: string[] };
+  exportCmd?(service: ServiceRecord): { user: string; cmd: string[] };
+  importCmd?(service: ServiceRecord): { user: string; cmd: string[] };
+}
+
+export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
+  postgres: {
+    kind: 'postgres',
+    title: 'Postgres',
+    envVar: 'DATABASE_URL',
+    port: 5432,
+    dataPath: '/var/lib/postgresql/data',
+    url: (s, host) => `postgres://postgres:${s.password}@${host}:5432/${s.name}`,
+    connect: (s) => ({ user: 'postgres', cmd: ['psql', '-d', s.name] }),
+    // Dokku's format: a custom-format dump, restored without owners or grants.
+    exportCmd: (s) => ({ user: 'postgres', cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-d', s.name] }),
+    importCmd: (s) => ({ user: 'postgres', cmd: ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', s.name] }),
+  },
+  redis: {
+    kind: 'redis',
+    title: 'Redis',
+    envVar: 'REDIS_URL',
+    port: 6379,
+    dataPath: '/data',
+    url: (s, host) => `redis://:${s.password}@${host}:6379`,
+    connect: (s) => ({ user: 'redis', cmd: ['redis-cli'], env: [`REDISCLI_AUTH=${s.password}`] }),
+  },
+};

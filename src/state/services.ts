@@ -1,0 +1,64 @@
+import type { Db } from './db.js';
+
+export interface ServiceRecord {
+  kind: string;
+  name: string;
+  password: string;
+  createdAt: number;
+}
+
+export interface LinkRecord {
+  kind: string;
+  name: string;
+  app: string;
+  envVar: string;
+}
+
+export class ServiceStore {
+  constructor(private readonly db: Db) {}
+
+  get(kind: string, name: string): ServiceRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM services WHERE kind = ? AND name = ?').get(kind, name) as
+      | { kind: string; name: string; password: string; created_at: number }
+      | undefined;
+    return row && { kind: row.kind, name: row.name, password: row.password, createdAt: row.created_at };
+  }
+
+  list(kind: string): ServiceRecord[] {
+    const rows = this.db.prepare('SELECT name FROM services WHERE kind = ? ORDER BY name').all(kind) as { name: string }[];
+    return rows.map((r) => this.get(kind, r.name)!);
+  }
+
+  /** False when the name is taken. */
+  create(kind: string, name: string, password: string): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO services (kind, name, password, created_at) VALUES (?, ?, ?, ?)')
+        .run(kind, name, password, Date.now()).changes === 1
+    );
+  }
+
+  delete(kind: string, name: string): void {
+    this.db.prepare('DELETE FROM services WHERE kind = ? AND name = ?').run(kind, name);
+  }
+
+  links(kind: string, name: string): LinkRecord[] {
+    const rows = this.db.prepare('SELECT * FROM service_links WHERE kind = ? AND name = ? ORDER BY app').all(kind, name) as {
+      kind: string;
+      name: string;
+      app: string;
+      env_var: string;
+    }[];
+    return rows.map((r) => ({ kind: r.kind, name: r.name, app: r.app, envVar: r.env_var }));
+  }
+
+  link(link: LinkRecord): void {
+    this.db
+      .prepare('INSERT INTO service_links (kind, name, app, env_var) VALUES (?, ?, ?, ?)')
+      .run(link.kind, link.name, link.app, link.envVar);
+  }
+
+  unlink(kind: string, name: string, app: string): void {
+    this.db.prepare('DELETE FROM service_links WHERE kind = ? AND name = ? AND app = ?').run(kind, name, app);
+  }
+}

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { spawn } from 'node:child_process';
+import { SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'dbapp';
+const page = (path: string) => slipway.get(slipway.appHost(app), path);
+
+beforeAll(async () => {
+  await slipway.start();
+  const pushed = await slipway.push(await slipway.appRepo('db-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+});
+afterAll(() => slipway.destroy());
+
+describe('postgres', () => {
+  test('create, then link: the app gets DATABASE_URL without downtime and can write and read rows', async () => {
+    const created = await slipway.ssh(['postgres:create', 'db']);
+    expect(created.code, created.output).toBe(0);
+    expect(created.stdout).toContain('=====> Postgres container created: db');
+    expect((await slipway.ssh(['postgres:create', 'db'])).stderr).toContain('Postgres service db already exists');
+
+    const linked = await slipway.ssh(['postgres:link', 'db', app]);
+    expect(linked.code, linked.output).toBe(0);
+    expect(linked.stdout).toContain('-----> Setting config vars');
+    expect(linked.stdout).toContain(`-----> Restarting app ${app}`);
+    expect(linked.stdout).toContain('=====> Application deployed:');
+    const dsn = (await slipway.ssh(['postgres:info', 'db', '--dsn'])).stdout.trim();
+    expect(dsn).toMatch(/^postgres:\/\/postgres:[0-9a-f]{48}@postgres-db:5432\/db$/);
+    // the password is shown only by the command meant to show it
+    expect(linked.output).not.toContain(dsn.split('@')[0]!.split(':')[2]!);
+    expect((await page('/env/DATABASE_URL')).body).toBe(dsn);
+
+    expect((await page('/write/first')).body).toBe('written\n');
+    expect((await page('/write/second')).body).toBe('written\n');
+    expect((await page('/read')).body).toBe('first,second\n');
+    expect((await slipway.ssh(['postgres:linked', 'db', app])).code).toBe(0);
+    expect((await slipway.ssh(['postgres:link', 'db', app])).stderr).toContain('Already linked as DATABASE_URL');
+  });
+
+  test('the data survives a redeploy of the app and a restart of the service', async () => {
+    expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
+    expect((await page('/read')).body).toBe('first,second\n');
+    const restarted = await slipway.ssh(['postgres:restart', 'db']);
+    expect(restarted.code, restarted.output).toBe(0);
+    expect((await page('/read')).body).toBe('first,second\n');
+  });
+
+  test('export and import round-trip the data into another service', async () => {
+    const dump = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:export', 'db']);
+      child.stdout.on('data', (c: Buffer) => chunks.push(c));
+      child.on('error', reject);
+      child.on('close', (code: number) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`export exited ${code}`))));
+    });
+    expect(dump.subarray(0, 5).toString()).toBe('PGDMP'); // pg_dump's custom format
+
+    expect((await slipway.ssh(['postgres:create', 'copy'])).code).toBe(0);
+    const imported = await new Promise<number>((resolve) => {
+      const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:import', 'copy']);
+      child.on('close', resolve);
+      child.stdin.end(dump);
+    });
+    expect(imported).toBe(0);
+    const rows = await slipway.ssh(['postgres:connect', 'copy'], { input: 'SELECT string_agg(body, \',\' ORDER BY body) FROM notes;\n' });
+    expect(rows.code, rows.output).toBe(0);
+    expect(rows.stdout).toContain('first,second');
+  });
+
+  test('destroy is refused while linked; unlink removes the variable and restarts the app', async () => {
+    const refused = await slipway.ssh(['postgres:destroy', 'db', '--force']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Cannot delete linked service');
+
+    const unlinked = await slipway.ssh(['postgres:unlink', 'db', app]);
+    expect(unlinked.code, unlinked.output).toBe(0);
+    expect(unlinked.stdout).toContain('-----> Unsetting DATABASE_URL');
+    expect((await page('/env/DATABASE_URL')).status).toBe(404);
+    expect((await slipway.ssh(['postgres:linked', 'db', app])).code).toBe(1);
+
+    const destroyed = await slipway.ssh(['postgres:destroy', 'db', '--force']);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect(JSON.parse((await slipway.ssh(['postgres:list', '--format', 'json'])).stdout).map((s: { name: string }) => s.name)).toEqual(['copy']);
+    expect((await slipway.ssh(['postgres:destroy', 'copy', '--force'])).code).toBe(0);
+  });
+
+  test('a second link to an app that already has DATABASE_URL gets its own variable', async () => {
+    await slipway.ssh(['postgres:create', 'main']);
+    await slipway.ssh(['postgres:create', 'analytics']);
+    expect((await slipway.ssh(['postgres:link', 'main', app, '--no-restart'])).code).toBe(0);
+    const second = await slipway.ssh(['postgres:link', 'analytics', app, '--no-restart']);
+    expect(second.code, second.output).toBe(0);
+    expect(second.stdout).toContain('DOKKU_POSTGRES_ANALYTICS_URL');
+    const keys = (await slipway.ssh(['config:keys', app])).stdout;
+    expect(keys).toContain('DATABASE_URL');
+    expect(keys).toContain('DOKKU_POSTGRES_ANALYTICS_URL');
+  });
+
+  test('destroying an app unlinks it but keeps the service and its data', async () => {
+    const other = await slipway.appRepo('db-app', 'shortlived');
+    expect((await slipway.push(other)).code).toBe(0);
+    expect((await slipway.ssh(['postgres:link', 'main', 'shortlived'])).code).toBe(0);
+    expect((await slipway.ssh(['apps:destroy', 'shortlived', '--force'])).code).toBe(0);
+    const info = await slipway.ssh(['postgres:info', 'main', '--links']);
+    expect(info.stdout).not.toContain('shortlived');
+    expect((await slipway.ssh(['postgres:info', 'main', '--status'])).stdout.trim()).toBe('running');
+  });
+
+  test.each([
+    [['postgres:create', 'Bad_Name'], 'Service names are lowercase'],
+    [['postgres:create', '../etc'], 'Service names are lowercase'],
+    [['postgres:link', 'nope', app], 'Postgres service nope does not exist'],
+    [['postgres:link', 'main', 'no-such-app'], 'App no-such-app does not exist'],
+    [['postgres:info', 'main', '--dsn', '--status'], 'at most one of'],
+  ])('%j is refused', async (command, message) => {
+    const result = await slipway.ssh(command);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('redis', () => {
+  test('a linked counter keeps counting across app and service restarts', async () => {
+    expect((await slipway.ssh(['redis:create', 'cache'])).code).toBe(0);
+    const linked = await slipway.ssh(['redis:link', 'cache', app]);
+    expect(linked.code, linked.output).toBe(0);
+    expect((await page('/env/REDIS_URL')).body).toMatch(/^redis:\/\/:[0-9a-f]{48}@redis-cache:6379$/);
+    expect((await page('/incr')).body).toBe('1\n');
+    expect((await page('/incr')).body).toBe('2\n');
+
+    expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
+    expect((await slipway.ssh(['redis:restart', 'cache'])).code).toBe(0);
+    expect((await page('/incr')).body).toBe('3\n');
+
+    const cli = await slipway.ssh(['redis:connect', 'cache'], { input: 'GET counter\n' });
+    expect(cli.stdout.trim()).toBe('3');
+    const destroy = await slipway.ssh(['redis:destroy', 'cache', '--force']);
+    expect(destroy.stderr).toContain('Cannot delete linked service');
+  });
+});
