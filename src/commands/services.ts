@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import {
   allServiceKinds,
+  backupService,
   createService,
   destroyService,
   execInService,
@@ -194,6 +195,21 @@ function commandsFor(kind: ServiceKind): Command[] {
           requireNoMoreArgs(args, 1);
           const service = requireService(ctx.platform, kind, args.positional[0]);
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
+        },
+      },
+      {
+        name: `${k}:backup`,
+        summary: 'Dump the database into a backup directory, keeping the newest N dumps (default 7)',
+        usage: '<service> <backup-dir> [--keep N]',
+        valueFlags: ['keep'],
+        async run(ctx, args) {
+          requireNoMoreArgs(args, 2);
+          const service = requireService(ctx.platform, kind, args.positional[0]);
+          const keep = Number(args.flags.keep ?? 7);
+          if (!Number.isInteger(keep) || keep < 1 || keep > 1000) throw new UserError('--keep must be a whole number from 1 to 1000');
+          const { file, removed } = await backupService(ctx.platform, kind, service, args.positional[1], keep);
+          ctx.out.out(format.step(`Backup of ${service.name} written to ${file}`));
+          for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
         },
       },
       {

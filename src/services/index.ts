@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import Handlebars from 'handlebars';
 import { stackImages } from '../build/stack.js';
 import { tarOf } from '../build/tar.js';
@@ -176,3 +178,43 @@ export function serviceLogs(platform: Platform, kind: ServiceKind, service: Serv
 }
 
 export const allServiceKinds = Object.values(SERVICE_KINDS);
+
+const BACKUP_DIR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Writes a dump of the service into a directory under Slipway's backup root (callers name
+ * the directory, never a host path), then keeps only the newest `keep` dumps of the service
+ * there. Returns the new file's path.
+ */
+export async function backupService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  dir: string | undefined,
+  keep: number,
+): Promise<{ file: string; removed: string[] }> {
+  if (!kind.exportCmd) throw new UserError(`${kind.title} services have no backup`);
+  if (!dir || !BACKUP_DIR.test(dir) || dir.includes('..')) {
+    throw new UserError('Name a backup directory: letters, digits, dots, hyphens (it lives under Slipway\'s backup root)');
+  }
+  const target = path.join(platform.settings.dataDir, 'backups', dir);
+  fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.join(target, `${kind.kind}-${service.name}-${stamp}.dump`);
+  const partial = `${file}.partial`;
+  const out = fs.createWriteStream(partial, { mode: 0o600 });
+  const errors: string[] = [];
+  const stderr = new Writable({ write: (chunk, _e, done) => (errors.push(String(chunk)), done()) });
+  const code = await execInService(platform, kind, service, kind.exportCmd(service), { stdout: out, stderr });
+  await new Promise((resolve) => out.end(resolve));
+  if (code !== 0) {
+    fs.rmSync(partial, { force: true });
+    throw new UserError(`Backup failed: ${errors.join('').trim()}`);
+  }
+  fs.renameSync(partial, file); // a backup exists only once it is complete
+  const prefix = `${kind.kind}-${service.name}-`;
+  const dumps = fs.readdirSync(target).filter((f) => f.startsWith(prefix) && f.endsWith('.dump')).sort();
+  const removed = dumps.slice(0, Math.max(0, dumps.length - keep));
+  for (const old of removed) fs.rmSync(path.join(target, old));
+  return { file, removed };
+}

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -66,6 +68,23 @@ describe('postgres', () => {
     const rows = await slipway.ssh(['postgres:connect', 'copy'], { input: 'SELECT string_agg(body, \',\' ORDER BY body) FROM notes;\n' });
     expect(rows.code, rows.output).toBe(0);
     expect(rows.stdout).toContain('first,second');
+  });
+
+  test('backups go into a named directory under Slipway’s root and keep the newest N', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const backup = await slipway.ssh(['postgres:backup', 'db', 'nightly', '--keep', '2']);
+      expect(backup.code, backup.output).toBe(0);
+      made.push(/written to (\S+)/.exec(backup.stdout)![1]!);
+    }
+    const dir = path.join(slipway.dir, 'data', 'backups', 'nightly');
+    expect(fs.readdirSync(dir).sort()).toEqual(made.slice(1).map((f) => path.basename(f)));
+    expect(fs.readFileSync(made[2]!).subarray(0, 5).toString()).toBe('PGDMP');
+    for (const bad of ['../etc', '/tmp', 'a/b', '.hidden']) {
+      const refused = await slipway.ssh(['postgres:backup', 'db', bad]);
+      expect(refused.code, bad).toBe(1);
+      expect(refused.stderr).toContain('Name a backup directory');
+    }
   });
 
   test('destroy is refused while linked; unlink removes the variable and restarts the app', async () => {
