@@ -38,6 +38,13 @@ export function outputFormat(args: ParsedArgs): 'stdout' | 'json' {
   return value;
 }
 
+/** A whole-number flag within bounds, or its default when absent. */
+export function intFlag(args: ParsedArgs, name: string, fallback: number, min: number, max: number): number {
+  const value = Number(args.flags[name] ?? fallback);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UserError(`--${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
 export function requireNoMoreArgs(args: ParsedArgs, count: number): void {
   if (args.positional.length > count) throw new UserError(`Unexpected argument: ${args.positional[count]}`);
 }

@@ -17,7 +17,7 @@ import {
   unlinkService,
   type ServiceKind,
 } from '../services/index.js';
-import { outputFormat, requireNoMoreArgs } from './args.js';
+import { intFlag, outputFormat, requireNoMoreArgs } from './args.js';
 import { confirmDestruction } from './confirm.js';
 import { isDeployed, runDeploy } from './deploys.js';
 import type { Command, CommandContext } from './types.js';
@@ -153,9 +153,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       async run(ctx, args) {
         requireNoMoreArgs(args, 1);
         const service = requireService(ctx.platform, kind, args.positional[0]);
-        const tail = Number(args.flags.num ?? 100);
-        if (!Number.isInteger(tail) || tail < 1 || tail > 10_000) throw new UserError('--num must be a whole number from 1 to 10000');
-        (await serviceLogs(ctx.platform, kind, service, tail)).forEach((line) => ctx.out.out(line));
+        (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) => ctx.out.out(line));
       },
     },
     {
@@ -205,8 +203,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         async run(ctx, args) {
           requireNoMoreArgs(args, 2);
           const service = requireService(ctx.platform, kind, args.positional[0]);
-          const keep = Number(args.flags.keep ?? 7);
-          if (!Number.isInteger(keep) || keep < 1 || keep > 1000) throw new UserError('--keep must be a whole number from 1 to 1000');
+          const keep = intFlag(args, 'keep', 7, 1, 1000);
           const { file, removed } = await backupService(ctx.platform, kind, service, args.positional[1], keep);
           ctx.out.out(format.step(`Backup of ${service.name} written to ${file}`));
           for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
