@@ -5,7 +5,7 @@ import Handlebars from 'handlebars';
 import { UserError } from '../core/errors.js';
 import { runProgram } from '../core/process.js';
 import type { DockerEngine } from '../runtime/docker.js';
-import { tarOf } from './tar.js';
+import { ensureTemplatedImage } from './templated-image.js';
 
 const templatesDir = new URL('../../templates/stack/', import.meta.url);
 const template = (name: string) => Handlebars.compile(fs.readFileSync(new URL(name, templatesDir), 'utf8'), { noEscape: true, strict: true });
@@ -37,12 +37,11 @@ export async function buildStackImages(options: {
     built.push(images.base);
   }
   for (const kind of ['build', 'run'] as const) {
-    if (!(await needed(images[kind])) && built.length === 0) continue;
-    options.onLine(`Building ${images[kind]} on ${images.base}`);
     const files = [{ name: 'Dockerfile', content: template(`${kind}.Dockerfile.hbs`)({ baseImage: images.base }) }];
     if (kind === 'run') files.push({ name: 'slipway-launch', content: fs.readFileSync(new URL('slipway-launch', templatesDir), 'utf8') });
-    await options.docker.build(tarOf(files), images[kind], options.onLine);
-    built.push(images[kind]);
+    // A new base means new layers for both; otherwise only a changed template rebuilds.
+    const rebuild = options.rebuild || built.length > 0;
+    if (await ensureTemplatedImage(options.docker, images[kind], files, { rebuild, onLine: options.onLine })) built.push(images[kind]);
   }
   return built;
 }

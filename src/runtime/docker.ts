@@ -126,6 +126,16 @@ export class DockerEngine {
     await followJsonStream(stream, () => {});
   }
 
+  /** One label of an image, or undefined when the image or the label is missing. */
+  async imageLabel(ref: string, label: string): Promise<string | undefined> {
+    try {
+      return (await this.api.getImage(ref).inspect()).Config.Labels?.[label];
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
   async imageHasCommand(ref: string): Promise<boolean> {
     const { Config } = await this.api.getImage(ref).inspect();

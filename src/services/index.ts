@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import Handlebars from 'handlebars';
 import { stackImages } from '../build/stack.js';
-import { tarOf } from '../build/tar.js';
+import { ensureTemplatedImage } from '../build/templated-image.js';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import { waitForListening } from '../runtime/checks.js';
@@ -38,19 +38,16 @@ export function serviceImage(platform: Platform, kind: ServiceKind): string {
   return `${base}-${kind.kind}`;
 }
 
-/** Builds the service's image when it is missing (or always, when `rebuild`). */
+/** Builds the service's image when it is missing or its templates changed (or always, when `rebuild`). */
 export async function ensureServiceImage(platform: Platform, kind: ServiceKind, onLine: (line: string) => void, rebuild = false) {
-  const image = serviceImage(platform, kind);
-  if (!rebuild && (await platform.docker.imageExists(image))) return;
   const { base } = stackImages(platform.settings.stackImage);
-  onLine(`Building ${image} on ${base}`);
   const dockerfile = Handlebars.compile(fs.readFileSync(new URL(`${kind.kind}.Dockerfile.hbs`, templatesDir), 'utf8'), { strict: true });
-  const start = fs.readFileSync(new URL(`${kind.kind}-start`, templatesDir), 'utf8');
-  const context = tarOf([
+  const files = [
     { name: 'Dockerfile', content: dockerfile({ baseImage: base }) },
-    { name: 'slipway-service-start', content: start, mode: 0o755 },
-  ]);
-  await platform.docker.build(context, image, onLine);
+    { name: 'slipway-service-start', content: fs.readFileSync(new URL(`${kind.kind}-start`, templatesDir), 'utf8'), mode: 0o755 },
+    ...(kind.imageFiles ?? []).map((name) => ({ name, content: fs.readFileSync(new URL(name, templatesDir), 'utf8'), mode: 0o755 })),
+  ];
+  await ensureTemplatedImage(platform.docker, serviceImage(platform, kind), files, { rebuild, onLine });
 }
 
 const containerName = (platform: Platform, kind: ServiceKind, name: string) => `${platform.settings.instance}.${kind.kind}.${name}`;

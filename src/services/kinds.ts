@@ -1,5 +1,11 @@
 import type { ServiceRecord } from '../state/index.js';
 
+export interface ServiceCommand {
+  user: string;
+  cmd: string[];
+  env?: string[];
+}
+
 /** What differs between database services; everything else is shared. */
 export interface ServiceKind {
   kind: 'postgres' | 'redis';
@@ -8,11 +14,13 @@ export interface ServiceKind {
   envVar: string;
   port: number;
   dataPath: string;
+  /** More files from templates/services the image needs. */
+  imageFiles?: string[];
   url(service: ServiceRecord, host: string): string;
   /** Commands run in the service container (as `user`), for connect/export/import. */
-  connect(service: ServiceRecord): { user: string; cmd: string[]; env?: string[] };
-  exportCmd?(service: ServiceRecord): { user: string; cmd: string[] };
-  importCmd?(service: ServiceRecord): { user: string; cmd: string[] };
+  connect(service: ServiceRecord): ServiceCommand;
+  exportCmd?(service: ServiceRecord): ServiceCommand;
+  importCmd?(service: ServiceRecord): ServiceCommand;
 }
 
 export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
@@ -34,7 +42,11 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     envVar: 'REDIS_URL',
     port: 6379,
     dataPath: '/data',
+    imageFiles: ['redis-dump.js'],
     url: (s, host) => `redis://:${s.password}@${host}:6379`,
     connect: (s) => ({ user: 'redis', cmd: ['redis-cli'], env: [`REDISCLI_AUTH=${s.password}`] }),
+    // Every key as a RESTORE command (RESP), which `redis-cli --pipe` replays.
+    exportCmd: (s) => ({ user: 'redis', cmd: ['node', '/usr/local/bin/redis-dump.js'], env: [`REDISCLI_AUTH=${s.password}`] }),
+    importCmd: (s) => ({ user: 'redis', cmd: ['redis-cli', '--pipe'], env: [`REDISCLI_AUTH=${s.password}`] }),
   },
 };

@@ -8,6 +8,18 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'dbapp';
 const page = (path: string) => slipway.get(slipway.appHost(app), path);
 
+/** Runs a command over SSH with bytes in and out (dumps are binary). */
+function sshBytes(command: string[], input?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', ...command]);
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code: number) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${command.join(' ')} exited ${code}`))));
+    child.stdin.end(input);
+  });
+}
+
 beforeAll(async () => {
   await slipway.start();
   const pushed = await slipway.push(await slipway.appRepo('db-app', app));
@@ -49,22 +61,11 @@ describe('postgres', () => {
   });
 
   test('export and import round-trip the data into another service', async () => {
-    const dump = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:export', 'db']);
-      child.stdout.on('data', (c: Buffer) => chunks.push(c));
-      child.on('error', reject);
-      child.on('close', (code: number) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`export exited ${code}`))));
-    });
+    const dump = await sshBytes(['postgres:export', 'db']);
     expect(dump.subarray(0, 5).toString()).toBe('PGDMP'); // pg_dump's custom format
 
     expect((await slipway.ssh(['postgres:create', 'copy'])).code).toBe(0);
-    const imported = await new Promise<number>((resolve) => {
-      const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:import', 'copy']);
-      child.on('close', resolve);
-      child.stdin.end(dump);
-    });
-    expect(imported).toBe(0);
+    await sshBytes(['postgres:import', 'copy'], dump);
     const rows = await slipway.ssh(['postgres:connect', 'copy'], { input: 'SELECT string_agg(body, \',\' ORDER BY body) FROM notes;\n' });
     expect(rows.code, rows.output).toBe(0);
     expect(rows.stdout).toContain('first,second');
@@ -154,6 +155,17 @@ describe('redis', () => {
 
     const cli = await slipway.ssh(['redis:connect', 'cache'], { input: 'GET counter\n' });
     expect(cli.stdout.trim()).toBe('3');
+
+    // export every key (binary-safe, with TTLs) and import into another Redis
+    await slipway.ssh(['redis:connect', 'cache'], { input: 'SET binary "a\\x00b\\xffc"\nSET temp x EX 1000\nRPUSH list one two\n' });
+    const dump = await sshBytes(['redis:export', 'cache']);
+    expect((await slipway.ssh(['redis:create', 'copy'])).code).toBe(0);
+    const imported = await sshBytes(['redis:import', 'copy'], dump);
+    expect(imported.toString()).toContain('errors: 0, replies: 4');
+    const copied = await slipway.ssh(['redis:connect', 'copy'], { input: 'GET counter\nSTRLEN binary\nLRANGE list 0 -1\nTTL temp\n' });
+    expect(copied.stdout.split('\n').slice(0, 4)).toEqual(['3', '5', 'one', 'two']);
+    expect(Number(copied.stdout.split('\n')[4])).toBeGreaterThan(900);
+    expect((await slipway.ssh(['redis:destroy', 'copy', '--force'])).code).toBe(0);
     const destroy = await slipway.ssh(['redis:destroy', 'cache', '--force']);
     expect(destroy.stderr).toContain('Cannot delete linked service');
   });

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import type { DockerEngine } from '../runtime/docker.js';
+import { tarOf, type TarFile } from './tar.js';
+
+const TEMPLATE_LABEL = 'slipway.template';
+
+/**
+ * Builds an image from a Dockerfile and files Slipway ships, labelled with a hash of them,
+ * and rebuilds it whenever they change: an upgrade of Slipway must never leave a host on a
+ * stale stack or service image. Returns whether it built.
+ */
+export async function ensureTemplatedImage(
+  docker: DockerEngine,
+  image: string,
+  files: TarFile[],
+  options: { rebuild: boolean; onLine: (line: string) => void },
+): Promise<boolean> {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file.name).update('\0').update(file.content).update('\0');
+  const digest = hash.digest('hex').slice(0, 16);
+  if (!options.rebuild && (await docker.imageLabel(image, TEMPLATE_LABEL)) === digest) return false;
+  const [dockerfile, ...rest] = files;
+  const labelled = { ...dockerfile!, content: `${dockerfile!.content}\nLABEL ${TEMPLATE_LABEL}=${digest}\n` };
+  options.onLine(`Building ${image}`);
+  await docker.build(tarOf([labelled, ...rest]), image, options.onLine);
+  return true;
+}
