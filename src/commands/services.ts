@@ -7,6 +7,7 @@ import {
   createService,
   destroyService,
   execInService,
+  exposeService,
   linkService,
   requireService,
   restartService,
@@ -69,8 +70,8 @@ function commandsFor(kind: ServiceKind): Command[] {
     {
       name: `${k}:info`,
       summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
-      usage: '<service> [--dsn|--status|--links|--internal-host]',
-      booleanFlags: ['dsn', 'status', 'links', 'internal-host'],
+      usage: '<service> [--dsn|--status|--links|--internal-host|--exposed-port]',
+      booleanFlags: ['dsn', 'status', 'links', 'internal-host', 'exposed-port'],
       async run(ctx, args) {
         requireNoMoreArgs(args, 1);
         const service = requireService(ctx.platform, kind, args.positional[0]);
@@ -80,14 +81,16 @@ function commandsFor(kind: ServiceKind): Command[] {
           status: await serviceStatus(ctx.platform, kind, service.name),
           links: links.map((l) => `${l.app} (${l.envVar})`).join(', ') || '-',
           'internal-host': serviceHost(kind, service.name),
+          'exposed-port': service.exposedPort ? String(service.exposedPort) : '-',
         };
         const chosen = Object.keys(fields).filter((f) => args.flags[f]);
-        if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host');
+        if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
         if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
         ctx.out.out(format.detail(`Status:         ${fields.status}`));
         ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
         ctx.out.out(format.detail(`Links:          ${fields.links}`));
+        ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
         ctx.out.out(format.detail(`Dsn:            (hidden; ${k}:info ${service.name} --dsn shows it)`));
       },
     },
@@ -134,6 +137,30 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     },
     {
+      name: `${k}:expose`,
+      summary: 'Publish the service on a host port (all interfaces), for access from outside',
+      usage: '<service> <port>',
+      async run(ctx, args) {
+        requireNoMoreArgs(args, 2);
+        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const port = /^\d{1,5}$/.test(args.positional[1] ?? '') ? Number(args.positional[1]) : NaN;
+        if (!(port >= 1024 && port <= 65535)) throw new UserError('Give a host port from 1024 to 65535');
+        await exposeService(ctx.platform, kind, service, port);
+        ctx.out.out(format.step(`Service ${service.name} exposed on port ${port}`));
+      },
+    },
+    {
+      name: `${k}:unexpose`,
+      summary: 'Stop publishing the service on the host',
+      usage: '<service>',
+      async run(ctx, args) {
+        requireNoMoreArgs(args, 1);
+        const service = requireService(ctx.platform, kind, args.positional[0]);
+        await exposeService(ctx.platform, kind, service, null);
+        ctx.out.out(format.step(`Service ${service.name} unexposed`));
+      },
+    },
+    {
       name: `${k}:restart`,
       summary: 'Restart the service container (its data stays)',
       usage: '<service>',
@@ -158,7 +185,7 @@ function commandsFor(kind: ServiceKind): Command[] {
     },
     {
       name: `${k}:connect`,
-      summary: `Talk to the service with its own client (${kind.connect({ kind: k, name: 'x', password: '', createdAt: 0 }).cmd[0]}) over stdin/stdout`,
+      summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
       usage: '<service>',
       async run(ctx, args) {
         requireNoMoreArgs(args, 1);

@@ -95,6 +95,17 @@ function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() 
     }
     case 'restart': {
       const current = currentRelease(platform, job.app);
+      const pending = config.get(job.app);
+      if (JSON.stringify(pending) !== JSON.stringify(current.config)) {
+        // Config changed with --no-restart since this release: a restart applies it, as in Dokku.
+        return releaseAndDeploy(platform, log, {
+          ...current,
+          kind: 'config',
+          config: pending,
+          description: 'Apply config changes made with --no-restart',
+          createdBy: job.requestedBy,
+        });
+      }
       log.step(`${job.reason === 'scale' ? 'Scaling' : 'Restarting'} ${job.app} at v${current.version}`);
       return deployRelease(platform, current, log);
     }

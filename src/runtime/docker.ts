@@ -23,6 +23,8 @@ export interface ContainerSpec {
   aliases?: string[];
   /** Volumes: `name:/path`. */
   binds?: string[];
+  /** Container port published on a host port (all interfaces). */
+  publish?: { containerPort: number; hostPort: number };
 }
 
 export interface ContainerSummary {
@@ -164,11 +166,13 @@ export class DockerEngine {
       Env: spec.env,
       Labels: spec.labels,
       Cmd: spec.cmd,
+      ExposedPorts: spec.publish && { [`${spec.publish.containerPort}/tcp`]: {} },
       HostConfig: {
         NetworkMode: spec.network,
         RestartPolicy: { Name: 'unless-stopped' },
         Init: true,
         Binds: spec.binds,
+        PortBindings: spec.publish && { [`${spec.publish.containerPort}/tcp`]: [{ HostPort: String(spec.publish.hostPort) }] },
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
       },
       NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },

@@ -92,20 +92,46 @@ export async function createService(platform: Platform, kind: ServiceKind, rawNa
   const password = randomBytes(24).toString('hex');
   if (!platform.state.services.create(kind.kind, name, password)) throw new UserError(`${kind.title} service ${name} already exists`);
   try {
-    const id = await platform.docker.run({
-      name: containerName(platform, kind, name),
-      image: serviceImage(platform, kind),
-      env: [`SLIPWAY_SERVICE_PASSWORD=${password}`, `SLIPWAY_SERVICE_DATABASE=${name}`],
-      labels: { [LABEL.instance]: platform.settings.instance, [LABEL.service]: `${kind.kind}.${name}` },
-      network: platform.settings.network,
-      aliases: [serviceHost(kind, name)],
-      binds: [`${volumeName(platform, kind, name)}:${kind.dataPath}`],
-    });
-    await waitUntilReady(platform, kind, id);
+    await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
   } catch (error) {
     await removeServiceResources(platform, kind, name);
     platform.state.services.delete(kind.kind, name);
     throw error;
+  }
+}
+
+/** Runs the service's container on its volume, published on the host only when exposed. */
+async function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  const id = await platform.docker.run({
+    name: containerName(platform, kind, service.name),
+    image: serviceImage(platform, kind),
+    env: [`SLIPWAY_SERVICE_PASSWORD=${service.password}`, `SLIPWAY_SERVICE_DATABASE=${service.name}`],
+    labels: { [LABEL.instance]: platform.settings.instance, [LABEL.service]: `${kind.kind}.${service.name}` },
+    network: platform.settings.network,
+    aliases: [serviceHost(kind, service.name)],
+    binds: [`${volumeName(platform, kind, service.name)}:${kind.dataPath}`],
+    publish: service.exposedPort ? { containerPort: kind.port, hostPort: service.exposedPort } : undefined,
+  });
+  await waitUntilReady(platform, kind, id);
+}
+
+/**
+ * Publishes the service on a host port (or stops publishing it, given none): the container
+ * is made again on the same volume, so the data stays.
+ */
+export async function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null) {
+  platform.state.services.setExposedPort(kind.kind, service.name, port);
+  const container = await serviceContainer(platform, kind, service.name);
+  if (container) await platform.docker.stopAndRemove(container.id, 30);
+  try {
+    await startServiceContainer(platform, kind, { ...service, exposedPort: port });
+  } catch (error) {
+    // e.g. the port is taken: come back as before
+    platform.state.services.setExposedPort(kind.kind, service.name, service.exposedPort);
+    const failed = await serviceContainer(platform, kind, service.name);
+    if (failed) await platform.docker.stopAndRemove(failed.id, 0);
+    await startServiceContainer(platform, kind, service);
+    throw new UserError(`Could not expose ${service.name} on port ${port}: ${(error as Error).message}`);
   }
 }
 

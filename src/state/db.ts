@@ -78,6 +78,8 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (kind, name, app),
      FOREIGN KEY (kind, name) REFERENCES services(kind, name)
    );`,
+  // A service published on a host port on request (`expose`); none by default.
+  `ALTER TABLE services ADD COLUMN exposed_port INTEGER;`,
 ];
 
 export function openDb(file: string): Db {

@@ -4,6 +4,8 @@ export interface ServiceRecord {
   kind: string;
   name: string;
   password: string;
+  /** The host port it is published on, when exposed. */
+  exposedPort: number | null;
   createdAt: number;
 }
 
@@ -19,9 +21,11 @@ export class ServiceStore {
 
   get(kind: string, name: string): ServiceRecord | undefined {
     const row = this.db.prepare('SELECT * FROM services WHERE kind = ? AND name = ?').get(kind, name) as
-      | { kind: string; name: string; password: string; created_at: number }
+      | { kind: string; name: string; password: string; exposed_port: number | null; created_at: number }
       | undefined;
-    return row && { kind: row.kind, name: row.name, password: row.password, createdAt: row.created_at };
+    return (
+      row && { kind: row.kind, name: row.name, password: row.password, exposedPort: row.exposed_port, createdAt: row.created_at }
+    );
   }
 
   list(kind: string): ServiceRecord[] {
@@ -36,6 +40,10 @@ export class ServiceStore {
         .prepare('INSERT OR IGNORE INTO services (kind, name, password, created_at) VALUES (?, ?, ?, ?)')
         .run(kind, name, password, Date.now()).changes === 1
     );
+  }
+
+  setExposedPort(kind: string, name: string, port: number | null): void {
+    this.db.prepare('UPDATE services SET exposed_port = ? WHERE kind = ? AND name = ?').run(port, kind, name);
   }
 
   delete(kind: string, name: string): void {

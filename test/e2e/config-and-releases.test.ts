@@ -55,6 +55,15 @@ describe('config', () => {
     expect(set.stdout).not.toContain('Restarting');
   });
 
+  test('a change made with --no-restart goes live on the next ps:restart, as a new release', async () => {
+    expect((await slipway.ssh(['config:set', '--no-restart', app, 'LATER=applied'])).code).toBe(0);
+    expect((await env('LATER')).status).toBe(404);
+    const restarted = await slipway.ssh(['ps:restart', app]);
+    expect(restarted.code, restarted.output).toBe(0);
+    expect(restarted.stdout).toContain('Apply config changes made with --no-restart');
+    expect((await env('LATER')).body).toBe('applied');
+  });
+
   test('export formats round-trip: envfile and json import back byte for byte', async () => {
     const before = JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout);
     for (const format of ['envfile', 'json'] as const) {

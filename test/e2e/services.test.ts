@@ -117,6 +117,34 @@ describe('postgres', () => {
     expect(keys).toContain('DOKKU_POSTGRES_ANALYTICS_URL');
   });
 
+  test('a service has no host port until exposed; expose and unexpose keep its data', async () => {
+    const port = 20_000 + (process.pid % 20_000);
+    const net = await import('node:net');
+    const reachable = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+    expect(await reachable()).toBe(false);
+    const exposed = await slipway.ssh(['postgres:expose', 'main', String(port)]);
+    expect(exposed.code, exposed.output).toBe(0);
+    expect(await reachable()).toBe(true);
+    expect((await slipway.ssh(['postgres:info', 'main', '--exposed-port'])).stdout.trim()).toBe(String(port));
+    expect((await slipway.ssh(['postgres:expose', 'main', '80'])).stderr).toContain('Give a host port from 1024 to 65535');
+
+    const unexposed = await slipway.ssh(['postgres:unexpose', 'main']);
+    expect(unexposed.code, unexposed.output).toBe(0);
+    expect(await reachable()).toBe(false);
+    // the linked app (restarted: it was linked with --no-restart) still reaches it inside,
+    // and the data stays through the container being made again
+    expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
+    expect((await page('/write/kept')).body).toBe('written\n');
+    await slipway.ssh(['postgres:expose', 'main', String(port)]);
+    await slipway.ssh(['postgres:unexpose', 'main']);
+    expect((await page('/read')).body).toBe('kept\n');
+  });
+
   test('destroying an app unlinks it but keeps the service and its data', async () => {
     const other = await slipway.appRepo('db-app', 'shortlived');
     expect((await slipway.push(other)).code).toBe(0);
