@@ -3,12 +3,14 @@ import type { Command, ParsedArgs } from './types.js';
 
 /** Splits words into positionals and the flags the command declares; unknown flags are errors. */
 export function parseArgs(command: Command, words: string[]): ParsedArgs {
+  if (command.rawArgs) return { positional: words, flags: {} };
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   const takesValue = new Set(command.valueFlags ?? []);
   const boolean = new Set(command.booleanFlags ?? []);
   for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
+    const short = /^-([a-zA-Z])$/.exec(words[i]!)?.[1];
+    const word = short && command.shortFlags?.[short] ? `--${command.shortFlags[short]}` : words[i]!;
     if (word === '--') {
       positional.push(...words.slice(i + 1));
       break;

@@ -5,7 +5,9 @@ import { appsCommands } from './apps.js';
 import { parseArgs } from './args.js';
 import { buildCommands } from './builds.js';
 import { configCommands } from './config.js';
+import { domainCommands } from './domains.js';
 import { keyCommands } from './keys.js';
+import { processCommands } from './processes.js';
 import { releaseCommands } from './releases.js';
 import { serviceCommands } from './services.js';
 import { stackCommands } from './stack.js';
@@ -36,7 +38,7 @@ const helpCommands: Command[] = [
 ];
 
 const registry = new Map<string, Command>(
-  [...appsCommands, ...configCommands, ...releaseCommands, ...buildCommands, ...serviceCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
+  [...appsCommands, ...configCommands, ...domainCommands, ...releaseCommands, ...processCommands, ...buildCommands, ...serviceCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
     c.name,
     c,
   ]),
@@ -65,7 +67,7 @@ export async function runCommand(ctx: CommandContext, words: string[]): Promise<
     ctx.out.err(format.error('See `slipway help` for a list of available commands.'));
     return 1;
   }
-  if (rest.includes('--help')) {
+  if (command.rawArgs ? rest[0] === '--help' : rest.includes('--help')) {
     ctx.out.out(`Usage: slipway ${command.name} ${command.usage}`.trimEnd());
     ctx.out.out('');
     ctx.out.out(command.summary);

@@ -35,6 +35,10 @@ export interface Command {
   /** Flags taking a value; any other `--flag` is a boolean. */
   valueFlags?: string[];
   booleanFlags?: string[];
+  /** Short spellings, as Dokku has them: `{ t: 'tail', n: 'num' }` makes `-t` mean `--tail`. */
+  shortFlags?: Record<string, string>;
   adminOnly?: boolean;
+  /** Words after the command are passed as they are (`run app cmd --its-own-flags`). */
+  rawArgs?: boolean;
   run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
 }

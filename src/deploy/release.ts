@@ -19,7 +19,7 @@ export function processPlan(formation: Formation, meta: ReleaseMeta) {
 }
 
 /** How a command runs in a release's image: buildpack images start it through their launcher. */
-function commandFor(meta: ReleaseMeta, command: string): string[] {
+export function commandFor(meta: ReleaseMeta, command: string): string[] {
   return meta.builder === 'herokuish' ? [LAUNCHER, command] : ['/bin/sh', '-c', command];
 }
 
@@ -37,7 +37,7 @@ async function runTask(platform: Platform, release: ReleaseRecord, env: Env, met
 }
 
 /** What a release's containers see: global config, then the release's own config, then ours. */
-function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
+export function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
   return {
     ...platform.state.config.get(GLOBAL_SCOPE),
     ...release.config,
@@ -62,7 +62,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   const meta = releaseMetaSchema.parse(release.meta);
   const plan = processPlan(state.apps.get(app)?.formation ?? { web: 1 }, meta);
   const env = releaseEnv(platform, release);
-  const domains = appDomains(settings, app);
+  const domains = appDomains(platform.state, settings, app);
   const previous = await scheduler.containers(app);
   const stoppedEarly = new Set<string>();
   const started: ProcessContainer[] = [];
@@ -108,7 +108,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
     await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) => log.error(error.message));
   }
   log.section('Application deployed:');
-  if (started.some((c) => c.process === 'web')) for (const url of appUrls(settings, app)) log.detail(url);
+  if (started.some((c) => c.process === 'web')) for (const url of appUrls(platform.state, settings, app)) log.detail(url);
   const toRetire = previous.filter((c) => !stoppedEarly.has(c.id));
   if (toRetire.length === 0) return async () => {};
   log.detail(`Shutting down old containers in ${settings.drainMs / 1000} seconds`);
@@ -125,7 +125,7 @@ async function routeTraffic(platform: Platform, app: string, started: ProcessCon
     if (await unrouteApp(platform, app)) log.detail('No web processes: removed the nginx configuration');
     return;
   }
-  log.step(`Configuring ${appDomains(settings, app).join(', ')}...`);
+  log.step(`Configuring ${appDomains(platform.state, settings, app).join(', ')}...`);
   const reloaded = await routeTo(platform, app, web);
   log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
 }

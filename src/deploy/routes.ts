@@ -10,7 +10,7 @@ const LOCK_WAIT_MS = 15 * 60_000;
 export async function routeTo(platform: Platform, app: string, web: ProcessContainer[]): Promise<boolean> {
   const { settings, state } = platform;
   const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
-  const reloaded = await platform.nginx.route({ app, domains: appDomains(settings, app), backends });
+  const reloaded = await platform.nginx.route({ app, domains: appDomains(platform.state, settings, app), backends });
   state.properties.set(app, ROUTED, JSON.stringify(web.map((c) => c.id)));
   return reloaded;
 }
@@ -21,9 +21,10 @@ export async function unrouteApp(platform: Platform, app: string): Promise<boole
 }
 
 /**
- * Routes an app again to the containers it was routed to, at their current addresses:
- * Docker gives a container a new IP when it restarts it (after an engine or host restart),
- * and the proxy must follow, never send traffic to an address now held by someone else.
+ * Routes an app again to the containers it was routed to, at their current addresses and
+ * for its current domains: Docker gives a container a new IP when it restarts it (after an
+ * engine or host restart), and the proxy must follow, never send traffic to an address now
+ * held by someone else; domains:* changes come through here too.
  * Runs under the app's lock, so it never undoes a deploy's swap.
  */
 export async function restoreRoute(platform: Platform, app: string): Promise<void> {

@@ -21,10 +21,13 @@ const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolu
 const port = z.number().int().min(1).max(65535);
 const appName = z.string().refine(isValidAppName, 'invalid app name');
 
+/** A DNS name, or a `*.` wildcard over one, as nginx's server_name takes them. */
+const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
+
 const appServerSchema = z.object({
   app: appName,
   httpPort: port,
-  domains: z.array(z.string().refine(isValidDomain, 'invalid domain')).min(1),
+  domains: z.array(serverName).min(1),
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 

@@ -268,6 +268,33 @@ export class DockerEngine {
     await this.api.getContainer(id).restart({ t: graceSeconds });
   }
 
+  /**
+   * A container's log lines with Docker's timestamps, the last `tail` of them, then new ones
+   * as they come when `follow`, until the container stops or `signal` aborts.
+   */
+  async streamLogs(id: string, options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal }) {
+    const container = this.api.getContainer(id);
+    const lines = lineSplitter(options.onLine);
+    if (!options.follow) {
+      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail })) as Buffer;
+      for (const line of demuxToLines(buffer)) options.onLine(line);
+      return;
+    }
+    const stream = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
+    const stop = () => stream.destroy();
+    options.signal.addEventListener('abort', stop, { once: true });
+    this.api.modem.demuxStream(stream, lines, lines);
+    await new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', resolve);
+    });
+    options.signal.removeEventListener('abort', stop);
+    lines.end();
+  }
+
   /** The last lines a container printed, for showing why it failed. */
   async logs(id: string, tail = 50): Promise<string[]> {
     const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail })) as Buffer;

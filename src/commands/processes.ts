@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { requireApp } from '../apps/index.js';
+import { releaseMetaSchema } from '../build/index.js';
+import { UserError } from '../core/errors.js';
+import { format } from '../core/output.js';
+import { commandFor, releaseEnv } from '../deploy/release.js';
+import { intFlag, requireNoMoreArgs } from './args.js';
+import type { Command } from './types.js';
+
+export const processCommands: Command[] = [
+  {
+    name: 'logs',
+    summary: 'Show the app’s container logs; --tail follows them until you disconnect',
+    usage: '<app> [-n|--num N] [-t|--tail] [-p|--ps <process-type>] [-q|--quiet]',
+    valueFlags: ['num', 'ps'],
+    booleanFlags: ['tail', 'quiet'],
+    shortFlags: { n: 'num', t: 'tail', p: 'ps', q: 'quiet' },
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 1);
+      const app = requireApp(ctx.platform, args.positional[0]);
+      const tail = intFlag(args, 'num', 100, 0, 100_000);
+      const running = (await ctx.platform.scheduler.containers(app.name)).filter(
+        (c) => c.ip && (args.flags.ps === undefined || c.process === args.flags.ps),
+      );
+      if (running.length === 0) throw new UserError(`${app.name} has no running containers${args.flags.ps ? ` of type ${args.flags.ps}` : ''}`);
+      await Promise.all(
+        running.map((c) =>
+          ctx.platform.docker.streamLogs(c.id, {
+            tail,
+            follow: Boolean(args.flags.tail),
+            signal: ctx.signal,
+            onLine: (line) => {
+              if (args.flags.quiet) return ctx.out.out(line.replace(/^\S+ /, ''));
+              const [stamp = '', ...text] = line.split(' ');
+              ctx.out.out(`${stamp} app[${c.process}.${c.index}]: ${text.join(' ')}`);
+            },
+          }),
+        ),
+      );
+    },
+  },
+  {
+    name: 'run',
+    summary: 'Run a one-off command in a new container of the current release (exit code passed back)',
+    usage: '<app> <command…>   (a Procfile process type runs its command)',
+    rawArgs: true,
+    async run(ctx, args) {
+      const [name, ...words] = args.positional;
+      const app = requireApp(ctx.platform, name);
+      if (words.length === 0) throw new UserError('Please specify a command to run');
+      const { releases, config } = ctx.platform.state;
+      const current = releases.current(app.name);
+      if (!current) throw new UserError(`${app.name} has not been deployed yet`);
+      const meta = releaseMetaSchema.parse(current.meta);
+      const procfileCommand = words.length === 1 ? meta.processes?.[words[0]!] : undefined;
+      if (procfileCommand) ctx.out.err(format.step(`Found '${words[0]}' in Procfile, running that command`));
+      const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
+      return ctx.platform.scheduler.runOnce({
+        app: app.name,
+        image: current.image,
+        cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
+        // the config as it is now, even if changed with --no-restart since the release
+        env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), DYNO: dyno },
+        onLine: (line) => ctx.out.out(line),
+      });
+    },
+  },
+];

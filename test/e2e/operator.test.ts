@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'ops';
+
+beforeAll(async () => {
+  await slipway.start();
+  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+});
+afterAll(() => slipway.destroy());
+
+describe('domains', () => {
+  test('an app answers on the domains it is given, and only those', async () => {
+    const added = await slipway.ssh(['domains:add', app, 'www.example.com', '*.wild.example.com']);
+    expect(added.code, added.output).toBe(0);
+    expect(added.stdout).toContain(`-----> Added www.example.com to ${app}`);
+    expect((await slipway.get('www.example.com')).body).toMatch(/^hello from version 1/);
+    expect((await slipway.get('anything.wild.example.com')).body).toMatch(/^hello from version 1/);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200); // the default stays
+
+    expect((await slipway.ssh(['domains:add', app, 'www.example.com'])).stdout).toContain('Skipping: www.example.com already added');
+    const removed = await slipway.ssh(['domains:remove', app, 'www.example.com']);
+    expect(removed.code, removed.output).toBe(0);
+    expect((await slipway.get('www.example.com')).status).toBe(404);
+
+    const set = await slipway.ssh(['domains:set', app, 'only.example.com']);
+    expect(set.code, set.output).toBe(0);
+    expect((await slipway.get('only.example.com')).status).toBe(200);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
+    expect(JSON.parse((await slipway.ssh(['domains:report', app, '--format', 'json'])).stdout)['app-vhosts']).toEqual(['only.example.com']);
+
+    expect((await slipway.ssh(['domains:clear', app])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+    expect((await slipway.get('only.example.com')).status).toBe(404);
+  });
+
+  test('a domain another app answers on is refused', async () => {
+    expect((await slipway.ssh(['apps:create', 'other'])).code).toBe(0);
+    const taken = await slipway.ssh(['domains:add', 'other', slipway.appHost(app)]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`${slipway.appHost(app)} is already used by app ${app}`);
+  });
+
+  test.each(['http://x.com', 'x.com;', 'x..com', 'a b', '*', '../etc', 'x.com\nserver'])('the invalid domain %j is refused', async (domain) => {
+    const result = await slipway.ssh(['domains:add', app, `'${domain}'`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is invalid');
+  });
+});
+
+describe('logs and run', () => {
+  test('logs shows the app’s output with its dyno; --tail follows new lines', async () => {
+    const logs = await slipway.ssh(['logs', app, '-n', '10']);
+    expect(logs.code, logs.output).toBe(0);
+    expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ app\[web\.1\]: listening on 5000$/m);
+    expect((await slipway.ssh(['logs', app, '--quiet'])).stdout).toContain('listening on 5000');
+    expect((await slipway.ssh(['logs', app, '-p', 'worker'])).stderr).toContain('has no running containers of type worker');
+  });
+
+  test('run executes a one-off command with the app’s config and passes its exit code back', async () => {
+    expect((await slipway.ssh(['config:set', app, 'RUN_MARK=from-config'])).code).toBe(0);
+    const ran = await slipway.ssh(['run', app, 'echo', '$RUN_MARK', '$DYNO']);
+    expect(ran.code, ran.output).toBe(0);
+    expect(ran.stdout).toMatch(/^from-config run\.\d+$/m);
+    const failed = await slipway.ssh(['run', app, 'exit', '7']);
+    expect(failed.code).toBe(7);
+    const flags = await slipway.ssh(['run', app, 'node', '--version']);
+    expect(flags.stdout).toMatch(/^v18\./m);
+    const containers = await eventually(() => slipway.containers(app), (c) => c.length === 1);
+    expect(containers).toHaveLength(1); // one-off containers are gone
+  });
+});
