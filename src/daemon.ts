@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
-import { restoreRoute } from './deploy/routes.js';
+import { restoreRoute, routedContainers } from './deploy/routes.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
@@ -106,9 +106,10 @@ function followContainerRestarts(platform: Platform, signal: AbortSignal): void 
     restoreRoute(platform, app).catch((error) => console.error(`slipway: restoring the route of ${app} failed:`, error));
   void platform.docker.watchStarts(
     { [LABEL.instance]: platform.settings.instance, [LABEL.process]: 'web' },
-    (labels) => {
+    (id, labels) => {
       const app = labels[LABEL.app];
-      if (!app || !platform.state.apps.get(app)) return;
+      // Only containers already taking traffic: a deploy's new ones are routed by the deploy.
+      if (!app || !platform.state.apps.get(app) || !routedContainers(platform, app).includes(id)) return;
       clearTimeout(pending.get(app));
       pending.set(app, setTimeout(() => void restore(app), 200)); // several containers start together
     },

@@ -15,6 +15,11 @@ export async function routeTo(platform: Platform, app: string, web: ProcessConta
   return reloaded;
 }
 
+/** The containers an app's traffic was last routed to. */
+export function routedContainers(platform: Platform, app: string): string[] {
+  return JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]');
+}
+
 export async function unrouteApp(platform: Platform, app: string): Promise<boolean> {
   platform.state.properties.set(app, ROUTED, undefined);
   return platform.nginx.unroute(app);
@@ -30,7 +35,7 @@ export async function unrouteApp(platform: Platform, app: string): Promise<boole
 export async function restoreRoute(platform: Platform, app: string): Promise<void> {
   const lock = await platform.locks.acquire(appLockName(app), LOCK_WAIT_MS);
   try {
-    const ids: string[] = JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]');
+    const ids = routedContainers(platform, app);
     if (ids.length === 0) return;
     const running = (await platform.scheduler.containers(app)).filter((c) => ids.includes(c.id) && c.ip);
     if (running.length === 0) return; // not back yet: their start events will bring us here again

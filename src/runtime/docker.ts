@@ -207,7 +207,7 @@ export class DockerEngine {
    * Calls `onStart` with the labels of each container that starts with these labels,
    * reconnecting when the engine restarts, until `signal` aborts.
    */
-  async watchStarts(labels: Record<string, string>, onStart: (labels: Record<string, string>) => void, signal: AbortSignal) {
+  async watchStarts(labels: Record<string, string>, onStart: (id: string, labels: Record<string, string>) => void, signal: AbortSignal) {
     const filters = JSON.stringify({ type: ['container'], event: ['start'], label: labelFilters(labels) });
     while (!signal.aborted) {
       try {
@@ -219,7 +219,10 @@ export class DockerEngine {
           pending += chunk.toString('utf8');
           const lines = pending.split('\n');
           pending = lines.pop() ?? '';
-          for (const line of lines.filter(Boolean)) onStart(JSON.parse(line).Actor?.Attributes ?? {});
+          for (const line of lines.filter(Boolean)) {
+            const event = JSON.parse(line) as { Actor?: { ID?: string; Attributes?: Record<string, string> } };
+            onStart(event.Actor?.ID ?? '', event.Actor?.Attributes ?? {});
+          }
         });
         await new Promise((resolve) => {
           stream.on('end', resolve);
