@@ -75,14 +75,6 @@ export class Nginx {
     });
   }
 
-  /** Stops the master; used by tests and uninstall, never by a daemon restart. */
-  async stop(): Promise<void> {
-    const pid = this.masterPid();
-    if (pid === undefined) return;
-    process.kill(pid, 'SIGQUIT');
-    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
-  }
-
   private get statusConf() {
     return path.join(this.options.dir, 'status.conf');
   }
