@@ -7,12 +7,16 @@ import { appDomains, globalDomains, hasOwnDomains, parseDomain, setAppDomains, s
 import { outputFormat, requireNoMoreArgs } from './args.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
+/** One or more domains, each validated. */
+function parseDomains(words: string[]): string[] {
+  if (words.length === 0) throw new UserError('Please specify at least one domain');
+  return words.map(parseDomain);
+}
+
 /** The app and the validated domains that follow it. */
-function appAndDomains(ctx: CommandContext, args: ParsedArgs, needDomains: boolean) {
+function appAndDomains(ctx: CommandContext, args: ParsedArgs) {
   const [name, ...rest] = args.positional;
-  const app = requireApp(ctx.platform, name);
-  if (needDomains && rest.length === 0) throw new UserError('Please specify at least one domain');
-  return { app: app.name, domains: rest.map(parseDomain) };
+  return { app: requireApp(ctx.platform, name).name, domains: parseDomains(rest) };
 }
 
 /** Points a running app's containers at its new domains (nginx reloads: the server block changed). */
@@ -61,7 +65,7 @@ export const domainCommands: Command[] = [
     summary: 'Add domains an app answers on',
     usage: '<app> <domain> [<domain> …]',
     async run(ctx, args) {
-      const { app, domains } = appAndDomains(ctx, args, true);
+      const { app, domains } = appAndDomains(ctx, args);
       // The default domain stays unless removed, as Dokku's vhost list starts with it.
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const added = domains.filter((d) => !current.includes(d));
@@ -74,7 +78,7 @@ export const domainCommands: Command[] = [
     summary: 'Remove domains from an app',
     usage: '<app> <domain> [<domain> …]',
     async run(ctx, args) {
-      const { app, domains } = appAndDomains(ctx, args, true);
+      const { app, domains } = appAndDomains(ctx, args);
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const kept = current.filter((d) => !domains.includes(d));
       if (kept.length === 0) throw new UserError('An app needs at least one domain: use domains:clear to go back to the default');
@@ -87,7 +91,7 @@ export const domainCommands: Command[] = [
     summary: 'Replace an app’s domains',
     usage: '<app> <domain> [<domain> …]',
     async run(ctx, args) {
-      const { app, domains } = appAndDomains(ctx, args, true);
+      const { app, domains } = appAndDomains(ctx, args);
       await changeAppDomains(ctx, app, domains);
       ctx.out.out(format.step(`Set ${domains.join(' ')} for ${app}`));
     },
@@ -97,8 +101,8 @@ export const domainCommands: Command[] = [
     summary: 'Go back to the default domain, <app>.<global domain>',
     usage: '<app>',
     async run(ctx, args) {
-      const { app } = appAndDomains(ctx, { ...args, positional: args.positional.slice(0, 1) }, false);
       requireNoMoreArgs(args, 1);
+      const app = requireApp(ctx.platform, args.positional[0]).name;
       await changeAppDomains(ctx, app, []);
       ctx.out.out(format.step(`Cleared domains in ${app}`));
     },
@@ -109,8 +113,7 @@ export const domainCommands: Command[] = [
     usage: '<domain> [<domain> …]',
     adminOnly: true,
     async run(ctx, args) {
-      if (args.positional.length === 0) throw new UserError('Please specify at least one domain');
-      const domains = args.positional.map(parseDomain);
+      const domains = parseDomains(args.positional);
       await changeGlobalDomains(ctx, domains);
       ctx.out.out(format.step(`Set global domains: ${domains.join(' ')}`));
     },
@@ -121,8 +124,7 @@ export const domainCommands: Command[] = [
     usage: '<domain> [<domain> …]',
     adminOnly: true,
     async run(ctx, args) {
-      if (args.positional.length === 0) throw new UserError('Please specify at least one domain');
-      const domains = args.positional.map(parseDomain);
+      const domains = parseDomains(args.positional);
       await changeGlobalDomains(ctx, [...globalDomains(ctx.platform.state, ctx.platform.settings), ...domains]);
       ctx.out.out(format.step(`Added global domains: ${domains.join(' ')}`));
     },

@@ -21,7 +21,7 @@ import {
 import { intFlag, outputFormat, requireNoMoreArgs } from './args.js';
 import { confirmDestruction } from './confirm.js';
 import { isDeployed, runDeploy } from './deploys.js';
-import type { Command, CommandContext } from './types.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** After a link or unlink: the app picks the variable up through a zero-downtime release. */
 async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boolean, description: string): Promise<number> {
@@ -31,6 +31,12 @@ async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boo
   }
   ctx.out.out(format.step(`Restarting app ${app}`));
   return runDeploy(ctx, { kind: 'config', app, description });
+}
+
+/** `<service> <app>`, both existing: the arguments of link, unlink and linked. */
+function serviceAndApp(ctx: CommandContext, kind: ServiceKind, args: ParsedArgs) {
+  requireNoMoreArgs(args, 2);
+  return { service: requireService(ctx.platform, kind, args.positional[0]), app: requireApp(ctx.platform, args.positional[1]) };
 }
 
 /** The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have. */
@@ -100,9 +106,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       usage: '<service> <app> [--no-restart]',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
-        requireNoMoreArgs(args, 2);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
-        const app = requireApp(ctx.platform, args.positional[1]);
+        const { service, app } = serviceAndApp(ctx, kind, args);
         const link = linkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step('Setting config vars'));
         ctx.out.out(format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`));
@@ -115,9 +119,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       usage: '<service> <app> [--no-restart]',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
-        requireNoMoreArgs(args, 2);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
-        const app = requireApp(ctx.platform, args.positional[1]);
+        const { service, app } = serviceAndApp(ctx, kind, args);
         const link = unlinkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step(`Unsetting ${link.envVar}`));
         return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Unlink ${k} ${service.name}`);
@@ -128,9 +130,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       summary: 'Exit 0 if the service is linked to the app, 1 if not',
       usage: '<service> <app>',
       async run(ctx, args) {
-        requireNoMoreArgs(args, 2);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
-        const app = requireApp(ctx.platform, args.positional[1]);
+        const { service, app } = serviceAndApp(ctx, kind, args);
         const linked = ctx.platform.state.services.links(k, service.name).some((l) => l.app === app.name);
         ctx.out.out(format.step(`Service ${service.name} is ${linked ? '' : 'not '}linked to ${app.name}`));
         return linked ? 0 : 1;
