@@ -33,6 +33,12 @@ async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boo
   return runDeploy(ctx, { kind: 'config', app, description });
 }
 
+/** `<service>`, existing: the one argument of most service commands. */
+function onlyService(ctx: CommandContext, kind: ServiceKind, args: ParsedArgs) {
+  requireNoMoreArgs(args, 1);
+  return requireService(ctx.platform, kind, args.positional[0]);
+}
+
 /** `<service> <app>`, both existing: the arguments of link, unlink and linked. */
 function serviceAndApp(ctx: CommandContext, kind: ServiceKind, args: ParsedArgs) {
   requireNoMoreArgs(args, 2);
@@ -79,8 +85,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       usage: '<service> [--dsn|--status|--links|--internal-host|--exposed-port]',
       booleanFlags: ['dsn', 'status', 'links', 'internal-host', 'exposed-port'],
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         const links = ctx.platform.state.services.links(k, service.name);
         const fields: Record<string, string> = {
           dsn: serviceUrl(kind, service),
@@ -154,8 +159,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       summary: 'Stop publishing the service on the host',
       usage: '<service>',
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         await exposeService(ctx.platform, kind, service, null);
         ctx.out.out(format.step(`Service ${service.name} unexposed`));
       },
@@ -165,8 +169,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       summary: 'Restart the service container (its data stays)',
       usage: '<service>',
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         ctx.out.out(format.step(`Restarting ${kind.title} service ${service.name}`));
         await restartService(ctx.platform, kind, service);
         ctx.out.out(format.step(`${kind.title} service ${service.name} is running`));
@@ -178,8 +181,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       usage: '<service> [--num N]',
       valueFlags: ['num'],
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) => ctx.out.out(line));
       },
     },
@@ -188,8 +190,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
       usage: '<service>',
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
       },
     },
@@ -199,8 +200,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       usage: '<service> [--force]',
       booleanFlags: ['force'],
       async run(ctx, args) {
-        requireNoMoreArgs(args, 1);
-        const service = requireService(ctx.platform, kind, args.positional[0]);
+        const service = onlyService(ctx, kind, args);
         if (ctx.platform.state.services.links(k, service.name).length > 0) throw new UserError('Cannot delete linked service');
         await confirmDestruction(ctx, `${kind.title} service`, service.name, Boolean(args.flags.force));
         ctx.out.out(format.step(`Deleting ${service.name}`));
@@ -217,8 +217,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         summary: 'Write a dump of the service’s database to stdout',
         usage: '<service> > dump',
         async run(ctx, args) {
-          requireNoMoreArgs(args, 1);
-          const service = requireService(ctx.platform, kind, args.positional[0]);
+          const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
         },
       },
@@ -241,8 +240,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
         usage: '<service> < dump',
         async run(ctx, args) {
-          requireNoMoreArgs(args, 1);
-          const service = requireService(ctx.platform, kind, args.positional[0]);
+          const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, importCmd(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
         },
       },
