@@ -47,6 +47,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     dbPath: path.join(dataDir, 'slipway.db'),
     reposDir: path.join(dataDir, 'repos'),
     buildsDir: path.join(dataDir, 'builds'),
+    /** Host directories apps may mount (storage:mount) live under here, and only here. */
+    storageDir: path.join(dataDir, 'storage'),
     runDir: path.join(dataDir, 'run'),
     nginxDir: path.join(dataDir, 'nginx'),
     hostKeyPath: path.join(dataDir, 'ssh', 'host_ed25519'),

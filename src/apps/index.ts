@@ -1,11 +1,13 @@
 import { EXIT_APP_MISSING, UserError } from '../core/errors.js';
 import { parseAppName } from '../core/names.js';
-import { ensureRepo, removeRepo } from '../git/repos.js';
+import { copyRepo, ensureRepo, moveRepo, removeRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import { cacheVolume } from '../build/index.js';
 import { imageRepository } from '../deploy/images.js';
-import { unrouteApp } from '../deploy/routes.js';
+import { ROUTED, unrouteApp } from '../deploy/routes.js';
+import { APP_DOMAINS } from '../proxy/domains.js';
+import { STORAGE_PROPERTY } from '../storage/index.js';
 import type { AppRecord } from '../state/index.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
@@ -44,4 +46,64 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Gives an app a new name, as Dokku's apps:rename: its containers stop, everything recorded
+ * moves, release images are tagged under the new name, and the caller deploys it again.
+ * The default domain follows the name; the app is down until that deploy is live.
+ */
+export async function renameApp(platform: Platform, app: AppRecord, newName: string | undefined, onWait: () => void): Promise<string> {
+  const to = parseAppName(newName);
+  const { state, docker, settings } = platform;
+  if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
+  const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
+  try {
+    const from = imageRepository(settings.instance, app.name);
+    const target = imageRepository(settings.instance, to);
+    const images = new Map<number, string>();
+    for (const release of state.releases.list(app.name)) {
+      if (!release.image.startsWith(`${from}:`)) continue;
+      const tag = release.image.slice(from.length + 1);
+      images.set(release.version, `${target}:${tag}`);
+      if (await docker.imageExists(release.image)) await docker.tagImage(release.image, target, tag);
+    }
+    await platform.scheduler.discard(await platform.scheduler.containers(app.name));
+    await unrouteApp(platform, app.name);
+    state.apps.rename(app.name, to, images);
+    moveRepo(settings.reposDir, app.name, to);
+    for (const image of await docker.listImages(from)) {
+      for (const tag of image.tags.filter((t) => t.startsWith(`${from}:`))) await docker.removeImage(tag).catch(() => {});
+    }
+    await docker.removeVolume(cacheVolume(settings.instance, app.name));
+    return to;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A new app with another's code, config and settings (not its domains, storage or grants). */
+export async function cloneApp(platform: Platform, source: AppRecord, newName: string | undefined): Promise<AppRecord> {
+  const { state, settings } = platform;
+  const clone = await createApp(platform, newName);
+  await copyRepo(settings.reposDir, source.name, clone.name);
+  state.config.replace(clone.name, state.config.get(source.name));
+  state.apps.setFormation(clone.name, source.formation);
+  for (const [key, value] of Object.entries(state.properties.all(source.name))) {
+    if (!NOT_CLONED.has(key)) state.properties.set(clone.name, key, value);
+  }
+  return state.apps.get(clone.name)!;
+}
+
+/** Per-app settings that belong to the app itself, not to its code: a clone starts without them. */
+const LOCKED = 'deploy-locked';
+const NOT_CLONED = new Set([APP_DOMAINS, STORAGE_PROPERTY, ROUTED, LOCKED]);
+
+export function isLocked(platform: Platform, app: string): boolean {
+  return platform.state.properties.get(app, LOCKED) === 'true';
+}
+
+/** apps:lock: deploys of new code are refused until apps:unlock; restarts and config go on. */
+export function setLocked(platform: Platform, app: string, locked: boolean): void {
+  platform.state.properties.set(app, LOCKED, locked ? 'true' : undefined);
 }

@@ -1,5 +1,7 @@
 import { UserError } from '../core/errors.js';
-import type { Command, ParsedArgs } from './types.js';
+import { requireApp } from '../apps/index.js';
+import type { AppRecord } from '../state/index.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** Splits words into positionals and the flags the command declares; unknown flags are errors. */
 export function parseArgs(command: Command, words: string[]): ParsedArgs {
@@ -49,4 +51,17 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min: n
 
 export function requireNoMoreArgs(args: ParsedArgs, count: number): void {
   if (args.positional.length > count) throw new UserError(`Unexpected argument: ${args.positional[count]}`);
+}
+
+/** A release, `vN` or `N`. */
+export function parseVersion(text: string | undefined): number {
+  const match = /^v?(\d{1,9})$/.exec(text ?? '');
+  if (!match) throw new UserError(`Invalid release: ${text ?? ''} (expected vN)`);
+  return Number(match[1]);
+}
+
+/** `<app>` and nothing more: the arguments of most per-app commands. */
+export function onlyApp(ctx: CommandContext, args: ParsedArgs): AppRecord {
+  requireNoMoreArgs(args, 1);
+  return requireApp(ctx.platform, args.positional[0]);
 }

@@ -3,15 +3,29 @@ import { BUILDERS, cacheVolume, selectBuilder, selectedBuilder, type Builder } f
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appLockName } from '../queue/locks.js';
-import { requireNoMoreArgs } from './args.js';
+import { onlyApp, requireNoMoreArgs } from './args.js';
 import { runDeploy } from './deploys.js';
+import type { AppReport } from './reports.js';
 import type { Command } from './types.js';
+
+export const builderReport: AppReport = {
+  name: 'builder',
+  summary: 'Show how the app is built',
+  rows(ctx, app) {
+    const selected = selectedBuilder(ctx.platform, app.name);
+    return [
+      ['Builder selected', selected ?? ''],
+      ['Builder computed selected', selected ?? 'detected on each push (Dockerfile, else herokuish)'],
+    ];
+  },
+};
 
 export const buildCommands: Command[] = [
   {
     name: 'builder:set',
     summary: `Choose how the app is built (${BUILDERS.join('|')}); no value goes back to detection`,
     usage: '<app> selected [dockerfile|herokuish]',
+    access: 'app',
     async run(ctx, args) {
       requireNoMoreArgs(args, 3);
       const [name, key, value] = args.positional;
@@ -23,25 +37,12 @@ export const buildCommands: Command[] = [
     },
   },
   {
-    name: 'builder:report',
-    summary: 'Show how the app is built',
-    usage: '<app>',
-    async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      const selected = selectedBuilder(ctx.platform, app.name);
-      ctx.out.out(format.section(`${app.name} builder information`));
-      ctx.out.out(format.detail(`Builder selected:              ${selected ?? ''}`));
-      ctx.out.out(format.detail(`Builder computed selected:     ${selected ?? 'detected on each push (Dockerfile, else herokuish)'}`));
-    },
-  },
-  {
     name: 'repo:purge-cache',
     summary: 'Empty the build cache, so the next build installs dependencies afresh',
     usage: '<app>',
+    access: 'app',
     async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
+      const app = onlyApp(ctx, args);
       const { platform } = ctx;
       // Under the app's lock: a build in progress has the cache mounted.
       await platform.locks.withLock(appLockName(app.name), 10 * 60_000, async () => {
@@ -54,6 +55,7 @@ export const buildCommands: Command[] = [
     name: 'git:from-image',
     summary: 'Deploy an image that is already on this host, as the next release',
     usage: '<app> <image>',
+    access: 'admin',
     async run(ctx, args) {
       requireNoMoreArgs(args, 2);
       const app = requireApp(ctx.platform, args.positional[0]);

@@ -58,6 +58,7 @@ export const configCommands: Command[] = [
     name: 'config',
     summary: 'Show the env config of an app or the global one (alias of config:show)',
     usage: '[--merged] <app>|--global',
+    access: 'app',
     booleanFlags: ['merged', 'global'],
     run: show,
   },
@@ -65,6 +66,7 @@ export const configCommands: Command[] = [
     name: 'config:show',
     summary: 'Show the env config of an app or the global one',
     usage: '[--merged] <app>|--global',
+    access: 'app',
     booleanFlags: ['merged', 'global'],
     run: show,
   },
@@ -72,6 +74,7 @@ export const configCommands: Command[] = [
     name: 'config:get',
     summary: 'Print one config value (exit 1 when unset)',
     usage: '[--quoted] <app>|--global KEY',
+    access: 'app',
     booleanFlags: ['quoted', 'global', 'merged'],
     async run(ctx, args) {
       const { scope, rest } = scopeOf(ctx, args);
@@ -85,6 +88,7 @@ export const configCommands: Command[] = [
     name: 'config:keys',
     summary: 'List the config keys',
     usage: '[--merged] <app>|--global',
+    access: 'app',
     booleanFlags: ['merged', 'global'],
     async run(ctx, args) {
       const { scope } = scopeOf(ctx, args, 0);
@@ -95,6 +99,7 @@ export const configCommands: Command[] = [
     name: 'config:export',
     summary: `Print the config for a shell or a tool (--format ${EXPORT_FORMATS.join('|')})`,
     usage: '[--format F] [--merged] <app>|--global',
+    access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['merged', 'global'],
     async run(ctx, args) {
@@ -109,6 +114,7 @@ export const configCommands: Command[] = [
     name: 'config:set',
     summary: 'Set config vars and restart the app with them (a new release, no build)',
     usage: '[--no-restart] [--encoded] <app>|--global KEY=VALUE [KEY=VALUE …]',
+    access: 'app',
     booleanFlags: ['no-restart', 'encoded', 'global'],
     async run(ctx, args) {
       const { scope, rest } = scopeOf(ctx, args);
@@ -125,6 +131,7 @@ export const configCommands: Command[] = [
     name: 'config:unset',
     summary: 'Remove config vars and restart the app without them',
     usage: '[--no-restart] <app>|--global KEY [KEY …]',
+    access: 'app',
     booleanFlags: ['no-restart', 'global'],
     async run(ctx, args) {
       const { scope, rest } = scopeOf(ctx, args);
@@ -142,6 +149,7 @@ export const configCommands: Command[] = [
     name: 'config:clear',
     summary: 'Remove every config var and restart the app',
     usage: '[--no-restart] <app>|--global',
+    access: 'app',
     booleanFlags: ['no-restart', 'global'],
     async run(ctx, args) {
       const { scope } = scopeOf(ctx, args, 0);
@@ -154,6 +162,7 @@ export const configCommands: Command[] = [
     name: 'config:import',
     summary: 'Set config vars from an env file or JSON on stdin (or a file on the host)',
     usage: '[--no-restart] [--replace] [--format envfile|json] <app>|--global [FILE]',
+    access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['no-restart', 'replace', 'global'],
     async run(ctx, args) {

@@ -5,6 +5,7 @@ import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
 import { appDomains, globalDomains, hasOwnDomains, parseDomain, setAppDomains, setGlobalDomains } from '../proxy/domains.js';
 import { outputFormat, requireNoMoreArgs } from './args.js';
+import { printReport, reportCommand, reportJson, type AppReport, type ReportRows } from './reports.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** One or more domains, each validated. */
@@ -59,11 +60,24 @@ function changeGlobalDomains(ctx: CommandContext, domains: string[]) {
   );
 }
 
+export const domainsReport: AppReport = {
+  name: 'domains',
+  summary: 'Show the domains of an app, or the global ones',
+  rows(ctx, app) {
+    const { state, settings } = ctx.platform;
+    return [
+      ['Domains app vhosts', appDomains(state, settings, app.name).join(' ')],
+      ['Domains global vhosts', globalDomains(state, settings).join(' ')],
+    ];
+  },
+};
+
 export const domainCommands: Command[] = [
   {
     name: 'domains:add',
     summary: 'Add domains an app answers on',
     usage: '<app> <domain> [<domain> …]',
+    access: 'app',
     async run(ctx, args) {
       const { app, domains } = appAndDomains(ctx, args);
       // The default domain stays unless removed, as Dokku's vhost list starts with it.
@@ -77,6 +91,7 @@ export const domainCommands: Command[] = [
     name: 'domains:remove',
     summary: 'Remove domains from an app',
     usage: '<app> <domain> [<domain> …]',
+    access: 'app',
     async run(ctx, args) {
       const { app, domains } = appAndDomains(ctx, args);
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
@@ -90,6 +105,7 @@ export const domainCommands: Command[] = [
     name: 'domains:set',
     summary: 'Replace an app’s domains',
     usage: '<app> <domain> [<domain> …]',
+    access: 'app',
     async run(ctx, args) {
       const { app, domains } = appAndDomains(ctx, args);
       await changeAppDomains(ctx, app, domains);
@@ -100,6 +116,7 @@ export const domainCommands: Command[] = [
     name: 'domains:clear',
     summary: 'Go back to the default domain, <app>.<global domain>',
     usage: '<app>',
+    access: 'app',
     async run(ctx, args) {
       requireNoMoreArgs(args, 1);
       const app = requireApp(ctx.platform, args.positional[0]).name;
@@ -111,7 +128,7 @@ export const domainCommands: Command[] = [
     name: 'domains:set-global',
     summary: 'Set the global domains apps get <app>.<domain> under',
     usage: '<domain> [<domain> …]',
-    adminOnly: true,
+    access: 'admin',
     async run(ctx, args) {
       const domains = parseDomains(args.positional);
       await changeGlobalDomains(ctx, domains);
@@ -122,7 +139,7 @@ export const domainCommands: Command[] = [
     name: 'domains:add-global',
     summary: 'Add a global domain',
     usage: '<domain> [<domain> …]',
-    adminOnly: true,
+    access: 'admin',
     async run(ctx, args) {
       const domains = parseDomains(args.positional);
       await changeGlobalDomains(ctx, [...globalDomains(ctx.platform.state, ctx.platform.settings), ...domains]);
@@ -133,6 +150,7 @@ export const domainCommands: Command[] = [
     name: 'domains:report',
     summary: 'Show the domains of an app, or the global ones',
     usage: '<app>|--global [--format stdout|json]',
+    access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['global'],
     async run(ctx, args) {
@@ -140,17 +158,11 @@ export const domainCommands: Command[] = [
       if (args.flags.global) {
         requireNoMoreArgs(args, 0);
         const domains = globalDomains(state, settings);
-        if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify({ 'global-vhosts': domains }));
-        ctx.out.out(format.section('Global domains information'));
-        return ctx.out.out(format.detail(`Domains global vhosts:         ${domains.join(' ')}`));
+        const rows: ReportRows = [['Domains global vhosts', domains.join(' ')]];
+        if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(reportJson(rows)));
+        return printReport(ctx, 'Global domains information', rows);
       }
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      const domains = appDomains(state, settings, app.name);
-      if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify({ 'app-vhosts': domains, 'global-vhosts': globalDomains(state, settings) }));
-      ctx.out.out(format.section(`${app.name} domains information`));
-      ctx.out.out(format.detail(`Domains app vhosts:            ${domains.join(' ')}`));
-      ctx.out.out(format.detail(`Domains global vhosts:         ${globalDomains(state, settings).join(' ')}`));
+      return reportCommand(domainsReport).run(ctx, args);
     },
   },
 ];

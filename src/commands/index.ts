@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
-import { appsCommands } from './apps.js';
+import { accessCommands } from './access.js';
+import { appsCommands, appsReport } from './apps.js';
 import { parseArgs } from './args.js';
-import { buildCommands } from './builds.js';
+import { buildCommands, builderReport } from './builds.js';
 import { configCommands } from './config.js';
-import { domainCommands } from './domains.js';
+import { domainCommands, domainsReport } from './domains.js';
 import { keyCommands } from './keys.js';
 import { processCommands } from './processes.js';
-import { releaseCommands } from './releases.js';
+import { psCommands, psReport } from './ps.js';
+import { checksReport, releaseCommands } from './releases.js';
+import { allReportsCommand, reportCommand } from './reports.js';
+import { resourceCommands, resourceReport, storageReport } from './resources.js';
 import { serviceCommands } from './services.js';
 import { stackCommands } from './stack.js';
-import type { Command, CommandContext } from './types.js';
+import { requireAdmin, requireAppAccess } from '../ssh/access.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 export type { Caller, CommandContext } from './types.js';
 export { tokenize } from './tokenize.js';
@@ -23,6 +28,7 @@ const helpCommands: Command[] = [
     name: 'help',
     summary: 'Show this list',
     usage: '',
+    access: 'anyone',
     async run({ out }) {
       printHelp(out);
     },
@@ -31,17 +37,34 @@ const helpCommands: Command[] = [
     name: 'version',
     summary: 'Show the Slipway version',
     usage: '',
+    access: 'anyone',
     async run({ out }) {
       out.out(`slipway ${VERSION}`);
     },
   },
 ];
 
+/** Each plugin's report is `<plugin>:report`; `report` shows them all (domains has its own, for --global). */
+const reports = [appsReport, builderReport, checksReport, domainsReport, psReport, resourceReport, storageReport];
+const reportCommands = [...reports.filter((r) => r !== domainsReport).map(reportCommand), allReportsCommand(reports)];
+
 const registry = new Map<string, Command>(
-  [...appsCommands, ...configCommands, ...domainCommands, ...releaseCommands, ...processCommands, ...buildCommands, ...serviceCommands, ...keyCommands, ...stackCommands, ...helpCommands].map((c) => [
-    c.name,
-    c,
-  ]),
+  [
+    ...appsCommands,
+    ...configCommands,
+    ...domainCommands,
+    ...releaseCommands,
+    ...psCommands,
+    ...processCommands,
+    ...buildCommands,
+    ...resourceCommands,
+    ...serviceCommands,
+    ...keyCommands,
+    ...accessCommands,
+    ...stackCommands,
+    ...reportCommands,
+    ...helpCommands,
+  ].map((c) => [c.name, c]),
 );
 
 function printHelp(out: CommandContext['out']): void {
@@ -52,6 +75,12 @@ function printHelp(out: CommandContext['out']): void {
   for (const command of [...registry.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     out.out(`    ${command.name.padEnd(width)}${command.summary}`);
   }
+}
+
+function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {
+  if (command.access === 'anyone') return;
+  if (command.access === 'admin' || args.flags.global || args.flags.all) return requireAdmin(ctx.caller, command.name);
+  requireAppAccess(ctx.platform.state, ctx.caller, args.positional[0], `run ${command.name} on`);
 }
 
 /**
@@ -74,8 +103,9 @@ export async function runCommand(ctx: CommandContext, words: string[]): Promise<
     return 0;
   }
   try {
-    if (command.adminOnly && !ctx.caller.isAdmin) throw new UserError(`${command.name} needs an admin key`);
-    return (await command.run(ctx, parseArgs(command, rest))) ?? 0;
+    const args = parseArgs(command, rest);
+    authorize(ctx, command, args);
+    return (await command.run(ctx, args)) ?? 0;
   } catch (error) {
     if (error instanceof UserError) {
       ctx.out.err(format.error(error.message));

@@ -24,13 +24,14 @@ async function readKeyText(ctx: CommandContext, file: string | undefined): Promi
 export const keyCommands: Command[] = [
   {
     name: 'ssh-keys:add',
-    summary: 'Add a public key (the first key added is the admin)',
-    usage: '<name> [<key-file>]   (over SSH: key on stdin)',
-    adminOnly: true,
+    summary: 'Add a public key; --admin keys may do everything, others only what acl:add grants (the first key is an admin)',
+    usage: '[--admin] <name> [<key-file>]   (over SSH: key on stdin)',
+    access: 'admin',
+    booleanFlags: ['admin'],
     async run(ctx, args) {
       requireNoMoreArgs(args, 2);
       const [name, file] = args.positional;
-      const key = addKey(ctx.platform.state, name, await readKeyText(ctx, file));
+      const key = addKey(ctx.platform.state, name, await readKeyText(ctx, file), { admin: Boolean(args.flags.admin) });
       ctx.out.out(format.step(`Added key ${key.name} (${key.fingerprint})${key.isAdmin ? ' as admin' : ''}`));
     },
   },
@@ -39,7 +40,7 @@ export const keyCommands: Command[] = [
     summary: 'List the keys that may connect',
     usage: '[--format stdout|json]',
     valueFlags: ['format'],
-    adminOnly: true,
+    access: 'admin',
     async run({ platform, out }, args) {
       requireNoMoreArgs(args, 0);
       const keys = platform.state.keys.list();
@@ -54,7 +55,7 @@ export const keyCommands: Command[] = [
     name: 'ssh-keys:remove',
     summary: 'Remove a key by name',
     usage: '<name>',
-    adminOnly: true,
+    access: 'admin',
     async run({ platform, out }, args) {
       requireNoMoreArgs(args, 1);
       removeKey(platform.state, args.positional[0]);

@@ -3,21 +3,39 @@ import { requireApp } from '../apps/index.js';
 import { releaseMetaSchema } from '../build/index.js';
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
-import { commandFor, releaseEnv } from '../deploy/release.js';
-import { intFlag, requireNoMoreArgs } from './args.js';
+import { appBinds, commandFor, releaseEnv } from '../deploy/release.js';
+import { intFlag, onlyApp, parseVersion, requireNoMoreArgs } from './args.js';
 import type { Command } from './types.js';
 
 export const processCommands: Command[] = [
   {
+    name: 'logs:deploy',
+    summary: 'Show the build and deploy log of the newest deploy, or of the one that made release vN',
+    usage: '<app> [vN]',
+    access: 'app',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 2);
+      const app = requireApp(ctx.platform, args.positional[0]);
+      const version = args.positional[1] === undefined ? undefined : parseVersion(args.positional[1]);
+      const deploy = ctx.platform.state.deploys.latest(app.name, version);
+      if (!deploy) throw new UserError(version === undefined ? `${app.name} has no deploys yet` : `No deploy made release v${version} of ${app.name}`);
+      const release = deploy.release === null ? '' : ` v${deploy.release}`;
+      ctx.out.out(format.section(`${app.name} ${deploy.kind} deploy${release} by ${deploy.requestedBy} at ${new Date(deploy.createdAt).toISOString()}: ${deploy.status}`));
+      if (deploy.log !== null) return void deploy.log.split('\n').forEach((line) => ctx.out.out(line));
+      // Still running: its lines so far, then live until it is done.
+      await ctx.platform.logs.follow(deploy.id, (line) => ctx.out.out(line), ctx.signal);
+    },
+  },
+  {
     name: 'logs',
     summary: 'Show the app’s container logs; --tail follows them until you disconnect',
     usage: '<app> [-n|--num N] [-t|--tail] [-p|--ps <process-type>] [-q|--quiet]',
+    access: 'app',
     valueFlags: ['num', 'ps'],
     booleanFlags: ['tail', 'quiet'],
     shortFlags: { n: 'num', t: 'tail', p: 'ps', q: 'quiet' },
     async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
+      const app = onlyApp(ctx, args);
       const tail = intFlag(args, 'num', 100, 0, 100_000);
       const running = (await ctx.platform.scheduler.containers(app.name)).filter(
         (c) => c.ip && (args.flags.ps === undefined || c.process === args.flags.ps),
@@ -43,6 +61,7 @@ export const processCommands: Command[] = [
     name: 'run',
     summary: 'Run a one-off command in a new container of the current release (exit code passed back)',
     usage: '<app> <command…>   (a Procfile process type runs its command)',
+    access: 'app',
     rawArgs: true,
     async run(ctx, args) {
       const [name, ...words] = args.positional;
@@ -61,6 +80,7 @@ export const processCommands: Command[] = [
         cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
         // the config as it is now, even if changed with --no-restart since the release
         env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), DYNO: dyno },
+        binds: appBinds(ctx.platform, app.name),
         onLine: (line) => ctx.out.out(line),
       });
     },

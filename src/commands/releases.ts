@@ -1,22 +1,13 @@
 import { requireApp } from '../apps/index.js';
-import { processTypeSchema } from '../build/source.js';
 import { UserError } from '../core/errors.js';
-import { archiveCommit } from '../git/archive.js';
-import { branchRev, commitSubject, repoPath } from '../git/repos.js';
+import { commitSubject } from '../git/repos.js';
 import { format } from '../core/output.js';
-import { checksModeFor, checksReport, setChecksMode, type ChecksMode } from '../deploy/checks-mode.js';
+import { checksModeFor, checksReport as checksLists, setChecksMode, type ChecksMode } from '../deploy/checks-mode.js';
 import type { ReleaseRecord } from '../state/index.js';
-import { outputFormat, requireNoMoreArgs } from './args.js';
-import { isDeployed, runDeploy } from './deploys.js';
-import type { Command, CommandContext } from './types.js';
-
-const MAX_SCALE = 100;
-
-function parseVersion(text: string | undefined): number {
-  const match = /^v?(\d{1,9})$/.exec(text ?? '');
-  if (!match) throw new UserError(`Invalid release: ${text ?? ''} (expected vN)`);
-  return Number(match[1]);
-}
+import { onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
+import { runDeploy } from './deploys.js';
+import type { AppReport } from './reports.js';
+import type { Command } from './types.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
@@ -35,14 +26,12 @@ function releaseJson(release: ReleaseRecord, current: number | undefined) {
   };
 }
 
-function requireDeployed(ctx: CommandContext, app: string): void {
-  if (!isDeployed(ctx, app)) throw new UserError(`${app} has not been deployed yet`);
-}
 
 const checksCommand = (mode: ChecksMode, summary: string, message: (app: string, types: string) => string): Command => ({
   name: `checks:${mode === 'enabled' ? 'enable' : mode === 'disabled' ? 'disable' : 'skip'}`,
   summary,
   usage: '<app> [process-type,…]',
+  access: 'app',
   async run(ctx, args) {
     requireNoMoreArgs(args, 2);
     const app = requireApp(ctx.platform, args.positional[0]);
@@ -52,15 +41,28 @@ const checksCommand = (mode: ChecksMode, summary: string, message: (app: string,
   },
 });
 
+export const checksReport: AppReport = {
+  name: 'checks',
+  summary: 'Show which process types skip or disable checks',
+  rows(ctx, app) {
+    const report = checksLists(ctx.platform.state, app.name);
+    return [
+      ['Checks disabled list', report.disabled],
+      ['Checks skipped list', report.skipped],
+      ['Checks web', checksModeFor(ctx.platform.state, app.name, 'web')],
+    ];
+  },
+};
+
 export const releaseCommands: Command[] = [
   {
     name: 'releases',
     summary: 'List an app’s releases, newest first; the serving one is marked',
     usage: '<app> [--format stdout|json]',
+    access: 'app',
     valueFlags: ['format'],
     async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
+      const app = onlyApp(ctx, args);
       const { releases } = ctx.platform.state;
       const current = releases.current(app.name)?.version;
       const list = releases.list(app.name);
@@ -77,6 +79,7 @@ export const releaseCommands: Command[] = [
     name: 'releases:info',
     summary: 'Show one release: image, commit, config keys, who and when',
     usage: '<app> vN',
+    access: 'app',
     async run(ctx, args) {
       requireNoMoreArgs(args, 2);
       const app = requireApp(ctx.platform, args.positional[0]);
@@ -103,6 +106,7 @@ export const releaseCommands: Command[] = [
     name: 'releases:rollback',
     summary: 'Deploy an earlier release’s image and config again, as a new release (no build)',
     usage: '<app> [vN]   (default: the release before the current one)',
+    access: 'app',
     async run(ctx, args) {
       requireNoMoreArgs(args, 2);
       const app = requireApp(ctx.platform, args.positional[0]);
@@ -120,82 +124,7 @@ export const releaseCommands: Command[] = [
       return runDeploy(ctx, { kind: 'rollback', app: app.name, version });
     },
   },
-  {
-    name: 'ps:restart',
-    summary: 'Replace the app’s containers with fresh ones of the current release, zero-downtime',
-    usage: '<app>',
-    async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      requireDeployed(ctx, app.name);
-      return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
-    },
-  },
-  {
-    name: 'ps:rebuild',
-    summary: 'Build the deploy branch again and deploy it (no push needed)',
-    usage: '<app>',
-    async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      const { reposDir, buildsDir } = ctx.platform.settings;
-      const rev = await branchRev(reposDir, app.name, app.deployBranch);
-      if (!rev) throw new UserError(`Cannot build from '${app.deployBranch}' as there are no commits stored at that branch.`);
-      const tarPath = archiveCommit({ gitDir: repoPath(reposDir, app.name), rev, buildsDir, app: app.name });
-      return runDeploy(ctx, { kind: 'git', app: app.name, rev, tarPath });
-    },
-  },
-  {
-    name: 'ps:scale',
-    summary: 'Show or set how many containers each process type runs',
-    usage: '<app> [type=count …] [--format stdout|json]',
-    valueFlags: ['format'],
-    async run(ctx, args) {
-      const [name, ...pairs] = args.positional;
-      const app = requireApp(ctx.platform, name);
-      if (pairs.length === 0) {
-        const rows = Object.entries(app.formation).sort(([a], [b]) => a.localeCompare(b));
-        if (outputFormat(args) === 'json') {
-          return ctx.out.out(JSON.stringify(rows.map(([type, quantity]) => ({ process_type: type, quantity }))));
-        }
-        ctx.out.out(format.step(`Scaling for ${app.name}`));
-        ctx.out.out('proctype: qty');
-        ctx.out.out('--------: ---');
-        for (const [type, count] of rows) ctx.out.out(`${`${type}:`.padEnd(9)} ${count}`);
-        return;
-      }
-      const changes: Record<string, number> = {};
-      for (const pair of pairs) {
-        const [type = '', count] = pair.split('=');
-        if (!processTypeSchema.safeParse(type).success) throw new UserError(`Invalid process type: ${type}`);
-        if (count === undefined || count === '') throw new UserError(`Missing count for process type ${type}`);
-        if (!/^\d{1,3}$/.test(count) || Number(count) > MAX_SCALE) throw new UserError(`Invalid count for process type ${type}`);
-        changes[type] = Number(count);
-      }
-      ctx.platform.state.apps.setFormation(app.name, { ...app.formation, ...changes });
-      ctx.out.out(format.step(`Scaling ${app.name} processes: ${pairs.join(' ')}`));
-      if (!isDeployed(ctx, app.name)) return 0;
-      return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'scale' });
-    },
-  },
   checksCommand('disabled', 'Stop old containers before starting new ones (downtime)', (app) => `Disabling zero downtime for app (${app})`),
   checksCommand('enabled', 'Check new containers before switching to them (the default)', (app, types) => `Enabling zero downtime for app's (${app}) proctypes (${types})`),
   checksCommand('skipped', 'Switch to new containers without checking them', (app) => `Skipping zero downtime for app (${app})`),
-  {
-    name: 'checks:report',
-    summary: 'Show which process types skip or disable checks',
-    usage: '<app> [--format stdout|json]',
-    valueFlags: ['format'],
-    async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      const report = checksReport(ctx.platform.state, app.name);
-      const web = checksModeFor(ctx.platform.state, app.name, 'web');
-      if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify({ 'disabled-list': report.disabled, 'skipped-list': report.skipped, web }));
-      ctx.out.out(format.section(`${app.name} checks information`));
-      ctx.out.out(format.detail(`Checks disabled list:          ${report.disabled}`));
-      ctx.out.out(format.detail(`Checks skipped list:           ${report.skipped}`));
-      ctx.out.out(format.detail(`Checks web:                    ${web}`));
-    },
-  },
 ];

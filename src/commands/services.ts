@@ -45,7 +45,10 @@ function serviceAndApp(ctx: CommandContext, kind: ServiceKind, args: ParsedArgs)
   return { service: requireService(ctx.platform, kind, args.positional[0]), app: requireApp(ctx.platform, args.positional[1]) };
 }
 
-/** The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have. */
+/**
+ * The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have.
+ * Services hold other apps' data, so only admin keys manage them.
+ */
 function commandsFor(kind: ServiceKind): Command[] {
   const k = kind.kind;
   const commands: Command[] = [
@@ -53,6 +56,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:create`,
       summary: `Create a ${kind.title} service with its own volume and password`,
       usage: '<service>',
+      access: 'admin',
       async run(ctx, args) {
         requireNoMoreArgs(args, 1);
         ctx.out.out(format.step(`Starting ${kind.title} service ${args.positional[0] ?? ''}`));
@@ -64,6 +68,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:list`,
       summary: `List ${kind.title} services`,
       usage: '[--format stdout|json]',
+      access: 'admin',
       valueFlags: ['format'],
       async run(ctx, args) {
         requireNoMoreArgs(args, 0);
@@ -83,6 +88,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:info`,
       summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
       usage: '<service> [--dsn|--status|--links|--internal-host|--exposed-port]',
+      access: 'admin',
       booleanFlags: ['dsn', 'status', 'links', 'internal-host', 'exposed-port'],
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -109,6 +115,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:link`,
       summary: `Give an app the service's URL (${kind.envVar}) and restart it without downtime`,
       usage: '<service> <app> [--no-restart]',
+      access: 'admin',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
@@ -122,6 +129,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:unlink`,
       summary: `Take the service's URL away from an app and restart it`,
       usage: '<service> <app> [--no-restart]',
+      access: 'admin',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
@@ -134,6 +142,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:linked`,
       summary: 'Exit 0 if the service is linked to the app, 1 if not',
       usage: '<service> <app>',
+      access: 'admin',
       async run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
         const linked = ctx.platform.state.services.links(k, service.name).some((l) => l.app === app.name);
@@ -145,6 +154,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:expose`,
       summary: 'Publish the service on a host port (all interfaces), for access from outside',
       usage: '<service> <port>',
+      access: 'admin',
       async run(ctx, args) {
         requireNoMoreArgs(args, 2);
         const service = requireService(ctx.platform, kind, args.positional[0]);
@@ -158,6 +168,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:unexpose`,
       summary: 'Stop publishing the service on the host',
       usage: '<service>',
+      access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         await exposeService(ctx.platform, kind, service, null);
@@ -168,6 +179,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:restart`,
       summary: 'Restart the service container (its data stays)',
       usage: '<service>',
+      access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         ctx.out.out(format.step(`Restarting ${kind.title} service ${service.name}`));
@@ -179,6 +191,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:logs`,
       summary: 'Show the service container’s last log lines',
       usage: '<service> [--num N]',
+      access: 'admin',
       valueFlags: ['num'],
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -189,6 +202,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:connect`,
       summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
       usage: '<service>',
+      access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
@@ -198,6 +212,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       name: `${k}:destroy`,
       summary: 'Delete the service and its data (refused while linked)',
       usage: '<service> [--force]',
+      access: 'admin',
       booleanFlags: ['force'],
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -216,6 +231,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         name: `${k}:export`,
         summary: 'Write a dump of the service’s database to stdout',
         usage: '<service> > dump',
+        access: 'admin',
         async run(ctx, args) {
           const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
@@ -225,6 +241,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         name: `${k}:backup`,
         summary: 'Dump the database into a backup directory, keeping the newest N dumps (default 7)',
         usage: '<service> <backup-dir> [--keep N]',
+        access: 'admin',
         valueFlags: ['keep'],
         async run(ctx, args) {
           requireNoMoreArgs(args, 2);
@@ -239,6 +256,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
         usage: '<service> < dump',
+        access: 'admin',
         async run(ctx, args) {
           const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, importCmd(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });

@@ -11,7 +11,7 @@ export const stackCommands: Command[] = [
     summary: 'Build the stack and service images from Debian (no registry needed)',
     usage: '[--if-missing]',
     booleanFlags: ['if-missing'],
-    adminOnly: true,
+    access: 'admin',
     async run({ platform, out }, args) {
       requireNoMoreArgs(args, 0);
       const { docker, settings } = platform;

@@ -1,11 +1,8 @@
 import type { Output } from '../core/output.js';
 import type { Platform } from '../platform.js';
+import type { Caller } from '../ssh/access.js';
 
-export interface Caller {
-  /** The SSH key name, or `root` on the host. */
-  name: string;
-  isAdmin: boolean;
-}
+export type { Caller } from '../ssh/access.js';
 
 export interface CommandContext {
   platform: Platform;
@@ -37,7 +34,11 @@ export interface Command {
   booleanFlags?: string[];
   /** Short spellings, as Dokku has them: `{ t: 'tail', n: 'num' }` makes `-t` mean `--tail`. */
   shortFlags?: Record<string, string>;
-  adminOnly?: boolean;
+  /**
+   * Who may run it: admin keys only; keys granted the app named by the first argument
+   * (`--global` and `--all` need an admin); or anyone with a key (what it shows is then its own business).
+   */
+  access: 'admin' | 'app' | 'anyone';
   /** Words after the command are passed as they are (`run app cmd --its-own-flags`). */
   rawArgs?: boolean;
   run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;

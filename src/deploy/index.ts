@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isLocked } from '../apps/index.js';
 import { buildFromSource, releaseMetaSchema, type ReleaseMeta } from '../build/index.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
@@ -7,9 +8,16 @@ import type { DeployResult } from '../queue/logs.js';
 import type { ReleaseRecord } from '../state/index.js';
 import { imageRepository, pruneReleaseImages } from './images.js';
 import { DeployLog } from './log.js';
+import { appLockName } from '../queue/locks.js';
+import { unrouteApp } from './routes.js';
 import { deployRelease } from './release.js';
 
 export { imageRepository } from './images.js';
+
+const STOP_WAIT_MS = 10 * 60_000;
+
+/** The deploys apps:lock holds back; restarts and config changes of the running code go on. */
+const CHANGES_CODE = new Set<DeployJob['kind']>(['git', 'image', 'rollback']);
 
 /** Queues a deploy and follows its log until it is live or has failed. */
 export async function requestDeploy(
@@ -19,6 +27,10 @@ export async function requestDeploy(
   signal: AbortSignal,
 ): Promise<DeployResult> {
   const rev = job.kind === 'git' ? job.rev : null;
+  if (CHANGES_CODE.has(job.kind) && isLocked(platform, job.app)) {
+    if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
+    throw new UserError(`${job.app} is locked: deploys are refused until apps:unlock ${job.app}`);
+  }
   platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
   await platform.queue.enqueue(job);
   const result = await platform.logs.follow(job.deployId, onLine, signal);
@@ -206,4 +218,14 @@ async function releaseBuiltImage(
     await docker.removeImage(release.image).catch(() => {});
     throw error;
   }
+}
+
+/** ps:stop: the app stops taking traffic and its containers go; ps:start deploys them again. */
+export async function stopApp(platform: Platform, app: string): Promise<number> {
+  return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
+    await unrouteApp(platform, app);
+    const containers = await platform.scheduler.containers(app);
+    await platform.scheduler.retire(containers);
+    return containers.length;
+  });
 }

@@ -3,7 +3,9 @@ import { UserError } from '../core/errors.js';
 import { sleep } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
+import { processOptions } from '../runtime/process-options.js';
 import type { ProcessContainer } from '../runtime/scheduler.js';
+import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor } from './checks-mode.js';
 import type { DeployLog } from './log.js';
@@ -31,9 +33,15 @@ async function runTask(platform: Platform, release: ReleaseRecord, env: Env, met
     image: release.image,
     cmd: commandFor(meta, command),
     env: { ...env, DYNO: `${task}.1` },
+    binds: appBinds(platform, release.app),
     onLine: (line) => log.detail(line),
   });
   if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);
+}
+
+/** The app's storage mounts, for every container of it. */
+export function appBinds(platform: Platform, app: string): string[] {
+  return storageBinds(platform.state, app, platform.settings.storageDir);
 }
 
 /** What a release's containers see: global config, then the release's own config, then ours. */
@@ -90,6 +98,8 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
           env,
           port: type === 'web' ? settings.defaultPort : undefined,
           cmd: command === undefined ? undefined : commandFor(meta, command),
+          options: processOptions(state, app, type),
+          binds: appBinds(platform, app),
         });
         started.push(container);
         if (mode === 'skipped') log.detail(`Skipping checks (${type}.${index})`);

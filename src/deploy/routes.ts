@@ -3,7 +3,7 @@ import { appDomains } from '../proxy/domains.js';
 import { appLockName } from '../queue/locks.js';
 import type { ProcessContainer } from '../runtime/scheduler.js';
 
-const ROUTED = 'routes.web';
+export const ROUTED = 'routes.web';
 const LOCK_WAIT_MS = 15 * 60_000;
 
 /** Points the app's domains at these web containers and remembers which ones they are. */

@@ -58,3 +58,15 @@ export async function commitSubject(reposDir: string, app: string, rev: string):
     return undefined;
   }
 }
+
+/** Renames an app's repository; its hook names no app, so it moves as it is. */
+export function moveRepo(reposDir: string, from: string, to: string): void {
+  if (fs.existsSync(repoPath(reposDir, from))) fs.renameSync(repoPath(reposDir, from), repoPath(reposDir, to));
+}
+
+/** Gives a new app a copy of another's repository (apps:clone): same commits, same branches. */
+export async function copyRepo(reposDir: string, from: string, to: string): Promise<void> {
+  fs.rmSync(repoPath(reposDir, to), { recursive: true, force: true });
+  fs.cpSync(repoPath(reposDir, from), repoPath(reposDir, to), { recursive: true });
+  await ensureRepo(reposDir, to);
+}

@@ -2,7 +2,7 @@ import { UserError } from '../core/errors.js';
 import { isValidDomain } from '../core/names.js';
 import type { State } from '../state/index.js';
 
-const APP_DOMAINS = 'domains.app';
+export const APP_DOMAINS = 'domains.app';
 const GLOBAL = '--global';
 const GLOBAL_DOMAINS = 'domains.global';
 

@@ -25,6 +25,10 @@ export interface ContainerSpec {
   binds?: string[];
   /** Container port published on a host port (all interfaces). */
   publish?: { containerPort: number; hostPort: number };
+  /** Docker's restart policy; `unless-stopped` when absent. */
+  restartPolicy?: { name: string; maximumRetryCount?: number };
+  memoryBytes?: number;
+  nanoCpus?: number;
 }
 
 export interface ContainerSummary {
@@ -169,7 +173,11 @@ export class DockerEngine {
       ExposedPorts: spec.publish && { [`${spec.publish.containerPort}/tcp`]: {} },
       HostConfig: {
         NetworkMode: spec.network,
-        RestartPolicy: { Name: 'unless-stopped' },
+        RestartPolicy: spec.restartPolicy
+          ? { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maximumRetryCount }
+          : { Name: 'unless-stopped' },
+        Memory: spec.memoryBytes,
+        NanoCpus: spec.nanoCpus,
         Init: true,
         Binds: spec.binds,
         PortBindings: spec.publish && { [`${spec.publish.containerPort}/tcp`]: [{ HostPort: String(spec.publish.hostPort) }] },

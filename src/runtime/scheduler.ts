@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Healthcheck } from '../build/source.js';
 import { LABEL, type DockerEngine } from './docker.js';
 import { checkContainer, type CheckOutcome } from './checks.js';
+import type { ProcessOptions } from './process-options.js';
 
 export interface ProcessContainer {
   id: string;
@@ -23,6 +24,9 @@ export interface StartRequest {
   port: number | undefined;
   /** The container's command; undefined runs the image's own. */
   cmd: string[] | undefined;
+  options: ProcessOptions;
+  /** Host directories mounted in (storage:mount), `host:container[:ro]`. */
+  binds: string[];
 }
 
 /**
@@ -51,6 +55,10 @@ export class Scheduler {
       cmd: request.cmd,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       network: this.options.network,
+      binds: request.binds,
+      restartPolicy: request.options.restartPolicy,
+      memoryBytes: request.options.memoryBytes,
+      nanoCpus: request.options.nanoCpus,
       labels: {
         [LABEL.instance]: this.options.instance,
         [LABEL.app]: request.app,
@@ -77,13 +85,13 @@ export class Scheduler {
   }
 
   /** A one-off container of a release (release phase, app.json scripts): its exit code. */
-  runOnce(request: { app: string; image: string; cmd: string[]; env: Record<string, string>; onLine: (line: string) => void }) {
+  runOnce(request: { app: string; image: string; cmd: string[]; env: Record<string, string>; binds: string[]; onLine: (line: string) => void }) {
     return this.docker.runToCompletion({
       image: request.image,
       cmd: request.cmd,
       env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
       labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run' },
-      binds: [],
+      binds: request.binds,
       network: this.options.network,
       inputs: [],
       onLine: request.onLine,

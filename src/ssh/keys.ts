@@ -28,14 +28,14 @@ export function parsePublicKey(text: string): { type: string; blob: Buffer; line
   return { type: key.type, blob, line: `${key.type} ${blob.toString('base64')}` };
 }
 
-export function addKey(state: State, name: string | undefined, text: string): SshKeyRecord {
+export function addKey(state: State, name: string | undefined, text: string, options = { admin: false }): SshKeyRecord {
   const keyName = parseKeyName(name);
   const key = parsePublicKey(text);
   if (state.keys.byName(keyName)) throw new UserError(`A key named ${keyName} already exists`);
   const print = fingerprint(key.blob);
   const owner = state.keys.byFingerprint(print);
   if (owner) throw new UserError(`This key is already added as ${owner.name}`);
-  return state.keys.add({ name: keyName, fingerprint: print, publicKey: key.line });
+  return state.keys.add({ name: keyName, fingerprint: print, publicKey: key.line }, options);
 }
 
 export function removeKey(state: State, name: string | undefined): void {

@@ -10,6 +10,7 @@ import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { loadOrCreateHostKey } from './host-key.js';
+import { requireAppAccess } from './access.js';
 import { fingerprint } from './keys.js';
 
 const { Server, utils } = ssh2;
@@ -131,6 +132,7 @@ async function serveGit(
 ): Promise<void> {
   const { settings, state } = platform;
   try {
+    requireAppAccess(state, caller, git.app, git.service === 'git-upload-pack' ? 'fetch from' : 'push to');
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));

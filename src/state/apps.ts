@@ -48,6 +48,25 @@ export class AppStore {
     this.db.prepare('UPDATE apps SET formation = ? WHERE name = ?').run(JSON.stringify(formation), name);
   }
 
+  /**
+   * Moves everything recorded under one name to another in one transaction: history, config,
+   * settings, links and grants. `images` gives each release's image under its new name.
+   */
+  rename(from: string, to: string, images: Map<number, string>): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO apps (name, deploy_branch, formation, created_at) SELECT ?, deploy_branch, formation, created_at FROM apps WHERE name = ?')
+        .run(to, from);
+      for (const table of ['releases', 'deploys', 'service_links', 'app_access', 'properties']) {
+        this.db.prepare(`UPDATE ${table} SET app = ? WHERE app = ?`).run(to, from);
+      }
+      this.db.prepare('UPDATE config SET scope = ? WHERE scope = ?').run(to, from);
+      const setImage = this.db.prepare('UPDATE releases SET image = ? WHERE app = ? AND version = ?');
+      for (const [version, image] of images) setImage.run(image, to, version);
+      this.db.prepare('DELETE FROM apps WHERE name = ?').run(from);
+    })();
+  }
+
   /** Removes the app with its config and settings; releases and deploys go by cascade. */
   delete(name: string): void {
     this.db.transaction(() => {

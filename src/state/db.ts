@@ -80,6 +80,12 @@ const MIGRATIONS: string[] = [
    );`,
   // A service published on a host port on request (`expose`); none by default.
   `ALTER TABLE services ADD COLUMN exposed_port INTEGER;`,
+  // Which non-admin keys may push to and manage which apps (admins may do everything).
+  `CREATE TABLE app_access (
+     app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+     key_name TEXT NOT NULL REFERENCES ssh_keys(name) ON DELETE CASCADE,
+     PRIMARY KEY (app, key_name)
+   );`,
 ];
 
 export function openDb(file: string): Db {

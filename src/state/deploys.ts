@@ -73,6 +73,16 @@ export class DeployStore {
     return row && toDeploy(row);
   }
 
+  /** The newest deploy of an app, or the one that made release vN; with its log once it ended. */
+  latest(app: string, release?: number): (DeployRecord & { log: string | null }) | undefined {
+    const row = (
+      release === undefined
+        ? this.db.prepare('SELECT * FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1').get(app)
+        : this.db.prepare('SELECT * FROM deploys WHERE app = ? AND release = ? ORDER BY created_at DESC LIMIT 1').get(app, release)
+    ) as (DeployRow & { log: string | null }) | undefined;
+    return row && { ...toDeploy(row), log: row.log };
+  }
+
   list(app: string): DeployRecord[] {
     return (
       this.db.prepare('SELECT * FROM deploys WHERE app = ? ORDER BY created_at DESC').all(app) as DeployRow[]

@@ -1,3 +1,4 @@
+import { AccessStore } from './access.js';
 import { AppStore } from './apps.js';
 import { ConfigStore } from './config.js';
 import { PropertyStore } from './properties.js';
@@ -20,6 +21,7 @@ export function openState(file: string) {
   return {
     apps: new AppStore(db),
     keys: new KeyStore(db),
+    access: new AccessStore(db),
     releases: new ReleaseStore(db),
     config: new ConfigStore(db),
     properties: new PropertyStore(db),

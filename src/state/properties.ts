@@ -23,6 +23,11 @@ export class PropertyStore {
       .run(app, key, value);
   }
 
+  all(app: string): Record<string, string> {
+    const rows = this.db.prepare('SELECT key, value FROM properties WHERE app = ?').all(app) as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
   deleteApp(app: string): void {
     this.db.prepare('DELETE FROM properties WHERE app = ?').run(app);
   }

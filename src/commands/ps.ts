@@ -1,0 +1,137 @@
+import { requireApp } from '../apps/index.js';
+import { processTypeSchema } from '../build/source.js';
+import { UserError } from '../core/errors.js';
+import { format } from '../core/output.js';
+import { stopApp } from '../deploy/index.js';
+import { restartPolicy, setRestartPolicy } from '../runtime/process-options.js';
+import { mayUseApp } from '../ssh/access.js';
+import type { AppRecord } from '../state/index.js';
+import { rebuildApp } from './apps.js';
+import { outputFormat, requireNoMoreArgs } from './args.js';
+import { isDeployed, runDeploy } from './deploys.js';
+import type { AppReport } from './reports.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
+
+const MAX_SCALE = 100;
+
+function requireDeployed(ctx: CommandContext, app: string): void {
+  if (!isDeployed(ctx, app)) throw new UserError(`${app} has not been deployed yet`);
+}
+
+/**
+ * `<app>` or `--all` (every deployed app, one after another): the exit code is the worst
+ * of them, and one app failing does not stop the rest.
+ */
+async function forAppOrAll(ctx: CommandContext, args: ParsedArgs, action: (app: AppRecord) => Promise<number | void>): Promise<number> {
+  if (!args.flags.all) {
+    requireNoMoreArgs(args, 1);
+    return (await action(requireApp(ctx.platform, args.positional[0]))) ?? 0;
+  }
+  requireNoMoreArgs(args, 0);
+  let worst = 0;
+  for (const app of ctx.platform.state.apps.list().filter((a) => isDeployed(ctx, a.name) && mayUseApp(ctx.platform.state, ctx.caller, a.name))) {
+    ctx.out.out(format.section(app.name));
+    try {
+      worst = Math.max(worst, (await action(app)) ?? 0);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      ctx.out.err(format.error(error.message));
+      worst = Math.max(worst, error.exitCode);
+    }
+  }
+  return worst;
+}
+
+const perAppCommand = (name: string, summary: string, action: (ctx: CommandContext, app: AppRecord) => Promise<number | void>): Command => ({
+  name,
+  summary,
+  usage: '<app>|--all',
+  access: 'app',
+  booleanFlags: ['all'],
+  run: (ctx, args) => forAppOrAll(ctx, args, (app) => action(ctx, app)),
+});
+
+export const psReport: AppReport = {
+  name: 'ps',
+  summary: 'Show the app’s containers, whether it runs, and its restart policy',
+  async rows(ctx, app) {
+    const containers = (await ctx.platform.scheduler.containers(app.name)).sort((a, b) => a.name.localeCompare(b.name));
+    const running = containers.filter((c) => c.ip);
+    return [
+      ['Deployed', String(isDeployed(ctx, app.name))],
+      ['Processes', String(containers.length)],
+      ['Running', running.length === 0 ? 'false' : running.length === containers.length ? 'true' : 'mixed'],
+      ['Restart policy', restartPolicy(ctx.platform.state, app.name)],
+      ...containers.map((c): [string, string] => [`Status ${c.process}.${c.index}`, `${c.ip ? 'running' : 'stopped'} (CID: ${c.id.slice(0, 11)})`]),
+    ];
+  },
+};
+
+export const psCommands: Command[] = [
+  perAppCommand('ps:restart', 'Replace the app’s containers with fresh ones of the current release, zero-downtime', (ctx, app) => {
+    requireDeployed(ctx, app.name);
+    return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
+  }),
+  perAppCommand('ps:start', 'Start a stopped app’s containers again (the current release)', async (ctx, app) => {
+    requireDeployed(ctx, app.name);
+    if ((await ctx.platform.scheduler.containers(app.name)).some((c) => c.ip)) {
+      ctx.out.out(format.step(`App ${app.name} already running`));
+      return 0;
+    }
+    return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
+  }),
+  perAppCommand('ps:stop', 'Stop the app: it takes no traffic and its containers go until ps:start', async (ctx, app) => {
+    ctx.out.out(format.step(`Stopping ${app.name}`));
+    const stopped = await stopApp(ctx.platform, app.name);
+    ctx.out.out(format.detail(`Stopped ${stopped} container${stopped === 1 ? '' : 's'}`));
+  }),
+  perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) => rebuildApp(ctx, app.name, app.deployBranch)),
+  {
+    name: 'ps:set',
+    summary: 'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
+    usage: '<app> restart-policy [<policy>]',
+    access: 'app',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 3);
+      const [name, key, value] = args.positional;
+      const app = requireApp(ctx.platform, name);
+      if (key !== 'restart-policy') throw new UserError(`Invalid property: ${key ?? ''} (only "restart-policy" can be set)`);
+      setRestartPolicy(ctx.platform.state, app.name, value);
+      ctx.out.out(format.step(value ? `Setting restart-policy to ${value}` : 'Unsetting restart-policy'));
+    },
+  },
+  {
+    name: 'ps:scale',
+    summary: 'Show or set how many containers each process type runs',
+    usage: '<app> [type=count …] [--format stdout|json]',
+    access: 'app',
+    valueFlags: ['format'],
+    async run(ctx, args) {
+      const [name, ...pairs] = args.positional;
+      const app = requireApp(ctx.platform, name);
+      if (pairs.length === 0) {
+        const rows = Object.entries(app.formation).sort(([a], [b]) => a.localeCompare(b));
+        if (outputFormat(args) === 'json') {
+          return ctx.out.out(JSON.stringify(rows.map(([type, quantity]) => ({ process_type: type, quantity }))));
+        }
+        ctx.out.out(format.step(`Scaling for ${app.name}`));
+        ctx.out.out('proctype: qty');
+        ctx.out.out('--------: ---');
+        for (const [type, count] of rows) ctx.out.out(`${`${type}:`.padEnd(9)} ${count}`);
+        return;
+      }
+      const changes: Record<string, number> = {};
+      for (const pair of pairs) {
+        const [type = '', count] = pair.split('=');
+        if (!processTypeSchema.safeParse(type).success) throw new UserError(`Invalid process type: ${type}`);
+        if (count === undefined || count === '') throw new UserError(`Missing count for process type ${type}`);
+        if (!/^\d{1,3}$/.test(count) || Number(count) > MAX_SCALE) throw new UserError(`Invalid count for process type ${type}`);
+        changes[type] = Number(count);
+      }
+      ctx.platform.state.apps.setFormation(app.name, { ...app.formation, ...changes });
+      ctx.out.out(format.step(`Scaling ${app.name} processes: ${pairs.join(' ')}`));
+      if (!isDeployed(ctx, app.name)) return 0;
+      return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'scale' });
+    },
+  },
+];

@@ -1,0 +1,108 @@
+import { requireApp } from '../apps/index.js';
+import { processTypeSchema } from '../build/source.js';
+import { UserError } from '../core/errors.js';
+import { format } from '../core/output.js';
+import { ALL_TYPES, clearResourceLimits, resourceLimits, setResourceLimits } from '../runtime/process-options.js';
+import { addMount, listMounts, parseMount, removeMount } from '../storage/index.js';
+import { onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
+import type { AppReport } from './reports.js';
+import type { Command, ParsedArgs } from './types.js';
+
+/** `--process-type web`, or every type when absent. */
+function processType(args: ParsedArgs): string {
+  const type = args.flags['process-type'];
+  if (type === undefined) return ALL_TYPES;
+  if (type === true || !processTypeSchema.safeParse(type).success) throw new UserError(`Invalid process type: ${String(type)}`);
+  return type;
+}
+
+const typeLabel = (type: string) => (type === ALL_TYPES ? 'all processes' : type);
+
+export const resourceReport: AppReport = {
+  name: 'resource',
+  summary: 'Show the memory and CPU limits of the app’s containers',
+  rows(ctx, app) {
+    return Object.entries(resourceLimits(ctx.platform.state, app.name)).flatMap(([type, limits]): [string, string][] => [
+      [`Resource ${typeLabel(type)} memory`, limits.memory ?? ''],
+      [`Resource ${typeLabel(type)} cpu`, limits.cpu ?? ''],
+    ]);
+  },
+};
+
+export const storageReport: AppReport = {
+  name: 'storage',
+  summary: 'Show the host directories mounted into the app’s containers',
+  rows: (ctx, app) => [['Storage mounts', listMounts(ctx.platform.state, app.name).join(' ')]],
+};
+
+export const resourceCommands: Command[] = [
+  {
+    name: 'resource:limit',
+    summary: 'Limit memory (512m, 1g) and CPUs (0.5, 2) per container; applied on the next deploy or restart',
+    usage: '<app> [--memory SIZE] [--cpu N] [--process-type TYPE]',
+    access: 'app',
+    valueFlags: ['memory', 'cpu', 'process-type'],
+    async run(ctx, args) {
+      const app = onlyApp(ctx, args);
+      const type = processType(args);
+      const { memory, cpu } = args.flags as { memory?: string; cpu?: string };
+      if (memory === undefined && cpu === undefined) throw new UserError('Give --memory and/or --cpu');
+      setResourceLimits(ctx.platform.state, app.name, type, { memory, cpu });
+      ctx.out.out(format.step(`Setting resource limits for ${app.name} (${typeLabel(type)})`));
+      if (memory !== undefined) ctx.out.out(format.detail(`memory: ${memory}`));
+      if (cpu !== undefined) ctx.out.out(format.detail(`cpu: ${cpu}`));
+    },
+  },
+  {
+    name: 'resource:limit-clear',
+    summary: 'Remove the app’s limits (of one process type with --process-type)',
+    usage: '<app> [--process-type TYPE]',
+    access: 'app',
+    valueFlags: ['process-type'],
+    async run(ctx, args) {
+      const app = onlyApp(ctx, args);
+      const type = args.flags['process-type'] === undefined ? undefined : processType(args);
+      clearResourceLimits(ctx.platform.state, app.name, type);
+      ctx.out.out(format.step(`Cleared resource limits for ${app.name} (${type ? typeLabel(type) : 'everything'})`));
+    },
+  },
+  {
+    name: 'storage:mount',
+    summary: 'Mount a host directory (under the storage root) into the app’s containers, from the next deploy',
+    usage: '<app> /host/dir:/container/dir[:ro]',
+    access: 'admin',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 2);
+      const app = requireApp(ctx.platform, args.positional[0]);
+      const root = ctx.platform.settings.storageDir;
+      const spec = addMount(ctx.platform.state, app.name, parseMount(args.positional[1], root), root);
+      ctx.out.out(format.step(`Mounted ${spec} in ${app.name}; it applies from the next deploy or ps:restart`));
+    },
+  },
+  {
+    name: 'storage:unmount',
+    summary: 'Remove a mount from the app, from the next deploy (the host directory stays)',
+    usage: '<app> /host/dir:/container/dir[:ro]',
+    access: 'admin',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 2);
+      const app = requireApp(ctx.platform, args.positional[0]);
+      removeMount(ctx.platform.state, app.name, parseMount(args.positional[1], ctx.platform.settings.storageDir));
+      ctx.out.out(format.step(`Unmounted ${args.positional[1]} from ${app.name}`));
+    },
+  },
+  {
+    name: 'storage:list',
+    summary: 'List the app’s mounts',
+    usage: '<app> [--format stdout|json]',
+    access: 'app',
+    valueFlags: ['format'],
+    async run(ctx, args) {
+      const app = onlyApp(ctx, args);
+      const mounts = listMounts(ctx.platform.state, app.name);
+      if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(mounts.map((m) => ({ host_path: m.split(':')[0], container_path: m.split(':')[1] }))));
+      ctx.out.out(format.section(`${app.name} volume bind-mounts:`));
+      mounts.forEach((m) => ctx.out.out(format.detail(m)));
+    },
+  },
+];

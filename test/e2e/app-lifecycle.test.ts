@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { run, SlipwayUnderTest } from '../support/slipway.js';
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'life';
+let repo: string;
+
+beforeAll(async () => {
+  await slipway.start();
+  repo = await slipway.appRepo('dockerfile-app', app);
+  const pushed = await slipway.push(repo);
+  if (pushed.code !== 0) throw new Error(pushed.output);
+});
+afterAll(() => slipway.destroy());
+
+/** `docker inspect` of the app's one web container. */
+async function inspectWeb(name: string) {
+  const [container] = await slipway.containers(name);
+  const inspected = await run('docker', ['inspect', container!.name]);
+  return JSON.parse(inspected.stdout)[0];
+}
+
+async function redeploy(name: string) {
+  const restarted = await slipway.ssh(['ps:restart', name]);
+  expect(restarted.code, restarted.output).toBe(0);
+}
+
+describe('deploy logs', () => {
+  test('logs:deploy shows a deploy’s build log, and it survives later deploys', async () => {
+    expect((await slipway.ssh(['config:set', app, 'A=1'])).code).toBe(0);
+    const latest = await slipway.ssh(['logs:deploy', app]);
+    // `running` while the old container drains: it is live already.
+    expect(latest.stdout).toMatch(/^=====> life config deploy v2 by admin at \S+: (succeeded|running)$/m);
+    const first = await slipway.ssh(['logs:deploy', app, 'v1']);
+    expect(first.code, first.output).toBe(0);
+    expect(first.stdout).toMatch(/^=====> life git deploy v1 by admin/m);
+    expect(first.stdout).toContain('Releasing life (v1)');
+    expect((await slipway.ssh(['logs:deploy', app, 'v99'])).stderr).toContain('No deploy made release v99 of life');
+  });
+});
+
+describe('locking', () => {
+  test('a locked app refuses pushes and rebuilds but keeps serving and takes config', async () => {
+    expect((await slipway.ssh(['apps:lock', app])).code).toBe(0);
+    expect((await slipway.ssh(['apps:locked', app])).code).toBe(0);
+    fs.appendFileSync(path.join(repo, 'server.js'), '\n// change\n');
+    await slipway.commit(repo, 'change');
+    const refused = await slipway.push(repo);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('life is locked: deploys are refused until apps:unlock life');
+    expect((await slipway.ssh(['ps:rebuild', app])).code).toBe(1);
+    expect((await slipway.ssh(['config:set', app, 'B=2'])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+
+    expect((await slipway.ssh(['apps:unlock', app])).code).toBe(0);
+    expect((await slipway.ssh(['apps:locked', app])).code).toBe(1);
+    const pushed = await slipway.push(repo);
+    expect(pushed.code, pushed.output).toBe(0);
+  });
+});
+
+describe('processes', () => {
+  test('ps:stop takes the app down, ps:start brings it back, ps:report tells which', async () => {
+    expect((await slipway.ssh(['ps:stop', app])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).status).not.toBe(200);
+    expect(await slipway.containers(app)).toEqual([]);
+    const stopped = JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout);
+    expect(stopped).toMatchObject({ deployed: 'true', running: 'false', processes: '0', 'restart-policy': 'unless-stopped' });
+
+    const started = await slipway.ssh(['ps:start', app]);
+    expect(started.code, started.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+    expect((await slipway.ssh(['ps:report', app])).stdout).toMatch(/^ {7}Running: {23}true$/m);
+  });
+
+  test('restart policy and resource limits reach the containers on the next restart', async () => {
+    expect((await slipway.ssh(['ps:set', app, 'restart-policy', 'on-failure:5'])).code).toBe(0);
+    expect((await slipway.ssh(['resource:limit', app, '--memory', '256m', '--cpu', '0.5'])).code).toBe(0);
+    await redeploy(app);
+    const { HostConfig } = await inspectWeb(app);
+    expect(HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 5 });
+    expect(HostConfig.Memory).toBe(256 * 1024 * 1024);
+    expect(HostConfig.NanoCpus).toBe(500_000_000);
+    const report = JSON.parse((await slipway.ssh(['resource:report', app, '--format', 'json'])).stdout);
+    expect(report).toEqual({ 'resource-all-processes-memory': '256m', 'resource-all-processes-cpu': '0.5' });
+
+    expect((await slipway.ssh(['resource:limit-clear', app])).code).toBe(0);
+    expect((await slipway.ssh(['ps:set', app, 'restart-policy'])).code).toBe(0);
+    await redeploy(app);
+    expect((await inspectWeb(app)).HostConfig).toMatchObject({ Memory: 0, NanoCpus: 0, RestartPolicy: { Name: 'unless-stopped' } });
+  });
+
+  test.each([
+    [['ps:set', app, 'restart-policy', 'sometimes'], 'Invalid restart-policy sometimes'],
+    [['ps:set', app, 'color', 'blue'], 'Invalid property: color'],
+    [['resource:limit', app, '--memory', 'lots'], 'Invalid memory limit lots'],
+    [['resource:limit', app, '--cpu', '-1'], 'Invalid cpu limit -1'],
+    [['resource:limit', app], 'Give --memory and/or --cpu'],
+  ])('%j is refused', async (command, message) => {
+    const result = await slipway.ssh(command);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('storage', () => {
+  test('a mounted storage directory is shared by the app’s containers and one-off runs', async () => {
+    const hostDir = path.join(slipway.dir, 'data', 'storage', 'life-data');
+    const mounted = await slipway.ssh(['storage:mount', app, `${hostDir}:/data`]);
+    expect(mounted.code, mounted.output).toBe(0);
+    expect((await slipway.ssh(['storage:list', app])).stdout).toContain(`${hostDir}:/data`);
+    await redeploy(app);
+    expect((await inspectWeb(app)).HostConfig.Binds).toEqual([`${hostDir}:/data`]);
+    expect((await slipway.ssh(['run', app, "'echo kept > /data/note'"])).code).toBe(0);
+    expect(fs.readFileSync(path.join(hostDir, 'note'), 'utf8')).toBe('kept\n');
+
+    expect((await slipway.ssh(['storage:unmount', app, `${hostDir}:/data`])).code).toBe(0);
+    expect((await slipway.ssh(['storage:list', app, '--format', 'json'])).stdout.trim()).toBe('[]');
+    expect(fs.existsSync(path.join(hostDir, 'note'))).toBe(true); // the data stays
+  });
+
+  test.each(['/etc:/data', 'STORAGE/../../etc:/data', 'STORAGE/x:relative', 'STORAGE/x:/data:rw', 'STORAGE/a b:/data', 'STORAGE/x;id:/data'])(
+    'the mount %s is refused',
+    async (spec) => {
+      const storage = path.join(slipway.dir, 'data', 'storage');
+      const result = await slipway.ssh(['storage:mount', app, `'${spec.replace('STORAGE', storage)}'`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^ ! {5}/m);
+      expect((await slipway.ssh(['storage:list', app, '--format', 'json'])).stdout.trim()).toBe('[]');
+    },
+  );
+
+  test('a symlink planted in storage cannot lead a mount outside it', async () => {
+    const storage = path.join(slipway.dir, 'data', 'storage');
+    fs.mkdirSync(storage, { recursive: true });
+    fs.symlinkSync('/etc', path.join(storage, 'escape'));
+    const result = await slipway.ssh(['storage:mount', app, `${storage}/escape:/data`]);
+    expect(result.stderr).toContain('leads outside');
+  });
+});
+
+describe('rename and clone', () => {
+  test('apps:rename moves the app, its history and config, and serves it under the new name', async () => {
+    const renamed = await slipway.ssh(['apps:rename', app, 'renamed']);
+    expect(renamed.code, renamed.output).toBe(0);
+    expect((await slipway.get(slipway.appHost('renamed'))).status).toBe(200);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
+    expect((await slipway.ssh(['apps:exists', app])).code).toBe(1);
+    expect((await slipway.ssh(['config:get', 'renamed', 'A'])).stdout.trim()).toBe('1');
+    expect((await slipway.ssh(['logs:deploy', 'renamed', 'v1'])).stdout).toContain('Releasing life (v1)');
+    const rollback = await slipway.ssh(['releases:rollback', 'renamed', 'v1']);
+    expect(rollback.code, rollback.output).toBe(0); // old release images moved with it
+    expect((await slipway.containers(app))).toEqual([]);
+
+    expect((await slipway.ssh(['config:set', '--no-restart', 'renamed', 'C=3'])).code).toBe(0);
+    const pushed = await slipway.push(repo, { args: [slipway.remote('renamed'), 'main'] });
+    expect(pushed.code, pushed.output).toBe(0);
+    expect((await slipway.ssh(['apps:rename', 'renamed', 'renamed'])).stderr).toContain('already taken');
+    expect((await slipway.ssh(['apps:rename', 'renamed', 'Bad_Name'])).stderr).toContain('App name must begin');
+  });
+
+  test('apps:clone makes a second app from the same code and config', async () => {
+    const cloned = await slipway.ssh(['apps:clone', 'renamed', 'copy']);
+    expect(cloned.code, cloned.output).toBe(0);
+    expect((await slipway.get(slipway.appHost('copy'))).body).toMatch(/^hello from version 1/);
+    expect((await slipway.get(slipway.appHost('renamed'))).status).toBe(200);
+    const config = async (name: string) => (await slipway.ssh(['config:export', name])).stdout;
+    expect(await config('copy')).toBe(await config('renamed'));
+    expect(await config('copy')).toContain('C=');
+  });
+
+  test('report shows every report of an app', async () => {
+    const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
+    expect(Object.keys(all)).toEqual(['apps', 'builder', 'checks', 'domains', 'ps', 'resource', 'storage']);
+    expect(all.apps['app-locked']).toBe('false');
+    expect(all.domains['domains-app-vhosts']).toBe(slipway.appHost('copy'));
+    const text = await slipway.ssh(['report', 'copy']);
+    expect(text.stdout).toContain('=====> copy ps information');
+    expect(text.stdout).toContain('=====> copy apps information');
+  });
+});
