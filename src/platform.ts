@@ -49,6 +49,7 @@ export class Platform {
       bin: this.settings.nginxBin,
       dir: this.settings.nginxDir,
       httpPort: this.settings.httpPort,
+      httpsPort: this.settings.httpsPort,
       modulesDir: this.settings.nginxModulesDir,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });

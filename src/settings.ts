@@ -10,6 +10,8 @@ const schema = z.object({
   SLIPWAY_SSH_PORT: port.default(2222),
   SLIPWAY_SSH_HOST: z.string().default('0.0.0.0'),
   SLIPWAY_HTTP_PORT: port.default(80),
+  /** Apps with a certificate (certs:add) answer HTTPS here; HTTP redirects to it. */
+  SLIPWAY_HTTPS_PORT: port.default(443),
   SLIPWAY_DOMAIN: z.string().refine(isValidDomain, 'must be a DNS name').optional(),
   SLIPWAY_REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   SLIPWAY_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
@@ -49,6 +51,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     buildsDir: path.join(dataDir, 'builds'),
     /** Host directories apps may mount (storage:mount) live under here, and only here. */
     storageDir: path.join(dataDir, 'storage'),
+    certsDir: path.join(dataDir, 'certs'),
     runDir: path.join(dataDir, 'run'),
     nginxDir: path.join(dataDir, 'nginx'),
     hostKeyPath: path.join(dataDir, 'ssh', 'host_ed25519'),
@@ -56,6 +59,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     sshPort: s.SLIPWAY_SSH_PORT,
     sshHost: s.SLIPWAY_SSH_HOST,
     httpPort: s.SLIPWAY_HTTP_PORT,
+    httpsPort: s.SLIPWAY_HTTPS_PORT,
     domain: s.SLIPWAY_DOMAIN ?? defaultDomain(),
     redisUrl: s.SLIPWAY_REDIS_URL,
     dockerSocket: s.SLIPWAY_DOCKER_SOCKET,

@@ -6,6 +6,7 @@ import { appLockName } from '../queue/locks.js';
 import { cacheVolume } from '../build/index.js';
 import { imageRepository } from '../deploy/images.js';
 import { ROUTED, unrouteApp } from '../deploy/routes.js';
+import { moveCertificate, removeCertificate } from '../proxy/certs.js';
 import { APP_DOMAINS } from '../proxy/domains.js';
 import { STORAGE_PROPERTY } from '../storage/index.js';
 import type { AppRecord } from '../state/index.js';
@@ -42,6 +43,7 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
     }
     await platform.docker.removeVolume(cacheVolume(platform.settings.instance, app.name));
     removeRepo(platform.settings.reposDir, app.name);
+    removeCertificate(platform.settings.certsDir, app.name);
     platform.state.apps.delete(app.name);
   } finally {
     await lock.release();
@@ -72,6 +74,7 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
     await unrouteApp(platform, app.name);
     state.apps.rename(app.name, to, images);
     moveRepo(settings.reposDir, app.name, to);
+    moveCertificate(settings.certsDir, app.name, to);
     for (const image of await docker.listImages(from)) {
       for (const tag of image.tags.filter((t) => t.startsWith(`${from}:`))) await docker.removeImage(tag).catch(() => {});
     }

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { UserError } from '../core/errors.js';
 
 export interface TarFile {
   name: string;
@@ -46,4 +47,24 @@ export function extendTar(
   });
   source.pipe(extract);
   return { tar: pack.pipe(new PassThrough()), captured: done };
+}
+
+/** The regular files of a small tar held in memory, by name (certs:add takes a tar on stdin). */
+export function filesInTar(bytes: Buffer): Promise<Record<string, string>> {
+  const extract = tar.extract();
+  const files: Record<string, string> = {};
+  return new Promise((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+      stream.on('end', () => {
+        if (header.type === 'file') files[header.name.replace(/^\.\//, '')] = Buffer.concat(chunks).toString();
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', () => resolve(files));
+    extract.on('error', () => reject(new UserError('The input is neither PEM text nor a tar of server.crt and server.key')));
+    extract.end(bytes);
+  });
 }

@@ -5,6 +5,7 @@ import { accessCommands } from './access.js';
 import { appsCommands, appsReport } from './apps.js';
 import { parseArgs } from './args.js';
 import { buildCommands, builderReport } from './builds.js';
+import { certsCommands, certsReport } from './certs.js';
 import { configCommands } from './config.js';
 import { domainCommands, domainsReport } from './domains.js';
 import { keyCommands } from './keys.js';
@@ -45,7 +46,7 @@ const helpCommands: Command[] = [
 ];
 
 /** Each plugin's report is `<plugin>:report`; `report` shows them all (domains has its own, for --global). */
-const reports = [appsReport, builderReport, checksReport, domainsReport, psReport, resourceReport, storageReport];
+const reports = [appsReport, builderReport, certsReport, checksReport, domainsReport, psReport, resourceReport, storageReport];
 const reportCommands = [...reports.filter((r) => r !== domainsReport).map(reportCommand), allReportsCommand(reports)];
 
 const registry = new Map<string, Command>(
@@ -53,6 +54,7 @@ const registry = new Map<string, Command>(
     ...appsCommands,
     ...configCommands,
     ...domainCommands,
+    ...certsCommands,
     ...releaseCommands,
     ...psCommands,
     ...processCommands,

@@ -5,20 +5,27 @@ import { UserError } from './errors.js';
  * Uses events, not `for await`: iterating destroys the stream at its end, and for an SSH
  * channel that would close it before the exit status goes out.
  */
-export function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+export function readAllBytes(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let text = '';
+    const chunks: Buffer[] = [];
+    let size = 0;
     const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (text.length > limit) {
+      const bytes = Buffer.from(chunk);
+      chunks.push(bytes);
+      size += bytes.length;
+      if (size > limit) {
         stream.off('data', onData);
         reject(new UserError(`Input is larger than ${limit} bytes`));
       }
     };
     stream.on('data', onData);
-    stream.once('end', () => resolve(text));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
   });
+}
+
+export async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return (await readAllBytes(stream, limit)).toString();
 }
 
 /** Reads one line (for confirmations); an empty string when the input ends first. */

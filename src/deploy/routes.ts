@@ -1,4 +1,5 @@
 import type { Platform } from '../platform.js';
+import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { appLockName } from '../queue/locks.js';
 import type { ProcessContainer } from '../runtime/scheduler.js';
@@ -10,7 +11,7 @@ const LOCK_WAIT_MS = 15 * 60_000;
 export async function routeTo(platform: Platform, app: string, web: ProcessContainer[]): Promise<boolean> {
   const { settings, state } = platform;
   const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
-  const reloaded = await platform.nginx.route({ app, domains: appDomains(platform.state, settings, app), backends });
+  const reloaded = await platform.nginx.route({ app, domains: appDomains(platform.state, settings, app), backends, tls: tlsFiles(settings.certsDir, app) });
   state.properties.set(app, ROUTED, JSON.stringify(web.map((c) => c.id)));
   return reloaded;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { runProgram, sleep } from '../core/process.js';
+import type { TlsFiles } from './certs.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
 
 export type { Backend } from './render.js';
@@ -16,6 +17,7 @@ export interface AppRoute {
   app: string;
   domains: string[];
   backends: Backend[];
+  tls: TlsFiles | undefined;
 }
 
 /**
@@ -33,7 +35,7 @@ export class Nginx {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: { bin: string; dir: string; httpPort: number; modulesDir: string; lock: ConfigLock },
+    private readonly options: { bin: string; dir: string; httpPort: number; httpsPort: number; modulesDir: string; lock: ConfigLock },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
@@ -61,7 +63,8 @@ export class Nginx {
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
       await this.setBackends(route.app, route.backends);
-      const server = renderApp({ app: route.app, httpPort: this.options.httpPort, domains: route.domains });
+      const { httpPort, httpsPort } = this.options;
+      const server = renderApp({ app: route.app, httpPort, httpsPort, domains: route.domains, tls: route.tls ?? null });
       return this.replaceFile(this.appFile(route.app), server);
     });
   }

@@ -27,17 +27,21 @@ const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d
 const appServerSchema = z.object({
   app: appName,
   httpPort: port,
+  httpsPort: port,
   domains: z.array(serverName).min(1),
+  /** The app's certificate and key files, or null for HTTP only. */
+  tls: z.object({ certFile: absolutePath, keyFile: absolutePath }).nullable(),
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 
 export const backendSchema = z.object({ host: z.ipv4(), port });
 export type Backend = z.infer<typeof backendSchema>;
 
-export function renderMain(input: { dir: string; httpPort: number; modulesDir: string }): string {
+export function renderMain(input: { dir: string; httpPort: number; httpsPort: number; modulesDir: string }): string {
   return templates.main({
     dir: absolutePath.parse(input.dir),
     httpPort: port.parse(input.httpPort),
+    httpsPort: port.parse(input.httpsPort),
     modulesDir: absolutePath.parse(input.modulesDir),
     luaDir: absolutePath.parse(LUA_DIR),
   });
@@ -50,7 +54,8 @@ export function renderStatus(input: { dir: string; generation: string }): string
 
 /** An app's server block: its domains. Which containers serve it is not part of it. */
 export function renderApp(server: AppServer): string {
-  return templates.app(appServerSchema.parse(server));
+  const valid = appServerSchema.parse(server);
+  return templates.app({ ...valid, httpsPortSuffix: valid.httpsPort === 443 ? '' : `:${valid.httpsPort}` });
 }
 
 /** Every app's backends as the Lua side reads them: `app ip:port,ip:port` lines, sorted. */

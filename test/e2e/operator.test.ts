@@ -1,5 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'ops';
@@ -72,3 +76,76 @@ describe('logs and run', () => {
     expect(containers).toHaveLength(1); // one-off containers are gone
   });
 });
+
+describe('certificates', () => {
+  const domain = 'secure.example.com';
+  let cert: string;
+  let key: string;
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(slipway.dir, 'tls-'));
+    const made = await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${domain}`,
+      '-addext', `subjectAltName=DNS:${domain}`, '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.crt'),
+    ]);
+    if (made.code !== 0) throw new Error(made.output);
+    cert = fs.readFileSync(path.join(dir, 'server.crt'), 'utf8');
+    key = fs.readFileSync(path.join(dir, 'server.key'), 'utf8');
+    expect((await slipway.ssh(['domains:set', app, domain])).code).toBe(0);
+  });
+  afterAll(() => slipway.ssh(['domains:clear', app]));
+
+  /** GET over TLS through Slipway's nginx, trusting only the test's own certificate. */
+  function getHttps(host: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = https.get({ host: '127.0.0.1', port: slipway.httpsPort, servername: host, headers: { host }, ca: cert, agent: false }, (response) => {
+        let body = '';
+        response.on('data', (d) => (body += d));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+    });
+  }
+
+  test('certs:add serves the app over HTTPS and redirects HTTP; certs:remove undoes it', async () => {
+    const added = await slipway.ssh(['certs:add', app], { input: cert + key });
+    expect(added.code, added.output).toBe(0);
+    expect((await getHttps(domain)).body).toMatch(/^hello from version 1/);
+    const plain = await slipway.getWithHeaders(domain);
+    expect(plain.status).toBe(301);
+    expect(plain.headers.location).toBe(`https://${domain}:${slipway.httpsPort}/`);
+    const report = JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout);
+    expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
+
+    expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
+    expect((await slipway.get(domain)).status).toBe(200);
+    await expect(getHttps(domain)).rejects.toThrow(); // no handshake for a host without a certificate
+  });
+
+  test('a tar of server.crt and server.key is taken too, as Dokku takes it', async () => {
+    const dir = fs.mkdtempSync(path.join(slipway.dir, 'tls-tar-'));
+    fs.writeFileSync(path.join(dir, 'server.crt'), cert);
+    fs.writeFileSync(path.join(dir, 'server.key'), key);
+    const tarFile = path.join(dir, 'certs.tar');
+    expect((await run('tar', ['-cf', tarFile, '-C', dir, 'server.crt', 'server.key'])).code).toBe(0);
+    const added = await run('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'certs:add', app], { inputFile: tarFile });
+    expect(added.code, added.output).toBe(0);
+    expect((await getHttps(domain)).status).toBe(200);
+    expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
+  });
+
+  test.each([
+    ['nothing', () => ''],
+    ['a certificate without its key', () => cert],
+    ['a key that does not match', () => cert + OTHER_KEY],
+    ['garbage', () => 'not a certificate at all'],
+  ])('%s is refused and changes nothing', async (_, input) => {
+    const result = await slipway.ssh(['certs:add', app], { input: input() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ ! {5}/m);
+    expect(JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout)['ssl-enabled']).toBe('false');
+    expect((await slipway.get(domain)).status).toBe(200);
+  });
+});
+
+const OTHER_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

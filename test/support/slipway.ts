@@ -21,14 +21,15 @@ export interface RunResult {
 }
 
 /** Runs a program with arguments (no shell) and never throws on a non-zero exit. */
-export function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
+export function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; inputFile?: string } = {}) {
   return new Promise<RunResult>((resolve) => {
     const child = execFile(program, args, { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr, output: stdout + stderr });
     });
     child.stdin?.on('error', () => {}); // the program may exit without reading its input
-    child.stdin?.end(options.input ?? '');
+    if (options.inputFile) fs.createReadStream(options.inputFile).pipe(child.stdin!);
+    else child.stdin?.end(options.input ?? '');
   });
 }
 
@@ -54,6 +55,7 @@ export class SlipwayUnderTest {
   readonly domain = 'slipway.test';
   sshPort = 0;
   httpPort = 0;
+  httpsPort = 0;
   admin!: SshKey;
   private daemon?: ChildProcess;
   private daemonLog = '';
@@ -69,6 +71,7 @@ export class SlipwayUnderTest {
       SLIPWAY_SSH_PORT: String(this.sshPort),
       SLIPWAY_SSH_HOST: '127.0.0.1',
       SLIPWAY_HTTP_PORT: String(this.httpPort),
+      SLIPWAY_HTTPS_PORT: String(this.httpsPort),
       SLIPWAY_DOMAIN: this.domain,
       SLIPWAY_REDIS_URL: this.redisUrl,
       SLIPWAY_INSTANCE: this.instance,
@@ -80,6 +83,7 @@ export class SlipwayUnderTest {
   async start(): Promise<void> {
     this.sshPort = await freePort();
     this.httpPort = await freePort();
+    this.httpsPort = await freePort();
     this.admin = await makeKey(this.dir, 'admin');
     const added = await this.cli(['ssh-keys:add', 'admin', this.admin.publicPath]);
     if (added.code !== 0) throw new Error(`ssh-keys:add failed: ${added.output}`);
@@ -169,12 +173,17 @@ export class SlipwayUnderTest {
   }
 
   /** GET through Slipway's nginx with the app's Host header. */
-  get(host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
+  async get(host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
+    const { status, body } = await this.getWithHeaders(host, urlPath);
+    return { status, body };
+  }
+
+  getWithHeaders(host: string, urlPath = '/'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const request = http.get({ host: '127.0.0.1', port: this.httpPort, path: urlPath, headers: { host }, agent: false }, (response) => {
         let body = '';
         response.on('data', (d) => (body += d));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
       });
       request.on('error', reject);
     });

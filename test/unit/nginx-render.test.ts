@@ -5,7 +5,16 @@ import { describe, expect, test } from 'vitest';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
-const server = { app: 'my.app', httpPort: 8080, domains: ['my.app.example.com', 'www.example.com'] };
+const server = { app: 'my.app', httpPort: 8080, httpsPort: 8443, domains: ['my.app.example.com', 'www.example.com'], tls: null };
+
+/** A self-signed certificate and key, made with openssl. */
+async function selfSigned(dir: string) {
+  const certFile = path.join(dir, 'server.crt');
+  const keyFile = path.join(dir, 'server.key');
+  const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=my.app.example.com', '-keyout', keyFile, '-out', certFile]);
+  if (made.code !== 0) throw new Error(made.output);
+  return { certFile, keyFile };
+}
 const backends = {
   'my.app': [
     { host: '172.18.0.2', port: 5000 },
@@ -25,6 +34,16 @@ describe('nginx renderer', () => {
     expect(conf).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
   });
 
+  test('an app with a certificate answers HTTPS and redirects plain HTTP there', () => {
+    const conf = renderApp({ ...server, tls: { certFile: '/certs/my.app/server.crt', keyFile: '/certs/my.app/server.key' } });
+    expect(conf).toContain('return 301 https://$host:8443$request_uri;');
+    expect(conf).toContain('listen 8443 ssl;');
+    expect(conf).toContain('ssl_certificate_key /certs/my.app/server.key;');
+    expect(conf.match(/proxy_pass/g)).toHaveLength(1); // only the HTTPS server proxies
+    expect(renderApp({ ...server, httpsPort: 443, tls: { certFile: '/c.crt', keyFile: '/c.key' } })).toContain('return 301 https://$host$request_uri;');
+    expect(renderApp(server)).not.toContain('ssl');
+  });
+
   test('backends render as sorted `app ip:port,…` lines and read back', () => {
     const text = renderBackends({ ...backends, empty: [] });
     expect(text).toBe('my.app 172.18.0.2:5000,172.18.0.3:5000\nother 172.18.0.9:5000\n');
@@ -37,6 +56,7 @@ describe('nginx renderer', () => {
     ['an app name with a quote', { app: 'x"; evil' }],
     ['a port out of range', { httpPort: 70000 }],
     ['no domains', { domains: [] }],
+    ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key' } }],
   ])('refuses %s', (_, change) => {
     expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();
   });
@@ -52,9 +72,10 @@ describe('nginx renderer', () => {
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
     for (const sub of ['apps', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, modulesDir: '/usr/lib/nginx/modules' }));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, httpsPort: 8443, modulesDir: '/usr/lib/nginx/modules' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp(server));
+    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...server, app: 'secure', domains: ['secure.example.com'], tls: await selfSigned(dir) }));
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
     const result = await run('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-t']);
     expect(result.code, result.output).toBe(0);

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import { filesInTar } from '../build/tar.js';
+import { UserError } from '../core/errors.js';
+import { readAllBytes } from '../core/input.js';
+import { format } from '../core/output.js';
+import { restoreRoute } from '../deploy/routes.js';
+import { describeCertificate, removeCertificate, storeCertificate } from '../proxy/certs.js';
+import { onlyApp, requireNoMoreArgs } from './args.js';
+import { requireApp } from '../apps/index.js';
+import type { AppReport } from './reports.js';
+import type { Command, CommandContext } from './types.js';
+
+const INPUT_LIMIT = 1024 * 1024;
+
+/**
+ * The certificate and key: two files on the host; over SSH on stdin, either PEM text (the
+ * certificate chain and the key, one after the other) or a tar of server.crt and server.key,
+ * as Dokku takes it.
+ */
+async function readCertificateInput(ctx: CommandContext, files: string[]): Promise<{ cert: string; key: string }> {
+  if (files.length > 0) {
+    if (!ctx.local) throw new UserError('Over SSH, send the certificate on stdin: certs:add <app> < cert-and-key.pem (or a tar of server.crt and server.key)');
+    if (files.length !== 2) throw new UserError('Give both files: certs:add <app> CRT_FILE KEY_FILE');
+    const [cert, key] = files.map((file) => {
+      try {
+        if (fs.statSync(file).size > INPUT_LIMIT) throw new UserError(`${file} is too large`);
+        return fs.readFileSync(file, 'utf8');
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError(`Cannot read ${file}`);
+      }
+    });
+    return { cert: cert!, key: key! };
+  }
+  const input = await readAllBytes(ctx.stdin, INPUT_LIMIT);
+  if (input.length === 0) throw new UserError('No certificate given: send it on stdin');
+  if (input.subarray(0, 64).toString().trimStart().startsWith('-----BEGIN')) return { cert: input.toString(), key: input.toString() };
+  const inTar = await filesInTar(input);
+  const pick = (suffix: string) => Object.entries(inTar).find(([name]) => name.endsWith(suffix))?.[1];
+  const cert = pick('.crt');
+  const key = pick('.key');
+  if (!cert || !key) throw new UserError('The tar must hold a .crt and a .key file (server.crt, server.key)');
+  return { cert, key };
+}
+
+export const certsReport: AppReport = {
+  name: 'certs',
+  summary: 'Show the app’s TLS certificate: hostnames, issuer, expiry',
+  rows(ctx, app) {
+    const info = describeCertificate(ctx.platform.settings.certsDir, app.name);
+    return [
+      ['Ssl enabled', String(info !== undefined)],
+      ['Ssl dir', info?.dir ?? ''],
+      ['Ssl hostnames', info?.hostnames.join(' ') ?? ''],
+      ['Ssl subject', info?.subject ?? ''],
+      ['Ssl issuer', info?.issuer ?? ''],
+      ['Ssl starts at', info?.startsAt ?? ''],
+      ['Ssl expires at', info?.expiresAt ?? ''],
+      ['Ssl verified', info ? (info.selfSigned ? 'self signed' : 'signed by another') : ''],
+    ];
+  },
+};
+
+export const certsCommands: Command[] = [
+  {
+    name: 'certs:add',
+    summary: 'Serve the app over HTTPS with this certificate and key; HTTP then redirects to HTTPS',
+    usage: '<app> [CRT_FILE KEY_FILE]   (over SSH: PEM or a tar of server.crt and server.key on stdin)',
+    access: 'app',
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 3);
+      const [name, ...files] = args.positional;
+      const app = requireApp(ctx.platform, name);
+      const { cert, key } = await readCertificateInput(ctx, files);
+      const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
+      await restoreRoute(ctx.platform, app.name);
+      ctx.out.out(format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`));
+      if (new Date(certificate.validTo).getTime() < Date.now()) ctx.out.err(format.error(`The certificate expired on ${certificate.validTo}`));
+    },
+  },
+  {
+    name: 'certs:remove',
+    summary: 'Remove the app’s certificate: it is served over plain HTTP again',
+    usage: '<app>',
+    access: 'app',
+    async run(ctx, args) {
+      const app = onlyApp(ctx, args);
+      if (!removeCertificate(ctx.platform.settings.certsDir, app.name)) throw new UserError(`${app.name} has no certificate`);
+      await restoreRoute(ctx.platform, app.name);
+      ctx.out.out(format.step(`Removed the certificate of ${app.name}`));
+    },
+  },
+];
