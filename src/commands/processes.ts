@@ -7,6 +7,11 @@ import { appBinds, commandFor, releaseEnv } from '../deploy/release.js';
 import { intFlag, onlyApp, parseVersion, requireNoMoreArgs } from './args.js';
 import type { Command } from './types.js';
 
+/** `web.1`: a process type and its index. */
+const DYNO = /^[a-z][a-z0-9_-]*\.\d{1,3}$/;
+/** bash where the image has it, else sh. */
+const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'];
+
 export const processCommands: Command[] = [
   {
     name: 'logs:deploy',
@@ -82,6 +87,27 @@ export const processCommands: Command[] = [
         env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), DYNO: dyno },
         binds: appBinds(ctx.platform, app.name),
         onLine: (line) => ctx.out.out(line),
+      });
+    },
+  },
+  {
+    name: 'enter',
+    summary: 'Run a shell (or a command) inside one of the app’s running containers; use ssh -t for a terminal',
+    usage: '<app> [<type>.<N>] [<command…>]   (default: the first web container, a shell)',
+    access: 'app',
+    rawArgs: true,
+    async run(ctx, args) {
+      const [name, ...rest] = args.positional;
+      const app = requireApp(ctx.platform, name);
+      const dyno = rest[0] !== undefined && DYNO.test(rest[0]) ? rest.shift()! : undefined;
+      const running = (await ctx.platform.scheduler.containers(app.name)).filter((c) => c.ip).sort((a, b) => a.index - b.index);
+      const container = dyno ? running.find((c) => `${c.process}.${c.index}` === dyno) : (running.find((c) => c.process === 'web') ?? running[0]);
+      if (!container) throw new UserError(dyno ? `${app.name} has no running container ${dyno}` : `${app.name} has no running containers`);
+      return ctx.platform.docker.exec(container.id, rest.length > 0 ? ['/bin/sh', '-c', rest.join(' ')] : SHELL, {
+        stdin: ctx.stdin,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        tty: ctx.terminal,
       });
     },
   },

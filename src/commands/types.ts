@@ -1,5 +1,6 @@
 import type { Output } from '../core/output.js';
 import type { Platform } from '../platform.js';
+import type { Terminal } from '../runtime/docker.js';
 import type { Caller } from '../ssh/access.js';
 
 export type { Caller } from '../ssh/access.js';
@@ -12,6 +13,8 @@ export interface CommandContext {
   /** The same output as bytes, for commands that stream binary data (database dumps). */
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** The client's terminal, when it asked for a pty (`ssh -t`). */
+  terminal?: Terminal;
   /** True when run by `slipway` on the host itself, where file paths name host files. */
   local: boolean;
   /** Aborts when the client goes away (a deploy it started goes on in the background). */

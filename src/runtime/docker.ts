@@ -31,6 +31,14 @@ export interface ContainerSpec {
   nanoCpus?: number;
 }
 
+/** A client's terminal (an SSH pty): its type, its size, and news of resizes. */
+export interface Terminal {
+  term: string;
+  cols: number;
+  rows: number;
+  onResize(listener: (size: { cols: number; rows: number }) => void): void;
+}
+
 export interface ContainerSummary {
   id: string;
   name: string;
@@ -249,28 +257,53 @@ export class DockerEngine {
    * Runs a command in a running container (no shell), streaming its output and, when
    * given, feeding it `stdin` to the end. Returns the command's exit code.
    */
+  /**
+   * Runs a command in a running container with the caller's streams. With `tty` the process
+   * gets a terminal of that size (following resizes) and its output comes raw, not demuxed.
+   */
   async exec(
     id: string,
     cmd: string[],
-    io: { user?: string; env?: string[]; stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+    io: {
+      user?: string;
+      env?: string[];
+      stdin?: NodeJS.ReadableStream;
+      stdout: NodeJS.WritableStream;
+      stderr: NodeJS.WritableStream;
+      tty?: Terminal;
+    },
   ): Promise<number> {
     const exec = await this.api.getContainer(id).exec({
       Cmd: cmd,
       User: io.user,
-      Env: io.env,
+      Env: io.tty ? [...(io.env ?? []), `TERM=${io.tty.term}`] : io.env,
       AttachStdin: Boolean(io.stdin),
       AttachStdout: true,
       AttachStderr: true,
-      Tty: false,
+      Tty: Boolean(io.tty),
     });
-    const stream = await exec.start({ hijack: true, stdin: Boolean(io.stdin) });
+    const stream = await exec.start({ hijack: true, stdin: Boolean(io.stdin), Tty: Boolean(io.tty) });
     const ended = new Promise((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', resolve);
     });
-    this.api.modem.demuxStream(stream, io.stdout, io.stderr);
-    io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming
+    if (io.tty) {
+      stream.pipe(io.stdout, { end: false });
+      const resize = (size: { cols: number; rows: number }) => void exec.resize({ h: size.rows, w: size.cols }).catch(() => {});
+      resize(io.tty);
+      io.tty.onResize(resize);
+    } else {
+      this.api.modem.demuxStream(stream, io.stdout, io.stderr);
+    }
+    if (io.tty) {
+      // A terminal has no end of input (and Docker would hang the process up at one): the
+      // process ends when it exits, or when the client goes away.
+      io.stdin?.pipe(stream, { end: false });
+      io.stdin?.once('close', () => stream.destroy());
+    } else {
+      io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming
+    }
     await ended;
     return (await exec.inspect()).ExitCode ?? 1;
   }

@@ -9,6 +9,7 @@ import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.j
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
+import type { Terminal } from '../runtime/docker.js';
 import { loadOrCreateHostKey } from './host-key.js';
 import { requireAppAccess } from './access.js';
 import { fingerprint } from './keys.js';
@@ -32,11 +33,20 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const session = acceptSession();
+        let terminal: SessionTerminal | undefined;
         session.on('env', (accept) => accept?.());
-        session.on('pty', (_accept, reject) => reject?.());
+        // A pty is only ever a size and a type: `enter` hands it to a process in a container.
+        session.on('pty', (accept, _reject, info) => {
+          terminal = new SessionTerminal(info.term, info.cols, info.rows);
+          accept?.();
+        });
+        session.on('window-change', (accept, _reject, info) => {
+          terminal?.resize(info.cols, info.rows);
+          accept?.();
+        });
         session.on('shell', (accept) => {
           const channel = accept();
-          void runAndExit(channel, () => runCommand(commandContext(platform, caller!, channel), ['help']));
+          void runAndExit(channel, () => runCommand(commandContext(platform, caller!, channel, terminal), ['help']));
         });
         session.once('exec', (accept, _reject, info) => {
           const channel = accept();
@@ -51,7 +61,7 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
               () => channel.stderr.write(format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n'),
             );
           } else {
-            void runAndExit(channel, async () => runCommand(commandContext(platform, caller!, channel), tokenize(info.command)));
+            void runAndExit(channel, async () => runCommand(commandContext(platform, caller!, channel, terminal), tokenize(info.command)));
           }
         });
       });
@@ -80,20 +90,40 @@ function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined 
   return undefined;
 }
 
-function channelOutput(channel: ServerChannel): Output {
+/** The client's pty: its size follows window-change requests. */
+class SessionTerminal implements Terminal {
+  private readonly listeners: ((size: { cols: number; rows: number }) => void)[] = [];
+  constructor(
+    readonly term: string,
+    public cols: number,
+    public rows: number,
+  ) {}
+  onResize(listener: (size: { cols: number; rows: number }) => void): void {
+    this.listeners.push(listener);
+  }
+  resize(cols: number, rows: number): void {
+    Object.assign(this, { cols, rows });
+    this.listeners.forEach((listener) => listener({ cols, rows }));
+  }
+}
+
+/** Lines to the client; a client with a pty put its terminal in raw mode and needs \r\n. */
+function channelOutput(channel: ServerChannel, terminal: Terminal | undefined): Output {
+  const end = terminal ? '\r\n' : '\n';
   return {
-    out: (line) => void channel.write(line + '\n'),
-    err: (line) => void channel.stderr.write(line + '\n'),
+    out: (line) => void channel.write(line + end),
+    err: (line) => void channel.stderr.write(line + end),
   };
 }
 
-function commandContext(platform: Platform, caller: Caller, channel: ServerChannel) {
+function commandContext(platform: Platform, caller: Caller, channel: ServerChannel, terminal: Terminal | undefined) {
   const controller = new AbortController();
   channel.once('close', () => controller.abort());
   return {
     platform,
     caller,
-    out: channelOutput(channel),
+    terminal,
+    out: channelOutput(channel, terminal),
     stdin: channel,
     stdout: channel,
     stderr: channel.stderr,

@@ -77,6 +77,32 @@ describe('logs and run', () => {
   });
 });
 
+describe('enter', () => {
+  const enter = (args: string[], options: { tty?: boolean; input?: string } = {}) =>
+    run('ssh', [...(options.tty ? ['-tt'] : []), ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app, ...args], { input: options.input });
+
+  test('runs a command in a running container, with a terminal when ssh asks for one', async () => {
+    const withTty = await enter(['web.1', 'tty'], { tty: true });
+    expect(withTty.code, withTty.output).toBe(0);
+    expect(withTty.stdout).toMatch(/\/dev\/pts\/\d+/);
+    const without = await enter(['tty']);
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('not a tty');
+  });
+
+  test('an interactive shell takes input and passes its exit code back', async () => {
+    const shell = await enter([], { tty: true, input: 'echo marker-$((40+2)) $DYNO\nexit 3\n' });
+    expect(shell.code, shell.output).toBe(3);
+    expect(shell.stdout).toContain('marker-42 web.1');
+  });
+
+  test('a container that is not running is refused', async () => {
+    const result = await enter(['worker.1', 'true']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${app} has no running container worker.1`);
+  });
+});
+
 describe('certificates', () => {
   const domain = 'secure.example.com';
   let cert: string;
