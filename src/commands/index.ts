@@ -79,6 +79,19 @@ function printHelp(out: CommandContext['out']): void {
   }
 }
 
+/**
+ * `--app NAME COMMAND …`, as the laptop client sends it (the app of the `deploy` remote):
+ * the app goes in as the first argument of commands that take one, unless it is there
+ * already or the command is asked about everything (`--global`, `--all`).
+ */
+function withDefaultApp(words: string[], app: string | undefined): string[] {
+  const [name, ...rest] = words;
+  const command = name === undefined ? undefined : registry.get(name);
+  if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*<app>/.test(command.usage)) return words;
+  if (rest[0] === app || rest.includes('--global') || rest.includes('--all') || rest.includes('--help')) return words;
+  return [name!, app, ...rest];
+}
+
 function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {
   if (command.access === 'anyone') return;
   if (command.access === 'admin' || args.flags.global || args.flags.all) return requireAdmin(ctx.caller, command.name);
@@ -90,6 +103,7 @@ function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): voi
  * print as ` !     …`; anything unexpected prints a short internal error, never a stack.
  */
 export async function runCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  if (words[0] === '--app') return runCommand(ctx, withDefaultApp(words.slice(2), words[1]));
   const [name, ...rest] = words;
   if (name === undefined || name === '--help' || name === '-h') return runCommand(ctx, ['help']);
   const command = registry.get(name);

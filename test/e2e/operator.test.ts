@@ -103,6 +103,39 @@ describe('enter', () => {
   });
 });
 
+describe('the laptop client', () => {
+  const CLIENT = path.resolve(import.meta.dirname, '../../scripts/slipway-client');
+  let repo: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    repo = await slipway.appRepo('dockerfile-app', app);
+    // `ssh` on the PATH with the test's key and options, as a user's ~/.ssh/config would give.
+    const bin = fs.mkdtempSync(path.join(slipway.dir, 'client-bin-'));
+    const options = slipway.sshArgs(slipway.admin).filter((a, i, all) => a !== '-p' && all[i - 1] !== '-p');
+    fs.writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh ${options.join(' ')} "$@"\n`, { mode: 0o755 });
+    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  });
+
+  const client = (args: string[], cwd = repo) => run(CLIENT, args, { cwd, env });
+
+  test('runs commands on the app of the deploy remote, every word arriving whole', async () => {
+    const value = `it's "quoted" $HOME; two  spaces`;
+    const set = await client(['config:set', '--no-restart', `CLIENT_MARK=${value}`]);
+    expect(set.code, set.output).toBe(0);
+    expect((await client(['config:get', 'CLIENT_MARK'])).stdout).toBe(`${value}\n`);
+    expect((await client(['config:get', app, 'CLIENT_MARK'])).stdout).toBe(`${value}\n`); // the app named anyway
+    expect((await client(['apps:list'])).stdout).toContain(app);
+    expect((await client(['--app', 'nosuch', 'config:get', 'CLIENT_MARK'])).stderr).toContain('App nosuch does not exist');
+  });
+
+  test('outside a repository it says what is missing', async () => {
+    const result = await client(['config:show'], slipway.dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("No git remote named 'deploy' here");
+  });
+});
+
 describe('certificates', () => {
   const domain = 'secure.example.com';
   let cert: string;
