@@ -3,7 +3,7 @@ import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { accessCommands } from './access.js';
 import { appsCommands, appsReport } from './apps.js';
-import { parseArgs } from './args.js';
+import { parseArgs, requireNoMoreArgs } from './args.js';
 import { buildCommands, builderReport } from './builds.js';
 import { certsCommands, certsReport } from './certs.js';
 import { configCommands } from './config.js';
@@ -27,11 +27,16 @@ const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', im
 const helpCommands: Command[] = [
   {
     name: 'help',
-    summary: 'Show this list',
-    usage: '',
+    summary: 'Show this list, or how to use one command',
+    usage: '[<command>]',
     access: 'anyone',
-    async run({ out }) {
-      printHelp(out);
+    async run(ctx, args) {
+      requireNoMoreArgs(args, 1);
+      const [name] = args.positional;
+      if (name === undefined) return printHelp(ctx.out);
+      const command = registry.get(name);
+      if (!command) throw new UserError(`\`${name}\` is not a slipway command.`);
+      printUsage(ctx.out, command);
     },
   },
   {
@@ -39,7 +44,8 @@ const helpCommands: Command[] = [
     summary: 'Show the Slipway version',
     usage: '',
     access: 'anyone',
-    async run({ out }) {
+    async run({ out }, args) {
+      requireNoMoreArgs(args, 0);
       out.out(`slipway ${VERSION}`);
     },
   },
@@ -68,6 +74,17 @@ const registry = new Map<string, Command>(
     ...helpCommands,
   ].map((c) => [c.name, c]),
 );
+
+function printUsage(out: CommandContext['out'], command: Command): void {
+  out.out(`Usage: slipway ${command.name} ${command.usage}`.trimEnd());
+  out.out('');
+  out.out(command.summary);
+}
+
+/** Every command, for help and for tests that try them all. */
+export function listCommands(): Pick<Command, 'name' | 'usage' | 'access' | 'rawArgs'>[] {
+  return [...registry.values()].map(({ name, usage, access, rawArgs }) => ({ name, usage, access, rawArgs }));
+}
 
 function printHelp(out: CommandContext['out']): void {
   out.out('Usage: slipway COMMAND <app> [command-specific-options]');
@@ -113,9 +130,7 @@ export async function runCommand(ctx: CommandContext, words: string[]): Promise<
     return 1;
   }
   if (command.rawArgs ? rest[0] === '--help' : rest.includes('--help')) {
-    ctx.out.out(`Usage: slipway ${command.name} ${command.usage}`.trimEnd());
-    ctx.out.out('');
-    ctx.out.out(command.summary);
+    printUsage(ctx.out, command);
     return 0;
   }
   try {
