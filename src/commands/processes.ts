@@ -64,7 +64,7 @@ export const processCommands: Command[] = [
   },
   {
     name: 'run',
-    summary: 'Run a one-off command in a new container of the current release (exit code passed back)',
+    summary: 'Run a one-off command in a new container of the current release (exit code passed back); ssh -t makes it interactive',
     usage: '<app> <command…>   (a Procfile process type runs its command)',
     access: 'app',
     rawArgs: true,
@@ -87,6 +87,7 @@ export const processCommands: Command[] = [
         env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), DYNO: dyno },
         binds: appBinds(ctx.platform, app.name),
         onLine: (line) => ctx.out.out(line),
+        terminal: ctx.terminal && { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout },
       });
     },
   },

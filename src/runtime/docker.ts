@@ -129,6 +129,52 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * Runs a one-off container on the caller's terminal (`ssh -t … run app bash`): its input
+   * is the client's, its output goes back raw, and it is killed if the client goes away.
+   */
+  async runOnTerminal(spec: {
+    image: string;
+    cmd: string[];
+    env: string[];
+    labels: Record<string, string>;
+    binds: string[];
+    network: string;
+    terminal: Terminal;
+    stdin: NodeJS.ReadableStream;
+    stdout: NodeJS.WritableStream;
+  }): Promise<number> {
+    const container = await this.api.createContainer({
+      _body: {
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: [...spec.env, `TERM=${spec.terminal.term}`],
+        Labels: spec.labels,
+        Tty: true,
+        OpenStdin: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true },
+      },
+    } as never);
+    try {
+      const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+      stream.pipe(spec.stdout, { end: false });
+      spec.stdin.pipe(stream, { end: false });
+      spec.stdin.once('close', () => void container.kill().catch(() => {}));
+      await container.start();
+      const resize = (size: { cols: number; rows: number }) => void container.resize({ h: size.rows, w: size.cols }).catch(() => {});
+      resize(spec.terminal);
+      spec.terminal.onResize(resize);
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the last output arrive
+      return StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
   /** Removes a volume; false when there was none. */
   async removeVolume(name: string): Promise<boolean> {
     return succeedsUnlessMissing(this.api.getVolume(name).remove());

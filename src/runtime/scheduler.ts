@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Healthcheck } from '../build/source.js';
-import { LABEL, type DockerEngine } from './docker.js';
+import { LABEL, type DockerEngine, type Terminal } from './docker.js';
 import { checkContainer, type CheckOutcome } from './checks.js';
 import type { ProcessOptions } from './process-options.js';
 
@@ -84,18 +84,29 @@ export class Scheduler {
     );
   }
 
-  /** A one-off container of a release (release phase, app.json scripts): its exit code. */
-  runOnce(request: { app: string; image: string; cmd: string[]; env: Record<string, string>; binds: string[]; onLine: (line: string) => void }) {
-    return this.docker.runToCompletion({
+  /**
+   * A one-off container of a release (release phase, app.json scripts, `run`): its exit
+   * code. With a terminal it is interactive; otherwise its output comes line by line.
+   */
+  runOnce(request: {
+    app: string;
+    image: string;
+    cmd: string[];
+    env: Record<string, string>;
+    binds: string[];
+    onLine: (line: string) => void;
+    terminal?: { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
+  }) {
+    const common = {
       image: request.image,
       cmd: request.cmd,
       env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
       labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run' },
       binds: request.binds,
       network: this.options.network,
-      inputs: [],
-      onLine: request.onLine,
-    });
+    };
+    if (request.terminal) return this.docker.runOnTerminal({ ...common, ...request.terminal });
+    return this.docker.runToCompletion({ ...common, inputs: [], onLine: request.onLine });
   }
 
   logs(container: ProcessContainer): Promise<string[]> {

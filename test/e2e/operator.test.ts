@@ -96,6 +96,13 @@ describe('enter', () => {
     expect(shell.stdout).toContain('marker-42 web.1');
   });
 
+  test('run under ssh -t is interactive too', async () => {
+    const input = 'echo in-$((1+1)) $DYNO\nexit 4\n';
+    const shell = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'run', app, 'sh'], { input });
+    expect(shell.code, shell.output).toBe(4);
+    expect(shell.stdout).toMatch(/in-2 run\.\d+/);
+  });
+
   test('a container that is not running is refused', async () => {
     const result = await enter(['worker.1', 'true']);
     expect(result.code).toBe(1);
