@@ -36,17 +36,35 @@ export async function destroyApp(platform: Platform, app: AppRecord, onWait: () 
   try {
     await platform.scheduler.discard(await platform.scheduler.containers(app.name));
     await unrouteApp(platform, app.name);
-    // By tag, not id: identical builds share image ids with other apps.
-    const repository = imageRepository(platform.settings.instance, app.name);
-    for (const image of await platform.docker.listImages(repository)) {
-      for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.docker.removeImage(tag);
-    }
+    await removeImageTags(platform, app.name);
     await platform.docker.removeVolume(cacheVolume(platform.settings.instance, app.name));
     removeRepo(platform.settings.reposDir, app.name);
     removeCertificate(platform.settings.certsDir, app.name);
     platform.state.apps.delete(app.name);
   } finally {
     await lock.release();
+  }
+}
+
+/** Tags every release image of `from` under `to`'s repository; returns each release's new image. */
+async function tagReleaseImages(platform: Platform, from: string, to: string): Promise<Map<number, string>> {
+  const source = imageRepository(platform.settings.instance, from);
+  const target = imageRepository(platform.settings.instance, to);
+  const images = new Map<number, string>();
+  for (const release of platform.state.releases.list(from)) {
+    if (!release.image.startsWith(`${source}:`)) continue;
+    const tag = release.image.slice(source.length + 1);
+    images.set(release.version, `${target}:${tag}`);
+    if (await platform.docker.imageExists(release.image)) await platform.docker.tagImage(release.image, target, tag);
+  }
+  return images;
+}
+
+/** By tag, not id: identical builds share image ids with other apps. */
+async function removeImageTags(platform: Platform, app: string): Promise<void> {
+  const repository = imageRepository(platform.settings.instance, app);
+  for (const image of await platform.docker.listImages(repository)) {
+    for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.docker.removeImage(tag);
   }
 }
 
@@ -61,23 +79,13 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
   if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
-    const from = imageRepository(settings.instance, app.name);
-    const target = imageRepository(settings.instance, to);
-    const images = new Map<number, string>();
-    for (const release of state.releases.list(app.name)) {
-      if (!release.image.startsWith(`${from}:`)) continue;
-      const tag = release.image.slice(from.length + 1);
-      images.set(release.version, `${target}:${tag}`);
-      if (await docker.imageExists(release.image)) await docker.tagImage(release.image, target, tag);
-    }
+    const images = await tagReleaseImages(platform, app.name, to);
     await platform.scheduler.discard(await platform.scheduler.containers(app.name));
     await unrouteApp(platform, app.name);
     state.apps.rename(app.name, to, images);
     moveRepo(settings.reposDir, app.name, to);
     moveCertificate(settings.certsDir, app.name, to);
-    for (const image of await docker.listImages(from)) {
-      for (const tag of image.tags.filter((t) => t.startsWith(`${from}:`))) await docker.removeImage(tag).catch(() => {});
-    }
+    await removeImageTags(platform, app.name);
     await docker.removeVolume(cacheVolume(settings.instance, app.name));
     return to;
   } finally {
@@ -98,8 +106,8 @@ export async function cloneApp(platform: Platform, source: AppRecord, newName: s
   return state.apps.get(clone.name)!;
 }
 
-/** Per-app settings that belong to the app itself, not to its code: a clone starts without them. */
 const LOCKED = 'deploy-locked';
+/** Per-app settings that belong to the app itself, not to its code: a clone starts without them. */
 const NOT_CLONED = new Set([APP_DOMAINS, STORAGE_PROPERTY, ROUTED, LOCKED]);
 
 export function isLocked(platform: Platform, app: string): boolean {
