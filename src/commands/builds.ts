@@ -3,7 +3,7 @@ import { BUILDERS, cacheVolume, selectBuilder, selectedBuilder, type Builder } f
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appLockName } from '../queue/locks.js';
-import { onlyApp, requireNoMoreArgs } from './args.js';
+import { appProperty, onlyApp, requireNoMoreArgs } from './args.js';
 import { runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
 import type { Command } from './types.js';
@@ -27,10 +27,7 @@ export const buildCommands: Command[] = [
     usage: '<app> selected [dockerfile|herokuish]',
     access: 'app',
     async run(ctx, args) {
-      requireNoMoreArgs(args, 3);
-      const [name, key, value] = args.positional;
-      const app = requireApp(ctx.platform, name);
-      if (key !== 'selected') throw new UserError(`Invalid property: ${key ?? ''} (only "selected" can be set)`);
+      const { app, value } = appProperty(ctx, args, 'selected');
       if (value !== undefined && !BUILDERS.includes(value as Builder)) throw new UserError(`Invalid builder: ${value} (${BUILDERS.join(', ')})`);
       selectBuilder(ctx.platform, app.name, value as Builder | undefined);
       ctx.out.out(format.step(value ? `Setting builder selected to ${value}` : 'Unsetting builder selected'));

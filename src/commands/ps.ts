@@ -7,7 +7,7 @@ import { restartPolicy, setRestartPolicy } from '../runtime/process-options.js';
 import { mayUseApp } from '../ssh/access.js';
 import type { AppRecord } from '../state/index.js';
 import { rebuildApp } from './apps.js';
-import { outputFormat, requireNoMoreArgs } from './args.js';
+import { appProperty, onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
 import { isDeployed, runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
@@ -23,10 +23,7 @@ function requireDeployed(ctx: CommandContext, app: string): void {
  * of them, and one app failing does not stop the rest.
  */
 async function forAppOrAll(ctx: CommandContext, args: ParsedArgs, action: (app: AppRecord) => Promise<number | void>): Promise<number> {
-  if (!args.flags.all) {
-    requireNoMoreArgs(args, 1);
-    return (await action(requireApp(ctx.platform, args.positional[0]))) ?? 0;
-  }
+  if (!args.flags.all) return (await action(onlyApp(ctx, args))) ?? 0;
   requireNoMoreArgs(args, 0);
   let worst = 0;
   for (const app of ctx.platform.state.apps.list().filter((a) => isDeployed(ctx, a.name) && mayUseApp(ctx.platform.state, ctx.caller, a.name))) {
@@ -92,10 +89,7 @@ export const psCommands: Command[] = [
     usage: '<app> restart-policy [<policy>]',
     access: 'app',
     async run(ctx, args) {
-      requireNoMoreArgs(args, 3);
-      const [name, key, value] = args.positional;
-      const app = requireApp(ctx.platform, name);
-      if (key !== 'restart-policy') throw new UserError(`Invalid property: ${key ?? ''} (only "restart-policy" can be set)`);
+      const { app, value } = appProperty(ctx, args, 'restart-policy');
       setRestartPolicy(ctx.platform.state, app.name, value);
       ctx.out.out(format.step(value ? `Setting restart-policy to ${value}` : 'Unsetting restart-policy'));
     },

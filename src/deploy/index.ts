@@ -45,7 +45,7 @@ export async function requestDeploy(
 export async function runDeployJob(platform: Platform, job: DeployJob): Promise<AfterUnlock> {
   const log = new DeployLog(platform.logs, job.deployId);
   const { deploys } = platform.state;
-  deploys.markRunning(job.deployId);
+  deploys.setStatus(job.deployId, 'running');
   let retire: () => Promise<void>;
   try {
     retire = await runJob(platform, job, log);
@@ -57,6 +57,7 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     await platform.logs.end(job.deployId);
     return async () => {};
   }
+  deploys.setStatus(job.deployId, 'succeeded');
   await platform.logs.result(job.deployId, { ok: true });
   return async () => {
     let error: string | undefined;

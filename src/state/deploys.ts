@@ -54,8 +54,9 @@ export class DeployStore {
       .run(deploy.id, deploy.app, deploy.kind, deploy.rev, deploy.requestedBy, Date.now());
   }
 
-  markRunning(id: string): void {
-    this.db.prepare(`UPDATE deploys SET status = 'running' WHERE id = ?`).run(id);
+  /** Running once a worker takes it; succeeded as soon as it is live (its log closes later, after the drain). */
+  setStatus(id: string, status: 'running' | 'succeeded'): void {
+    this.db.prepare('UPDATE deploys SET status = ? WHERE id = ?').run(status, id);
   }
 
   setRelease(id: string, release: number): void {
