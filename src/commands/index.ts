@@ -105,7 +105,9 @@ function withDefaultApp(words: string[], app: string | undefined): string[] {
   const [name, ...rest] = words;
   const command = name === undefined ? undefined : registry.get(name);
   if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*<app>/.test(command.usage)) return words;
-  if (rest[0] === app || rest.includes('--global') || rest.includes('--all') || rest.includes('--help')) return words;
+  // The words of `run`/`enter` are the app's own: only the first one can say anything here.
+  const ours = command.rawArgs ? rest.slice(0, 1) : rest;
+  if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => ours.includes(flag))) return words;
   return [name!, app, ...rest];
 }
 

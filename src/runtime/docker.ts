@@ -300,12 +300,9 @@ export class DockerEngine {
   }
 
   /**
-   * Runs a command in a running container (no shell), streaming its output and, when
-   * given, feeding it `stdin` to the end. Returns the command's exit code.
-   */
-  /**
-   * Runs a command in a running container with the caller's streams. With `tty` the process
-   * gets a terminal of that size (following resizes) and its output comes raw, not demuxed.
+   * Runs a command in a running container (no shell) with the caller's streams, feeding it
+   * `stdin` when given; returns its exit code. With `tty` the process gets a terminal of that
+   * size (following resizes) and its output comes raw, not demuxed.
    */
   async exec(
     id: string,

@@ -43,6 +43,9 @@ export function addMount(state: State, app: string, mount: Mount, storageRoot: s
   const mounts = listMounts(state, app);
   if (mounts.some((m) => m.split(':')[1] === mount.containerDir)) throw new UserError(`${mount.containerDir} is already mounted in ${app}`);
   if (!fs.existsSync(mount.hostDir)) {
+    // Checked before making anything: a symlinked parent must not have us create dirs elsewhere.
+    fs.mkdirSync(storageRoot, { recursive: true });
+    requireInsideRoot(existingAncestor(mount.hostDir), storageRoot, true);
     fs.mkdirSync(mount.hostDir, { recursive: true, mode: 0o755 });
     fs.chownSync(mount.hostDir, APP_USER_ID, APP_USER_ID);
   }
@@ -70,7 +73,7 @@ export function storageBinds(state: State, app: string, storageRoot: string): st
   });
 }
 
-function requireInsideRoot(hostDir: string, storageRoot: string): void {
+function requireInsideRoot(hostDir: string, storageRoot: string, rootItself = false): void {
   let real: string;
   try {
     real = fs.realpathSync(hostDir);
@@ -78,5 +81,13 @@ function requireInsideRoot(hostDir: string, storageRoot: string): void {
     throw new UserError(`Storage directory ${hostDir} does not exist`);
   }
   fs.mkdirSync(storageRoot, { recursive: true });
-  if (!real.startsWith(fs.realpathSync(storageRoot) + '/')) throw new UserError(`Storage directory ${hostDir} leads outside ${storageRoot}`);
+  const root = fs.realpathSync(storageRoot);
+  if (!(real.startsWith(root + '/') || (rootItself && real === root))) throw new UserError(`Storage directory ${hostDir} leads outside ${storageRoot}`);
+}
+
+/** The nearest directory on the way to `dir` that exists already. */
+function existingAncestor(dir: string): string {
+  let current = dir;
+  while (!fs.existsSync(current)) current = path.dirname(current);
+  return current;
 }

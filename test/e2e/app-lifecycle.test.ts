@@ -137,6 +137,9 @@ describe('storage', () => {
     fs.symlinkSync('/etc', path.join(storage, 'escape'));
     const result = await slipway.ssh(['storage:mount', app, `${storage}/escape:/data`]);
     expect(result.stderr).toContain('leads outside');
+    const below = await slipway.ssh(['storage:mount', app, `${storage}/escape/slipway-made-this:/data`]);
+    expect(below.stderr).toContain('leads outside');
+    expect(fs.existsSync('/etc/slipway-made-this')).toBe(false);
   });
 });
 
