@@ -1,5 +1,6 @@
 import { Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { sleep } from '../core/process.js';
 
 /** Labels put on everything Slipway creates, so state can always be rebuilt from Docker. */
 export const LABEL = {
@@ -11,6 +12,9 @@ export const LABEL = {
   deploy: 'slipway.deploy',
   service: 'slipway.service',
 } as const;
+
+/** How long to wait for a removal someone else started. */
+const REMOVAL_WAIT_MS = 60_000;
 
 export interface ContainerSpec {
   name: string;
@@ -389,10 +393,19 @@ export class DockerEngine {
   }
 
   /** SIGTERM, then SIGKILL after the grace period, then remove. Missing containers are fine. */
+  /**
+   * Stops and removes a container. Another removal may be under way (a retirement draining
+   * while the app is destroyed): then this waits until the container is gone.
+   */
   async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
     const container = this.api.getContainer(id);
-    await ignoreMissing(container.stop({ t: graceSeconds }), 304);
-    await ignoreMissing(container.remove({ force: true }));
+    await ignoreMissing(container.stop({ t: graceSeconds }), 304, 409);
+    try {
+      await ignoreMissing(container.remove({ force: true }));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      for (let waited = 0; (await succeedsUnlessMissing(container.inspect())) && waited < REMOVAL_WAIT_MS; waited += 250) await sleep(250);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { run, SlipwayUnderTest } from '../support/slipway.js';
+import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'life';
@@ -181,5 +181,13 @@ describe('rename and clone', () => {
     const text = await slipway.ssh(['report', 'copy']);
     expect(text.stdout).toContain('=====> copy ps information');
     expect(text.stdout).toContain('=====> copy apps information');
+  });
+
+  test('apps:destroy right after a deploy, while the old containers drain, removes everything', async () => {
+    expect((await slipway.ssh(['config:set', 'copy', 'DRAIN=1'])).code).toBe(0);
+    const destroyed = await slipway.ssh(['apps:destroy', 'copy', '--force']);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect(await eventually(() => slipway.containers('copy'), (c) => c.length === 0)).toEqual([]);
+    expect((await slipway.get(slipway.appHost('copy'))).status).toBe(404);
   });
 });
