@@ -59,7 +59,8 @@ export const psReport: AppReport = {
       ['Processes', String(containers.length)],
       ['Running', running.length === 0 ? 'false' : running.length === containers.length ? 'true' : 'mixed'],
       ['Restart policy', restartPolicy(ctx.platform.state, app.name)],
-      ...containers.map((c): [string, string] => [`Status ${c.process}.${c.index}`, `${c.ip ? 'running' : 'stopped'} (CID: ${c.id.slice(0, 11)})`]),
+      // During a swap the old release's containers show too, until they are retired.
+      ...containers.map((c): [string, string] => [`Status ${c.process}.${c.index}`, `${c.ip ? 'running' : 'stopped'} (CID: ${c.id.slice(0, 11)}, v${c.release})`]),
     ];
   },
 };
