@@ -2,9 +2,9 @@ import { requireApp } from '../apps/index.js';
 import { UserError } from '../core/errors.js';
 import { commitSubject } from '../git/repos.js';
 import { format } from '../core/output.js';
-import { checksModeFor, checksReport as checksLists, setChecksMode, type ChecksMode } from '../deploy/checks-mode.js';
+import { checksModeFor, checksReport as checksLists, setChecksMode, setWaitToRetire, waitToRetireMs, type ChecksMode } from '../deploy/checks-mode.js';
 import type { ReleaseRecord } from '../state/index.js';
-import { onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
+import { appProperty, onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
 import { runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
 import type { Command } from './types.js';
@@ -50,6 +50,7 @@ export const checksReport: AppReport = {
       ['Checks disabled list', report.disabled],
       ['Checks skipped list', report.skipped],
       ['Checks web', checksModeFor(ctx.platform.state, app.name, 'web')],
+      ['Checks wait to retire', String(waitToRetireMs(ctx.platform.state, app.name, ctx.platform.settings.drainMs) / 1000)],
     ];
   },
 };
@@ -122,6 +123,17 @@ export const releaseCommands: Command[] = [
       if (!target || target.status !== 'succeeded') throw new UserError(`Release v${version} of ${app.name} cannot be rolled back to`);
       ctx.out.out(format.step(`Rolling back ${app.name} to v${version}`));
       return runDeploy(ctx, { kind: 'rollback', app: app.name, version });
+    },
+  },
+  {
+    name: 'checks:set',
+    summary: 'Set wait-to-retire: seconds old containers keep serving after a swap (no value: the host default)',
+    usage: '<app> wait-to-retire [<seconds>]',
+    access: 'app',
+    async run(ctx, args) {
+      const { app, value } = appProperty(ctx, args, 'wait-to-retire');
+      setWaitToRetire(ctx.platform.state, app.name, value);
+      ctx.out.out(format.step(value === undefined ? 'Unsetting wait-to-retire' : `Setting wait-to-retire to ${value}`));
     },
   },
   checksCommand('disabled', 'Stop old containers before starting new ones (downtime)', (app) => `Disabling zero downtime for app (${app})`),

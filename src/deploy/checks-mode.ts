@@ -39,3 +39,20 @@ export function checksReport(state: State, app: string): { disabled: string; ski
   const show = (list: string[]) => (list.length ? list.join(',') : 'none');
   return { disabled: show(readList(state, app, 'disabled')), skipped: show(readList(state, app, 'skipped')) };
 }
+
+const WAIT_TO_RETIRE = 'checks.wait-to-retire';
+const MAX_WAIT_TO_RETIRE_SECONDS = 3600;
+
+/** How long old containers keep serving after a swap: the app's own setting, else the host's. */
+export function waitToRetireMs(state: State, app: string, defaultMs: number): number {
+  const seconds = state.properties.get(app, WAIT_TO_RETIRE);
+  return seconds === undefined ? defaultMs : Number(seconds) * 1000;
+}
+
+/** `checks:set <app> wait-to-retire [seconds]`; no value goes back to the host's default. */
+export function setWaitToRetire(state: State, app: string, seconds: string | undefined): void {
+  if (seconds !== undefined && !(/^\d{1,4}$/.test(seconds) && Number(seconds) <= MAX_WAIT_TO_RETIRE_SECONDS)) {
+    throw new UserError(`Invalid wait-to-retire ${seconds}: give whole seconds from 0 to ${MAX_WAIT_TO_RETIRE_SECONDS}`);
+  }
+  state.properties.set(app, WAIT_TO_RETIRE, seconds);
+}

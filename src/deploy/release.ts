@@ -7,7 +7,7 @@ import { processOptions } from '../runtime/process-options.js';
 import type { ProcessContainer } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
-import { checksModeFor } from './checks-mode.js';
+import { checksModeFor, waitToRetireMs } from './checks-mode.js';
 import type { DeployLog } from './log.js';
 import { routeTo, unrouteApp } from './routes.js';
 
@@ -121,9 +121,10 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   if (started.some((c) => c.process === 'web')) for (const url of appUrls(platform.state, settings, app)) log.detail(url);
   const toRetire = previous.filter((c) => !stoppedEarly.has(c.id));
   if (toRetire.length === 0) return async () => {};
-  log.detail(`Shutting down old containers in ${settings.drainMs / 1000} seconds`);
+  const drainMs = waitToRetireMs(state, app, settings.drainMs);
+  log.detail(`Shutting down old containers in ${drainMs / 1000} seconds`);
   return async () => {
-    await sleep(settings.drainMs);
+    await sleep(drainMs);
     await scheduler.retire(toRetire);
   };
 }

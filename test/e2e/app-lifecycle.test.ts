@@ -91,12 +91,22 @@ describe('processes', () => {
     expect((await inspectWeb(app)).HostConfig).toMatchObject({ Memory: 0, NanoCpus: 0, RestartPolicy: { Name: 'unless-stopped' } });
   });
 
+  test('checks:set wait-to-retire sets how long old containers keep serving', async () => {
+    expect((await slipway.ssh(['checks:set', app, 'wait-to-retire', '0'])).code).toBe(0);
+    expect(JSON.parse((await slipway.ssh(['checks:report', app, '--format', 'json'])).stdout)['checks-wait-to-retire']).toBe('0');
+    const restarted = await slipway.ssh(['ps:restart', app]);
+    expect(restarted.stdout).toContain('Shutting down old containers in 0 seconds');
+    expect((await slipway.ssh(['checks:set', app, 'wait-to-retire'])).code).toBe(0);
+    expect((await slipway.ssh(['ps:restart', app])).stdout).toContain('Shutting down old containers in 1 seconds'); // the host's
+  });
+
   test.each([
     [['ps:set', app, 'restart-policy', 'sometimes'], 'Invalid restart-policy sometimes'],
     [['ps:set', app, 'color', 'blue'], 'Invalid property: color'],
     [['resource:limit', app, '--memory', 'lots'], 'Invalid memory limit lots'],
     [['resource:limit', app, '--cpu', '-1'], 'Invalid cpu limit -1'],
     [['resource:limit', app], 'Give --memory and/or --cpu'],
+    [['checks:set', app, 'wait-to-retire', '-5'], 'Invalid wait-to-retire -5'],
   ])('%j is refused', async (command, message) => {
     const result = await slipway.ssh(command);
     expect(result.code).toBe(1);
