@@ -26,7 +26,7 @@ export function parseArgs(command: Command, words: string[]): ParsedArgs {
       const value = inline ?? words[++i];
       if (value === undefined) throw new UserError(`Flag --${name} needs a value`);
       flags[name] = value;
-    } else if (boolean.has(name) && inline === undefined) {
+    } else if ((boolean.has(name) || command.openFlags) && inline === undefined) {
       flags[name] = true;
     } else {
       throw new UserError(`Invalid flag passed: --${name}`);

@@ -4,8 +4,8 @@ import { format } from '../core/output.js';
 import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
 import { appDomains, globalDomains, hasOwnDomains, parseDomain, setAppDomains, setGlobalDomains } from '../proxy/domains.js';
-import { outputFormat, requireNoMoreArgs } from './args.js';
-import { printReport, reportCommand, reportJson, type AppReport, type ReportRows } from './reports.js';
+import { requireNoMoreArgs } from './args.js';
+import { reportCommand, showReport, type AppReport } from './reports.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** One or more domains, each validated. */
@@ -149,18 +149,17 @@ export const domainCommands: Command[] = [
   {
     name: 'domains:report',
     summary: 'Show the domains of an app, or the global ones',
-    usage: '<app>|--global [--format stdout|json]',
+    usage: '<app>|--global [--format stdout|json] [--<row-flag>]',
     access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['global'],
+    openFlags: true,
     async run(ctx, args) {
       const { state, settings } = ctx.platform;
       if (args.flags.global) {
         requireNoMoreArgs(args, 0);
         const domains = globalDomains(state, settings);
-        const rows: ReportRows = [['Domains global vhosts', domains.join(' ')]];
-        if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(reportJson(rows)));
-        return printReport(ctx, 'Global domains information', rows);
+        return showReport(ctx, args, 'domains', 'Global domains information', [['Domains global vhosts', domains.join(' ')]]);
       }
       return reportCommand(domainsReport).run(ctx, args);
     },

@@ -58,7 +58,7 @@ export const psReport: AppReport = {
       ['Deployed', String(isDeployed(ctx, app.name))],
       ['Processes', String(containers.length)],
       ['Running', running.length === 0 ? 'false' : running.length === containers.length ? 'true' : 'mixed'],
-      ['Restart policy', restartPolicy(ctx.platform.state, app.name)],
+      ['Ps restart policy', restartPolicy(ctx.platform.state, app.name)],
       // During a swap the old release's containers show too, until they are retired.
       ...containers.map((c): [string, string] => [`Status ${c.process}.${c.index}`, `${c.ip ? 'running' : 'stopped'} (CID: ${c.id.slice(0, 11)}, v${c.release})`]),
     ];

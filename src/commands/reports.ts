@@ -1,7 +1,8 @@
 import { format } from '../core/output.js';
 import type { AppRecord } from '../state/index.js';
 import { onlyApp, outputFormat } from './args.js';
-import type { Command, CommandContext } from './types.js';
+import { UserError } from '../core/errors.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** Label and value, as Dokku's reports print them: `Ps restart policy:   unless-stopped`. */
 export type ReportRows = [label: string, value: string][];
@@ -13,10 +14,28 @@ export interface AppReport {
   rows(ctx: CommandContext, app: AppRecord): ReportRows | Promise<ReportRows>;
 }
 
-/** Dokku's JSON keys are the labels in kebab case: `ps-restart-policy`. */
-const jsonKey = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** A row's flag, as Dokku names it: the label in kebab case (`--ps-restart-policy`). */
+const flagOf = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
-export const reportJson = (rows: ReportRows) => Object.fromEntries(rows.map(([label, value]) => [jsonKey(label), value]));
+/** Dokku's JSON keys are the flags without the plugin's prefix: `restart-policy`. */
+export const reportJson = (plugin: string, rows: ReportRows) =>
+  Object.fromEntries(rows.map(([label, value]) => [flagOf(label).replace(new RegExp(`^${plugin}-`), ''), value]));
+
+/**
+ * Prints a report as Dokku does: the rows, one JSON object with --format json, or one
+ * row's bare value when its flag is given (`ps:report app --running`).
+ */
+export function showReport(ctx: CommandContext, args: ParsedArgs, plugin: string, heading: string, rows: ReportRows): void {
+  const wanted = Object.keys(args.flags).filter((flag) => flag !== 'format' && flag !== 'global');
+  if (wanted.length > 1) throw new UserError('Give at most one report flag');
+  if (wanted.length === 1) {
+    const row = rows.find(([label]) => flagOf(label) === wanted[0]);
+    if (!row) throw new UserError(`Invalid flag passed: --${wanted[0]}`);
+    return ctx.out.out(row[1]);
+  }
+  if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(reportJson(plugin, rows)));
+  printReport(ctx, heading, rows);
+}
 
 export function printReport(ctx: CommandContext, heading: string, rows: ReportRows): void {
   ctx.out.out(format.section(heading));
@@ -27,14 +46,13 @@ export function reportCommand(report: AppReport): Command {
   return {
     name: `${report.name}:report`,
     summary: report.summary,
-    usage: '<app> [--format stdout|json]',
+    usage: '<app> [--format stdout|json] [--<row-flag>]',
     access: 'app',
     valueFlags: ['format'],
+    openFlags: true,
     async run(ctx, args) {
       const app = onlyApp(ctx, args);
-      const rows = await report.rows(ctx, app);
-      if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(reportJson(rows)));
-      printReport(ctx, `${app.name} ${report.name} information`, rows);
+      showReport(ctx, args, report.name, `${app.name} ${report.name} information`, await report.rows(ctx, app));
     },
   };
 }
@@ -53,7 +71,7 @@ export function allReportsCommand(reports: AppReport[]): Command {
       const all: Record<string, object> = {};
       for (const report of reports) {
         const rows = await report.rows(ctx, app);
-        if (json) all[report.name] = reportJson(rows);
+        if (json) all[report.name] = reportJson(report.name, rows);
         else printReport(ctx, `${app.name} ${report.name} information`, rows);
       }
       if (json) ctx.out.out(JSON.stringify(all));

@@ -35,6 +35,8 @@ export interface Command {
   /** Flags taking a value; any other `--flag` is a boolean. */
   valueFlags?: string[];
   booleanFlags?: string[];
+  /** Any other `--flag` is taken as a boolean too, for the command to check (report row flags). */
+  openFlags?: boolean;
   /** Short spellings, as Dokku has them: `{ t: 'tail', n: 'num' }` makes `-t` mean `--tail`. */
   shortFlags?: Record<string, string>;
   /**

@@ -83,7 +83,7 @@ describe('processes', () => {
     expect(HostConfig.Memory).toBe(256 * 1024 * 1024);
     expect(HostConfig.NanoCpus).toBe(500_000_000);
     const report = JSON.parse((await slipway.ssh(['resource:report', app, '--format', 'json'])).stdout);
-    expect(report).toEqual({ 'resource-all-processes-memory': '256m', 'resource-all-processes-cpu': '0.5' });
+    expect(report).toEqual({ 'all-processes-memory': '256m', 'all-processes-cpu': '0.5' });
 
     expect((await slipway.ssh(['resource:limit-clear', app])).code).toBe(0);
     expect((await slipway.ssh(['ps:set', app, 'restart-policy'])).code).toBe(0);
@@ -93,7 +93,7 @@ describe('processes', () => {
 
   test('checks:set wait-to-retire sets how long old containers keep serving', async () => {
     expect((await slipway.ssh(['checks:set', app, 'wait-to-retire', '0'])).code).toBe(0);
-    expect(JSON.parse((await slipway.ssh(['checks:report', app, '--format', 'json'])).stdout)['checks-wait-to-retire']).toBe('0');
+    expect(JSON.parse((await slipway.ssh(['checks:report', app, '--format', 'json'])).stdout)['wait-to-retire']).toBe('0');
     const restarted = await slipway.ssh(['ps:restart', app]);
     expect(restarted.stdout).toContain('Shutting down old containers in 0 seconds');
     expect((await slipway.ssh(['checks:set', app, 'wait-to-retire'])).code).toBe(0);
@@ -187,10 +187,17 @@ describe('rename and clone', () => {
     const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
     expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'domains', 'ps', 'resource', 'storage']);
     expect(all.apps['app-locked']).toBe('false');
-    expect(all.domains['domains-app-vhosts']).toBe(slipway.appHost('copy'));
+    expect(all.domains['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);
     expect(text.stdout).toContain('=====> copy ps information');
     expect(text.stdout).toContain('=====> copy apps information');
+    // One row's bare value, by its flag, as Dokku's reports give it to scripts.
+    expect((await slipway.ssh(['ps:report', 'copy', '--running'])).stdout).toBe('true\n');
+    expect((await slipway.ssh(['apps:report', 'copy', '--app-locked'])).stdout).toBe('false\n');
+    expect((await slipway.ssh(['ps:report', 'copy', '--ps-restart-policy'])).stdout).toBe('unless-stopped\n');
+    const unknown = await slipway.ssh(['ps:report', 'copy', '--colour']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Invalid flag passed: --colour');
   });
 
   test('apps:destroy right after a deploy, while the old containers drain, removes everything', async () => {

@@ -33,7 +33,7 @@ describe('domains', () => {
     expect(set.code, set.output).toBe(0);
     expect((await slipway.get('only.example.com')).status).toBe(200);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
-    expect(JSON.parse((await slipway.ssh(['domains:report', app, '--format', 'json'])).stdout)['domains-app-vhosts']).toBe('only.example.com');
+    expect(JSON.parse((await slipway.ssh(['domains:report', app, '--format', 'json'])).stdout)['app-vhosts']).toBe('only.example.com');
 
     expect((await slipway.ssh(['domains:clear', app])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
