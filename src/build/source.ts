@@ -47,7 +47,7 @@ export const releaseMetaSchema = z.object({
   predeploy: scriptSchema.optional(),
   postdeploy: scriptSchema.optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).default({}),
-  /** app.json formation quantities, applied on the first deploy. */
+  /** app.json formation quantities: applied on every deploy, and ps:scale is then refused, as in Dokku. */
   formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
 });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;

@@ -1,5 +1,5 @@
 import { requireApp } from '../apps/index.js';
-import { processTypeSchema } from '../build/source.js';
+import { processTypeSchema, releaseMetaSchema } from '../build/source.js';
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { stopApp } from '../deploy/index.js';
@@ -114,6 +114,10 @@ export const psCommands: Command[] = [
         ctx.out.out('--------: ---');
         for (const [type, count] of rows) ctx.out.out(`${`${type}:`.padEnd(9)} ${count}`);
         return;
+      }
+      const current = ctx.platform.state.releases.current(app.name);
+      if (current && Object.keys(releaseMetaSchema.parse(current.meta).formation).length > 0) {
+        throw new UserError(`App ${app.name} contains an app.json file with a formations key and cannot be manually scaled`);
       }
       const changes: Record<string, number> = {};
       for (const pair of pairs) {

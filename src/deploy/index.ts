@@ -196,8 +196,7 @@ async function releaseBuiltImage(
   const { app } = built;
   const { docker, state, settings } = platform;
   const repository = imageRepository(settings.instance, app);
-  const first = !state.releases.current(app);
-  if (first && Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { web: 1, ...built.meta.formation });
+  if (Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
   const release = state.releases.create({
     app,
     kind: 'deploy',

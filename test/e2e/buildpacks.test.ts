@@ -85,6 +85,12 @@ describe('buildpack builds (no Dockerfile)', () => {
       10_000,
     );
     expect(logs).toContain("worker started as worker.1 with PORT=''");
+ 
+    // app.json's formation holds the counts, as in Dokku: ps:scale is refused.
+    const scaled = await slipway.ssh(['ps:scale', 'procs', 'worker=2']);
+    expect(scaled.code).toBe(1);
+    expect(scaled.stderr).toContain('App procs contains an app.json file with a formations key and cannot be manually scaled');
+    expect((await slipway.ssh(['ps:scale', 'procs'])).stdout).toMatch(/^worker: +1$/m);
   });
 
   test('a failing compile fails the push and leaves the previous release serving', async () => {
