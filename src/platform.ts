@@ -50,6 +50,7 @@ export class Platform {
       dir: this.settings.nginxDir,
       httpPort: this.settings.httpPort,
       httpsPort: this.settings.httpsPort,
+      ipv6: this.settings.ipv6,
       modulesDir: this.settings.nginxModulesDir,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });

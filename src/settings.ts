@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -35,6 +36,14 @@ const schema = z.object({
 
 export type Settings = ReturnType<typeof loadSettings>;
 
+function hasIpv6(): boolean {
+  try {
+    return fs.readFileSync('/proc/net/if_inet6', 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The daemon's own settings, from the environment; invalid values stop it with a clear message. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
@@ -60,6 +69,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     sshHost: s.SLIPWAY_SSH_HOST,
     httpPort: s.SLIPWAY_HTTP_PORT,
     httpsPort: s.SLIPWAY_HTTPS_PORT,
+    /** nginx listens on IPv6 too when the host has it. */
+    ipv6: hasIpv6(),
     domain: s.SLIPWAY_DOMAIN ?? defaultDomain(),
     redisUrl: s.SLIPWAY_REDIS_URL,
     dockerSocket: s.SLIPWAY_DOCKER_SOCKET,

@@ -35,7 +35,7 @@ export class Nginx {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: { bin: string; dir: string; httpPort: number; httpsPort: number; modulesDir: string; lock: ConfigLock },
+    private readonly options: { bin: string; dir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string; lock: ConfigLock },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
@@ -63,8 +63,8 @@ export class Nginx {
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
       await this.setBackends(route.app, route.backends);
-      const { httpPort, httpsPort } = this.options;
-      const server = renderApp({ app: route.app, httpPort, httpsPort, domains: route.domains, tls: route.tls ?? null });
+      const { httpPort, httpsPort, ipv6 } = this.options;
+      const server = renderApp({ app: route.app, httpPort, httpsPort, ipv6, domains: route.domains, tls: route.tls ?? null });
       return this.replaceFile(this.appFile(route.app), server);
     });
   }

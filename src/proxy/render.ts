@@ -28,6 +28,8 @@ const appServerSchema = z.object({
   app: appName,
   httpPort: port,
   httpsPort: port,
+  /** Listen on IPv6 as well (when the host has it). */
+  ipv6: z.boolean(),
   domains: z.array(serverName).min(1),
   /** The app's certificate and key files, or null for HTTP only. */
   tls: z.object({ certFile: absolutePath, keyFile: absolutePath }).nullable(),
@@ -37,8 +39,9 @@ export type AppServer = z.infer<typeof appServerSchema>;
 export const backendSchema = z.object({ host: z.ipv4(), port });
 export type Backend = z.infer<typeof backendSchema>;
 
-export function renderMain(input: { dir: string; httpPort: number; httpsPort: number; modulesDir: string }): string {
+export function renderMain(input: { dir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string }): string {
   return templates.main({
+    ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     httpPort: port.parse(input.httpPort),
     httpsPort: port.parse(input.httpsPort),

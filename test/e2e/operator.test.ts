@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -38,6 +39,20 @@ describe('domains', () => {
     expect((await slipway.ssh(['domains:clear', app])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
     expect((await slipway.get('only.example.com')).status).toBe(404);
+  });
+
+  test('nginx answers on IPv6 as well, when the host has it', async () => {
+    if (!fs.existsSync('/proc/net/if_inet6')) return;
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '::1', port: slipway.httpPort, headers: { host: slipway.appHost(app) }, agent: false }, (response) => {
+          let text = '';
+          response.on('data', (d) => (text += d));
+          response.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    expect(body).toMatch(/^hello from version 1/);
   });
 
   test('a domain another app answers on is refused', async () => {

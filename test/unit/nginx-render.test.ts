@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
-const server = { app: 'my.app', httpPort: 8080, httpsPort: 8443, domains: ['my.app.example.com', 'www.example.com'], tls: null };
+const server = { app: 'my.app', httpPort: 8080, httpsPort: 8443, ipv6: false, domains: ['my.app.example.com', 'www.example.com'], tls: null };
 
 /** A self-signed certificate and key, made with openssl. */
 async function selfSigned(dir: string) {
@@ -42,6 +42,8 @@ describe('nginx renderer', () => {
     expect(conf.match(/proxy_pass/g)).toHaveLength(1); // only the HTTPS server proxies
     expect(renderApp({ ...server, httpsPort: 443, tls: { certFile: '/c.crt', keyFile: '/c.key' } })).toContain('return 301 https://$host$request_uri;');
     expect(renderApp(server)).not.toContain('ssl');
+    expect(renderApp({ ...server, ipv6: true })).toContain('listen [::]:8080;');
+    expect(renderApp(server)).not.toContain('[::]');
   });
 
   test('backends render as sorted `app ip:port,…` lines and read back', () => {
@@ -72,10 +74,10 @@ describe('nginx renderer', () => {
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
     for (const sub of ['apps', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, httpsPort: 8443, modulesDir: '/usr/lib/nginx/modules' }));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp(server));
-    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...server, app: 'secure', domains: ['secure.example.com'], tls: await selfSigned(dir) }));
+    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...server, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir) }));
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
     const result = await run('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-t']);
     expect(result.code, result.output).toBe(0);
