@@ -3,8 +3,8 @@ import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
-import { appDomains, globalDomains, hasOwnDomains, parseDomain, setAppDomains, setGlobalDomains } from '../proxy/domains.js';
-import { requireNoMoreArgs } from './args.js';
+import { appDomains, appUrls, globalDomains, hasOwnDomains, parseDomain, setAppDomains, setGlobalDomains } from '../proxy/domains.js';
+import { onlyApp, requireNoMoreArgs } from './args.js';
 import { reportCommand, showReport, type AppReport } from './reports.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
@@ -72,7 +72,21 @@ export const domainsReport: AppReport = {
   },
 };
 
+const urlCommand = (name: 'url' | 'urls', summary: string): Command => ({
+  name,
+  summary,
+  usage: '<app>',
+  access: 'app',
+  async run(ctx, args) {
+    const app = onlyApp(ctx, args);
+    const urls = appUrls(ctx.platform.state, ctx.platform.settings, app.name);
+    (name === 'url' ? urls.slice(0, 1) : urls).forEach((url) => ctx.out.out(url));
+  },
+});
+
 export const domainCommands: Command[] = [
+  urlCommand('url', 'Print the app’s main URL'),
+  urlCommand('urls', 'Print every URL the app answers on'),
   {
     name: 'domains:add',
     summary: 'Add domains an app answers on',

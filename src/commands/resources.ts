@@ -48,7 +48,7 @@ export const resourceCommands: Command[] = [
       const { memory, cpu } = args.flags as { memory?: string; cpu?: string };
       if (memory === undefined && cpu === undefined) throw new UserError('Give --memory and/or --cpu');
       setResourceLimits(ctx.platform.state, app.name, type, { memory, cpu });
-      ctx.out.out(format.step(`Setting resource limits for ${app.name} (${typeLabel(type)})`));
+      ctx.out.out(format.section(`Setting resource limits for ${app.name} (${type})`));
       if (memory !== undefined) ctx.out.out(format.detail(`memory: ${memory}`));
       if (cpu !== undefined) ctx.out.out(format.detail(`cpu: ${cpu}`));
     },
@@ -101,7 +101,7 @@ export const resourceCommands: Command[] = [
       const app = onlyApp(ctx, args);
       const mounts = listMounts(ctx.platform.state, app.name);
       if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(mounts.map((m) => ({ host_path: m.split(':')[0], container_path: m.split(':')[1] }))));
-      ctx.out.out(format.section(`${app.name} volume bind-mounts:`));
+      ctx.out.out(format.step(`${app.name} volume bind-mounts:`));
       mounts.forEach((m) => ctx.out.out(format.detail(m)));
     },
   },

@@ -29,7 +29,7 @@ export async function requestDeploy(
   const rev = job.kind === 'git' ? job.rev : null;
   if (CHANGES_CODE.has(job.kind) && isLocked(platform, job.app)) {
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
-    throw new UserError(`${job.app} is locked: deploys are refused until apps:unlock ${job.app}`);
+    throw new UserError(`${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`);
   }
   platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
   await platform.queue.enqueue(job);

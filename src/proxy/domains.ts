@@ -1,6 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { isValidDomain } from '../core/names.js';
 import type { State } from '../state/index.js';
+import { tlsFiles } from './certs.js';
 
 export const APP_DOMAINS = 'domains.app';
 const GLOBAL = '--global';
@@ -9,6 +10,8 @@ const GLOBAL_DOMAINS = 'domains.global';
 export interface DomainSettings {
   domain: string;
   httpPort: number;
+  httpsPort: number;
+  certsDir: string;
 }
 
 /** `*.example.com` is allowed too, as in Dokku; nothing else reaches nginx's server_name. */
@@ -53,9 +56,12 @@ export function hasOwnDomains(state: State, app: string): boolean {
   return readList(state, app, APP_DOMAINS) !== undefined;
 }
 
+/** Where the app answers: https when it has a certificate (plain HTTP then only redirects). */
 export function appUrls(state: State, settings: DomainSettings, app: string): string[] {
-  const port = settings.httpPort === 80 ? '' : `:${settings.httpPort}`;
+  const tls = tlsFiles(settings.certsDir, app) !== undefined;
+  const [scheme, port, defaultPort] = tls ? ['https', settings.httpsPort, 443] : ['http', settings.httpPort, 80];
+  const suffix = port === defaultPort ? '' : `:${port}`;
   return appDomains(state, settings, app)
     .filter((d) => !d.startsWith('*.'))
-    .map((domain) => `http://${domain}${port}`);
+    .map((domain) => `${scheme}://${domain}${suffix}`);
 }

@@ -48,7 +48,7 @@ describe('locking', () => {
     await slipway.commit(repo, 'change');
     const refused = await slipway.push(repo);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('life is locked: deploys are refused until apps:unlock life');
+    expect(refused.stderr).toContain("life currently has a deploy lock in place. Exiting... Run 'apps:unlock life' to release the existing deploy lock");
     expect((await slipway.ssh(['ps:rebuild', app])).code).toBe(1);
     expect((await slipway.ssh(['config:set', app, 'B=2'])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);

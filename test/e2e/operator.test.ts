@@ -195,11 +195,13 @@ describe('certificates', () => {
     const plain = await slipway.getWithHeaders(domain);
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${domain}:${slipway.httpsPort}/`);
+    expect((await slipway.ssh(['url', app])).stdout).toBe(`https://${domain}:${slipway.httpsPort}\n`);
     const report = JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout);
     expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
 
     expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
     expect((await slipway.get(domain)).status).toBe(200);
+    expect((await slipway.ssh(['urls', app])).stdout).toBe(`http://${domain}:${slipway.httpPort}\n`);
     await expect(getHttps(domain)).rejects.toThrow(); // no handshake for a host without a certificate
   });
 
