@@ -3,11 +3,15 @@ import { requireApp } from '../apps/index.js';
 import type { AppRecord } from '../state/index.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
-/** Splits words into positionals and the flags the command declares; unknown flags are errors. */
+/**
+ * Splits words into positionals and the flags the command declares; unknown flags are errors.
+ * For `rawArgs` commands only the flags before the first positional (the app) are theirs.
+ */
 export function parseArgs(command: Command, words: string[]): ParsedArgs {
-  if (command.rawArgs) return { positional: words, flags: {} };
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
+  const lists: Record<string, string[]> = {};
+  const repeatable = new Set(command.repeatableFlags ?? []);
   const takesValue = new Set(command.valueFlags ?? []);
   const boolean = new Set(command.booleanFlags ?? []);
   for (let i = 0; i < words.length; i++) {
@@ -18,21 +22,26 @@ export function parseArgs(command: Command, words: string[]): ParsedArgs {
       break;
     }
     if (!word.startsWith('--') || word === '--') {
+      if (command.rawArgs) {
+        positional.push(...words.slice(i));
+        break;
+      }
       positional.push(word);
       continue;
     }
     const [name = '', inline] = word.slice(2).split(/=(.*)/s, 2);
-    if (takesValue.has(name)) {
+    if (takesValue.has(name) || repeatable.has(name)) {
       const value = inline ?? words[++i];
       if (value === undefined) throw new UserError(`Flag --${name} needs a value`);
-      flags[name] = value;
+      if (repeatable.has(name)) (lists[name] ??= []).push(value);
+      else flags[name] = value;
     } else if ((boolean.has(name) || command.openFlags) && inline === undefined) {
       flags[name] = true;
     } else {
       throw new UserError(`Invalid flag passed: --${name}`);
     }
   }
-  return { positional, flags };
+  return { positional, flags, lists };
 }
 
 /** `--format stdout|json`, shared by list and report commands. */

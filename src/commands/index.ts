@@ -105,10 +105,23 @@ function withDefaultApp(words: string[], app: string | undefined): string[] {
   const [name, ...rest] = words;
   const command = name === undefined ? undefined : registry.get(name);
   if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*<app>/.test(command.usage)) return words;
-  // The words of `run`/`enter` are the app's own: only the first one can say anything here.
-  const ours = command.rawArgs ? rest.slice(0, 1) : rest;
-  if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => ours.includes(flag))) return words;
+  if (command.rawArgs) return withAppAfterFlags(command, words, app);
+  if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
   return [name!, app, ...rest];
+}
+
+/** `run -e K=V cmd` -> `run -e K=V <app> cmd`: the app goes after the command's own flags. */
+function withAppAfterFlags(command: Command, words: string[], app: string): string[] {
+  const [name, ...rest] = words;
+  let positional: string[];
+  try {
+    positional = parseArgs(command, rest).positional;
+  } catch {
+    return words; // runCommand reports the bad flag
+  }
+  if (positional[0] === app || rest[0] === '--help') return words;
+  const at = rest.length - positional.length;
+  return [name!, ...rest.slice(0, at), app, ...rest.slice(at)];
 }
 
 function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {

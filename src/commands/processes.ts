@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { requireApp } from '../apps/index.js';
 import { releaseMetaSchema } from '../build/index.js';
+import { parsePairs } from '../config/env.js';
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appBinds, commandFor, releaseEnv } from '../deploy/release.js';
@@ -65,9 +66,12 @@ export const processCommands: Command[] = [
   {
     name: 'run',
     summary: 'Run a one-off command in a new container of the current release (exit code passed back); ssh -t makes it interactive',
-    usage: '<app> <command…>   (a Procfile process type runs its command)',
+    usage: '[-e KEY=VALUE] [--no-tty] <app> <command…>   (-e may repeat; a Procfile process type runs its command)',
     access: 'app',
     rawArgs: true,
+    repeatableFlags: ['env'],
+    shortFlags: { e: 'env' },
+    booleanFlags: ['no-tty'],
     async run(ctx, args) {
       const [name, ...words] = args.positional;
       const app = requireApp(ctx.platform, name);
@@ -84,10 +88,10 @@ export const processCommands: Command[] = [
         image: current.image,
         cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
         // the config as it is now, even if changed with --no-restart since the release
-        env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), DYNO: dyno },
+        env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno },
         binds: appBinds(ctx.platform, app.name),
         onLine: (line) => ctx.out.out(line),
-        terminal: ctx.terminal && { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout },
+        terminal: ctx.terminal && !args.flags['no-tty'] ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : undefined,
       });
     },
   },

@@ -24,6 +24,8 @@ export interface CommandContext {
 export interface ParsedArgs {
   positional: string[];
   flags: Record<string, string | true>;
+  /** Values of repeatable flags, in order (`run -e A=1 -e B=2`). */
+  lists: Record<string, string[]>;
 }
 
 export interface Command {
@@ -34,6 +36,8 @@ export interface Command {
   usage: string;
   /** Flags taking a value; any other `--flag` is a boolean. */
   valueFlags?: string[];
+  /** Value flags that may be given more than once. */
+  repeatableFlags?: string[];
   booleanFlags?: string[];
   /** Any other `--flag` is taken as a boolean too, for the command to check (report row flags). */
   openFlags?: boolean;
@@ -44,7 +48,7 @@ export interface Command {
    * (`--global` and `--all` need an admin); or anyone with a key (what it shows is then its own business).
    */
   access: 'admin' | 'app' | 'anyone';
-  /** Words after the command are passed as they are (`run app cmd --its-own-flags`). */
+  /** Words after the app are passed as they are (`run -e K=V app cmd --its-own-flags`). */
   rawArgs?: boolean;
   run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
 }

@@ -18,9 +18,9 @@ export function validateValue(key: string, value: string): string {
   return value;
 }
 
-/** `KEY=VALUE` words from config:set; with --encoded each value is base64. */
-export function parsePairs(words: string[], encoded: boolean): Env {
-  if (words.length === 0) throw new UserError('At least one env pair must be given');
+/** `KEY=VALUE` words from config:set (or `run -e`); with --encoded each value is base64. */
+export function parsePairs(words: string[], encoded: boolean, noneIsFine = false): Env {
+  if (words.length === 0 && !noneIsFine) throw new UserError('At least one env pair must be given');
   const env: Env = {};
   for (const word of words) {
     const eq = word.indexOf('=');

@@ -83,6 +83,9 @@ describe('logs and run', () => {
     const ran = await slipway.ssh(['run', app, 'echo', '$RUN_MARK', '$DYNO']);
     expect(ran.code, ran.output).toBe(0);
     expect(ran.stdout).toMatch(/^from-config run\.\d+$/m);
+    const withEnv = await slipway.ssh(['run', '-e', 'ONE=1', '--env', "'TWO=two words'", app, "'echo $ONE $TWO $RUN_MARK'"]);
+    expect(withEnv.stdout).toMatch(/^1 two words from-config$/m);
+    expect((await slipway.ssh(['run', '-e', '1BAD=x', app, 'true'])).stderr).toContain("Invalid key name: '1BAD'");
     const failed = await slipway.ssh(['run', app, 'exit', '7']);
     expect(failed.code).toBe(7);
     const flags = await slipway.ssh(['run', app, 'node', '--version']);
@@ -148,6 +151,7 @@ describe('the laptop client', () => {
     expect((await client(['config:get', 'CLIENT_MARK'])).stdout).toBe(`${value}\n`);
     expect((await client(['config:get', app, 'CLIENT_MARK'])).stdout).toBe(`${value}\n`); // the app named anyway
     expect((await client(['apps:list'])).stdout).toContain(app);
+    expect((await client(['run', '-e', 'X=from-client', 'echo $X'])).stdout).toMatch(/^from-client$/m); // app goes after run's flags
     expect((await client(['--app', 'nosuch', 'config:get', 'CLIENT_MARK'])).stderr).toContain('App nosuch does not exist');
   });
 
