@@ -104,6 +104,7 @@ export class DockerEngine {
    * output streams line by line, and `collect` may copy a directory out before it is removed.
    */
   async runToCompletion(spec: {
+    name?: string;
     image: string;
     cmd: string[];
     env: string[];
@@ -115,6 +116,7 @@ export class DockerEngine {
     collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
   }): Promise<number> {
     const container = await this.api.createContainer({
+      _query: spec.name ? { name: spec.name } : {},
       _body: { Image: spec.image, Cmd: spec.cmd, Env: spec.env, Labels: spec.labels, Tty: false, HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true } },
     } as never);
     try {
@@ -138,6 +140,7 @@ export class DockerEngine {
    * is the client's, its output goes back raw, and it is killed if the client goes away.
    */
   async runOnTerminal(spec: {
+    name?: string;
     image: string;
     cmd: string[];
     env: string[];
@@ -149,6 +152,7 @@ export class DockerEngine {
     stdout: NodeJS.WritableStream;
   }): Promise<number> {
     const container = await this.api.createContainer({
+      _query: spec.name ? { name: spec.name } : {},
       _body: {
         Image: spec.image,
         Cmd: spec.cmd,
@@ -347,7 +351,7 @@ export class DockerEngine {
       // A terminal has no end of input (and Docker would hang the process up at one): the
       // process ends when it exits, or when the client goes away.
       io.stdin?.pipe(stream, { end: false });
-      io.stdin?.once('close', () => stream.destroy());
+      io.stdin?.once('close', () => void hangUp(exec).finally(() => stream.destroy()));
     } else {
       io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming
     }
@@ -405,6 +409,21 @@ export class DockerEngine {
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) throw error;
       for (let waited = 0; (await succeedsUnlessMissing(container.inspect())) && waited < REMOVAL_WAIT_MS; waited += 250) await sleep(250);
+    }
+  }
+}
+
+/**
+ * Docker leaves an exec'd process running when its client goes away: a shell left behind
+ * would wait on its terminal for ever. It gets SIGHUP, as a shell whose terminal closed does.
+ */
+async function hangUp(exec: Docker.Exec): Promise<void> {
+  const { Pid, Running } = await exec.inspect().catch(() => ({ Pid: 0, Running: false }));
+  if (Running && Pid > 0) {
+    try {
+      process.kill(Pid, 'SIGHUP');
+    } catch {
+      // already gone
     }
   }
 }

@@ -46,8 +46,7 @@ export class Scheduler {
   ) {}
 
   async start(request: StartRequest): Promise<ProcessContainer> {
-    const suffix = randomBytes(3).toString('hex');
-    const name = `${this.options.instance}.${request.app}.${request.process}.${request.index}.${suffix}`;
+    const name = this.containerName(request.app, `${request.process}.${request.index}`);
     const env = { ...request.env, DYNO: `${request.process}.${request.index}`, PORT: String(request.port ?? '') };
     const id = await this.docker.run({
       name,
@@ -69,6 +68,11 @@ export class Scheduler {
     });
     const status = await this.docker.status(id, this.options.network);
     return { id, name, process: request.process, index: request.index, release: request.release, ip: status.ip ?? '' };
+  }
+
+  /** `<instance>.<app>.<dyno>.<random>`, so `docker ps` reads like the app's processes. */
+  private containerName(app: string, dyno: string): string {
+    return `${this.options.instance}.${app}.${dyno}.${randomBytes(3).toString('hex')}`;
   }
 
   check(
@@ -98,6 +102,7 @@ export class Scheduler {
     terminal?: { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
   }) {
     const common = {
+      name: this.containerName(request.app, request.env.DYNO ?? 'run'),
       image: request.image,
       cmd: request.cmd,
       env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -119,6 +120,18 @@ describe('enter', () => {
     const shell = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'run', app, 'sh'], { input });
     expect(shell.code, shell.output).toBe(4);
     expect(shell.stdout).toMatch(/in-2 run\.\d+/);
+  });
+
+  test('a shell whose client goes away is hung up, not left running in the container', async () => {
+    const shell = spawn('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    shell.stdout.on('data', (d) => (output += d));
+    shell.stdin.write('echo ready-$((1+1))\n');
+    await eventually(async () => output, (text) => text.includes('ready-2'));
+    const shells = async () => (await run('docker', ['top', (await slipway.containers(app))[0]!.name])).stdout.split('\n').filter((l) => / (ba)?sh$/.test(l));
+    expect(await shells()).toHaveLength(1);
+    shell.kill('SIGKILL');
+    expect(await eventually(shells, (found) => found.length === 0)).toEqual([]);
   });
 
   test('a container that is not running is refused', async () => {
