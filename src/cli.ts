@@ -3,6 +3,7 @@ import { streamOutput } from './core/output.js';
 import { runCommand } from './commands/index.js';
 import { serve, work } from './daemon.js';
 import { Platform } from './platform.js';
+import { terminalType, type Terminal } from './runtime/docker.js';
 import { loadSettings } from './settings.js';
 
 /**
@@ -25,13 +26,35 @@ async function main(argv: string[]): Promise<number> {
         stdout: process.stdout,
         stderr: process.stderr,
         local: true,
+        terminal: localTerminal(),
         signal: new AbortController().signal,
       },
       argv,
     );
   } finally {
+    process.stdin.destroy(); // a process that read it would otherwise keep us running
     await platform.close();
   }
+}
+
+/** `slipway enter app` at a terminal on the host: that terminal, raw while a process has it. */
+function localTerminal(): Terminal | undefined {
+  const { stdin, stdout } = process;
+  if (!stdin.isTTY || !stdout.isTTY) return undefined;
+  return {
+    term: terminalType(process.env.TERM),
+    get cols() {
+      return stdout.columns;
+    },
+    get rows() {
+      return stdout.rows;
+    },
+    onResize: (listener) => void stdout.on('resize', () => listener({ cols: stdout.columns, rows: stdout.rows })),
+    takeOver() {
+      stdin.setRawMode(true);
+      return () => stdin.setRawMode(false);
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -41,6 +41,13 @@ export interface Terminal {
   cols: number;
   rows: number;
   onResize(listener: (size: { cols: number; rows: number }) => void): void;
+  /** Called when a process takes the terminal over (a local tty goes raw); returns the undo. */
+  takeOver?(): () => void;
+}
+
+/** A client's terminal type goes into a container's environment: a plain name, else xterm. */
+export function terminalType(term: string | undefined): string {
+  return term !== undefined && /^[A-Za-z0-9._+-]{1,64}$/.test(term) ? term : 'xterm';
 }
 
 export interface ContainerSummary {
@@ -171,11 +178,12 @@ export class DockerEngine {
       stream.pipe(spec.stdout, { end: false });
       spec.stdin.pipe(stream, { end: false });
       spec.stdin.once('close', () => void container.kill().catch(() => {}));
+      const release = spec.terminal.takeOver?.();
       await container.start();
       const resize = (size: { cols: number; rows: number }) => void container.resize({ h: size.rows, w: size.cols }).catch(() => {});
       resize(spec.terminal);
       spec.terminal.onResize(resize);
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const { StatusCode } = (await container.wait().finally(() => release?.())) as { StatusCode: number };
       await new Promise((resolve) => setTimeout(resolve, 50)); // let the last output arrive
       return StatusCode;
     } finally {
@@ -339,6 +347,7 @@ export class DockerEngine {
       stream.on('close', resolve);
       stream.on('error', resolve);
     });
+    const release = io.tty?.takeOver?.();
     if (io.tty) {
       stream.pipe(io.stdout, { end: false });
       const resize = (size: { cols: number; rows: number }) => void exec.resize({ h: size.rows, w: size.cols }).catch(() => {});
@@ -356,6 +365,7 @@ export class DockerEngine {
       io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming
     }
     await ended;
+    release?.();
     return (await exec.inspect()).ExitCode ?? 1;
   }
 

@@ -9,7 +9,7 @@ import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.j
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
-import type { Terminal } from '../runtime/docker.js';
+import { terminalType, type Terminal } from '../runtime/docker.js';
 import { loadOrCreateHostKey } from './host-key.js';
 import { requireAppAccess } from './access.js';
 import { fingerprint } from './keys.js';
@@ -37,7 +37,7 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
         session.on('env', (accept) => accept?.());
         // A pty is only ever a size and a type: `enter` hands it to a process in a container.
         session.on('pty', (accept, _reject, info) => {
-          terminal = new SessionTerminal(TERM_NAME.test(info.term) ? info.term : 'xterm', info.cols, info.rows);
+          terminal = new SessionTerminal(terminalType(info.term), info.cols, info.rows);
           accept?.();
         });
         session.on('window-change', (accept, _reject, info) => {
@@ -89,9 +89,6 @@ function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined 
   ctx.reject(['publickey']);
   return undefined;
 }
-
-/** The client's terminal type goes into a container's environment: a plain name only. */
-const TERM_NAME = /^[A-Za-z0-9._+-]{1,64}$/;
 
 /** The client's pty: its size follows window-change requests. */
 class SessionTerminal implements Terminal {

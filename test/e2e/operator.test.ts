@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'ops';
@@ -132,6 +132,14 @@ describe('enter', () => {
     expect(await shells()).toHaveLength(1);
     shell.kill('SIGKILL');
     expect(await eventually(shells, (found) => found.length === 0)).toEqual([]);
+  });
+
+  test('slipway enter on the host, at a terminal, gets that terminal', async () => {
+    // `script` gives the host command a pty, as an operator's terminal would.
+    const command = `${process.execPath} ${CLI} enter ${app}`;
+    const shell = await run('script', ['-qec', command, '/dev/null'], { env: slipway.env, input: 'echo local-$((2+3)) $(tty)\nexit 5\n' });
+    expect(shell.code, shell.output).toBe(5);
+    expect(shell.stdout).toMatch(/local-5 \/dev\/pts\/\d+/);
   });
 
   test('a container that is not running is refused', async () => {

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { freePort } from './ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
