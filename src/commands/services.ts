@@ -205,7 +205,8 @@ function commandsFor(kind: ServiceKind): Command[] {
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
+        // Under ssh -t, psql/redis-cli get a terminal: prompts, line editing, history.
+        return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, tty: ctx.terminal });
       },
     },
     {

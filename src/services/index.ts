@@ -8,7 +8,7 @@ import { ensureTemplatedImage } from '../build/templated-image.js';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import { waitForListening } from '../runtime/checks.js';
-import { LABEL } from '../runtime/docker.js';
+import { LABEL, type Terminal } from '../runtime/docker.js';
 import type { LinkRecord, ServiceRecord } from '../state/index.js';
 import { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 
@@ -189,7 +189,7 @@ export async function execInService(
   kind: ServiceKind,
   service: ServiceRecord,
   command: { user: string; cmd: string[]; env?: string[] },
-  io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; tty?: Terminal },
 ): Promise<number> {
   const container = await serviceContainer(platform, kind, service.name);
   if (!container || container.state !== 'running') throw new UserError(`${kind.title} service ${service.name} is not running`);

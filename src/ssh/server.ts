@@ -90,20 +90,32 @@ function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined 
   return undefined;
 }
 
-/** The client's pty: its size follows window-change requests. */
+/**
+ * The client's pty: its size follows window-change requests. A client that is not at a
+ * terminal itself (ssh -tt in a script) says 0x0, which makes programs such as psql page
+ * every line: that reads as 80x24.
+ */
 class SessionTerminal implements Terminal {
   private readonly listeners: ((size: { cols: number; rows: number }) => void)[] = [];
+  cols = 80;
+  rows = 24;
   constructor(
     readonly term: string,
-    public cols: number,
-    public rows: number,
-  ) {}
+    cols: number,
+    rows: number,
+  ) {
+    this.setSize(cols, rows);
+  }
   onResize(listener: (size: { cols: number; rows: number }) => void): void {
     this.listeners.push(listener);
   }
   resize(cols: number, rows: number): void {
-    Object.assign(this, { cols, rows });
-    this.listeners.forEach((listener) => listener({ cols, rows }));
+    this.setSize(cols, rows);
+    this.listeners.forEach((listener) => listener({ cols: this.cols, rows: this.rows }));
+  }
+  private setSize(cols: number, rows: number): void {
+    this.cols = cols || 80;
+    this.rows = rows || 24;
   }
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SlipwayUnderTest } from '../support/slipway.js';
+import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'dbapp';
@@ -69,6 +69,13 @@ describe('postgres', () => {
     const rows = await slipway.ssh(['postgres:connect', 'copy'], { input: 'SELECT string_agg(body, \',\' ORDER BY body) FROM notes;\n' });
     expect(rows.code, rows.output).toBe(0);
     expect(rows.stdout).toContain('first,second');
+  });
+
+  test('connect under ssh -t is an interactive psql with its prompt', { timeout: 30_000 }, async () => {
+    const psql = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:connect', 'db'], { input: 'SELECT 40+2 AS answer;\n\\q\n' });
+    expect(psql.code, psql.output).toBe(0);
+    expect(psql.stdout).toMatch(/=[#>] /); // the prompt: psql knows it has a terminal
+    expect(psql.stdout).toMatch(/answer\s+-+\s+42/);
   });
 
   test('backups go into a named directory under Slipway’s root and keep the newest N', async () => {
