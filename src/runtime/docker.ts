@@ -35,6 +35,17 @@ export interface ContainerSpec {
   nanoCpus?: number;
 }
 
+/** A container that runs once and goes: a build, a release task, `run`. */
+export interface OneOffSpec {
+  name?: string;
+  image: string;
+  cmd: string[];
+  env: string[];
+  labels: Record<string, string>;
+  binds: string[];
+  network?: string;
+}
+
 /** A client's terminal (an SSH pty): its type, its size, and news of resizes. */
 export interface Terminal {
   term: string;
@@ -110,22 +121,14 @@ export class DockerEngine {
    * Runs a one-off build container to completion: files are put in before it starts, its
    * output streams line by line, and `collect` may copy a directory out before it is removed.
    */
-  async runToCompletion(spec: {
-    name?: string;
-    image: string;
-    cmd: string[];
-    env: string[];
-    labels: Record<string, string>;
-    binds: string[];
-    network?: string;
-    inputs: { path: string; tar: Readable }[];
-    onLine: (line: string) => void;
-    collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
-  }): Promise<number> {
-    const container = await this.api.createContainer({
-      _query: spec.name ? { name: spec.name } : {},
-      _body: { Image: spec.image, Cmd: spec.cmd, Env: spec.env, Labels: spec.labels, Tty: false, HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true } },
-    } as never);
+  async runToCompletion(
+    spec: OneOffSpec & {
+      inputs: { path: string; tar: Readable }[];
+      onLine: (line: string) => void;
+      collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
+    },
+  ): Promise<number> {
+    const container = await this.createOneOff(spec, { Tty: false });
     try {
       for (const input of spec.inputs) await container.putArchive(input.tar, { path: input.path });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -146,33 +149,11 @@ export class DockerEngine {
    * Runs a one-off container on the caller's terminal (`ssh -t … run app bash`): its input
    * is the client's, its output goes back raw, and it is killed if the client goes away.
    */
-  async runOnTerminal(spec: {
-    name?: string;
-    image: string;
-    cmd: string[];
-    env: string[];
-    labels: Record<string, string>;
-    binds: string[];
-    network: string;
-    terminal: Terminal;
-    stdin: NodeJS.ReadableStream;
-    stdout: NodeJS.WritableStream;
-  }): Promise<number> {
-    const container = await this.api.createContainer({
-      _query: spec.name ? { name: spec.name } : {},
-      _body: {
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Env: [...spec.env, `TERM=${spec.terminal.term}`],
-        Labels: spec.labels,
-        Tty: true,
-        OpenStdin: true,
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true },
-      },
-    } as never);
+  async runOnTerminal(spec: OneOffSpec & { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<number> {
+    const container = await this.createOneOff(
+      { ...spec, env: [...spec.env, `TERM=${spec.terminal.term}`] },
+      { Tty: true, OpenStdin: true, AttachStdin: true, AttachStdout: true, AttachStderr: true },
+    );
     try {
       const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
       stream.pipe(spec.stdout, { end: false });
@@ -189,6 +170,20 @@ export class DockerEngine {
     } finally {
       await container.remove({ force: true }).catch(() => {});
     }
+  }
+
+  private createOneOff(spec: OneOffSpec, io: Record<string, boolean>) {
+    return this.api.createContainer({
+      _query: spec.name ? { name: spec.name } : {},
+      _body: {
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: spec.env,
+        Labels: spec.labels,
+        ...io,
+        HostConfig: { Binds: spec.binds, NetworkMode: spec.network, Init: true },
+      },
+    } as never);
   }
 
   /** Removes a volume; false when there was none. */
