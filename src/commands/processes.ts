@@ -5,31 +5,80 @@ import { parsePairs } from '../config/env.js';
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appBinds, commandFor, releaseEnv } from '../deploy/release.js';
-import { intFlag, onlyApp, parseVersion, requireNoMoreArgs } from './args.js';
-import type { Command } from './types.js';
+import type { DeployRecord } from '../state/index.js';
+import { intFlag, onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
+import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 /** `web.1`: a process type and its index. */
 const DYNO = /^[a-z][a-z0-9_-]*\.\d{1,3}$/;
 /** bash where the image has it, else sh. */
 const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'];
 
+/** Deploy ids are UUIDs; this many characters name one in lists and on the command line. */
+const DEPLOY_ID_SHOWN = 8;
+
+const deployJson = (d: DeployRecord) => ({
+  id: d.id,
+  app: d.app,
+  kind: d.kind,
+  status: d.status,
+  release: d.release,
+  rev: d.rev,
+  error: d.error,
+  requested_by: d.requestedBy,
+  started_at: new Date(d.createdAt).toISOString(),
+  finished_at: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
+});
+
+/** `vN`, a deploy id (at least 6 hex characters of it), or nothing / `current` for the newest. */
+function deploySelector(word: string | undefined): { release?: number; idPrefix?: string } {
+  if (word === undefined || word === 'current') return {};
+  if (/^[0-9a-f-]{6,36}$/.test(word)) return { idPrefix: word };
+  return { release: parseVersion(word) };
+}
+
+async function showDeployLog(ctx: CommandContext, args: ParsedArgs): Promise<void> {
+  requireNoMoreArgs(args, 2);
+  const app = requireApp(ctx.platform, args.positional[0]);
+  const deploy = ctx.platform.state.deploys.find(app.name, deploySelector(args.positional[1]));
+  if (!deploy) throw new UserError(args.positional[1] === undefined ? `${app.name} has no deploys yet` : `No deploy ${args.positional[1]} of ${app.name}`);
+  const release = deploy.release === null ? '' : ` v${deploy.release}`;
+  ctx.out.out(format.section(`${app.name} ${deploy.kind} deploy${release} by ${deploy.requestedBy} at ${new Date(deploy.createdAt).toISOString()}: ${deploy.status}`));
+  if (deploy.log !== null) return void deploy.log.split('\n').forEach((line) => ctx.out.out(line));
+  // Still running: its lines so far, then live until it is done.
+  await ctx.platform.logs.follow(deploy.id, (line) => ctx.out.out(line), ctx.signal);
+}
+
 export const processCommands: Command[] = [
   {
     name: 'logs:deploy',
-    summary: 'Show the build and deploy log of the newest deploy, or of the one that made release vN',
-    usage: '<app> [vN]',
+    summary: 'Show the build and deploy log of the newest deploy, of the one that made release vN, or of a deploy id',
+    usage: '<app> [vN|<deploy-id>]',
     access: 'app',
+    run: showDeployLog,
+  },
+  {
+    name: 'builds:output',
+    summary: 'Show a deploy’s build and deploy log (the same as logs:deploy)',
+    usage: '<app> [vN|<deploy-id>|current]',
+    access: 'app',
+    run: showDeployLog,
+  },
+  {
+    name: 'builds:list',
+    summary: 'List the app’s deploys (builds, config changes, restarts, rollbacks), newest first',
+    usage: '<app> [--format stdout|json]',
+    access: 'app',
+    valueFlags: ['format'],
     async run(ctx, args) {
-      requireNoMoreArgs(args, 2);
-      const app = requireApp(ctx.platform, args.positional[0]);
-      const version = args.positional[1] === undefined ? undefined : parseVersion(args.positional[1]);
-      const deploy = ctx.platform.state.deploys.latest(app.name, version);
-      if (!deploy) throw new UserError(version === undefined ? `${app.name} has no deploys yet` : `No deploy made release v${version} of ${app.name}`);
-      const release = deploy.release === null ? '' : ` v${deploy.release}`;
-      ctx.out.out(format.section(`${app.name} ${deploy.kind} deploy${release} by ${deploy.requestedBy} at ${new Date(deploy.createdAt).toISOString()}: ${deploy.status}`));
-      if (deploy.log !== null) return void deploy.log.split('\n').forEach((line) => ctx.out.out(line));
-      // Still running: its lines so far, then live until it is done.
-      await ctx.platform.logs.follow(deploy.id, (line) => ctx.out.out(line), ctx.signal);
+      const app = onlyApp(ctx, args);
+      const deploys = ctx.platform.state.deploys.list(app.name);
+      if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(deploys.map(deployJson)));
+      ctx.out.out(format.section(`${app.name} builds`));
+      for (const d of deploys) {
+        const release = d.release === null ? '-' : `v${d.release}`;
+        ctx.out.out(`${d.id.slice(0, DEPLOY_ID_SHOWN)}  ${release.padEnd(5)} ${d.kind.padEnd(8)} ${d.status.padEnd(9)} ${new Date(d.createdAt).toISOString()}  ${d.requestedBy}`);
+      }
     },
   },
   {

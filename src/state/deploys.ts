@@ -74,13 +74,19 @@ export class DeployStore {
     return row && toDeploy(row);
   }
 
-  /** The newest deploy of an app, or the one that made release vN; with its log once it ended. */
-  latest(app: string, release?: number): (DeployRecord & { log: string | null }) | undefined {
-    const row = (
-      release === undefined
-        ? this.db.prepare('SELECT * FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1').get(app)
-        : this.db.prepare('SELECT * FROM deploys WHERE app = ? AND release = ? ORDER BY created_at DESC LIMIT 1').get(app, release)
-    ) as (DeployRow & { log: string | null }) | undefined;
+  /**
+   * The newest deploy of an app, or the one that made release vN, or the one whose id starts
+   * with a prefix; with its log once it ended.
+   */
+  find(app: string, which: { release?: number; idPrefix?: string } = {}): (DeployRecord & { log: string | null }) | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM deploys WHERE app = ? AND (? IS NULL OR release = ?) AND (? IS NULL OR substr(id, 1, length(?)) = ?)
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(app, which.release ?? null, which.release ?? null, which.idPrefix ?? null, which.idPrefix ?? null, which.idPrefix ?? null) as
+      | (DeployRow & { log: string | null })
+      | undefined;
     return row && { ...toDeploy(row), log: row.log };
   }
 

@@ -36,7 +36,14 @@ describe('deploy logs', () => {
     expect(first.code, first.output).toBe(0);
     expect(first.stdout).toMatch(/^=====> life git deploy v1 by admin/m);
     expect(first.stdout).toContain('Releasing life (v1)');
-    expect((await slipway.ssh(['logs:deploy', app, 'v99'])).stderr).toContain('No deploy made release v99 of life');
+    expect((await slipway.ssh(['logs:deploy', app, 'v99'])).stderr).toContain('No deploy v99 of life');
+
+    // builds:list names each deploy; its id (or the start of it) shows that one.
+    const builds = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout);
+    expect(builds.map((b: { kind: string; release: number }) => [b.kind, b.release])).toEqual([['config', 2], ['git', 1]]);
+    const byId = await slipway.ssh(['builds:output', app, builds[1].id.slice(0, 8)]);
+    expect(byId.stdout).toMatch(/^=====> life git deploy v1 by admin/m);
+    expect((await slipway.ssh(['builds:list', app])).stdout).toContain(`${builds[0].id.slice(0, 8)}  v2`);
   });
 });
 
