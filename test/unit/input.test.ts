@@ -71,6 +71,7 @@ describe('parseArgs', () => {
     name: 'x',
     summary: '',
     usage: '',
+    access: 'anyone',
     valueFlags: ['format'],
     booleanFlags: ['force'],
     run: async () => {},
@@ -80,10 +81,21 @@ describe('parseArgs', () => {
     expect(parseArgs(command, ['app', '--force', '--format', 'json', 'more'])).toEqual({
       positional: ['app', 'more'],
       flags: { force: true, format: 'json' },
+      lists: {},
     });
     expect(parseArgs(command, ['--format=json', '--', '--force'])).toEqual({
       positional: ['--force'],
       flags: { format: 'json' },
+      lists: {},
+    });
+  });
+
+  test('a raw command takes its own flags up to the app, and passes every word after it', () => {
+    const raw: Command = { ...command, rawArgs: true, repeatableFlags: ['env'], shortFlags: { e: 'env' } };
+    expect(parseArgs(raw, ['-e', 'A=1', '--env=B=2', '--force', 'app', 'ls', '--force', '-e', 'x'])).toEqual({
+      positional: ['app', 'ls', '--force', '-e', 'x'],
+      flags: { force: true },
+      lists: { env: ['A=1', 'B=2'] },
     });
   });
 
