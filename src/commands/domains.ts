@@ -163,7 +163,7 @@ export const domainCommands: Command[] = [
   {
     name: 'domains:report',
     summary: 'Show the domains of an app, or the global ones',
-    usage: '<app>|--global [--format stdout|json] [--<row-flag>]',
+    usage: '[<app>]|--global [--format stdout|json] [--<row-flag>]',
     access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['global'],

@@ -104,7 +104,7 @@ function printHelp(out: CommandContext['out']): void {
 function withDefaultApp(words: string[], app: string | undefined): string[] {
   const [name, ...rest] = words;
   const command = name === undefined ? undefined : registry.get(name);
-  if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*<app>/.test(command.usage)) return words;
+  if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*\[?<app>/.test(command.usage)) return words;
   if (command.rawArgs) return withAppAfterFlags(command, words, app);
   if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
   return [name!, app, ...rest];

@@ -1,6 +1,6 @@
 import { format } from '../core/output.js';
 import type { AppRecord } from '../state/index.js';
-import { onlyApp, outputFormat } from './args.js';
+import { onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
 import { UserError } from '../core/errors.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
@@ -45,36 +45,57 @@ export function printReport(ctx: CommandContext, heading: string, rows: ReportRo
 export function reportCommand(report: AppReport): Command {
   return {
     name: `${report.name}:report`,
-    summary: report.summary,
-    usage: '<app> [--format stdout|json] [--<row-flag>]',
+    summary: `${report.summary} (every app's when none is named)`,
+    usage: '[<app>] [--format stdout|json] [--<row-flag>]',
     access: 'app',
     valueFlags: ['format'],
     openFlags: true,
     async run(ctx, args) {
-      const app = onlyApp(ctx, args);
-      showReport(ctx, args, report.name, `${app.name} ${report.name} information`, await report.rows(ctx, app));
+      if (args.positional.length > 0) {
+        const app = onlyApp(ctx, args);
+        return showReport(ctx, args, report.name, `${app.name} ${report.name} information`, await report.rows(ctx, app));
+      }
+      await eachApp(ctx, args, [report]);
     },
   };
 }
 
-/** `report <app>`: every plugin's report in one go. */
+/** `report <app>`: every plugin's report in one go (of every app when none is named). */
 export function allReportsCommand(reports: AppReport[]): Command {
   return {
     name: 'report',
-    summary: 'Show every report about an app',
-    usage: '<app> [--format stdout|json]',
+    summary: "Show every report about an app (every app's when none is named)",
+    usage: '[<app>] [--format stdout|json]',
     access: 'app',
     valueFlags: ['format'],
     async run(ctx, args) {
-      const app = onlyApp(ctx, args);
-      const json = outputFormat(args) === 'json';
-      const all: Record<string, object> = {};
-      for (const report of reports) {
-        const rows = await report.rows(ctx, app);
-        if (json) all[report.name] = reportJson(report.name, rows);
-        else printReport(ctx, `${app.name} ${report.name} information`, rows);
-      }
-      if (json) ctx.out.out(JSON.stringify(all));
+      requireNoMoreArgs(args, 1);
+      if (args.positional.length > 0) return printReports(ctx, args, [onlyApp(ctx, args)], reports);
+      await eachApp(ctx, args, reports);
     },
   };
+}
+
+/** Only admins get here without an app (authorize): they see every app. */
+async function eachApp(ctx: CommandContext, args: ParsedArgs, reports: AppReport[]): Promise<void> {
+  const flags = Object.keys(args.flags).filter((flag) => flag !== 'format');
+  if (flags.length > 0) throw new UserError(`--${flags[0]} needs an app`);
+  await printReports(ctx, args, ctx.platform.state.apps.list(), reports);
+}
+
+/** Text sections per app and report; as JSON, `{ app: { report: { key: value } } }` (one app: no outer level). */
+async function printReports(ctx: CommandContext, args: ParsedArgs, apps: AppRecord[], reports: AppReport[]): Promise<void> {
+  const json = outputFormat(args) === 'json';
+  const all: Record<string, Record<string, object>> = {};
+  for (const app of apps) {
+    for (const report of reports) {
+      const rows = await report.rows(ctx, app);
+      if (json) (all[app.name] ??= {})[report.name] = reportJson(report.name, rows);
+      else printReport(ctx, `${app.name} ${report.name} information`, rows);
+    }
+  }
+  if (!json) return;
+  const single = reports.length === 1 ? (per: Record<string, object>) => per[reports[0]!.name] : (per: Record<string, object>) => per;
+  const byApp = Object.fromEntries(Object.entries(all).map(([app, per]) => [app, single(per)]));
+  ctx.out.out(JSON.stringify(args.positional.length > 0 ? Object.values(byApp)[0] : byApp));
 }

@@ -202,6 +202,11 @@ describe('rename and clone', () => {
     expect((await slipway.ssh(['ps:report', 'copy', '--running'])).stdout).toBe('true\n');
     expect((await slipway.ssh(['apps:report', 'copy', '--app-locked'])).stdout).toBe('false\n');
     expect((await slipway.ssh(['ps:report', 'copy', '--ps-restart-policy'])).stdout).toBe('unless-stopped\n');
+    // With no app, every app's report.
+    const everyApp = JSON.parse((await slipway.ssh(['ps:report', '--format', 'json'])).stdout);
+    expect(Object.keys(everyApp).sort()).toEqual(['copy', 'renamed']);
+    expect(everyApp.copy.running).toBe('true');
+    expect((await slipway.ssh(['report'])).stdout).toContain('=====> renamed storage information');
     const unknown = await slipway.ssh(['ps:report', 'copy', '--colour']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Invalid flag passed: --colour');
