@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { UserError } from '../core/errors.js';
+import { parseKeyName } from '../core/names.js';
 import { readAll } from '../core/input.js';
 import { format } from '../core/output.js';
 import { addKey, removeKey } from '../ssh/keys.js';
@@ -37,13 +38,15 @@ export const keyCommands: Command[] = [
   },
   {
     name: 'ssh-keys:list',
-    summary: 'List the keys that may connect',
-    usage: '[--format stdout|json]',
+    summary: 'List the keys that may connect (or the one named)',
+    usage: '[<name>] [--format stdout|json]',
     valueFlags: ['format'],
     access: 'admin',
     async run({ platform, out }, args) {
-      requireNoMoreArgs(args, 0);
-      const keys = platform.state.keys.list();
+      requireNoMoreArgs(args, 1);
+      const [name] = args.positional;
+      const keys = platform.state.keys.list().filter((k) => name === undefined || k.name === parseKeyName(name));
+      if (name !== undefined && keys.length === 0) throw new UserError(`No key named ${name}`);
       if (outputFormat(args) === 'json') {
         return out.out(JSON.stringify(keys.map((k) => ({ name: k.name, fingerprint: k.fingerprint, admin: k.isAdmin }))));
       }
@@ -53,13 +56,17 @@ export const keyCommands: Command[] = [
   },
   {
     name: 'ssh-keys:remove',
-    summary: 'Remove a key by name',
-    usage: '<name>',
+    summary: 'Remove a key by name, or by its fingerprint',
+    usage: '<name> | --fingerprint SHA256:…',
     access: 'admin',
+    valueFlags: ['fingerprint'],
     async run({ platform, out }, args) {
-      requireNoMoreArgs(args, 1);
-      removeKey(platform.state, args.positional[0]);
-      out.out(format.step(`Removed key ${args.positional[0]}`));
+      requireNoMoreArgs(args, args.flags.fingerprint === undefined ? 1 : 0);
+      const fingerprint = args.flags.fingerprint as string | undefined;
+      const name = fingerprint === undefined ? args.positional[0] : platform.state.keys.byFingerprint(fingerprint)?.name;
+      if (fingerprint !== undefined && name === undefined) throw new UserError(`No key with fingerprint ${fingerprint}`);
+      removeKey(platform.state, name);
+      out.out(format.step(`Removed key ${name}`));
     },
   },
 ];

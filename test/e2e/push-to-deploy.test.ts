@@ -165,9 +165,13 @@ describe('access', () => {
 
     // It logs in but has no apps until granted some (access.test.ts has the rest).
     expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain("You haven't deployed any applications yet");
-    const removed = await slipway.ssh(['ssh-keys:remove', 'dev']);
+    const [entry] = JSON.parse((await slipway.ssh(['ssh-keys:list', 'dev', '--format', 'json'])).stdout);
+    expect(entry).toMatchObject({ name: 'dev', admin: false });
+    const removed = await slipway.ssh(['ssh-keys:remove', '--fingerprint', entry.fingerprint]);
     expect(removed.code, removed.output).toBe(0);
+    expect(removed.stdout).toContain('Removed key dev');
     expect((await slipway.ssh(['apps:list'], { key: dev })).code).toBe(255);
+    expect((await slipway.ssh(['ssh-keys:list', 'dev'])).stderr).toContain('No key named dev');
   });
 
   test('the last admin key cannot be removed', async () => {
