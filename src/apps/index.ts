@@ -34,7 +34,7 @@ export async function createApp(platform: Platform, name: string | undefined): P
 export async function destroyApp(platform: Platform, app: AppRecord, onWait: () => void): Promise<void> {
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
-    await platform.scheduler.discard(await platform.scheduler.containers(app.name));
+    await platform.scheduler.discard(await platform.scheduler.containers(app.name, { oneOffs: true }));
     await unrouteApp(platform, app.name);
     await removeImageTags(platform, app.name);
     await platform.docker.removeVolume(cacheVolume(platform.settings.instance, app.name));
@@ -80,7 +80,7 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
     const images = await tagReleaseImages(platform, app.name, to);
-    await platform.scheduler.discard(await platform.scheduler.containers(app.name));
+    await platform.scheduler.discard(await platform.scheduler.containers(app.name, { oneOffs: true }));
     await unrouteApp(platform, app.name);
     state.apps.rename(app.name, to, images);
     moveRepo(settings.reposDir, app.name, to);

@@ -11,6 +11,8 @@ export const LABEL = {
   release: 'slipway.release',
   deploy: 'slipway.deploy',
   service: 'slipway.service',
+  /** On containers that run once (run, release tasks): never part of the app's formation. */
+  oneOff: 'slipway.one-off',
 } as const;
 
 /** How long to wait for a removal someone else started. */

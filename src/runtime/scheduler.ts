@@ -106,7 +106,7 @@ export class Scheduler {
       image: request.image,
       cmd: request.cmd,
       env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
-      labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run' },
+      labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' },
       binds: request.binds,
       network: this.options.network,
     };
@@ -118,9 +118,14 @@ export class Scheduler {
     return this.docker.logs(container.id);
   }
 
-  /** Every container of the app, running or not. */
-  async containers(app: string): Promise<ProcessContainer[]> {
-    const found = await this.docker.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
+  /**
+   * The app's process containers, running or not; one-off containers (a `run` in progress)
+   * only when asked, so a deploy or ps:stop never takes them down.
+   */
+  async containers(app: string, options: { oneOffs?: boolean } = {}): Promise<ProcessContainer[]> {
+    const found = (await this.docker.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
+      (c) => options.oneOffs || c.labels[LABEL.oneOff] !== 'true',
+    );
     return Promise.all(
       found.map(async (c) => ({
         id: c.id,

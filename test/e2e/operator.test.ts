@@ -79,6 +79,16 @@ describe('logs and run', () => {
     expect((await slipway.ssh(['logs', app, '-p', 'worker'])).stderr).toContain('has no running containers of type worker');
   });
 
+  test('a deploy does not take down a one-off run in progress', async () => {
+    const running = slipway.ssh(['run', app, "'sleep 6; echo survived'"]);
+    await eventually(() => slipway.containers(app), (found) => found.some((c) => c.name.includes('.run.')));
+    const restarted = await slipway.ssh(['ps:restart', app]);
+    expect(restarted.code, restarted.output).toBe(0);
+    const result = await running;
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain('survived');
+  });
+
   test('run executes a one-off command with the app’s config and passes its exit code back', async () => {
     expect((await slipway.ssh(['config:set', app, 'RUN_MARK=from-config'])).code).toBe(0);
     const ran = await slipway.ssh(['run', app, 'echo', '$RUN_MARK', '$DYNO']);
