@@ -13,7 +13,8 @@ import { processCommands } from './processes.js';
 import { psCommands, psReport } from './ps.js';
 import { checksReport, releaseCommands } from './releases.js';
 import { allReportsCommand, reportCommand } from './reports.js';
-import { resourceCommands, resourceReport, storageReport } from './resources.js';
+import { resourceCommands, resourceReport } from './resources.js';
+import { storageCommands, storageReport } from './storage.js';
 import { serviceCommands } from './services.js';
 import { stackCommands } from './stack.js';
 import { requireAdmin, requireAppAccess } from '../ssh/access.js';
@@ -66,6 +67,7 @@ const registry = new Map<string, Command>(
     ...processCommands,
     ...buildCommands,
     ...resourceCommands,
+    ...storageCommands,
     ...serviceCommands,
     ...keyCommands,
     ...accessCommands,
