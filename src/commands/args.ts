@@ -74,12 +74,3 @@ export function onlyApp(ctx: CommandContext, args: ParsedArgs): AppRecord {
   requireNoMoreArgs(args, 1);
   return requireApp(ctx.platform, args.positional[0]);
 }
-
-/** `<app> <property> [value]`, Dokku's `:set` commands: the app, and the value (none unsets). */
-export function appProperty(ctx: CommandContext, args: ParsedArgs, property: string): { app: AppRecord; value: string | undefined } {
-  requireNoMoreArgs(args, 3);
-  const [name, key, value] = args.positional;
-  const app = requireApp(ctx.platform, name);
-  if (key !== property) throw new UserError(`Invalid property: ${key ?? ''} (only "${property}" can be set)`);
-  return { app, value };
-}

@@ -3,9 +3,10 @@ import { BUILDERS, cacheVolume, selectBuilder, selectedBuilder, type Builder } f
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { appLockName } from '../queue/locks.js';
-import { appProperty, onlyApp, requireNoMoreArgs } from './args.js';
+import { onlyApp, requireNoMoreArgs } from './args.js';
 import { runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
+import { setCommand } from './set-command.js';
 import type { Command } from './types.js';
 
 export const builderReport: AppReport = {
@@ -21,18 +22,17 @@ export const builderReport: AppReport = {
 };
 
 export const buildCommands: Command[] = [
-  {
+  setCommand({
     name: 'builder:set',
     summary: `Choose how the app is built (${BUILDERS.join('|')}); no value goes back to detection`,
-    usage: '<app> selected [dockerfile|herokuish]',
-    access: 'app',
-    async run(ctx, args) {
-      const { app, value } = appProperty(ctx, args, 'selected');
+    property: 'selected',
+    values: BUILDERS.join('|'),
+    label: 'builder selected',
+    set(ctx, app, value) {
       if (value !== undefined && !BUILDERS.includes(value as Builder)) throw new UserError(`Invalid builder: ${value} (${BUILDERS.join(', ')})`);
       selectBuilder(ctx.platform, app.name, value as Builder | undefined);
-      ctx.out.out(format.step(value ? `Setting builder selected to ${value}` : 'Unsetting builder selected'));
     },
-  },
+  }),
   {
     name: 'repo:purge-cache',
     summary: 'Empty the build cache, so the next build installs dependencies afresh',

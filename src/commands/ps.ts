@@ -7,9 +7,10 @@ import { restartPolicy, setRestartPolicy } from '../runtime/process-options.js';
 import { mayUseApp } from '../ssh/access.js';
 import type { AppRecord } from '../state/index.js';
 import { rebuildApp } from './apps.js';
-import { appProperty, onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
+import { onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
 import { isDeployed, runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
+import { setCommand } from './set-command.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 const MAX_SCALE = 100;
@@ -84,17 +85,13 @@ export const psCommands: Command[] = [
     ctx.out.out(format.detail(`Stopped ${stopped} container${stopped === 1 ? '' : 's'}`));
   }),
   perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) => rebuildApp(ctx, app.name, app.deployBranch)),
-  {
+  setCommand({
     name: 'ps:set',
     summary: 'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
-    usage: '<app> restart-policy [<policy>]',
-    access: 'app',
-    async run(ctx, args) {
-      const { app, value } = appProperty(ctx, args, 'restart-policy');
-      setRestartPolicy(ctx.platform.state, app.name, value);
-      ctx.out.out(format.step(value ? `Setting restart-policy to ${value}` : 'Unsetting restart-policy'));
-    },
-  },
+    property: 'restart-policy',
+    values: '<policy>',
+    set: (ctx, app, value) => setRestartPolicy(ctx.platform.state, app.name, value),
+  }),
   {
     name: 'ps:scale',
     summary: 'Show or set how many containers each process type runs',

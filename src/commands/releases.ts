@@ -4,9 +4,10 @@ import { commitSubject } from '../git/repos.js';
 import { format } from '../core/output.js';
 import { checksModeFor, checksReport as checksLists, setChecksMode, setWaitToRetire, waitToRetireMs, type ChecksMode } from '../deploy/checks-mode.js';
 import type { ReleaseRecord } from '../state/index.js';
-import { appProperty, onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
+import { onlyApp, outputFormat, parseVersion, requireNoMoreArgs } from './args.js';
 import { runDeploy } from './deploys.js';
 import type { AppReport } from './reports.js';
+import { setCommand } from './set-command.js';
 import type { Command } from './types.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -125,17 +126,13 @@ export const releaseCommands: Command[] = [
       return runDeploy(ctx, { kind: 'rollback', app: app.name, version });
     },
   },
-  {
+  setCommand({
     name: 'checks:set',
     summary: 'Set wait-to-retire: seconds old containers keep serving after a swap (no value: the host default)',
-    usage: '<app> wait-to-retire [<seconds>]',
-    access: 'app',
-    async run(ctx, args) {
-      const { app, value } = appProperty(ctx, args, 'wait-to-retire');
-      setWaitToRetire(ctx.platform.state, app.name, value);
-      ctx.out.out(format.step(value === undefined ? 'Unsetting wait-to-retire' : `Setting wait-to-retire to ${value}`));
-    },
-  },
+    property: 'wait-to-retire',
+    values: '<seconds>',
+    set: (ctx, app, value) => setWaitToRetire(ctx.platform.state, app.name, value),
+  }),
   checksCommand('disabled', 'Stop old containers before starting new ones (downtime)', (app) => `Disabling zero downtime for app (${app})`),
   checksCommand('enabled', 'Check new containers before switching to them (the default)', (app, types) => `Enabling zero downtime for app's (${app}) proctypes (${types})`),
   checksCommand('skipped', 'Switch to new containers without checking them', (app) => `Skipping zero downtime for app (${app})`),
