@@ -1,12 +1,12 @@
-import fs from 'node:fs';
 import { filesInTar } from '../build/tar.js';
 import { UserError } from '../core/errors.js';
 import { readAllBytes } from '../core/input.js';
 import { format } from '../core/output.js';
 import { restoreRoute } from '../deploy/routes.js';
 import { describeCertificate, removeCertificate, storeCertificate } from '../proxy/certs.js';
-import { onlyApp, requireNoMoreArgs } from './args.js';
 import { requireApp } from '../apps/index.js';
+import { onlyApp, requireNoMoreArgs } from './args.js';
+import { readHostFile } from './host-file.js';
 import type { AppReport } from './reports.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -19,17 +19,9 @@ const INPUT_LIMIT = 1024 * 1024;
  */
 async function readCertificateInput(ctx: CommandContext, files: string[]): Promise<{ cert: string; key: string }> {
   if (files.length > 0) {
-    if (!ctx.local) throw new UserError('Over SSH, send the certificate on stdin: certs:add <app> < cert-and-key.pem (or a tar of server.crt and server.key)');
-    if (files.length !== 2) throw new UserError('Give both files: certs:add <app> CRT_FILE KEY_FILE');
-    const [cert, key] = files.map((file) => {
-      try {
-        if (fs.statSync(file).size > INPUT_LIMIT) throw new UserError(`${file} is too large`);
-        return fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        if (error instanceof UserError) throw error;
-        throw new UserError(`Cannot read ${file}`);
-      }
-    });
+    const overSsh = 'Over SSH, send the certificate on stdin: certs:add <app> < cert-and-key.pem (or a tar of server.crt and server.key)';
+    if (ctx.local && files.length !== 2) throw new UserError('Give both files: certs:add <app> CRT_FILE KEY_FILE');
+    const [cert, key] = files.map((file) => readHostFile(ctx, file, INPUT_LIMIT, overSsh));
     return { cert: cert!, key: key! };
   }
   const input = await readAllBytes(ctx.stdin, INPUT_LIMIT);

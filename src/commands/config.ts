@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { requireApp } from '../apps/index.js';
 import {
   checkTotalSize,
@@ -18,6 +17,7 @@ import { readAll } from '../core/input.js';
 import { format } from '../core/output.js';
 import { GLOBAL_SCOPE, type Env } from '../state/index.js';
 import { isDeployed, runDeploy } from './deploys.js';
+import { readHostFile } from './host-file.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 const IMPORT_LIMIT = 1024 * 1024;
@@ -183,10 +183,5 @@ export const configCommands: Command[] = [
 
 async function readImport(ctx: CommandContext, file: string | undefined): Promise<string> {
   if (file === undefined || file === '-') return readAll(ctx.stdin, IMPORT_LIMIT);
-  if (!ctx.local) throw new UserError('Over SSH, send the file on stdin');
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`Cannot read ${file}`);
-  }
+  return readHostFile(ctx, file, IMPORT_LIMIT, 'Over SSH, send the file on stdin');
 }

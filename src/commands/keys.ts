@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { parseKeyName } from '../core/names.js';
 import { readAll } from '../core/input.js';
 import { format } from '../core/output.js';
 import { addKey, removeKey } from '../ssh/keys.js';
 import { outputFormat, requireNoMoreArgs } from './args.js';
+import { readHostFile } from './host-file.js';
 import type { Command, CommandContext } from './types.js';
 
 const KEY_LIMIT = 16 * 1024;
@@ -12,14 +12,7 @@ const KEY_LIMIT = 16 * 1024;
 /** On the host a second argument names a key file; over SSH the key comes on stdin, as in Dokku. */
 async function readKeyText(ctx: CommandContext, file: string | undefined): Promise<string> {
   if (file === undefined) return readAll(ctx.stdin, KEY_LIMIT);
-  if (!ctx.local) throw new UserError('Over SSH, send the public key on stdin: ssh-keys:add <name> < key.pub');
-  try {
-    if (fs.statSync(file).size > KEY_LIMIT) throw new UserError('Key file is too large');
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`Cannot read key file ${file}`);
-  }
+  return readHostFile(ctx, file, KEY_LIMIT, 'Over SSH, send the public key on stdin: ssh-keys:add <name> < key.pub');
 }
 
 export const keyCommands: Command[] = [
