@@ -1,7 +1,7 @@
 import { requireApp } from '../apps/index.js';
 import { format } from '../core/output.js';
 import { grantAccess, revokeAccess } from '../ssh/access.js';
-import { outputFormat, requireNoMoreArgs } from './args.js';
+import { onlyApp, outputFormat, requireNoMoreArgs } from './args.js';
 import type { Command, CommandContext, ParsedArgs } from './types.js';
 
 function appAndKey(ctx: CommandContext, args: ParsedArgs) {
@@ -39,8 +39,7 @@ export const accessCommands: Command[] = [
     access: 'admin',
     valueFlags: ['format'],
     async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]).name;
+      const app = onlyApp(ctx, args).name;
       const keys = ctx.platform.state.access.keysOf(app);
       if (outputFormat(args) === 'json') return ctx.out.out(JSON.stringify(keys));
       keys.forEach((key) => ctx.out.out(key));

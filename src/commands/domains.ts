@@ -132,8 +132,7 @@ export const domainCommands: Command[] = [
     usage: '<app>',
     access: 'app',
     async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const app = requireApp(ctx.platform, args.positional[0]).name;
+      const app = onlyApp(ctx, args).name;
       await changeAppDomains(ctx, app, []);
       ctx.out.out(format.step(`Cleared domains in ${app}`));
     },

@@ -23,8 +23,4 @@ export class AccessStore {
       (r) => r.key_name,
     );
   }
-
-  appsOf(keyName: string): string[] {
-    return (this.db.prepare('SELECT app FROM app_access WHERE key_name = ? ORDER BY app').all(keyName) as { app: string }[]).map((r) => r.app);
-  }
 }
