@@ -3,7 +3,7 @@ import { streamOutput } from './core/output.js';
 import { runCommand } from './commands/index.js';
 import { serve, work } from './daemon.js';
 import { Platform } from './platform.js';
-import { terminalType, type Terminal } from './runtime/docker.js';
+import { terminalType, type Terminal } from './model/terminal.js';
 import { loadSettings } from './settings.js';
 
 /**

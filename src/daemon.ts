@@ -2,11 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
-import { restoreRoute, routedContainers } from './deploy/routes.js';
+import { restoreRoute, routedInstances } from './deploy/routes.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
-import { LABEL } from './runtime/docker.js';
 import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
 
@@ -23,7 +22,7 @@ export async function serve(settings: Settings): Promise<void> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   await checkDependencies(platform);
-  await platform.docker.ensureNetwork(settings.network, { [LABEL.instance]: settings.instance });
+  for (const scheduler of platform.allSchedulers()) await scheduler.prepare();
   await platform.nginx.ensureRunning();
   const watching = new AbortController();
   followContainerRestarts(platform, watching.signal);
@@ -82,7 +81,7 @@ function startWorker(platform: Platform): Worker {
 
 async function checkDependencies(platform: Platform): Promise<void> {
   try {
-    await platform.docker.ping();
+    await platform.engine.ping();
   } catch (error) {
     throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`);
   }
@@ -104,17 +103,13 @@ function followContainerRestarts(platform: Platform, signal: AbortSignal): void 
   const pending = new Map<string, NodeJS.Timeout>();
   const restore = (app: string) =>
     restoreRoute(platform, app).catch((error) => console.error(`slipway: restoring the route of ${app} failed:`, error));
-  void platform.docker.watchStarts(
-    { [LABEL.instance]: platform.settings.instance, [LABEL.process]: 'web' },
-    (id, labels) => {
-      const app = labels[LABEL.app];
-      // Only containers already taking traffic: a deploy's new ones are routed by the deploy.
-      if (!app || !platform.state.apps.get(app) || !routedContainers(platform, app).includes(id)) return;
-      clearTimeout(pending.get(app));
-      pending.set(app, setTimeout(() => void restore(app), 200)); // several containers start together
-    },
-    signal,
-  );
+  const onStart = (app: string, id: string) => {
+    // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
+    if (!platform.state.apps.get(app) || !routedInstances(platform, app).includes(id)) return;
+    clearTimeout(pending.get(app));
+    pending.set(app, setTimeout(() => void restore(app), 200)); // several start together
+  };
+  for (const scheduler of platform.allSchedulers()) void scheduler.watch(onStart, signal);
   for (const app of platform.state.apps.list()) void restore(app.name);
 }
 

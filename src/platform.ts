@@ -1,29 +1,78 @@
 import type { Redis } from 'ioredis';
-import { DockerEngine } from './runtime/docker.js';
-import { Scheduler } from './runtime/scheduler.js';
-import { Nginx } from './proxy/nginx.js';
+import { UserError } from './core/errors.js';
+import { Nginx, type Router } from './proxy/nginx.js';
 import { DeployQueue } from './queue/deploy-queue.js';
 import { Locks } from './queue/locks.js';
 import { DeployLogs } from './queue/logs.js';
 import { connectRedis } from './queue/redis.js';
+import { DockerEngine } from './runtime/docker/index.js';
+import { DockerLocalScheduler } from './runtime/local/scheduler.js';
+import { LocalServiceRuntime } from './runtime/local/services.js';
+import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/scheduler.js';
+import type { ServiceRuntime } from './runtime/services.js';
 import type { Settings } from './settings.js';
-import { openState, type State } from './state/index.js';
+import { GLOBAL_SCOPE, openState, type State } from './state/index.js';
+
+/** Which scheduler runs an app (`scheduler:set <app>|--global selected <name>`). */
+export const SCHEDULER_PROPERTY = 'scheduler.selected';
+
+/** What a Platform is made of; tests hand in fakes for the parts they do not exercise. */
+export interface PlatformParts {
+  state: State;
+  engine: DockerEngine;
+  schedulers: Scheduler[];
+  services: ServiceRuntime;
+  router: Router;
+  logs: DeployLogs;
+  locks: Locks;
+}
 
 /**
  * The services every command and job works with. Network clients are created on first use,
  * so a local command that only touches the database (ssh-keys:add) needs no Redis.
+ * Docker is reached only through `engine` by the build module, and through the schedulers
+ * and the service runtime by everyone else.
  */
 export class Platform {
   readonly state: State;
-  readonly docker: DockerEngine;
-  readonly scheduler: Scheduler;
+  readonly engine: DockerEngine;
+  readonly services: ServiceRuntime;
+  private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
   private deployQueue?: DeployQueue;
+  private parts: Partial<PlatformParts>;
 
-  constructor(readonly settings: Settings) {
-    this.state = openState(settings.dbPath);
-    this.docker = new DockerEngine(settings.dockerSocket);
-    this.scheduler = new Scheduler(this.docker, settings);
+  constructor(
+    readonly settings: Settings,
+    parts: Partial<PlatformParts> = {},
+  ) {
+    this.parts = parts;
+    this.state = parts.state ?? openState(settings.dbPath);
+    this.engine = parts.engine ?? new DockerEngine(settings.dockerSocket);
+    const target = { instance: settings.instance, network: settings.network };
+    const local = new DockerLocalScheduler(this.engine, {
+      ...target,
+      port: settings.defaultPort,
+      checksTimeoutMs: settings.checksTimeoutMs,
+      checksSettleMs: settings.checksSettleMs,
+      stopTimeoutSeconds: settings.stopTimeoutSeconds,
+    });
+    this.schedulers = new Map((parts.schedulers ?? [local]).map((s) => [s.name, s]));
+    this.services = parts.services ?? new LocalServiceRuntime(this.engine, target);
+  }
+
+  /** The scheduler an app runs on: its own choice, else the global one, else docker-local. */
+  schedulerFor(app: string): Scheduler {
+    const { properties } = this.state;
+    const name = properties.get(app, SCHEDULER_PROPERTY) ?? properties.get(GLOBAL_SCOPE, SCHEDULER_PROPERTY) ?? DEFAULT_SCHEDULER;
+    const scheduler = this.schedulers.get(name);
+    if (!scheduler) throw new UserError(`Scheduler ${name} is not available (${SCHEDULERS.join(', ')})`);
+    return scheduler;
+  }
+
+  /** Every scheduler this platform has (to prepare them, and to watch what they run). */
+  allSchedulers(): Scheduler[] {
+    return [...this.schedulers.values()];
   }
 
   get redis(): Redis {
@@ -32,11 +81,11 @@ export class Platform {
   }
 
   get locks(): Locks {
-    return new Locks(this.redis, this.settings.instance);
+    return (this.parts.locks ??= new Locks(this.redis, this.settings.instance));
   }
 
   get logs(): DeployLogs {
-    return new DeployLogs(this.redis, this.settings.instance);
+    return (this.parts.logs ??= new DeployLogs(this.redis, this.settings.instance));
   }
 
   get queue(): DeployQueue {
@@ -44,6 +93,7 @@ export class Platform {
     return this.deployQueue;
   }
 
+  /** Slipway's nginx, for the daemon that runs it. */
   get nginx(): Nginx {
     return new Nginx({
       bin: this.settings.nginxBin,
@@ -54,6 +104,11 @@ export class Platform {
       modulesDir: this.settings.nginxModulesDir,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });
+  }
+
+  /** Where apps' traffic is routed: Slipway's nginx. */
+  get router(): Router {
+    return (this.parts.router ??= this.nginx);
   }
 
   async close(): Promise<void> {

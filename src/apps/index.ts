@@ -1,17 +1,31 @@
 import { EXIT_APP_MISSING, UserError } from '../core/errors.js';
 import { parseAppName } from '../core/names.js';
-import { copyRepo, ensureRepo, moveRepo, removeRepo } from '../git/repos.js';
+import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
-import { cacheVolume } from '../build/index.js';
-import { imageRepository } from '../deploy/images.js';
-import { ROUTED, unrouteApp } from '../deploy/routes.js';
-import { moveCertificate, removeCertificate } from '../proxy/certs.js';
-import { APP_DOMAINS } from '../proxy/domains.js';
-import { STORAGE_PROPERTY } from '../storage/index.js';
 import type { AppRecord } from '../state/index.js';
+import { renamedReleaseImages } from '../build/images.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
+
+/**
+ * What a namespace does when an app is destroyed, renamed or cloned, as Dokku's plugins do
+ * in their lifecycle triggers. The database rows move or go in one transaction by
+ * themselves; the hooks look after everything kept elsewhere (containers, routes, images,
+ * repositories, certificates). Hooks run in registration order.
+ */
+export interface AppLifecycle {
+  /** Before the app's records go: stop it and remove what is kept for it outside the database. */
+  destroy?(platform: Platform, app: string): Promise<void>;
+  /** Before the records move to the new name: stop serving under the old one. */
+  beforeRename?(platform: Platform, from: string, to: string): Promise<void>;
+  /** After the records moved: move what is kept outside the database. */
+  rename?(platform: Platform, from: string, to: string): Promise<void>;
+  /** `to` was just created as a copy of `from`: copy what this namespace keeps. */
+  clone?(platform: Platform, from: string, to: string): Promise<void>;
+  /** Per-app properties of this namespace that belong to the app itself: a clone starts without them. */
+  notCloned?: string[];
+}
 
 /** The app by name, or Dokku's "does not exist" (exit 20) for a valid name that is not there. */
 export function requireApp(platform: Platform, name: string | undefined): AppRecord {
@@ -27,94 +41,63 @@ export async function createApp(platform: Platform, name: string | undefined): P
   return platform.state.apps.get(app)!;
 }
 
+async function runHooks(hooks: AppLifecycle[], call: (hook: AppLifecycle) => Promise<void> | undefined): Promise<void> {
+  for (const hook of hooks) await call(hook);
+}
+
 /**
- * Removes an app and everything it owns: containers, nginx routing, images, repository,
- * history. Waits for a deploy in progress, so nothing is left half-deployed.
+ * Removes an app and everything it owns. Waits for a deploy in progress, so nothing is
+ * left half-deployed; the records go last, once nothing outside them is left.
  */
-export async function destroyApp(platform: Platform, app: AppRecord, onWait: () => void): Promise<void> {
+export async function destroyApp(platform: Platform, app: AppRecord, hooks: AppLifecycle[], onWait: () => void): Promise<void> {
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
-    await platform.scheduler.discard(await platform.scheduler.containers(app.name, { oneOffs: true }));
-    await unrouteApp(platform, app.name);
-    await removeImageTags(platform, app.name);
-    await platform.docker.removeVolume(cacheVolume(platform.settings.instance, app.name));
-    removeRepo(platform.settings.reposDir, app.name);
-    removeCertificate(platform.settings.certsDir, app.name);
+    await runHooks(hooks, (hook) => hook.destroy?.(platform, app.name));
     platform.state.apps.delete(app.name);
   } finally {
     await lock.release();
   }
 }
 
-/** Tags every release image of `from` under `to`'s repository; returns each release's new image. */
-async function tagReleaseImages(platform: Platform, from: string, to: string): Promise<Map<number, string>> {
-  const source = imageRepository(platform.settings.instance, from);
-  const target = imageRepository(platform.settings.instance, to);
-  const images = new Map<number, string>();
-  for (const release of platform.state.releases.list(from)) {
-    if (!release.image.startsWith(`${source}:`)) continue;
-    const tag = release.image.slice(source.length + 1);
-    images.set(release.version, `${target}:${tag}`);
-    if (await platform.docker.imageExists(release.image)) await platform.docker.tagImage(release.image, target, tag);
-  }
-  return images;
-}
-
-/** By tag, not id: identical builds share image ids with other apps. */
-async function removeImageTags(platform: Platform, app: string): Promise<void> {
-  const repository = imageRepository(platform.settings.instance, app);
-  for (const image of await platform.docker.listImages(repository)) {
-    for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.docker.removeImage(tag);
-  }
-}
-
 /**
- * Gives an app a new name, as Dokku's apps:rename: its containers stop, everything recorded
- * moves, release images are tagged under the new name, and the caller deploys it again.
+ * Gives an app a new name, as Dokku's apps:rename: it stops, everything recorded moves in
+ * one transaction (release images under their new names), and the caller deploys it again.
  * The default domain follows the name; the app is down until that deploy is live.
  */
-export async function renameApp(platform: Platform, app: AppRecord, newName: string | undefined, onWait: () => void): Promise<string> {
+export async function renameApp(platform: Platform, app: AppRecord, newName: string | undefined, hooks: AppLifecycle[], onWait: () => void): Promise<string> {
   const to = parseAppName(newName);
-  const { state, docker, settings } = platform;
+  const { state } = platform;
   if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {
-    const images = await tagReleaseImages(platform, app.name, to);
-    await platform.scheduler.discard(await platform.scheduler.containers(app.name, { oneOffs: true }));
-    await unrouteApp(platform, app.name);
-    state.apps.rename(app.name, to, images);
-    moveRepo(settings.reposDir, app.name, to);
-    moveCertificate(settings.certsDir, app.name, to);
-    await removeImageTags(platform, app.name);
-    await docker.removeVolume(cacheVolume(settings.instance, app.name));
+    await runHooks(hooks, (hook) => hook.beforeRename?.(platform, app.name, to));
+    state.apps.rename(app.name, to, renamedReleaseImages(platform, app.name, to));
+    await runHooks(hooks, (hook) => hook.rename?.(platform, app.name, to));
     return to;
   } finally {
     await lock.release();
   }
 }
 
-/** A new app with another's code, config and settings (not its domains, storage or grants). */
-export async function cloneApp(platform: Platform, source: AppRecord, newName: string | undefined): Promise<AppRecord> {
-  const { state, settings } = platform;
+/** A new app with another's code, config and settings (not what belongs to the app itself: domains, storage, grants). */
+export async function cloneApp(platform: Platform, source: AppRecord, newName: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
+  const { state } = platform;
   const clone = await createApp(platform, newName);
-  await copyRepo(settings.reposDir, source.name, clone.name);
-  state.config.replace(clone.name, state.config.get(source.name));
-  state.apps.setFormation(clone.name, source.formation);
+  const notCloned = new Set(hooks.flatMap((hook) => hook.notCloned ?? []));
   for (const [key, value] of Object.entries(state.properties.all(source.name))) {
-    if (!NOT_CLONED.has(key)) state.properties.set(clone.name, key, value);
+    if (!notCloned.has(key)) state.properties.set(clone.name, key, value);
   }
+  await runHooks(hooks, (hook) => hook.clone?.(platform, source.name, clone.name));
   return state.apps.get(clone.name)!;
 }
 
-const LOCKED = 'deploy-locked';
-/** Per-app settings that belong to the app itself, not to its code: a clone starts without them. */
-const NOT_CLONED = new Set([APP_DOMAINS, STORAGE_PROPERTY, ROUTED, LOCKED]);
+export const LOCKED_PROPERTY = 'apps.locked';
 
 export function isLocked(platform: Platform, app: string): boolean {
-  return platform.state.properties.get(app, LOCKED) === 'true';
+  return platform.state.properties.get(app, LOCKED_PROPERTY) === 'true';
 }
 
 /** apps:lock: deploys of new code are refused until apps:unlock; restarts and config go on. */
 export function setLocked(platform: Platform, app: string, locked: boolean): void {
-  platform.state.properties.set(app, LOCKED, locked ? 'true' : undefined);
+  platform.state.properties.set(app, LOCKED_PROPERTY, locked ? 'true' : undefined);
 }

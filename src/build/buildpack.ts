@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import type { DockerEngine } from '../runtime/docker.js';
-import { LABEL } from '../runtime/docker.js';
+import { LABEL } from '../model/labels.js';
+import { LAUNCHER } from '../model/release.js';
+import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
 import { stackImages } from './stack.js';
 import { extendTar, tarOf } from './tar.js';
@@ -10,8 +11,6 @@ import { extendTar, tarOf } from './tar.js';
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
 export const SHIPPED_BUILDPACKS = ['nodejs', 'python', 'static', 'procfile'] as const;
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-/** In the run image: sources .profile.d, then runs the command in /app. */
-export const LAUNCHER = '/usr/local/bin/slipway-launch';
 const CONTAINER_CA_BUNDLE = '/etc/ssl/certs/host-ca.crt';
 
 /** Thrown when a buildpack's compile fails: the user's build, not Slipway, went wrong. */
@@ -60,18 +59,18 @@ export async function buildWithBuildpacks(
 ): Promise<Record<string, string>> {
   const images = stackImages(options.stackImage);
   for (const image of [images.build, images.run]) {
-    if (!(await docker.imageExists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
+    if (!(await docker.images.exists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
   }
   const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cacheVolume(options.instance, options.app)}:/tmp/cache`];
   // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
-  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? [`NODE_EXTRA_CA_CERTS=${CONTAINER_CA_BUNDLE}`, `PIP_CERT=${CONTAINER_CA_BUNDLE}`] : [];
-  if (caEnv.length) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
+  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE } : undefined;
+  if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
 
   let release = '';
-  const code = await docker.runToCompletion({
+  const code = await docker.oneOffs.runToCompletion({
     image: images.build,
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
-    env: ['STACK=bookworm', `SOURCE_VERSION=${options.rev}`, ...caEnv, ...(options.buildpack ? [`SLIPWAY_BUILDPACK=${options.buildpack}`] : [])],
+    env: { STACK: 'bookworm', SOURCE_VERSION: options.rev, ...caEnv, ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}) },
     labels: { [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build' },
     binds,
     inputs: [
@@ -89,7 +88,7 @@ export async function buildWithBuildpacks(
           return [{ name: 'Dockerfile', content: `FROM ${images.run}\nCOPY --chown=1000:1000 app /app\n${cmd}` }];
         };
         const context = extendTar(slug, dockerfile, ['app/.release']);
-        await docker.build(context.tar, options.tag, () => {});
+        await docker.images.build(context.tar, options.tag, () => {});
         release = (await context.captured)['app/.release'] ?? '';
       },
     },

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import { UserError } from '../core/errors.js';
-import type { DeployLog } from '../deploy/log.js';
 import type { Platform } from '../platform.js';
-import { BuildFailedError } from '../runtime/docker.js';
-import { buildWithBuildpacks, chooseBuildpack, CompileFailedError } from './buildpack.js';
-import { readSource, releaseMetaSchema, type ReleaseMeta } from './source.js';
+import type { ProgressLog } from '../model/progress.js';
+import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
+import { BuildFailedError } from '../runtime/docker/index.js';
+import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
+import { readSource } from './source.js';
 
-export { cacheVolume, LAUNCHER } from './buildpack.js';
-export { releaseMetaSchema, type Healthcheck, type ReleaseMeta } from './source.js';
 
 export const BUILDERS = ['dockerfile', 'herokuish'] as const;
 export type Builder = (typeof BUILDERS)[number];
@@ -31,10 +30,10 @@ export async function buildFromSource(
   platform: Platform,
   job: { app: string; rev: string; tarPath: string },
   tag: string,
-  log: DeployLog,
+  log: ProgressLog,
 ): Promise<ReleaseMeta> {
   const { app } = job;
-  const { docker, state, settings } = platform;
+  const { engine: docker, state, settings } = platform;
   const source = await readSource(job.tarPath);
   const config = state.config.get(app);
   const requestedPack = config.BUILDPACK_URL ?? source.buildpack;
@@ -44,7 +43,7 @@ export async function buildFromSource(
     if (builder === 'dockerfile') {
       if (!source.hasDockerfile) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
       log.step(`Building ${app} from Dockerfile`);
-      await docker.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line));
+      await docker.images.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line));
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
@@ -68,4 +67,9 @@ export async function buildFromSource(
     log.error(error.message);
     throw new UserError('App build failed');
   }
+}
+
+/** Empties the app's dependency cache (repo:purge-cache, and when the app goes). */
+export async function purgeCache(platform: Platform, app: string): Promise<void> {
+  await platform.engine.removeVolume(cacheVolume(platform.settings.instance, app));
 }

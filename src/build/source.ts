@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import tar from 'tar-stream';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
+import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
 const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile'] as const;
@@ -9,48 +10,12 @@ const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfi
 const PRESENCE_ONLY: readonly string[] = ['Dockerfile'];
 type SourceFile = (typeof SOURCE_FILES)[number];
 
-const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-export const processTypeSchema = z.string().regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
-
-/** One app.json healthcheck, with Dokku's field defaults (reference/dokku.md §3.2). */
-export const healthcheckSchema = z.object({
-  type: z.enum(['startup', 'liveness', 'readiness']).default('startup'),
-  name: z.string().max(200).optional(),
-  path: z.string().startsWith('/').max(2000).optional(),
-  content: z.string().max(10_000).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  attempts: z.number().int().min(1).max(100).default(3),
-  timeout: z.number().min(0.1).max(600).default(5),
-  wait: z.number().min(0).max(600).default(5),
-  initialDelay: z.number().min(0).max(600).default(0),
-  uptime: z.number().min(0).max(600).optional(),
-  listening: z.boolean().optional(),
-  warn: z.boolean().default(false),
-  httpHeaders: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().max(2000) })).default([]),
-});
-export type Healthcheck = z.infer<typeof healthcheckSchema>;
-
-const scriptSchema = z.string().min(1).max(10_000);
 const appJsonSchema = z.looseObject({
   scripts: z.looseObject({ dokku: z.looseObject({ predeploy: scriptSchema.optional(), postdeploy: scriptSchema.optional() }).optional() }).optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).optional(),
   formation: z.record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() })).optional(),
 });
 
-/** What a release knows from its source, kept with the release so redeploys need no source. */
-export const releaseMetaSchema = z.object({
-  /** How the image was made; buildpack images start processes through their launcher. */
-  builder: z.enum(['dockerfile', 'herokuish', 'image']).default('dockerfile'),
-  /** Procfile commands by process type; absent means the image's own command runs as `web`. */
-  processes: z.record(processTypeSchema, z.string()).optional(),
-  /** app.json scripts.dokku: run in a one-off container before the swap and after it. */
-  predeploy: scriptSchema.optional(),
-  postdeploy: scriptSchema.optional(),
-  healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).default({}),
-  /** app.json formation quantities: applied on every deploy, and ps:scale is then refused, as in Dokku. */
-  formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
-});
-export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
 
 export interface SourceFacts {
   meta: Omit<ReleaseMeta, 'builder'>;

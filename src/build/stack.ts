@@ -4,7 +4,8 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { UserError } from '../core/errors.js';
 import { runProgram } from '../core/process.js';
-import type { DockerEngine } from '../runtime/docker.js';
+import type { Platform } from '../platform.js';
+import type { DockerEngine } from '../runtime/docker/index.js';
 import { ensureTemplatedImage } from './templated-image.js';
 
 const templatesDir = new URL('../../templates/stack/', import.meta.url);
@@ -31,7 +32,7 @@ export async function buildStackImages(options: {
 }): Promise<string[]> {
   const images = stackImages(options.image);
   const built: string[] = [];
-  const needed = async (ref: string) => options.rebuild || !(await options.docker.imageExists(ref));
+  const needed = async (ref: string) => options.rebuild || !(await options.docker.images.exists(ref));
   if (await needed(images.base)) {
     await buildStack({ ...options, image: images.base });
     built.push(images.base);
@@ -72,7 +73,7 @@ async function buildStack(options: {
     options.onLine(`Importing the root filesystem as ${options.image}`);
     const tar = spawn('tar', ['-C', rootfs, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number>((resolve) => tar.on('close', (code) => resolve(code ?? 1)));
-    await options.docker.importImage(tar.stdout, repo, tag, ['ENV LANG=C.UTF-8', 'CMD ["/bin/bash"]']);
+    await options.docker.images.importRootfs(tar.stdout, repo, tag, ['ENV LANG=C.UTF-8', 'CMD ["/bin/bash"]']);
     if ((await exited) !== 0) throw new UserError('Packing the root filesystem failed');
   } finally {
     fs.rmSync(rootfs, { recursive: true, force: true });
@@ -83,4 +84,16 @@ function splitImageRef(ref: string): [string, string | undefined] {
   const colon = ref.lastIndexOf(':');
   if (colon > ref.lastIndexOf('/')) return [ref.slice(0, colon), ref.slice(colon + 1)];
   return [ref, undefined];
+}
+
+/** `stack:build`: the platform's stack images, from its settings. Returns what was built. */
+export function buildPlatformStack(platform: Platform, options: { rebuild: boolean; onLine: (line: string) => void }): Promise<string[]> {
+  const { settings } = platform;
+  return buildStackImages({
+    docker: platform.engine,
+    image: settings.stackImage,
+    mirror: settings.debianMirror,
+    workDir: path.join(settings.dataDir, 'tmp'),
+    ...options,
+  });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DockerEngine } from '../runtime/docker.js';
+import type { DockerEngine } from '../runtime/docker/index.js';
 import { tarOf, type TarFile } from './tar.js';
 
 const TEMPLATE_LABEL = 'slipway.template';
@@ -18,10 +18,10 @@ export async function ensureTemplatedImage(
   const hash = createHash('sha256');
   for (const file of files) hash.update(file.name).update('\0').update(file.content).update('\0');
   const digest = hash.digest('hex').slice(0, 16);
-  if (!options.rebuild && (await docker.imageLabel(image, TEMPLATE_LABEL)) === digest) return false;
+  if (!options.rebuild && (await docker.images.label(image, TEMPLATE_LABEL)) === digest) return false;
   const [dockerfile, ...rest] = files;
   const labelled = { ...dockerfile!, content: `${dockerfile!.content}\nLABEL ${TEMPLATE_LABEL}=${digest}\n` };
   options.onLine(`Building ${image}`);
-  await docker.build(tarOf([labelled, ...rest]), image, options.onLine);
+  await docker.images.build(tarOf([labelled, ...rest]), image, options.onLine);
   return true;
 }

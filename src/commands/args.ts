@@ -1,7 +1,6 @@
 import { UserError } from '../core/errors.js';
 import { requireApp } from '../apps/index.js';
-import type { AppRecord } from '../state/index.js';
-import type { Command, CommandContext, ParsedArgs } from './types.js';
+import type { Command, CommandArgs, CommandContext, ParsedArgs } from './types.js';
 
 /**
  * Splits words into positionals and the flags the command declares; unknown flags are errors.
@@ -58,10 +57,6 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min: n
   return value;
 }
 
-export function requireNoMoreArgs(args: ParsedArgs, count: number): void {
-  if (args.positional.length > count) throw new UserError(`Unexpected argument: ${args.positional[count]}`);
-}
-
 /** A release, `vN` or `N`. */
 export function parseVersion(text: string | undefined): number {
   const match = /^v?(\d{1,9})$/.exec(text ?? '');
@@ -69,8 +64,91 @@ export function parseVersion(text: string | undefined): number {
   return Number(match[1]);
 }
 
-/** `<app>` and nothing more: the arguments of most per-app commands. */
-export function onlyApp(ctx: CommandContext, args: ParsedArgs): AppRecord {
-  requireNoMoreArgs(args, 1);
-  return requireApp(ctx.platform, args.positional[0]);
+/** One declared argument: its name, and whether it names the app, is optional, or takes the rest of the words. */
+interface ArgSlot {
+  name: string;
+  /** It names an app: what access is decided on, and where the laptop client puts its app. */
+  app: boolean;
+  /** The app is looked up before the command runs (`app`, `[app]`; `<app>` is a new name). */
+  lookup: boolean;
+  optional: boolean;
+  rest: boolean;
+}
+
+function slotOf(declaration: string): ArgSlot {
+  const optional = declaration.startsWith('[');
+  const name = declaration.replace(/^[[<]|[\]>]$/g, '');
+  const rest = name.endsWith('…');
+  const app = name === 'app';
+  return { name: rest ? name.slice(0, -1) : name, app, lookup: app && !declaration.startsWith('<'), optional, rest };
+}
+
+/** The positional words as the command declares them (`app`, `<word>`, `[word]`, `<word…>`). */
+export function slotsOf(command: Command): ArgSlot[] {
+  return command.args.map(slotOf);
+}
+
+/** Whether the command's first argument names an app (the laptop client puts its app there). */
+export function takesAppFirst(command: Command): boolean {
+  return slotsOf(command)[0]?.app ?? false;
+}
+
+/** The word that names the app, before anything is looked up: what access is decided on. */
+export function appWord(command: Command, args: ParsedArgs): string | undefined {
+  if (command.appOr && args.flags[command.appOr.slice(2)]) return undefined;
+  const at = slotsOf(command).findIndex((slot) => slot.app);
+  return at < 0 ? undefined : args.positional[at];
+}
+
+/**
+ * Binds the words to the declaration: too many is an error, a missing required word too;
+ * the app is looked up (Dokku's "does not exist", exit 20, for a valid name that is not there).
+ */
+export function bindArgs(ctx: CommandContext, command: Command, parsed: ParsedArgs): CommandArgs {
+  const bound: CommandArgs = { ...parsed, app: undefined, named: {}, rest: [] };
+  const standIn = command.appOr !== undefined && Boolean(parsed.flags[command.appOr.slice(2)]);
+  const words = [...parsed.positional];
+  for (const slot of slotsOf(command)) {
+    if (slot.lookup && standIn) continue;
+    if (slot.rest) {
+      bound.rest = words.splice(0);
+      if (!slot.optional && bound.rest.length === 0) throw missingArg(command, slot);
+      bound.named[slot.name] = bound.rest.length ? bound.rest.join(' ') : undefined;
+      continue;
+    }
+    const word = words.shift();
+    if (slot.lookup) {
+      if (word !== undefined || !slot.optional) bound.app = requireApp(ctx.platform, word);
+      continue;
+    }
+    if (word === undefined && !slot.optional) throw missingArg(command, slot);
+    bound.named[slot.name] = word;
+  }
+  if (words.length > 0) throw new UserError(`Unexpected argument: ${words[0]}`);
+  return bound;
+}
+
+const missingArg = (command: Command, slot: ArgSlot) => new UserError(command.missing?.[slot.name] ?? `Please specify ${slot.name}`);
+
+/** `--format stdout|json`, `[--num <num>]`, `[-t|--tail]`: a flag as usage shows it. */
+function flagUsage(command: Command, flag: string, takesValue: boolean): string {
+  const short = Object.entries(command.shortFlags ?? {}).find(([, long]) => long === flag)?.[0];
+  const spelled = short ? `-${short}|--${flag}` : `--${flag}`;
+  if (flag === 'format' && 'read' in command) return '[--format stdout|json]';
+  return takesValue ? `[${spelled} <${flag}>]` : `[${spelled}]`;
+}
+
+/** The usage line after the command's name, from its declaration. */
+export function usageOf(command: Command): string {
+  const args = command.args.map((declaration) => {
+    const slot = slotOf(declaration);
+    if (!slot.lookup) return declaration;
+    const or = command.appOr ? `|${command.appOr}` : '';
+    return slot.optional ? `[<app>]${or}` : `<app>${or}`;
+  });
+  const values = [...(command.valueFlags ?? []), ...(command.repeatableFlags ?? [])].map((f) => flagUsage(command, f, true));
+  const booleans = (command.booleanFlags ?? []).filter((f) => `--${f}` !== command.appOr).map((f) => flagUsage(command, f, false));
+  const flags = command.rawArgs ? [...values, ...booleans] : [];
+  const words = command.rawArgs ? [...flags, ...args] : [...args, ...values, ...booleans];
+  return [...words, command.usageNote ?? ''].join(' ').trim();
 }

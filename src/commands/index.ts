@@ -1,91 +1,117 @@
 import { readFileSync } from 'node:fs';
+import { requireAdmin, requireAppAccess } from '../access/index.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
-import { accessCommands } from './access.js';
-import { appsCommands, appsReport } from './apps.js';
-import { parseArgs, requireNoMoreArgs } from './args.js';
-import { buildCommands, builderReport } from './builds.js';
-import { certsCommands, certsReport } from './certs.js';
-import { configCommands } from './config.js';
-import { domainCommands, domainsReport } from './domains.js';
-import { keyCommands } from './keys.js';
-import { processCommands } from './processes.js';
-import { psCommands, psReport } from './ps.js';
-import { checksReport, releaseCommands } from './releases.js';
-import { allReportsCommand, reportCommand } from './reports.js';
-import { resourceCommands, resourceReport } from './resources.js';
-import { storageCommands, storageReport } from './storage.js';
-import { serviceCommands } from './services.js';
-import { stackCommands } from './stack.js';
-import { requireAdmin, requireAppAccess } from '../ssh/access.js';
-import type { Command, CommandContext, ParsedArgs } from './types.js';
+import { aclNamespace } from './acl/index.js';
+import { appsNamespace } from './apps/index.js';
+import { appWord, bindArgs, parseArgs, takesAppFirst, usageOf } from './args.js';
+import { builderNamespace } from './builder/index.js';
+import { buildsNamespace } from './builds/index.js';
+import { certsNamespace } from './certs/index.js';
+import { checksNamespace } from './checks/index.js';
+import { configNamespace } from './config/index.js';
+import { domainsNamespace } from './domains/index.js';
+import { gitNamespace } from './git/index.js';
+import { logsNamespace } from './logs/index.js';
+import { proxyNamespace } from './proxy/index.js';
+import { psNamespace } from './ps/index.js';
+import { releasesNamespace } from './releases/index.js';
+import { printQuery } from './render.js';
+import { allReportsCommand, reportCommand } from './report.js';
+import { repoNamespace } from './repo/index.js';
+import { resourceNamespace } from './resource/index.js';
+import { runNamespace } from './run/index.js';
+import { schedulerNamespace } from './scheduler/index.js';
+import { serviceNamespaces } from './services/index.js';
+import { sshKeysNamespace } from './ssh-keys/index.js';
+import { stackNamespace } from './stack/index.js';
+import { storageNamespace } from './storage/index.js';
+import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
 
 export type { Caller, CommandContext } from './types.js';
 export { tokenize } from './tokenize.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+/**
+ * Every namespace, in the order their lifecycle hooks run: an app stops (ps) and stops
+ * taking traffic (proxy) before its images, repository and certificate go.
+ */
+const NAMESPACES: Namespace[] = [
+  appsNamespace,
+  configNamespace,
+  psNamespace,
+  proxyNamespace,
+  domainsNamespace,
+  certsNamespace,
+  checksNamespace,
+  releasesNamespace,
+  builderNamespace,
+  repoNamespace,
+  gitNamespace,
+  logsNamespace,
+  buildsNamespace,
+  runNamespace,
+  resourceNamespace,
+  storageNamespace,
+  schedulerNamespace,
+  ...serviceNamespaces,
+  sshKeysNamespace,
+  aclNamespace,
+  stackNamespace,
+];
+
+const lifecycle = NAMESPACES.flatMap((ns) => (ns.lifecycle ? [ns.lifecycle] : []));
+
+/** `<namespace>:report` for each report (unless the namespace has its own), and `report` for all. */
+const reports = NAMESPACES.flatMap((ns) => (ns.report ? [ns.report] : [])).sort((a, b) => a.name.localeCompare(b.name));
+const reportCommands = [
+  ...NAMESPACES.filter((ns) => ns.report && !ns.commands.some((c) => c.name === `${ns.name}:report`)).map((ns) => reportCommand(ns.report!)),
+  allReportsCommand(reports),
+];
+
 const helpCommands: Command[] = [
   {
     name: 'help',
     summary: 'Show this list, or how to use one command',
-    usage: '[<command>]',
+    args: ['[command]'],
     access: 'anyone',
-    async run(ctx, args) {
-      requireNoMoreArgs(args, 1);
-      const [name] = args.positional;
-      if (name === undefined) return printHelp(ctx.out);
-      const command = registry.get(name);
-      if (!command) throw new UserError(`\`${name}\` is not a slipway command.`);
+    async run(ctx, { named }) {
+      if (named.command === undefined) return printHelp(ctx.out);
+      const command = registry.get(named.command);
+      if (!command) throw new UserError(`\`${named.command}\` is not a slipway command.`);
       printUsage(ctx.out, command);
     },
   },
   {
     name: 'version',
     summary: 'Show the Slipway version',
-    usage: '',
+    args: [],
     access: 'anyone',
-    async run({ out }, args) {
-      requireNoMoreArgs(args, 0);
+    async run({ out }) {
       out.out(`slipway ${VERSION}`);
     },
   },
 ];
 
-/** Each plugin's report is `<plugin>:report`; `report` shows them all (domains has its own, for --global). */
-const reports = [appsReport, builderReport, certsReport, checksReport, domainsReport, psReport, resourceReport, storageReport];
-const reportCommands = [...reports.filter((r) => r !== domainsReport).map(reportCommand), allReportsCommand(reports)];
-
 const registry = new Map<string, Command>(
-  [
-    ...appsCommands,
-    ...configCommands,
-    ...domainCommands,
-    ...certsCommands,
-    ...releaseCommands,
-    ...psCommands,
-    ...processCommands,
-    ...buildCommands,
-    ...resourceCommands,
-    ...storageCommands,
-    ...serviceCommands,
-    ...keyCommands,
-    ...accessCommands,
-    ...stackCommands,
-    ...reportCommands,
-    ...helpCommands,
-  ].map((c) => [c.name, c]),
+  [...NAMESPACES.flatMap((ns) => ns.commands), ...reportCommands, ...helpCommands].map((c) => [c.name, c]),
 );
 
 function printUsage(out: CommandContext['out'], command: Command): void {
-  out.out(`Usage: slipway ${command.name} ${command.usage}`.trimEnd());
+  out.out(`Usage: slipway ${command.name} ${usageOf(command)}`.trimEnd());
   out.out('');
   out.out(command.summary);
 }
 
 /** Every command, for help and for tests that try them all. */
-export function listCommands(): Pick<Command, 'name' | 'usage' | 'access' | 'rawArgs'>[] {
-  return [...registry.values()].map(({ name, usage, access, rawArgs }) => ({ name, usage, access, rawArgs }));
+export function listCommands(): { name: string; usage: string; access: Command['access']; rawArgs?: boolean }[] {
+  return [...registry.values()].map((c) => ({ name: c.name, usage: usageOf(c), access: c.access, rawArgs: c.rawArgs }));
+}
+
+/** A command by name, for callers that run one without the command line (the HTTP API, next). */
+export function findCommand(name: string): Command | undefined {
+  return registry.get(name);
 }
 
 function printHelp(out: CommandContext['out']): void {
@@ -106,7 +132,7 @@ function printHelp(out: CommandContext['out']): void {
 function withDefaultApp(words: string[], app: string | undefined): string[] {
   const [name, ...rest] = words;
   const command = name === undefined ? undefined : registry.get(name);
-  if (app === undefined || !command || !/^(?:\[[^\]]*\]\s+)*\[?<app>/.test(command.usage)) return words;
+  if (app === undefined || !command || !takesAppFirst(command)) return words;
   if (command.rawArgs) return withAppAfterFlags(command, words, app);
   if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
   return [name!, app, ...rest];
@@ -129,14 +155,21 @@ function withAppAfterFlags(command: Command, words: string[], app: string): stri
 function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {
   if (command.access === 'anyone') return;
   if (command.access === 'admin' || args.flags.global || args.flags.all) return requireAdmin(ctx.caller, command.name);
-  requireAppAccess(ctx.platform.state, ctx.caller, args.positional[0], `run ${command.name} on`);
+  requireAppAccess(ctx.platform.state, ctx.caller, appWord(command, args), `run ${command.name} on`);
+}
+
+/** Runs a bound command: a query's data goes through its renderer, an action prints for itself. */
+async function execute(ctx: CommandContext, command: Command, args: CommandArgs): Promise<number> {
+  if ('read' in command) return printQuery(ctx, args, command);
+  return (await command.run(ctx, args)) ?? 0;
 }
 
 /**
  * Runs one command line for a caller and returns its exit code. Errors the user can act on
  * print as ` !     …`; anything unexpected prints a short internal error, never a stack.
  */
-export async function runCommand(ctx: CommandContext, words: string[]): Promise<number> {
+export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words: string[]): Promise<number> {
+  const ctx: CommandContext = { ...base, lifecycle };
   if (words[0] === '--app') return runCommand(ctx, withDefaultApp(words.slice(2), words[1]));
   const [name, ...rest] = words;
   if (name === undefined || name === '--help' || name === '-h') return runCommand(ctx, ['help']);
@@ -151,9 +184,9 @@ export async function runCommand(ctx: CommandContext, words: string[]): Promise<
     return 0;
   }
   try {
-    const args = parseArgs(command, rest);
-    authorize(ctx, command, args);
-    return (await command.run(ctx, args)) ?? 0;
+    const parsed = parseArgs(command, rest);
+    authorize(ctx, command, parsed);
+    return await execute(ctx, command, bindArgs(ctx, command, parsed));
   } catch (error) {
     if (error instanceof UserError) {
       ctx.out.err(format.error(error.message));

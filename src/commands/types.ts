@@ -1,9 +1,11 @@
 import type { Output } from '../core/output.js';
+import type { AppLifecycle } from '../apps/index.js';
+import type { Caller } from '../access/index.js';
+import type { Terminal } from '../model/terminal.js';
 import type { Platform } from '../platform.js';
-import type { Terminal } from '../runtime/docker.js';
-import type { Caller } from '../ssh/access.js';
+import type { AppRecord } from '../state/index.js';
 
-export type { Caller } from '../ssh/access.js';
+export type { Caller } from '../access/index.js';
 
 export interface CommandContext {
   platform: Platform;
@@ -19,6 +21,8 @@ export interface CommandContext {
   local: boolean;
   /** Aborts when the client goes away (a deploy it started goes on in the background). */
   signal: AbortSignal;
+  /** Every namespace's app lifecycle hooks, in registration order (destroy, rename, clone). */
+  lifecycle: AppLifecycle[];
 }
 
 export interface ParsedArgs {
@@ -28,12 +32,36 @@ export interface ParsedArgs {
   lists: Record<string, string[]>;
 }
 
-export interface Command {
+/** The arguments as the declaration binds them: the app looked up, the other words by name. */
+export interface CommandArgs extends ParsedArgs {
+  /** The app named where the declaration says `app`; undefined under --global/--all or when optional and absent. */
+  app: AppRecord | undefined;
+  /** Every other declared word by its name; a `…` argument's words joined by spaces are in `rest`. */
+  named: Record<string, string | undefined>;
+  /** The words of the last argument when it is declared `<name…>` or `[name…]`. */
+  rest: string[];
+}
+
+/**
+ * How a command's positional arguments are declared, in order:
+ * - `app`: an app the caller may use, looked up before the command runs (`[app]`: optional);
+ * - `<word>` / `[word]`: a required / optional word;
+ * - `<word…>` / `[word…]` (last only): the rest of the words, at least one / any number.
+ */
+export type ArgDeclaration = string;
+
+interface CommandBase {
   name: string;
   /** One line for `help`. */
   summary: string;
-  /** Arguments after the command name, for `<command> --help`. */
-  usage: string;
+  /** Positional arguments; usage text, arity and the app lookup follow from them. */
+  args: ArgDeclaration[];
+  /** `--global` stands in for the app (config, domains); `--all` for every app (ps). Both need an admin. */
+  appOr?: '--global' | '--all';
+  /** What to say when a required word is missing, by its name; `Please specify <name>` otherwise. */
+  missing?: Record<string, string>;
+  /** A note after the generated usage: `(over SSH: key on stdin)`. */
+  usageNote?: string;
   /** Flags taking a value; any other `--flag` is a boolean. */
   valueFlags?: string[];
   /** Value flags that may be given more than once. */
@@ -44,11 +72,58 @@ export interface Command {
   /** Short spellings, as Dokku has them: `{ t: 'tail', n: 'num' }` makes `-t` mean `--tail`. */
   shortFlags?: Record<string, string>;
   /**
-   * Who may run it: admin keys only; keys granted the app named by the first argument
-   * (`--global` and `--all` need an admin); or anyone with a key (what it shows is then its own business).
+   * Who may run it: admin keys only; keys granted the app it names (`--global` and `--all`
+   * need an admin); or anyone with a key (what it shows is then its own business).
    */
   access: 'admin' | 'app' | 'anyone';
   /** Words after the app are passed as they are (`run -e K=V app cmd --its-own-flags`). */
   rawArgs?: boolean;
-  run(ctx: CommandContext, args: ParsedArgs): Promise<number | void>;
+}
+
+/** A command that changes something or streams: it writes its own output. */
+export interface ActionCommand extends CommandBase {
+  run(ctx: CommandContext, args: CommandArgs): Promise<number | void>;
+}
+
+/**
+ * A command that reads: it returns data, and a renderer prints it (Dokku's text, or JSON
+ * with `--format json`); the same `read` serves SSH, the host CLI and HTTP.
+ */
+export interface QueryCommand<T = unknown> extends CommandBase {
+  read(ctx: CommandContext, args: CommandArgs): Promise<T> | T;
+  render: Renderer<T>;
+}
+
+export interface Renderer<T> {
+  /** Dokku's text; an exit code when the data says the command failed (nothing to list). */
+  text(data: T, out: Output, args: CommandArgs): number | void;
+  /** The JSON document for `--format json`; the data itself when absent. */
+  json?(data: T, args: CommandArgs): unknown;
+}
+
+export type Command = ActionCommand | QueryCommand<never>;
+
+/** Declares a query with its data type checked between `read` and `render`. */
+export const query = <T>(command: QueryCommand<T>): Command => command as unknown as Command;
+
+/** Label and value, as Dokku's reports print them: `Ps restart policy:   unless-stopped`. */
+export type ReportRows = [label: string, value: string][];
+
+/** One namespace's report about an app, shown by `<name>:report <app>` and by `report <app>`. */
+export interface AppReport {
+  name: string;
+  summary: string;
+  rows(ctx: CommandContext, app: AppRecord): ReportRows | Promise<ReportRows>;
+}
+
+/**
+ * One Dokku namespace (apps, config, ps, …): the commands it owns, its report, the per-app
+ * properties it keeps (stored as `<namespace>.<property>`), and what it does when an app is
+ * destroyed, renamed or cloned. Adding a namespace is one folder and one line in the registry.
+ */
+export interface Namespace {
+  name: string;
+  commands: Command[];
+  report?: AppReport;
+  lifecycle?: AppLifecycle;
 }

@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import { isLocked } from '../apps/index.js';
-import { buildFromSource, releaseMetaSchema, type ReleaseMeta } from '../build/index.js';
+import { buildFromSource } from '../build/index.js';
+import { adoptImage, buildImageTag, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../build/images.js';
+import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
 import type { ReleaseRecord } from '../state/index.js';
-import { imageRepository, pruneReleaseImages } from './images.js';
 import { DeployLog } from './log.js';
 import { appLockName } from '../queue/locks.js';
 import { unrouteApp } from './routes.js';
 import { deployRelease } from './release.js';
-
-export { imageRepository } from './images.js';
 
 const STOP_WAIT_MS = 10 * 60_000;
 
@@ -135,8 +134,8 @@ type NewRelease = Pick<ReleaseRecord, 'app' | 'kind' | 'image' | 'rev' | 'config
 
 /** Records a new release (vN) and puts it live; a release that does not go live is marked failed. */
 async function releaseAndDeploy(platform: Platform, log: DeployLog, next: NewRelease, onLive?: () => void) {
-  const { state, docker } = platform;
-  if (!(await docker.imageExists(next.image))) throw new UserError(`The image ${next.image} is gone; deploy again with git push`);
+  const { state } = platform;
+  if (!(await imageExists(platform, next.image))) throw new UserError(`The image ${next.image} is gone; deploy again with git push`);
   const release = state.releases.create({ ...next, image: () => next.image });
   state.deploys.setRelease(log.deployId, release.version);
   log.step(`Releasing ${next.app} (v${release.version}): ${next.description}`);
@@ -151,11 +150,7 @@ async function releaseAndDeploy(platform: Platform, log: DeployLog, next: NewRel
 }
 
 /** Where a deploy's image is built before it becomes release vN. */
-function buildTagFor(platform: Platform, job: DeployJob) {
-  const repository = imageRepository(platform.settings.instance, job.app);
-  const tag = `build-${job.deployId.slice(0, 8)}`;
-  return { repository, tag, ref: `${repository}:${tag}` };
-}
+const buildTagFor = (platform: Platform, job: DeployJob) => buildImageTag(platform.settings.instance, job.app, job.deployId);
 
 async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind: 'git' }>, log: DeployLog) {
   const { app } = job;
@@ -171,11 +166,9 @@ async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind:
 
 /** `git:from-image`: an image already on this host becomes the next release, as is. */
 async function deployFromImage(platform: Platform, job: Extract<DeployJob, { kind: 'image' }>, log: DeployLog) {
-  if (!(await platform.docker.imageExists(job.image))) throw new UserError(`Image ${job.image} is not on this host`);
-  if (!(await platform.docker.imageHasCommand(job.image))) throw new UserError(`Image ${job.image} has no CMD or ENTRYPOINT to run`);
   const target = buildTagFor(platform, job);
+  await adoptImage(platform, job.image, target);
   log.step(`Deploying ${job.app} from image ${job.image}`);
-  await platform.docker.tagImage(job.image, target.repository, target.tag);
   const meta = releaseMetaSchema.parse({ builder: 'image' });
   return releaseBuiltImage(platform, log, {
     app: job.app,
@@ -194,13 +187,12 @@ async function releaseBuiltImage(
   built: { app: string; buildTag: string; rev: string | null; meta: ReleaseMeta; description: string; createdBy: string },
 ) {
   const { app } = built;
-  const { docker, state, settings } = platform;
-  const repository = imageRepository(settings.instance, app);
+  const { state } = platform;
   if (Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
   const release = state.releases.create({
     app,
     kind: 'deploy',
-    image: (version) => `${repository}:v${version}`,
+    image: (version) => releaseImage(platform.settings.instance, app, version),
     rev: built.rev,
     config: state.config.get(app),
     meta: built.meta,
@@ -208,14 +200,13 @@ async function releaseBuiltImage(
     createdBy: built.createdBy,
   });
   state.deploys.setRelease(log.deployId, release.version);
-  await docker.tagImage(built.buildTag, repository, `v${release.version}`);
-  await docker.removeImage(built.buildTag);
+  await tagRelease(platform, app, built.buildTag, release.version);
   log.step(`Releasing ${app} (v${release.version})...`);
   try {
     return await deployRelease(platform, release, log);
   } catch (error) {
     state.releases.setStatus(app, release.version, 'failed');
-    await docker.removeImage(release.image).catch(() => {});
+    await removeImage(platform, release.image).catch(() => {});
     throw error;
   }
 }
@@ -224,8 +215,9 @@ async function releaseBuiltImage(
 export async function stopApp(platform: Platform, app: string): Promise<number> {
   return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
     await unrouteApp(platform, app);
-    const containers = await platform.scheduler.containers(app);
-    await platform.scheduler.retire(containers);
-    return containers.length;
+    const scheduler = platform.schedulerFor(app);
+    const instances = await scheduler.instances(app);
+    await scheduler.retire(instances);
+    return instances.length;
   });
 }

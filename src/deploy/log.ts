@@ -1,12 +1,13 @@
 import { format } from '../core/output.js';
+import type { ProgressLog } from '../model/progress.js';
 import type { DeployLogs } from '../queue/logs.js';
 
 /** What a deploy prints: streamed live to whoever follows it, and kept whole for the history. */
-export class DeployLog {
+export class DeployLog implements ProgressLog {
   private readonly lines: string[] = [];
 
   constructor(
-    private readonly logs: DeployLogs,
+    private readonly logs: Pick<DeployLogs, 'append'>,
     readonly deployId: string,
   ) {}
 

@@ -1,14 +1,14 @@
-import { LAUNCHER, releaseMetaSchema, type ReleaseMeta } from '../build/index.js';
 import { UserError } from '../core/errors.js';
 import { sleep } from '../core/process.js';
+import type { ProgressLog } from '../model/progress.js';
+import { commandFor, releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
-import { processOptions } from '../runtime/process-options.js';
-import type { ProcessContainer } from '../runtime/scheduler.js';
+import type { Instance } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
-import type { DeployLog } from './log.js';
+import { processOptions } from './process-options.js';
 import { routeTo, unrouteApp } from './routes.js';
 
 /** The process types a release runs, web first, with their counts and Procfile commands. */
@@ -20,22 +20,13 @@ export function processPlan(formation: Formation, meta: ReleaseMeta) {
     .sort((a, b) => Number(b.type === 'web') - Number(a.type === 'web'));
 }
 
-/** How a command runs in a release's image: buildpack images start it through their launcher. */
-export function commandFor(meta: ReleaseMeta, command: string): string[] {
-  return meta.builder === 'herokuish' ? [LAUNCHER, command] : ['/bin/sh', '-c', command];
-}
-
 /** Runs a one-off task of the release (release phase, app.json scripts); failure fails the deploy. */
-async function runTask(platform: Platform, release: ReleaseRecord, env: Env, meta: ReleaseMeta, task: string, command: string, log: DeployLog) {
+async function runTask(platform: Platform, release: ReleaseRecord, env: Env, meta: ReleaseMeta, task: string, command: string, log: ProgressLog) {
   log.step(`Running ${task} task: ${command}`);
-  const code = await platform.scheduler.runOnce({
-    app: release.app,
-    image: release.image,
-    cmd: commandFor(meta, command),
-    env: { ...env, DYNO: `${task}.1` },
-    binds: appBinds(platform, release.app),
-    onLine: (line) => log.detail(line),
-  });
+  const code = await platform.schedulerFor(release.app).runOnce(
+    { app: release.app, image: release.image, cmd: commandFor(meta, command), env: { ...env, DYNO: `${task}.1` }, binds: appBinds(platform, release.app) },
+    { onLine: (line) => log.detail(line) },
+  );
   if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);
 }
 
@@ -64,16 +55,17 @@ export function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
  * released: it names exact containers, so a deploy that starts meanwhile is unaffected,
  * and the next push does not queue behind a drain.
  */
-export async function deployRelease(platform: Platform, release: ReleaseRecord, log: DeployLog): Promise<() => Promise<void>> {
+export async function deployRelease(platform: Platform, release: ReleaseRecord, log: ProgressLog): Promise<() => Promise<void>> {
   const { app } = release;
-  const { settings, scheduler, state } = platform;
+  const { settings, state } = platform;
+  const scheduler = platform.schedulerFor(app);
   const meta = releaseMetaSchema.parse(release.meta);
   const plan = processPlan(state.apps.get(app)?.formation ?? { web: 1 }, meta);
   const env = releaseEnv(platform, release);
   const domains = appDomains(platform.state, settings, app);
-  const previous = await scheduler.containers(app);
+  const previous = await scheduler.instances(app);
   const stoppedEarly = new Set<string>();
-  const started: ProcessContainer[] = [];
+  const started: Instance[] = [];
 
   if (meta.predeploy) await runTask(platform, release, env, meta, 'predeploy', meta.predeploy, log);
   if (meta.processes?.release) await runTask(platform, release, env, meta, 'release', meta.processes.release, log);
@@ -81,30 +73,25 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   try {
     for (const { type, count, command } of plan) {
       const mode = checksModeFor(state, app, type);
-      const old = previous.filter((c) => c.process === type);
+      const old = previous.filter((i) => i.process === type);
       if (mode === 'disabled' && old.length > 0) {
         log.detail(`Zero downtime is disabled, stopping currently running containers (${type})`);
         await scheduler.retire(old);
-        old.forEach((c) => stoppedEarly.add(c.id));
+        old.forEach((i) => stoppedEarly.add(i.id));
       }
       log.step(`Deploying ${type} (count=${count})`);
-      for (let index = 1; index <= count; index++) {
-        const container = await scheduler.start({
-          app,
-          release: release.version,
-          image: release.image,
-          process: type,
-          index,
-          env,
-          port: type === 'web' ? settings.defaultPort : undefined,
-          cmd: command === undefined ? undefined : commandFor(meta, command),
-          options: processOptions(state, app, type),
-          binds: appBinds(platform, app),
-        });
-        started.push(container);
-        if (mode === 'skipped') log.detail(`Skipping checks (${type}.${index})`);
-        else await checkNewContainer(platform, container, { host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log);
-      }
+      const spec = {
+        app,
+        release: release.version,
+        image: release.image,
+        process: type,
+        env,
+        port: type === 'web' ? settings.defaultPort : undefined,
+        cmd: command === undefined ? undefined : commandFor(meta, command),
+        options: processOptions(state, app, type),
+        binds: appBinds(platform, app),
+      };
+      started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log)));
     }
     await routeTraffic(platform, app, started, log);
   } catch (error) {
@@ -118,8 +105,8 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
     await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) => log.error(error.message));
   }
   log.section('Application deployed:');
-  if (started.some((c) => c.process === 'web')) for (const url of appUrls(platform.state, settings, app)) log.detail(url);
-  const toRetire = previous.filter((c) => !stoppedEarly.has(c.id));
+  if (started.some((i) => i.process === 'web')) for (const url of appUrls(platform.state, settings, app)) log.detail(url);
+  const toRetire = previous.filter((i) => !stoppedEarly.has(i.id));
   if (toRetire.length === 0) return async () => {};
   const drainMs = waitToRetireMs(state, app, settings.drainMs);
   log.detail(`Shutting down old containers in ${drainMs / 1000} seconds`);
@@ -129,7 +116,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   };
 }
 
-async function routeTraffic(platform: Platform, app: string, started: ProcessContainer[], log: DeployLog): Promise<void> {
+async function routeTraffic(platform: Platform, app: string, started: Instance[], log: ProgressLog): Promise<void> {
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
@@ -139,26 +126,4 @@ async function routeTraffic(platform: Platform, app: string, started: ProcessCon
   log.step(`Configuring ${appDomains(platform.state, settings, app).join(', ')}...`);
   const reloaded = await routeTo(platform, app, web);
   log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
-}
-
-async function checkNewContainer(
-  platform: Platform,
-  container: ProcessContainer,
-  target: { host: string; checks: ReleaseMeta['healthchecks'][string] },
-  log: DeployLog,
-): Promise<void> {
-  const label = `${container.process}.${container.index}`;
-  const port = container.process === 'web' ? platform.settings.defaultPort : undefined;
-  log.detail(`Attempting pre-flight checks (${label})`);
-  const outcome = await platform.scheduler.check(container, { port, ...target }, (line) => log.detail(line));
-  if (outcome.ok) {
-    log.detail(`All checks successful (${label})`);
-    return;
-  }
-  log.error(`Check failed (${label}): ${outcome.reason}`);
-  const shortId = container.id.slice(0, 12);
-  log.section(`Start of ${container.name} container output (${shortId} ${label})`);
-  for (const line of await platform.scheduler.logs(container)) log.detail(line);
-  log.section(`End of ${container.name} container output (${shortId} ${label})`);
-  throw new UserError(`Could not start due to 1 failed checks (${label})`);
 }

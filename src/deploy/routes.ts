@@ -2,32 +2,33 @@ import type { Platform } from '../platform.js';
 import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { appLockName } from '../queue/locks.js';
-import type { ProcessContainer } from '../runtime/scheduler.js';
+import type { Endpoint, Instance } from '../runtime/scheduler.js';
 
-export const ROUTED = 'routes.web';
+export const ROUTED = 'proxy.routed';
 const LOCK_WAIT_MS = 15 * 60_000;
 
-/** Points the app's domains at these web containers and remembers which ones they are. */
-export async function routeTo(platform: Platform, app: string, web: ProcessContainer[]): Promise<boolean> {
+const endpointsOf = (web: Instance[]) => web.flatMap((i): Endpoint[] => (i.endpoint ? [i.endpoint] : []));
+
+/** Points the app's domains at these web instances and remembers which ones they are. */
+export async function routeTo(platform: Platform, app: string, web: Instance[]): Promise<boolean> {
   const { settings, state } = platform;
-  const backends = web.map((c) => ({ host: c.ip, port: settings.defaultPort }));
-  const reloaded = await platform.nginx.route({ app, domains: appDomains(platform.state, settings, app), backends, tls: tlsFiles(settings.certsDir, app) });
-  state.properties.set(app, ROUTED, JSON.stringify(web.map((c) => c.id)));
+  const reloaded = await platform.router.route({ app, domains: appDomains(state, settings, app), backends: endpointsOf(web), tls: tlsFiles(settings.certsDir, app) });
+  state.properties.set(app, ROUTED, JSON.stringify(web.map((i) => i.id)));
   return reloaded;
 }
 
-/** The containers an app's traffic was last routed to. */
-export function routedContainers(platform: Platform, app: string): string[] {
+/** The instances an app's traffic was last routed to. */
+export function routedInstances(platform: Platform, app: string): string[] {
   return JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]');
 }
 
 export async function unrouteApp(platform: Platform, app: string): Promise<boolean> {
   platform.state.properties.set(app, ROUTED, undefined);
-  return platform.nginx.unroute(app);
+  return platform.router.unroute(app);
 }
 
 /**
- * Routes an app again to the containers it was routed to, at their current addresses and
+ * Routes an app again to the instances it was routed to, at their current endpoints and
  * for its current domains: Docker gives a container a new IP when it restarts it (after an
  * engine or host restart), and the proxy must follow, never send traffic to an address now
  * held by someone else; domains:* changes come through here too.
@@ -36,9 +37,9 @@ export async function unrouteApp(platform: Platform, app: string): Promise<boole
 export async function restoreRoute(platform: Platform, app: string): Promise<void> {
   const lock = await platform.locks.acquire(appLockName(app), LOCK_WAIT_MS);
   try {
-    const ids = routedContainers(platform, app);
+    const ids = routedInstances(platform, app);
     if (ids.length === 0) return;
-    const running = (await platform.scheduler.containers(app)).filter((c) => ids.includes(c.id) && c.ip);
+    const running = (await platform.schedulerFor(app).instances(app)).filter((i) => ids.includes(i.id) && i.endpoint);
     if (running.length === 0) return; // not back yet: their start events will bring us here again
     await routeTo(platform, app, running);
   } finally {

@@ -20,6 +20,13 @@ export interface AppRoute {
   tls: TlsFiles | undefined;
 }
 
+/** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
+export interface Router {
+  /** Routes an app's domains to its backends; true when that took a reload. */
+  route(route: AppRoute): Promise<boolean>;
+  unroute(app: string): Promise<boolean>;
+}
+
 /**
  * Slipway's own nginx instance. Its config (main file, one server block per app) changes
  * only when domains do, each change tested with `nginx -t` before a reload. Which
@@ -28,7 +35,7 @@ export interface AppRoute {
  * deploy swaps containers with no reload and no reset connections. The master outlives
  * the daemon, so apps keep serving while Slipway restarts.
  */
-export class Nginx {
+export class Nginx implements Router {
   private readonly mainConf: string;
   private readonly appsDir: string;
   private readonly backendsFile: string;

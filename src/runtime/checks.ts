@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
-import type { Healthcheck } from '../build/source.js';
+import type { Healthcheck } from '../model/release.js';
 import { sleep } from '../core/process.js';
-import type { ContainerStatus } from './docker.js';
+import type { ContainerStatus } from './docker/index.js';
 
 export interface CheckTarget {
   ip: string;

@@ -1,148 +1,113 @@
-import { randomBytes } from 'node:crypto';
-import type { Healthcheck } from '../build/source.js';
-import { LABEL, type DockerEngine, type Terminal } from './docker.js';
-import { checkContainer, type CheckOutcome } from './checks.js';
-import type { ProcessOptions } from './process-options.js';
+/**
+ * The scheduler seam, in the shape of Dokku's `scheduler-*` triggers: the deploy pipeline,
+ * the commands and the reconciler say what should run, and a scheduler makes it so on its
+ * engine. Callers never talk to Docker (or Swarm) themselves.
+ */
+import type { ProgressLog } from '../model/progress.js';
+import type { Healthcheck } from '../model/release.js';
+import type { ProcessIo, Terminal } from '../model/terminal.js';
 
-export interface ProcessContainer {
+/** Where a process answers: what the proxy sends traffic to. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** One process of an app: a container on one host, a task on a cluster. */
+export interface Instance {
   id: string;
   name: string;
   process: string;
   index: number;
   release: number;
-  ip: string;
+  running: boolean;
+  /** Where it answers while it runs, for processes that take traffic (web). */
+  endpoint: Endpoint | undefined;
 }
 
-export interface StartRequest {
+/** How the processes of one type run: restart policy and resource limits. */
+export interface ProcessOptions {
+  restartPolicy: { name: string; maximumRetryCount?: number };
+  memoryBytes?: number;
+  nanoCpus?: number;
+}
+
+/** One process type of a release, as it should run. */
+export interface ProcessSpec {
   app: string;
   release: number;
   image: string;
   process: string;
-  index: number;
   env: Record<string, string>;
   /** Only processes that take traffic (web) get a PORT. */
   port: number | undefined;
-  /** The container's command; undefined runs the image's own. */
+  /** The command; undefined runs the image's own. */
   cmd: string[] | undefined;
   options: ProcessOptions;
   /** Host directories mounted in (storage:mount), `host:container[:ro]`. */
   binds: string[];
 }
 
-/**
- * Runs an app's processes as labelled containers on the instance network: start, check,
- * list and retire. The labels are the source of truth for what runs.
- */
-export class Scheduler {
-  constructor(
-    private readonly docker: DockerEngine,
-    private readonly options: {
-      instance: string;
-      network: string;
-      checksTimeoutMs: number;
-      checksSettleMs: number;
-      stopTimeoutSeconds: number;
-    },
-  ) {}
-
-  async start(request: StartRequest): Promise<ProcessContainer> {
-    const name = this.containerName(request.app, `${request.process}.${request.index}`);
-    const env = { ...request.env, DYNO: `${request.process}.${request.index}`, PORT: String(request.port ?? '') };
-    const id = await this.docker.run({
-      name,
-      image: request.image,
-      cmd: request.cmd,
-      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      network: this.options.network,
-      binds: request.binds,
-      restartPolicy: request.options.restartPolicy,
-      memoryBytes: request.options.memoryBytes,
-      nanoCpus: request.options.nanoCpus,
-      labels: {
-        [LABEL.instance]: this.options.instance,
-        [LABEL.app]: request.app,
-        [LABEL.process]: request.process,
-        [LABEL.index]: String(request.index),
-        [LABEL.release]: String(request.release),
-      },
-    });
-    const status = await this.docker.status(id, this.options.network);
-    return { id, name, process: request.process, index: request.index, release: request.release, ip: status.ip ?? '' };
-  }
-
-  /** `<instance>.<app>.<dyno>.<random>`, so `docker ps` reads like the app's processes. */
-  private containerName(app: string, dyno: string): string {
-    return `${this.options.instance}.${app}.${dyno}.${randomBytes(3).toString('hex')}`;
-  }
-
-  check(
-    container: ProcessContainer,
-    target: { port: number | undefined; host: string; checks: Healthcheck[] },
-    log: (line: string) => void,
-  ): Promise<CheckOutcome> {
-    return checkContainer(
-      { ip: container.ip, port: target.port, host: target.host, status: () => this.docker.status(container.id, this.options.network) },
-      target.checks,
-      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
-      log,
-    );
-  }
-
-  /**
-   * A one-off container of a release (release phase, app.json scripts, `run`): its exit
-   * code. With a terminal it is interactive; otherwise its output comes line by line.
-   */
-  runOnce(request: {
-    app: string;
-    image: string;
-    cmd: string[];
-    env: Record<string, string>;
-    binds: string[];
-    onLine: (line: string) => void;
-    terminal?: { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
-  }) {
-    const common = {
-      name: this.containerName(request.app, request.env.DYNO ?? 'run'),
-      image: request.image,
-      cmd: request.cmd,
-      env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
-      labels: { [LABEL.instance]: this.options.instance, [LABEL.app]: request.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' },
-      binds: request.binds,
-      network: this.options.network,
-    };
-    if (request.terminal) return this.docker.runOnTerminal({ ...common, ...request.terminal });
-    return this.docker.runToCompletion({ ...common, inputs: [], onLine: request.onLine });
-  }
-
-  logs(container: ProcessContainer): Promise<string[]> {
-    return this.docker.logs(container.id);
-  }
-
-  /**
-   * The app's process containers, running or not; one-off containers (a `run` in progress)
-   * only when asked, so a deploy or ps:stop never takes them down.
-   */
-  async containers(app: string, options: { oneOffs?: boolean } = {}): Promise<ProcessContainer[]> {
-    const found = (await this.docker.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
-      (c) => options.oneOffs || c.labels[LABEL.oneOff] !== 'true',
-    );
-    return Promise.all(
-      found.map(async (c) => ({
-        id: c.id,
-        name: c.name,
-        process: c.labels[LABEL.process] ?? '',
-        index: Number(c.labels[LABEL.index]),
-        release: Number(c.labels[LABEL.release]),
-        ip: c.state === 'running' ? ((await this.docker.status(c.id, this.options.network)).ip ?? '') : '',
-      })),
-    );
-  }
-
-  async retire(containers: ProcessContainer[]): Promise<void> {
-    await Promise.all(containers.map((c) => this.docker.stopAndRemove(c.id, this.options.stopTimeoutSeconds)));
-  }
-
-  async discard(containers: ProcessContainer[]): Promise<void> {
-    await Promise.all(containers.map((c) => this.docker.stopAndRemove(c.id, 0)));
-  }
+/** How new instances are checked before they may take traffic. */
+export interface CheckSpec {
+  /** `skipped`: no checks at all (checks:skip). */
+  skip: boolean;
+  /** Host header for path checks: the app's first domain, so host-checking apps answer. */
+  host: string;
+  checks: Healthcheck[];
 }
+
+/** A one-off process of a release (release phase, app.json scripts, `run`, `run:detached`). */
+export interface OneOffSpec {
+  app: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  binds: string[];
+}
+
+/** Where a one-off's output goes: line by line, or the caller's terminal. */
+export type OneOffIo =
+  | { onLine: (line: string) => void }
+  | { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
+
+export interface LogOptions {
+  tail: number;
+  follow: boolean;
+  onLine: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface Scheduler {
+  /** As `scheduler:set <app> selected <name>` names it. */
+  readonly name: string;
+  /** Gets the engine ready for this instance's apps (networks); at daemon start. */
+  prepare(): Promise<void>;
+  /**
+   * Starts `count` new instances of a process type, checking each before the next. When a
+   * check fails, the instances it started are discarded and a UserError says why (their
+   * output goes to the log); the caller's running instances are never touched.
+   */
+  deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]>;
+  /** Stops instances gracefully (old ones after a swap, ps:stop) and removes them. */
+  retire(instances: Instance[]): Promise<void>;
+  /** Removes instances at once (a failed deploy's, a destroyed app's). */
+  discard(instances: Instance[]): Promise<void>;
+  /** What runs now for an app, running or not; one-offs only when asked. */
+  instances(app: string, options?: { oneOffs?: boolean }): Promise<Instance[]>;
+  /** An instance's output: the last lines, then new ones with `follow`. */
+  logs(instance: Instance, options: LogOptions): Promise<void>;
+  /** A command in a running instance with the caller's streams; its exit code. */
+  enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number>;
+  /** A one-off to completion; its exit code. */
+  runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number>;
+  /** A one-off nobody waits for; it shows in `instances(app, { oneOffs: true })`. */
+  runDetached(spec: OneOffSpec): Promise<Instance>;
+  /** Calls `onStart(app, id)` whenever an instance of any app (re)starts, until `signal` aborts. */
+  watch(onStart: (app: string, id: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** The names of the schedulers this build has; `docker-local` is the default. */
+export const SCHEDULERS = ['docker-local'] as const;
+export type SchedulerName = (typeof SCHEDULERS)[number];
+export const DEFAULT_SCHEDULER: SchedulerName = 'docker-local';

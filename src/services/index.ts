@@ -2,21 +2,18 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import Handlebars from 'handlebars';
-import { stackImages } from '../build/stack.js';
-import { ensureTemplatedImage } from '../build/templated-image.js';
+import { buildServiceImage, serviceImageName } from '../build/service-image.js';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
-import { waitForListening } from '../runtime/checks.js';
-import { LABEL, type Terminal } from '../runtime/docker.js';
+import type { ProcessIo } from '../model/terminal.js';
+import type { ServiceSpec } from '../runtime/services.js';
 import type { LinkRecord, ServiceRecord } from '../state/index.js';
-import { SERVICE_KINDS, type ServiceKind } from './kinds.js';
+import { SERVICE_KINDS, type ServiceCommand, type ServiceKind } from './kinds.js';
 
 export { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const READY_TIMEOUT_MS = 120_000;
-const templatesDir = new URL('../../templates/services/', import.meta.url);
 
 export function parseServiceName(kind: ServiceKind, name: string | undefined): string {
   if (!name) throw new UserError(`Please specify a name for the ${kind.title} service`);
@@ -33,25 +30,13 @@ export function requireService(platform: Platform, kind: ServiceKind, name: stri
 }
 
 /** The service's image, built on the stack base from templates/services. */
-export function serviceImage(platform: Platform, kind: ServiceKind): string {
-  const { base } = stackImages(platform.settings.stackImage);
-  return `${base}-${kind.kind}`;
-}
+export const serviceImage = (platform: Platform, kind: ServiceKind) => serviceImageName(platform.settings.stackImage, kind.kind);
 
 /** Builds the service's image when it is missing or its templates changed (or always, when `rebuild`). */
-export async function ensureServiceImage(platform: Platform, kind: ServiceKind, onLine: (line: string) => void, rebuild = false) {
-  const { base } = stackImages(platform.settings.stackImage);
-  const dockerfile = Handlebars.compile(fs.readFileSync(new URL(`${kind.kind}.Dockerfile.hbs`, templatesDir), 'utf8'), { strict: true });
-  const files = [
-    { name: 'Dockerfile', content: dockerfile({ baseImage: base }) },
-    { name: 'slipway-service-start', content: fs.readFileSync(new URL(`${kind.kind}-start`, templatesDir), 'utf8'), mode: 0o755 },
-    ...(kind.imageFiles ?? []).map((name) => ({ name, content: fs.readFileSync(new URL(name, templatesDir), 'utf8'), mode: 0o755 })),
-  ];
-  await ensureTemplatedImage(platform.docker, serviceImage(platform, kind), files, { rebuild, onLine });
+export function ensureServiceImage(platform: Platform, kind: ServiceKind, onLine: (line: string) => void, rebuild = false) {
+  return buildServiceImage(platform, { kind: kind.kind, extraFiles: kind.imageFiles ?? [] }, onLine, rebuild);
 }
 
-const containerName = (platform: Platform, kind: ServiceKind, name: string) => `${platform.settings.instance}.${kind.kind}.${name}`;
-const volumeName = (platform: Platform, kind: ServiceKind, name: string) => `${platform.settings.instance}-${kind.kind}-${name}`;
 /** The DNS name apps reach the service by, on the instance network. */
 export const serviceHost = (kind: ServiceKind, name: string) => `${kind.kind}-${name}`;
 
@@ -59,31 +44,23 @@ export function serviceUrl(kind: ServiceKind, service: ServiceRecord): string {
   return kind.url(service, serviceHost(kind, service.name));
 }
 
-async function serviceContainer(platform: Platform, kind: ServiceKind, name: string) {
-  const [container] = await platform.docker.list({
-    [LABEL.instance]: platform.settings.instance,
-    [LABEL.service]: `${kind.kind}.${name}`,
-  });
-  return container;
+export function serviceStatus(platform: Platform, kind: ServiceKind, name: string): Promise<string> {
+  return platform.services.state(kind.kind, name);
 }
 
-export async function serviceStatus(platform: Platform, kind: ServiceKind, name: string): Promise<string> {
-  return (await serviceContainer(platform, kind, name))?.state ?? 'missing';
-}
-
-/** Waits until the service accepts connections (after first-start initialisation too). */
-async function waitUntilReady(platform: Platform, kind: ServiceKind, id: string): Promise<void> {
-  const { network } = platform.settings;
-  const ip = (await platform.docker.status(id, network)).ip ?? '';
-  const ready = await waitForListening(
-    { ip, port: kind.port, host: '', status: () => platform.docker.status(id, network) },
-    kind.port,
-    READY_TIMEOUT_MS,
-  );
-  if (!ready.ok) {
-    const logs = await platform.docker.logs(id, 20);
-    throw new UserError(`${kind.title} did not start: ${ready.reason}\n${logs.join('\n')}`);
-  }
+/** How the service's container runs, from its record. */
+function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceRecord): ServiceSpec {
+  return {
+    kind: kind.kind,
+    name: service.name,
+    title: kind.title,
+    image: serviceImage(platform, kind),
+    env: { SLIPWAY_SERVICE_PASSWORD: service.password, SLIPWAY_SERVICE_DATABASE: service.name },
+    dataPath: kind.dataPath,
+    port: kind.port,
+    exposedPort: service.exposedPort,
+    host: serviceHost(kind, service.name),
+  };
 }
 
 export async function createService(platform: Platform, kind: ServiceKind, rawName: string | undefined, onLine: (line: string) => void) {
@@ -101,18 +78,8 @@ export async function createService(platform: Platform, kind: ServiceKind, rawNa
 }
 
 /** Runs the service's container on its volume, published on the host only when exposed. */
-async function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  const id = await platform.docker.run({
-    name: containerName(platform, kind, service.name),
-    image: serviceImage(platform, kind),
-    env: [`SLIPWAY_SERVICE_PASSWORD=${service.password}`, `SLIPWAY_SERVICE_DATABASE=${service.name}`],
-    labels: { [LABEL.instance]: platform.settings.instance, [LABEL.service]: `${kind.kind}.${service.name}` },
-    network: platform.settings.network,
-    aliases: [serviceHost(kind, service.name)],
-    binds: [`${volumeName(platform, kind, service.name)}:${kind.dataPath}`],
-    publish: service.exposedPort ? { containerPort: kind.port, hostPort: service.exposedPort } : undefined,
-  });
-  await waitUntilReady(platform, kind, id);
+function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  return platform.services.start(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
 }
 
 /**
@@ -121,25 +88,20 @@ async function startServiceContainer(platform: Platform, kind: ServiceKind, serv
  */
 export async function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null) {
   platform.state.services.setExposedPort(kind.kind, service.name, port);
-  const container = await serviceContainer(platform, kind, service.name);
-  if (container) await platform.docker.stopAndRemove(container.id, 30);
+  await platform.services.remove(kind.kind, service.name, 30);
   try {
     await startServiceContainer(platform, kind, { ...service, exposedPort: port });
   } catch (error) {
     // e.g. the port is taken: come back as before
     platform.state.services.setExposedPort(kind.kind, service.name, service.exposedPort);
-    const failed = await serviceContainer(platform, kind, service.name);
-    if (failed) await platform.docker.stopAndRemove(failed.id, 0);
+    await platform.services.remove(kind.kind, service.name, 0);
     await startServiceContainer(platform, kind, service);
     throw new UserError(`Could not expose ${service.name} on port ${port}: ${(error as Error).message}`);
   }
 }
 
 export async function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  const container = await serviceContainer(platform, kind, service.name);
-  if (!container) throw new UserError(`The container of ${kind.kind} service ${service.name} is missing`);
-  await platform.docker.restart(container.id, 30);
-  await waitUntilReady(platform, kind, container.id);
+  await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
 }
 
 /** Refused while linked: apps would lose their database. Data goes with the volume. */
@@ -151,9 +113,8 @@ export async function destroyService(platform: Platform, kind: ServiceKind, serv
 }
 
 async function removeServiceResources(platform: Platform, kind: ServiceKind, name: string): Promise<void> {
-  const container = await serviceContainer(platform, kind, name);
-  if (container) await platform.docker.stopAndRemove(container.id, 30);
-  await platform.docker.removeVolume(volumeName(platform, kind, name));
+  await platform.services.remove(kind.kind, name, 30);
+  await platform.services.removeVolume(kind.kind, name);
 }
 
 /**
@@ -188,16 +149,15 @@ export async function execInService(
   platform: Platform,
   kind: ServiceKind,
   service: ServiceRecord,
-  command: { user: string; cmd: string[]; env?: string[] },
-  io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; tty?: Terminal },
+  command: ServiceCommand,
+  io: ProcessIo,
 ): Promise<number> {
-  const container = await serviceContainer(platform, kind, service.name);
-  if (!container || container.state !== 'running') throw new UserError(`${kind.title} service ${service.name} is not running`);
-  return platform.docker.exec(container.id, command.cmd, { user: command.user, env: command.env, ...io });
+  if ((await serviceStatus(platform, kind, service.name)) !== 'running') throw new UserError(`${kind.title} service ${service.name} is not running`);
+  return platform.services.exec(kind.kind, service.name, command, io);
 }
 
 export function serviceLogs(platform: Platform, kind: ServiceKind, service: ServiceRecord, tail: number): Promise<string[]> {
-  return serviceContainer(platform, kind, service.name).then((c) => (c ? platform.docker.logs(c.id, tail) : []));
+  return platform.services.logs(kind.kind, service.name, tail);
 }
 
 export const allServiceKinds = Object.values(SERVICE_KINDS);

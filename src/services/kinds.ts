@@ -3,7 +3,7 @@ import type { ServiceRecord } from '../state/index.js';
 export interface ServiceCommand {
   user: string;
   cmd: string[];
-  env?: string[];
+  env?: Record<string, string>;
 }
 
 /** What differs between database services; everything else is shared. */
@@ -44,9 +44,9 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     dataPath: '/data',
     imageFiles: ['redis-dump.js'],
     url: (s, host) => `redis://:${s.password}@${host}:6379`,
-    connect: (s) => ({ user: 'redis', cmd: ['redis-cli'], env: [`REDISCLI_AUTH=${s.password}`] }),
+    connect: (s) => ({ user: 'redis', cmd: ['redis-cli'], env: { REDISCLI_AUTH: s.password } }),
     // Every key as a RESTORE command (RESP), which `redis-cli --pipe` replays.
-    exportCmd: (s) => ({ user: 'redis', cmd: ['node', '/usr/local/bin/redis-dump.js'], env: [`REDISCLI_AUTH=${s.password}`] }),
-    importCmd: (s) => ({ user: 'redis', cmd: ['redis-cli', '--pipe'], env: [`REDISCLI_AUTH=${s.password}`] }),
+    exportCmd: (s) => ({ user: 'redis', cmd: ['node', '/usr/local/bin/redis-dump.js'], env: { REDISCLI_AUTH: s.password } }),
+    importCmd: (s) => ({ user: 'redis', cmd: ['redis-cli', '--pipe'], env: { REDISCLI_AUTH: s.password } }),
   },
 };

@@ -9,10 +9,10 @@ import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.j
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
-import { terminalType, type Terminal } from '../runtime/docker.js';
+import { terminalType, type Terminal } from '../model/terminal.js';
 import { loadOrCreateHostKey } from './host-key.js';
-import { requireAppAccess } from './access.js';
-import { fingerprint } from './keys.js';
+import { requireAppAccess } from '../access/index.js';
+import { fingerprint } from '../access/keys.js';
 
 const { Server, utils } = ssh2;
 

@@ -86,6 +86,12 @@ const MIGRATIONS: string[] = [
      key_name TEXT NOT NULL REFERENCES ssh_keys(name) ON DELETE CASCADE,
      PRIMARY KEY (app, key_name)
    );`,
+  // Per-app properties are named `<namespace>.<property>`, after the namespace that owns them.
+  `UPDATE properties SET key = 'ps.restart-policy' WHERE key = 'restart-policy';
+   UPDATE properties SET key = 'resource.limits' WHERE key = 'resources';
+   UPDATE properties SET key = 'storage.mounts' WHERE key = 'storage';
+   UPDATE properties SET key = 'apps.locked' WHERE key = 'deploy-locked';
+   UPDATE properties SET key = 'proxy.routed' WHERE key = 'routes.web';`,
 ];
 
 export function openDb(file: string): Db {

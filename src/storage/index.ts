@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import type { State } from '../state/index.js';
 
-export const STORAGE_PROPERTY = 'storage';
+export const STORAGE_PROPERTY = 'storage.mounts';
 /** Plain path characters only: no `:` or `,` that Docker's bind syntax would read, no spaces. */
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 const APP_USER_ID = 1000; // the run image's user, so buildpack apps can write to a new directory

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { afterAll, expect, test } from 'vitest';
 import { ensureTemplatedImage } from '../../src/build/templated-image.js';
-import { DockerEngine } from '../../src/runtime/docker.js';
+import { DockerEngine } from '../../src/runtime/docker/index.js';
 
 const image = `slipway-test/templated:${process.pid}`;
 const engine = new DockerEngine('/var/run/docker.sock');

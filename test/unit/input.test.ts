@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseArgs } from '../../src/commands/args.js';
+import { bindArgs, parseArgs, usageOf } from '../../src/commands/args.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import type { Command } from '../../src/commands/types.js';
 import { isValidAppName, isValidDomain } from '../../src/core/names.js';
@@ -70,7 +70,7 @@ describe('parseArgs', () => {
   const command: Command = {
     name: 'x',
     summary: '',
-    usage: '',
+    args: [],
     access: 'anyone',
     valueFlags: ['format'],
     booleanFlags: ['force'],
@@ -101,5 +101,25 @@ describe('parseArgs', () => {
 
   test.each([[['--nope']], [['--format']], [['--force=yes']]])('refuses %j', (words) => {
     expect(() => parseArgs(command, words)).toThrow();
+  });
+});
+
+describe('declared arguments', () => {
+  const rename: Command = { name: 'x:rename', summary: '', args: ['app', '<new-app>'], access: 'app', booleanFlags: ['force'], run: async () => {} };
+  const scoped: Command = { name: 'x:get', summary: '', args: ['app', '<KEY>', '[more…]'], appOr: '--global', access: 'app', booleanFlags: ['global'], missing: { KEY: 'Give a key' }, run: async () => {} };
+  const noApps = { platform: { state: { apps: { get: () => undefined } } } } as never;
+
+  test('usage text follows from the declaration', () => {
+    expect(usageOf(rename)).toBe('<app> <new-app> [--force]');
+    expect(usageOf(scoped)).toBe('<app>|--global <KEY> [more…]');
+  });
+
+  test('too many words, and a missing word, are errors naming it; --global stands in for the app', () => {
+    const bind = (command: Command, words: string[]) => bindArgs(noApps, command, parseArgs(command, words));
+    expect(() => bind(scoped, ['--global'])).toThrow('Give a key');
+    expect(bind(scoped, ['--global', 'K', 'a', 'b'])).toMatchObject({ app: undefined, named: { KEY: 'K', more: 'a b' }, rest: ['a', 'b'] });
+    expect(() => bind({ ...rename, args: [] }, ['extra'])).toThrow('Unexpected argument: extra');
+    // The app is looked up: a name that is not there reads as Dokku's "does not exist".
+    expect(() => bind(rename, ['ghost', 'new'])).toThrow('App ghost does not exist');
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fingerprint, parsePublicKey } from '../../src/ssh/keys.js';
+import { fingerprint, parsePublicKey } from '../../src/access/keys.js';
 import { run } from '../support/slipway.js';
 
 describe('public keys', () => {

@@ -1,0 +1,280 @@
+import { UserError } from '../../core/errors.js';
+import { format } from '../../core/output.js';
+import {
+  allServiceKinds,
+  backupService,
+  createService,
+  destroyService,
+  execInService,
+  exposeService,
+  linkService,
+  requireService,
+  restartService,
+  serviceHost,
+  serviceLogs,
+  serviceStatus,
+  serviceUrl,
+  unlinkService,
+  type ServiceKind,
+} from '../../services/index.js';
+import { intFlag } from '../args.js';
+import { confirmDestruction } from '../confirm.js';
+import { isDeployed, runDeploy } from '../deploys.js';
+import { query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+
+/** After a link or unlink: the app picks the variable up through a zero-downtime release. */
+async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boolean, description: string): Promise<number> {
+  if (noRestart || !isDeployed(ctx, app)) {
+    ctx.out.out(format.detail(`Skipping restart of linked app ${app}`));
+    return 0;
+  }
+  ctx.out.out(format.step(`Restarting app ${app}`));
+  return runDeploy(ctx, { kind: 'config', app, description });
+}
+
+/** The service the first argument names, which must exist. */
+const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => requireService(ctx.platform, kind, args.named.service);
+
+/** `<service> <app>`, both existing: the arguments of link, unlink and linked. */
+const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => ({ service: onlyService(ctx, kind, args), app: args.app! });
+
+/**
+ * The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have.
+ * Services hold other apps' data, so only admin keys manage them.
+ */
+function commandsFor(kind: ServiceKind): Command[] {
+  const k = kind.kind;
+  const commands: Command[] = [
+    {
+      name: `${k}:create`,
+      summary: `Create a ${kind.title} service with its own volume and password`,
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const name = args.named.service;
+        ctx.out.out(format.step(`Starting ${kind.title} service ${name}`));
+        await createService(ctx.platform, kind, name, (line) => ctx.out.out(format.detail(line)));
+        ctx.out.out(format.section(`${kind.title} container created: ${name}`));
+      },
+    },
+    query({
+      name: `${k}:list`,
+      summary: `List ${kind.title} services`,
+      args: [],
+      access: 'admin',
+      valueFlags: ['format'],
+      read: (ctx) =>
+        Promise.all(
+          ctx.platform.state.services.list(k).map(async (s) => ({
+            name: s.name,
+            status: await serviceStatus(ctx.platform, kind, s.name),
+            links: ctx.platform.state.services.links(k, s.name).map((l) => l.app),
+          })),
+        ),
+      render: {
+        text(rows, out) {
+          out.out(format.section(`${kind.title} services`));
+          for (const row of rows) out.out(`${row.name.padEnd(24)} ${row.status.padEnd(10)} ${row.links.join(',') || '-'}`);
+        },
+      },
+    }),
+    {
+      name: `${k}:info`,
+      summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      booleanFlags: ['dsn', 'status', 'links', 'internal-host', 'exposed-port'],
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        const links = ctx.platform.state.services.links(k, service.name);
+        const fields: Record<string, string> = {
+          dsn: serviceUrl(kind, service),
+          status: await serviceStatus(ctx.platform, kind, service.name),
+          links: links.map((l) => `${l.app} (${l.envVar})`).join(', ') || '-',
+          'internal-host': serviceHost(kind, service.name),
+          'exposed-port': service.exposedPort ? String(service.exposedPort) : '-',
+        };
+        const chosen = Object.keys(fields).filter((f) => args.flags[f]);
+        if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
+        if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
+        ctx.out.out(format.section(`${kind.title} service ${service.name}`));
+        ctx.out.out(format.detail(`Status:         ${fields.status}`));
+        ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
+        ctx.out.out(format.detail(`Links:          ${fields.links}`));
+        ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
+        ctx.out.out(format.detail(`Dsn:            (hidden; ${k}:info ${service.name} --dsn shows it)`));
+      },
+    },
+    {
+      name: `${k}:link`,
+      summary: `Give an app the service's URL (${kind.envVar}) and restart it without downtime`,
+      args: ['<service>', 'app'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      booleanFlags: ['no-restart'],
+      async run(ctx, args) {
+        const { service, app } = serviceAndApp(ctx, kind, args);
+        const link = linkService(ctx.platform, kind, service, app.name);
+        ctx.out.out(format.step('Setting config vars'));
+        ctx.out.out(format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`));
+        return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Link ${k} ${service.name} as ${link.envVar}`);
+      },
+    },
+    {
+      name: `${k}:unlink`,
+      summary: `Take the service's URL away from an app and restart it`,
+      args: ['<service>', 'app'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      booleanFlags: ['no-restart'],
+      async run(ctx, args) {
+        const { service, app } = serviceAndApp(ctx, kind, args);
+        const link = unlinkService(ctx.platform, kind, service, app.name);
+        ctx.out.out(format.step(`Unsetting ${link.envVar}`));
+        return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Unlink ${k} ${service.name}`);
+      },
+    },
+    {
+      name: `${k}:linked`,
+      summary: 'Exit 0 if the service is linked to the app, 1 if not',
+      args: ['<service>', 'app'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const { service, app } = serviceAndApp(ctx, kind, args);
+        const linked = ctx.platform.state.services.links(k, service.name).some((l) => l.app === app.name);
+        ctx.out.out(format.step(`Service ${service.name} is ${linked ? '' : 'not '}linked to ${app.name}`));
+        return linked ? 0 : 1;
+      },
+    },
+    {
+      name: `${k}:expose`,
+      summary: 'Publish the service on a host port (all interfaces), for access from outside',
+      args: ['<service>', '<port>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        const port = /^\d{1,5}$/.test(args.named.port!) ? Number(args.named.port) : NaN;
+        if (!(port >= 1024 && port <= 65535)) throw new UserError('Give a host port from 1024 to 65535');
+        await exposeService(ctx.platform, kind, service, port);
+        ctx.out.out(format.step(`Service ${service.name} exposed on port ${port}`));
+      },
+    },
+    {
+      name: `${k}:unexpose`,
+      summary: 'Stop publishing the service on the host',
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        await exposeService(ctx.platform, kind, service, null);
+        ctx.out.out(format.step(`Service ${service.name} unexposed`));
+      },
+    },
+    {
+      name: `${k}:restart`,
+      summary: 'Restart the service container (its data stays)',
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        ctx.out.out(format.step(`Restarting ${kind.title} service ${service.name}`));
+        await restartService(ctx.platform, kind, service);
+        ctx.out.out(format.step(`${kind.title} service ${service.name} is running`));
+      },
+    },
+    {
+      name: `${k}:logs`,
+      summary: 'Show the service container’s last log lines',
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      valueFlags: ['num'],
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) => ctx.out.out(line));
+      },
+    },
+    {
+      name: `${k}:connect`,
+      summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        // Under ssh -t, psql/redis-cli get a terminal: prompts, line editing, history.
+        return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, tty: ctx.terminal });
+      },
+    },
+    {
+      name: `${k}:destroy`,
+      summary: 'Delete the service and its data (refused while linked)',
+      args: ['<service>'],
+      missing: { service: `Please specify a name for the ${kind.title} service` },
+      access: 'admin',
+      booleanFlags: ['force'],
+      async run(ctx, args) {
+        const service = onlyService(ctx, kind, args);
+        if (ctx.platform.state.services.links(k, service.name).length > 0) throw new UserError('Cannot delete linked service');
+        await confirmDestruction(ctx, `${kind.title} service`, service.name, Boolean(args.flags.force));
+        ctx.out.out(format.step(`Deleting ${service.name}`));
+        await destroyService(ctx.platform, kind, service);
+        ctx.out.out(format.section(`${kind.title} container deleted: ${service.name}`));
+      },
+    },
+  ];
+  const { exportCmd, importCmd } = kind;
+  if (exportCmd && importCmd) {
+    commands.push(
+      {
+        name: `${k}:export`,
+        summary: 'Write a dump of the service’s database to stdout',
+        args: ['<service>'],
+        missing: { service: `Please specify a name for the ${kind.title} service` },
+        usageNote: '> dump',
+        access: 'admin',
+        async run(ctx, args) {
+          const service = onlyService(ctx, kind, args);
+          return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
+        },
+      },
+      {
+        name: `${k}:backup`,
+        summary: 'Dump the database into a backup directory, keeping the newest N dumps (default 7)',
+        args: ['<service>', '<backup-dir>'],
+        missing: { service: `Please specify a name for the ${kind.title} service` },
+        access: 'admin',
+        valueFlags: ['keep'],
+        async run(ctx, args) {
+          const service = onlyService(ctx, kind, args);
+          const keep = intFlag(args, 'keep', 7, 1, 1000);
+          const { file, removed } = await backupService(ctx.platform, kind, service, args.named['backup-dir'], keep);
+          ctx.out.out(format.step(`Backup of ${service.name} written to ${file}`));
+          for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
+        },
+      },
+      {
+        name: `${k}:import`,
+        summary: 'Restore a dump (from export) read from stdin into the service’s database',
+        args: ['<service>'],
+        missing: { service: `Please specify a name for the ${kind.title} service` },
+        usageNote: '< dump',
+        access: 'admin',
+        async run(ctx, args) {
+          const service = onlyService(ctx, kind, args);
+          return execInService(ctx.platform, kind, service, importCmd(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
+        },
+      },
+    );
+  }
+  return commands;
+}
+
+/** One namespace per kind of service, as Dokku's postgres and redis plugins. */
+export const serviceNamespaces: Namespace[] = allServiceKinds.map((kind) => ({ name: kind.kind, commands: commandsFor(kind) }));

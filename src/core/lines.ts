@@ -1,0 +1,59 @@
+import { StringDecoder } from 'node:string_decoder';
+import { Writable } from 'node:stream';
+
+/**
+ * Cuts a stream of text into lines. Each chunk is scanned once, and text without a newline
+ * is only collected, never re-split: a long line arriving in many chunks costs linear time.
+ */
+export class LineBuffer {
+  private partial: string[] = [];
+
+  /** The lines that this chunk completes, without their newlines. */
+  push(chunk: string): string[] {
+    const parts = chunk.split('\n');
+    if (parts.length === 1) {
+      this.partial.push(chunk);
+      return [];
+    }
+    const first = this.partial.join('') + parts[0]!;
+    this.partial = [parts[parts.length - 1]!];
+    return [first, ...parts.slice(1, -1)];
+  }
+
+  /** What is left after the last newline, if anything. */
+  end(): string | undefined {
+    const rest = this.partial.join('');
+    this.partial = [];
+    return rest === '' ? undefined : rest;
+  }
+}
+
+/** Calls `onLine` for each line of `stream` (and the unterminated rest at its end). */
+export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  const lines = new LineBuffer();
+  const text = new StringDecoder('utf8'); // a character may be split across chunks
+  stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? chunk : text.write(chunk)).forEach(onLine));
+  stream.on('end', () => {
+    lines.push(text.end());
+    const rest = lines.end();
+    if (rest !== undefined) onLine(rest);
+  });
+}
+
+/** A writable that calls `onLine` per line of text written to it, trailing spaces trimmed. */
+export function lineWriter(onLine: (line: string) => void): Writable {
+  const lines = new LineBuffer();
+  const text = new StringDecoder('utf8');
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(text.write(chunk)).forEach((line) => onLine(line.trimEnd()));
+      done();
+    },
+    final(done) {
+      lines.push(text.end());
+      const rest = lines.end();
+      if (rest !== undefined) onLine(rest.trimEnd());
+      done();
+    },
+  });
+}

@@ -1,0 +1,43 @@
+import Docker from 'dockerode';
+
+/** The Engine API client; the version is pinned to what Debian's docker.io speaks. */
+export type DockerApi = Docker;
+
+export function connectDocker(socketPath: string): DockerApi {
+  return new Docker({ socketPath, version: 'v1.41' });
+}
+
+const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
+
+/** True when the operation succeeds, false when its object does not exist (404). */
+export async function succeedsUnlessMissing(operation: Promise<unknown>): Promise<boolean> {
+  try {
+    await operation;
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Runs the operation; a missing object (404), or any of the statuses `alsoOk`, is fine. */
+export async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: number[]): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    const status = statusOf(error);
+    if (status !== 404 && !alsoOk.includes(status ?? 0)) throw error;
+  }
+}
+
+/** A conflict: the object exists already, or another operation on it is under way. */
+export const isConflict = (error: unknown) => statusOf(error) === 409;
+
+/** Resolves when a stream is over, however it ends. */
+export function ended(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', resolve);
+  });
+}

@@ -1,0 +1,105 @@
+import { lineWriter } from '../../core/lines.js';
+import { sleep } from '../../core/process.js';
+import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { containerRequest, labelFilters, type ContainerSpec, type CreateRequest } from './requests.js';
+import { demuxToLines } from './streams.js';
+
+/** How long to wait for a removal someone else started. */
+const REMOVAL_WAIT_MS = 60_000;
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+export interface ContainerStatus {
+  running: boolean;
+  restarting: boolean;
+  restartCount: number;
+  exitCode: number;
+  /** Its address on the network asked about, while it has one. */
+  ip: string | undefined;
+}
+
+/** Long-running containers: create and start, inspect, list, logs, restart, stop and remove. */
+export class DockerContainers {
+  constructor(private readonly api: DockerApi) {}
+
+  /** Creates and starts a long-running container; returns its id. */
+  run(spec: ContainerSpec): Promise<string> {
+    return this.start(containerRequest(spec));
+  }
+
+  async start(request: CreateRequest): Promise<string> {
+    const container = await this.api.createContainer({ _query: request.name ? { name: request.name } : {}, _body: request.body } as never);
+    await container.start();
+    return container.id;
+  }
+
+  async status(id: string, network: string): Promise<ContainerStatus> {
+    const info = await this.api.getContainer(id).inspect();
+    return {
+      running: info.State.Running,
+      restarting: info.State.Restarting,
+      restartCount: info.RestartCount,
+      exitCode: info.State.ExitCode,
+      ip: info.NetworkSettings.Networks[network]?.IPAddress || undefined,
+    };
+  }
+
+  async list(labels: Record<string, string>, includeStopped = true): Promise<ContainerSummary[]> {
+    const containers = await this.api.listContainers({ all: includeStopped, filters: { label: labelFilters(labels) } });
+    return containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State }));
+  }
+
+  async restart(id: string, graceSeconds: number): Promise<void> {
+    await this.api.getContainer(id).restart({ t: graceSeconds });
+  }
+
+  /** The last lines a container printed, for showing why it failed. */
+  async recentLogs(id: string, tail = 50): Promise<string[]> {
+    const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail })) as Buffer;
+    return demuxToLines(buffer);
+  }
+
+  /**
+   * A container's log lines with Docker's timestamps, the last `tail` of them, then new ones
+   * as they come when `follow`, until the container stops or `signal` aborts.
+   */
+  async streamLogs(id: string, options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal }) {
+    const container = this.api.getContainer(id);
+    if (!options.follow) {
+      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail })) as Buffer;
+      for (const line of demuxToLines(buffer)) options.onLine(line);
+      return;
+    }
+    const stream = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
+    const stop = () => stream.destroy();
+    options.signal.addEventListener('abort', stop, { once: true });
+    const lines = lineWriter(options.onLine);
+    this.api.modem.demuxStream(stream, lines, lines);
+    await ended(stream);
+    options.signal.removeEventListener('abort', stop);
+    lines.end();
+  }
+
+  /**
+   * Stops (SIGTERM, SIGKILL after the grace period) and removes a container; a missing one
+   * is fine. Another removal may be under way (a retirement draining while the app is
+   * destroyed): then this waits until the container is gone.
+   */
+  async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+    const container = this.api.getContainer(id);
+    await ignoreMissing(container.stop({ t: graceSeconds }), 304, 409);
+    try {
+      await ignoreMissing(container.remove({ force: true }));
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      for (let waited = 0; (await succeedsUnlessMissing(container.inspect())) && waited < REMOVAL_WAIT_MS; waited += 250) await sleep(250);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+import { ignoreMissing, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { followJsonStream } from './streams.js';
+
+/** Images: build, import, tag, inspect, remove. */
+export class DockerImages {
+  constructor(private readonly api: DockerApi) {}
+
+  exists(ref: string): Promise<boolean> {
+    return succeedsUnlessMissing(this.api.getImage(ref).inspect());
+  }
+
+  /**
+   * Builds from a tar context; streams each output line; throws BuildFailedError on a failed
+   * step. No build labels: the legacy builder turns each into an extra step and container.
+   */
+  async build(context: Readable, tag: string, onLine: (line: string) => void): Promise<void> {
+    const stream = await this.api.buildImage(context, { t: tag, rm: true, forcerm: true });
+    await followJsonStream(stream, onLine);
+  }
+
+  /** `docker import`: a root filesystem tar becomes an image. */
+  async importRootfs(rootfs: Readable, repo: string, tag: string, changes: string[]): Promise<void> {
+    const stream = await this.api.importImage(rootfs, { repo, tag, changes } as object);
+    await followJsonStream(stream, () => {});
+  }
+
+  /** One label of an image, or undefined when the image or the label is missing. */
+  async label(ref: string, label: string): Promise<string | undefined> {
+    try {
+      return (await this.api.getImage(ref).inspect()).Config.Labels?.[label];
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
+  async hasCommand(ref: string): Promise<boolean> {
+    const { Config } = await this.api.getImage(ref).inspect();
+    return Boolean(Config.Cmd?.length || Config.Entrypoint?.length);
+  }
+
+  async tag(source: string, repo: string, tag: string): Promise<void> {
+    await this.api.getImage(source).tag({ repo, tag });
+  }
+
+  /** Untags `ref`, deleting the image when no other tag is left. */
+  async remove(ref: string): Promise<void> {
+    await ignoreMissing(this.api.getImage(ref).remove());
+  }
+
+  /** Images of one repository, by its name (`slipway/app-myapp`). */
+  async list(repository: string): Promise<{ id: string; tags: string[] }[]> {
+    const images = await this.api.listImages({ filters: { reference: [repository] } });
+    return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
+  }
+}

@@ -1,0 +1,58 @@
+import type { ProcessIo } from '../../model/terminal.js';
+import { connectDocker, isConflict, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { DockerContainers } from './containers.js';
+import { watchContainerStarts } from './events.js';
+import { execInContainer } from './exec.js';
+import { DockerImages } from './images.js';
+import { DockerOneOffs } from './one-off.js';
+
+export { BuildFailedError } from './streams.js';
+export type { ContainerStatus, ContainerSummary } from './containers.js';
+export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
+export { containerRequest, oneOffRequest, execRequest } from './requests.js';
+
+/**
+ * The one module that talks to the Docker Engine API, by concern: images, long-running
+ * containers, one-offs, exec, events, networks and volumes. Everything goes through the API,
+ * never a shell string. Only the local scheduler and the build module hold one.
+ */
+export class DockerEngine {
+  private readonly api: DockerApi;
+  readonly images: DockerImages;
+  readonly containers: DockerContainers;
+  readonly oneOffs: DockerOneOffs;
+
+  constructor(socketPath: string) {
+    this.api = connectDocker(socketPath);
+    this.images = new DockerImages(this.api);
+    this.containers = new DockerContainers(this.api);
+    this.oneOffs = new DockerOneOffs(this.api);
+  }
+
+  async ping(): Promise<void> {
+    await this.api.ping();
+  }
+
+  exec(id: string, cmd: string[], io: ProcessIo & { user?: string; env?: Record<string, string> }): Promise<number> {
+    return execInContainer(this.api, id, cmd, io);
+  }
+
+  watchStarts(labels: Record<string, string>, onStart: (id: string, labels: Record<string, string>) => void, signal: AbortSignal) {
+    return watchContainerStarts(this.api, labels, onStart, signal);
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const existing = await this.api.listNetworks({ filters: { name: [name] } });
+    if (existing.some((n) => n.Name === name)) return;
+    try {
+      await this.api.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    } catch (error) {
+      if (!isConflict(error)) throw error; // created concurrently
+    }
+  }
+
+  /** Removes a volume; false when there was none. */
+  removeVolume(name: string): Promise<boolean> {
+    return succeedsUnlessMissing(this.api.getVolume(name).remove());
+  }
+}

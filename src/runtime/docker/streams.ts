@@ -1,0 +1,47 @@
+import { StringDecoder } from 'node:string_decoder';
+import { LineBuffer } from '../../core/lines.js';
+
+/** Thrown for a build whose Dockerfile failed: the user's problem, not ours. */
+export class BuildFailedError extends Error {}
+
+/**
+ * Reads a JSON-lines progress stream (build/import) and passes on the lines it prints;
+ * Docker reports failures inside it, not by status, so they are thrown at its end.
+ */
+export function followJsonStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const lines = new LineBuffer();
+    const text = new StringDecoder('utf8');
+    let failure: string | undefined;
+    const handle = (json: string) => {
+      if (!json.trim()) return;
+      let event: { stream?: string; error?: string; errorDetail?: { message?: string } };
+      try {
+        event = JSON.parse(json);
+      } catch {
+        return;
+      }
+      if (event.error) failure = event.errorDetail?.message ?? event.error;
+      for (const line of event.stream?.split('\n') ?? []) if (line.trim()) onLine(line.trimEnd());
+    };
+    stream.on('data', (chunk: Buffer) => lines.push(text.write(chunk)).forEach(handle));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      handle(lines.end() ?? '');
+      if (failure) reject(new BuildFailedError(failure));
+      else resolve();
+    });
+  });
+}
+
+/** Non-TTY container logs come in 8-byte-header frames (stream type, size): their text, as lines. */
+export function demuxToLines(buffer: Buffer): string[] {
+  const chunks: string[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    chunks.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+    offset += 8 + size;
+  }
+  return chunks.join('').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+}

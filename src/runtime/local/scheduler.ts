@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../../core/errors.js';
+import { LABEL } from '../../model/labels.js';
+import type { ProgressLog } from '../../model/progress.js';
+import type { ProcessIo } from '../../model/terminal.js';
+import { checkContainer } from '../checks.js';
+import type { ContainerSummary, DockerEngine } from '../docker/index.js';
+import type { CheckSpec, Instance, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
+import { oneOffContainer, processContainer, type LocalTarget } from './specs.js';
+
+export interface LocalSchedulerOptions extends LocalTarget {
+  /** The port processes that take traffic listen on (their PORT). */
+  port: number;
+  checksTimeoutMs: number;
+  checksSettleMs: number;
+  stopTimeoutSeconds: number;
+}
+
+const suffix = () => randomBytes(3).toString('hex');
+
+/**
+ * Runs apps as labelled containers on this host's Docker engine, on the instance network:
+ * the scheduler Slipway has always had. Labels say which app, process and release a
+ * container is, so `instances` reads the running world back from Docker.
+ */
+export class DockerLocalScheduler implements Scheduler {
+  readonly name = 'docker-local';
+
+  constructor(
+    private readonly docker: DockerEngine,
+    private readonly options: LocalSchedulerOptions,
+  ) {}
+
+  async prepare(): Promise<void> {
+    await this.docker.ensureNetwork(this.options.network, { [LABEL.instance]: this.options.instance });
+  }
+
+  async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
+    const started: Instance[] = [];
+    try {
+      for (let index = 1; index <= count; index++) {
+        const container = processContainer(this.options, spec, index, suffix());
+        const id = await this.docker.containers.run(container);
+        const instance = await this.describe(id, container.name, spec.process, index, spec.release);
+        started.push(instance);
+        if (checks.skip) log.detail(`Skipping checks (${spec.process}.${index})`);
+        else await this.check(instance, spec.port, checks, log);
+      }
+      return started;
+    } catch (error) {
+      await this.discard(started);
+      throw error;
+    }
+  }
+
+  /** Checks one new container; on failure its output goes to the log and a UserError says why. */
+  private async check(instance: Instance, port: number | undefined, spec: CheckSpec, log: ProgressLog): Promise<void> {
+    const label = `${instance.process}.${instance.index}`;
+    log.detail(`Attempting pre-flight checks (${label})`);
+    const outcome = await checkContainer(
+      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.docker.containers.status(instance.id, this.options.network) },
+      spec.checks,
+      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
+      (line) => log.detail(line),
+    );
+    if (outcome.ok) return log.detail(`All checks successful (${label})`);
+    log.error(`Check failed (${label}): ${outcome.reason}`);
+    const shortId = instance.id.slice(0, 12);
+    log.section(`Start of ${instance.name} container output (${shortId} ${label})`);
+    for (const line of await this.docker.containers.recentLogs(instance.id)) log.detail(line);
+    log.section(`End of ${instance.name} container output (${shortId} ${label})`);
+    throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
+
+  async retire(instances: Instance[]): Promise<void> {
+    await Promise.all(instances.map((i) => this.docker.containers.stopAndRemove(i.id, this.options.stopTimeoutSeconds)));
+  }
+
+  async discard(instances: Instance[]): Promise<void> {
+    await Promise.all(instances.map((i) => this.docker.containers.stopAndRemove(i.id, 0)));
+  }
+
+  async instances(app: string, options: { oneOffs?: boolean } = {}): Promise<Instance[]> {
+    const found = (await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
+      (c) => options.oneOffs || c.labels[LABEL.oneOff] !== 'true',
+    );
+    return Promise.all(found.map((c) => this.fromSummary(c)));
+  }
+
+  logs(instance: Instance, options: LogOptions): Promise<void> {
+    return this.docker.containers.streamLogs(instance.id, options);
+  }
+
+  enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number> {
+    return this.docker.exec(instance.id, cmd, io);
+  }
+
+  runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+    const container = oneOffContainer(this.options, spec, suffix());
+    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
+    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine });
+  }
+
+  async runDetached(spec: OneOffSpec): Promise<Instance> {
+    const container = oneOffContainer(this.options, spec, suffix());
+    const id = await this.docker.oneOffs.startDetached(container);
+    return this.describe(id, container.name!, 'run', 0, 0);
+  }
+
+  watch(onStart: (app: string, id: string) => void, signal: AbortSignal): Promise<void> {
+    return this.docker.watchStarts(
+      { [LABEL.instance]: this.options.instance },
+      (id, labels) => {
+        const app = labels[LABEL.app];
+        if (app) onStart(app, id);
+      },
+      signal,
+    );
+  }
+
+  private async fromSummary(c: ContainerSummary): Promise<Instance> {
+    const process = c.labels[LABEL.process] ?? '';
+    const index = Number(c.labels[LABEL.index]);
+    const release = Number(c.labels[LABEL.release]);
+    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, endpoint: undefined };
+    return this.describe(c.id, c.name, process, index, release);
+  }
+
+  /** Where a container answers now: its address on the instance network. */
+  private async describe(id: string, name: string, process: string, index: number, release: number): Promise<Instance> {
+    const { ip } = await this.docker.containers.status(id, this.options.network);
+    return { id, name, process, index, release, running: Boolean(ip), endpoint: ip ? { host: ip, port: this.options.port } : undefined };
+  }
+}

@@ -1,0 +1,66 @@
+import { UserError } from '../../core/errors.js';
+import { LABEL } from '../../model/labels.js';
+import type { ProcessIo } from '../../model/terminal.js';
+import { waitForListening } from '../checks.js';
+import type { DockerEngine } from '../docker/index.js';
+import type { ServiceRuntime, ServiceSpec } from '../services.js';
+import { serviceContainer, serviceLabel, serviceVolumeName, type LocalTarget } from './specs.js';
+
+/** Database services as containers on this host, each on its own named volume. */
+export class LocalServiceRuntime implements ServiceRuntime {
+  constructor(
+    private readonly docker: DockerEngine,
+    private readonly target: LocalTarget,
+  ) {}
+
+  async start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
+    const id = await this.docker.containers.run(serviceContainer(this.target, spec));
+    await this.waitUntilReady(spec, id, readyTimeoutMs);
+  }
+
+  async state(kind: string, name: string): Promise<string> {
+    return (await this.container(kind, name))?.state ?? 'missing';
+  }
+
+  async restart(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
+    const container = await this.container(spec.kind, spec.name);
+    if (!container) throw new UserError(`The container of ${spec.kind} service ${spec.name} is missing`);
+    await this.docker.containers.restart(container.id, 30);
+    await this.waitUntilReady(spec, container.id, readyTimeoutMs);
+  }
+
+  async remove(kind: string, name: string, graceSeconds: number): Promise<void> {
+    const container = await this.container(kind, name);
+    if (container) await this.docker.containers.stopAndRemove(container.id, graceSeconds);
+  }
+
+  async removeVolume(kind: string, name: string): Promise<void> {
+    await this.docker.removeVolume(serviceVolumeName(this.target, kind, name));
+  }
+
+  async exec(kind: string, name: string, command: { user: string; cmd: string[]; env?: Record<string, string> }, io: ProcessIo): Promise<number> {
+    const container = await this.container(kind, name);
+    if (!container || container.state !== 'running') throw new UserError(`Service ${kind} ${name} is not running`);
+    return this.docker.exec(container.id, command.cmd, { user: command.user, env: command.env, ...io });
+  }
+
+  async logs(kind: string, name: string, tail: number): Promise<string[]> {
+    const container = await this.container(kind, name);
+    return container ? this.docker.containers.recentLogs(container.id, tail) : [];
+  }
+
+  private async container(kind: string, name: string) {
+    const [container] = await this.docker.containers.list({ [LABEL.instance]: this.target.instance, [LABEL.service]: serviceLabel(kind, name) });
+    return container;
+  }
+
+  /** Until the service accepts connections (after first-start initialisation too). */
+  private async waitUntilReady(spec: ServiceSpec, id: string, timeoutMs: number): Promise<void> {
+    const status = () => this.docker.containers.status(id, this.target.network);
+    const ready = await waitForListening({ ip: (await status()).ip ?? '', port: spec.port, host: '', status }, spec.port, timeoutMs);
+    if (!ready.ok) {
+      const logs = await this.docker.containers.recentLogs(id, 20);
+      throw new UserError(`${spec.title} did not start: ${ready.reason}\n${logs.join('\n')}`);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Pure: what the local scheduler asks Docker for, from what should run. Names, labels,
+ * environment, limits, mounts and networks are decided here and nowhere else.
+ */
+import { LABEL } from '../../model/labels.js';
+import type { ContainerSpec, OneOffSpec as DockerOneOffSpec } from '../docker/index.js';
+import type { OneOffSpec, ProcessSpec } from '../scheduler.js';
+import type { ServiceSpec } from '../services.js';
+
+export interface LocalTarget {
+  instance: string;
+  network: string;
+}
+
+/** `<instance>.<app>.<dyno>.<suffix>`, so `docker ps` reads like the app's processes. */
+export function processContainerName(target: LocalTarget, app: string, dyno: string, suffix: string): string {
+  return `${target.instance}.${app}.${dyno}.${suffix}`;
+}
+
+/** The container of process `index` of a process type; `suffix` keeps names unique across releases. */
+export function processContainer(target: LocalTarget, spec: ProcessSpec, index: number, suffix: string): ContainerSpec {
+  const dyno = `${spec.process}.${index}`;
+  return {
+    name: processContainerName(target, spec.app, dyno, suffix),
+    image: spec.image,
+    cmd: spec.cmd,
+    env: { ...spec.env, DYNO: dyno, PORT: String(spec.port ?? '') },
+    network: target.network,
+    binds: spec.binds,
+    restartPolicy: spec.options.restartPolicy,
+    memoryBytes: spec.options.memoryBytes,
+    nanoCpus: spec.options.nanoCpus,
+    labels: {
+      [LABEL.instance]: target.instance,
+      [LABEL.app]: spec.app,
+      [LABEL.process]: spec.process,
+      [LABEL.index]: String(index),
+      [LABEL.release]: String(spec.release),
+    },
+  };
+}
+
+/** A one-off of an app (a task, `run`): labelled so no deploy ever retires it. */
+export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: string): DockerOneOffSpec {
+  return {
+    name: processContainerName(target, spec.app, spec.env.DYNO ?? 'run', suffix),
+    image: spec.image,
+    cmd: spec.cmd,
+    env: spec.env,
+    labels: { [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' },
+    binds: spec.binds,
+    network: target.network,
+  };
+}
+
+export const serviceContainerName = (target: LocalTarget, kind: string, name: string) => `${target.instance}.${kind}.${name}`;
+export const serviceVolumeName = (target: LocalTarget, kind: string, name: string) => `${target.instance}-${kind}-${name}`;
+export const serviceLabel = (kind: string, name: string) => `${kind}.${name}`;
+
+/** A service's container: its volume, its DNS name on the network, a host port only when exposed. */
+export function serviceContainer(target: LocalTarget, spec: ServiceSpec): ContainerSpec {
+  return {
+    name: serviceContainerName(target, spec.kind, spec.name),
+    image: spec.image,
+    env: spec.env,
+    labels: { [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) },
+    network: target.network,
+    aliases: [spec.host],
+    binds: [`${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`],
+    publish: spec.exposedPort ? { containerPort: spec.port, hostPort: spec.exposedPort } : undefined,
+  };
+}
