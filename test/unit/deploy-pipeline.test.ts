@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
+import { runDeployJob } from '../../src/deploy/index.js';
+import { Platform } from '../../src/platform.js';
+import type { AppRoute, Router } from '../../src/proxy/nginx.js';
+import type { DeployJob } from '../../src/queue/deploy-queue.js';
+import type { DeployLogs } from '../../src/queue/logs.js';
+import type { DockerEngine } from '../../src/runtime/docker/index.js';
+import type { CheckSpec, Instance, OneOffSpec, ProcessSpec, Scheduler } from '../../src/runtime/scheduler.js';
+import { loadSettings } from '../../src/settings.js';
+import { openState } from '../../src/state/index.js';
+
+// The deploy pipeline against a scheduler and a router that only record what they are
+// asked, on an in-memory database: what a deploy starts, routes, retires and records.
+
+type FakeInstance = Instance & { oneOff?: boolean };
+
+class FakeScheduler implements Scheduler {
+  readonly name = 'docker-local';
+  running: FakeInstance[] = [];
+  events: string[] = [];
+  /** Process types whose new instances fail their checks. */
+  failing = new Set<string>();
+  private nextId = 1;
+
+  async prepare() {}
+
+  async deploy(spec: ProcessSpec, count: number, checks: CheckSpec): Promise<Instance[]> {
+    const started: Instance[] = [];
+    for (let index = 1; index <= count; index++) {
+      const id = `c${this.nextId++}`;
+      const instance = { id, name: `${spec.app}.${spec.process}.${index}.${id}`, process: spec.process, index, release: spec.release, running: true, endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 } };
+      this.running.push(instance);
+      started.push(instance);
+      if (this.failing.has(spec.process) && !checks.skip) {
+        await this.discard(started);
+        throw new UserError(`Could not start due to 1 failed checks (${spec.process}.${index})`);
+      }
+    }
+    this.events.push(`start ${spec.process} v${spec.release} ${started.map((i) => i.id).join(',')}`);
+    return started;
+  }
+
+  async retire(instances: Instance[]) {
+    this.remove('retire', instances);
+  }
+
+  async discard(instances: Instance[]) {
+    this.remove('discard', instances);
+  }
+
+  private remove(what: string, instances: Instance[]) {
+    if (instances.length === 0) return;
+    this.events.push(`${what} ${instances.map((i) => i.id).join(',')}`);
+    this.running = this.running.filter((r) => !instances.some((i) => i.id === r.id));
+  }
+
+  async instances(_app: string, options: { oneOffs?: boolean } = {}) {
+    return this.running.filter((i) => options.oneOffs || !i.oneOff);
+  }
+
+  async logs() {}
+  async enter() {
+    return 0;
+  }
+  async runOnce(spec: OneOffSpec) {
+    this.events.push(`task ${spec.env.DYNO}`);
+    return 0;
+  }
+  async runDetached(): Promise<Instance> {
+    const instance = { id: `c${this.nextId++}`, name: 'one-off', process: 'run', index: 0, release: 0, running: true, endpoint: undefined, oneOff: true };
+    this.running.push(instance);
+    return instance;
+  }
+  async watch() {}
+}
+
+class FakeRouter implements Router {
+  routes = new Map<string, AppRoute>();
+  constructor(private readonly events: string[]) {}
+  async route(route: AppRoute) {
+    this.routes.set(route.app, route);
+    this.events.push(`route ${route.backends.map((b) => b.host).join(',')}`);
+    return false;
+  }
+  async unroute(app: string) {
+    this.routes.delete(app);
+    this.events.push('unroute');
+    return false;
+  }
+}
+
+const fakeLogs = { append() {}, async result() {}, async end() {} } as unknown as DeployLogs;
+const imagesAllHere = { images: { exists: async () => true } } as unknown as DockerEngine;
+
+let dataDir: string;
+let scheduler: FakeScheduler;
+let router: FakeRouter;
+let platform: Platform;
+
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pipeline-'));
+  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), drainMs: 0 };
+  scheduler = new FakeScheduler();
+  router = new FakeRouter(scheduler.events);
+  platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs });
+  platform.state.apps.create('shop', 'main');
+});
+
+afterEach(() => {
+  platform.state.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs a deploy job as the worker does, the old release's retirement included. */
+type JobRequest = DeployJob extends infer J ? (J extends DeployJob ? Omit<J, 'deployId' | 'requestedBy' | 'app'> : never) : never;
+
+async function deploy(job: JobRequest): Promise<boolean> {
+  const full = { ...job, app: 'shop', deployId: randomUUID(), requestedBy: 'admin' } as DeployJob;
+  platform.state.deploys.create({ id: full.deployId, app: 'shop', kind: full.kind, rev: null, requestedBy: 'admin' });
+  await (await runDeployJob(platform, full))();
+  return platform.state.deploys.list('shop')[0]!.status === 'succeeded';
+}
+
+/** v1: the image `img:1` with config A=1, deployed. */
+async function firstRelease(meta: object = {}) {
+  platform.state.config.set('shop', { A: '1' });
+  const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: { A: '1' }, meta, description: 'first', createdBy: 'admin' });
+  platform.state.releases.setStatus('shop', release.version, 'succeeded');
+  expect(await deploy({ kind: 'restart', reason: 'restart' })).toBe(true);
+  scheduler.events.length = 0;
+}
+
+const ids = (instances: Instance[]) => instances.map((i) => i.id);
+
+describe('the deploy pipeline', () => {
+  test('a release whose checks fail is discarded; the old containers keep serving and the old release stays current', async () => {
+    await firstRelease();
+    const before = ids(await scheduler.instances('shop'));
+    scheduler.failing.add('web');
+    platform.state.config.set('shop', { A: '2' });
+    expect(await deploy({ kind: 'config', description: 'Set A' })).toBe(false);
+    expect(ids(await scheduler.instances('shop'))).toEqual(before);
+    expect(scheduler.events).toEqual(['discard c2']);
+    expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.1', port: 5000 }]);
+    expect(platform.state.releases.current('shop')!.version).toBe(1);
+    expect(platform.state.releases.get('shop', 2)!.status).toBe('failed');
+  });
+
+  test('the old containers retire only after traffic moved to the new ones', async () => {
+    await firstRelease();
+    expect(await deploy({ kind: 'config', description: 'again' })).toBe(true);
+    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2', 'retire c1']);
+    expect(platform.state.releases.current('shop')!.version).toBe(2);
+  });
+
+  test('scaling up and down starts the new count and retires every old container', async () => {
+    await firstRelease({ processes: { web: 'serve', worker: 'work' } });
+    platform.state.apps.setFormation('shop', { web: 3, worker: 1 });
+    expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
+    expect(scheduler.events).toEqual(['start web v1 c2,c3,c4', 'start worker v1 c5', 'route 10.0.0.2,10.0.0.3,10.0.0.4', 'retire c1']);
+    expect((await scheduler.instances('shop')).map((i) => `${i.process}.${i.index}`)).toEqual(['web.1', 'web.2', 'web.3', 'worker.1']);
+
+    scheduler.events.length = 0;
+    platform.state.apps.setFormation('shop', { web: 1, worker: 0 });
+    expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
+    expect(scheduler.events).toEqual(['start web v1 c6', 'route 10.0.0.6', 'retire c2,c3,c4,c5']);
+  });
+
+  test('a rollback deploys the target release’s image and config as a new release, and the app’s config follows', async () => {
+    await firstRelease();
+    platform.state.config.set('shop', { A: '2', B: 'new' });
+    const v2 = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:2', rev: null, config: { A: '2', B: 'new' }, meta: {}, description: 'second', createdBy: 'admin' });
+    platform.state.releases.setStatus('shop', v2.version, 'succeeded');
+
+    expect(await deploy({ kind: 'rollback', version: 1 })).toBe(true);
+    const current = platform.state.releases.current('shop')!;
+    expect(current).toMatchObject({ version: 3, kind: 'rollback', image: 'img:1', config: { A: '1' }, description: 'Rollback to v1' });
+    expect(platform.state.config.get('shop')).toEqual({ A: '1' });
+  });
+
+  test('a one-off run in progress is never retired by a deploy', async () => {
+    await firstRelease();
+    const oneOff = await scheduler.runDetached();
+    expect(await deploy({ kind: 'restart', reason: 'restart' })).toBe(true);
+    expect(ids(await scheduler.instances('shop', { oneOffs: true }))).toContain(oneOff.id);
+    expect(scheduler.events).toEqual(['start web v1 c3', 'route 10.0.0.3', 'retire c1']);
+  });
+
+  test('a release task runs before the new containers start, and a failing check of a worker fails the whole release', async () => {
+    await firstRelease({ processes: { web: 'serve', worker: 'work', release: 'migrate' } });
+    platform.state.apps.setFormation('shop', { web: 1, worker: 1 });
+    scheduler.failing.add('worker');
+    expect(await deploy({ kind: 'config', description: 'x' })).toBe(false);
+    // The web container that passed is discarded with the worker: nothing of the new release is left.
+    expect(scheduler.events).toEqual(['task release.1', 'start web v2 c2', 'discard c3', 'discard c2']);
+    expect(ids(await scheduler.instances('shop'))).toEqual(['c1']);
+  });
+});
