@@ -30,7 +30,7 @@ export const deployJobSchema = z.discriminatedUnion('kind', [
   /** No build: a new release with an earlier release's image and config. */
   z.object({ kind: z.literal('rollback'), ...jobBase, version: z.number().int().min(1) }),
   /** No build, no new release: the current release again, at the app's current formation. */
-  z.object({ kind: z.literal('restart'), ...jobBase, reason: z.enum(['restart', 'scale']) }),
+  z.object({ kind: z.literal('restart'), ...jobBase, reason: z.enum(['restart', 'scale', 'reconcile']) }),
 ]);
 
 export type DeployJob = z.infer<typeof deployJobSchema>;
@@ -55,6 +55,11 @@ export class DeployQueue {
       removeOnComplete: { age: 24 * 3600, count: 1000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
     });
+  }
+
+  /** Takes a job that has not started off the queue; false when a worker has it (or it is gone). */
+  async discard(deployId: string): Promise<boolean> {
+    return (await this.queue.remove(deployId)) === 1;
   }
 
   async close(): Promise<void> {

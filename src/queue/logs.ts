@@ -30,6 +30,12 @@ export class DeployLogs {
     await this.redis.xadd(this.key(deployId), '*', 'result', JSON.stringify(result));
   }
 
+  /** Every line written so far. */
+  async lines(deployId: string): Promise<string[]> {
+    const entries = (await this.redis.xrange(this.key(deployId), '-', '+')) as [string, string[]][];
+    return entries.flatMap(([, fields]) => (fields[0] === 'line' ? [fields[1]!] : []));
+  }
+
   async end(deployId: string): Promise<void> {
     await this.redis.xadd(this.key(deployId), '*', 'end', '1');
     await this.redis.expire(this.key(deployId), RETAIN_SECONDS);

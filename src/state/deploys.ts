@@ -90,6 +90,11 @@ export class DeployStore {
     return row && { ...toDeploy(row), log: row.log };
   }
 
+  /** Deploys whose log is not closed yet: queued, running, or live and still retiring the old release. */
+  unfinished(): DeployRecord[] {
+    return (this.db.prepare('SELECT * FROM deploys WHERE finished_at IS NULL ORDER BY created_at').all() as DeployRow[]).map(toDeploy);
+  }
+
   list(app: string): DeployRecord[] {
     return (
       this.db.prepare('SELECT * FROM deploys WHERE app = ? ORDER BY created_at DESC').all(app) as DeployRow[]
