@@ -12,8 +12,10 @@ import { DeployLog } from './log.js';
 import { appLockName } from '../queue/locks.js';
 import { unrouteApp } from './routes.js';
 import { deployRelease } from './release.js';
+import { markStopped } from './desired.js';
 
 const STOP_WAIT_MS = 10 * 60_000;
+const RESTART_VERBS = { restart: 'Restarting', scale: 'Scaling', reconcile: 'Bringing back what was released:' } as const;
 
 /** The deploys apps:lock holds back; restarts and config changes of the running code go on. */
 const CHANGES_CODE = new Set<DeployJob['kind']>(['git', 'image', 'rollback']);
@@ -25,15 +27,20 @@ export async function requestDeploy(
   onLine: (line: string) => void,
   signal: AbortSignal,
 ): Promise<DeployResult> {
-  const rev = job.kind === 'git' ? job.rev : null;
   if (CHANGES_CODE.has(job.kind) && isLocked(platform, job.app)) {
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
     throw new UserError(`${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`);
   }
-  platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
-  await platform.queue.enqueue(job);
+  await queueDeploy(platform, job);
   const result = await platform.logs.follow(job.deployId, onLine, signal);
   return result ?? { ok: false, message: 'the client went away; the deploy goes on in the background' };
+}
+
+/** Records a deploy and puts it on the queue; nobody follows it (the reconciler's restarts). */
+export async function queueDeploy(platform: Platform, job: DeployJob): Promise<void> {
+  const rev = job.kind === 'git' ? job.rev : null;
+  platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
+  await platform.queue.enqueue(job);
 }
 
 /**
@@ -118,7 +125,7 @@ function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() 
           createdBy: job.requestedBy,
         });
       }
-      log.step(`${job.reason === 'scale' ? 'Scaling' : 'Restarting'} ${job.app} at v${current.version}`);
+      log.step(`${RESTART_VERBS[job.reason]} ${job.app} at v${current.version}`);
       return deployRelease(platform, current, log);
     }
   }
@@ -211,9 +218,13 @@ async function releaseBuiltImage(
   }
 }
 
-/** ps:stop: the app stops taking traffic and its containers go; ps:start deploys them again. */
+/**
+ * ps:stop: the app stops taking traffic and its containers go; it stays stopped (the
+ * reconciler keeps it so) until ps:start or a deploy puts it live again.
+ */
 export async function stopApp(platform: Platform, app: string): Promise<number> {
   return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
+    markStopped(platform.state, app, true);
     await unrouteApp(platform, app);
     const scheduler = platform.schedulerFor(app);
     const instances = await scheduler.instances(app);

@@ -8,8 +8,11 @@ import type { Instance } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
+import { markRetiring, markStopped } from './desired.js';
 import { processOptions } from './process-options.js';
 import { routeTo, unrouteApp } from './routes.js';
+
+const RETIRE_MARGIN_MS = 10_000;
 
 /** The process types a release runs, web first, with their counts and Procfile commands. */
 export function processPlan(formation: Formation, meta: ReleaseMeta) {
@@ -100,6 +103,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   }
 
   state.releases.setStatus(app, release.version, 'succeeded');
+  markStopped(state, app, false);
   if (meta.postdeploy) {
     // The release already serves: a failed postdeploy task is reported, not undone.
     await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) => log.error(error.message));
@@ -109,6 +113,8 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   const toRetire = previous.filter((i) => !stoppedEarly.has(i.id));
   if (toRetire.length === 0) return async () => {};
   const drainMs = waitToRetireMs(state, app, settings.drainMs);
+  // The stop itself may take its grace period too; until then the reconciler leaves them be.
+  markRetiring(state, app, Date.now() + drainMs + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS);
   log.detail(`Shutting down old containers in ${drainMs / 1000} seconds`);
   return async () => {
     await sleep(drainMs);

@@ -13,13 +13,26 @@ const endpointsOf = (web: Instance[]) => web.flatMap((i): Endpoint[] => (i.endpo
 export async function routeTo(platform: Platform, app: string, web: Instance[]): Promise<boolean> {
   const { settings, state } = platform;
   const reloaded = await platform.router.route({ app, domains: appDomains(state, settings, app), backends: endpointsOf(web), tls: tlsFiles(settings.certsDir, app) });
-  state.properties.set(app, ROUTED, JSON.stringify(web.map((i) => i.id)));
+  state.properties.set(app, ROUTED, JSON.stringify(web.map((i) => ({ id: i.id, ...i.endpoint }))));
   return reloaded;
 }
 
-/** The instances an app's traffic was last routed to. */
+/** The instances an app's traffic was last routed to, with the endpoint each had then. */
+export function routedBackends(platform: Platform, app: string): { id: string; host?: string; port?: number }[] {
+  const stored = JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]') as (string | { id: string })[];
+  return stored.map((entry) => (typeof entry === 'string' ? { id: entry } : entry)); // ids alone, as before endpoints were kept
+}
+
 export function routedInstances(platform: Platform, app: string): string[] {
-  return JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]');
+  return routedBackends(platform, app).map((b) => b.id);
+}
+
+/** Whether traffic goes to exactly these instances, at the endpoints they have now. */
+export function isRoutedTo(platform: Platform, app: string, web: Instance[]): boolean {
+  const routed = routedBackends(platform, app);
+  const key = (b: { id: string; host?: string; port?: number }) => `${b.id}@${b.host}:${b.port}`;
+  const now = new Set(web.map((i) => key({ id: i.id, ...i.endpoint })));
+  return routed.length === now.size && routed.every((b) => now.has(key(b)));
 }
 
 export async function unrouteApp(platform: Platform, app: string): Promise<boolean> {

@@ -21,6 +21,8 @@ export interface Instance {
   index: number;
   release: number;
   running: boolean;
+  /** Down, but its engine is bringing it back by its restart policy. */
+  restarting: boolean;
   /** Where it answers while it runs, for processes that take traffic (web). */
   endpoint: Endpoint | undefined;
 }
@@ -71,6 +73,14 @@ export type OneOffIo =
   | { onLine: (line: string) => void }
   | { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
 
+/** Something that runs started or died: an app's instance, or a database service. */
+export interface InstanceEvent {
+  action: 'start' | 'die';
+  id: string;
+  app?: string;
+  service?: string;
+}
+
 export interface LogOptions {
   tail: number;
   follow: boolean;
@@ -103,8 +113,8 @@ export interface Scheduler {
   runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number>;
   /** A one-off nobody waits for; it shows in `instances(app, { oneOffs: true })`. */
   runDetached(spec: OneOffSpec): Promise<Instance>;
-  /** Calls `onStart(app, id)` whenever an instance of any app (re)starts, until `signal` aborts. */
-  watch(onStart: (app: string, id: string) => void, signal: AbortSignal): Promise<void>;
+  /** Calls `onEvent` whenever an instance of any app, or a service, starts or dies, until `signal` aborts. */
+  watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void>;
 }
 
 /** The names of the schedulers this build has; `docker-local` is the default. */

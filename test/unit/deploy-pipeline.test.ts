@@ -33,7 +33,7 @@ class FakeScheduler implements Scheduler {
     const started: Instance[] = [];
     for (let index = 1; index <= count; index++) {
       const id = `c${this.nextId++}`;
-      const instance = { id, name: `${spec.app}.${spec.process}.${index}.${id}`, process: spec.process, index, release: spec.release, running: true, endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 } };
+      const instance = { id, name: `${spec.app}.${spec.process}.${index}.${id}`, process: spec.process, index, release: spec.release, running: true, restarting: false, endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 } };
       this.running.push(instance);
       started.push(instance);
       if (this.failing.has(spec.process) && !checks.skip) {
@@ -72,7 +72,7 @@ class FakeScheduler implements Scheduler {
     return 0;
   }
   async runDetached(): Promise<Instance> {
-    const instance = { id: `c${this.nextId++}`, name: 'one-off', process: 'run', index: 0, release: 0, running: true, endpoint: undefined, oneOff: true };
+    const instance = { id: `c${this.nextId++}`, name: 'one-off', process: 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true };
     this.running.push(instance);
     return instance;
   }

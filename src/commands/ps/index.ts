@@ -1,6 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { mayUseApp } from '../../access/index.js';
+import { isStopped, lastReconcile, OBSERVED_PROPERTIES } from '../../deploy/desired.js';
 import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
@@ -59,6 +60,9 @@ const report: AppReport = {
       ['Processes', String(instances.length)],
       ['Running', running.length === 0 ? 'false' : running.length === instances.length ? 'true' : 'mixed'],
       ['Ps restart policy', restartPolicy(ctx.platform.state, app.name)],
+      ['Ps stopped', String(isStopped(ctx.platform.state, app.name))],
+      ['Ps reconciled at', lastReconcile(ctx.platform.state, app.name).at],
+      ['Ps drift', lastReconcile(ctx.platform.state, app.name).drift],
       // During a swap the old release's containers show too, until they are retired.
       ...instances.map((i): [string, string] => [`Status ${i.process}.${i.index}`, `${i.running ? 'running' : 'stopped'} (CID: ${i.id.slice(0, 11)}, v${i.release})`]),
     ];
@@ -151,6 +155,7 @@ export const psNamespace: Namespace = {
   commands,
   report,
   lifecycle: {
+    notCloned: OBSERVED_PROPERTIES,
     // Every process goes at once, one-off runs too.
     destroy: discardAll,
     // The records have not moved yet: the app runs on its scheduler under the old name.

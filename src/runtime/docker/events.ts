@@ -5,16 +5,17 @@ import { labelFilters } from './requests.js';
 const RECONNECT_MS = 1000;
 
 /**
- * Calls `onStart` with the id and labels of each container that starts with these labels,
- * reconnecting when the engine restarts, until `signal` aborts.
+ * Calls `onEvent` with the action, id and labels of each event (`start`, `die`, …) of a
+ * container with these labels, reconnecting when the engine restarts, until `signal` aborts.
  */
-export async function watchContainerStarts(
+export async function watchContainerEvents(
   api: DockerApi,
   labels: Record<string, string>,
-  onStart: (id: string, labels: Record<string, string>) => void,
+  actions: string[],
+  onEvent: (action: string, id: string, labels: Record<string, string>) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const filters = JSON.stringify({ type: ['container'], event: ['start'], label: labelFilters(labels) });
+  const filters = JSON.stringify({ type: ['container'], event: actions, label: labelFilters(labels) });
   while (!signal.aborted) {
     try {
       const stream = (await api.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
@@ -22,8 +23,8 @@ export async function watchContainerStarts(
       signal.addEventListener('abort', stop, { once: true });
       forEachLine(stream, (line) => {
         if (!line) return;
-        const event = JSON.parse(line) as { Actor?: { ID?: string; Attributes?: Record<string, string> } };
-        onStart(event.Actor?.ID ?? '', event.Actor?.Attributes ?? {});
+        const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+        onEvent(event.Action ?? '', event.Actor?.ID ?? '', event.Actor?.Attributes ?? {});
       });
       await ended(stream);
       signal.removeEventListener('abort', stop);

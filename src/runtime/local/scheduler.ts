@@ -5,7 +5,7 @@ import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer } from '../checks.js';
 import type { ContainerSummary, DockerEngine } from '../docker/index.js';
-import type { CheckSpec, Instance, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
+import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { oneOffContainer, processContainer, type LocalTarget } from './specs.js';
 
 export interface LocalSchedulerOptions extends LocalTarget {
@@ -107,13 +107,11 @@ export class DockerLocalScheduler implements Scheduler {
     return this.describe(id, container.name!, 'run', 0, 0);
   }
 
-  watch(onStart: (app: string, id: string) => void, signal: AbortSignal): Promise<void> {
-    return this.docker.watchStarts(
+  watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void> {
+    return this.docker.watchContainers(
       { [LABEL.instance]: this.options.instance },
-      (id, labels) => {
-        const app = labels[LABEL.app];
-        if (app) onStart(app, id);
-      },
+      ['start', 'die'],
+      (action, id, labels) => onEvent({ action: action as InstanceEvent['action'], id, app: labels[LABEL.app], service: labels[LABEL.service] }),
       signal,
     );
   }
@@ -122,13 +120,13 @@ export class DockerLocalScheduler implements Scheduler {
     const process = c.labels[LABEL.process] ?? '';
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
-    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, endpoint: undefined };
+    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined };
     return this.describe(c.id, c.name, process, index, release);
   }
 
   /** Where a container answers now: its address on the instance network. */
   private async describe(id: string, name: string, process: string, index: number, release: number): Promise<Instance> {
-    const { ip } = await this.docker.containers.status(id, this.options.network);
-    return { id, name, process, index, release, running: Boolean(ip), endpoint: ip ? { host: ip, port: this.options.port } : undefined };
+    const { ip, restarting } = await this.docker.containers.status(id, this.options.network);
+    return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint: ip ? { host: ip, port: this.options.port } : undefined };
   }
 }

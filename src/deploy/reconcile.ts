@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../core/errors.js';
+import { releaseMetaSchema } from '../model/release.js';
+import type { Platform } from '../platform.js';
+import { appLockName } from '../queue/locks.js';
+import type { Instance } from '../runtime/scheduler.js';
+import { isDraining, isStopped, recordReconcile } from './desired.js';
+import { queueDeploy } from './index.js';
+import { processPlan } from './release.js';
+import { isRoutedTo, routeTo, unrouteApp } from './routes.js';
+
+/** Between two restarts the reconciler asks for one app, doubling while they do not help. */
+const FIRST_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** What runs against what was released: the instances that serve it, the slots nobody fills, and the rest. */
+export interface Comparison {
+  keep: Instance[];
+  missing: string[];
+  extra: Instance[];
+}
+
+/**
+ * Pure: for each process slot of the release (`web.1`, `web.2`, `worker.1`), the first
+ * instance of that release that runs or is being restarted by its engine; slots without
+ * one are missing; any other instance (an older release, a surplus index, a duplicate,
+ * one that exited) is extra.
+ */
+export function compare(plan: { type: string; count: number }[], release: number, instances: Instance[]): Comparison {
+  const keep: Instance[] = [];
+  const missing: string[] = [];
+  for (const { type, count } of plan) {
+    for (let index = 1; index <= count; index++) {
+      const found = instances.find((i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting));
+      if (found) keep.push(found);
+      else missing.push(`${type}.${index}`);
+    }
+  }
+  return { keep, missing, extra: instances.filter((i) => !keep.includes(i)) };
+}
+
+const label = (i: Instance) => `${i.process}.${i.index} (v${i.release})`;
+
+/**
+ * Keeps what runs equal to what was released. SQLite holds the desired state (each app's
+ * current release, formation, stopped or not); the reconciler reads what runs from the
+ * scheduler and acts: missing processes come back through a zero-downtime restart deploy,
+ * extra ones are retired (never while an old release drains), traffic goes to exactly the
+ * app's own running instances, a stopped app stays stopped. It never works on an app whose
+ * lock is held: a deploy in progress is the one changing it.
+ */
+export class Reconciler {
+  private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Every app; one app's trouble never stops the others. */
+  async all(): Promise<void> {
+    for (const app of this.platform.state.apps.list()) {
+      await this.app(app.name).catch((error) => this.log(`reconciling ${app.name} failed: ${errorMessage(error)}`));
+    }
+  }
+
+  /** One app: what was found off, and what was done about it, goes to the log and `ps:report`. */
+  async app(app: string): Promise<string[]> {
+    const lock = await this.platform.locks.tryAcquire(appLockName(app));
+    if (!lock) return [];
+    let found: string[];
+    let restart = false;
+    try {
+      if (!this.platform.state.apps.get(app)) return [];
+      ({ found, restart } = await this.converge(app));
+    } finally {
+      await lock.release();
+    }
+    if (restart) found.push(await this.requestRestart(app));
+    else if (found.length === 0) this.backoff.delete(app);
+    recordReconcile(this.platform.state, app, found);
+    for (const line of found) this.log(`${app}: ${line}`);
+    return found;
+  }
+
+  private async converge(app: string): Promise<{ found: string[]; restart: boolean }> {
+    const { state } = this.platform;
+    const scheduler = this.platform.schedulerFor(app);
+    const instances = await scheduler.instances(app);
+    const current = state.releases.current(app);
+    if (!current || isStopped(state, app)) {
+      if (instances.length === 0) return { found: [], restart: false };
+      await unrouteApp(this.platform, app);
+      await scheduler.retire(instances);
+      return { found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`], restart: false };
+    }
+    const plan = processPlan(state.apps.get(app)!.formation, releaseMetaSchema.parse(current.meta));
+    const { keep, missing, extra } = compare(plan, current.version, instances);
+    if (missing.length > 0) return { found: [`missing ${missing.join(', ')} of v${current.version}`], restart: true };
+    const found: string[] = [];
+    // After a swap the old release's containers drain until their retirement; only strays go now.
+    const stray = isDraining(state, app) ? extra.filter((i) => i.release === current.version) : extra;
+    if (stray.length > 0) {
+      await scheduler.retire(stray);
+      found.push(`retired ${stray.map(label).join(', ')}`);
+    }
+    const web = keep.filter((i) => i.process === 'web' && i.endpoint);
+    if (web.length > 0 && !isRoutedTo(this.platform, app, web)) {
+      await routeTo(this.platform, app, web);
+      found.push(`routed to ${web.map((i) => `${label(i)} at ${i.endpoint!.host}`).join(', ')}`);
+    }
+    return { found, restart: false };
+  }
+
+  /** Asks for a restart deploy of the current release, at most once per backoff period. */
+  private async requestRestart(app: string): Promise<string> {
+    const now = Date.now();
+    const previous = this.backoff.get(app) ?? { failures: 0, notBefore: 0 };
+    if (now < previous.notBefore) return `restart held back until ${new Date(previous.notBefore).toISOString()}`;
+    this.backoff.set(app, { failures: previous.failures + 1, notBefore: now + Math.min(FIRST_BACKOFF_MS * 2 ** previous.failures, MAX_BACKOFF_MS) });
+    const deployId = randomUUID();
+    await queueDeploy(this.platform, { kind: 'restart', reason: 'reconcile', app, deployId, requestedBy: 'slipway' });
+    return `restart deploy ${deployId.slice(0, 8)} queued`;
+  }
+}
