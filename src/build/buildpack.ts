@@ -61,7 +61,9 @@ export async function buildWithBuildpacks(
   for (const image of [images.build, images.run]) {
     if (!(await docker.images.exists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
   }
-  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cacheVolume(options.instance, options.app)}:/tmp/cache`];
+  const cache = cacheVolume(options.instance, options.app);
+  await docker.ensureVolume(cache, { [LABEL.instance]: options.instance, [LABEL.app]: options.app });
+  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`];
   // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
   const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE } : undefined;
   if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);

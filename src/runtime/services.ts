@@ -16,6 +16,8 @@ export interface ServiceSpec {
   exposedPort: number | null;
   /** The DNS name apps reach it by. */
   host: string;
+  /** A command that exits 0 once it serves: listening alone is not enough (Postgres listens while it recovers). */
+  ready?: { user: string; cmd: string[] };
 }
 
 /** A service as the runtime knows it: `running`, `exited`, … or `missing`. */

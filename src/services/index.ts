@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { buildServiceImage, serviceImageName } from '../build/service-image.js';
-import { UserError } from '../core/errors.js';
+import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { ProcessIo } from '../model/terminal.js';
 import type { ServiceSpec } from '../runtime/services.js';
@@ -60,21 +60,33 @@ function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceReco
     port: kind.port,
     exposedPort: service.exposedPort,
     host: serviceHost(kind, service.name),
+    ready: kind.ready?.(service),
   };
 }
+
+/**
+ * Changes to one service's container go one at a time, across processes: a create, expose,
+ * restart or destroy, and the reconciler bringing a stopped service back.
+ */
+const serviceLockName = (kind: ServiceKind, name: string) => `service:${kind.kind}.${name}`;
+const SERVICE_LOCK_WAIT_MS = 10 * 60_000;
+const withServiceLock = <T>(platform: Platform, kind: ServiceKind, name: string, fn: () => Promise<T>) =>
+  platform.locks.withLock(serviceLockName(kind, name), SERVICE_LOCK_WAIT_MS, fn);
 
 export async function createService(platform: Platform, kind: ServiceKind, rawName: string | undefined, onLine: (line: string) => void) {
   const name = parseServiceName(kind, rawName);
   await ensureServiceImage(platform, kind, onLine);
   const password = randomBytes(24).toString('hex');
-  if (!platform.state.services.create(kind.kind, name, password)) throw new UserError(`${kind.title} service ${name} already exists`);
-  try {
-    await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
-  } catch (error) {
-    await removeServiceResources(platform, kind, name);
-    platform.state.services.delete(kind.kind, name);
-    throw error;
-  }
+  await withServiceLock(platform, kind, name, async () => {
+    if (!platform.state.services.create(kind.kind, name, password)) throw new UserError(`${kind.title} service ${name} already exists`);
+    try {
+      await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
+    } catch (error) {
+      await removeServiceResources(platform, kind, name);
+      platform.state.services.delete(kind.kind, name);
+      throw error;
+    }
+  });
 }
 
 /** Runs the service's container on its volume, published on the host only when exposed. */
@@ -86,7 +98,11 @@ function startServiceContainer(platform: Platform, kind: ServiceKind, service: S
  * Publishes the service on a host port (or stops publishing it, given none): the container
  * is made again on the same volume, so the data stays.
  */
-export async function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null) {
+export function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
+  return withServiceLock(platform, kind, service.name, () => replaceServiceContainer(platform, kind, service, port));
+}
+
+async function replaceServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
   platform.state.services.setExposedPort(kind.kind, service.name, port);
   await platform.services.remove(kind.kind, service.name, 30);
   try {
@@ -100,16 +116,44 @@ export async function exposeService(platform: Platform, kind: ServiceKind, servi
   }
 }
 
-export async function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+export function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  return withServiceLock(platform, kind, service.name, () => platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS));
+}
+
+/**
+ * Brings back every service whose container stopped or went missing (after a host or engine
+ * restart, a crash, a `docker rm`); its data is on its volume. Returns what was done.
+ */
+export async function reviveServices(platform: Platform): Promise<string[]> {
+  const done: string[] = [];
+  for (const kind of allServiceKinds) {
+    for (const service of platform.state.services.list(kind.kind)) {
+      const lock = await platform.locks.tryAcquire(serviceLockName(kind, service.name));
+      if (!lock) continue; // someone is changing it right now
+      try {
+        const state = await platform.services.state(kind.kind, service.name);
+        if (state === 'running' || state === 'restarting') continue;
+        if (state === 'missing') await startServiceContainer(platform, kind, service);
+        else await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+        done.push(`${kind.kind} ${service.name} was ${state}: started again`);
+      } catch (error) {
+        done.push(`${kind.kind} ${service.name} could not be started: ${errorMessage(error)}`);
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+  return done;
 }
 
 /** Refused while linked: apps would lose their database. Data goes with the volume. */
 export async function destroyService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  const links = platform.state.services.links(kind.kind, service.name);
-  if (links.length > 0) throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
-  await removeServiceResources(platform, kind, service.name);
-  platform.state.services.delete(kind.kind, service.name);
+  await withServiceLock(platform, kind, service.name, async () => {
+    const links = platform.state.services.links(kind.kind, service.name);
+    if (links.length > 0) throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
+    await removeServiceResources(platform, kind, service.name);
+    platform.state.services.delete(kind.kind, service.name);
+  });
 }
 
 async function removeServiceResources(platform: Platform, kind: ServiceKind, name: string): Promise<void> {

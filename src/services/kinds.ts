@@ -19,6 +19,8 @@ export interface ServiceKind {
   url(service: ServiceRecord, host: string): string;
   /** Commands run in the service container (as `user`), for connect/export/import. */
   connect(service: ServiceRecord): ServiceCommand;
+  /** Exits 0 once the service serves queries, not only accepts connections. */
+  ready?(service: ServiceRecord): ServiceCommand;
   exportCmd?(service: ServiceRecord): ServiceCommand;
   importCmd?(service: ServiceRecord): ServiceCommand;
 }
@@ -32,6 +34,7 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     dataPath: '/var/lib/postgresql/data',
     url: (s, host) => `postgres://postgres:${s.password}@${host}:5432/${s.name}`,
     connect: (s) => ({ user: 'postgres', cmd: ['psql', '-d', s.name] }),
+    ready: (s) => ({ user: 'postgres', cmd: ['pg_isready', '-q', '-d', s.name] }),
     // Dokku's format: a custom-format dump, restored without owners or grants.
     exportCmd: (s) => ({ user: 'postgres', cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-d', s.name] }),
     importCmd: (s) => ({ user: 'postgres', cmd: ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', s.name] }),

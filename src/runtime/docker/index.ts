@@ -1,7 +1,7 @@
 import type { ProcessIo } from '../../model/terminal.js';
 import { connectDocker, isConflict, succeedsUnlessMissing, type DockerApi } from './api.js';
 import { DockerContainers } from './containers.js';
-import { watchContainerStarts } from './events.js';
+import { watchContainerEvents } from './events.js';
 import { execInContainer } from './exec.js';
 import { DockerImages } from './images.js';
 import { DockerOneOffs } from './one-off.js';
@@ -37,8 +37,13 @@ export class DockerEngine {
     return execInContainer(this.api, id, cmd, io);
   }
 
-  watchStarts(labels: Record<string, string>, onStart: (id: string, labels: Record<string, string>) => void, signal: AbortSignal) {
-    return watchContainerStarts(this.api, labels, onStart, signal);
+  watchContainers(
+    labels: Record<string, string>,
+    actions: string[],
+    onEvent: (action: string, id: string, labels: Record<string, string>) => void,
+    signal: AbortSignal,
+  ) {
+    return watchContainerEvents(this.api, labels, actions, onEvent, signal);
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
@@ -49,6 +54,14 @@ export class DockerEngine {
     } catch (error) {
       if (!isConflict(error)) throw error; // created concurrently
     }
+  }
+
+  /**
+   * Makes a named volume with these labels, so cleanup and the reconciler can find it (a
+   * volume Docker makes by itself for a mount has none); an existing one is kept as it is.
+   */
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.api.createVolume({ Name: name, Labels: labels });
   }
 
   /** Removes a volume; false when there was none. */

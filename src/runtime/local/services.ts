@@ -1,7 +1,9 @@
 import { UserError } from '../../core/errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { waitForListening } from '../checks.js';
+import { Writable } from 'node:stream';
+import { sleep } from '../../core/process.js';
+import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
 import { serviceContainer, serviceLabel, serviceVolumeName, type LocalTarget } from './specs.js';
@@ -14,6 +16,8 @@ export class LocalServiceRuntime implements ServiceRuntime {
   ) {}
 
   async start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
+    const labels = { [LABEL.instance]: this.target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) };
+    await this.docker.ensureVolume(serviceVolumeName(this.target, spec.kind, spec.name), labels);
     const id = await this.docker.containers.run(serviceContainer(this.target, spec));
     await this.waitUntilReady(spec, id, readyTimeoutMs);
   }
@@ -57,10 +61,23 @@ export class LocalServiceRuntime implements ServiceRuntime {
   /** Until the service accepts connections (after first-start initialisation too). */
   private async waitUntilReady(spec: ServiceSpec, id: string, timeoutMs: number): Promise<void> {
     const status = () => this.docker.containers.status(id, this.target.network);
+    const deadline = Date.now() + timeoutMs;
     const ready = await waitForListening({ ip: (await status()).ip ?? '', port: spec.port, host: '', status }, spec.port, timeoutMs);
-    if (!ready.ok) {
+    const serving = ready.ok ? await this.waitUntilServing(spec, id, deadline) : ready;
+    if (!serving.ok) {
       const logs = await this.docker.containers.recentLogs(id, 20);
-      throw new UserError(`${spec.title} did not start: ${ready.reason}\n${logs.join('\n')}`);
+      throw new UserError(`${spec.title} did not start: ${serving.reason}\n${logs.join('\n')}`);
+    }
+  }
+
+  /** Until the kind's readiness command passes in the container. */
+  private async waitUntilServing(spec: ServiceSpec, id: string, deadline: number): Promise<CheckOutcome> {
+    if (!spec.ready) return { ok: true };
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    for (;;) {
+      if ((await this.docker.exec(id, spec.ready.cmd, { user: spec.ready.user, stdout: quiet, stderr: quiet })) === 0) return { ok: true };
+      if (Date.now() > deadline) return { ok: false, reason: `${spec.ready.cmd[0]} did not pass within the time` };
+      await sleep(200);
     }
   }
 }
