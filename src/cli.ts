@@ -13,8 +13,8 @@ import { loadSettings } from './settings.js';
 async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   const [first] = argv;
-  if (first === 'serve') return serve(settings).then(() => -1);
-  if (first === 'worker') return work(settings).then(() => -1);
+  if (first === 'serve') return serve(settings).then(() => -1, exitNow);
+  if (first === 'worker') return work(settings).then(() => -1, exitNow);
   const platform = new Platform(settings);
   try {
     return await runCommand(
@@ -35,6 +35,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdin.destroy(); // a process that read it would otherwise keep us running
     await platform.close();
   }
+}
+
+/**
+ * A daemon that cannot start (its port is taken, nginx will not run, another daemon has the
+ * instance) says why and exits non-zero at once, rather than living on half started.
+ */
+function exitNow(error: unknown): never {
+  process.stderr.write(` !     slipway: ${errorMessage(error)}\n`);
+  process.exit(1);
 }
 
 /** `slipway enter app` at a terminal on the host: that terminal, raw while a process has it. */

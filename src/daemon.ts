@@ -1,8 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
+import { errorMessage } from './core/errors.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
+import { Reconciler } from './deploy/reconcile.js';
+import { closeInterruptedWork } from './deploy/recovery.js';
 import { restoreRoute, routedInstances } from './deploy/routes.js';
+import type { HeldLock } from './queue/locks.js';
+import { reviveServices } from './services/index.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
@@ -10,6 +15,9 @@ import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
+/** After a container dies, how long Docker gets to bring it back by its restart policy before the reconciler looks. */
+const DIE_SETTLE_MS = 1500;
+const log = (line: string) => console.log(`slipway: ${line}`);
 
 /**
  * `slipway serve`: the SSH server, the hook socket and a deploy worker in one process.
@@ -22,10 +30,16 @@ export async function serve(settings: Settings): Promise<void> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   await checkDependencies(platform);
+  for (const name of await platform.locks.releaseOrphaned()) log(`released lock ${name} of a process that is gone`);
+  const seat = await claimSeat(platform);
+  await closeInterruptedWork(platform, log);
   for (const scheduler of platform.allSchedulers()) await scheduler.prepare();
-  await platform.nginx.ensureRunning();
+  await platform.nginx.ensureRunning().catch((error) => {
+    throw new Error(`nginx failed to start: ${errorMessage(error)}`);
+  });
   const watching = new AbortController();
-  followContainerRestarts(platform, watching.signal);
+  const reconciler = new Reconciler(platform, log);
+  watchWhatRuns(platform, reconciler, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({
@@ -50,8 +64,21 @@ export async function serve(settings: Settings): Promise<void> {
     ssh.close();
     pushes.close();
     await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    await seat.release();
     await platform.close();
   });
+}
+
+/**
+ * One daemon per instance: two on one Redis with the same SLIPWAY_INSTANCE would take each
+ * other's jobs and fight over the same containers. The seat is a lock held for life; a
+ * crashed holder's seat was released just before, as its other locks.
+ */
+async function claimSeat(platform: Platform): Promise<HeldLock> {
+  const seat = await platform.locks.tryAcquire('daemon');
+  if (seat) return seat;
+  const { instance, redisUrl } = platform.settings;
+  throw new Error(`another Slipway daemon already serves instance ${instance} on ${redisUrl}: stop it, or give this one its own SLIPWAY_INSTANCE`);
 }
 
 /** `slipway worker`: only runs deploy jobs, for a host that wants more build slots. */
@@ -96,21 +123,36 @@ async function checkDependencies(platform: Platform): Promise<void> {
 }
 
 /**
- * Keeps routing right when Docker restarts containers (an engine or host restart gives them
- * new addresses): at start-up for every app, then on every start event of a web container.
+ * Keeps what runs equal to what was released: everything is reconciled at start, then
+ * periodically, and an app or the services soon after one of their containers dies (once
+ * Docker had a moment to restart it). Routing follows containers Docker restarts at new
+ * addresses (an engine or host restart) as soon as they start.
  */
-function followContainerRestarts(platform: Platform, signal: AbortSignal): void {
+function watchWhatRuns(platform: Platform, reconciler: Reconciler, signal: AbortSignal): void {
   const pending = new Map<string, NodeJS.Timeout>();
-  const restore = (app: string) =>
-    restoreRoute(platform, app).catch((error) => console.error(`slipway: restoring the route of ${app} failed:`, error));
-  const onStart = (app: string, id: string) => {
-    // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
-    if (!platform.state.apps.get(app) || !routedInstances(platform, app).includes(id)) return;
-    clearTimeout(pending.get(app));
-    pending.set(app, setTimeout(() => void restore(app), 200)); // several start together
+  const soon = (key: string, delayMs: number, work: () => Promise<unknown>) => {
+    clearTimeout(pending.get(key));
+    pending.set(key, setTimeout(() => void work().catch((error) => log(`${key} failed: ${errorMessage(error)}`)), delayMs));
   };
-  for (const scheduler of platform.allSchedulers()) void scheduler.watch(onStart, signal);
-  for (const app of platform.state.apps.list()) void restore(app.name);
+  const services = () => reviveServices(platform).then((done) => done.forEach(log));
+  const everything = () => services().then(() => reconciler.all());
+  // At start nginx may have been restarted too: every app's route is given again first.
+  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
+  for (const scheduler of platform.allSchedulers()) {
+    void scheduler.watch((event) => {
+      if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
+      const app = event.app;
+      if (!app || !platform.state.apps.get(app)) return;
+      if (event.action === 'die') return soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+      // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
+      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
+    }, signal);
+  }
+  void restoreAll()
+    .then(everything)
+    .catch((error) => log(`reconciling failed: ${errorMessage(error)}`));
+  const timer = setInterval(() => void everything().catch((error) => log(`reconciling failed: ${errorMessage(error)}`)), platform.settings.reconcileMs);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }
 
 function onShutdown(stop: () => Promise<void>): void {

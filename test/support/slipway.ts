@@ -92,11 +92,12 @@ export class SlipwayUnderTest {
 
   async startDaemon(): Promise<void> {
     this.daemon = spawn(process.execPath, [CLI, 'serve'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const from = this.daemonLog.length; // only this start's lines count: the log keeps the last run's
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
       const collect = (chunk: Buffer) => {
         this.daemonLog += chunk;
-        if (this.daemonLog.includes('slipway: serving')) {
+        if (this.daemonLog.slice(from).includes('slipway: serving')) {
           clearTimeout(timer);
           resolve();
         }
@@ -113,6 +114,20 @@ export class SlipwayUnderTest {
     const exited = new Promise((resolve) => daemon.once('exit', resolve));
     daemon.kill('SIGTERM');
     await exited;
+  }
+
+  /** What a crash does: the daemon is gone at once, with nothing cleaned up. */
+  async killDaemon(): Promise<void> {
+    const daemon = this.daemon;
+    if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null) return;
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGKILL');
+    await exited;
+  }
+
+  /** What the daemon printed so far. */
+  get log(): string {
+    return this.daemonLog;
   }
 
   /** `slipway …` on the host, as root. */

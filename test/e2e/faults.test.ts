@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+
+// Faults a host can throw at a running Slipway, each injected into a real daemon: what a
+// user sees afterwards, and that it converges without anyone running a command.
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const app = 'steady';
+const db = 'faultsdb';
+const page = (urlPath = '/') => slipway.get(slipway.appHost(app), urlPath);
+async function builds(name: string): Promise<{ id: string; status: string; requested_by: string }[]> {
+  const listed = await slipway.ssh(['builds:list', name, '--format', 'json']);
+  if (listed.code !== 0) throw new Error(listed.output);
+  return JSON.parse(listed.stdout);
+}
+
+async function instanceContainers(labels: string[], all = true) {
+  return docker.listContainers({ all, filters: { label: [`slipway.instance=${slipway.instance}`, ...labels] } });
+}
+
+beforeAll(async () => {
+  await slipway.start();
+  const pushed = await slipway.push(await slipway.appRepo('db-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+  for (const command of [['postgres:create', db], ['postgres:link', db, app]]) {
+    const result = await slipway.ssh(command);
+    if (result.code !== 0) throw new Error(result.output);
+  }
+  expect((await page('/write/before-faults')).body).toBe('written\n');
+});
+afterAll(() => slipway.destroy());
+
+describe('a daemon killed in the middle of a build', () => {
+  test('closes the interrupted deploy at restart: failed, its log ended, its archive gone, and the next push does not wait', async () => {
+    const slow = await slipway.appRepo('dockerfile-app', 'slowbuild');
+    fs.appendFileSync(path.join(slow, 'Dockerfile'), 'RUN sleep 25\n');
+    await run('git', ['commit', '-qam', 'slow build'], { cwd: slow, env: slipway.gitEnv() });
+    const push = slipway.push(slow);
+    await eventually(() => builds('slowbuild').catch(() => []), (list) => list[0]?.status === 'running', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // into the build itself
+    await slipway.killDaemon();
+    expect((await push).code).not.toBe(0);
+
+    await slipway.startDaemon();
+    const [interrupted] = await builds('slowbuild');
+    expect(interrupted!.status).toBe('failed');
+    const shown = await slipway.ssh(['logs:deploy', 'slowbuild', interrupted!.id.slice(0, 8)]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Interrupted: the Slipway process running this deploy stopped');
+    expect(fs.readdirSync(path.join(slipway.dir, 'data', 'builds')).filter((f) => f.endsWith('.tar'))).toEqual([]);
+
+    // The dead daemon's lock on the app is gone: a push goes straight in.
+    fs.writeFileSync(path.join(slow, 'Dockerfile'), fs.readFileSync(path.join(slow, 'Dockerfile'), 'utf8').replace('RUN sleep 25\n', ''));
+    await run('git', ['commit', '-qam', 'fast again'], { cwd: slow, env: slipway.gitEnv() });
+    const next = await slipway.push(slow);
+    expect(next.code, next.output).toBe(0);
+    expect(next.output).not.toContain('Waiting for the deploy in progress');
+    expect((await slipway.get(slipway.appHost('slowbuild'))).status).toBe(200);
+  });
+});
+
+describe('containers that stop', () => {
+  test('a killed web container is replaced without a command, and ps:report says what was found', async () => {
+    const [web] = await instanceContainers([`slipway.app=${app}`, 'slipway.process=web'], false);
+    await docker.getContainer(web!.Id).kill();
+    const back = await eventually(() => page('/read'), (r) => r.status === 200 && r.body.includes('before-faults'), 60_000);
+    expect(back.body).toContain('before-faults');
+    const [replacement] = await instanceContainers([`slipway.app=${app}`, 'slipway.process=web'], false);
+    expect(replacement!.Id).not.toBe(web!.Id);
+    const report = JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout);
+    expect(report.drift).toMatch(/missing web\.1/);
+    // The replacement came from a restart deploy the reconciler asked for, kept in the history.
+    const history = await eventually(() => builds(app), (list) => list.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded'));
+    expect(history.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded')).toBe(true);
+  });
+
+  test('after every container stopped and a daemon restart, the apps and Postgres come back with their data', async () => {
+    await slipway.stopDaemon();
+    const running = await instanceContainers([], false);
+    await Promise.all(running.map((c) => docker.getContainer(c.Id).stop({ t: 1 })));
+    await slipway.startDaemon();
+    const back = await eventually(() => page('/read'), (r) => r.status === 200, 90_000);
+    expect(back.body).toContain('before-faults');
+    const [postgres] = await instanceContainers([`slipway.service=postgres.${db}`]);
+    expect(postgres!.State).toBe('running');
+  });
+
+  test('a stopped app stays stopped: the reconciler keeps it so', async () => {
+    expect((await slipway.ssh(['ps:stop', app])).code).toBe(0);
+    await slipway.stopDaemon();
+    await slipway.startDaemon();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await instanceContainers([`slipway.app=${app}`])).toEqual([]);
+    expect(JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout).stopped).toBe('true');
+    expect((await slipway.ssh(['ps:start', app])).code).toBe(0);
+    expect((await page('/read')).body).toContain('before-faults');
+  });
+});
+
+describe('a daemon that cannot start', () => {
+  test('a second daemon for the same instance on the same Redis refuses to start and says why', async () => {
+    const second = await run(process.execPath, [CLI, 'serve'], { env: slipway.env });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain(`another Slipway daemon already serves instance ${slipway.instance}`);
+    expect((await page('/read')).status).toBe(200);
+  });
+
+  test('a daemon whose SSH port is taken exits non-zero instead of living on without SSH', async () => {
+    await slipway.stopDaemon();
+    const taken = await run(process.execPath, [CLI, 'serve'], { env: { ...slipway.env, SLIPWAY_SSH_PORT: String(slipway.httpPort) } });
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr).toContain('EADDRINUSE');
+    await slipway.startDaemon();
+  });
+
+  test('every volume Slipway made carries its instance label', async () => {
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`slipway.instance=${slipway.instance}`] } });
+    expect(Volumes.map((v) => v.Name)).toContain(`${slipway.instance}-postgres-${db}`);
+  });
+});
