@@ -7,6 +7,7 @@ import { Reconciler } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import { restoreRoute, routedInstances } from './deploy/routes.js';
 import type { HeldLock } from './queue/locks.js';
+import { superviseNginx } from './proxy/supervisor.js';
 import { reviveServices } from './services/index.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
@@ -38,6 +39,7 @@ export async function serve(settings: Settings): Promise<void> {
     throw new Error(`nginx failed to start: ${errorMessage(error)}`);
   });
   const watching = new AbortController();
+  superviseNginx(platform.nginx, log, watching.signal);
   const reconciler = new Reconciler(platform, log);
   watchWhatRuns(platform, reconciler, watching.signal);
 

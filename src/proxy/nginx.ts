@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { startTicks } from '../core/owner.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
@@ -57,7 +58,10 @@ export class Nginx implements Router {
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
-      if (this.masterPid() === undefined) await this.start();
+      if (this.masterPid() === undefined) {
+        this.clearOrphanedWorkers();
+        await this.start();
+      }
       else if (mainChanged) await this.testAndReload();
     });
   }
@@ -85,6 +89,35 @@ export class Nginx implements Router {
     });
   }
 
+  /** Whether the master runs and answers on its status socket. */
+  async healthy(): Promise<boolean> {
+    return this.masterPid() !== undefined && (await request(this.socketPath, 'GET', '/generation')) !== undefined;
+  }
+
+  /** The running master's workers, with their start times: what to clear should the master die. */
+  workers(): ProcessRef[] {
+    return childWorkers(this.masterPid());
+  }
+
+  /**
+   * Brings nginx back after its master died: workers it left behind still hold the ports and
+   * route to whatever they knew, so they go first; then a master starts with the current
+   * config and backends. A master that is only slow to answer is left alone.
+   */
+  async recover(orphans: ProcessRef[]): Promise<void> {
+    await this.options.lock(async () => {
+      if (this.masterPid() !== undefined) return;
+      for (const worker of orphans) if (startTicks(worker.pid) === worker.ticks) process.kill(worker.pid, 'SIGKILL');
+      this.clearOrphanedWorkers();
+      await this.start();
+    });
+  }
+
+  /** Workers of a master that died unwatched (the daemon was down too, or the master had just reloaded) still hold the ports. */
+  clearOrphanedWorkers(): void {
+    for (const orphan of orphanedWorkersOn([this.options.httpPort, this.options.httpsPort])) process.kill(orphan, 'SIGKILL');
+  }
+
   private get statusConf() {
     return path.join(this.options.dir, 'status.conf');
   }
@@ -99,7 +132,8 @@ export class Nginx implements Router {
     all[app] = backends;
     const text = renderBackends(all);
     writeAtomically(this.backendsFile, text);
-    if (this.masterPid() === undefined) return;
+    // A master that died is started again, and loads the file: a route is never reported taken when it was not.
+    if (this.masterPid() === undefined) return this.start();
     const answer = await request(this.socketPath, 'POST', '/backends', text);
     if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
   }
@@ -174,28 +208,85 @@ export class Nginx implements Router {
 
 const newGeneration = () => randomBytes(8).toString('hex');
 
+/** A process, told apart from a later one with the same pid by its start time. */
+export interface ProcessRef {
+  pid: number;
+  ticks: string;
+}
+
 /** Workers of the master that still accept connections (`worker_processes auto` runs one per CPU). */
 function acceptingWorkers(masterPid: number | undefined): number {
-  if (masterPid === undefined) return 0;
-  let count = 0;
+  return childWorkers(masterPid).length;
+}
+
+/** The master's children that are accepting workers (not ones shutting down after a reload). */
+function childWorkers(masterPid: number | undefined): ProcessRef[] {
+  if (masterPid === undefined) return [];
+  return nginxWorkers().filter((worker) => worker.parent === masterPid);
+}
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return ''; // gone, or not ours to read
+  }
+}
+
+/** Every accepting nginx worker on the host, with its parent. */
+function nginxWorkers(): (ProcessRef & { parent: number })[] {
+  const found: (ProcessRef & { parent: number })[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent !== masterPid) continue;
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() === 'nginx: worker process') count++;
+      if (cmdline(Number(entry)) !== 'nginx: worker process') continue;
+      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+      found.push({ pid: Number(entry), parent: Number(rest[1]), ticks: rest[19]! });
     } catch {
       // the process ended while we looked
     }
   }
-  return count;
+  return found;
 }
 
+/** Socket inodes listening on these TCP ports (IPv4 and IPv6), from /proc/net. */
+function listeningInodes(ports: number[]): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (readIfExists(table) ?? '').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const port = parseInt(fields[1]?.split(':')[1] ?? '', 16);
+      if (fields[3] === '0A' && ports.includes(port)) inodes.add(fields[9]!); // 0A: LISTEN
+    }
+  }
+  return inodes;
+}
+
+/**
+ * nginx workers whose master is gone (their parent is now init) and that still listen on
+ * these ports: they would keep a new master from binding them, and route to stale backends.
+ */
+function orphanedWorkersOn(ports: number[]): number[] {
+  const inodes = listeningInodes(ports);
+  if (inodes.size === 0) return [];
+  return nginxWorkers()
+    .filter(({ parent }) => !cmdline(parent).startsWith('nginx: master process'))
+    .flatMap(({ pid }) => {
+    try {
+      const sockets = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      return sockets.some((target) => inodes.has(target.replace(/^socket:\[(\d+)\]$/, '$1'))) ? [pid] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+}
+
+/** Running, and not a zombie: a killed master nobody has reaped yet still answers kill(pid, 0). */
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return fields.slice(fields.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
   } catch {
     return false;
   }

@@ -1,0 +1,32 @@
+import { errorMessage } from '../core/errors.js';
+import type { Nginx, ProcessRef } from './nginx.js';
+
+const CHECK_MS = 1000;
+
+/**
+ * The daemon owns its nginx master: it checks every second that the master runs and
+ * answers, and when it does not, clears the workers it left behind and starts it again
+ * with the current routes. nginx keeps running when the daemon stops (apps keep serving).
+ */
+export function superviseNginx(nginx: Nginx, log: (line: string) => void, signal: AbortSignal): void {
+  let workers: ProcessRef[] = [];
+  let busy = false;
+  const check = async () => {
+    if (await nginx.healthy()) {
+      workers = nginx.workers();
+      return;
+    }
+    log(`nginx is not answering; ${workers.length} worker(s) of the last master are cleared and it is started again`);
+    await nginx.recover(workers);
+    workers = nginx.workers();
+    log('nginx is serving again');
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    check()
+      .catch((error) => log(`restarting nginx failed: ${errorMessage(error)}`))
+      .finally(() => (busy = false));
+  }, CHECK_MS);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+}
