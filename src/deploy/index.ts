@@ -4,6 +4,8 @@ import { buildFromSource } from '../build/index.js';
 import { adoptImage, buildImageTag, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../build/images.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { errorMessage, UserError } from '../core/errors.js';
+import { format } from '../core/output.js';
+import { withTimeout } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
@@ -15,6 +17,8 @@ import { deployRelease } from './release.js';
 import { markStopped } from './desired.js';
 
 const STOP_WAIT_MS = 10 * 60_000;
+/** How long a deploy may take to reach the queue before its requester is told Redis is away. */
+const QUEUE_TIMEOUT_MS = 5000;
 const RESTART_VERBS = { restart: 'Restarting', scale: 'Scaling', reconcile: 'Bringing back what was released:' } as const;
 
 /** The deploys apps:lock holds back; restarts and config changes of the running code go on. */
@@ -31,7 +35,16 @@ export async function requestDeploy(
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
     throw new UserError(`${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`);
   }
-  await queueDeploy(platform, job);
+  try {
+    await withTimeout(queueDeploy(platform, job), QUEUE_TIMEOUT_MS, () => new Error('no answer'));
+  } catch (error) {
+    // Told it failed, the requester must never see it run later: a job that reaches the
+    // queue after all finds its deploy failed, and the worker drops it.
+    const message = `The job queue (Redis at ${platform.settings.redisUrl}) cannot be reached: ${errorMessage(error)}`;
+    platform.state.deploys.finish(job.deployId, { status: 'failed', error: message, log: format.error(message) });
+    if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
+    throw new UserError(message);
+  }
   const result = await platform.logs.follow(job.deployId, onLine, signal);
   return result ?? { ok: false, message: 'the client went away; the deploy goes on in the background' };
 }
@@ -39,7 +52,7 @@ export async function requestDeploy(
 /** Records a deploy and puts it on the queue; nobody follows it (the reconciler's restarts). */
 export async function queueDeploy(platform: Platform, job: DeployJob): Promise<void> {
   const rev = job.kind === 'git' ? job.rev : null;
-  platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
+  if (!platform.state.deploys.get(job.deployId)) platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
   await platform.queue.enqueue(job);
 }
 
@@ -51,6 +64,7 @@ export async function queueDeploy(platform: Platform, job: DeployJob): Promise<v
 export async function runDeployJob(platform: Platform, job: DeployJob): Promise<AfterUnlock> {
   const log = new DeployLog(platform.logs, job.deployId);
   const { deploys } = platform.state;
+  if (deploys.get(job.deployId)?.status !== 'queued') return async () => {}; // its requester was told it failed
   deploys.setStatus(job.deployId, 'running');
   let retire: () => Promise<void>;
   try {

@@ -4,7 +4,11 @@ import { ownerIsGone, PROCESS_OWNER } from '../core/owner.js';
 import { sleep } from '../core/process.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/** Keeps a held lock alive; one that vanished (Redis restarted empty) is taken again, one someone else took is not. */
+const EXTEND = `local held = redis.call('get', KEYS[1])
+if held == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if not held then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const TTL_MS = 30_000;
 
 export interface HeldLock {

@@ -21,6 +21,11 @@ export function redisOptions(url: string): RedisConnectionOptions {
   };
 }
 
+/**
+ * The client for commands, locks and logs. While Redis is away a command fails after a few
+ * reconnection attempts (well under a second) with a clear error, instead of waiting in
+ * the offline queue for ever: commands and pushes say so, apps keep serving.
+ */
 export function connectRedis(url: string): Redis {
-  return new Redis(redisOptions(url));
+  return new Redis({ ...redisOptions(url), maxRetriesPerRequest: 2 });
 }
