@@ -32,6 +32,8 @@ const schema = z.object({
   SLIPWAY_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Images of this many newest releases are kept as rollback targets; older ones are pruned. */
   SLIPWAY_KEEP_RELEASES: z.coerce.number().int().min(1).max(1000).default(10),
+  /** After a swap, how long the old containers stay ready in case a new one goes down. */
+  SLIPWAY_WATCH_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** How often what runs is compared with what was released, besides on container events. */
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
 });
@@ -89,6 +91,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     stopTimeoutSeconds: s.SLIPWAY_STOP_TIMEOUT_SECONDS,
     keepReleases: s.SLIPWAY_KEEP_RELEASES,
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
+    watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
     defaultPort: 5000,
     defaultBranch: 'main',
   };

@@ -13,6 +13,7 @@ import { processOptions } from './process-options.js';
 import { routeTo, unrouteApp } from './routes.js';
 
 const RETIRE_MARGIN_MS = 10_000;
+const WATCH_POLL_MS = 100;
 
 /** The process types a release runs, web first, with their counts and Procfile commands. */
 export function processPlan(formation: Formation, meta: ReleaseMeta) {
@@ -97,6 +98,8 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
       started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log)));
     }
     await routeTraffic(platform, app, started, log);
+    const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
+    await watchAfterSwap(platform, app, started, oldWeb, log);
   } catch (error) {
     await scheduler.discard(started);
     throw error;
@@ -120,6 +123,27 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
     await sleep(drainMs);
     await scheduler.retire(toRetire);
   };
+}
+
+/**
+ * For a watch window after the swap the old containers stay ready: a new one that exits or
+ * restarts meanwhile (an app that crashes just after its checks) sends traffic straight back
+ * to them, and the release fails, so the old one stays current.
+ */
+async function watchAfterSwap(platform: Platform, app: string, started: Instance[], oldWeb: Instance[], log: ProgressLog): Promise<void> {
+  const { watchMs } = platform.settings;
+  if (watchMs === 0) return;
+  const scheduler = platform.schedulerFor(app);
+  for (const deadline = Date.now() + watchMs; Date.now() < deadline; await sleep(WATCH_POLL_MS)) {
+    for (const instance of started) {
+      const down = await scheduler.health(instance);
+      if (down === undefined) continue;
+      const label = `${instance.process}.${instance.index}`;
+      if (oldWeb.length > 0) await routeTo(platform, app, oldWeb);
+      log.error(`${label} went down within ${watchMs / 1000} s of the swap: ${down}`);
+      throw new UserError(`${label} did not stay up after the swap${oldWeb.length > 0 ? '; traffic is back on the previous release' : ''}`);
+    }
+  }
 }
 
 async function routeTraffic(platform: Platform, app: string, started: Instance[], log: ProgressLog): Promise<void> {

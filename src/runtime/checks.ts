@@ -125,7 +125,8 @@ export async function waitForListening(target: CheckTarget, port: number, timeou
   }
 }
 
-function describeDown(status: ContainerStatus): string | undefined {
+/** Why a container is down (exited, restarted by its policy), or undefined while it runs. */
+export function describeDown(status: ContainerStatus): string | undefined {
   if (status.restartCount > 0 || status.restarting) {
     return `the container exited with code ${status.exitCode} and was restarted`;
   }

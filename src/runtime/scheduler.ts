@@ -103,6 +103,8 @@ export interface Scheduler {
   retire(instances: Instance[]): Promise<void>;
   /** Removes instances at once (a failed deploy's, a destroyed app's). */
   discard(instances: Instance[]): Promise<void>;
+  /** Why an instance is down (exited, restarted), or undefined while it runs as it was started. */
+  health(instance: Instance): Promise<string | undefined>;
   /** What runs now for an app, running or not; one-offs only when asked. */
   instances(app: string, options?: { oneOffs?: boolean }): Promise<Instance[]>;
   /** An instance's output: the last lines, then new ones with `follow`. */

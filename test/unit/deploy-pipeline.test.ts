@@ -45,6 +45,13 @@ class FakeScheduler implements Scheduler {
     return started;
   }
 
+  /** Instances that go down right after they started. */
+  crashing = new Set<string>();
+
+  async health(instance: Instance) {
+    return this.crashing.has(instance.process) ? 'the container exited with code 1' : undefined;
+  }
+
   async retire(instances: Instance[]) {
     this.remove('retire', instances);
   }
@@ -104,7 +111,7 @@ let platform: Platform;
 
 beforeEach(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pipeline-'));
-  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), drainMs: 0 };
+  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), drainMs: 0, watchMs: 300 };
   scheduler = new FakeScheduler();
   router = new FakeRouter(scheduler.events);
   platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs });
@@ -199,5 +206,14 @@ describe('the deploy pipeline', () => {
     // The web container that passed is discarded with the worker: nothing of the new release is left.
     expect(scheduler.events).toEqual(['task release.1', 'start web v2 c2', 'discard c3', 'discard c2']);
     expect(ids(await scheduler.instances('shop'))).toEqual(['c1']);
+  });
+
+  test('a new container that goes down just after the swap sends traffic back to the old ones, and the release fails', async () => {
+    await firstRelease();
+    scheduler.crashing.add('web');
+    expect(await deploy({ kind: 'config', description: 'crashes after its checks' })).toBe(false);
+    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2', 'route 10.0.0.1', 'discard c2']);
+    expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.1', port: 5000 }]);
+    expect(platform.state.releases.current('shop')!.version).toBe(1);
   });
 });

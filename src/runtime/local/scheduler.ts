@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { checkContainer } from '../checks.js';
+import { checkContainer, describeDown } from '../checks.js';
 import type { ContainerSummary, DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { oneOffContainer, processContainer, type LocalTarget } from './specs.js';
@@ -70,6 +70,10 @@ export class DockerLocalScheduler implements Scheduler {
     for (const line of await this.docker.containers.recentLogs(instance.id)) log.detail(line);
     log.section(`End of ${instance.name} container output (${shortId} ${label})`);
     throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
+
+  async health(instance: Instance): Promise<string | undefined> {
+    return describeDown(await this.docker.containers.status(instance.id, this.options.network));
   }
 
   async retire(instances: Instance[]): Promise<void> {
