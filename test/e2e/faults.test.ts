@@ -1,13 +1,23 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort } from '../support/ports.js';
 import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Faults a host can throw at a running Slipway, each injected into a real daemon: what a
 // user sees afterwards, and that it converges without anyone running a command.
 
-const slipway = new SlipwayUnderTest(inject('redisUrl'));
+// A Redis of this file's own, so a test can take it away and bring it back.
+const redisPort = await freePort();
+const startRedis = async () => {
+  spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await eventually(() => run('redis-cli', ['-p', String(redisPort), 'ping']), (r) => r.stdout.trim() === 'PONG', 10_000);
+};
+const stopRedis = () => run('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
+
+const slipway = new SlipwayUnderTest(`redis://127.0.0.1:${redisPort}`, { SLIPWAY_WATCH_SECONDS: '5' });
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const app = 'steady';
 const db = 'faultsdb';
@@ -23,6 +33,7 @@ async function instanceContainers(labels: string[], all = true) {
 }
 
 beforeAll(async () => {
+  await startRedis();
   await slipway.start();
   const pushed = await slipway.push(await slipway.appRepo('db-app', app));
   if (pushed.code !== 0) throw new Error(pushed.output);
@@ -32,7 +43,10 @@ beforeAll(async () => {
   }
   expect((await page('/write/before-faults')).body).toBe('written\n');
 });
-afterAll(() => slipway.destroy());
+afterAll(async () => {
+  await slipway.destroy();
+  await stopRedis();
+});
 
 describe('a daemon killed in the middle of a build', () => {
   test('closes the interrupted deploy at restart: failed, its log ended, its archive gone, and the next push does not wait', async () => {
@@ -98,6 +112,77 @@ describe('containers that stop', () => {
     expect(JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout).stopped).toBe('true');
     expect((await slipway.ssh(['ps:start', app])).code).toBe(0);
     expect((await page('/read')).body).toContain('before-faults');
+  });
+});
+
+describe('a release that fails after the swap', () => {
+  test('an app that crashes 3 s after passing its checks: traffic goes back at once, the deploy fails, the old release stays current', async () => {
+    const crashy = await slipway.appRepo('dockerfile-app', 'crashy');
+    expect((await slipway.push(crashy)).code).toBe(0);
+    const changed = await slipway.ssh(['config:set', 'crashy', 'CRASH_AFTER_MS=3000']);
+    expect(changed.code).not.toBe(0);
+    expect(changed.output).toContain('did not stay up after the swap; traffic is back on the previous release');
+    expect((await slipway.get(slipway.appHost('crashy'))).body).toBe('hello from version 1 (v1 web.1)\n');
+    const releases = JSON.parse((await slipway.ssh(['releases', 'crashy', '--format', 'json'])).stdout) as { version: number; current: boolean; status: string }[];
+    expect(releases.find((r) => r.current)!.version).toBe(1);
+    expect(releases.find((r) => r.version === 2)!.status).toBe('failed');
+  });
+});
+
+describe('Redis away', () => {
+  test('commands and pushes that need the queue fail within seconds and say why; apps keep serving; nothing runs later', async () => {
+    const repo = await slipway.appRepo('dockerfile-app', 'awaypush');
+    expect((await slipway.push(repo)).code).toBe(0);
+    fs.appendFileSync(path.join(repo, 'server.js'), '// a change\n');
+    await run('git', ['commit', '-qam', 'change'], { cwd: repo, env: slipway.gitEnv() });
+
+    await stopRedis();
+    try {
+      const started = Date.now();
+      const set = await slipway.ssh(['config:set', app, 'WHILE_AWAY=1']);
+      expect(set.code).not.toBe(0);
+      expect(set.stderr).toContain(' !     The job queue (Redis at');
+      const pushed = await slipway.push(repo);
+      expect(pushed.code).not.toBe(0);
+      expect(pushed.output).toContain('cannot be reached');
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect((await page('/read')).body).toContain('before-faults');
+    } finally {
+      await startRedis();
+    }
+    // Neither ghost runs once Redis is back: the value waits for the next restart, the push for the next push.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect((await page('/env/WHILE_AWAY')).status).toBe(404);
+    expect((await builds('awaypush')).filter((b) => b.status === 'succeeded')).toHaveLength(1);
+    const again = await slipway.push(repo);
+    expect(again.code, again.output).toBe(0);
+  });
+});
+
+describe('nginx', () => {
+  const masterPid = () => Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
+  const workersOf = (pid: number) =>
+    fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid)).map(Number);
+
+  test('a killed master is noticed and started again with the routes; its orphaned workers are cleared', async () => {
+    const master = masterPid();
+    const workers = workersOf(master);
+    process.kill(master, 'SIGKILL');
+    await eventually(async () => masterPid() !== master && workers.every((w) => !fs.existsSync(`/proc/${w}`)), Boolean, 15_000);
+    expect(masterPid()).not.toBe(master);
+    expect((await page('/read')).body).toContain('before-faults');
+    // It routes what comes next: a domain change reloads it, a deploy swaps its backends.
+    const added = await slipway.ssh(['domains:add', app, `more.${slipway.domain}`]);
+    expect(added.code, added.output).toBe(0);
+    expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
+    expect((await slipway.get(`more.${slipway.domain}`, '/read')).body).toContain('before-faults');
+  });
+
+  test('master and workers killed together: nginx is back within seconds', async () => {
+    const master = masterPid();
+    for (const pid of [master, ...workersOf(master)]) process.kill(pid, 'SIGKILL');
+    const back = await eventually(() => page('/read').catch(() => ({ status: 0, body: '' })), (r) => r.status === 200, 15_000);
+    expect(back.body).toContain('before-faults');
   });
 });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 
+import { Nginx } from '../../src/proxy/nginx.js';
 import { freePort } from './ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -60,7 +61,11 @@ export class SlipwayUnderTest {
   private daemon?: ChildProcess;
   private daemonLog = '';
 
-  constructor(private readonly redisUrl: string) {
+  /** Settings of this daemon on top of the harness's own (`SLIPWAY_WATCH_SECONDS`, …). */
+  constructor(
+    private readonly redisUrl: string,
+    private readonly settings: NodeJS.ProcessEnv = {},
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
   }
 
@@ -77,6 +82,9 @@ export class SlipwayUnderTest {
       SLIPWAY_INSTANCE: this.instance,
       SLIPWAY_DRAIN_SECONDS: '1',
       SLIPWAY_STOP_TIMEOUT_SECONDS: '2',
+      // A short watch after each swap keeps the suite quick; the fault tests use the default.
+      SLIPWAY_WATCH_SECONDS: '1',
+      ...this.settings,
     };
   }
 
@@ -233,6 +241,8 @@ export class SlipwayUnderTest {
         /* already gone */
       }
     }
+    // Workers a killed master left behind (the fault tests) would hold these ports for ever.
+    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', lock: (fn) => fn() }).clearOrphanedWorkers();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
