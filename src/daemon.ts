@@ -142,6 +142,7 @@ function watchWhatRuns(platform: Platform, reconciler: Reconciler, signal: Abort
   const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
   for (const scheduler of platform.allSchedulers()) {
     void scheduler.watch((event) => {
+      if (event.action === 'resync') return soon('reconciling everything', DIE_SETTLE_MS, () => restoreAll().then(everything));
       if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;

@@ -73,9 +73,13 @@ export type OneOffIo =
   | { onLine: (line: string) => void }
   | { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
 
-/** Something that runs started or died: an app's instance, or a database service. */
+/**
+ * Something that runs started or died: an app's instance, or a database service; or
+ * `resync`: the scheduler lost sight of its engine for a while (it restarted), so anything
+ * may have changed meanwhile.
+ */
 export interface InstanceEvent {
-  action: 'start' | 'die';
+  action: 'start' | 'die' | 'resync';
   id: string;
   app?: string;
   service?: string;

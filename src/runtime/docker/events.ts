@@ -7,6 +7,8 @@ const RECONNECT_MS = 1000;
 /**
  * Calls `onEvent` with the action, id and labels of each event (`start`, `die`, …) of a
  * container with these labels, reconnecting when the engine restarts, until `signal` aborts.
+ * Events may have been missed while the stream was down: each reconnection is reported as
+ * a `resync` event, for the caller to look at everything again.
  */
 export async function watchContainerEvents(
   api: DockerApi,
@@ -16,9 +18,12 @@ export async function watchContainerEvents(
   signal: AbortSignal,
 ): Promise<void> {
   const filters = JSON.stringify({ type: ['container'], event: actions, label: labelFilters(labels) });
+  let connectedBefore = false;
   while (!signal.aborted) {
     try {
       const stream = (await api.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+      if (connectedBefore) onEvent('resync', '', {});
+      connectedBefore = true;
       const stop = () => stream.destroy();
       signal.addEventListener('abort', stop, { once: true });
       forEachLine(stream, (line) => {
