@@ -146,7 +146,11 @@ function watchWhatRuns(platform: Platform, reconciler: Reconciler, signal: Abort
       if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;
-      if (event.action === 'die') return soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+      // A death in the current release is news; an older release's containers die when a deploy retires them.
+      if (event.action === 'die') {
+        if (event.release === platform.state.releases.current(app)?.version) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+        return;
+      }
       // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
       if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
     }, signal);

@@ -64,8 +64,16 @@ export class Reconciler {
     }
   }
 
-  /** One app: what was found off, and what was done about it, goes to the log and `ps:report`. */
+  /**
+   * One app: what was found off, and what was done about it, goes to the log and `ps:report`.
+   * It looks first without the app's lock, so a deploy is never kept waiting when all is well.
+   */
   async app(app: string): Promise<string[]> {
+    if (this.platform.state.apps.get(app) && (await this.inOrder(app))) {
+      recordReconcile(this.platform.state, app, []);
+      this.backoff.delete(app);
+      return [];
+    }
     const lock = await this.platform.locks.tryAcquire(appLockName(app));
     if (!lock) return [];
     let found: string[];
@@ -83,29 +91,44 @@ export class Reconciler {
     return found;
   }
 
-  private async converge(app: string): Promise<{ found: string[]; restart: boolean }> {
+  /** Whether what runs is what was released, routed as it should be: nothing to do. */
+  private async inOrder(app: string): Promise<boolean> {
+    const seen = await this.assess(app);
+    if (!seen.current || seen.stopped) return seen.instances.length === 0;
+    return seen.missing.length === 0 && seen.stray.length === 0 && seen.routed;
+  }
+
+  /** What runs for the app, against its desired state. */
+  private async assess(app: string) {
     const { state } = this.platform;
-    const scheduler = this.platform.schedulerFor(app);
-    const instances = await scheduler.instances(app);
+    const instances = await this.platform.schedulerFor(app).instances(app);
     const current = state.releases.current(app);
-    if (!current || isStopped(state, app)) {
+    const stopped = isStopped(state, app);
+    if (!current || stopped) return { instances, current, stopped, missing: [], stray: [], web: [], routed: true };
+    const plan = processPlan(state.apps.get(app)!.formation, releaseMetaSchema.parse(current.meta));
+    const { keep, missing, extra } = compare(plan, current.version, instances);
+    // After a swap the old release's containers drain until their retirement; only strays go now.
+    const stray = isDraining(state, app) ? extra.filter((i) => i.release === current.version) : extra;
+    const web = keep.filter((i) => i.process === 'web' && i.endpoint);
+    return { instances, current, stopped, missing, stray, web, routed: web.length === 0 || isRoutedTo(this.platform, app, web) };
+  }
+
+  private async converge(app: string): Promise<{ found: string[]; restart: boolean }> {
+    const scheduler = this.platform.schedulerFor(app);
+    const { instances, current, stopped, missing, stray, web, routed } = await this.assess(app);
+    if (!current || stopped) {
       if (instances.length === 0) return { found: [], restart: false };
       await unrouteApp(this.platform, app);
       await scheduler.retire(instances);
       return { found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`], restart: false };
     }
-    const plan = processPlan(state.apps.get(app)!.formation, releaseMetaSchema.parse(current.meta));
-    const { keep, missing, extra } = compare(plan, current.version, instances);
     if (missing.length > 0) return { found: [`missing ${missing.join(', ')} of v${current.version}`], restart: true };
     const found: string[] = [];
-    // After a swap the old release's containers drain until their retirement; only strays go now.
-    const stray = isDraining(state, app) ? extra.filter((i) => i.release === current.version) : extra;
     if (stray.length > 0) {
       await scheduler.retire(stray);
       found.push(`retired ${stray.map(label).join(', ')}`);
     }
-    const web = keep.filter((i) => i.process === 'web' && i.endpoint);
-    if (web.length > 0 && !isRoutedTo(this.platform, app, web)) {
+    if (!routed) {
       await routeTo(this.platform, app, web);
       found.push(`routed to ${web.map((i) => `${label(i)} at ${i.endpoint!.host}`).join(', ')}`);
     }

@@ -82,6 +82,8 @@ export interface InstanceEvent {
   action: 'start' | 'die' | 'resync';
   id: string;
   app?: string;
+  /** The release an app's instance runs. */
+  release?: number;
   service?: string;
 }
 
