@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
+import { retiringNow } from './deploy/desired.js';
 import { Reconciler } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import { restoreRoute, routedInstances } from './deploy/routes.js';
@@ -146,9 +147,9 @@ function watchWhatRuns(platform: Platform, reconciler: Reconciler, signal: Abort
       if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;
-      // A death in the current release is news; an older release's containers die when a deploy retires them.
+      // A death is news unless a deploy is retiring that container.
       if (event.action === 'die') {
-        if (event.release === platform.state.releases.current(app)?.version) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+        if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
         return;
       }
       // Only instances already taking traffic: a deploy's new ones are routed by the deploy.

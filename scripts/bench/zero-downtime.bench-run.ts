@@ -45,6 +45,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function waitForBody(urlPath: string, expected: string, started: number): Promise<number> {
   for (;;) {
+    if (performance.now() - started > 120_000) throw new Error(`${urlPath} did not answer ${expected} within 120 s`);
     const response = await slipway.get(slipway.appHost(app), urlPath).catch(() => undefined);
     if (response?.body === expected) return (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 10));
@@ -71,10 +72,13 @@ test('requests during repeated zero-downtime redeploys', async () => {
       const pushed = await slipway.push(repo);
       if (pushed.code !== 0) throw new Error(pushed.output);
     } else if (kind === 'config:set') {
+      // Live is when the new value is served, which may come before the command returns
+      // (it then watches the new containers for a while).
       const started = performance.now();
+      const live = waitForBody('/env/BENCH_VALUE', `value-${i}`, started);
       const set = await slipway.ssh(['config:set', app, `BENCH_VALUE=value-${i}`]);
       if (set.code !== 0) throw new Error(set.output);
-      configToLive.push(await waitForBody('/env/BENCH_VALUE', `value-${i}`, started));
+      configToLive.push(await live);
     } else {
       const restarted = await slipway.ssh(['ps:restart', app]);
       if (restarted.code !== 0) throw new Error(restarted.output);

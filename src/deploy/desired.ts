@@ -21,13 +21,16 @@ export function isStopped(state: State, app: string): boolean {
   return state.properties.get(app, STOPPED) === 'true';
 }
 
-/** The old release's containers keep serving until then; nobody else retires them before. */
-export function markRetiring(state: State, app: string, untilMs: number): void {
-  state.properties.set(app, RETIRING_UNTIL, String(untilMs));
+/** These containers keep serving until then, and a deploy retires them: nobody else need. */
+export function markRetiring(state: State, app: string, ids: string[], untilMs: number): void {
+  state.properties.set(app, RETIRING_UNTIL, JSON.stringify({ until: untilMs, ids }));
 }
 
-export function isDraining(state: State, app: string, now = Date.now()): boolean {
-  return Number(state.properties.get(app, RETIRING_UNTIL) ?? 0) > now;
+/** The containers a deploy is retiring now (after their drain). */
+export function retiringNow(state: State, app: string, now = Date.now()): Set<string> {
+  const stored = state.properties.get(app, RETIRING_UNTIL);
+  const retiring = stored ? (JSON.parse(stored) as { until: number; ids: string[] }) : undefined;
+  return new Set(retiring && retiring.until > now ? retiring.ids : []);
 }
 
 /** How many of the latest findings `ps:report` shows. */

@@ -4,7 +4,7 @@ import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
-import { isDraining, isStopped, recordReconcile } from './desired.js';
+import { isStopped, recordReconcile, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { processPlan } from './release.js';
 import { isRoutedTo, routeTo, unrouteApp } from './routes.js';
@@ -107,8 +107,9 @@ export class Reconciler {
     if (!current || stopped) return { instances, current, stopped, missing: [], stray: [], web: [], routed: true };
     const plan = processPlan(state.apps.get(app)!.formation, releaseMetaSchema.parse(current.meta));
     const { keep, missing, extra } = compare(plan, current.version, instances);
-    // After a swap the old release's containers drain until their retirement; only strays go now.
-    const stray = isDraining(state, app) ? extra.filter((i) => i.release === current.version) : extra;
+    // After a swap the old containers drain until the deploy retires them; only strays go now.
+    const retiring = retiringNow(state, app);
+    const stray = extra.filter((i) => !retiring.has(i.id));
     const web = keep.filter((i) => i.process === 'web' && i.endpoint);
     return { instances, current, stopped, missing, stray, web, routed: web.length === 0 || isRoutedTo(this.platform, app, web) };
   }

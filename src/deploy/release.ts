@@ -117,7 +117,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   if (toRetire.length === 0) return async () => {};
   const drainMs = waitToRetireMs(state, app, settings.drainMs);
   // The stop itself may take its grace period too; until then the reconciler leaves them be.
-  markRetiring(state, app, Date.now() + drainMs + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS);
+  markRetiring(state, app, toRetire.map((i) => i.id), Date.now() + drainMs + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS);
   log.detail(`Shutting down old containers in ${drainMs / 1000} seconds`);
   return async () => {
     await sleep(drainMs);

@@ -222,7 +222,7 @@ function acceptingWorkers(masterPid: number | undefined): number {
 /** The master's children that are accepting workers (not ones shutting down after a reload). */
 function childWorkers(masterPid: number | undefined): ProcessRef[] {
   if (masterPid === undefined) return [];
-  return nginxWorkers().filter((worker) => worker.parent === masterPid);
+  return nginxWorkers((parent) => parent === masterPid);
 }
 
 function cmdline(pid: number): string {
@@ -233,16 +233,20 @@ function cmdline(pid: number): string {
   }
 }
 
-/** Every accepting nginx worker on the host, with its parent. */
-function nginxWorkers(): (ProcessRef & { parent: number })[] {
+/**
+ * Accepting nginx workers on the host whose parent passes `parentWanted`, with their parent.
+ * The parent is read first (one small read per process), the command line only for those.
+ */
+function nginxWorkers(parentWanted: (parent: number) => boolean = () => true): (ProcessRef & { parent: number })[] {
   const found: (ProcessRef & { parent: number })[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (cmdline(Number(entry)) !== 'nginx: worker process') continue;
       const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-      found.push({ pid: Number(entry), parent: Number(rest[1]), ticks: rest[19]! });
+      const parent = Number(rest[1]);
+      if (!parentWanted(parent) || cmdline(Number(entry)) !== 'nginx: worker process') continue;
+      found.push({ pid: Number(entry), parent, ticks: rest[19]! });
     } catch {
       // the process ended while we looked
     }

@@ -82,8 +82,6 @@ export interface InstanceEvent {
   action: 'start' | 'die' | 'resync';
   id: string;
   app?: string;
-  /** The release an app's instance runs. */
-  release?: number;
   service?: string;
 }
 

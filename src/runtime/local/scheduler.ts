@@ -115,14 +115,7 @@ export class DockerLocalScheduler implements Scheduler {
     return this.docker.watchContainers(
       { [LABEL.instance]: this.options.instance },
       ['start', 'die'],
-      (action, id, labels) =>
-        onEvent({
-          action: action as InstanceEvent['action'],
-          id,
-          app: labels[LABEL.app],
-          release: labels[LABEL.release] === undefined ? undefined : Number(labels[LABEL.release]),
-          service: labels[LABEL.service],
-        }),
+      (action, id, labels) => onEvent({ action: action as InstanceEvent['action'], id, app: labels[LABEL.app], service: labels[LABEL.service] }),
       signal,
     );
   }
