@@ -7,11 +7,10 @@ import type { State } from '../state/index.js';
  */
 const STOPPED = 'ps.stopped';
 const RETIRING_UNTIL = 'ps.retiring-until';
-const RECONCILED_AT = 'ps.reconciled-at';
 const DRIFT = 'ps.drift';
 
 /** Properties that say how things were when last seen, not what the app is: a clone starts without them. */
-export const OBSERVED_PROPERTIES = [RETIRING_UNTIL, RECONCILED_AT, DRIFT];
+export const OBSERVED_PROPERTIES = [RETIRING_UNTIL, DRIFT];
 
 export function markStopped(state: State, app: string, stopped: boolean): void {
   state.properties.set(app, STOPPED, stopped ? 'true' : undefined);
@@ -36,17 +35,19 @@ export function retiringNow(state: State, app: string, now = Date.now()): Set<st
 /** How many of the latest findings `ps:report` shows. */
 const DRIFT_KEPT = 5;
 
-/** Notes a pass of the reconciler, and what it found off (kept with the few before it). */
-export function recordReconcile(state: State, app: string, found: string[], at = Date.now()): void {
-  const stamp = new Date(at).toISOString();
-  state.properties.set(app, RECONCILED_AT, stamp);
+/**
+ * Notes what the reconciler found off and did, with when, kept with the few before it.
+ * A pass that finds nothing leaves no trace here (the daemon log has every pass): what an
+ * operator reads of an app changes only when something happened to it.
+ */
+export function recordDrift(state: State, app: string, found: string[], at = Date.now()): void {
   if (found.length === 0) return;
   const earlier = (JSON.parse(state.properties.get(app, DRIFT) ?? '[]') as string[]).slice(0, DRIFT_KEPT - 1);
-  state.properties.set(app, DRIFT, JSON.stringify([`${stamp} ${found.join('; ')}`, ...earlier]));
+  state.properties.set(app, DRIFT, JSON.stringify([`${new Date(at).toISOString()} ${found.join('; ')}`, ...earlier]));
 }
 
-/** When the reconciler last looked at the app, and what it found off lately, newest first. */
-export function lastReconcile(state: State, app: string): { at: string; drift: string } {
+/** What the reconciler found off lately, newest first. */
+export function recentDrift(state: State, app: string): string {
   const drift = JSON.parse(state.properties.get(app, DRIFT) ?? '[]') as string[];
-  return { at: state.properties.get(app, RECONCILED_AT) ?? '', drift: drift.length ? drift.join(' | ') : 'none' };
+  return drift.length ? drift.join(' | ') : 'none';
 }

@@ -4,7 +4,7 @@ import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
-import { isStopped, recordReconcile, retiringNow } from './desired.js';
+import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { processPlan } from './release.js';
 import { isRoutedTo, routeTo, unrouteApp } from './routes.js';
@@ -70,7 +70,6 @@ export class Reconciler {
    */
   async app(app: string): Promise<string[]> {
     if (this.platform.state.apps.get(app) && (await this.inOrder(app))) {
-      recordReconcile(this.platform.state, app, []);
       this.backoff.delete(app);
       return [];
     }
@@ -86,7 +85,7 @@ export class Reconciler {
     }
     if (restart) found.push(await this.requestRestart(app));
     else if (found.length === 0) this.backoff.delete(app);
-    recordReconcile(this.platform.state, app, found);
+    recordDrift(this.platform.state, app, found);
     for (const line of found) this.log(`${app}: ${line}`);
     return found;
   }

@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { mayUseApp } from '../../access/index.js';
-import { isStopped, lastReconcile, OBSERVED_PROPERTIES } from '../../deploy/desired.js';
+import { isStopped, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
 import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
@@ -61,8 +61,7 @@ const report: AppReport = {
       ['Running', running.length === 0 ? 'false' : running.length === instances.length ? 'true' : 'mixed'],
       ['Ps restart policy', restartPolicy(ctx.platform.state, app.name)],
       ['Ps stopped', String(isStopped(ctx.platform.state, app.name))],
-      ['Ps reconciled at', lastReconcile(ctx.platform.state, app.name).at],
-      ['Ps drift', lastReconcile(ctx.platform.state, app.name).drift],
+      ['Ps drift', recentDrift(ctx.platform.state, app.name)],
       // During a swap the old release's containers show too, until they are retired.
       ...instances.map((i): [string, string] => [`Status ${i.process}.${i.index}`, `${i.running ? 'running' : 'stopped'} (CID: ${i.id.slice(0, 11)}, v${i.release})`]),
     ];
