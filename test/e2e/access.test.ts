@@ -75,3 +75,19 @@ describe('a non-admin key', () => {
     expect((await slipway.ssh(['acl:add', 'mine', 'admin'])).stderr).toContain('is an admin key');
   });
 });
+
+describe('the scheduler an app runs on', () => {
+  test('is docker-local unless set; only an admin sets it, for an app or for every app', async () => {
+    const report = JSON.parse((await slipway.ssh(['scheduler:report', 'mine', '--format', 'json'])).stdout);
+    expect(report).toEqual({ 'computed-selected': 'docker-local', 'global-selected': 'docker-local', selected: '' });
+    const tenant = await makeKey(slipway.dir, 'tenant');
+    expect((await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code).toBe(0);
+    expect((await slipway.ssh(['acl:add', 'mine', 'tenant'])).code).toBe(0);
+    const byTenant = await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'], { key: tenant });
+    expect(byTenant.code).toBe(1);
+    expect(byTenant.stderr).toContain('scheduler:set needs an admin key');
+    expect((await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'])).stdout).toContain('Setting scheduler selected to docker-local');
+    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'nomad'])).stderr).toContain('Invalid scheduler: nomad (docker-local)');
+    expect((await slipway.ssh(['scheduler:report', 'mine', '--scheduler-selected'])).stdout).toBe('docker-local\n');
+  });
+});

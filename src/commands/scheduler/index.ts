@@ -32,6 +32,8 @@ export const schedulerNamespace: Namespace = {
       values: SCHEDULERS.join('|'),
       label: 'scheduler selected',
       global: true,
+      // Where an app's processes run is the operator's call (a cluster's nodes are shared).
+      access: 'admin',
       set(ctx, scope, value) {
         if (value !== undefined && !(SCHEDULERS as readonly string[]).includes(value)) throw new UserError(`Invalid scheduler: ${value} (${SCHEDULERS.join(', ')})`);
         ctx.platform.state.properties.set(scope, SCHEDULER_PROPERTY, value);
