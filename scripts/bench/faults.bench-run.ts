@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, inject, test } from 'vitest';
+import { SlipwayUnderTest } from '../../test/support/slipway.js';
+
+/**
+ * Faults injected into a real daemon while one client asks the app for a page every 20 ms
+ * through nginx (each on a new connection, so a dead backend shows at once). Targets: a
+ * container death costs under 3 s of failures, a daemon restart none.
+ */
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const app = 'faulty';
+const INTERVAL_MS = 20;
+const SETTLE_MS = 4000; // the app must answer this long after the last failure to count as converged
+const BOUND_MS = 120_000;
+
+beforeAll(() => slipway.start());
+afterAll(() => slipway.destroy());
+
+function ask(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) }, agent: false, timeout: 2000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+/** Brings the fault about under sampling; returns failures, the span they covered, and the time to the first answer after the last one. */
+async function measure(fault: () => Promise<void>) {
+  const started = performance.now();
+  let failed = 0;
+  let firstFailure: number | undefined;
+  let lastFailure: number | undefined;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling && performance.now() - started < BOUND_MS) {
+      const at = performance.now();
+      if (!(await ask())) {
+        failed++;
+        firstFailure ??= at;
+        lastFailure = at;
+      } else if (performance.now() - (lastFailure ?? started) > SETTLE_MS) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+    }
+  })();
+  await fault();
+  await sampler;
+  sampling = false;
+  const seconds = (ms: number | undefined) => (ms === undefined ? 0 : ms / 1000);
+  return {
+    failed,
+    failingSeconds: firstFailure === undefined ? 0 : seconds(lastFailure! - firstFailure + INTERVAL_MS),
+    convergedSeconds: lastFailure === undefined ? 0 : seconds(lastFailure + INTERVAL_MS - started),
+  };
+}
+
+const masterPid = () => Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
+const childrenOf = (pid: number) =>
+  fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid)).map(Number);
+
+test('faults: seconds of failed requests and seconds until converged', async () => {
+  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+
+  const faults: [string, () => Promise<void>][] = [
+    [
+      'web container killed',
+      async () => {
+        const [web] = await docker.listContainers({ filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+        await docker.getContainer(web!.Id).kill();
+      },
+    ],
+    ['nginx master killed', async () => void process.kill(masterPid(), 'SIGKILL')],
+    [
+      'nginx master and workers killed',
+      async () => {
+        const master = masterPid();
+        for (const pid of [master, ...childrenOf(master)]) process.kill(pid, 'SIGKILL');
+      },
+    ],
+    [
+      'daemon restarted',
+      async () => {
+        await slipway.stopDaemon();
+        await slipway.startDaemon();
+      },
+    ],
+    [
+      'daemon killed (kill -9) and started',
+      async () => {
+        await slipway.killDaemon();
+        await slipway.startDaemon();
+      },
+    ],
+  ];
+  const lines = ['', `bench-faults: one request every ${INTERVAL_MS} ms through nginx to ${app}, a new connection each`];
+  for (const [name, fault] of faults) {
+    const result = await measure(fault);
+    lines.push(`  ${name.padEnd(36)} ${String(result.failed).padStart(4)} failed requests over ${result.failingSeconds.toFixed(2)} s; answering again ${result.convergedSeconds.toFixed(2)} s after the fault`);
+  }
+  console.log([...lines, ''].join('\n'));
+});
