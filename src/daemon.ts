@@ -3,13 +3,10 @@ import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
-import { retiringNow } from './deploy/desired.js';
-import { Reconciler } from './deploy/reconcile.js';
+import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
-import { restoreRoute, routedInstances } from './deploy/routes.js';
 import type { HeldLock } from './queue/locks.js';
 import { superviseNginx } from './proxy/supervisor.js';
-import { reviveServices } from './services/index.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
@@ -17,8 +14,6 @@ import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
-/** After a container dies, how long Docker gets to bring it back by its restart policy before the reconciler looks. */
-const DIE_SETTLE_MS = 1500;
 const log = (line: string) => console.log(`slipway: ${line}`);
 
 /**
@@ -41,8 +36,7 @@ export async function serve(settings: Settings): Promise<void> {
   });
   const watching = new AbortController();
   superviseNginx(platform.nginx, log, watching.signal);
-  const reconciler = new Reconciler(platform, log);
-  watchWhatRuns(platform, reconciler, watching.signal);
+  keepConverging(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({
@@ -123,44 +117,6 @@ async function checkDependencies(platform: Platform): Promise<void> {
   } catch (error) {
     throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`);
   }
-}
-
-/**
- * Keeps what runs equal to what was released: everything is reconciled at start, then
- * periodically, and an app or the services soon after one of their containers dies (once
- * Docker had a moment to restart it). Routing follows containers Docker restarts at new
- * addresses (an engine or host restart) as soon as they start.
- */
-function watchWhatRuns(platform: Platform, reconciler: Reconciler, signal: AbortSignal): void {
-  const pending = new Map<string, NodeJS.Timeout>();
-  const soon = (key: string, delayMs: number, work: () => Promise<unknown>) => {
-    clearTimeout(pending.get(key));
-    pending.set(key, setTimeout(() => void work().catch((error) => log(`${key} failed: ${errorMessage(error)}`)), delayMs));
-  };
-  const services = () => reviveServices(platform).then((done) => done.forEach(log));
-  const everything = () => services().then(() => reconciler.all());
-  // At start nginx may have been restarted too: every app's route is given again first.
-  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
-  for (const scheduler of platform.allSchedulers()) {
-    void scheduler.watch((event) => {
-      if (event.action === 'resync') return soon('reconciling everything', DIE_SETTLE_MS, () => restoreAll().then(everything));
-      if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
-      const app = event.app;
-      if (!app || !platform.state.apps.get(app)) return;
-      // A death is news unless a deploy is retiring that container.
-      if (event.action === 'die') {
-        if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
-        return;
-      }
-      // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
-      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
-    }, signal);
-  }
-  void restoreAll()
-    .then(everything)
-    .catch((error) => log(`reconciling failed: ${errorMessage(error)}`));
-  const timer = setInterval(() => void everything().catch((error) => log(`reconciling failed: ${errorMessage(error)}`)), platform.settings.reconcileMs);
-  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }
 
 function onShutdown(stop: () => Promise<void>): void {

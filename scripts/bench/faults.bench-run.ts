@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, inject, test } from 'vitest';
-import { SlipwayUnderTest } from '../../test/support/slipway.js';
+import { childrenOf, killAll, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
  * Faults injected into a real daemon while one client asks the app for a page every 20 ms
@@ -63,8 +63,6 @@ async function measure(fault: () => Promise<void>) {
 }
 
 const masterPid = () => Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
-const childrenOf = (pid: number) =>
-  fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid)).map(Number);
 
 test('faults: seconds of failed requests and seconds until converged', async () => {
   const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
@@ -83,7 +81,7 @@ test('faults: seconds of failed requests and seconds until converged', async () 
       'nginx master and workers killed',
       async () => {
         const master = masterPid();
-        for (const pid of [master, ...childrenOf(master)]) process.kill(pid, 'SIGKILL');
+        killAll([master, ...childrenOf(master)]);
       },
     ],
     [

@@ -4,11 +4,14 @@ import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
+import { reviveServices } from '../services/index.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { processPlan } from './release.js';
-import { isRoutedTo, routeTo, unrouteApp } from './routes.js';
+import { isRoutedTo, restoreRoute, routedInstances, routeTo, unrouteApp } from './routes.js';
 
+/** After a container dies, how long its engine gets to bring it back by its restart policy before the reconciler looks. */
+const DIE_SETTLE_MS = 1500;
 /** Between two restarts the reconciler asks for one app, doubling while they do not help. */
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
@@ -145,4 +148,42 @@ export class Reconciler {
     await queueDeploy(this.platform, { kind: 'restart', reason: 'reconcile', app, deployId, requestedBy: 'slipway' });
     return `restart deploy ${deployId.slice(0, 8)} queued`;
   }
+}
+
+/**
+ * Keeps what runs equal to what was released, for as long as `signal` allows: every route is
+ * given again and everything reconciled at start (nginx may have restarted too), then every
+ * SLIPWAY_RECONCILE_SECONDS, after a lost view of the engine (it restarted), and soon after a
+ * container dies that no deploy is retiring. Routing follows instances the engine restarts
+ * at new addresses as soon as they start.
+ */
+export function keepConverging(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
+  const reconciler = new Reconciler(platform, log);
+  const attempt = (what: string, work: () => Promise<unknown>) => void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`));
+  const pending = new Map<string, NodeJS.Timeout>();
+  const soon = (what: string, delayMs: number, work: () => Promise<unknown>) => {
+    clearTimeout(pending.get(what));
+    pending.set(what, setTimeout(() => attempt(what, work), delayMs));
+  };
+  const services = () => reviveServices(platform).then((done) => done.forEach(log));
+  // One app's trouble never keeps the others from their routes.
+  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
+  const everything = () => restoreAll().then(services).then(() => reconciler.all());
+  for (const scheduler of platform.allSchedulers()) {
+    void scheduler.watch((event) => {
+      if (event.action === 'resync') return soon('reconciling everything', DIE_SETTLE_MS, everything);
+      if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
+      const app = event.app;
+      if (!app || !platform.state.apps.get(app)) return;
+      if (event.action === 'die') {
+        if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+        return;
+      }
+      // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
+      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
+    }, signal);
+  }
+  attempt('reconciling', everything);
+  const timer = setInterval(() => attempt('reconciling', () => services().then(() => reconciler.all())), platform.settings.reconcileMs);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }

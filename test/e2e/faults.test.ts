@@ -4,7 +4,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Faults a host can throw at a running Slipway, each injected into a real daemon: what a
 // user sees afterwards, and that it converges without anyone running a command.
@@ -161,12 +161,10 @@ describe('Redis away', () => {
 
 describe('nginx', () => {
   const masterPid = () => Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
-  const workersOf = (pid: number) =>
-    fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid)).map(Number);
 
   test('a killed master is noticed and started again with the routes; its orphaned workers are cleared', async () => {
     const master = masterPid();
-    const workers = workersOf(master);
+    const workers = childrenOf(master);
     process.kill(master, 'SIGKILL');
     await eventually(async () => masterPid() !== master && workers.every((w) => !fs.existsSync(`/proc/${w}`)), Boolean, 15_000);
     expect(masterPid()).not.toBe(master);
@@ -180,7 +178,7 @@ describe('nginx', () => {
 
   test('master and workers killed together: nginx is back within seconds', async () => {
     const master = masterPid();
-    for (const pid of [master, ...workersOf(master)]) process.kill(pid, 'SIGKILL');
+    killAll([master, ...childrenOf(master)]);
     const back = await eventually(() => page('/read').catch(() => ({ status: 0, body: '' })), (r) => r.status === 200, 15_000);
     expect(back.body).toContain('before-faults');
   });

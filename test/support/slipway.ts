@@ -257,3 +257,27 @@ export async function eventually<T>(check: () => Promise<T>, accept: (value: T) 
   }
   return value;
 }
+
+/** The processes whose parent is `pid` (nginx's workers, for the fault tests). */
+export function childrenOf(pid: number): number[] {
+  return fs.readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(pid) ? [Number(entry)] : [];
+    } catch {
+      return []; // it ended while we looked
+    }
+  });
+}
+
+/** SIGKILL to each process still there (one may end by itself meanwhile). */
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
