@@ -8,15 +8,14 @@ import type { DeployRecord } from '../state/index.js';
 const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stopped before it finished';
 
 /**
- * At daemon start, closes what a crash left open, before anything new is taken on: locks of
- * dead processes are released (nobody waits out their TTL), deploys that no live process
+ * At daemon start (once the locks of dead processes are released and the daemon has its
+ * seat), closes what a crash left open, before anything new is taken on: deploys that no live process
  * works on are marked failed with the reason in their log (a live deploy that was only
  * retiring the old release stays succeeded), their followers get the end, their pending
  * release is marked failed, queued jobs whose requester went with the daemon never run, and
  * build archives nobody will read are removed.
  */
 export async function closeInterruptedWork(platform: Platform, log: (line: string) => void): Promise<void> {
-  for (const name of await platform.locks.releaseOrphaned()) log(`released lock ${name} of a process that is gone`);
   for (const deploy of platform.state.deploys.unfinished()) {
     if (await platform.locks.isHeld(appLockName(deploy.app))) continue; // a live worker has it
     await closeDeploy(platform, deploy);
