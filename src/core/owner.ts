@@ -1,16 +1,7 @@
-import fs from 'node:fs';
 import os from 'node:os';
+import { procStat } from './proc.js';
 
-/** When a process started, in clock ticks since boot (/proc/<pid>/stat field 22); undefined when it is gone. */
-export function startTicks(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields are counted after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+const startTicks = (pid: number) => procStat(pid)?.startTicks;
 
 /**
  * This process, as it names itself where it holds something (a lock, the daemon's seat):

@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { startTicks } from '../core/owner.js';
+import { allPids, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
@@ -107,7 +107,7 @@ export class Nginx implements Router {
   async recover(orphans: ProcessRef[]): Promise<void> {
     await this.options.lock(async () => {
       if (this.masterPid() !== undefined) return;
-      for (const worker of orphans) if (startTicks(worker.pid) === worker.ticks) process.kill(worker.pid, 'SIGKILL');
+      killAll(orphans.filter((worker) => procStat(worker.pid)?.startTicks === worker.ticks).map((worker) => worker.pid));
       this.clearOrphanedWorkers();
       await this.start();
     });
@@ -115,7 +115,7 @@ export class Nginx implements Router {
 
   /** Workers of a master that died unwatched (the daemon was down too, or the master had just reloaded) still hold the ports. */
   clearOrphanedWorkers(): void {
-    for (const orphan of orphanedWorkersOn([this.options.httpPort, this.options.httpsPort])) process.kill(orphan, 'SIGKILL');
+    killAll(orphanedWorkersOn([this.options.httpPort, this.options.httpsPort]));
   }
 
   private get statusConf() {
@@ -238,20 +238,11 @@ function cmdline(pid: number): string {
  * The parent is read first (one small read per process), the command line only for those.
  */
 function nginxWorkers(parentWanted: (parent: number) => boolean = () => true): (ProcessRef & { parent: number })[] {
-  const found: (ProcessRef & { parent: number })[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-      const parent = Number(rest[1]);
-      if (!parentWanted(parent) || cmdline(Number(entry)) !== 'nginx: worker process') continue;
-      found.push({ pid: Number(entry), parent, ticks: rest[19]! });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
+  return allPids().flatMap((pid) => {
+    const stat = procStat(pid);
+    if (!stat || !parentWanted(stat.parent) || cmdline(pid) !== 'nginx: worker process') return [];
+    return [{ pid, parent: stat.parent, ticks: stat.startTicks }];
+  });
 }
 
 /** Socket inodes listening on these TCP ports (IPv4 and IPv6), from /proc/net. */
@@ -288,12 +279,8 @@ function orphanedWorkersOn(ports: number[]): number[] {
 
 /** Running, and not a zombie: a killed master nobody has reaped yet still answers kill(pid, 0). */
 function isAlive(pid: number): boolean {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return fields.slice(fields.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = procStat(pid)?.state;
+  return state !== undefined && state !== 'Z';
 }
 
 function readIfExists(file: string): string | undefined {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 
+import { allPids, procStat } from '../../src/core/proc.js';
 import { Nginx } from '../../src/proxy/nginx.js';
 import { freePort } from './ports.js';
 
@@ -259,25 +260,6 @@ export async function eventually<T>(check: () => Promise<T>, accept: (value: T) 
 }
 
 /** The processes whose parent is `pid` (nginx's workers, for the fault tests). */
-export function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(pid) ? [Number(entry)] : [];
-    } catch {
-      return []; // it ended while we looked
-    }
-  });
-}
+export const childrenOf = (pid: number): number[] => allPids().filter((child) => procStat(child)?.parent === pid);
 
-/** SIGKILL to each process still there (one may end by itself meanwhile). */
-export function killAll(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
+export { killAll } from '../../src/core/proc.js';
