@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, inject, test } from 'vitest';
+import { restartDockerd } from '../../test/support/dockerd.js';
 import { childrenOf, killAll, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
@@ -37,23 +38,23 @@ async function measure(fault: () => Promise<void>) {
   let failed = 0;
   let firstFailure: number | undefined;
   let lastFailure: number | undefined;
-  let sampling = true;
+  let faultOver: number | undefined; // a fault may take a while (dockerd stops its containers first)
   const sampler = (async () => {
-    while (sampling && performance.now() - started < BOUND_MS) {
+    while (performance.now() - started < BOUND_MS) {
       const at = performance.now();
       if (!(await ask())) {
         failed++;
         firstFailure ??= at;
         lastFailure = at;
-      } else if (performance.now() - (lastFailure ?? started) > SETTLE_MS) {
+      } else if (faultOver !== undefined && performance.now() - Math.max(lastFailure ?? 0, faultOver) > SETTLE_MS) {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
     }
   })();
   await fault();
+  faultOver = performance.now();
   await sampler;
-  sampling = false;
   const seconds = (ms: number | undefined) => (ms === undefined ? 0 : ms / 1000);
   return {
     failed,
@@ -98,6 +99,8 @@ test('faults: seconds of failed requests and seconds until converged', async () 
         await slipway.startDaemon();
       },
     ],
+    // Every container stops with the engine; what Docker brings back has new addresses.
+    ['dockerd restarted', restartDockerd],
   ];
   const lines = ['', `bench-faults: one request every ${INTERVAL_MS} ms through nginx to ${app}, a new connection each`];
   for (const [name, fault] of faults) {

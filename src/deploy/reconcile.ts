@@ -8,10 +8,10 @@ import { reviveServices } from '../services/index.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { processPlan } from './release.js';
-import { isRoutedTo, restoreRoute, routedInstances, routeTo, unrouteApp } from './routes.js';
+import { isRoutedTo, restoreRoute, routedInstances, routeTo, unrouteApp, withdrawInstance } from './routes.js';
 
-/** After a container dies, how long its engine gets to bring it back by its restart policy before the reconciler looks. */
-const DIE_SETTLE_MS = 1500;
+/** After a container dies, how long its engine gets to mark it restarting (by its restart policy) before the reconciler looks. */
+const DIE_SETTLE_MS = 300;
 /** Between two restarts the reconciler asks for one app, doubling while they do not help. */
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
@@ -168,14 +168,24 @@ export function keepConverging(platform: Platform, log: (line: string) => void, 
   const services = () => reviveServices(platform).then((done) => done.forEach(log));
   // One app's trouble never keeps the others from their routes.
   const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
+  const withdrawAll = () => Promise.all(platform.state.apps.list().flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))));
   const everything = () => restoreAll().then(services).then(() => reconciler.all());
   for (const scheduler of platform.allSchedulers()) {
     void scheduler.watch((event) => {
-      if (event.action === 'resync') return soon('reconciling everything', DIE_SETTLE_MS, everything);
+      if (event.action === 'lost') {
+        log('lost the container engine: every app is out of traffic until its instances are seen running again');
+        return attempt('withdrawing every route', withdrawAll);
+      }
+      if (event.action === 'resync') {
+        // The engine is back: addresses may have moved to other containers. Routes first, at once.
+        attempt('restoring routes', restoreAll);
+        return soon('reconciling everything', DIE_SETTLE_MS, everything);
+      }
       if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;
       if (event.action === 'die') {
+        if (routedInstances(platform, app).includes(event.id)) attempt(`withdrawing ${app}'s dead instance`, () => withdrawInstance(platform, app, event.id));
         if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
         return;
       }

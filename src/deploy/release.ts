@@ -10,7 +10,7 @@ import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../s
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
 import { markRetiring, markStopped } from './desired.js';
 import { processOptions } from './process-options.js';
-import { routeTo, unrouteApp } from './routes.js';
+import { routeTo, routeToRunning, unrouteApp } from './routes.js';
 
 const RETIRE_MARGIN_MS = 10_000;
 const WATCH_POLL_MS = 100;
@@ -139,7 +139,7 @@ async function watchAfterSwap(platform: Platform, app: string, started: Instance
       const down = await scheduler.health(instance);
       if (down === undefined) continue;
       const label = `${instance.process}.${instance.index}`;
-      if (oldWeb.length > 0) await routeTo(platform, app, oldWeb);
+      if (oldWeb.length > 0) await routeToRunning(platform, app, oldWeb.map((i) => i.id));
       log.error(`${label} went down within ${watchMs / 1000} s of the swap: ${down}`);
       throw new UserError(`${label} did not stay up after the swap${oldWeb.length > 0 ? '; traffic is back on the previous release' : ''}`);
     }

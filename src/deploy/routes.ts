@@ -9,17 +9,46 @@ const LOCK_WAIT_MS = 15 * 60_000;
 
 const endpointsOf = (web: Instance[]) => web.flatMap((i): Endpoint[] => (i.endpoint ? [i.endpoint] : []));
 
-/** Points the app's domains at these web instances and remembers which ones they are. */
-export async function routeTo(platform: Platform, app: string, web: Instance[]): Promise<boolean> {
-  const { settings, state } = platform;
-  const reloaded = await platform.router.route({ app, domains: appDomains(state, settings, app), backends: endpointsOf(web), tls: tlsFiles(settings.certsDir, app) });
-  state.properties.set(app, ROUTED, JSON.stringify(web.map((i) => ({ id: i.id, ...i.endpoint }))));
-  return reloaded;
+/** One instance an app's traffic goes to, with the endpoint it had when routed; none while it is not running. */
+interface RoutedBackend {
+  id: string;
+  host?: string;
+  port?: number;
 }
 
+/**
+ * Points the app's domains at these web instances and remembers which ones they are;
+ * `waiting` are instances still counted as the app's web but not running now (Docker is
+ * bringing them back): remembered, so their start routes them again, but given no traffic.
+ */
+export function routeTo(platform: Platform, app: string, web: Instance[], waiting: string[] = []): Promise<boolean> {
+  const { settings, state } = platform;
+  return inTurn(app, async () => {
+    const reloaded = await platform.router.route({ app, domains: appDomains(state, settings, app), backends: endpointsOf(web), tls: tlsFiles(settings.certsDir, app) });
+    saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
+    return reloaded;
+  });
+}
+
+/**
+ * Route changes of one app apply in the order they were asked for: a dead instance's
+ * withdrawal that finished after the route given to its restarted self (often at the same
+ * address) would take that route away again.
+ */
+const turns = new Map<string, Promise<unknown>>();
+function inTurn<T>(app: string, change: () => Promise<T>): Promise<T> {
+  const next = (turns.get(app) ?? Promise.resolve()).then(change, change);
+  const settled = next.catch(() => undefined);
+  turns.set(app, settled);
+  void settled.then(() => turns.get(app) === settled && turns.delete(app));
+  return next;
+}
+
+const saveRouted = (platform: Platform, app: string, routed: RoutedBackend[]) => platform.state.properties.set(app, ROUTED, JSON.stringify(routed));
+
 /** The instances an app's traffic was last routed to, with the endpoint each had then. */
-export function routedBackends(platform: Platform, app: string): { id: string; host?: string; port?: number }[] {
-  const stored = JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]') as (string | { id: string })[];
+export function routedBackends(platform: Platform, app: string): RoutedBackend[] {
+  const stored = JSON.parse(platform.state.properties.get(app, ROUTED) ?? '[]') as (string | RoutedBackend)[];
   return stored.map((entry) => (typeof entry === 'string' ? { id: entry } : entry)); // ids alone, as before endpoints were kept
 }
 
@@ -27,35 +56,62 @@ export function routedInstances(platform: Platform, app: string): string[] {
   return routedBackends(platform, app).map((b) => b.id);
 }
 
+/**
+ * Takes a routed instance that died out of the app's traffic at once, without asking the
+ * engine (which may be the one going away): its address is free for Docker to give to any
+ * other container, and must never carry this app's hostname there. The instance stays
+ * remembered, so its start (Docker restarting it) routes it again.
+ */
+export function withdrawInstance(platform: Platform, app: string, id: string): Promise<boolean> {
+  return inTurn(app, async () => {
+    const routed = routedBackends(platform, app);
+    const dead = routed.find((b) => b.id === id);
+    if (!dead?.host || dead.port === undefined) return false;
+    saveRouted(platform, app, routed.map((b) => (b === dead ? { id } : b)));
+    await platform.router.withdraw(app, { host: dead.host, port: dead.port });
+    return true;
+  });
+}
+
 /** Whether traffic goes to exactly these instances, at the endpoints they have now. */
 export function isRoutedTo(platform: Platform, app: string, web: Instance[]): boolean {
   const routed = routedBackends(platform, app);
-  const key = (b: { id: string; host?: string; port?: number }) => `${b.id}@${b.host}:${b.port}`;
+  const key = (b: RoutedBackend) => `${b.id}@${b.host}:${b.port}`;
   const now = new Set(web.map((i) => key({ id: i.id, ...i.endpoint })));
   return routed.length === now.size && routed.every((b) => now.has(key(b)));
 }
 
-export async function unrouteApp(platform: Platform, app: string): Promise<boolean> {
-  platform.state.properties.set(app, ROUTED, undefined);
-  return platform.router.unroute(app);
+export function unrouteApp(platform: Platform, app: string): Promise<boolean> {
+  return inTurn(app, () => {
+    platform.state.properties.set(app, ROUTED, undefined);
+    return platform.router.unroute(app);
+  });
 }
 
 /**
  * Routes an app again to the instances it was routed to, at their current endpoints and
  * for its current domains: Docker gives a container a new IP when it restarts it (after an
  * engine or host restart), and the proxy must follow, never send traffic to an address now
- * held by someone else; domains:* changes come through here too.
- * Runs under the app's lock, so it never undoes a deploy's swap.
+ * held by someone else. Instances not running now get no traffic until they start again.
+ * domains:* changes come through here too. Runs under the app's lock, so it never undoes a
+ * deploy's swap.
  */
 export async function restoreRoute(platform: Platform, app: string): Promise<void> {
   const lock = await platform.locks.acquire(appLockName(app), LOCK_WAIT_MS);
   try {
     const ids = routedInstances(platform, app);
-    if (ids.length === 0) return;
-    const running = (await platform.schedulerFor(app).instances(app)).filter((i) => ids.includes(i.id) && i.endpoint);
-    if (running.length === 0) return; // not back yet: their start events will bring us here again
-    await routeTo(platform, app, running);
+    if (ids.length > 0) await routeToRunning(platform, app, ids);
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Routes the app to those of these instances that run now, at the endpoints the engine
+ * gives them now (an endpoint remembered from before may belong to another container by
+ * now); the others get no traffic until they start again.
+ */
+export async function routeToRunning(platform: Platform, app: string, ids: string[]): Promise<void> {
+  const running = (await platform.schedulerFor(app).instances(app)).filter((i) => ids.includes(i.id) && i.running && i.endpoint);
+  await routeTo(platform, app, running, ids.filter((id) => !running.some((i) => i.id === id)));
 }

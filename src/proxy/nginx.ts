@@ -26,6 +26,8 @@ export interface Router {
   /** Routes an app's domains to its backends; true when that took a reload. */
   route(route: AppRoute): Promise<boolean>;
   unroute(app: string): Promise<boolean>;
+  /** Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs. */
+  withdraw(app: string, backend: Backend): Promise<void>;
 }
 
 /**
@@ -86,6 +88,14 @@ export class Nginx implements Router {
       const reloaded = await this.replaceFile(this.appFile(app), undefined);
       await this.setBackends(app, []);
       return reloaded;
+    });
+  }
+
+  async withdraw(app: string, backend: Backend): Promise<void> {
+    await this.options.lock(async () => {
+      const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? [];
+      const rest = current.filter((b) => b.host !== backend.host || b.port !== backend.port);
+      if (rest.length < current.length) await this.setBackends(app, rest);
     });
   }
 

@@ -75,11 +75,12 @@ export type OneOffIo =
 
 /**
  * Something that runs started or died: an app's instance, or a database service; or
- * `resync`: the scheduler lost sight of its engine for a while (it restarted), so anything
- * may have changed meanwhile.
+ * `lost`: the engine went away and its instances with it (their endpoints may go to
+ * others when it returns); or `resync`: the scheduler sees its engine again after a while,
+ * so anything may have changed meanwhile.
  */
 export interface InstanceEvent {
-  action: 'start' | 'die' | 'resync';
+  action: 'start' | 'die' | 'lost' | 'resync';
   id: string;
   app?: string;
   service?: string;

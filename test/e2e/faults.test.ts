@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { restartDockerd } from '../support/dockerd.js';
 import { freePort } from '../support/ports.js';
 import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -203,5 +204,46 @@ describe('a daemon that cannot start', () => {
   test('every volume Slipway made carries its instance label', async () => {
     const { Volumes } = await docker.listVolumes({ filters: { label: [`slipway.instance=${slipway.instance}`] } });
     expect(Volumes.map((v) => v.Name)).toContain(`${slipway.instance}-postgres-${db}`);
+  });
+});
+
+describe('dockerd restarted', () => {
+  test('with several apps and a linked Postgres running: each hostname serves its own app again, never another, and the data is intact', async () => {
+    for (const other of ['alpha', 'beta']) {
+      const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', other));
+      expect(pushed.code, pushed.output).toBe(0);
+    }
+    const apps = [app, 'alpha', 'beta'];
+    for (const name of apps) expect((await slipway.ssh(['config:set', name, `WHO=${name}`])).code).toBe(0);
+    const who = (name: string) => slipway.get(slipway.appHost(name), '/env/WHO').catch(() => ({ status: 0, body: '' }));
+    const addressOf = (c: Docker.ContainerInfo) => Object.values(c.NetworkSettings.Networks)[0]?.IPAddress;
+    const before = new Map((await instanceContainers([], false)).map((c) => [c.Id, addressOf(c)]));
+
+    // Ask each hostname who it is all through the restart: any answer of 200 must be its own.
+    const strangers: string[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const name of apps) {
+          const answer = await who(name);
+          if (answer.status === 200 && answer.body !== name) strangers.push(`${name} answered ${answer.body}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await restartDockerd();
+      for (const name of apps) await eventually(() => who(name), (r) => r.status === 200 && r.body === name, 60_000);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    expect(strangers).toEqual([]);
+    // Docker gave the containers new addresses (or Slipway started new ones); nginx followed.
+    expect((await instanceContainers([], false)).some((c) => before.get(c.Id) !== addressOf(c))).toBe(true);
+    // Postgres came back with its data (Docker restarts it, or the reconciler does).
+    const read = await eventually(() => page('/read'), (r) => r.status === 200, 60_000);
+    expect(read.body).toContain('before-faults');
+    expect((await page('/write/after-dockerd')).body).toBe('written\n');
   });
 });

@@ -99,6 +99,11 @@ class FakeRouter implements Router {
     this.events.push('unroute');
     return false;
   }
+  async withdraw(app: string, backend: { host: string }) {
+    const route = this.routes.get(app);
+    if (route) route.backends = route.backends.filter((b) => b.host !== backend.host);
+    this.events.push(`withdraw ${backend.host}`);
+  }
 }
 
 const fakeLogs = { append() {}, async result() {}, async end() {} } as unknown as DeployLogs;

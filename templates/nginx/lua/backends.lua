@@ -42,6 +42,15 @@ function M.api()
   ngx.say("ok")
 end
 
+-- An app with no running container (stopped, or its containers coming back after a crash)
+-- answers 503 with a hint to retry, before any upstream is tried.
+function M.ready()
+  if not dict:get("peers:" .. ngx.var.slipway_app) then
+    ngx.header["Retry-After"] = "5"
+    return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
+  end
+end
+
 -- Round robin across the app's containers; a retry (connection error, 502/503 on an
 -- idempotent request) goes to the next one.
 function M.balance()
