@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import { LABEL } from '../model/labels.js';
+import { containerLabels, LABEL } from '../model/labels.js';
 import { LAUNCHER } from '../model/release.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
@@ -73,7 +73,7 @@ export async function buildWithBuildpacks(
     image: images.build,
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
     env: { STACK: 'bookworm', SOURCE_VERSION: options.rev, ...caEnv, ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}) },
-    labels: { [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build' },
+    labels: containerLabels({ [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build', [LABEL.oneOff]: 'true' }),
     binds,
     inputs: [
       { path: '/app', tar: fs.createReadStream(options.tarPath) },

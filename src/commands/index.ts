@@ -13,6 +13,7 @@ import { configNamespace } from './config/index.js';
 import { domainsNamespace } from './domains/index.js';
 import { gitNamespace } from './git/index.js';
 import { logsNamespace } from './logs/index.js';
+import { nginxNamespace } from './nginx/index.js';
 import { proxyNamespace } from './proxy/index.js';
 import { psNamespace } from './ps/index.js';
 import { releasesNamespace } from './releases/index.js';
@@ -42,6 +43,7 @@ const NAMESPACES: Namespace[] = [
   configNamespace,
   psNamespace,
   proxyNamespace,
+  nginxNamespace,
   domainsNamespace,
   certsNamespace,
   checksNamespace,

@@ -4,33 +4,36 @@ import { GLOBAL_SCOPE } from '../state/index.js';
 import type { Command, CommandContext } from './types.js';
 
 /**
- * Dokku's `<plugin>:set <app> <property> [value]`: one property an app may set; no value
- * unsets it (back to the default). `set` validates the value and stores it; with `global`
- * the property may be set for every app (`--global`), and `set` gets the global scope.
+ * Dokku's `<plugin>:set <app> <property> [value]`: a property an app may set (one, or one
+ * of several); no value unsets it (back to the default). `set` validates the value and
+ * stores it; with `global` the property may be set for every app (`--global`), and `set`
+ * gets the global scope.
  */
-export function setCommand(spec: {
+export function setCommand<P extends string>(spec: {
   name: string;
   summary: string;
-  property: string;
+  property: P | readonly P[];
   values: string;
   /** How the confirmation names it (`builder selected`); the property by default. */
   label?: string;
   global?: boolean;
   access?: Command['access'];
-  set(ctx: CommandContext, scope: string, value: string | undefined): void;
+  set(ctx: CommandContext, scope: string, value: string | undefined, property: P): void | Promise<void>;
 }): Command {
-  const label = spec.label ?? spec.property;
+  const properties: readonly P[] = typeof spec.property === 'string' ? [spec.property] : spec.property;
   return {
     name: spec.name,
     summary: spec.summary,
-    args: ['app', spec.property, `[${spec.values}]`],
+    args: ['app', properties.length === 1 ? properties[0]! : '<property>', `[${spec.values}]`],
     appOr: spec.global ? '--global' : undefined,
     booleanFlags: spec.global ? ['global'] : undefined,
     access: spec.access ?? 'app',
     async run(ctx, args) {
       const [key, value] = args.app ? args.positional.slice(1) : args.positional;
-      if (key !== spec.property) throw new UserError(`Invalid property: ${key ?? ''} (only "${spec.property}" can be set)`);
-      spec.set(ctx, args.app?.name ?? GLOBAL_SCOPE, value);
+      const property = properties.find((p) => p === key);
+      if (!property) throw new UserError(`Invalid property: ${key ?? ''} (${properties.length === 1 ? 'only' : 'one of'} ${properties.map((p) => `"${p}"`).join(', ')} can be set)`);
+      await spec.set(ctx, args.app?.name ?? GLOBAL_SCOPE, value, property);
+      const label = spec.label ?? property;
       ctx.out.out(format.step(value === undefined ? `Unsetting ${label}` : `Setting ${label} to ${value}`));
     },
   };

@@ -41,7 +41,8 @@ export function checksReport(state: State, app: string): { disabled: string; ski
 }
 
 const WAIT_TO_RETIRE = 'checks.wait-to-retire';
-const MAX_WAIT_TO_RETIRE_SECONDS = 3600;
+// Each restart keeps a full old set this long: an hour of doubled containers is too much to give a tenant.
+const MAX_WAIT_TO_RETIRE_SECONDS = 600;
 
 /** How long old containers keep serving after a swap: the app's own setting, else the host's. */
 export function waitToRetireMs(state: State, app: string, defaultMs: number): number {

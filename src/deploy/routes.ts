@@ -1,6 +1,7 @@
 import type { Platform } from '../platform.js';
 import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
+import { forwardedHeaders } from '../proxy/forwarding.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
 
@@ -24,7 +25,13 @@ interface RoutedBackend {
 export function routeTo(platform: Platform, app: string, web: Instance[], waiting: string[] = []): Promise<boolean> {
   const { settings, state } = platform;
   return inTurn(app, async () => {
-    const reloaded = await platform.router.route({ app, domains: appDomains(state, settings, app), backends: endpointsOf(web), tls: tlsFiles(settings.certsDir, app) });
+    const reloaded = await platform.router.route({
+      app,
+      domains: appDomains(state, settings, app),
+      backends: endpointsOf(web),
+      tls: tlsFiles(settings.certsDir, app),
+      forwarded: forwardedHeaders(state, app),
+    });
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
   });

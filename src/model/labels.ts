@@ -15,3 +15,14 @@ export const LABEL = {
   /** On containers that run once (run, release tasks): never part of the app's formation. */
   oneOff: 'slipway.one-off',
 } as const;
+
+/**
+ * The labels of a container Slipway creates: the given ones, and every other label of
+ * Slipway's set to empty, so an image's own `LABEL slipway.service=…` (Docker copies image
+ * labels onto containers that do not set them) can never make a tenant's container pass for
+ * a service, a one-off or another app's process.
+ */
+export function containerLabels(labels: Partial<Record<(typeof LABEL)[keyof typeof LABEL], string>>): Record<string, string> {
+  const every: Record<string, string> = Object.fromEntries(Object.values(LABEL).map((key) => [key, '']));
+  return { ...every, ...labels };
+}

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { allPids, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
+import type { ForwardedHeaders } from './forwarding.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
 
 export type { Backend } from './render.js';
@@ -19,6 +20,7 @@ export interface AppRoute {
   domains: string[];
   backends: Backend[];
   tls: TlsFiles | undefined;
+  forwarded: ForwardedHeaders;
 }
 
 /** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
@@ -77,7 +79,7 @@ export class Nginx implements Router {
     return this.options.lock(async () => {
       await this.setBackends(route.app, route.backends);
       const { httpPort, httpsPort, ipv6 } = this.options;
-      const server = renderApp({ app: route.app, httpPort, httpsPort, ipv6, domains: route.domains, tls: route.tls ?? null });
+      const server = renderApp({ app: route.app, httpPort, httpsPort, ipv6, domains: route.domains, tls: route.tls ?? null, forwarded: route.forwarded });
       return this.replaceFile(this.appFile(route.app), server);
     });
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { isValidAppName, isValidDomain } from '../core/names.js';
+import { isNginxVariable } from './forwarding.js';
 
 const templatesDir = new URL('../../templates/nginx/', import.meta.url);
 export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
@@ -20,6 +21,7 @@ const templates = {
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolute path of safe characters');
 const port = z.number().int().min(1).max(65535);
 const appName = z.string().refine(isValidAppName, 'invalid app name');
+const nginxVariable = z.string().refine(isNginxVariable, 'must be one nginx variable');
 
 /** A DNS name, or a `*.` wildcard over one, as nginx's server_name takes them. */
 const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
@@ -33,6 +35,8 @@ const appServerSchema = z.object({
   domains: z.array(serverName).min(1),
   /** The app's certificate and key files, or null for HTTP only. */
   tls: z.object({ certFile: absolutePath, keyFile: absolutePath }).nullable(),
+  /** The X-Forwarded-* values: one nginx variable each. */
+  forwarded: z.object({ for: nginxVariable, port: nginxVariable, proto: nginxVariable }),
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 

@@ -18,6 +18,17 @@ const web: ProcessSpec = {
   binds: ['/var/lib/slipway/storage/shop:/data:ro'],
 };
 
+const NO_LABELS = {
+  'slipway.instance': '',
+  'slipway.app': '',
+  'slipway.process': '',
+  'slipway.index': '',
+  'slipway.release': '',
+  'slipway.deploy': '',
+  'slipway.service': '',
+  'slipway.one-off': '',
+};
+
 describe('an app process container', () => {
   test('carries its labels, environment, limits, restart policy, mounts and network', () => {
     expect(containerRequest(processContainer(target, web, 2, 'a1b2c3'))).toEqual({
@@ -25,12 +36,16 @@ describe('an app process container', () => {
       body: {
         Image: 'slipway/app-shop:v7',
         Env: ['GREETING=a b "c"', 'SLIPWAY_APP=shop', 'DYNO=web.2', 'PORT=5000'],
+        // Every Slipway label is set, empty when it does not apply: none comes from the image.
         Labels: {
           'slipway.instance': 'slipway',
           'slipway.app': 'shop',
           'slipway.process': 'web',
           'slipway.index': '2',
           'slipway.release': '7',
+          'slipway.deploy': '',
+          'slipway.service': '',
+          'slipway.one-off': '',
         },
         Cmd: ['/usr/local/bin/slipway-launch', 'node server.js'],
         ExposedPorts: undefined,
@@ -75,7 +90,7 @@ describe('a service container', () => {
       body: {
         Image: 'slipway/stack:bookworm-postgres',
         Env: ['SLIPWAY_SERVICE_PASSWORD=secret', 'SLIPWAY_SERVICE_DATABASE=db'],
-        Labels: { 'slipway.instance': 'slipway', 'slipway.service': 'postgres.db' },
+        Labels: { ...NO_LABELS, 'slipway.instance': 'slipway', 'slipway.service': 'postgres.db' },
         Cmd: undefined,
         ExposedPorts: undefined,
         HostConfig: {
@@ -110,7 +125,7 @@ describe('a one-off container', () => {
         Image: 'slipway/app-shop:v7',
         Cmd: ['/bin/sh', '-c', 'rake db:migrate'],
         Env: ['DYNO=run.42', 'A=1'],
-        Labels: { 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'run', 'slipway.one-off': 'true' },
+        Labels: { ...NO_LABELS, 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'run', 'slipway.one-off': 'true' },
         Tty: false,
         HostConfig: { Binds: [], NetworkMode: 'slipway', Init: true },
       },

@@ -5,7 +5,15 @@ import { describe, expect, test } from 'vitest';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
-const server = { app: 'my.app', httpPort: 8080, httpsPort: 8443, ipv6: false, domains: ['my.app.example.com', 'www.example.com'], tls: null };
+const server = {
+  app: 'my.app',
+  httpPort: 8080,
+  httpsPort: 8443,
+  ipv6: false,
+  domains: ['my.app.example.com', 'www.example.com'],
+  tls: null,
+  forwarded: { for: '$remote_addr', port: '$server_port', proto: '$scheme' },
+};
 
 /** A self-signed certificate and key, made with openssl. */
 async function selfSigned(dir: string) {
@@ -31,7 +39,9 @@ describe('nginx renderer', () => {
     expect(conf).toContain('set $slipway_app "my.app";');
     expect(conf).toContain('proxy_pass http://slipway_apps;');
     expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
-    expect(conf).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+    // The address that connected, not what the client claims: hosts behind a proxy opt in with nginx:set.
+    expect(conf).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
+    expect(renderApp({ ...server, forwarded: { ...server.forwarded, for: '$proxy_add_x_forwarded_for' } })).toContain('X-Forwarded-For $proxy_add_x_forwarded_for;');
   });
 
   test('an app with a certificate answers HTTPS and redirects plain HTTP there', () => {
@@ -58,6 +68,7 @@ describe('nginx renderer', () => {
     ['an app name with a quote', { app: 'x"; evil' }],
     ['a port out of range', { httpPort: 70000 }],
     ['no domains', { domains: [] }],
+    ['a forwarded value that would inject directives', { forwarded: { for: '$remote_addr; include /etc/passwd', port: '$server_port', proto: '$scheme' } }],
     ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key' } }],
   ])('refuses %s', (_, change) => {
     expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();

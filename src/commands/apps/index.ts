@@ -94,7 +94,7 @@ const commands: Command[] = [
     name: 'apps:destroy',
     summary: 'Destroy an app, its containers, images, repository and history',
     args: ['app'],
-    access: 'app',
+    access: 'admin', // a tenant who could destroy or rename could free or take a name the admin relies on
     booleanFlags: ['force'],
     async run(ctx, args) {
       const app = args.app!;
@@ -107,7 +107,7 @@ const commands: Command[] = [
     name: 'apps:rename',
     summary: 'Rename an app: its history, config and settings move, and it is deployed under the new name',
     args: ['app', '<new-app>'],
-    access: 'app',
+    access: 'admin',
     async run(ctx, args) {
       const app = args.app!;
       const to = await renameApp(ctx.platform, app, args.named['new-app'], ctx.lifecycle, waiting(ctx));

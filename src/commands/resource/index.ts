@@ -33,7 +33,7 @@ export const resourceNamespace: Namespace = {
     name: 'resource:limit',
     summary: 'Limit memory (512m, 1g) and CPUs (0.5, 2) per container; applied on the next deploy or restart',
     args: ['app'],
-    access: 'app',
+    access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['memory', 'cpu', 'process-type'],
     async run(ctx, args) {
       const app = args.app!;
@@ -50,7 +50,7 @@ export const resourceNamespace: Namespace = {
     name: 'resource:limit-clear',
     summary: 'Remove the app’s limits (of one process type with --process-type)',
     args: ['app'],
-    access: 'app',
+    access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['process-type'],
     async run(ctx, args) {
       const app = args.app!;

@@ -20,6 +20,16 @@ export async function succeedsUnlessMissing(operation: Promise<unknown>): Promis
   }
 }
 
+/** The operation's result, or undefined when its object does not exist (404). */
+export async function unlessMissing<T>(operation: Promise<T>): Promise<T | undefined> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
 /** Runs the operation; a missing object (404), or any of the statuses `alsoOk`, is fine. */
 export async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: number[]): Promise<void> {
   try {

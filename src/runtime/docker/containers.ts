@@ -1,6 +1,6 @@
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
-import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
 import { containerRequest, labelFilters, type ContainerSpec, type CreateRequest } from './requests.js';
 import { demuxToLines } from './streams.js';
 
@@ -52,6 +52,13 @@ export class DockerContainers {
   async list(labels: Record<string, string>, includeStopped = true): Promise<ContainerSummary[]> {
     const containers = await this.api.listContainers({ all: includeStopped, filters: { label: labelFilters(labels) } });
     return containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State }));
+  }
+
+  /** The container of exactly this name (Docker's name filter matches substrings), or undefined. */
+  async find(name: string): Promise<ContainerSummary | undefined> {
+    const info = await unlessMissing(this.api.getContainer(name).inspect());
+    if (info?.Name !== `/${name}`) return undefined; // missing, or an id prefix that happened to match
+    return { id: info.Id, name, labels: info.Config.Labels ?? {}, state: info.State.Status };
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ignoreMissing, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
 import { followJsonStream } from './streams.js';
 
 /** Images: build, import, tag, inspect, remove. */
@@ -27,12 +27,7 @@ export class DockerImages {
 
   /** One label of an image, or undefined when the image or the label is missing. */
   async label(ref: string, label: string): Promise<string | undefined> {
-    try {
-      return (await this.api.getImage(ref).inspect()).Config.Labels?.[label];
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw error;
-    }
+    return (await unlessMissing(this.api.getImage(ref).inspect()))?.Config.Labels?.[label];
   }
 
   /** Whether the image says what to run (a CMD or an ENTRYPOINT). */

@@ -6,7 +6,7 @@ import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, describeDown } from '../checks.js';
 import type { ContainerSummary, DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
-import { oneOffContainer, processContainer, type LocalTarget } from './specs.js';
+import { appContainerPrefix, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
 
 export interface LocalSchedulerOptions extends LocalTarget {
   /** The port processes that take traffic listen on (their PORT). */
@@ -85,8 +85,11 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   async instances(app: string, options: { oneOffs?: boolean } = {}): Promise<Instance[]> {
+    // Labels alone are no proof: a tenant's build step carries whatever its Dockerfile says.
+    // Only Slipway names containers, so an instance also has the name Slipway gave it.
+    const prefix = appContainerPrefix(this.options, app);
     const found = (await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
-      (c) => options.oneOffs || c.labels[LABEL.oneOff] !== 'true',
+      (c) => c.name.startsWith(prefix) && (options.oneOffs || c.labels[LABEL.oneOff] !== 'true'),
     );
     return Promise.all(found.map((c) => this.fromSummary(c)));
   }

@@ -6,7 +6,7 @@ import { sleep } from '../../core/process.js';
 import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
-import { serviceContainer, serviceLabel, serviceVolumeName, type LocalTarget } from './specs.js';
+import { serviceContainer, serviceContainerName, serviceLabel, serviceVolumeName, type LocalTarget } from './specs.js';
 
 /** Database services as containers on this host, each on its own named volume. */
 export class LocalServiceRuntime implements ServiceRuntime {
@@ -53,9 +53,13 @@ export class LocalServiceRuntime implements ServiceRuntime {
     return container ? this.docker.containers.recentLogs(container.id, tail) : [];
   }
 
+  /**
+   * The service's container, by the name Slipway gave it: a label could be copied from a
+   * tenant's image onto its own container, a name cannot.
+   */
   private async container(kind: string, name: string) {
-    const [container] = await this.docker.containers.list({ [LABEL.instance]: this.target.instance, [LABEL.service]: serviceLabel(kind, name) });
-    return container;
+    const found = await this.docker.containers.find(serviceContainerName(this.target, kind, name));
+    return found?.labels[LABEL.instance] === this.target.instance && found.labels[LABEL.service] === serviceLabel(kind, name) ? found : undefined;
   }
 
   /** Until the service accepts connections (after first-start initialisation too). */

@@ -2,7 +2,7 @@
  * Pure: what the local scheduler asks Docker for, from what should run. Names, labels,
  * environment, limits, mounts and networks are decided here and nowhere else.
  */
-import { LABEL } from '../../model/labels.js';
+import { containerLabels, LABEL } from '../../model/labels.js';
 import type { ContainerSpec, OneOffSpec as DockerOneOffSpec } from '../docker/index.js';
 import type { OneOffSpec, ProcessSpec } from '../scheduler.js';
 import type { ServiceSpec } from '../services.js';
@@ -14,8 +14,11 @@ export interface LocalTarget {
 
 /** `<instance>.<app>.<dyno>.<suffix>`, so `docker ps` reads like the app's processes. */
 export function processContainerName(target: LocalTarget, app: string, dyno: string, suffix: string): string {
-  return `${target.instance}.${app}.${dyno}.${suffix}`;
+  return `${appContainerPrefix(target, app)}${dyno}.${suffix}`;
 }
+
+/** How the names of an app's containers begin: only Slipway names containers. */
+export const appContainerPrefix = (target: LocalTarget, app: string) => `${target.instance}.${app}.`;
 
 /** The container of process `index` of a process type; `suffix` keeps names unique across releases. */
 export function processContainer(target: LocalTarget, spec: ProcessSpec, index: number, suffix: string): ContainerSpec {
@@ -30,13 +33,13 @@ export function processContainer(target: LocalTarget, spec: ProcessSpec, index: 
     restartPolicy: spec.options.restartPolicy,
     memoryBytes: spec.options.memoryBytes,
     nanoCpus: spec.options.nanoCpus,
-    labels: {
+    labels: containerLabels({
       [LABEL.instance]: target.instance,
       [LABEL.app]: spec.app,
       [LABEL.process]: spec.process,
       [LABEL.index]: String(index),
       [LABEL.release]: String(spec.release),
-    },
+    }),
   };
 }
 
@@ -47,7 +50,7 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
     image: spec.image,
     cmd: spec.cmd,
     env: spec.env,
-    labels: { [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' },
+    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' }),
     binds: spec.binds,
     network: target.network,
   };
@@ -63,7 +66,7 @@ export function serviceContainer(target: LocalTarget, spec: ServiceSpec): Contai
     name: serviceContainerName(target, spec.kind, spec.name),
     image: spec.image,
     env: spec.env,
-    labels: { [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) },
+    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) }),
     network: target.network,
     aliases: [spec.host],
     binds: [`${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`],

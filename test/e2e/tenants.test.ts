@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+
+// A host shared with a hostile tenant: a non-admin key granted one app, `mine`, that brings
+// its own Dockerfile. Each attack goes through the real interfaces (git push, SSH, HTTP
+// through nginx) and must not reach the admin's apps, services or limits.
+
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+let tenant: SshKey;
+const asTenant = (command: string[]) => slipway.ssh(command, { key: tenant });
+
+beforeAll(async () => {
+  await slipway.start();
+  tenant = await makeKey(slipway.dir, 'tenant');
+  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
+  if (added.code !== 0) throw new Error(added.output);
+  for (const command of [['apps:create', 'mine'], ['acl:add', 'mine', 'tenant'], ['postgres:create', 'db']]) {
+    const result = await slipway.ssh(command);
+    if (result.code !== 0) throw new Error(result.output);
+  }
+});
+afterAll(() => slipway.destroy());
+
+/** The tenant's app, built from a Dockerfile that claims Slipway's labels and fakes the service tools. */
+async function pushHostileImage(): Promise<void> {
+  const repo = await slipway.appRepo('dockerfile-app', 'mine');
+  const fake = '#!/bin/sh\\necho TENANT-FAKE\\n';
+  fs.appendFileSync(
+    path.join(repo, 'Dockerfile'),
+    [
+      `LABEL slipway.instance=${slipway.instance} slipway.service=postgres.db slipway.one-off=true`,
+      ...['pg_dump', 'pg_restore', 'psql'].map((tool) => `RUN printf '${fake}' > /usr/local/bin/${tool} && chmod +x /usr/local/bin/${tool}`),
+      '',
+    ].join('\n'),
+  );
+  await run('git', ['commit', '-qam', 'hostile'], { cwd: repo, env: slipway.gitEnv(tenant) });
+  const pushed = await slipway.push(repo, { key: tenant, args: [slipway.remote('mine'), 'main'] });
+  if (pushed.code !== 0) throw new Error(pushed.output);
+}
+
+const containersOf = (app: string) =>
+  docker.listContainers({ all: true, filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+
+describe('labels an image brings', () => {
+  beforeAll(pushHostileImage);
+
+  test('do not make the tenant’s container pass for the admin’s Postgres: export dumps the real database', async () => {
+    const dump = await slipway.ssh(['postgres:export', 'db']);
+    expect(dump.code, dump.stderr).toBe(0);
+    expect(dump.stdout).not.toContain('TENANT-FAKE');
+    expect(dump.stdout).toContain('PGDMP'); // pg_dump's custom format
+  });
+
+  test('do not hide the tenant’s containers from ps:stop or from retirement', async () => {
+    expect((await asTenant(['ps:restart', 'mine'])).code).toBe(0);
+    const settled = await eventually(() => containersOf('mine'), (all) => all.filter((c) => c.State === 'running').length === 1, 15_000);
+    expect(settled.filter((c) => c.State === 'running')).toHaveLength(1);
+    expect((await asTenant(['ps:stop', 'mine'])).code).toBe(0);
+    expect((await containersOf('mine')).filter((c) => c.State === 'running')).toEqual([]);
+    expect((await asTenant(['ps:start', 'mine'])).code).toBe(0);
+  });
+});
+
+describe('what only an admin may do', () => {
+  test.each([
+    [['apps:rename', 'mine', 'api']],
+    [['apps:destroy', 'mine', '--force']],
+    [['resource:limit', 'mine', '--memory', '4g']],
+    [['resource:limit-clear', 'mine']],
+  ])('%j is refused to the tenant', async (command) => {
+    const refused = await asTenant(command);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${command[0]} needs an admin key`);
+    expect((await slipway.ssh(['apps:exists', 'mine'])).code).toBe(0);
+  });
+
+  test('wait-to-retire has a ceiling: no hour of doubled containers', async () => {
+    const refused = await asTenant(['checks:set', 'mine', 'wait-to-retire', '3600']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('from 0 to 600');
+  });
+});
+
+describe('the client address an app is told', () => {
+  const forwardedFor = () =>
+    run('curl', ['-s', '-H', `Host: ${slipway.appHost('mine')}`, '-H', 'X-Forwarded-For: 6.6.6.6', `http://127.0.0.1:${slipway.httpPort}/headers/x-forwarded-for`]);
+
+  test('is the connecting address, whatever the client claims; a host behind a proxy opts in with nginx:set', async () => {
+    expect((await forwardedFor()).stdout).toBe('127.0.0.1');
+    const set = await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value', '$proxy_add_x_forwarded_for']);
+    expect(set.code, set.output).toBe(0);
+    expect((await forwardedFor()).stdout).toBe('6.6.6.6, 127.0.0.1');
+    const report = JSON.parse((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout);
+    expect(report['x-forwarded-for-value']).toBe('$proxy_add_x_forwarded_for');
+    const injected = await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value', '$remote_addr;return']);
+    expect(injected.code).not.toBe(0);
+    expect(injected.stderr).toContain('give one nginx variable');
+    expect((await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value'])).code).toBe(0);
+    expect((await forwardedFor()).stdout).toBe('127.0.0.1');
+  });
+});
