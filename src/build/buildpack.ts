@@ -107,8 +107,9 @@ export function defaultProcessTypes(yaml: string): Record<string, string> {
     if (/^default_process_types:\s*$/.test(line)) inside = true;
     else if (/^\S/.test(line)) inside = false;
     else if (inside) {
-      const match = /^\s+([a-z0-9](?:[-a-z0-9]*[a-z0-9])?):\s*(.+?)\s*$/.exec(line);
-      if (match) types[match[1]!] = match[2]!;
+      const match = /^\s+([a-z0-9](?:[-a-z0-9]*[a-z0-9])?):(.*)$/.exec(line);
+      const command = match?.[2]!.trim(); // trimmed here: a pattern's (.+?)\s*$ is quadratic on trailing spaces
+      if (command) types[match![1]!] = command;
     }
   }
   return types;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import tar from 'tar-stream';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
+import { cutTrailingComment } from '../core/lines.js';
 import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
@@ -64,7 +65,7 @@ export function parseProcfile(text: string): Record<string, string> {
     if (!line || line.startsWith('#') || line.startsWith('//')) continue;
     const match = /^([^:\s]+)\s*:\s*(.*)$/.exec(line);
     const type = match?.[1];
-    const command = match?.[2]?.replace(/\s+(#|\/\/).*$/, '').trim();
+    const command = match?.[2] === undefined ? undefined : cutTrailingComment(match[2], ['#', '//']).trim();
     if (!type || !command) throw new UserError(`Invalid Procfile: line ${index + 1} is not "type: command"`);
     if (!PROCESS_TYPE.test(type)) throw new UserError(`Invalid Procfile: invalid process type "${type}" on line ${index + 1}`);
     if (processes[type] !== undefined) throw new UserError(`Invalid Procfile: process type ${type} is defined twice`);

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { cutTrailingComment } from '../core/lines.js';
 import type { Env } from '../state/index.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -93,19 +94,25 @@ export function quoteForShell(value: string): string {
  */
 export function parseEnvFile(text: string): Env {
   const env: Env = {};
+  // Sticky patterns read at the cursor: no copy of the rest of the text per line.
+  const blankLine = /[ \t\r]*(?:#[^\n]*)?(?:\n|$)/y;
+  const head = /[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/y;
+  const at = (pattern: RegExp, i: number) => {
+    pattern.lastIndex = i;
+    return pattern.exec(text);
+  };
+  const lineOf = (i: number) => text.slice(0, i).split('\n').length;
   let i = 0;
-  const line = () => text.slice(0, i).split('\n').length;
   while (i < text.length) {
-    const rest = text.slice(i);
-    const blank = /^[ \t\r]*(#[^\n]*)?(\n|$)/.exec(rest);
+    const blank = at(blankLine, i);
     if (blank && blank[0].length > 0) {
       i += blank[0].length;
       continue;
     }
-    const head = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/.exec(rest);
-    if (!head) throw new UserError(`Invalid env file: cannot read line ${line()}`);
-    const key = head[1]!;
-    i += head[0].length;
+    const assignment = at(head, i);
+    if (!assignment) throw new UserError(`Invalid env file: cannot read line ${lineOf(i)}`);
+    const key = assignment[1]!;
+    i += assignment[0].length;
     let value: string;
     if (text[i] === "'") {
       const end = text.indexOf("'", i + 1);
@@ -113,31 +120,36 @@ export function parseEnvFile(text: string): Env {
       value = text.slice(i + 1, end);
       i = end + 1;
     } else if (text[i] === '"') {
-      value = '';
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new UserError(`Invalid env file: unterminated quote for ${key}`);
-        const c = text[i++]!;
-        if (c === '"') break;
-        if (c !== '\\') {
-          value += c;
-          continue;
-        }
-        const next = text[i++] ?? '';
-        value += next === 'n' ? '\n' : next === 'r' ? '\r' : next;
-      }
+      ({ value, end: i } = readDoubleQuoted(text, i + 1, key));
     } else {
       const end = text.indexOf('\n', i);
       const raw = text.slice(i, end === -1 ? text.length : end);
-      value = raw.replace(/[ \t]+#.*$/, '').trim();
+      value = cutTrailingComment(raw, ['#']).trim();
       i += raw.length;
     }
-    const tail = /^[ \t\r]*(#[^\n]*)?(\n|$)/.exec(text.slice(i));
+    const tail = at(blankLine, i);
     if (!tail) throw new UserError(`Invalid env file: unexpected text after the value of ${key}`);
     i += tail[0].length;
     env[validateKey(key)] = validateValue(key, value);
   }
   return env;
+}
+
+/** A "double quoted" value from just after its opening quote: the escapes envfile export writes. */
+function readDoubleQuoted(text: string, start: number, key: string): { value: string; end: number } {
+  const parts: string[] = [];
+  let i = start;
+  for (;;) {
+    if (i >= text.length) throw new UserError(`Invalid env file: unterminated quote for ${key}`);
+    const c = text[i++]!;
+    if (c === '"') return { value: parts.join(''), end: i };
+    if (c !== '\\') {
+      parts.push(c);
+      continue;
+    }
+    const next = text[i++] ?? '';
+    parts.push(next === 'n' ? '\n' : next === 'r' ? '\r' : next);
+  }
 }
 
 export function parseJsonEnv(text: string): Env {

@@ -57,3 +57,17 @@ export function lineWriter(onLine: (line: string) => void): Writable {
     },
   });
 }
+
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+
+/**
+ * The text before its trailing comment: the first marker (`#`, `//`) that follows a space or
+ * tab, and everything after it. One pass, where a pattern like /\s+#.*$/ costs quadratic time
+ * on a long run of spaces.
+ */
+export function cutTrailingComment(text: string, markers: readonly string[]): string {
+  for (let i = 1; i < text.length; i++) {
+    if (isBlank(text[i - 1]) && markers.some((marker) => text.startsWith(marker, i))) return text.slice(0, i).trimEnd();
+  }
+  return text;
+}

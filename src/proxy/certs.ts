@@ -3,8 +3,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g;
-const PEM_PRIVATE_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[A-Za-z0-9+/=\s:,-]+-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+const CERTIFICATE = { labels: ['CERTIFICATE'], body: /^[A-Za-z0-9+/=\s]+$/ };
+/** Old-style encrypted keys have `Proc-Type: 4,ENCRYPTED` headers in their body. */
+const PRIVATE_KEY = { labels: ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'], body: /^[A-Za-z0-9+/=\s:,-]+$/ };
+
+/**
+ * The PEM blocks of these labels in the text, in order. One pass with indexOf: a pattern
+ * spanning BEGIN to END costs quadratic time on text of repeated headers. Once a label's
+ * END is not found after some point it is never looked for again.
+ */
+export function pemBlocks(text: string, { labels, body }: { labels: string[]; body: RegExp }): string[] {
+  const blocks: string[] = [];
+  const noEndAfter = new Map<string, number>();
+  for (let at = text.indexOf('-----BEGIN '); at !== -1; at = text.indexOf('-----BEGIN ', at + 1)) {
+    const label = labels.find((l) => text.startsWith(`-----BEGIN ${l}-----`, at));
+    if (!label || (noEndAfter.get(label) ?? Infinity) <= at) continue;
+    const header = `-----BEGIN ${label}-----`;
+    const footer = `-----END ${label}-----`;
+    const end = text.indexOf(footer, at + header.length);
+    if (end === -1) {
+      noEndAfter.set(label, at);
+      continue;
+    }
+    if (!body.test(text.slice(at + header.length, end))) continue;
+    blocks.push(text.slice(at, end + footer.length));
+    at = end;
+  }
+  return blocks;
+}
 
 export interface TlsFiles {
   certFile: string;
@@ -27,15 +53,15 @@ export function tlsFiles(certsDir: string, app: string): TlsFiles | undefined {
  * root only. Only the PEM blocks are kept: nothing else from the input reaches nginx.
  */
 export function storeCertificate(certsDir: string, app: string, certText: string, keyText: string): X509Certificate {
-  const chain = certText.match(PEM_CERTIFICATE);
-  if (!chain) throw new UserError('No PEM certificate found (expected -----BEGIN CERTIFICATE-----)');
+  const chain = pemBlocks(certText, CERTIFICATE);
+  if (chain.length === 0) throw new UserError('No PEM certificate found (expected -----BEGIN CERTIFICATE-----)');
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(chain[0]);
   } catch {
     throw new UserError('The certificate could not be read');
   }
-  const keyPem = PEM_PRIVATE_KEY.exec(keyText)?.[0];
+  const [keyPem] = pemBlocks(keyText, PRIVATE_KEY);
   if (!keyPem) throw new UserError('No PEM private key found (expected -----BEGIN PRIVATE KEY-----)');
   let key;
   try {

@@ -19,7 +19,7 @@ async function webContainer() {
   return { id: found!.Id, ip: info.NetworkSettings.Networks[slipway.instance]?.IPAddress };
 }
 
-test('when Docker restarts a web container at a new address, nginx follows it', async () => {
+test('when a web container comes back at a new address, and its old one went to another container, nginx follows the app', async () => {
   const before = await webContainer();
   await docker.getContainer(before.id).stop({ t: 1 });
   // something else takes the freed address, as after an engine or host restart
@@ -30,17 +30,17 @@ test('when Docker restarts a web container at a new address, nginx follows it', 
     HostConfig: { NetworkMode: slipway.instance },
   });
   await squatter.start();
-  await docker.getContainer(before.id).start();
-  const after = await webContainer();
-  expect(after.id).toBe(before.id);
-  expect(after.ip).not.toBe(before.ip);
-
+  // Docker starts it again, unless the reconciler has replaced it already: either way the
+  // app answers from a container at another address.
+  await docker.getContainer(before.id).start().catch(() => undefined);
   const response = await eventually(
     () => slipway.get(slipway.appHost(app)),
     (r) => r.status === 200,
     10_000,
   );
   expect(response.body).toBe('hello from version 1 (v1 web.1)\n');
+  const after = await eventually(webContainer, (c) => c.ip !== undefined && c.ip !== before.ip, 10_000);
+  expect(after.ip).not.toBe(before.ip);
 });
 
 test('after a daemon restart the routes are restored from what runs', async () => {
