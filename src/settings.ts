@@ -36,6 +36,11 @@ const schema = z.object({
   SLIPWAY_WATCH_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** How often what runs is compared with what was released, besides on container events. */
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** An SSH connection must authenticate within this long, and is closed after this long with no channel open. */
+  SLIPWAY_SSH_LOGIN_SECONDS: z.coerce.number().min(1).max(600).default(30),
+  SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
+  /** Connections still authenticating beyond this many are closed at once. */
+  SLIPWAY_SSH_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
 export type Settings = ReturnType<typeof loadSettings>;
@@ -92,6 +97,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     keepReleases: s.SLIPWAY_KEEP_RELEASES,
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
+    ssh: {
+      loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
+      idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,
+      maxUnauthenticated: s.SLIPWAY_SSH_MAX_UNAUTHENTICATED,
+    },
     defaultPort: 5000,
     defaultBranch: 'main',
   };

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh2';
+import net from 'node:net';
+import ssh2, { type AuthContext, type Connection, type KexAlgorithm, type ServerChannel } from 'ssh2';
 import { createApp } from '../apps/index.js';
 import { errorMessage } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
@@ -17,23 +18,40 @@ import { fingerprint } from '../access/keys.js';
 const { Server, utils } = ssh2;
 
 /**
+ * Key exchanges without the costliest groups (group exchange, 4096- and 8192-bit MODP): an
+ * unauthenticated client must not be able to make the daemon do seconds of modular
+ * arithmetic per connection. OpenSSH picks curve25519 first.
+ */
+const KEX: KexAlgorithm[] = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group14-sha256'];
+
+/**
  * The SSH front door: public-key auth against the stored keys (the signature is verified,
  * not just the key matched), then one exec per session, either git or a Slipway command.
- * No shell, no pty.
+ * No shell, no pty. Who the key is (its name, admin or not) is read again for every
+ * channel, so a key removed or demoted stops working on connections already open.
  */
-export function startSshServer(platform: Platform, options: { hookToken: string }): Promise<InstanceType<typeof Server>> {
+export function startSshServer(platform: Platform, options: { hookToken: string }): Promise<{ close(): void }> {
   const { settings } = platform;
   const pushes = new KeyedMutex();
-  const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)] }, (client: Connection) => {
-    let caller: Caller | undefined;
+  const logins = new LoginGate(settings.ssh);
+  const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)], algorithms: { kex: KEX } }, (client: Connection, peer) => {
+    let keyFingerprint: string | undefined;
     client.on('error', () => {}); // a dropped client must never take the daemon down
     client.on('authentication', (ctx) => {
-      caller = authenticate(platform, ctx) ?? caller;
+      keyFingerprint = authenticate(platform, ctx) ?? keyFingerprint;
     });
     client.on('ready', () => {
+      logins.authenticated(peer);
+      const idle = idleTimer(client, settings.ssh.idleMs);
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         let terminal: SessionTerminal | undefined;
+        const open = (accept: () => ServerChannel): { channel: ServerChannel; caller: Caller | undefined } => {
+          const channel = idle.track(accept());
+          const caller = currentCaller(platform, keyFingerprint);
+          if (!caller) finish(channel, 1, ' !     This key is no longer authorized');
+          return { channel, caller };
+        };
         session.on('env', (accept) => accept?.());
         // A pty is only ever a size and a type: `enter` hands it to a process in a container.
         session.on('pty', (accept, _reject, info) => {
@@ -45,38 +63,116 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
           accept?.();
         });
         session.on('shell', (accept) => {
-          const channel = accept();
-          void runAndExit(channel, () => runCommand(commandContext(platform, caller!, channel, terminal), ['help']));
+          const { channel, caller } = open(accept);
+          if (caller) void runAndExit(channel, () => runCommand(commandContext(platform, caller, channel, terminal), ['help']));
         });
         session.once('exec', (accept, _reject, info) => {
-          const channel = accept();
+          const { channel, caller } = open(accept);
+          if (!caller) return;
           if (isGitCommand(info.command)) {
             const git = parseGitCommand(info.command);
             if (!git) return finish(channel, 1, ` !     Invalid git command or app name: ${info.command}`);
+            // Refused before it waits in the app's queue: a push to an app the key may not use
+            // must not learn whether someone else is pushing to it.
+            const denied = accessDenied(platform, caller, git);
+            if (denied) return finish(channel, 1, ` !     ${denied}`);
             // Whole pushes to one app go one at a time: a receive-pack that started during another
             // push would advertise stale refs and fail its ref update after its deploy went live.
             void pushes.run(
               git.app,
-              () => serveGit(platform, channel, git, caller!, options.hookToken),
+              () => serveGit(platform, channel, git, caller, options.hookToken),
               () => channel.stderr.write(format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n'),
             );
           } else {
-            void runAndExit(channel, async () => runCommand(commandContext(platform, caller!, channel, terminal), tokenize(info.command)));
+            void runAndExit(channel, async () => runCommand(commandContext(platform, caller, channel, terminal), tokenize(info.command)));
           }
         });
       });
     });
   });
+  // Connections reach the SSH server through this gate: it sees them from the first byte,
+  // before the SSH server would (which waits for the client's version line).
+  const front = net.createServer((socket) => (logins.admit(socket) ? server.injectSocket(socket) : socket.destroy()));
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.sshPort, settings.sshHost, () => resolve(server));
+    front.once('error', reject);
+    front.listen(settings.sshPort, settings.sshHost, () => resolve({ close: () => (front.close(), server.close()) }));
   });
 }
 
-/** Two-phase publickey auth: a query gets PK_OK, a signed request must verify. */
-function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined {
+/**
+ * Connections that have not authenticated yet: each gets `loginMs` to do so, and beyond
+ * `maxUnauthenticated` of them new ones are closed at once, so idle or slow clients cannot
+ * use up the daemon's sockets and key exchanges.
+ */
+class LoginGate {
+  private readonly pending = new Map<string, () => void>();
+
+  constructor(private readonly limits: { loginMs: number; maxUnauthenticated: number }) {}
+
+  admit(socket: net.Socket): boolean {
+    if (this.pending.size >= this.limits.maxUnauthenticated) return false;
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const timer = setTimeout(() => socket.destroy(), this.limits.loginMs);
+    const settle = () => {
+      clearTimeout(timer);
+      this.pending.delete(key);
+    };
+    this.pending.set(key, settle);
+    socket.once('close', settle);
+    return true;
+  }
+
+  authenticated(info: { ip: string; port: number }): void {
+    this.pending.get(`${info.ip}:${info.port}`)?.();
+  }
+}
+
+const gitAction = (git: GitCommand) => (git.service === 'git-upload-pack' ? 'fetch from' : 'push to');
+
+/** Why this key may not use the app for this git command, if it may not. */
+function accessDenied(platform: Platform, caller: Caller, git: GitCommand): string | undefined {
+  try {
+    requireAppAccess(platform.state, caller, git.app, gitAction(git));
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
+/** Who a key is now: undefined once it was removed. */
+function currentCaller(platform: Platform, keyFingerprint: string | undefined): Caller | undefined {
+  const record = keyFingerprint === undefined ? undefined : platform.state.keys.byFingerprint(keyFingerprint);
+  return record && { name: record.name, isAdmin: record.isAdmin };
+}
+
+/** Closes a connection that has had no channel open for `idleMs`. */
+function idleTimer(client: Connection, idleMs: number) {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = open === 0 ? setTimeout(() => client.end(), idleMs) : undefined;
+  };
+  client.once('close', () => clearTimeout(timer));
+  arm();
+  return {
+    track(channel: ServerChannel): ServerChannel {
+      open++;
+      arm();
+      channel.once('close', () => {
+        open--;
+        arm();
+      });
+      return channel;
+    },
+  };
+}
+
+/** Two-phase publickey auth: a query gets PK_OK, a signed request must verify. Returns the key's fingerprint once verified. */
+function authenticate(platform: Platform, ctx: AuthContext): string | undefined {
   if (ctx.method !== 'publickey') return void ctx.reject(['publickey']);
-  const record = platform.state.keys.byFingerprint(fingerprint(ctx.key.data));
+  const keyFingerprint = fingerprint(ctx.key.data);
+  const record = platform.state.keys.byFingerprint(keyFingerprint);
   const stored = record && utils.parseKey(record.publicKey);
   if (!record || !stored || stored instanceof Error || Array.isArray(stored) || stored.type !== ctx.key.algo) {
     return void ctx.reject(['publickey']);
@@ -84,7 +180,7 @@ function authenticate(platform: Platform, ctx: AuthContext): Caller | undefined 
   if (!ctx.signature) return void ctx.accept();
   if (ctx.blob && stored.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
     ctx.accept();
-    return { name: record.name, isAdmin: record.isAdmin };
+    return keyFingerprint;
   }
   ctx.reject(['publickey']);
   return undefined;
@@ -174,7 +270,7 @@ async function serveGit(
 ): Promise<void> {
   const { settings, state } = platform;
   try {
-    requireAppAccess(state, caller, git.app, git.service === 'git-upload-pack' ? 'fetch from' : 'push to');
+    requireAppAccess(state, caller, git.app, gitAction(git));
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));

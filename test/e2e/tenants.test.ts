@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -8,7 +10,7 @@ import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../supp
 // its own Dockerfile. Each attack goes through the real interfaces (git push, SSH, HTTP
 // through nginx) and must not reach the admin's apps, services or limits.
 
-const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_SSH_LOGIN_SECONDS: '2' });
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 let tenant: SshKey;
 const asTenant = (command: string[]) => slipway.ssh(command, { key: tenant });
@@ -101,5 +103,49 @@ describe('the client address an app is told', () => {
     expect(injected.stderr).toContain('give one nginx variable');
     expect((await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value'])).code).toBe(0);
     expect((await forwardedFor()).stdout).toBe('127.0.0.1');
+  });
+});
+
+describe('SSH', () => {
+  test('a key removed while its multiplexed connection stays open is refused on that connection', async () => {
+    const removed = await makeKey(slipway.dir, 'leaving');
+    expect((await slipway.ssh(['ssh-keys:add', 'leaving'], { input: fs.readFileSync(removed.publicPath, 'utf8') })).code).toBe(0);
+    expect((await slipway.ssh(['acl:add', 'mine', 'leaving'])).code).toBe(0);
+    const control = path.join(slipway.dir, 'leaving.mux');
+    const master = spawn('ssh', [...slipway.sshArgs(removed), '-o', 'ControlMaster=yes', '-o', `ControlPath=${control}`, '-N', 'git@127.0.0.1'], { stdio: 'ignore' });
+    try {
+      await eventually(async () => fs.existsSync(control), Boolean, 10_000);
+      const overMux = (command: string[]) => run('ssh', [...slipway.sshArgs(removed), '-o', 'ControlMaster=no', '-o', `ControlPath=${control}`, 'git@127.0.0.1', ...command]);
+      expect((await overMux(['config:show', 'mine'])).code).toBe(0);
+      expect((await slipway.ssh(['ssh-keys:remove', 'leaving'])).code).toBe(0);
+      const refused = await overMux(['config:show', 'mine']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('This key is no longer authorized');
+    } finally {
+      master.kill();
+    }
+  });
+
+  test('a connection that does not authenticate in time is closed', async () => {
+    const socket = net.connect(slipway.sshPort, '127.0.0.1');
+    socket.on('data', () => {}); // the server's banner; the client says nothing back
+    const closed = await new Promise<boolean>((resolve) => {
+      socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 15_000);
+    });
+    expect(closed).toBe(true);
+  });
+
+  test('a push to an app the key may not use is refused before it waits in that app’s queue', async () => {
+    const slow = await slipway.appRepo('dockerfile-app', 'victim');
+    fs.appendFileSync(path.join(slow, 'Dockerfile'), 'RUN sleep 6\n');
+    await run('git', ['commit', '-qam', 'slow'], { cwd: slow, env: slipway.gitEnv() });
+    const adminPush = slipway.push(slow);
+    await eventually(() => slipway.ssh(['builds:list', 'victim', '--format', 'json']), (r) => r.code === 0 && r.stdout.includes('running'), 60_000);
+    const probe = await slipway.push(await slipway.appRepo('dockerfile-app', 'probe'), { key: tenant, args: [slipway.remote('victim'), 'main'] });
+    expect(probe.code).not.toBe(0);
+    expect(probe.output).toContain('may not push to victim, or it does not exist');
+    expect(probe.output).not.toContain('Waiting for the push in progress');
+    expect((await adminPush).code).toBe(0);
   });
 });
