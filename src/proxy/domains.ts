@@ -42,14 +42,40 @@ export function appDomains(state: State, settings: DomainSettings, app: string):
 
 /**
  * Sets an app's own domains (none: back to the default). A domain another app answers on
- * is refused: nginx would serve it from whichever block came first.
+ * is refused (nginx would serve it from whichever block came first), and so is another
+ * app's default name even while that app answers on its own domains instead: it may go
+ * back to it at any time. Only admins are told which app holds a domain.
  */
-export function setAppDomains(state: State, settings: DomainSettings, app: string, domains: string[]): void {
+export function setAppDomains(state: State, settings: DomainSettings, app: string, domains: string[], options: { revealOwner: boolean } = { revealOwner: true }): void {
+  const globals = globalDomains(state, settings);
   for (const other of state.apps.list().filter((a) => a.name !== app)) {
-    const taken = appDomains(state, settings, other.name).find((d) => domains.includes(d));
-    if (taken) throw new UserError(`${taken} is already used by app ${other.name}`);
+    const held = new Set([...appDomains(state, settings, other.name), ...globals.map((g) => `${other.name}.${g}`)]);
+    const taken = domains.find((d) => held.has(d));
+    if (taken) throw new UserError(`${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`);
   }
   state.properties.set(app, APP_DOMAINS, domains.length ? JSON.stringify([...new Set(domains)]) : undefined);
+}
+
+/**
+ * What a non-admin key may not give its app: a wildcard (it would answer for every app
+ * without a server block of its own), a name under a global domain other than the app's
+ * own `<app>.<global>` and its subdomains, or a subdomain of another app's domain (it would
+ * sit inside that app's cookie scope).
+ */
+export function refuseForeignDomains(state: State, settings: DomainSettings, app: string, domains: string[]): void {
+  const globals = globalDomains(state, settings);
+  const othersDomains = state.apps
+    .list()
+    .filter((a) => a.name !== app)
+    .flatMap((a) => appDomains(state, settings, a.name));
+  for (const domain of domains) {
+    if (domain.startsWith('*.')) throw new UserError(`${domain}: only an admin key may add a wildcard domain`);
+    const global = globals.find((g) => domain === g || domain.endsWith(`.${g}`));
+    if (global && domain !== `${app}.${global}` && !domain.endsWith(`.${app}.${global}`)) {
+      throw new UserError(`${domain}: under ${global} this app may only use ${app}.${global} and names under it`);
+    }
+    if (othersDomains.some((other) => domain.endsWith(`.${other.replace(/^\*\./, '')}`))) throw new UserError(`${domain} is under a domain of another app`);
+  }
 }
 
 export function hasOwnDomains(state: State, app: string): boolean {

@@ -65,15 +65,17 @@ export function removeMount(state: State, app: string, mount: Mount): void {
 /**
  * The binds for an app's containers. Each host dir is resolved again, because an app can
  * plant symlinks in its own storage: one must never lead a bind outside the storage root.
+ * Docker gets the resolved path, the one that was checked, not the name that led to it.
  */
 export function storageBinds(state: State, app: string, storageRoot: string): string[] {
   return listMounts(state, app).map((spec) => {
-    requireInsideRoot(spec.split(':')[0]!, storageRoot);
-    return spec;
+    const [hostDir = '', ...rest] = spec.split(':');
+    return [requireInsideRoot(hostDir, storageRoot), ...rest].join(':');
   });
 }
 
-function requireInsideRoot(hostDir: string, storageRoot: string, rootItself = false): void {
+/** The directory's real path, which must lie inside the storage root. */
+function requireInsideRoot(hostDir: string, storageRoot: string, rootItself = false): string {
   let real: string;
   try {
     real = fs.realpathSync(hostDir);
@@ -83,6 +85,7 @@ function requireInsideRoot(hostDir: string, storageRoot: string, rootItself = fa
   fs.mkdirSync(storageRoot, { recursive: true });
   const root = fs.realpathSync(storageRoot);
   if (!(real.startsWith(root + '/') || (rootItself && real === root))) throw new UserError(`Storage directory ${hostDir} leads outside ${storageRoot}`);
+  return real;
 }
 
 /** The nearest directory on the way to `dir` that exists already. */

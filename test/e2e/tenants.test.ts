@@ -87,6 +87,35 @@ describe('what only an admin may do', () => {
   });
 });
 
+describe('domains a tenant may give its app', () => {
+  beforeAll(async () => {
+    for (const command of [['apps:create', 'keeper'], ['domains:set', 'keeper', 'keeper.example.com'], ['apps:create', 'owner'], ['domains:add', 'owner', 'shop.example.com']]) {
+      expect((await slipway.ssh(command)).code).toBe(0);
+    }
+  });
+
+  test.each([
+    ['a wildcard over the global domain', () => `*.${slipway.domain}`, 'only an admin key may add a wildcard domain'],
+    ['another name under the global domain', () => `foo.${slipway.domain}`, `this app may only use mine.${slipway.domain}`],
+    ['a name inside another app’s default name', () => `login.owner.${slipway.domain}`, `this app may only use mine.${slipway.domain}`],
+    ['a subdomain of another app’s domain', () => 'login.shop.example.com', 'is under a domain of another app'],
+    ['another app’s domain, without learning which app', () => 'shop.example.com', 'is already used by another app'],
+  ])('%s is refused', async (_, domain, message) => {
+    const refused = await asTenant(['domains:add', 'mine', domain()]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(message);
+    expect(refused.stderr).not.toMatch(/app (owner|keeper)/);
+  });
+
+  test('its own name and names under it, and domains of its own, are fine', async () => {
+    expect((await asTenant(['domains:add', 'mine', `api.mine.${slipway.domain}`, 'mine.example.org'])).code).toBe(0);
+    expect((await asTenant(['domains:remove', 'mine', `api.mine.${slipway.domain}`])).code).toBe(0);
+    // An admin is told who holds a domain; an app's default name stays its own while it answers on others.
+    expect((await slipway.ssh(['domains:add', 'mine', 'shop.example.com'])).stderr).toContain('already used by app owner');
+    expect((await slipway.ssh(['domains:add', 'owner', `keeper.${slipway.domain}`])).stderr).toContain('already used by app keeper');
+  });
+});
+
 describe('the client address an app is told', () => {
   const forwardedFor = () =>
     run('curl', ['-s', '-H', `Host: ${slipway.appHost('mine')}`, '-H', 'X-Forwarded-For: 6.6.6.6', `http://127.0.0.1:${slipway.httpPort}/headers/x-forwarded-for`]);

@@ -2,7 +2,7 @@ import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { restoreRoute } from '../../deploy/routes.js';
 import type { Platform } from '../../platform.js';
-import { APP_DOMAINS, appDomains, appUrls, globalDomains, hasOwnDomains, parseDomain, setAppDomains, setGlobalDomains } from '../../proxy/domains.js';
+import { APP_DOMAINS, appDomains, appUrls, globalDomains, hasOwnDomains, parseDomain, refuseForeignDomains, setAppDomains, setGlobalDomains } from '../../proxy/domains.js';
 import { readReports, reportRenderer } from '../report.js';
 import { printQuery } from '../render.js';
 import { query, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace, type ReportRows } from '../types.js';
@@ -35,13 +35,16 @@ async function changeDomains(ctx: CommandContext, apps: string[], change: () => 
   }
 }
 
-function changeAppDomains(ctx: CommandContext, app: string, domains: string[]) {
+/** Replaces the app's domains; a non-admin key only with domains that are its app's to take. */
+function changeAppDomains(ctx: CommandContext, app: string, domains: string[], added = domains) {
   const { state, settings } = ctx.platform;
+  const { isAdmin } = ctx.caller;
+  if (!isAdmin) refuseForeignDomains(state, settings, app, added);
   const before = hasOwnDomains(state, app) ? appDomains(state, settings, app) : [];
   return changeDomains(
     ctx,
     [app],
-    () => setAppDomains(state, settings, app, domains),
+    () => setAppDomains(state, settings, app, domains, { revealOwner: isAdmin }),
     () => setAppDomains(state, settings, app, before),
   );
 }
@@ -94,7 +97,7 @@ const commands: Command[] = [
       // The default domain stays unless removed, as Dokku's vhost list starts with it.
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const added = domains.filter((d) => !current.includes(d));
-      await changeAppDomains(ctx, app, [...current, ...added]);
+      await changeAppDomains(ctx, app, [...current, ...added], added);
       for (const d of domains) ctx.out.out(format.step(added.includes(d) ? `Added ${d} to ${app}` : `Skipping: ${d} already added to ${app}`));
     },
   },
@@ -109,7 +112,7 @@ const commands: Command[] = [
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const kept = current.filter((d) => !domains.includes(d));
       if (kept.length === 0) throw new UserError('An app needs at least one domain: use domains:clear to go back to the default');
-      await changeAppDomains(ctx, app, kept);
+      await changeAppDomains(ctx, app, kept, []);
       for (const d of domains) ctx.out.out(format.step(`Removed ${d} from ${app}`));
     },
   },
@@ -132,7 +135,7 @@ const commands: Command[] = [
     access: 'app',
     async run(ctx, args) {
       const app = args.app!.name;
-      await changeAppDomains(ctx, app, []);
+      await changeAppDomains(ctx, app, [], []);
       ctx.out.out(format.step(`Cleared domains in ${app}`));
     },
   },
