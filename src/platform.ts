@@ -49,7 +49,7 @@ export class Platform {
     this.parts = parts;
     this.state = parts.state ?? openState(settings.dbPath);
     this.engine = parts.engine ?? new DockerEngine(settings.dockerSocket);
-    const target = { instance: settings.instance, network: settings.network };
+    const target = { instance: settings.instance, network: settings.network, pidsLimit: settings.pidsLimit };
     const local = new DockerLocalScheduler(this.engine, {
       ...target,
       port: settings.defaultPort,

@@ -36,6 +36,10 @@ const schema = z.object({
   SLIPWAY_WATCH_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** How often what runs is compared with what was released, besides on container events. */
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** The most processes one container may run (apps, one-offs, services). */
+  SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
+  /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
+  SLIPWAY_BUILD_IMAGES: z.string().default(''),
   /** An SSH connection must authenticate within this long, and is closed after this long with no channel open. */
   SLIPWAY_SSH_LOGIN_SECONDS: z.coerce.number().min(1).max(600).default(30),
   SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
@@ -97,6 +101,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     keepReleases: s.SLIPWAY_KEEP_RELEASES,
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
+    pidsLimit: s.SLIPWAY_PIDS_LIMIT,
+    buildImages: s.SLIPWAY_BUILD_IMAGES.split(',').map((i) => i.trim()).filter(Boolean),
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
+import type { Settings } from '../settings.js';
 import type { ProgressLog } from '../model/progress.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { BuildFailedError } from '../runtime/docker/index.js';
 import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
+import { refuseForeignImages, repositoryOf } from './dockerfile-images.js';
+import { imageRepository } from './images.js';
 import { readSource } from './source.js';
 
 
@@ -38,10 +41,11 @@ export async function buildFromSource(
   const config = state.config.get(app);
   const requestedPack = config.BUILDPACK_URL ?? source.buildpack;
   const builder: Builder =
-    selectedBuilder(platform, app) ?? (requestedPack === undefined && source.hasDockerfile ? 'dockerfile' : 'herokuish');
+    selectedBuilder(platform, app) ?? (requestedPack === undefined && source.dockerfile !== undefined ? 'dockerfile' : 'herokuish');
   try {
     if (builder === 'dockerfile') {
-      if (!source.hasDockerfile) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
+      if (source.dockerfile === undefined) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
+      refuseForeignImages(source.dockerfile, (ref) => mayBuildFrom(settings, app, ref), BUILD_IMAGES_RULE);
       log.step(`Building ${app} from Dockerfile`);
       await docker.images.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line));
       return releaseMetaSchema.parse({ ...source.meta, builder });
@@ -67,6 +71,15 @@ export async function buildFromSource(
     log.error(error.message);
     throw new UserError('App build failed');
   }
+}
+
+const BUILD_IMAGES_RULE = "use the stack images, this app's own images, an earlier stage, or an image an admin allowed in SLIPWAY_BUILD_IMAGES";
+
+/** The images a Dockerfile build may name: never another app's. */
+function mayBuildFrom(settings: Settings, app: string, ref: string): boolean {
+  const repository = repositoryOf(ref);
+  if (ref === 'scratch' || repository === repositoryOf(settings.stackImage) || repository === imageRepository(settings.instance, app)) return true;
+  return settings.buildImages.some((allowed) => (allowed.includes(':') || allowed.includes('@') ? allowed === ref : repositoryOf(allowed) === repository));
 }
 
 /** Empties the app's dependency cache (repo:purge-cache, and when the app goes). */

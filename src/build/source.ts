@@ -7,8 +7,6 @@ import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, 
 
 const MAX_FILE = 256 * 1024;
 const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile'] as const;
-/** Files whose presence matters, not their content. */
-const PRESENCE_ONLY: readonly string[] = ['Dockerfile'];
 type SourceFile = (typeof SOURCE_FILES)[number];
 
 const appJsonSchema = z.looseObject({
@@ -20,7 +18,8 @@ const appJsonSchema = z.looseObject({
 
 export interface SourceFacts {
   meta: Omit<ReleaseMeta, 'builder'>;
-  hasDockerfile: boolean;
+  /** The Dockerfile's text, when the commit has one at its top. */
+  dockerfile: string | undefined;
   /** The first buildpack named in .buildpacks, if any. */
   buildpack: string | undefined;
 }
@@ -42,7 +41,7 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
     formation,
   });
   const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
-  return { meta, hasDockerfile: files.Dockerfile !== undefined, buildpack };
+  return { meta, dockerfile: files.Dockerfile, buildpack };
 }
 
 function parseAppJson(text: string) {
@@ -113,11 +112,6 @@ function readTopLevelFiles(tarPath: string): Promise<Partial<Record<SourceFile, 
     extract.on('entry', (header, stream, next) => {
       const name = header.name.replace(/^\.\//, '') as SourceFile;
       const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
-      if (wanted && PRESENCE_ONLY.includes(name)) {
-        files[name] = '';
-        stream.on('end', next);
-        return stream.resume();
-      }
       if (wanted && (header.size ?? 0) > MAX_FILE) {
         stream.resume();
         return reject(new UserError(`${name} is larger than ${MAX_FILE} bytes`));

@@ -67,6 +67,26 @@ describe('labels an image brings', () => {
   });
 });
 
+describe('images a tenant’s build may read', () => {
+  beforeAll(async () => {
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'secret'));
+    if (pushed.code !== 0) throw new Error(pushed.output);
+  });
+
+  test.each([
+    ['COPY --from another app’s image', (victim: string) => `FROM slipway/stack:bookworm\nCOPY --from=${victim} /app /stolen\n`],
+    ['FROM another app’s image through a build arg', (victim: string) => `ARG BASE=${victim}\nFROM \${BASE}\n`],
+  ])('%s fails the push before building, and nothing of it reaches the output', async (_, dockerfile) => {
+    const repo = await slipway.appRepo('dockerfile-app', 'thief');
+    fs.writeFileSync(path.join(repo, 'Dockerfile'), dockerfile(`${slipway.instance}/app-secret:v1`) + 'RUN cat /stolen/server.js || cat /app/server.js\n');
+    await run('git', ['commit', '-qam', 'steal'], { cwd: repo, env: slipway.gitEnv(tenant) });
+    const pushed = await slipway.push(repo, { key: tenant, args: [slipway.remote('mine'), '+main'] });
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain(`The Dockerfile builds from ${slipway.instance}/app-secret:v1, which this app may not use`);
+    expect(pushed.output).not.toContain('hello from version 1');
+  });
+});
+
 describe('what only an admin may do', () => {
   test.each([
     [['apps:rename', 'mine', 'api']],
@@ -78,6 +98,12 @@ describe('what only an admin may do', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${command[0]} needs an admin key`);
     expect((await slipway.ssh(['apps:exists', 'mine'])).code).toBe(0);
+  });
+
+  test('every container of the tenant’s app runs under a pids limit', async () => {
+    const running = (await containersOf('mine')).filter((c) => c.State === 'running');
+    expect(running.length).toBeGreaterThan(0);
+    for (const c of running) expect((await docker.getContainer(c.Id).inspect()).HostConfig.PidsLimit).toBe(4096);
   });
 
   test('wait-to-retire has a ceiling: no hour of doubled containers', async () => {

@@ -4,7 +4,7 @@ import { oneOffContainer, processContainer, serviceContainer } from '../../src/r
 import type { ProcessSpec } from '../../src/runtime/scheduler.js';
 
 // What the local scheduler asks Docker for, asserted whole, as Kamal asserts its docker lines.
-const target = { instance: 'slipway', network: 'slipway' };
+const target = { instance: 'slipway', network: 'slipway', pidsLimit: 4096 };
 
 const web: ProcessSpec = {
   app: 'shop',
@@ -54,6 +54,7 @@ describe('an app process container', () => {
           RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 5 },
           Memory: 536870912,
           NanoCpus: 500000000,
+          PidsLimit: 4096,
           Init: true,
           Binds: ['/var/lib/slipway/storage/shop:/data:ro'],
           PortBindings: undefined,
@@ -98,6 +99,7 @@ describe('a service container', () => {
           RestartPolicy: { Name: 'unless-stopped' },
           Memory: undefined,
           NanoCpus: undefined,
+          PidsLimit: 4096,
           Init: true,
           Binds: ['slipway-postgres-db:/var/lib/postgresql/data'],
           PortBindings: undefined,
@@ -127,7 +129,7 @@ describe('a one-off container', () => {
         Env: ['DYNO=run.42', 'A=1'],
         Labels: { ...NO_LABELS, 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'run', 'slipway.one-off': 'true' },
         Tty: false,
-        HostConfig: { Binds: [], NetworkMode: 'slipway', Init: true },
+        HostConfig: { Binds: [], NetworkMode: 'slipway', Init: true, PidsLimit: 4096 },
       },
     });
   });
@@ -143,6 +145,7 @@ describe('a one-off container', () => {
       Binds: [],
       NetworkMode: 'slipway',
       Init: true,
+      PidsLimit: 4096,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     });
   });

@@ -22,6 +22,7 @@ export interface ContainerSpec {
   restartPolicy?: { name: string; maximumRetryCount?: number };
   memoryBytes?: number;
   nanoCpus?: number;
+  pidsLimit?: number;
 }
 
 /** A container that runs once and goes: a build, a release task, `run`. */
@@ -33,6 +34,7 @@ export interface OneOffSpec {
   labels: Record<string, string>;
   binds: string[];
   network?: string;
+  pidsLimit?: number;
 }
 
 /** How a one-off is wired: output only, the caller's terminal, or nobody (detached). */
@@ -73,6 +75,7 @@ export function containerRequest(spec: ContainerSpec): CreateRequest {
           : { Name: 'unless-stopped' },
         Memory: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
+        PidsLimit: spec.pidsLimit,
         Init: true,
         Binds: spec.binds,
         PortBindings: port && { [port]: [{ HostPort: String(spec.publish!.hostPort) }] },
@@ -99,6 +102,7 @@ export function oneOffRequest(spec: OneOffSpec, io: OneOffIo, term?: string): Cr
         Binds: spec.binds,
         NetworkMode: spec.network,
         Init: true,
+        PidsLimit: spec.pidsLimit,
         ...(io === 'detached' && { LogConfig: LOG_CONFIG }),
       },
     },

@@ -10,6 +10,8 @@ import type { ServiceSpec } from '../services.js';
 export interface LocalTarget {
   instance: string;
   network: string;
+  /** At most this many processes in any one container: a fork bomb stays inside its own. */
+  pidsLimit: number;
 }
 
 /** `<instance>.<app>.<dyno>.<suffix>`, so `docker ps` reads like the app's processes. */
@@ -31,6 +33,7 @@ export function processContainer(target: LocalTarget, spec: ProcessSpec, index: 
     network: target.network,
     binds: spec.binds,
     restartPolicy: spec.options.restartPolicy,
+    pidsLimit: target.pidsLimit,
     memoryBytes: spec.options.memoryBytes,
     nanoCpus: spec.options.nanoCpus,
     labels: containerLabels({
@@ -53,6 +56,7 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
     labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' }),
     binds: spec.binds,
     network: target.network,
+    pidsLimit: target.pidsLimit,
   };
 }
 
@@ -70,6 +74,7 @@ export function serviceContainer(target: LocalTarget, spec: ServiceSpec): Contai
     network: target.network,
     aliases: [spec.host],
     binds: [`${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`],
+    pidsLimit: target.pidsLimit,
     publish: spec.exposedPort ? { containerPort: spec.port, hostPort: spec.exposedPort } : undefined,
   };
 }
