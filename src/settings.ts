@@ -36,6 +36,8 @@ const schema = z.object({
   SLIPWAY_WATCH_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** How often what runs is compared with what was released, besides on container events. */
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** A build, or a release task (release, predeploy, postdeploy), that runs longer is stopped and fails the deploy. */
+  SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /** The most processes one container may run (apps, one-offs, services). */
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
   /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
@@ -102,6 +104,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
     pidsLimit: s.SLIPWAY_PIDS_LIMIT,
+    buildTimeoutMs: s.SLIPWAY_BUILD_TIMEOUT_SECONDS * 1000,
     buildImages: s.SLIPWAY_BUILD_IMAGES.split(',').map((i) => i.trim()).filter(Boolean),
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,

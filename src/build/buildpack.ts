@@ -5,6 +5,7 @@ import { containerLabels, LABEL } from '../model/labels.js';
 import { LAUNCHER } from '../model/release.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
+import { imageLabels } from './images.js';
 import { stackImages } from './stack.js';
 import { extendTar, tarOf } from './tar.js';
 
@@ -55,6 +56,8 @@ export async function buildWithBuildpacks(
     webCommand: string | undefined;
     env: Env;
     onLine: (line: string) => void;
+    /** The compile container is removed past this. */
+    timeoutMs: number;
   },
 ): Promise<Record<string, string>> {
   const images = stackImages(options.stackImage);
@@ -80,6 +83,7 @@ export async function buildWithBuildpacks(
       { path: '/tmp/env', tar: tarOf(Object.entries(options.env).map(([name, content]) => ({ name, content, mode: 0o600 }))) },
     ],
     onLine: options.onLine,
+    timeoutMs: options.timeoutMs,
     collect: {
       path: '/app',
       use: async (slug) => {
@@ -87,7 +91,9 @@ export async function buildWithBuildpacks(
         const dockerfile = (captured: Record<string, string>) => {
           const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
           const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
-          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nCOPY --chown=1000:1000 app /app\n${cmd}` }];
+          // The labels come right after FROM: the same on every build, so that step stays cached.
+          const labels = Object.entries(imageLabels(options.instance, options.app)).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nLABEL ${labels.join(' ')}\nCOPY --chown=1000:1000 app /app\n${cmd}` }];
         };
         const context = extendTar(slug, dockerfile, ['app/.release']);
         await docker.images.build(context.tar, options.tag, () => {});

@@ -1,9 +1,15 @@
+import { LABEL } from '../model/labels.js';
 import type { Platform } from '../platform.js';
 import { UserError } from '../core/errors.js';
 
 /** Where an app's release images live: `<instance>/app-<app>:v<N>`. */
 export function imageRepository(instance: string, app: string): string {
   return `${instance}/app-${app}`;
+}
+
+/** What an app's image is labelled with, so cleanup and an operator can find it by instance. */
+export function imageLabels(instance: string, app: string): Record<string, string> {
+  return { [LABEL.instance]: instance, [LABEL.app]: app };
 }
 
 /** Release vN's image. */

@@ -4,10 +4,10 @@ import type { Platform } from '../platform.js';
 import type { Settings } from '../settings.js';
 import type { ProgressLog } from '../model/progress.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
-import { BuildFailedError } from '../runtime/docker/index.js';
+import { BuildFailedError, OneOffTimeoutError } from '../runtime/docker/index.js';
 import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
 import { refuseForeignImages, repositoryOf } from './dockerfile-images.js';
-import { imageRepository } from './images.js';
+import { imageLabels, imageRepository } from './images.js';
 import { readSource } from './source.js';
 
 
@@ -47,7 +47,7 @@ export async function buildFromSource(
       if (source.dockerfile === undefined) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
       refuseForeignImages(source.dockerfile, (ref) => mayBuildFrom(settings, app, ref), BUILD_IMAGES_RULE);
       log.step(`Building ${app} from Dockerfile`);
-      await docker.images.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line));
+      await docker.images.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line), { labels: imageLabels(settings.instance, app), timeoutMs: settings.buildTimeoutMs });
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
@@ -62,12 +62,13 @@ export async function buildFromSource(
       webCommand: source.meta.processes?.web,
       env: config,
       onLine: (line) => log.raw(line),
+      timeoutMs: settings.buildTimeoutMs,
     });
     const processes = source.meta.processes ?? defaults;
     if (Object.keys(processes).length === 0) throw new UserError('No process types: add a Procfile that says what to run');
     return releaseMetaSchema.parse({ ...source.meta, builder, processes });
   } catch (error) {
-    if (!(error instanceof BuildFailedError || error instanceof CompileFailedError)) throw error;
+    if (!(error instanceof BuildFailedError || error instanceof CompileFailedError || error instanceof OneOffTimeoutError)) throw error;
     log.error(error.message);
     throw new UserError('App build failed');
   }

@@ -33,6 +33,7 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
   const formation = Object.fromEntries(
     Object.entries(appJson.formation ?? {}).flatMap(([type, f]) => (f.quantity === undefined ? [] : [[type, f.quantity]])),
   );
+  for (const checks of Object.values(healthchecks)) refuseEndlessChecks(checks);
   const meta = releaseMetaSchema.parse({
     processes: files.Procfile === undefined ? undefined : parseProcfile(files.Procfile),
     predeploy: appJson.scripts?.dokku?.predeploy,
@@ -42,6 +43,17 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
   });
   const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
   return { meta, dockerfile: files.Dockerfile, buildpack };
+}
+
+/** The longest a deploy may spend on one process type's checks. */
+const MAX_CHECKS_SECONDS = 900;
+
+/** Checks that could hold a deploy (and a deploy worker) for longer than that are refused. */
+function refuseEndlessChecks(checks: Healthcheck[]): void {
+  const worstCase = checks.reduce((sum, c) => sum + c.initialDelay + c.attempts * (c.timeout + c.wait), 0);
+  if (worstCase > MAX_CHECKS_SECONDS) {
+    throw new UserError(`Invalid healthchecks: they could take ${Math.round(worstCase)} s to fail (initialDelay + attempts x (timeout + wait)); at most ${MAX_CHECKS_SECONDS} s`);
+  }
 }
 
 function parseAppJson(text: string) {

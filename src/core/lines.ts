@@ -4,31 +4,47 @@ import { Writable } from 'node:stream';
 /**
  * Cuts a stream of text into lines. Each chunk is scanned once, and text without a newline
  * is only collected, never re-split: a long line arriving in many chunks costs linear time.
+ * A line longer than `maxLine` is cut there, so output with no newline cannot grow without
+ * bound in memory.
  */
 export class LineBuffer {
   private partial: string[] = [];
+  private partialLength = 0;
+
+  constructor(private readonly maxLine = 64 * 1024) {}
 
   /** The lines that this chunk completes, without their newlines. */
   push(chunk: string): string[] {
     const parts = chunk.split('\n');
-    if (parts.length === 1) {
-      this.partial.push(chunk);
-      return [];
-    }
+    if (parts.length === 1) return this.collect(chunk);
     const first = this.partial.join('') + parts[0]!;
-    this.partial = [parts[parts.length - 1]!];
-    return [first, ...parts.slice(1, -1)];
+    this.partial = [];
+    this.partialLength = 0;
+    return [first, ...parts.slice(1, -1), ...this.collect(parts[parts.length - 1]!)];
   }
 
   /** What is left after the last newline, if anything. */
   end(): string | undefined {
     const rest = this.partial.join('');
     this.partial = [];
+    this.partialLength = 0;
     return rest === '' ? undefined : rest;
+  }
+
+  private collect(text: string): string[] {
+    this.partial.push(text);
+    this.partialLength += text.length;
+    if (this.partialLength <= this.maxLine) return [];
+    const long = this.end()!;
+    const cut: string[] = [];
+    for (let at = 0; at < long.length; at += this.maxLine) cut.push(long.slice(at, at + this.maxLine));
+    const last = cut.pop()!;
+    this.partial = [last];
+    this.partialLength = last.length;
+    return cut;
   }
 }
 
-/** Calls `onLine` for each line of `stream` (and the unterminated rest at its end). */
 export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   const lines = new LineBuffer();
   const text = new StringDecoder('utf8'); // a character may be split across chunks

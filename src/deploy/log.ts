@@ -2,9 +2,13 @@ import { format } from '../core/output.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { DeployLogs } from '../queue/logs.js';
 
-/** What a deploy prints: streamed live to whoever follows it, and kept whole for the history. */
+/** Build and task output kept per deploy; beyond it, output is dropped with one notice (Slipway's own steps are always kept). */
+export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/** What a deploy prints: streamed live to whoever follows it, and kept for the history. */
 export class DeployLog implements ProgressLog {
   private readonly lines: string[] = [];
+  private outputBytes = 0;
 
   constructor(
     private readonly logs: Pick<DeployLogs, 'append'>,
@@ -18,18 +22,26 @@ export class DeployLog implements ProgressLog {
     this.write(format.section(message));
   }
   detail(message: string) {
-    this.write(format.detail(message));
+    this.output(format.detail(message));
   }
   error(message: string) {
     this.write(format.error(message));
   }
   /** A line that is already formatted, such as a buildpack's own output. */
   raw(line: string) {
-    this.write(line);
+    this.output(line);
   }
 
   text(): string {
     return this.lines.join('\n');
+  }
+
+  /** Output of the app's own build or tasks: bounded, so `RUN yes` cannot fill the daemon's memory. */
+  private output(line: string) {
+    if (this.outputBytes > MAX_OUTPUT_BYTES) return;
+    this.outputBytes += line.length + 1;
+    if (this.outputBytes <= MAX_OUTPUT_BYTES) return this.write(line);
+    this.write(format.detail(`(output beyond ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB is not kept or shown)`));
   }
 
   private write(line: string) {

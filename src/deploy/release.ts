@@ -28,7 +28,14 @@ export function processPlan(formation: Formation, meta: ReleaseMeta) {
 async function runTask(platform: Platform, release: ReleaseRecord, env: Env, meta: ReleaseMeta, task: string, command: string, log: ProgressLog) {
   log.step(`Running ${task} task: ${command}`);
   const code = await platform.schedulerFor(release.app).runOnce(
-    { app: release.app, image: release.image, cmd: commandFor(meta, command), env: { ...env, DYNO: `${task}.1` }, binds: appBinds(platform, release.app) },
+    {
+      app: release.app,
+      image: release.image,
+      cmd: commandFor(meta, command),
+      env: { ...env, DYNO: `${task}.1` },
+      binds: appBinds(platform, release.app),
+      timeoutMs: platform.settings.buildTimeoutMs,
+    },
     { onLine: (line) => log.detail(line) },
   );
   if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);

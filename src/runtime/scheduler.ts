@@ -66,6 +66,8 @@ export interface OneOffSpec {
   cmd: string[];
   env: Record<string, string>;
   binds: string[];
+  /** For a one-off whose output is collected: past this it is stopped and fails. */
+  timeoutMs?: number;
 }
 
 /** Where a one-off's output goes: line by line, or the caller's terminal. */

@@ -201,9 +201,12 @@ describe('a daemon that cannot start', () => {
     await slipway.startDaemon();
   });
 
-  test('every volume Slipway made carries its instance label', async () => {
+  test('every volume and image Slipway made carries its instance label', async () => {
     const { Volumes } = await docker.listVolumes({ filters: { label: [`slipway.instance=${slipway.instance}`] } });
     expect(Volumes.map((v) => v.Name)).toContain(`${slipway.instance}-postgres-${db}`);
+    const images = await docker.listImages({ filters: { label: [`slipway.instance=${slipway.instance}`] } });
+    const tags = images.flatMap((i) => i.RepoTags ?? []);
+    expect(tags.some((t) => t.startsWith(`${slipway.instance}/app-${app}:`))).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
-import { followJsonStream } from './streams.js';
+import { withTimeout } from '../../core/process.js';
+import { BuildFailedError, followJsonStream } from './streams.js';
 
 /** Images: build, import, tag, inspect, remove. */
 export class DockerImages {
@@ -12,11 +13,17 @@ export class DockerImages {
 
   /**
    * Builds from a tar context; streams each output line; throws BuildFailedError on a failed
-   * step. No build labels: the legacy builder turns each into an extra step and container.
+   * step, or when it runs past `timeoutMs` (the engine cancels a build whose client leaves).
+   * `labels` go on the image (the legacy builder adds them as one last step).
    */
-  async build(context: Readable, tag: string, onLine: (line: string) => void): Promise<void> {
-    const stream = await this.api.buildImage(context, { t: tag, rm: true, forcerm: true });
-    await followJsonStream(stream, onLine);
+  async build(context: Readable, tag: string, onLine: (line: string) => void, options: { labels?: Record<string, string>; timeoutMs?: number } = {}): Promise<void> {
+    const stream = (await this.api.buildImage(context, { t: tag, rm: true, forcerm: true, ...(options.labels && { labels: options.labels }) })) as NodeJS.ReadableStream & { destroy(): void };
+    const built = followJsonStream(stream, onLine);
+    if (options.timeoutMs === undefined) return built;
+    await withTimeout(built, options.timeoutMs, () => {
+      stream.destroy();
+      return new BuildFailedError(`The build did not finish within ${options.timeoutMs! / 1000} s`);
+    });
   }
 
   /** `docker import`: a root filesystem tar becomes an image. */

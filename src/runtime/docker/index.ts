@@ -7,6 +7,7 @@ import { DockerImages } from './images.js';
 import { DockerOneOffs } from './one-off.js';
 
 export { BuildFailedError } from './streams.js';
+export { OneOffTimeoutError } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
 export { containerRequest, oneOffRequest, execRequest } from './requests.js';

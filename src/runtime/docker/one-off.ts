@@ -1,9 +1,13 @@
 import type { Readable } from 'node:stream';
 import { lineWriter } from '../../core/lines.js';
+import { withTimeout } from '../../core/process.js';
 import type { Terminal } from '../../model/terminal.js';
 import type { DockerApi } from './api.js';
 import { oneOffRequest, type OneOffIo, type OneOffSpec } from './requests.js';
 import { wireTerminal } from './terminal.js';
+
+/** A one-off that ran past its time; it was removed. */
+export class OneOffTimeoutError extends Error {}
 
 /** Lets the last output of an exited container arrive before its stream is closed. */
 const OUTPUT_GRACE_MS = 50;
@@ -21,6 +25,8 @@ export class DockerOneOffs {
       inputs: { path: string; tar: Readable }[];
       onLine: (line: string) => void;
       collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
+      /** Past this, the container is removed and a TimeoutError thrown. */
+      timeoutMs?: number;
     },
   ): Promise<number> {
     const container = await this.create(spec, 'output');
@@ -30,7 +36,9 @@ export class DockerOneOffs {
       const lines = lineWriter(spec.onLine);
       this.api.modem.demuxStream(stream, lines, lines);
       await container.start();
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const waited = container.wait() as Promise<{ StatusCode: number }>;
+      const { timeoutMs } = spec;
+      const { StatusCode } = await (timeoutMs === undefined ? waited : withTimeout(waited, timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${timeoutMs / 1000} s`)));
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS));
       lines.end();
       if (StatusCode === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));

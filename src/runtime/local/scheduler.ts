@@ -4,7 +4,7 @@ import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, describeDown } from '../checks.js';
-import type { ContainerSummary, DockerEngine } from '../docker/index.js';
+import { OneOffTimeoutError, type ContainerSummary, type DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { appContainerPrefix, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
 
@@ -105,7 +105,10 @@ export class DockerLocalScheduler implements Scheduler {
   runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
     const container = oneOffContainer(this.options, spec, suffix());
     if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
-    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine });
+    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs }).catch((error: Error) => {
+      if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
+      throw error;
+    });
   }
 
   async runDetached(spec: OneOffSpec): Promise<Instance> {
