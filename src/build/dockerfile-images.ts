@@ -61,25 +61,39 @@ const splitOnce = (text: string, separator: string): [string, string | undefined
  * The Dockerfile's instructions as words: continuation lines joined, comments and blank
  * lines dropped, the escape character taken from its `# escape=` directive. One pass.
  */
-function* instructions(dockerfile: string): Generator<string[]> {
+function* instructions(dockerfile: string): Generator<string[] & { lastLine: number }> {
   const lines = dockerfile.split('\n');
   const directive = /^#\s*escape\s*=\s*([`\\])\s*$/i.exec(lines[0]?.trim() ?? '');
   const escape = directive?.[1] ?? '\\';
   let pending: string[] = [];
-  for (const raw of lines) {
-    const line = raw.replace(/\r$/, '');
-    const trimmed = line.trim();
+  const instruction = (lastLine: number) => Object.assign(pending.join(' ').split(/[ \t]+/).filter(Boolean), { lastLine });
+  for (const [index, raw] of lines.entries()) {
+    const trimmed = raw.replace(/\r$/, '').trim();
     if (pending.length === 0 && (trimmed === '' || trimmed.startsWith('#'))) continue;
     if (pending.length > 0 && trimmed.startsWith('#')) continue; // comments inside a continued instruction
     const continued = trimmed.endsWith(escape);
     pending.push(continued ? trimmed.slice(0, -1) : trimmed);
     if (continued) continue;
-    const words = pending.join(' ').split(/[ \t]+/).filter(Boolean);
+    const words = instruction(index);
     pending = [];
     if (words.length > 0) yield words;
   }
-  const words = pending.join(' ').split(/[ \t]+/).filter(Boolean);
+  const words = instruction(lines.length - 1);
   if (words.length > 0) yield words;
+}
+
+/**
+ * The Dockerfile with a LABEL line right after the FROM of its final stage: the image gets
+ * the labels, and the step, the same on every build, stays cached (a build's `labels`
+ * parameter would be one more uncached step and container commit on every push).
+ */
+export function withLabels(dockerfile: string, labels: Record<string, string>): string {
+  let lastFrom: number | undefined;
+  for (const words of instructions(dockerfile)) if (words[0]!.toUpperCase() === 'FROM') lastFrom = words.lastLine;
+  if (lastFrom === undefined) return dockerfile;
+  const lines = dockerfile.split('\n');
+  const label = `LABEL ${Object.entries(labels).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`;
+  return [...lines.slice(0, lastFrom + 1), label, ...lines.slice(lastFrom + 1)].join('\n');
 }
 
 /** `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from these values; unknown names stay as written. */

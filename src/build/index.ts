@@ -6,7 +6,8 @@ import type { ProgressLog } from '../model/progress.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { BuildFailedError, OneOffTimeoutError } from '../runtime/docker/index.js';
 import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
-import { refuseForeignImages, repositoryOf } from './dockerfile-images.js';
+import { refuseForeignImages, repositoryOf, withLabels } from './dockerfile-images.js';
+import { extendTar } from './tar.js';
 import { imageLabels, imageRepository } from './images.js';
 import { readSource } from './source.js';
 
@@ -47,7 +48,10 @@ export async function buildFromSource(
       if (source.dockerfile === undefined) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
       refuseForeignImages(source.dockerfile, (ref) => mayBuildFrom(settings, app, ref), BUILD_IMAGES_RULE);
       log.step(`Building ${app} from Dockerfile`);
-      await docker.images.build(fs.createReadStream(job.tarPath), tag, (line) => log.detail(line), { labels: imageLabels(settings.instance, app), timeoutMs: settings.buildTimeoutMs });
+      // The app's Dockerfile with its image labels, beside it in the context.
+      const labelled = withLabels(source.dockerfile, imageLabels(settings.instance, app));
+      const context = extendTar(fs.createReadStream(job.tarPath), () => [{ name: LABELLED_DOCKERFILE, content: labelled }]);
+      await docker.images.build(context.tar, tag, (line) => log.detail(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
@@ -74,6 +78,7 @@ export async function buildFromSource(
   }
 }
 
+const LABELLED_DOCKERFILE = '.slipway.Dockerfile';
 const BUILD_IMAGES_RULE = "use the stack images, this app's own images, an earlier stage, or an image an admin allowed in SLIPWAY_BUILD_IMAGES";
 
 /** The images a Dockerfile build may name: never another app's. */

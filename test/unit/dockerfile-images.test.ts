@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { imagesNamed, refuseForeignImages, repositoryOf } from '../../src/build/dockerfile-images.js';
+import { imagesNamed, refuseForeignImages, repositoryOf, withLabels } from '../../src/build/dockerfile-images.js';
 
 describe('the images a Dockerfile names', () => {
   test.each([
@@ -30,5 +30,12 @@ describe('the images a Dockerfile names', () => {
     ['a@sha256:abc', 'a'],
   ])('the repository of %s is %s', (ref, repository) => {
     expect(repositoryOf(ref)).toBe(repository);
+  });
+});
+
+describe('the image labels', () => {
+  test('go right after the FROM of the final stage, continuation lines and all', () => {
+    const dockerfile = 'FROM a AS build\nRUN make\nFROM b \\\n  AS run\nCOPY --from=build /x /x\n';
+    expect(withLabels(dockerfile, { 'slipway.app': 'shop' })).toBe('FROM a AS build\nRUN make\nFROM b \\\n  AS run\nLABEL slipway.app="shop"\nCOPY --from=build /x /x\n');
   });
 });

@@ -14,10 +14,12 @@ export class DockerImages {
   /**
    * Builds from a tar context; streams each output line; throws BuildFailedError on a failed
    * step, or when it runs past `timeoutMs` (the engine cancels a build whose client leaves).
-   * `labels` go on the image (the legacy builder adds them as one last step).
+   * `dockerfile` is its path in the context when not `Dockerfile`.
    */
-  async build(context: Readable, tag: string, onLine: (line: string) => void, options: { labels?: Record<string, string>; timeoutMs?: number } = {}): Promise<void> {
-    const stream = (await this.api.buildImage(context, { t: tag, rm: true, forcerm: true, ...(options.labels && { labels: options.labels }) })) as NodeJS.ReadableStream & { destroy(): void };
+  async build(context: Readable, tag: string, onLine: (line: string) => void, options: { dockerfile?: string; timeoutMs?: number } = {}): Promise<void> {
+    const stream = (await this.api.buildImage(context, { t: tag, rm: true, forcerm: true, ...(options.dockerfile && { dockerfile: options.dockerfile }) })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
     const built = followJsonStream(stream, onLine);
     if (options.timeoutMs === undefined) return built;
     await withTimeout(built, options.timeoutMs, () => {
