@@ -51,7 +51,7 @@ export async function buildFromSource(
       // The app's Dockerfile with its image labels, beside it in the context.
       const labelled = withLabels(source.dockerfile, imageLabels(settings.instance, app));
       const context = extendTar(fs.createReadStream(job.tarPath), () => [{ name: LABELLED_DOCKERFILE, content: labelled }]);
-      await docker.images.build(context.tar, tag, (line) => log.detail(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
+      await docker.images.build(context.tar, tag, (line) => log.output(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);

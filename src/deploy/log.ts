@@ -2,7 +2,7 @@ import { format } from '../core/output.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { DeployLogs } from '../queue/logs.js';
 
-/** Build and task output kept per deploy; beyond it, output is dropped with one notice (Slipway's own steps are always kept). */
+/** Build and task output kept per deploy; beyond it, output is dropped with one notice (Slipway's own lines are always kept). */
 export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** What a deploy prints: streamed live to whoever follows it, and kept for the history. */
@@ -22,14 +22,16 @@ export class DeployLog implements ProgressLog {
     this.write(format.section(message));
   }
   detail(message: string) {
-    this.output(format.detail(message));
+    this.write(format.detail(message));
   }
   error(message: string) {
     this.write(format.error(message));
   }
-  /** A line that is already formatted, such as a buildpack's own output. */
+  output(line: string) {
+    this.bounded(format.detail(line));
+  }
   raw(line: string) {
-    this.output(line);
+    this.bounded(line);
   }
 
   text(): string {
@@ -37,7 +39,7 @@ export class DeployLog implements ProgressLog {
   }
 
   /** Output of the app's own build or tasks: bounded, so `RUN yes` cannot fill the daemon's memory. */
-  private output(line: string) {
+  private bounded(line: string) {
     if (this.outputBytes > MAX_OUTPUT_BYTES) return;
     this.outputBytes += line.length + 1;
     if (this.outputBytes <= MAX_OUTPUT_BYTES) return this.write(line);

@@ -36,7 +36,7 @@ async function runTask(platform: Platform, release: ReleaseRecord, env: Env, met
       binds: appBinds(platform, release.app),
       timeoutMs: platform.settings.buildTimeoutMs,
     },
-    { onLine: (line) => log.detail(line) },
+    { onLine: (line) => log.output(line) },
   );
   if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);
 }

@@ -4,6 +4,8 @@ export interface ProgressLog {
   section(message: string): void;
   detail(message: string): void;
   error(message: string): void;
-  /** A line that is already formatted, such as a buildpack's own output. */
+  /** A line the app's own build or task printed, shown as a detail; a deploy keeps a bounded amount of these. */
+  output(line: string): void;
+  /** Output of the app's build that is already formatted, such as a buildpack's own; bounded like `output`. */
   raw(line: string): void;
 }

@@ -23,10 +23,12 @@ describe('bounds on what an app can make the daemon hold', () => {
     const line = 'y'.repeat(1023);
     for (let i = 0; i < (MAX_OUTPUT_BYTES / 1024) * 2; i++) log.raw(line);
     log.step('Still shown: Slipway’s own steps');
+    log.detail('and its own details');
     const text = log.text();
     expect(text.length).toBeLessThan(MAX_OUTPUT_BYTES + 1024);
     expect(text.match(/output beyond 4 MiB is not kept or shown/g)).toHaveLength(1);
     expect(text).toContain('Still shown');
+    expect(text).toContain('and its own details');
   });
 
   test('healthchecks that could hold a deploy for hours are refused at the push', async () => {

@@ -67,7 +67,7 @@ export class DockerLocalScheduler implements Scheduler {
     log.error(`Check failed (${label}): ${outcome.reason}`);
     const shortId = instance.id.slice(0, 12);
     log.section(`Start of ${instance.name} container output (${shortId} ${label})`);
-    for (const line of await this.docker.containers.recentLogs(instance.id)) log.detail(line);
+    for (const line of await this.docker.containers.recentLogs(instance.id)) log.output(line);
     log.section(`End of ${instance.name} container output (${shortId} ${label})`);
     throw new UserError(`Could not start due to 1 failed checks (${label})`);
   }
