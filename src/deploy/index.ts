@@ -12,6 +12,7 @@ import type { DeployResult } from '../queue/logs.js';
 import type { ReleaseRecord } from '../state/index.js';
 import { DeployLog } from './log.js';
 import { appLockName } from '../queue/locks.js';
+import { configForRollback } from '../services/index.js';
 import { unrouteApp } from './routes.js';
 import { deployRelease } from './release.js';
 import { markStopped } from './desired.js';
@@ -118,12 +119,13 @@ function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() 
     case 'rollback': {
       const target = releases.get(job.app, job.version);
       if (!target || target.status !== 'succeeded') throw new UserError(`Release v${job.version} of ${job.app} cannot be rolled back to`);
+      // Heroku's rollback restores config too (but no service link that is gone); the app's config follows once it is live.
+      const restored = configForRollback(platform, job.app, target.config);
       return releaseAndDeploy(
         platform,
         log,
-        { ...target, kind: 'rollback', description: `Rollback to v${target.version}`, createdBy: job.requestedBy },
-        // Heroku's rollback restores config too; the app's config follows once it is live.
-        () => config.replace(job.app, target.config),
+        { ...target, config: restored, kind: 'rollback', description: `Rollback to v${target.version}`, createdBy: job.requestedBy },
+        () => config.replace(job.app, restored),
       );
     }
     case 'restart': {

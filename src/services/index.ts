@@ -7,7 +7,7 @@ import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { ProcessIo } from '../model/terminal.js';
 import type { ServiceSpec } from '../runtime/services.js';
-import type { LinkRecord, ServiceRecord } from '../state/index.js';
+import type { Env, LinkRecord, ServiceRecord } from '../state/index.js';
 import { SERVICE_KINDS, type ServiceCommand, type ServiceKind } from './kinds.js';
 
 export { SERVICE_KINDS, type ServiceKind } from './kinds.js';
@@ -186,6 +186,32 @@ export function unlinkService(platform: Platform, kind: ServiceKind, service: Se
   services.unlink(kind.kind, service.name, app);
   config.unset(app, [link.envVar]);
   return link;
+}
+
+/**
+ * The config a rollback restores: the target release's, except for service links. A variable
+ * that pointed at one of Slipway's services comes back only while the app is still linked
+ * through it, and then with today's URL: a rollback never brings back a link, or a
+ * credential, that was taken away.
+ */
+export function configForRollback(platform: Platform, app: string, target: Env): Env {
+  const links = platform.state.services.linksOf(app);
+  const linkedVars = new Set(links.map((l) => l.envVar));
+  const now = platform.state.config.get(app);
+  const restored = Object.fromEntries(Object.entries(target).filter(([key, value]) => linkedVars.has(key) || !pointsAtService(value)));
+  for (const link of links) if (now[link.envVar] !== undefined) restored[link.envVar] = now[link.envVar]!;
+  return restored;
+}
+
+/** Whether a value is a URL whose host is a service's name on the network (`postgres-db`). */
+function pointsAtService(value: string): boolean {
+  let host: string;
+  try {
+    host = new URL(value).hostname;
+  } catch {
+    return false;
+  }
+  return Object.keys(SERVICE_KINDS).some((kind) => host.startsWith(`${kind}-`) && !host.includes('.'));
 }
 
 /** Runs a command in the service container with the caller's streams (export, import, connect). */

@@ -51,13 +51,12 @@ export class ServiceStore {
   }
 
   links(kind: string, name: string): LinkRecord[] {
-    const rows = this.db.prepare('SELECT * FROM service_links WHERE kind = ? AND name = ? ORDER BY app').all(kind, name) as {
-      kind: string;
-      name: string;
-      app: string;
-      env_var: string;
-    }[];
-    return rows.map((r) => ({ kind: r.kind, name: r.name, app: r.app, envVar: r.env_var }));
+    return linkRecords(this.db.prepare('SELECT * FROM service_links WHERE kind = ? AND name = ? ORDER BY app').all(kind, name));
+  }
+
+  /** Every service an app is linked to now. */
+  linksOf(app: string): LinkRecord[] {
+    return linkRecords(this.db.prepare('SELECT * FROM service_links WHERE app = ? ORDER BY kind, name').all(app));
   }
 
   link(link: LinkRecord): void {
@@ -69,4 +68,8 @@ export class ServiceStore {
   unlink(kind: string, name: string, app: string): void {
     this.db.prepare('DELETE FROM service_links WHERE kind = ? AND name = ? AND app = ?').run(kind, name, app);
   }
+}
+
+function linkRecords(rows: unknown[]): LinkRecord[] {
+  return (rows as { kind: string; name: string; app: string; env_var: string }[]).map((r) => ({ kind: r.kind, name: r.name, app: r.app, envVar: r.env_var }));
 }

@@ -87,6 +87,21 @@ describe('images a tenant’s build may read', () => {
   });
 });
 
+describe('a database link that was taken away', () => {
+  test('does not come back with a rollback to a release that had it', async () => {
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'linked'));
+    expect(pushed.code, pushed.output).toBe(0);
+    for (const command of [['postgres:link', 'db', 'linked'], ['postgres:unlink', 'db', 'linked'], ['releases:rollback', 'linked', 'v2']]) {
+      const result = await slipway.ssh(command);
+      expect(result.code, result.output).toBe(0);
+    }
+    const releases = JSON.parse((await slipway.ssh(['releases', 'linked', '--format', 'json'])).stdout) as { version: number; current: boolean }[];
+    expect(releases.find((r) => r.current)!.version).toBe(4);
+    expect((await slipway.ssh(['config:get', 'linked', 'DATABASE_URL'])).stdout).toBe('');
+    expect((await slipway.get(slipway.appHost('linked'), '/env/DATABASE_URL')).status).toBe(404);
+  });
+});
+
 describe('what only an admin may do', () => {
   test.each([
     [['apps:rename', 'mine', 'api']],
