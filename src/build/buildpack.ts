@@ -5,6 +5,7 @@ import { containerLabels, LABEL } from '../model/labels.js';
 import { LAUNCHER } from '../model/release.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
+import { withLabels } from './dockerfile-images.js';
 import { imageLabels } from './images.js';
 import { stackImages } from './stack.js';
 import { extendTar, tarOf } from './tar.js';
@@ -91,9 +92,8 @@ export async function buildWithBuildpacks(
         const dockerfile = (captured: Record<string, string>) => {
           const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
           const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
-          // The labels come right after FROM: the same on every build, so that step stays cached.
-          const labels = Object.entries(imageLabels(options.instance, options.app)).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
-          return [{ name: 'Dockerfile', content: `FROM ${images.run}\nLABEL ${labels.join(' ')}\nCOPY --chown=1000:1000 app /app\n${cmd}` }];
+          const content = withLabels(`FROM ${images.run}\nCOPY --chown=1000:1000 app /app\n${cmd}`, imageLabels(options.instance, options.app));
+          return [{ name: 'Dockerfile', content }];
         };
         const context = extendTar(slug, dockerfile, ['app/.release']);
         await docker.images.build(context.tar, options.tag, () => {});

@@ -19,6 +19,12 @@ export function procStat(pid: number | string): ProcStat | undefined {
   }
 }
 
+/** Running, and not a zombie: a killed process nobody has reaped yet still answers kill(pid, 0). */
+export function isRunning(pid: number): boolean {
+  const state = procStat(pid)?.state;
+  return state !== undefined && state !== 'Z';
+}
+
 /** Every pid on the host, as /proc lists them. */
 export const allPids = (): number[] => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
 

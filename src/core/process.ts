@@ -42,8 +42,9 @@ export function runProgram(
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The operation's result, or `onTimeout`'s error when it takes longer than `ms`. */
-export function withTimeout<T>(operation: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+/** The operation's result, or `onTimeout`'s error when it takes longer than `ms` (no bound when undefined). */
+export function withTimeout<T>(operation: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (ms === undefined) return operation;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(onTimeout()), ms);

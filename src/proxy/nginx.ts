@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { allPids, killAll, procStat } from '../core/proc.js';
+import { allPids, isRunning, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import type { ForwardedHeaders } from './forwarding.js';
@@ -214,7 +214,7 @@ export class Nginx implements Router {
   private masterPid(): number | undefined {
     const text = readIfExists(path.join(this.options.dir, 'nginx.pid'));
     const pid = Number(text?.trim());
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
   }
 }
 
@@ -289,11 +289,6 @@ function orphanedWorkersOn(ports: number[]): number[] {
   });
 }
 
-/** Running, and not a zombie: a killed master nobody has reaped yet still answers kill(pid, 0). */
-function isAlive(pid: number): boolean {
-  const state = procStat(pid)?.state;
-  return state !== undefined && state !== 'Z';
-}
 
 function readIfExists(file: string): string | undefined {
   try {

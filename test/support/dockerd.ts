@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { procStat } from '../../src/core/proc.js';
+import { isRunning } from '../../src/core/proc.js';
 import { eventually, run } from './slipway.js';
 
 const PID_FILE = '/var/run/docker.pid';
@@ -20,7 +20,7 @@ export async function restartDockerd(): Promise<void> {
     const pid = Number(fs.readFileSync(PID_FILE, 'utf8'));
     process.kill(pid, 'SIGTERM');
     // A zombie counts as gone: nothing here reaps the setup script's orphans.
-    await eventually(async () => procStat(pid)?.state ?? 'gone', (state) => state === 'gone' || state === 'Z', 60_000);
+    await eventually(async () => isRunning(pid), (running) => !running, 60_000);
     const log = fs.openSync('/var/log/slipway-dockerd.log', 'a');
     spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
     fs.closeSync(log);

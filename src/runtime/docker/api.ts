@@ -9,17 +9,6 @@ export function connectDocker(socketPath: string): DockerApi {
 
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
-/** True when the operation succeeds, false when its object does not exist (404). */
-export async function succeedsUnlessMissing(operation: Promise<unknown>): Promise<boolean> {
-  try {
-    await operation;
-    return true;
-  } catch (error) {
-    if (statusOf(error) === 404) return false;
-    throw error;
-  }
-}
-
 /** The operation's result, or undefined when its object does not exist (404). */
 export async function unlessMissing<T>(operation: Promise<T>): Promise<T | undefined> {
   try {
@@ -28,6 +17,11 @@ export async function unlessMissing<T>(operation: Promise<T>): Promise<T | undef
     if (statusOf(error) === 404) return undefined;
     throw error;
   }
+}
+
+/** True when the operation succeeds, false when its object does not exist (404). */
+export async function succeedsUnlessMissing(operation: Promise<unknown>): Promise<boolean> {
+  return (await unlessMissing(operation.then(() => true))) ?? false;
 }
 
 /** Runs the operation; a missing object (404), or any of the statuses `alsoOk`, is fine. */

@@ -20,9 +20,7 @@ export class DockerImages {
     const stream = (await this.api.buildImage(context, { t: tag, rm: true, forcerm: true, ...(options.dockerfile && { dockerfile: options.dockerfile }) })) as NodeJS.ReadableStream & {
       destroy(): void;
     };
-    const built = followJsonStream(stream, onLine);
-    if (options.timeoutMs === undefined) return built;
-    await withTimeout(built, options.timeoutMs, () => {
+    await withTimeout(followJsonStream(stream, onLine), options.timeoutMs, () => {
       stream.destroy();
       return new BuildFailedError(`The build did not finish within ${options.timeoutMs! / 1000} s`);
     });

@@ -25,7 +25,7 @@ export class DockerOneOffs {
       inputs: { path: string; tar: Readable }[];
       onLine: (line: string) => void;
       collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
-      /** Past this, the container is removed and a TimeoutError thrown. */
+      /** Past this, the container is removed and a OneOffTimeoutError thrown. */
       timeoutMs?: number;
     },
   ): Promise<number> {
@@ -37,8 +37,7 @@ export class DockerOneOffs {
       this.api.modem.demuxStream(stream, lines, lines);
       await container.start();
       const waited = container.wait() as Promise<{ StatusCode: number }>;
-      const { timeoutMs } = spec;
-      const { StatusCode } = await (timeoutMs === undefined ? waited : withTimeout(waited, timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${timeoutMs / 1000} s`)));
+      const { StatusCode } = await withTimeout(waited, spec.timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${spec.timeoutMs! / 1000} s`));
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS));
       lines.end();
       if (StatusCode === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
