@@ -36,7 +36,7 @@ export async function serve(settings: Settings): Promise<void> {
   });
   const watching = new AbortController();
   superviseNginx(platform.nginx, log, watching.signal);
-  keepConverging(platform, log, watching.signal);
+  await keepConverging(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({

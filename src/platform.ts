@@ -48,8 +48,8 @@ export class Platform {
   ) {
     this.parts = parts;
     this.state = parts.state ?? openState(settings.dbPath);
-    this.engine = parts.engine ?? new DockerEngine(settings.dockerSocket);
-    const target = { instance: settings.instance, network: settings.network, pidsLimit: settings.pidsLimit };
+    this.engine = parts.engine ?? new DockerEngine(settings.dockerSocket, settings.subnets);
+    const target = { instance: settings.instance, pidsLimit: settings.pidsLimit };
     const local = new DockerLocalScheduler(this.engine, {
       ...target,
       port: settings.defaultPort,

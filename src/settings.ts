@@ -38,6 +38,12 @@ const schema = z.object({
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** A build, or a release task (release, predeploy, postdeploy), that runs longer is stopped and fails the deploy. */
   SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
+  /** Every app and service gets a network of its own, a subnet of this pool (256 networks of 253 containers by default). */
+  SLIPWAY_NETWORK_POOL: z
+    .string()
+    .regex(/^\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 network like 10.210.0.0/16')
+    .default('10.210.0.0/16'),
+  SLIPWAY_NETWORK_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
   /** The most processes one container may run (apps, one-offs, services). */
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
   /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
@@ -90,7 +96,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     redisUrl: s.SLIPWAY_REDIS_URL,
     dockerSocket: s.SLIPWAY_DOCKER_SOCKET,
     instance: s.SLIPWAY_INSTANCE,
-    network: s.SLIPWAY_INSTANCE,
+    subnets: { pool: s.SLIPWAY_NETWORK_POOL, prefix: s.SLIPWAY_NETWORK_PREFIX },
     stackImage: s.SLIPWAY_STACK_IMAGE,
     debianMirror: s.SLIPWAY_DEBIAN_MIRROR,
     nginxBin: s.SLIPWAY_NGINX_BIN,

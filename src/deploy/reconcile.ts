@@ -155,9 +155,10 @@ export class Reconciler {
  * given again and everything reconciled at start (nginx may have restarted too), then every
  * SLIPWAY_RECONCILE_SECONDS, after a lost view of the engine (it restarted), and soon after a
  * container dies that no deploy is retiring. Routing follows instances the engine restarts
- * at new addresses as soon as they start.
+ * at new addresses as soon as they start. Resolves once the routes are given at start, so
+ * the daemon says it serves only when nginx sends traffic where the engine says it goes.
  */
-export function keepConverging(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
+export async function keepConverging(platform: Platform, log: (line: string) => void, signal: AbortSignal): Promise<void> {
   const reconciler = new Reconciler(platform, log);
   const attempt = (what: string, work: () => Promise<unknown>) => void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`));
   const pending = new Map<string, NodeJS.Timeout>();
@@ -193,7 +194,9 @@ export function keepConverging(platform: Platform, log: (line: string) => void, 
       if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
     }, signal);
   }
-  attempt('reconciling', everything);
+  const restored = restoreAll();
+  attempt('reconciling', () => restored.then(services).then(() => reconciler.all()));
   const timer = setInterval(() => attempt('reconciling', () => services().then(() => reconciler.all())), platform.settings.reconcileMs);
   signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  await restored;
 }

@@ -98,7 +98,7 @@ export interface LogOptions {
 export interface Scheduler {
   /** As `scheduler:set <app> selected <name>` names it. */
   readonly name: string;
-  /** Gets the engine ready for this instance's apps (networks); at daemon start. */
+  /** Gets the engine ready for this instance's apps; at daemon start. */
   prepare(): Promise<void>;
   /**
    * Starts `count` new instances of a process type, checking each before the next. When a
@@ -122,6 +122,8 @@ export interface Scheduler {
   runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number>;
   /** A one-off nobody waits for; it shows in `instances(app, { oneOffs: true })`. */
   runDetached(spec: OneOffSpec): Promise<Instance>;
+  /** Removes what the engine keeps for an app besides its instances (its network), once those are gone. */
+  forget(app: string): Promise<void>;
   /** Calls `onEvent` whenever an instance of any app, or a service, starts or dies, until `signal` aborts. */
   watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void>;
 }

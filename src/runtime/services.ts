@@ -16,6 +16,8 @@ export interface ServiceSpec {
   exposedPort: number | null;
   /** The DNS name apps reach it by. */
   host: string;
+  /** The apps linked to it: the only ones that can reach it. */
+  apps: string[];
   /** A command that exits 0 once it serves: listening alone is not enough (Postgres listens while it recovers). */
   ready?: { user: string; cmd: string[] };
 }
@@ -32,9 +34,12 @@ export interface ServiceRuntime {
   start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
   state(kind: string, name: string): Promise<ServiceState>;
   restart(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
+  /** Makes the running service reachable from exactly the apps of `spec.apps`. */
+  attach(spec: ServiceSpec): Promise<void>;
   /** Stops and removes the container (at once with `graceSeconds` 0); its volume stays. */
   remove(kind: string, name: string, graceSeconds: number): Promise<void>;
-  removeVolume(kind: string, name: string): Promise<void>;
+  /** Removes what the service kept besides its container (its volume: its data), once the container is gone. */
+  forget(kind: string, name: string): Promise<void>;
   /** A command in the running service (connect, export, import); its exit code. */
   exec(kind: string, name: string, command: { user: string; cmd: string[]; env?: Record<string, string> }, io: ProcessIo): Promise<number>;
   logs(kind: string, name: string, tail: number): Promise<string[]>;

@@ -60,8 +60,14 @@ function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceReco
     port: kind.port,
     exposedPort: service.exposedPort,
     host: serviceHost(kind, service.name),
+    apps: platform.state.services.links(kind.kind, service.name).map((link) => link.app),
     ready: kind.ready?.(service),
   };
+}
+
+/** Makes the service reachable from exactly the apps linked to it now. */
+export function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  return platform.services.attach(serviceSpec(platform, kind, service));
 }
 
 /**
@@ -122,7 +128,8 @@ export function restartService(platform: Platform, kind: ServiceKind, service: S
 
 /**
  * Brings back every service whose container stopped or went missing (after a host or engine
- * restart, a crash, a `docker rm`); its data is on its volume. Returns what was done.
+ * restart, a crash, a `docker rm`; its data is on its volume), and puts each running one
+ * back on the networks of exactly its linked apps. Returns what was done.
  */
 export async function reviveServices(platform: Platform): Promise<string[]> {
   const done: string[] = [];
@@ -132,6 +139,7 @@ export async function reviveServices(platform: Platform): Promise<string[]> {
       if (!lock) continue; // someone is changing it right now
       try {
         const state = await platform.services.state(kind.kind, service.name);
+        if (state === 'running') await attachLinkedApps(platform, kind, service);
         if (state === 'running' || state === 'restarting') continue;
         if (state === 'missing') await startServiceContainer(platform, kind, service);
         else await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
@@ -158,15 +166,16 @@ export async function destroyService(platform: Platform, kind: ServiceKind, serv
 
 async function removeServiceResources(platform: Platform, kind: ServiceKind, name: string): Promise<void> {
   await platform.services.remove(kind.kind, name, 30);
-  await platform.services.removeVolume(kind.kind, name);
+  await platform.services.forget(kind.kind, name);
 }
 
 /**
- * Links a service to an app: records the link and sets the app's URL variable (the kind's
- * usual name, or DOKKU_<KIND>_<NAME>_URL when the app already has that one, as Dokku does).
- * The caller restarts the app so the variable takes effect.
+ * Links a service to an app: records the link, puts the service on the app's network and
+ * sets the app's URL variable (the kind's usual name, or DOKKU_<KIND>_<NAME>_URL when the
+ * app already has that one, as Dokku does). The caller restarts the app so the variable
+ * takes effect.
  */
-export function linkService(platform: Platform, kind: ServiceKind, service: ServiceRecord, app: string): LinkRecord {
+export async function linkService(platform: Platform, kind: ServiceKind, service: ServiceRecord, app: string): Promise<LinkRecord> {
   const { services, config } = platform.state;
   const existing = services.links(kind.kind, service.name).find((l) => l.app === app);
   if (existing) throw new UserError(`Already linked as ${existing.envVar}`);
@@ -175,10 +184,19 @@ export function linkService(platform: Platform, kind: ServiceKind, service: Serv
   if (env[envVar] !== undefined) throw new UserError(`${envVar} is already set on ${app}`);
   const link = { kind: kind.kind, name: service.name, app, envVar };
   services.link(link);
+  await attachLinkedApps(platform, kind, service).catch((error) => {
+    services.unlink(kind.kind, service.name, app);
+    throw error;
+  });
   config.set(app, { [envVar]: serviceUrl(kind, service) });
   return link;
 }
 
+/**
+ * Takes the link away in the records and the app's config. The service stays on the app's
+ * network until the caller calls `attachLinkedApps` after restarting the app, so the old
+ * containers keep their database until the new ones serve.
+ */
 export function unlinkService(platform: Platform, kind: ServiceKind, service: ServiceRecord, app: string): LinkRecord {
   const { services, config } = platform.state;
   const link = services.links(kind.kind, service.name).find((l) => l.app === app);

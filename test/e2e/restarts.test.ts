@@ -16,7 +16,7 @@ afterAll(() => slipway.destroy());
 async function webContainer() {
   const [found] = await docker.listContainers({ filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
   const info = await docker.getContainer(found!.Id).inspect();
-  return { id: found!.Id, ip: info.NetworkSettings.Networks[slipway.instance]?.IPAddress };
+  return { id: found!.Id, ip: info.NetworkSettings.Networks[`${slipway.instance}.app.${app}`]?.IPAddress };
 }
 
 test('when a web container comes back at a new address, and its old one went to another container, nginx follows the app', async () => {
@@ -27,7 +27,7 @@ test('when a web container comes back at a new address, and its old one went to 
     Image: 'slipway/stack:bookworm',
     Cmd: ['sleep', '120'],
     Labels: { 'slipway.instance': slipway.instance },
-    HostConfig: { NetworkMode: slipway.instance },
+    HostConfig: { NetworkMode: `${slipway.instance}.app.${app}` },
   });
   await squatter.start();
   // Docker starts it again, unless the reconciler has replaced it already: either way the
@@ -49,5 +49,23 @@ test('after a daemon restart the routes are restored from what runs', async () =
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
   const restarted = await slipway.ssh(['ps:restart', app]);
   expect(restarted.code, restarted.output).toBe(0);
+  expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+});
+
+test('containers of an older Slipway, on the one network all apps once shared, move to their app’s network', async () => {
+  const appNetwork = `${slipway.instance}.app.${app}`;
+  await slipway.stopDaemon();
+  const legacy = await docker.createNetwork({ Name: slipway.instance, Labels: { 'slipway.instance': slipway.instance } });
+  const { id } = await webContainer();
+  await legacy.connect({ Container: id });
+  await docker.getNetwork(appNetwork).disconnect({ Container: id, Force: true });
+  await slipway.startDaemon();
+  expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+  expect(Object.keys((await docker.getContainer(id).inspect()).NetworkSettings.Networks).sort()).toEqual([appNetwork, slipway.instance].sort());
+  // Its next containers are on the app's network alone; the old network goes once empty.
+  expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
+  await slipway.stopDaemon();
+  await slipway.startDaemon();
+  expect((await docker.listNetworks({ filters: { name: [slipway.instance] } })).map((n) => n.Name)).not.toContain(slipway.instance);
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
 });

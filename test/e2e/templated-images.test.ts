@@ -4,7 +4,7 @@ import { ensureTemplatedImage } from '../../src/build/templated-image.js';
 import { DockerEngine } from '../../src/runtime/docker/index.js';
 
 const image = `slipway-test/templated:${process.pid}`;
-const engine = new DockerEngine('/var/run/docker.sock');
+const engine = new DockerEngine('/var/run/docker.sock', { pool: '10.210.0.0/16', prefix: 24 });
 const options = { rebuild: false, onLine: () => {} };
 const files = (greeting: string) => [
   { name: 'Dockerfile', content: 'FROM slipway/stack:bookworm\nCOPY greeting /greeting\n' },

@@ -102,6 +102,49 @@ describe('a database link that was taken away', () => {
   });
 });
 
+describe('what a tenant’s containers can reach', () => {
+  /** What `node /app/probe.js host port` says from a one-off of the app: `open` or `closed (…)`. */
+  const probe = async (app: string, host: string, port: number, key?: SshKey) => {
+    const result = await slipway.ssh(['run', app, 'node', '/app/probe.js', host, String(port)], { key });
+    expect(result.code, result.output).toBe(0);
+    return result.stdout.trim();
+  };
+  const webAddress = async (app: string) => {
+    const [web] = (await containersOf(app)).filter((c) => c.State === 'running');
+    return Object.values(web!.NetworkSettings.Networks)[0]!.IPAddress;
+  };
+
+  beforeAll(async () => {
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'neighbour'));
+    if (pushed.code !== 0) throw new Error(pushed.output);
+    const linked = await slipway.ssh(['postgres:link', 'db', 'neighbour']);
+    if (linked.code !== 0) throw new Error(linked.output);
+  });
+
+  test('not another app’s containers, nor a database linked to another app', async () => {
+    expect(await probe('neighbour', 'postgres-db', 5432)).toBe('open');
+    expect(await probe('neighbour', await webAddress('neighbour'), 5000)).toBe('open');
+    expect(await probe('mine', await webAddress('neighbour'), 5000, tenant)).toMatch(/^closed/);
+    expect(await probe('mine', 'postgres-db', 5432, tenant)).toMatch(/^closed/);
+  });
+
+  test('a database while it is linked, and not once it is unlinked; the other linked app keeps it', async () => {
+    expect((await slipway.ssh(['postgres:link', 'db', 'mine'])).code).toBe(0);
+    expect(await probe('mine', 'postgres-db', 5432, tenant)).toBe('open');
+    expect((await slipway.ssh(['postgres:unlink', 'db', 'mine'])).code).toBe(0);
+    expect(await probe('mine', 'postgres-db', 5432, tenant)).toMatch(/^closed/);
+    expect(await probe('neighbour', 'postgres-db', 5432)).toBe('open');
+  });
+
+  test('a renamed app keeps its database, and its old network goes', async () => {
+    expect((await slipway.ssh(['apps:rename', 'neighbour', 'moved'])).code).toBe(0);
+    expect(await probe('moved', 'postgres-db', 5432)).toBe('open');
+    const networks = (await docker.listNetworks({ filters: { label: [`slipway.instance=${slipway.instance}`] } })).map((n) => n.Name);
+    expect(networks).toContain(`${slipway.instance}.app.moved`);
+    expect(networks).not.toContain(`${slipway.instance}.app.neighbour`);
+  });
+});
+
 describe('what only an admin may do', () => {
   test.each([
     [['apps:rename', 'mine', 'api']],

@@ -226,14 +226,15 @@ export class SlipwayUnderTest {
     return found.map((c) => ({ name: c.Names[0]!.replace(/^\//, ''), state: c.State }));
   }
 
-  /** Stops everything this instance started: daemon, containers, images, network, nginx, files. */
+  /** Stops everything this instance started: daemon, containers, images, networks, nginx, files. */
   async destroy(): Promise<void> {
     await this.stopDaemon();
     const containers = await docker.listContainers({ all: true, filters: { label: [`slipway.instance=${this.instance}`] } });
     await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
     const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
     for (const tag of tags) await docker.getImage(tag).remove().catch(() => {});
-    await docker.getNetwork(this.instance).remove().catch(() => {});
+    const networks = await docker.listNetworks({ filters: { label: [`slipway.instance=${this.instance}`] } });
+    for (const network of networks) await docker.getNetwork(network.Id).remove().catch(() => {});
     const pidFile = path.join(this.dir, 'data', 'nginx', 'nginx.pid');
     if (fs.existsSync(pidFile)) {
       try {

@@ -60,6 +60,10 @@ class FakeScheduler implements Scheduler {
     this.remove('discard', instances);
   }
 
+  async forget(app: string) {
+    this.events.push(`forget ${app}`);
+  }
+
   private remove(what: string, instances: Instance[]) {
     if (instances.length === 0) return;
     this.events.push(`${what} ${instances.map((i) => i.id).join(',')}`);

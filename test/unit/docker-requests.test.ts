@@ -4,7 +4,7 @@ import { oneOffContainer, processContainer, serviceContainer } from '../../src/r
 import type { ProcessSpec } from '../../src/runtime/scheduler.js';
 
 // What the local scheduler asks Docker for, asserted whole, as Kamal asserts its docker lines.
-const target = { instance: 'slipway', network: 'slipway', pidsLimit: 4096 };
+const target = { instance: 'slipway', pidsLimit: 4096 };
 
 const web: ProcessSpec = {
   app: 'shop',
@@ -50,7 +50,7 @@ describe('an app process container', () => {
         Cmd: ['/usr/local/bin/slipway-launch', 'node server.js'],
         ExposedPorts: undefined,
         HostConfig: {
-          NetworkMode: 'slipway',
+          NetworkMode: 'slipway.app.shop',
           RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 5 },
           Memory: 536870912,
           NanoCpus: 500000000,
@@ -60,7 +60,7 @@ describe('an app process container', () => {
           PortBindings: undefined,
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
-        NetworkingConfig: { EndpointsConfig: { slipway: { Aliases: undefined } } },
+        NetworkingConfig: { EndpointsConfig: { 'slipway.app.shop': { Aliases: undefined } } },
       },
     });
   });
@@ -83,9 +83,10 @@ describe('a service container', () => {
     port: 5432,
     exposedPort: null,
     host: 'postgres-db',
+    apps: ['shop'],
   };
 
-  test('has its volume and DNS name, and no host port', () => {
+  test('has its volume, its own network with its DNS name, and no host port', () => {
     expect(containerRequest(serviceContainer(target, postgres))).toEqual({
       name: 'slipway.postgres.db',
       body: {
@@ -95,7 +96,7 @@ describe('a service container', () => {
         Cmd: undefined,
         ExposedPorts: undefined,
         HostConfig: {
-          NetworkMode: 'slipway',
+          NetworkMode: 'slipway.service.postgres.db',
           RestartPolicy: { Name: 'unless-stopped' },
           Memory: undefined,
           NanoCpus: undefined,
@@ -105,7 +106,7 @@ describe('a service container', () => {
           PortBindings: undefined,
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
-        NetworkingConfig: { EndpointsConfig: { slipway: { Aliases: ['postgres-db'] } } },
+        NetworkingConfig: { EndpointsConfig: { 'slipway.service.postgres.db': { Aliases: ['postgres-db'] } } },
       },
     });
   });
@@ -129,7 +130,7 @@ describe('a one-off container', () => {
         Env: ['DYNO=run.42', 'A=1'],
         Labels: { ...NO_LABELS, 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'run', 'slipway.one-off': 'true' },
         Tty: false,
-        HostConfig: { Binds: [], NetworkMode: 'slipway', Init: true, PidsLimit: 4096 },
+        HostConfig: { Binds: [], NetworkMode: 'slipway.app.shop', Init: true, PidsLimit: 4096 },
       },
     });
   });
@@ -143,7 +144,7 @@ describe('a one-off container', () => {
   test('detached, keeps its logs bounded like a process container', () => {
     expect(oneOffRequest(run, 'detached').body.HostConfig).toEqual({
       Binds: [],
-      NetworkMode: 'slipway',
+      NetworkMode: 'slipway.app.shop',
       Init: true,
       PidsLimit: 4096,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

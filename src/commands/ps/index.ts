@@ -143,10 +143,11 @@ const commands: Command[] = [
   },
 ];
 
-/** Every process of the app goes at once, one-off runs too. */
+/** Every process of the app goes at once, one-off runs too, and then what the engine kept for it. */
 async function discardAll(platform: Platform, app: string): Promise<void> {
   const scheduler = platform.schedulerFor(app);
   await scheduler.discard(await scheduler.instances(app, { oneOffs: true }));
+  await scheduler.forget(app);
 }
 
 export const psNamespace: Namespace = {

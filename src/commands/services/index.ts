@@ -2,6 +2,7 @@ import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import {
   allServiceKinds,
+  attachLinkedApps,
   backupService,
   createService,
   destroyService,
@@ -17,6 +18,7 @@ import {
   unlinkService,
   type ServiceKind,
 } from '../../services/index.js';
+import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
@@ -116,7 +118,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
-        const link = linkService(ctx.platform, kind, service, app.name);
+        const link = await linkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step('Setting config vars'));
         ctx.out.out(format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`));
         return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Link ${k} ${service.name} as ${link.envVar}`);
@@ -133,7 +135,12 @@ function commandsFor(kind: ServiceKind): Command[] {
         const { service, app } = serviceAndApp(ctx, kind, args);
         const link = unlinkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step(`Unsetting ${link.envVar}`));
-        return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Unlink ${k} ${service.name}`);
+        try {
+          return await restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Unlink ${k} ${service.name}`);
+        } finally {
+          // Only now: the app's old containers used the service until the new ones took over.
+          await attachLinkedApps(ctx.platform, kind, service);
+        }
       },
     },
     {
@@ -277,4 +284,15 @@ function commandsFor(kind: ServiceKind): Command[] {
 }
 
 /** One namespace per kind of service, as Dokku's postgres and redis plugins. */
-export const serviceNamespaces: Namespace[] = allServiceKinds.map((kind) => ({ name: kind.kind, commands: commandsFor(kind) }));
+/** A renamed app has a new network: its linked services join it before it deploys again. */
+async function followRename(platform: Platform, kind: ServiceKind, to: string): Promise<void> {
+  for (const link of platform.state.services.linksOf(to).filter((l) => l.kind === kind.kind)) {
+    await attachLinkedApps(platform, kind, requireService(platform, kind, link.name));
+  }
+}
+
+export const serviceNamespaces: Namespace[] = allServiceKinds.map((kind) => ({
+  name: kind.kind,
+  commands: commandsFor(kind),
+  lifecycle: { rename: (platform, _from, to) => followRename(platform, kind, to) },
+}));

@@ -38,14 +38,14 @@ export class DockerContainers {
     return container.id;
   }
 
-  async status(id: string, network: string): Promise<ContainerStatus> {
+  async status(id: string, network?: string): Promise<ContainerStatus> {
     const info = await this.api.getContainer(id).inspect();
     return {
       running: info.State.Running,
       restarting: info.State.Restarting,
       restartCount: info.RestartCount,
       exitCode: info.State.ExitCode,
-      ip: info.NetworkSettings.Networks[network]?.IPAddress || undefined,
+      ip: (network && info.NetworkSettings.Networks[network]?.IPAddress) || undefined,
     };
   }
 

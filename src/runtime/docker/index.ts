@@ -1,15 +1,17 @@
 import type { ProcessIo } from '../../model/terminal.js';
-import { connectDocker, isConflict, succeedsUnlessMissing, type DockerApi } from './api.js';
+import { connectDocker, succeedsUnlessMissing, type DockerApi } from './api.js';
 import { DockerContainers } from './containers.js';
 import { watchContainerEvents } from './events.js';
 import { execInContainer } from './exec.js';
 import { DockerImages } from './images.js';
+import { DockerNetworks, type SubnetPool } from './networks.js';
 import { DockerOneOffs } from './one-off.js';
 
 export { BuildFailedError } from './streams.js';
 export { OneOffTimeoutError } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
+export type { SubnetPool } from './networks.js';
 export { containerRequest, oneOffRequest, execRequest } from './requests.js';
 
 /**
@@ -22,12 +24,14 @@ export class DockerEngine {
   readonly images: DockerImages;
   readonly containers: DockerContainers;
   readonly oneOffs: DockerOneOffs;
+  readonly networks: DockerNetworks;
 
-  constructor(socketPath: string) {
+  constructor(socketPath: string, subnets: SubnetPool) {
     this.api = connectDocker(socketPath);
     this.images = new DockerImages(this.api);
     this.containers = new DockerContainers(this.api);
     this.oneOffs = new DockerOneOffs(this.api);
+    this.networks = new DockerNetworks(this.api, subnets);
   }
 
   async ping(): Promise<void> {
@@ -45,16 +49,6 @@ export class DockerEngine {
     signal: AbortSignal,
   ) {
     return watchContainerEvents(this.api, labels, actions, onEvent, signal);
-  }
-
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
-    const existing = await this.api.listNetworks({ filters: { name: [name] } });
-    if (existing.some((n) => n.Name === name)) return;
-    try {
-      await this.api.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
-    } catch (error) {
-      if (!isConflict(error)) throw error; // created concurrently
-    }
   }
 
   /**

@@ -6,7 +6,8 @@ import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, describeDown } from '../checks.js';
 import { OneOffTimeoutError, type ContainerSummary, type DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
-import { appContainerPrefix, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
+import { ensureAppNetwork } from './networks.js';
+import { appContainerPrefix, appNetworkName, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
 
 export interface LocalSchedulerOptions extends LocalTarget {
   /** The port processes that take traffic listen on (their PORT). */
@@ -19,9 +20,9 @@ export interface LocalSchedulerOptions extends LocalTarget {
 const suffix = () => randomBytes(3).toString('hex');
 
 /**
- * Runs apps as labelled containers on this host's Docker engine, on the instance network:
- * the scheduler Slipway has always had. Labels say which app, process and release a
- * container is, so `instances` reads the running world back from Docker.
+ * Runs apps as labelled containers on this host's Docker engine, each app on a network of
+ * its own: the scheduler Slipway has always had. Labels say which app, process and release
+ * a container is, so `instances` reads the running world back from Docker.
  */
 export class DockerLocalScheduler implements Scheduler {
   readonly name = 'docker-local';
@@ -31,20 +32,36 @@ export class DockerLocalScheduler implements Scheduler {
     private readonly options: LocalSchedulerOptions,
   ) {}
 
+  /**
+   * Until version 0.x every container was on one network named after the instance. Whatever
+   * is still there also joins its own network now (apps their app's, services theirs: the
+   * service runtime adds linked apps'), so isolation holds from each one's next restart; the
+   * old network goes once nothing is on it.
+   */
   async prepare(): Promise<void> {
-    await this.docker.ensureNetwork(this.options.network, { [LABEL.instance]: this.options.instance });
+    const legacy = this.options.instance;
+    const members = new Set(await this.docker.networks.members(legacy));
+    const containers = await this.docker.containers.list({ [LABEL.instance]: this.options.instance });
+    for (const c of containers.filter((c) => members.has(c.id))) {
+      const app = c.labels[LABEL.app];
+      if (app && c.name.startsWith(appContainerPrefix(this.options, app))) {
+        await this.docker.networks.connect(await ensureAppNetwork(this.docker, this.options, app), c.id);
+      }
+    }
+    if (members.size === 0 && (await this.docker.networks.exists(legacy))) await this.docker.networks.remove(legacy);
   }
 
   async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
     const started: Instance[] = [];
     try {
+      await ensureAppNetwork(this.docker, this.options, spec.app);
       for (let index = 1; index <= count; index++) {
         const container = processContainer(this.options, spec, index, suffix());
         const id = await this.docker.containers.run(container);
-        const instance = await this.describe(id, container.name, spec.process, index, spec.release);
+        const instance = await this.describe(id, spec.app, container.name, spec.process, index, spec.release);
         started.push(instance);
         if (checks.skip) log.detail(`Skipping checks (${spec.process}.${index})`);
-        else await this.check(instance, spec.port, checks, log);
+        else await this.check(instance, spec, checks, log);
       }
       return started;
     } catch (error) {
@@ -54,11 +71,12 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   /** Checks one new container; on failure its output goes to the log and a UserError says why. */
-  private async check(instance: Instance, port: number | undefined, spec: CheckSpec, log: ProgressLog): Promise<void> {
+  private async check(instance: Instance, process: ProcessSpec, spec: CheckSpec, log: ProgressLog): Promise<void> {
     const label = `${instance.process}.${instance.index}`;
     log.detail(`Attempting pre-flight checks (${label})`);
+    const network = appNetworkName(this.options, process.app);
     const outcome = await checkContainer(
-      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.docker.containers.status(instance.id, this.options.network) },
+      { ip: instance.endpoint?.host ?? '', port: process.port, host: spec.host, status: () => this.docker.containers.status(instance.id, network) },
       spec.checks,
       { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
       (line) => log.detail(line),
@@ -73,7 +91,7 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   async health(instance: Instance): Promise<string | undefined> {
-    return describeDown(await this.docker.containers.status(instance.id, this.options.network));
+    return describeDown(await this.docker.containers.status(instance.id));
   }
 
   async retire(instances: Instance[]): Promise<void> {
@@ -91,7 +109,7 @@ export class DockerLocalScheduler implements Scheduler {
     const found = (await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
       (c) => c.name.startsWith(prefix) && (options.oneOffs || c.labels[LABEL.oneOff] !== 'true'),
     );
-    return Promise.all(found.map((c) => this.fromSummary(c)));
+    return Promise.all(found.map((c) => this.fromSummary(app, c)));
   }
 
   logs(instance: Instance, options: LogOptions): Promise<void> {
@@ -102,7 +120,8 @@ export class DockerLocalScheduler implements Scheduler {
     return this.docker.exec(instance.id, cmd, io);
   }
 
-  runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+  async runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+    await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
     return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs }).catch((error: Error) => {
@@ -112,9 +131,15 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   async runDetached(spec: OneOffSpec): Promise<Instance> {
+    await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     const id = await this.docker.oneOffs.startDetached(container);
-    return this.describe(id, container.name!, 'run', 0, 0);
+    return this.describe(id, spec.app, container.name!, 'run', 0, 0);
+  }
+
+  /** The app's network goes with it; its instances are gone already, linked services are detached. */
+  forget(app: string): Promise<void> {
+    return this.docker.networks.remove(appNetworkName(this.options, app));
   }
 
   watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void> {
@@ -126,17 +151,17 @@ export class DockerLocalScheduler implements Scheduler {
     );
   }
 
-  private async fromSummary(c: ContainerSummary): Promise<Instance> {
+  private async fromSummary(app: string, c: ContainerSummary): Promise<Instance> {
     const process = c.labels[LABEL.process] ?? '';
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
     if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined };
-    return this.describe(c.id, c.name, process, index, release);
+    return this.describe(c.id, app, c.name, process, index, release);
   }
 
-  /** Where a container answers now: its address on the instance network. */
-  private async describe(id: string, name: string, process: string, index: number, release: number): Promise<Instance> {
-    const { ip, restarting } = await this.docker.containers.status(id, this.options.network);
+  /** Where a container answers now: its address on its app's network. */
+  private async describe(id: string, app: string, name: string, process: string, index: number, release: number): Promise<Instance> {
+    const { ip, restarting } = await this.docker.containers.status(id, appNetworkName(this.options, app));
     return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint: ip ? { host: ip, port: this.options.port } : undefined };
   }
 }

@@ -6,9 +6,13 @@ import { sleep } from '../../core/process.js';
 import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
-import { serviceContainer, serviceContainerName, serviceLabel, serviceVolumeName, type LocalTarget } from './specs.js';
+import { ensureAppNetwork, ensureServiceNetwork } from './networks.js';
+import { appNetworkName, serviceContainer, serviceContainerName, serviceLabel, serviceLabels, serviceNetworkName, serviceVolumeName, type LocalTarget } from './specs.js';
 
-/** Database services as containers on this host, each on its own named volume. */
+/**
+ * Database services as containers on this host, each on its own named volume and network,
+ * and on the networks of the apps linked to it, where apps reach it by its host name.
+ */
 export class LocalServiceRuntime implements ServiceRuntime {
   constructor(
     private readonly docker: DockerEngine,
@@ -16,10 +20,28 @@ export class LocalServiceRuntime implements ServiceRuntime {
   ) {}
 
   async start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
-    const labels = { [LABEL.instance]: this.target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) };
-    await this.docker.ensureVolume(serviceVolumeName(this.target, spec.kind, spec.name), labels);
+    await this.docker.ensureVolume(serviceVolumeName(this.target, spec.kind, spec.name), serviceLabels(this.target, spec.kind, spec.name));
+    await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name);
     const id = await this.docker.containers.run(serviceContainer(this.target, spec));
+    await this.join(id, spec);
     await this.waitUntilReady(spec, id, readyTimeoutMs);
+  }
+
+  async attach(spec: ServiceSpec): Promise<void> {
+    const container = await this.container(spec.kind, spec.name);
+    if (container?.state === 'running') await this.join(container.id, spec);
+  }
+
+  /** Onto its own network and the linked apps' (under its host name), off every other. */
+  private async join(id: string, spec: ServiceSpec): Promise<void> {
+    const own = serviceNetworkName(this.target, spec.kind, spec.name);
+    const wanted = new Set([own, ...spec.apps.map((app) => appNetworkName(this.target, app))]);
+    const current = new Set(await this.docker.networks.of(id));
+    if (!current.has(own)) await this.docker.networks.connect(await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name), id, [spec.host]);
+    for (const app of spec.apps) {
+      if (!current.has(appNetworkName(this.target, app))) await this.docker.networks.connect(await ensureAppNetwork(this.docker, this.target, app), id, [spec.host]);
+    }
+    for (const network of current) if (!wanted.has(network)) await this.docker.networks.disconnect(network, id);
   }
 
   async state(kind: string, name: string): Promise<string> {
@@ -30,6 +52,7 @@ export class LocalServiceRuntime implements ServiceRuntime {
     const container = await this.container(spec.kind, spec.name);
     if (!container) throw new UserError(`The container of ${spec.kind} service ${spec.name} is missing`);
     await this.docker.containers.restart(container.id, 30);
+    await this.join(container.id, spec);
     await this.waitUntilReady(spec, container.id, readyTimeoutMs);
   }
 
@@ -38,8 +61,9 @@ export class LocalServiceRuntime implements ServiceRuntime {
     if (container) await this.docker.containers.stopAndRemove(container.id, graceSeconds);
   }
 
-  async removeVolume(kind: string, name: string): Promise<void> {
+  async forget(kind: string, name: string): Promise<void> {
     await this.docker.removeVolume(serviceVolumeName(this.target, kind, name));
+    await this.docker.networks.remove(serviceNetworkName(this.target, kind, name));
   }
 
   async exec(kind: string, name: string, command: { user: string; cmd: string[]; env?: Record<string, string> }, io: ProcessIo): Promise<number> {
@@ -64,7 +88,7 @@ export class LocalServiceRuntime implements ServiceRuntime {
 
   /** Until the service accepts connections (after first-start initialisation too). */
   private async waitUntilReady(spec: ServiceSpec, id: string, timeoutMs: number): Promise<void> {
-    const status = () => this.docker.containers.status(id, this.target.network);
+    const status = () => this.docker.containers.status(id, serviceNetworkName(this.target, spec.kind, spec.name));
     const deadline = Date.now() + timeoutMs;
     const ready = await waitForListening({ ip: (await status()).ip ?? '', port: spec.port, host: '', status }, spec.port, timeoutMs);
     const serving = ready.ok ? await this.waitUntilServing(spec, id, deadline) : ready;

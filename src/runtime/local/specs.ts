@@ -9,7 +9,6 @@ import type { ServiceSpec } from '../services.js';
 
 export interface LocalTarget {
   instance: string;
-  network: string;
   /** At most this many processes in any one container: a fork bomb stays inside its own. */
   pidsLimit: number;
 }
@@ -22,6 +21,14 @@ export function processContainerName(target: LocalTarget, app: string, dyno: str
 /** How the names of an app's containers begin: only Slipway names containers. */
 export const appContainerPrefix = (target: LocalTarget, app: string) => `${target.instance}.${app}.`;
 
+/**
+ * Each app has a network of its own: its processes and one-offs, and the services linked to
+ * it, are on it, and nothing else is, so an app reaches no other app's containers and only
+ * the services it is linked to. nginx, on the host, reaches every network.
+ */
+export const appNetworkName = (target: LocalTarget, app: string) => `${target.instance}.app.${app}`;
+export const appNetworkLabels = (target: LocalTarget, app: string) => ({ [LABEL.instance]: target.instance, [LABEL.app]: app });
+
 /** The container of process `index` of a process type; `suffix` keeps names unique across releases. */
 export function processContainer(target: LocalTarget, spec: ProcessSpec, index: number, suffix: string): ContainerSpec {
   const dyno = `${spec.process}.${index}`;
@@ -30,7 +37,7 @@ export function processContainer(target: LocalTarget, spec: ProcessSpec, index: 
     image: spec.image,
     cmd: spec.cmd,
     env: { ...spec.env, DYNO: dyno, PORT: String(spec.port ?? '') },
-    network: target.network,
+    network: appNetworkName(target, spec.app),
     binds: spec.binds,
     restartPolicy: spec.options.restartPolicy,
     pidsLimit: target.pidsLimit,
@@ -55,7 +62,7 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
     env: spec.env,
     labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' }),
     binds: spec.binds,
-    network: target.network,
+    network: appNetworkName(target, spec.app),
     pidsLimit: target.pidsLimit,
   };
 }
@@ -63,15 +70,21 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
 export const serviceContainerName = (target: LocalTarget, kind: string, name: string) => `${target.instance}.${kind}.${name}`;
 export const serviceVolumeName = (target: LocalTarget, kind: string, name: string) => `${target.instance}-${kind}-${name}`;
 export const serviceLabel = (kind: string, name: string) => `${kind}.${name}`;
+/** A service's own network: the daemon reaches it there while no app is linked. */
+export const serviceNetworkName = (target: LocalTarget, kind: string, name: string) => `${target.instance}.service.${kind}.${name}`;
+export const serviceLabels = (target: LocalTarget, kind: string, name: string) => ({ [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(kind, name) });
 
-/** A service's container: its volume, its DNS name on the network, a host port only when exposed. */
+/**
+ * A service's container: its volume, its DNS name on its own network (it joins the networks
+ * of the apps linked to it under the same name), a host port only when exposed.
+ */
 export function serviceContainer(target: LocalTarget, spec: ServiceSpec): ContainerSpec {
   return {
     name: serviceContainerName(target, spec.kind, spec.name),
     image: spec.image,
     env: spec.env,
-    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(spec.kind, spec.name) }),
-    network: target.network,
+    labels: containerLabels(serviceLabels(target, spec.kind, spec.name)),
+    network: serviceNetworkName(target, spec.kind, spec.name),
     aliases: [spec.host],
     binds: [`${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`],
     pidsLimit: target.pidsLimit,

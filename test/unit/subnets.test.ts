@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest';
+import { freeSubnet, parseCidr } from '../../src/runtime/docker/subnets.js';
+
+describe('the subnet of a new network', () => {
+  test('is the first of the pool that nothing uses', () => {
+    expect(freeSubnet('10.210.0.0/16', 24, [])).toBe('10.210.0.0/24');
+    expect(freeSubnet('10.210.0.0/16', 24, ['10.210.0.0/24', '10.210.1.0/24', '172.17.0.0/16'])).toBe('10.210.2.0/24');
+  });
+
+  test('skips ranges that overlap any taken one, larger or smaller', () => {
+    expect(freeSubnet('10.210.0.0/16', 24, ['10.210.0.0/23'])).toBe('10.210.2.0/24');
+    expect(freeSubnet('10.210.0.0/16', 24, ['10.210.0.77/32', '10.210.1.5/28'])).toBe('10.210.2.0/24');
+    expect(freeSubnet('10.210.0.0/16', 24, ['10.0.0.0/8'])).toBeUndefined();
+  });
+
+  test('runs out when the pool is full', () => {
+    expect(freeSubnet('10.210.0.0/23', 24, ['10.210.0.0/24', '10.210.1.0/24'])).toBeUndefined();
+  });
+
+  test('other pool sizes and network sizes', () => {
+    expect(freeSubnet('192.168.100.0/22', 26, ['192.168.100.0/26'])).toBe('192.168.100.64/26');
+    expect(() => freeSubnet('10.210.0.0/28', 24, [])).toThrow(/smaller than one \/24/);
+    expect(() => freeSubnet('not-a-network', 24, [])).toThrow(/not an IPv4 network/);
+  });
+
+  test('what is not an IPv4 network is ignored when taken', () => {
+    expect(parseCidr('fd00::/64')).toBeUndefined();
+    expect(parseCidr('300.1.1.1/8')).toBeUndefined();
+    expect(parseCidr('10.210.3.9/24')).toEqual(parseCidr('10.210.3.0/24'));
+    expect(freeSubnet('10.210.0.0/16', 24, ['fd00::/64', ''])).toBe('10.210.0.0/24');
+  });
+});
