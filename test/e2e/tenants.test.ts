@@ -10,7 +10,11 @@ import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../supp
 // its own Dockerfile. Each attack goes through the real interfaces (git push, SSH, HTTP
 // through nginx) and must not reach the admin's apps, services or limits.
 
-const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_SSH_LOGIN_SECONDS: '2' });
+const slipway = new SlipwayUnderTest(inject('redisUrl'), {
+  SLIPWAY_SSH_LOGIN_SECONDS: '2',
+  SLIPWAY_SSH_MAX_UNAUTHENTICATED: '4',
+  SLIPWAY_SSH_IDLE_SECONDS: '3',
+});
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 let tenant: SshKey;
 const asTenant = (command: string[]) => slipway.ssh(command, { key: tenant });
@@ -247,6 +251,34 @@ describe('SSH', () => {
       setTimeout(() => resolve(false), 15_000);
     });
     expect(closed).toBe(true);
+  });
+
+  test('connections beyond SLIPWAY_SSH_MAX_UNAUTHENTICATED still authenticating are closed at once', async () => {
+    const silent = () => {
+      const socket = net.connect(slipway.sshPort, '127.0.0.1');
+      socket.on('data', () => {});
+      return new Promise<string>((resolve) => socket.once('close', () => resolve('closed')));
+    };
+    const waiting = [silent(), silent(), silent(), silent()];
+    await new Promise((resolve) => setTimeout(resolve, 300)); // all four are seen before the fifth
+    const closedFirst = await Promise.race([silent().then(() => 'the fifth'), ...waiting.map((w) => w.then(() => 'one of the four'))]);
+    expect(closedFirst).toBe('the fifth');
+    await Promise.all(waiting); // and they go at the login timeout
+  });
+
+  test('an authenticated connection with nothing open is closed after SLIPWAY_SSH_IDLE_SECONDS', async () => {
+    const idle = spawn('ssh', [...slipway.sshArgs(tenant), '-N', 'git@127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    idle.stderr.on('data', (chunk) => (stderr += chunk));
+    const opened = Date.now();
+    const exited = await new Promise<boolean>((resolve) => {
+      idle.once('exit', () => resolve(true));
+      setTimeout(() => resolve(false), 20_000);
+    });
+    idle.kill();
+    expect(exited).toBe(true);
+    expect(stderr).not.toContain('Permission denied');
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2_500); // it was let in, and stayed until idle
   });
 
   test('a push to an app the key may not use is refused before it waits in that app’s queue', async () => {
