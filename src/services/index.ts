@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { buildServiceImage, serviceImageName } from '../build/service-image.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
@@ -122,8 +122,48 @@ async function replaceServiceContainer(platform: Platform, kind: ServiceKind, se
   }
 }
 
+/** Restarts the container; the recorded password is made the one it accepts again (a rotation cut short is mended). */
 export function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  return withServiceLock(platform, kind, service.name, () => platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS));
+  return withServiceLock(platform, kind, service.name, async () => {
+    await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+    if (kind.setPasswordCmd) await applyPassword(platform, kind, service);
+  });
+}
+
+/**
+ * Gives the service a new password after an app lost its link, so a password that app could
+ * have read opens nothing any more. The new one is recorded first (a crash halfway is mended
+ * by a restart of the service); the apps still linked get the new URL in their config, and
+ * the caller restarts them. Returns their links.
+ */
+export function rotateServicePassword(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<LinkRecord[]> {
+  return withServiceLock(platform, kind, service.name, async () => {
+    const rotated = { ...service, password: randomBytes(24).toString('hex') };
+    platform.state.services.setPassword(kind.kind, service.name, rotated.password);
+    await applyPassword(platform, kind, rotated);
+    const links = platform.state.services.links(kind.kind, service.name);
+    for (const link of links) platform.state.config.set(link.app, { [link.envVar]: serviceUrl(kind, rotated) });
+    return links;
+  });
+}
+
+/** Makes the recorded password the service's: by its kind's command, else by making its container again. */
+async function applyPassword(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  if (!kind.setPasswordCmd) {
+    await platform.services.remove(kind.kind, service.name, 30);
+    return startServiceContainer(platform, kind, service);
+  }
+  const { code, errors } = await runInService(platform, kind, service, kind.setPasswordCmd(service), new Writable({ write: (_c, _e, done) => done() }));
+  if (code !== 0) throw new UserError(`Could not change the password of ${kind.title} service ${service.name}: ${errors}`);
+}
+
+/** A command in the running service, its output to `stdout`; its exit code and what it said on stderr. */
+async function runInService(platform: Platform, kind: ServiceKind, service: ServiceRecord, command: ServiceCommand, stdout: NodeJS.WritableStream) {
+  const errors: string[] = [];
+  const stderr = new Writable({ write: (chunk, _e, done) => (errors.push(String(chunk)), done()) });
+  const stdin = command.input === undefined ? undefined : Readable.from([command.input]);
+  const code = await execInService(platform, kind, service, command, { stdin, stdout, stderr });
+  return { code, errors: errors.join('').trim() };
 }
 
 /**
@@ -274,13 +314,11 @@ export async function backupService(
   const file = path.join(target, `${kind.kind}-${service.name}-${stamp}.dump`);
   const partial = `${file}.partial`;
   const out = fs.createWriteStream(partial, { mode: 0o600 });
-  const errors: string[] = [];
-  const stderr = new Writable({ write: (chunk, _e, done) => (errors.push(String(chunk)), done()) });
-  const code = await execInService(platform, kind, service, kind.exportCmd(service), { stdout: out, stderr });
+  const { code, errors } = await runInService(platform, kind, service, kind.exportCmd(service), out);
   await new Promise((resolve) => out.end(resolve));
   if (code !== 0) {
     fs.rmSync(partial, { force: true });
-    throw new UserError(`Backup failed: ${errors.join('').trim()}`);
+    throw new UserError(`Backup failed: ${errors}`);
   }
   fs.renameSync(partial, file); // a backup exists only once it is complete
   const prefix = `${kind.kind}-${service.name}-`;

@@ -4,6 +4,8 @@ export interface ServiceCommand {
   user: string;
   cmd: string[];
   env?: Record<string, string>;
+  /** What the command reads on its standard input. */
+  input?: string;
 }
 
 /** What differs between database services; everything else is shared. */
@@ -23,6 +25,12 @@ export interface ServiceKind {
   ready?(service: ServiceRecord): ServiceCommand;
   exportCmd?(service: ServiceRecord): ServiceCommand;
   importCmd?(service: ServiceRecord): ServiceCommand;
+  /**
+   * Makes the service's recorded password the one it accepts, for good. Without one, the
+   * password is read from the container's environment at every start, so the container is
+   * made again.
+   */
+  setPasswordCmd?(service: ServiceRecord): ServiceCommand;
 }
 
 export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
@@ -38,6 +46,13 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     // Dokku's format: a custom-format dump, restored without owners or grants.
     exportCmd: (s) => ({ user: 'postgres', cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-d', s.name] }),
     importCmd: (s) => ({ user: 'postgres', cmd: ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', s.name] }),
+    // The password travels in the environment, never in an argument or the statement log.
+    setPasswordCmd: (s) => ({
+      user: 'postgres',
+      cmd: ['psql', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres'],
+      env: { SLIPWAY_NEW_PASSWORD: s.password },
+      input: "\\getenv password SLIPWAY_NEW_PASSWORD\nALTER ROLE postgres PASSWORD :'password';\n",
+    }),
   },
   redis: {
     kind: 'redis',

@@ -46,6 +46,10 @@ export class ServiceStore {
     this.db.prepare('UPDATE services SET exposed_port = ? WHERE kind = ? AND name = ?').run(port, kind, name);
   }
 
+  setPassword(kind: string, name: string, password: string): void {
+    this.db.prepare('UPDATE services SET password = ? WHERE kind = ? AND name = ?').run(password, kind, name);
+  }
+
   delete(kind: string, name: string): void {
     this.db.prepare('DELETE FROM services WHERE kind = ? AND name = ?').run(kind, name);
   }

@@ -162,6 +162,26 @@ describe('postgres', () => {
     expect((await slipway.ssh(['postgres:info', 'main', '--status'])).stdout.trim()).toBe('running');
   });
 
+  test('unlinking one app gives the service a new password: the old one opens nothing, the app still linked restarts with the new one', async () => {
+    expect((await slipway.push(await slipway.appRepo('db-app', 'leaving'))).code).toBe(0);
+    expect((await slipway.ssh(['postgres:link', 'main', 'leaving'])).code).toBe(0);
+    const before = (await slipway.ssh(['postgres:info', 'main', '--dsn'])).stdout.trim();
+    const unlinked = await slipway.ssh(['postgres:unlink', 'main', 'leaving']);
+    expect(unlinked.code, unlinked.output).toBe(0);
+    expect(unlinked.stdout).toContain('-----> Changing the password of main');
+    expect(unlinked.stdout).toContain(`-----> Restarting app ${app}`);
+    const after = (await slipway.ssh(['postgres:info', 'main', '--dsn'])).stdout.trim();
+    expect(after).not.toBe(before);
+    expect((await page('/env/DATABASE_URL')).body).toBe(after);
+    expect((await page('/read')).body).toBe('kept\n');
+    // `run` hands its words to a shell, as Heroku's does: the query is quoted inside
+    const withOld = await slipway.ssh(['run', app, `'psql ${before} -Atc "select 1"'`]);
+    expect(withOld.code).not.toBe(0);
+    expect(withOld.output).toContain('password authentication failed');
+    const withNew = await slipway.ssh(['run', app, `'psql ${after} -Atc "select 1"'`]);
+    expect(withNew.stdout.trim(), withNew.output).toBe('1');
+  });
+
   test.each([
     [['postgres:create', 'Bad_Name'], 'Service names are lowercase'],
     [['postgres:create', '../etc'], 'Service names are lowercase'],
@@ -201,6 +221,13 @@ describe('redis', () => {
     expect(copied.stdout.split('\n').slice(0, 4)).toEqual(['3', '5', 'one', 'two']);
     expect(Number(copied.stdout.split('\n')[4])).toBeGreaterThan(900);
     expect((await slipway.ssh(['redis:destroy', 'copy', '--force'])).code).toBe(0);
+
+    // an unlink elsewhere: a new password, the data kept, the linked app counting on
+    expect((await slipway.ssh(['redis:link', 'cache', 'leaving', '--no-restart'])).code).toBe(0);
+    const before = (await page('/env/REDIS_URL')).body;
+    expect((await slipway.ssh(['redis:unlink', 'cache', 'leaving'])).code).toBe(0);
+    expect((await page('/env/REDIS_URL')).body).not.toBe(before);
+    expect((await page('/incr')).body).toBe('4\n');
     const destroy = await slipway.ssh(['redis:destroy', 'cache', '--force']);
     expect(destroy.stderr).toContain('Cannot delete linked service');
   });

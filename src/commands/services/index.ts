@@ -11,6 +11,7 @@ import {
   linkService,
   requireService,
   restartService,
+  rotateServicePassword,
   serviceHost,
   serviceLogs,
   serviceStatus,
@@ -126,7 +127,7 @@ function commandsFor(kind: ServiceKind): Command[] {
     },
     {
       name: `${k}:unlink`,
-      summary: `Take the service's URL away from an app and restart it`,
+      summary: `Take the service's URL away from an app, restart it, and give the service a new password (linked apps restart with it)`,
       args: ['<service>', 'app'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
       access: 'admin',
@@ -134,13 +135,21 @@ function commandsFor(kind: ServiceKind): Command[] {
       async run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
         const link = unlinkService(ctx.platform, kind, service, app.name);
+        const noRestart = Boolean(args.flags['no-restart']);
         ctx.out.out(format.step(`Unsetting ${link.envVar}`));
+        let code: number;
         try {
-          return await restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Unlink ${k} ${service.name}`);
+          code = await restartLinkedApp(ctx, app.name, noRestart, `Unlink ${k} ${service.name}`);
         } finally {
           // Only now: the app's old containers used the service until the new ones took over.
           await attachLinkedApps(ctx.platform, kind, service);
         }
+        ctx.out.out(format.step(`Changing the password of ${service.name}`));
+        for (const other of await rotateServicePassword(ctx.platform, kind, service)) {
+          const restarted = await restartLinkedApp(ctx, other.app, noRestart, `New password of ${k} ${service.name}`);
+          code ||= restarted; // one app's failed restart does not keep the others on the old password
+        }
+        return code;
       },
     },
     {
