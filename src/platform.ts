@@ -98,6 +98,7 @@ export class Platform {
     return new Nginx({
       bin: this.settings.nginxBin,
       dir: this.settings.nginxDir,
+      tempDir: this.settings.nginxTempDir,
       httpPort: this.settings.httpPort,
       httpsPort: this.settings.httpsPort,
       ipv6: this.settings.ipv6,

@@ -25,6 +25,11 @@ const schema = z.object({
   SLIPWAY_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
   SLIPWAY_NGINX_BIN: z.string().default('nginx'),
   SLIPWAY_NGINX_MODULES_DIR: z.string().default('/usr/lib/nginx/modules'),
+  /**
+   * Where nginx's workers buffer large request and response bodies. Not under the data
+   * directory: that is root's alone, and the workers run as an unprivileged user.
+   */
+  SLIPWAY_NGINX_TEMP_DIR: z.string().optional(),
   SLIPWAY_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SLIPWAY_CHECKS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
@@ -84,6 +89,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     certsDir: path.join(dataDir, 'certs'),
     runDir: path.join(dataDir, 'run'),
     nginxDir: path.join(dataDir, 'nginx'),
+    nginxTempDir: s.SLIPWAY_NGINX_TEMP_DIR ?? path.join('/var/cache/slipway-nginx', s.SLIPWAY_INSTANCE),
     hostKeyPath: path.join(dataDir, 'ssh', 'host_ed25519'),
     hookSocket: path.join(dataDir, 'run', 'hook.sock'),
     sshPort: s.SLIPWAY_SSH_PORT,

@@ -24,12 +24,14 @@ export function setCommand<P extends string>(spec: {
   return {
     name: spec.name,
     summary: spec.summary,
-    args: ['app', properties.length === 1 ? properties[0]! : '<property>', `[${spec.values}]`],
+    args: ['app', properties.length === 1 ? properties[0]! : '<property>', `[${spec.values}…]`],
     appOr: spec.global ? '--global' : undefined,
     booleanFlags: spec.global ? ['global'] : undefined,
     access: spec.access ?? 'app',
     async run(ctx, args) {
-      const [key, value] = args.app ? args.positional.slice(1) : args.positional;
+      const [key, ...words] = args.app ? args.positional.slice(1) : args.positional;
+      // `nginx:set app proxy-buffers 8 4k`: the shell splits a value with a space, so its words are joined again
+      const value = words.length > 0 ? words.join(' ') : undefined;
       const property = properties.find((p) => p === key);
       if (!property) throw new UserError(`Invalid property: ${key ?? ''} (${properties.length === 1 ? 'only' : 'one of'} ${properties.map((p) => `"${p}"`).join(', ')} can be set)`);
       await spec.set(ctx, args.app?.name ?? GLOBAL_SCOPE, value, property);

@@ -1,7 +1,7 @@
 import type { Platform } from '../platform.js';
 import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
-import { forwardedHeaders } from '../proxy/forwarding.js';
+import { nginxSettings } from '../proxy/nginx-properties.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
 
@@ -30,7 +30,7 @@ export function routeTo(platform: Platform, app: string, web: Instance[], waitin
       domains: appDomains(state, settings, app),
       backends: endpointsOf(web),
       tls: tlsFiles(settings.certsDir, app),
-      forwarded: forwardedHeaders(state, app),
+      nginx: nginxSettings(state, app),
     });
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
@@ -93,6 +93,11 @@ export function unrouteApp(platform: Platform, app: string): Promise<boolean> {
     platform.state.properties.set(app, ROUTED, undefined);
     return platform.router.unroute(app);
   });
+}
+
+/** Rewrites the routes of these apps from what is recorded now (after a change of nginx or proxy settings); stops at the first refused. */
+export async function rebuildRoutes(platform: Platform, apps: string[]): Promise<void> {
+  for (const app of apps) await restoreRoute(platform, app);
 }
 
 /**

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { allPids, isRunning, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
-import type { ForwardedHeaders } from './forwarding.js';
+import type { NginxSettings } from './nginx-properties.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
 
 export type { Backend } from './render.js';
@@ -20,7 +20,7 @@ export interface AppRoute {
   domains: string[];
   backends: Backend[];
   tls: TlsFiles | undefined;
-  forwarded: ForwardedHeaders;
+  nginx: NginxSettings;
 }
 
 /** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
@@ -47,7 +47,16 @@ export class Nginx implements Router {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: { bin: string; dir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string; lock: ConfigLock },
+    private readonly options: {
+      bin: string;
+      dir: string;
+      tempDir: string;
+      httpPort: number;
+      httpsPort: number;
+      ipv6: boolean;
+      modulesDir: string;
+      lock: ConfigLock;
+    },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
@@ -58,7 +67,8 @@ export class Nginx implements Router {
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
   async ensureRunning(): Promise<void> {
     await this.options.lock(async () => {
-      for (const sub of ['apps', 'logs', 'tmp']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
+      for (const sub of ['apps', 'logs']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
+      fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
@@ -79,7 +89,16 @@ export class Nginx implements Router {
     return this.options.lock(async () => {
       await this.setBackends(route.app, route.backends);
       const { httpPort, httpsPort, ipv6 } = this.options;
-      const server = renderApp({ app: route.app, httpPort, httpsPort, ipv6, domains: route.domains, tls: route.tls ?? null, forwarded: route.forwarded });
+      const server = renderApp({
+        app: route.app,
+        httpPort,
+        httpsPort,
+        ipv6,
+        domains: route.domains,
+        tls: route.tls ?? null,
+        logsDir: this.logsDir,
+        nginx: route.nginx,
+      });
       return this.replaceFile(this.appFile(route.app), server);
     });
   }
@@ -99,6 +118,12 @@ export class Nginx implements Router {
       const rest = current.filter((b) => b.host !== backend.host || b.port !== backend.port);
       if (rest.length < current.length) await this.setBackends(app, rest);
     });
+  }
+
+  /** What nginx says is wrong with its whole configuration, or undefined when it would load it. */
+  async validate(): Promise<string | undefined> {
+    const test = await runProgram(this.options.bin, [...this.baseArgs(), '-t', '-q']);
+    return test.code === 0 ? undefined : test.stderr.trim();
   }
 
   /** Whether the master runs and answers on its status socket. */
@@ -128,6 +153,11 @@ export class Nginx implements Router {
   /** Workers of a master that died unwatched (the daemon was down too, or the master had just reloaded) still hold the ports. */
   clearOrphanedWorkers(): void {
     killAll(orphanedWorkersOn([this.options.httpPort, this.options.httpsPort]));
+  }
+
+  /** Where nginx's own and each app's logs are written, unless nginx:set names other paths. */
+  get logsDir(): string {
+    return path.join(this.options.dir, 'logs');
   }
 
   private get statusConf() {
@@ -168,8 +198,8 @@ export class Nginx implements Router {
   private async testAndReload(): Promise<void> {
     const generation = newGeneration();
     this.writeStatus(generation);
-    const test = await runProgram(this.options.bin, [...this.baseArgs(), '-t', '-q']);
-    if (test.code !== 0) throw new UserError(`nginx rejected the configuration: ${test.stderr.trim()}`);
+    const problem = await this.validate();
+    if (problem) throw new UserError(`nginx rejected the configuration: ${problem}`);
     const pid = this.masterPid();
     if (pid === undefined) return this.start();
     process.kill(pid, 'SIGHUP');

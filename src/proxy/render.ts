@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { isValidAppName, isValidDomain } from '../core/names.js';
-import { isNginxVariable } from './forwarding.js';
+import { isValidNginxValue, NGINX_PROPERTIES, NGINX_PROPERTY_NAMES, type NginxProperty, type NginxSettings } from './nginx-properties.js';
 
 const templatesDir = new URL('../../templates/nginx/', import.meta.url);
 export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
@@ -21,7 +21,12 @@ const templates = {
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolute path of safe characters');
 const port = z.number().int().min(1).max(65535);
 const appName = z.string().refine(isValidAppName, 'invalid app name');
-const nginxVariable = z.string().refine(isNginxVariable, 'must be one nginx variable');
+/** Every nginx:set property, each valid for its kind ('' only where that is its default). */
+const nginxSettingsSchema = z.object(
+  Object.fromEntries(
+    NGINX_PROPERTY_NAMES.map((p) => [p, z.string().refine((v) => (v === '' ? NGINX_PROPERTIES[p].default === '' : isValidNginxValue(p, v)), `invalid ${p}`)]),
+  ) as unknown as Record<NginxProperty, z.ZodType<string>>,
+);
 
 /** A DNS name, or a `*.` wildcard over one, as nginx's server_name takes them. */
 const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
@@ -35,18 +40,20 @@ const appServerSchema = z.object({
   domains: z.array(serverName).min(1),
   /** The app's certificate and key files, or null for HTTP only. */
   tls: z.object({ certFile: absolutePath, keyFile: absolutePath }).nullable(),
-  /** The X-Forwarded-* values: one nginx variable each. */
-  forwarded: z.object({ for: nginxVariable, port: nginxVariable, proto: nginxVariable }),
+  /** Where the app's own access and error logs go unless nginx:set says otherwise. */
+  logsDir: absolutePath,
+  nginx: nginxSettingsSchema,
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 
 export const backendSchema = z.object({ host: z.ipv4(), port });
 export type Backend = z.infer<typeof backendSchema>;
 
-export function renderMain(input: { dir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string }): string {
+export function renderMain(input: { dir: string; tempDir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string }): string {
   return templates.main({
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
+    tempDir: absolutePath.parse(input.tempDir),
     httpPort: port.parse(input.httpPort),
     httpsPort: port.parse(input.httpsPort),
     modulesDir: absolutePath.parse(input.modulesDir),
@@ -59,10 +66,42 @@ export function renderStatus(input: { dir: string; generation: string }): string
   return templates.status({ dir: absolutePath.parse(input.dir), generation });
 }
 
-/** An app's server block: its domains. Which containers serve it is not part of it. */
+/** An app's server block: its domains and nginx:set properties. Which containers serve it is not part of it. */
 export function renderApp(server: AppServer): string {
   const valid = appServerSchema.parse(server);
-  return templates.app({ ...valid, httpsPortSuffix: valid.httpsPort === 443 ? '' : `:${valid.httpsPort}` });
+  return templates.app({
+    ...valid,
+    httpsPortSuffix: valid.httpsPort === 443 ? '' : `:${valid.httpsPort}`,
+    directives: directivesOf(valid.nginx as NginxSettings, valid.app, valid.logsDir),
+  });
+}
+
+/** The properties as the template writes them. */
+function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
+  const accessPath = nginx['access-log-path'] || `${logsDir}/${app}-access.log`;
+  const hsts = [`max-age=${nginx['hsts-max-age']}`];
+  if (nginx['hsts-include-subdomains'] === 'true') hsts.push('includeSubDomains');
+  if (nginx['hsts-preload'] === 'true') hsts.push('preload');
+  return {
+    listen4: nginx['bind-address-ipv4'] ? `${nginx['bind-address-ipv4']}:` : '',
+    listen6: `[${nginx['bind-address-ipv6'] || '::'}]`,
+    accessLog: accessPath === 'off' ? 'off' : `${accessPath} ${nginx['access-log-format'] || 'combined'} buffer=64k flush=1s`,
+    errorLog: nginx['error-log-path'] === 'off' ? '/dev/null' : nginx['error-log-path'] || `${logsDir}/${app}-error.log`,
+    hsts: nginx.hsts === 'true' ? hsts.join('; ') : '',
+    clientMaxBodySize: nginx['client-max-body-size'],
+    keepaliveTimeout: nginx['keepalive-timeout'],
+    proxyBuffering: nginx['proxy-buffering'],
+    proxyBufferSize: nginx['proxy-buffer-size'],
+    proxyBuffers: nginx['proxy-buffers'],
+    proxyBusyBuffersSize: nginx['proxy-busy-buffers-size'],
+    proxyConnectTimeout: nginx['proxy-connect-timeout'],
+    proxyReadTimeout: nginx['proxy-read-timeout'],
+    proxySendTimeout: nginx['proxy-send-timeout'],
+    forwardedFor: nginx['x-forwarded-for-value'],
+    forwardedPort: nginx['x-forwarded-port-value'],
+    forwardedProto: nginx['x-forwarded-proto-value'],
+    forwardedSsl: nginx['x-forwarded-ssl'],
+  };
 }
 
 /** Every app's backends as the Lua side reads them: `app ip:port,ip:port` lines, sorted. */

@@ -70,6 +70,67 @@ describe('domains', () => {
   });
 });
 
+describe('nginx settings', () => {
+  const upload = (megabytes: number) => {
+    const body = path.join(slipway.dir, `upload-${megabytes}`);
+    fs.writeFileSync(body, Buffer.alloc(megabytes * 1024 * 1024, 'x'));
+    return run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${slipway.appHost(app)}`, '--data-binary', `@${body}`, `http://127.0.0.1:${slipway.httpPort}/`]);
+  };
+  const nginxReport = async () => JSON.parse((await slipway.ssh(['nginx:report', app, '--format', 'json'])).stdout) as Record<string, string>;
+
+  test('client-max-body-size lets larger uploads in, per app or for every app', async () => {
+    expect((await upload(2)).stdout).toBe('413');
+    const set = await slipway.ssh(['nginx:set', app, 'client-max-body-size', '5m']);
+    expect(set.code, set.output).toBe(0);
+    expect(set.stdout).toContain('-----> Setting client-max-body-size to 5m');
+    expect((await upload(2)).stdout).toBe('200');
+    expect((await slipway.ssh(['nginx:show-config', app])).stdout).toContain('client_max_body_size 5m;');
+
+    expect((await slipway.ssh(['nginx:set', '--global', 'client-max-body-size', '3m'])).code).toBe(0);
+    expect((await slipway.ssh(['nginx:set', app, 'client-max-body-size'])).code).toBe(0);
+    expect(await nginxReport()).toMatchObject({ 'client-max-body-size': '', 'computed-client-max-body-size': '3m', 'global-client-max-body-size': '3m' });
+    expect((await upload(4)).stdout).toBe('413');
+    expect((await upload(2)).stdout).toBe('200');
+    expect((await slipway.ssh(['nginx:set', '--global', 'client-max-body-size'])).code).toBe(0);
+    expect((await upload(2)).stdout).toBe('413');
+  });
+
+  test('a value of two words, and values nginx refuses leave the one before', async () => {
+    const twoWords = await slipway.ssh(['nginx:set', app, 'proxy-buffers', '16', '8k']);
+    expect(twoWords.code, twoWords.output).toBe(0);
+    expect((await nginxReport())['computed-proxy-buffers']).toBe('16 8k');
+    const injected = await slipway.ssh(['nginx:set', app, 'proxy-read-timeout', "'60s; include /etc/passwd'"]);
+    expect(injected.code).not.toBe(0);
+    expect(injected.stderr).toContain('Invalid proxy-read-timeout 60s; include /etc/passwd: give a time such as 60s');
+    expect((await slipway.ssh(['nginx:set', app, 'access-log-format', 'combined'])).code).toBe(0);
+    const unknown = await slipway.ssh(['nginx:set', app, 'access-log-format', 'nosuchformat']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('nginx rejected the configuration');
+    expect((await nginxReport())['access-log-format']).toBe('combined');
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+    expect((await slipway.ssh(['nginx:validate-config'])).code).toBe(0);
+    expect((await slipway.ssh(['proxy:build-config', '--all'])).code).toBe(0);
+  });
+
+  test('nginx:access-logs shows the app’s requests, and -t follows new ones', async () => {
+    await slipway.get(slipway.appHost(app), '/first-request');
+    const logged = await eventually(() => slipway.ssh(['nginx:access-logs', app]), (r) => r.stdout.includes('GET /first-request'), 10_000);
+    expect(logged.stdout).toContain('GET /first-request HTTP/1.1" 200');
+    const follower = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'nginx:access-logs', app, '-t', '-n', '0']);
+    let followed = '';
+    follower.stdout.on('data', (chunk) => (followed += chunk));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await slipway.get(slipway.appHost(app), '/while-following');
+      await eventually(async () => followed, (text) => text.includes('GET /while-following'), 10_000);
+      expect(followed).not.toContain('/first-request');
+    } finally {
+      follower.kill();
+    }
+    expect((await slipway.ssh(['nginx:error-logs', app])).code).toBe(0);
+  });
+});
+
 describe('logs and run', () => {
   test('logs shows the app’s output with its dyno; --tail follows new lines', async () => {
     const logs = await slipway.ssh(['logs', app, '-n', '10']);

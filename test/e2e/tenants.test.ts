@@ -162,6 +162,17 @@ describe('what only an admin may do', () => {
     expect((await slipway.ssh(['apps:exists', 'mine'])).code).toBe(0);
   });
 
+  test.each([
+    ['access-log-path', '/etc/passwd'],
+    ['error-log-path', '/root/.ssh/authorized_keys'],
+    ['bind-address-ipv4', '127.0.0.1'],
+  ])('nginx:set %s (a host file nginx opens as root, or an address other apps answer on) is refused to the tenant', async (property, value) => {
+    const refused = await asTenant(['nginx:set', 'mine', property, value]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Only an admin key may set ${property}`);
+    expect(JSON.parse((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe('');
+  });
+
   test('every container of the tenant’s app runs under a pids limit', async () => {
     const running = (await containersOf('mine')).filter((c) => c.State === 'running');
     expect(running.length).toBeGreaterThan(0);

@@ -244,8 +244,10 @@ export class SlipwayUnderTest {
       }
     }
     // Workers a killed master left behind (the fault tests) would hold these ports for ever.
-    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', lock: (fn) => fn() }).clearOrphanedWorkers();
+    const tempDir = path.join('/var/cache/slipway-nginx', this.instance);
+    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', lock: (fn) => fn() }).clearOrphanedWorkers();
     fs.rmSync(this.dir, { recursive: true, force: true });
+    fs.rmSync(tempDir, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { NGINX_DEFAULTS } from '../../src/proxy/nginx-properties.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
@@ -12,8 +13,10 @@ const server = {
   ipv6: false,
   domains: ['my.app.example.com', 'www.example.com'],
   tls: null,
-  forwarded: { for: '$remote_addr', port: '$server_port', proto: '$scheme' },
+  logsDir: '/var/lib/slipway/nginx/logs',
+  nginx: NGINX_DEFAULTS,
 };
+const withSettings = (settings: Partial<typeof NGINX_DEFAULTS>) => ({ ...server, nginx: { ...NGINX_DEFAULTS, ...settings } });
 
 /** A self-signed certificate and key, made with openssl. */
 async function selfSigned(dir: string) {
@@ -41,7 +44,33 @@ describe('nginx renderer', () => {
     expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
     // The address that connected, not what the client claims: hosts behind a proxy opt in with nginx:set.
     expect(conf).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
-    expect(renderApp({ ...server, forwarded: { ...server.forwarded, for: '$proxy_add_x_forwarded_for' } })).toContain('X-Forwarded-For $proxy_add_x_forwarded_for;');
+    expect(renderApp(withSettings({ 'x-forwarded-for-value': '$proxy_add_x_forwarded_for' }))).toContain('X-Forwarded-For $proxy_add_x_forwarded_for;');
+  });
+
+  test('nginx:set properties become the block’s directives', () => {
+    const conf = renderApp(withSettings({ 'client-max-body-size': '50m', 'proxy-read-timeout': '5m', 'proxy-buffers': '16 8k', 'proxy-buffering': 'off', 'x-forwarded-ssl': 'on' }));
+    expect(conf).toContain('client_max_body_size 50m;');
+    expect(conf).toContain('proxy_read_timeout 5m;');
+    expect(conf).toContain('proxy_buffers 16 8k;');
+    expect(conf).toContain('proxy_buffering off;');
+    expect(conf).toContain('proxy_set_header X-Forwarded-Ssl on;');
+    expect(renderApp(server)).not.toContain('X-Forwarded-Ssl');
+    // each app logs to files of its own unless told otherwise
+    expect(conf).toContain('access_log /var/lib/slipway/nginx/logs/my.app-access.log combined buffer=64k flush=1s;');
+    expect(conf).toContain('error_log /var/lib/slipway/nginx/logs/my.app-error.log;');
+    expect(renderApp(withSettings({ 'access-log-path': 'off' }))).toContain('access_log off;');
+    expect(renderApp(withSettings({ 'bind-address-ipv4': '127.0.0.1' }))).toContain('listen 127.0.0.1:8080;');
+    expect(renderApp({ ...withSettings({ 'bind-address-ipv6': '::1' }), ipv6: true })).toContain('listen [::1]:8080;');
+  });
+
+  test('HSTS goes with HTTPS only, as hsts-* say', () => {
+    const tls = { certFile: '/c.crt', keyFile: '/c.key' };
+    expect(renderApp({ ...server, tls })).toContain('add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;');
+    expect(renderApp({ ...withSettings({ 'hsts-preload': 'true', 'hsts-include-subdomains': 'false', 'hsts-max-age': '60' }), tls })).toContain(
+      'Strict-Transport-Security "max-age=60; preload"',
+    );
+    expect(renderApp({ ...withSettings({ hsts: 'false' }), tls })).not.toContain('Strict-Transport-Security');
+    expect(renderApp(server)).not.toContain('Strict-Transport-Security');
   });
 
   test('an app with a certificate answers HTTPS and redirects plain HTTP there', () => {
@@ -68,7 +97,10 @@ describe('nginx renderer', () => {
     ['an app name with a quote', { app: 'x"; evil' }],
     ['a port out of range', { httpPort: 70000 }],
     ['no domains', { domains: [] }],
-    ['a forwarded value that would inject directives', { forwarded: { for: '$remote_addr; include /etc/passwd', port: '$server_port', proto: '$scheme' } }],
+    ['a forwarded value that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'x-forwarded-for-value': '$remote_addr; include /etc/passwd' } }],
+    ['a size that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'client-max-body-size': '1m; include /etc/passwd' } }],
+    ['a log path with a space', { nginx: { ...NGINX_DEFAULTS, 'access-log-path': '/tmp/x main' } }],
+    ['an empty value where one is needed', { nginx: { ...NGINX_DEFAULTS, 'proxy-read-timeout': '' } }],
     ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key' } }],
   ])('refuses %s', (_, change) => {
     expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();
@@ -85,10 +117,11 @@ describe('nginx renderer', () => {
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
     for (const sub of ['apps', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules' }));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
-    fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp(server));
-    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...server, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir) }));
+    const logsDir = path.join(dir, 'logs');
+    fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp({ ...withSettings({ 'client-max-body-size': '0', 'proxy-buffers': '16 8k', 'x-forwarded-ssl': 'off', 'keepalive-timeout': '10s' }), logsDir }));
+    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...withSettings({ 'hsts-preload': 'true', 'bind-address-ipv4': '127.0.0.1' }), logsDir, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir) }));
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
     const result = await run('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-t']);
     expect(result.code, result.output).toBe(0);

@@ -1,35 +1,116 @@
-import { restoreRoute } from '../../deploy/routes.js';
-import { FORWARDED_PROPERTIES, forwardedHeaders, setForwarded } from '../../proxy/forwarding.js';
+import fs from 'node:fs';
+import { UserError } from '../../core/errors.js';
+import { format } from '../../core/output.js';
+import { tailFile } from '../../core/tail-file.js';
+import { rebuildRoutes } from '../../deploy/routes.js';
+import {
+  NGINX_PROPERTY_NAMES,
+  nginxSettings,
+  ownNginxValue,
+  setNginxProperty,
+  type NginxProperty,
+} from '../../proxy/nginx-properties.js';
+import { GLOBAL_SCOPE } from '../../state/index.js';
+import { intFlag } from '../args.js';
 import { setCommand } from '../set-command.js';
-import type { AppReport, Namespace } from '../types.js';
+import type { AppReport, Command, CommandArgs, CommandContext, Namespace } from '../types.js';
 
+/** Dokku's three rows per property: the app's own value, what applies, and the global one. */
 const report: AppReport = {
   name: 'nginx',
-  summary: 'Show what nginx tells the app about its clients',
+  summary: 'Show the app’s nginx settings: its own, those that apply, and the global ones',
   rows(ctx, app) {
-    const headers = forwardedHeaders(ctx.platform.state, app.name);
-    return [
-      ['Nginx x forwarded for value', headers.for],
-      ['Nginx x forwarded port value', headers.port],
-      ['Nginx x forwarded proto value', headers.proto],
-    ];
+    const { state } = ctx.platform;
+    const computed = nginxSettings(state, app.name);
+    return NGINX_PROPERTY_NAMES.flatMap((property) => {
+      const words = property.replace(/-/g, ' ');
+      return [
+        [`Nginx ${words}`, ownNginxValue(state, app.name, property) ?? ''],
+        [`Nginx computed ${words}`, computed[property]],
+        [`Nginx global ${words}`, ownNginxValue(state, GLOBAL_SCOPE, property) ?? ''],
+      ] as [string, string][];
+    });
   },
 };
 
-/** The app's nginx server block, as Dokku's nginx:set properties. */
+/** The apps a change of this scope applies to. */
+const appsOf = (ctx: CommandContext, scope: string) => (scope === GLOBAL_SCOPE ? ctx.platform.state.apps.list().map((a) => a.name) : [scope]);
+
+/**
+ * Stores the value and rewrites the server blocks it applies to; when nginx rejects the
+ * result, the value it replaced comes back and the blocks with it.
+ */
+async function setProperty(ctx: CommandContext, scope: string, value: string | undefined, property: NginxProperty): Promise<void> {
+  const { state } = ctx.platform;
+  const previous = setNginxProperty(state, scope, property, value, ctx.caller.isAdmin);
+  try {
+    await rebuildRoutes(ctx.platform, appsOf(ctx, scope));
+  } catch (error) {
+    state.properties.set(scope, `nginx.${property}`, previous);
+    await rebuildRoutes(ctx.platform, appsOf(ctx, scope));
+    throw error;
+  }
+}
+
+/** An app's log file as nginx:set says, refused when logging is off. */
+function logFile(ctx: CommandContext, app: string, kind: 'access' | 'error'): string {
+  const configured = nginxSettings(ctx.platform.state, app)[`${kind}-log-path`];
+  if (configured === 'off') throw new UserError(`The ${kind} log of ${app} is off (nginx:set ${app} ${kind}-log-path)`);
+  return configured || `${ctx.platform.nginx.logsDir}/${app}-${kind}.log`;
+}
+
+const logsCommand = (kind: 'access' | 'error'): Command => ({
+  name: `nginx:${kind}-logs`,
+  summary: `Show the app’s nginx ${kind} log; -t follows it until you disconnect`,
+  args: ['app'],
+  access: 'app',
+  valueFlags: ['num'],
+  booleanFlags: ['tail'],
+  shortFlags: { t: 'tail', n: 'num' },
+  async run(ctx, args: CommandArgs) {
+    const app = args.app!.name;
+    const lines = intFlag(args, 'num', 100, 0, 100_000);
+    await tailFile(logFile(ctx, app, kind), { lines, follow: Boolean(args.flags.tail), signal: ctx.signal, onLine: (line) => ctx.out.out(line) });
+  },
+});
+
+/** The app's nginx server block, its settings (Dokku's nginx:* properties) and its logs. */
 export const nginxNamespace: Namespace = {
   name: 'nginx',
   report,
   commands: [
     setCommand({
       name: 'nginx:set',
-      summary: `Set ${FORWARDED_PROPERTIES.join(', ')} (one nginx variable; no value: the default). Applies at once`,
-      property: FORWARDED_PROPERTIES,
-      values: '$variable',
-      async set(ctx, app, value, property) {
-        setForwarded(ctx.platform.state, app, property, value);
-        await restoreRoute(ctx.platform, app);
-      },
+      summary: 'Set a property of the app’s nginx server block (no value: back to the global one or the default). Applies at once',
+      property: NGINX_PROPERTY_NAMES,
+      values: 'value',
+      global: true,
+      set: setProperty,
     }),
+    {
+      name: 'nginx:show-config',
+      summary: 'Show the app’s nginx server block as nginx runs it',
+      args: ['app'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app!.name;
+        const file = `${ctx.platform.settings.nginxDir}/apps/${app}.conf`;
+        if (!fs.existsSync(file)) throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);
+        ctx.out.out(fs.readFileSync(file, 'utf8').trimEnd());
+      },
+    },
+    logsCommand('access'),
+    logsCommand('error'),
+    {
+      name: 'nginx:validate-config',
+      summary: 'Test the whole nginx configuration as nginx would load it',
+      args: [],
+      access: 'admin',
+      async run(ctx) {
+        const problem = await ctx.platform.nginx.validate();
+        if (problem) throw new UserError(`nginx rejects the configuration: ${problem}`);
+        ctx.out.out(format.step('The nginx configuration is valid'));
+      },
+    },
   ],
 };

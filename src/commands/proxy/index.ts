@@ -1,10 +1,38 @@
-import { ROUTED, unrouteApp } from '../../deploy/routes.js';
-import type { Namespace } from '../types.js';
+import { rebuildRoutes, ROUTED, routedInstances, unrouteApp } from '../../deploy/routes.js';
+import { format } from '../../core/output.js';
+import type { AppReport, Namespace } from '../types.js';
 
-/** Routing of apps' traffic (Dokku's proxy): no commands yet, only what an app's lifecycle needs. */
+const report: AppReport = {
+  name: 'proxy',
+  summary: 'Show how the app’s traffic reaches it',
+  rows(ctx, app) {
+    return [
+      ['Proxy enabled', 'true'],
+      ['Proxy type', 'nginx'],
+      ['Proxy routed instances', String(routedInstances(ctx.platform, app.name).length)],
+    ];
+  },
+};
+
+/** Routing of apps' traffic (Dokku's proxy): rebuilding server blocks, and what an app's lifecycle needs. */
 export const proxyNamespace: Namespace = {
   name: 'proxy',
-  commands: [],
+  report,
+  commands: [
+    {
+      name: 'proxy:build-config',
+      summary: 'Write the app’s nginx server block again from its settings (--all: every app)',
+      args: ['app'],
+      appOr: '--all',
+      booleanFlags: ['all'],
+      access: 'app',
+      async run(ctx, args) {
+        const apps = args.app ? [args.app.name] : ctx.platform.state.apps.list().map((a) => a.name);
+        await rebuildRoutes(ctx.platform, apps);
+        ctx.out.out(format.step(`Rebuilt the nginx config of ${args.app ? args.app.name : 'every app'}`));
+      },
+    },
+  ],
   lifecycle: {
     notCloned: [ROUTED],
     destroy: async (platform, app) => void (await unrouteApp(platform, app)),
