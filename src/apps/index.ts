@@ -15,6 +15,8 @@ const DESTROY_WAIT_MS = 10 * 60_000;
  * repositories, certificates). Hooks run in registration order.
  */
 export interface AppLifecycle {
+  /** The app was just created (apps:create, a first push, a clone). */
+  create?(platform: Platform, app: string): Promise<void>;
   /** Before the app's records go: stop it and remove what is kept for it outside the database. */
   destroy?(platform: Platform, app: string): Promise<void>;
   /** Before the records move to the new name: stop serving under the old one. */
@@ -34,10 +36,11 @@ export function requireApp(platform: Platform, name: string | undefined): AppRec
   return app;
 }
 
-export async function createApp(platform: Platform, name: string | undefined): Promise<AppRecord> {
+export async function createApp(platform: Platform, name: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
   const app = parseAppName(name);
   if (!platform.state.apps.create(app, platform.settings.defaultBranch)) throw new UserError('Name is already taken');
   await ensureRepo(platform.settings.reposDir, app);
+  await runHooks(hooks, (hook) => hook.create?.(platform, app));
   return platform.state.apps.get(app)!;
 }
 
@@ -82,7 +85,7 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
 /** A new app with another's code, config and settings (not what belongs to the app itself: domains, storage, grants). */
 export async function cloneApp(platform: Platform, source: AppRecord, newName: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
   const { state } = platform;
-  const clone = await createApp(platform, newName);
+  const clone = await createApp(platform, newName, hooks);
   const notCloned = new Set(hooks.flatMap((hook) => hook.notCloned ?? []));
   for (const [key, value] of Object.entries(state.properties.all(source.name))) {
     if (!notCloned.has(key)) state.properties.set(clone.name, key, value);

@@ -63,7 +63,8 @@ const NAMESPACES: Namespace[] = [
   stackNamespace,
 ];
 
-const lifecycle = NAMESPACES.flatMap((ns) => (ns.lifecycle ? [ns.lifecycle] : []));
+/** What every namespace does when an app is created, destroyed, renamed or cloned. */
+export const lifecycle = NAMESPACES.flatMap((ns) => (ns.lifecycle ? [ns.lifecycle] : []));
 
 /** `<namespace>:report` for each report (unless the namespace has its own), and `report` for all. */
 const reports = NAMESPACES.flatMap((ns) => (ns.report ? [ns.report] : [])).sort((a, b) => a.name.localeCompare(b.name));

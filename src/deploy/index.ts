@@ -13,7 +13,7 @@ import type { ReleaseRecord } from '../state/index.js';
 import { DeployLog } from './log.js';
 import { appLockName } from '../queue/locks.js';
 import { configForRollback } from '../services/index.js';
-import { unrouteApp } from './routes.js';
+import { parkApp } from './routes.js';
 import { deployRelease } from './release.js';
 import { markStopped } from './desired.js';
 
@@ -241,7 +241,7 @@ async function releaseBuiltImage(
 export async function stopApp(platform: Platform, app: string): Promise<number> {
   return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
     markStopped(platform.state, app, true);
-    await unrouteApp(platform, app);
+    await parkApp(platform, app);
     const scheduler = platform.schedulerFor(app);
     const instances = await scheduler.instances(app);
     await scheduler.retire(instances);

@@ -8,7 +8,7 @@ import { reviveServices } from '../services/index.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { processPlan } from './release.js';
-import { isRoutedTo, restoreRoute, routedInstances, routeTo, unrouteApp, withdrawInstance } from './routes.js';
+import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, withdrawInstance } from './routes.js';
 
 /** After a container dies, how long its engine gets to mark it restarting (by its restart policy) before the reconciler looks. */
 const DIE_SETTLE_MS = 300;
@@ -121,7 +121,7 @@ export class Reconciler {
     const { instances, current, stopped, missing, stray, web, routed } = await this.assess(app);
     if (!current || stopped) {
       if (instances.length === 0) return { found: [], restart: false };
-      await unrouteApp(this.platform, app);
+      await parkApp(this.platform, app);
       await scheduler.retire(instances);
       return { found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`], restart: false };
     }

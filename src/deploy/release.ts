@@ -10,7 +10,7 @@ import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../s
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
 import { markRetiring, markStopped } from './desired.js';
 import { processOptions } from './process-options.js';
-import { routeTo, routeToRunning, unrouteApp } from './routes.js';
+import { parkApp, routeTo, routeToRunning } from './routes.js';
 
 const RETIRE_MARGIN_MS = 10_000;
 const WATCH_POLL_MS = 100;
@@ -157,7 +157,7 @@ async function routeTraffic(platform: Platform, app: string, started: Instance[]
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
-    if (await unrouteApp(platform, app)) log.detail('No web processes: removed the nginx configuration');
+    if (await parkApp(platform, app)) log.detail('No web processes: its domains answer 502');
     return;
   }
   log.step(`Configuring ${appDomains(platform.state, settings, app).join(', ')}...`);

@@ -23,15 +23,8 @@ interface RoutedBackend {
  * bringing them back): remembered, so their start routes them again, but given no traffic.
  */
 export function routeTo(platform: Platform, app: string, web: Instance[], waiting: string[] = []): Promise<boolean> {
-  const { settings, state } = platform;
   return inTurn(app, async () => {
-    const reloaded = await platform.router.route({
-      app,
-      domains: appDomains(state, settings, app),
-      backends: endpointsOf(web),
-      tls: tlsFiles(settings.certsDir, app),
-      nginx: nginxSettings(state, app),
-    });
+    const reloaded = await platform.router.route({ ...serverOf(platform, app), backends: endpointsOf(web), parked: false });
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
   });
@@ -88,6 +81,24 @@ export function isRoutedTo(platform: Platform, app: string, web: Instance[]): bo
   return routed.length === now.size && routed.every((b) => now.has(key(b)));
 }
 
+/** What the app's server block is made of, as recorded now: its domains, certificate and nginx settings. */
+function serverOf(platform: Platform, app: string) {
+  const { settings, state } = platform;
+  return { app, domains: appDomains(state, settings, app), tls: tlsFiles(settings.certsDir, app), nginx: nginxSettings(state, app) };
+}
+
+/**
+ * The app takes no traffic (stopped, not deployed yet, no web process): its hostnames stay
+ * its own and answer 502, as Dokku's do, rather than the 404 of a host nobody owns.
+ */
+export function parkApp(platform: Platform, app: string): Promise<boolean> {
+  return inTurn(app, () => {
+    platform.state.properties.set(app, ROUTED, undefined);
+    return platform.router.route({ ...serverOf(platform, app), backends: [], parked: true });
+  });
+}
+
+/** The app is gone (destroyed, or renamed): its server block goes, and its hostnames are nobody's. */
 export function unrouteApp(platform: Platform, app: string): Promise<boolean> {
   return inTurn(app, () => {
     platform.state.properties.set(app, ROUTED, undefined);
@@ -113,6 +124,7 @@ export async function restoreRoute(platform: Platform, app: string): Promise<voi
   try {
     const ids = routedInstances(platform, app);
     if (ids.length > 0) await routeToRunning(platform, app, ids);
+    else await parkApp(platform, app);
   } finally {
     await lock.release();
   }

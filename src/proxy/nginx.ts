@@ -21,6 +21,8 @@ export interface AppRoute {
   backends: Backend[];
   tls: TlsFiles | undefined;
   nginx: NginxSettings;
+  /** Takes no traffic: its domains answer 502 (no backends are asked). */
+  parked: boolean;
 }
 
 /** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
@@ -98,6 +100,7 @@ export class Nginx implements Router {
         tls: route.tls ?? null,
         logsDir: this.logsDir,
         nginx: route.nginx,
+        parked: route.parked,
       });
       return this.replaceFile(this.appFile(route.app), server);
     });

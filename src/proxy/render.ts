@@ -43,6 +43,8 @@ const appServerSchema = z.object({
   /** Where the app's own access and error logs go unless nginx:set says otherwise. */
   logsDir: absolutePath,
   nginx: nginxSettingsSchema,
+  /** The app takes no traffic now: 502 for its domains. */
+  parked: z.boolean(),
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 

@@ -5,7 +5,7 @@ import { createApp } from '../apps/index.js';
 import { errorMessage } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { format, type Output } from '../core/output.js';
-import { runCommand, tokenize, type Caller } from '../commands/index.js';
+import { lifecycle, runCommand, tokenize, type Caller } from '../commands/index.js';
 import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
@@ -274,7 +274,7 @@ async function serveGit(
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
-      app = await createApp(platform, git.app);
+      app = await createApp(platform, git.app, lifecycle);
     }
     const repo = await ensureRepo(settings.reposDir, app.name);
     const child = spawn(git.service, [repo], {

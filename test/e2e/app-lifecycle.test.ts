@@ -70,7 +70,8 @@ describe('locking', () => {
 describe('processes', () => {
   test('ps:stop takes the app down, ps:start brings it back, ps:report tells which', async () => {
     expect((await slipway.ssh(['ps:stop', app])).code).toBe(0);
-    expect((await slipway.get(slipway.appHost(app))).status).not.toBe(200);
+    // its hostname stays its own: 502, as Dokku answers, not the 404 of a host nobody owns
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(502);
     expect(await slipway.containers(app)).toEqual([]);
     const stopped = JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout);
     expect(stopped).toMatchObject({ deployed: 'true', running: 'false', processes: '0', 'restart-policy': 'unless-stopped' });
@@ -79,6 +80,18 @@ describe('processes', () => {
     expect(started.code, started.output).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
     expect((await slipway.ssh(['ps:report', app])).stdout).toMatch(/^ {7}Running: {23}true$/m);
+  });
+
+  test('an app not deployed yet answers its domains with 502, and a failed first push leaves it so', async () => {
+    expect((await slipway.ssh(['apps:create', 'unborn'])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost('unborn'))).status).toBe(502);
+    const repo = await slipway.appRepo('dockerfile-app', 'unborn');
+    fs.appendFileSync(path.join(repo, 'Dockerfile'), 'RUN exit 3\n');
+    await run('git', ['commit', '-qam', 'broken'], { cwd: repo, env: slipway.gitEnv() });
+    expect((await slipway.push(repo)).code).not.toBe(0);
+    expect((await slipway.get(slipway.appHost('unborn'))).status).toBe(502);
+    expect((await slipway.ssh(['apps:destroy', 'unborn', '--force'])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost('unborn'))).status).toBe(404);
   });
 
   test('restart policy and resource limits reach the containers on the next restart', async () => {
@@ -192,7 +205,7 @@ describe('rename and clone', () => {
 
   test('report shows every report of an app', async () => {
     const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
-    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'domains', 'nginx', 'ps', 'resource', 'storage']);
+    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'domains', 'nginx', 'proxy', 'ps', 'resource', 'storage']);
     expect(all.apps['app-locked']).toBe('false');
     expect(all.domains['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);

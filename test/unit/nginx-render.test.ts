@@ -15,6 +15,7 @@ const server = {
   tls: null,
   logsDir: '/var/lib/slipway/nginx/logs',
   nginx: NGINX_DEFAULTS,
+  parked: false,
 };
 const withSettings = (settings: Partial<typeof NGINX_DEFAULTS>) => ({ ...server, nginx: { ...NGINX_DEFAULTS, ...settings } });
 
@@ -61,6 +62,13 @@ describe('nginx renderer', () => {
     expect(renderApp(withSettings({ 'access-log-path': 'off' }))).toContain('access_log off;');
     expect(renderApp(withSettings({ 'bind-address-ipv4': '127.0.0.1' }))).toContain('listen 127.0.0.1:8080;');
     expect(renderApp({ ...withSettings({ 'bind-address-ipv6': '::1' }), ipv6: true })).toContain('listen [::1]:8080;');
+  });
+
+  test('an app that takes no traffic keeps its domains, answering 502 without asking the balancer', () => {
+    const conf = renderApp({ ...server, parked: true });
+    expect(conf).toContain('server_name my.app.example.com www.example.com;');
+    expect(conf).toContain('return 502;');
+    expect(conf).not.toContain('proxy_pass');
   });
 
   test('HSTS goes with HTTPS only, as hsts-* say', () => {

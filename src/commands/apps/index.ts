@@ -55,8 +55,8 @@ const commands: Command[] = [
     summary: 'Create a new app',
     args: ['<app>'],
     access: 'admin',
-    async run({ platform, out }, args) {
-      const app = await createApp(platform, args.named.app);
+    async run({ platform, out, lifecycle }, args) {
+      const app = await createApp(platform, args.named.app, lifecycle);
       out.out(format.step(`Creating ${app.name}...`));
     },
   },

@@ -1,4 +1,4 @@
-import { rebuildRoutes, ROUTED, routedInstances, unrouteApp } from '../../deploy/routes.js';
+import { parkApp, rebuildRoutes, ROUTED, routedInstances, unrouteApp } from '../../deploy/routes.js';
 import { format } from '../../core/output.js';
 import type { AppReport, Namespace } from '../types.js';
 
@@ -35,7 +35,9 @@ export const proxyNamespace: Namespace = {
   ],
   lifecycle: {
     notCloned: [ROUTED],
+    create: async (platform, app) => void (await parkApp(platform, app)),
     destroy: async (platform, app) => void (await unrouteApp(platform, app)),
     beforeRename: async (platform, from) => void (await unrouteApp(platform, from)),
+    rename: async (platform, _from, to) => void (await parkApp(platform, to)),
   },
 };
