@@ -3,7 +3,7 @@ import { parseAppName } from '../core/names.js';
 import { ensureRepo } from '../git/repos.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
-import type { AppRecord } from '../state/index.js';
+import { GLOBAL_SCOPE, type AppRecord } from '../state/index.js';
 import { renamedReleaseImages } from '../build/images.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
@@ -38,7 +38,7 @@ export function requireApp(platform: Platform, name: string | undefined): AppRec
 
 export async function createApp(platform: Platform, name: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
   const app = parseAppName(name);
-  if (!platform.state.apps.create(app, platform.settings.defaultBranch)) throw new UserError('Name is already taken');
+  if (!platform.state.apps.create(app)) throw new UserError('Name is already taken');
   await ensureRepo(platform.settings.reposDir, app);
   await runHooks(hooks, (hook) => hook.create?.(platform, app));
   return platform.state.apps.get(app)!;
@@ -95,6 +95,17 @@ export async function cloneApp(platform: Platform, source: AppRecord, newName: s
 }
 
 export const LOCKED_PROPERTY = 'apps.locked';
+const AUTOCREATION_PROPERTY = 'apps.disable-autocreation';
+
+/** Whether a push to an app that does not exist creates it (the default, as in Dokku). */
+export const autocreates = (platform: Platform) => platform.state.properties.get(GLOBAL_SCOPE, AUTOCREATION_PROPERTY) !== 'true';
+
+/** `apps:set --global disable-autocreation true|false`. */
+export function setAutocreationDisabled(platform: Platform, scope: string, value: string | undefined): void {
+  if (scope !== GLOBAL_SCOPE) throw new UserError('disable-autocreation is a global property: give --global');
+  if (value !== undefined && value !== 'true' && value !== 'false') throw new UserError('Invalid disable-autocreation: give true or false');
+  platform.state.properties.set(GLOBAL_SCOPE, AUTOCREATION_PROPERTY, value);
+}
 
 export function isLocked(platform: Platform, app: string): boolean {
   return platform.state.properties.get(app, LOCKED_PROPERTY) === 'true';

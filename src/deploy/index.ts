@@ -14,6 +14,7 @@ import { DeployLog } from './log.js';
 import { appLockName } from '../queue/locks.js';
 import { configForRollback } from '../services/index.js';
 import { parkApp } from './routes.js';
+import { revEnvVarOf } from '../git/settings.js';
 import { deployRelease } from './release.js';
 import { markStopped } from './desired.js';
 
@@ -211,13 +212,16 @@ async function releaseBuiltImage(
 ) {
   const { app } = built;
   const { state } = platform;
+  // The commit goes in the release's config, and in the app's once it is live (as Dokku's GIT_REV).
+  const revVar = built.rev ? revEnvVarOf(platform, app) : '';
+  const revConfig: Record<string, string> = revVar ? { [revVar]: built.rev! } : {};
   if (Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
   const release = state.releases.create({
     app,
     kind: 'deploy',
     image: (version) => releaseImage(platform.settings.instance, app, version),
     rev: built.rev,
-    config: state.config.get(app),
+    config: { ...state.config.get(app), ...revConfig },
     meta: built.meta,
     description: built.description,
     createdBy: built.createdBy,
@@ -226,7 +230,9 @@ async function releaseBuiltImage(
   await tagRelease(platform, app, built.buildTag, release.version);
   log.step(`Releasing ${app} (v${release.version})...`);
   try {
-    return await deployRelease(platform, release, log);
+    const retire = await deployRelease(platform, release, log);
+    if (revVar) state.config.set(app, revConfig);
+    return retire;
   } catch (error) {
     state.releases.setStatus(app, release.version, 'failed');
     await removeImage(platform, release.image).catch(() => {});

@@ -10,6 +10,7 @@ import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../s
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
 import { markRetiring, markStopped } from './desired.js';
 import { processOptions } from './process-options.js';
+import { revEnvVarOf } from '../git/settings.js';
 import { parkApp, routeTo, routeToRunning } from './routes.js';
 
 const RETIRE_MARGIN_MS = 10_000;
@@ -46,14 +47,18 @@ export function appBinds(platform: Platform, app: string): string[] {
   return storageBinds(platform.state, app, platform.settings.storageDir);
 }
 
-/** What a release's containers see: global config, then the release's own config, then ours. */
+/**
+ * What a release's containers see: global config, then the release's own config (with its
+ * commit under rev-env-var, for releases made before deploys put it there), then ours.
+ */
 export function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
+  const revVar = revEnvVarOf(platform, release.app);
   return {
     ...platform.state.config.get(GLOBAL_SCOPE),
     ...release.config,
+    ...(revVar && release.rev ? { [revVar]: release.rev } : {}),
     SLIPWAY_APP: release.app,
     SLIPWAY_RELEASE: `v${release.version}`,
-    GIT_REV: release.rev ?? '',
   };
 }
 

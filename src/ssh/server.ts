@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import ssh2, { type AuthContext, type Connection, type KexAlgorithm, type ServerChannel } from 'ssh2';
-import { createApp } from '../apps/index.js';
+import { autocreates, createApp } from '../apps/index.js';
 import { errorMessage } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { format, type Output } from '../core/output.js';
@@ -9,6 +9,7 @@ import { lifecycle, runCommand, tokenize, type Caller } from '../commands/index.
 import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
+import { deployBranchOf } from '../git/settings.js';
 import type { Platform } from '../platform.js';
 import { terminalType, type Terminal } from '../model/terminal.js';
 import { loadOrCreateHostKey } from './host-key.js';
@@ -274,6 +275,7 @@ async function serveGit(
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
+      if (!autocreates(platform)) return finish(channel, 1, format.error(`App ${git.app} does not exist (apps:create it: a push does not create apps here)`));
       app = await createApp(platform, git.app, lifecycle);
     }
     const repo = await ensureRepo(settings.reposDir, app.name);
@@ -285,7 +287,7 @@ async function serveGit(
         [HOOK_ENV.token]: hookToken,
         [HOOK_ENV.app]: app.name,
         [HOOK_ENV.user]: caller.name,
-        [HOOK_ENV.branch]: app.deployBranch,
+        [HOOK_ENV.branch]: deployBranchOf(platform, app.name),
         [HOOK_ENV.buildsDir]: settings.buildsDir,
       },
     });

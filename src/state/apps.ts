@@ -4,7 +4,6 @@ export type Formation = Record<string, number>;
 
 export interface AppRecord {
   name: string;
-  deployBranch: string;
   /** Desired container count per process type. */
   formation: Formation;
   createdAt: number;
@@ -12,14 +11,12 @@ export interface AppRecord {
 
 interface AppRow {
   name: string;
-  deploy_branch: string;
   formation: string;
   created_at: number;
 }
 
 const toApp = (row: AppRow): AppRecord => ({
   name: row.name,
-  deployBranch: row.deploy_branch,
   formation: JSON.parse(row.formation),
   createdAt: row.created_at,
 });
@@ -37,10 +34,8 @@ export class AppStore {
   }
 
   /** Returns false when the name is already taken. */
-  create(name: string, deployBranch: string): boolean {
-    const result = this.db
-      .prepare('INSERT OR IGNORE INTO apps (name, deploy_branch, created_at) VALUES (?, ?, ?)')
-      .run(name, deployBranch, Date.now());
+  create(name: string): boolean {
+    const result = this.db.prepare('INSERT OR IGNORE INTO apps (name, created_at) VALUES (?, ?)').run(name, Date.now());
     return result.changes === 1;
   }
 

@@ -125,6 +125,56 @@ describe('git push deploys a Dockerfile app', () => {
   });
 });
 
+describe('git settings', () => {
+  const app = 'branchy';
+  let repo: string;
+
+  test('git:set deploy-branch makes another branch the one that deploys; each deploy puts its commit in GIT_REV', async () => {
+    repo = await slipway.appRepo('dockerfile-app', app);
+    expect((await slipway.push(repo)).code).toBe(0);
+    const rev = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout.trim();
+    expect((await slipway.ssh(['config:get', app, 'GIT_REV'])).stdout.trim()).toBe(rev);
+    expect((await slipway.get(slipway.appHost(app), '/env/GIT_REV')).body).toBe(rev);
+
+    expect((await slipway.ssh(['git:set', app, 'deploy-branch', 'production'])).code).toBe(0);
+    expect((await slipway.ssh(['git:report', app, '--git-deploy-branch'])).stdout.trim()).toBe('production');
+    setGreeting(repo, 'hello from main');
+    await run('git', ['commit', '-qam', 'main only'], { cwd: repo, env: slipway.gitEnv() });
+    const toMain = await slipway.push(repo);
+    expect(toMain.code, toMain.output).toBe(0);
+    expect(toMain.output).toContain('you must push to production');
+    expect((await slipway.get(slipway.appHost(app))).body).not.toMatch(/^hello from main/);
+    await run('git', ['checkout', '-q', '-b', 'production'], { cwd: repo });
+    setGreeting(repo, 'hello from production');
+    await run('git', ['commit', '-qam', 'production'], { cwd: repo, env: slipway.gitEnv() });
+    const toProduction = await slipway.push(repo, { args: ['deploy', 'production'] });
+    expect(toProduction.code, toProduction.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^hello from production/);
+
+    // rev-env-var names the variable; '' sets none
+    expect((await slipway.ssh(['git:set', app, 'rev-env-var', 'SOURCE_VERSION'])).code).toBe(0);
+    expect((await slipway.ssh(['ps:rebuild', app])).code).toBe(0);
+    const productionRev = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout.trim();
+    expect((await slipway.get(slipway.appHost(app), '/env/SOURCE_VERSION')).body).toBe(productionRev);
+    expect((await slipway.ssh(['git:set', app, 'rev-env-var', 'bad name'])).stderr).toContain('Invalid rev-env-var');
+    expect((await slipway.ssh(['git:set', app, 'deploy-branch', 'a..b'])).stderr).toContain('Invalid deploy-branch');
+
+    for (const command of [['git:set', app, 'deploy-branch'], ['git:set', app, 'rev-env-var']]) expect((await slipway.ssh(command)).code).toBe(0);
+  });
+
+  test('with disable-autocreation, a push to an app that does not exist is refused', async () => {
+    expect((await slipway.ssh(['apps:set', '--global', 'disable-autocreation', 'true'])).code).toBe(0);
+    const refused = await slipway.push(repo, { args: [slipway.remote('nothere'), 'main'] });
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('App nothere does not exist');
+    expect((await slipway.ssh(['apps:exists', 'nothere'])).code).not.toBe(0);
+    expect((await slipway.ssh(['apps:report', app, '--app-global-disable-autocreation'])).stdout.trim()).toBe('true');
+    expect((await slipway.ssh(['apps:set', app, 'disable-autocreation', 'true'])).stderr).toContain('give --global');
+    expect((await slipway.ssh(['apps:set', '--global', 'disable-autocreation'])).code).toBe(0);
+  });
+
+});
+
 describe('access', () => {
   test('a key that was never added is refused', async () => {
     const stranger = await makeKey(slipway.dir, 'stranger');

@@ -124,7 +124,7 @@ beforeEach(() => {
   scheduler = new FakeScheduler();
   router = new FakeRouter(scheduler.events);
   platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs });
-  platform.state.apps.create('shop', 'main');
+  platform.state.apps.create('shop');
 });
 
 afterEach(() => {

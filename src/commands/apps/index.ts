@@ -1,12 +1,24 @@
-import { cloneApp, createApp, destroyApp, isLocked, LOCKED_PROPERTY, renameApp, setLocked } from '../../apps/index.js';
+import {
+  autocreates,
+  cloneApp,
+  createApp,
+  destroyApp,
+  isLocked,
+  LOCKED_PROPERTY,
+  renameApp,
+  setAutocreationDisabled,
+  setLocked,
+} from '../../apps/index.js';
 import { mayUseApp } from '../../access/index.js';
 import { UserError } from '../../core/errors.js';
 import { isValidAppName } from '../../core/names.js';
 import { format } from '../../core/output.js';
 import { archiveCommit } from '../../git/archive.js';
+import { deployBranchOf } from '../../git/settings.js';
 import { branchRev, repoPath } from '../../git/repos.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
+import { setCommand } from '../set-command.js';
 import { query, type AppReport, type Command, type CommandContext, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString();
@@ -22,9 +34,10 @@ const report: AppReport = {
       ['App deploy source', current ? (current.rev ? 'git' : 'image') : ''],
       ['App deploy source metadata', current?.rev ?? (current ? current.image : '')],
       ['App dir', repoPath(ctx.platform.settings.reposDir, app.name)],
-      ['App deploy branch', app.deployBranch],
+      ['App deploy branch', deployBranchOf(ctx.platform, app.name)],
       ['App locked', String(isLocked(ctx.platform, app.name))],
       ['App current release', current ? `v${current.version}` : ''],
+      ['App global disable autocreation', String(!autocreates(ctx.platform))],
     ];
   },
 };
@@ -126,12 +139,21 @@ const commands: Command[] = [
       const source = args.app!;
       const clone = await cloneApp(ctx.platform, source, args.named['new-app'], ctx.lifecycle);
       ctx.out.out(format.step(`Cloned ${source.name} to ${clone.name}`));
-      if (args.flags['skip-deploy'] || !(await branchRev(ctx.platform.settings.reposDir, clone.name, clone.deployBranch))) return 0;
-      return rebuildApp(ctx, clone.name, clone.deployBranch);
+      if (args.flags['skip-deploy'] || !(await branchRev(ctx.platform.settings.reposDir, clone.name, deployBranchOf(ctx.platform, clone.name)))) return 0;
+      return rebuildApp(ctx, clone.name, deployBranchOf(ctx.platform, clone.name));
     },
   },
   lockCommand(true),
   lockCommand(false),
+  setCommand({
+    name: 'apps:set',
+    summary: 'Set disable-autocreation (--global): true refuses a push to an app that does not exist',
+    property: 'disable-autocreation',
+    values: 'true|false',
+    global: true,
+    access: 'admin',
+    set: (ctx, scope, value) => setAutocreationDisabled(ctx.platform, scope, value),
+  }),
   {
     name: 'apps:locked',
     summary: 'Exit 0 if the app is locked, 1 if not',

@@ -4,6 +4,7 @@ import { mayUseApp } from '../../access/index.js';
 import { isStopped, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
 import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
+import { deployBranchOf } from '../../git/settings.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
 import type { AppRecord } from '../../state/index.js';
 import { rebuildApp } from '../apps/index.js';
@@ -113,7 +114,7 @@ const commands: Command[] = [
     const stopped = await stopApp(ctx.platform, app.name);
     ctx.out.out(format.detail(`Stopped ${stopped} container${stopped === 1 ? '' : 's'}`));
   }),
-  perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) => rebuildApp(ctx, app.name, app.deployBranch)),
+  perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) => rebuildApp(ctx, app.name, deployBranchOf(ctx.platform, app.name))),
   setCommand({
     name: 'ps:set',
     summary: 'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
