@@ -1,7 +1,10 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { isValidDomain } from '../core/names.js';
+import { runProgram } from '../core/process.js';
 
 const CERTIFICATE = { labels: ['CERTIFICATE'], body: /^[A-Za-z0-9+/=\s]+$/ };
 /** Old-style encrypted keys have `Proc-Type: 4,ENCRYPTED` headers in their body. */
@@ -114,4 +117,21 @@ function writePrivately(file: string, text: string): void {
 /** apps:rename: the certificate goes with the app. */
 export function moveCertificate(certsDir: string, from: string, to: string): void {
   if (fs.existsSync(path.join(certsDir, from))) fs.renameSync(path.join(certsDir, from), path.join(certsDir, to));
+}
+
+/** A self-signed certificate and key for one domain, valid a year (certs:generate), made by openssl. */
+export async function selfSignedCertificate(domain: string): Promise<{ cert: string; key: string }> {
+  if (!isValidDomain(domain)) throw new UserError(`Invalid domain ${domain}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cert-'));
+  try {
+    const [certFile, keyFile] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')];
+    const made = await runProgram('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365', '-subj', `/CN=${domain}`,
+      '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile,
+    ]);
+    if (made.code !== 0) throw new UserError(`openssl could not make the certificate: ${made.stderr.trim()}`);
+    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -167,6 +167,30 @@ describe('logs and run', () => {
   });
 });
 
+describe('detached runs', () => {
+  const list = async () => JSON.parse((await slipway.ssh(['run:list', app, '--format', 'json'])).stdout) as { name: string; state: string }[];
+
+  test('run:detached returns at once; run:list, run:logs, run:stop and run:cleanup manage what it started', async () => {
+    const started = await slipway.ssh(['run:detached', app, "'echo detached-out; sleep 60'"]);
+    expect(started.code, started.output).toBe(0);
+    const dyno = /as (run\.\d+) /.exec(started.stdout)![1]!;
+    expect(await list()).toEqual([{ name: dyno, container: expect.stringContaining(`.${app}.${dyno}.`), state: 'running' }]);
+    const logs = await eventually(() => slipway.ssh(['run:logs', app, dyno]), (r) => r.stdout.includes('detached-out'));
+    expect(logs.stdout).toBe('detached-out\n');
+    expect((await slipway.ssh(['run:stop', app, dyno])).code).toBe(0);
+    expect(await list()).toEqual([]);
+
+    const quick = await slipway.ssh(['run:detached', app, 'echo', 'done']);
+    const quickDyno = /as (run\.\d+) /.exec(quick.stdout)![1]!;
+    await eventually(list, (all) => all.some((r) => r.name === quickDyno && r.state === 'exited'));
+    expect((await slipway.ssh(['run:logs', app, quickDyno])).stdout).toBe('done\n');
+    const cleaned = await slipway.ssh(['run:cleanup', app]);
+    expect(cleaned.stdout).toContain('Removed 1 exited one-off container');
+    expect(await list()).toEqual([]);
+    expect((await slipway.ssh(['run:logs', app, 'run.99999'])).stderr).toContain(`${app} has no one-off container run.99999`);
+  });
+});
+
 describe('enter', () => {
   const enter = (args: string[], options: { tty?: boolean; input?: string } = {}) =>
     run('ssh', [...(options.tty ? ['-tt'] : []), ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app, ...args], { input: options.input });
@@ -299,6 +323,19 @@ describe('certificates', () => {
     expect((await slipway.get(domain)).status).toBe(200);
     expect((await slipway.ssh(['urls', app])).stdout).toBe(`http://${domain}:${slipway.httpPort}\n`);
     await expect(getHttps(domain)).rejects.toThrow(); // no handshake for a host without a certificate
+  });
+
+  test('certs:generate makes a self-signed certificate for the domain, and HSTS comes with HTTPS', async () => {
+    const generated = await slipway.ssh(['certs:generate', app, domain]);
+    expect(generated.code, generated.output).toBe(0);
+    expect(generated.stdout).toContain(`Added a self-signed certificate for ${domain} to ${app}`);
+    const report = JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout);
+    expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
+    const served = await run('curl', ['-sk', '-D', '-', '-o', '/dev/null', '--resolve', `${domain}:${slipway.httpsPort}:127.0.0.1`, `https://${domain}:${slipway.httpsPort}/`]);
+    expect(served.stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(served.stdout).toContain('Strict-Transport-Security: max-age=15724800; includeSubDomains');
+    expect((await slipway.ssh(['certs:generate', app, 'bad_domain;x'])).stderr).toContain('Invalid domain');
+    expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
   });
 
   test('a tar of server.crt and server.key is taken too, as Dokku takes it', async () => {

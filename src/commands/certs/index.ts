@@ -3,7 +3,8 @@ import { UserError } from '../../core/errors.js';
 import { readAllBytes } from '../../core/input.js';
 import { format } from '../../core/output.js';
 import { restoreRoute } from '../../deploy/routes.js';
-import { describeCertificate, moveCertificate, removeCertificate, storeCertificate } from '../../proxy/certs.js';
+import { describeCertificate, moveCertificate, removeCertificate, selfSignedCertificate, storeCertificate } from '../../proxy/certs.js';
+import { appDomains } from '../../proxy/domains.js';
 import { readHostFile } from '../host-file.js';
 import type { AppReport, CommandContext, Namespace } from '../types.js';
 
@@ -72,6 +73,23 @@ export const certsNamespace: Namespace = {
       await restoreRoute(ctx.platform, app.name);
       ctx.out.out(format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`));
       if (new Date(certificate.validTo).getTime() < Date.now()) ctx.out.err(format.error(`The certificate expired on ${certificate.validTo}`));
+    },
+  },
+  {
+    name: 'certs:generate',
+    summary: 'Serve the app over HTTPS with a new self-signed certificate for a domain (browsers will warn)',
+    args: ['app', '<domain>'],
+    access: 'app',
+    async run(ctx, args) {
+      const app = args.app!;
+      const domain = args.named.domain!.toLowerCase();
+      const { cert, key } = await selfSignedCertificate(domain);
+      storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
+      await restoreRoute(ctx.platform, app.name);
+      ctx.out.out(format.step(`Added a self-signed certificate for ${domain} to ${app.name}`));
+      if (!appDomains(ctx.platform.state, ctx.platform.settings, app.name).includes(domain)) {
+        ctx.out.out(format.detail(`${domain} is not one of ${app.name}'s domains yet: domains:add ${app.name} ${domain}`));
+      }
     },
   },
   {

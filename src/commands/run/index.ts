@@ -4,14 +4,59 @@ import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { appBinds, releaseEnv } from '../../deploy/release.js';
 import { commandFor, releaseMetaSchema } from '../../model/release.js';
-import type { Namespace } from '../types.js';
+import type { Instance, OneOffSpec } from '../../runtime/scheduler.js';
+import { intFlag } from '../args.js';
+import { query, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** `web.1`: a process type and its index. */
 const DYNO = /^[a-z][a-z0-9_-]*\.\d{1,3}$/;
 /** bash where the image has it, else sh. */
 const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'];
 
-/** One-off processes of an app: a new container of the release (`run`), or a running one (`enter`). */
+/**
+ * A one-off of the app's current release: the words are a command for its shell, or a
+ * Procfile process type; the config is the app's as it is now (even if changed with
+ * --no-restart since the release), with `-e KEY=value` on top.
+ */
+function oneOffSpec(ctx: CommandContext, args: CommandArgs): OneOffSpec {
+  const app = args.app!;
+  const words = args.rest;
+  const { releases, config } = ctx.platform.state;
+  const current = releases.current(app.name);
+  if (!current) throw new UserError(`${app.name} has not been deployed yet`);
+  const meta = releaseMetaSchema.parse(current.meta);
+  const procfileCommand = words.length === 1 ? meta.processes?.[words[0]!] : undefined;
+  if (procfileCommand) ctx.out.err(format.step(`Found '${words[0]}' in Procfile, running that command`));
+  const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
+  return {
+    app: app.name,
+    image: current.image,
+    cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
+    env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno },
+    binds: appBinds(ctx.platform, app.name),
+  };
+}
+
+/** The app's one-off containers (`run`, `run:detached`), running or exited. */
+async function oneOffs(ctx: CommandContext, app: string): Promise<Instance[]> {
+  const all = await ctx.platform.schedulerFor(app).instances(app, { oneOffs: true });
+  return all.filter((i) => i.process === 'run').sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One of them, by its container name or its dyno (`run.1234`), as run:list shows them. */
+async function oneOff(ctx: CommandContext, app: string, name: string | undefined): Promise<Instance> {
+  if (!name) throw new UserError('Please specify a one-off container (run:list shows them)');
+  const found = (await oneOffs(ctx, app)).find((i) => i.name === name || dynoOf(i) === name);
+  if (!found) throw new UserError(`${app} has no one-off container ${name}`);
+  return found;
+}
+
+/** `run.1234` out of `<instance>.<app>.run.1234.<suffix>`. */
+const dynoOf = (instance: Instance) => /\.(run\.\d+)\.[0-9a-f]+$/.exec(instance.name)?.[1] ?? instance.name;
+
+const RUN_FLAGS = { repeatableFlags: ['env'], shortFlags: { e: 'env' } };
+
+/** One-off processes of an app: a new container of the release (`run`, `run:detached`), or a running one (`enter`). */
 export const runNamespace: Namespace = {
   name: 'run',
   commands: [
@@ -23,29 +68,12 @@ export const runNamespace: Namespace = {
       usageNote: '(-e may repeat; a Procfile process type runs its command)',
       access: 'app',
       rawArgs: true,
-      repeatableFlags: ['env'],
-      shortFlags: { e: 'env' },
+      ...RUN_FLAGS,
       booleanFlags: ['no-tty'],
       async run(ctx, args) {
-        const app = args.app!;
-        const words = args.rest;
-        const { releases, config } = ctx.platform.state;
-        const current = releases.current(app.name);
-        if (!current) throw new UserError(`${app.name} has not been deployed yet`);
-        const meta = releaseMetaSchema.parse(current.meta);
-        const procfileCommand = words.length === 1 ? meta.processes?.[words[0]!] : undefined;
-        if (procfileCommand) ctx.out.err(format.step(`Found '${words[0]}' in Procfile, running that command`));
-        const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
-        const spec = {
-          app: app.name,
-          image: current.image,
-          cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
-          // the config as it is now, even if changed with --no-restart since the release
-          env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno },
-          binds: appBinds(ctx.platform, app.name),
-        };
+        const spec = oneOffSpec(ctx, args);
         const io = ctx.terminal && !args.flags['no-tty'] ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : { onLine: (line: string) => ctx.out.out(line) };
-        return ctx.platform.schedulerFor(app.name).runOnce(spec, io);
+        return ctx.platform.schedulerFor(spec.app).runOnce(spec, io);
       },
     },    {
       name: 'enter',
@@ -69,5 +97,87 @@ export const runNamespace: Namespace = {
           tty: ctx.terminal,
         });
       },
-    },  ],
+    },
+    {
+      name: 'run:detached',
+      summary: 'Start a one-off command in a new container of the current release and return at once; run:logs shows its output',
+      args: ['app', '<command…>'],
+      missing: { command: 'Please specify a command to run' },
+      access: 'app',
+      rawArgs: true,
+      ...RUN_FLAGS,
+      async run(ctx, args) {
+        const spec = oneOffSpec(ctx, args);
+        const started = await ctx.platform.schedulerFor(spec.app).runDetached(spec);
+        ctx.out.out(format.step(`Running in the background as ${dynoOf(started)} (${started.name})`));
+      },
+    },
+    query({
+      name: 'run:list',
+      summary: 'List the app’s one-off containers, running or exited',
+      args: ['app'],
+      access: 'app',
+      valueFlags: ['format'],
+      async read(ctx, { app }) {
+        return { app: app!.name, list: (await oneOffs(ctx, app!.name)).map((i) => ({ name: dynoOf(i), container: i.name, state: i.running ? 'running' : 'exited' })) };
+      },
+      render: {
+        text({ app, list }, out) {
+          out.out(format.section(`${app} run containers`));
+          for (const r of list) out.out(`${r.name.padEnd(12)} ${r.state.padEnd(8)} ${r.container}`);
+        },
+        json: ({ list }) => list,
+      },
+    }),
+    {
+      name: 'run:logs',
+      summary: 'Show the output of a one-off container; -t follows it',
+      args: ['app', '<container>'],
+      access: 'app',
+      valueFlags: ['num'],
+      booleanFlags: ['tail'],
+      shortFlags: { n: 'num', t: 'tail' },
+      async run(ctx, args) {
+        const app = args.app!.name;
+        const container = await oneOff(ctx, app, args.named.container);
+        const tail = intFlag(args, 'num', 100, 0, 100_000);
+        await ctx.platform.schedulerFor(app).logs(container, {
+          tail,
+          follow: Boolean(args.flags.tail),
+          signal: ctx.signal,
+          onLine: (line) => ctx.out.out(line.replace(/^\S+ /, '')),
+        });
+      },
+    },
+    {
+      name: 'run:stop',
+      summary: 'Stop a one-off container and remove it',
+      args: ['app', '<container>'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app!.name;
+        const container = await oneOff(ctx, app, args.named.container);
+        await ctx.platform.schedulerFor(app).retire([container]);
+        ctx.out.out(format.step(`Stopped ${dynoOf(container)}`));
+      },
+    },
+    {
+      name: 'run:cleanup',
+      summary: 'Remove the app’s exited one-off containers (--all: of every app)',
+      args: ['app'],
+      appOr: '--all',
+      booleanFlags: ['all'],
+      access: 'app',
+      async run(ctx, args) {
+        const apps = args.app ? [args.app.name] : ctx.platform.state.apps.list().map((a) => a.name);
+        let removed = 0;
+        for (const app of apps) {
+          const exited = (await oneOffs(ctx, app)).filter((i) => !i.running);
+          await ctx.platform.schedulerFor(app).discard(exited);
+          removed += exited.length;
+        }
+        ctx.out.out(format.step(`Removed ${removed} exited one-off container${removed === 1 ? '' : 's'}`));
+      },
+    },
+  ],
 };
