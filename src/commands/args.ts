@@ -152,3 +152,8 @@ export function usageOf(command: Command): string {
   const words = command.rawArgs ? [...flags, ...args] : [...args, ...values, ...booleans];
   return [...words, command.usageNote ?? ''].join(' ').trim();
 }
+
+/** The app the command names, or every app when it stands in `--all` for it. */
+export function appNamesOf(ctx: CommandContext, args: CommandArgs): string[] {
+  return args.app ? [args.app.name] : ctx.platform.state.apps.list().map((a) => a.name);
+}

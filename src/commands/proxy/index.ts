@@ -1,5 +1,6 @@
 import { parkApp, rebuildRoutes, ROUTED, routedInstances, unrouteApp } from '../../deploy/routes.js';
 import { format } from '../../core/output.js';
+import { appNamesOf } from '../args.js';
 import type { AppReport, Namespace } from '../types.js';
 
 const report: AppReport = {
@@ -27,8 +28,7 @@ export const proxyNamespace: Namespace = {
       booleanFlags: ['all'],
       access: 'app',
       async run(ctx, args) {
-        const apps = args.app ? [args.app.name] : ctx.platform.state.apps.list().map((a) => a.name);
-        await rebuildRoutes(ctx.platform, apps);
+        await rebuildRoutes(ctx.platform, appNamesOf(ctx, args));
         ctx.out.out(format.step(`Rebuilt the nginx config of ${args.app ? args.app.name : 'every app'}`));
       },
     },

@@ -5,7 +5,7 @@ import { format } from '../../core/output.js';
 import { appBinds, releaseEnv } from '../../deploy/release.js';
 import { commandFor, releaseMetaSchema } from '../../model/release.js';
 import type { Instance, OneOffSpec } from '../../runtime/scheduler.js';
-import { intFlag } from '../args.js';
+import { appNamesOf, intFlag } from '../args.js';
 import { query, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** `web.1`: a process type and its index. */
@@ -169,9 +169,8 @@ export const runNamespace: Namespace = {
       booleanFlags: ['all'],
       access: 'app',
       async run(ctx, args) {
-        const apps = args.app ? [args.app.name] : ctx.platform.state.apps.list().map((a) => a.name);
         let removed = 0;
-        for (const app of apps) {
+        for (const app of appNamesOf(ctx, args)) {
           const exited = (await oneOffs(ctx, app)).filter((i) => !i.running);
           await ctx.platform.schedulerFor(app).discard(exited);
           removed += exited.length;
