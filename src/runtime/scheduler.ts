@@ -6,6 +6,7 @@
 import type { ProgressLog } from '../model/progress.js';
 import type { Healthcheck } from '../model/release.js';
 import type { ProcessIo, Terminal } from '../model/terminal.js';
+import type { CheckOutcome } from './checks.js';
 
 /** Where a process answers: what the proxy sends traffic to. */
 export interface Endpoint {
@@ -110,6 +111,8 @@ export interface Scheduler {
   retire(instances: Instance[]): Promise<void>;
   /** Removes instances at once (a failed deploy's, a destroyed app's). */
   discard(instances: Instance[]): Promise<void>;
+  /** Runs checks against a running instance of the app (checks:run): listening on `port` when given, then each check. */
+  verify(app: string, instance: Instance, port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome>;
   /** Why an instance is down (exited, restarted), or undefined while it runs as it was started. */
   health(instance: Instance): Promise<string | undefined>;
   /** What runs now for an app, running or not; one-offs only when asked. */

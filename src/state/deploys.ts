@@ -90,6 +90,14 @@ export class DeployStore {
     return row && { ...toDeploy(row), log: row.log };
   }
 
+  /** The app's newest failed deploy, with its log. */
+  lastFailed(app: string): (DeployRecord & { log: string | null }) | undefined {
+    const row = this.db.prepare("SELECT * FROM deploys WHERE app = ? AND status = 'failed' ORDER BY created_at DESC LIMIT 1").get(app) as
+      | (DeployRow & { log: string | null })
+      | undefined;
+    return row && { ...toDeploy(row), log: row.log };
+  }
+
   /** Deploys whose log is not closed yet: queued, running, or live and still retiring the old release. */
   unfinished(): DeployRecord[] {
     return (this.db.prepare('SELECT * FROM deploys WHERE finished_at IS NULL ORDER BY created_at').all() as DeployRow[]).map(toDeploy);

@@ -167,6 +167,16 @@ describe('logs and run', () => {
   });
 });
 
+describe('checks:run', () => {
+  test('runs the release’s checks against the running containers', async () => {
+    const ran = await slipway.ssh(['checks:run', app]);
+    expect(ran.code, ran.output).toBe(0);
+    expect(ran.stdout).toContain("Running healthcheck name='health'");
+    expect(ran.stdout).toContain('All checks successful (web.1)');
+    expect((await slipway.ssh(['checks:run', app, 'worker'])).stderr).toContain(`${app} has no running containers of type worker`);
+  });
+});
+
 describe('detached runs', () => {
   const list = async () => JSON.parse((await slipway.ssh(['run:list', app, '--format', 'json'])).stdout) as { name: string; state: string }[];
 

@@ -85,6 +85,12 @@ describe('git push deploys a Dockerfile app', () => {
       (list) => list.length === 1,
     );
     expect(containers).toHaveLength(1);
+    // what it printed stays at hand after the push
+    const failed = await slipway.ssh(['logs:failed', app]);
+    expect(failed.code, failed.output).toBe(0);
+    expect(failed.stdout).toContain('failed: Could not start due to 1 failed checks (web.1)');
+    expect(failed.stdout).toMatch(/Start of \S+ container output/);
+    expect(failed.stdout).toContain('cannot start');
     await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
   });
 

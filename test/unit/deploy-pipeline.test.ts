@@ -60,6 +60,10 @@ class FakeScheduler implements Scheduler {
     this.remove('discard', instances);
   }
 
+  async verify() {
+    return { ok: true as const };
+  }
+
   async forget(app: string) {
     this.events.push(`forget ${app}`);
   }

@@ -1,4 +1,5 @@
 import { format } from '../../core/output.js';
+import { checkRunning } from '../../deploy/release.js';
 import { checksModeFor, checksReport as checksLists, setChecksMode, setWaitToRetire, waitToRetireMs, type ChecksMode } from '../../deploy/checks-mode.js';
 import { setCommand } from '../set-command.js';
 import type { AppReport, Command, Namespace } from '../types.js';
@@ -34,6 +35,24 @@ export const checksNamespace: Namespace = {
   name: 'checks',
   report,
   commands: [
+    {
+      name: 'checks:run',
+      summary: 'Run the current release’s checks against the running containers (all, or these process types)',
+      args: ['app', '[process-types]'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app!.name;
+        const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
+        ctx.out.out(format.step(`Running checks for ${app}`));
+        let failed = 0;
+        for (const { label, outcome } of await checkRunning(ctx.platform, app, types, (line) => ctx.out.out(format.detail(line)))) {
+          if (outcome.ok) ctx.out.out(format.detail(`All checks successful (${label})`));
+          else ctx.out.err(format.error(`Check failed (${label}): ${outcome.reason}`));
+          if (!outcome.ok) failed++;
+        }
+        return failed > 0 ? 1 : 0;
+      },
+    },
     setCommand({
       name: 'checks:set',
       summary: 'Set wait-to-retire: seconds old containers keep serving after a swap (no value: the host default)',

@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import type { DeployRecord } from '../../state/index.js';
-import { intFlag, parseVersion } from '../args.js';
+import { appNamesOf, intFlag, parseVersion } from '../args.js';
 import type { Command, CommandArgs, CommandContext, Namespace } from '../types.js';
 
 /** Deploy ids are UUIDs; this many characters name one in lists and on the command line. */
@@ -38,7 +38,41 @@ export async function showDeployLog(ctx: CommandContext, args: CommandArgs): Pro
   await ctx.platform.logs.follow(deploy.id, (line) => ctx.out.out(line), ctx.signal);
 }
 
+/** What the containers of a failed deploy printed: the sections its deploy log keeps of them. */
+function failedContainerOutput(log: string): string[] {
+  const lines: string[] = [];
+  let inside = false;
+  for (const line of log.split('\n')) {
+    if (/Start of \S+ container output/.test(line)) inside = true;
+    if (inside) lines.push(line);
+    if (/End of \S+ container output/.test(line)) inside = false;
+  }
+  return lines;
+}
+
+/** logs:failed for one app: the output of the containers of its newest failed deploy. */
+function showFailed(ctx: CommandContext, app: string): void {
+  const failed = ctx.platform.state.deploys.lastFailed(app);
+  if (!failed) return ctx.out.out(format.step(`${app} has no failed deploy`));
+  const id = failed.id.slice(0, DEPLOY_ID_SHOWN);
+  ctx.out.out(format.section(`${app} deploy ${id} at ${new Date(failed.createdAt).toISOString()} failed: ${failed.error ?? ''}`));
+  const output = failedContainerOutput(failed.log ?? '');
+  if (output.length === 0) return ctx.out.out(format.detail(`It failed before any container ran: logs:deploy ${app} ${id} shows its build`));
+  output.forEach((line) => ctx.out.out(line));
+}
+
 const logsCommands: Command[] = [
+  {
+    name: 'logs:failed',
+    summary: 'Show what the containers of the app’s last failed deploy printed (--all: of every app)',
+    args: ['app'],
+    appOr: '--all',
+    booleanFlags: ['all'],
+    access: 'app',
+    async run(ctx, args) {
+      for (const app of appNamesOf(ctx, args)) showFailed(ctx, app);
+    },
+  },
   {
     name: 'logs:deploy',
     summary: 'Show the build and deploy log of the newest deploy, of the one that made release vN, or of a deploy id',

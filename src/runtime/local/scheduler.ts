@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { checkContainer, describeDown } from '../checks.js';
+import { checkContainer, describeDown, type CheckOutcome } from '../checks.js';
 import { OneOffTimeoutError, type ContainerSummary, type DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { ensureAppNetwork } from './networks.js';
@@ -74,13 +74,7 @@ export class DockerLocalScheduler implements Scheduler {
   private async check(instance: Instance, process: ProcessSpec, spec: CheckSpec, log: ProgressLog): Promise<void> {
     const label = `${instance.process}.${instance.index}`;
     log.detail(`Attempting pre-flight checks (${label})`);
-    const network = appNetworkName(this.options, process.app);
-    const outcome = await checkContainer(
-      { ip: instance.endpoint?.host ?? '', port: process.port, host: spec.host, status: () => this.docker.containers.status(instance.id, network) },
-      spec.checks,
-      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs: this.options.checksSettleMs },
-      (line) => log.detail(line),
-    );
+    const outcome = await this.runChecks(process.app, instance, process.port, spec, this.options.checksSettleMs, (line) => log.detail(line));
     if (outcome.ok) return log.detail(`All checks successful (${label})`);
     log.error(`Check failed (${label}): ${outcome.reason}`);
     const shortId = instance.id.slice(0, 12);
@@ -88,6 +82,20 @@ export class DockerLocalScheduler implements Scheduler {
     for (const line of await this.docker.containers.recentLogs(instance.id)) log.output(line);
     log.section(`End of ${instance.name} container output (${shortId} ${label})`);
     throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
+
+  verify(app: string, instance: Instance, port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
+    return this.runChecks(app, instance, port, checks, 0, onLine);
+  }
+
+  private runChecks(app: string, instance: Instance, port: number | undefined, spec: CheckSpec, settleMs: number, onLine: (line: string) => void) {
+    const network = appNetworkName(this.options, app);
+    return checkContainer(
+      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.docker.containers.status(instance.id, network) },
+      spec.checks,
+      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs },
+      onLine,
+    );
   }
 
   async health(instance: Instance): Promise<string | undefined> {
