@@ -43,6 +43,11 @@ export async function tagRelease(platform: Platform, app: string, built: string,
   await images.remove(built);
 }
 
+/** The TCP ports a built image EXPOSEs (where a Dockerfile app listens, unless ports:set says otherwise). */
+export function exposedPorts(platform: Platform, ref: string): Promise<number[]> {
+  return platform.engine.images.exposedPorts(ref);
+}
+
 export function removeImage(platform: Platform, ref: string): Promise<void> {
   return platform.engine.images.remove(ref);
 }

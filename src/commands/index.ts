@@ -26,6 +26,7 @@ import { schedulerNamespace } from './scheduler/index.js';
 import { serviceNamespaces } from './services/index.js';
 import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
+import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
 
@@ -56,6 +57,7 @@ const NAMESPACES: Namespace[] = [
   runNamespace,
   resourceNamespace,
   storageNamespace,
+  portsNamespace,
   schedulerNamespace,
   ...serviceNamespaces,
   sshKeysNamespace,

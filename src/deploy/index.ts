@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { isLocked } from '../apps/index.js';
 import { buildFromSource } from '../build/index.js';
-import { adoptImage, buildImageTag, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../build/images.js';
+import { adoptImage, buildImageTag, exposedPorts, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../build/images.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
@@ -212,6 +212,7 @@ async function releaseBuiltImage(
 ) {
   const { app } = built;
   const { state } = platform;
+  const meta = { ...built.meta, exposedPorts: await exposedPorts(platform, built.buildTag) };
   // The commit goes in the release's config, and in the app's once it is live (as Dokku's GIT_REV).
   const revVar = built.rev ? revEnvVarOf(platform, app) : '';
   const revConfig: Record<string, string> = revVar ? { [revVar]: built.rev! } : {};
@@ -222,7 +223,7 @@ async function releaseBuiltImage(
     image: (version) => releaseImage(platform.settings.instance, app, version),
     rev: built.rev,
     config: { ...state.config.get(app), ...revConfig },
-    meta: built.meta,
+    meta,
     description: built.description,
     createdBy: built.createdBy,
   });

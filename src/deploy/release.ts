@@ -4,6 +4,7 @@ import type { ProgressLog } from '../model/progress.js';
 import { commandFor, releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
+import { webPort } from '../proxy/ports.js';
 import type { Instance } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
@@ -76,7 +77,7 @@ export async function checkRunning(platform: Platform, app: string, types: strin
   if (running.length === 0) throw new UserError(`${app} has no running containers${types.length ? ` of type ${types.join(', ')}` : ''}`);
   const outcomes = [];
   for (const instance of running.sort((a, b) => `${a.process}.${a.index}`.localeCompare(`${b.process}.${b.index}`))) {
-    const port = instance.process === 'web' ? platform.settings.defaultPort : undefined;
+    const port = instance.process === 'web' ? instance.endpoint?.port : undefined;
     const checks = { skip: false, host, checks: meta.healthchecks[instance.process] ?? [] };
     outcomes.push({ label: `${instance.process}.${instance.index}`, outcome: await scheduler.verify(app, instance, port, checks, onLine) });
   }
@@ -123,7 +124,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
         image: release.image,
         process: type,
         env,
-        port: type === 'web' ? settings.defaultPort : undefined,
+        port: type === 'web' ? webPort(state, settings, app, meta) : undefined,
         cmd: command === undefined ? undefined : commandFor(meta, command),
         options: processOptions(state, app, type),
         binds: appBinds(platform, app),

@@ -12,6 +12,8 @@ export const LABEL = {
   release: 'slipway.release',
   deploy: 'slipway.deploy',
   service: 'slipway.service',
+  /** The port a web container listens on (its PORT), where the proxy sends its traffic. */
+  port: 'slipway.port',
   /** On containers that run once (run, release tasks): never part of the app's formation. */
   oneOff: 'slipway.one-off',
 } as const;

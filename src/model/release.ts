@@ -34,6 +34,8 @@ export const releaseMetaSchema = z.object({
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).default({}),
   /** app.json formation quantities: applied on every deploy, and ps:scale is then refused, as in Dokku. */
   formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
+  /** The TCP ports the image EXPOSEs: the first is where web listens unless ports:set says otherwise, as in Dokku. */
+  exposedPorts: z.array(z.number().int().min(1).max(65535)).default([]),
 });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
 

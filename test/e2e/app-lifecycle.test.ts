@@ -198,14 +198,15 @@ describe('rename and clone', () => {
     expect(cloned.code, cloned.output).toBe(0);
     expect((await slipway.get(slipway.appHost('copy'))).body).toMatch(/^hello from version 1/);
     expect((await slipway.get(slipway.appHost('renamed'))).status).toBe(200);
-    const config = async (name: string) => (await slipway.ssh(['config:export', name])).stdout;
+    // The same config, but for the commit each one's own deploy put in GIT_REV
+    const config = async (name: string) => (await slipway.ssh(['config:export', name])).stdout.replace(/^export GIT_REV=.*\n/m, '');
     expect(await config('copy')).toBe(await config('renamed'));
     expect(await config('copy')).toContain('C=');
   });
 
   test('report shows every report of an app', async () => {
     const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
-    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'domains', 'nginx', 'proxy', 'ps', 'resource', 'storage']);
+    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'domains', 'git', 'nginx', 'ports', 'proxy', 'ps', 'resource', 'storage']);
     expect(all.apps['app-locked']).toBe('false');
     expect(all.domains['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);

@@ -167,6 +167,41 @@ describe('logs and run', () => {
   });
 });
 
+describe('ports', () => {
+  const ported = 'ported';
+  const mapping = (port: number) => `http:${slipway.httpPort}:${port}`;
+
+  test('a Dockerfile’s EXPOSE is where web listens (its PORT); ports:set and ports:clear change it', async () => {
+    const repo = await slipway.appRepo('dockerfile-app', ported);
+    fs.appendFileSync(path.join(repo, 'Dockerfile'), 'EXPOSE 8080\n');
+    await run('git', ['commit', '-qam', 'expose 8080'], { cwd: repo, env: slipway.gitEnv() });
+    const pushed = await slipway.push(repo);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('8080');
+    expect((await slipway.ssh(['ports:report', ported, '--ports-map-detected'])).stdout.trim()).toBe(mapping(8080));
+    expect((await slipway.ssh(['ports:list', ported])).stdout).toMatch(/http +\d+ +8080/);
+
+    const set = await slipway.ssh(['ports:set', ported, mapping(7000)]);
+    expect(set.code, set.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('7000');
+    expect((await slipway.ssh(['ports:report', ported, '--ports-map'])).stdout.trim()).toBe(mapping(7000));
+
+    for (const [bad, message] of [
+      ['http:80:nope', 'Invalid port mapping http:80:nope'],
+      [`http:${slipway.httpPort + 1}:7000`, `http is served on host port ${slipway.httpPort} here`],
+      ['tcp:5432:5432', 'Invalid port mapping'],
+    ]) {
+      const refused = await slipway.ssh(['ports:add', ported, bad!]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(message);
+    }
+    expect((await slipway.ssh(['ports:add', ported, `https:${slipway.httpsPort}:7001`])).stderr).toContain('must name the same container port');
+
+    expect((await slipway.ssh(['ports:clear', ported])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('8080');
+  });
+});
+
 describe('checks:run', () => {
   test('runs the release’s checks against the running containers', async () => {
     const ran = await slipway.ssh(['checks:run', app]);

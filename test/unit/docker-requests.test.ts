@@ -26,6 +26,7 @@ const NO_LABELS = {
   'slipway.release': '',
   'slipway.deploy': '',
   'slipway.service': '',
+  'slipway.port': '',
   'slipway.one-off': '',
 };
 
@@ -45,6 +46,7 @@ describe('an app process container', () => {
           'slipway.release': '7',
           'slipway.deploy': '',
           'slipway.service': '',
+          'slipway.port': '5000',
           'slipway.one-off': '',
         },
         Cmd: ['/usr/local/bin/slipway-launch', 'node server.js'],

@@ -32,6 +32,15 @@ export class DockerImages {
     await followJsonStream(stream, () => {});
   }
 
+  /** The TCP ports an image EXPOSEs, in order; none when it exposes none. */
+  async exposedPorts(ref: string): Promise<number[]> {
+    const exposed = (await this.api.getImage(ref).inspect()).Config.ExposedPorts ?? {};
+    return Object.keys(exposed)
+      .filter((key) => key.endsWith('/tcp'))
+      .map((key) => Number(key.slice(0, -'/tcp'.length)))
+      .sort((a, b) => a - b);
+  }
+
   /** One label of an image, or undefined when the image or the label is missing. */
   async label(ref: string, label: string): Promise<string | undefined> {
     return (await unlessMissing(this.api.getImage(ref).inspect()))?.Config.Labels?.[label];

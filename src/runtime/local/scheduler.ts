@@ -58,7 +58,7 @@ export class DockerLocalScheduler implements Scheduler {
       for (let index = 1; index <= count; index++) {
         const container = processContainer(this.options, spec, index, suffix());
         const id = await this.docker.containers.run(container);
-        const instance = await this.describe(id, spec.app, container.name, spec.process, index, spec.release);
+        const instance = await this.describe(id, spec.app, container.name, spec.process, index, spec.release, spec.port);
         started.push(instance);
         if (checks.skip) log.detail(`Skipping checks (${spec.process}.${index})`);
         else await this.check(instance, spec, checks, log);
@@ -142,7 +142,7 @@ export class DockerLocalScheduler implements Scheduler {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     const id = await this.docker.oneOffs.startDetached(container);
-    return this.describe(id, spec.app, container.name!, 'run', 0, 0);
+    return this.describe(id, spec.app, container.name!, 'run', 0, 0, undefined);
   }
 
   /** The app's network goes with it; its instances are gone already, linked services are detached. */
@@ -164,12 +164,15 @@ export class DockerLocalScheduler implements Scheduler {
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
     if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined };
-    return this.describe(c.id, app, c.name, process, index, release);
+    // Containers from before the port label listen on the default port.
+    const port = c.labels[LABEL.port] === undefined ? this.options.port : Number(c.labels[LABEL.port]) || undefined;
+    return this.describe(c.id, app, c.name, process, index, release, port);
   }
 
-  /** Where a container answers now: its address on its app's network. */
-  private async describe(id: string, app: string, name: string, process: string, index: number, release: number): Promise<Instance> {
+  /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */
+  private async describe(id: string, app: string, name: string, process: string, index: number, release: number, port: number | undefined): Promise<Instance> {
     const { ip, restarting } = await this.docker.containers.status(id, appNetworkName(this.options, app));
-    return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint: ip ? { host: ip, port: this.options.port } : undefined };
+    const endpoint = ip && port ? { host: ip, port } : undefined;
+    return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint };
   }
 }

@@ -49,6 +49,7 @@ export function processContainer(target: LocalTarget, spec: ProcessSpec, index: 
       [LABEL.process]: spec.process,
       [LABEL.index]: String(index),
       [LABEL.release]: String(spec.release),
+      [LABEL.port]: spec.port === undefined ? '' : String(spec.port),
     }),
   };
 }

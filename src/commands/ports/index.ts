@@ -1,0 +1,82 @@
+import { format } from '../../core/output.js';
+import { releaseMetaSchema } from '../../model/release.js';
+import { detectedMappings, formatMapping, ownMappings, parseMapping, setMappings, type PortMapping } from '../../proxy/ports.js';
+import { isDeployed, runDeploy } from '../deploys.js';
+import type { AppReport, Command, CommandArgs, CommandContext, Namespace } from '../types.js';
+
+/** What the app's current release detects: the first port its image EXPOSEs, else 5000. */
+function detected(ctx: CommandContext, app: string): PortMapping[] {
+  const current = ctx.platform.state.releases.current(app);
+  return detectedMappings(ctx.platform.settings, current ? releaseMetaSchema.parse(current.meta) : undefined);
+}
+
+const report: AppReport = {
+  name: 'ports',
+  summary: 'Show which container port each scheme’s traffic goes to',
+  rows(ctx, app) {
+    return [
+      ['Ports map', ownMappings(ctx.platform.state, app.name).map(formatMapping).join(' ')],
+      ['Ports map detected', detected(ctx, app.name).map(formatMapping).join(' ')],
+    ];
+  },
+};
+
+/** Stores the mappings; a deployed app restarts (zero downtime) so its containers listen where they now point. */
+async function changeMappings(ctx: CommandContext, app: string, mappings: PortMapping[]): Promise<number> {
+  setMappings(ctx.platform.state, app, mappings);
+  ctx.out.out(format.step(`Port mappings of ${app}: ${(mappings.length ? mappings : detected(ctx, app)).map(formatMapping).join(' ')}`));
+  if (!isDeployed(ctx, app)) return 0;
+  return runDeploy(ctx, { kind: 'restart', app, reason: 'restart' });
+}
+
+const parseAll = (ctx: CommandContext, args: CommandArgs) => args.rest.map((m) => parseMapping(m, ctx.platform.settings));
+
+const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command => ({
+  name,
+  summary,
+  args: ['app', '<mapping…>'],
+  missing: { mapping: 'Please specify at least one port mapping (scheme:host-port:container-port)' },
+  access: 'app',
+  run: (ctx, args) => changeMappings(ctx, args.app!.name, change(ownMappings(ctx.platform.state, args.app!.name), parseAll(ctx, args))),
+});
+
+/** Dokku's ports:* (0.31 and later): where nginx sends the app's traffic in its containers. */
+export const portsNamespace: Namespace = {
+  name: 'ports',
+  report,
+  commands: [
+    {
+      name: 'ports:list',
+      summary: 'List the app’s port mappings (its own, else the detected one)',
+      args: ['app'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app!.name;
+        const own = ownMappings(ctx.platform.state, app);
+        ctx.out.out(format.step(`Port mappings for ${app}`));
+        ctx.out.out(format.detail('scheme  host port  container port'));
+        for (const m of own.length ? own : detected(ctx, app)) ctx.out.out(format.detail(`${m.scheme.padEnd(6)}  ${String(m.host).padEnd(9)}  ${m.container}`));
+      },
+    },
+    mappingCommand('ports:set', 'Replace the app’s port mappings (scheme:host-port:container-port)', (_current, given) => given),
+    mappingCommand('ports:add', 'Add port mappings to the app’s own', (current, given) => [...current, ...given]),
+    {
+      name: 'ports:remove',
+      summary: 'Remove port mappings (a mapping, or every one of a host port)',
+      args: ['app', '<mapping…>'],
+      access: 'app',
+      run(ctx, args) {
+        const app = args.app!.name;
+        const drop = (m: PortMapping) => args.rest.some((word) => word === formatMapping(m) || word === String(m.host));
+        return changeMappings(ctx, app, ownMappings(ctx.platform.state, app).filter((m) => !drop(m)));
+      },
+    },
+    {
+      name: 'ports:clear',
+      summary: 'Remove the app’s own port mappings: the detected one applies again',
+      args: ['app'],
+      access: 'app',
+      run: (ctx, args) => changeMappings(ctx, args.app!.name, []),
+    },
+  ],
+};
