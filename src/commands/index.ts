@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { requireAdmin, requireAppAccess } from '../access/index.js';
 import { errorMessage, UserError } from '../core/errors.js';
-import { format } from '../core/output.js';
+import { format, quietOutput } from '../core/output.js';
 import { aclNamespace } from './acl/index.js';
 import { appsNamespace } from './apps/index.js';
 import { appWord, bindArgs, parseArgs, takesAppFirst, usageOf } from './args.js';
@@ -176,6 +176,7 @@ async function execute(ctx: CommandContext, command: Command, args: CommandArgs)
 export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words: string[]): Promise<number> {
   const ctx: CommandContext = { ...base, lifecycle };
   if (words[0] === '--app') return runCommand(ctx, withDefaultApp(words.slice(2), words[1]));
+  if (words[0] === '--quiet') return runCommand({ ...ctx, out: quietOutput(ctx.out) }, words.slice(1));
   const [name, ...rest] = words;
   if (name === undefined || name === '--help' || name === '-h') return runCommand(ctx, ['help']);
   const command = registry.get(name);

@@ -12,6 +12,11 @@ export interface Output {
   err(line: string): void;
 }
 
+/** Dokku's `--quiet`: the same output without its `----->` and `=====>` headers (errors stay). */
+export function quietOutput(output: Output): Output {
+  return { out: (line) => void (/^(-----|=====)> /.test(line) || output.out(line)), err: (line) => output.err(line) };
+}
+
 export function streamOutput(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
   return {
     out: (line) => void stdout.write(line + '\n'),

@@ -209,6 +209,10 @@ describe('checks:run', () => {
     expect(ran.stdout).toContain("Running healthcheck name='health'");
     expect(ran.stdout).toContain('All checks successful (web.1)');
     expect((await slipway.ssh(['checks:run', app, 'worker'])).stderr).toContain(`${app} has no running containers of type worker`);
+    // Dokku's global --quiet drops the headers, and keeps the rest
+    const quiet = await slipway.ssh(['--', '--quiet', 'checks:run', app]); // ssh's own options end at --
+    expect(quiet.stdout, quiet.output).toContain('All checks successful (web.1)');
+    expect(quiet.stdout).not.toContain('----->');
   });
 });
 
