@@ -37,7 +37,7 @@ export function ensureServiceImage(platform: Platform, kind: ServiceKind, onLine
   return buildServiceImage(platform, { kind: kind.kind, extraFiles: kind.imageFiles ?? [] }, onLine, rebuild);
 }
 
-/** The DNS name apps reach the service by, on the instance network. */
+/** The DNS name apps reach the service by, on the networks of the apps linked to it. */
 export const serviceHost = (kind: ServiceKind, name: string) => `${kind.kind}-${name}`;
 
 export function serviceUrl(kind: ServiceKind, service: ServiceRecord): string {

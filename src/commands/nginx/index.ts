@@ -46,7 +46,7 @@ async function setProperty(ctx: CommandContext, scope: string, value: string | u
   try {
     await rebuildRoutes(ctx.platform, appsOf(ctx, scope));
   } catch (error) {
-    state.properties.set(scope, `nginx.${property}`, previous);
+    setNginxProperty(state, scope, property, previous, true); // it was stored before, so it is valid
     await rebuildRoutes(ctx.platform, appsOf(ctx, scope));
     throw error;
   }

@@ -33,10 +33,10 @@ export class DockerLocalScheduler implements Scheduler {
   ) {}
 
   /**
-   * Until version 0.x every container was on one network named after the instance. Whatever
-   * is still there also joins its own network now (apps their app's, services theirs: the
-   * service runtime adds linked apps'), so isolation holds from each one's next restart; the
-   * old network goes once nothing is on it.
+   * Slipway once put every container on one network named after the instance. An app's
+   * container still there also joins its app's network now (services are put on theirs by
+   * the service runtime, which drops the old one), so isolation holds from each app's next
+   * restart; the old network goes once nothing is on it.
    */
   async prepare(): Promise<void> {
     const legacy = this.options.instance;
