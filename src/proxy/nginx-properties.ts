@@ -86,6 +86,11 @@ export function nginxSettings(state: State, app: string): NginxSettings {
   return Object.fromEntries(NGINX_PROPERTY_NAMES.map((p) => [p, computed(p)])) as NginxSettings;
 }
 
+/** Where the app's access or error log goes: the path nginx:set names, its own file under `logsDir`, or `off`. */
+export function appLogPath(nginx: NginxSettings, logsDir: string, app: string, kind: 'access' | 'error'): string {
+  return nginx[`${kind}-log-path`] || `${logsDir}/${app}-${kind}.log`;
+}
+
 /** Checks and stores a value (undefined: back to the global one or the default); returns the one it replaced. */
 export function setNginxProperty(state: State, scope: string, property: NginxProperty, value: string | undefined, byAdmin: boolean): string | undefined {
   const spec: PropertySpec = NGINX_PROPERTIES[property];

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { isValidAppName, isValidDomain } from '../core/names.js';
-import { isValidNginxValue, NGINX_PROPERTIES, NGINX_PROPERTY_NAMES, type NginxProperty, type NginxSettings } from './nginx-properties.js';
+import { appLogPath, isValidNginxValue, NGINX_PROPERTIES, NGINX_PROPERTY_NAMES, type NginxProperty, type NginxSettings } from './nginx-properties.js';
 
 const templatesDir = new URL('../../templates/nginx/', import.meta.url);
 export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
@@ -80,7 +80,8 @@ export function renderApp(server: AppServer): string {
 
 /** The properties as the template writes them. */
 function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
-  const accessPath = nginx['access-log-path'] || `${logsDir}/${app}-access.log`;
+  const accessPath = appLogPath(nginx, logsDir, app, 'access');
+  const errorPath = appLogPath(nginx, logsDir, app, 'error');
   const hsts = [`max-age=${nginx['hsts-max-age']}`];
   if (nginx['hsts-include-subdomains'] === 'true') hsts.push('includeSubDomains');
   if (nginx['hsts-preload'] === 'true') hsts.push('preload');
@@ -88,7 +89,7 @@ function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
     listen4: nginx['bind-address-ipv4'] ? `${nginx['bind-address-ipv4']}:` : '',
     listen6: `[${nginx['bind-address-ipv6'] || '::'}]`,
     accessLog: accessPath === 'off' ? 'off' : `${accessPath} ${nginx['access-log-format'] || 'combined'} buffer=64k flush=1s`,
-    errorLog: nginx['error-log-path'] === 'off' ? '/dev/null' : nginx['error-log-path'] || `${logsDir}/${app}-error.log`,
+    errorLog: errorPath === 'off' ? '/dev/null' : errorPath,
     hsts: nginx.hsts === 'true' ? hsts.join('; ') : '',
     clientMaxBodySize: nginx['client-max-body-size'],
     keepaliveTimeout: nginx['keepalive-timeout'],

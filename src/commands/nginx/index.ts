@@ -4,6 +4,7 @@ import { format } from '../../core/output.js';
 import { tailFile } from '../../core/tail-file.js';
 import { rebuildRoutes } from '../../deploy/routes.js';
 import {
+  appLogPath,
   NGINX_PROPERTY_NAMES,
   nginxSettings,
   ownNginxValue,
@@ -54,9 +55,9 @@ async function setProperty(ctx: CommandContext, scope: string, value: string | u
 
 /** An app's log file as nginx:set says, refused when logging is off. */
 function logFile(ctx: CommandContext, app: string, kind: 'access' | 'error'): string {
-  const configured = nginxSettings(ctx.platform.state, app)[`${kind}-log-path`];
-  if (configured === 'off') throw new UserError(`The ${kind} log of ${app} is off (nginx:set ${app} ${kind}-log-path)`);
-  return configured || `${ctx.platform.nginx.logsDir}/${app}-${kind}.log`;
+  const file = appLogPath(nginxSettings(ctx.platform.state, app), ctx.platform.nginx.logsDir, app, kind);
+  if (file === 'off') throw new UserError(`The ${kind} log of ${app} is off (nginx:set ${app} ${kind}-log-path)`);
+  return file;
 }
 
 const logsCommand = (kind: 'access' | 'error'): Command => ({
