@@ -170,7 +170,9 @@ export async function keepConverging(platform: Platform, log: (line: string) => 
   // One app's trouble never keeps the others from their routes.
   const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
   const withdrawAll = () => Promise.all(platform.state.apps.list().flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))));
-  const everything = () => restoreAll().then(services).then(() => reconciler.all());
+  /** Services first (apps may need them), then every app's containers. */
+  const converge = () => services().then(() => reconciler.all());
+  const everything = () => restoreAll().then(converge);
   for (const scheduler of platform.allSchedulers()) {
     void scheduler.watch((event) => {
       if (event.action === 'lost') {
@@ -195,8 +197,8 @@ export async function keepConverging(platform: Platform, log: (line: string) => 
     }, signal);
   }
   const restored = restoreAll();
-  attempt('reconciling', () => restored.then(services).then(() => reconciler.all()));
-  const timer = setInterval(() => attempt('reconciling', () => services().then(() => reconciler.all())), platform.settings.reconcileMs);
+  attempt('reconciling', () => restored.then(converge));
+  const timer = setInterval(() => attempt('reconciling', converge), platform.settings.reconcileMs);
   signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   await restored;
 }
