@@ -37,6 +37,9 @@ export async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: numb
 /** A conflict: the object exists already, or another operation on it is under way. */
 export const isConflict = (error: unknown) => statusOf(error) === 409;
 
+/** The engine refused the request as it stands (a network's subnet overlapping another's). */
+export const isRefused = (error: unknown) => statusOf(error) === 403;
+
 /** Resolves when a stream is over, however it ends. */
 export function ended(stream: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve) => {

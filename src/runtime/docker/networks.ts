@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { ignoreMissing, isConflict, unlessMissing, type DockerApi } from './api.js';
+import { ignoreMissing, isConflict, isRefused, unlessMissing, type DockerApi } from './api.js';
 import { freeSubnet } from './subnets.js';
 
 /** Where networks' subnets come from: a pool, cut into networks of `prefix` bits. */
@@ -11,8 +11,6 @@ export interface SubnetPool {
 
 /** Two processes may pick the same free subnet at once; the engine refuses the second, which picks again. */
 const CREATE_ATTEMPTS = 8;
-
-const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 /** Bridge networks: made with a subnet from Slipway's pool, joined, left and removed. */
 export class DockerNetworks {
@@ -32,20 +30,24 @@ export class DockerNetworks {
         return;
       } catch (error) {
         if (isConflict(error)) return; // made concurrently under this name
-        if (statusOf(error) !== 403 || attempt >= CREATE_ATTEMPTS) throw error; // 403: the subnet was taken meanwhile
+        if (!isRefused(error) || attempt >= CREATE_ATTEMPTS) throw error; // the subnet was taken meanwhile
       }
     }
   }
 
   async exists(name: string): Promise<boolean> {
-    const info = await unlessMissing(this.api.getNetwork(name).inspect());
-    return info?.Name === name; // inspect also matches id prefixes
+    return (await this.inspect(name)) !== undefined;
   }
 
   /** The ids of the containers attached to a network; none when it does not exist. */
   async members(name: string): Promise<string[]> {
+    return Object.keys((await this.inspect(name))?.Containers ?? {});
+  }
+
+  /** The network of exactly this name, or undefined (inspect also matches id prefixes). */
+  private async inspect(name: string) {
     const info = await unlessMissing(this.api.getNetwork(name).inspect());
-    return info?.Name === name ? Object.keys(info.Containers ?? {}) : [];
+    return info?.Name === name ? info : undefined;
   }
 
   /** The names of the networks a container is attached to. */
@@ -67,10 +69,16 @@ export class DockerNetworks {
     await ignoreMissing(this.api.getNetwork(name).disconnect({ Container: containerId, Force: true }));
   }
 
-  /** Removes a network, first detaching whatever is still on it. */
+  /**
+   * Removes the network of exactly this name, if there is one, first detaching whatever is
+   * still on it. By its id: a name that is also some other network's id prefix (an instance
+   * named `abc`) must not remove that one.
+   */
   async remove(name: string): Promise<void> {
-    for (const id of await this.members(name)) await this.disconnect(name, id);
-    await ignoreMissing(this.api.getNetwork(name).remove());
+    const info = await this.inspect(name);
+    if (!info) return;
+    for (const id of Object.keys(info.Containers ?? {})) await this.disconnect(info.Id, id);
+    await ignoreMissing(this.api.getNetwork(info.Id).remove());
   }
 
   /** Ranges a new subnet must not overlap: every network's, and the host's own addresses and routes. */

@@ -48,7 +48,7 @@ export class DockerLocalScheduler implements Scheduler {
         await this.docker.networks.connect(await ensureAppNetwork(this.docker, this.options, app), c.id);
       }
     }
-    if (members.size === 0 && (await this.docker.networks.exists(legacy))) await this.docker.networks.remove(legacy);
+    if (members.size === 0) await this.docker.networks.remove(legacy); // none there is fine
   }
 
   async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
