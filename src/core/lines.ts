@@ -87,3 +87,8 @@ export function cutTrailingComment(text: string, markers: readonly string[]): st
   }
   return text;
 }
+
+/** A writable that drops what is written to it: output nobody reads (a readiness probe's). */
+export function discardingWriter(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { buildServiceImage, serviceImageName } from '../build/service-image.js';
 import { errorMessage, UserError } from '../core/errors.js';
+import { discardingWriter } from '../core/lines.js';
 import type { Platform } from '../platform.js';
 import type { ProcessIo } from '../model/terminal.js';
 import type { ServiceSpec } from '../runtime/services.js';
@@ -153,7 +154,7 @@ async function applyPassword(platform: Platform, kind: ServiceKind, service: Ser
     await platform.services.remove(kind.kind, service.name, 30);
     return startServiceContainer(platform, kind, service);
   }
-  const { code, errors } = await runInService(platform, kind, service, kind.setPasswordCmd(service), new Writable({ write: (_c, _e, done) => done() }));
+  const { code, errors } = await runInService(platform, kind, service, kind.setPasswordCmd(service), discardingWriter());
   if (code !== 0) throw new UserError(`Could not change the password of ${kind.title} service ${service.name}: ${errors}`);
 }
 

@@ -292,7 +292,6 @@ function commandsFor(kind: ServiceKind): Command[] {
   return commands;
 }
 
-/** One namespace per kind of service, as Dokku's postgres and redis plugins. */
 /** A renamed app has a new network: its linked services join it before it deploys again. */
 async function followRename(platform: Platform, kind: ServiceKind, to: string): Promise<void> {
   for (const link of platform.state.services.linksOf(to).filter((l) => l.kind === kind.kind)) {
@@ -300,6 +299,7 @@ async function followRename(platform: Platform, kind: ServiceKind, to: string): 
   }
 }
 
+/** One namespace per kind of service, as Dokku's postgres and redis plugins. */
 export const serviceNamespaces: Namespace[] = allServiceKinds.map((kind) => ({
   name: kind.kind,
   commands: commandsFor(kind),

@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { Writable } from 'node:stream';
+import { discardingWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
 import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
@@ -101,7 +101,7 @@ export class LocalServiceRuntime implements ServiceRuntime {
   /** Until the kind's readiness command passes in the container. */
   private async waitUntilServing(spec: ServiceSpec, id: string, deadline: number): Promise<CheckOutcome> {
     if (!spec.ready) return { ok: true };
-    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const quiet = discardingWriter();
     for (;;) {
       if ((await this.docker.exec(id, spec.ready.cmd, { user: spec.ready.user, stdout: quiet, stderr: quiet })) === 0) return { ok: true };
       if (Date.now() > deadline) return { ok: false, reason: `${spec.ready.cmd[0]} did not pass within the time` };
