@@ -23,6 +23,10 @@ const schema = z.object({
     .default('slipway'),
   SLIPWAY_STACK_IMAGE: z.string().default('slipway/stack:bookworm'),
   SLIPWAY_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
+  /** Node.js, npm and corepack versions that builds asked for, fetched once and shared by every app (and every Slipway) on the host. */
+  SLIPWAY_TOOLCHAINS_DIR: z.string().default('/var/cache/slipway/toolchains'),
+  /** Where those come from, and where builds install packages from. */
+  SLIPWAY_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
   SLIPWAY_NGINX_BIN: z.string().default('nginx'),
   SLIPWAY_NGINX_MODULES_DIR: z.string().default('/usr/lib/nginx/modules'),
   /**
@@ -105,6 +109,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     subnets: { pool: s.SLIPWAY_NETWORK_POOL, prefix: s.SLIPWAY_NETWORK_PREFIX },
     stackImage: s.SLIPWAY_STACK_IMAGE,
     debianMirror: s.SLIPWAY_DEBIAN_MIRROR,
+    toolchainsDir: path.resolve(s.SLIPWAY_TOOLCHAINS_DIR),
+    npmRegistry: s.SLIPWAY_NPM_REGISTRY,
     nginxBin: s.SLIPWAY_NGINX_BIN,
     nginxModulesDir: s.SLIPWAY_NGINX_MODULES_DIR,
     deployConcurrency: s.SLIPWAY_DEPLOY_CONCURRENCY,

@@ -7,6 +7,8 @@ import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
 import { withLabels } from './dockerfile-images.js';
 import { imageLabels } from './images.js';
+import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
+import type { NodeRequest } from './node-versions.js';
 import { stackImages } from './stack.js';
 import { extendTar, tarOf } from './tar.js';
 
@@ -59,15 +61,18 @@ export async function buildWithBuildpacks(
     onLine: (line: string) => void;
     /** The compile container is removed past this. */
     timeoutMs: number;
+    /** For a Node.js app: the toolchain it asked for and what its build does. */
+    node?: { toolchain: NodeToolchain; request: NodeRequest; registry: string };
   },
 ): Promise<Record<string, string>> {
   const images = stackImages(options.stackImage);
   for (const image of [images.build, images.run]) {
     if (!(await docker.images.exists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
   }
+  const runImage = options.node ? await ensureNodeRunImage(docker, images.run, options.node.toolchain.node) : images.run;
   const cache = cacheVolume(options.instance, options.app);
   await docker.ensureVolume(cache, { [LABEL.instance]: options.instance, [LABEL.app]: options.app });
-  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`];
+  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`, ...(options.node ? nodeBinds(options.node.toolchain) : [])];
   // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
   const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE } : undefined;
   if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
@@ -76,7 +81,13 @@ export async function buildWithBuildpacks(
   const code = await docker.oneOffs.runToCompletion({
     image: images.build,
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
-    env: { STACK: 'bookworm', SOURCE_VERSION: options.rev, ...caEnv, ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}) },
+    env: {
+      STACK: 'bookworm',
+      SOURCE_VERSION: options.rev,
+      ...caEnv,
+      ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
+      ...(options.node ? nodeBuildEnv(options.node) : {}),
+    },
     labels: containerLabels({ [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build', [LABEL.oneOff]: 'true' }),
     binds,
     inputs: [
@@ -92,7 +103,7 @@ export async function buildWithBuildpacks(
         const dockerfile = (captured: Record<string, string>) => {
           const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
           const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
-          const content = withLabels(`FROM ${images.run}\nCOPY --chown=1000:1000 app /app\n${cmd}`, imageLabels(options.instance, options.app));
+          const content = withLabels(`FROM ${runImage}\nCOPY --chown=1000:1000 app /app\n${cmd}`, imageLabels(options.instance, options.app));
           return [{ name: 'Dockerfile', content }];
         };
         const context = extendTar(slug, dockerfile, ['app/.release']);
@@ -103,6 +114,26 @@ export async function buildWithBuildpacks(
   });
   if (code !== 0) throw new CompileFailedError(`Buildpack compile failed (exit ${code})`);
   return defaultProcessTypes(release);
+}
+
+/** Where the Node.js buildpack finds the toolchain (see buildpacks/nodejs/bin/compile). */
+const TOOLCHAIN_MOUNT = '/tmp/toolchain';
+
+function nodeBinds(toolchain: NodeToolchain): string[] {
+  const parts = { node: toolchain.node, npm: toolchain.npm, corepack: toolchain.corepack };
+  return Object.entries(parts).flatMap(([name, part]) => (part ? [`${part.dir}:${TOOLCHAIN_MOUNT}/${name}:ro`] : []));
+}
+
+function nodeBuildEnv(node: { toolchain: NodeToolchain; request: NodeRequest; registry: string }): Record<string, string> {
+  const { packageManager, buildScript } = node.request;
+  return {
+    SLIPWAY_NODE_SUMMARY: node.toolchain.summary,
+    SLIPWAY_PACKAGE_MANAGER: packageManager.name,
+    ...(packageManager.version ? { SLIPWAY_PACKAGE_MANAGER_VERSION: packageManager.version } : {}),
+    ...(buildScript ? { SLIPWAY_BUILD_SCRIPT: buildScript } : {}),
+    npm_config_registry: node.registry,
+    COREPACK_NPM_REGISTRY: node.registry,
+  };
 }
 
 /** `default_process_types` from bin/release's YAML (the flat map buildpacks print). */

@@ -9,7 +9,9 @@ import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError }
 import { refuseForeignImages, repositoryOf, withLabels } from './dockerfile-images.js';
 import { extendTar } from './tar.js';
 import { imageLabels, imageRepository } from './images.js';
-import { readSource } from './source.js';
+import { NodeToolchains } from './node-toolchain.js';
+import { nodeRequest } from './node-versions.js';
+import { readSource, type SourceFacts } from './source.js';
 
 
 export const BUILDERS = ['dockerfile', 'herokuish'] as const;
@@ -55,6 +57,7 @@ export async function buildFromSource(
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
+    const buildpack = chooseBuildpack(requestedPack);
     const defaults = await buildWithBuildpacks(docker, {
       instance: settings.instance,
       stackImage: settings.stackImage,
@@ -62,7 +65,8 @@ export async function buildFromSource(
       rev: job.rev,
       tarPath: job.tarPath,
       tag,
-      buildpack: chooseBuildpack(requestedPack),
+      buildpack,
+      node: await nodeToolchainFor(settings, source, buildpack, log),
       webCommand: source.meta.processes?.web,
       env: config,
       onLine: (line) => log.raw(line),
@@ -76,6 +80,21 @@ export async function buildFromSource(
     log.error(error.message);
     throw new UserError('App build failed');
   }
+}
+
+const toolchains = new Map<string, NodeToolchains>();
+
+/**
+ * The Node.js toolchain of an app the Node.js buildpack will build (named, or detected by
+ * its package.json as the buildpack's own detect does); undefined for every other app.
+ */
+async function nodeToolchainFor(settings: Settings, source: SourceFacts, buildpack: string | undefined, log: ProgressLog) {
+  if (source.node === undefined || (buildpack !== undefined && buildpack !== 'nodejs')) return undefined;
+  const request = nodeRequest(source.node);
+  const key = `${settings.toolchainsDir} ${settings.npmRegistry}`;
+  if (!toolchains.has(key)) toolchains.set(key, new NodeToolchains(settings.toolchainsDir, settings.npmRegistry));
+  const toolchain = await toolchains.get(key)!.prepare(request, (line) => log.raw(line));
+  return { toolchain, request, registry: settings.npmRegistry };
 }
 
 const LABELLED_DOCKERFILE = '.slipway.Dockerfile';

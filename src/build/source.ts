@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import tar from 'tar-stream';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
+import { parseJsonFile } from '../core/input.js';
 import { cutTrailingComment } from '../core/lines.js';
 import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
-const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile'] as const;
+const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile', 'package.json', '.nvmrc', '.node-version'] as const;
+/** Files whose presence alone matters (lockfiles can be large). */
+const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'];
 type SourceFile = (typeof SOURCE_FILES)[number];
 
 const appJsonSchema = z.looseObject({
@@ -22,11 +25,13 @@ export interface SourceFacts {
   dockerfile: string | undefined;
   /** The first buildpack named in .buildpacks, if any. */
   buildpack: string | undefined;
+  /** What a Node.js build reads: package.json (present for every Node.js app), version files, which lockfiles exist. */
+  node: { packageJson: string; nvmrc?: string; nodeVersion?: string; lockfiles: string[] } | undefined;
 }
 
 /** Reads what the source declares from the top of its tar, without unpacking it. */
 export async function readSource(tarPath: string): Promise<SourceFacts> {
-  const files = await readTopLevelFiles(tarPath);
+  const { files, lockfiles } = await readTopLevelFiles(tarPath);
   const appJson = files['app.json'] === undefined ? {} : parseAppJson(files['app.json']);
   const healthchecks = { ...appJson.healthchecks };
   if (!healthchecks.web && files.CHECKS !== undefined) healthchecks.web = parseChecksFile(files.CHECKS);
@@ -42,7 +47,9 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
     formation,
   });
   const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
-  return { meta, dockerfile: files.Dockerfile, buildpack };
+  const node =
+    files['package.json'] === undefined ? undefined : { packageJson: files['package.json'], nvmrc: files['.nvmrc'], nodeVersion: files['.node-version'], lockfiles };
+  return { meta, dockerfile: files.Dockerfile, buildpack, node };
 }
 
 /** The longest a deploy may spend on one process type's checks. */
@@ -57,15 +64,7 @@ function refuseEndlessChecks(checks: Healthcheck[]): void {
 }
 
 function parseAppJson(text: string) {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`Invalid app.json: ${(error as Error).message}`);
-  }
-  const parsed = appJsonSchema.safeParse(json);
-  if (!parsed.success) throw new UserError(`Invalid app.json: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
-  return parsed.data;
+  return parseJsonFile(appJsonSchema, text, 'app.json');
 }
 
 /** Procfile rules of dokku/procfile-util: `type: command`, comments, unique DNS-label types. */
@@ -117,12 +116,14 @@ export function parseChecksFile(text: string): Healthcheck[] {
   );
 }
 
-function readTopLevelFiles(tarPath: string): Promise<Partial<Record<SourceFile, string>>> {
+function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<SourceFile, string>>; lockfiles: string[] }> {
   return new Promise((resolve, reject) => {
     const files: Partial<Record<SourceFile, string>> = {};
+    const lockfiles: string[] = [];
     const extract = tar.extract();
     extract.on('entry', (header, stream, next) => {
       const name = header.name.replace(/^\.\//, '') as SourceFile;
+      if (LOCKFILES.includes(name)) lockfiles.push(name);
       const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
       if (wanted && (header.size ?? 0) > MAX_FILE) {
         stream.resume();
@@ -138,7 +139,7 @@ function readTopLevelFiles(tarPath: string): Promise<Partial<Record<SourceFile, 
       });
       stream.resume();
     });
-    extract.on('finish', () => resolve(files));
+    extract.on('finish', () => resolve({ files, lockfiles }));
     extract.on('error', reject);
     fs.createReadStream(tarPath).on('error', reject).pipe(extract);
   });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { UserError } from './errors.js';
 
 /**
@@ -44,4 +45,17 @@ export function readLine(stream: NodeJS.ReadableStream): Promise<string> {
     stream.on('data', onData);
     stream.on('end', finish);
   });
+}
+
+/** A JSON file of the user's, checked against `schema`; either fault is a UserError naming the file. */
+export function parseJsonFile<T extends z.ZodType>(schema: T, text: string, fileName: string): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`Invalid ${fileName}: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new UserError(`Invalid ${fileName}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  return parsed.data;
 }

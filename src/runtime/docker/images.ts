@@ -46,6 +46,11 @@ export class DockerImages {
     return (await unlessMissing(this.api.getImage(ref).inspect()))?.Config.Labels?.[label];
   }
 
+  /** The image's ID (its content digest), or undefined when it is missing. */
+  async id(ref: string): Promise<string | undefined> {
+    return (await unlessMissing(this.api.getImage(ref).inspect()))?.Id;
+  }
+
   /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
   async hasCommand(ref: string): Promise<boolean> {
     const { Config } = await this.api.getImage(ref).inspect();

