@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
+import { keepCronTime } from './cron/clock.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import type { HeldLock } from './queue/locks.js';
@@ -37,6 +38,7 @@ export async function serve(settings: Settings): Promise<void> {
   const watching = new AbortController();
   superviseNginx(platform.nginx, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
+  keepCronTime(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({

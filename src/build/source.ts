@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { parseJsonFile } from '../core/input.js';
 import { cutTrailingComment } from '../core/lines.js';
+import { cronTaskSchema } from '../model/cron.js';
 import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
@@ -16,6 +17,7 @@ const appJsonSchema = z.looseObject({
   scripts: z.looseObject({ dokku: z.looseObject({ predeploy: scriptSchema.optional(), postdeploy: scriptSchema.optional() }).optional() }).optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).optional(),
   formation: z.record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() })).optional(),
+  cron: z.array(cronTaskSchema).max(100).optional(),
 });
 
 
@@ -45,6 +47,7 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
     postdeploy: appJson.scripts?.dokku?.postdeploy,
     healthchecks,
     formation,
+    cron: appJson.cron,
   });
   const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
   const node =

@@ -10,6 +10,7 @@ import { buildsNamespace } from './builds/index.js';
 import { certsNamespace } from './certs/index.js';
 import { checksNamespace } from './checks/index.js';
 import { configNamespace } from './config/index.js';
+import { cronNamespace } from './cron/index.js';
 import { domainsNamespace } from './domains/index.js';
 import { gitNamespace } from './git/index.js';
 import { logsNamespace } from './logs/index.js';
@@ -55,6 +56,7 @@ const NAMESPACES: Namespace[] = [
   logsNamespace,
   buildsNamespace,
   runNamespace,
+  cronNamespace,
   resourceNamespace,
   storageNamespace,
   portsNamespace,

@@ -5,7 +5,7 @@ import { commandFor, releaseMetaSchema, type ReleaseMeta } from '../model/releas
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
 import { webPort } from '../proxy/ports.js';
-import type { Instance } from '../runtime/scheduler.js';
+import type { Instance, OneOffSpec } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
@@ -60,6 +60,26 @@ export function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
     ...(revVar && release.rev ? { [revVar]: release.rev } : {}),
     SLIPWAY_APP: release.app,
     SLIPWAY_RELEASE: `v${release.version}`,
+  };
+}
+
+/**
+ * A one-off of the app's current release (run, run:detached, cron): its image, the app's
+ * config as it is now (even if changed with --no-restart since the release), `extraEnv` on
+ * top. `command` is a Procfile process type or a command for the image's shell.
+ */
+export function currentReleaseOneOff(platform: Platform, app: string, command: string, extraEnv: Env & { DYNO: string }): OneOffSpec & { procfile: boolean } {
+  const current = platform.state.releases.current(app);
+  if (!current) throw new UserError(`${app} has not been deployed yet`);
+  const meta = releaseMetaSchema.parse(current.meta);
+  const procfileCommand = meta.processes?.[command];
+  return {
+    app,
+    image: current.image,
+    cmd: commandFor(meta, procfileCommand ?? command),
+    env: { ...releaseEnv(platform, { ...current, config: platform.state.config.get(app) }), ...extraEnv },
+    binds: appBinds(platform, app),
+    procfile: procfileCommand !== undefined,
   };
 }
 

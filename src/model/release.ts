@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { cronTaskSchema } from './cron.js';
 
 export const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 export const processTypeSchema = z.string().regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
 
-/** One app.json healthcheck, with Dokku's field defaults (reference/dokku.md §3.2). */
+/** One app.json healthcheck, with Dokku's field defaults. */
 export const healthcheckSchema = z.object({
   type: z.enum(['startup', 'liveness', 'readiness']).default('startup'),
   name: z.string().max(200).optional(),
@@ -36,6 +37,8 @@ export const releaseMetaSchema = z.object({
   formation: z.record(processTypeSchema, z.number().int().min(0).max(100)).default({}),
   /** The TCP ports the image EXPOSEs: the first is where web listens unless ports:set says otherwise, as in Dokku. */
   exposedPorts: z.array(z.number().int().min(1).max(65535)).default([]),
+  /** app.json cron tasks: run on their schedules in one-off containers of the current release. */
+  cron: z.array(cronTaskSchema).max(100).default([]),
 });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
 

@@ -63,6 +63,8 @@ export interface CheckSpec {
 /** A one-off process of a release (release phase, app.json scripts, `run`, `run:detached`). */
 export interface OneOffSpec {
   app: string;
+  /** What the instance shows as its process: `run` unless said (`cron` for scheduled tasks). */
+  process?: string;
   image: string;
   cmd: string[];
   env: Record<string, string>;

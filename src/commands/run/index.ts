@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parsePairs } from '../../config/env.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
-import { appBinds, releaseEnv } from '../../deploy/release.js';
-import { commandFor, releaseMetaSchema } from '../../model/release.js';
+import { currentReleaseOneOff } from '../../deploy/release.js';
 import type { Instance, OneOffSpec } from '../../runtime/scheduler.js';
 import { appNamesOf, intFlag } from '../args.js';
 import { query, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
@@ -19,22 +18,11 @@ const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; 
  * --no-restart since the release), with `-e KEY=value` on top.
  */
 function oneOffSpec(ctx: CommandContext, args: CommandArgs): OneOffSpec {
-  const app = args.app!;
-  const words = args.rest;
-  const { releases, config } = ctx.platform.state;
-  const current = releases.current(app.name);
-  if (!current) throw new UserError(`${app.name} has not been deployed yet`);
-  const meta = releaseMetaSchema.parse(current.meta);
-  const procfileCommand = words.length === 1 ? meta.processes?.[words[0]!] : undefined;
-  if (procfileCommand) ctx.out.err(format.step(`Found '${words[0]}' in Procfile, running that command`));
+  const app = args.app!.name;
   const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
-  return {
-    app: app.name,
-    image: current.image,
-    cmd: commandFor(meta, procfileCommand ?? words.join(' ')),
-    env: { ...releaseEnv(ctx.platform, { ...current, config: config.get(app.name) }), ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno },
-    binds: appBinds(ctx.platform, app.name),
-  };
+  const { procfile, ...spec } = currentReleaseOneOff(ctx.platform, app, args.rest.join(' '), { ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno });
+  if (procfile) ctx.out.err(format.step(`Found '${args.rest[0]}' in Procfile, running that command`));
+  return spec;
 }
 
 /** The app's one-off containers (`run`, `run:detached`), running or exited. */

@@ -142,7 +142,7 @@ export class DockerLocalScheduler implements Scheduler {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     const id = await this.docker.oneOffs.startDetached(container);
-    return this.describe(id, spec.app, container.name!, 'run', 0, 0, undefined);
+    return this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined);
   }
 
   /** The app's network goes with it; its instances are gone already, linked services are detached. */

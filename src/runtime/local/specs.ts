@@ -61,7 +61,7 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
     image: spec.image,
     cmd: spec.cmd,
     env: spec.env,
-    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: 'run', [LABEL.oneOff]: 'true' }),
+    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: spec.process ?? 'run', [LABEL.oneOff]: 'true' }),
     binds: spec.binds,
     network: appNetworkName(target, spec.app),
     pidsLimit: target.pidsLimit,
