@@ -96,3 +96,16 @@ export async function removeAppImages(platform: Platform, app: string): Promise<
     for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.engine.images.remove(tag);
   }
 }
+
+/**
+ * git:load-image: loads an image archive (`docker save` output) and checks that it held
+ * the image the caller named.
+ */
+export async function loadImageArchive(platform: Platform, archive: NodeJS.ReadableStream, image: string, onLine: (line: string) => void): Promise<void> {
+  try {
+    await platform.engine.images.load(archive, onLine);
+  } catch (error) {
+    throw new UserError(`The image archive could not be loaded: ${(error as Error).message}`);
+  }
+  if (!(await imageExists(platform, image))) throw new UserError(`The archive did not hold ${image}`);
+}

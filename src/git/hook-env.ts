@@ -10,6 +10,8 @@ export const HOOK_ENV = {
   user: 'SLIPWAY_USER',
   branch: 'SLIPWAY_DEPLOY_BRANCH',
   buildsDir: 'SLIPWAY_BUILDS_DIR',
+  /** 'true' when builds get the .git directory (git:set keep-git-dir). */
+  keepGitDir: 'SLIPWAY_KEEP_GIT_DIR',
 } as const;
 
 /** Hook to daemon: a push to the deploy branch, archived. */

@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   if (ZERO.test(update.rev)) fail(`Deleting the deploy branch ${branch} is not allowed`);
   let tarPath: string;
   try {
-    tarPath = archiveCommit({ rev: update.rev, buildsDir: env(HOOK_ENV.buildsDir), app });
+    const keepGitDir = process.env[HOOK_ENV.keepGitDir] === 'true' ? { branch } : undefined;
+    tarPath = archiveCommit({ rev: update.rev, buildsDir: env(HOOK_ENV.buildsDir), app, keepGitDir });
   } catch (error) {
     fail((error as Error).message);
   }

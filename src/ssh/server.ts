@@ -9,7 +9,7 @@ import { lifecycle, runCommand, tokenize, type Caller } from '../commands/index.
 import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
 import { HOOK_ENV } from '../git/push-protocol.js';
 import { ensureRepo } from '../git/repos.js';
-import { deployBranchOf } from '../git/settings.js';
+import { deployBranchOf, keepsGitDir } from '../git/settings.js';
 import type { Platform } from '../platform.js';
 import { terminalType, type Terminal } from '../model/terminal.js';
 import { loadOrCreateHostKey } from './host-key.js';
@@ -289,6 +289,7 @@ async function serveGit(
         [HOOK_ENV.user]: caller.name,
         [HOOK_ENV.branch]: deployBranchOf(platform, app.name),
         [HOOK_ENV.buildsDir]: settings.buildsDir,
+        ...(keepsGitDir(platform, app.name) ? { [HOOK_ENV.keepGitDir]: 'true' } : {}),
       },
     });
     channel.pipe(child.stdin);

@@ -14,7 +14,7 @@ import { UserError } from '../../core/errors.js';
 import { isValidAppName } from '../../core/names.js';
 import { format } from '../../core/output.js';
 import { archiveCommit } from '../../git/archive.js';
-import { deployBranchOf } from '../../git/settings.js';
+import { deployBranchOf, keepsGitDir } from '../../git/settings.js';
 import { branchRev, repoPath } from '../../git/repos.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
@@ -47,7 +47,8 @@ export async function rebuildApp(ctx: CommandContext, app: string, branch: strin
   const { reposDir, buildsDir } = ctx.platform.settings;
   const rev = await branchRev(reposDir, app, branch);
   if (!rev) throw new UserError(`Cannot build from '${branch}' as there are no commits stored at that branch.`);
-  const tarPath = archiveCommit({ gitDir: repoPath(reposDir, app), rev, buildsDir, app });
+  const keepGitDir = keepsGitDir(ctx.platform, app) ? { branch } : undefined;
+  const tarPath = archiveCommit({ gitDir: repoPath(reposDir, app), rev, buildsDir, app, keepGitDir });
   return runDeploy(ctx, { kind: 'git', app, rev, tarPath });
 }
 

@@ -32,6 +32,12 @@ export class DockerImages {
     await followJsonStream(stream, () => {});
   }
 
+  /** `docker load`: an image archive (`docker save` output) becomes images; says what it loaded. */
+  async load(archive: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+    const stream = await this.api.loadImage(archive as Readable, { quiet: false });
+    await followJsonStream(stream, onLine);
+  }
+
   /** The TCP ports an image EXPOSEs, in order; none when it exposes none. */
   async exposedPorts(ref: string): Promise<number[]> {
     const exposed = (await this.api.getImage(ref).inspect()).Config.ExposedPorts ?? {};

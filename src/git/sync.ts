@@ -1,0 +1,67 @@
+import { UserError } from '../core/errors.js';
+import { runProgram, withTimeout } from '../core/process.js';
+import { ensureRepo } from './repos.js';
+
+const FETCH_TIMEOUT_MS = 10 * 60_000;
+/** A branch, tag or commit as a person would type it; never an option (`-…`) or a range (`..`). */
+const REF = /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$/;
+const REMOTE_URL = /^(https?|ssh|git|file):\/\/[^\s]+$/;
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
+const LOCAL_PATH = /^\/[^\s]*$/;
+
+/**
+ * Which repositories a caller may sync from: anyone, public http(s) URLs; admins also host
+ * paths, file:// and ssh (a tenant naming a host path could read another app's repository).
+ */
+function allowedProtocols(isAdmin: boolean): string[] {
+  return isAdmin ? ['https', 'http', 'git', 'ssh', 'file'] : ['https', 'http'];
+}
+
+function checkSource(source: string, isAdmin: boolean): void {
+  const url = REMOTE_URL.exec(source);
+  const ok = source.length <= 2000 && (url || SCP_LIKE.test(source) || LOCAL_PATH.test(source));
+  if (!ok) throw new UserError(`Invalid repository ${source.slice(0, 200)}: give a URL (https://…) or, as an admin, a path on this host`);
+  const protocol = url ? url[1]! : SCP_LIKE.test(source) ? 'ssh' : 'file';
+  if (!allowedProtocols(isAdmin).includes(protocol)) throw new UserError(`Only an admin key may sync from ${protocol === 'file' ? 'a path on this host' : `${protocol} URLs`}`);
+}
+
+/**
+ * git:sync: fetches `ref` (default: the repository's HEAD) of another repository into the
+ * app's own and points the deploy branch at it, with no push and no hook. Returns the commit
+ * and the one it replaced.
+ */
+export async function syncRepo(options: {
+  reposDir: string;
+  app: string;
+  branch: string;
+  source: string;
+  ref: string | undefined;
+  isAdmin: boolean;
+}): Promise<{ rev: string; previous: string | undefined }> {
+  checkSource(options.source, options.isAdmin);
+  if (options.ref !== undefined && (!REF.test(options.ref) || options.ref.includes('..'))) throw new UserError(`Invalid git ref ${options.ref.slice(0, 200)}`);
+  const gitDir = await ensureRepo(options.reposDir, options.app);
+  const protocols = ['-c', 'protocol.allow=never', ...allowedProtocols(options.isAdmin).flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
+  // Never wait for a password or a host key question nobody can answer.
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
+  const fetch = runProgram(
+    'git',
+    [...protocols, '-c', 'fetch.fsckObjects=true', '--git-dir', gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', options.source, `+${options.ref ?? 'HEAD'}:refs/slipway/sync`],
+    { env },
+  );
+  const fetched = await withTimeout(fetch, FETCH_TIMEOUT_MS, () => new UserError(`Fetching ${options.source} took longer than ${FETCH_TIMEOUT_MS / 60_000} minutes`));
+  if (fetched.code !== 0) throw new UserError(`Could not fetch ${options.ref ?? 'HEAD'} from ${options.source}: ${lastLine(fetched.stderr)}`);
+  const rev = (await git(gitDir, ['rev-parse', '--verify', 'refs/slipway/sync^{commit}'])).trim();
+  const previous = (await runProgram('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`])).stdout.trim() || undefined;
+  await git(gitDir, ['update-ref', `refs/heads/${options.branch}`, rev]);
+  await git(gitDir, ['update-ref', '-d', 'refs/slipway/sync']);
+  return { rev, previous };
+}
+
+async function git(gitDir: string, args: string[]): Promise<string> {
+  const result = await runProgram('git', ['--git-dir', gitDir, ...args]);
+  if (result.code !== 0) throw new UserError(`git ${args[0]} failed: ${lastLine(result.stderr)}`);
+  return result.stdout;
+}
+
+const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
