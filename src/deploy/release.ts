@@ -4,6 +4,7 @@ import type { ProgressLog } from '../model/progress.js';
 import { commandFor, releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appDomains, appUrls } from '../proxy/domains.js';
+import { isProxyEnabled } from '../proxy/enabled.js';
 import { webPort } from '../proxy/ports.js';
 import type { Instance, OneOffSpec } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
@@ -148,6 +149,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
         cmd: command === undefined ? undefined : commandFor(meta, command),
         options: processOptions(state, app, type),
         binds: appBinds(platform, app),
+        publish: type === 'web' && !isProxyEnabled(state, app),
       };
       started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log)));
     }

@@ -1,6 +1,7 @@
 import type { Platform } from '../platform.js';
 import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
+import { isProxyEnabled } from '../proxy/enabled.js';
 import { nginxSettings } from '../proxy/nginx-properties.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
@@ -24,7 +25,7 @@ interface RoutedBackend {
  */
 export function routeTo(platform: Platform, app: string, web: Instance[], waiting: string[] = []): Promise<boolean> {
   return inTurn(app, async () => {
-    const reloaded = await platform.router.route({ ...serverOf(platform, app), backends: endpointsOf(web), parked: false });
+    const reloaded = await applyServer(platform, app, endpointsOf(web), false);
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
   });
@@ -68,6 +69,7 @@ export function withdrawInstance(platform: Platform, app: string, id: string): P
     const dead = routed.find((b) => b.id === id);
     if (!dead?.host || dead.port === undefined) return false;
     saveRouted(platform, app, routed.map((b) => (b === dead ? { id } : b)));
+    if (!isProxyEnabled(platform.state, app)) return false;
     await platform.router.withdraw(app, { host: dead.host, port: dead.port });
     return true;
   });
@@ -94,8 +96,17 @@ function serverOf(platform: Platform, app: string) {
 export function parkApp(platform: Platform, app: string): Promise<boolean> {
   return inTurn(app, () => {
     platform.state.properties.set(app, ROUTED, undefined);
-    return platform.router.route({ ...serverOf(platform, app), backends: [], parked: true });
+    return applyServer(platform, app, [], true);
   });
+}
+
+/**
+ * The app's server block as recorded now; none while its proxy is disabled (its hostnames
+ * are then nobody's in nginx, and its web containers answer on host ports of their own).
+ */
+function applyServer(platform: Platform, app: string, backends: Endpoint[], parked: boolean): Promise<boolean> {
+  if (!isProxyEnabled(platform.state, app)) return platform.router.unroute(app);
+  return platform.router.route({ ...serverOf(platform, app), backends, parked });
 }
 
 /** The app is gone (destroyed, or renamed): its server block goes, and its hostnames are nobody's. */

@@ -26,6 +26,8 @@ export interface Instance {
   restarting: boolean;
   /** Where it answers while it runs, for processes that take traffic (web). */
   endpoint: Endpoint | undefined;
+  /** The host port it answers on directly, when its port is published (proxy:disable). */
+  hostPort?: number;
 }
 
 /** How the processes of one type run: restart policy and resource limits. */
@@ -49,6 +51,8 @@ export interface ProcessSpec {
   options: ProcessOptions;
   /** Host directories mounted in (storage:mount), `host:container[:ro]`. */
   binds: string[];
+  /** Publish `port` on a host port of the engine's choosing (proxy:disable: no nginx in front). */
+  publish?: boolean;
 }
 
 /** How new instances are checked before they may take traffic. */

@@ -202,6 +202,30 @@ describe('ports', () => {
   });
 });
 
+describe('proxy:disable', () => {
+  test('takes the app out of nginx and onto host ports of its own; proxy:enable puts it back', async () => {
+    const disabled = await slipway.ssh(['proxy:disable', app]);
+    expect(disabled.code, disabled.output).toBe(0);
+    expect(disabled.stdout).toContain(`-----> Disabling the proxy for ${app}`);
+    expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
+    const report = (await slipway.ssh(['proxy:report', app])).stdout;
+    expect(report).toMatch(/Proxy enabled: +false/);
+    const hostPort = /Proxy host ports: +web\.1=(\d+)/.exec(report)?.[1];
+    expect(hostPort, report).toBeDefined();
+    const direct = await run('curl', ['-s', `http://127.0.0.1:${hostPort}/`]);
+    expect(direct.stdout).toMatch(/^hello from version 1/);
+    expect((await slipway.ssh(['proxy:disable', app])).stdout).toContain(`The proxy is already disabled for ${app}`);
+
+    const enabled = await slipway.ssh(['proxy:enable', app]);
+    expect(enabled.code, enabled.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^hello from version 1/);
+    expect((await slipway.ssh(['proxy:report', app])).stdout).toMatch(/Proxy host ports: *\n/);
+    // The old container goes after its drain, and its host port with it.
+    const gone = await eventually(() => run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${hostPort}/`]), (r) => r.stdout === '000', 20_000);
+    expect(gone.stdout).toBe('000');
+  });
+});
+
 describe('checks:run', () => {
   test('runs the release’s checks against the running containers', async () => {
     const ran = await slipway.ssh(['checks:run', app]);

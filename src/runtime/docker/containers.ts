@@ -21,6 +21,8 @@ export interface ContainerStatus {
   exitCode: number;
   /** Its address on the network asked about, while it has one. */
   ip: string | undefined;
+  /** Host ports its ports are published on. */
+  hostPorts: number[];
 }
 
 /** Long-running containers: create and start, inspect, list, logs, restart, stop and remove. */
@@ -46,6 +48,7 @@ export class DockerContainers {
       restartCount: info.RestartCount,
       exitCode: info.State.ExitCode,
       ip: (network && info.NetworkSettings.Networks[network]?.IPAddress) || undefined,
+      hostPorts: Object.values(info.NetworkSettings.Ports ?? {}).flatMap((bindings) => (bindings ?? []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
     };
   }
 

@@ -171,8 +171,8 @@ export class DockerLocalScheduler implements Scheduler {
 
   /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */
   private async describe(id: string, app: string, name: string, process: string, index: number, release: number, port: number | undefined): Promise<Instance> {
-    const { ip, restarting } = await this.docker.containers.status(id, appNetworkName(this.options, app));
+    const { ip, restarting, hostPorts } = await this.docker.containers.status(id, appNetworkName(this.options, app));
     const endpoint = ip && port ? { host: ip, port } : undefined;
-    return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint };
+    return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint, hostPort: hostPorts[0] };
   }
 }

@@ -39,6 +39,8 @@ export function processContainer(target: LocalTarget, spec: ProcessSpec, index: 
     env: { ...spec.env, DYNO: dyno, PORT: String(spec.port ?? '') },
     network: appNetworkName(target, spec.app),
     binds: spec.binds,
+    // Host port 0: one the kernel picks, so old and new containers of a deploy never collide.
+    publish: spec.publish && spec.port !== undefined ? { containerPort: spec.port, hostPort: 0 } : undefined,
     restartPolicy: spec.options.restartPolicy,
     pidsLimit: target.pidsLimit,
     memoryBytes: spec.options.memoryBytes,
