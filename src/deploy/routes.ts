@@ -3,6 +3,7 @@ import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { isProxyEnabled } from '../proxy/enabled.js';
 import { nginxSettings } from '../proxy/nginx-properties.js';
+import { listenersOf } from '../proxy/ports.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
 
@@ -86,7 +87,9 @@ export function isRoutedTo(platform: Platform, app: string, web: Instance[]): bo
 /** What the app's server block is made of, as recorded now: its domains, certificate and nginx settings. */
 function serverOf(platform: Platform, app: string) {
   const { settings, state } = platform;
-  return { app, domains: appDomains(state, settings, app), tls: tlsFiles(settings.certsDir, app), nginx: nginxSettings(state, app) };
+  const tls = tlsFiles(settings.certsDir, app);
+  const listeners = listenersOf(state, settings, app, tls !== undefined);
+  return { app, domains: appDomains(state, settings, app), listeners, tls, nginx: nginxSettings(state, app) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { allPids, isRunning, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import type { NginxSettings } from './nginx-properties.js';
+import type { Listener } from './ports.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
 
 export type { Backend } from './render.js';
@@ -18,6 +19,8 @@ export type ConfigLock = <T>(fn: () => Promise<T>) => Promise<T>;
 export interface AppRoute {
   app: string;
   domains: string[];
+  /** Where nginx listens for it, and which container port each listener's traffic goes to. */
+  listeners: Listener[];
   backends: Backend[];
   tls: TlsFiles | undefined;
   nginx: NginxSettings;
@@ -90,12 +93,10 @@ export class Nginx implements Router {
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
       await this.setBackends(route.app, route.backends);
-      const { httpPort, httpsPort, ipv6 } = this.options;
       const server = renderApp({
         app: route.app,
-        httpPort,
-        httpsPort,
-        ipv6,
+        listeners: route.listeners,
+        ipv6: this.options.ipv6,
         domains: route.domains,
         tls: route.tls ?? null,
         logsDir: this.logsDir,

@@ -31,10 +31,12 @@ const nginxSettingsSchema = z.object(
 /** A DNS name, or a `*.` wildcard over one, as nginx's server_name takes them. */
 const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
 
+const listenerSchema = z.object({ port, ssl: z.boolean(), redirect: z.boolean(), container: port.nullable() });
+
 const appServerSchema = z.object({
   app: appName,
-  httpPort: port,
-  httpsPort: port,
+  /** One server block each: the app's port mappings (see proxy/ports.ts). */
+  listeners: z.array(listenerSchema).min(1),
   /** Listen on IPv6 as well (when the host has it). */
   ipv6: z.boolean(),
   domains: z.array(serverName).min(1),
@@ -71,9 +73,10 @@ export function renderStatus(input: { dir: string; generation: string }): string
 /** An app's server block: its domains and nginx:set properties. Which containers serve it is not part of it. */
 export function renderApp(server: AppServer): string {
   const valid = appServerSchema.parse(server);
+  const httpsPort = valid.listeners.find((l) => l.ssl)?.port ?? 443;
   return templates.app({
     ...valid,
-    httpsPortSuffix: valid.httpsPort === 443 ? '' : `:${valid.httpsPort}`,
+    httpsPortSuffix: httpsPort === 443 ? '' : `:${httpsPort}`,
     directives: directivesOf(valid.nginx as NginxSettings, valid.app, valid.logsDir),
   });
 }

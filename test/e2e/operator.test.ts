@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { freePort } from '../support/ports.js';
 import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -188,14 +189,28 @@ describe('ports', () => {
 
     for (const [bad, message] of [
       ['http:80:nope', 'Invalid port mapping http:80:nope'],
-      [`http:${slipway.httpPort + 1}:7000`, `http is served on host port ${slipway.httpPort} here`],
+      [`https:${slipway.httpPort}:7000`, `Host port ${slipway.httpPort} serves http here, not https`],
+      [`http:${slipway.sshPort}:7000`, "is Slipway's SSH port"],
       ['tcp:5432:5432', 'Invalid port mapping'],
     ]) {
       const refused = await slipway.ssh(['ports:add', ported, bad!]);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain(message);
     }
-    expect((await slipway.ssh(['ports:add', ported, `https:${slipway.httpsPort}:7001`])).stderr).toContain('must name the same container port');
+
+    // Another host port, to another port the app listens on; it is this app's alone.
+    const extra = await freePort();
+    expect((await slipway.ssh(['config:set', '--no-restart', ported, 'ADMIN_PORT=7001'])).code).toBe(0);
+    const added = await slipway.ssh(['ports:add', ported, `http:${extra}:7001`]);
+    expect(added.code, added.output).toBe(0);
+    expect((await run('curl', ['-s', '-H', `Host: ${slipway.appHost(ported)}`, `http://127.0.0.1:${extra}/`])).stdout).toBe('admin port\n');
+    expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('7000');
+    expect((await slipway.ssh(['ports:add', app, `http:${extra}:5000`])).stderr).toContain(`Host port ${extra} is mapped by another app`);
+    const busy = http.createServer().listen(0, '0.0.0.0');
+    await new Promise((resolve) => busy.once('listening', resolve));
+    const busyPort = (busy.address() as { port: number }).port;
+    expect((await slipway.ssh(['ports:add', ported, `http:${busyPort}:7001`])).stderr).toContain(`Host port ${busyPort} is in use on this host`);
+    busy.close();
 
     expect((await slipway.ssh(['ports:clear', ported])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('8080');

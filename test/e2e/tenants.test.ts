@@ -155,6 +155,7 @@ describe('what only an admin may do', () => {
     [['apps:destroy', 'mine', '--force']],
     [['resource:limit', 'mine', '--memory', '4g']],
     [['resource:limit-clear', 'mine']],
+    [['proxy:disable', 'mine']],
   ])('%j is refused to the tenant', async (command) => {
     const refused = await asTenant(command);
     expect(refused.code).toBe(1);
@@ -171,6 +172,13 @@ describe('what only an admin may do', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`Only an admin key may set ${property}`);
     expect(JSON.parse((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe('');
+  });
+
+  test('a port mapping on a host port other than Slipway’s HTTP and HTTPS ports is refused to the tenant', async () => {
+    const refused = await asTenant(['ports:add', 'mine', 'http:2223:5000']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Only an admin key may map host port 2223');
+    expect((await asTenant(['ports:report', 'mine', '--ports-map'])).stdout.trim()).toBe('');
   });
 
   test('every container of the tenant’s app runs under a pids limit', async () => {

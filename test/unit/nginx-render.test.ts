@@ -6,10 +6,12 @@ import { NGINX_DEFAULTS } from '../../src/proxy/nginx-properties.js';
 import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
+const HTTP = { port: 8080, ssl: false, redirect: false, container: null };
+const HTTPS = { port: 8443, ssl: true, redirect: false, container: null };
+const REDIRECT = { ...HTTP, redirect: true };
 const server = {
   app: 'my.app',
-  httpPort: 8080,
-  httpsPort: 8443,
+  listeners: [HTTP],
   ipv6: false,
   domains: ['my.app.example.com', 'www.example.com'],
   tls: null,
@@ -73,24 +75,34 @@ describe('nginx renderer', () => {
 
   test('HSTS goes with HTTPS only, as hsts-* say', () => {
     const tls = { certFile: '/c.crt', keyFile: '/c.key' };
-    expect(renderApp({ ...server, tls })).toContain('add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;');
-    expect(renderApp({ ...withSettings({ 'hsts-preload': 'true', 'hsts-include-subdomains': 'false', 'hsts-max-age': '60' }), tls })).toContain(
+    const listeners = [REDIRECT, HTTPS];
+    expect(renderApp({ ...server, listeners, tls })).toContain('add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;');
+    expect(renderApp({ ...withSettings({ 'hsts-preload': 'true', 'hsts-include-subdomains': 'false', 'hsts-max-age': '60' }), listeners, tls })).toContain(
       'Strict-Transport-Security "max-age=60; preload"',
     );
-    expect(renderApp({ ...withSettings({ hsts: 'false' }), tls })).not.toContain('Strict-Transport-Security');
+    expect(renderApp({ ...withSettings({ hsts: 'false' }), listeners, tls })).not.toContain('Strict-Transport-Security');
     expect(renderApp(server)).not.toContain('Strict-Transport-Security');
   });
 
   test('an app with a certificate answers HTTPS and redirects plain HTTP there', () => {
-    const conf = renderApp({ ...server, tls: { certFile: '/certs/my.app/server.crt', keyFile: '/certs/my.app/server.key' } });
+    const conf = renderApp({ ...server, listeners: [REDIRECT, HTTPS], tls: { certFile: '/certs/my.app/server.crt', keyFile: '/certs/my.app/server.key' } });
     expect(conf).toContain('return 301 https://$host:8443$request_uri;');
     expect(conf).toContain('listen 8443 ssl;');
     expect(conf).toContain('ssl_certificate_key /certs/my.app/server.key;');
     expect(conf.match(/proxy_pass/g)).toHaveLength(1); // only the HTTPS server proxies
-    expect(renderApp({ ...server, httpsPort: 443, tls: { certFile: '/c.crt', keyFile: '/c.key' } })).toContain('return 301 https://$host$request_uri;');
+    expect(renderApp({ ...server, listeners: [REDIRECT, { ...HTTPS, port: 443 }], tls: { certFile: '/c.crt', keyFile: '/c.key' } })).toContain('return 301 https://$host$request_uri;');
     expect(renderApp(server)).not.toContain('ssl');
     expect(renderApp({ ...server, ipv6: true })).toContain('listen [::]:8080;');
     expect(renderApp(server)).not.toContain('[::]');
+  });
+
+  test('each mapping gets a server block on its host port, sending traffic to its container port', () => {
+    const conf = renderApp({ ...server, listeners: [HTTP, { port: 9000, ssl: false, redirect: false, container: 6000 }] });
+    expect(conf).toContain('listen 8080;');
+    expect(conf).toContain('listen 9000;');
+    expect(conf).toContain('set $slipway_port "";');
+    expect(conf).toContain('set $slipway_port "6000";');
+    expect(conf.match(/server_name my\.app\.example\.com www\.example\.com;/g)).toHaveLength(2);
   });
 
   test('backends render as sorted `app ip:port,…` lines and read back', () => {
@@ -103,7 +115,9 @@ describe('nginx renderer', () => {
     ['a domain that would inject directives', { domains: ['x.com; } server { listen 81'] }],
     ['a domain with a newline', { domains: ['x.com\nroot /'] }],
     ['an app name with a quote', { app: 'x"; evil' }],
-    ['a port out of range', { httpPort: 70000 }],
+    ['a port out of range', { listeners: [{ ...HTTP, port: 70000 }] }],
+    ['a container port out of range', { listeners: [{ ...HTTP, container: 0 }] }],
+    ['no listeners', { listeners: [] }],
     ['no domains', { domains: [] }],
     ['a forwarded value that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'x-forwarded-for-value': '$remote_addr; include /etc/passwd' } }],
     ['a size that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'client-max-body-size': '1m; include /etc/passwd' } }],

@@ -23,13 +23,13 @@ const report: AppReport = {
 
 /** Stores the mappings; a deployed app restarts (zero downtime) so its containers listen where they now point. */
 async function changeMappings(ctx: CommandContext, app: string, mappings: PortMapping[]): Promise<number> {
-  setMappings(ctx.platform.state, app, mappings);
+  await setMappings(ctx.platform.state, ctx.platform.settings, app, mappings, ctx.caller.isAdmin);
   ctx.out.out(format.step(`Port mappings of ${app}: ${(mappings.length ? mappings : detected(ctx, app)).map(formatMapping).join(' ')}`));
   if (!isDeployed(ctx, app)) return 0;
   return runDeploy(ctx, { kind: 'restart', app, reason: 'restart' });
 }
 
-const parseAll = (ctx: CommandContext, args: CommandArgs) => args.rest.map((m) => parseMapping(m, ctx.platform.settings));
+const parseAll = (ctx: CommandContext, args: CommandArgs) => args.rest.map((m) => parseMapping(m));
 
 const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command => ({
   name,

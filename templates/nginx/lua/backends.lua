@@ -68,7 +68,9 @@ function M.balance()
     ctx.slipway_next = ctx.slipway_next + 1
   end
   local host, port = peers[(ctx.slipway_next % #peers) + 1]:match("^(.+):(%d+)$")
-  local ok, err = balancer.set_current_peer(host, tonumber(port))
+  -- A port mapping may send a listener's traffic to another port of the same containers.
+  local mapped = tonumber(ngx.var.slipway_port)
+  local ok, err = balancer.set_current_peer(host, mapped or tonumber(port))
   if not ok then ngx.log(ngx.ERR, "set_current_peer: ", err) return ngx.exit(502) end
 end
 
