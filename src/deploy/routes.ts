@@ -3,7 +3,7 @@ import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { isProxyEnabled } from '../proxy/enabled.js';
 import { nginxSettings } from '../proxy/nginx-properties.js';
-import { listenersOf } from '../proxy/ports.js';
+import { listenersOf, streamsOf } from '../proxy/ports.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
 
@@ -89,7 +89,7 @@ function serverOf(platform: Platform, app: string) {
   const { settings, state } = platform;
   const tls = tlsFiles(settings.certsDir, app);
   const listeners = listenersOf(state, settings, app, tls !== undefined);
-  return { app, domains: appDomains(state, settings, app), listeners, tls, nginx: nginxSettings(state, app) };
+  return { app, domains: appDomains(state, settings, app), listeners, streams: streamsOf(state, app), tls, nginx: nginxSettings(state, app) };
 }
 
 /**

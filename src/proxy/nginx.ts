@@ -8,8 +8,8 @@ import { allPids, isRunning, killAll, procStat } from '../core/proc.js';
 import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import type { NginxSettings } from './nginx-properties.js';
-import type { Listener } from './ports.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, type Backend } from './render.js';
+import type { Listener, StreamMapping } from './ports.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type Backend } from './render.js';
 
 export type { Backend } from './render.js';
 
@@ -21,6 +21,8 @@ export interface AppRoute {
   domains: string[];
   /** Where nginx listens for it, and which container port each listener's traffic goes to. */
   listeners: Listener[];
+  /** Its TCP and UDP mappings. */
+  streams: StreamMapping[];
   backends: Backend[];
   tls: TlsFiles | undefined;
   nginx: NginxSettings;
@@ -72,7 +74,7 @@ export class Nginx implements Router {
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
   async ensureRunning(): Promise<void> {
     await this.options.lock(async () => {
-      for (const sub of ['apps', 'logs']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
+      for (const sub of ['apps', 'streams', 'logs']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
@@ -103,14 +105,18 @@ export class Nginx implements Router {
         nginx: route.nginx,
         parked: route.parked,
       });
-      return this.replaceFile(this.appFile(route.app), server);
+      const hosts = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
+      const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts });
+      const reloaded = await this.replaceFile(this.appFile(route.app), server);
+      return (await this.replaceFile(this.streamFile(route.app), streams)) || reloaded;
     });
   }
 
   /** Stops routing an app: its server block goes (a reload), then its backends. */
   async unroute(app: string): Promise<boolean> {
     return this.options.lock(async () => {
-      const reloaded = await this.replaceFile(this.appFile(app), undefined);
+      const server = await this.replaceFile(this.appFile(app), undefined);
+      const reloaded = (await this.replaceFile(this.streamFile(app), undefined)) || server;
       await this.setBackends(app, []);
       return reloaded;
     });
@@ -170,6 +176,10 @@ export class Nginx implements Router {
 
   private appFile(app: string) {
     return path.join(this.appsDir, `${app}.conf`);
+  }
+
+  private streamFile(app: string) {
+    return path.join(this.options.dir, 'streams', `${app}.conf`);
   }
 
   /** The file is what nginx loads on start; the socket updates the running workers at once. */

@@ -16,6 +16,7 @@ const templates = {
   main: compile('main.conf.hbs'),
   status: compile('status.conf.hbs'),
   app: compile('app.conf.hbs'),
+  stream: compile('stream.conf.hbs'),
 };
 
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolute path of safe characters');
@@ -36,7 +37,7 @@ const listenerSchema = z.object({ port, ssl: z.boolean(), redirect: z.boolean(),
 const appServerSchema = z.object({
   app: appName,
   /** One server block each: the app's port mappings (see proxy/ports.ts). */
-  listeners: z.array(listenerSchema).min(1),
+  listeners: z.array(listenerSchema),
   /** Listen on IPv6 as well (when the host has it). */
   ipv6: z.boolean(),
   domains: z.array(serverName).min(1),
@@ -79,6 +80,22 @@ export function renderApp(server: AppServer): string {
     httpsPortSuffix: httpsPort === 443 ? '' : `:${httpsPort}`,
     directives: directivesOf(valid.nginx as NginxSettings, valid.app, valid.logsDir),
   });
+}
+
+const streamsSchema = z.object({
+  app: appName,
+  ipv6: z.boolean(),
+  streams: z.array(z.object({ scheme: z.enum(['tcp', 'udp']), port, container: port })),
+  /** The addresses of the app's running web containers. */
+  hosts: z.array(z.ipv4()),
+});
+
+/** An app's TCP and UDP forwards (nginx's stream module), or undefined when it maps none. */
+export function renderStreams(input: z.input<typeof streamsSchema>): string | undefined {
+  const valid = streamsSchema.parse(input);
+  if (valid.streams.length === 0) return undefined;
+  const streams = valid.streams.map((s) => ({ ...s, udp: s.scheme === 'udp', peers: valid.hosts.map((host) => `${host}:${s.container}`) }));
+  return templates.stream({ app: valid.app, ipv6: valid.ipv6, streams });
 }
 
 /** The properties as the template writes them. */

@@ -191,7 +191,7 @@ describe('ports', () => {
       ['http:80:nope', 'Invalid port mapping http:80:nope'],
       [`https:${slipway.httpPort}:7000`, `Host port ${slipway.httpPort} serves http here, not https`],
       [`http:${slipway.sshPort}:7000`, "is Slipway's SSH port"],
-      ['tcp:5432:5432', 'Invalid port mapping'],
+      ['sctp:5432:5432', 'Invalid port mapping'],
     ]) {
       const refused = await slipway.ssh(['ports:add', ported, bad!]);
       expect(refused.code).not.toBe(0);
@@ -206,6 +206,13 @@ describe('ports', () => {
     expect((await run('curl', ['-s', '-H', `Host: ${slipway.appHost(ported)}`, `http://127.0.0.1:${extra}/`])).stdout).toBe('admin port\n');
     expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('7000');
     expect((await slipway.ssh(['ports:add', app, `http:${extra}:5000`])).stderr).toContain(`Host port ${extra} is mapped by another app`);
+    // TCP is forwarded as it is, by nginx's stream module: no Host header needed.
+    const tcp = await freePort();
+    const forwarded = await slipway.ssh(['ports:add', ported, `tcp:${tcp}:7001`]);
+    expect(forwarded.code, forwarded.output).toBe(0);
+    expect((await run('curl', ['-s', `http://127.0.0.1:${tcp}/`])).stdout).toBe('admin port\n');
+    expect((await slipway.ssh(['ports:list', ported])).stdout).toMatch(new RegExp(`tcp +${tcp} +7001`));
+
     const busy = http.createServer().listen(0, '0.0.0.0');
     await new Promise((resolve) => busy.once('listening', resolve));
     const busyPort = (busy.address() as { port: number }).port;

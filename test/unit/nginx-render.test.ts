@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { NGINX_DEFAULTS } from '../../src/proxy/nginx-properties.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStatus } from '../../src/proxy/render.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
 
 const HTTP = { port: 8080, ssl: false, redirect: false, container: null };
@@ -105,6 +105,15 @@ describe('nginx renderer', () => {
     expect(conf.match(/server_name my\.app\.example\.com www\.example\.com;/g)).toHaveLength(2);
   });
 
+  test('TCP and UDP mappings forward to the containers listed in the stream config', () => {
+    const conf = renderStreams({ app: 'my.app', ipv6: false, streams: [{ scheme: 'udp', port: 5353, container: 53 }], hosts: ['172.18.0.2'] })!;
+    expect(conf).toContain('upstream slipway_my.app_udp_5353 {\n  server 172.18.0.2:53;\n}');
+    expect(conf).toContain('listen 5353 udp;');
+    expect(renderStreams({ app: 'my.app', ipv6: false, streams: [{ scheme: 'tcp', port: 5432, container: 5432 }], hosts: [] })).toContain('server 127.0.0.1:1 down;');
+    expect(renderStreams({ app: 'my.app', ipv6: false, streams: [], hosts: [] })).toBeUndefined();
+    expect(() => renderStreams({ app: 'my.app', ipv6: false, streams: [], hosts: ['1.2.3.4; include /etc/passwd'] })).toThrow();
+  });
+
   test('backends render as sorted `app ip:port,…` lines and read back', () => {
     const text = renderBackends({ ...backends, empty: [] });
     expect(text).toBe('my.app 172.18.0.2:5000,172.18.0.3:5000\nother 172.18.0.9:5000\n');
@@ -117,7 +126,6 @@ describe('nginx renderer', () => {
     ['an app name with a quote', { app: 'x"; evil' }],
     ['a port out of range', { listeners: [{ ...HTTP, port: 70000 }] }],
     ['a container port out of range', { listeners: [{ ...HTTP, container: 0 }] }],
-    ['no listeners', { listeners: [] }],
     ['no domains', { domains: [] }],
     ['a forwarded value that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'x-forwarded-for-value': '$remote_addr; include /etc/passwd' } }],
     ['a size that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'client-max-body-size': '1m; include /etc/passwd' } }],
@@ -138,13 +146,16 @@ describe('nginx renderer', () => {
 
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
-    for (const sub of ['apps', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
+    for (const sub of ['apps', 'streams', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
     fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     const logsDir = path.join(dir, 'logs');
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp({ ...withSettings({ 'client-max-body-size': '0', 'proxy-buffers': '16 8k', 'x-forwarded-ssl': 'off', 'keepalive-timeout': '10s' }), logsDir }));
     fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...withSettings({ 'hsts-preload': 'true', 'bind-address-ipv4': '127.0.0.1' }), logsDir, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir) }));
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
+    const streams = [{ scheme: 'tcp' as const, port: 15432, container: 5432 }, { scheme: 'udp' as const, port: 15353, container: 53 }];
+    fs.writeFileSync(path.join(dir, 'streams', 'my.app.conf'), renderStreams({ app: 'my.app', ipv6: true, streams, hosts: ['172.18.0.2', '172.18.0.3'] })!);
+    fs.writeFileSync(path.join(dir, 'streams', 'secure.conf'), renderStreams({ app: 'secure', ipv6: false, streams: [{ ...streams[0]!, port: 15433 }], hosts: [] })!);
     const result = await run('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-t']);
     expect(result.code, result.output).toBe(0);
     fs.rmSync(dir, { recursive: true });
