@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
 import { currentReleaseOneOff } from '../deploy/release.js';
 import { cronTaskId, nextRun, type CronTask } from '../model/cron.js';
 import { releaseMetaSchema } from '../model/release.js';
@@ -52,11 +53,11 @@ export function setCronSuspended(platform: Platform, app: string, id: string | u
   properties.set(app, SUSPENDED_TASKS, ids.size ? [...ids].sort().join(' ') : undefined);
 }
 
-/** The app's cron containers (all tasks, or one), running or finished, newest first. */
+/** The app's cron containers (all tasks, or one), running or finished, newest first (ties by name, for a stable order). */
 export async function cronRuns(platform: Platform, app: string, id?: string): Promise<Instance[]> {
   const all = await platform.schedulerFor(app).instances(app, { oneOffs: true });
   const runs = all.filter((i) => i.process === 'cron' && (id === undefined || i.name.includes(`.cron.${id}.`)));
-  return runs.sort((a, b) => b.name.localeCompare(a.name));
+  return runs.sort((a, b) => (b.created ?? 0) - (a.created ?? 0) || b.name.localeCompare(a.name));
 }
 
 export type CronStart = { started: Instance } | { skipped: string };
@@ -66,7 +67,14 @@ export type CronStart = { started: Instance } | { skipped: string };
  * concurrency policy says no: `forbid` skips while a run is still going, `replace` stops it.
  * The container is kept after it exits (its output is what cron:logs shows); older runs go.
  */
-export async function startCronRun(platform: Platform, task: AppCronTask): Promise<CronStart> {
+export function startCronRun(platform: Platform, task: AppCronTask): Promise<CronStart> {
+  // One start of a task at a time: a start still creating its container is not yet listed.
+  return starts.run(`${task.app} ${task.id}`, () => startUnlessRunning(platform, task));
+}
+
+const starts = new KeyedMutex();
+
+async function startUnlessRunning(platform: Platform, task: AppCronTask): Promise<CronStart> {
   const scheduler = platform.schedulerFor(task.app);
   const previous = await cronRuns(platform, task.app, task.id);
   const running = previous.filter((i) => i.running);

@@ -28,6 +28,8 @@ export interface Instance {
   endpoint: Endpoint | undefined;
   /** The host port it answers on directly, when its port is published (proxy:disable). */
   hostPort?: number;
+  /** When it was created, in seconds since the epoch (when the engine says). */
+  created?: number;
 }
 
 /** How the processes of one type run: restart policy and resource limits. */

@@ -31,10 +31,13 @@ async function listed(app: string): Promise<Listed[]> {
   return JSON.parse(result.stdout);
 }
 
-/** The task's kept run containers, newest first (their names end in a time-ordered suffix). */
+/** The task's kept run containers. */
 async function runsOf(app: string, id: string) {
-  return (await slipway.containers(app)).filter((c) => c.name.includes(`.cron.${id}.`)).sort((a, b) => b.name.localeCompare(a.name));
+  return (await slipway.containers(app)).filter((c) => c.name.includes(`.cron.${id}.`));
 }
+
+/** Runs of the task that are not among `known`. */
+const newRuns = async (app: string, id: string, known: Set<string>) => (await runsOf(app, id)).filter((r) => !known.has(r.name));
 
 describe('cron tasks from app.json', () => {
   let ids: { tick: string; slow: string; daily: string };
@@ -92,9 +95,9 @@ describe('cron tasks from app.json', () => {
     expect((await listed('clock')).find((t) => t.id === ids.tick)).toMatchObject({ suspended: true, next_run: null });
     // Within the clock's refresh, no new run starts.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    const newest = (await runsOf('clock', ids.tick))[0]!.name;
+    const known = new Set((await runsOf('clock', ids.tick)).map((r) => r.name));
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    expect((await runsOf('clock', ids.tick))[0]!.name).toBe(newest);
+    expect(await newRuns('clock', ids.tick, known)).toEqual([]);
 
     expect((await slipway.ssh(['cron:resume', 'clock', ids.tick])).code).toBe(0);
     expect((await slipway.ssh(['cron:suspend', 'clock'])).stdout).toContain('Suspended every cron task of clock');
@@ -104,8 +107,8 @@ describe('cron tasks from app.json', () => {
 
     await slipway.stopDaemon();
     await slipway.startDaemon();
-    const after = await eventually(() => runsOf('clock', ids.tick), (runs) => runs[0]?.name !== newest, 20_000);
-    expect(after[0]!.name).not.toBe(newest);
+    const after = await eventually(() => newRuns('clock', ids.tick, known), (runs) => runs.length > 0, 20_000);
+    expect(after.length).toBeGreaterThan(0);
     expect((await slipway.ssh(['cron:report', 'clock'])).stdout).toMatch(/Cron task count: +3/);
   });
 

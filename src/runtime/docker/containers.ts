@@ -12,6 +12,8 @@ export interface ContainerSummary {
   name: string;
   labels: Record<string, string>;
   state: string;
+  /** When it was created, in seconds since the epoch. */
+  created: number;
 }
 
 export interface ContainerStatus {
@@ -54,14 +56,14 @@ export class DockerContainers {
 
   async list(labels: Record<string, string>, includeStopped = true): Promise<ContainerSummary[]> {
     const containers = await this.api.listContainers({ all: includeStopped, filters: { label: labelFilters(labels) } });
-    return containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State }));
+    return containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State, created: c.Created }));
   }
 
   /** The container of exactly this name (Docker's name filter matches substrings), or undefined. */
   async find(name: string): Promise<ContainerSummary | undefined> {
     const info = await unlessMissing(this.api.getContainer(name).inspect());
     if (info?.Name !== `/${name}`) return undefined; // missing, or an id prefix that happened to match
-    return { id: info.Id, name, labels: info.Config.Labels ?? {}, state: info.State.Status };
+    return { id: info.Id, name, labels: info.Config.Labels ?? {}, state: info.State.Status, created: Math.floor(Date.parse(info.Created) / 1000) };
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {

@@ -163,10 +163,10 @@ export class DockerLocalScheduler implements Scheduler {
     const process = c.labels[LABEL.process] ?? '';
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
-    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined };
+    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined, created: c.created };
     // Containers from before the port label listen on the default port.
     const port = c.labels[LABEL.port] === undefined ? this.options.port : Number(c.labels[LABEL.port]) || undefined;
-    return this.describe(c.id, app, c.name, process, index, release, port);
+    return { ...(await this.describe(c.id, app, c.name, process, index, release, port)), created: c.created };
   }
 
   /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */
