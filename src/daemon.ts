@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
+import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import type { HeldLock } from './queue/locks.js';
@@ -39,6 +40,7 @@ export async function serve(settings: Settings): Promise<void> {
   superviseNginx(platform.nginx, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
+  keepCertificatesFresh(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({

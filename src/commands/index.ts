@@ -10,6 +10,7 @@ import { buildsNamespace } from './builds/index.js';
 import { certsNamespace } from './certs/index.js';
 import { checksNamespace } from './checks/index.js';
 import { configNamespace } from './config/index.js';
+import { letsencryptNamespace } from './letsencrypt/index.js';
 import { cronNamespace } from './cron/index.js';
 import { domainsNamespace } from './domains/index.js';
 import { gitNamespace } from './git/index.js';
@@ -48,6 +49,7 @@ const NAMESPACES: Namespace[] = [
   nginxNamespace,
   domainsNamespace,
   certsNamespace,
+  letsencryptNamespace,
   checksNamespace,
   releasesNamespace,
   builderNamespace,

@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,9 +38,11 @@ export function pemBlocks(text: string, { labels, body }: { labels: string[]; bo
 export interface TlsFiles {
   certFile: string;
   keyFile: string;
+  /** Of the certificate's content: a new certificate at the same path changes the server block, so nginx reloads it. */
+  fingerprint: string;
 }
 
-const filesOf = (certsDir: string, app: string): TlsFiles => ({
+const filesOf = (certsDir: string, app: string) => ({
   certFile: path.join(certsDir, app, 'server.crt'),
   keyFile: path.join(certsDir, app, 'server.key'),
 });
@@ -48,7 +50,8 @@ const filesOf = (certsDir: string, app: string): TlsFiles => ({
 /** The app's certificate and key, when it has them. */
 export function tlsFiles(certsDir: string, app: string): TlsFiles | undefined {
   const files = filesOf(certsDir, app);
-  return fs.existsSync(files.certFile) && fs.existsSync(files.keyFile) ? files : undefined;
+  if (!fs.existsSync(files.certFile) || !fs.existsSync(files.keyFile)) return undefined;
+  return { ...files, fingerprint: createHash('sha256').update(fs.readFileSync(files.certFile)).digest('hex').slice(0, 16) };
 }
 
 /**

@@ -76,6 +76,7 @@ export class Nginx implements Router {
     await this.options.lock(async () => {
       for (const sub of ['apps', 'streams', 'logs']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
+      fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
@@ -104,6 +105,7 @@ export class Nginx implements Router {
         logsDir: this.logsDir,
         nginx: route.nginx,
         parked: route.parked,
+        acmeDir: this.acmeDir,
       });
       const hosts = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
       const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts });
@@ -168,6 +170,11 @@ export class Nginx implements Router {
   /** Where nginx's own and each app's logs are written, unless nginx:set names other paths. */
   get logsDir(): string {
     return path.join(this.options.dir, 'logs');
+  }
+
+  /** ACME challenge responses: beside the temp dirs, which nginx's unprivileged workers can reach. */
+  get acmeDir(): string {
+    return path.join(this.options.tempDir, 'acme-challenge');
   }
 
   private get statusConf() {

@@ -42,9 +42,11 @@ const appServerSchema = z.object({
   ipv6: z.boolean(),
   domains: z.array(serverName).min(1),
   /** The app's certificate and key files, or null for HTTP only. */
-  tls: z.object({ certFile: absolutePath, keyFile: absolutePath }).nullable(),
+  tls: z.object({ certFile: absolutePath, keyFile: absolutePath, fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }).nullable(),
   /** Where the app's own access and error logs go unless nginx:set says otherwise. */
   logsDir: absolutePath,
+  /** Where ACME HTTP-01 challenge responses are, one file per token (readable by nginx's workers). */
+  acmeDir: absolutePath,
   nginx: nginxSettingsSchema,
   /** The app takes no traffic now: 502 for its domains. */
   parked: z.boolean(),

@@ -16,6 +16,7 @@ const server = {
   domains: ['my.app.example.com', 'www.example.com'],
   tls: null,
   logsDir: '/var/lib/slipway/nginx/logs',
+  acmeDir: '/var/cache/slipway-nginx/slipway/acme-challenge',
   nginx: NGINX_DEFAULTS,
   parked: false,
 };
@@ -27,7 +28,7 @@ async function selfSigned(dir: string) {
   const keyFile = path.join(dir, 'server.key');
   const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=my.app.example.com', '-keyout', keyFile, '-out', certFile]);
   if (made.code !== 0) throw new Error(made.output);
-  return { certFile, keyFile };
+  return { certFile, keyFile, fingerprint: '0123456789abcdef' };
 }
 const backends = {
   'my.app': [
@@ -74,7 +75,7 @@ describe('nginx renderer', () => {
   });
 
   test('HSTS goes with HTTPS only, as hsts-* say', () => {
-    const tls = { certFile: '/c.crt', keyFile: '/c.key' };
+    const tls = { certFile: '/c.crt', keyFile: '/c.key', fingerprint: '0123456789abcdef' };
     const listeners = [REDIRECT, HTTPS];
     expect(renderApp({ ...server, listeners, tls })).toContain('add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;');
     expect(renderApp({ ...withSettings({ 'hsts-preload': 'true', 'hsts-include-subdomains': 'false', 'hsts-max-age': '60' }), listeners, tls })).toContain(
@@ -85,12 +86,14 @@ describe('nginx renderer', () => {
   });
 
   test('an app with a certificate answers HTTPS and redirects plain HTTP there', () => {
-    const conf = renderApp({ ...server, listeners: [REDIRECT, HTTPS], tls: { certFile: '/certs/my.app/server.crt', keyFile: '/certs/my.app/server.key' } });
+    const conf = renderApp({ ...server, listeners: [REDIRECT, HTTPS], tls: { certFile: '/certs/my.app/server.crt', keyFile: '/certs/my.app/server.key', fingerprint: '0123456789abcdef' } });
     expect(conf).toContain('return 301 https://$host:8443$request_uri;');
+    // Challenges are answered on plain HTTP even then, ahead of the redirect.
+    expect(conf).toContain('location ^~ /.well-known/acme-challenge/ {\n    alias /var/cache/slipway-nginx/slipway/acme-challenge/;');
     expect(conf).toContain('listen 8443 ssl;');
     expect(conf).toContain('ssl_certificate_key /certs/my.app/server.key;');
     expect(conf.match(/proxy_pass/g)).toHaveLength(1); // only the HTTPS server proxies
-    expect(renderApp({ ...server, listeners: [REDIRECT, { ...HTTPS, port: 443 }], tls: { certFile: '/c.crt', keyFile: '/c.key' } })).toContain('return 301 https://$host$request_uri;');
+    expect(renderApp({ ...server, listeners: [REDIRECT, { ...HTTPS, port: 443 }], tls: { certFile: '/c.crt', keyFile: '/c.key', fingerprint: '0123456789abcdef' } })).toContain('return 301 https://$host$request_uri;');
     expect(renderApp(server)).not.toContain('ssl');
     expect(renderApp({ ...server, ipv6: true })).toContain('listen [::]:8080;');
     expect(renderApp(server)).not.toContain('[::]');
@@ -131,7 +134,7 @@ describe('nginx renderer', () => {
     ['a size that would inject directives', { nginx: { ...NGINX_DEFAULTS, 'client-max-body-size': '1m; include /etc/passwd' } }],
     ['a log path with a space', { nginx: { ...NGINX_DEFAULTS, 'access-log-path': '/tmp/x main' } }],
     ['an empty value where one is needed', { nginx: { ...NGINX_DEFAULTS, 'proxy-read-timeout': '' } }],
-    ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key' } }],
+    ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key', fingerprint: '0123456789abcdef' } }],
   ])('refuses %s', (_, change) => {
     expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();
   });
@@ -151,7 +154,7 @@ describe('nginx renderer', () => {
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     const logsDir = path.join(dir, 'logs');
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp({ ...withSettings({ 'client-max-body-size': '0', 'proxy-buffers': '16 8k', 'x-forwarded-ssl': 'off', 'keepalive-timeout': '10s' }), logsDir }));
-    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...withSettings({ 'hsts-preload': 'true', 'bind-address-ipv4': '127.0.0.1' }), logsDir, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir) }));
+    fs.writeFileSync(path.join(dir, 'apps', 'secure.conf'), renderApp({ ...withSettings({ 'hsts-preload': 'true', 'bind-address-ipv4': '127.0.0.1' }), logsDir, app: 'secure', ipv6: true, domains: ['secure.example.com'], tls: await selfSigned(dir), listeners: [REDIRECT, HTTPS] }));
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));
     const streams = [{ scheme: 'tcp' as const, port: 15432, container: 5432 }, { scheme: 'udp' as const, port: 15353, container: 53 }];
     fs.writeFileSync(path.join(dir, 'streams', 'my.app.conf'), renderStreams({ app: 'my.app', ipv6: true, streams, hosts: ['172.18.0.2', '172.18.0.3'] })!);
