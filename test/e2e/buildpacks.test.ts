@@ -155,6 +155,15 @@ describe('Node.js versions, as Heroku picks them', () => {
     expect((await slipway.get(slipway.appHost('built'))).body).toBe('built with is-number: true, API_URL https://api.example; devDependencies pruned: true\n');
   });
 
+  test('packageManager yarn installs and builds through corepack', async () => {
+    const { pushed } = await deploy('node-yarn', 'yarnapp');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('yarn 1.22.22');
+    expect(pushed.output).toContain('-----> Installing 1 dependencies with yarn');
+    expect(pushed.output).toContain('-----> Running build');
+    expect((await slipway.get(slipway.appHost('yarnapp'))).body).toBe('built by yarn, is-number true\n');
+  });
+
   test('packageManager pnpm installs through corepack', async () => {
     const { pushed } = await deploy('node-pnpm', 'pnpmapp');
     expect(pushed.code, pushed.output).toBe(0);
