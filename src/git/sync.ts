@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
 import { UserError } from '../core/errors.js';
 import { runProgram, withTimeout } from '../core/process.js';
 import { ensureRepo } from './repos.js';
@@ -39,6 +41,7 @@ export async function syncRepo(options: {
   isAdmin: boolean;
 }): Promise<{ rev: string; previous: string | undefined }> {
   checkSource(options.source, options.isAdmin);
+  if (!options.isAdmin) await refuseInternalHost(options.source);
   if (options.ref !== undefined && (!REF.test(options.ref) || options.ref.includes('..'))) throw new UserError(`Invalid git ref ${options.ref.slice(0, 200)}`);
   const gitDir = await ensureRepo(options.reposDir, options.app);
   const protocols = ['-c', 'protocol.allow=never', ...allowedProtocols(options.isAdmin).flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
@@ -56,6 +59,29 @@ export async function syncRepo(options: {
   await git(gitDir, ['update-ref', `refs/heads/${options.branch}`, rev]);
   await git(gitDir, ['update-ref', '-d', 'refs/slipway/sync']);
   return { rev, previous };
+}
+
+/** Addresses a key other than an admin's may not have the daemon fetch from: this host and private networks. */
+const INTERNAL = new net.BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+  INTERNAL.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['::ffff:0:0', 96]] as const) INTERNAL.addSubnet(network, prefix, 'ipv6');
+
+/**
+ * A tenant's URL must not lead the daemon to this host or a private network (the services
+ * behind it). Checked on what the name resolves to now; git resolves it again.
+ */
+async function refuseInternalHost(source: string): Promise<void> {
+  const host = new URL(source).hostname.replace(/^\[|\]$/g, '');
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await lookup(host, { all: true });
+  } catch {
+    throw new UserError(`Could not resolve ${host}`);
+  }
+  const internal = addresses.find((a) => INTERNAL.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4'));
+  if (internal) throw new UserError(`${host} is this host or a private network (${internal.address}): only an admin key may sync from there`);
 }
 
 async function git(gitDir: string, args: string[]): Promise<string> {

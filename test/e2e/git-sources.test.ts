@@ -50,6 +50,11 @@ describe('deploy sources besides a push', () => {
     const hostPath = await slipway.ssh(['git:sync', 'synced', source], { key: tenant });
     expect(hostPath.code).toBe(1);
     expect(hostPath.stderr).toContain('Only an admin key may sync from a path on this host');
+    for (const url of ['https://127.0.0.1:2222/synced', 'https://localhost/x.git', 'http://10.1.2.3/x.git', 'https://[::1]/x.git']) {
+      const internal = await slipway.ssh(['git:sync', 'synced', url], { key: tenant });
+      expect(internal.code, url).toBe(1);
+      expect(internal.stderr).toContain('is this host or a private network');
+    }
     for (const [repository, ref, message] of [
       ['ext::sh -c touch% /tmp/owned', 'main', 'Invalid repository ext::sh'],
       ['--upload-pack=touch /tmp/owned', 'main', 'Invalid repository --upload-pack'],
