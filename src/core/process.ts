@@ -42,6 +42,12 @@ export function runProgram(
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Calls `tick` every `ms` until `signal` aborts (the daemon's periodic work). */
+export function everyUntilAborted(ms: number, signal: AbortSignal, tick: () => void): void {
+  const timer = setInterval(tick, ms);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+}
+
 /** The operation's result, or `onTimeout`'s error when it takes longer than `ms` (no bound when undefined). */
 export function withTimeout<T>(operation: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
   if (ms === undefined) return operation;

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.js';
+import { everyUntilAborted } from '../core/process.js';
 import { nextRun } from '../model/cron.js';
 import type { Platform } from '../platform.js';
 import { cronTasks, startCronRun, type AppCronTask } from './index.js';
@@ -28,8 +29,7 @@ export function keepCronTime(platform: Platform, log: (line: string) => void, si
       if (!entry.task.suspended) void fire(platform, entry.task, log);
     }
   };
-  const timer = setInterval(tick, TICK_MS);
-  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  everyUntilAborted(TICK_MS, signal, tick);
   tick();
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
+import { everyUntilAborted } from '../core/process.js';
 import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
@@ -198,7 +199,6 @@ export async function keepConverging(platform: Platform, log: (line: string) => 
   }
   const restored = restoreAll();
   attempt('reconciling', () => restored.then(converge));
-  const timer = setInterval(() => attempt('reconciling', converge), platform.settings.reconcileMs);
-  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  everyUntilAborted(platform.settings.reconcileMs, signal, () => attempt('reconciling', converge));
   await restored;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as acme from 'acme-client';
 import { UserError } from '../core/errors.js';
+import { everyUntilAborted } from '../core/process.js';
 import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
 import { describeCertificate, removeCertificate, storeCertificate, tlsFiles } from '../proxy/certs.js';
@@ -80,9 +81,8 @@ export async function obtainCertificate(platform: Platform, app: string, onLine:
   if (domains.length === 0) throw new UserError(`${app} has no domains`);
   const wildcard = domains.find((d) => d.startsWith('*.'));
   if (wildcard) throw new UserError(`${wildcard} is a wildcard: HTTP-01 challenges cannot prove it`);
-  const server = letsencryptValue(platform, app, 'server')!;
+  const { client, server } = await acmeClient(platform, app, email);
   onLine(`Ordering a certificate for ${domains.join(', ')} from ${server}`);
-  const client = new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) });
   const [certKey, csr] = await acme.crypto.createCsr({ altNames: domains });
   const challenges = platform.nginx.acmeDir;
   let pem: string;
@@ -116,6 +116,12 @@ function tokenFile(token: string): string {
   return token;
 }
 
+/** A client of the app's ACME directory, as the account of `email` there. */
+async function acmeClient(platform: Platform, app: string, email: string) {
+  const server = letsencryptValue(platform, app, 'server')!;
+  return { client: new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }), server };
+}
+
 /** One ACME account per directory and email, its key kept by Slipway (root only). */
 async function accountKey(platform: Platform, server: string, email: string): Promise<Buffer> {
   const dir = path.join(platform.settings.dataDir, 'letsencrypt');
@@ -144,9 +150,8 @@ export async function disableLetsencrypt(platform: Platform, app: string): Promi
 export async function revokeLetsencrypt(platform: Platform, app: string): Promise<void> {
   const files = tlsFiles(platform.settings.certsDir, app);
   if (!isLetsencryptEnabled(platform, app) || !files) throw new UserError(`${app} has no Let's Encrypt certificate`);
-  const server = letsencryptValue(platform, app, 'server')!;
   const email = letsencryptValue(platform, app, 'email') ?? '';
-  const client = new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) });
+  const { client } = await acmeClient(platform, app, email);
   try {
     // The account of the key that ordered it (the authority returns the existing one).
     await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : [] });
@@ -184,7 +189,6 @@ const RENEW_CHECK_MS = 12 * 3600_000;
 /** The daemon renews certificates by itself: at start, then twice a day. No cron needed. */
 export function keepCertificatesFresh(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
   const check = () => void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`)).catch((error: Error) => log(`letsencrypt: ${error.message}`));
-  const timer = setInterval(check, RENEW_CHECK_MS);
-  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  everyUntilAborted(RENEW_CHECK_MS, signal, check);
   check();
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.js';
+import { everyUntilAborted } from '../core/process.js';
 import type { Nginx, ProcessRef } from './nginx.js';
 
 const CHECK_MS = 1000;
@@ -21,12 +22,11 @@ export function superviseNginx(nginx: Nginx, log: (line: string) => void, signal
     workers = nginx.workers();
     log('nginx is serving again');
   };
-  const timer = setInterval(() => {
+  everyUntilAborted(CHECK_MS, signal, () => {
     if (busy) return;
     busy = true;
     check()
       .catch((error) => log(`restarting nginx failed: ${errorMessage(error)}`))
       .finally(() => (busy = false));
-  }, CHECK_MS);
-  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  });
 }
