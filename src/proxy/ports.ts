@@ -10,7 +10,7 @@ import type { State } from '../state/index.js';
  * on the host port and sends that traffic to the container port of its web containers.
  * Without mappings of its own an app gets the detected one: SLIPWAY_HTTP_PORT to the first
  * port its image EXPOSEs, else 5000 (the PORT buildpack apps are given). The web containers'
- * PORT is the first mapping's container port; other mappings may name other ports the app
+ * PORT is the first HTTP mapping's container port; other mappings may name other ports the app
  * listens on. `tcp` and `udp` mappings are forwarded as they are by nginx's stream module.
  * A host port other than Slipway's HTTP and HTTPS ports is one app's alone.
  */

@@ -1,6 +1,7 @@
 import { format } from '../../core/output.js';
 import { appCronSuspended, cronRuns, cronTask, cronTasks, nextCronRun, runCronAttached, setCronSuspended, startCronRun } from '../../cron/index.js';
 import { intFlag } from '../args.js';
+import { oneOffIo } from '../run/index.js';
 import { query, type AppReport, type Command, type Namespace } from '../types.js';
 
 const report: AppReport = {
@@ -70,10 +71,7 @@ export const cronNamespace: Namespace = {
       booleanFlags: ['detach'],
       async run(ctx, args) {
         const task = cronTask(ctx.platform, args.app!.name, args.named.id);
-        if (!args.flags.detach) {
-          const io = ctx.terminal ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : { onLine: (line: string) => ctx.out.out(line) };
-          return runCronAttached(ctx.platform, task, io);
-        }
+        if (!args.flags.detach) return runCronAttached(ctx.platform, task, oneOffIo(ctx));
         const outcome = await startCronRun(ctx.platform, task);
         if ('skipped' in outcome) {
           ctx.out.err(format.error(`Cron task ${task.id} was not started: ${outcome.skipped}`));

@@ -29,7 +29,7 @@ async function changeMappings(ctx: CommandContext, app: string, mappings: PortMa
   return runDeploy(ctx, { kind: 'restart', app, reason: 'restart' });
 }
 
-const parseAll = (ctx: CommandContext, args: CommandArgs) => args.rest.map((m) => parseMapping(m));
+const parseAll = (args: CommandArgs) => args.rest.map(parseMapping);
 
 const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command => ({
   name,
@@ -37,7 +37,7 @@ const mappingCommand = (name: string, summary: string, change: (current: PortMap
   args: ['app', '<mapping…>'],
   missing: { mapping: 'Please specify at least one port mapping (scheme:host-port:container-port)' },
   access: 'app',
-  run: (ctx, args) => changeMappings(ctx, args.app!.name, change(ownMappings(ctx.platform.state, args.app!.name), parseAll(ctx, args))),
+  run: (ctx, args) => changeMappings(ctx, args.app!.name, change(ownMappings(ctx.platform.state, args.app!.name), parseAll(args))),
 });
 
 /** Dokku's ports:* (0.31 and later): where nginx sends the app's traffic in its containers. */

@@ -3,7 +3,7 @@ import { parsePairs } from '../../config/env.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { currentReleaseOneOff } from '../../deploy/release.js';
-import type { Instance, OneOffSpec } from '../../runtime/scheduler.js';
+import type { Instance, OneOffIo, OneOffSpec } from '../../runtime/scheduler.js';
 import { appNamesOf, intFlag } from '../args.js';
 import { query, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
@@ -23,6 +23,11 @@ function oneOffSpec(ctx: CommandContext, args: CommandArgs): OneOffSpec {
   const { procfile, ...spec } = currentReleaseOneOff(ctx.platform, app, args.rest.join(' '), { ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno });
   if (procfile) ctx.out.err(format.step(`Found '${args.rest[0]}' in Procfile, running that command`));
   return spec;
+}
+
+/** Where a one-off's output goes: the caller's terminal when ssh gave one (and it is wanted), else line by line. */
+export function oneOffIo(ctx: CommandContext, useTerminal = true): OneOffIo {
+  return ctx.terminal && useTerminal ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : { onLine: (line: string) => ctx.out.out(line) };
 }
 
 /** The app's one-off containers (`run`, `run:detached`), running or exited. */
@@ -60,8 +65,7 @@ export const runNamespace: Namespace = {
       booleanFlags: ['no-tty'],
       async run(ctx, args) {
         const spec = oneOffSpec(ctx, args);
-        const io = ctx.terminal && !args.flags['no-tty'] ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : { onLine: (line: string) => ctx.out.out(line) };
-        return ctx.platform.schedulerFor(spec.app).runOnce(spec, io);
+        return ctx.platform.schedulerFor(spec.app).runOnce(spec, oneOffIo(ctx, !args.flags['no-tty']));
       },
     },    {
       name: 'enter',
