@@ -109,16 +109,14 @@ export class Nginx implements Router {
       });
       const hosts = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
       const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts });
-      const reloaded = await this.replaceFile(this.appFile(route.app), server);
-      return (await this.replaceFile(this.streamFile(route.app), streams)) || reloaded;
+      return this.replaceFiles({ [this.appFile(route.app)]: server, [this.streamFile(route.app)]: streams });
     });
   }
 
   /** Stops routing an app: its server block goes (a reload), then its backends. */
   async unroute(app: string): Promise<boolean> {
     return this.options.lock(async () => {
-      const server = await this.replaceFile(this.appFile(app), undefined);
-      const reloaded = (await this.replaceFile(this.streamFile(app), undefined)) || server;
+      const reloaded = await this.replaceFiles({ [this.appFile(app)]: undefined, [this.streamFile(app)]: undefined });
       await this.setBackends(app, []);
       return reloaded;
     });
@@ -201,16 +199,20 @@ export class Nginx implements Router {
     if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
   }
 
-  private async replaceFile(file: string, content: string | undefined): Promise<boolean> {
-    const previous = readIfExists(file);
-    if (previous === content) return false;
-    if (content === undefined) fs.rmSync(file, { force: true });
-    else writeAtomically(file, content);
+  /**
+   * Writes these files (undefined: removes it) and reloads nginx once if any changed; if
+   * nginx refuses the result, every one of them is put back as it was.
+   */
+  private async replaceFiles(changes: Record<string, string | undefined>): Promise<boolean> {
+    const previous = Object.fromEntries(Object.keys(changes).map((file) => [file, readIfExists(file)]));
+    const changed = Object.keys(changes).filter((file) => previous[file] !== changes[file]);
+    if (changed.length === 0) return false;
+    const write = (file: string, content: string | undefined) => (content === undefined ? fs.rmSync(file, { force: true }) : writeAtomically(file, content));
+    for (const file of changed) write(file, changes[file]);
     try {
       await this.testAndReload();
     } catch (error) {
-      if (previous === undefined) fs.rmSync(file, { force: true });
-      else writeAtomically(file, previous);
+      for (const file of changed) write(file, previous[file]);
       throw error;
     }
     return true;
