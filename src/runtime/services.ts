@@ -34,8 +34,12 @@ export interface ServiceRuntime {
   start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
   state(kind: string, name: string): Promise<ServiceState>;
   restart(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
-  /** Makes the running service reachable from exactly the apps of `spec.apps`. */
-  attach(spec: ServiceSpec): Promise<void>;
+  /**
+   * Makes the running service reachable from exactly the apps of `spec.apps`. Only a link (or
+   * a rename) makes an app's network that is missing: the reconciler attaching at the moment a
+   * destroy or rename has removed it must not bring it back.
+   */
+  attach(spec: ServiceSpec, options: { makeAppNetworks: boolean }): Promise<void>;
   /** Stops and removes the container (at once with `graceSeconds` 0); its volume stays. */
   remove(kind: string, name: string, graceSeconds: number): Promise<void>;
   /** Removes what the service kept besides its container (its volume: its data), once the container is gone. */

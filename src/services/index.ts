@@ -66,9 +66,12 @@ function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceReco
   };
 }
 
-/** Makes the service reachable from exactly the apps linked to it now. */
-export function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  return platform.services.attach(serviceSpec(platform, kind, service));
+/**
+ * Makes the service reachable from exactly the apps linked to it now. `makeAppNetworks` when
+ * linking or renaming; the reconciler keeps to the networks that exist (see ServiceRuntime.attach).
+ */
+export function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = true): Promise<void> {
+  return platform.services.attach(serviceSpec(platform, kind, service), { makeAppNetworks });
 }
 
 /**
@@ -180,7 +183,7 @@ export async function reviveServices(platform: Platform): Promise<string[]> {
       if (!lock) continue; // someone is changing it right now
       try {
         const state = await platform.services.state(kind.kind, service.name);
-        if (state === 'running') await attachLinkedApps(platform, kind, service);
+        if (state === 'running') await attachLinkedApps(platform, kind, service, false);
         if (state === 'running' || state === 'restarting') continue;
         if (state === 'missing') await startServiceContainer(platform, kind, service);
         else await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);

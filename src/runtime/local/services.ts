@@ -27,19 +27,23 @@ export class LocalServiceRuntime implements ServiceRuntime {
     await this.waitUntilReady(spec, id, readyTimeoutMs);
   }
 
-  async attach(spec: ServiceSpec): Promise<void> {
+  async attach(spec: ServiceSpec, options: { makeAppNetworks: boolean }): Promise<void> {
     const container = await this.container(spec.kind, spec.name);
-    if (container?.state === 'running') await this.join(container.id, spec);
+    if (container?.state === 'running') await this.join(container.id, spec, options.makeAppNetworks);
   }
 
   /** Onto its own network and the linked apps' (under its host name), off every other. */
-  private async join(id: string, spec: ServiceSpec): Promise<void> {
+  private async join(id: string, spec: ServiceSpec, makeAppNetworks = false): Promise<void> {
     const own = serviceNetworkName(this.target, spec.kind, spec.name);
     const wanted = new Set([own, ...spec.apps.map((app) => appNetworkName(this.target, app))]);
     const current = new Set(await this.docker.networks.of(id));
     if (!current.has(own)) await this.docker.networks.connect(await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name), id, [spec.host]);
     for (const app of spec.apps) {
-      if (!current.has(appNetworkName(this.target, app))) await this.docker.networks.connect(await ensureAppNetwork(this.docker, this.target, app), id, [spec.host]);
+      const network = appNetworkName(this.target, app);
+      if (current.has(network)) continue;
+      if (makeAppNetworks) await ensureAppNetwork(this.docker, this.target, app);
+      else if (!(await this.docker.networks.exists(network))) continue;
+      await this.docker.networks.connect(network, id, [spec.host]);
     }
     for (const network of current) if (!wanted.has(network)) await this.docker.networks.disconnect(network, id);
   }
