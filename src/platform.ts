@@ -7,6 +7,8 @@ import { DeployLogs } from './queue/logs.js';
 import { connectRedis } from './queue/redis.js';
 import { DockerEngine } from './runtime/docker/index.js';
 import { DockerLocalScheduler } from './runtime/local/scheduler.js';
+import { DockerSwarmScheduler } from './runtime/swarm/scheduler.js';
+import { registryPublisher } from './cluster/index.js';
 import { LocalServiceRuntime } from './runtime/local/services.js';
 import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/scheduler.js';
 import type { ServiceRuntime } from './runtime/services.js';
@@ -15,6 +17,17 @@ import { GLOBAL_SCOPE, openState, type State } from './state/index.js';
 
 /** Which scheduler runs an app (`scheduler:set <app>|--global selected <name>`). */
 export const SCHEDULER_PROPERTY = 'scheduler.selected';
+
+/** `scheduler-swarm:set <app>|--global constraints <c1,c2>`: where the app's tasks may run. */
+export const SWARM_CONSTRAINTS_PROPERTY = 'scheduler-swarm.constraints';
+/** `scheduler-swarm:set <app> encrypted true`: the app's overlay network encrypts its traffic. */
+export const SWARM_ENCRYPTED_PROPERTY = 'scheduler-swarm.encrypted';
+
+/** The app's constraints, else the global ones; each one Swarm takes (checked when set). */
+export function swarmConstraints(state: State, app: string): string[] {
+  const value = state.properties.get(app, SWARM_CONSTRAINTS_PROPERTY) ?? state.properties.get(GLOBAL_SCOPE, SWARM_CONSTRAINTS_PROPERTY) ?? '';
+  return value.split(',').map((c) => c.trim()).filter(Boolean);
+}
 
 /** What a Platform is made of; tests hand in fakes for the parts they do not exercise. */
 export interface PlatformParts {
@@ -57,7 +70,16 @@ export class Platform {
       checksSettleMs: settings.checksSettleMs,
       stopTimeoutSeconds: settings.stopTimeoutSeconds,
     });
-    this.schedulers = new Map((parts.schedulers ?? [local]).map((s) => [s.name, s]));
+    const swarm = new DockerSwarmScheduler(this.engine, registryPublisher(this), {
+      ...target,
+      stopTimeoutSeconds: settings.stopTimeoutSeconds,
+      checksTimeoutMs: settings.checksTimeoutMs,
+      checksSettleMs: settings.checksSettleMs,
+      startTimeoutMs: settings.swarmStartTimeoutMs,
+      constraintsOf: (app) => swarmConstraints(this.state, app),
+      encryptedOf: (app) => this.state.properties.get(app, SWARM_ENCRYPTED_PROPERTY) === 'true',
+    });
+    this.schedulers = new Map((parts.schedulers ?? [local, swarm]).map((s) => [s.name, s]));
     this.services = parts.services ?? new LocalServiceRuntime(this.engine, target);
   }
 

@@ -57,6 +57,16 @@ const schema = z.object({
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
   /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
   SLIPWAY_BUILD_IMAGES: z.string().default(''),
+  /** Where swarm nodes reach the image registry (`host:port`); by default the manager's advertised address, port 5000. */
+  SLIPWAY_REGISTRY_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  SLIPWAY_REGISTRY_BIN: z.string().default('docker-registry'),
+  /** Where Docker looks for the CA of each registry (certs.d). */
+  SLIPWAY_DOCKER_CERTS_DIR: z.string().default('/etc/docker/certs.d'),
+  /** How long new swarm tasks may take to be pulled and started on their nodes. */
+  SLIPWAY_SWARM_START_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
   /** An SSH connection must authenticate within this long, and is closed after this long with no channel open. */
   SLIPWAY_SSH_LOGIN_SECONDS: z.coerce.number().min(1).max(600).default(30),
   SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
@@ -123,6 +133,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
     pidsLimit: s.SLIPWAY_PIDS_LIMIT,
     buildTimeoutMs: s.SLIPWAY_BUILD_TIMEOUT_SECONDS * 1000,
+    registryAddress: s.SLIPWAY_REGISTRY_ADDRESS,
+    registryBin: s.SLIPWAY_REGISTRY_BIN,
+    dockerCertsDir: s.SLIPWAY_DOCKER_CERTS_DIR,
+    swarmStartTimeoutMs: s.SLIPWAY_SWARM_START_SECONDS * 1000,
     buildImages: s.SLIPWAY_BUILD_IMAGES.split(',').map((i) => i.trim()).filter(Boolean),
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,

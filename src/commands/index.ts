@@ -25,6 +25,8 @@ import { repoNamespace } from './repo/index.js';
 import { resourceNamespace } from './resource/index.js';
 import { runNamespace } from './run/index.js';
 import { schedulerNamespace } from './scheduler/index.js';
+import { schedulerSwarmNamespace } from './scheduler-swarm/index.js';
+import { nodesNamespace } from './nodes/index.js';
 import { serviceNamespaces } from './services/index.js';
 import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
@@ -63,6 +65,8 @@ const NAMESPACES: Namespace[] = [
   storageNamespace,
   portsNamespace,
   schedulerNamespace,
+  schedulerSwarmNamespace,
+  nodesNamespace,
   ...serviceNamespaces,
   sshKeysNamespace,
   aclNamespace,

@@ -140,6 +140,6 @@ export interface Scheduler {
 }
 
 /** The names of the schedulers this build has; `docker-local` is the default. */
-export const SCHEDULERS = ['docker-local'] as const;
+export const SCHEDULERS = ['docker-local', 'swarm'] as const;
 export type SchedulerName = (typeof SCHEDULERS)[number];
 export const DEFAULT_SCHEDULER: SchedulerName = 'docker-local';

@@ -15,7 +15,11 @@ const commands = listCommands();
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** Commands that are fine with no arguments at all (stack:build would build images). */
-const NEED_NO_ARGS = new Set(['help', 'version', 'apps:list', 'ssh-keys:list', 'postgres:list', 'redis:list', 'stack:build', 'nginx:validate-config', 'letsencrypt:list']);
+const NEED_NO_ARGS = new Set([
+  'help', 'version', 'apps:list', 'ssh-keys:list', 'postgres:list', 'redis:list', 'stack:build', 'nginx:validate-config', 'letsencrypt:list',
+  // scheduler-swarm:init would make this engine a swarm manager.
+  'scheduler-swarm:init', 'nodes:list', 'nodes:report', 'nodes:join-command',
+]);
 
 const BAD_NAMES: [string, string][] = [
   ['path traversal', '../../etc/passwd'],

@@ -27,6 +27,19 @@ export interface ContainerStatus {
   hostPorts: number[];
 }
 
+export type LogStream = NodeJS.ReadableStream & { destroy(): void };
+
+/** Passes on the lines of a followed log stream (a container's, a task's) until it ends or `signal` aborts. */
+export async function followLogLines(api: DockerApi, stream: LogStream, options: { onLine: (line: string) => void; signal: AbortSignal }): Promise<void> {
+  const stop = () => stream.destroy();
+  options.signal.addEventListener('abort', stop, { once: true });
+  const lines = lineWriter(options.onLine);
+  api.modem.demuxStream(stream, lines, lines);
+  await ended(stream);
+  options.signal.removeEventListener('abort', stop);
+  lines.end();
+}
+
 /** Long-running containers: create and start, inspect, list, logs, restart, stop and remove. */
 export class DockerContainers {
   constructor(private readonly api: DockerApi) {}
@@ -87,16 +100,8 @@ export class DockerContainers {
       for (const line of demuxToLines(buffer)) options.onLine(line);
       return;
     }
-    const stream = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true })) as NodeJS.ReadableStream & {
-      destroy(): void;
-    };
-    const stop = () => stream.destroy();
-    options.signal.addEventListener('abort', stop, { once: true });
-    const lines = lineWriter(options.onLine);
-    this.api.modem.demuxStream(stream, lines, lines);
-    await ended(stream);
-    options.signal.removeEventListener('abort', stop);
-    lines.end();
+    const stream = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true });
+    await followLogLines(this.api, stream as unknown as LogStream, options);
   }
 
   /**

@@ -67,6 +67,20 @@ export class DockerImages {
     await this.api.getImage(source).tag({ repo, tag });
   }
 
+  /**
+   * Pushes `repo:tag` to the registry its name points at (`auth`: what the Engine API takes as
+   * X-Registry-Auth); the digest reference the registry keeps it under, `repo@sha256:…`.
+   * A registry that refuses or cannot be reached fails the push with its own message.
+   */
+  async push(repo: string, tag: string, auth: object, onLine: (line: string) => void = () => {}): Promise<string> {
+    const stream = await this.api.getImage(`${repo}:${tag}`).push({ tag, authconfig: auth } as never);
+    await followJsonStream(stream as unknown as NodeJS.ReadableStream, onLine);
+    const digests = (await this.api.getImage(`${repo}:${tag}`).inspect()).RepoDigests ?? [];
+    const pushed = digests.find((d) => d.startsWith(`${repo}@`));
+    if (!pushed) throw new Error(`The registry did not report a digest for ${repo}:${tag}`);
+    return pushed;
+  }
+
   /** Untags `ref`, deleting the image when no other tag is left. */
   async remove(ref: string): Promise<void> {
     await ignoreMissing(this.api.getImage(ref).remove());

@@ -6,17 +6,19 @@ import { execInContainer } from './exec.js';
 import { DockerImages } from './images.js';
 import { DockerNetworks, type SubnetPool } from './networks.js';
 import { DockerOneOffs } from './one-off.js';
+import { DockerSwarm } from './swarm.js';
 
 export { BuildFailedError } from './streams.js';
 export { OneOffTimeoutError } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
 export type { SubnetPool } from './networks.js';
-export { containerRequest, oneOffRequest, execRequest } from './requests.js';
+export type { SwarmInfo, SwarmNode, SwarmServiceSummary, SwarmTask } from './swarm.js';
+export { containerRequest, envList, oneOffRequest, execRequest } from './requests.js';
 
 /**
  * The one module that talks to the Docker Engine API, by concern: images, long-running
- * containers, one-offs, exec, events, networks and volumes. Everything goes through the API,
+ * containers, one-offs, exec, events, networks, volumes and swarm mode. Everything goes through the API,
  * never a shell string. Only the local scheduler and the build module hold one.
  */
 export class DockerEngine {
@@ -25,6 +27,8 @@ export class DockerEngine {
   readonly containers: DockerContainers;
   readonly oneOffs: DockerOneOffs;
   readonly networks: DockerNetworks;
+  /** Swarm mode, when this engine is a manager: nodes, services, tasks. */
+  readonly swarm: DockerSwarm;
 
   constructor(socketPath: string, subnets: SubnetPool) {
     this.api = connectDocker(socketPath);
@@ -32,6 +36,7 @@ export class DockerEngine {
     this.containers = new DockerContainers(this.api);
     this.oneOffs = new DockerOneOffs(this.api);
     this.networks = new DockerNetworks(this.api, subnets);
+    this.swarm = new DockerSwarm(this.api);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,186 @@
+/**
+ * Several hosts: this host's engine as a Docker Swarm manager, the nodes that join it, and
+ * the image registry they pull release images from. The swarm scheduler (runtime/swarm)
+ * runs apps on it; this module owns setting it up and the nodes:* operations.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { errorMessage, UserError } from '../core/errors.js';
+import { everyUntilAborted } from '../core/process.js';
+import type { ProgressLog } from '../model/progress.js';
+import type { Platform } from '../platform.js';
+import type { SwarmNode } from '../runtime/docker/index.js';
+import type { ImagePublisher } from '../runtime/swarm/scheduler.js';
+import { constraintProblem } from '../runtime/swarm/specs.js';
+import { GLOBAL_SCOPE } from '../state/index.js';
+import { ClusterCa } from './ca.js';
+import { ImageRegistry } from './registry.js';
+
+export { constraintProblem };
+
+/** Set by scheduler-swarm:init: where the nodes reach the registry. */
+const REGISTRY_PROPERTY = 'scheduler-swarm.registry';
+const REGISTRY_PORT = 5000;
+const SUPERVISE_MS = 5000;
+
+export const clusterCa = (platform: Platform) => new ClusterCa(path.join(platform.settings.dataDir, 'cluster'));
+
+/** The registry, once scheduler-swarm:init has said where it listens. */
+export function clusterRegistry(platform: Platform): ImageRegistry | undefined {
+  const address = platform.state.properties.get(GLOBAL_SCOPE, REGISTRY_PROPERTY);
+  if (!address) return undefined;
+  return new ImageRegistry({ dir: path.join(platform.settings.dataDir, 'registry'), address, bin: platform.settings.registryBin, ca: clusterCa(platform) });
+}
+
+/** The first non-internal IPv4 address of this host: where other hosts reach it by default. */
+function defaultAdvertiseAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (found) return found.address;
+  }
+  throw new UserError('This host has no network address other hosts could reach: give --advertise-addr');
+}
+
+export interface SwarmInitResult {
+  advertiseAddress: string;
+  registry: string;
+  created: boolean;
+}
+
+/**
+ * `scheduler-swarm:init`: makes this engine a swarm manager (unless it is one), the registry's
+ * certificate and password, trusts the registry for this engine, and starts it. Safe to repeat.
+ */
+export async function initSwarm(platform: Platform, advertiseAddress: string | undefined, log: (line: string) => void): Promise<SwarmInitResult> {
+  const { swarm } = platform.engine;
+  if (advertiseAddress !== undefined && net.isIP(advertiseAddress) === 0) throw new UserError(`Invalid --advertise-addr: ${advertiseAddress} (give an IP address)`);
+  const info = await swarm.info();
+  let created = false;
+  let address = advertiseAddress;
+  if (info.state === 'active' && !info.isManager) throw new UserError('This engine is a worker of another swarm: run init on its manager');
+  if (info.state !== 'active') {
+    address ??= defaultAdvertiseAddress();
+    log(`Making this engine a swarm manager advertised at ${address}`);
+    await swarm.init(address);
+    created = true;
+  } else {
+    address ??= (await swarm.info()).managerAddress ?? defaultAdvertiseAddress();
+  }
+  const registryAddress = platform.settings.registryAddress ?? `${address}:${REGISTRY_PORT}`;
+  platform.state.properties.set(GLOBAL_SCOPE, REGISTRY_PROPERTY, registryAddress);
+  const registry = clusterRegistry(platform)!;
+  await trustRegistry(platform, registryAddress);
+  log(`Starting the image registry at ${registryAddress}`);
+  await registry.ensureRunning();
+  return { advertiseAddress: address, registry: registryAddress, created };
+}
+
+/** Docker trusts a registry's CA per address in certs.d: this engine pushes there. */
+async function trustRegistry(platform: Platform, registryAddress: string): Promise<void> {
+  const dir = path.join(platform.settings.dockerCertsDir, registryAddress);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ca.crt'), await clusterCa(platform).certificate());
+}
+
+/** What a new host runs to join: scripts/setup-node with the manager, a worker token, the registry and its CA. */
+export async function joinCommand(platform: Platform): Promise<string> {
+  const { swarm } = platform.engine;
+  const info = await swarm.info();
+  const registry = clusterRegistry(platform);
+  if (!info.isManager || !registry) throw new UserError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
+  const tokens = await swarm.joinTokens();
+  const ca = Buffer.from(await clusterCa(platform).certificate()).toString('base64');
+  return ['scripts/setup-node', '--manager', `${info.managerAddress}:2377`, '--token', tokens.worker, '--registry', registry.address, '--registry-ca', ca].join(' ');
+}
+
+/** The node named by id, id prefix or hostname; a clear error for none or several. */
+export async function findNode(platform: Platform, name: string | undefined): Promise<SwarmNode> {
+  if (!name) throw new UserError('Please specify a node');
+  const nodes = await requireSwarm(platform);
+  const exact = nodes.filter((n) => n.id === name || n.hostname === name);
+  const matches = exact.length > 0 ? exact : nodes.filter((n) => n.id.startsWith(name));
+  if (matches.length === 0) throw new UserError(`Node ${name} does not exist`);
+  if (matches.length > 1) throw new UserError(`${name} names ${matches.length} nodes: give its id (nodes:list)`);
+  return matches[0]!;
+}
+
+export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {
+  const info = await platform.engine.swarm.info();
+  if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
+  return platform.engine.swarm.nodes();
+}
+
+/** drain: its tasks move to other nodes; active: it takes tasks again; pause: it keeps what it has. */
+export async function setAvailability(platform: Platform, node: SwarmNode, availability: 'active' | 'drain' | 'pause'): Promise<void> {
+  await platform.engine.swarm.updateNode(node, { availability });
+}
+
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const LABEL_VALUE = /^[A-Za-z0-9._-]{0,255}$/;
+
+/** `nodes:label <node> key=value …` sets labels, `key=` removes one. */
+export async function labelNode(platform: Platform, node: SwarmNode, pairs: string[]): Promise<Record<string, string>> {
+  if (pairs.length === 0) throw new UserError('Please specify labels as key=value');
+  const labels = { ...node.labels };
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const [key, value] = at < 0 ? [pair, undefined] : [pair.slice(0, at), pair.slice(at + 1)];
+    if (!LABEL_KEY.test(key) || value === undefined || !LABEL_VALUE.test(value)) throw new UserError(`Invalid label: ${pair} (give key=value of letters, digits, '.', '_' and '-')`);
+    if (value === '') delete labels[key];
+    else labels[key] = value;
+  }
+  await platform.engine.swarm.updateNode(node, { labels });
+  return labels;
+}
+
+/** A node leaves the swarm's list: only one that is down, or with `force`; never the manager itself. */
+export async function removeNode(platform: Platform, node: SwarmNode, force: boolean): Promise<void> {
+  if (node.role === 'manager') throw new UserError(`${node.hostname} is a manager: demote it before removing it`);
+  if (node.state === 'ready' && !force) throw new UserError(`${node.hostname} is up: drain it and leave the swarm on it first, or give --force`);
+  await platform.engine.swarm.removeNode(node.id, force);
+}
+
+/**
+ * Pushes release images to the registry for the swarm scheduler. A registry that does not
+ * answer fails the deploy before anything running is touched.
+ */
+export function registryPublisher(platform: Platform): ImagePublisher {
+  return {
+    async publish(app: string, image: string, log: ProgressLog) {
+      const registry = clusterRegistry(platform);
+      if (!registry) throw new UserError('No image registry is set up: run `slipway scheduler-swarm:init` first');
+      const problem = await registry.problem();
+      if (problem) throw new UserError(`${problem}; nothing running was changed`);
+      const repository = registry.repository(platform.settings.instance, app);
+      const tag = image.slice(image.lastIndexOf(':') + 1);
+      log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
+      await platform.engine.images.tag(image, repository, tag);
+      const pushed = await platform.engine.images.push(repository, tag, registry.auth()).catch((error: Error) => {
+        throw new UserError(`Pushing to the image registry at ${registry.address} failed: ${errorMessage(error)}; nothing running was changed`);
+      });
+      return { image: pushed, auth: registry.auth() };
+    },
+  };
+}
+
+/** The daemon keeps the registry running once the swarm is set up, as it keeps nginx. */
+export function superviseRegistry(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
+  let busy = false;
+  everyUntilAborted(SUPERVISE_MS, signal, () => {
+    const registry = clusterRegistry(platform);
+    if (!registry || busy) return;
+    busy = true;
+    registry
+      .problem()
+      .then(async (problem) => {
+        if (!problem) return;
+        log(`${problem}: starting it again`);
+        await registry.ensureRunning();
+        log('the image registry is serving again');
+      })
+      .catch((error) => log(`restarting the image registry failed: ${errorMessage(error)}`))
+      .finally(() => (busy = false));
+  });
+}

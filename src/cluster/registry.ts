@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
+import Handlebars from 'handlebars';
+import { sleep } from '../core/process.js';
+import type { ClusterCa } from './ca.js';
+
+const templateFile = new URL('../../templates/registry/config.yml.hbs', import.meta.url);
+const templates = Handlebars.create();
+templates.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value)));
+const renderConfig = templates.compile(fs.readFileSync(templateFile, 'utf8'), { strict: true });
+
+const USER = 'slipway';
+const READY_TIMEOUT_MS = 15_000;
+
+/** What the Engine API takes as X-Registry-Auth for a push, and Swarm passes on to the nodes for their pulls. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+export interface RegistryOptions {
+  /** Where its configuration, certificate, password and images live. */
+  dir: string;
+  /** `host:port` the nodes reach it at; it listens there. */
+  address: string;
+  bin: string;
+  ca: ClusterCa;
+}
+
+/**
+ * The cluster's image registry: Debian's docker-registry (the CNCF distribution registry),
+ * run by Slipway as its own process, as nginx is, and left running when the daemon stops so
+ * nodes can still pull. TLS from the cluster CA, one htpasswd user that only Slipway knows.
+ */
+export class ImageRegistry {
+  constructor(private readonly options: RegistryOptions) {}
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  /** Where an app's release images go: `<registry>/<instance>/<app>`. */
+  repository(instance: string, app: string): string {
+    return `${this.options.address}/${instance}/${app}`;
+  }
+
+  auth(): RegistryAuth {
+    return { username: USER, password: this.password(), serveraddress: this.options.address };
+  }
+
+  /** Starts it unless it runs (configured for this address); resolves once it answers. */
+  async ensureRunning(): Promise<void> {
+    const config = await this.writeConfig();
+    if (this.runningPid() === undefined) this.start(config);
+    await this.waitUntilReady();
+  }
+
+  /** Why the registry cannot take a push now, or undefined when it answers. */
+  async problem(): Promise<string | undefined> {
+    const status = await this.get('/v2/').catch((error: Error) => error.message);
+    if (status === 401 || status === 200) return undefined;
+    return `The image registry at ${this.options.address} does not answer (${typeof status === 'number' ? `status ${status}` : status})`;
+  }
+
+  /** Stops it (tests, and `scheduler-swarm:init` moving it to another address). */
+  stop(): void {
+    const pid = this.runningPid();
+    if (pid !== undefined) process.kill(pid, 'SIGTERM');
+  }
+
+  private get file() {
+    const { dir } = this.options;
+    return {
+      config: path.join(dir, 'config.yml'),
+      htpasswd: path.join(dir, 'htpasswd'),
+      password: path.join(dir, 'password'),
+      pid: path.join(dir, 'registry.pid'),
+      log: path.join(dir, 'registry.log'),
+      storage: path.join(dir, 'data'),
+      tls: path.join(dir, 'tls'),
+    };
+  }
+
+  /** The one password, made on first use; the htpasswd file holds only its bcrypt hash. */
+  private password(): string {
+    const { password, htpasswd } = this.file;
+    if (!fs.existsSync(password)) {
+      fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+      const secret = randomBytes(24).toString('base64url');
+      fs.writeFileSync(htpasswd, `${USER}:${bcrypt.hashSync(secret, 10)}\n`, { mode: 0o600 });
+      fs.writeFileSync(password, secret, { mode: 0o600 });
+    }
+    return fs.readFileSync(password, 'utf8');
+  }
+
+  private async writeConfig(): Promise<string> {
+    const file = this.file;
+    this.password();
+    const host = this.options.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const hostFile = path.join(file.tls, 'host');
+    fs.mkdirSync(file.tls, { recursive: true, mode: 0o700 });
+    if (fs.readFileSync(hostFile, { encoding: 'utf8', flag: 'a+' }) !== host) {
+      await this.options.ca.issueServerCertificate(host, file.tls, 'registry');
+      fs.writeFileSync(hostFile, host);
+      this.stop(); // it serves the old certificate until it starts again
+    }
+    const config = renderConfig({
+      storageDir: file.storage,
+      listen: this.options.address,
+      certFile: path.join(file.tls, 'registry.crt'),
+      keyFile: path.join(file.tls, 'registry.key'),
+      htpasswdFile: file.htpasswd,
+    });
+    if (fs.readFileSync(file.config, { encoding: 'utf8', flag: 'a+' }) !== config) {
+      fs.writeFileSync(file.config, config, { mode: 0o600 });
+      this.stop();
+    }
+    return file.config;
+  }
+
+  private start(config: string): void {
+    const { log, pid } = this.file;
+    fs.mkdirSync(this.file.storage, { recursive: true });
+    const out = fs.openSync(log, 'a');
+    const child = spawn(this.options.bin, ['serve', config], { detached: true, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    child.unref();
+    fs.writeFileSync(pid, String(child.pid));
+  }
+
+  /** Its pid while the process recorded is still that registry with this configuration. */
+  private runningPid(): number | undefined {
+    const pid = Number(fs.readFileSync(this.file.pid, { encoding: 'utf8', flag: 'a+' }).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline.includes(this.file.config) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async waitUntilReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const problem = await this.problem();
+      if (!problem) return;
+      if (Date.now() > deadline) {
+        const log = fs.readFileSync(this.file.log, { encoding: 'utf8', flag: 'a+' }).trim().split('\n').slice(-5).join('\n');
+        throw new Error(`${problem}${log ? `\n${log}` : ''}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** A GET with the cluster CA as the only trusted root; its status. */
+  private get(urlPath: string): Promise<number> {
+    const ca = fs.readFileSync(this.options.ca.certFile);
+    return new Promise((resolve, reject) => {
+      const request = https.get(`https://${this.options.address}${urlPath}`, { ca, timeout: 3000 }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('timeout', () => request.destroy(new Error('no answer within 3 s')));
+      request.on('error', reject);
+    });
+  }
+}

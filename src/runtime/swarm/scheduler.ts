@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../../core/errors.js';
+import { everyUntilAborted, sleep } from '../../core/process.js';
+import { LABEL } from '../../model/labels.js';
+import type { ProgressLog } from '../../model/progress.js';
+import type { ProcessIo } from '../../model/terminal.js';
+import { checkContainer, type CheckOutcome } from '../checks.js';
+import { OneOffTimeoutError, type ContainerStatus, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
+import { oneOffContainer } from '../local/specs.js';
+import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
+import { processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
+
+/** Where release images go so every node can pull them: the cluster's registry. */
+export interface ImagePublisher {
+  /** Pushes a local image; the reference nodes pull (by digest) and the auth they pull with. */
+  publish(app: string, image: string, log: ProgressLog): Promise<{ image: string; auth: object }>;
+}
+
+export interface SwarmSchedulerOptions extends SwarmTarget {
+  checksTimeoutMs: number;
+  checksSettleMs: number;
+  /** How long new tasks may take to be pulled and started on their nodes. */
+  startTimeoutMs: number;
+  /** The app's placement constraints (scheduler-swarm:set <app> constraints …). */
+  constraintsOf: (app: string) => string[];
+  /** Whether the app's overlay network encrypts its traffic (scheduler-swarm:set <app> encrypted true). */
+  encryptedOf: (app: string) => boolean;
+}
+
+const suffix = () => randomBytes(3).toString('hex');
+const TASK_POLL_MS = 250;
+const WATCH_POLL_MS = 1000;
+/** A task Swarm cannot place says so while pending; this long, and the deploy fails with Swarm's reason. */
+const UNPLACEABLE_MS = 3000;
+
+/**
+ * Runs apps as Docker Swarm services on the nodes of a cluster, through the manager's Engine
+ * API. A deploy is a new service per process type beside the old one; Slipway checks every
+ * task at its node's address and published port before nginx moves traffic there, exactly
+ * as on one host, then the old service goes. One-offs run on the manager, on the app's
+ * overlay network, so they reach what its tasks reach.
+ */
+export class DockerSwarmScheduler implements Scheduler {
+  readonly name = 'swarm';
+
+  constructor(
+    private readonly docker: DockerEngine,
+    private readonly registry: ImagePublisher,
+    private readonly options: SwarmSchedulerOptions,
+  ) {}
+
+  async prepare(): Promise<void> {}
+
+  async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
+    await this.requireManager();
+    const network = await this.ensureNetwork(spec.app);
+    const published = await this.registry.publish(spec.app, spec.image, log);
+    const name = processServiceName(this.options, spec.app, spec.process, suffix());
+    const body = processService(this.options, spec, { name, image: published.image, count, network, constraints: this.options.constraintsOf(spec.app) });
+    const serviceId = await this.docker.swarm.createService(body, published.auth);
+    try {
+      const tasks = await this.waitForTasks(serviceId, count, spec.port !== undefined, log);
+      const nodes = await this.nodeAddresses();
+      const started = tasks.map((task) => this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes));
+      for (const instance of started) {
+        if (checks.skip) log.detail(`Skipping checks (${spec.process}.${instance.index})`);
+        else await this.check(instance, checks, log);
+      }
+      return started;
+    } catch (error) {
+      await this.docker.swarm.removeService(serviceId);
+      throw error;
+    }
+  }
+
+  /** Until `count` tasks of the service run (with their published port), or one fails. */
+  private async waitForTasks(serviceId: string, count: number, publishes: boolean, log: ProgressLog): Promise<SwarmTask[]> {
+    const deadline = Date.now() + this.options.startTimeoutMs;
+    let unplaceableSince: number | undefined;
+    log.detail(`Waiting for ${count} task${count === 1 ? '' : 's'} to start on the cluster's nodes`);
+    for (;;) {
+      const tasks = await this.docker.swarm.tasks({ serviceId });
+      const failed = tasks.find((t) => ['failed', 'rejected'].includes(t.state));
+      if (failed) {
+        const lines = await this.docker.swarm.recentTaskLogs(failed.id).catch(() => []);
+        lines.forEach((line) => log.output(line));
+        throw new UserError(`A new task could not start: ${failed.error ?? `it exited with code ${failed.exitCode}`}`);
+      }
+      const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running' && (!publishes || t.publishedPorts.length > 0));
+      if (running.length >= count) return running.sort((a, b) => a.slot - b.slot).slice(0, count);
+      const unplaceable = tasks.find((t) => t.state === 'pending' && t.error?.includes('no suitable node'));
+      unplaceableSince = unplaceable ? (unplaceableSince ?? Date.now()) : undefined;
+      if (unplaceable && Date.now() - unplaceableSince! > UNPLACEABLE_MS) throw new UserError(`Swarm cannot place the new tasks: ${unplaceable.error}`);
+      if (Date.now() > deadline) throw new UserError(`The new tasks did not start within ${this.options.startTimeoutMs / 1000} s (${describeStates(tasks)})`);
+      await sleep(TASK_POLL_MS);
+    }
+  }
+
+  private async check(instance: Instance, spec: CheckSpec, log: ProgressLog): Promise<void> {
+    const label = `${instance.process}.${instance.index}`;
+    log.detail(`Attempting pre-flight checks (${label} on ${instance.endpoint?.host ?? 'its node'})`);
+    const outcome = await this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, (line) => log.detail(line));
+    if (outcome.ok) return log.detail(`All checks successful (${label})`);
+    log.error(`Check failed (${label}): ${outcome.reason}`);
+    log.section(`Start of ${instance.name} output (${label})`);
+    for (const line of await this.docker.swarm.recentTaskLogs(instance.id).catch(() => [])) log.output(line);
+    log.section(`End of ${instance.name} output (${label})`);
+    throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
+
+  verify(_app: string, instance: Instance, _port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
+    return this.runChecks(instance, instance.endpoint?.port, checks, 0, onLine);
+  }
+
+  /** Checks reach a task where nginx will: its node's address and its published port. */
+  private runChecks(instance: Instance, port: number | undefined, spec: CheckSpec, settleMs: number, onLine: (line: string) => void) {
+    return checkContainer(
+      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.taskStatus(instance.id) },
+      spec.checks,
+      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs },
+      onLine,
+    );
+  }
+
+  /** A task as the checks read a container: a task Swarm replaced counts as restarted. */
+  private async taskStatus(id: string): Promise<ContainerStatus> {
+    const task = await this.docker.swarm.task(id);
+    const running = task?.state === 'running' && task.desiredState === 'running';
+    return { running, restarting: false, restartCount: 0, exitCode: task?.exitCode ?? 0, ip: undefined, hostPorts: task?.publishedPorts ?? [] };
+  }
+
+  async health(instance: Instance): Promise<string | undefined> {
+    if (instance.id.startsWith('container:')) return undefined;
+    const task = await this.docker.swarm.task(instance.id);
+    if (!task) return 'the task is gone';
+    if (task.state === 'running' && task.desiredState === 'running') return undefined;
+    return `the task is ${task.state}${task.error ? `: ${task.error}` : ''}`;
+  }
+
+  /**
+   * Retired instances go with their service: when they are all of it, it is removed (Swarm
+   * stops its tasks with their grace period); otherwise it is scaled down by that many.
+   */
+  async retire(instances: Instance[]): Promise<void> {
+    const byService = new Map<string, number>();
+    for (const instance of instances) {
+      const task = await this.docker.swarm.task(instance.id);
+      if (task) byService.set(task.serviceId, (byService.get(task.serviceId) ?? 0) + 1);
+    }
+    for (const [serviceId, retired] of byService) {
+      const running = await this.docker.swarm.tasks({ serviceId, desiredState: 'running' });
+      if (retired >= running.length) await this.docker.swarm.removeService(serviceId);
+      else await this.docker.swarm.scaleService(serviceId, running.length - retired);
+    }
+  }
+
+  discard(instances: Instance[]): Promise<void> {
+    return this.retire(instances);
+  }
+
+  async instances(app: string, options: { oneOffs?: boolean } = {}): Promise<Instance[]> {
+    const info = await this.docker.swarm.info();
+    if (!info.isManager) return [];
+    const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
+    const nodes = await this.nodeAddresses();
+    const found: Instance[] = [];
+    for (const service of services) {
+      const { [LABEL.process]: process, [LABEL.release]: release, [LABEL.port]: port } = service.labels;
+      if (!process || !service.name.startsWith(`${this.options.instance}-`)) continue;
+      const tasks = await this.docker.swarm.tasks({ serviceId: service.id, desiredState: 'running' });
+      for (const task of tasks) found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
+    }
+    if (options.oneOffs) found.push(...(await this.oneOffs(app)));
+    return found;
+  }
+
+  private instanceOf(task: SwarmTask, serviceName: string, process: string, release: number, web: boolean, nodes: Map<string, string>): Instance {
+    const running = task.state === 'running';
+    const host = nodes.get(task.nodeId);
+    return {
+      id: task.id,
+      name: `${serviceName}.${task.slot}`,
+      process,
+      index: task.slot,
+      release,
+      running,
+      restarting: !running,
+      endpoint: web && running && host && task.publishedPorts[0] ? { host, port: task.publishedPorts[0] } : undefined,
+      created: task.created,
+    };
+  }
+
+  /** One-offs are containers on the manager's engine. */
+  private async oneOffs(app: string): Promise<Instance[]> {
+    const containers = await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app, [LABEL.oneOff]: 'true' });
+    return containers
+      .filter((c) => c.name.startsWith(`${this.options.instance}.${app}.`))
+      .map((c) => ({
+        id: `container:${c.id}`,
+        name: c.name,
+        process: c.labels[LABEL.process] || 'run',
+        index: 0,
+        release: 0,
+        running: c.state === 'running',
+        restarting: false,
+        endpoint: undefined,
+        created: c.created,
+      }));
+  }
+
+  logs(instance: Instance, options: LogOptions): Promise<void> {
+    if (instance.id.startsWith('container:')) return this.docker.containers.streamLogs(instance.id.slice('container:'.length), options);
+    return this.docker.swarm.streamTaskLogs(instance.id, options);
+  }
+
+  /** A command in a task: on the manager, its container; elsewhere the node's engine is not ours to reach. */
+  async enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number> {
+    if (instance.id.startsWith('container:')) return this.docker.exec(instance.id.slice('container:'.length), cmd, io);
+    const [task, info] = await Promise.all([this.docker.swarm.task(instance.id), this.docker.swarm.info()]);
+    if (!task?.containerId) throw new UserError(`${instance.name} is not running`);
+    if (task.nodeId !== info.nodeId) {
+      const node = await this.docker.swarm.node(task.nodeId);
+      throw new UserError(`${instance.name} runs on node ${node?.hostname ?? task.nodeId}: enter reaches tasks on the manager; use run for a one-off on the app's network`);
+    }
+    return this.docker.exec(task.containerId, cmd, io);
+  }
+
+  async runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+    const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
+    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
+    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs }).catch((error: Error) => {
+      if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
+      throw error;
+    });
+  }
+
+  async runDetached(spec: OneOffSpec): Promise<Instance> {
+    const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
+    const id = await this.docker.oneOffs.startDetached(container);
+    return { id: `container:${id}`, name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined };
+  }
+
+  async forget(app: string): Promise<void> {
+    await this.docker.networks.remove(swarmAppNetworkName(this.options, app));
+  }
+
+  /**
+   * The Engine API reports no task events, so the tasks of this instance's services are
+   * listed every second and a change (a task started, one gone) is an event; a node going
+   * down or coming back changes its tasks and shows the same way.
+   */
+  async watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void> {
+    let seen = new Map<string, { running: boolean; app: string }>();
+    everyUntilAborted(WATCH_POLL_MS, signal, () => {
+      void this.runningTasks()
+        .then((now) => {
+          for (const [id, task] of now) if (task.running && !seen.get(id)?.running) onEvent({ action: 'start', id, app: task.app });
+          for (const [id, task] of seen) if (task.running && !now.get(id)?.running) onEvent({ action: 'die', id, app: task.app });
+          seen = now;
+        })
+        .catch(() => {});
+    });
+  }
+
+  private async runningTasks(): Promise<Map<string, { running: boolean; app: string }>> {
+    const info = await this.docker.swarm.info();
+    if (!info.isManager) return new Map();
+    const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance });
+    const appOf = new Map(services.map((s) => [s.id, s.labels[LABEL.app] ?? '']));
+    const tasks = await this.docker.swarm.tasks({ desiredState: 'running' });
+    return new Map(tasks.filter((t) => appOf.has(t.serviceId)).map((t) => [t.id, { running: t.state === 'running', app: appOf.get(t.serviceId)! }]));
+  }
+
+  private async requireManager(): Promise<void> {
+    const info = await this.docker.swarm.info();
+    if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` on it first');
+  }
+
+  private async ensureNetwork(app: string): Promise<string> {
+    const name = swarmAppNetworkName(this.options, app);
+    await this.docker.swarm.ensureOverlay(name, swarmAppNetworkLabels(this.options, app), this.options.encryptedOf(app));
+    return name;
+  }
+
+  /** Node id -> the address its published ports answer at; nodes that are down are left out. */
+  private async nodeAddresses(): Promise<Map<string, string>> {
+    const nodes: SwarmNode[] = await this.docker.swarm.nodes();
+    return new Map(nodes.filter((n) => n.state === 'ready').map((n) => [n.id, n.address]));
+  }
+}
+
+function describeStates(tasks: SwarmTask[]): string {
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'no tasks';
+}
+

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { stopRegistry, TestCluster } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+
+// Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
+// host with node 1's engine as its own, as it runs on a real manager: it builds there, makes
+// it a swarm manager and pushes to its registry, which listens on the host's bridge address.
+const cluster = new TestCluster();
+const settings: NodeJS.ProcessEnv = {};
+const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
+const app = 'spread';
+
+/** Which node each running task of the app is on, by address. */
+async function taskNodes(): Promise<string[]> {
+  const manager = cluster.nodes[0]!.docker;
+  const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
+  const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${app}`] } });
+  return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID!) ?? '?');
+}
+
+beforeAll(async () => {
+  await cluster.up(3);
+  const manager = cluster.nodes[0]!;
+  await cluster.loadImages(manager, ['slipway/stack:bookworm']);
+  Object.assign(settings, {
+    SLIPWAY_DOCKER_SOCKET: manager.socket,
+    SLIPWAY_REGISTRY_ADDRESS: `${cluster.hostAddress}:${await freePort()}`,
+  });
+  await slipway.start();
+}, 300_000);
+
+afterAll(async () => {
+  stopRegistry(path.join(slipway.dir, 'data'));
+  fs.rmSync(path.join('/etc/docker/certs.d', settings.SLIPWAY_REGISTRY_ADDRESS ?? 'none'), { recursive: true, force: true });
+  await slipway.destroy();
+  await cluster.down();
+}, 120_000);
+
+describe('a swarm of three nodes', () => {
+  test('scheduler-swarm:init makes the manager and its registry; nodes join with what nodes:join-command prints', async () => {
+    const before = await slipway.ssh(['nodes:list']);
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toContain('not a swarm manager');
+
+    const init = await slipway.ssh(['scheduler-swarm:init', '--advertise-addr', cluster.nodes[0]!.address]);
+    expect(init.code, init.output).toBe(0);
+    expect(init.stdout).toContain(`manager at ${cluster.nodes[0]!.address}`);
+    expect((await slipway.ssh(['scheduler-swarm:init'])).stdout).toContain('already set up');
+
+    const join = await slipway.ssh(['nodes:join-command']);
+    expect(join.code, join.output).toBe(0);
+    expect(join.stdout.trim()).toMatch(/^scripts\/setup-node --manager \S+:2377 --token SWMTKN-\S+ --registry \S+ --registry-ca \S+$/);
+    for (const node of cluster.nodes.slice(1)) await cluster.join(node, join.stdout);
+
+    const list = await eventually(
+      () => slipway.ssh(['nodes:list', '--format', 'json']),
+      (r) => r.code === 0 && JSON.parse(r.stdout).filter((n: { state: string }) => n.state === 'ready').length === 3,
+      60_000,
+    );
+    const nodes = JSON.parse(list.stdout) as { address: string; role: string; availability: string }[];
+    expect(nodes.map((n) => n.address).sort()).toEqual(cluster.nodes.map((n) => n.address).sort());
+    expect(nodes.filter((n) => n.role === 'manager')).toHaveLength(1);
+  }, 120_000);
+
+  test('a push deploys web=3 across the three nodes and answers through nginx', async () => {
+    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'swarm'])).code).toBe(0);
+    expect((await slipway.ssh(['apps:create', app])).code).toBe(0);
+    expect((await slipway.ssh(['ps:scale', app, 'web=3'])).code).toBe(0);
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('Pushing the image to the cluster registry');
+
+    expect((await taskNodes()).sort()).toEqual(cluster.nodes.map((n) => n.address).sort());
+    const answers = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const { status, body } = await slipway.get(slipway.appHost(app), '/env/HOSTNAME');
+      expect(status).toBe(200);
+      answers.add(body);
+    }
+    expect(answers.size).toBe(3);
+  }, 300_000);
+
+  test('config:set, ps:scale and releases:rollback work as on one host', async () => {
+    expect((await slipway.ssh(['config:set', app, 'GREETING_NAME=swarm'])).code).toBe(0);
+    expect((await slipway.get(slipway.appHost(app), '/env/GREETING_NAME')).body).toBe('swarm');
+
+    const scaled = await slipway.ssh(['ps:scale', app, 'web=2']);
+    expect(scaled.code, scaled.output).toBe(0);
+    // The old release's tasks drain for a moment after the swap, as containers do on one host.
+    expect(await eventually(taskNodes, (nodes) => nodes.length === 2)).toHaveLength(2);
+
+    const rolledBack = await slipway.ssh(['releases:rollback', app]);
+    expect(rolledBack.code, rolledBack.output).toBe(0);
+    expect((await slipway.get(slipway.appHost(app), '/env/GREETING_NAME')).status).toBe(404);
+  }, 300_000);
+
+  test('nodes:label and constraints pin the tasks; a constraint Swarm cannot meet fails the deploy and keeps the old tasks', async () => {
+    const [, second] = cluster.nodes;
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; address: string }[];
+    const node = nodes.find((n) => n.address === second!.address)!;
+    expect((await slipway.ssh(['nodes:label', node.id, 'tier=web'])).code).toBe(0);
+    expect((await slipway.ssh(['nodes:report', node.id])).stdout).toContain('tier=web');
+
+    expect((await slipway.ssh(['scheduler-swarm:set', app, 'constraints', 'node.labels.tier==web'])).code).toBe(0);
+    const pinned = await slipway.ssh(['ps:restart', app]);
+    expect(pinned.code, pinned.output).toBe(0);
+    const onSecond = (nodes: string[]) => nodes.length > 0 && nodes.every((n) => n === second!.address);
+    expect(onSecond(await eventually(taskNodes, onSecond))).toBe(true);
+
+    expect((await slipway.ssh(['scheduler-swarm:set', app, 'constraints', 'node.labels.tier==nowhere'])).code).toBe(0);
+    const failed = await slipway.ssh(['ps:restart', app]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.output).toContain('Swarm cannot place the new tasks');
+    expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
+    expect(onSecond(await taskNodes())).toBe(true);
+  }, 300_000);
+
+  test('bad input: an unknown node, a bad constraint or label -> clear errors, nothing changed', async () => {
+    for (const [command, message] of [
+      [['nodes:drain', 'no-such-node'], 'Node no-such-node does not exist'],
+      [['nodes:report', 'no-such-node'], 'Node no-such-node does not exist'],
+      [['scheduler-swarm:set', app, 'constraints', 'rm -rf /'], 'Invalid constraint'],
+      [['scheduler-swarm:set', app, 'constraints', 'node.labels.a==b;c'], 'Invalid constraint'],
+      [['nodes:label', cluster.nodes[0]!.address, 'bad label'], ''],
+      [['scheduler-swarm:init', '--advertise-addr', 'not-an-ip'], 'Invalid --advertise-addr'],
+    ] as [string[], string][]) {
+      const result = await slipway.ssh(command);
+      expect(result.code, command.join(' ')).not.toBe(0);
+      expect(result.stderr).toMatch(/^ ! {5}/m);
+      expect(result.stderr).toContain(message);
+    }
+    expect((await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout).toContain('node.labels.tier==nowhere');
+  }, 120_000);
+});

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { run } from './slipway.js';
+
+const SCRIPT = new URL('../../scripts/test-cluster', import.meta.url).pathname;
+
+export interface ClusterNode {
+  socket: string;
+  address: string;
+  docker: Docker;
+}
+
+/**
+ * The cluster of scripts/test-cluster for one test file: engines in network namespaces on a
+ * bridge, the host at `hostAddress` on it. The swarm is made by the Slipway under test.
+ */
+export class TestCluster {
+  hostAddress = '';
+  nodes: ClusterNode[] = [];
+
+  async up(count: number): Promise<void> {
+    await run(SCRIPT, ['down']); // one a crashed run left behind
+    const started = await run(SCRIPT, ['up', String(count)]);
+    if (started.code !== 0) throw new Error(`scripts/test-cluster up failed:\n${started.output}`);
+    const env = Object.fromEntries(started.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
+    this.hostAddress = env.SLIPWAY_CLUSTER_HOST_ADDRESS!;
+    this.nodes = Array.from({ length: count }, (_, i) => {
+      const socket = env[`SLIPWAY_CLUSTER_NODE${i + 1}_SOCKET`]!;
+      return { socket, address: env[`SLIPWAY_CLUSTER_NODE${i + 1}_ADDRESS`]!, docker: new Docker({ socketPath: socket, version: 'v1.41' }) };
+    });
+  }
+
+  async down(): Promise<void> {
+    await run(SCRIPT, ['down']);
+  }
+
+  /** Copies images from the host's engine into a node's (there is no registry to pull them from). */
+  async loadImages(node: ClusterNode, images: string[]): Promise<void> {
+    // `docker save` of several images; dockerode has the call but not its type.
+    const host = new Docker({ socketPath: '/var/run/docker.sock' }) as unknown as { getImages(options: { names: string[] }): Promise<NodeJS.ReadableStream> };
+    const archive = await host.getImages({ names: images });
+    const stream = await node.docker.loadImage(archive);
+    await new Promise<void>((resolve, reject) => node.docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Joins a node as a worker with the token `nodes:join-command` printed. */
+  async join(node: ClusterNode, joinCommand: string): Promise<void> {
+    const words = joinCommand.trim().split(/\s+/);
+    const flag = (name: string) => words[words.indexOf(name) + 1]!;
+    await node.docker.swarmJoin({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: node.address, RemoteAddrs: [flag('--manager')], JoinToken: flag('--token') });
+  }
+}
+
+/** Stops the registry a daemon under test started (it outlives the daemon on purpose). */
+export function stopRegistry(dataDir: string): void {
+  const pidFile = path.join(dataDir, 'registry', 'registry.pid');
+  if (!fs.existsSync(pidFile)) return;
+  try {
+    process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGTERM');
+  } catch {
+    /* gone already */
+  }
+}
