@@ -9,7 +9,7 @@ import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import type { HeldLock } from './queue/locks.js';
 import { superviseNginx } from './proxy/supervisor.js';
-import { superviseRegistry } from './cluster/index.js';
+import { superviseRegistry } from './registry/index.js';
 import { listenForPushes } from './git/push-socket.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
@@ -39,7 +39,7 @@ export async function serve(settings: Settings): Promise<void> {
   });
   const watching = new AbortController();
   superviseNginx(platform.nginx, log, watching.signal);
-  superviseRegistry(platform, log, watching.signal);
+  superviseRegistry(settings, platform.state, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
   keepCertificatesFresh(platform, log, watching.signal);

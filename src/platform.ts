@@ -8,7 +8,8 @@ import { connectRedis } from './queue/redis.js';
 import { DockerEngine } from './runtime/docker/index.js';
 import { DockerLocalScheduler } from './runtime/local/scheduler.js';
 import { DockerSwarmScheduler } from './runtime/swarm/scheduler.js';
-import { registryPublisher } from './cluster/index.js';
+import { SwarmManager } from './runtime/swarm/manager.js';
+import { clusterRegistry } from './registry/index.js';
 import { LocalServiceRuntime } from './runtime/local/services.js';
 import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/scheduler.js';
 import type { ServiceRuntime } from './runtime/services.js';
@@ -50,6 +51,8 @@ export class Platform {
   readonly state: State;
   readonly engine: DockerEngine;
   readonly services: ServiceRuntime;
+  /** The swarm this host manages (scheduler-swarm:init, nodes:*). */
+  readonly swarm: SwarmManager;
   private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
   private deployQueue?: DeployQueue;
@@ -70,8 +73,10 @@ export class Platform {
       checksSettleMs: settings.checksSettleMs,
       stopTimeoutSeconds: settings.stopTimeoutSeconds,
     });
-    const swarm = new DockerSwarmScheduler(this.engine, registryPublisher(this), {
+    this.swarm = new SwarmManager(this.engine);
+    const swarm = new DockerSwarmScheduler(this.engine, {
       ...target,
+      registry: () => clusterRegistry(settings, this.state),
       stopTimeoutSeconds: settings.stopTimeoutSeconds,
       checksTimeoutMs: settings.checksTimeoutMs,
       checksSettleMs: settings.checksSettleMs,

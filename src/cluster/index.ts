@@ -7,32 +7,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { errorMessage, UserError } from '../core/errors.js';
-import { everyUntilAborted } from '../core/process.js';
-import type { ProgressLog } from '../model/progress.js';
+import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
-import type { SwarmNode } from '../runtime/docker/index.js';
-import type { ImagePublisher } from '../runtime/swarm/scheduler.js';
+import { clusterCa, clusterRegistry, REGISTRY_PROPERTY } from '../registry/index.js';
+import type { SwarmNode } from '../runtime/swarm/manager.js';
 import { constraintProblem } from '../runtime/swarm/specs.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import { ClusterCa } from './ca.js';
-import { ImageRegistry } from './registry.js';
 
 export { constraintProblem };
 
-/** Set by scheduler-swarm:init: where the nodes reach the registry. */
-const REGISTRY_PROPERTY = 'scheduler-swarm.registry';
 const REGISTRY_PORT = 5000;
-const SUPERVISE_MS = 5000;
-
-export const clusterCa = (platform: Platform) => new ClusterCa(path.join(platform.settings.dataDir, 'cluster'));
-
-/** The registry, once scheduler-swarm:init has said where it listens. */
-export function clusterRegistry(platform: Platform): ImageRegistry | undefined {
-  const address = platform.state.properties.get(GLOBAL_SCOPE, REGISTRY_PROPERTY);
-  if (!address) return undefined;
-  return new ImageRegistry({ dir: path.join(platform.settings.dataDir, 'registry'), address, bin: platform.settings.registryBin, ca: clusterCa(platform) });
-}
+const registryOf = (platform: Platform) => clusterRegistry(platform.settings, platform.state);
 
 /** The first non-internal IPv4 address of this host: where other hosts reach it by default. */
 function defaultAdvertiseAddress(): string {
@@ -54,7 +39,7 @@ export interface SwarmInitResult {
  * certificate and password, trusts the registry for this engine, and starts it. Safe to repeat.
  */
 export async function initSwarm(platform: Platform, advertiseAddress: string | undefined, log: (line: string) => void): Promise<SwarmInitResult> {
-  const { swarm } = platform.engine;
+  const { swarm } = platform;
   if (advertiseAddress !== undefined && net.isIP(advertiseAddress) === 0) throw new UserError(`Invalid --advertise-addr: ${advertiseAddress} (give an IP address)`);
   const info = await swarm.info();
   let created = false;
@@ -66,11 +51,11 @@ export async function initSwarm(platform: Platform, advertiseAddress: string | u
     await swarm.init(address);
     created = true;
   } else {
-    address ??= (await swarm.info()).managerAddress ?? defaultAdvertiseAddress();
+    address ??= info.managerAddress ?? defaultAdvertiseAddress();
   }
   const registryAddress = platform.settings.registryAddress ?? `${address}:${REGISTRY_PORT}`;
   platform.state.properties.set(GLOBAL_SCOPE, REGISTRY_PROPERTY, registryAddress);
-  const registry = clusterRegistry(platform)!;
+  const registry = registryOf(platform)!;
   await trustRegistry(platform, registryAddress);
   log(`Starting the image registry at ${registryAddress}`);
   await registry.ensureRunning();
@@ -81,17 +66,17 @@ export async function initSwarm(platform: Platform, advertiseAddress: string | u
 async function trustRegistry(platform: Platform, registryAddress: string): Promise<void> {
   const dir = path.join(platform.settings.dockerCertsDir, registryAddress);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'ca.crt'), await clusterCa(platform).certificate());
+  fs.writeFileSync(path.join(dir, 'ca.crt'), await clusterCa(platform.settings).certificate());
 }
 
 /** What a new host runs to join: scripts/setup-node with the manager, a worker token, the registry and its CA. */
 export async function joinCommand(platform: Platform): Promise<string> {
-  const { swarm } = platform.engine;
+  const { swarm } = platform;
   const info = await swarm.info();
-  const registry = clusterRegistry(platform);
+  const registry = registryOf(platform);
   if (!info.isManager || !registry) throw new UserError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
   const tokens = await swarm.joinTokens();
-  const ca = Buffer.from(await clusterCa(platform).certificate()).toString('base64');
+  const ca = Buffer.from(await clusterCa(platform.settings).certificate()).toString('base64');
   return ['scripts/setup-node', '--manager', `${info.managerAddress}:2377`, '--token', tokens.worker, '--registry', registry.address, '--registry-ca', ca].join(' ');
 }
 
@@ -107,14 +92,14 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
 }
 
 export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {
-  const info = await platform.engine.swarm.info();
+  const info = await platform.swarm.info();
   if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
-  return platform.engine.swarm.nodes();
+  return platform.swarm.nodes();
 }
 
 /** drain: its tasks move to other nodes; active: it takes tasks again; pause: it keeps what it has. */
 export async function setAvailability(platform: Platform, node: SwarmNode, availability: 'active' | 'drain' | 'pause'): Promise<void> {
-  await platform.engine.swarm.updateNode(node, { availability });
+  await platform.swarm.setAvailability(node, availability);
 }
 
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -131,7 +116,7 @@ export async function labelNode(platform: Platform, node: SwarmNode, pairs: stri
     if (value === '') delete labels[key];
     else labels[key] = value;
   }
-  await platform.engine.swarm.updateNode(node, { labels });
+  await platform.swarm.setLabels(node, labels);
   return labels;
 }
 
@@ -139,48 +124,5 @@ export async function labelNode(platform: Platform, node: SwarmNode, pairs: stri
 export async function removeNode(platform: Platform, node: SwarmNode, force: boolean): Promise<void> {
   if (node.role === 'manager') throw new UserError(`${node.hostname} is a manager: demote it before removing it`);
   if (node.state === 'ready' && !force) throw new UserError(`${node.hostname} is up: drain it and leave the swarm on it first, or give --force`);
-  await platform.engine.swarm.removeNode(node.id, force);
-}
-
-/**
- * Pushes release images to the registry for the swarm scheduler. A registry that does not
- * answer fails the deploy before anything running is touched.
- */
-export function registryPublisher(platform: Platform): ImagePublisher {
-  return {
-    async publish(app: string, image: string, log: ProgressLog) {
-      const registry = clusterRegistry(platform);
-      if (!registry) throw new UserError('No image registry is set up: run `slipway scheduler-swarm:init` first');
-      const problem = await registry.problem();
-      if (problem) throw new UserError(`${problem}; nothing running was changed`);
-      const repository = registry.repository(platform.settings.instance, app);
-      const tag = image.slice(image.lastIndexOf(':') + 1);
-      log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
-      await platform.engine.images.tag(image, repository, tag);
-      const pushed = await platform.engine.images.push(repository, tag, registry.auth()).catch((error: Error) => {
-        throw new UserError(`Pushing to the image registry at ${registry.address} failed: ${errorMessage(error)}; nothing running was changed`);
-      });
-      return { image: pushed, auth: registry.auth() };
-    },
-  };
-}
-
-/** The daemon keeps the registry running once the swarm is set up, as it keeps nginx. */
-export function superviseRegistry(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
-  let busy = false;
-  everyUntilAborted(SUPERVISE_MS, signal, () => {
-    const registry = clusterRegistry(platform);
-    if (!registry || busy) return;
-    busy = true;
-    registry
-      .problem()
-      .then(async (problem) => {
-        if (!problem) return;
-        log(`${problem}: starting it again`);
-        await registry.ensureRunning();
-        log('the image registry is serving again');
-      })
-      .catch((error) => log(`restarting the image registry failed: ${errorMessage(error)}`))
-      .finally(() => (busy = false));
-  });
+  await platform.swarm.removeNode(node.id, force);
 }

@@ -133,6 +133,11 @@ export interface Scheduler {
   runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number>;
   /** A one-off nobody waits for; it shows in `instances(app, { oneOffs: true })`. */
   runDetached(spec: OneOffSpec): Promise<Instance>;
+  /**
+   * The network where the app's processes reach the services linked to it, which those join:
+   * its name, made first with `make`; undefined when it does not exist (and `make` is false).
+   */
+  appNetwork(app: string, options: { make: boolean }): Promise<string | undefined>;
   /** Removes what the engine keeps for an app besides its instances (its network), once those are gone. */
   forget(app: string): Promise<void>;
   /** Calls `onEvent` whenever an instance of any app, or a service, starts or dies, until `signal` aborts. */

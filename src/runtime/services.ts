@@ -16,8 +16,8 @@ export interface ServiceSpec {
   exposedPort: number | null;
   /** The DNS name apps reach it by. */
   host: string;
-  /** The apps linked to it: the only ones that can reach it. */
-  apps: string[];
+  /** The networks of the apps linked to it (their schedulers name them): the only apps that can reach it. */
+  appNetworks: string[];
   /** A command that exits 0 once it serves: listening alone is not enough (Postgres listens while it recovers). */
   ready?: { user: string; cmd: string[] };
 }
@@ -34,12 +34,8 @@ export interface ServiceRuntime {
   start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
   state(kind: string, name: string): Promise<ServiceState>;
   restart(spec: ServiceSpec, readyTimeoutMs: number): Promise<void>;
-  /**
-   * Makes the running service reachable from exactly the apps of `spec.apps`. Only a link (or
-   * a rename) makes an app's network that is missing: the reconciler attaching at the moment a
-   * destroy or rename has removed it must not bring it back.
-   */
-  attach(spec: ServiceSpec, options: { makeAppNetworks: boolean }): Promise<void>;
+  /** Puts the running service on exactly its own network and `spec.appNetworks`. */
+  attach(spec: ServiceSpec): Promise<void>;
   /** Stops and removes the container (at once with `graceSeconds` 0); its volume stays. */
   remove(kind: string, name: string, graceSeconds: number): Promise<void>;
   /** Removes what the service kept besides its container (its volume: its data), once the container is gone. */

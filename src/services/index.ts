@@ -49,8 +49,14 @@ export function serviceStatus(platform: Platform, kind: ServiceKind, name: strin
   return platform.services.state(kind.kind, name);
 }
 
-/** How the service's container runs, from its record. */
-function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceRecord): ServiceSpec {
+/**
+ * How the service's container runs, from its record. Only a link (or a rename) makes a
+ * linked app's network that is missing (`makeAppNetworks`): the reconciler attaching at the
+ * moment a destroy or rename has removed it must not bring it back.
+ */
+async function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = false): Promise<ServiceSpec> {
+  const apps = platform.state.services.links(kind.kind, service.name).map((link) => link.app);
+  const networks = await Promise.all(apps.map((app) => platform.schedulerFor(app).appNetwork(app, { make: makeAppNetworks })));
   return {
     kind: kind.kind,
     name: service.name,
@@ -61,17 +67,14 @@ function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceReco
     port: kind.port,
     exposedPort: service.exposedPort,
     host: serviceHost(kind, service.name),
-    apps: platform.state.services.links(kind.kind, service.name).map((link) => link.app),
+    appNetworks: networks.filter((network): network is string => network !== undefined),
     ready: kind.ready?.(service),
   };
 }
 
-/**
- * Makes the service reachable from exactly the apps linked to it now. `makeAppNetworks` when
- * linking or renaming; the reconciler keeps to the networks that exist (see ServiceRuntime.attach).
- */
-export function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = true): Promise<void> {
-  return platform.services.attach(serviceSpec(platform, kind, service), { makeAppNetworks });
+/** Makes the service reachable from exactly the apps linked to it now; `makeAppNetworks` when linking or renaming. */
+export async function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = true): Promise<void> {
+  await platform.services.attach(await serviceSpec(platform, kind, service, makeAppNetworks));
 }
 
 /**
@@ -100,8 +103,8 @@ export async function createService(platform: Platform, kind: ServiceKind, rawNa
 }
 
 /** Runs the service's container on its volume, published on the host only when exposed. */
-function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  return platform.services.start(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+async function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  await platform.services.start(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
 }
 
 /**
@@ -129,7 +132,7 @@ async function replaceServiceContainer(platform: Platform, kind: ServiceKind, se
 /** Restarts the container; the recorded password is made the one it accepts again (a rotation cut short is mended). */
 export function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
   return withServiceLock(platform, kind, service.name, async () => {
-    await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+    await platform.services.restart(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
     if (kind.setPasswordCmd) await applyPassword(platform, kind, service);
   });
 }
@@ -186,7 +189,7 @@ export async function reviveServices(platform: Platform): Promise<string[]> {
         if (state === 'running') await attachLinkedApps(platform, kind, service, false);
         if (state === 'running' || state === 'restarting') continue;
         if (state === 'missing') await startServiceContainer(platform, kind, service);
-        else await platform.services.restart(serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+        else await platform.services.restart(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
         done.push(`${kind.kind} ${service.name} was ${state}: started again`);
       } catch (error) {
         done.push(`${kind.kind} ${service.name} could not be started: ${errorMessage(error)}`);

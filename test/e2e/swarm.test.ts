@@ -14,17 +14,17 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const app = 'spread';
 
 /** Which node each running task of the app is on, by address. */
-async function taskNodes(): Promise<string[]> {
+async function taskNodes(of = app): Promise<string[]> {
   const manager = cluster.nodes[0]!.docker;
   const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
-  const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${app}`] } });
+  const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } });
   return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID!) ?? '?');
 }
 
 beforeAll(async () => {
   await cluster.up(3);
   const manager = cluster.nodes[0]!;
-  await cluster.loadImages(manager, ['slipway/stack:bookworm']);
+  await cluster.loadImages(manager, ['slipway/stack:bookworm', 'slipway/stack:bookworm-postgres']);
   Object.assign(settings, {
     SLIPWAY_DOCKER_SOCKET: manager.socket,
     SLIPWAY_REGISTRY_ADDRESS: `${cluster.hostAddress}:${await freePort()}`,
@@ -116,6 +116,26 @@ describe('a swarm of three nodes', () => {
     expect(failed.output).toContain('Swarm cannot place the new tasks');
     expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
     expect(onSecond(await taskNodes())).toBe(true);
+  }, 300_000);
+
+  test('a linked Postgres on the manager is reached from tasks on every node, over the app’s overlay network', async () => {
+    const stateful = 'stateful';
+    expect((await slipway.ssh(['apps:create', stateful])).code).toBe(0);
+    expect((await slipway.ssh(['ps:scale', stateful, 'web=3'])).code).toBe(0);
+    const pushed = await slipway.push(await slipway.appRepo('db-app', stateful));
+    expect(pushed.code, pushed.output).toBe(0);
+    expect((await slipway.ssh(['postgres:create', 'db'])).code).toBe(0);
+    const linked = await slipway.ssh(['postgres:link', 'db', stateful]);
+    expect(linked.code, linked.output).toBe(0);
+    expect(new Set(await eventually(() => taskNodes(stateful), (nodes) => nodes.length === 3))).toEqual(new Set(cluster.nodes.map((n) => n.address)));
+
+    // nginx spreads the requests over the three tasks: every node writes and reads.
+    const notes = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+    for (const note of notes) expect((await slipway.get(slipway.appHost(stateful), `/write/${note}`)).body).toBe('written\n');
+    for (let i = 0; i < 3; i++) expect((await slipway.get(slipway.appHost(stateful), '/read')).body).toBe(`${notes.join(',')}\n`);
+    // Still no host port: the database is on its own network and the app's overlay only.
+    const report = await slipway.ssh(['postgres:info', 'db', '--exposed-port']);
+    expect(report.stdout.trim()).toBe('-');
   }, 300_000);
 
   test('bad input: an unknown node, a bad constraint or label -> clear errors, nothing changed', async () => {

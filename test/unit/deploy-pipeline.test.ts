@@ -64,6 +64,9 @@ class FakeScheduler implements Scheduler {
     return { ok: true as const };
   }
 
+  async appNetwork(app: string) {
+    return `net.${app}`;
+  }
   async forget(app: string) {
     this.events.push(`forget ${app}`);
   }

@@ -85,7 +85,7 @@ describe('a service container', () => {
     port: 5432,
     exposedPort: null,
     host: 'postgres-db',
-    apps: ['shop'],
+    appNetworks: ['slipway.app.shop'],
   };
 
   test('has its volume, its own network with its DNS name, and no host port', () => {

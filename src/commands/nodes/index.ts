@@ -1,6 +1,6 @@
 import { findNode, joinCommand, labelNode, removeNode, requireSwarm, setAvailability } from '../../cluster/index.js';
 import { format } from '../../core/output.js';
-import type { SwarmNode } from '../../runtime/docker/index.js';
+import type { SwarmNode } from '../../runtime/swarm/manager.js';
 import { printReport } from '../report.js';
 import { query, type Command, type ReportRows } from '../types.js';
 

@@ -145,6 +145,12 @@ export class DockerLocalScheduler implements Scheduler {
     return this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined);
   }
 
+  async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
+    if (options.make) return ensureAppNetwork(this.docker, this.options, app);
+    const name = appNetworkName(this.options, app);
+    return (await this.docker.networks.exists(name)) ? name : undefined;
+  }
+
   /** The app's network goes with it; its instances are gone already, linked services are detached. */
   forget(app: string): Promise<void> {
     return this.docker.networks.remove(appNetworkName(this.options, app));

@@ -6,8 +6,8 @@ import { sleep } from '../../core/process.js';
 import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
-import { ensureAppNetwork, ensureServiceNetwork } from './networks.js';
-import { appNetworkName, serviceContainer, serviceContainerName, serviceLabel, serviceLabels, serviceNetworkName, serviceVolumeName, type LocalTarget } from './specs.js';
+import { ensureServiceNetwork } from './networks.js';
+import { serviceContainer, serviceContainerName, serviceLabel, serviceLabels, serviceNetworkName, serviceVolumeName, type LocalTarget } from './specs.js';
 
 /**
  * Database services as containers on this host, each on its own named volume and network,
@@ -27,24 +27,18 @@ export class LocalServiceRuntime implements ServiceRuntime {
     await this.waitUntilReady(spec, id, readyTimeoutMs);
   }
 
-  async attach(spec: ServiceSpec, options: { makeAppNetworks: boolean }): Promise<void> {
+  async attach(spec: ServiceSpec): Promise<void> {
     const container = await this.container(spec.kind, spec.name);
-    if (container?.state === 'running') await this.join(container.id, spec, options.makeAppNetworks);
+    if (container?.state === 'running') await this.join(container.id, spec);
   }
 
   /** Onto its own network and the linked apps' (under its host name), off every other. */
-  private async join(id: string, spec: ServiceSpec, makeAppNetworks = false): Promise<void> {
+  private async join(id: string, spec: ServiceSpec): Promise<void> {
     const own = serviceNetworkName(this.target, spec.kind, spec.name);
-    const wanted = new Set([own, ...spec.apps.map((app) => appNetworkName(this.target, app))]);
+    const wanted = new Set([own, ...spec.appNetworks]);
     const current = new Set(await this.docker.networks.of(id));
     if (!current.has(own)) await this.docker.networks.connect(await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name), id, [spec.host]);
-    for (const app of spec.apps) {
-      const network = appNetworkName(this.target, app);
-      if (current.has(network)) continue;
-      if (makeAppNetworks) await ensureAppNetwork(this.docker, this.target, app);
-      else if (!(await this.docker.networks.exists(network))) continue;
-      await this.docker.networks.connect(network, id, [spec.host]);
-    }
+    for (const network of spec.appNetworks) if (!current.has(network)) await this.docker.networks.connect(network, id, [spec.host]);
     for (const network of current) if (!wanted.has(network)) await this.docker.networks.disconnect(network, id);
   }
 

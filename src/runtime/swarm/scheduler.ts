@@ -11,12 +11,19 @@ import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSp
 import { processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
 
 /** Where release images go so every node can pull them: the cluster's registry. */
-export interface ImagePublisher {
-  /** Pushes a local image; the reference nodes pull (by digest) and the auth they pull with. */
-  publish(app: string, image: string, log: ProgressLog): Promise<{ image: string; auth: object }>;
+export interface ClusterRegistry {
+  readonly address: string;
+  /** Where an app's images go: `<registry>/<instance>/<app>`. */
+  repository(instance: string, app: string): string;
+  /** What the Engine API takes as X-Registry-Auth; Swarm passes it on to the nodes for their pulls. */
+  auth(): object;
+  /** Why it cannot take a push now, or undefined when it answers. */
+  problem(): Promise<string | undefined>;
 }
 
 export interface SwarmSchedulerOptions extends SwarmTarget {
+  /** The registry, once the swarm is set up (scheduler-swarm:init). */
+  registry: () => ClusterRegistry | undefined;
   checksTimeoutMs: number;
   checksSettleMs: number;
   /** How long new tasks may take to be pulled and started on their nodes. */
@@ -45,7 +52,6 @@ export class DockerSwarmScheduler implements Scheduler {
 
   constructor(
     private readonly docker: DockerEngine,
-    private readonly registry: ImagePublisher,
     private readonly options: SwarmSchedulerOptions,
   ) {}
 
@@ -54,7 +60,7 @@ export class DockerSwarmScheduler implements Scheduler {
   async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
     await this.requireManager();
     const network = await this.ensureNetwork(spec.app);
-    const published = await this.registry.publish(spec.app, spec.image, log);
+    const published = await this.publish(spec.app, spec.image, log);
     const name = processServiceName(this.options, spec.app, spec.process, suffix());
     const body = processService(this.options, spec, { name, image: published.image, count, network, constraints: this.options.constraintsOf(spec.app) });
     const serviceId = await this.docker.swarm.createService(body, published.auth);
@@ -71,6 +77,26 @@ export class DockerSwarmScheduler implements Scheduler {
       await this.docker.swarm.removeService(serviceId);
       throw error;
     }
+  }
+
+  /**
+   * Pushes the release image to the registry; the digest reference nodes pull, and the auth
+   * they pull with. A registry that does not answer fails the deploy before anything running
+   * is touched.
+   */
+  private async publish(app: string, image: string, log: ProgressLog): Promise<{ image: string; auth: object }> {
+    const registry = this.options.registry();
+    if (!registry) throw new UserError('No image registry is set up: run `slipway scheduler-swarm:init` first');
+    const problem = await registry.problem();
+    if (problem) throw new UserError(`${problem}; nothing running was changed`);
+    const repository = registry.repository(this.options.instance, app);
+    const tag = image.slice(image.lastIndexOf(':') + 1);
+    log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
+    await this.docker.images.tag(image, repository, tag);
+    const pushed = await this.docker.images.push(repository, tag, registry.auth()).catch((error: Error) => {
+      throw new UserError(`Pushing to the image registry at ${registry.address} failed: ${error.message}; nothing running was changed`);
+    });
+    return { image: pushed, auth: registry.auth() };
   }
 
   /** Until `count` tasks of the service run (with their published port), or one fails. */
@@ -238,6 +264,12 @@ export class DockerSwarmScheduler implements Scheduler {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
     const id = await this.docker.oneOffs.startDetached(container);
     return { id: `container:${id}`, name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined };
+  }
+
+  async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
+    if (options.make) return this.ensureNetwork(app);
+    const name = swarmAppNetworkName(this.options, app);
+    return (await this.docker.networks.exists(name)) ? name : undefined;
   }
 
   async forget(app: string): Promise<void> {

@@ -5,8 +5,13 @@ import https from 'node:https';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import Handlebars from 'handlebars';
-import { sleep } from '../core/process.js';
-import type { ClusterCa } from './ca.js';
+import { errorMessage } from '../core/errors.js';
+import { everyUntilAborted, sleep } from '../core/process.js';
+import type { Settings } from '../settings.js';
+import { GLOBAL_SCOPE, type State } from '../state/index.js';
+import { ClusterCa } from './ca.js';
+
+export { ClusterCa };
 
 const templateFile = new URL('../../templates/registry/config.yml.hbs', import.meta.url);
 const templates = Handlebars.create();
@@ -170,4 +175,37 @@ export class ImageRegistry {
       request.on('error', reject);
     });
   }
+}
+
+/** Set by scheduler-swarm:init: where the nodes reach the registry. */
+export const REGISTRY_PROPERTY = 'scheduler-swarm.registry';
+const SUPERVISE_MS = 5000;
+
+export const clusterCa = (settings: Settings) => new ClusterCa(path.join(settings.dataDir, 'cluster'));
+
+/** The registry, once scheduler-swarm:init has said where it listens. */
+export function clusterRegistry(settings: Settings, state: State): ImageRegistry | undefined {
+  const address = state.properties.get(GLOBAL_SCOPE, REGISTRY_PROPERTY);
+  if (!address) return undefined;
+  return new ImageRegistry({ dir: path.join(settings.dataDir, 'registry'), address, bin: settings.registryBin, ca: clusterCa(settings) });
+}
+
+/** The daemon keeps the registry running once the swarm is set up, as it keeps nginx. */
+export function superviseRegistry(settings: Settings, state: State, log: (line: string) => void, signal: AbortSignal): void {
+  let busy = false;
+  everyUntilAborted(SUPERVISE_MS, signal, () => {
+    const registry = clusterRegistry(settings, state);
+    if (!registry || busy) return;
+    busy = true;
+    registry
+      .problem()
+      .then(async (problem) => {
+        if (!problem) return;
+        log(`${problem}: starting it again`);
+        await registry.ensureRunning();
+        log('the image registry is serving again');
+      })
+      .catch((error) => log(`restarting the image registry failed: ${errorMessage(error)}`))
+      .finally(() => (busy = false));
+  });
 }
