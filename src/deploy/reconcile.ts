@@ -33,9 +33,12 @@ export interface Comparison {
 export function compare(plan: { type: string; count: number }[], release: number, instances: Instance[]): Comparison {
   const keep: Instance[] = [];
   const missing: string[] = [];
+  // After a restart deploy of the same release, old and new share release and index until the
+  // old ones drain: the newest is the one that stays, whatever order the scheduler lists them in.
+  const newestFirst = [...instances].sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
   for (const { type, count } of plan) {
     for (let index = 1; index <= count; index++) {
-      const found = instances.find((i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting));
+      const found = newestFirst.find((i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting));
       if (found) keep.push(found);
       else missing.push(`${type}.${index}`);
     }

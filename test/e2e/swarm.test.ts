@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { stopRegistry, TestCluster } from '../support/cluster.js';
@@ -19,6 +20,22 @@ async function taskNodes(of = app): Promise<string[]> {
   const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
   const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } });
   return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID!) ?? '?');
+}
+
+/** Stops the registry and listens on its address instead (closing every connection), before the daemon can start it again. */
+async function takeRegistryPort(): Promise<net.Server> {
+  const [host, port] = settings.SLIPWAY_REGISTRY_ADDRESS!.split(':') as [string, string];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    stopRegistry(path.join(slipway.dir, 'data'));
+    const server = net.createServer((socket) => socket.destroy());
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(Number(port), host, () => resolve(true));
+    });
+    if (listening) return server;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the registry port stayed taken');
 }
 
 beforeAll(async () => {
@@ -90,7 +107,7 @@ describe('a swarm of three nodes', () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=2']);
     expect(scaled.code, scaled.output).toBe(0);
     // The old release's tasks drain for a moment after the swap, as containers do on one host.
-    expect(await eventually(taskNodes, (nodes) => nodes.length === 2)).toHaveLength(2);
+    expect(await eventually(taskNodes, (nodes) => nodes.length === 2), slipway.log.slice(-4000)).toHaveLength(2);
 
     const rolledBack = await slipway.ssh(['releases:rollback', app]);
     expect(rolledBack.code, rolledBack.output).toBe(0);
@@ -138,7 +155,63 @@ describe('a swarm of three nodes', () => {
     expect(report.stdout.trim()).toBe('-');
   }, 300_000);
 
+  test('logs, run and ps:report work on a swarm app; run reaches the linked database from the manager', async () => {
+    const logs = await slipway.ssh(['logs', app, '--num', '5']);
+    expect(logs.code, logs.output).toBe(0);
+    const report = await slipway.ssh(['ps:report', app]);
+    expect(report.code, report.output).toBe(0);
+    expect(report.stdout).toMatch(/Status web\.1:\s+running/);
+    const ran = await slipway.ssh(['run', 'stateful', `'psql $DATABASE_URL -Atc "select count(*) from notes"'`]);
+    expect(ran.code, ran.output).toBe(0);
+    expect(ran.stdout.trim()).toBe('6');
+  }, 120_000);
+
+  test('the registry down: a push fails and says so, and the running tasks keep serving', async () => {
+    expect((await slipway.ssh(['scheduler-swarm:set', app, 'constraints'])).code).toBe(0);
+    // Down and kept down: its port taken by something that is not a registry, until released.
+    const squatter = await takeRegistryPort();
+    const repo = await slipway.appRepo('dockerfile-app', app);
+    const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toMatch(/The image registry at \S+ does not answer .*; nothing running was changed/);
+    expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
+    // Once the port is free the daemon starts the registry again by itself.
+    await new Promise((resolve) => squatter.close(resolve));
+    const again = await eventually(() => slipway.push(repo, { args: ['--force', 'deploy', 'main'] }), (r) => r.code === 0, 60_000);
+    expect(again.code, `${again.output}\n${slipway.log.slice(-2000)}`).toBe(0);
+  }, 180_000);
+
+  test('a node lost: Swarm moves its tasks, Slipway routes to the new ones, nodes:list says it is down', async () => {
+    const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);
+    expect(scaled.code, scaled.output).toBe(0);
+    const lost = cluster.nodes[2]!;
+    expect(await eventually(taskNodes, (nodes) => nodes.includes(lost.address) && nodes.length === 3)).toContain(lost.address);
+
+    let failed = 0;
+    let total = 0;
+    const started = Date.now();
+    await cluster.cut(lost);
+    const recovered = await eventually(
+      async () => {
+        const { status } = await slipway.get(slipway.appHost(app), '/').catch(() => ({ status: 0 }));
+        total++;
+        if (status !== 200) failed++;
+        return taskNodes();
+      },
+      (nodes) => nodes.length === 3 && !nodes.includes(lost.address),
+      120_000,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`node lost: tasks moved in ${seconds.toFixed(1)} s; ${failed} of ${total} requests failed meanwhile`);
+    expect(recovered).not.toContain(lost.address);
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { address: string; state: string }[];
+    expect(nodes.find((n) => n.address === lost.address)?.state).toBe('down');
+    for (let i = 0; i < 10; i++) expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
+  }, 300_000);
+
   test('bad input: an unknown node, a bad constraint or label -> clear errors, nothing changed', async () => {
+    const settingsBefore = (await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout;
+    const nodesBefore = (await slipway.ssh(['nodes:list', '--format', 'json'])).stdout;
     for (const [command, message] of [
       [['nodes:drain', 'no-such-node'], 'Node no-such-node does not exist'],
       [['nodes:report', 'no-such-node'], 'Node no-such-node does not exist'],
@@ -152,6 +225,9 @@ describe('a swarm of three nodes', () => {
       expect(result.stderr).toMatch(/^ ! {5}/m);
       expect(result.stderr).toContain(message);
     }
-    expect((await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout).toContain('node.labels.tier==nowhere');
+    expect((await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout).toBe(settingsBefore);
+    expect(JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout).map((n: { labels: object }) => n.labels)).toEqual(
+      JSON.parse(nodesBefore).map((n: { labels: object }) => n.labels),
+    );
   }, 120_000);
 });

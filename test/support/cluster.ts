@@ -44,11 +44,20 @@ export class TestCluster {
     await new Promise<void>((resolve, reject) => node.docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Joins a node as a worker with the token `nodes:join-command` printed. */
+  /** The node drops off the network, as a host that loses power or its link. */
+  async cut(node: ClusterNode): Promise<void> {
+    const index = this.nodes.indexOf(node) + 1;
+    const cut = await run('ip', ['-n', `slwcl-n${index}`, 'link', 'set', 'eth0', 'down']);
+    if (cut.code !== 0) throw new Error(cut.output);
+  }
+
+  /** Runs what `nodes:join-command` printed on a node, as an operator would on a new host (its engine is up already). */
   async join(node: ClusterNode, joinCommand: string): Promise<void> {
-    const words = joinCommand.trim().split(/\s+/);
-    const flag = (name: string) => words[words.indexOf(name) + 1]!;
-    await node.docker.swarmJoin({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: node.address, RemoteAddrs: [flag('--manager')], JoinToken: flag('--token') });
+    const [script, ...args] = joinCommand.trim().split(/\s+/);
+    const joined = await run(new URL(`../../${script}`, import.meta.url).pathname, [...args, '--advertise-addr', node.address], {
+      env: { ...process.env, DOCKER_HOST: `unix://${node.socket}` },
+    });
+    if (joined.code !== 0) throw new Error(`${script} failed:\n${joined.output}`);
   }
 }
 
