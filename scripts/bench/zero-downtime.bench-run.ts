@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, inject, test } from 'vitest';
+import { asManagerOf, makeSwarm, removeRegistry, TestCluster } from '../../test/support/cluster.js';
 import { SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
@@ -11,11 +12,29 @@ import { SlipwayUnderTest } from '../../test/support/slipway.js';
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 12);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const STEADY_SECONDS = 10;
-const slipway = new SlipwayUnderTest(inject('redisUrl'));
+/** `swarm`: the app runs web=3 on a swarm of three engines (scripts/test-cluster), through the registry. */
+const SCHEDULER = process.env.BENCH_SCHEDULER ?? 'docker-local';
+const settings: NodeJS.ProcessEnv = {};
+const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
+const cluster = new TestCluster();
 const app = 'zdt';
 
-beforeAll(() => slipway.start());
-afterAll(() => slipway.destroy());
+beforeAll(async () => {
+  if (SCHEDULER !== 'swarm') return slipway.start();
+  await cluster.up(3);
+  await asManagerOf(cluster, settings);
+  await slipway.start();
+  await makeSwarm(cluster, (command) => slipway.ssh(command));
+  for (const command of [['scheduler:set', '--global', 'selected', 'swarm'], ['apps:create', app], ['ps:scale', app, 'web=3']]) {
+    const done = await slipway.ssh(command);
+    if (done.code !== 0) throw new Error(done.output);
+  }
+}, 600_000);
+afterAll(async () => {
+  if (SCHEDULER === 'swarm') removeRegistry(path.join(slipway.dir, 'data'), settings);
+  await slipway.destroy();
+  if (SCHEDULER === 'swarm') await cluster.down();
+}, 120_000);
 
 type LoadResult = autocannon.Result & { errorsSeen: Record<string, number> };
 
@@ -43,11 +62,12 @@ function load(seconds: number | undefined): { instance: autocannon.Instance; don
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** Seconds from `started` until `urlPath` answers a body that begins with `expected`. */
 async function waitForBody(urlPath: string, expected: string, started: number): Promise<number> {
   for (;;) {
     if (performance.now() - started > 120_000) throw new Error(`${urlPath} did not answer ${expected} within 120 s`);
     const response = await slipway.get(slipway.appHost(app), urlPath).catch(() => undefined);
-    if (response?.body === expected) return (performance.now() - started) / 1000;
+    if (response?.body.startsWith(expected)) return (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -61,6 +81,7 @@ test('requests during repeated zero-downtime redeploys', async () => {
 
   const swapping = load(undefined);
   const configToLive: number[] = [];
+  const pushToLive: number[] = [];
   const kinds: string[] = [];
   for (let i = 1; i <= REDEPLOYS; i++) {
     const kind = ['push', 'config:set', 'ps:restart'][i % 3]!;
@@ -69,8 +90,11 @@ test('requests during repeated zero-downtime redeploys', async () => {
       const file = path.join(repo, 'server.js');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = 'push ${i}';`));
       await slipway.commit(repo, `push ${i}`);
+      const started = performance.now();
+      const live = waitForBody('/', `push ${i}`, started);
       const pushed = await slipway.push(repo);
       if (pushed.code !== 0) throw new Error(pushed.output);
+      pushToLive.push(await live);
     } else if (kind === 'config:set') {
       // Live is when the new value is served, which may come before the command returns
       // (it then watches the new containers for a while).
@@ -96,11 +120,12 @@ test('requests during repeated zero-downtime redeploys', async () => {
   console.log(
     [
       '',
-      `bench-zero-downtime: ${CONNECTIONS} keep-alive connections through nginx to ${app}`,
+      `bench-zero-downtime: ${CONNECTIONS} keep-alive connections through nginx to ${app} (scheduler ${SCHEDULER}${SCHEDULER === 'swarm' ? ', web=3 on 3 nodes' : ''})`,
       line('steady      ', steady),
       line(`${REDEPLOYS} redeploys`, during),
       `  redeploys: ${kinds.join(', ')}`,
       `  failed requests during redeploys: ${failed(during)} of ${during.requests.total}`,
+      `  push to live (new code served): median ${median(pushToLive).toFixed(2)} s over ${pushToLive.length} (${pushToLive.map((s) => s.toFixed(2)).join(' ')})`,
       `  config:set to live (new value served): median ${median(configToLive).toFixed(2)} s over ${configToLive.length} (${configToLive.map((s) => s.toFixed(2)).join(' ')})`,
       '',
     ].join('\n'),

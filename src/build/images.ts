@@ -52,8 +52,8 @@ export function removeImage(platform: Platform, ref: string): Promise<void> {
   return platform.engine.images.remove(ref);
 }
 
-/** Keeps the images of the newest succeeded releases (rollback targets) and drops the rest. */
-export async function pruneReleaseImages(platform: Platform, app: string, keep: number): Promise<void> {
+/** Keeps the images of the newest succeeded releases (rollback targets) and drops the rest; the ones kept. */
+export async function pruneReleaseImages(platform: Platform, app: string, keep: number): Promise<string[]> {
   const releases = platform.state.releases.list(app);
   const kept = new Set(
     releases
@@ -65,6 +65,7 @@ export async function pruneReleaseImages(platform: Platform, app: string, keep: 
     if (kept.has(release.image) || release.status === 'pending') continue;
     await platform.engine.images.remove(release.image).catch(() => {}); // still in use: next time
   }
+  return [...kept];
 }
 
 /** Each release image of `from` under `to`'s repository, by release version. */

@@ -85,7 +85,8 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     let error: string | undefined;
     try {
       await retire();
-      await pruneReleaseImages(platform, job.app, platform.settings.keepReleases);
+      const kept = await pruneReleaseImages(platform, job.app, platform.settings.keepReleases);
+      await platform.schedulerFor(job.app).keepOnlyImages(job.app, kept);
     } catch (failure) {
       // The new release serves; only the clean-up of the old one went wrong.
       error = describeFailure(failure);

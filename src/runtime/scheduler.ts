@@ -138,6 +138,11 @@ export interface Scheduler {
    * its name, made first with `make`; undefined when it does not exist (and `make` is false).
    */
   appNetwork(app: string, options: { make: boolean }): Promise<string | undefined>;
+  /**
+   * Release images other than `images` (the retained ones) may go from wherever the scheduler
+   * keeps copies of its own: the swarm's registry. The engine's own copies are the build module's.
+   */
+  keepOnlyImages(app: string, images: string[]): Promise<void>;
   /** Removes what the engine keeps for an app besides its instances (its network), once those are gone. */
   forget(app: string): Promise<void>;
   /** Calls `onEvent` whenever an instance of any app, or a service, starts or dies, until `signal` aborts. */

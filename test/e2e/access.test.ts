@@ -87,7 +87,7 @@ describe('the scheduler an app runs on', () => {
     expect(byTenant.code).toBe(1);
     expect(byTenant.stderr).toContain('scheduler:set needs an admin key');
     expect((await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'])).stdout).toContain('Setting scheduler selected to docker-local');
-    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'nomad'])).stderr).toContain('Invalid scheduler: nomad (docker-local)');
+    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'nomad'])).stderr).toContain('Invalid scheduler: nomad (docker-local, swarm)');
     expect((await slipway.ssh(['scheduler:report', 'mine', '--scheduler-selected'])).stdout).toBe('docker-local\n');
   });
 });

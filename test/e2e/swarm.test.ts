@@ -1,16 +1,17 @@
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { stopRegistry, TestCluster } from '../support/cluster.js';
-import { freePort } from '../support/ports.js';
+import { asManagerOf, removeRegistry, stopRegistry, TestCluster } from '../support/cluster.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 // Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
 // host with node 1's engine as its own, as it runs on a real manager: it builds there, makes
 // it a swarm manager and pushes to its registry, which listens on the host's bridge address.
 const cluster = new TestCluster();
-const settings: NodeJS.ProcessEnv = {};
+const KEEP_RELEASES = 3;
+const settings: NodeJS.ProcessEnv = { SLIPWAY_KEEP_RELEASES: String(KEEP_RELEASES) };
 const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const app = 'spread';
 
@@ -40,18 +41,12 @@ async function takeRegistryPort(): Promise<net.Server> {
 
 beforeAll(async () => {
   await cluster.up(3);
-  const manager = cluster.nodes[0]!;
-  await cluster.loadImages(manager, ['slipway/stack:bookworm', 'slipway/stack:bookworm-postgres']);
-  Object.assign(settings, {
-    SLIPWAY_DOCKER_SOCKET: manager.socket,
-    SLIPWAY_REGISTRY_ADDRESS: `${cluster.hostAddress}:${await freePort()}`,
-  });
+  await asManagerOf(cluster, settings);
   await slipway.start();
 }, 300_000);
 
 afterAll(async () => {
-  stopRegistry(path.join(slipway.dir, 'data'));
-  fs.rmSync(path.join('/etc/docker/certs.d', settings.SLIPWAY_REGISTRY_ADDRESS ?? 'none'), { recursive: true, force: true });
+  removeRegistry(path.join(slipway.dir, 'data'), settings);
   await slipway.destroy();
   await cluster.down();
 }, 120_000);
@@ -180,6 +175,26 @@ describe('a swarm of three nodes', () => {
     const again = await eventually(() => slipway.push(repo, { args: ['--force', 'deploy', 'main'] }), (r) => r.code === 0, 60_000);
     expect(again.code, `${again.output}\n${slipway.log.slice(-2000)}`).toBe(0);
   }, 180_000);
+
+  test('the registry keeps only the retained releases’ images', async () => {
+    const dataDir = path.join(slipway.dir, 'data');
+    const address = settings.SLIPWAY_REGISTRY_ADDRESS!;
+    const tags = await new Promise<string[]>((resolve, reject) => {
+      const auth = Buffer.from(`slipway:${fs.readFileSync(path.join(dataDir, 'registry', 'password'), 'utf8')}`).toString('base64');
+      https
+        .get(`https://${address}/v2/${slipway.instance}/${app}/tags/list`, { ca: fs.readFileSync(path.join(dataDir, 'cluster', 'ca.crt')), headers: { authorization: `Basic ${auth}` } }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve((JSON.parse(body) as { tags: string[] | null }).tags ?? []));
+        })
+        .on('error', reject);
+    });
+    const releases = JSON.parse((await slipway.ssh(['releases', app, '--format', 'json'])).stdout) as { status: string; image: string }[];
+    expect(releases.length).toBeGreaterThan(KEEP_RELEASES);
+    // Releases of a config change or a rollback share an earlier release's image.
+    const kept = new Set(releases.filter((r) => r.status === 'succeeded').slice(0, KEEP_RELEASES).map((r) => r.image.slice(r.image.lastIndexOf(':') + 1)));
+    expect(tags.sort()).toEqual([...kept].sort());
+  }, 60_000);
 
   test('a node lost: Swarm moves its tasks, Slipway routes to the new ones, nodes:list says it is down', async () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);

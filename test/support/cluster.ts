@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { run } from './slipway.js';
+import { freePort } from './ports.js';
+import { run, type RunResult } from './slipway.js';
 
 const SCRIPT = new URL('../../scripts/test-cluster', import.meta.url).pathname;
 
@@ -59,6 +60,34 @@ export class TestCluster {
     });
     if (joined.code !== 0) throw new Error(`${script} failed:\n${joined.output}`);
   }
+}
+
+/**
+ * A Slipway under test as a swarm manager's host: node 1's engine is its own (it builds
+ * there), its registry listens on the host's bridge address. Call before `slipway.start()`.
+ */
+export async function asManagerOf(cluster: TestCluster, settings: NodeJS.ProcessEnv): Promise<void> {
+  const manager = cluster.nodes[0]!;
+  await cluster.loadImages(manager, ['slipway/stack:bookworm', 'slipway/stack:bookworm-postgres']);
+  Object.assign(settings, {
+    SLIPWAY_DOCKER_SOCKET: manager.socket,
+    SLIPWAY_REGISTRY_ADDRESS: `${cluster.hostAddress}:${await freePort()}`,
+  });
+}
+
+/** scheduler-swarm:init on node 1, the other nodes joined with what nodes:join-command prints. */
+export async function makeSwarm(cluster: TestCluster, ssh: (command: string[]) => Promise<RunResult>): Promise<void> {
+  const init = await ssh(['scheduler-swarm:init', '--advertise-addr', cluster.nodes[0]!.address]);
+  if (init.code !== 0) throw new Error(init.output);
+  const join = await ssh(['nodes:join-command']);
+  if (join.code !== 0) throw new Error(join.output);
+  for (const node of cluster.nodes.slice(1)) await cluster.join(node, join.stdout);
+}
+
+/** What the daemon leaves behind on purpose (its registry, the registry's CA in certs.d) goes. */
+export function removeRegistry(dataDir: string, settings: NodeJS.ProcessEnv): void {
+  stopRegistry(dataDir);
+  fs.rmSync(path.join('/etc/docker/certs.d', settings.SLIPWAY_REGISTRY_ADDRESS ?? 'none'), { recursive: true, force: true });
 }
 
 /** Stops the registry a daemon under test started (it outlives the daemon on purpose). */

@@ -64,6 +64,7 @@ class FakeScheduler implements Scheduler {
     return { ok: true as const };
   }
 
+  async keepOnlyImages() {}
   async appNetwork(app: string) {
     return `net.${app}`;
   }

@@ -151,6 +151,8 @@ export class DockerLocalScheduler implements Scheduler {
     return (await this.docker.networks.exists(name)) ? name : undefined;
   }
 
+  async keepOnlyImages(): Promise<void> {}
+
   /** The app's network goes with it; its instances are gone already, linked services are detached. */
   forget(app: string): Promise<void> {
     return this.docker.networks.remove(appNetworkName(this.options, app));

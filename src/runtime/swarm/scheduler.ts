@@ -19,7 +19,11 @@ export interface ClusterRegistry {
   auth(): object;
   /** Why it cannot take a push now, or undefined when it answers. */
   problem(): Promise<string | undefined>;
+  /** Deletes the tags of a repository (`<instance>/<app>`) other than these; the ones it deleted. */
+  prune(repository: string, keep: Set<string>): Promise<string[]>;
 }
+
+const tagOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
 
 export interface SwarmSchedulerOptions extends SwarmTarget {
   /** The registry, once the swarm is set up (scheduler-swarm:init). */
@@ -90,7 +94,7 @@ export class DockerSwarmScheduler implements Scheduler {
     const problem = await registry.problem();
     if (problem) throw new UserError(`${problem}; nothing running was changed`);
     const repository = registry.repository(this.options.instance, app);
-    const tag = image.slice(image.lastIndexOf(':') + 1);
+    const tag = tagOf(image);
     log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
     await this.docker.images.tag(image, repository, tag);
     const pushed = await this.docker.images.push(repository, tag, registry.auth()).catch((error: Error) => {
@@ -270,6 +274,15 @@ export class DockerSwarmScheduler implements Scheduler {
     if (options.make) return this.ensureNetwork(app);
     const name = swarmAppNetworkName(this.options, app);
     return (await this.docker.networks.exists(name)) ? name : undefined;
+  }
+
+  /** Tags of releases no longer kept go from the registry (and the manager's pushed copies). */
+  async keepOnlyImages(app: string, images: string[]): Promise<void> {
+    const registry = this.options.registry();
+    if (!registry) return;
+    const repository = registry.repository(this.options.instance, app);
+    const deleted = await registry.prune(repository.slice(registry.address.length + 1), new Set(images.map(tagOf)));
+    for (const tag of deleted) await this.docker.images.remove(`${repository}:${tag}`);
   }
 
   async forget(app: string): Promise<void> {
