@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { firstPublicIpv4 } from './core/files.js';
 import { isValidDomain } from './core/names.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -150,9 +150,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
 
 /** `<ip>.sslip.io` for the host's first public IPv4 address, like Dokku's default; else localhost. */
 function defaultDomain(): string {
-  for (const addresses of Object.values(os.networkInterfaces())) {
-    const ipv4 = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (ipv4) return `${ipv4.address}.sslip.io`;
-  }
-  return 'localhost';
+  const ipv4 = firstPublicIpv4();
+  return ipv4 ? `${ipv4}.sslip.io` : 'localhost';
 }

@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { firstPublicIpv4 } from '../core/files.js';
 import type { Platform } from '../platform.js';
 import { clusterCa, clusterRegistry, REGISTRY_PROPERTY } from '../registry/index.js';
 import type { SwarmNode } from '../runtime/swarm/manager.js';
@@ -19,13 +19,10 @@ export { constraintProblem };
 const REGISTRY_PORT = 5000;
 const registryOf = (platform: Platform) => clusterRegistry(platform.settings, platform.state);
 
-/** The first non-internal IPv4 address of this host: where other hosts reach it by default. */
 function defaultAdvertiseAddress(): string {
-  for (const addresses of Object.values(os.networkInterfaces())) {
-    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (found) return found.address;
-  }
-  throw new UserError('This host has no network address other hosts could reach: give --advertise-addr');
+  const address = firstPublicIpv4();
+  if (!address) throw new UserError('This host has no network address other hosts could reach: give --advertise-addr');
+  return address;
 }
 
 export interface SwarmInitResult {

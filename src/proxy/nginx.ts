@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { readIfExists } from '../core/files.js';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -342,15 +343,6 @@ function orphanedWorkersOn(ports: number[]): number[] {
   });
 }
 
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 function writeAtomically(file: string, content: string): void {
   const temp = `${file}.${process.pid}.tmp`;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import Handlebars from 'handlebars';
 import { errorMessage } from '../core/errors.js';
+import { readIfExists } from '../core/files.js';
 import { everyUntilAborted, sleep } from '../core/process.js';
 import type { Settings } from '../settings.js';
 import { GLOBAL_SCOPE, type State } from '../state/index.js';
@@ -111,7 +112,7 @@ export class ImageRegistry {
     const host = this.options.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const hostFile = path.join(file.tls, 'host');
     fs.mkdirSync(file.tls, { recursive: true, mode: 0o700 });
-    if (fs.readFileSync(hostFile, { encoding: 'utf8', flag: 'a+' }) !== host) {
+    if (readIfExists(hostFile) !== host) {
       await this.options.ca.issueServerCertificate(host, file.tls, 'registry');
       fs.writeFileSync(hostFile, host);
       this.stop(); // it serves the old certificate until it starts again
@@ -123,7 +124,7 @@ export class ImageRegistry {
       keyFile: path.join(file.tls, 'registry.key'),
       htpasswdFile: file.htpasswd,
     });
-    if (fs.readFileSync(file.config, { encoding: 'utf8', flag: 'a+' }) !== config) {
+    if (readIfExists(file.config) !== config) {
       fs.writeFileSync(file.config, config, { mode: 0o600 });
       this.stop();
     }
@@ -142,7 +143,7 @@ export class ImageRegistry {
 
   /** Its pid while the process recorded is still that registry with this configuration. */
   private runningPid(): number | undefined {
-    const pid = Number(fs.readFileSync(this.file.pid, { encoding: 'utf8', flag: 'a+' }).trim());
+    const pid = Number(readIfExists(this.file.pid)?.trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -158,7 +159,7 @@ export class ImageRegistry {
       const problem = await this.problem();
       if (!problem) return;
       if (Date.now() > deadline) {
-        const log = fs.readFileSync(this.file.log, { encoding: 'utf8', flag: 'a+' }).trim().split('\n').slice(-5).join('\n');
+        const log = (readIfExists(this.file.log) ?? '').trim().split('\n').slice(-5).join('\n');
         throw new Error(`${problem}${log ? `\n${log}` : ''}`);
       }
       await sleep(100);

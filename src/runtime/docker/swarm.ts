@@ -133,10 +133,9 @@ export class DockerSwarm {
     await ignoreMissing(this.api.getService(id).remove());
   }
 
-  /** Tasks of the services with these labels (or of one service), newest first. */
-  async tasks(filter: { labels?: Record<string, string>; serviceId?: string; desiredState?: string }): Promise<SwarmTask[]> {
+  /** Tasks (of one service, or of every one), newest first. */
+  async tasks(filter: { serviceId?: string; desiredState?: string }): Promise<SwarmTask[]> {
     const filters: Record<string, string[]> = {};
-    if (filter.labels) filters.label = labelFilters(filter.labels);
     if (filter.serviceId) filters.service = [filter.serviceId];
     if (filter.desiredState) filters['desired-state'] = [filter.desiredState];
     const tasks = (await this.api.listTasks({ filters })) as RawTask[];

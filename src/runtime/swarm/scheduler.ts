@@ -39,6 +39,11 @@ export interface SwarmSchedulerOptions extends SwarmTarget {
 }
 
 const suffix = () => randomBytes(3).toString('hex');
+
+/** One-offs are containers on the manager, not tasks: their instance ids say so. */
+const ONE_OFF_ID = 'container:';
+const oneOffInstanceId = (containerId: string) => `${ONE_OFF_ID}${containerId}`;
+const containerOf = (instance: Instance) => (instance.id.startsWith(ONE_OFF_ID) ? instance.id.slice(ONE_OFF_ID.length) : undefined);
 const TASK_POLL_MS = 250;
 const WATCH_POLL_MS = 1000;
 /** A task Swarm cannot place says so while pending; this long, and the deploy fails with Swarm's reason. */
@@ -160,7 +165,7 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   async health(instance: Instance): Promise<string | undefined> {
-    if (instance.id.startsWith('container:')) return undefined;
+    if (containerOf(instance)) return undefined;
     const task = await this.docker.swarm.task(instance.id);
     if (!task) return 'the task is gone';
     if (task.state === 'running' && task.desiredState === 'running') return undefined;
@@ -226,7 +231,7 @@ export class DockerSwarmScheduler implements Scheduler {
     return containers
       .filter((c) => c.name.startsWith(`${this.options.instance}.${app}.`))
       .map((c) => ({
-        id: `container:${c.id}`,
+        id: oneOffInstanceId(c.id),
         name: c.name,
         process: c.labels[LABEL.process] || 'run',
         index: 0,
@@ -239,13 +244,15 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   logs(instance: Instance, options: LogOptions): Promise<void> {
-    if (instance.id.startsWith('container:')) return this.docker.containers.streamLogs(instance.id.slice('container:'.length), options);
+    const container = containerOf(instance);
+    if (container) return this.docker.containers.streamLogs(container, options);
     return this.docker.swarm.streamTaskLogs(instance.id, options);
   }
 
   /** A command in a task: on the manager, its container; elsewhere the node's engine is not ours to reach. */
   async enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number> {
-    if (instance.id.startsWith('container:')) return this.docker.exec(instance.id.slice('container:'.length), cmd, io);
+    const container = containerOf(instance);
+    if (container) return this.docker.exec(container, cmd, io);
     const [task, info] = await Promise.all([this.docker.swarm.task(instance.id), this.docker.swarm.info()]);
     if (!task?.containerId) throw new UserError(`${instance.name} is not running`);
     if (task.nodeId !== info.nodeId) {
@@ -267,7 +274,7 @@ export class DockerSwarmScheduler implements Scheduler {
   async runDetached(spec: OneOffSpec): Promise<Instance> {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
     const id = await this.docker.oneOffs.startDetached(container);
-    return { id: `container:${id}`, name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined };
+    return { id: oneOffInstanceId(id), name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined };
   }
 
   async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
