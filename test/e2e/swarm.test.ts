@@ -102,7 +102,12 @@ describe('a swarm of three nodes', () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=2']);
     expect(scaled.code, scaled.output).toBe(0);
     // The old release's tasks drain for a moment after the swap, as containers do on one host.
-    expect(await eventually(taskNodes, (nodes) => nodes.length === 2), slipway.log.slice(-4000)).toHaveLength(2);
+    const afterScale = await eventually(taskNodes, (nodes) => nodes.length === 2);
+    if (afterScale.length !== 2) {
+      const services = (await cluster.nodes[0]!.docker.listServices()).map((s) => `${s.Spec?.Name} ${JSON.stringify(s.Spec?.Labels)}`);
+      const deploy = await slipway.ssh(['builds:output', app]);
+      expect(afterScale, `${services.join('\n')}\n${deploy.output}\n${slipway.log.slice(-4000)}`).toHaveLength(2);
+    }
 
     const rolledBack = await slipway.ssh(['releases:rollback', app]);
     expect(rolledBack.code, rolledBack.output).toBe(0);

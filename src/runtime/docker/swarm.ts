@@ -122,9 +122,10 @@ export class DockerSwarm {
     }));
   }
 
-  /** Sets a replicated service's replica count; Swarm picks which tasks go or come. */
+  /** Sets a replicated service's replica count; Swarm picks which tasks go or come. A service that is gone is left so. */
   async scaleService(id: string, replicas: number): Promise<void> {
-    const raw = (await this.api.getService(id).inspect()) as RawService;
+    const raw = (await unlessMissing(this.api.getService(id).inspect())) as RawService | undefined;
+    if (!raw) return; // removed meanwhile: nothing left to scale
     const spec = { ...raw.Spec, Mode: { Replicated: { Replicas: replicas } } };
     await this.api.getService(id).update({ version: raw.Version.Index, ...spec } as never);
   }
@@ -138,7 +139,8 @@ export class DockerSwarm {
     const filters: Record<string, string[]> = {};
     if (filter.serviceId) filters.service = [filter.serviceId];
     if (filter.desiredState) filters['desired-state'] = [filter.desiredState];
-    const tasks = (await this.api.listTasks({ filters })) as RawTask[];
+    // Filtered by a service that is gone (removed by a retirement meanwhile), the engine says 404: it has none.
+    const tasks = ((await unlessMissing(this.api.listTasks({ filters }))) ?? []) as RawTask[];
     return tasks.map(taskFrom).sort((a, b) => b.created - a.created);
   }
 
