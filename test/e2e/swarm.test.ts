@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { asManagerOf, removeRegistry, stopRegistry, TestCluster } from '../support/cluster.js';
-import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+import { eventually, makeKey, SlipwayUnderTest } from '../support/slipway.js';
 
 // Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
 // host with node 1's engine as its own, as it runs on a real manager: it builds there, makes
@@ -228,6 +228,33 @@ describe('a swarm of three nodes', () => {
     expect(nodes.find((n) => n.address === lost.address)?.state).toBe('down');
     for (let i = 0; i < 10; i++) expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
   }, 300_000);
+
+  test('a tenant key, even one granted the app, neither sees nor changes the cluster', async () => {
+    const tenant = await makeKey(slipway.dir, 'tenant');
+    expect((await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code).toBe(0);
+    expect((await slipway.ssh(['acl:add', app, 'tenant'])).code).toBe(0);
+    const seen = async () =>
+      (JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; availability: string; labels: object }[]).map((n) => ({
+        id: n.id,
+        availability: n.availability,
+        labels: n.labels,
+      }));
+    const nodes = await seen();
+    for (const command of [
+      ['nodes:list'],
+      ['nodes:join-command'],
+      ['nodes:drain', nodes[0]!.id],
+      ['nodes:label', nodes[0]!.id, 'tier=mine'],
+      ['scheduler-swarm:init'],
+      ['scheduler-swarm:set', app, 'constraints', 'node.role==manager'],
+      ['scheduler:set', app, 'selected', 'docker-local'],
+    ]) {
+      const result = await slipway.ssh(command, { key: tenant });
+      expect(result.code, command.join(' ')).not.toBe(0);
+      expect(result.stderr, command.join(' ')).toContain('needs an admin key');
+    }
+    expect(await seen()).toEqual(nodes);
+  }, 60_000);
 
   test('bad input: an unknown node, a bad constraint or label -> clear errors, nothing changed', async () => {
     const settingsBefore = (await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout;
