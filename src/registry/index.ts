@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import Handlebars from 'handlebars';
 import { errorMessage } from '../core/errors.js';
 import { readIfExists } from '../core/files.js';
-import { everyUntilAborted, sleep } from '../core/process.js';
+import { everyUntilAborted, runProgram, sleep } from '../core/process.js';
 import type { Settings } from '../settings.js';
 import { GLOBAL_SCOPE, type State } from '../state/index.js';
 import { ClusterCa } from './ca.js';
@@ -23,6 +23,13 @@ const USER = 'slipway';
 /** The manifest types Docker pushes: asked for by name, or the registry answers with another digest. */
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
 const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Pushes in flight and a garbage collection running, per registry directory. Collection
+ * deletes blobs no manifest references, so a push uploading layers meanwhile could lose
+ * them: the two never overlap. Only this daemon pushes, so in-process counting is enough.
+ */
+const activity = new Map<string, { pushes: number; collecting?: Promise<unknown> }>();
 
 /** What the Engine API takes as X-Registry-Auth for a push, and Swarm passes on to the nodes for their pulls. */
 export interface RegistryAuth {
@@ -75,6 +82,51 @@ export class ImageRegistry {
     return `The image registry at ${this.options.address} does not answer (${typeof status === 'number' ? `status ${status}` : status})`;
   }
 
+  /** Runs `push` once no garbage collection runs, and keeps one from starting until it is done. */
+  async whilePushing<T>(push: () => Promise<T>): Promise<T> {
+    const current = this.activity();
+    while (current.collecting) await current.collecting;
+    current.pushes++;
+    try {
+      return await push();
+    } finally {
+      current.pushes--;
+    }
+  }
+
+  /**
+   * Frees the layers of pruned images when a prune left some and no push is in flight (it
+   * waits for the next chance otherwise): the number of blobs deleted, or undefined when
+   * nothing was due.
+   */
+  async collectGarbageIfDue(): Promise<number | undefined> {
+    const current = this.activity();
+    if (!fs.existsSync(this.file.garbage) || current.pushes > 0 || current.collecting) return undefined;
+    const collecting = this.collectGarbage();
+    current.collecting = collecting;
+    try {
+      return await collecting;
+    } finally {
+      current.collecting = undefined;
+    }
+  }
+
+  private async collectGarbage(): Promise<number> {
+    fs.rmSync(this.file.garbage, { force: true }); // a prune during the run marks it due again
+    const result = await runProgram(this.options.bin, ['garbage-collect', this.file.config]);
+    if (result.code !== 0) {
+      fs.writeFileSync(this.file.garbage, '');
+      throw new Error(`garbage-collect exited with code ${result.code}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    }
+    return (result.stdout + result.stderr).split('\n').filter((line) => line.includes('blob eligible for deletion')).length;
+  }
+
+  private activity() {
+    let current = activity.get(this.options.dir);
+    if (!current) activity.set(this.options.dir, (current = { pushes: 0 }));
+    return current;
+  }
+
   /** Stops it (tests, and `scheduler-swarm:init` moving it to another address). */
   stop(): void {
     const pid = this.runningPid();
@@ -89,6 +141,8 @@ export class ImageRegistry {
       password: path.join(dir, 'password'),
       pid: path.join(dir, 'registry.pid'),
       log: path.join(dir, 'registry.log'),
+      /** Present while pruned manifests may have left layers to free. */
+      garbage: path.join(dir, 'garbage-due'),
       storage: path.join(dir, 'data'),
       tls: path.join(dir, 'tls'),
     };
@@ -183,6 +237,7 @@ export class ImageRegistry {
       const removed = await this.request('DELETE', `/v2/${repository}/manifests/${digest}`);
       if (removed.status === 202 || removed.status === 404) deleted.push(tag);
     }
+    if (deleted.length > 0) fs.writeFileSync(this.file.garbage, '');
     return deleted;
   }
 
@@ -217,22 +272,37 @@ export function clusterRegistry(settings: Settings, state: State): ImageRegistry
   return new ImageRegistry({ dir: path.join(settings.dataDir, 'registry'), address, bin: settings.registryBin, ca: clusterCa(settings) });
 }
 
-/** The daemon keeps the registry running once the swarm is set up, as it keeps nginx. */
+/**
+ * The daemon keeps the registry running once the swarm is set up, as it keeps nginx, and
+ * frees the layers of the images pruned since the last look.
+ */
 export function superviseRegistry(settings: Settings, state: State, log: (line: string) => void, signal: AbortSignal): void {
   let busy = false;
   everyUntilAborted(SUPERVISE_MS, signal, () => {
     const registry = clusterRegistry(settings, state);
     if (!registry || busy) return;
     busy = true;
-    registry
-      .problem()
-      .then(async (problem) => {
-        if (!problem) return;
-        log(`${problem}: starting it again`);
-        await registry.ensureRunning();
-        log('the image registry is serving again');
+    keepServing(registry, log)
+      .then(async (serving) => {
+        if (!serving) return;
+        const freed = await registry.collectGarbageIfDue().catch((error) => log(`collecting the image registry's garbage failed: ${errorMessage(error)}`));
+        if (freed) log(`the image registry freed ${freed} blobs of pruned images`);
       })
-      .catch((error) => log(`restarting the image registry failed: ${errorMessage(error)}`))
       .finally(() => (busy = false));
   });
+}
+
+/** Whether it serves, after starting it again if it did not. */
+async function keepServing(registry: ImageRegistry, log: (line: string) => void): Promise<boolean> {
+  const problem = await registry.problem();
+  if (!problem) return true;
+  log(`${problem}: starting it again`);
+  try {
+    await registry.ensureRunning();
+    log('the image registry is serving again');
+    return true;
+  } catch (error) {
+    log(`restarting the image registry failed: ${errorMessage(error)}`);
+    return false;
+  }
 }

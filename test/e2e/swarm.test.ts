@@ -39,6 +39,22 @@ async function takeRegistryPort(): Promise<net.Server> {
   throw new Error('the registry port stayed taken');
 }
 
+/** A GET from the registry's API (under /v2/), as Slipway's user. */
+function registryGet(urlPath: string): Promise<{ headers: Record<string, string | string[] | undefined>; body: string }> {
+  const dataDir = path.join(slipway.dir, 'data');
+  const auth = Buffer.from(`slipway:${fs.readFileSync(path.join(dataDir, 'registry', 'password'), 'utf8')}`).toString('base64');
+  const headers = { authorization: `Basic ${auth}`, accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' };
+  return new Promise((resolve, reject) => {
+    https
+      .get(`https://${settings.SLIPWAY_REGISTRY_ADDRESS!}/v2/${urlPath}`, { ca: fs.readFileSync(path.join(dataDir, 'cluster', 'ca.crt')), headers }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ headers: response.headers, body }));
+      })
+      .on('error', reject);
+  });
+}
+
 beforeAll(async () => {
   await cluster.up(3);
   await asManagerOf(cluster, settings);
@@ -181,25 +197,36 @@ describe('a swarm of three nodes', () => {
     expect(again.code, `${again.output}\n${slipway.log.slice(-2000)}`).toBe(0);
   }, 180_000);
 
-  test('the registry keeps only the retained releases’ images', async () => {
-    const dataDir = path.join(slipway.dir, 'data');
-    const address = settings.SLIPWAY_REGISTRY_ADDRESS!;
-    const tags = await new Promise<string[]>((resolve, reject) => {
-      const auth = Buffer.from(`slipway:${fs.readFileSync(path.join(dataDir, 'registry', 'password'), 'utf8')}`).toString('base64');
-      https
-        .get(`https://${address}/v2/${slipway.instance}/${app}/tags/list`, { ca: fs.readFileSync(path.join(dataDir, 'cluster', 'ca.crt')), headers: { authorization: `Basic ${auth}` } }, (response) => {
-          let body = '';
-          response.on('data', (chunk) => (body += chunk));
-          response.on('end', () => resolve((JSON.parse(body) as { tags: string[] | null }).tags ?? []));
-        })
-        .on('error', reject);
-    });
+  test('the registry keeps only the retained releases’ images, and frees the layers of the others', async () => {
+    const tags = (JSON.parse((await registryGet(`${slipway.instance}/${app}/tags/list`)).body) as { tags: string[] | null }).tags ?? [];
     const releases = JSON.parse((await slipway.ssh(['releases', app, '--format', 'json'])).stdout) as { status: string; image: string }[];
     expect(releases.length).toBeGreaterThan(KEEP_RELEASES);
     // Releases of a config change or a rollback share an earlier release's image.
     const kept = new Set(releases.filter((r) => r.status === 'succeeded').slice(0, KEEP_RELEASES).map((r) => r.image.slice(r.image.lastIndexOf(':') + 1)));
     expect(tags.sort()).toEqual([...kept].sort());
-  }, 60_000);
+
+    // Garbage collection leaves in storage just the blobs of the tagged images of every app:
+    // their manifests, configs and layers.
+    const referenced = new Set<string>();
+    const repositories = (JSON.parse((await registryGet('_catalog')).body) as { repositories: string[] }).repositories;
+    for (const repository of repositories) {
+      for (const tag of (JSON.parse((await registryGet(`${repository}/tags/list`)).body) as { tags: string[] | null }).tags ?? []) {
+        const manifest = await registryGet(`${repository}/manifests/${tag}`);
+        const body = JSON.parse(manifest.body) as { config: { digest: string }; layers: { digest: string }[] };
+        [String(manifest.headers['docker-content-digest']), body.config.digest, ...body.layers.map((l) => l.digest)].forEach((d) => referenced.add(d));
+      }
+    }
+    const stored = () => fs.readdirSync(path.join(slipway.dir, 'data', 'registry', 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256'), { recursive: true, encoding: 'utf8' })
+      .filter((entry) => entry.endsWith('/data'))
+      .map((entry) => `sha256:${path.basename(path.dirname(entry))}`)
+      .sort();
+    expect(await eventually(async () => stored(), (blobs) => blobs.length === referenced.size)).toEqual([...referenced].sort());
+    expect(await eventually(async () => slipway.log, (log) => /the image registry freed \d+ blobs of pruned images/.test(log))).toBeTruthy();
+
+    // What it kept still deploys on every node: a rollback pulls an older kept image.
+    const rolledBack = await slipway.ssh(['releases:rollback', app]);
+    expect(rolledBack.code, rolledBack.output).toBe(0);
+  }, 120_000);
 
   test('a node lost: Swarm moves its tasks, Slipway routes to the new ones, nodes:list says it is down', async () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);
