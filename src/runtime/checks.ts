@@ -11,7 +11,16 @@ export interface CheckTarget {
   /** Host header for path checks: the app's first domain, so host-checking apps answer. */
   host: string;
   status: () => Promise<ContainerStatus>;
+  /**
+   * The port is a forwarder's (a published port served by docker-proxy) that accepts before the
+   * process listens, then closes the connection when it cannot reach it: a connection counts
+   * only once it stays open for a moment.
+   */
+  forwarded?: boolean;
 }
+
+/** How long a forwarded connection must stay open: docker-proxy closes it within a millisecond or so. */
+const FORWARDED_HOLD_MS = 150;
 
 export interface CheckPolicy {
   /** How long the process may take to start listening. */
@@ -117,7 +126,7 @@ export async function waitForListening(target: CheckTarget, port: number, timeou
   for (;;) {
     const down = describeDown(await target.status());
     if (down) return { ok: false, reason: down };
-    if (await acceptsConnection(target.ip, port)) return { ok: true };
+    if (await acceptsConnection(target.ip, port, target.forwarded ? FORWARDED_HOLD_MS : 0)) return { ok: true };
     if (Date.now() > deadline) {
       return { ok: false, reason: `nothing accepted connections on port ${port} within ${timeoutMs / 1000} s` };
     }
@@ -134,14 +143,23 @@ export function describeDown(status: ContainerStatus): string | undefined {
   return undefined;
 }
 
-function acceptsConnection(host: string, port: number): Promise<boolean> {
+/** Whether a connection opens and, for `holdMs`, is neither closed nor reset by the other end. */
+function acceptsConnection(host: string, port: number, holdMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 1000 });
+    let held: NodeJS.Timeout | undefined;
     const done = (ok: boolean) => {
+      clearTimeout(held);
       socket.destroy();
       resolve(ok);
     };
-    socket.once('connect', () => done(true));
+    socket.once('connect', () => {
+      if (holdMs === 0) return done(true);
+      socket.setTimeout(0);
+      socket.resume(); // a forwarder's close arrives as 'end'
+      held = setTimeout(() => done(true), holdMs);
+    });
+    socket.once('end', () => done(false));
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });

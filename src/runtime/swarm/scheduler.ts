@@ -19,6 +19,8 @@ export interface ClusterRegistry {
   auth(): object;
   /** Why it cannot take a push now, or undefined when it answers. */
   problem(): Promise<string | undefined>;
+  /** Runs a push so that no garbage collection overlaps it. */
+  whilePushing<T>(push: () => Promise<T>): Promise<T>;
   /** Deletes the tags of a repository (`<instance>/<app>`) other than these; the ones it deleted. */
   prune(repository: string, keep: Set<string>): Promise<string[]>;
 }
@@ -77,10 +79,8 @@ export class DockerSwarmScheduler implements Scheduler {
       const tasks = await this.waitForTasks(serviceId, count, spec.port !== undefined, log);
       const nodes = await this.nodeAddresses();
       const started = tasks.map((task) => this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes));
-      for (const instance of started) {
-        if (checks.skip) log.detail(`Skipping checks (${spec.process}.${instance.index})`);
-        else await this.check(instance, checks, log);
-      }
+      if (checks.skip) started.forEach((instance) => log.detail(`Skipping checks (${spec.process}.${instance.index})`));
+      else await this.checkAll(started, checks, log);
       return started;
     } catch (error) {
       await this.docker.swarm.removeService(serviceId);
@@ -102,7 +102,7 @@ export class DockerSwarmScheduler implements Scheduler {
     const tag = tagOf(image);
     log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
     await this.docker.images.tag(image, repository, tag);
-    const pushed = await this.docker.images.push(repository, tag, registry.auth()).catch((error: Error) => {
+    const pushed = await registry.whilePushing(() => this.docker.images.push(repository, tag, registry.auth())).catch((error: Error) => {
       throw new UserError(`Pushing to the image registry at ${registry.address} failed: ${error.message}; nothing running was changed`);
     });
     return { image: pushed, auth: registry.auth() };
@@ -131,26 +131,46 @@ export class DockerSwarmScheduler implements Scheduler {
     }
   }
 
-  private async check(instance: Instance, spec: CheckSpec, log: ProgressLog): Promise<void> {
-    const label = `${instance.process}.${instance.index}`;
-    log.detail(`Attempting pre-flight checks (${label} on ${instance.endpoint?.host ?? 'its node'})`);
-    const outcome = await this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, (line) => log.detail(line));
-    if (outcome.ok) return log.detail(`All checks successful (${label})`);
-    log.error(`Check failed (${label}): ${outcome.reason}`);
-    log.section(`Start of ${instance.name} output (${label})`);
-    for (const line of await this.docker.swarm.recentTaskLogs(instance.id).catch(() => [])) log.output(line);
-    log.section(`End of ${instance.name} output (${label})`);
-    throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  /**
+   * Checks every new task at once (they all started together, on their own nodes), then logs
+   * each one's lines in order; the first that failed fails the deploy, with its output.
+   */
+  private async checkAll(instances: Instance[], spec: CheckSpec, log: ProgressLog): Promise<void> {
+    const outcomes = await Promise.all(
+      instances.map(async (instance) => {
+        const lines: string[] = [];
+        const outcome = await this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, (line) => lines.push(line));
+        return { instance, lines, outcome };
+      }),
+    );
+    for (const { instance, lines, outcome } of outcomes) {
+      const label = `${instance.process}.${instance.index}`;
+      log.detail(`Attempting pre-flight checks (${label} on ${instance.endpoint?.host ?? 'its node'})`);
+      lines.forEach((line) => log.detail(line));
+      if (outcome.ok) {
+        log.detail(`All checks successful (${label})`);
+        continue;
+      }
+      log.error(`Check failed (${label}): ${outcome.reason}`);
+      log.section(`Start of ${instance.name} output (${label})`);
+      for (const line of await this.docker.swarm.recentTaskLogs(instance.id).catch(() => [])) log.output(line);
+      log.section(`End of ${instance.name} output (${label})`);
+      throw new UserError(`Could not start due to 1 failed checks (${label})`);
+    }
   }
 
   verify(_app: string, instance: Instance, _port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
     return this.runChecks(instance, instance.endpoint?.port, checks, 0, onLine);
   }
 
-  /** Checks reach a task where nginx will: its node's address and its published port. */
+  /**
+   * Checks reach a task where nginx will: its node's address and its published port, which
+   * docker-proxy may serve before the task listens (hence `forwarded`).
+   */
   private runChecks(instance: Instance, port: number | undefined, spec: CheckSpec, settleMs: number, onLine: (line: string) => void) {
+    const target = { ip: instance.endpoint?.host ?? '', port, host: spec.host, forwarded: true, status: () => this.taskStatus(instance.id) };
     return checkContainer(
-      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.taskStatus(instance.id) },
+      target,
       spec.checks,
       { listenTimeoutMs: this.options.checksTimeoutMs, settleMs },
       onLine,
