@@ -17,6 +17,8 @@ const SCHEDULER = process.env.BENCH_SCHEDULER ?? 'docker-local';
 const settings: NodeJS.ProcessEnv = {};
 const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const cluster = new TestCluster();
+/** With `swarm`, a second Slipway on this host's engine, for push-to-live side by side. */
+const onOneHost = new SlipwayUnderTest(inject('redisUrl'), {});
 const app = 'zdt';
 
 beforeAll(async () => {
@@ -25,16 +27,21 @@ beforeAll(async () => {
   await asManagerOf(cluster, settings);
   await slipway.start();
   await makeSwarm(cluster, (command) => slipway.ssh(command));
-  for (const command of [['scheduler:set', '--global', 'selected', 'swarm'], ['apps:create', app], ['ps:scale', app, 'web=3']]) {
-    const done = await slipway.ssh(command);
-    if (done.code !== 0) throw new Error(done.output);
-  }
+  await onOneHost.start();
+  await runAll(slipway, [['scheduler:set', '--global', 'selected', 'swarm'], ['apps:create', app], ['ps:scale', app, 'web=3']]);
 }, 600_000);
 afterAll(async () => {
   if (SCHEDULER === 'swarm') removeRegistry(path.join(slipway.dir, 'data'), settings);
   await slipway.destroy();
-  if (SCHEDULER === 'swarm') await cluster.down();
+  if (SCHEDULER === 'swarm') await Promise.all([cluster.down(), onOneHost.destroy()]);
 }, 120_000);
+
+async function runAll(on: SlipwayUnderTest, commands: string[][]): Promise<void> {
+  for (const command of commands) {
+    const done = await on.ssh(command);
+    if (done.code !== 0) throw new Error(done.output);
+  }
+}
 
 type LoadResult = autocannon.Result & { errorsSeen: Record<string, number> };
 
@@ -60,13 +67,49 @@ function load(seconds: number | undefined): { instance: autocannon.Instance; don
   return { instance, done };
 }
 
+/** Commits a new greeting and pushes it: seconds until nginx serves it. */
+async function pushChange(repo: string, greeting: string, on = slipway): Promise<number> {
+  const file = path.join(repo, 'server.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+  await on.commit(repo, greeting);
+  const started = performance.now();
+  const live = waitForBody('/', greeting, started, on);
+  const pushed = await on.push(repo);
+  if (pushed.code !== 0) throw new Error(pushed.output);
+  return live;
+}
+
+/**
+ * On a swarm, the same change pushed (without load) to the swarm app and to the same app on a
+ * second Slipway that runs it on this host's engine, turn about: what the cluster costs a push.
+ * (The swarm's Slipway uses node 1's engine, inside its network namespace, so its own
+ * docker-local containers are not reachable from here.)
+ */
+async function swarmVersusLocal(swarmRepo: string): Promise<string[]> {
+  await runAll(onOneHost, [['apps:create', app], ['ps:scale', app, 'web=3']]);
+  const localRepo = await onOneHost.appRepo('dockerfile-app', app);
+  const first = await onOneHost.push(localRepo);
+  if (first.code !== 0) throw new Error(first.output);
+  const swarm: number[] = [];
+  const docker: number[] = [];
+  for (let i = 1; i <= 3; i++) {
+    swarm.push(await pushChange(swarmRepo, `compare ${i}`));
+    docker.push(await pushChange(localRepo, `compare ${i}`, onOneHost));
+  }
+  const figures = (values: number[]) => `median ${median(values).toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(' ')})`;
+  return [
+    `  push to live without load, same change, in turn: swarm web=3 ${figures(swarm)}; docker-local web=3 ${figures(docker)}; ` +
+      `ratio ${(median(swarm) / median(docker)).toFixed(1)}x`,
+  ];
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Seconds from `started` until `urlPath` answers a body that begins with `expected`. */
-async function waitForBody(urlPath: string, expected: string, started: number): Promise<number> {
+/** Seconds from `started` until `urlPath` of `of` answers a body that begins with `expected`. */
+async function waitForBody(urlPath: string, expected: string, started: number, on = slipway): Promise<number> {
   for (;;) {
     if (performance.now() - started > 120_000) throw new Error(`${urlPath} did not answer ${expected} within 120 s`);
-    const response = await slipway.get(slipway.appHost(app), urlPath).catch(() => undefined);
+    const response = await on.get(on.appHost(app), urlPath).catch(() => undefined);
     if (response?.body.startsWith(expected)) return (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -87,14 +130,7 @@ test('requests during repeated zero-downtime redeploys', async () => {
     const kind = ['push', 'config:set', 'ps:restart'][i % 3]!;
     kinds.push(kind);
     if (kind === 'push') {
-      const file = path.join(repo, 'server.js');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = 'push ${i}';`));
-      await slipway.commit(repo, `push ${i}`);
-      const started = performance.now();
-      const live = waitForBody('/', `push ${i}`, started);
-      const pushed = await slipway.push(repo);
-      if (pushed.code !== 0) throw new Error(pushed.output);
-      pushToLive.push(await live);
+      pushToLive.push(await pushChange(repo, `push ${i}`));
     } else if (kind === 'config:set') {
       // Live is when the new value is served, which may come before the command returns
       // (it then watches the new containers for a while).
@@ -127,6 +163,7 @@ test('requests during repeated zero-downtime redeploys', async () => {
       `  failed requests during redeploys: ${failed(during)} of ${during.requests.total}`,
       `  push to live (new code served): median ${median(pushToLive).toFixed(2)} s over ${pushToLive.length} (${pushToLive.map((s) => s.toFixed(2)).join(' ')})`,
       `  config:set to live (new value served): median ${median(configToLive).toFixed(2)} s over ${configToLive.length} (${configToLive.map((s) => s.toFixed(2)).join(' ')})`,
+      ...(SCHEDULER === 'swarm' ? await swarmVersusLocal(repo) : []),
       '',
     ].join('\n'),
   );

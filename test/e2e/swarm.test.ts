@@ -228,6 +228,30 @@ describe('a swarm of three nodes', () => {
     expect(rolledBack.code, rolledBack.output).toBe(0);
   }, 120_000);
 
+  test('the daemon killed while a deploy waits for its tasks: restarted, it removes the half-made service; the old tasks serve throughout', async () => {
+    const services = async () => (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } })).map((s) => s.ID).sort();
+    const greeting = async () => (await slipway.get(slipway.appHost(app), '/')).body.replace(/ \(.*$/s, '');
+    const before = await eventually(services, (ids) => ids.length === 1);
+    const served = await greeting();
+    const repo = await slipway.appRepo('dockerfile-app', app);
+    const file = path.join(repo, 'server.js');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'half-made';"));
+    await slipway.commit(repo, 'half-made');
+
+    const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+    await eventually(services, (ids) => ids.length === 2, 60_000);
+    await slipway.killDaemon();
+    expect((await pushing).code).not.toBe(0);
+    expect(await greeting()).toBe(served);
+
+    await slipway.startDaemon();
+    expect(await eventually(services, (ids) => ids.length === 1, 60_000)).toEqual(before);
+    for (let i = 0; i < 6; i++) expect(await greeting()).toBe(served);
+    const [interrupted] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as { id: string; status: string }[];
+    expect(interrupted!.status).toBe('failed');
+    expect((await slipway.ssh(['logs:deploy', app, interrupted!.id.slice(0, 8)])).stdout).toContain('Interrupted: the Slipway process running this deploy stopped');
+  }, 180_000);
+
   test('a node lost: Swarm moves its tasks, Slipway routes to the new ones, nodes:list says it is down', async () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);
     expect(scaled.code, scaled.output).toBe(0);
