@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     return await runCommand(
       {
         platform,
-        caller: { name: 'root', isAdmin: true },
+        caller: { name: 'root', isAdmin: true, host: true },
         out: streamOutput(process.stdout, process.stderr),
         stdin: process.stdin,
         stdout: process.stdout,

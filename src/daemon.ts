@@ -11,6 +11,7 @@ import type { HeldLock } from './queue/locks.js';
 import { superviseNginx } from './proxy/supervisor.js';
 import { superviseRegistry } from './registry/index.js';
 import { listenForPushes } from './git/push-socket.js';
+import { startApiServer } from './api/server.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
 import type { Settings } from './settings.js';
@@ -59,13 +60,16 @@ export async function serve(settings: Settings): Promise<void> {
   });
   const worker = startWorker(platform);
   const ssh = await startSshServer(platform, { hookToken });
+  const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort });
   console.log(
-    `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}`,
+    `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, ` +
+      `the API on 127.0.0.1:${api.port}`,
   );
   onShutdown(async () => {
     watching.abort();
     ssh.close();
     pushes.close();
+    await api.close();
     await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
     await seat.release();
     await platform.close();

@@ -130,6 +130,8 @@ export class Platform {
       httpsPort: this.settings.httpsPort,
       ipv6: this.settings.ipv6,
       modulesDir: this.settings.nginxModulesDir,
+      apiPort: this.settings.apiPort,
+      dashboardDomain: this.settings.dashboardDomain,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });
   }

@@ -34,6 +34,10 @@ const schema = z.object({
    * directory: that is root's alone, and the workers run as an unprivileged user.
    */
   SLIPWAY_NGINX_TEMP_DIR: z.string().optional(),
+  /** The HTTP API and dashboard listen here on loopback; nginx publishes them on the dashboard host. */
+  SLIPWAY_API_PORT: port.default(5190),
+  /** The dashboard's host name; `slipway.<SLIPWAY_DOMAIN>` by default. */
+  SLIPWAY_DASHBOARD_DOMAIN: z.string().refine(isValidDomain, 'must be a DNS name').optional(),
   SLIPWAY_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SLIPWAY_CHECKS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
@@ -93,6 +97,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
   }
   const s = parsed.data;
   const dataDir = path.resolve(s.SLIPWAY_DATA_DIR);
+  const domain = s.SLIPWAY_DOMAIN ?? defaultDomain();
   return {
     dataDir,
     dbPath: path.join(dataDir, 'slipway.db'),
@@ -112,7 +117,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     httpsPort: s.SLIPWAY_HTTPS_PORT,
     /** nginx listens on IPv6 too when the host has it. */
     ipv6: hasIpv6(),
-    domain: s.SLIPWAY_DOMAIN ?? defaultDomain(),
+    domain,
+    apiPort: s.SLIPWAY_API_PORT,
+    dashboardDomain: s.SLIPWAY_DASHBOARD_DOMAIN ?? `slipway.${domain}`,
     redisUrl: s.SLIPWAY_REDIS_URL,
     dockerSocket: s.SLIPWAY_DOCKER_SOCKET,
     instance: s.SLIPWAY_INSTANCE,

@@ -6,6 +6,8 @@ import type { State } from '../state/index.js';
 export interface Caller {
   name: string;
   isAdmin: boolean;
+  /** Root on the host itself (the `slipway` CLI), not a key: no key can be named like it. */
+  host?: true;
 }
 
 /** Admins may use every app; any other key only the apps it was granted (acl:add). */

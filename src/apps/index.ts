@@ -1,6 +1,7 @@
 import { EXIT_APP_MISSING, UserError } from '../core/errors.js';
 import { parseAppName } from '../core/names.js';
 import { ensureRepo } from '../git/repos.js';
+import { refuseDashboardName } from '../proxy/domains.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import { GLOBAL_SCOPE, type AppRecord } from '../state/index.js';
@@ -38,6 +39,7 @@ export function requireApp(platform: Platform, name: string | undefined): AppRec
 
 export async function createApp(platform: Platform, name: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
   const app = parseAppName(name);
+  refuseDashboardName(platform.state, platform.settings, app);
   if (!platform.state.apps.create(app)) throw new UserError('Name is already taken');
   await ensureRepo(platform.settings.reposDir, app);
   await runHooks(hooks, (hook) => hook.create?.(platform, app));
@@ -70,6 +72,7 @@ export async function destroyApp(platform: Platform, app: AppRecord, hooks: AppL
 export async function renameApp(platform: Platform, app: AppRecord, newName: string | undefined, hooks: AppLifecycle[], onWait: () => void): Promise<string> {
   const to = parseAppName(newName);
   const { state } = platform;
+  refuseDashboardName(state, platform.settings, to);
   if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
   const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
   try {

@@ -32,6 +32,7 @@ import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
 import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
+import { tokensNamespace } from './tokens/index.js';
 import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
 
 export type { Caller, CommandContext } from './types.js';
@@ -70,6 +71,7 @@ const NAMESPACES: Namespace[] = [
   ...serviceNamespaces,
   sshKeysNamespace,
   aclNamespace,
+  tokensNamespace,
   stackNamespace,
 ];
 

@@ -9,6 +9,8 @@ const GLOBAL_DOMAINS = 'domains.global';
 
 export interface DomainSettings {
   domain: string;
+  /** Slipway's own API and dashboard answer here; no app may. */
+  dashboardDomain: string;
   httpPort: number;
   httpsPort: number;
   certsDir: string;
@@ -47,6 +49,7 @@ export function appDomains(state: State, settings: DomainSettings, app: string):
  * back to it at any time. Only admins are told which app holds a domain.
  */
 export function setAppDomains(state: State, settings: DomainSettings, app: string, domains: string[], options: { revealOwner: boolean } = { revealOwner: true }): void {
+  if (domains.includes(settings.dashboardDomain)) throw new UserError(`${settings.dashboardDomain} is Slipway's dashboard; an app may not use it`);
   const globals = globalDomains(state, settings);
   for (const other of state.apps.list().filter((a) => a.name !== app)) {
     const held = new Set([...appDomains(state, settings, other.name), ...globals.map((g) => `${other.name}.${g}`)]);
@@ -54,6 +57,12 @@ export function setAppDomains(state: State, settings: DomainSettings, app: strin
     if (taken) throw new UserError(`${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`);
   }
   state.properties.set(app, APP_DOMAINS, domains.length ? JSON.stringify([...new Set(domains)]) : undefined);
+}
+
+/** A name whose default domain would be the dashboard's is refused (SLIPWAY_DASHBOARD_DOMAIN moves the dashboard). */
+export function refuseDashboardName(state: State, settings: DomainSettings, app: string): void {
+  if (!globalDomains(state, settings).some((g) => `${app}.${g}` === settings.dashboardDomain)) return;
+  throw new UserError(`App name ${app} is taken by Slipway's dashboard (${settings.dashboardDomain}); set SLIPWAY_DASHBOARD_DOMAIN to move it`);
 }
 
 /**

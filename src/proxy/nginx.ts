@@ -10,7 +10,7 @@ import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import type { NginxSettings } from './nginx-properties.js';
 import type { Listener, StreamMapping } from './ports.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type Backend } from './render.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type Backend, type MainConfig } from './render.js';
 
 export type { Backend } from './render.js';
 
@@ -55,16 +55,7 @@ export class Nginx implements Router {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: {
-      bin: string;
-      dir: string;
-      tempDir: string;
-      httpPort: number;
-      httpsPort: number;
-      ipv6: boolean;
-      modulesDir: string;
-      lock: ConfigLock;
-    },
+    private readonly options: MainConfig & { bin: string; lock: ConfigLock },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');

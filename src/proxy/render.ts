@@ -56,8 +56,23 @@ export type AppServer = z.infer<typeof appServerSchema>;
 export const backendSchema = z.object({ host: z.ipv4(), port });
 export type Backend = z.infer<typeof backendSchema>;
 
-export function renderMain(input: { dir: string; tempDir: string; httpPort: number; httpsPort: number; ipv6: boolean; modulesDir: string }): string {
+/** What the main config is made of. */
+export interface MainConfig {
+  dir: string;
+  tempDir: string;
+  httpPort: number;
+  httpsPort: number;
+  ipv6: boolean;
+  modulesDir: string;
+  /** Where the daemon serves its API and dashboard, published on `dashboardDomain`. */
+  apiPort: number;
+  dashboardDomain: string;
+}
+
+export function renderMain(input: MainConfig): string {
   return templates.main({
+    apiPort: port.parse(input.apiPort),
+    dashboardDomain: z.string().refine(isValidDomain, 'invalid domain').parse(input.dashboardDomain),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),

@@ -92,6 +92,20 @@ const MIGRATIONS: string[] = [
    UPDATE properties SET key = 'storage.mounts' WHERE key = 'storage';
    UPDATE properties SET key = 'apps.locked' WHERE key = 'deploy-locked';
    UPDATE properties SET key = 'proxy.routed' WHERE key = 'routes.web';`,
+  // HTTP API tokens: only a hash is kept; each acts as the key that made it (or root on the
+  // host) and goes with that key.
+  `CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     key_name TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     last_used_at INTEGER,
+     UNIQUE (key_name, name)
+   );
+   CREATE TRIGGER api_tokens_go_with_their_key AFTER DELETE ON ssh_keys
+   BEGIN DELETE FROM api_tokens WHERE key_name = OLD.name; END;`,
 ];
 
 export function openDb(file: string): Db {

@@ -7,12 +7,14 @@ import { openDb } from './db.js';
 import { DeployStore } from './deploys.js';
 import { KeyStore } from './keys.js';
 import { ReleaseStore } from './releases.js';
+import { TokenStore } from './tokens.js';
 
 export type { AppRecord, Formation } from './apps.js';
 export { GLOBAL_SCOPE, type Env } from './config.js';
 export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
 export type { ReleaseKind, ReleaseRecord } from './releases.js';
+export type { TokenRecord } from './tokens.js';
 export type { LinkRecord, ServiceRecord } from './services.js';
 
 /** Everything that must survive a restart, in one SQLite database. */
@@ -27,6 +29,7 @@ export function openState(file: string) {
     properties: new PropertyStore(db),
     services: new ServiceStore(db),
     deploys: new DeployStore(db),
+    tokens: new TokenStore(db),
     close: () => db.close(),
   };
 }

@@ -19,6 +19,7 @@ const NEED_NO_ARGS = new Set([
   'help', 'version', 'apps:list', 'ssh-keys:list', 'postgres:list', 'redis:list', 'stack:build', 'nginx:validate-config', 'letsencrypt:list',
   // scheduler-swarm:init would make this engine a swarm manager.
   'scheduler-swarm:init', 'nodes:list', 'nodes:report', 'nodes:join-command',
+  'tokens:list',
 ]);
 
 const BAD_NAMES: [string, string][] = [
@@ -47,6 +48,7 @@ async function snapshot(): Promise<string> {
       ['report', app, '--format', 'json'],
       ['releases', app, '--format', 'json'],
       ['ssh-keys:list', '--format', 'json'],
+      ['tokens:list', '--format', 'json'],
       ['acl:list', app],
       ['postgres:list', '--format', 'json'],
       ['redis:list', '--format', 'json'],

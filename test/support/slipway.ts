@@ -58,6 +58,7 @@ export class SlipwayUnderTest {
   sshPort = 0;
   httpPort = 0;
   httpsPort = 0;
+  apiPort = 0;
   admin!: SshKey;
   private daemon?: ChildProcess;
   private daemonLog = '';
@@ -78,6 +79,7 @@ export class SlipwayUnderTest {
       SLIPWAY_SSH_HOST: '127.0.0.1',
       SLIPWAY_HTTP_PORT: String(this.httpPort),
       SLIPWAY_HTTPS_PORT: String(this.httpsPort),
+      SLIPWAY_API_PORT: String(this.apiPort),
       SLIPWAY_DOMAIN: this.domain,
       SLIPWAY_REDIS_URL: this.redisUrl,
       SLIPWAY_INSTANCE: this.instance,
@@ -93,6 +95,7 @@ export class SlipwayUnderTest {
     this.sshPort = await freePort();
     this.httpPort = await freePort();
     this.httpsPort = await freePort();
+    this.apiPort = await freePort();
     this.admin = await makeKey(this.dir, 'admin');
     const added = await this.cli(['ssh-keys:add', 'admin', this.admin.publicPath]);
     if (added.code !== 0) throw new Error(`ssh-keys:add failed: ${added.output}`);
@@ -245,7 +248,7 @@ export class SlipwayUnderTest {
     }
     // Workers a killed master left behind (the fault tests) would hold these ports for ever.
     const tempDir = path.join('/var/cache/slipway-nginx', this.instance);
-    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', lock: (fn) => fn() }).clearOrphanedWorkers();
+    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, dashboardDomain: `slipway.${this.domain}`, lock: (fn) => fn() }).clearOrphanedWorkers();
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });
   }

@@ -150,7 +150,7 @@ describe('nginx renderer', () => {
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
     for (const sub of ['apps', 'streams', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules' }));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules', apiPort: 5190, dashboardDomain: 'slipway.example.com' }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     const logsDir = path.join(dir, 'logs');
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp({ ...withSettings({ 'client-max-body-size': '0', 'proxy-buffers': '16 8k', 'x-forwarded-ssl': 'off', 'keepalive-timeout': '10s' }), logsDir }));

@@ -1,0 +1,75 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UserError } from '../core/errors.js';
+import type { State, TokenRecord } from '../state/index.js';
+import type { Caller } from './index.js';
+
+/**
+ * HTTP API tokens. A token acts as the key that made it, with exactly that key's rights at
+ * the time of each use (admin, or the apps acl:add granted it); it goes when the key goes.
+ * Only a SHA-256 hash is kept: a token is 32 random bytes, so no slow hash is needed.
+ */
+
+/** The owner recorded for tokens made by root on the host: not a valid key name, so no key can be it. */
+const HOST_ROOT = ':root';
+const TOKEN = /^slw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const EXPIRY = /^([1-9][0-9]{0,4})([mhdw])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const MAX_EXPIRY_MS = 10 * 365 * 86_400_000;
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+const ownerOf = (caller: Caller) => (caller.host ? HOST_ROOT : caller.name);
+
+export const describeOwner = (keyName: string) => (keyName === HOST_ROOT ? 'root (host)' : keyName);
+
+/** `30d`, `12h`, `90m`, `2w` -> milliseconds. */
+export function parseExpiry(text: string): number {
+  const match = EXPIRY.exec(text);
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : NaN;
+  if (!(ms <= MAX_EXPIRY_MS)) throw new UserError(`Invalid --expires ${text}: a number and m, h, d or w (such as 30d), at most 10 years`);
+  return ms;
+}
+
+/** Makes a token for the caller; the token itself is returned once and never stored. */
+export function createToken(state: State, caller: Caller, name: string, expires: string | undefined, now = Date.now()) {
+  if (!TOKEN_NAME.test(name)) throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
+  const id = randomBytes(6).toString('hex');
+  const token = `slw_${id}_${randomBytes(32).toString('base64url')}`;
+  const record = { id, name, keyName: ownerOf(caller), hash: hashOf(token), createdAt: now, expiresAt: expires === undefined ? null : now + parseExpiry(expires) };
+  if (!state.tokens.add(record)) throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
+  return { token, record };
+}
+
+/** The caller's own tokens; an admin's list has everyone's. */
+export function listTokens(state: State, caller: Caller): TokenRecord[] {
+  return caller.isAdmin ? state.tokens.list() : state.tokens.list(ownerOf(caller));
+}
+
+/** Revokes one of the caller's tokens by name or id (an admin: anyone's, by id). */
+export function revokeToken(state: State, caller: Caller, nameOrId: string): TokenRecord {
+  const found = listTokens(state, caller).filter((t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)));
+  if (found.length !== 1) throw new UserError(`No token ${nameOrId}`);
+  state.tokens.remove(found[0]!.id);
+  return found[0]!;
+}
+
+/**
+ * Who a presented token acts as, or undefined for anything that is not a live token: bad
+ * shape, unknown, wrong secret, expired, or its key gone.
+ */
+export function authenticateToken(state: State, presented: string, now = Date.now()): Caller | undefined {
+  const match = TOKEN.exec(presented);
+  if (!match) return undefined;
+  const record = state.tokens.byId(match[1]!);
+  if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))) return undefined;
+  if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
+  const caller = callerOf(state, record.keyName);
+  if (caller) state.tokens.touch(record.id, now);
+  return caller;
+}
+
+function callerOf(state: State, keyName: string): Caller | undefined {
+  if (keyName === HOST_ROOT) return { name: 'root', isAdmin: true, host: true };
+  const key = state.keys.byName(keyName);
+  return key && { name: key.name, isAdmin: key.isAdmin };
+}

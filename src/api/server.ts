@@ -1,0 +1,181 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Caller } from '../access/index.js';
+import { authenticateToken } from '../access/tokens.js';
+import type { Platform } from '../platform.js';
+import { invoke } from './invoke.js';
+import { openApiDocument } from './openapi.js';
+import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
+
+export const API_PREFIX = '/api/v1';
+/** Per client address: plenty for scripts and the dashboard, a wall for a flood. */
+const REQUESTS_PER_MINUTE = 600;
+/** Failed token checks per client address and minute before it gets 429s. */
+const FAILED_AUTH_PER_MINUTE = 20;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}
+
+export interface ApiServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP API: Fastify on a loopback port, published through Slipway's nginx on the
+ * dashboard host. Every request carries `Authorization: Bearer <token>` (never a token in a
+ * URL); it acts as the token's key through the same commands SSH runs.
+ */
+export async function startApiServer(platform: Platform, options: { host: string; port: number }): Promise<ApiServer> {
+  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"] } } });
+  await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
+  const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).send({ error: error.message });
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    console.error('slipway: API request failed:', error);
+    return reply.code(500).send({ error: 'Internal error' });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));
+
+  app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      if (failedAuth.exceeded(request.ip)) return reply.code(429).send({ error: 'Too many failed token checks; wait a minute' });
+      const caller = callerOf(platform, request);
+      if (caller) return void (request.caller = caller);
+      failedAuth.add(request.ip);
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
+    });
+    for (const route of ROUTES) {
+      api.route({
+        method: route.method,
+        url: route.url,
+        handler: async (request, reply) => {
+          const result = await route.handle({ platform, caller: request.caller, ...parseInput(route, request), signal: abortedWith(reply) });
+          if (result.body === undefined) return reply.code(204).send();
+          return reply.code(route.created ? 201 : 200).send(result.body);
+        },
+      });
+    }
+    api.get('/apps/:app/deploys/:id/log', (request, reply) => streamDeployLog(platform, request, reply));
+    api.post('/commands', (request, reply) => streamCommand(platform, request, reply));
+  }, { prefix: API_PREFIX });
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };
+}
+
+function callerOf(platform: Platform, request: FastifyRequest): Caller | undefined {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer ([^\s]{1,200})$/.exec(header) : null;
+  return match ? authenticateToken(platform.state, match[1]!) : undefined;
+}
+
+/** The request's params, query and body as the route's schemas read them, or a 400 saying what is wrong. */
+function parseInput(route: Pick<ApiRoute, 'params' | 'query' | 'body'>, request: FastifyRequest) {
+  const parse = (schema: z.ZodType | undefined, value: unknown, where: string) => {
+    if (!schema) return value;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const field = [where, ...issue.path.map(String)].join('.');
+    throw new ApiError(400, `Invalid ${field}: ${issue.message}`);
+  };
+  return {
+    params: parse(route.params, request.params, 'params'),
+    query: parse(route.query, request.query, 'query'),
+    body: parse(route.body, request.body, 'body'),
+  };
+}
+
+/**
+ * Aborts when the client goes away before its answer is complete, so a followed log or a
+ * command's output stops being sent (a deploy it started goes on, as over SSH). The
+ * response's close says so; the request's comes as soon as its body has been read.
+ */
+function abortedWith(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => reply.raw.writableFinished || controller.abort());
+  return controller.signal;
+}
+
+/**
+ * A deploy's log as server-sent events: every line so far, then each as it comes, then an
+ * `end` event with the result. A finished deploy's log comes from its record.
+ */
+async function streamDeployLog(platform: Platform, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { params } = parseInput({ params: deployParams }, request) as { params: z.infer<typeof deployParams> };
+  const app = requireApp({ platform, caller: request.caller }, params.app);
+  const deploy = platform.state.deploys.find(app, { idPrefix: params.id });
+  if (!deploy) throw new ApiError(404, `No deploy ${params.id} of ${app}`);
+  const send = startStream(reply, 'text/event-stream');
+  const event = (name: string, data: string) => send(`event: ${name}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+  if (deploy.finishedAt !== null) {
+    (deploy.log ?? '').split('\n').forEach((line) => event('line', line));
+    event('end', JSON.stringify({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined }));
+  } else {
+    const result = await platform.logs.follow(deploy.id, (line) => event('line', line), abortedWith(reply));
+    if (result) event('end', JSON.stringify(result));
+  }
+  reply.raw.end();
+}
+
+/**
+ * `POST /commands {"command": ["config:set", "app", "K=V"]}`: any Slipway command, with the
+ * output SSH would print, streamed as NDJSON (`{"stream":"stdout","line":…}`), then `{"exit":N}`.
+ */
+async function streamCommand(platform: Platform, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { body } = parseInput({ body: commandBody }, request) as { body: z.infer<typeof commandBody> };
+  const send = startStream(reply, 'application/x-ndjson');
+  const done = await invoke(platform, request.caller, body.command, {
+    stdin: body.stdin,
+    signal: abortedWith(reply),
+    onLine: (stream, line) => send(`${JSON.stringify({ stream, line })}\n`),
+  });
+  send(`${JSON.stringify({ exit: done.code })}\n`);
+  reply.raw.end();
+}
+
+/** Takes the response over for streaming: headers now (with helmet's), then each write as it is made. */
+function startStream(reply: FastifyReply, type: string): (chunk: string) => void {
+  reply.hijack();
+  reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  return (chunk) => void (reply.raw.writableEnded || reply.raw.write(chunk));
+}
+
+/** Counts events per key over a sliding window of fixed buckets; memory bounded by the keys seen in one window. */
+class FailureCounter {
+  private readonly counts = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+
+  add(key: string): void {
+    const now = Date.now();
+    const current = this.counts.get(key);
+    if (!current || now - current.since > this.windowMs) this.counts.set(key, { count: 1, since: now });
+    else current.count++;
+    if (this.counts.size > 10_000) this.forgetOld(now);
+  }
+
+  exceeded(key: string): boolean {
+    const current = this.counts.get(key);
+    return current !== undefined && Date.now() - current.since <= this.windowMs && current.count >= this.max;
+  }
+
+  private forgetOld(now: number): void {
+    for (const [key, value] of this.counts) if (now - value.since > this.windowMs) this.counts.delete(key);
+  }
+}

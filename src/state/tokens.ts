@@ -1,0 +1,68 @@
+import type { Db } from './db.js';
+
+export interface TokenRecord {
+  /** Public, short: names the token in lists and in the token itself. */
+  id: string;
+  name: string;
+  /** The SSH key it acts as, or `root` for one made on the host. */
+  keyName: string;
+  /** SHA-256 of the whole token, hex. */
+  hash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  key_name: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
+const toToken = (row: TokenRow): TokenRecord => ({
+  id: row.id,
+  name: row.name,
+  keyName: row.key_name,
+  hash: row.hash,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+});
+
+/** API tokens by their public id; the secret part is never stored. */
+export class TokenStore {
+  constructor(private readonly db: Db) {}
+
+  /** False when the key already has a token of that name. */
+  add(token: Omit<TokenRecord, 'lastUsedAt'>): boolean {
+    const inserted = this.db
+      .prepare('INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(token.id, token.name, token.keyName, token.hash, token.createdAt, token.expiresAt);
+    return inserted.changes === 1;
+  }
+
+  byId(id: string): TokenRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  /** Every token, or only those of one key. */
+  list(keyName?: string): TokenRecord[] {
+    const rows = keyName === undefined
+      ? this.db.prepare('SELECT * FROM api_tokens ORDER BY key_name, name').all()
+      : this.db.prepare('SELECT * FROM api_tokens WHERE key_name = ? ORDER BY name').all(keyName);
+    return (rows as TokenRow[]).map(toToken);
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes === 1;
+  }
+
+  touch(id: string, at: number): void {
+    this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+}

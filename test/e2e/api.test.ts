@@ -1,0 +1,294 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+
+/**
+ * The HTTP API against a real daemon: tokens made over SSH, every resource, the same access
+ * rules as SSH (a tenant's token gets the same 404 for another app as for a missing one), and
+ * bad input answered with a 4xx JSON error and nothing changed.
+ */
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'api-app';
+const other = 'api-other';
+let adminToken: string;
+let tenantToken: string;
+let tenant: SshKey;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
+
+async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string } = {}): Promise<Answer> {
+  const token = options.token === undefined ? adminToken : options.token;
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1${urlPath}`, {
+    method,
+    headers,
+    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+/** tokens:create over SSH: the token is the last line it prints. */
+async function makeToken(name: string, key?: SshKey, extra: string[] = []): Promise<string> {
+  const made = await slipway.ssh(['tokens:create', name, ...extra], { key });
+  if (made.code !== 0) throw new Error(made.output);
+  return made.stdout.trim().split('\n').at(-1)!;
+}
+
+beforeAll(async () => {
+  await slipway.start();
+  tenant = await makeKey(slipway.dir, 'tenant');
+  for (const [command, input] of [
+    [['ssh-keys:add', 'tenant'], fs.readFileSync(tenant.publicPath, 'utf8')],
+    [['apps:create', app], ''],
+    [['apps:create', other], ''],
+    [['acl:add', app, 'tenant'], ''],
+  ] as [string[], string][]) {
+    const done = await slipway.ssh(command, { input });
+    if (done.code !== 0) throw new Error(done.output);
+  }
+  adminToken = await makeToken('admin-ci');
+  tenantToken = await makeToken('tenant-ci', tenant);
+  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
+  if (pushed.code !== 0) throw new Error(pushed.output);
+}, 180_000);
+afterAll(() => slipway.destroy());
+
+describe('tokens', () => {
+  test('a token is shown once: tokens:list names it without the secret', async () => {
+    const listed = await slipway.ssh(['tokens:list', '--format', 'json'], { key: tenant });
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'tenant-ci', key: 'tenant', expires: 'never' })]);
+    expect(listed.stdout).not.toContain(tenantToken.slice(-20));
+    const all = JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[];
+    expect(all.map((t) => t.name).sort()).toEqual(['admin-ci', 'tenant-ci']);
+  });
+
+  test.each([
+    ['no token', null],
+    ['a malformed token', 'nonsense'],
+    ['a token with a wrong secret', 'WRONG'],
+  ])('%s: 401 with a clear JSON error', async (_label, token) => {
+    const presented = token === 'WRONG' ? `${adminToken.slice(0, -4)}AAAA` : token;
+    const answer = await api('GET', '/apps', { token: presented });
+    expect(answer.status).toBe(401);
+    expect(answer.json.error).toContain('A valid API token is required');
+    expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  test('a revoked token stops working at once', async () => {
+    const token = await makeToken('short-lived');
+    expect((await api('GET', '/apps', { token })).status).toBe(200);
+    expect((await slipway.ssh(['tokens:revoke', 'short-lived'])).code).toBe(0);
+    expect((await api('GET', '/apps', { token })).status).toBe(401);
+  });
+
+  test('a tenant’s token: only its apps; another app is the same 404 as a missing one; admin resources refused', async () => {
+    expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
+    const theirs = await api('GET', `/apps/${other}`, { token: tenantToken });
+    const missing = await api('GET', '/apps/no-such-app', { token: tenantToken });
+    expect(theirs.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(theirs.json.error.replace(other, 'X')).toBe(missing.json.error.replace('no-such-app', 'X'));
+    expect((await api('PATCH', `/apps/${other}/config`, { token: tenantToken, body: { set: { A: '1' } } })).status).toBe(404);
+    expect((await slipway.ssh(['config:get', other, 'A'])).code).toBe(1);
+    expect((await api('GET', '/keys', { token: tenantToken })).status).toBe(403);
+    expect((await api('GET', `/apps/${app}`, { token: tenantToken })).status).toBe(200);
+  });
+});
+
+describe('resources', () => {
+  test('apps: create, report, rename, destroy', async () => {
+    expect((await api('POST', '/apps', { body: { name: 'api-made' } })).status).toBe(201);
+    expect((await api('GET', '/apps')).json).toContain('api-made');
+    const report = await api('GET', '/apps/api-made');
+    expect(report.status).toBe(200);
+    expect(JSON.stringify(report.json)).toContain('api-made');
+    expect((await api('POST', '/apps/api-made/rename', { body: { name: 'api-renamed' } })).status).toBe(200);
+    expect((await api('DELETE', '/apps/api-renamed')).status).toBe(200);
+    expect((await api('GET', '/apps')).json).not.toContain('api-renamed');
+  });
+
+  test('config: masked unless revealed; set and unset land as one release and the app restarts with them', async () => {
+    const releases = async () => (await api('GET', `/apps/${app}/releases`)).json as unknown[];
+    const before = (await releases()).length;
+    await api('PATCH', `/apps/${app}/config`, { body: { set: { OLD: 'x' }, restart: false } });
+    const changed = await api('PATCH', `/apps/${app}/config`, { body: { set: { API_VALUE: 'from the API' }, unset: ['OLD'] } });
+    expect(changed.status, changed.text).toBe(200);
+    expect((await releases()).length).toBe(before + 1);
+    expect((await slipway.get(slipway.appHost(app), '/env/API_VALUE')).body).toBe('from the API');
+    expect((await slipway.get(slipway.appHost(app), '/env/OLD')).status).toBe(404);
+
+    const masked = await api('GET', `/apps/${app}/config`);
+    expect(masked.json).toEqual({ masked: true, config: expect.objectContaining({ API_VALUE: '********' }) });
+    expect(masked.text).not.toContain('from the API');
+    expect((await api('GET', `/apps/${app}/config?reveal=true`)).json.config.API_VALUE).toBe('from the API');
+  });
+
+  test('processes: scale and report; releases: roll back', async () => {
+    const scaled = await api('PUT', `/apps/${app}/processes/formation`, { body: { web: 2 } });
+    expect(scaled.status, scaled.text).toBe(200);
+    const report = await api('GET', `/apps/${app}/processes`);
+    expect(report.json.formation).toEqual({ web: 2 });
+    expect(report.json.report).toHaveProperty('deployed', 'true');
+
+    const rolledBack = await api('POST', `/apps/${app}/releases/rollback`, { body: {} });
+    expect(rolledBack.status, rolledBack.text).toBe(200);
+    expect(rolledBack.json.output.join('\n')).toContain('Rolling back');
+  });
+
+  test('deploys: the list, one with its log, and its log as server-sent events', async () => {
+    const deploys = (await api('GET', `/apps/${app}/deploys`)).json as { id: string; kind: string }[];
+    const git = deploys.find((d) => d.kind === 'git')!;
+    const one = await api('GET', `/apps/${app}/deploys/${git.id.slice(0, 8)}`);
+    expect(one.json.log.join('\n')).toContain('Application deployed');
+    const events = await api('GET', `/apps/${app}/deploys/${git.id}/log`);
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    expect(events.text).toContain('data: =====> Application deployed');
+    expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+  });
+
+  test('a push streams live into the deploy’s event stream', async () => {
+    const repo = await slipway.appRepo('dockerfile-app', app);
+    const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+    const running = await eventually(
+      async () => ((await api('GET', `/apps/${app}/deploys`)).json as { id: string; status: string; kind: string }[])[0]!,
+      (d) => d.kind === 'git' && ['queued', 'running'].includes(d.status),
+      30_000,
+    );
+    const events = await api('GET', `/apps/${app}/deploys/${running.id}/log`);
+    expect((await pushing).code).toBe(0);
+    expect(events.text).toContain('Building api-app');
+    expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+  }, 120_000);
+
+  test('domains and checks', async () => {
+    expect((await api('POST', `/apps/${app}/domains`, { body: { domain: 'api.example.com' } })).status).toBe(200);
+    expect(JSON.stringify((await api('GET', `/apps/${app}/domains`)).json)).toContain('api.example.com');
+    expect((await api('DELETE', `/apps/${app}/domains/api.example.com`)).status).toBe(200);
+    expect(JSON.stringify((await api('GET', `/apps/${app}/domains`)).json)).not.toContain('api.example.com');
+    const checked = await api('POST', `/apps/${app}/checks/run`);
+    expect(checked.status, checked.text).toBe(200);
+  });
+
+  test('keys and grants (admins)', async () => {
+    expect((await api('GET', '/keys')).json.map((k: { name: string }) => k.name).sort()).toEqual(['admin', 'tenant']);
+    expect((await api('GET', `/apps/${app}/grants`)).json).toEqual(['tenant']);
+    expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(200);
+    expect((await api('GET', '/apps', { token: tenantToken })).json.sort()).toEqual([app, other].sort());
+    expect((await api('DELETE', `/apps/${other}/grants/tenant`)).status).toBe(200);
+    expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
+  });
+
+  test('POST /commands runs any command as SSH does, its output streamed as NDJSON', async () => {
+    const set = await api('POST', '/commands', { body: { command: ['config:set', '--no-restart', app, 'FROM_COMMAND=a value; with $(words)'] } });
+    expect(set.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(set.text.trim().split('\n').map((line) => JSON.parse(line)).at(-1)).toEqual({ exit: 0 });
+    const ran = await api('POST', '/commands', { body: { command: ['config:get', app, 'FROM_COMMAND'] } });
+    const lines = ran.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual([{ stream: 'stdout', line: 'a value; with $(words)' }, { exit: 0 }]);
+    const failed = await api('POST', '/commands', { token: tenantToken, body: { command: ['config:get', other, 'A'] } });
+    const failedLines = failed.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(failedLines.at(-1)).toEqual({ exit: 1 });
+    expect(failedLines[0].line).toMatch(/^ ! {5}Key tenant may not/);
+  });
+
+  test('the OpenAPI document lists every resource, without a token', async () => {
+    const doc = await api('GET', '/openapi.json', { token: null });
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toBe('3.1.0');
+    for (const path of ['/apps', '/apps/{app}/config', '/apps/{app}/deploys/{id}/log', '/commands', '/services/{type}/{name}/links']) {
+      expect(Object.keys(doc.json.paths)).toContain(path);
+    }
+    expect(doc.json.paths['/apps/{app}/config'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('unset');
+  });
+});
+
+/** What bad input must leave as it was: the apps, the app's config, releases, formation and domains. */
+async function snapshot(): Promise<string> {
+  const parts = await Promise.all(
+    [['apps:list'], ['config:export', app, '--format', 'json'], ['releases', app, '--format', 'json'], ['ps:scale', app, '--format', 'json'], ['domains:report', app, '--format', 'json']].map(
+      async (command) => (await slipway.ssh(command)).stdout,
+    ),
+  );
+  return parts.join('\n');
+}
+
+describe('through nginx, on the dashboard host', () => {
+  const dashboard = `slipway.${slipway.domain}`;
+  /** fetch may not set Host, so plain http. */
+  const viaNginx = (urlPath: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: slipway.httpPort, path: `/api/v1${urlPath}`, headers: { host: dashboard, ...headers }, agent: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: async () => JSON.parse(body) }));
+        })
+        .on('error', reject);
+    });
+
+  test('the API answers on slipway.<domain> through Slipway’s nginx', async () => {
+    const answer = await viaNginx('/apps', { authorization: `Bearer ${adminToken}` });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toContain(app);
+    expect((await viaNginx('/openapi.json', {})).status).toBe(200);
+  });
+
+  test('no app may take the dashboard’s name or domain', async () => {
+    const named = await slipway.ssh(['apps:create', 'slipway']);
+    expect(named.code).not.toBe(0);
+    expect(named.stderr).toContain(`App name slipway is taken by Slipway's dashboard (${dashboard})`);
+    const added = await slipway.ssh(['domains:add', app, dashboard]);
+    expect(added.code).not.toBe(0);
+    expect(added.stderr).toContain(`${dashboard} is Slipway's dashboard`);
+    expect((await slipway.ssh(['apps:rename', app, 'slipway'])).code).not.toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  test.each([
+    ['an invalid app name', 'POST', '/apps', { body: { name: '../etc' } }, 400, 'Invalid body.name'],
+    ['a missing field', 'POST', '/apps', { body: {} }, 400, 'Invalid body.name'],
+    ['malformed JSON', 'POST', '/apps', { raw: '{"name":' }, 400, ''],
+    ['a bad config key', 'PATCH', `/apps/${app}/config`, { body: { set: { 'BAD KEY': 'x' } } }, 400, 'Invalid body.set'],
+    ['a key set and unset', 'PATCH', `/apps/${app}/config`, { body: { set: { A: '1' }, unset: ['A'] } }, 400, 'A is both set and unset'],
+    ['an empty change', 'PATCH', `/apps/${app}/config`, { body: {} }, 400, 'Nothing to change'],
+    ['a negative scale', 'PUT', `/apps/${app}/processes/formation`, { body: { web: -1 } }, 400, 'Invalid body.web'],
+    ['an existing app', 'POST', '/apps', { body: { name: app } }, 400, 'Name is already taken'],
+    ['an unknown resource', 'GET', '/nothing', {}, 404, 'No such resource'],
+    ['an unknown deploy', 'GET', `/apps/${app}/deploys/abcdef12`, {}, 404, 'No deploy abcdef12'],
+    ['an empty command', 'POST', '/commands', { body: { command: [] } }, 400, 'Invalid body.command'],
+  ] as [string, string, string, { body?: unknown; raw?: string }, number, string][])('%s: a 4xx JSON error, and nothing changed', async (_label, method, urlPath, options, status, message) => {
+    const before = await snapshot();
+    const answer = await api(method, urlPath, options);
+    expect(answer.status, answer.text).toBe(status);
+    expect(answer.json.error).toContain(message);
+    expect(await snapshot()).toBe(before);
+  });
+
+  test('security headers on every answer', async () => {
+    const answer = await api('GET', '/apps');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  test('failed token checks from one address are cut off with 429', async () => {
+    let last = 0;
+    for (let i = 0; i < 25; i++) last = (await api('GET', '/apps', { token: 'nonsense' })).status;
+    expect(last).toBe(429);
+  });
+});

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { authenticateToken, createToken, listTokens, parseExpiry, revokeToken } from '../../src/access/tokens.js';
+import { openState, type State } from '../../src/state/index.js';
+
+/** API tokens against a real SQLite state: what a token may do follows its key. */
+let dir: string;
+let state: State;
+function freshState(): State {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-tokens-'));
+  state = openState(path.join(dir, 'state.db'));
+  state.keys.add({ name: 'admin', fingerprint: 'SHA256:a', publicKey: 'ssh-ed25519 AAAA' }, { admin: true });
+  state.keys.add({ name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' }, { admin: false });
+  return state;
+}
+afterEach(() => {
+  state.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const admin = { name: 'admin', isAdmin: true };
+const tenant = { name: 'tenant', isAdmin: false };
+const root = { name: 'root', isAdmin: true, host: true as const };
+
+describe('API tokens', () => {
+  test('a token acts as its key, with that key’s rights, and only its hash is stored', () => {
+    const state = freshState();
+    const { token, record } = createToken(state, tenant, 'ci', undefined);
+    expect(token).toMatch(/^slw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(state.tokens.list())).not.toContain(token.slice(-43));
+    expect(authenticateToken(state, token)).toEqual(tenant);
+    expect(state.tokens.byId(record.id)!.lastUsedAt).not.toBeNull();
+    expect(authenticateToken(state, createToken(state, root, 'host', undefined).token)).toEqual(root);
+  });
+
+  test.each([
+    ['empty', ''],
+    ['not a token', 'Bearer nonsense'],
+    ['unknown id', `slw_000000000000_${'a'.repeat(43)}`],
+  ])('%s is no one', (_label, presented) => {
+    const state = freshState();
+    createToken(state, admin, 'ci', undefined);
+    expect(authenticateToken(state, presented)).toBeUndefined();
+  });
+
+  test('a wrong secret, an expired token, a revoked one and one whose key is gone are no one', () => {
+    const state = freshState();
+    const { token } = createToken(state, admin, 'ci', undefined);
+    expect(authenticateToken(state, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+
+    const now = Date.now();
+    const expiring = createToken(state, admin, 'short', '1h', now).token;
+    expect(authenticateToken(state, expiring, now + 59 * 60_000)).toEqual(admin);
+    expect(authenticateToken(state, expiring, now + 60 * 60_000)).toBeUndefined();
+
+    revokeToken(state, admin, 'ci');
+    expect(authenticateToken(state, token)).toBeUndefined();
+
+    const tenantToken = createToken(state, tenant, 'ci', undefined).token;
+    state.keys.remove('tenant');
+    expect(authenticateToken(state, tenantToken)).toBeUndefined();
+    expect(listTokens(state, admin).map((t) => t.name)).toEqual(['short']);
+  });
+
+  test('a key sees and revokes only its own tokens; an admin sees all and revokes any by id', () => {
+    const state = freshState();
+    const mine = createToken(state, tenant, 'deploy', undefined).record;
+    const theirs = createToken(state, admin, 'deploy', undefined).record;
+    expect(listTokens(state, tenant).map((t) => t.id)).toEqual([mine.id]);
+    expect(() => revokeToken(state, tenant, theirs.id)).toThrow(`No token ${theirs.id}`);
+    expect(listTokens(state, admin)).toHaveLength(2);
+    revokeToken(state, admin, mine.id);
+    expect(listTokens(state, admin).map((t) => t.id)).toEqual([theirs.id]);
+  });
+
+  test.each([
+    ['bad name', 'no spaces', undefined, 'Token name may only contain'],
+    ['duplicate name', 'ci', undefined, 'A token named ci exists already'],
+    ['bad expiry', 'x', '30 days', 'Invalid --expires 30 days'],
+    ['zero expiry', 'x', '0d', 'Invalid --expires 0d'],
+    ['too long', 'x', '99999w', 'at most 10 years'],
+  ])('%s is refused and nothing is made', (_label, name, expires, message) => {
+    const state = freshState();
+    createToken(state, admin, 'ci', undefined);
+    expect(() => createToken(state, admin, name, expires)).toThrow(message);
+    expect(listTokens(state, admin)).toHaveLength(1);
+  });
+
+  test('expiries are minutes, hours, days or weeks', () => {
+    expect([parseExpiry('90m'), parseExpiry('12h'), parseExpiry('30d'), parseExpiry('2w')]).toEqual([90 * 60_000, 12 * 3_600_000, 30 * 86_400_000, 14 * 86_400_000]);
+  });
+});
