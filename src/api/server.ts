@@ -5,9 +5,12 @@ import { z } from 'zod';
 import type { Caller } from '../access/index.js';
 import { authenticateToken } from '../access/tokens.js';
 import type { Platform } from '../platform.js';
+import { registerDashboard } from '../dashboard/index.js';
 import { invoke } from './invoke.js';
 import { openApiDocument } from './openapi.js';
 import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
+import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions } from '../access/sessions.js';
+import { FailureCounter } from '../core/failure-counter.js';
 
 export const API_PREFIX = '/api/v1';
 /** Per client address: plenty for scripts and the dashboard, a wall for a flood. */
@@ -36,6 +39,10 @@ export async function startApiServer(platform: Platform, options: { host: string
   await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"] } } });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
+  const sessions = new Sessions(platform.state);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send({ error: error.message });
@@ -46,11 +53,13 @@ export async function startApiServer(platform: Platform, options: { host: string
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));
 
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
+  await registerDashboard(app, { platform, sessions, failedAuth });
 
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
       if (failedAuth.exceeded(request.ip)) return reply.code(429).send({ error: 'Too many failed token checks; wait a minute' });
-      const caller = callerOf(platform, request);
+      const caller = callerOf(platform, sessions, request);
+      if (caller === 'csrf') return reply.code(403).send({ error: 'A change from the dashboard needs its x-csrf-token header' });
       if (caller) return void (request.caller = caller);
       failedAuth.add(request.ip);
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
@@ -75,10 +84,20 @@ export async function startApiServer(platform: Platform, options: { host: string
   return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };
 }
 
-function callerOf(platform: Platform, request: FastifyRequest): Caller | undefined {
+/**
+ * A bearer token's caller; else a dashboard session's, whose changes must carry its CSRF
+ * token in a header (a cookie alone could come from another site's form).
+ */
+function callerOf(platform: Platform, sessions: Sessions, request: FastifyRequest): Caller | 'csrf' | undefined {
   const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer ([^\s]{1,200})$/.exec(header) : null;
-  return match ? authenticateToken(platform.state, match[1]!) : undefined;
+  if (header !== undefined) {
+    const match = /^Bearer ([^\s]{1,200})$/.exec(header);
+    return match ? authenticateToken(platform.state, match[1]!) : undefined;
+  }
+  const session = sessions.resume(cookieValue(request.headers.cookie, SESSION_COOKIE));
+  if (!session) return undefined;
+  if (!['GET', 'HEAD'].includes(request.method) && !csrfMatches(session.csrf, request.headers['x-csrf-token'])) return 'csrf';
+  return session.caller;
 }
 
 /** The request's params, query and body as the route's schemas read them, or a 400 saying what is wrong. */
@@ -151,31 +170,4 @@ function startStream(reply: FastifyReply, type: string): (chunk: string) => void
   reply.hijack();
   reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   return (chunk) => void (reply.raw.writableEnded || reply.raw.write(chunk));
-}
-
-/** Counts events per key over a sliding window of fixed buckets; memory bounded by the keys seen in one window. */
-class FailureCounter {
-  private readonly counts = new Map<string, { count: number; since: number }>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
-
-  add(key: string): void {
-    const now = Date.now();
-    const current = this.counts.get(key);
-    if (!current || now - current.since > this.windowMs) this.counts.set(key, { count: 1, since: now });
-    else current.count++;
-    if (this.counts.size > 10_000) this.forgetOld(now);
-  }
-
-  exceeded(key: string): boolean {
-    const current = this.counts.get(key);
-    return current !== undefined && Date.now() - current.since <= this.windowMs && current.count >= this.max;
-  }
-
-  private forgetOld(now: number): void {
-    for (const [key, value] of this.counts) if (now - value.since > this.windowMs) this.counts.delete(key);
-  }
 }

@@ -259,6 +259,90 @@ describe('through nginx, on the dashboard host', () => {
   });
 });
 
+/** Plain HTTP to the API port (fetch may not send every header a browser would). */
+function raw(method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port: slipway.apiPort, method, path: urlPath, headers, agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('dashboard sessions', () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const login = async (token: string) => {
+    const answer = await raw('POST', '/login', form, new URLSearchParams({ token }).toString());
+    const cookie = String(answer.headers['set-cookie'] ?? '').split(';')[0]!;
+    return { answer, cookie };
+  };
+  const csrfOf = (html: string) => /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1] ?? '';
+
+  test('pages need a session; the login page is served with strict security headers', async () => {
+    const home = await raw('GET', '/');
+    expect(home.status).toBe(303);
+    expect(home.headers.location).toBe('/login');
+    const page = await raw('GET', '/login');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<input id="token" name="token" type="password"');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect((await raw('GET', '/assets/dashboard.js')).headers['content-type']).toContain('text/javascript');
+    expect((await raw('GET', '/assets/..%2f..%2fpackage.json')).status).toBe(404);
+  });
+
+  test('a bad token is refused; a good one gets an HttpOnly, SameSite=Strict session cookie that is not the token', async () => {
+    const bad = await login('slw_000000000000_nope');
+    expect(bad.answer.status).toBe(401);
+    expect(bad.answer.text).toContain('That token is not valid');
+    expect(bad.answer.headers['set-cookie']).toBeUndefined();
+
+    const good = await login(tenantToken);
+    expect(good.answer.status).toBe(303);
+    const setCookie = String(good.answer.headers['set-cookie']);
+    expect(setCookie).toMatch(/^slipway_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(tenantToken);
+  });
+
+  test('a session acts as its token’s key; changes need the page’s CSRF token', async () => {
+    const { cookie } = await login(tenantToken);
+    const home = await raw('GET', '/', { cookie });
+    expect(home.status).toBe(200);
+    const csrf = csrfOf(home.text);
+    expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.parse((await raw('GET', '/api/v1/apps', { cookie })).text)).toEqual([app]);
+    expect((await raw('GET', `/apps/${app}`, { cookie })).text).toContain(`data-app="${app}"`);
+    expect((await raw('GET', `/apps/${other}`, { cookie })).status).toBe(404);
+
+    const change = JSON.stringify({ set: { FROM_DASHBOARD: 'yes' }, restart: false });
+    const json = { cookie, 'content-type': 'application/json' };
+    const forged = await raw('PATCH', `/api/v1/apps/${app}/config`, json, change);
+    expect(forged.status).toBe(403);
+    expect((await slipway.ssh(['config:get', app, 'FROM_DASHBOARD'])).code).toBe(1);
+    const made = await raw('PATCH', `/api/v1/apps/${app}/config`, { ...json, 'x-csrf-token': csrf }, change);
+    expect(made.status, made.text).toBe(200);
+    expect((await slipway.ssh(['config:get', app, 'FROM_DASHBOARD'])).stdout.trim()).toBe('yes');
+  });
+
+  test('logging out, or revoking the token, ends the session', async () => {
+    const first = await login(adminToken);
+    const csrf = csrfOf((await raw('GET', '/', { cookie: first.cookie })).text);
+    const out = await raw('POST', '/logout', { ...form, cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    expect((await raw('GET', '/api/v1/apps', { cookie: first.cookie })).status).toBe(401);
+
+    const token = await makeToken('dashboard-once');
+    const second = await login(token);
+    expect((await raw('GET', '/api/v1/apps', { cookie: second.cookie })).status).toBe(200);
+    expect((await slipway.ssh(['tokens:revoke', 'dashboard-once'])).code).toBe(0);
+    expect((await raw('GET', '/api/v1/apps', { cookie: second.cookie })).status).toBe(401);
+    expect((await raw('GET', '/', { cookie: second.cookie })).status).toBe(303);
+  });
+});
+
 describe('bad input', () => {
   test.each([
     ['an invalid app name', 'POST', '/apps', { body: { name: '../etc' } }, 400, 'Invalid body.name'],
