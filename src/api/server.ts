@@ -36,7 +36,8 @@ export interface ApiServer {
  */
 export async function startApiServer(platform: Platform, options: { host: string; port: number }): Promise<ApiServer> {
   const app = Fastify({ logger: false, trustProxy: '127.0.0.1', bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"] } } });
+  // Not upgrade-insecure-requests: the dashboard is served over plain HTTP until it has a certificate.
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } } });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
   const sessions = new Sessions(platform.state);

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+
+/**
+ * The dashboard in Debian's Chromium, headless, through Slipway's nginx on the dashboard
+ * host: log in, watch a push stream in live, roll back with the button, edit config and scale.
+ * Screenshots of each page go to test-artifacts/dashboard/.
+ */
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const app = 'shown';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/dashboard');
+let browser: Browser;
+let page: Page;
+let repo: string;
+let token: string;
+
+const dashboardUrl = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const textOf = (selector: string) => page.$eval(selector, (node) => node.textContent ?? '');
+
+async function pushGreeting(greeting: string) {
+  const file = path.join(repo, 'server.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+  await slipway.commit(repo, greeting);
+  return slipway.push(repo);
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await slipway.start();
+  const made = await slipway.ssh(['tokens:create', 'browser']);
+  token = made.stdout.trim().split('\n').at(-1)!;
+  repo = await slipway.appRepo('dockerfile-app', app);
+  const pushed = await pushGreeting('first version');
+  if (pushed.code !== 0) throw new Error(pushed.output);
+  browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    // The dashboard host resolves to this machine, so the browser goes through Slipway's nginx.
+    args: ['--no-sandbox', `--host-resolver-rules=MAP slipway.${slipway.domain} 127.0.0.1`],
+  });
+  page = await browser.newPage();
+  page.on('dialog', (dialog) => void dialog.accept()); // the rollback and remove confirmations
+}, 240_000);
+afterAll(async () => {
+  await browser?.close();
+  await slipway.destroy();
+});
+
+describe('the dashboard in a browser', () => {
+  test('log in with a token and see every app with its state', async () => {
+    await page.goto(dashboardUrl('/'));
+    expect(page.url()).toBe(dashboardUrl('/login'));
+    await shot('login');
+    await page.type('#token', token);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.waitForFunction((name) => document.querySelector('#apps tbody')?.textContent?.includes(name), {}, app);
+    await page.waitForFunction(() => document.querySelector('#apps tbody .state')?.textContent === 'running');
+    expect(await textOf('#apps tbody')).toContain('v1');
+    await shot('apps');
+  }, 60_000);
+
+  test('a push from a terminal streams into the app page live', async () => {
+    await page.goto(dashboardUrl(`/apps/${app}`));
+    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent?.includes('(deploy succeeded)'));
+    const pushing = pushGreeting('second version');
+    await page.waitForFunction(() => /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') && !document.getElementById('deploy-log')?.textContent?.includes('(deploy'), { timeout: 60_000 });
+    expect((await pushing).code).toBe(0);
+    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent?.includes('(deploy succeeded)'), { timeout: 60_000 });
+    expect(await textOf('#deploy-log')).toContain('Application deployed');
+    await shot('app-deploy');
+  }, 120_000);
+
+  test('roll back with the button: the old version is served through nginx', async () => {
+    expect((await slipway.get(slipway.appHost(app))).body).toContain('second version');
+    const button = await page.waitForSelector('xpath/.//button[text()="Roll back to v1"]');
+    await button!.click();
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('done'), { timeout: 60_000 });
+    expect((await slipway.get(slipway.appHost(app))).body).toContain('first version');
+  }, 90_000);
+
+  test('edit config: the app restarts with it; values stay masked until revealed', async () => {
+    await page.type('#config-key', 'FROM_BROWSER');
+    await page.type('#config-value', 'typed in chromium');
+    await page.click('#config-form button');
+    await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/FROM_BROWSER')).body, (body) => body === 'typed in chromium', 60_000);
+    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent?.includes('FROM_BROWSER'));
+    expect(await textOf('#config tbody')).not.toContain('typed in chromium');
+    await page.click('button[aria-label="Reveal FROM_BROWSER"]');
+    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent?.includes('typed in chromium'));
+    await shot('app-config');
+  }, 90_000);
+
+  test('scale web to 2', async () => {
+    await page.waitForSelector('#scale-web');
+    await page.$eval('#scale-web', (input) => ((input as HTMLInputElement).value = '2'));
+    await page.click('#scale-form button');
+    await eventually(async () => (await slipway.ssh(['ps:scale', app, '--format', 'json'])).stdout, (out) => out.includes('"quantity":2'), 60_000);
+    await page.waitForFunction(() => (document.getElementById('containers')?.textContent ?? '').includes('web.2'), { timeout: 60_000 });
+    await page.setViewport({ width: 390, height: 844 }); // a phone's width
+    await shot('app-phone');
+  }, 90_000);
+});
