@@ -7,6 +7,7 @@ import type { ProgressLog } from '../model/progress.js';
 import type { Healthcheck } from '../model/release.js';
 import type { ProcessIo, Terminal } from '../model/terminal.js';
 import type { CheckOutcome } from './checks.js';
+import type { ContainerUsage } from './docker/index.js';
 
 /** Where a process answers: what the proxy sends traffic to. */
 export interface Endpoint {
@@ -125,6 +126,8 @@ export interface Scheduler {
   health(instance: Instance): Promise<string | undefined>;
   /** What runs now for an app, running or not; one-offs only when asked. */
   instances(app: string, options?: { oneOffs?: boolean }): Promise<Instance[]>;
+  /** What an instance uses now (CPU, memory); undefined when it is gone or not reachable from here. */
+  usage(instance: Instance): Promise<ContainerUsage | undefined>;
   /** An instance's output: the last lines, then new ones with `follow`. */
   logs(instance: Instance, options: LogOptions): Promise<void>;
   /** A command in a running instance with the caller's streams; its exit code. */

@@ -52,6 +52,10 @@ class FakeScheduler implements Scheduler {
     return this.crashing.has(instance.process) ? 'the container exited with code 1' : undefined;
   }
 
+  async usage() {
+    return undefined;
+  }
+
   async retire(instances: Instance[]) {
     this.remove('retire', instances);
   }

@@ -2,7 +2,7 @@ import { processTypeSchema } from '../../model/release.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { ALL_TYPES, clearResourceLimits, resourceLimits, setResourceLimits } from '../../deploy/process-options.js';
-import type { AppReport, Namespace, ParsedArgs } from '../types.js';
+import { query, type AppReport, type Namespace, type ParsedArgs } from '../types.js';
 
 /** `--process-type web`, or every type when absent. */
 function processType(args: ParsedArgs): string {
@@ -59,5 +59,34 @@ export const resourceNamespace: Namespace = {
       ctx.out.out(format.step(`Cleared resource limits for ${app.name} (${type ? typeLabel(type) : 'everything'})`));
     },
   },
+  query({
+    name: 'resource:usage',
+    summary: 'Show what each running container of the app uses now: CPU (100% is one CPU) and memory',
+    args: ['app'],
+    access: 'app',
+    valueFlags: ['format'],
+    async read(ctx, { app }) {
+      const scheduler = ctx.platform.schedulerFor(app!.name);
+      const running = (await scheduler.instances(app!.name)).filter((i) => i.running).sort((a, b) => a.name.localeCompare(b.name));
+      const usage = await Promise.all(running.map((i) => scheduler.usage(i).catch(() => undefined)));
+      return running.map((instance, n) => ({
+        process: `${instance.process}.${instance.index}`,
+        release: instance.release,
+        cpu_percent: usage[n]?.cpuPercent ?? null,
+        memory_bytes: usage[n]?.memoryBytes ?? null,
+        memory_limit_bytes: usage[n]?.memoryLimitBytes ?? null,
+      }));
+    },
+    render: {
+      text(rows, out, { app }) {
+        out.out(format.section(`${app!.name} resource usage`));
+        const mib = (bytes: number | null) => (bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+        for (const row of rows) {
+          const cpu = row.cpu_percent === null ? '-' : `${row.cpu_percent}%`;
+          out.out(`${row.process.padEnd(12)} v${String(row.release).padEnd(5)} cpu ${cpu.padEnd(8)} memory ${mib(row.memory_bytes)} of ${mib(row.memory_limit_bytes)}`);
+        }
+      },
+    },
+  }),
   ],
 };

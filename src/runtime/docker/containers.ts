@@ -1,5 +1,6 @@
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
+import { usageFromStats, type ContainerUsage, type DockerStats } from './usage.js';
 import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
 import { containerRequest, labelFilters, type ContainerSpec, type CreateRequest } from './requests.js';
 import { demuxToLines } from './streams.js';
@@ -81,6 +82,12 @@ export class DockerContainers {
 
   async restart(id: string, graceSeconds: number): Promise<void> {
     await this.api.getContainer(id).restart({ t: graceSeconds });
+  }
+
+  /** What a running container uses now (the engine samples for about a second); undefined once it is gone. */
+  async usage(id: string): Promise<ContainerUsage | undefined> {
+    const stats = await unlessMissing(this.api.getContainer(id).stats({ stream: false }) as Promise<DockerStats>);
+    return stats && usageFromStats(stats);
   }
 
   /** The last lines a container printed, for showing why it failed. */

@@ -11,6 +11,7 @@ import { DockerSwarm } from './swarm.js';
 export { BuildFailedError } from './streams.js';
 export { OneOffTimeoutError } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
+export type { ContainerUsage } from './usage.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
 export type { SubnetPool } from './networks.js';
 export type { SwarmInfo, SwarmNode, SwarmServiceSummary, SwarmTask } from './swarm.js';

@@ -4,7 +4,7 @@ import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, describeDown, type CheckOutcome } from '../checks.js';
-import { OneOffTimeoutError, type ContainerSummary, type DockerEngine } from '../docker/index.js';
+import { OneOffTimeoutError, type ContainerSummary, type ContainerUsage, type DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { ensureAppNetwork } from './networks.js';
 import { appContainerPrefix, appNetworkName, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
@@ -82,6 +82,10 @@ export class DockerLocalScheduler implements Scheduler {
     for (const line of await this.docker.containers.recentLogs(instance.id)) log.output(line);
     log.section(`End of ${instance.name} container output (${shortId} ${label})`);
     throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
+
+  usage(instance: Instance): Promise<ContainerUsage | undefined> {
+    return this.docker.containers.usage(instance.id);
   }
 
   verify(app: string, instance: Instance, port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {

@@ -5,7 +5,7 @@ import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, type CheckOutcome } from '../checks.js';
-import { OneOffTimeoutError, type ContainerStatus, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
+import { OneOffTimeoutError, type ContainerStatus, type ContainerUsage, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
 import { oneOffContainer } from '../local/specs.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
@@ -271,15 +271,26 @@ export class DockerSwarmScheduler implements Scheduler {
 
   /** A command in a task: on the manager, its container; elsewhere the node's engine is not ours to reach. */
   async enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number> {
+    const found = await this.managerContainer(instance);
+    if ('container' in found) return this.docker.exec(found.container, cmd, io);
+    if (!found.nodeId) throw new UserError(`${instance.name} is not running`);
+    const node = await this.docker.swarm.node(found.nodeId);
+    throw new UserError(`${instance.name} runs on node ${node?.hostname ?? found.nodeId}: enter reaches tasks on the manager; use run for a one-off on the app's network`);
+  }
+
+  /** Only for tasks on the manager (and one-offs): other nodes' engines are not reachable from here. */
+  async usage(instance: Instance): Promise<ContainerUsage | undefined> {
+    const found = await this.managerContainer(instance);
+    return 'container' in found ? this.docker.containers.usage(found.container) : undefined;
+  }
+
+  /** The container of a one-off or of a task on the manager; else the node a task runs on, if it runs. */
+  private async managerContainer(instance: Instance): Promise<{ container: string } | { nodeId?: string }> {
     const container = containerOf(instance);
-    if (container) return this.docker.exec(container, cmd, io);
+    if (container) return { container };
     const [task, info] = await Promise.all([this.docker.swarm.task(instance.id), this.docker.swarm.info()]);
-    if (!task?.containerId) throw new UserError(`${instance.name} is not running`);
-    if (task.nodeId !== info.nodeId) {
-      const node = await this.docker.swarm.node(task.nodeId);
-      throw new UserError(`${instance.name} runs on node ${node?.hostname ?? task.nodeId}: enter reaches tasks on the manager; use run for a one-off on the app's network`);
-    }
-    return this.docker.exec(task.containerId, cmd, io);
+    if (!task?.containerId) return {};
+    return task.nodeId === info.nodeId ? { container: task.containerId } : { nodeId: task.nodeId };
   }
 
   async runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
