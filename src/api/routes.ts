@@ -4,6 +4,7 @@ import { mayUseApp } from '../access/index.js';
 import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
 import type { Platform } from '../platform.js';
+import { BACKUP_DIR, backupPath } from '../services/index.js';
 import { errorOf, invoke } from './invoke.js';
 
 /**
@@ -30,8 +31,8 @@ export interface RouteContext<P, Q, B> {
   signal: AbortSignal;
 }
 
-/** A JSON answer; no body is 204 No Content. */
-export type RouteResult = { body?: unknown };
+/** A JSON answer (no body is 204 No Content), or a file to download. */
+export type RouteResult = { body?: unknown; download?: { path: string; name: string } };
 
 export interface ApiRoute<P = any, Q = any, B = any> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -226,6 +227,9 @@ const processes = [
       return { body: { formation, report: await read(ctx, ['ps:report', app]) } };
     },
   }),
+  appQuery('/apps/:app/processes/usage', 'processes', 'What each running container uses now: CPU (100 is one CPU) and memory', 'resource:usage', z.array(z.object({
+    process: z.string(), release: z.number(), cpu_percent: z.number().nullable(), memory_bytes: z.number().nullable(), memory_limit_bytes: z.number().nullable(),
+  }))),
   route({
     method: 'PUT', url: '/apps/:app/processes/formation', tag: 'processes', summary: 'Scale process types: {"web": 3, "worker": 1}',
     params: appParams, body: z.record(processName, z.number().int().min(0).max(100)), response: output,
@@ -315,6 +319,32 @@ const services = [
   }),
 ];
 
+const backupFile = serviceParams.extend({ dir: z.string().regex(BACKUP_DIR), file: z.string().regex(/^[a-z]+-[a-z0-9-]+-[0-9TZ-]+\.dump$/) });
+const backupRow = z.object({ dir: z.string(), file: z.string(), bytes: z.number(), created_at: z.string() });
+const backups = [
+  route({
+    method: 'GET', url: '/services/:type/:name/backups', tag: 'services', summary: 'The service’s backups, newest first (admins)',
+    params: serviceParams, response: z.array(backupRow),
+    handle: async (ctx) => ({ body: await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name]) }),
+  }),
+  route({
+    method: 'POST', url: '/services/:type/:name/backups', tag: 'services', summary: 'Take a backup now, into the backup directory named after the service (keeps 7) (admins)',
+    params: serviceParams, response: output, created: true,
+    handle: async (ctx) => printed(ctx, [`${ctx.params.type}:backup`, ctx.params.name, ctx.params.name]),
+  }),
+  route({
+    method: 'GET', url: '/services/:type/:name/backups/:dir/:file', tag: 'services', summary: 'Download one backup (admins)',
+    params: backupFile,
+    handle: async (ctx) => {
+      // Listing runs as the caller: admins only, and only files that are this service's backups.
+      const listed = (await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name])) as { dir: string; file: string }[];
+      const found = listed.find((b) => b.dir === ctx.params.dir && b.file === ctx.params.file);
+      if (!found) throw new ApiError(404, `No backup ${ctx.params.dir}/${ctx.params.file} of ${ctx.params.name}`);
+      return { download: { path: backupPath(ctx.platform, found), name: found.file } };
+    },
+  }),
+];
+
 const keys = [
   route({
     method: 'GET', url: '/keys', tag: 'keys', summary: 'The SSH keys (admins)',
@@ -337,7 +367,7 @@ const keys = [
 ];
 
 /** Every JSON route; the streaming ones (deploy logs, commands) are in server.ts. */
-export const ROUTES: ApiRoute[] = [...apps, ...deploys, ...releases, ...config, ...processes, ...domains, ...checks, ...certs, ...services, ...keys];
+export const ROUTES: ApiRoute[] = [...apps, ...deploys, ...releases, ...config, ...processes, ...domains, ...checks, ...certs, ...services, ...backups, ...keys];
 
 export const commandBody = z.object({ command: z.array(word).min(1).max(1000), stdin: z.string().max(1024 * 1024).optional() });
 export { deployParams };

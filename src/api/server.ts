@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -71,6 +72,10 @@ export async function startApiServer(platform: Platform, options: { host: string
         url: route.url,
         handler: async (request, reply) => {
           const result = await route.handle({ platform, caller: request.caller, ...parseInput(route, request), signal: abortedWith(reply) });
+          if (result.download) {
+            reply.header('content-disposition', `attachment; filename="${result.download.name}"`).type('application/octet-stream');
+            return reply.send(fs.createReadStream(result.download.path));
+          }
           if (result.body === undefined) return reply.code(204).send();
           return reply.code(route.created ? 201 : 200).send(result.body);
         },

@@ -18,7 +18,7 @@ const ASSETS: Record<string, string> = { 'dashboard.js': 'text/javascript', 'das
 const templates = Handlebars.create();
 const page = (name: string) => templates.compile(fs.readFileSync(path.join(TEMPLATES, `${name}.hbs`), 'utf8'));
 const layout = page('layout');
-const pages = { login: page('login'), apps: page('apps'), app: page('app') };
+const pages = { login: page('login'), apps: page('apps'), app: page('app'), services: page('services') };
 
 interface DashboardDeps {
   platform: Platform;
@@ -62,6 +62,12 @@ export async function registerDashboard(app: FastifyInstance, { platform, sessio
     const session = sessionOf(request);
     if (!session) return reply.code(303).header('location', '/login').send();
     return render(reply, 'apps', { title: 'Apps', csrf: session.csrf, who: session.caller.name });
+  });
+
+  app.get('/services', async (request, reply) => {
+    const session = sessionOf(request);
+    if (!session) return reply.code(303).header('location', '/login').send();
+    return render(reply, 'services', { title: 'Services', csrf: session.csrf, admin: session.caller.isAdmin });
   });
 
   app.get('/apps/:app', async (request, reply) => {

@@ -297,7 +297,36 @@ export function serviceLogs(platform: Platform, kind: ServiceKind, service: Serv
 
 export const allServiceKinds = Object.values(SERVICE_KINDS);
 
-const BACKUP_DIR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** A backup directory's name: one level under the backup root, never a path. */
+export const BACKUP_DIR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export interface BackupFile {
+  /** The backup directory under Slipway's backup root it is in. */
+  dir: string;
+  file: string;
+  bytes: number;
+  createdAt: number;
+}
+
+/** Every complete backup of a service, in every backup directory, newest first. */
+export function listBackups(platform: Platform, kind: ServiceKind, service: ServiceRecord): BackupFile[] {
+  const root = path.join(platform.settings.dataDir, 'backups');
+  const prefix = `${kind.kind}-${service.name}-`;
+  const dirs = fs.existsSync(root) ? fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && BACKUP_DIR.test(d.name)) : [];
+  return dirs
+    .flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir.name)).filter((f) => f.startsWith(prefix) && f.endsWith('.dump')).map((file) => {
+        const stat = fs.statSync(path.join(root, dir.name, file));
+        return { dir: dir.name, file, bytes: stat.size, createdAt: stat.mtimeMs };
+      }),
+    )
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** A listed backup's path, for reading it back (a download). */
+export function backupPath(platform: Platform, backup: Pick<BackupFile, 'dir' | 'file'>): string {
+  return path.join(platform.settings.dataDir, 'backups', backup.dir, backup.file);
+}
 
 /**
  * Writes a dump of the service into a directory under Slipway's backup root (callers name

@@ -143,6 +143,9 @@ describe('resources', () => {
     expect(scaled.status, scaled.text).toBe(200);
     const report = await api('GET', `/apps/${app}/processes`);
     expect(report.json.formation).toEqual({ web: 2 });
+    const usage = (await api('GET', `/apps/${app}/processes/usage`)).json as { process: string; cpu_percent: number; memory_bytes: number }[];
+    expect(usage.map((u) => u.process)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
+    expect(usage.every((u) => u.cpu_percent >= 0 && u.memory_bytes > 0)).toBe(true);
     expect(report.json.report).toHaveProperty('deployed', 'true');
 
     const rolledBack = await api('POST', `/apps/${app}/releases/rollback`, { body: {} });
@@ -205,6 +208,35 @@ describe('resources', () => {
     expect(failedLines.at(-1)).toEqual({ exit: 1 });
     expect(failedLines[0].line).toMatch(/^ ! {5}Key tenant may not/);
   });
+
+  test('services: create, details, link and unlink, backups taken, listed and downloaded; tenants refused', async () => {
+    expect((await api('POST', '/services/redis', { body: { name: 'api-cache' } })).status).toBe(201);
+    expect((await api('GET', '/services')).json.redis).toEqual([expect.objectContaining({ name: 'api-cache' })]);
+    const linked = await api('POST', '/services/redis/api-cache/links', { body: { app } });
+    expect(linked.status, linked.text).toBe(200);
+    expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body).toMatch(/^redis:\/\//);
+    expect(JSON.stringify((await api('GET', '/services/redis/api-cache')).json)).toContain(app);
+
+    await slipway.ssh(['redis:connect', 'api-cache'], { input: 'SET from-api yes\n' });
+    expect((await api('POST', '/services/redis/api-cache/backups', { body: {} })).status).toBe(201);
+    const listed = (await api('GET', '/services/redis/api-cache/backups')).json as { dir: string; file: string; bytes: number }[];
+    expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: expect.any(Number) })]);
+    const download = await api('GET', `/services/redis/api-cache/backups/${listed[0].dir}/${listed[0].file}`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${listed[0].file}"`);
+    expect(download.text).toContain('from-api');
+    expect(download.text.length).toBe(listed[0].bytes);
+    // Only listed backups of this service: no other file under the backup root, no traversal.
+    expect((await api('GET', `/services/redis/api-cache/backups/${listed[0].dir}/redis-other-2026-01-01T00-00-00-000Z.dump`)).status).toBe(404);
+    expect((await api('GET', `/services/redis/api-cache/backups/..%2F..%2Fetc/passwd`)).status).toBe(400);
+    for (const [method, url] of [['GET', '/services/redis/api-cache/backups'], ['POST', '/services/redis/api-cache/backups'], ['GET', `/services/redis/api-cache/backups/${listed[0].dir}/${listed[0].file}`]]) {
+      expect((await api(method, url, { token: tenantToken, body: method === 'POST' ? {} : undefined })).status, `${method} ${url}`).toBe(403);
+    }
+
+    expect((await api('DELETE', `/services/redis/api-cache/links/${app}`)).status).toBe(200);
+    expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).status).toBe(404);
+    expect((await api('DELETE', '/services/redis/api-cache')).status).toBe(200);
+    expect((await api('GET', '/services/redis/api-cache')).status).toBe(404);
+  }, 180_000);
 
   test('the OpenAPI document lists every resource, without a token', async () => {
     const doc = await api('GET', '/openapi.json', { token: null });

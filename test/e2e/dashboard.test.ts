@@ -93,13 +93,38 @@ describe('the dashboard in a browser', () => {
     await shot('app-config');
   }, 90_000);
 
-  test('scale web to 2', async () => {
+  test('scale web to 2, and see each container’s CPU and memory', async () => {
     await page.waitForSelector('#scale-web');
     await page.$eval('#scale-web', (input) => ((input as HTMLInputElement).value = '2'));
     await page.click('#scale-form button');
     await eventually(async () => (await slipway.ssh(['ps:scale', app, '--format', 'json'])).stdout, (out) => out.includes('"quantity":2'), 60_000);
     await page.waitForFunction(() => (document.getElementById('containers')?.textContent ?? '').includes('web.2'), { timeout: 60_000 });
+    // Each running container's CPU and memory, charted and refreshed.
+    await page.waitForFunction(() => document.querySelectorAll('#usage figure').length === 2 && /% CPU, [\d.]+ MiB of/.test(document.getElementById('usage')?.textContent ?? ''), { timeout: 60_000 });
+    expect(await page.$$eval('#usage svg polyline', (lines) => lines.length)).toBe(4);
     await page.setViewport({ width: 390, height: 844 }); // a phone's width
     await shot('app-phone');
+    await page.setViewport({ width: 800, height: 600 });
   }, 90_000);
+
+  test('services: create Redis, link it to the app (which restarts with REDIS_URL), take and download a backup', async () => {
+    await page.goto(dashboardUrl('/services'));
+    await page.type('#service-name', 'cache');
+    await page.select('#service-type', 'redis');
+    await page.click('#service-form button');
+    await page.waitForSelector('section[aria-label="redis cache"] .link-form select', { timeout: 120_000 });
+    await page.select('section[aria-label="redis cache"] .link-form select', app);
+    await page.click('section[aria-label="redis cache"] .link-form button');
+    await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body, (body) => body.startsWith('redis://'), 120_000);
+    await page.waitForFunction((name) => document.querySelector('section[aria-label="redis cache"] ul')?.textContent?.includes(name), { timeout: 30_000 }, app);
+
+    await slipway.ssh(['redis:connect', 'cache'], { input: 'SET greeting hello\n' });
+    const take = await page.waitForSelector('xpath/.//section[@aria-label="redis cache"]//button[text()="Take a backup"]');
+    await take!.click();
+    const link = await page.waitForSelector('section[aria-label="redis cache"] a[download]', { timeout: 60_000 });
+    const href = await link!.evaluate((a) => (a as HTMLAnchorElement).href);
+    const downloaded = await page.evaluate(async (url) => new TextDecoder().decode(await (await fetch(url)).arrayBuffer()), href);
+    expect(downloaded).toContain('greeting'); // the dump replays the key that was written
+    await shot('services');
+  }, 240_000);
 });

@@ -4,6 +4,7 @@ import {
   allServiceKinds,
   attachLinkedApps,
   backupService,
+  listBackups,
   createService,
   destroyService,
   execInService,
@@ -275,6 +276,21 @@ function commandsFor(kind: ServiceKind): Command[] {
           for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
         },
       },
+      query({
+        name: `${k}:backups`,
+        summary: 'List the service’s backups in every backup directory, newest first',
+        args: ['<service>'],
+        missing: { service: `Please specify a name for the ${kind.title} service` },
+        access: 'admin',
+        valueFlags: ['format'],
+        read: (ctx, args) =>
+          listBackups(ctx.platform, kind, onlyService(ctx, kind, args)).map((b) => ({ dir: b.dir, file: b.file, bytes: b.bytes, created_at: new Date(b.createdAt).toISOString() })),
+        render: {
+          text(rows, out) {
+            for (const row of rows) out.out(`${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`);
+          },
+        },
+      }),
       {
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',

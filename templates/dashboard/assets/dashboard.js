@@ -4,6 +4,8 @@
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 const REFRESH_MS = 3000;
+/** Reading usage makes the engine sample each container for about a second. */
+const USAGE_MS = 5000;
 
 async function api(method, path, body) {
   const headers = { 'x-csrf-token': csrf };
@@ -203,6 +205,47 @@ async function refreshLogs(app) {
   logs.textContent = lines.map((entry) => entry.line).join('\n');
 }
 
+// The last few minutes of each container's CPU and memory, as small line charts.
+const USAGE_POINTS = 60;
+const usageHistory = new Map();
+
+function sparkline(values, max, label) {
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${USAGE_POINTS} 20`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  const line = document.createElementNS(svgNs, 'polyline');
+  const top = Math.max(max, 1e-9);
+  line.setAttribute('points', values.map((v, i) => `${i + USAGE_POINTS - values.length},${20 - (Math.min(v, top) / top) * 19}`).join(' '));
+  svg.append(line);
+  return svg;
+}
+
+async function refreshUsage(app) {
+  const rows = await api('GET', `/apps/${app}/processes/usage`);
+  const holder = document.getElementById('usage');
+  const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  holder.replaceChildren(
+    ...rows.map((row) => {
+      const history = usageHistory.get(row.process) ?? { cpu: [], memory: [] };
+      usageHistory.set(row.process, history);
+      if (row.cpu_percent !== null) history.cpu = [...history.cpu, row.cpu_percent].slice(-USAGE_POINTS);
+      if (row.memory_bytes !== null) history.memory = [...history.memory, row.memory_bytes].slice(-USAGE_POINTS);
+      const figure = el('figure');
+      const cpuText = row.cpu_percent === null ? 'not reachable from here' : `${row.cpu_percent}% CPU`;
+      const memoryText = row.memory_bytes === null ? '' : `, ${mib(row.memory_bytes)} of ${mib(row.memory_limit_bytes)}`;
+      figure.append(
+        el('figcaption', `${row.process} (v${row.release}): ${cpuText}${memoryText}`),
+        sparkline(history.cpu, Math.max(100, ...history.cpu), `CPU of ${row.process}`),
+        sparkline(history.memory, row.memory_limit_bytes ?? 1, `Memory of ${row.process}`),
+      );
+      return figure;
+    }),
+  );
+}
+
 function refreshApp(app) {
   return Promise.all([refreshDeploys(app), refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app), refreshLogs(app)]);
 }
@@ -224,10 +267,76 @@ async function appPage() {
     act('Scaling', () => api('PUT', `/apps/${app}/processes/formation`, counts).then(() => refreshApp(app)));
   });
   every(REFRESH_MS, () => refreshApp(app));
+  every(USAGE_MS, () => refreshUsage(app));
+}
+
+// --- services --------------------------------------------------------------------------------
+
+function serviceCard(type, service, apps, backups) {
+  const base = `/services/${type}/${service.name}`;
+  const card = el('section', undefined, { class: 'service', 'aria-label': `${type} ${service.name}` });
+  card.append(el('h2', `${service.name} (${type}, ${service.status})`));
+
+  const links = el('ul');
+  for (const app of service.links) {
+    const unlink = el('button', 'Unlink', { type: 'button', 'aria-label': `Unlink ${app}` });
+    unlink.addEventListener('click', () => {
+      if (confirm(`Unlink ${service.name} from ${app}? The app restarts without it.`)) act(`Unlinking ${app}`, () => api('DELETE', `${base}/links/${app}`).then(refreshServices));
+    });
+    const item = el('li', `${app} `);
+    item.append(unlink);
+    links.append(item);
+  }
+  const unlinked = apps.filter((app) => !service.links.includes(app));
+  const form = el('form', undefined, { class: 'link-form' });
+  const select = el('select', undefined, { 'aria-label': `App to link ${service.name} to`, name: 'app' });
+  select.append(...unlinked.map((app) => el('option', app, { value: app })));
+  form.append(select, ' ', el('button', 'Link', { type: 'submit' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(`Linking ${select.value}`, () => api('POST', `${base}/links`, { app: select.value }).then(refreshServices));
+  });
+
+  const backupList = el('ul');
+  for (const backup of backups) {
+    const item = el('li');
+    item.append(el('a', `${backup.created_at} (${backup.bytes} bytes)`, { href: `/api/v1${base}/backups/${backup.dir}/${backup.file}`, download: backup.file }));
+    backupList.append(item);
+  }
+  const take = el('button', 'Take a backup', { type: 'button' });
+  take.addEventListener('click', () => act(`Backing up ${service.name}`, () => api('POST', `${base}/backups`).then(refreshServices)));
+
+  card.append(el('h3', 'Linked apps'), links, ...(unlinked.length ? [form] : []), el('h3', 'Backups'), backupList, take);
+  return card;
+}
+
+async function refreshServices() {
+  const [services, apps] = await Promise.all([api('GET', '/services'), api('GET', '/apps')]);
+  const cards = [];
+  for (const [type, list] of Object.entries(services)) {
+    for (const service of list) cards.push(serviceCard(type, service, apps, await api('GET', `/services/${type}/${service.name}/backups`)));
+  }
+  document.getElementById('services').replaceChildren(...(cards.length ? cards : [el('p', 'No services yet')]));
+}
+
+function servicesPage() {
+  const form = document.getElementById('service-form');
+  if (!form) return;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const type = document.getElementById('service-type').value;
+    const name = document.getElementById('service-name').value.trim();
+    act(`Creating ${name}`, () => api('POST', `/services/${type}`, { name }).then(() => {
+      form.reset();
+      return refreshServices();
+    }));
+  });
+  every(REFRESH_MS * 2, refreshServices);
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   const page = document.querySelector('[data-page]')?.dataset.page;
   if (page === 'apps') appsPage();
   if (page === 'app') appPage();
+  if (page === 'services') servicesPage();
 });
