@@ -93,7 +93,7 @@ describe('the dashboard in a browser', () => {
     await shot('app-config');
   }, 90_000);
 
-  test('scale web to 2, and see each container’s CPU and memory', async () => {
+  test('scale web to 2, and see each container’s CPU and memory and its logs live', async () => {
     await page.waitForSelector('#scale-web');
     await page.$eval('#scale-web', (input) => ((input as HTMLInputElement).value = '2'));
     await page.click('#scale-form button');
@@ -102,6 +102,10 @@ describe('the dashboard in a browser', () => {
     // Each running container's CPU and memory, charted and refreshed.
     await page.waitForFunction(() => document.querySelectorAll('#usage figure').length === 2 && /% CPU, [\d.]+ MiB of/.test(document.getElementById('usage')?.textContent ?? ''), { timeout: 60_000 });
     expect(await page.$$eval('#usage svg polyline', (lines) => lines.length)).toBe(4);
+    // The logs follow live, and follow the new container too.
+    await page.waitForFunction(() => /app\[web\.2\]: listening/.test(document.getElementById('app-logs')?.textContent ?? ''), { timeout: 30_000 });
+    for (const n of [1, 2, 3, 4]) await slipway.get(slipway.appHost(app), `/log/line-${n}-from-the-test`);
+    await page.waitForFunction(() => [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent?.includes(`line-${n}-from-the-test`)), { timeout: 30_000 });
     await page.setViewport({ width: 390, height: 844 }); // a phone's width
     await shot('app-phone');
     await page.setViewport({ width: 800, height: 600 });

@@ -184,6 +184,7 @@ async function refreshProcesses(app) {
     );
   }
   const containers = Object.entries(report).filter(([key]) => key.startsWith('status-'));
+  followLogs(app, containers.map(([key, value]) => `${key}=${value}`).join(' '));
   document.getElementById('containers').replaceChildren(...containers.map(([key, value]) => el('li', `${key.slice(7).replace(/-(\d+)$/, '.$1')}: ${value}`)));
   document.getElementById('summary').textContent = `${stateOf({ ps: report })}, ${report.processes} container(s)`;
 }
@@ -194,15 +195,55 @@ async function refreshDomains(app) {
   document.getElementById('domains').replaceChildren(...list.map((domain) => el('li', domain)));
 }
 
-async function refreshLogs(app) {
+// The app's container logs, followed live (`logs --tail` through /commands, read as it
+// streams). The follow ends when its containers stop, and is started again whenever the set
+// of running containers changes, so a deploy or a scale shows the new containers' lines.
+const LOG_LINES = 500;
+const FOLLOW_RETRY_MS = 2000;
+let logFollow;
+
+function appendLog(line) {
+  const logs = document.getElementById('app-logs');
+  const atEnd = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
+  const lines = `${logs.textContent}${line}\n`.split('\n');
+  logs.textContent = lines.slice(Math.max(0, lines.length - 1 - LOG_LINES)).join('\n');
+  if (atEnd) logs.scrollTop = logs.scrollHeight;
+}
+
+async function followLogsOnce(app, signal) {
   const response = await fetch('/api/v1/commands', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-    body: JSON.stringify({ command: ['logs', app, '--num', '50'] }),
+    body: JSON.stringify({ command: ['logs', app, '--num', '50', '--tail'] }),
+    signal,
   });
-  const lines = (await response.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((entry) => entry.line !== undefined);
-  const logs = document.getElementById('app-logs');
-  logs.textContent = lines.map((entry) => entry.line).join('\n');
+  if (response.status === 401) return location.assign('/login');
+  document.getElementById('app-logs').textContent = '';
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let partial = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    const lines = (partial + value).split('\n');
+    partial = lines.pop();
+    for (const entry of lines.filter(Boolean).map((line) => JSON.parse(line))) {
+      if (entry.line !== undefined) appendLog(entry.line.replace(/^ ! {5}/, ''));
+    }
+  }
+}
+
+/** Follows the logs of the containers named by `containers` (restarting when that changes). */
+function followLogs(app, containers) {
+  if (logFollow?.containers === containers) return;
+  logFollow?.controller.abort();
+  const follow = { containers, controller: new AbortController() };
+  logFollow = follow;
+  (async () => {
+    while (!follow.controller.signal.aborted) {
+      await followLogsOnce(app, follow.controller.signal).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS));
+    }
+  })();
 }
 
 // The last few minutes of each container's CPU and memory, as small line charts.
@@ -247,7 +288,7 @@ async function refreshUsage(app) {
 }
 
 function refreshApp(app) {
-  return Promise.all([refreshDeploys(app), refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app), refreshLogs(app)]);
+  return Promise.all([refreshDeploys(app), refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app)]);
 }
 
 async function appPage() {
