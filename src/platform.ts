@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UserError } from './core/errors.js';
 import { Nginx, type Router } from './proxy/nginx.js';
+import { DASHBOARD_SITE, tlsFiles } from './proxy/certs.js';
 import { DeployQueue } from './queue/deploy-queue.js';
 import { Locks } from './queue/locks.js';
 import { DeployLogs } from './queue/logs.js';
@@ -132,6 +133,7 @@ export class Platform {
       modulesDir: this.settings.nginxModulesDir,
       apiPort: this.settings.apiPort,
       dashboardDomain: this.settings.dashboardDomain,
+      dashboardTls: () => tlsFiles(this.settings.certsDir, DASHBOARD_SITE),
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });
   }

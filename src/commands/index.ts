@@ -10,6 +10,7 @@ import { buildsNamespace } from './builds/index.js';
 import { certsNamespace } from './certs/index.js';
 import { checksNamespace } from './checks/index.js';
 import { configNamespace } from './config/index.js';
+import { dashboardNamespace } from './dashboard/index.js';
 import { letsencryptNamespace } from './letsencrypt/index.js';
 import { cronNamespace } from './cron/index.js';
 import { domainsNamespace } from './domains/index.js';
@@ -72,6 +73,7 @@ const NAMESPACES: Namespace[] = [
   sshKeysNamespace,
   aclNamespace,
   tokensNamespace,
+  dashboardNamespace,
   stackNamespace,
 ];
 

@@ -27,7 +27,8 @@ function rowFlag(args: CommandArgs): string | undefined {
 
 export function printReport(out: Output, heading: string, rows: ReportRows): void {
   out.out(format.section(heading));
-  for (const [label, value] of rows) out.out(format.detail(`${`${label}:`.padEnd(31)}${value}`.trimEnd()));
+  // Dokku's column; a longer label still gets a space before its value.
+  for (const [label, value] of rows) out.out(format.detail(`${`${label}: `.padEnd(31)}${value}`.trimEnd()));
 }
 
 /** Prints reports as Dokku does: the rows, one row's bare value for its flag, or JSON. */
@@ -64,6 +65,13 @@ export async function readReports(ctx: CommandContext, args: CommandArgs, report
   }
   return { named: Boolean(args.app), reports: reports.map((r) => r.name), sections };
 }
+
+/** A report about the host, not an app (`dashboard:report`), for reportRenderer: row flags and JSON as apps' reports have them. */
+export const hostReport = (name: string, heading: string, rows: ReportRows): ReportData => ({
+  named: true,
+  reports: [name],
+  sections: [{ app: name, report: name, heading, rows }],
+});
 
 /** `<namespace>:report [<app>]`: the namespace's report of one app, or of every app. */
 export function reportCommand(report: AppReport): Command {

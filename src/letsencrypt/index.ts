@@ -6,15 +6,15 @@ import { UserError } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
 import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
-import { describeCertificate, removeCertificate, storeCertificate, tlsFiles } from '../proxy/certs.js';
+import { DASHBOARD_SITE, describeCertificate, removeCertificate, storeCertificate, tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
 
 /**
  * Automatic HTTPS from an ACME certificate authority (Let's Encrypt by default), as Dokku's
- * letsencrypt plugin: HTTP-01 challenges answered by Slipway's nginx for the app's domains,
- * the certificate installed like certs:add, and renewed by the daemon before `graceperiod`
- * remains. A failed order or renewal changes nothing and says why.
+ * letsencrypt plugin: HTTP-01 challenges answered by Slipway's nginx for the app's domains
+ * (or the dashboard host), the certificate installed like certs:add, and renewed by the
+ * daemon before `graceperiod` remains. A failed order or renewal changes nothing and says why.
  */
 export const LETSENCRYPT_PROPERTIES = ['email', 'server', 'graceperiod'] as const;
 export type LetsencryptProperty = (typeof LETSENCRYPT_PROPERTIES)[number];
@@ -30,9 +30,9 @@ export function ownLetsencryptValue(platform: Platform, scope: string, property:
   return platform.state.properties.get(scope, key(property));
 }
 
-/** The app's own value, else the global one, else the default. */
-export function letsencryptValue(platform: Platform, app: string, property: LetsencryptProperty): string | undefined {
-  const value = ownLetsencryptValue(platform, app, property) ?? ownLetsencryptValue(platform, GLOBAL_SCOPE, property);
+/** The site's own value (an app's; the dashboard has none of its own), else the global one, else the default. */
+export function letsencryptValue(platform: Platform, site: string, property: LetsencryptProperty): string | undefined {
+  const value = ownLetsencryptValue(platform, site, property) ?? ownLetsencryptValue(platform, GLOBAL_SCOPE, property);
   if (value !== undefined) return value;
   return property === 'server' ? LETSENCRYPT_SERVER : property === 'graceperiod' ? String(DEFAULT_GRACE_SECONDS) : undefined;
 }
@@ -60,28 +60,50 @@ function isDirectoryUrl(value: string): boolean {
   }
 }
 
-export const isLetsencryptEnabled = (platform: Platform, app: string) => platform.state.properties.get(app, ENABLED) === 'true';
+/**
+ * What a certificate is for: an app (its domains, served by its server block) or Slipway's
+ * own dashboard host (DASHBOARD_SITE, served by nginx's main config). Its name keys both
+ * its certificate and its letsencrypt properties.
+ */
+interface Site {
+  name: string;
+  /** How messages name it. */
+  title: string;
+  domains(): string[];
+  /** Serves its current certificate (or none): nginx rewrites and reloads what changed. */
+  serve(): Promise<void>;
+}
 
-/** When the app's certificate should be renewed: `graceperiod` before it expires. */
-export function renewalDue(platform: Platform, app: string): Date | undefined {
-  const info = describeCertificate(platform.settings.certsDir, app);
+function siteOf(platform: Platform, name: string): Site {
+  if (name === DASHBOARD_SITE) {
+    return { name, title: 'the dashboard', domains: () => [platform.settings.dashboardDomain], serve: () => platform.nginx.ensureRunning() };
+  }
+  return { name, title: name, domains: () => appDomains(platform.state, platform.settings, name), serve: () => restoreRoute(platform, name) };
+}
+
+export const isLetsencryptEnabled = (platform: Platform, site: string) => platform.state.properties.get(site, ENABLED) === 'true';
+
+/** When the site's certificate should be renewed: `graceperiod` before it expires. */
+export function renewalDue(platform: Platform, site: string): Date | undefined {
+  const info = describeCertificate(platform.settings.certsDir, site);
   if (!info) return undefined;
-  return new Date(new Date(info.expiresAt).getTime() - Number(letsencryptValue(platform, app, 'graceperiod')) * 1000);
+  return new Date(new Date(info.expiresAt).getTime() - Number(letsencryptValue(platform, site, 'graceperiod')) * 1000);
 }
 
 /**
- * letsencrypt:enable (and each renewal): orders a certificate for every domain of the app,
+ * letsencrypt:enable (and each renewal): orders a certificate for every domain of the site,
  * answers the challenges through nginx, installs it and reloads nginx gracefully. Nothing
  * is installed unless the whole order succeeds.
  */
-export async function obtainCertificate(platform: Platform, app: string, onLine: (line: string) => void): Promise<X509Certificate> {
-  const email = letsencryptValue(platform, app, 'email');
-  if (!email) throw new UserError(`Missing email: letsencrypt:set ${app} email <address> (or --global)`);
-  const domains = appDomains(platform.state, platform.settings, app);
-  if (domains.length === 0) throw new UserError(`${app} has no domains`);
+export async function obtainCertificate(platform: Platform, siteName: string, onLine: (line: string) => void): Promise<X509Certificate> {
+  const site = siteOf(platform, siteName);
+  const email = letsencryptValue(platform, site.name, 'email');
+  if (!email) throw new UserError(`Missing email: letsencrypt:set ${site.name === DASHBOARD_SITE ? '--global' : site.name} email <address>${site.name === DASHBOARD_SITE ? '' : ' (or --global)'}`);
+  const domains = site.domains();
+  if (domains.length === 0) throw new UserError(`${site.title} has no domains`);
   const wildcard = domains.find((d) => d.startsWith('*.'));
   if (wildcard) throw new UserError(`${wildcard} is a wildcard: HTTP-01 challenges cannot prove it`);
-  const { client, server } = await acmeClient(platform, app, email);
+  const { client, server } = await acmeClient(platform, site.name, email);
   onLine(`Ordering a certificate for ${domains.join(', ')} from ${server}`);
   const [certKey, csr] = await acme.crypto.createCsr({ altNames: domains });
   const challenges = platform.nginx.acmeDir;
@@ -104,8 +126,8 @@ export async function obtainCertificate(platform: Platform, app: string, onLine:
   } catch (error) {
     throw new UserError(`The certificate authority refused the order: ${(error as Error).message}`);
   }
-  const certificate = storeCertificate(platform.settings.certsDir, app, pem, certKey.toString());
-  await restoreRoute(platform, app);
+  const certificate = storeCertificate(platform.settings.certsDir, site.name, pem, certKey.toString());
+  await site.serve();
   onLine(`Installed a certificate for ${domains.join(', ')}, valid until ${new Date(certificate.validTo).toISOString()}`);
   return certificate;
 }
@@ -116,9 +138,9 @@ function tokenFile(token: string): string {
   return token;
 }
 
-/** A client of the app's ACME directory, as the account of `email` there. */
-async function acmeClient(platform: Platform, app: string, email: string) {
-  const server = letsencryptValue(platform, app, 'server')!;
+/** A client of the site's ACME directory, as the account of `email` there. */
+async function acmeClient(platform: Platform, site: string, email: string) {
+  const server = letsencryptValue(platform, site, 'server')!;
   return { client: new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }), server };
 }
 
@@ -133,25 +155,27 @@ async function accountKey(platform: Platform, server: string, email: string): Pr
   return created;
 }
 
-export async function enableLetsencrypt(platform: Platform, app: string, onLine: (line: string) => void): Promise<void> {
-  await obtainCertificate(platform, app, onLine);
-  platform.state.properties.set(app, ENABLED, 'true');
+export async function enableLetsencrypt(platform: Platform, site: string, onLine: (line: string) => void): Promise<void> {
+  await obtainCertificate(platform, site, onLine);
+  platform.state.properties.set(site, ENABLED, 'true');
 }
 
-/** letsencrypt:disable: no more renewals, and the certificate goes (the app serves plain HTTP). */
-export async function disableLetsencrypt(platform: Platform, app: string): Promise<void> {
-  if (!isLetsencryptEnabled(platform, app)) throw new UserError(`Let's Encrypt is not enabled for ${app}`);
-  platform.state.properties.set(app, ENABLED, undefined);
-  removeCertificate(platform.settings.certsDir, app);
-  await restoreRoute(platform, app);
+/** letsencrypt:disable: no more renewals, and the certificate goes (the site serves plain HTTP). */
+export async function disableLetsencrypt(platform: Platform, siteName: string): Promise<void> {
+  const site = siteOf(platform, siteName);
+  if (!isLetsencryptEnabled(platform, site.name)) throw new UserError(`Let's Encrypt is not enabled for ${site.title}`);
+  platform.state.properties.set(site.name, ENABLED, undefined);
+  removeCertificate(platform.settings.certsDir, site.name);
+  await site.serve();
 }
 
 /** letsencrypt:revoke: the authority revokes the certificate, then it is disabled as above. */
-export async function revokeLetsencrypt(platform: Platform, app: string): Promise<void> {
-  const files = tlsFiles(platform.settings.certsDir, app);
-  if (!isLetsencryptEnabled(platform, app) || !files) throw new UserError(`${app} has no Let's Encrypt certificate`);
-  const email = letsencryptValue(platform, app, 'email') ?? '';
-  const { client } = await acmeClient(platform, app, email);
+export async function revokeLetsencrypt(platform: Platform, siteName: string): Promise<void> {
+  const site = siteOf(platform, siteName);
+  const files = tlsFiles(platform.settings.certsDir, site.name);
+  if (!isLetsencryptEnabled(platform, site.name) || !files) throw new UserError(`${site.title} has no Let's Encrypt certificate`);
+  const email = letsencryptValue(platform, site.name, 'email') ?? '';
+  const { client } = await acmeClient(platform, site.name, email);
   try {
     // The account of the key that ordered it (the authority returns the existing one).
     await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : [] });
@@ -159,25 +183,26 @@ export async function revokeLetsencrypt(platform: Platform, app: string): Promis
   } catch (error) {
     throw new UserError(`The certificate authority refused the revocation: ${(error as Error).message}`);
   }
-  await disableLetsencrypt(platform, app);
+  await disableLetsencrypt(platform, site.name);
 }
 
 /**
- * Renews every certificate (of these apps, else all enabled ones) whose renewal is due.
+ * Renews every certificate (of these sites, else all enabled ones, the dashboard's too) whose renewal is due.
  * A failure keeps the current certificate and is reported; the others go on.
  */
-export async function renewDue(platform: Platform, apps: string[] | undefined, onLine: (line: string) => void): Promise<{ renewed: string[]; failed: string[] }> {
-  const candidates = (apps ?? platform.state.apps.list().map((a) => a.name)).filter((app) => isLetsencryptEnabled(platform, app));
+export async function renewDue(platform: Platform, sites: string[] | undefined, onLine: (line: string) => void): Promise<{ renewed: string[]; failed: string[] }> {
+  const everySite = [...platform.state.apps.list().map((a) => a.name), DASHBOARD_SITE];
+  const candidates = (sites ?? everySite).filter((site) => isLetsencryptEnabled(platform, site));
   const outcome = { renewed: [] as string[], failed: [] as string[] };
-  for (const app of candidates) {
-    const due = renewalDue(platform, app);
+  for (const site of candidates.map((name) => siteOf(platform, name))) {
+    const due = renewalDue(platform, site.name);
     if (due && due.getTime() > Date.now()) continue;
     try {
-      await obtainCertificate(platform, app, (line) => onLine(`${app}: ${line}`));
-      outcome.renewed.push(app);
+      await obtainCertificate(platform, site.name, (line) => onLine(`${site.title}: ${line}`));
+      outcome.renewed.push(site.title);
     } catch (error) {
-      onLine(`${app}: renewal failed, the current certificate stays: ${(error as Error).message}`);
-      outcome.failed.push(app);
+      onLine(`${site.title}: renewal failed, the current certificate stays: ${(error as Error).message}`);
+      outcome.failed.push(site.title);
     }
   }
   return outcome;

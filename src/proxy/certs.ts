@@ -35,6 +35,12 @@ export function pemBlocks(text: string, { labels, body }: { labels: string[]; bo
   return blocks;
 }
 
+/**
+ * Certificates are kept per site: an app's, under its name, or Slipway's own dashboard
+ * host's, under this name (never an app's: app names have no underscore).
+ */
+export const DASHBOARD_SITE = '_dashboard';
+
 export interface TlsFiles {
   certFile: string;
   keyFile: string;

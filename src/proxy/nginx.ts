@@ -55,7 +55,12 @@ export class Nginx implements Router {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: MainConfig & { bin: string; lock: ConfigLock },
+    private readonly options: Omit<MainConfig, 'dashboardTls' | 'acmeDir'> & {
+      bin: string;
+      lock: ConfigLock;
+      /** Read whenever the main config is written (ensureRunning), so a new certificate is taken up then. */
+      dashboardTls: () => TlsFiles | undefined;
+    },
   ) {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
@@ -70,7 +75,7 @@ export class Nginx implements Router {
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
-      const mainChanged = writeIfChanged(this.mainConf, renderMain(this.options));
+      const mainChanged = writeIfChanged(this.mainConf, renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir }));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
       if (this.masterPid() === undefined) {
         this.clearOrphanedWorkers();

@@ -32,6 +32,9 @@ const nginxSettingsSchema = z.object(
 /** A DNS name, or a `*.` wildcard over one, as nginx's server_name takes them. */
 const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
 
+/** A certificate and key, as tlsFiles gives them; the fingerprint is written into the config so a new certificate reloads nginx. */
+const tlsSchema = z.object({ certFile: absolutePath, keyFile: absolutePath, fingerprint: z.string().regex(/^[0-9a-f]{16}$/) });
+
 const listenerSchema = z.object({ port, ssl: z.boolean(), redirect: z.boolean(), container: port.nullable() });
 
 const appServerSchema = z.object({
@@ -42,7 +45,7 @@ const appServerSchema = z.object({
   ipv6: z.boolean(),
   domains: z.array(serverName).min(1),
   /** The app's certificate and key files, or null for HTTP only. */
-  tls: z.object({ certFile: absolutePath, keyFile: absolutePath, fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }).nullable(),
+  tls: tlsSchema.nullable(),
   /** Where the app's own access and error logs go unless nginx:set says otherwise. */
   logsDir: absolutePath,
   /** Where ACME HTTP-01 challenge responses are, one file per token (readable by nginx's workers). */
@@ -67,12 +70,19 @@ export interface MainConfig {
   /** Where the daemon serves its API and dashboard, published on `dashboardDomain`. */
   apiPort: number;
   dashboardDomain: string;
+  /** The dashboard host's certificate: with one, it is served over HTTPS and HTTP redirects there. */
+  dashboardTls: z.infer<typeof tlsSchema> | null;
+  /** Where ACME HTTP-01 challenge answers are written. */
+  acmeDir: string;
 }
 
 export function renderMain(input: MainConfig): string {
   return templates.main({
     apiPort: port.parse(input.apiPort),
     dashboardDomain: z.string().refine(isValidDomain, 'invalid domain').parse(input.dashboardDomain),
+    dashboardTls: tlsSchema.nullable().parse(input.dashboardTls),
+    httpsPortSuffix: input.httpsPort === 443 ? '' : `:${port.parse(input.httpsPort)}`,
+    acmeDir: absolutePath.parse(input.acmeDir),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
@@ -278,6 +280,52 @@ describe('through nginx, on the dashboard host', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toContain(app);
     expect((await viaNginx('/openapi.json', {})).status).toBe(200);
+  });
+
+  test('with a certificate the dashboard is HTTPS: HTTP redirects, the session cookie is Secure; without, plain HTTP again', async () => {
+    const tenantTry = await slipway.ssh(['dashboard:certs:generate'], { key: tenant });
+    expect(tenantTry.code).not.toBe(0);
+    const generated = await slipway.ssh(['dashboard:certs:generate']);
+    expect(generated.code, generated.output).toBe(0);
+    const httpsUrl = `https://${dashboard}:${slipway.httpsPort}/`;
+    expect(generated.stdout).toContain(`The dashboard is served at ${httpsUrl}`);
+    const report = JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout);
+    expect(report).toMatchObject({ url: httpsUrl, domain: dashboard, 'ssl-enabled': 'true', 'ssl-hostnames': dashboard });
+
+    const redirect = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/login?x=1', headers: { host: dashboard }, agent: false }, resolve).on('error', reject),
+    );
+    expect(redirect.statusCode).toBe(301);
+    expect(redirect.headers.location).toBe(`https://${dashboard}:${slipway.httpsPort}/login?x=1`);
+
+    const overTls = (method: string, urlPath: string, body?: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>((resolve, reject) => {
+        const request = https.request(
+          { host: '127.0.0.1', port: slipway.httpsPort, servername: dashboard, method, path: urlPath, rejectUnauthorized: false, agent: false,
+            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, subject: String((response.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? ''), text }));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    const page = await overTls('GET', '/login');
+    expect(page.status).toBe(200);
+    expect(page.subject).toBe(dashboard);
+    const loggedIn = await overTls('POST', '/login', new URLSearchParams({ token: adminToken }).toString());
+    expect(loggedIn.status).toBe(303);
+    expect(String(loggedIn.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+    expect(loggedIn.headers['strict-transport-security']).toBeDefined();
+
+    expect((await slipway.ssh(['dashboard:certs:remove'])).code).toBe(0);
+    expect((await viaNginx('/openapi.json', {})).status).toBe(200);
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ url: `http://${dashboard}:${slipway.httpPort}/`, 'ssl-enabled': 'false' });
+    const again = await slipway.ssh(['dashboard:certs:remove']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('The dashboard has no certificate');
   });
 
   test('no app may take the dashboard’s name or domain', async () => {

@@ -20,6 +20,8 @@ const NEED_NO_ARGS = new Set([
   // scheduler-swarm:init would make this engine a swarm manager.
   'scheduler-swarm:init', 'nodes:list', 'nodes:report', 'nodes:join-command',
   'tokens:list',
+  // dashboard:certs:generate would give the dashboard a certificate.
+  'dashboard:report', 'dashboard:certs:generate',
 ]);
 
 const BAD_NAMES: [string, string][] = [

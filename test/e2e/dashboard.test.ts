@@ -55,7 +55,7 @@ describe('the dashboard in a browser', () => {
     expect(page.url()).toBe(dashboardUrl('/login'));
     await shot('login');
     await page.type('#token', token);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]); // a keyboard is enough
     await page.waitForFunction((name) => document.querySelector('#apps tbody')?.textContent?.includes(name), {}, app);
     await page.waitForFunction(() => document.querySelector('#apps tbody .state')?.textContent === 'running');
     expect(await textOf('#apps tbody')).toContain('v1');
@@ -90,6 +90,10 @@ describe('the dashboard in a browser', () => {
     expect(await textOf('#config tbody')).not.toContain('typed in chromium');
     await page.click('button[aria-label="Reveal FROM_BROWSER"]');
     await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent?.includes('typed in chromium'));
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // past the next refresh: still revealed
+    expect(await textOf('#config tbody')).toContain('typed in chromium');
+    await page.click('button[aria-label="Hide FROM_BROWSER"]');
+    await page.waitForFunction(() => !document.querySelector('#config tbody')?.textContent?.includes('typed in chromium'));
     await shot('app-config');
   }, 90_000);
 
@@ -106,7 +110,9 @@ describe('the dashboard in a browser', () => {
     await page.waitForFunction(() => /app\[web\.2\]: listening/.test(document.getElementById('app-logs')?.textContent ?? ''), { timeout: 30_000 });
     for (const n of [1, 2, 3, 4]) await slipway.get(slipway.appHost(app), `/log/line-${n}-from-the-test`);
     await page.waitForFunction(() => [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent?.includes(`line-${n}-from-the-test`)), { timeout: 30_000 });
-    await page.setViewport({ width: 390, height: 844 }); // a phone's width
+    await shot('app');
+    await page.setViewport({ width: 390, height: 844 }); // a phone's width: nothing wider than the screen
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('app-phone');
     await page.setViewport({ width: 800, height: 600 });
   }, 90_000);

@@ -73,11 +73,10 @@ function fetchText(url: string, body?: string): Promise<string> {
   });
 }
 
-/** The certificate nginx serves for the app, checked against pebble's root, and what the app answers. */
-function httpsGet(root: string): Promise<{ authorized: boolean; serial: string; body: string }> {
+/** The certificate nginx serves for the app (or another host), checked against pebble's root, and what it answers. */
+function httpsGet(root: string, host = slipway.appHost(app), urlPath = '/'): Promise<{ authorized: boolean; serial: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const host = slipway.appHost(app);
-    const request = https.get({ host: '127.0.0.1', port: slipway.httpsPort, servername: host, headers: { host }, ca: root, agent: false }, (response) => {
+    const request = https.get({ host: '127.0.0.1', port: slipway.httpsPort, path: urlPath, servername: host, headers: { host }, ca: root, agent: false }, (response) => {
       const socket = response.socket as tls.TLSSocket;
       let body = '';
       response.on('data', (d) => (body += d));
@@ -146,6 +145,27 @@ describe('letsencrypt, against pebble', () => {
     const served = await httpsGet(await pebbleRoot());
     expect(served.serial).toBe(serial);
     expect((await slipway.ssh(['domains:remove', app, 'elsewhere.example.com'])).code).toBe(0);
+  });
+
+  test('the dashboard host gets one too: HTTPS chained to the authority, renewed with the apps’, and disabled', async () => {
+    const dashboard = `slipway.${slipway.domain}`;
+    const enabled = await slipway.ssh(['dashboard:letsencrypt:enable']);
+    expect(enabled.code, enabled.output).toBe(0);
+    expect(enabled.stdout).toContain(`Ordering a certificate for ${dashboard}`);
+    const served = await httpsGet(await pebbleRoot(), dashboard, '/login');
+    expect(served.authorized).toBe(true);
+    expect(served.body).toContain('id="token"');
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ 'letsencrypt-active': 'true', 'ssl-enabled': 'true' });
+    expect((await slipway.ssh(['dashboard:certs:remove'])).stderr).toContain('dashboard:letsencrypt:disable removes it');
+
+    expect((await slipway.ssh(['letsencrypt:set', '--global', 'graceperiod', '3153600000'])).code).toBe(0);
+    const renewed = await slipway.ssh(['letsencrypt:auto-renew']);
+    expect(renewed.stdout).toContain('Renewed secure, the dashboard');
+    expect((await httpsGet(await pebbleRoot(), dashboard, '/login')).serial).not.toBe(served.serial);
+    expect((await slipway.ssh(['letsencrypt:set', '--global', 'graceperiod'])).code).toBe(0);
+
+    expect((await slipway.ssh(['dashboard:letsencrypt:disable'])).code).toBe(0);
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ 'letsencrypt-active': 'false', 'ssl-enabled': 'false' });
   });
 
   test('revoke has the authority revoke it; the app serves plain HTTP again', async () => {

@@ -147,10 +147,32 @@ describe('nginx renderer', () => {
     expect(() => renderBackends(input)).toThrow();
   });
 
+  const mainConfig = (dir: string) => ({
+    dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules',
+    apiPort: 5190, dashboardDomain: 'slipway.example.com', dashboardTls: null, acmeDir: path.join(dir, 'tmp', 'acme'),
+  });
+
+  test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {
+    const plain = renderMain(mainConfig('/srv/nginx'));
+    const dashboardBlocks = (conf: string) => conf.split('\n  server {').filter((block) => block.includes('server_name slipway.example.com;'));
+    expect(dashboardBlocks(plain)).toHaveLength(1);
+    expect(dashboardBlocks(plain)[0]).toContain('proxy_pass http://127.0.0.1:5190;');
+    expect(dashboardBlocks(plain)[0]).toContain('alias /srv/nginx/tmp/acme/;');
+    const tls = { certFile: '/srv/certs/_dashboard/server.crt', keyFile: '/srv/certs/_dashboard/server.key', fingerprint: '0123456789abcdef' };
+    const [http, https] = dashboardBlocks(renderMain({ ...mainConfig('/srv/nginx'), dashboardTls: tls }));
+    expect(http).toContain('return 301 https://$host:8443$request_uri;');
+    expect(http).toContain('alias /srv/nginx/tmp/acme/;');
+    expect(http).not.toContain('proxy_pass');
+    expect(https).toContain('listen 8443 ssl;');
+    expect(https).toContain('ssl_certificate /srv/certs/_dashboard/server.crt;');
+    expect(https).toContain('proxy_pass http://127.0.0.1:5190;');
+    expect(() => renderMain({ ...mainConfig('/srv/nginx'), dashboardTls: { ...tls, certFile: '/srv/x;evil' } })).toThrow();
+  });
+
   test('the rendered configuration, with the Lua balancer, passes nginx -t', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-nginx-'));
     for (const sub of ['apps', 'streams', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules', apiPort: 5190, dashboardDomain: 'slipway.example.com' }));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), renderMain({ ...mainConfig(dir), dashboardTls: await selfSigned(dir) }));
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     const logsDir = path.join(dir, 'logs');
     fs.writeFileSync(path.join(dir, 'apps', 'my.app.conf'), renderApp({ ...withSettings({ 'client-max-body-size': '0', 'proxy-buffers': '16 8k', 'x-forwarded-ssl': 'off', 'keepalive-timeout': '10s' }), logsDir }));

@@ -15,10 +15,10 @@ const INPUT_LIMIT = 1024 * 1024;
  * certificate chain and the key, one after the other) or a tar of server.crt and server.key,
  * as Dokku takes it.
  */
-async function readCertificateInput(ctx: CommandContext, files: string[]): Promise<{ cert: string; key: string }> {
+export async function readCertificateInput(ctx: CommandContext, files: string[], command = 'certs:add <app>'): Promise<{ cert: string; key: string }> {
   if (files.length > 0) {
-    const overSsh = 'Over SSH, send the certificate on stdin: certs:add <app> < cert-and-key.pem (or a tar of server.crt and server.key)';
-    if (ctx.local && files.length !== 2) throw new UserError('Give both files: certs:add <app> CRT_FILE KEY_FILE');
+    const overSsh = `Over SSH, send the certificate on stdin: ${command} < cert-and-key.pem (or a tar of server.crt and server.key)`;
+    if (ctx.local && files.length !== 2) throw new UserError(`Give both files: ${command} CRT_FILE KEY_FILE`);
     const [cert, key] = files.map((file) => readHostFile(ctx, file, INPUT_LIMIT, overSsh));
     return { cert: cert!, key: key! };
   }

@@ -36,6 +36,14 @@ function row(cells) {
   return tr;
 }
 
+/** Fills a table's body; each cell is labelled with its column's heading, shown beside it on a phone's width. */
+function fillTable(selector, rows) {
+  const table = document.querySelector(selector);
+  const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of rows) [...tr.children].forEach((td, i) => headings[i] && td.setAttribute('data-label', headings[i]));
+  table.querySelector('tbody').replaceChildren(...rows);
+}
+
 function ago(iso) {
   if (!iso) return '';
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -78,7 +86,6 @@ function stateOf(report) {
 }
 
 async function appsPage() {
-  const body = document.querySelector('#apps tbody');
   every(REFRESH_MS, async () => {
     const names = await api('GET', '/apps');
     const rows = await Promise.all(
@@ -91,7 +98,7 @@ async function appsPage() {
         return row([link, state, current ? `v${current.version}` : '-', last ? `${last.kind} ${last.status}, ${ago(last.started_at)}` : '-', report.ps?.processes ?? '0', report.domains?.['app-vhosts'] ?? '']);
       }),
     );
-    body.replaceChildren(...(rows.length ? rows : [row(['No apps yet: git push one'])]));
+    fillTable('#apps', rows.length ? rows : [row(['No apps yet: git push one'])]);
   });
 }
 
@@ -120,8 +127,8 @@ function showDeployLog(app, deploy) {
 
 async function refreshDeploys(app) {
   const deploys = await api('GET', `/apps/${app}/deploys`);
-  document.querySelector('#deploys tbody').replaceChildren(
-    ...deploys.slice(0, 20).map((d) => {
+  fillTable('#deploys',
+    deploys.slice(0, 20).map((d) => {
       const open = el('button', d.id.slice(0, 8), { type: 'button', 'aria-label': `Show the log of deploy ${d.id.slice(0, 8)}` });
       open.addEventListener('click', () => showDeployLog(app, d));
       return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, ago(d.started_at), d.requested_by]);
@@ -134,8 +141,8 @@ async function refreshDeploys(app) {
 async function refreshReleases(app) {
   const releases = await api('GET', `/apps/${app}/releases`);
   const current = releases.find((r) => r.current);
-  document.querySelector('#releases tbody').replaceChildren(
-    ...releases.slice(0, 20).map((r) => {
+  fillTable('#releases',
+    releases.slice(0, 20).map((r) => {
       let action = r.current ? 'current' : '';
       if (!r.current && r.status === 'succeeded' && current) {
         action = el('button', `Roll back to v${r.version}`, { type: 'button' });
@@ -149,15 +156,21 @@ async function refreshReleases(app) {
   );
 }
 
+// Keys whose values the user revealed stay revealed across refreshes, until hidden again.
+const revealedKeys = new Set();
+
 async function refreshConfig(app) {
   const { config } = await api('GET', `/apps/${app}/config`);
-  document.querySelector('#config tbody').replaceChildren(
-    ...Object.keys(config).map((key) => {
-      const value = el('code', config[key]);
-      const reveal = el('button', 'Reveal', { type: 'button', 'aria-label': `Reveal ${key}` });
-      reveal.addEventListener('click', async () => {
-        const revealed = await api('GET', `/apps/${app}/config?reveal=true`);
-        value.textContent = revealed.config[key] ?? '';
+  const values = revealedKeys.size > 0 ? (await api('GET', `/apps/${app}/config?reveal=true`)).config : {};
+  fillTable('#config',
+    Object.keys(config).map((key) => {
+      const shown = revealedKeys.has(key);
+      const value = el('code', shown ? (values[key] ?? '') : config[key]);
+      const reveal = el('button', shown ? 'Hide' : 'Reveal', { type: 'button', 'aria-label': `${shown ? 'Hide' : 'Reveal'} ${key}` });
+      reveal.addEventListener('click', () => {
+        if (shown) revealedKeys.delete(key);
+        else revealedKeys.add(key);
+        refreshConfig(app).catch((error) => say(error.message, true));
       });
       const remove = el('button', 'Remove', { type: 'button', 'aria-label': `Remove ${key}` });
       remove.addEventListener('click', () => {
@@ -279,8 +292,9 @@ async function refreshUsage(app) {
       const memoryText = row.memory_bytes === null ? '' : `, ${mib(row.memory_bytes)} of ${mib(row.memory_limit_bytes)}`;
       figure.append(
         el('figcaption', `${row.process} (v${row.release}): ${cpuText}${memoryText}`),
-        sparkline(history.cpu, Math.max(100, ...history.cpu), `CPU of ${row.process}`),
-        sparkline(history.memory, row.memory_limit_bytes ?? 1, `Memory of ${row.process}`),
+        // Scaled to what was seen (a line at the bottom of a host-sized scale shows nothing).
+        sparkline(history.cpu, Math.max(5, ...history.cpu) * 1.25, `CPU of ${row.process}`),
+        sparkline(history.memory, Math.max(...history.memory, 1) * 1.25, `Memory of ${row.process}`),
       );
       return figure;
     }),
