@@ -1,7 +1,6 @@
 import { errorMessage } from './core/errors.js';
 import { streamOutput } from './core/output.js';
 import { runCommand } from './commands/index.js';
-import { serve, work } from './daemon.js';
 import { Platform } from './platform.js';
 import { terminalType, type Terminal } from './model/terminal.js';
 import { loadSettings } from './settings.js';
@@ -13,8 +12,10 @@ import { loadSettings } from './settings.js';
 async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   const [first] = argv;
-  if (first === 'serve') return serve(settings).then(() => -1, exitNow);
-  if (first === 'worker') return work(settings).then(() => -1, exitNow);
+  // The daemon's modules (SSH and HTTP servers, the queue's worker) load only for it: a
+  // command on the host starts faster without them.
+  if (first === 'serve') return (await import('./daemon.js')).serve(settings).then(() => -1, exitNow);
+  if (first === 'worker') return (await import('./daemon.js')).work(settings).then(() => -1, exitNow);
   const platform = new Platform(settings);
   try {
     return await runCommand(
@@ -64,6 +65,14 @@ function localTerminal(): Terminal | undefined {
       return () => stdin.setRawMode(false);
     },
   };
+}
+
+// Output piped into a reader that stopped (`slipway help | head`) ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
 }
 
 main(process.argv.slice(2)).then(

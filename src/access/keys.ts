@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import type Ssh2 from 'ssh2';
 import { UserError } from '../core/errors.js';
+import { lazyPackage } from '../core/lazy.js';
 import { parseKeyName } from '../core/names.js';
 import type { State, SshKeyRecord } from '../state/index.js';
 
-const { utils } = ssh2;
+const ssh2 = lazyPackage<typeof Ssh2>('ssh2');
 const MAX_KEY_TEXT = 16 * 1024;
 /** authorized_keys lines may start with options (`command="…",no-pty`); ssh2 parses only the key. */
 const KEY_IN_LINE = /((?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp(?:256|384|521))\s+[A-Za-z0-9+/=]+(?:\s.*)?)$/;
@@ -21,7 +22,7 @@ export function parsePublicKey(text: string): { type: string; blob: Buffer; line
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length !== 1) throw new UserError('Provide exactly one public key');
   const match = KEY_IN_LINE.exec(lines[0]!);
-  const parsed = utils.parseKey(match ? match[1]! : lines[0]!);
+  const parsed = ssh2().utils.parseKey(match ? match[1]! : lines[0]!);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || key.isPrivateKey()) throw new UserError('Key specified is not a valid public key');
   const blob = key.getPublicSSH();

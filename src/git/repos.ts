@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import git from 'isomorphic-git';
+import type IsomorphicGit from 'isomorphic-git';
+import { lazyPackage } from '../core/lazy.js';
 import { runProgram } from '../core/process.js';
+
+const git = lazyPackage<typeof IsomorphicGit>('isomorphic-git');
 
 const HOOK_PROGRAM = fileURLToPath(new URL('./pre-receive.js', import.meta.url));
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
@@ -43,7 +46,7 @@ export function removeRepo(reposDir: string, app: string): void {
 /** The commit a branch points at in the app's repo, or undefined before the first push. */
 export async function branchRev(reposDir: string, app: string, branch: string): Promise<string | undefined> {
   try {
-    return await git.resolveRef({ fs, gitdir: repoPath(reposDir, app), ref: `refs/heads/${branch}` });
+    return await git().resolveRef({ fs, gitdir: repoPath(reposDir, app), ref: `refs/heads/${branch}` });
   } catch {
     return undefined;
   }
@@ -52,7 +55,7 @@ export async function branchRev(reposDir: string, app: string, branch: string): 
 /** A commit's message, first line only, or undefined when the repo no longer has it. */
 export async function commitSubject(reposDir: string, app: string, rev: string): Promise<string | undefined> {
   try {
-    const { commit } = await git.readCommit({ fs, gitdir: repoPath(reposDir, app), oid: rev });
+    const { commit } = await git().readCommit({ fs, gitdir: repoPath(reposDir, app), oid: rev });
     return commit.message.split('\n')[0];
   } catch {
     return undefined;

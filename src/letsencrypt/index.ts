@@ -1,7 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as acme from 'acme-client';
+import type * as AcmeClient from 'acme-client';
+import { lazyPackage } from '../core/lazy.js';
 import { UserError } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
 import { restoreRoute } from '../deploy/routes.js';
@@ -16,6 +17,8 @@ import { GLOBAL_SCOPE } from '../state/index.js';
  * (or the dashboard host), the certificate installed like certs:add, and renewed by the
  * daemon before `graceperiod` remains. A failed order or renewal changes nothing and says why.
  */
+const acmeClientPackage = lazyPackage<typeof AcmeClient>('acme-client');
+
 export const LETSENCRYPT_PROPERTIES = ['email', 'server', 'graceperiod'] as const;
 export type LetsencryptProperty = (typeof LETSENCRYPT_PROPERTIES)[number];
 
@@ -105,7 +108,7 @@ export async function obtainCertificate(platform: Platform, siteName: string, on
   if (wildcard) throw new UserError(`${wildcard} is a wildcard: HTTP-01 challenges cannot prove it`);
   const { client, server } = await acmeClient(platform, site.name, email);
   onLine(`Ordering a certificate for ${domains.join(', ')} from ${server}`);
-  const [certKey, csr] = await acme.crypto.createCsr({ altNames: domains });
+  const [certKey, csr] = await acmeClientPackage().crypto.createCsr({ altNames: domains });
   const challenges = platform.nginx.acmeDir;
   let pem: string;
   try {
@@ -141,7 +144,7 @@ function tokenFile(token: string): string {
 /** A client of the site's ACME directory, as the account of `email` there. */
 async function acmeClient(platform: Platform, site: string, email: string) {
   const server = letsencryptValue(platform, site, 'server')!;
-  return { client: new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }), server };
+  return { client: new (acmeClientPackage().Client)({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }), server };
 }
 
 /** One ACME account per directory and email, its key kept by Slipway (root only). */
@@ -150,7 +153,7 @@ async function accountKey(platform: Platform, server: string, email: string): Pr
   const file = path.join(dir, `account-${createHash('sha256').update(`${server}\n${email}`).digest('hex').slice(0, 16)}.pem`);
   if (fs.existsSync(file)) return fs.readFileSync(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const created = await acme.crypto.createPrivateKey();
+  const created = await acmeClientPackage().crypto.createPrivateKey();
   fs.writeFileSync(file, created, { mode: 0o600 });
   return created;
 }

@@ -1,4 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyPackage } from '../core/lazy.js';
+
+const ioredis = lazyPackage<typeof import('ioredis')>('ioredis');
 
 export interface RedisConnectionOptions {
   host: string;
@@ -27,5 +30,6 @@ export function redisOptions(url: string): RedisConnectionOptions {
  * the offline queue for ever: commands and pushes say so, apps keep serving.
  */
 export function connectRedis(url: string): Redis {
-  return new Redis({ ...redisOptions(url), maxRetriesPerRequest: 2 });
+  const Client = ioredis().Redis;
+  return new Client({ ...redisOptions(url), maxRetriesPerRequest: 2 });
 }

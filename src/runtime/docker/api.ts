@@ -1,10 +1,24 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { lazyPackage } from '../../core/lazy.js';
 
 /** The Engine API client; the version is pinned to what Debian's docker.io speaks. */
 export type DockerApi = Docker;
 
+const dockerode = lazyPackage<typeof Docker>('dockerode');
+
+/** The client, made on first use: a command that never reaches Docker does not load it. */
 export function connectDocker(socketPath: string): DockerApi {
-  return new Docker({ socketPath, version: 'v1.41' });
+  let client: Docker | undefined;
+  const connected = () => {
+    const Client = dockerode();
+    return (client ??= new Client({ socketPath, version: 'v1.41' }));
+  };
+  return new Proxy({} as Docker, {
+    get(_target, key) {
+      const value: unknown = Reflect.get(connected(), key);
+      return typeof value === 'function' ? value.bind(connected()) : value;
+    },
+  });
 }
 
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
