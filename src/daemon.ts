@@ -53,7 +53,7 @@ export async function serve(settings: Settings): Promise<void> {
     handle: (push, print, signal) =>
       requestDeploy(
         platform,
-        { kind: 'git', deployId: randomUUID(), app: push.app, rev: push.rev, tarPath: push.tarPath, requestedBy: push.user },
+        { kind: 'git', deployId: randomUUID(), app: push.app, rev: push.rev, tarPath: push.tarPath, requestedBy: push.user, hookStartedAt: push.hookStartedAt },
         print,
         signal,
       ),

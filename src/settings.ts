@@ -40,7 +40,12 @@ const schema = z.object({
   SLIPWAY_DASHBOARD_DOMAIN: z.string().refine(isValidDomain, 'must be a DNS name').optional(),
   SLIPWAY_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SLIPWAY_CHECKS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
-  SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  /**
+   * How long a new container must stay up after its checks, before the swap. None by default:
+   * the watch after the swap covers that time with traffic already on the new containers and
+   * the old ones as the fallback of any request that fails there.
+   */
+  SLIPWAY_CHECKS_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   SLIPWAY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(2),
   SLIPWAY_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Images of this many newest releases are kept as rollback targets; older ones are pruned. */

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, inject, test } from 'vitest';
+import { freePort } from '../../test/support/ports.js';
 import { run, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
@@ -16,20 +18,56 @@ function rewrite(dir: string, file: string, pattern: RegExp, line: string): void
   fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace(pattern, line));
 }
 
-/** Seconds from the start of `git push` until nginx answers with the new body. */
-async function pushToLive(app: string, repo: string, expected: string): Promise<{ live: number; push: number }> {
+/** Polls until `answer()` contains `expected`; the seconds since `started`. */
+async function untilAnswer(started: number, answer: () => Promise<string>, expected: string): Promise<number> {
+  for (;;) {
+    if ((await answer().catch(() => '')).includes(expected)) return (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface Push {
+  live: number;
+  push: number;
+  /** Seconds spent in each phase, from the deploy's recorded timings. */
+  phases: Record<string, number>;
+}
+
+/**
+ * Where a push's time went: before the hook (ssh, pack transfer, hook start), the hook's
+ * archive and hand-over, queue wait, build (a buildpack's compile and slug image), container
+ * start, checks, routing, and from routing to the first new answer seen through nginx.
+ */
+function phasesOf(pushStartedAt: number, liveAt: number, t: Record<string, number>): Record<string, number> {
+  const between = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? NaN : (to - from) / 1000);
+  const built: Record<string, number> = t.compiled === undefined ? { build: between(t.started, t.built) } : { compile: between(t.started, t.compiled), slug: between(t.compiled, t.built) };
+  return {
+    receive: between(pushStartedAt, t.hook),
+    archive: between(t.hook, t.received),
+    queue: between(t.received, t.started),
+    ...built,
+    start: between(t.built, t.running),
+    checks: between(t.running, t.checked),
+    route: between(t.checked, t.routed),
+    answer: between(t.routed, liveAt),
+  };
+}
+
+/** Seconds from the start of `git push` until nginx answers with the new body, and where they went. */
+async function pushToLive(app: string, repo: string, expected: string): Promise<Push> {
+  const startedAt = Date.now();
   const started = performance.now();
   const pushing = slipway.push(repo).then((result) => {
     if (result.code !== 0) throw new Error(`push failed:\n${result.output}`);
     return (performance.now() - started) / 1000;
   });
-  let live: number | undefined;
-  while (live === undefined) {
-    const response = await slipway.get(slipway.appHost(app)).catch(() => undefined);
-    if (response?.body.includes(expected)) live = (performance.now() - started) / 1000;
-    else await new Promise((r) => setTimeout(r, 10));
-  }
-  return { live, push: await pushing };
+  const live = await untilAnswer(started, async () => (await slipway.get(slipway.appHost(app))).body, expected);
+  const liveAt = startedAt + live * 1000;
+  const push = await pushing;
+  const [deploy] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as { timings_ms: Record<string, number>; started_at: string }[];
+  const received = Date.parse(deploy!.started_at);
+  const timings = Object.fromEntries(Object.entries(deploy!.timings_ms).map(([phase, ms]) => [phase, received + ms]));
+  return { live, push, phases: phasesOf(startedAt, liveAt, timings) };
 }
 
 const median = (values: number[]) => {
@@ -38,6 +76,17 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const s = (n: number) => `${n.toFixed(2)} s`;
+
+/** The median of each phase over the pushes, as one line. */
+function phaseLine(pushes: Push[]): string {
+  const names = Object.keys(pushes[0]!.phases);
+  return names.map((name) => `${name} ${median(pushes.map((p) => p.phases[name]!)).toFixed(3)}`).join(', ');
+}
+
+interface Measured {
+  lines: string[];
+  warmMedian: number;
+}
 
 /**
  * A cold first push (a new app; every app layer or the dependency install redone), then
@@ -49,7 +98,7 @@ async function measure(options: {
   app: string;
   makeCold: (repo: string, unique: string) => void;
   change: (repo: string, marker: string) => void;
-}): Promise<string[]> {
+}): Promise<Measured> {
   const repo = await slipway.appRepo(options.fixture, options.app);
   const unique = randomBytes(4).toString('hex');
   options.makeCold(repo, unique);
@@ -57,40 +106,108 @@ async function measure(options: {
   await run('git', ['add', '-A'], { cwd: repo });
   await slipway.commit(repo, 'cold');
   const cold = await pushToLive(options.app, repo, `cold ${unique}`);
-  const warm: { live: number; push: number }[] = [];
+  const warm: Push[] = [];
   for (let i = 1; i <= WARM_PUSHES; i++) {
     options.change(repo, `warm ${i} ${unique}`);
     await slipway.commit(repo, `warm ${i}`);
     warm.push(await pushToLive(options.app, repo, `warm ${i} ${unique}`));
   }
   const lives = warm.map((w) => w.live);
-  return [
-    `bench-deploy: ${options.label}, git push over OpenSSH to answer via nginx`,
-    `  cold push: live after ${s(cold.live)}, git push returned after ${s(cold.push)}`,
-    `  warm pushes, one file changed (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
-      `(min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); median git push ${s(median(warm.map((w) => w.push)))}`,
-    `  each warm push: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
-  ];
+  return {
+    warmMedian: median(lives),
+    lines: [
+      `bench-deploy: ${options.label}, git push over OpenSSH to answer via nginx`,
+      `  cold push: live after ${s(cold.live)}, git push returned after ${s(cold.push)}`,
+      `  warm pushes, one file changed (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
+        `(min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); median git push ${s(median(warm.map((w) => w.push)))}`,
+      `  each warm push: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
+      `  where a warm push's time goes (median seconds): ${phaseLine(warm)}`,
+    ],
+  };
 }
 
+function httpBody(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * The floor for the same one-file change, done directly with Docker and nothing else: build
+ * the changed context (the engine's layer cache warm from the previous build), run the image
+ * with a published port, and wait for its first answer with the new body.
+ */
+async function measureFloor(fixture: string, change: (repo: string, marker: string) => void): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(slipway.dir, 'floor-'));
+  fs.cpSync(path.resolve(import.meta.dirname, '../../test/fixtures', fixture), dir, { recursive: true });
+  const image = `slipway-bench-floor-${randomBytes(3).toString('hex')}`;
+  const docker = async (args: string[]) => {
+    const result = await run('docker', args, { cwd: dir });
+    if (result.code !== 0) throw new Error(`docker ${args[0]} failed: ${result.output}`);
+    return result.stdout.trim();
+  };
+  const once = async (marker: string) => {
+    change(dir, marker);
+    const port = await freePort();
+    const started = performance.now();
+    await docker(['build', '-q', '-t', image, '.']);
+    const container = await docker(['run', '-d', '-e', 'PORT=5000', '-p', `127.0.0.1:${port}:5000`, image]);
+    const seconds = await untilAnswer(started, () => httpBody(port), marker);
+    await docker(['rm', '-f', container]);
+    return seconds;
+  };
+  try {
+    await once('floor warm-up');
+    const times: number[] = [];
+    for (let i = 1; i <= WARM_PUSHES; i++) times.push(await once(`floor ${i}`));
+    return times;
+  } finally {
+    await run('docker', ['rmi', '-f', image]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const greeting = (repo: string, marker: string) => rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
+
 test('push-to-live', async () => {
+  const dockerfile = await measure({
+    label: 'Dockerfile app (test/fixtures/dockerfile-app)',
+    fixture: 'dockerfile-app',
+    app: 'bench',
+    // a unique layer right after FROM, so the cold push rebuilds every app layer
+    makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
+    change: greeting,
+  });
+  const floor = await measureFloor('dockerfile-app', greeting);
+  const node = await measure({
+    label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
+    fixture: 'node-deps',
+    app: 'benchnode',
+    // a new app has an empty build cache: the dependency install runs
+    makeCold: () => {},
+    change: (repo, marker) => rewrite(repo, 'server.js', /const VERSION = .*;/, `const VERSION = '${marker}';`),
+  });
+  const python = await measure({
+    label: 'buildpack Python app (test/fixtures/python-app)',
+    fixture: 'python-app',
+    app: 'benchpy',
+    makeCold: () => {},
+    change: (repo, marker) => rewrite(repo, 'server.py', /^VERSION = .*$/m, `VERSION = " ${marker}"`),
+  });
+  const floorMedian = median(floor);
   const lines = [
-    ...(await measure({
-      label: 'Dockerfile app (test/fixtures/dockerfile-app)',
-      fixture: 'dockerfile-app',
-      app: 'bench',
-      // a unique layer right after FROM, so the cold push rebuilds every app layer
-      makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
-      change: (repo, marker) => rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`),
-    })),
-    ...(await measure({
-      label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
-      fixture: 'node-deps',
-      app: 'benchnode',
-      // a new app has an empty build cache: the dependency install runs
-      makeCold: () => {},
-      change: (repo, marker) => rewrite(repo, 'server.js', /const VERSION = .*;/, `const VERSION = '${marker}';`),
-    })),
+    ...dockerfile.lines,
+    `  floor, the same change done directly (docker build + docker run + first answer, n=${floor.length}): median ${s(floorMedian)} ` +
+      `(each: ${floor.map((f) => f.toFixed(2)).join(' ')})`,
+    `  Slipway / floor: ${(dockerfile.warmMedian / floorMedian).toFixed(2)}x (target <= 1.5x)`,
+    ...node.lines,
+    ...python.lines,
   ];
   console.log(['', ...lines, ''].join('\n'));
 });

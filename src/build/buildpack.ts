@@ -59,6 +59,8 @@ export async function buildWithBuildpacks(
     webCommand: string | undefined;
     env: Env;
     onLine: (line: string) => void;
+    /** The compile ended well; the slug image is made next. */
+    onCompiled?: () => void;
     /** The compile container is removed past this. */
     timeoutMs: number;
     /** For a Node.js app: the toolchain it asked for and what its build does. */
@@ -99,6 +101,7 @@ export async function buildWithBuildpacks(
     collect: {
       path: '/app',
       use: async (slug) => {
+        options.onCompiled?.();
         // The image runs its web process by itself too (`docker run`, git:from-image).
         const dockerfile = (captured: Record<string, string>) => {
           const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;

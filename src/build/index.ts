@@ -54,6 +54,7 @@ export async function buildFromSource(
       const labelled = withLabels(source.dockerfile, imageLabels(settings.instance, app));
       const context = extendTar(fs.createReadStream(job.tarPath), () => [{ name: LABELLED_DOCKERFILE, content: labelled }]);
       await docker.images.build(context.tar, tag, (line) => log.output(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
+      log.mark('built');
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
@@ -70,8 +71,10 @@ export async function buildFromSource(
       webCommand: source.meta.processes?.web,
       env: config,
       onLine: (line) => log.raw(line),
+      onCompiled: () => log.mark('compiled'),
       timeoutMs: settings.buildTimeoutMs,
     });
+    log.mark('built');
     const processes = source.meta.processes ?? defaults;
     if (Object.keys(processes).length === 0) throw new UserError('No process types: add a Procfile that says what to run');
     return releaseMetaSchema.parse({ ...source.meta, builder, processes });

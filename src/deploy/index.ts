@@ -54,7 +54,10 @@ export async function requestDeploy(
 /** Records a deploy and puts it on the queue; nobody follows it (the reconciler's restarts). */
 export async function queueDeploy(platform: Platform, job: DeployJob): Promise<void> {
   const rev = job.kind === 'git' ? job.rev : null;
-  if (!platform.state.deploys.get(job.deployId)) platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
+  if (!platform.state.deploys.get(job.deployId)) {
+    platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
+    if (job.kind === 'git' && job.hookStartedAt !== undefined) platform.state.deploys.mark(job.deployId, 'hook', job.hookStartedAt);
+  }
   await platform.queue.enqueue(job);
 }
 
@@ -64,10 +67,11 @@ export async function queueDeploy(platform: Platform, job: DeployJob): Promise<v
  * worker runs after releasing the lock; the deploy record closes when that is done.
  */
 export async function runDeployJob(platform: Platform, job: DeployJob): Promise<AfterUnlock> {
-  const log = new DeployLog(platform.logs, job.deployId);
   const { deploys } = platform.state;
+  const log = new DeployLog(platform.logs, job.deployId, (phase) => deploys.mark(job.deployId, phase));
   if (deploys.get(job.deployId)?.status !== 'queued') return async () => {}; // its requester was told it failed
   deploys.setStatus(job.deployId, 'running');
+  deploys.mark(job.deployId, 'started');
   let retire: () => Promise<void>;
   try {
     retire = await runJob(platform, job, log);

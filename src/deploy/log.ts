@@ -1,6 +1,7 @@
 import { format } from '../core/output.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { DeployLogs } from '../queue/logs.js';
+import type { DeployPhase } from '../model/progress.js';
 
 /** Build and task output kept per deploy; beyond it, output is dropped with one notice (Slipway's own lines are always kept). */
 export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -13,7 +14,12 @@ export class DeployLog implements ProgressLog {
   constructor(
     private readonly logs: Pick<DeployLogs, 'append'>,
     readonly deployId: string,
+    private readonly onMark: (phase: DeployPhase) => void = () => {},
   ) {}
+
+  mark(phase: DeployPhase) {
+    this.onMark(phase);
+  }
 
   step(message: string) {
     this.write(format.step(message));

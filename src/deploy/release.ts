@@ -153,8 +153,9 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
       };
       started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log)));
     }
-    await routeTraffic(platform, app, started, log);
     const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
+    await routeTraffic(platform, app, started, oldWeb, log);
+    log.mark('routed');
     await watchAfterSwap(platform, app, started, oldWeb, log);
   } catch (error) {
     await scheduler.discard(started);
@@ -182,13 +183,14 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
 }
 
 /**
- * For a watch window after the swap the old containers stay ready: a new one that exits or
- * restarts meanwhile (an app that crashes just after its checks) sends traffic straight back
- * to them, and the release fails, so the old one stays current.
+ * For a watch window after the swap the old containers stay ready, as the fallback of every
+ * request that fails on a new one: a new one that exits or restarts meanwhile (an app that
+ * crashes just after its checks) sends traffic straight back to them, and the release fails,
+ * so the old one stays current. After the window the fallback is dropped (no reload).
  */
 async function watchAfterSwap(platform: Platform, app: string, started: Instance[], oldWeb: Instance[], log: ProgressLog): Promise<void> {
   const { watchMs } = platform.settings;
-  if (watchMs === 0) return;
+  const web = started.filter((i) => i.process === 'web');
   const scheduler = platform.schedulerFor(app);
   for (const deadline = Date.now() + watchMs; Date.now() < deadline; await sleep(WATCH_POLL_MS)) {
     for (const instance of started) {
@@ -200,9 +202,10 @@ async function watchAfterSwap(platform: Platform, app: string, started: Instance
       throw new UserError(`${label} did not stay up after the swap${oldWeb.length > 0 ? '; traffic is back on the previous release' : ''}`);
     }
   }
+  if (web.length > 0 && oldWeb.length > 0) await routeTo(platform, app, web);
 }
 
-async function routeTraffic(platform: Platform, app: string, started: Instance[], log: ProgressLog): Promise<void> {
+async function routeTraffic(platform: Platform, app: string, started: Instance[], fallback: Instance[], log: ProgressLog): Promise<void> {
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
@@ -210,6 +213,6 @@ async function routeTraffic(platform: Platform, app: string, started: Instance[]
     return;
   }
   log.step(`Configuring ${appDomains(platform.state, settings, app).join(', ')}...`);
-  const reloaded = await routeTo(platform, app, web);
+  const reloaded = await routeTo(platform, app, web, { fallback });
   log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
 }

@@ -23,10 +23,13 @@ interface RoutedBackend {
  * Points the app's domains at these web instances and remembers which ones they are;
  * `waiting` are instances still counted as the app's web but not running now (Docker is
  * bringing them back): remembered, so their start routes them again, but given no traffic.
+ * `fallback` (right after a swap: the previous release's) takes the retry of a request that
+ * failed on one of them; it is not remembered, and the next route drops it.
  */
-export function routeTo(platform: Platform, app: string, web: Instance[], waiting: string[] = []): Promise<boolean> {
+export function routeTo(platform: Platform, app: string, web: Instance[], options: { waiting?: string[]; fallback?: Instance[] } = {}): Promise<boolean> {
+  const waiting = options.waiting ?? [];
   return inTurn(app, async () => {
-    const reloaded = await applyServer(platform, app, endpointsOf(web), false);
+    const reloaded = await applyServer(platform, app, endpointsOf(web), false, endpointsOf(options.fallback ?? []));
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
   });
@@ -107,9 +110,9 @@ export function parkApp(platform: Platform, app: string): Promise<boolean> {
  * The app's server block as recorded now; none while its proxy is disabled (its hostnames
  * are then nobody's in nginx, and its web containers answer on host ports of their own).
  */
-function applyServer(platform: Platform, app: string, backends: Endpoint[], parked: boolean): Promise<boolean> {
+function applyServer(platform: Platform, app: string, backends: Endpoint[], parked: boolean, fallback: Endpoint[] = []): Promise<boolean> {
   if (!isProxyEnabled(platform.state, app)) return platform.router.unroute(app);
-  return platform.router.route({ ...serverOf(platform, app), backends, parked });
+  return platform.router.route({ ...serverOf(platform, app), backends, fallback, parked });
 }
 
 /** The app is gone (destroyed, or renamed): its server block goes, and its hostnames are nobody's. */
@@ -151,5 +154,5 @@ export async function restoreRoute(platform: Platform, app: string): Promise<voi
  */
 export async function routeToRunning(platform: Platform, app: string, ids: string[]): Promise<void> {
   const running = (await platform.schedulerFor(app).instances(app)).filter((i) => ids.includes(i.id) && i.running && i.endpoint);
-  await routeTo(platform, app, running, ids.filter((id) => !running.some((i) => i.id === id)));
+  await routeTo(platform, app, running, { waiting: ids.filter((id) => !running.some((i) => i.id === id)) });
 }

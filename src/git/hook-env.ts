@@ -21,6 +21,8 @@ export interface PushRequest {
   rev: string;
   user: string;
   tarPath: string;
+  /** When the hook started (epoch ms): the deploy's timings begin there. */
+  hookStartedAt?: number;
 }
 
 /** Daemon to hook: JSON lines, each either a log line or the final exit code. */

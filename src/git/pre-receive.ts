@@ -62,6 +62,7 @@ function deploy(request: PushRequest): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const hookStartedAt = Date.now();
   const app = env(HOOK_ENV.app);
   const branch = env(HOOK_ENV.branch);
   const deployRef = `refs/heads/${branch}`;
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  const code = await deploy({ token: env(HOOK_ENV.token), app, rev: update.rev, user: env(HOOK_ENV.user), tarPath });
+  const code = await deploy({ token: env(HOOK_ENV.token), app, rev: update.rev, user: env(HOOK_ENV.user), tarPath, hookStartedAt });
   process.exit(code);
 }
 

@@ -11,4 +11,5 @@ export const pushRequestSchema = z.object({
   rev: z.string().regex(GIT_REV),
   user: z.string().min(1),
   tarPath: z.string().min(1),
+  hookStartedAt: z.number().int().positive().optional(),
 }) satisfies z.ZodType<PushRequest>;

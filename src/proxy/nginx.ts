@@ -10,7 +10,7 @@ import { runProgram, sleep } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import type { NginxSettings } from './nginx-properties.js';
 import type { Listener, StreamMapping } from './ports.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type Backend, type MainConfig } from './render.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
 
 export type { Backend } from './render.js';
 
@@ -25,6 +25,8 @@ export interface AppRoute {
   /** Its TCP and UDP mappings. */
   streams: StreamMapping[];
   backends: Backend[];
+  /** Right after a swap: the previous release's backends, where a request that failed on a new one is retried. */
+  fallback?: Backend[];
   tls: TlsFiles | undefined;
   nginx: NginxSettings;
   /** Takes no traffic: its domains answer 502 (no backends are asked). */
@@ -92,7 +94,7 @@ export class Nginx implements Router {
    */
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
-      await this.setBackends(route.app, route.backends);
+      await this.setBackends(route.app, { peers: route.backends, fallback: route.fallback ?? [] });
       const server = renderApp({
         app: route.app,
         listeners: route.listeners,
@@ -114,16 +116,16 @@ export class Nginx implements Router {
   async unroute(app: string): Promise<boolean> {
     return this.options.lock(async () => {
       const reloaded = await this.replaceFiles({ [this.appFile(app)]: undefined, [this.streamFile(app)]: undefined });
-      await this.setBackends(app, []);
+      await this.setBackends(app, { peers: [], fallback: [] });
       return reloaded;
     });
   }
 
   async withdraw(app: string, backend: Backend): Promise<void> {
     await this.options.lock(async () => {
-      const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? [];
-      const rest = current.filter((b) => b.host !== backend.host || b.port !== backend.port);
-      if (rest.length < current.length) await this.setBackends(app, rest);
+      const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? { peers: [], fallback: [] };
+      const rest = current.peers.filter((b) => b.host !== backend.host || b.port !== backend.port);
+      if (rest.length < current.peers.length) await this.setBackends(app, { ...current, peers: rest });
     });
   }
 
@@ -185,7 +187,7 @@ export class Nginx implements Router {
   }
 
   /** The file is what nginx loads on start; the socket updates the running workers at once. */
-  private async setBackends(app: string, backends: Backend[]): Promise<void> {
+  private async setBackends(app: string, backends: AppBackends): Promise<void> {
     const all = parseBackends(readIfExists(this.backendsFile) ?? '');
     all[app] = backends;
     const text = renderBackends(all);

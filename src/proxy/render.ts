@@ -154,26 +154,44 @@ function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
   };
 }
 
-/** Every app's backends as the Lua side reads them: `app ip:port,ip:port` lines, sorted. */
-export function renderBackends(backends: Record<string, Backend[]>): string {
+/**
+ * An app's backends: its peers, and for a while after a swap the previous release's (the
+ * fallback), which a request that failed on a peer is retried on.
+ */
+export interface AppBackends {
+  peers: Backend[];
+  fallback: Backend[];
+}
+
+const peerList = (peers: Backend[]) => z.array(backendSchema).parse(peers).map((b) => `${b.host}:${b.port}`).join(',');
+
+/**
+ * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the
+ * fallback after another space (`-` for no peers while a fallback remains).
+ */
+export function renderBackends(backends: Record<string, AppBackends>): string {
   return Object.keys(backends)
     .sort()
-    .filter((app) => backends[app]!.length > 0)
+    .filter((app) => backends[app]!.peers.length + backends[app]!.fallback.length > 0)
     .map((app) => {
-      const peers = z.array(backendSchema).min(1).parse(backends[app]);
-      return `${appName.parse(app)} ${peers.map((b) => `${b.host}:${b.port}`).join(',')}\n`;
+      const { peers, fallback } = backends[app]!;
+      return `${appName.parse(app)} ${peers.length > 0 ? peerList(peers) : '-'}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
     })
     .join('');
 }
 
-export function parseBackends(text: string): Record<string, Backend[]> {
-  const backends: Record<string, Backend[]> = {};
+export function parseBackends(text: string): Record<string, AppBackends> {
+  const backends: Record<string, AppBackends> = {};
+  const parsePeers = (list: string | undefined) =>
+    !list || list === '-'
+      ? []
+      : list.split(',').map((peer) => {
+          const [host = '', p = ''] = peer.split(':');
+          return { host, port: Number(p) };
+        });
   for (const line of text.split('\n').filter(Boolean)) {
-    const [app = '', peers = ''] = line.split(' ');
-    backends[app] = peers.split(',').map((peer) => {
-      const [host = '', p = ''] = peer.split(':');
-      return { host, port: Number(p) };
-    });
+    const [app = '', peers, fallback] = line.split(' ');
+    backends[app] = { peers: parsePeers(peers), fallback: parsePeers(fallback) };
   }
   return backends;
 }

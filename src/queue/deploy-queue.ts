@@ -1,4 +1,5 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
+import { lazyPackage } from '../core/lazy.js';
 import { z } from 'zod';
 import { GIT_REV, isValidAppName } from '../core/names.js';
 import { format } from '../core/output.js';
@@ -6,6 +7,7 @@ import { redisOptions } from './redis.js';
 import { appLockName, type Locks } from './locks.js';
 import type { DeployLogs } from './logs.js';
 
+const bullmq = lazyPackage<typeof import('bullmq')>('bullmq');
 const QUEUE_NAME = 'deploy';
 const LOCK_RETRY_MS = 200;
 
@@ -22,7 +24,7 @@ const jobBase = {
  */
 export const deployJobSchema = z.discriminatedUnion('kind', [
   /** A push: build the commit, then release it. */
-  z.object({ kind: z.literal('git'), ...jobBase, rev: z.string().regex(GIT_REV), tarPath: z.string() }),
+  z.object({ kind: z.literal('git'), ...jobBase, rev: z.string().regex(GIT_REV), tarPath: z.string(), hookStartedAt: z.number().int().optional() }),
   /** An image already on the host becomes the next release (git:from-image). */
   z.object({ kind: z.literal('image'), ...jobBase, image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/) }),
   /** No build: a new release from the current one with the app's config as it is now. */
@@ -41,7 +43,7 @@ export class DeployQueue {
   private readonly queue: Queue;
 
   constructor(redisUrl: string, prefix: string) {
-    this.queue = new Queue(QUEUE_NAME, {
+    this.queue = new (bullmq().Queue)(QUEUE_NAME, {
       connection: { ...redisOptions(redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 },
       prefix,
     });
@@ -90,7 +92,7 @@ export function startDeployWorker(options: {
         await job.updateData({ ...job.data, waitAnnounced: true });
       }
       await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
-      throw new DelayedError();
+      throw new (bullmq().DelayedError)();
     }
     let afterUnlock: AfterUnlock | void;
     try {
@@ -100,7 +102,7 @@ export function startDeployWorker(options: {
     }
     await afterUnlock?.();
   };
-  return new Worker(QUEUE_NAME, process, {
+  return new (bullmq().Worker)(QUEUE_NAME, process, {
     connection: redisOptions(options.redisUrl),
     prefix: options.prefix,
     concurrency: options.concurrency,

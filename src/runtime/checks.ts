@@ -1,8 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
+import { UserError } from '../core/errors.js';
+import type { ProgressLog } from '../model/progress.js';
 import type { Healthcheck } from '../model/release.js';
 import { sleep } from '../core/process.js';
 import type { ContainerStatus } from './docker/index.js';
+import type { Instance } from './scheduler.js';
 
 export interface CheckTarget {
   ip: string;
@@ -56,6 +59,49 @@ export async function checkContainer(
   if (policy.settleMs > 0) await sleep(policy.settleMs);
   const down = describeDown(await target.status());
   return down ? { ok: false, reason: down } : { ok: true };
+}
+
+/**
+ * Checks new instances of one process type at once (they started together), then logs each
+ * one's lines in order (a single instance's as they come); the first that failed fails the
+ * deploy, with its output.
+ */
+export async function checkTogether(
+  instances: Instance[],
+  how: {
+    check(instance: Instance, onLine: Log): Promise<CheckOutcome>;
+    /** Where the instance runs, for the log (`on node2`), if anywhere but here. */
+    where?(instance: Instance): string;
+    recentOutput(instance: Instance): Promise<string[]>;
+  },
+  log: ProgressLog,
+): Promise<void> {
+  const attempting = (instance: Instance) =>
+    log.detail(`Attempting pre-flight checks (${instance.process}.${instance.index}${how.where ? ` on ${how.where(instance)}` : ''})`);
+  const live = instances.length === 1;
+  if (live) attempting(instances[0]!);
+  const outcomes = await Promise.all(
+    instances.map(async (instance) => {
+      const lines: string[] = [];
+      const onLine = live ? (line: string) => log.detail(line) : (line: string) => void lines.push(line);
+      return { instance, lines, outcome: await how.check(instance, onLine) };
+    }),
+  );
+  for (const { instance, lines, outcome } of outcomes) {
+    const label = `${instance.process}.${instance.index}`;
+    if (!live) attempting(instance);
+    lines.forEach((line) => log.detail(line));
+    if (outcome.ok) {
+      log.detail(`All checks successful (${label})`);
+      continue;
+    }
+    log.error(`Check failed (${label}): ${outcome.reason}`);
+    const title = `${instance.name} container output (${instance.id.slice(0, 12)} ${label})`;
+    log.section(`Start of ${title}`);
+    for (const line of await how.recentOutput(instance).catch(() => [])) log.output(line);
+    log.section(`End of ${title}`);
+    throw new UserError(`Could not start due to 1 failed checks (${label})`);
+  }
 }
 
 function describe(check: Healthcheck): string {

@@ -106,6 +106,8 @@ const MIGRATIONS: string[] = [
    );
    CREATE TRIGGER api_tokens_go_with_their_key AFTER DELETE ON ssh_keys
    BEGIN DELETE FROM api_tokens WHERE key_name = OLD.name; END;`,
+  // When each phase of a deploy was reached (epoch ms by phase): where its time went.
+  `ALTER TABLE deploys ADD COLUMN timings TEXT NOT NULL DEFAULT '{}';`,
 ];
 
 export function openDb(file: string): Db {

@@ -1,6 +1,9 @@
+import type { DeployPhase } from '../model/progress.js';
 import type { Db } from './db.js';
 
 export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export type DeployTimings = Partial<Record<DeployPhase, number>>;
 
 export interface DeployRecord {
   id: string;
@@ -13,6 +16,7 @@ export interface DeployRecord {
   requestedBy: string;
   createdAt: number;
   finishedAt: number | null;
+  timings: DeployTimings;
 }
 
 interface DeployRow {
@@ -26,6 +30,7 @@ interface DeployRow {
   requested_by: string;
   created_at: number;
   finished_at: number | null;
+  timings: string;
 }
 
 const toDeploy = (row: DeployRow): DeployRecord => ({
@@ -39,6 +44,7 @@ const toDeploy = (row: DeployRow): DeployRecord => ({
   requestedBy: row.requested_by,
   createdAt: row.created_at,
   finishedAt: row.finished_at,
+  timings: JSON.parse(row.timings) as DeployTimings,
 });
 
 /** Deploy history: one row per deploy job, with its full log once it ends. */
@@ -46,12 +52,18 @@ export class DeployStore {
   constructor(private readonly db: Db) {}
 
   create(deploy: { id: string; app: string; kind: string; rev: string | null; requestedBy: string }): void {
+    const now = Date.now();
     this.db
       .prepare(
-        `INSERT INTO deploys (id, app, kind, rev, status, requested_by, created_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+        `INSERT INTO deploys (id, app, kind, rev, status, requested_by, created_at, timings)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
       )
-      .run(deploy.id, deploy.app, deploy.kind, deploy.rev, deploy.requestedBy, Date.now());
+      .run(deploy.id, deploy.app, deploy.kind, deploy.rev, deploy.requestedBy, now, JSON.stringify({ received: now }));
+  }
+
+  /** Records that the deploy reached a phase (now, or at `at`). */
+  mark(id: string, phase: DeployPhase, at = Date.now()): void {
+    this.db.prepare("UPDATE deploys SET timings = json_set(timings, '$.' || ?, ?) WHERE id = ?").run(phase, at, id);
   }
 
   /** Running once a worker takes it; succeeded as soon as it is live (its log closes later, after the drain). */

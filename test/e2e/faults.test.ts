@@ -117,17 +117,45 @@ describe('containers that stop', () => {
 });
 
 describe('a release that fails after the swap', () => {
-  test('an app that crashes 3 s after passing its checks: traffic goes back at once, the deploy fails, the old release stays current', async () => {
-    const crashy = await slipway.appRepo('dockerfile-app', 'crashy');
+  /** Asks the app for a page every 10 ms (a new connection each) until stopped; the answers that were not 200. */
+  function keepAsking(host: string) {
+    let asking = true;
+    const failures: string[] = [];
+    let sent = 0;
+    const done = (async () => {
+      while (asking) {
+        sent++;
+        const answer = await slipway.get(host).catch((error: Error) => ({ status: 0, body: error.message }));
+        if (answer.status !== 200) failures.push(`${answer.status} ${answer.body.slice(0, 80)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    return async () => {
+      asking = false;
+      await done;
+      return { sent, failures };
+    };
+  }
+
+  test.each([
+    ['1 s', 1000],
+    ['3 s', 3000],
+  ])('an app that crashes %s after passing its checks: traffic goes back at once, no request fails, the deploy fails, the old release stays current', async (_, crashAfterMs) => {
+    const name = `crashy${crashAfterMs}`;
+    const crashy = await slipway.appRepo('dockerfile-app', name);
     expect((await slipway.push(crashy)).code).toBe(0);
-    const changed = await slipway.ssh(['config:set', 'crashy', 'CRASH_AFTER_MS=3000']);
+    const stop = keepAsking(slipway.appHost(name));
+    const changed = await slipway.ssh(['config:set', name, `CRASH_AFTER_MS=${crashAfterMs}`]);
+    const { sent, failures } = await stop();
     expect(changed.code).not.toBe(0);
     expect(changed.output).toContain('did not stay up after the swap; traffic is back on the previous release');
-    expect((await slipway.get(slipway.appHost('crashy'))).body).toBe('hello from version 1 (v1 web.1)\n');
-    const releases = JSON.parse((await slipway.ssh(['releases', 'crashy', '--format', 'json'])).stdout) as { version: number; current: boolean; status: string }[];
+    expect(sent).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+    expect((await slipway.get(slipway.appHost(name))).body).toBe('hello from version 1 (v1 web.1)\n');
+    const releases = JSON.parse((await slipway.ssh(['releases', name, '--format', 'json'])).stdout) as { version: number; current: boolean; status: string }[];
     expect(releases.find((r) => r.current)!.version).toBe(1);
     expect(releases.find((r) => r.version === 2)!.status).toBe('failed');
-  });
+  }, 120_000);
 });
 
 describe('Redis away', () => {

@@ -128,6 +128,11 @@ export class SlipwayUnderTest {
     await exited;
   }
 
+  /** The running daemon's process id (benchmarks read its memory). */
+  get daemonPid(): number | undefined {
+    return this.daemon?.exitCode === null ? this.daemon.pid : undefined;
+  }
+
   /** What a crash does: the daemon is gone at once, with nothing cleaned up. */
   async killDaemon(): Promise<void> {
     const daemon = this.daemon;

@@ -107,7 +107,8 @@ class FakeRouter implements Router {
   constructor(private readonly events: string[]) {}
   async route(route: AppRoute) {
     this.routes.set(route.app, route);
-    this.events.push(`route ${route.backends.map((b) => b.host).join(',')}`);
+    const fallback = route.fallback?.length ? ` (fallback ${route.fallback.map((b) => b.host).join(',')})` : '';
+    this.events.push(`route ${route.backends.map((b) => b.host).join(',')}${fallback}`);
     return false;
   }
   async unroute(app: string) {
@@ -182,7 +183,8 @@ describe('the deploy pipeline', () => {
   test('the old containers retire only after traffic moved to the new ones', async () => {
     await firstRelease();
     expect(await deploy({ kind: 'config', description: 'again' })).toBe(true);
-    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2', 'retire c1']);
+    // The old container takes the retry of any failed request until the watch ends, then retires.
+    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2 (fallback 10.0.0.1)', 'route 10.0.0.2', 'retire c1']);
     expect(platform.state.releases.current('shop')!.version).toBe(2);
   });
 
@@ -190,13 +192,13 @@ describe('the deploy pipeline', () => {
     await firstRelease({ processes: { web: 'serve', worker: 'work' } });
     platform.state.apps.setFormation('shop', { web: 3, worker: 1 });
     expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
-    expect(scheduler.events).toEqual(['start web v1 c2,c3,c4', 'start worker v1 c5', 'route 10.0.0.2,10.0.0.3,10.0.0.4', 'retire c1']);
+    expect(scheduler.events).toEqual(['start web v1 c2,c3,c4', 'start worker v1 c5', 'route 10.0.0.2,10.0.0.3,10.0.0.4 (fallback 10.0.0.1)', 'route 10.0.0.2,10.0.0.3,10.0.0.4', 'retire c1']);
     expect((await scheduler.instances('shop')).map((i) => `${i.process}.${i.index}`)).toEqual(['web.1', 'web.2', 'web.3', 'worker.1']);
 
     scheduler.events.length = 0;
     platform.state.apps.setFormation('shop', { web: 1, worker: 0 });
     expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
-    expect(scheduler.events).toEqual(['start web v1 c6', 'route 10.0.0.6', 'retire c2,c3,c4,c5']);
+    expect(scheduler.events).toEqual(['start web v1 c6', 'route 10.0.0.6 (fallback 10.0.0.2,10.0.0.3,10.0.0.4)', 'route 10.0.0.6', 'retire c2,c3,c4,c5']);
   });
 
   test('a rollback deploys the target release’s image and config as a new release, and the app’s config follows', async () => {
@@ -216,7 +218,7 @@ describe('the deploy pipeline', () => {
     const oneOff = await scheduler.runDetached();
     expect(await deploy({ kind: 'restart', reason: 'restart' })).toBe(true);
     expect(ids(await scheduler.instances('shop', { oneOffs: true }))).toContain(oneOff.id);
-    expect(scheduler.events).toEqual(['start web v1 c3', 'route 10.0.0.3', 'retire c1']);
+    expect(scheduler.events).toEqual(['start web v1 c3', 'route 10.0.0.3 (fallback 10.0.0.1)', 'route 10.0.0.3', 'retire c1']);
   });
 
   test('a release task runs before the new containers start, and a failing check of a worker fails the whole release', async () => {
@@ -233,7 +235,7 @@ describe('the deploy pipeline', () => {
     await firstRelease();
     scheduler.crashing.add('web');
     expect(await deploy({ kind: 'config', description: 'crashes after its checks' })).toBe(false);
-    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2', 'route 10.0.0.1', 'discard c2']);
+    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2 (fallback 10.0.0.1)', 'route 10.0.0.1', 'discard c2']);
     expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.1', port: 5000 }]);
     expect(platform.state.releases.current('shop')!.version).toBe(1);
   });

@@ -31,11 +31,14 @@ async function selfSigned(dir: string) {
   return { certFile, keyFile, fingerprint: '0123456789abcdef' };
 }
 const backends = {
-  'my.app': [
-    { host: '172.18.0.2', port: 5000 },
-    { host: '172.18.0.3', port: 5000 },
-  ],
-  other: [{ host: '172.18.0.9', port: 5000 }],
+  'my.app': {
+    peers: [
+      { host: '172.18.0.2', port: 5000 },
+      { host: '172.18.0.3', port: 5000 },
+    ],
+    fallback: [],
+  },
+  other: { peers: [{ host: '172.18.0.9', port: 5000 }], fallback: [] },
 };
 
 describe('nginx renderer', () => {
@@ -117,10 +120,14 @@ describe('nginx renderer', () => {
     expect(() => renderStreams({ app: 'my.app', ipv6: false, streams: [], hosts: ['1.2.3.4; include /etc/passwd'] })).toThrow();
   });
 
-  test('backends render as sorted `app ip:port,…` lines and read back', () => {
-    const text = renderBackends({ ...backends, empty: [] });
+  test('backends render as sorted `app ip:port,… [fallback]` lines and read back', () => {
+    const text = renderBackends({ ...backends, empty: { peers: [], fallback: [] } });
     expect(text).toBe('my.app 172.18.0.2:5000,172.18.0.3:5000\nother 172.18.0.9:5000\n');
     expect(parseBackends(text)).toEqual(backends);
+    const swapped = { app: { peers: [{ host: '172.18.0.4', port: 5000 }], fallback: [{ host: '172.18.0.2', port: 5000 }] }, gone: { peers: [], fallback: [{ host: '172.18.0.3', port: 5000 }] } };
+    const withFallback = renderBackends(swapped);
+    expect(withFallback).toBe('app 172.18.0.4:5000 172.18.0.2:5000\ngone - 172.18.0.3:5000\n');
+    expect(parseBackends(withFallback)).toEqual(swapped);
   });
 
   test.each([
@@ -144,7 +151,9 @@ describe('nginx renderer', () => {
     ['an invalid app name', { 'bad app': [{ host: '1.2.3.4', port: 5000 }] }],
     ['a port out of range', { app: [{ host: '1.2.3.4', port: 0 }] }],
   ])('refuses backends with %s', (_, input) => {
-    expect(() => renderBackends(input)).toThrow();
+    const [app, peers] = Object.entries(input)[0]!;
+    expect(() => renderBackends({ [app]: { peers, fallback: [] } })).toThrow();
+    expect(() => renderBackends({ [app]: { peers: [], fallback: peers } })).toThrow();
   });
 
   const mainConfig = (dir: string) => ({

@@ -18,6 +18,8 @@ export const deployJson = (d: DeployRecord) => ({
   requested_by: d.requestedBy,
   started_at: new Date(d.createdAt).toISOString(),
   finished_at: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
+  /** Milliseconds from the daemon receiving it to each phase (see DEPLOY_PHASES); the hook's is before, so negative. */
+  timings_ms: Object.fromEntries(Object.entries(d.timings).map(([phase, at]) => [phase, at - d.createdAt])),
 });
 
 /** `vN`, a deploy id (at least 6 hex characters of it), or nothing / `current` for the newest. */

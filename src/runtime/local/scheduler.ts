@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { checkContainer, describeDown, type CheckOutcome } from '../checks.js';
+import { checkContainer, checkTogether, describeDown, type CheckOutcome } from '../checks.js';
 import { OneOffTimeoutError, type ContainerSummary, type ContainerUsage, type DockerEngine } from '../docker/index.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { ensureAppNetwork } from './networks.js';
@@ -51,37 +51,39 @@ export class DockerLocalScheduler implements Scheduler {
     if (members.size === 0) await this.docker.networks.remove(legacy); // none there is fine
   }
 
+  /** A type's containers start together and are checked together: ready in the time of one. */
   async deploy(spec: ProcessSpec, count: number, checks: CheckSpec, log: ProgressLog): Promise<Instance[]> {
     const started: Instance[] = [];
     try {
       await ensureAppNetwork(this.docker, this.options, spec.app);
-      for (let index = 1; index <= count; index++) {
-        const container = processContainer(this.options, spec, index, suffix());
-        const id = await this.docker.containers.run(container);
-        const instance = await this.describe(id, spec.app, container.name, spec.process, index, spec.release, spec.port);
-        started.push(instance);
-        if (checks.skip) log.detail(`Skipping checks (${spec.process}.${index})`);
-        else await this.check(instance, spec, checks, log);
+      const runs = await Promise.allSettled(
+        Array.from({ length: count }, async (_, i) => {
+          const container = processContainer(this.options, spec, i + 1, suffix());
+          const id = await this.docker.containers.run(container);
+          started.push(await this.describe(id, spec.app, container.name, spec.process, i + 1, spec.release, spec.port));
+        }),
+      );
+      const failed = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      started.sort((a, b) => a.index - b.index);
+      log.mark('running');
+      if (checks.skip) started.forEach((instance) => log.detail(`Skipping checks (${spec.process}.${instance.index})`));
+      else {
+        await checkTogether(
+          started,
+          {
+            check: (instance, onLine) => this.runChecks(spec.app, instance, spec.port, checks, this.options.checksSettleMs, onLine),
+            recentOutput: (instance) => this.docker.containers.recentLogs(instance.id),
+          },
+          log,
+        );
       }
+      log.mark('checked');
       return started;
     } catch (error) {
       await this.discard(started);
       throw error;
     }
-  }
-
-  /** Checks one new container; on failure its output goes to the log and a UserError says why. */
-  private async check(instance: Instance, process: ProcessSpec, spec: CheckSpec, log: ProgressLog): Promise<void> {
-    const label = `${instance.process}.${instance.index}`;
-    log.detail(`Attempting pre-flight checks (${label})`);
-    const outcome = await this.runChecks(process.app, instance, process.port, spec, this.options.checksSettleMs, (line) => log.detail(line));
-    if (outcome.ok) return log.detail(`All checks successful (${label})`);
-    log.error(`Check failed (${label}): ${outcome.reason}`);
-    const shortId = instance.id.slice(0, 12);
-    log.section(`Start of ${instance.name} container output (${shortId} ${label})`);
-    for (const line of await this.docker.containers.recentLogs(instance.id)) log.output(line);
-    log.section(`End of ${instance.name} container output (${shortId} ${label})`);
-    throw new UserError(`Could not start due to 1 failed checks (${label})`);
   }
 
   usage(instance: Instance): Promise<ContainerUsage | undefined> {

@@ -4,7 +4,7 @@ import { everyUntilAborted, sleep } from '../../core/process.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { checkContainer, type CheckOutcome } from '../checks.js';
+import { checkContainer, checkTogether, type CheckOutcome } from '../checks.js';
 import { OneOffTimeoutError, type ContainerStatus, type ContainerUsage, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
 import { oneOffContainer } from '../local/specs.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
@@ -79,8 +79,10 @@ export class DockerSwarmScheduler implements Scheduler {
       const tasks = await this.waitForTasks(serviceId, count, spec.port !== undefined, log);
       const nodes = await this.nodeAddresses();
       const started = tasks.map((task) => this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes));
+      log.mark('running');
       if (checks.skip) started.forEach((instance) => log.detail(`Skipping checks (${spec.process}.${instance.index})`));
       else await this.checkAll(started, checks, log);
+      log.mark('checked');
       return started;
     } catch (error) {
       await this.docker.swarm.removeService(serviceId);
@@ -131,33 +133,19 @@ export class DockerSwarmScheduler implements Scheduler {
     }
   }
 
-  /**
-   * Checks every new task at once (they all started together, on their own nodes), then logs
-   * each one's lines in order; the first that failed fails the deploy, with its output.
-   */
-  private async checkAll(instances: Instance[], spec: CheckSpec, log: ProgressLog): Promise<void> {
-    const outcomes = await Promise.all(
-      instances.map(async (instance) => {
-        const lines: string[] = [];
-        const outcome = await this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, (line) => lines.push(line));
-        return { instance, lines, outcome };
-      }),
+  /** Every new task checked at once: they started together, on their own nodes. */
+  private checkAll(instances: Instance[], spec: CheckSpec, log: ProgressLog): Promise<void> {
+    return checkTogether(
+      instances,
+      {
+        check: (instance, onLine) => this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, onLine),
+        where: (instance) => instance.endpoint?.host ?? 'its node',
+        recentOutput: (instance) => this.docker.swarm.recentTaskLogs(instance.id),
+      },
+      log,
     );
-    for (const { instance, lines, outcome } of outcomes) {
-      const label = `${instance.process}.${instance.index}`;
-      log.detail(`Attempting pre-flight checks (${label} on ${instance.endpoint?.host ?? 'its node'})`);
-      lines.forEach((line) => log.detail(line));
-      if (outcome.ok) {
-        log.detail(`All checks successful (${label})`);
-        continue;
-      }
-      log.error(`Check failed (${label}): ${outcome.reason}`);
-      log.section(`Start of ${instance.name} output (${label})`);
-      for (const line of await this.docker.swarm.recentTaskLogs(instance.id).catch(() => [])) log.output(line);
-      log.section(`End of ${instance.name} output (${label})`);
-      throw new UserError(`Could not start due to 1 failed checks (${label})`);
-    }
   }
+
 
   verify(_app: string, instance: Instance, _port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
     return this.runChecks(instance, instance.endpoint?.port, checks, 0, onLine);

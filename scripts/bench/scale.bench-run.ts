@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, inject, test } from 'vitest';
+import { childrenOf, SlipwayUnderTest } from '../../test/support/slipway.js';
+
+/**
+ * Many apps on one host: what grows as they are added. The apps are the small Dockerfile app,
+ * all from one repository (each app's first push reuses the engine's layer cache).
+ */
+const APPS = Number(process.env.BENCH_APPS ?? 100);
+const CHECKPOINTS = [...new Set([10, 50, APPS].filter((n) => n <= APPS))];
+const DOMAINS_PER_APP = Math.ceil(1000 / APPS);
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+let repo: string;
+let pushes = 0;
+/** The greeting of the repository's current commit. */
+let current = '';
+
+beforeAll(async () => {
+  await slipway.start();
+  repo = await slipway.appRepo('dockerfile-app', 'scale1');
+});
+afterAll(() => slipway.destroy());
+
+const name = (n: number) => `scale${n}`;
+const seconds = (from: number) => (performance.now() - from) / 1000;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+async function must(command: string[]): Promise<string> {
+  const result = await slipway.ssh(command);
+  if (result.code !== 0) throw new Error(`${command.join(' ')}: ${result.output}`);
+  return result.stdout;
+}
+
+/** A new commit that changes the greeting, so a push builds one changed layer. */
+async function change(): Promise<string> {
+  const marker = `scale push ${++pushes}`;
+  current = marker;
+  const file = path.join(repo, 'server.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`));
+  await slipway.commit(repo, marker);
+  return marker;
+}
+
+/** Pushes the repository's current commit to the app and waits until nginx serves `marker`. */
+async function pushLive(app: string, marker: string): Promise<number> {
+  const started = performance.now();
+  const pushed = await slipway.push(repo, { args: [slipway.remote(app), 'HEAD:main'] });
+  if (pushed.code !== 0) throw new Error(`push to ${app} failed:\n${pushed.output}`);
+  while (!(await slipway.get(slipway.appHost(app)).catch(() => ({ body: '' }))).body.includes(marker)) await new Promise((r) => setTimeout(r, 5));
+  return seconds(started);
+}
+
+/** Resident memory of a process (and its children, for nginx's workers). */
+function rss(pid: number, withChildren = false): number {
+  const pids = withChildren ? [pid, ...childrenOf(pid)] : [pid];
+  return pids.reduce((sum, p) => {
+    const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+    return sum + Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  }, 0);
+}
+
+async function timed(command: string[], runs = 7): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await must(command);
+    times.push(seconds(started) * 1000);
+  }
+  return median(times);
+}
+
+/** Adds apps from..to, several pushes at a time (the queue runs SLIPWAY_DEPLOY_CONCURRENCY at once). */
+async function addApps(from: number, to: number): Promise<void> {
+  for (let n = from; n <= to; n += 8) {
+    const batch = Array.from({ length: Math.min(8, to - n + 1) }, (_, i) => n + i);
+    await Promise.all(batch.map((m) => pushLive(name(m), current)));
+  }
+}
+
+test('scale', async () => {
+  const lines = [`bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`];
+  const firstPush = await pushLive(name(1), await change());
+  const firstWarm = await pushLive(name(1), await change());
+  lines.push(`  app 1: first push live after ${firstPush.toFixed(2)} s; a warm push (one file changed) live after ${firstWarm.toFixed(2)} s`);
+  let apps = 1;
+  for (const checkpoint of CHECKPOINTS) {
+    await addApps(apps + 1, checkpoint);
+    apps = checkpoint;
+    const newest = await pushLive(name(apps), await change());
+    const usage = JSON.parse(await must(['resource:usage', name(2), '--format', 'json'])) as { memory_bytes: number }[];
+    const nginxPid = Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
+    lines.push(
+      `  at ${apps} apps: daemon ${mib(rss(slipway.daemonPid!))}, nginx (master and workers) ${mib(rss(nginxPid, true))}, ` +
+        `an idle app container ${mib(usage[0]?.memory_bytes ?? NaN)}; warm push of app ${apps} live after ${newest.toFixed(2)} s ` +
+        `(${(newest / firstWarm).toFixed(2)}x app 1's, target <= 1.2); over SSH: apps:list ${(await timed(['apps:list'])).toFixed(0)} ms, ` +
+        `report ${(await timed(['report', name(1)])).toFixed(0)} ms (medians of 7; target <= 150 ms)`,
+    );
+  }
+
+  // Domains: DOMAINS_PER_APP on every app, then one more added and removed, timed.
+  for (let n = 1; n <= apps; n++) {
+    await must(['domains:add', name(n), ...Array.from({ length: DOMAINS_PER_APP }, (_, i) => `d${i}.${name(n)}.example.com`)]);
+  }
+  const domainChanges: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    for (const verb of ['domains:add', 'domains:remove']) {
+      const started = performance.now();
+      await must([verb, name(1), 'extra.example.com']);
+      domainChanges.push(seconds(started) * 1000);
+    }
+  }
+  lines.push(`  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`);
+
+  // Ten apps pushed at once, each with one file changed, vs one such push.
+  const single = await pushLive(name(1), await change());
+  const marker = await change();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 10 }, (_, i) => pushLive(name(i + 1), marker)));
+  const together = seconds(started);
+  lines.push(`  10 apps pushed at once: all live after ${together.toFixed(2)} s, one push ${single.toFixed(2)} s (${(together / single).toFixed(1)}x)`);
+  console.log(['', ...lines, ''].join('\n'));
+});
