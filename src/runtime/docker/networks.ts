@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { ignoreMissing, isConflict, isRefused, unlessMissing, type DockerApi } from './api.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { freeSubnet } from './subnets.js';
 
 /** Where networks' subnets come from: a pool, cut into networks of `prefix` bits. */
@@ -9,8 +10,13 @@ export interface SubnetPool {
   prefix: number;
 }
 
-/** Two processes may pick the same free subnet at once; the engine refuses the second, which picks again. */
+/**
+ * Two processes may pick the same free subnet at once; the engine refuses the second, which
+ * picks again. Inside one process networks are made one at a time: concurrent deploys of new
+ * apps would otherwise all pick the same lowest free subnet, attempt after attempt.
+ */
 const CREATE_ATTEMPTS = 8;
+const creating = new KeyedMutex();
 
 /** Bridge networks: made with a subnet from Slipway's pool, joined, left and removed. */
 export class DockerNetworks {
@@ -20,7 +26,11 @@ export class DockerNetworks {
   ) {}
 
   /** Makes the network unless it exists (someone else may be making it at the same moment). */
-  async ensure(name: string, labels: Record<string, string>): Promise<void> {
+  ensure(name: string, labels: Record<string, string>): Promise<void> {
+    return creating.run('networks', () => this.create(name, labels));
+  }
+
+  private async create(name: string, labels: Record<string, string>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (await this.exists(name)) return;
       const subnet = freeSubnet(this.subnets.pool, this.subnets.prefix, await this.takenRanges());
