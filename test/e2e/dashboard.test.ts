@@ -65,6 +65,9 @@ describe('the dashboard in a browser', () => {
   test('a push from a terminal streams into the app page live', async () => {
     await page.goto(dashboardUrl(`/apps/${app}`));
     await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent?.includes('(deploy succeeded)'));
+    // A build step that takes a few seconds, so the page is seen mid-deploy: a warm push is
+    // otherwise live in about a second, before any poll could look at it.
+    fs.appendFileSync(path.join(repo, 'Dockerfile'), 'RUN sleep 4\n');
     const pushing = pushGreeting('second version');
     await page.waitForFunction(() => /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') && !document.getElementById('deploy-log')?.textContent?.includes('(deploy'), { timeout: 60_000 });
     expect((await pushing).code).toBe(0);

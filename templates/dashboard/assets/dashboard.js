@@ -4,6 +4,8 @@
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 const REFRESH_MS = 3000;
+/** A warm push is live in about a second: new deploys are looked for more often than the rest. */
+const DEPLOYS_MS = 1000;
 /** Reading usage makes the engine sample each container for about a second. */
 const USAGE_MS = 5000;
 
@@ -105,6 +107,8 @@ async function appsPage() {
 // --- one app --------------------------------------------------------------------------------
 
 let followed;
+/** The deploy the page last switched to by itself; a log opened by hand stays until a newer deploy. */
+let autoFollowed;
 
 /** Shows a deploy's log, following it live while it runs (server-sent events). */
 function showDeployLog(app, deploy) {
@@ -134,8 +138,12 @@ async function refreshDeploys(app) {
       return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, ago(d.started_at), d.requested_by]);
     }),
   );
-  const running = deploys.find((d) => d.status === 'running' || d.status === 'queued');
-  if (running || !followed) if (deploys[0]) showDeployLog(app, running ?? deploys[0]);
+  // A deploy that started and finished between two refreshes is still shown, whole.
+  const latest = deploys.find((d) => d.status === 'running' || d.status === 'queued') ?? deploys[0];
+  if (latest && latest.id !== autoFollowed) {
+    autoFollowed = latest.id;
+    showDeployLog(app, latest);
+  }
 }
 
 async function refreshReleases(app) {
@@ -301,8 +309,13 @@ async function refreshUsage(app) {
   );
 }
 
+/** Everything on the app page but its deploys, which are refreshed more often. */
+function refreshAppState(app) {
+  return Promise.all([refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app)]);
+}
+
 function refreshApp(app) {
-  return Promise.all([refreshDeploys(app), refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app)]);
+  return Promise.all([refreshDeploys(app), refreshAppState(app)]);
 }
 
 async function appPage() {
@@ -321,7 +334,8 @@ async function appPage() {
     const counts = Object.fromEntries([...event.target.querySelectorAll('input')].map((input) => [input.name, Number(input.value)]));
     act('Scaling', () => api('PUT', `/apps/${app}/processes/formation`, counts).then(() => refreshApp(app)));
   });
-  every(REFRESH_MS, () => refreshApp(app));
+  every(REFRESH_MS, () => refreshAppState(app));
+  every(DEPLOYS_MS, () => refreshDeploys(app));
   every(USAGE_MS, () => refreshUsage(app));
 }
 
