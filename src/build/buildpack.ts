@@ -1,19 +1,22 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
 import { containerLabels, LABEL } from '../model/labels.js';
 import { LAUNCHER } from '../model/release.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
-import { withLabels } from './dockerfile-images.js';
 import { imageLabels } from './images.js';
 import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
 import type { NodeRequest } from './node-versions.js';
 import { stackImages } from './stack.js';
-import { extendTar, tarOf } from './tar.js';
+import { loadSlugImage } from './slug-image.js';
+import { tarOf } from './tar.js';
 
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
 export const SHIPPED_BUILDPACKS = ['nodejs', 'python', 'static', 'procfile'] as const;
+/** bin/release's output, kept by bin/slipway-build. */
+const RELEASE_FILE = 'app/.release';
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const CONTAINER_CA_BUNDLE = '/etc/ssl/certs/host-ca.crt';
 
@@ -42,7 +45,7 @@ export function cacheVolume(instance: string, app: string): string {
  * Builds an app the Heroku way, with no registry: runs the buildpack API (detect, compile,
  * release) in a throwaway container of the build image, the source put in at /app, the
  * app's cache volume at /tmp/cache and its config as files in /tmp/env; then lays the
- * compiled /app onto the run image, owned by the non-root `app` user.
+ * compiled /app onto the run image, owned by the non-root `app` user (see slug-image.ts).
  * Returns the buildpack's default process types.
  */
 export async function buildWithBuildpacks(
@@ -98,20 +101,25 @@ export async function buildWithBuildpacks(
     ],
     onLine: options.onLine,
     timeoutMs: options.timeoutMs,
+    removeInBackground: true, // the slug image is made: the deploy goes on
     collect: {
       path: '/app',
       use: async (slug) => {
         options.onCompiled?.();
-        // The image runs its web process by itself too (`docker run`, git:from-image).
-        const dockerfile = (captured: Record<string, string>) => {
-          const web = options.webCommand ?? defaultProcessTypes(captured['app/.release'] ?? '').web;
-          const cmd = web === undefined ? '' : `CMD ${JSON.stringify([LAUNCHER, web])}\n`;
-          const content = withLabels(`FROM ${runImage}\nCOPY --chown=1000:1000 app /app\n${cmd}`, imageLabels(options.instance, options.app));
-          return [{ name: 'Dockerfile', content }];
-        };
-        const context = extendTar(slug, dockerfile, ['app/.release']);
-        await docker.images.build(context.tar, options.tag, () => {});
-        release = (await context.captured)['app/.release'] ?? '';
+        const captured = await loadSlugImage(docker, {
+          slug,
+          baseImage: runImage,
+          tag: options.tag,
+          labels: imageLabels(options.instance, options.app),
+          workDir: path.dirname(options.tarPath),
+          capture: [RELEASE_FILE],
+          // The image runs its web process by itself too (`docker run`, git:from-image).
+          cmd: (files) => {
+            const web = options.webCommand ?? defaultProcessTypes(files[RELEASE_FILE] ?? '').web;
+            return web === undefined ? undefined : [LAUNCHER, web];
+          },
+        });
+        release = captured[RELEASE_FILE] ?? '';
       },
     },
   });

@@ -3,6 +3,14 @@ import { ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } f
 import { withTimeout } from '../../core/process.js';
 import { BuildFailedError, followJsonStream } from './streams.js';
 
+/** The parts of an image's config that an image made from it by hand carries over. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  config: { Cmd?: string[] | null; Labels?: Record<string, string> | null } & Record<string, unknown>;
+  diffIds: string[];
+}
+
 /** Images: build, import, tag, inspect, remove. */
 export class DockerImages {
   constructor(private readonly api: DockerApi) {}
@@ -36,6 +44,12 @@ export class DockerImages {
   async load(archive: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
     const stream = await this.api.loadImage(archive as Readable, { quiet: false });
     await followJsonStream(stream, onLine);
+  }
+
+  /** What an image is made of: its config, its layers' diff IDs, its platform (for images made by hand). */
+  async configOf(ref: string): Promise<ImageConfig> {
+    const image = await this.api.getImage(ref).inspect();
+    return { architecture: image.Architecture, os: image.Os, config: image.Config as unknown as ImageConfig['config'], diffIds: image.RootFS.Layers ?? [] };
   }
 
   /** The TCP ports an image EXPOSEs, in order; none when it exposes none. */

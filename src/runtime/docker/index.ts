@@ -12,6 +12,7 @@ export { BuildFailedError } from './streams.js';
 export { OneOffTimeoutError } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerUsage } from './usage.js';
+export type { ImageConfig } from './images.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
 export type { SubnetPool } from './networks.js';
 export type { SwarmInfo, SwarmNode, SwarmServiceSummary, SwarmTask } from './swarm.js';

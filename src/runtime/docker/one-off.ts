@@ -27,6 +27,8 @@ export class DockerOneOffs {
       collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
       /** Past this, the container is removed and a OneOffTimeoutError thrown. */
       timeoutMs?: number;
+      /** Return without waiting for the engine to remove the container (about 0.2 s). */
+      removeInBackground?: boolean;
     },
   ): Promise<number> {
     const container = await this.create(spec, 'output');
@@ -43,7 +45,8 @@ export class DockerOneOffs {
       if (StatusCode === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
       return StatusCode;
     } finally {
-      await container.remove({ force: true }).catch(() => {});
+      const removed = container.remove({ force: true }).catch(() => {});
+      if (!spec.removeInBackground) await removed;
     }
   }
 
