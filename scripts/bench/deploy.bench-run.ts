@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { freePort } from '../../test/support/ports.js';
-import { run, SlipwayUnderTest } from '../../test/support/slipway.js';
+import { run, SlipwayUnderTest, type RunResult } from '../../test/support/slipway.js';
 
 const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -34,40 +34,63 @@ interface Push {
 }
 
 /**
- * Where a push's time went: before the hook (ssh, pack transfer, hook start), the hook's
- * archive and hand-over, queue wait, build (a buildpack's compile and slug image), container
- * start, checks, routing, and from routing to the first new answer seen through nginx.
+ * Where a change's time went: before the hook (ssh, pack transfer, hook start) or before the
+ * daemon had the command, the hook's archive and hand-over, queue wait, build (a buildpack's
+ * compile and slug image), container start, checks, routing, and from routing to the first
+ * new answer seen through nginx. Phases a change does not have (config:set builds nothing)
+ * are left out.
  */
-function phasesOf(pushStartedAt: number, liveAt: number, t: Record<string, number>): Record<string, number> {
+function phasesOf(changeStartedAt: number, liveAt: number, t: Record<string, number>): Record<string, number> {
   const between = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? NaN : (to - from) / 1000);
   const built: Record<string, number> = t.compiled === undefined ? { build: between(t.started, t.built) } : { compile: between(t.started, t.compiled), slug: between(t.compiled, t.built) };
-  return {
-    receive: between(pushStartedAt, t.hook),
+  const phases = {
+    receive: between(changeStartedAt, t.hook ?? t.received),
     archive: between(t.hook, t.received),
     queue: between(t.received, t.started),
     ...built,
-    start: between(t.built, t.running),
+    start: between(t.built ?? t.started, t.running),
     checks: between(t.running, t.checked),
     route: between(t.checked, t.routed),
     answer: between(t.routed, liveAt),
   };
+  return Object.fromEntries(Object.entries(phases).filter(([, seconds]) => !Number.isNaN(seconds)));
 }
 
-/** Seconds from the start of `git push` until nginx answers with the new body, and where they went. */
-async function pushToLive(app: string, repo: string, expected: string): Promise<Push> {
+/**
+ * Seconds from the start of `change` (a `git push`, a `config:set`) until nginx answers `path`
+ * with `expected`, and where they went.
+ */
+async function changeToLive(app: string, change: () => Promise<RunResult>, expected: string, urlPath = '/'): Promise<Push> {
   const startedAt = Date.now();
   const started = performance.now();
-  const pushing = slipway.push(repo).then((result) => {
-    if (result.code !== 0) throw new Error(`push failed:\n${result.output}`);
+  const changing = change().then((result) => {
+    if (result.code !== 0) throw new Error(`the change failed:\n${result.output}`);
     return (performance.now() - started) / 1000;
   });
-  const live = await untilAnswer(started, async () => (await slipway.get(slipway.appHost(app))).body, expected);
+  const live = await untilAnswer(started, async () => (await slipway.get(slipway.appHost(app), urlPath)).body, expected);
   const liveAt = startedAt + live * 1000;
-  const push = await pushing;
+  const push = await changing;
   const [deploy] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as { timings_ms: Record<string, number>; started_at: string }[];
   const received = Date.parse(deploy!.started_at);
   const timings = Object.fromEntries(Object.entries(deploy!.timings_ms).map(([phase, ms]) => [phase, received + ms]));
   return { live, push, phases: phasesOf(startedAt, liveAt, timings) };
+}
+
+const pushToLive = (app: string, repo: string, expected: string) => changeToLive(app, () => slipway.push(repo), expected);
+
+/** config:set to the new value served: the app restarts on its image, with no build. */
+async function measureConfigSet(app: string): Promise<string[]> {
+  const changes: Push[] = [];
+  for (let i = 1; i <= WARM_PUSHES; i++) {
+    const value = `value-${i}-${randomBytes(3).toString('hex')}`;
+    changes.push(await changeToLive(app, () => slipway.ssh(['config:set', app, `BENCH_VALUE=${value}`]), value, '/env/BENCH_VALUE'));
+  }
+  const lives = changes.map((c) => c.live);
+  return [
+    `bench-deploy: config:set to the new value answering via nginx (same app, n=${WARM_PUSHES})`,
+    `  median ${s(median(lives))} (min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); each: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
+    `  where the time goes (median seconds): ${phaseLine(changes)}`,
+  ];
 }
 
 const median = (values: number[]) => {
@@ -184,6 +207,7 @@ test('push-to-live', async () => {
     makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
     change: greeting,
   });
+  const configSet = await measureConfigSet('bench');
   const floor = await measureFloor('dockerfile-app', greeting);
   const node = await measure({
     label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
@@ -206,6 +230,7 @@ test('push-to-live', async () => {
     `  floor, the same change done directly (docker build + docker run + first answer, n=${floor.length}): median ${s(floorMedian)} ` +
       `(each: ${floor.map((f) => f.toFixed(2)).join(' ')})`,
     `  Slipway / floor: ${(dockerfile.warmMedian / floorMedian).toFixed(2)}x (target <= 1.5x)`,
+    ...configSet,
     ...node.lines,
     ...python.lines,
   ];

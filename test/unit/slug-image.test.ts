@@ -15,8 +15,8 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function slugTar(files: Record<string, string>, links: Record<string, string> = {}, compiledAt = MTIME): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   pack.entry({ name: 'app/', type: 'directory', mode: 0o755, mtime: compiledAt });
   for (const [name, content] of Object.entries(files)) pack.entry({ name: `app/${name}`, mode: 0o644, mtime: MTIME, uid: 0, gid: 0 }, content);
   for (const [name, target] of Object.entries(links)) pack.entry({ name: `app/${name}`, type: 'link', linkname: `app/${target}`, mtime: MTIME });
@@ -33,7 +33,7 @@ async function entriesOf(file: string): Promise<{ name: string; uid: number; gid
     stream.on('end', next);
     stream.resume();
   });
-  const done = new Promise((resolve) => extract.on('finish', resolve));
+  const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()));
   extract.end(fs.readFileSync(file));
   await done;
   return entries;
