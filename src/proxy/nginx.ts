@@ -57,7 +57,7 @@ export class Nginx implements Router {
   private readonly socketPath: string;
 
   constructor(
-    private readonly options: Omit<MainConfig, 'dashboardTls' | 'acmeDir'> & {
+    private readonly options: Omit<MainConfig, 'dashboardTls' | 'acmeDir' | 'unavailableSocket'> & {
       bin: string;
       lock: ConfigLock;
       /** Read whenever the main config is written (ensureRunning), so a new certificate is taken up then. */
@@ -77,7 +77,7 @@ export class Nginx implements Router {
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
-      const mainChanged = writeIfChanged(this.mainConf, renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir }));
+      const mainChanged = writeIfChanged(this.mainConf, renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir, unavailableSocket: this.unavailableSocket }));
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
       if (this.masterPid() === undefined) {
         this.clearOrphanedWorkers();
@@ -169,6 +169,11 @@ export class Nginx implements Router {
     return path.join(this.options.dir, 'logs');
   }
 
+  /** Where the balancer sends an app's requests while it has no container: 503 and Retry-After. */
+  private get unavailableSocket(): string {
+    return path.join(this.options.tempDir, 'unavailable.sock');
+  }
+
   /** ACME challenge responses: beside the temp dirs, which nginx's unprivileged workers can reach. */
   get acmeDir(): string {
     return path.join(this.options.tempDir, 'acme-challenge');
@@ -231,7 +236,8 @@ export class Nginx implements Router {
   private async start(): Promise<void> {
     const generation = newGeneration();
     this.writeStatus(generation);
-    fs.rmSync(this.socketPath, { force: true }); // left by an nginx that did not stop cleanly
+    // Left by an nginx that did not stop cleanly: it could not listen on them again.
+    for (const socket of [this.socketPath, this.unavailableSocket]) fs.rmSync(socket, { force: true });
     const started = await runProgram(this.options.bin, this.baseArgs());
     if (started.code !== 0) throw new Error(`nginx failed to start: ${started.stderr.trim()}`);
     await this.waitForGeneration(generation);

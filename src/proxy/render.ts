@@ -74,6 +74,8 @@ export interface MainConfig {
   dashboardTls: z.infer<typeof tlsSchema> | null;
   /** Where ACME HTTP-01 challenge answers are written. */
   acmeDir: string;
+  /** nginx's own server that answers for an app with no running container (503, Retry-After). */
+  unavailableSocket: string;
 }
 
 export function renderMain(input: MainConfig): string {
@@ -83,6 +85,7 @@ export function renderMain(input: MainConfig): string {
     dashboardTls: tlsSchema.nullable().parse(input.dashboardTls),
     httpsPortSuffix: input.httpsPort === 443 ? '' : `:${port.parse(input.httpsPort)}`,
     acmeDir: absolutePath.parse(input.acmeDir),
+    unavailableSocket: absolutePath.parse(input.unavailableSocket),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),

@@ -1,4 +1,7 @@
 import Docker from 'dockerode';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -50,6 +53,33 @@ test('after a daemon restart the routes are restored from what runs', async () =
   const restarted = await slipway.ssh(['ps:restart', app]);
   expect(restarted.code, restarted.output).toBe(0);
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+});
+
+/** One HTTP request, to nginx's port or to a unix socket; status, headers and body. */
+function request(options: http.RequestOptions, body = ''): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = http.request({ agent: false, ...options }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+test('while an app has no running container its hosts answer 503 with Retry-After, and serve once it has one', async () => {
+  // What nginx holds while every container of the app is coming back (after a crash or an
+  // engine restart): no backends for it. Set here through nginx's control socket.
+  const nginxDir = path.join(slipway.dir, 'data', 'nginx');
+  const control = { socketPath: path.join(nginxDir, 'run', 'status.sock'), method: 'POST', path: '/backends' };
+  const routed = fs.readFileSync(path.join(nginxDir, 'backends.txt'), 'utf8');
+  expect((await request(control, '')).body).toContain('ok');
+  const page = () => request({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) } });
+  const unavailable = await page();
+  expect([unavailable.status, unavailable.headers['retry-after']]).toEqual([503, '5']);
+  expect((await request(control, routed)).body).toContain('ok');
+  expect((await page()).status).toBe(200);
 });
 
 test('containers of an older Slipway, on the one network all apps once shared, move to their app’s network', async () => {

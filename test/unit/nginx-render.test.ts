@@ -158,7 +158,7 @@ describe('nginx renderer', () => {
 
   const mainConfig = (dir: string) => ({
     dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules',
-    apiPort: 5190, dashboardDomain: 'slipway.example.com', dashboardTls: null, acmeDir: path.join(dir, 'tmp', 'acme'),
+    apiPort: 5190, dashboardDomain: 'slipway.example.com', dashboardTls: null, acmeDir: path.join(dir, 'tmp', 'acme'), unavailableSocket: path.join(dir, 'tmp', 'unavailable.sock'),
   });
 
   test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {

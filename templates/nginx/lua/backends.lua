@@ -1,6 +1,9 @@
 -- Slipway's dynamic backends: app name -> "ip:port,ip:port" in a shared dict, so a deploy
 -- swaps containers without an nginx reload (a reload resets idle keep-alive connections).
-local M = {}
+local M = {
+  -- Set by init_by_lua: a server of nginx's own that answers 503 with Retry-After.
+  unavailable = nil,
+}
 local dict = ngx.shared.slipway_backends
 local APP = "^[a-z0-9][a-z0-9.-]*$"
 local PEERS = "^[0-9.:,]+$"
@@ -44,19 +47,32 @@ function M.api()
   ngx.say("ok")
 end
 
--- An app with no running container (stopped, or its containers coming back after a crash)
--- answers 503 with a hint to retry, before any upstream is tried.
-function M.ready()
-  if not dict:get("peers:" .. ngx.var.slipway_app) then
-    ngx.header["Retry-After"] = "5"
-    return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
-  end
-end
-
+-- "ip:port,ip:port" as a list of {host, port}.
 local function split(list)
   local peers = {}
-  for peer in list:gmatch("[^,]+") do peers[#peers + 1] = peer end
+  for host, port in list:gmatch("([^,]+):(%d+)") do peers[#peers + 1] = { host, tonumber(port) } end
   return peers
+end
+
+-- Per worker: each app's peers parsed once per change of its dict value (not per request), and
+-- a round-robin counter (no shared-memory lock per request).
+local parsed, parsed_count = {}, 0
+local counters = {}
+local PARSED_MAX = 10000 -- apps come and go: start afresh rather than grow without end
+
+local function backends_of(app)
+  local value = dict:get("peers:" .. app)
+  if not value then return nil end
+  local cached = parsed[app]
+  if cached and cached.value == value then return cached end
+  local primary, backup = value:match("^([^|]*)|(.*)$")
+  cached = { value = value, peers = split(primary), fallback = split(backup) }
+  if not parsed[app] then
+    if parsed_count >= PARSED_MAX then parsed, counters, parsed_count = {}, {}, 0 end
+    parsed_count = parsed_count + 1
+  end
+  parsed[app] = cached
+  return cached
 end
 
 -- Round robin across the app's containers; a retry (connection error, 502/503 on an
@@ -65,29 +81,37 @@ end
 function M.balance()
   local balancer = require "ngx.balancer"
   local app = ngx.var.slipway_app
-  local value = dict:get("peers:" .. app)
-  if not value then ngx.log(ngx.ERR, "no backends for ", app) return ngx.exit(502) end
-  local primary, backup = value:match("^([^|]*)|(.*)$")
-  local peers, fallback = split(primary), split(backup)
-  local ctx = ngx.ctx
-  if not ctx.slipway_next then
-    ctx.slipway_next = dict:incr("rr:" .. app, 1, 0)
-    ctx.slipway_retry = false
+  local backends = backends_of(app)
+  -- An app with no running container (stopped, or its containers coming back after a crash).
+  if not backends then
+    local ok, err = balancer.set_current_peer(M.unavailable)
+    if not ok then ngx.log(ngx.ERR, "set_current_peer: ", err) return ngx.exit(502) end
+    return
+  end
+  local peers, fallback = backends.peers, backends.fallback
+  local n, retry
+  if not balancer.get_last_failure() then
+    n = (counters[app] or 0) + 1
+    counters[app] = n
+    retry = false
     local more
     if #peers == 0 then more = #fallback - 1
     elseif #fallback > 0 then more = #fallback
     else more = #peers - 1 end
-    if more > 0 then balancer.set_more_tries(math.min(more, 2)) end
+    if more > 0 then
+      balancer.set_more_tries(math.min(more, 2))
+      ngx.ctx.slipway_next = n -- only requests that may be retried pay for a context
+    end
   else
-    ctx.slipway_next = ctx.slipway_next + 1
-    ctx.slipway_retry = true
+    n = (ngx.ctx.slipway_next or counters[app] or 0) + 1
+    ngx.ctx.slipway_next = n
+    retry = true
   end
   local pool = peers
-  if #peers == 0 or (ctx.slipway_retry and #fallback > 0) then pool = fallback end
-  local host, port = pool[(ctx.slipway_next % #pool) + 1]:match("^(.+):(%d+)$")
+  if #peers == 0 or (retry and #fallback > 0) then pool = fallback end
+  local peer = pool[(n % #pool) + 1]
   -- A port mapping may send a listener's traffic to another port of the same containers.
-  local mapped = tonumber(ngx.var.slipway_port)
-  local ok, err = balancer.set_current_peer(host, mapped or tonumber(port))
+  local ok, err = balancer.set_current_peer(peer[1], tonumber(ngx.var.slipway_port) or peer[2])
   if not ok then ngx.log(ngx.ERR, "set_current_peer: ", err) return ngx.exit(502) end
 end
 
