@@ -1,21 +1,24 @@
 import { errorMessage } from './core/errors.js';
-import { streamOutput } from './core/output.js';
-import { runCommand } from './commands/index.js';
-import { Platform } from './platform.js';
+import { runInDaemon } from './host/client.js';
 import { terminalType, type Terminal } from './model/terminal.js';
-import { loadSettings } from './settings.js';
 
 /**
  * `slipway serve` runs the daemon, `slipway worker` an extra deploy worker; anything else
- * is a Slipway command run on the host as the admin (`slipway ssh-keys:add admin key.pub`).
+ * is a Slipway command run on the host as the admin (`slipway ssh-keys:add admin key.pub`):
+ * by the running daemon when there is one (nothing more is loaded here), else in this process.
  */
 async function main(argv: string[]): Promise<number> {
-  const settings = loadSettings();
   const [first] = argv;
-  // The daemon's modules (SSH and HTTP servers, the queue's worker) load only for it: a
-  // command on the host starts faster without them.
+  if (first !== 'serve' && first !== 'worker') {
+    const code = await runInDaemon(argv);
+    if (code !== undefined) return code;
+  }
+  // Modules load when needed: the daemon's (SSH and HTTP servers, the queue's worker) only for
+  // it, the commands only when no daemon runs them.
+  const settings = (await import('./settings.js')).loadSettings();
   if (first === 'serve') return (await import('./daemon.js')).serve(settings).then(() => -1, exitNow);
   if (first === 'worker') return (await import('./daemon.js')).work(settings).then(() => -1, exitNow);
+  const [{ runCommand }, { streamOutput }, { Platform }] = await Promise.all([import('./commands/index.js'), import('./core/output.js'), import('./platform.js')]);
   const platform = new Platform(settings);
   try {
     return await runCommand(

@@ -11,6 +11,7 @@ import type { HeldLock } from './queue/locks.js';
 import { superviseNginx } from './proxy/supervisor.js';
 import { superviseRegistry } from './registry/index.js';
 import { listenForPushes } from './git/push-socket.js';
+import { serveHostCommands } from './host/server.js';
 import { startApiServer } from './api/server.js';
 import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
@@ -61,6 +62,7 @@ export async function serve(settings: Settings): Promise<void> {
   const worker = startWorker(platform);
   const ssh = await startSshServer(platform, { hookToken });
   const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort });
+  const hostCommands = await serveHostCommands(platform, settings.hostCommandSocket);
   console.log(
     `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, ` +
       `the API on 127.0.0.1:${api.port}`,
@@ -69,6 +71,7 @@ export async function serve(settings: Settings): Promise<void> {
     watching.abort();
     ssh.close();
     pushes.close();
+    hostCommands.close();
     await api.close();
     await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
     await seat.release();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { firstPublicIpv4 } from './core/files.js';
 import { isValidDomain } from './core/names.js';
+import { hostCommandSocket } from './host/protocol.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -116,6 +117,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     nginxTempDir: s.SLIPWAY_NGINX_TEMP_DIR ?? path.join('/var/cache/slipway-nginx', s.SLIPWAY_INSTANCE),
     hostKeyPath: path.join(dataDir, 'ssh', 'host_ed25519'),
     hookSocket: path.join(dataDir, 'run', 'hook.sock'),
+    hostCommandSocket: hostCommandSocket(env),
     sshPort: s.SLIPWAY_SSH_PORT,
     sshHost: s.SLIPWAY_SSH_HOST,
     httpPort: s.SLIPWAY_HTTP_PORT,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { CommandContext } from './types.js';
 
@@ -8,9 +9,10 @@ import type { CommandContext } from './types.js';
  */
 export function readHostFile(ctx: CommandContext, file: string, limit: number, overSsh: string): string {
   if (!ctx.local) throw new UserError(overSsh);
+  const where = path.resolve(ctx.cwd ?? process.cwd(), file);
   try {
-    if (fs.statSync(file).size > limit) throw new UserError(`${file} is larger than ${limit} bytes`);
-    return fs.readFileSync(file, 'utf8');
+    if (fs.statSync(where).size > limit) throw new UserError(`${file} is larger than ${limit} bytes`);
+    return fs.readFileSync(where, 'utf8');
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`Cannot read ${file}`);

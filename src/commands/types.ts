@@ -19,6 +19,8 @@ export interface CommandContext {
   terminal?: Terminal;
   /** True when run by `slipway` on the host itself, where file paths name host files. */
   local: boolean;
+  /** Where `slipway` was run, for relative file names (the daemon runs host commands elsewhere). */
+  cwd?: string;
   /** Aborts when the client goes away (a deploy it started goes on in the background). */
   signal: AbortSignal;
   /** Every namespace's app lifecycle hooks, in registration order (destroy, rename, clone). */

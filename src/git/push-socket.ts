@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { format } from '../core/output.js';
+import { listenPrivately } from '../core/private-socket.js';
 import { pushRequestSchema, type PushReply, type PushRequest } from './push-protocol.js';
 
 export type PushHandler = (
@@ -22,8 +22,7 @@ export function listenForPushes(options: {
   buildsDir: string;
   handle: PushHandler;
 }): Promise<net.Server> {
-  fs.rmSync(options.socketPath, { force: true });
-  const server = net.createServer((socket) => {
+  return listenPrivately(options.socketPath, (socket) => {
     const controller = new AbortController();
     socket.on('close', () => controller.abort());
     socket.on('error', () => {});
@@ -37,13 +36,6 @@ export function listenForPushes(options: {
       if (newline === -1) return;
       socket.removeAllListeners('data');
       void serve(buffer.slice(0, newline), send, controller.signal, options).finally(() => socket.end());
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => {
-      fs.chmodSync(options.socketPath, 0o600);
-      resolve(server);
     });
   });
 }

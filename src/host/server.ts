@@ -1,0 +1,81 @@
+import type net from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { z } from 'zod';
+import { runCommand } from '../commands/index.js';
+import { errorMessage } from '../core/errors.js';
+import { format, streamOutput } from '../core/output.js';
+import { listenPrivately } from '../core/private-socket.js';
+import type { Platform } from '../platform.js';
+import { FRAME, frame, type FrameKind } from './protocol.js';
+
+/** A command line is small; anything longer than this before the newline is not a request. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+const requestSchema = z.object({
+  argv: z.array(z.string().max(MAX_REQUEST_BYTES)).max(10_000),
+  cwd: z.string().startsWith('/'),
+});
+
+/**
+ * The daemon's end of `slipway` on the host (see protocol.ts): commands run here as the host's
+ * root, exactly as the CLI would run them itself, with file names resolved where it was run.
+ */
+export function serveHostCommands(platform: Platform, socketPath: string): Promise<net.Server> {
+  return listenPrivately(socketPath, (socket) => {
+    socket.on('error', () => {});
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const newline = head.indexOf(0x0a);
+      if (newline === -1) {
+        if (head.length > MAX_REQUEST_BYTES) socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      void serve(platform, socket, head.subarray(0, newline), head.subarray(newline + 1));
+    };
+    socket.on('data', onData);
+  }, { allowHalfOpen: true });
+}
+
+async function serve(platform: Platform, socket: net.Socket, line: Buffer, rest: Buffer): Promise<void> {
+  const send = (kind: FrameKind, payload: Buffer | string) => {
+    if (!socket.destroyed) socket.write(frame(kind, payload));
+  };
+  const framed = (kind: FrameKind) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        send(kind, chunk);
+        done();
+      },
+    });
+  const stdout = framed(FRAME.stdout);
+  const stderr = framed(FRAME.stderr);
+  const stdin = new PassThrough();
+  if (rest.length) stdin.write(rest);
+  socket.pipe(stdin);
+  const controller = new AbortController();
+  socket.on('close', () => controller.abort());
+  let code = 1;
+  try {
+    const request = requestSchema.parse(JSON.parse(line.toString('utf8')));
+    code = await runCommand(
+      {
+        platform,
+        caller: { name: 'root', isAdmin: true, host: true },
+        out: streamOutput(stdout, stderr),
+        stdin,
+        stdout,
+        stderr,
+        local: true,
+        cwd: request.cwd,
+        signal: controller.signal,
+      },
+      request.argv,
+    );
+  } catch (error) {
+    send(FRAME.stderr, format.error(`Internal error: ${errorMessage(error)}`) + '\n');
+  }
+  send(FRAME.exit, String(code));
+  socket.end();
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { CLI, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
+
+/**
+ * `slipway …` on the host while the daemon runs: the daemon runs the command (the CLI loads
+ * almost nothing), with the same output, exit codes, stdin and relative file names as when
+ * the CLI runs it itself.
+ */
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+const host = (args: string[], options: { input?: string; cwd?: string } = {}) => run(process.execPath, [CLI, ...args], { env: slipway.env, ...options });
+
+beforeAll(() => slipway.start());
+afterAll(() => slipway.destroy());
+
+test('commands run by the daemon answer as the CLI would, exit codes and errors included', async () => {
+  expect((await host(['apps:create', 'hosted'])).code).toBe(0);
+  const listed = await host(['apps:list']);
+  expect([listed.code, listed.stdout]).toEqual([0, '=====> My Apps\nhosted\n']);
+  const bad = await host(['apps:create', 'Not_Valid']);
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toMatch(/^ ! {5}/m);
+  const unknown = await host(['no-such-command']);
+  expect(unknown.code).not.toBe(0);
+});
+
+test('stdin reaches the command, and file names are read where the CLI was run', async () => {
+  const refused = await host(['apps:destroy', 'hosted'], { input: 'something else\n' });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain('Confirmation did not match hosted');
+  const key = await makeKey(slipway.dir, 'relative');
+  const added = await host(['ssh-keys:add', 'relative', path.basename(key.publicPath)], { cwd: path.dirname(key.publicPath) });
+  expect(added.code, added.output).toBe(0);
+  expect((await host(['ssh-keys:list'])).stdout).toContain('relative');
+  const destroyed = await host(['apps:destroy', 'hosted'], { input: 'hosted\n' });
+  expect(destroyed.code, destroyed.output).toBe(0);
+  expect((await host(['apps:list'])).stdout).not.toContain('hosted');
+});
+
+test('with the daemon stopped, the CLI runs the command itself', async () => {
+  await slipway.stopDaemon();
+  try {
+    expect((await host(['apps:create', 'offline'])).code).toBe(0);
+    const listed = await host(['apps:list']);
+    expect([listed.code, listed.stdout]).toEqual([0, '=====> My Apps\noffline\n']);
+  } finally {
+    await slipway.startDaemon();
+  }
+});
