@@ -20,7 +20,8 @@ async function timed(command: () => Promise<RunResult>): Promise<string> {
     if (result.code !== 0) throw new Error(result.output);
     times.push(performance.now() - started);
   }
-  return `median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`;
+  const each = process.env.BENCH_EACH ? `; each: ${times.map((t) => t.toFixed(0)).join(' ')}` : '';
+  return `median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})${each}`;
 }
 
 test('command latency', async () => {

@@ -37,6 +37,9 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
   const logins = new LoginGate(settings.ssh);
   const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)], algorithms: { kex: KEX } }, (client: Connection, peer) => {
     let keyFingerprint: string | undefined;
+    // The handshake and a command are many small writes each waiting on the other side: with
+    // Nagle's algorithm and delayed ACKs, each wait could add 40 ms (a command took 75-160 ms).
+    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true); // in ssh2, not in its types
     client.on('error', () => {}); // a dropped client must never take the daemon down
     client.on('authentication', (ctx) => {
       keyFingerprint = authenticate(platform, ctx) ?? keyFingerprint;
