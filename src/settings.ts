@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { firstPublicIpv4 } from './core/files.js';
 import { isValidDomain } from './core/names.js';
-import { hostCommandSocket } from './host/protocol.js';
+import { hostCommandSocket } from './core/host-commands.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 

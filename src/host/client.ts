@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { FRAME, FrameReader, hostCommandSocket, type HostCommandRequest } from './protocol.js';
+import { FRAME, FrameReader, hostCommandSocket, type HostCommandRequest } from '../core/host-commands.js';
 
 /**
  * Commands that take over the caller's terminal (a shell in a container, psql) run in the CLI

@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { format, streamOutput } from '../core/output.js';
 import { listenPrivately } from '../core/private-socket.js';
 import type { Platform } from '../platform.js';
-import { FRAME, frame, type FrameKind } from './protocol.js';
+import { FRAME, frame, type FrameKind } from '../core/host-commands.js';
 
 /** A command line is small; anything longer than this before the newline is not a request. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -17,7 +17,7 @@ const requestSchema = z.object({
 });
 
 /**
- * The daemon's end of `slipway` on the host (see protocol.ts): commands run here as the host's
+ * The daemon's end of `slipway` on the host (see core/host-commands.ts): commands run here as the host's
  * root, exactly as the CLI would run them itself, with file names resolved where it was run.
  */
 export function serveHostCommands(platform: Platform, socketPath: string): Promise<net.Server> {
