@@ -10,7 +10,7 @@ import { imageLabels } from './images.js';
 import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
 import type { NodeRequest } from './node-versions.js';
 import { stackImages } from './stack.js';
-import { loadSlugImage } from './slug-image.js';
+import { DependenciesGoneError, loadSlugImage, reusableDependencies } from './slug-image.js';
 import { tarOf } from './tar.js';
 
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
@@ -82,8 +82,11 @@ export async function buildWithBuildpacks(
   const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE } : undefined;
   if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
 
+  const base = await docker.images.configOf(runImage);
+  const slugOf = `${options.instance}/${options.app}`;
   let release = '';
-  const code = await docker.oneOffs.runToCompletion({
+  // `reusable`: the cache key of dependencies the compile may leave out (see slug-image.ts).
+  const compile = (reusable: string | undefined) => docker.oneOffs.runToCompletion({
     image: images.build,
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
     env: {
@@ -92,6 +95,7 @@ export async function buildWithBuildpacks(
       ...caEnv,
       ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
       ...(options.node ? nodeBuildEnv(options.node) : {}),
+      ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
     },
     labels: containerLabels({ [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build', [LABEL.oneOff]: 'true' }),
     binds,
@@ -107,8 +111,9 @@ export async function buildWithBuildpacks(
       use: async (slug) => {
         options.onCompiled?.();
         const captured = await loadSlugImage(docker, {
+          app: slugOf,
           slug,
-          baseImage: runImage,
+          base,
           tag: options.tag,
           labels: imageLabels(options.instance, options.app),
           workDir: path.dirname(options.tarPath),
@@ -123,6 +128,14 @@ export async function buildWithBuildpacks(
       },
     },
   });
+  let code: number;
+  try {
+    code = await compile(reusableDependencies(slugOf, base));
+  } catch (error) {
+    if (!(error instanceof DependenciesGoneError)) throw error;
+    options.onLine('-----> The last build’s dependencies are gone from the engine: compiling again with them');
+    code = await compile(undefined);
+  }
   if (code !== 0) throw new CompileFailedError(`Buildpack compile failed (exit ${code})`);
   return defaultProcessTypes(release);
 }

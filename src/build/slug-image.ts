@@ -69,6 +69,15 @@ export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, captur
   const captured: Record<string, string> = {};
   const extract = tar.extract();
   extract.on('entry', (source, content, next) => {
+    if (capture.includes(source.name) || source.name === DEPENDENCIES_MARKER) {
+      const chunks: Buffer[] = [];
+      content.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+      content.on('end', () => (captured[source.name] = Buffer.concat(chunks).toString('utf8')));
+    }
+    if (source.name === DEPENDENCIES_MARKER) {
+      content.on('end', () => next()); // read, and put in no layer
+      return;
+    }
     const header: tar.Header = {
       name: source.name,
       type: source.type,
@@ -88,11 +97,6 @@ export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, captur
     layerOfPath.set(source.name, index);
     const layer = writers[index];
     if (source.name !== ROOT) layer.entries++;
-    if (capture.includes(source.name)) {
-      const chunks: Buffer[] = [];
-      content.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-      content.on('end', () => (captured[source.name] = Buffer.concat(chunks).toString('utf8')));
-    }
     if (source.type === 'file' || source.type === 'contiguous-file') {
       content.pipe(layer.pack.entry(header, next));
       return;
@@ -146,19 +150,46 @@ export function imageArchive(config: object, allDiffIds: string[], layers: SlugL
   return pack.pipe(out);
 }
 
-/** Dependency layers this daemon loaded, by the chain they sit on: sent again only if the engine lost them. */
-const loadedDependencyLayers = new Set<string>();
-const LOADED_REMEMBERED = 1000;
+/**
+ * Written by a buildpack (buildpacks/bin/dependencies.sh): the cache key its dependencies
+ * directory was made from, and "reused" when it left the directory out because Slipway said
+ * it still has that layer. Never part of the image.
+ */
+export const DEPENDENCIES_MARKER = 'app/.slipway-dependencies';
+
+/** The compile left the dependencies out, and the engine no longer has their layer: compile again with them. */
+export class DependenciesGoneError extends Error {}
+
+/** Per app: the dependencies layer of its last slug, what it sits on, and the cache key it was made from. */
+interface DependenciesLayer {
+  diffId: string;
+  chain: string;
+  key: string | undefined;
+}
+const lastDependencies = new Map<string, DependenciesLayer>();
+const chainOf = (base: ImageConfig) => base.diffIds.join(',');
 
 /**
- * Makes `tag` from the run image `baseImage` and the compiled /app in `slug`; returns the
+ * The cache key whose dependencies the next compile of `app` on `base` may leave out: Slipway
+ * lays the same layer under the new code. Undefined when there is none (e.g. after a restart).
+ */
+export function reusableDependencies(app: string, base: ImageConfig): string | undefined {
+  const last = lastDependencies.get(app);
+  return last && last.chain === chainOf(base) ? last.key : undefined;
+}
+
+/**
+ * Makes `tag` from the run image `base` and the compiled /app in `slug`; returns the
  * captured files. `cmd` says, from the captured files, what the image runs by itself.
+ * A dependencies layer is sent to the engine only when it is not the app's last one.
  */
 export async function loadSlugImage(
   docker: DockerEngine,
   options: {
+    /** The app, as the memory of its last dependencies layer knows it. */
+    app: string;
     slug: NodeJS.ReadableStream;
-    baseImage: string;
+    base: ImageConfig;
     tag: string;
     labels: Record<string, string>;
     /** Where the layers are written while the image is made. */
@@ -169,19 +200,30 @@ export async function loadSlugImage(
 ): Promise<Record<string, string>> {
   const dir = await fs.promises.mkdtemp(path.join(options.workDir, 'slug-'));
   try {
-    const [base, { layers, captured }] = await Promise.all([docker.images.configOf(options.baseImage), splitSlug(options.slug, dir, options.capture)]);
-    const diffIds = layers.map((layer) => layer.diffId);
-    const config = slugImageConfig(base, diffIds, { cmd: options.cmd(captured), labels: options.labels, created: new Date() });
-    const allDiffIds = [...base.diffIds, ...diffIds];
-    const chain = (layer: SlugLayer) => `${base.diffIds.join(',')}>${layer.diffId}`;
-    const known = layers.length > 1 && loadedDependencyLayers.has(chain(layers[0]!));
+    const { layers, captured } = await splitSlug(options.slug, dir, [...options.capture, DEPENDENCIES_MARKER]);
+    const [key, reused] = (captured[DEPENDENCIES_MARKER] ?? '').trim().split(' ');
+    const chain = chainOf(options.base);
+    const last = lastDependencies.get(options.app);
+    const code = layers.at(-1)!;
+    let dependencies: DependenciesLayer | undefined;
+    if (reused === 'reused') {
+      if (!last || last.chain !== chain || last.key !== key) throw new DependenciesGoneError('The compile reused dependencies Slipway does not have');
+      dependencies = last;
+    } else if (layers.length > 1) dependencies = { diffId: layers[0]!.diffId, chain, key: key || undefined };
+    const diffIds = [...(dependencies ? [dependencies.diffId] : []), code.diffId];
+    const config = slugImageConfig(options.base, diffIds, { cmd: options.cmd(captured), labels: options.labels, created: new Date() });
+    const allDiffIds = [...options.base.diffIds, ...diffIds];
     const load = (sent: SlugLayer[]) => docker.images.load(imageArchive(config, allDiffIds, sent, options.tag), () => {});
-    // Between two pushes the engine may have removed the layer with the last image using it.
-    await (known ? load(layers.slice(1)).catch(() => load(layers)) : load(layers));
-    if (layers.length > 1) {
-      if (loadedDependencyLayers.size >= LOADED_REMEMBERED) loadedDependencyLayers.clear();
-      loadedDependencyLayers.add(chain(layers[0]!));
-    }
+    const known = dependencies !== undefined && last?.chain === chain && last.diffId === dependencies.diffId;
+    if (reused === 'reused') {
+      // Between two pushes the engine may have removed the layer with the last image using it.
+      await load([code]).catch(() => {
+        lastDependencies.delete(options.app);
+        throw new DependenciesGoneError('The dependencies layer of the last build is gone from the engine');
+      });
+    } else await (known ? load([code]).catch(() => load(layers)) : load(layers));
+    if (dependencies) lastDependencies.set(options.app, dependencies);
+    else lastDependencies.delete(options.app);
     return captured;
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });

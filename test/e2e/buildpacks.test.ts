@@ -38,7 +38,8 @@ describe('buildpack builds (no Dockerfile)', () => {
     await slipway.commit(repo, 'code only');
     const again = await slipway.push(repo);
     expect(again.code, again.output).toBe(0);
-    expect(again.output).toContain('-----> Restoring node_modules from the build cache (dependencies unchanged)');
+    // node_modules is not even copied in: the image gets the last build's dependencies layer.
+    expect(again.output).toContain("-----> Reusing node_modules from the last build's image (dependencies unchanged)");
     expect(again.output).not.toContain('Installing 1 dependencies');
     expect((await slipway.get(slipway.appHost('nodedeps'))).body).toBe('hello node-deps from a vendored module v2\n');
 
@@ -50,11 +51,27 @@ describe('buildpack builds (no Dockerfile)', () => {
   });
 
   test('a Python app using only the standard library runs from its virtualenv', async () => {
-    const { pushed } = await deploy('python-app', 'pyapp');
+    const { repo, pushed } = await deploy('python-app', 'pyapp');
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain('-----> Python app detected');
     expect(pushed.output).toContain('No requirements to install (standard library only)');
     expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(/^python app on 3\.\d+\.\d+, venv \/app\/\.venv\n$/);
+
+    // The next push reuses the virtualenv's layer; after a daemon restart (which forgets it)
+    // the virtualenv is restored from the build cache again.
+    const push = async (note: string) => {
+      fs.writeFileSync(path.join(repo, 'NOTES'), note);
+      await run('git', ['add', 'NOTES'], { cwd: repo });
+      await slipway.commit(repo, note);
+      const again = await slipway.push(repo);
+      expect(again.code, again.output).toBe(0);
+      expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(/venv \/app\/\.venv\n$/);
+      return again.output;
+    };
+    expect(await push('second')).toContain("-----> Reusing the virtualenv from the last build's image (requirements unchanged)");
+    await slipway.stopDaemon();
+    await slipway.startDaemon();
+    expect(await push('third')).toContain('-----> Restoring the virtualenv from the build cache (requirements unchanged)');
   });
 
   test('a static site is served by a small static server', async () => {

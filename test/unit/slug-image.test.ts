@@ -63,6 +63,12 @@ describe('the slug split into a dependencies layer and a code layer', () => {
     expect(first.layers[0]!.diffId).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
+  test("the buildpack's note about its dependencies is read and put in no layer", async () => {
+    const { layers, captured } = await split(slugTar({ ...app, '.slipway-dependencies': 'abc123 reused\n' }));
+    expect(captured['app/.slipway-dependencies']).toBe('abc123 reused\n');
+    for (const layer of layers) expect((await entriesOf(layer.file)).map((e) => e.name)).not.toContain('app/.slipway-dependencies');
+  });
+
   test('an app without dependencies is one layer', async () => {
     const { layers } = await split(slugTar({ 'index.html': '<p>hi</p>' }));
     expect(layers).toHaveLength(1);
