@@ -4,12 +4,14 @@
  * to that). Dependency-free: the client side loads this and nothing else.
  *
  * The client sends one JSON line (what to run, and where it was run from for relative file
- * names), then its stdin as raw bytes until it half-closes. The daemon answers with frames:
- * a kind byte, a 4-byte big-endian length, the payload; `exit` carries the code and is last.
+ * names), then its stdin as frames (a kind byte, a 4-byte big-endian length, the payload),
+ * `stdinEnd` when it has no more. The daemon answers with frames too; `exit` carries the code
+ * and is last. The end of the connection from the client means it went away (Ctrl-C on
+ * `slipway logs -t`): the command is stopped.
  */
 import path from 'node:path';
 
-export const FRAME = { stdout: 1, stderr: 2, exit: 3 } as const;
+export const FRAME = { stdout: 1, stderr: 2, exit: 3, stdin: 4, stdinEnd: 5 } as const;
 export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 const HEADER_BYTES = 5;
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { FRAME, FrameReader, hostCommandSocket, type HostCommandRequest } from '../core/host-commands.js';
+import { FRAME, frame, FrameReader, hostCommandSocket, type HostCommandRequest } from '../core/host-commands.js';
 
 /**
  * Commands that take over the caller's terminal (a shell in a container, psql) run in the CLI
@@ -30,14 +30,14 @@ export function runInDaemon(argv: string[]): Promise<number | undefined> {
       connected = true;
       const request: HostCommandRequest = { argv, cwd: process.cwd() };
       socket.write(JSON.stringify(request) + '\n');
-      process.stdin.pipe(socket);
+      process.stdin.on('data', (chunk: Buffer) => socket.write(frame(FRAME.stdin, chunk)));
+      process.stdin.on('end', () => socket.write(frame(FRAME.stdinEnd, '')));
     });
     socket.on('data', (chunk) => reader.push(chunk));
     socket.on('error', () => {
       if (!connected) resolve(undefined);
     });
     socket.on('close', () => {
-      process.stdin.unpipe(socket);
       process.stdin.destroy(); // a terminal or pipe it still reads would keep us running
       if (!connected) return;
       if (code === undefined) process.stderr.write(' !     The Slipway daemon went away before the command ended\n');

@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { format, streamOutput } from '../core/output.js';
 import { listenPrivately } from '../core/private-socket.js';
 import type { Platform } from '../platform.js';
-import { FRAME, frame, type FrameKind } from '../core/host-commands.js';
+import { FRAME, frame, FrameReader, type FrameKind } from '../core/host-commands.js';
 
 /** A command line is small; anything longer than this before the newline is not a request. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -35,7 +35,7 @@ export function serveHostCommands(platform: Platform, socketPath: string): Promi
       void serve(platform, socket, head.subarray(0, newline), head.subarray(newline + 1));
     };
     socket.on('data', onData);
-  }, { allowHalfOpen: true });
+  });
 }
 
 async function serve(platform: Platform, socket: net.Socket, line: Buffer, rest: Buffer): Promise<void> {
@@ -52,10 +52,18 @@ async function serve(platform: Platform, socket: net.Socket, line: Buffer, rest:
   const stdout = framed(FRAME.stdout);
   const stderr = framed(FRAME.stderr);
   const stdin = new PassThrough();
-  if (rest.length) stdin.write(rest);
-  socket.pipe(stdin);
+  const input = new FrameReader((kind, payload) => {
+    if (stdin.writableEnded) return;
+    if (kind === FRAME.stdin) stdin.write(payload);
+    else if (kind === FRAME.stdinEnd) stdin.end();
+  });
+  input.push(rest);
+  socket.on('data', (chunk: Buffer) => input.push(chunk));
   const controller = new AbortController();
-  socket.on('close', () => controller.abort());
+  socket.on('close', () => {
+    controller.abort();
+    if (!stdin.writableEnded) stdin.end();
+  });
   let code = 1;
   try {
     const request = requestSchema.parse(JSON.parse(line.toString('utf8')));

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { CLI, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
@@ -35,6 +36,18 @@ test('stdin reaches the command, and file names are read where the CLI was run',
   const destroyed = await host(['apps:destroy', 'hosted'], { input: 'hosted\n' });
   expect(destroyed.code, destroyed.output).toBe(0);
   expect((await host(['apps:list'])).stdout).not.toContain('hosted');
+});
+
+test('a CLI that goes away mid-command stops it there, and the daemon serves on', async () => {
+  expect((await host(['apps:create', 'kept'])).code).toBe(0);
+  // Waiting for the typed confirmation when the operator presses Ctrl-C.
+  const waiting = spawn(process.execPath, [CLI, 'apps:destroy', 'kept'], { env: slipway.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  await new Promise((resolve) => waiting.stdout.once('data', resolve));
+  waiting.kill('SIGINT');
+  await new Promise((resolve) => waiting.once('exit', resolve));
+  const listed = await host(['apps:list']);
+  expect([listed.code, listed.stdout]).toEqual([0, '=====> My Apps\nkept\n']);
+  expect((await host(['apps:destroy', 'kept', '--force'])).code).toBe(0);
 });
 
 test('with the daemon stopped, the CLI runs the command itself', async () => {
