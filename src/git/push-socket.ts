@@ -3,8 +3,11 @@ import type net from 'node:net';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { format } from '../core/output.js';
-import { listenPrivately } from '../core/private-socket.js';
+import { listenPrivately, onFirstLine } from '../core/private-socket.js';
 import { pushRequestSchema, type PushReply, type PushRequest } from './push-protocol.js';
+
+/** A push request is one short JSON line (token, app, commit, user, archive path). */
+const MAX_REQUEST_BYTES = 64 * 1024;
 
 export type PushHandler = (
   push: PushRequest,
@@ -29,13 +32,8 @@ export function listenForPushes(options: {
     const send = (reply: PushReply) => {
       if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
     };
-    let buffer = '';
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      const newline = buffer.indexOf('\n');
-      if (newline === -1) return;
-      socket.removeAllListeners('data');
-      void serve(buffer.slice(0, newline), send, controller.signal, options).finally(() => socket.end());
+    onFirstLine(socket, MAX_REQUEST_BYTES, (line) => {
+      void serve(line.toString('utf8'), send, controller.signal, options).finally(() => socket.end());
     });
   });
 }

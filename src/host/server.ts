@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { runCommand } from '../commands/index.js';
 import { errorMessage } from '../core/errors.js';
 import { format, streamOutput } from '../core/output.js';
-import { listenPrivately } from '../core/private-socket.js';
+import { listenPrivately, onFirstLine } from '../core/private-socket.js';
 import type { Platform } from '../platform.js';
 import { FRAME, frame, FrameReader, type FrameKind } from '../core/host-commands.js';
 
@@ -23,18 +23,7 @@ const requestSchema = z.object({
 export function serveHostCommands(platform: Platform, socketPath: string): Promise<net.Server> {
   return listenPrivately(socketPath, (socket) => {
     socket.on('error', () => {});
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const newline = head.indexOf(0x0a);
-      if (newline === -1) {
-        if (head.length > MAX_REQUEST_BYTES) socket.destroy();
-        return;
-      }
-      socket.off('data', onData);
-      void serve(platform, socket, head.subarray(0, newline), head.subarray(newline + 1));
-    };
-    socket.on('data', onData);
+    onFirstLine(socket, MAX_REQUEST_BYTES, (line, rest) => void serve(platform, socket, line, rest));
   });
 }
 
