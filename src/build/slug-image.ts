@@ -61,7 +61,8 @@ class LayerWriter {
  * Splits the tar of /app (as the engine's archive API gives it) into a dependencies layer and
  * a code layer, in `dir`, every file owned by the app user. Times, modes and links are kept,
  * so unchanged dependencies make the same layer byte for byte. Also returns the small files
- * named in `capture`. A layer with nothing but /app itself is left out.
+ * named in `capture`, and the buildpack's DEPENDENCIES_MARKER (read, put in no layer). A
+ * layer with nothing but /app itself is left out.
  */
 export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, capture: string[]): Promise<{ layers: SlugLayer[]; captured: Record<string, string> }> {
   const writers = [new LayerWriter(path.join(dir, 'dependencies.tar')), new LayerWriter(path.join(dir, 'code.tar'))] as const;
@@ -200,28 +201,28 @@ export async function loadSlugImage(
 ): Promise<Record<string, string>> {
   const dir = await fs.promises.mkdtemp(path.join(options.workDir, 'slug-'));
   try {
-    const { layers, captured } = await splitSlug(options.slug, dir, [...options.capture, DEPENDENCIES_MARKER]);
+    const { layers, captured } = await splitSlug(options.slug, dir, options.capture);
     const [key, reused] = (captured[DEPENDENCIES_MARKER] ?? '').trim().split(' ');
     const chain = chainOf(options.base);
     const last = lastDependencies.get(options.app);
     const code = layers.at(-1)!;
-    let dependencies: DependenciesLayer | undefined;
-    if (reused === 'reused') {
-      if (!last || last.chain !== chain || last.key !== key) throw new DependenciesGoneError('The compile reused dependencies Slipway does not have');
-      dependencies = last;
-    } else if (layers.length > 1) dependencies = { diffId: layers[0]!.diffId, chain, key: key || undefined };
+    if (reused === 'reused' && (!last || last.chain !== chain || last.key !== key)) {
+      throw new DependenciesGoneError('The compile reused dependencies Slipway does not have');
+    }
+    const dependencies: DependenciesLayer | undefined =
+      reused === 'reused' ? last : layers.length > 1 ? { diffId: layers[0]!.diffId, chain, key: key || undefined } : undefined;
     const diffIds = [...(dependencies ? [dependencies.diffId] : []), code.diffId];
     const config = slugImageConfig(options.base, diffIds, { cmd: options.cmd(captured), labels: options.labels, created: new Date() });
-    const allDiffIds = [...options.base.diffIds, ...diffIds];
-    const load = (sent: SlugLayer[]) => docker.images.load(imageArchive(config, allDiffIds, sent, options.tag), () => {});
-    const known = dependencies !== undefined && last?.chain === chain && last.diffId === dependencies.diffId;
+    const load = (sent: SlugLayer[]) => docker.images.load(imageArchive(config, [...options.base.diffIds, ...diffIds], sent, options.tag), () => {});
     if (reused === 'reused') {
       // Between two pushes the engine may have removed the layer with the last image using it.
       await load([code]).catch(() => {
         lastDependencies.delete(options.app);
         throw new DependenciesGoneError('The dependencies layer of the last build is gone from the engine');
       });
-    } else await (known ? load([code]).catch(() => load(layers)) : load(layers));
+    } else if (dependencies && last?.chain === chain && last.diffId === dependencies.diffId) {
+      await load([code]).catch(() => load(layers)); // the same bytes as last time: the engine likely has them
+    } else await load(layers);
     if (dependencies) lastDependencies.set(options.app, dependencies);
     else lastDependencies.delete(options.app);
     return captured;

@@ -146,7 +146,6 @@ export class DockerSwarmScheduler implements Scheduler {
     );
   }
 
-
   verify(_app: string, instance: Instance, _port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
     return this.runChecks(instance, instance.endpoint?.port, checks, 0, onLine);
   }
