@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { CLI, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
@@ -50,10 +51,18 @@ test('a CLI that goes away mid-command stops it there, and the daemon serves on'
   expect((await host(['apps:destroy', 'kept', '--force'])).code).toBe(0);
 });
 
-test('with the daemon stopped, the CLI runs the command itself', async () => {
+test('with the daemon stopped, or killed and its socket left behind, the CLI runs the command itself', async () => {
   await slipway.stopDaemon();
   try {
     expect((await host(['apps:create', 'offline'])).code).toBe(0);
+    const listed = await host(['apps:list']);
+    expect([listed.code, listed.stdout]).toEqual([0, '=====> My Apps\noffline\n']);
+  } finally {
+    await slipway.startDaemon();
+  }
+  await slipway.killDaemon();
+  try {
+    expect(fs.existsSync(path.join(slipway.dir, 'data', 'run', 'cli.sock'))).toBe(true);
     const listed = await host(['apps:list']);
     expect([listed.code, listed.stdout]).toEqual([0, '=====> My Apps\noffline\n']);
   } finally {

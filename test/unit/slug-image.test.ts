@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { slugImageConfig, splitSlug } from '../../src/build/slug-image.js';
+import { DependenciesGoneError, loadSlugImage, slugImageConfig, splitSlug } from '../../src/build/slug-image.js';
+import type { DockerEngine } from '../../src/runtime/docker/index.js';
 
 const MTIME = new Date('2026-01-02T03:04:05Z');
 let dir: string;
@@ -86,4 +87,20 @@ test('the image config is the run image plus the slug layers, with the command a
     rootfs: { type: 'layers', diff_ids: ['sha256:a', 'sha256:b', 'sha256:c'] },
   });
   expect(slugImageConfig(base, ['sha256:b'], { labels: {}, created: MTIME })).toMatchObject({ config: { Cmd: ['bash'] } });
+});
+
+test('a compile that says it reused dependencies this app never had (another app\'s key, say) is refused before any image is made', async () => {
+  const untouched = new Proxy({}, { get: () => { throw new Error('Docker was reached'); } }) as DockerEngine;
+  const base = { architecture: 'amd64', os: 'linux', config: {}, diffIds: ['sha256:a'] };
+  const loading = loadSlugImage(untouched, {
+    app: 'instance/never-built',
+    slug: Readable.from([await slugTar({ 'server.js': 'v1', '.slipway-dependencies': 'key-of-another-app reused\n' })]),
+    base,
+    tag: 'instance/never-built:v1',
+    labels: {},
+    workDir: dir,
+    capture: [],
+    cmd: () => undefined,
+  });
+  await expect(loading).rejects.toBeInstanceOf(DependenciesGoneError);
 });
