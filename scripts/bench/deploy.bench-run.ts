@@ -7,6 +7,12 @@ import { freePort } from '../../test/support/ports.js';
 import { run, SlipwayUnderTest, type RunResult } from '../../test/support/slipway.js';
 
 const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
+/**
+ * Between one change and the next, as between a user's edits: the last deploy's work after
+ * its push returned (old containers stopped, the next build's container started) is not
+ * counted in the next change's time.
+ */
+const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 5000);
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
 beforeAll(() => slipway.start());
@@ -61,6 +67,7 @@ function phasesOf(changeStartedAt: number, liveAt: number, t: Record<string, num
  * with `expected`, and where they went.
  */
 async function changeToLive(app: string, change: () => Promise<RunResult>, expected: string, urlPath = '/'): Promise<Push> {
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   const startedAt = Date.now();
   const started = performance.now();
   const changing = change().then((result) => {
@@ -87,7 +94,7 @@ async function measureConfigSet(app: string): Promise<string[]> {
   }
   const lives = changes.map((c) => c.live);
   return [
-    `bench-deploy: config:set to the new value answering via nginx (same app, n=${WARM_PUSHES})`,
+    `bench-deploy: config:set to the new value answering via nginx (same app, ${PAUSE_MS / 1000} s apart, n=${WARM_PUSHES})`,
     `  median ${s(median(lives))} (min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); each: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
     `  where the time goes (median seconds): ${phaseLine(changes)}`,
   ];
@@ -141,7 +148,7 @@ async function measure(options: {
     lines: [
       `bench-deploy: ${options.label}, git push over OpenSSH to answer via nginx`,
       `  cold push: live after ${s(cold.live)}, git push returned after ${s(cold.push)}`,
-      `  warm pushes, one file changed (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
+      `  warm pushes, one file changed, ${PAUSE_MS / 1000} s apart (n=${WARM_PUSHES}): median live after ${s(median(lives))} ` +
         `(min ${s(Math.min(...lives))}, max ${s(Math.max(...lives))}); median git push ${s(median(warm.map((w) => w.push)))}`,
       `  each warm push: ${lives.map((l) => l.toFixed(2)).join(' ')}`,
       `  where a warm push's time goes (median seconds): ${phaseLine(warm)}`,
