@@ -11,7 +11,8 @@ import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
 import type { NodeRequest } from './node-versions.js';
 import { stackImages } from './stack.js';
 import { DependenciesGoneError, loadSlugImage, reusableDependencies } from './slug-image.js';
-import { tarOf } from './tar.js';
+import { runBuildOneOff } from './standby.js';
+import { extendTar } from './tar.js';
 
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
 export const SHIPPED_BUILDPACKS = ['nodejs', 'python', 'static', 'procfile'] as const;
@@ -71,8 +72,9 @@ export async function buildWithBuildpacks(
   },
 ): Promise<Record<string, string>> {
   const images = stackImages(options.stackImage);
-  for (const image of [images.build, images.run]) {
-    if (!(await docker.images.exists(image))) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
+  const [buildImageId, runImageId] = await Promise.all([images.build, images.run].map((image) => docker.images.id(image)));
+  for (const [image, id] of [[images.build, buildImageId], [images.run, runImageId]]) {
+    if (id === undefined) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
   }
   const runImage = options.node ? await ensureNodeRunImage(docker, images.run, options.node.toolchain.node) : images.run;
   const cache = cacheVolume(options.instance, options.app);
@@ -86,8 +88,8 @@ export async function buildWithBuildpacks(
   const slugOf = `${options.instance}/${options.app}`;
   let release = '';
   // `reusable`: the cache key of dependencies the compile may leave out (see slug-image.ts).
-  const compile = (reusable: string | undefined) => docker.oneOffs.runToCompletion({
-    image: images.build,
+  const compile = (reusable: string | undefined) => runBuildOneOff(docker, options, {
+    image: buildImageId!, // by id: a standby of an older build image is not used
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
     env: {
       STACK: 'bookworm',
@@ -99,10 +101,8 @@ export async function buildWithBuildpacks(
     },
     labels: containerLabels({ [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build', [LABEL.oneOff]: 'true' }),
     binds,
-    inputs: [
-      { path: '/app', tar: fs.createReadStream(options.tarPath) },
-      { path: '/tmp/env', tar: tarOf(Object.entries(options.env).map(([name, content]) => ({ name, content, mode: 0o600 }))) },
-    ],
+    // One archive: each one put in costs the engine a process of its own (about 0.1 s).
+    inputs: [{ path: '/', tar: compileInputs(options.tarPath, options.env) }],
     onLine: options.onLine,
     timeoutMs: options.timeoutMs,
     removeInBackground: true, // the slug image is made: the deploy goes on
@@ -138,6 +138,12 @@ export async function buildWithBuildpacks(
   }
   if (code !== 0) throw new CompileFailedError(`Buildpack compile failed (exit ${code})`);
   return defaultProcessTypes(release);
+}
+
+/** The source at /app and the config as files in /tmp/env (both in the build image, empty). */
+function compileInputs(tarPath: string, env: Env) {
+  const envFiles = () => Object.entries(env).map(([name, content]) => ({ name: `tmp/env/${name}`, content, mode: 0o600 }));
+  return extendTar(fs.createReadStream(tarPath), envFiles, [], 'app/').tar;
 }
 
 /** Where the Node.js buildpack finds the toolchain (see buildpacks/nodejs/bin/compile). */

@@ -12,6 +12,7 @@ import { imageLabels, imageRepository } from './images.js';
 import { NodeToolchains } from './node-toolchain.js';
 import { nodeRequest } from './node-versions.js';
 import { readSource, type SourceFacts } from './source.js';
+import { discardStandbys } from './standby.js';
 
 
 export const BUILDERS = ['dockerfile', 'herokuish'] as const;
@@ -110,7 +111,8 @@ function mayBuildFrom(settings: Settings, app: string, ref: string): boolean {
   return settings.buildImages.some((allowed) => (allowed.includes(':') || allowed.includes('@') ? allowed === ref : repositoryOf(allowed) === repository));
 }
 
-/** Empties the app's dependency cache (repo:purge-cache, and when the app goes). */
+/** Empties the app's dependency cache (repo:purge-cache, and when the app goes); its build standbys use it. */
 export async function purgeCache(platform: Platform, app: string): Promise<void> {
+  await discardStandbys(platform.engine, { instance: platform.settings.instance, app });
   await platform.engine.removeVolume(cacheVolume(platform.settings.instance, app));
 }

@@ -19,11 +19,13 @@ export function tarOf(files: TarFile[]): Readable {
 /**
  * Copies a tar stream entry by entry into a new one, adding `extra` files at the end;
  * `extra` may depend on the content of the entries named in `capture` (small files only).
+ * With `under`, the copied entries are put in that directory (`app/`), the extra ones not.
  */
 export function extendTar(
   source: NodeJS.ReadableStream,
   extra: (captured: Record<string, string>) => TarFile[],
   capture: string[] = [],
+  under = '',
 ): { tar: Readable; captured: Promise<Record<string, string>> } {
   const extract = tar.extract();
   const pack = tar.pack();
@@ -36,7 +38,8 @@ export function extendTar(
       stream.on('end', () => {
         if (wanted) captured[header.name] = Buffer.concat(chunks).toString('utf8');
       });
-      stream.pipe(pack.entry(header, next));
+      const moved = under && { name: under + header.name, ...(header.type === 'link' && { linkname: under + header.linkname }) };
+      stream.pipe(pack.entry({ ...header, ...moved }, next));
     });
     extract.on('finish', () => {
       for (const file of extra(captured)) pack.entry({ name: file.name, mode: file.mode ?? 0o644 }, file.content);

@@ -50,6 +50,30 @@ describe('buildpack builds (no Dockerfile)', () => {
     expect(rebuilt.stdout).toContain('-----> Installing 1 dependencies');
   });
 
+  test('the next compile’s container waits ready; one that is gone is made anew, and it goes with the app', async () => {
+    const buildContainers = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [`slipway.instance=${slipway.instance}`, 'slipway.app=standby', 'slipway.process=build'] } })).map((c) => c.Id);
+    const { repo, pushed } = await deploy('node-app', 'standby');
+    expect(pushed.code, pushed.output).toBe(0);
+    const [waiting] = await eventually(buildContainers, (ids) => ids.length === 1);
+    expect(waiting).toBeDefined();
+
+    // Removed behind Slipway's back: the push still builds, in a container of its own.
+    await docker.getContainer(waiting!).remove({ force: true });
+    fs.appendFileSync(path.join(repo, 'server.js'), '\n// again\n');
+    await slipway.commit(repo, 'again');
+    const again = await slipway.push(repo);
+    expect(again.code, again.output).toBe(0);
+    expect((await slipway.get(slipway.appHost('standby'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
+
+    // The one made for the next push goes with the app, and so does the cache it mounts.
+    expect(await eventually(buildContainers, (ids) => ids.length === 1)).toHaveLength(1);
+    const destroyed = await slipway.ssh(['apps:destroy', 'standby', '--force']);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect(await buildContainers()).toEqual([]);
+    expect((await docker.listVolumes()).Volumes.map((v) => v.Name)).not.toContain(`${slipway.instance}-cache-standby`);
+  });
+
   test('a Python app using only the standard library runs from its virtualenv', async () => {
     const { repo, pushed } = await deploy('python-app', 'pyapp');
     expect(pushed.code, pushed.output).toBe(0);

@@ -152,6 +152,10 @@ describe('a one-off container', () => {
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     });
   });
+
+  test('a standby is removed by the engine once its command ends', () => {
+    expect(oneOffRequest(run, 'standby').body.HostConfig).toEqual({ Binds: [], NetworkMode: 'slipway.app.shop', Init: true, PidsLimit: 4096, AutoRemove: true });
+  });
 });
 
 test('an exec runs its command as the given user, with a terminal only when asked', () => {

@@ -9,7 +9,7 @@ import { DockerOneOffs } from './one-off.js';
 import { DockerSwarm } from './swarm.js';
 
 export { BuildFailedError } from './streams.js';
-export { OneOffTimeoutError } from './one-off.js';
+export { OneOffTimeoutError, StandbyGoneError, type CompletionSpec } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerUsage } from './usage.js';
 export type { ImageConfig } from './images.js';

@@ -1,13 +1,30 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type Docker from 'dockerode';
 import { lineWriter } from '../../core/lines.js';
 import { withTimeout } from '../../core/process.js';
 import type { Terminal } from '../../model/terminal.js';
-import type { DockerApi } from './api.js';
-import { oneOffRequest, type OneOffIo, type OneOffSpec } from './requests.js';
+import { ended, unlessMissing, type DockerApi } from './api.js';
+import { execRequest, oneOffRequest, type OneOffIo, type OneOffSpec } from './requests.js';
 import { wireTerminal } from './terminal.js';
 
 /** A one-off that ran past its time; it was removed. */
 export class OneOffTimeoutError extends Error {}
+
+/** The standby asked to run a one-off's work had ended (or was removed): run it anew. */
+export class StandbyGoneError extends Error {}
+
+/** How a one-off runs to completion, however its container was started. */
+export interface CompletionSpec {
+  /** Put in before it runs. */
+  inputs: { path: string; tar: Readable }[];
+  onLine: (line: string) => void;
+  /** A directory copied out once it exited 0, before it is removed. */
+  collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
+  /** Past this, the container is removed and a OneOffTimeoutError thrown. */
+  timeoutMs?: number;
+  /** Return without waiting for the engine to remove the container (about 0.2 s). */
+  removeInBackground?: boolean;
+}
 
 /** Lets the last output of an exited container arrive before its stream is closed. */
 const OUTPUT_GRACE_MS = 50;
@@ -20,30 +37,52 @@ export class DockerOneOffs {
    * Runs a one-off to completion: files are put in before it starts, its output streams line
    * by line, and `collect` may copy a directory out before it is removed. Its exit code.
    */
-  async runToCompletion(
-    spec: OneOffSpec & {
-      inputs: { path: string; tar: Readable }[];
-      onLine: (line: string) => void;
-      collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
-      /** Past this, the container is removed and a OneOffTimeoutError thrown. */
-      timeoutMs?: number;
-      /** Return without waiting for the engine to remove the container (about 0.2 s). */
-      removeInBackground?: boolean;
-    },
-  ): Promise<number> {
+  async runToCompletion(spec: OneOffSpec & CompletionSpec): Promise<number> {
     const container = await this.create(spec, 'output');
-    try {
-      for (const input of spec.inputs) await container.putArchive(input.tar, { path: input.path });
+    return this.complete(container, spec, async (lines) => {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      const lines = lineWriter(spec.onLine);
       this.api.modem.demuxStream(stream, lines, lines);
       await container.start();
-      const waited = container.wait() as Promise<{ StatusCode: number }>;
-      const { StatusCode } = await withTimeout(waited, spec.timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${spec.timeoutMs! / 1000} s`));
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS));
-      lines.end();
-      if (StatusCode === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
       return StatusCode;
+    });
+  }
+
+  /** Starts a standby one-off: its command waits for work that runInStandby brings. Its id. */
+  async startStandby(spec: OneOffSpec): Promise<string> {
+    const container = await this.create(spec, 'standby');
+    await container.start();
+    return container.id;
+  }
+
+  /**
+   * Runs `cmd` in a standby started earlier, as runToCompletion runs a new one-off, and
+   * removes the standby after: the container's create and start, most of a short one-off's
+   * overhead, were paid before. StandbyGoneError, with nothing run, when it is not running.
+   */
+  async runInStandby(id: string, spec: { cmd: string[]; env: Record<string, string> } & CompletionSpec): Promise<number> {
+    const container = this.api.getContainer(id);
+    const info = await unlessMissing(container.inspect());
+    if (!info?.State.Running) throw new StandbyGoneError();
+    return this.complete(container, spec, async (lines) => {
+      const exec = await container.exec(execRequest(spec.cmd, { env: spec.env, stdin: false }));
+      const stream = await exec.start({ hijack: true, stdin: false });
+      this.api.modem.demuxStream(stream, lines, lines);
+      await ended(stream);
+      return (await exec.inspect()).ExitCode ?? 1;
+    });
+  }
+
+  /** Puts the inputs in, runs, collects and removes: the part of a one-off's run that does not depend on how it was started. */
+  private async complete(container: Docker.Container, spec: CompletionSpec, run: (lines: Writable) => Promise<number>): Promise<number> {
+    try {
+      for (const input of spec.inputs) await container.putArchive(input.tar, { path: input.path });
+      const lines = lineWriter(spec.onLine);
+      const code = await withTimeout(run(lines), spec.timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${spec.timeoutMs! / 1000} s`));
+      lines.end();
+      if (code === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
+      return code;
     } finally {
       const removed = container.remove({ force: true }).catch(() => {});
       if (!spec.removeInBackground) await removed;

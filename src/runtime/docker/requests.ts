@@ -37,8 +37,12 @@ export interface OneOffSpec {
   pidsLimit?: number;
 }
 
-/** How a one-off is wired: output only, the caller's terminal, or nobody (detached). */
-export type OneOffIo = 'output' | 'terminal' | 'detached';
+/**
+ * How a one-off is wired: output only, the caller's terminal, nobody (detached), or a
+ * standby: started ahead of its work, which is exec'd into it later, and gone by itself
+ * (the engine removes it) once its command ends.
+ */
+export type OneOffIo = 'output' | 'terminal' | 'detached' | 'standby';
 
 export interface CreateRequest {
   name: string | undefined;
@@ -104,6 +108,7 @@ export function oneOffRequest(spec: OneOffSpec, io: OneOffIo, term?: string): Cr
         Init: true,
         PidsLimit: spec.pidsLimit,
         ...(io === 'detached' && { LogConfig: LOG_CONFIG }),
+        ...(io === 'standby' && { AutoRemove: true }),
       },
     },
   };
