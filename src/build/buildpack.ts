@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import { containerLabels, LABEL } from '../model/labels.js';
+import { LABEL } from '../model/labels.js';
 import { LAUNCHER } from '../model/release.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
 import type { Env } from '../state/index.js';
@@ -11,7 +11,7 @@ import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
 import type { NodeRequest } from './node-versions.js';
 import { stackImages } from './stack.js';
 import { DependenciesGoneError, loadSlugImage, reusableDependencies } from './slug-image.js';
-import { runBuildOneOff } from './standby.js';
+import { buildContainerLabels, runBuildOneOff } from './standby.js';
 import { extendTar } from './tar.js';
 
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
@@ -99,7 +99,7 @@ export async function buildWithBuildpacks(
       ...(options.node ? nodeBuildEnv(options.node) : {}),
       ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
     },
-    labels: containerLabels({ [LABEL.instance]: options.instance, [LABEL.app]: options.app, [LABEL.process]: 'build', [LABEL.oneOff]: 'true' }),
+    labels: buildContainerLabels(options),
     binds,
     // One archive: each one put in costs the engine a process of its own (about 0.1 s).
     inputs: [{ path: '/', tar: compileInputs(options.tarPath, options.env) }],

@@ -1,4 +1,4 @@
-import { LABEL } from '../model/labels.js';
+import { containerLabels, LABEL } from '../model/labels.js';
 import { StandbyGoneError, type CompletionSpec, type DockerEngine, type OneOffSpec } from '../runtime/docker/index.js';
 
 /**
@@ -47,12 +47,24 @@ interface Slot {
 
 /** By `<instance>/<app>`: one standby at most per app. */
 const slots = new Map<string, Slot>();
+const slotName = (where: BuildOf) => `${where.instance}/${where.app}`;
 
-const slotOf = (instance: string, app: string) => {
-  const name = `${instance}/${app}`;
-  if (!slots.has(name)) slots.set(name, {});
-  return slots.get(name)!;
+const slotOf = (where: BuildOf) => {
+  if (!slots.has(slotName(where))) slots.set(slotName(where), {});
+  return slots.get(slotName(where))!;
 };
+
+/** Which app's build a container is for. */
+interface BuildOf {
+  instance: string;
+  app: string;
+}
+
+/** What a build container (a compile, a standby) is labelled: the labels that find it to remove it. */
+const findLabels = (where: BuildOf) => ({ [LABEL.instance]: where.instance, [LABEL.app]: where.app, [LABEL.process]: 'build' });
+
+/** The labels of an app's build containers: a one-off, so no deploy takes it for a process. */
+export const buildContainerLabels = (where: BuildOf) => containerLabels({ ...findLabels(where), [LABEL.oneOff]: 'true' });
 
 /** The parts of a one-off that are fixed when its container is made; the rest comes with the exec. */
 const keyOf = (spec: OneOffSpec) => JSON.stringify([spec.image, spec.binds, spec.labels, spec.network, spec.pidsLimit]);
@@ -64,10 +76,10 @@ const keyOf = (spec: OneOffSpec) => JSON.stringify([spec.image, spec.binds, spec
  */
 export async function runBuildOneOff(
   docker: DockerEngine,
-  where: { instance: string; app: string },
+  where: BuildOf,
   spec: OneOffSpec & CompletionSpec,
 ): Promise<number> {
-  const slot = slotOf(where.instance, where.app);
+  const slot = slotOf(where);
   const key = keyOf(spec);
   const standby = await take(docker, slot, key);
   try {
@@ -85,14 +97,13 @@ export async function runBuildOneOff(
 }
 
 /** Removes an app's standbys, this process's and any other's: before its cache volume goes. */
-export async function discardStandbys(docker: DockerEngine, where: { instance: string; app: string }): Promise<void> {
-  const slot = slotOf(where.instance, where.app);
-  slots.delete(`${where.instance}/${where.app}`);
+export async function discardStandbys(docker: DockerEngine, where: BuildOf): Promise<void> {
+  const slot = slotOf(where);
+  slots.delete(slotName(where));
   slot.discarded = true;
   clearTimeout(slot.next?.timer);
   await slot.starting;
-  const labels = { [LABEL.instance]: where.instance, [LABEL.app]: where.app, [LABEL.process]: 'build' };
-  for (const container of await docker.containers.list(labels)) await docker.containers.stopAndRemove(container.id, 0);
+  for (const container of await docker.containers.list(findLabels(where))) await docker.containers.stopAndRemove(container.id, 0);
 }
 
 /** The slot's standby if it suits `key`; one still to start is started now, one starting is waited for. */

@@ -3,8 +3,9 @@ import type Docker from 'dockerode';
 import { lineWriter } from '../../core/lines.js';
 import { withTimeout } from '../../core/process.js';
 import type { Terminal } from '../../model/terminal.js';
-import { ended, unlessMissing, type DockerApi } from './api.js';
-import { execRequest, oneOffRequest, type OneOffIo, type OneOffSpec } from './requests.js';
+import { unlessMissing, type DockerApi } from './api.js';
+import { execInContainer } from './exec.js';
+import { oneOffRequest, type OneOffIo, type OneOffSpec } from './requests.js';
 import { wireTerminal } from './terminal.js';
 
 /** A one-off that ran past its time; it was removed. */
@@ -70,13 +71,7 @@ export class DockerOneOffs {
     const container = this.api.getContainer(id);
     const info = await unlessMissing(container.inspect());
     if (!info?.State.Running) throw new StandbyGoneError();
-    return this.complete(container, spec, async (lines) => {
-      const exec = await container.exec(execRequest(spec.cmd, { env: spec.env, stdin: false }));
-      const stream = await exec.start({ hijack: true, stdin: false });
-      this.api.modem.demuxStream(stream, lines, lines);
-      await ended(stream);
-      return (await exec.inspect()).ExitCode ?? 1;
-    });
+    return this.complete(container, spec, (lines) => execInContainer(this.api, id, spec.cmd, { stdout: lines, stderr: lines, env: spec.env }));
   }
 
   /** Puts the inputs in, runs, collects and removes: the part of a one-off's run that does not depend on how it was started. */
