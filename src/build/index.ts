@@ -12,7 +12,7 @@ import { imageLabels, imageRepository } from './images.js';
 import { NodeToolchains } from './node-toolchain.js';
 import { nodeRequest } from './node-versions.js';
 import { readSource, type SourceFacts } from './source.js';
-import { discardStandbys } from './standby.js';
+import { discardStandbys, removeLeftBuildContainers } from './standby.js';
 
 
 export const BUILDERS = ['dockerfile', 'herokuish'] as const;
@@ -109,6 +109,11 @@ function mayBuildFrom(settings: Settings, app: string, ref: string): boolean {
   const repository = repositoryOf(ref);
   if (ref === 'scratch' || repository === repositoryOf(settings.stackImage) || repository === imageRepository(settings.instance, app)) return true;
   return settings.buildImages.some((allowed) => (allowed.includes(':') || allowed.includes('@') ? allowed === ref : repositoryOf(allowed) === repository));
+}
+
+/** Removes build containers left by a process that died; not those of apps a live process is building. */
+export function removeLeftBuilds(platform: Platform, building: (app: string) => Promise<boolean>): Promise<number> {
+  return removeLeftBuildContainers(platform.engine, platform.settings.instance, building);
 }
 
 /** Empties the app's dependency cache (repo:purge-cache, and when the app goes); its build standbys use it. */

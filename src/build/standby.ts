@@ -60,8 +60,11 @@ interface BuildOf {
   app: string;
 }
 
-/** What a build container (a compile, a standby) is labelled: the labels that find it to remove it. */
-const findLabels = (where: BuildOf) => ({ [LABEL.instance]: where.instance, [LABEL.app]: where.app, [LABEL.process]: 'build' });
+/** What every build container (a compile, a standby) of an instance is labelled. */
+const anyAppLabels = (instance: string) => ({ [LABEL.instance]: instance, [LABEL.process]: 'build' });
+
+/** What an app's build containers are labelled: the labels that find them to remove them. */
+const findLabels = (where: BuildOf) => ({ ...anyAppLabels(where.instance), [LABEL.app]: where.app });
 
 /** The labels of an app's build containers: a one-off, so no deploy takes it for a process. */
 export const buildContainerLabels = (where: BuildOf) => containerLabels({ ...findLabels(where), [LABEL.oneOff]: 'true' });
@@ -104,6 +107,23 @@ export async function discardStandbys(docker: DockerEngine, where: BuildOf): Pro
   clearTimeout(slot.next?.timer);
   await slot.starting;
   for (const container of await docker.containers.list(findLabels(where))) await docker.containers.stopAndRemove(container.id, 0);
+}
+
+/**
+ * Removes the build containers a process that died left behind: a compile it was running
+ * (which would go on to its end), its standbys, one it was to remove a moment later. For
+ * daemon start, before any build of this process; apps a live process is building are
+ * passed over (`building`). Returns how many went.
+ */
+export async function removeLeftBuildContainers(docker: DockerEngine, instance: string, building: (app: string) => Promise<boolean>): Promise<number> {
+  let removed = 0;
+  for (const container of await docker.containers.list(anyAppLabels(instance))) {
+    const app = container.labels[LABEL.app];
+    if (app === undefined || (await building(app))) continue;
+    await docker.containers.stopAndRemove(container.id, 0);
+    removed++;
+  }
+  return removed;
 }
 
 /** The slot's standby if it suits `key`; one still to start is started now, one starting is waited for. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeLeftBuilds } from '../build/index.js';
 import { format } from '../core/output.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
@@ -13,7 +14,7 @@ const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stoppe
  * works on are marked failed with the reason in their log (a live deploy that was only
  * retiring the old release stays succeeded), their followers get the end, their pending
  * release is marked failed, queued jobs whose requester went with the daemon never run, and
- * build archives nobody will read are removed.
+ * build archives nobody will read and build containers nobody will use are removed.
  */
 export async function closeInterruptedWork(platform: Platform, log: (line: string) => void): Promise<void> {
   for (const deploy of platform.state.deploys.unfinished()) {
@@ -22,6 +23,9 @@ export async function closeInterruptedWork(platform: Platform, log: (line: strin
     log(`closed interrupted deploy ${deploy.id} of ${deploy.app}`);
   }
   await removeStaleArchives(platform);
+  const building = (app: string) => platform.locks.isHeld(appLockName(app));
+  const removed = await removeLeftBuilds(platform, building);
+  if (removed > 0) log(`removed ${removed} build container(s) left by a process that stopped`);
 }
 
 async function closeDeploy(platform: Platform, deploy: DeployRecord): Promise<void> {

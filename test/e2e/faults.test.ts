@@ -76,6 +76,28 @@ describe('a daemon killed in the middle of a build', () => {
     expect(next.output).not.toContain('Waiting for the deploy in progress');
     expect((await slipway.get(slipway.appHost('slowbuild'))).status).toBe(200);
   });
+
+  test('a buildpack compile it left running is removed at restart, and the next push builds', async () => {
+    const slow = await slipway.appRepo('node-app', 'slowcompile');
+    const manifest = path.join(slow, 'package.json');
+    const withBuild = (script: string) => JSON.stringify({ name: 'node-app', private: true, scripts: { build: script, start: 'node server.js' } });
+    fs.writeFileSync(manifest, withBuild('sleep 300'));
+    await run('git', ['commit', '-qam', 'slow compile'], { cwd: slow, env: slipway.gitEnv() });
+    const buildContainers = () => instanceContainers(['slipway.app=slowcompile', 'slipway.process=build']);
+    const push = slipway.push(slow);
+    await eventually(buildContainers, (found) => found.some((c) => c.State === 'running'), 120_000);
+    await slipway.killDaemon();
+    expect((await push).code).not.toBe(0);
+    // Nothing is left to the compile's time limit: the restarted daemon removes its container.
+    await slipway.startDaemon();
+    expect(await buildContainers()).toEqual([]);
+
+    fs.writeFileSync(manifest, withBuild('true'));
+    await run('git', ['commit', '-qam', 'quick compile'], { cwd: slow, env: slipway.gitEnv() });
+    const next = await slipway.push(slow);
+    expect(next.code, next.output).toBe(0);
+    expect((await slipway.get(slipway.appHost('slowcompile'))).status).toBe(200);
+  });
 });
 
 describe('containers that stop', () => {
