@@ -72,11 +72,13 @@ export async function buildWithBuildpacks(
   },
 ): Promise<Record<string, string>> {
   const images = stackImages(options.stackImage);
-  const [buildImageId, runImageId] = await Promise.all([images.build, images.run].map((image) => docker.images.id(image)));
-  for (const [image, id] of [[images.build, buildImageId], [images.run, runImageId]]) {
+  const idOf = async (image: string) => {
+    const id = await docker.images.id(image);
     if (id === undefined) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
-  }
-  const runImage = options.node ? await ensureNodeRunImage(docker, images.run, options.node.toolchain.node) : images.run;
+    return id;
+  };
+  const [buildImageId, runImageId] = await Promise.all([idOf(images.build), idOf(images.run)]);
+  const runImage = options.node ? await ensureNodeRunImage(docker, images.run, runImageId, options.node.toolchain.node) : images.run;
   const cache = cacheVolume(options.instance, options.app);
   await docker.ensureVolume(cache, { [LABEL.instance]: options.instance, [LABEL.app]: options.app });
   const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`, ...(options.node ? nodeBinds(options.node.toolchain) : [])];
@@ -89,7 +91,7 @@ export async function buildWithBuildpacks(
   let release = '';
   // `reusable`: the cache key of dependencies the compile may leave out (see slug-image.ts).
   const compile = (reusable: string | undefined) => runBuildOneOff(docker, options, {
-    image: buildImageId!, // by id: a standby of an older build image is not used
+    image: buildImageId, // by id: a standby of an older build image is not used
     cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
     env: {
       STACK: 'bookworm',

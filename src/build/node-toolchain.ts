@@ -85,11 +85,11 @@ export class NodeToolchains {
 /**
  * The run image with this Node.js at /usr/local/bin/node (ahead of Debian's on PATH): one
  * image per version, shared by apps, so a release image adds only the app's own files.
- * Made again when the run image changes.
+ * Made again when the run image changes (`runImageId`: the caller has looked it up).
  */
-export async function ensureNodeRunImage(docker: DockerEngine, runImage: string, node: NodeToolchain['node']): Promise<string> {
+export async function ensureNodeRunImage(docker: DockerEngine, runImage: string, runImageId: string, node: NodeToolchain['node']): Promise<string> {
   const image = `${runImage}-node${node.version}`;
-  const stamp = `${await docker.images.id(runImage)} ${node.version}`;
+  const stamp = `${runImageId} ${node.version}`;
   if ((await docker.images.label(image, NODE_RUN_LABEL)) === stamp) return image;
   const dockerfile = `FROM ${runImage}\nCOPY node /usr/local/bin/node\nLABEL ${NODE_RUN_LABEL}="${stamp}"\n`;
   await docker.images.build(contextWithBinary(dockerfile, path.join(node.dir, 'bin', 'node')), image, () => {});
