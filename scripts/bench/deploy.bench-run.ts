@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { freePort } from '../../test/support/ports.js';
 import { run, SlipwayUnderTest, type RunResult } from '../../test/support/slipway.js';
@@ -213,6 +214,36 @@ async function measureFloor(fixture: string, change: (repo: string, marker: stri
   }
 }
 
+/**
+ * Seconds the engine takes to create and start a container (nothing in it answers), by
+ * where its network is: a network of its own with the engine's DNS (as every app's
+ * container is, so services resolve and apps are apart), the default bridge (no DNS), and the
+ * host's (no network namespace at all). The first is the least a config change can cost here.
+ */
+async function measureContainerStart(image: string): Promise<Record<string, number>> {
+  const docker = new Docker();
+  const ownNetwork = `slipway-bench-start-${randomBytes(3).toString('hex')}`;
+  await docker.createNetwork({ Name: ownNetwork });
+  const kinds = { 'own network': ownNetwork, 'default bridge': 'bridge', host: 'host' };
+  const medians: Record<string, number> = {};
+  try {
+    for (const [kind, network] of Object.entries(kinds)) {
+      const times: number[] = [];
+      for (let i = 0; i < WARM_PUSHES; i++) {
+        const started = performance.now();
+        const container = await docker.createContainer({ Image: image, Cmd: ['sleep', '60'], HostConfig: { NetworkMode: network, Init: true } });
+        await container.start();
+        times.push((performance.now() - started) / 1000);
+        await container.remove({ force: true });
+      }
+      medians[kind] = median(times);
+    }
+  } finally {
+    await docker.getNetwork(ownNetwork).remove();
+  }
+  return medians;
+}
+
 const greeting = (repo: string, marker: string) => rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
 
 test('push-to-live', async () => {
@@ -226,6 +257,7 @@ test('push-to-live', async () => {
   });
   const configSet = await measureConfigSet('bench');
   const floor = await measureFloor('dockerfile-app', greeting);
+  const containerStart = await measureContainerStart('slipway/stack:bookworm'); // what the Dockerfile app is built FROM
   const node = await measure({
     label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
     fixture: 'node-deps',
@@ -252,6 +284,8 @@ test('push-to-live', async () => {
     `  floor, a new container of the same image answering (docker run + first answer, n=${floor.length}): median ${s(runFloorMedian)} ` +
       `(each: ${floor.map((f) => f.run.toFixed(2)).join(' ')})`,
     `  config:set / floor: ${(configSet.median / runFloorMedian).toFixed(2)}x (target: 0.5 s)`,
+    `  a container's create and start alone (median, n=${WARM_PUSHES}): ` +
+      Object.entries(containerStart).map(([kind, seconds]) => `${kind} ${s(seconds)}`).join(', '),
     ...node.lines,
     ...python.lines,
   ];
