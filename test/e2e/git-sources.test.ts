@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
@@ -50,7 +51,7 @@ describe('deploy sources besides a push', () => {
     const hostPath = await slipway.ssh(['git:sync', 'synced', source], { key: tenant });
     expect(hostPath.code).toBe(1);
     expect(hostPath.stderr).toContain('Only an admin key may sync from a path on this host');
-    for (const url of ['https://127.0.0.1:2222/synced', 'https://localhost/x.git', 'http://10.1.2.3/x.git', 'https://[::1]/x.git']) {
+    for (const url of ['https://127.0.0.1:2222/synced', 'https://localhost/x.git', 'http://10.1.2.3/x.git', 'https://[::1]/x.git', 'https://[::ffff:127.0.0.1]/x.git']) {
       const internal = await slipway.ssh(['git:sync', 'synced', url], { key: tenant });
       expect(internal.code, url).toBe(1);
       expect(internal.stderr).toContain('is this host or a private network');
@@ -67,6 +68,37 @@ describe('deploy sources besides a push', () => {
       expect(refused.stderr).toContain(message);
     }
     expect(fs.existsSync('/tmp/owned')).toBe(false);
+  });
+
+  test("a tenant's sync follows no redirect: a public server cannot send the daemon to this host", async () => {
+    // A server at an address that is not private (TEST-NET-2, put on loopback for the test)
+    // answers every request with a redirect to one on this host, which counts what reaches it.
+    let reachedInside = 0;
+    const inside = http.createServer((_, response) => {
+      reachedInside++;
+      response.writeHead(404).end();
+    });
+    const outsideAddress = '198.51.100.7';
+    const listen = (server: http.Server, host: string) =>
+      new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as { port: number }).port)));
+    const insidePort = await listen(inside, '127.0.0.1');
+    const outside = http.createServer((request, response) => response.writeHead(302, { Location: `http://127.0.0.1:${insidePort}${request.url}` }).end());
+    expect((await run('ip', ['addr', 'add', `${outsideAddress}/32`, 'dev', 'lo'])).code).toBe(0);
+    try {
+      const outsidePort = await listen(outside, outsideAddress);
+      const url = `http://${outsideAddress}:${outsidePort}/repo.git`;
+      const refused = await slipway.ssh(['git:sync', 'synced', url], { key: tenant });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`${url} redirects elsewhere: give the repository's own URL`);
+      expect(reachedInside).toBe(0);
+      // An admin's sync follows it, as git does.
+      await slipway.ssh(['git:sync', 'synced', url]);
+      expect(reachedInside).toBeGreaterThan(0);
+    } finally {
+      outside.close();
+      inside.close();
+      await run('ip', ['addr', 'del', `${outsideAddress}/32`, 'dev', 'lo']);
+    }
   });
 
   test('git:load-image deploys an image archive sent on stdin (admins only)', async () => {
