@@ -18,15 +18,17 @@ const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stoppe
  */
 export async function closeInterruptedWork(platform: Platform, log: (line: string) => void): Promise<void> {
   for (const deploy of platform.state.deploys.unfinished()) {
-    if (await platform.locks.isHeld(appLockName(deploy.app))) continue; // a live worker has it
+    if (await liveProcessHas(platform, deploy.app)) continue;
     await closeDeploy(platform, deploy);
     log(`closed interrupted deploy ${deploy.id} of ${deploy.app}`);
   }
   await removeStaleArchives(platform);
-  const building = (app: string) => platform.locks.isHeld(appLockName(app));
-  const removed = await removeLeftBuilds(platform, building);
+  const removed = await removeLeftBuilds(platform, (app) => liveProcessHas(platform, app));
   if (removed > 0) log(`removed ${removed} build container(s) left by a process that stopped`);
 }
+
+/** Whether a live process (a worker) holds the app's lock: what it is doing is not left over. */
+const liveProcessHas = (platform: Platform, app: string) => platform.locks.isHeld(appLockName(app));
 
 async function closeDeploy(platform: Platform, deploy: DeployRecord): Promise<void> {
   const { state, logs } = platform;
@@ -50,7 +52,7 @@ async function removeStaleArchives(platform: Platform): Promise<void> {
   for (const name of names) {
     // `<app>-<rev>-<random>.tar`, as git/archive.ts names them
     const app = apps.find((a) => name.startsWith(`${a}-`) && /^[0-9a-f]{1,12}-[0-9a-f]{8}\.tar$/.test(name.slice(a.length + 1)));
-    if (app && (await platform.locks.isHeld(appLockName(app)))) continue;
+    if (app && (await liveProcessHas(platform, app))) continue;
     fs.rmSync(path.join(buildsDir, name), { force: true });
   }
 }
