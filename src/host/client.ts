@@ -33,7 +33,14 @@ export function runInDaemon(argv: string[]): Promise<number | undefined> {
       process.stdin.on('data', (chunk: Buffer) => socket.write(frame(FRAME.stdin, chunk)));
       process.stdin.on('end', () => socket.write(frame(FRAME.stdinEnd, '')));
     });
-    socket.on('data', (chunk) => reader.push(chunk));
+    socket.on('data', (chunk) => {
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        process.stderr.write(` !     The Slipway daemon's answer could not be read: ${(error as Error).message}\n`);
+        socket.destroy();
+      }
+    });
     socket.on('error', () => {
       if (!connected) resolve(undefined);
     });

@@ -41,13 +41,25 @@ async function serve(platform: Platform, socket: net.Socket, line: Buffer, rest:
   const stdout = framed(FRAME.stdout);
   const stderr = framed(FRAME.stderr);
   const stdin = new PassThrough();
+  // Stdin is read as the command takes it: a client sending faster waits (the socket is paused).
+  stdin.on('drain', () => socket.resume());
   const input = new FrameReader((kind, payload) => {
     if (stdin.writableEnded) return;
-    if (kind === FRAME.stdin) stdin.write(payload);
+    if (kind === FRAME.stdin && !stdin.write(payload)) socket.pause();
     else if (kind === FRAME.stdinEnd) stdin.end();
   });
-  input.push(rest);
-  socket.on('data', (chunk: Buffer) => input.push(chunk));
+  // A client that announces a frame over the bound is told so and cut off, before its bytes are read.
+  const read = (chunk: Buffer) => {
+    try {
+      input.push(chunk);
+    } catch (error) {
+      socket.off('data', read);
+      send(FRAME.stderr, format.error(errorMessage(error)) + '\n');
+      socket.destroySoon();
+    }
+  };
+  socket.on('data', read);
+  read(rest);
   const controller = new AbortController();
   socket.on('close', () => {
     controller.abort();

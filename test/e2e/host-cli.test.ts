@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { FRAME, FrameReader } from '../../src/core/host-commands.js';
 import { CLI, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -68,4 +70,69 @@ test('with the daemon stopped, or killed and its socket left behind, the CLI run
   } finally {
     await slipway.startDaemon();
   }
+});
+
+test('a client announcing a frame over the bound is told so and cut off, and the daemon serves on', async () => {
+  expect((await host(['apps:create', 'framed'])).code).toBe(0);
+  const socket = net.connect(path.join(slipway.dir, 'data', 'run', 'cli.sock'));
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  socket.on('error', () => {});
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  // A command that waits for its stdin (the confirmation), then a 48 MiB stdin frame's header alone.
+  socket.write(JSON.stringify({ argv: ['apps:destroy', 'framed'], cwd: '/' }) + '\n');
+  const header = Buffer.alloc(5);
+  header.writeUInt8(FRAME.stdin, 0);
+  header.writeUInt32BE(48 * 1024 * 1024, 1);
+  socket.write(header);
+  await closed;
+  const frames: [number, string][] = [];
+  new FrameReader((kind, payload) => frames.push([kind, payload.toString()])).push(Buffer.concat(received));
+  expect(frames.some(([kind, text]) => kind === FRAME.stderr && /^ ! {5}a frame of 50331648 bytes is over the bound/.test(text))).toBe(true);
+  const listed = await host(['apps:list']);
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).toContain('framed');
+});
+
+describe('settings saved by scripts/setup', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../..');
+  const settingsFile = () => path.join(slipway.dir, 'slipway.env');
+  /** scripts/settings as scripts/setup runs it, with only `set` in the environment (no SLIPWAY_* of the harness). */
+  const save = (set: Record<string, string>) => run(path.join(ROOT, 'scripts', 'settings'), ['save', settingsFile()], { env: { PATH: process.env.PATH, ...set } });
+
+  test('a later run keeps what it does not set, changes what it sets, and an empty value goes back to the default', async () => {
+    const first = await save({ SLIPWAY_DOMAIN: 'first.example', SLIPWAY_HTTP_PORT: '8080', SLIPWAY_DATA_DIR: '/srv/slipway' });
+    expect(first.code, first.output).toBe(0);
+    const upgrade = await save({ SLIPWAY_HTTP_PORT: '8081' });
+    expect(upgrade.code, upgrade.output).toBe(0);
+    expect(upgrade.stdout).toContain('SLIPWAY_DOMAIN=first.example (saved)');
+    expect(upgrade.stdout).toContain('SLIPWAY_HTTP_PORT=8081 (set now)');
+    expect(fs.readFileSync(settingsFile(), 'utf8')).toBe('SLIPWAY_DATA_DIR=/srv/slipway\nSLIPWAY_DOMAIN=first.example\nSLIPWAY_HTTP_PORT=8081\n');
+    expect((await save({ SLIPWAY_DOMAIN: '' })).code).toBe(0);
+    expect(fs.readFileSync(settingsFile(), 'utf8')).toBe('SLIPWAY_DATA_DIR=/srv/slipway\nSLIPWAY_HTTP_PORT=8081\n');
+  });
+
+  test('a value the file cannot hold is refused and the saved settings stay as they were', async () => {
+    const before = fs.readFileSync(settingsFile(), 'utf8');
+    const refused = await save({ SLIPWAY_DOMAIN: 'a b', SLIPWAY_HTTP_PORT: '9' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/^ ! {5}SLIPWAY_DOMAIN has a character/m);
+    expect(fs.readFileSync(settingsFile(), 'utf8')).toBe(before);
+  });
+
+  test('a password in a URL is saved but not printed', async () => {
+    const saved = await save({ SLIPWAY_REDIS_URL: 'redis://user:s3cret@127.0.0.1:6379' });
+    expect(saved.stdout).toContain('SLIPWAY_REDIS_URL=redis://user:***@127.0.0.1:6379 (set now)');
+    expect(saved.stdout).not.toContain('s3cret');
+  });
+
+  test('`slipway` on the host reaches the daemon of the saved data directory without any export', async () => {
+    fs.writeFileSync(settingsFile(), `SLIPWAY_DATA_DIR=${path.join(slipway.dir, 'data')}\n`);
+    expect((await host(['apps:create', 'from-settings'])).code).toBe(0);
+    const env = { PATH: process.env.PATH, SLIPWAY_SETTINGS_FILE: settingsFile() };
+    const listed = await run(path.join(ROOT, 'bin', 'slipway'), ['apps:list'], { env });
+    expect(listed.code, listed.output).toBe(0);
+    expect(listed.stdout).toContain('from-settings');
+    expect(listed.stdout).toBe((await host(['apps:list'])).stdout);
+  });
 });
