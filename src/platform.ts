@@ -40,6 +40,7 @@ export interface PlatformParts {
   router: Router;
   logs: DeployLogs;
   locks: Locks;
+  queue: DeployQueue;
 }
 
 /**
@@ -56,7 +57,6 @@ export class Platform {
   readonly swarm: SwarmManager;
   private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
-  private deployQueue?: DeployQueue;
   private parts: Partial<PlatformParts>;
 
   constructor(
@@ -117,8 +117,7 @@ export class Platform {
   }
 
   get queue(): DeployQueue {
-    this.deployQueue ??= new DeployQueue(this.settings.redisUrl, this.settings.instance);
-    return this.deployQueue;
+    return (this.parts.queue ??= new DeployQueue(this.settings.redisUrl, this.settings.instance));
   }
 
   /** Slipway's nginx, for the daemon that runs it. */
@@ -144,7 +143,7 @@ export class Platform {
   }
 
   async close(): Promise<void> {
-    await this.deployQueue?.close();
+    await this.parts.queue?.close();
     if (this.redisClient) await this.redisClient.quit().catch(() => this.redisClient?.disconnect());
     this.state.close();
   }

@@ -99,13 +99,49 @@ test('faults: seconds of failed requests and seconds until converged', async () 
         await slipway.startDaemon();
       },
     ],
-    // Every container stops with the engine; what Docker brings back has new addresses.
-    ['dockerd restarted', restartDockerd],
   ];
   const lines = ['', `bench-faults: one request every ${INTERVAL_MS} ms through nginx to ${app}, a new connection each`];
   for (const [name, fault] of faults) {
     const result = await measure(fault);
     lines.push(`  ${name.padEnd(36)} ${String(result.failed).padStart(4)} failed requests over ${result.failingSeconds.toFixed(2)} s; answering again ${result.convergedSeconds.toFixed(2)} s after the fault`);
   }
+  lines.push(...(await dockerdRestartWithApps()));
   console.log([...lines, ''].join('\n'));
 });
+
+/** Apps besides `faulty` running when dockerd restarts (BENCH_APPS in all). */
+const APPS = Math.max(1, Number(process.env.BENCH_APPS ?? 3));
+
+/**
+ * dockerd restarted with several apps: every container stops with the engine and what Docker
+ * brings back has new addresses. Each app is asked for its own name (`/env/WHO`) every 50 ms
+ * from the moment the engine answers again, until it answers with it; an answer with another
+ * app's name would be a misroute and is counted.
+ */
+async function dockerdRestartWithApps(): Promise<string[]> {
+  const apps = [app, ...Array.from({ length: APPS - 1 }, (_, i) => `faulty${i + 2}`)];
+  for (const name of apps.slice(1)) {
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', name));
+    if (pushed.code !== 0) throw new Error(pushed.output);
+  }
+  for (const name of apps) await slipway.ssh(['config:set', name, `WHO=${name}`]);
+  const who = (name: string) => slipway.get(slipway.appHost(name), '/env/WHO').catch(() => ({ status: 0, body: '' }));
+  await restartDockerd();
+  const engineBack = performance.now();
+  let misrouted = 0;
+  const answered = await Promise.all(
+    apps.map(async (name) => {
+      while (performance.now() - engineBack < BOUND_MS) {
+        const answer = await who(name);
+        if (answer.status === 200 && answer.body === name) return (performance.now() - engineBack) / 1000;
+        if (answer.status === 200) misrouted++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return Infinity;
+    }),
+  );
+  const each = apps.map((name, i) => `${name} ${answered[i]!.toFixed(2)} s`).join(', ');
+  return [
+    `  dockerd restarted with ${apps.length} apps: every app answering its own page ${Math.max(...answered).toFixed(2)} s after the engine answered again (${each}); ${misrouted} answers from another app`,
+  ];
+}

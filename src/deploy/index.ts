@@ -16,7 +16,8 @@ import { configForRollback } from '../services/index.js';
 import { parkApp } from './routes.js';
 import { revEnvVarOf } from '../git/settings.js';
 import { deployRelease } from './release.js';
-import { markStopped } from './desired.js';
+import { compareWithRunning } from './compare.js';
+import { isStopped, markStopped } from './desired.js';
 
 const STOP_WAIT_MS = 10 * 60_000;
 /** How long a deploy may take to reach the queue before its requester is told Redis is away. */
@@ -105,7 +106,7 @@ function describeFailure(error: unknown): string {
   return error instanceof UserError ? error.message : `Internal error: ${errorMessage(error)}`;
 }
 
-function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() => Promise<void>> {
+async function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() => Promise<void>> {
   const { releases, config } = platform.state;
   switch (job.kind) {
     case 'git':
@@ -147,10 +148,24 @@ function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promise<() 
           createdBy: job.requestedBy,
         });
       }
+      if (job.reason === 'reconcile' && (await nothingToBringBack(platform, current))) {
+        log.step(`Nothing to bring back: every process of ${job.app} v${current.version} runs again`);
+        return async () => {};
+      }
       log.step(`${RESTART_VERBS[job.reason]} ${job.app} at v${current.version}`);
       return deployRelease(platform, current, log);
     }
   }
+}
+
+/**
+ * A restart the reconciler asked for is done with when it comes to run: the engine restarted
+ * the processes itself meanwhile (they were asked for as they went down with their engine), or
+ * the app was stopped. A restart deploy then would only hold the app's lock and replace them.
+ */
+async function nothingToBringBack(platform: Platform, release: ReleaseRecord): Promise<boolean> {
+  if (isStopped(platform.state, release.app)) return true;
+  return (await compareWithRunning(platform, release.app, release)).missing.length === 0;
 }
 
 function currentRelease(platform: Platform, app: string): ReleaseRecord {

@@ -1,50 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
-import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
 import { reviveServices } from '../services/index.js';
+import { compareWithRunning } from './compare.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
-import { processPlan } from './release.js';
 import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, withdrawInstance } from './routes.js';
 
 /** After a container dies, how long its engine gets to mark it restarting (by its restart policy) before the reconciler looks. */
 const DIE_SETTLE_MS = 300;
+/** Containers the engine starts together (after it restarted) are looked at together. */
+const START_SETTLE_MS = 200;
 /** Between two restarts the reconciler asks for one app, doubling while they do not help. */
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
-
-/** What runs against what was released: the instances that serve it, the slots nobody fills, and the rest. */
-export interface Comparison {
-  keep: Instance[];
-  missing: string[];
-  extra: Instance[];
-}
-
-/**
- * Pure: for each process slot of the release (`web.1`, `web.2`, `worker.1`), the first
- * instance of that release that runs or is being restarted by its engine; slots without
- * one are missing; any other instance (an older release, a surplus index, a duplicate,
- * one that exited) is extra.
- */
-export function compare(plan: { type: string; count: number }[], release: number, instances: Instance[]): Comparison {
-  const keep: Instance[] = [];
-  const missing: string[] = [];
-  // After a restart deploy of the same release, old and new share release and index until the
-  // old ones drain: the newest is the one that stays, whatever order the scheduler lists them in.
-  const newestFirst = [...instances].sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
-  for (const { type, count } of plan) {
-    for (let index = 1; index <= count; index++) {
-      const found = newestFirst.find((i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting));
-      if (found) keep.push(found);
-      else missing.push(`${type}.${index}`);
-    }
-  }
-  return { keep, missing, extra: instances.filter((i) => !keep.includes(i)) };
-}
 
 const label = (i: Instance) => `${i.process}.${i.index} (v${i.release})`;
 
@@ -63,6 +35,14 @@ export class Reconciler {
     private readonly platform: Platform,
     private readonly log: (line: string) => void,
   ) {}
+
+  /**
+   * The engine is back after a while away: restarts asked for before were asked of an engine
+   * going down (they failed with it, or found nothing to do), so none holds the next one back.
+   */
+  engineBack(): void {
+    this.backoff.clear();
+  }
 
   /** Every app; one app's trouble never stops the others. */
   async all(): Promise<void> {
@@ -107,12 +87,10 @@ export class Reconciler {
   /** What runs for the app, against its desired state. */
   private async assess(app: string) {
     const { state } = this.platform;
-    const instances = await this.platform.schedulerFor(app).instances(app);
     const current = state.releases.current(app);
     const stopped = isStopped(state, app);
-    if (!current || stopped) return { instances, current, stopped, missing: [], stray: [], web: [], routed: true };
-    const plan = processPlan(state.apps.get(app)!.formation, releaseMetaSchema.parse(current.meta));
-    const { keep, missing, extra } = compare(plan, current.version, instances);
+    if (!current || stopped) return { instances: await this.platform.schedulerFor(app).instances(app), current, stopped, missing: [], stray: [], web: [], routed: true };
+    const { instances, keep, missing, extra } = await compareWithRunning(this.platform, app, current);
     // After a swap the old containers drain until the deploy retires them; only strays go now.
     const retiring = retiringNow(state, app);
     const stray = extra.filter((i) => !retiring.has(i.id));
@@ -185,6 +163,7 @@ export async function keepConverging(platform: Platform, log: (line: string) => 
       }
       if (event.action === 'resync') {
         // The engine is back: addresses may have moved to other containers. Routes first, at once.
+        reconciler.engineBack();
         attempt('restoring routes', restoreAll);
         return soon('reconciling everything', DIE_SETTLE_MS, everything);
       }
@@ -196,8 +175,12 @@ export async function keepConverging(platform: Platform, log: (line: string) => 
         if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
         return;
       }
-      // Only instances already taking traffic: a deploy's new ones are routed by the deploy.
-      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, 200, () => restoreRoute(platform, app));
+      // An instance that took traffic is routed again at its new address. Any other that the
+      // engine started may be one the app misses (its route was given up while the engine was
+      // away): the app is looked at soon, which routes it if it is the release's and changes
+      // nothing while a deploy (which routes its own new instances) holds the app.
+      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, START_SETTLE_MS, () => restoreRoute(platform, app));
+      else soon(`reconciling ${app}`, START_SETTLE_MS, () => reconciler.app(app));
     }, signal);
   }
   const restored = restoreAll();

@@ -3,128 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { UserError } from '../../src/core/errors.js';
 import { runDeployJob } from '../../src/deploy/index.js';
 import { Platform } from '../../src/platform.js';
-import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
-import type { DeployLogs } from '../../src/queue/logs.js';
-import type { DockerEngine } from '../../src/runtime/docker/index.js';
-import type { CheckSpec, Instance, OneOffSpec, ProcessSpec, Scheduler } from '../../src/runtime/scheduler.js';
+import type { Instance } from '../../src/runtime/scheduler.js';
 import { loadSettings } from '../../src/settings.js';
 import { openState } from '../../src/state/index.js';
+import { FakeRouter, FakeScheduler, fakeLogs, imagesAllHere } from '../support/fakes.js';
 
 // The deploy pipeline against a scheduler and a router that only record what they are
 // asked, on an in-memory database: what a deploy starts, routes, retires and records.
-
-type FakeInstance = Instance & { oneOff?: boolean };
-
-class FakeScheduler implements Scheduler {
-  readonly name = 'docker-local';
-  running: FakeInstance[] = [];
-  events: string[] = [];
-  /** Process types whose new instances fail their checks. */
-  failing = new Set<string>();
-  private nextId = 1;
-
-  async prepare() {}
-
-  async deploy(spec: ProcessSpec, count: number, checks: CheckSpec): Promise<Instance[]> {
-    const started: Instance[] = [];
-    for (let index = 1; index <= count; index++) {
-      const id = `c${this.nextId++}`;
-      const instance = { id, name: `${spec.app}.${spec.process}.${index}.${id}`, process: spec.process, index, release: spec.release, running: true, restarting: false, endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 } };
-      this.running.push(instance);
-      started.push(instance);
-      if (this.failing.has(spec.process) && !checks.skip) {
-        await this.discard(started);
-        throw new UserError(`Could not start due to 1 failed checks (${spec.process}.${index})`);
-      }
-    }
-    this.events.push(`start ${spec.process} v${spec.release} ${started.map((i) => i.id).join(',')}`);
-    return started;
-  }
-
-  /** Instances that go down right after they started. */
-  crashing = new Set<string>();
-
-  async health(instance: Instance) {
-    return this.crashing.has(instance.process) ? 'the container exited with code 1' : undefined;
-  }
-
-  async usage() {
-    return undefined;
-  }
-
-  async retire(instances: Instance[]) {
-    this.remove('retire', instances);
-  }
-
-  async discard(instances: Instance[]) {
-    this.remove('discard', instances);
-  }
-
-  async verify() {
-    return { ok: true as const };
-  }
-
-  async keepOnlyImages() {}
-  async appNetwork(app: string) {
-    return `net.${app}`;
-  }
-  async forget(app: string) {
-    this.events.push(`forget ${app}`);
-  }
-
-  private remove(what: string, instances: Instance[]) {
-    if (instances.length === 0) return;
-    this.events.push(`${what} ${instances.map((i) => i.id).join(',')}`);
-    this.running = this.running.filter((r) => !instances.some((i) => i.id === r.id));
-  }
-
-  async instances(_app: string, options: { oneOffs?: boolean } = {}) {
-    return this.running.filter((i) => options.oneOffs || !i.oneOff);
-  }
-
-  async logs() {}
-  async enter() {
-    return 0;
-  }
-  async runOnce(spec: OneOffSpec) {
-    this.events.push(`task ${spec.env.DYNO}`);
-    return 0;
-  }
-  async runDetached(): Promise<Instance> {
-    const instance = { id: `c${this.nextId++}`, name: 'one-off', process: 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true };
-    this.running.push(instance);
-    return instance;
-  }
-  async watch() {}
-}
-
-class FakeRouter implements Router {
-  routes = new Map<string, AppRoute>();
-  constructor(private readonly events: string[]) {}
-  async route(route: AppRoute) {
-    this.routes.set(route.app, route);
-    const fallback = route.fallback?.length ? ` (fallback ${route.fallback.map((b) => b.host).join(',')})` : '';
-    this.events.push(`route ${route.backends.map((b) => b.host).join(',')}${fallback}`);
-    return false;
-  }
-  async unroute(app: string) {
-    this.routes.delete(app);
-    this.events.push('unroute');
-    return false;
-  }
-  async withdraw(app: string, backend: { host: string }) {
-    const route = this.routes.get(app);
-    if (route) route.backends = route.backends.filter((b) => b.host !== backend.host);
-    this.events.push(`withdraw ${backend.host}`);
-  }
-}
-
-const fakeLogs = { append() {}, async result() {}, async end() {} } as unknown as DeployLogs;
-const imagesAllHere = { images: { exists: async () => true } } as unknown as DockerEngine;
 
 let dataDir: string;
 let scheduler: FakeScheduler;
