@@ -127,7 +127,9 @@ const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true,
 
 /**
  * Reads `text` (parseDestinationUrl) and resolves its host once; every address must be public.
- * Throws RefusedDestination. The client must then connect only to the addresses returned.
+ * Throws RefusedDestination. The client must then be given `url` and connect only to the
+ * addresses returned (git: a curl resolve entry; Node's http: a `lookup` option answering
+ * with them) and follow no redirect without checking its target the same way.
  */
 export async function resolvePublicDestination(
   text: string,

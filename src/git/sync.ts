@@ -98,8 +98,9 @@ async function confineToPublicDestination(source: string, ref: string | undefine
 
 /** git's `-c` options that hold its HTTP transport to `destination`'s checked addresses. */
 export function gitOptionsPinnedTo(destination: PublicDestination): string[] {
-  // An empty value first drops any resolve entries and proxy from git's own configuration.
-  const options = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'http.curloptResolve='];
+  // An empty value drops what git's own configuration set: resolve entries, a proxy, and the
+  // credential helpers (an admin's stored password is not for the server a tenant names).
+  const options = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'credential.helper=', '-c', 'http.curloptResolve='];
   if (destination.literal === 6) return options;
   const addresses = destination.addresses.map((address) => (net.isIPv6(address) ? `[${address}]` : address)).join(',');
   return [...options, '-c', `http.curloptResolve=${destination.host}:${destination.port}:${addresses}`];

@@ -282,7 +282,7 @@ describe('a destination is resolved once and every address checked', () => {
 });
 
 describe("git is held to a tenant's checked destination", () => {
-  const base = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'http.curloptResolve='];
+  const base = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'credential.helper=', '-c', 'http.curloptResolve='];
   test('a name is pinned to every address checked, IPv6 ones in brackets', () => {
     const destination: PublicDestination = { url: 'https://example.com:8443/r.git', protocol: 'https', host: 'example.com', literal: 0, port: 8443, addresses: ['93.184.216.34', '2606:2800:220:1::1'] };
     expect(gitOptionsPinnedTo(destination)).toEqual([...base, '-c', 'http.curloptResolve=example.com:8443:93.184.216.34,[2606:2800:220:1::1]']);
