@@ -105,7 +105,8 @@ test('faults: seconds of failed requests and seconds until converged', async () 
     const result = await measure(fault);
     lines.push(`  ${name.padEnd(36)} ${String(result.failed).padStart(4)} failed requests over ${result.failingSeconds.toFixed(2)} s; answering again ${result.convergedSeconds.toFixed(2)} s after the fault`);
   }
-  lines.push(...(await dockerdRestartWithApps()));
+  lines.push(await dockerdRestartWithApps());
+  if (process.env.BENCH_LOG) console.log(slipway.log);
   console.log([...lines, ''].join('\n'));
 });
 
@@ -118,14 +119,21 @@ const APPS = Math.max(1, Number(process.env.BENCH_APPS ?? 3));
  * from the moment the engine answers again, until it answers with it; an answer with another
  * app's name would be a misroute and is counted.
  */
-async function dockerdRestartWithApps(): Promise<string[]> {
+async function dockerdRestartWithApps(): Promise<string> {
   const apps = [app, ...Array.from({ length: APPS - 1 }, (_, i) => `faulty${i + 2}`)];
-  for (const name of apps.slice(1)) {
-    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', name));
-    if (pushed.code !== 0) throw new Error(pushed.output);
-  }
-  for (const name of apps) await slipway.ssh(['config:set', name, `WHO=${name}`]);
   const who = (name: string) => slipway.get(slipway.appHost(name), '/env/WHO').catch(() => ({ status: 0, body: '' }));
+  for (const name of apps) {
+    if ((await who(name)).body === name) continue;
+    if (name !== app) {
+      const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', name));
+      if (pushed.code !== 0) throw new Error(pushed.output);
+    }
+    await slipway.ssh(['config:set', name, `WHO=${name}`]);
+  }
+  // The last app's containers are not restarted by Docker: Slipway brings them back itself.
+  const unrestarted = apps.length > 1 ? apps.at(-1)! : undefined;
+  if (unrestarted) await slipway.ssh(['ps:set', unrestarted, 'restart-policy', 'no']);
+  if (unrestarted) await slipway.ssh(['ps:restart', unrestarted]);
   await restartDockerd();
   const engineBack = performance.now();
   let misrouted = 0;
@@ -140,8 +148,6 @@ async function dockerdRestartWithApps(): Promise<string[]> {
       return Infinity;
     }),
   );
-  const each = apps.map((name, i) => `${name} ${answered[i]!.toFixed(2)} s`).join(', ');
-  return [
-    `  dockerd restarted with ${apps.length} apps: every app answering its own page ${Math.max(...answered).toFixed(2)} s after the engine answered again (${each}); ${misrouted} answers from another app`,
-  ];
+  const each = apps.map((name, i) => `${name}${name === unrestarted ? ' (restart-policy no)' : ''} ${answered[i]!.toFixed(2)} s`).join(', ');
+  return `  dockerd restarted with ${apps.length} apps: every app answering its own page ${Math.max(...answered).toFixed(2)} s after the engine answered again (${each}); ${misrouted} answers from another app`;
 }
