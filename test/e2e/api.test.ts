@@ -98,6 +98,26 @@ describe('tokens', () => {
     expect((await api('GET', '/apps', { token })).status).toBe(401);
   });
 
+  test('a token makes no token: not through POST /commands, not from a dashboard session; only a key over SSH does', async () => {
+    const parent = await makeToken('parent', undefined, ['--expires', '5m']);
+    const lines = (answer: Answer) => answer.text.trim().split('\n').map((line) => JSON.parse(line));
+    for (const command of [['tokens:create', 'child'], ['tokens:revoke', 'admin-ci']]) {
+      const refused = lines(await api('POST', '/commands', { token: parent, body: { command } }));
+      expect(refused.at(-1)).toEqual({ exit: 1 });
+      expect(refused[0].line).toBe(` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+    }
+    const own = { origin: `http://127.0.0.1:${slipway.apiPort}` };
+    const session = await raw('POST', '/login', { ...own, 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: parent }).toString());
+    const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec((await raw('GET', '/', { cookie })).text)![1]!;
+    const fromDashboard = await raw('POST', '/api/v1/commands', { ...own, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, JSON.stringify({ command: ['tokens:create', 'child'] }));
+    expect(fromDashboard.text).toContain('tokens:create needs an SSH key');
+    const names = (JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[]).map((t) => t.name);
+    expect(names).toContain('admin-ci');
+    expect(names).not.toContain('child');
+    expect((await slipway.ssh(['tokens:revoke', 'parent'])).code).toBe(0);
+  });
+
   test('a tenant’s token: only its apps; another app is the same 404 as a missing one; admin resources refused', async () => {
     expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
     const theirs = await api('GET', `/apps/${other}`, { token: tenantToken });
