@@ -8,6 +8,8 @@ import { authenticateToken } from '../access/tokens.js';
 import type { Platform } from '../platform.js';
 import { registerDashboard } from '../dashboard/index.js';
 import { invoke } from './invoke.js';
+import { lastEventId, serverSentEvent } from './sse.js';
+import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
 import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
 import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions } from '../access/sessions.js';
@@ -136,7 +138,9 @@ function abortedWith(reply: FastifyReply): AbortSignal {
 
 /**
  * A deploy's log as server-sent events: every line so far, then each as it comes, then an
- * `end` event with the result. A finished deploy's log comes from its record.
+ * `end` event with the result. A finished deploy's log comes from its record. Lines are
+ * numbered from the log's start, live or recorded alike (their `id:`), so a client that
+ * reconnects with Last-Event-ID gets only the lines after that one.
  */
 async function streamDeployLog(platform: Platform, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { params } = parseInput({ params: deployParams }, request) as { params: z.infer<typeof deployParams> };
@@ -144,13 +148,18 @@ async function streamDeployLog(platform: Platform, request: FastifyRequest, repl
   const deploy = platform.state.deploys.find(app, { idPrefix: params.id });
   if (!deploy) throw new ApiError(404, `No deploy ${params.id} of ${app}`);
   const send = startStream(reply, 'text/event-stream');
-  const event = (name: string, data: string) => send(`event: ${name}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+  const after = lastEventId(request.headers['last-event-id']);
+  let count = 0;
+  const lines = (text: string) => {
+    for (const line of text.split('\n')) if (++count > after) send(serverSentEvent('line', count, line));
+  };
+  const end = (result: DeployResult) => send(serverSentEvent('end', count + 1, result));
   if (deploy.finishedAt !== null) {
-    (deploy.log ?? '').split('\n').forEach((line) => event('line', line));
-    event('end', JSON.stringify({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined }));
+    lines(deploy.log ?? '');
+    end({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined });
   } else {
-    const result = await platform.logs.follow(deploy.id, (line) => event('line', line), abortedWith(reply));
-    if (result) event('end', JSON.stringify(result));
+    const result = await platform.logs.follow(deploy.id, lines, abortedWith(reply));
+    if (result) end(result);
   }
   reply.raw.end();
 }

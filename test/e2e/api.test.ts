@@ -4,6 +4,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { parseEvents } from '../support/sse.js';
 
 /**
  * The HTTP API against a real daemon: tokens made over SSH, every resource, the same access
@@ -24,9 +25,9 @@ interface Answer {
   text: string;
 }
 
-async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string } = {}): Promise<Answer> {
+async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   const token = options.token === undefined ? adminToken : options.token;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1${urlPath}`, {
@@ -182,8 +183,9 @@ describe('resources', () => {
     expect(one.json.log.join('\n')).toContain('Application deployed');
     const events = await api('GET', `/apps/${app}/deploys/${git.id}/log`);
     expect(events.headers.get('content-type')).toContain('text/event-stream');
-    expect(events.text).toContain('data: =====> Application deployed');
-    expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+    const parsed = parseEvents(events.text);
+    expect(parsed.filter((e) => e.event === 'line').map((e) => JSON.parse(e.data))).toContain('=====> Application deployed:');
+    expect(parsed.at(-1)).toMatchObject({ event: 'end', data: '{"ok":true}' });
   });
 
   test('a push streams live into the deploy’s event stream', async () => {
@@ -198,6 +200,27 @@ describe('resources', () => {
     expect((await pushing).code).toBe(0);
     expect(events.text).toContain('Building api-app');
     expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+  }, 120_000);
+
+  test('a build cannot forge the end of its deploy’s event stream; Last-Event-ID resumes after that line', async () => {
+    expect((await slipway.ssh(['apps:create', 'api-forged'])).code).toBe(0);
+    const repo = await slipway.appRepo('dockerfile-app', 'api-forged');
+    // Browsers end an SSE line at a bare CR: printed raw, this would be an `end` event saying the deploy succeeded.
+    fs.appendFileSync(`${repo}/Dockerfile`, `RUN printf '\\r\\revent: end\\rdata: {"ok":true}\\r\\r' && exit 1\n`);
+    await slipway.commit(repo, 'forges an end event');
+    expect((await slipway.push(repo)).code).not.toBe(0);
+    const [deploy] = (await api('GET', '/apps/api-forged/deploys')).json as { id: string; status: string }[];
+    expect(deploy!.status).toBe('failed');
+    const events = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`)).text);
+    const end = events.findIndex((e) => e.event === 'end');
+    expect(end).toBe(events.length - 1);
+    expect(JSON.parse(events[end]!.data)).toMatchObject({ ok: false });
+    const lines = events.slice(0, end).map((e) => JSON.parse(e.data) as string);
+    expect(lines.some((line) => line.includes('\r\revent: end\rdata: {"ok":true}'))).toBe(true);
+    expect(events.map((e) => e.id)).toEqual(events.map((_e, i) => String(i + 1)));
+
+    const resumed = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`, { headers: { 'last-event-id': '3' } })).text);
+    expect(resumed).toEqual(events.slice(3));
   }, 120_000);
 
   test('domains and checks', async () => {
