@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -13,6 +14,7 @@ import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
 import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
 import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions } from '../access/sessions.js';
+import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
 
 export const API_PREFIX = '/api/v1';
@@ -37,8 +39,15 @@ export interface ApiServer {
  * dashboard host. Every request carries `Authorization: Bearer <token>` (never a token in a
  * URL); it acts as the token's key through the same commands SSH runs.
  */
-export async function startApiServer(platform: Platform, options: { host: string; port: number }): Promise<ApiServer> {
-  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
+export async function startApiServer(platform: Platform, options: { host: string; port: number; proxySecret: string }): Promise<ApiServer> {
+  // Forwarding headers are believed only from Slipway's nginx (it connects from 127.0.0.1 and
+  // proves itself with the secret); anyone else on this host is known by its own address.
+  const serverFactory = (handler: http.RequestListener) =>
+    http.createServer((request, response) => {
+      dropUntrustedForwarding(request.headers, options.proxySecret);
+      handler(request, response);
+    });
+  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', serverFactory, bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
   // Not upgrade-insecure-requests: the dashboard is served over plain HTTP until it has a certificate.
   await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } } });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
