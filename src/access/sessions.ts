@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from './index.js';
 import { authenticateToken } from './tokens.js';
 import type { State } from '../state/index.js';
@@ -68,6 +69,18 @@ export class Sessions {
       else this.byToken.delete(token);
     }
   }
+}
+
+/**
+ * Whether a browser sent a request from the dashboard's own pages: Sec-Fetch-Site says so
+ * (`same-origin`, or `none` for what the user typed), or, where the browser sends none
+ * (plain HTTP), Origin is the dashboard's own. `same-site` is not enough: apps answer on
+ * names under the same domain. A request with neither header is refused.
+ */
+export function fromOwnPages(headers: IncomingHttpHeaders, ownOrigin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  return headers.origin === ownOrigin;
 }
 
 /** Constant-time comparison of a CSRF token sent back with the session's. */

@@ -13,7 +13,7 @@ import { lastEventId, serverSentEvent } from './sse.js';
 import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
 import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
-import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions } from '../access/sessions.js';
+import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from '../access/sessions.js';
 import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
 
@@ -49,7 +49,12 @@ export async function startApiServer(platform: Platform, options: { host: string
     });
   const app = Fastify({ logger: false, trustProxy: '127.0.0.1', serverFactory, bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
   // Not upgrade-insecure-requests: the dashboard is served over plain HTTP until it has a certificate.
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } } });
+  // Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends `Origin: null`
+  // even from the dashboard's own pages, and over plain HTTP Origin is all that says where a change came from.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } },
+    referrerPolicy: { policy: 'same-origin' },
+  });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
   const sessions = new Sessions(platform.state);
@@ -65,6 +70,11 @@ export async function startApiServer(platform: Platform, options: { host: string
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));
 
+  app.addHook('onRequest', async (request, reply) => {
+    if (needsOwnPages(request) && !fromOwnPages(request.headers, `${request.protocol}://${request.host}`)) {
+      return reply.code(403).send({ error: 'Refused: a dashboard login or change must come from the dashboard’s own pages (Origin or Sec-Fetch-Site)' });
+    }
+  });
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
   await registerDashboard(app, { platform, sessions, failedAuth });
 
@@ -99,6 +109,16 @@ export async function startApiServer(platform: Platform, options: { host: string
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };
+}
+
+/**
+ * A change made with the session cookie, or a login (which makes one): another site's
+ * page could send either from the user's browser. A bearer token is no cookie, and a
+ * browser never adds one by itself.
+ */
+function needsOwnPages(request: FastifyRequest): boolean {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.headers.authorization !== undefined) return false;
+  return request.routeOptions.url === '/login' || cookieValue(request.headers.cookie, SESSION_COOKIE) !== undefined;
 }
 
 /**

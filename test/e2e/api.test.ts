@@ -345,7 +345,7 @@ describe('through nginx, on the dashboard host', () => {
       new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>((resolve, reject) => {
         const request = https.request(
           { host: '127.0.0.1', port: slipway.httpsPort, servername: dashboard, method, path: urlPath, rejectUnauthorized: false, agent: false,
-            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } },
+            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } : {}) } },
           (response) => {
             let text = '';
             response.on('data', (chunk) => (text += chunk));
@@ -396,9 +396,11 @@ function raw(method: string, urlPath: string, headers: Record<string, string> = 
 }
 
 describe('dashboard sessions', () => {
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const login = async (token: string) => {
-    const answer = await raw('POST', '/login', form, new URLSearchParams({ token }).toString());
+  /** What a browser sends from the dashboard's own page (over plain HTTP it sends no Sec-Fetch-Site). */
+  const own = () => ({ origin: `http://127.0.0.1:${slipway.apiPort}` });
+  const form = () => ({ 'content-type': 'application/x-www-form-urlencoded', ...own() });
+  const login = async (token: string, headers: Record<string, string> = form()) => {
+    const answer = await raw('POST', '/login', headers, new URLSearchParams({ token }).toString());
     const cookie = String(answer.headers['set-cookie'] ?? '').split(';')[0]!;
     return { answer, cookie };
   };
@@ -429,6 +431,15 @@ describe('dashboard sessions', () => {
     expect(setCookie).not.toContain(tenantToken);
   });
 
+  test('a login from another site, or from a client that says nothing of where it comes from, gets no session', async () => {
+    for (const headers of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+      const forged = await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+      expect(forged.answer.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.answer.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' })).answer.status).toBe(303);
+  });
+
   test('a session acts as its token’s key; changes need the page’s CSRF token', async () => {
     const { cookie } = await login(tenantToken);
     const home = await raw('GET', '/', { cookie });
@@ -440,9 +451,14 @@ describe('dashboard sessions', () => {
     expect((await raw('GET', `/apps/${other}`, { cookie })).status).toBe(404);
 
     const change = JSON.stringify({ set: { FROM_DASHBOARD: 'yes' }, restart: false });
-    const json = { cookie, 'content-type': 'application/json' };
+    const json = { cookie, 'content-type': 'application/json', ...own() };
     const forged = await raw('PATCH', `/api/v1/apps/${app}/config`, json, change);
     expect(forged.status).toBe(403);
+    // Another site's page (or an app's, same-site under the domain) is refused even with the CSRF token.
+    for (const from of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+      const crossSite = await raw('PATCH', `/api/v1/apps/${app}/config`, { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf, ...from }, change);
+      expect(crossSite.status, JSON.stringify(from)).toBe(403);
+    }
     expect((await slipway.ssh(['config:get', app, 'FROM_DASHBOARD'])).code).toBe(1);
     const made = await raw('PATCH', `/api/v1/apps/${app}/config`, { ...json, 'x-csrf-token': csrf }, change);
     expect(made.status, made.text).toBe(200);
@@ -452,7 +468,7 @@ describe('dashboard sessions', () => {
   test('logging out, or revoking the token, ends the session', async () => {
     const first = await login(adminToken);
     const csrf = csrfOf((await raw('GET', '/', { cookie: first.cookie })).text);
-    const out = await raw('POST', '/logout', { ...form, cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
+    const out = await raw('POST', '/logout', { ...form(), cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await raw('GET', '/api/v1/apps', { cookie: first.cookie })).status).toBe(401);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Sessions, SESSIONS_PER_TOKEN } from '../../src/access/sessions.js';
+import { fromOwnPages, Sessions, SESSIONS_PER_TOKEN } from '../../src/access/sessions.js';
 import { createToken } from '../../src/access/tokens.js';
 import { openState, type State } from '../../src/state/index.js';
 
@@ -44,5 +44,22 @@ describe('dashboard sessions', () => {
     sessions.end(first.id);
     expect(sessions.resume(first.id)).toBeUndefined();
     expect(sessions.resume(second.id)?.csrf).toBe(second.csrf);
+  });
+});
+
+describe('a dashboard change or login comes from the dashboard’s own pages', () => {
+  const own = 'http://slipway.example.com:8080';
+  test.each([
+    [{ 'sec-fetch-site': 'same-origin' }, true],
+    [{ 'sec-fetch-site': 'none' }, true],
+    [{ origin: own }, true],
+    [{ 'sec-fetch-site': 'cross-site', origin: own }, false],
+    [{ 'sec-fetch-site': 'same-site' }, false],
+    [{ origin: 'http://evil.example.com' }, false],
+    [{ origin: 'http://slipway.example.com' }, false],
+    [{ origin: 'null' }, false],
+    [{}, false],
+  ])('%j: %s', (headers, allowed) => {
+    expect(fromOwnPages(headers, own)).toBe(allowed);
   });
 });
