@@ -61,7 +61,7 @@ export async function serve(settings: Settings): Promise<void> {
   });
   const worker = startWorker(platform);
   const ssh = await startSshServer(platform, { hookToken });
-  const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort });
+  const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort, proxySecret: platform.proxySecret });
   const hostCommands = await serveHostCommands(platform, settings.hostCommandSocket);
   console.log(
     `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, ` +

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { UserError } from './core/errors.js';
+import { secretFile } from './core/files.js';
 import { Nginx, type Router } from './proxy/nginx.js';
 import { DASHBOARD_SITE, tlsFiles } from './proxy/certs.js';
 import { DeployQueue } from './queue/deploy-queue.js';
@@ -120,6 +122,11 @@ export class Platform {
     return (this.parts.queue ??= new DeployQueue(this.settings.redisUrl, this.settings.instance));
   }
 
+  /** What Slipway's nginx sends the API to show a request came through it (see api/forwarded.ts). */
+  get proxySecret(): string {
+    return secretFile(path.join(this.settings.dataDir, 'proxy-secret'));
+  }
+
   /** Slipway's nginx, for the daemon that runs it. */
   get nginx(): Nginx {
     return new Nginx({
@@ -131,6 +138,7 @@ export class Platform {
       ipv6: this.settings.ipv6,
       modulesDir: this.settings.nginxModulesDir,
       apiPort: this.settings.apiPort,
+      proxySecret: this.proxySecret,
       dashboardDomain: this.settings.dashboardDomain,
       dashboardTls: () => tlsFiles(this.settings.certsDir, DASHBOARD_SITE),
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),

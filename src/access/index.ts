@@ -8,6 +8,8 @@ export interface Caller {
   isAdmin: boolean;
   /** Root on the host itself (the `slipway` CLI), not a key: no key can be named like it. */
   host?: true;
+  /** The id of the API token it presented (HTTP API and dashboard), when it is not a key over SSH. */
+  tokenId?: string;
 }
 
 /** Admins may use every app; any other key only the apps it was granted (acl:add). */

@@ -1,11 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from './index.js';
 import { authenticateToken } from './tokens.js';
 import type { State } from '../state/index.js';
 
 export const SESSION_COOKIE = 'slipway_session';
 const SESSION_MS = 12 * 3600 * 1000;
-const MAX_SESSIONS = 10_000;
+/** Sessions one token may hold; its next login ends its oldest, and no other token's. */
+export const SESSIONS_PER_TOKEN = 10;
 
 interface Session {
   /** The token logged in with, kept only in memory: each request checks it again, so revoking it ends the session. */
@@ -17,10 +19,14 @@ interface Session {
 /**
  * Dashboard sessions: a random id in an HttpOnly, SameSite=Strict cookie, and a CSRF token
  * the pages send back in a header on every change. Held in memory: a daemon restart logs
- * everyone out, and nothing about them is ever written to disk.
+ * everyone out, and nothing about them is ever written to disk. Bounded per token, so
+ * memory is bounded by the live tokens (which only keys make) and one token logging in
+ * over and over evicts only its own sessions.
  */
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
+  /** Each token's session ids, oldest first. */
+  private readonly byToken = new Map<string, string[]>();
 
   constructor(private readonly state: State) {}
 
@@ -28,10 +34,12 @@ export class Sessions {
   start(token: string): { id: string; csrf: string } | undefined {
     if (!authenticateToken(this.state, token)) return undefined;
     this.forgetExpired();
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    const ids = this.byToken.get(token) ?? [];
+    while (ids.length >= SESSIONS_PER_TOKEN) this.sessions.delete(ids.shift()!);
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     this.sessions.set(id, { token, csrf, expiresAt: Date.now() + SESSION_MS });
+    this.byToken.set(token, [...ids, id]);
     return { id, csrf };
   }
 
@@ -51,10 +59,28 @@ export class Sessions {
     if (id !== undefined) this.sessions.delete(id);
   }
 
+  /** Drops expired sessions, and ended ones from their token's list (a revoked token's goes). */
   private forgetExpired(): void {
     const now = Date.now();
     for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
+    for (const [token, ids] of this.byToken) {
+      const live = ids.filter((id) => this.sessions.has(id));
+      if (live.length > 0) this.byToken.set(token, live);
+      else this.byToken.delete(token);
+    }
   }
+}
+
+/**
+ * Whether a browser sent a request from the dashboard's own pages: Sec-Fetch-Site says so
+ * (`same-origin`, or `none` for what the user typed), or, where the browser sends none
+ * (plain HTTP), Origin is the dashboard's own. `same-site` is not enough: apps answer on
+ * names under the same domain. A request with neither header is refused.
+ */
+export function fromOwnPages(headers: IncomingHttpHeaders, ownOrigin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  return headers.origin === ownOrigin;
 }
 
 /** Constant-time comparison of a CSRF token sent back with the session's. */

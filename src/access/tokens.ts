@@ -30,8 +30,18 @@ export function parseExpiry(text: string): number {
   return ms;
 }
 
+/**
+ * Tokens are made and revoked only by a key over SSH (or root on the host), never with a
+ * token: a token's child would outlive its expiry and its revocation, and a stolen token
+ * would mint fresh ones that its owner cannot see go.
+ */
+function requireKeyCaller(caller: Caller, command: string): void {
+  if (caller.tokenId !== undefined) throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+}
+
 /** Makes a token for the caller; the token itself is returned once and never stored. */
 export function createToken(state: State, caller: Caller, name: string, expires: string | undefined, now = Date.now()) {
+  requireKeyCaller(caller, 'tokens:create');
   if (!TOKEN_NAME.test(name)) throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
   const id = randomBytes(6).toString('hex');
   const token = `slw_${id}_${randomBytes(32).toString('base64url')}`;
@@ -47,6 +57,7 @@ export function listTokens(state: State, caller: Caller): TokenRecord[] {
 
 /** Revokes one of the caller's tokens by name or id (an admin: anyone's, by id). */
 export function revokeToken(state: State, caller: Caller, nameOrId: string): TokenRecord {
+  requireKeyCaller(caller, 'tokens:revoke');
   const found = listTokens(state, caller).filter((t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)));
   if (found.length !== 1) throw new UserError(`No token ${nameOrId}`);
   state.tokens.remove(found[0]!.id);
@@ -64,8 +75,9 @@ export function authenticateToken(state: State, presented: string, now = Date.no
   if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))) return undefined;
   if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
   const caller = callerOf(state, record.keyName);
-  if (caller) state.tokens.touch(record.id, now);
-  return caller;
+  if (!caller) return undefined;
+  state.tokens.touch(record.id, now);
+  return { ...caller, tokenId: record.id };
 }
 
 function callerOf(state: State, keyName: string): Caller | undefined {

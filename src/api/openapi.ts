@@ -10,7 +10,7 @@ const STREAMS = {
   '/apps/{app}/deploys/{id}/log': {
     get: {
       tags: ['deploys'],
-      summary: 'A deploy’s log as server-sent events: `line` events, then `end` with {ok, message}',
+      summary: 'A deploy’s log as server-sent events: `line` events (data: the line as a JSON string), then `end` (data: {ok, message}); each has an id, and Last-Event-ID resumes after it',
       parameters: ['app', 'id'].map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
       responses: { 200: { description: 'The log', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
     },

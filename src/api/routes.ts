@@ -82,7 +82,7 @@ async function run(ctx: Ctx, words: string[], stdin?: string): Promise<string[]>
   const done = await invoke(ctx.platform, ctx.caller, words, { stdin, signal: ctx.signal });
   if (done.code === 0) return done.stdout;
   const error = errorOf(done);
-  throw new ApiError(/needs an admin key/.test(error) ? 403 : /does not exist|^No (token|key|deploy|release)\b/i.test(error) ? 404 : 400, error);
+  throw new ApiError(/needs an (admin|SSH) key/.test(error) ? 403 : /does not exist|^No (token|key|deploy|release)\b/i.test(error) ? 404 : 400, error);
 }
 
 /** A query command's data, as `--format json` gives it. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -8,9 +9,12 @@ import { authenticateToken } from '../access/tokens.js';
 import type { Platform } from '../platform.js';
 import { registerDashboard } from '../dashboard/index.js';
 import { invoke } from './invoke.js';
+import { lastEventId, serverSentEvent } from './sse.js';
+import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
 import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
-import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions } from '../access/sessions.js';
+import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from '../access/sessions.js';
+import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
 
 export const API_PREFIX = '/api/v1';
@@ -35,10 +39,22 @@ export interface ApiServer {
  * dashboard host. Every request carries `Authorization: Bearer <token>` (never a token in a
  * URL); it acts as the token's key through the same commands SSH runs.
  */
-export async function startApiServer(platform: Platform, options: { host: string; port: number }): Promise<ApiServer> {
-  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
+export async function startApiServer(platform: Platform, options: { host: string; port: number; proxySecret: string }): Promise<ApiServer> {
+  // Forwarding headers are believed only from Slipway's nginx (it connects from 127.0.0.1 and
+  // proves itself with the secret); anyone else on this host is known by its own address.
+  const serverFactory = (handler: http.RequestListener) =>
+    http.createServer((request, response) => {
+      dropUntrustedForwarding(request.headers, options.proxySecret);
+      handler(request, response);
+    });
+  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', serverFactory, bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
   // Not upgrade-insecure-requests: the dashboard is served over plain HTTP until it has a certificate.
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } } });
+  // Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends `Origin: null`
+  // even from the dashboard's own pages, and over plain HTTP Origin is all that says where a change came from.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], upgradeInsecureRequests: null } },
+    referrerPolicy: { policy: 'same-origin' },
+  });
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
   const sessions = new Sessions(platform.state);
@@ -54,6 +70,11 @@ export async function startApiServer(platform: Platform, options: { host: string
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));
 
+  app.addHook('onRequest', async (request, reply) => {
+    if (needsOwnPages(request) && !fromOwnPages(request.headers, `${request.protocol}://${request.host}`)) {
+      return reply.code(403).send({ error: 'Refused: a dashboard login or change must come from the dashboard’s own pages (Origin or Sec-Fetch-Site)' });
+    }
+  });
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
   await registerDashboard(app, { platform, sessions, failedAuth });
 
@@ -88,6 +109,16 @@ export async function startApiServer(platform: Platform, options: { host: string
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };
+}
+
+/**
+ * A change made with the session cookie, or a login (which makes one): another site's
+ * page could send either from the user's browser. A bearer token is no cookie, and a
+ * browser never adds one by itself.
+ */
+function needsOwnPages(request: FastifyRequest): boolean {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.headers.authorization !== undefined) return false;
+  return request.routeOptions.url === '/login' || cookieValue(request.headers.cookie, SESSION_COOKIE) !== undefined;
 }
 
 /**
@@ -136,7 +167,9 @@ function abortedWith(reply: FastifyReply): AbortSignal {
 
 /**
  * A deploy's log as server-sent events: every line so far, then each as it comes, then an
- * `end` event with the result. A finished deploy's log comes from its record.
+ * `end` event with the result. A finished deploy's log comes from its record. Lines are
+ * numbered from the log's start, live or recorded alike (their `id:`), so a client that
+ * reconnects with Last-Event-ID gets only the lines after that one.
  */
 async function streamDeployLog(platform: Platform, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { params } = parseInput({ params: deployParams }, request) as { params: z.infer<typeof deployParams> };
@@ -144,13 +177,18 @@ async function streamDeployLog(platform: Platform, request: FastifyRequest, repl
   const deploy = platform.state.deploys.find(app, { idPrefix: params.id });
   if (!deploy) throw new ApiError(404, `No deploy ${params.id} of ${app}`);
   const send = startStream(reply, 'text/event-stream');
-  const event = (name: string, data: string) => send(`event: ${name}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+  const after = lastEventId(request.headers['last-event-id']);
+  let count = 0;
+  const lines = (text: string) => {
+    for (const line of text.split('\n')) if (++count > after) send(serverSentEvent('line', count, line));
+  };
+  const end = (result: DeployResult) => send(serverSentEvent('end', count + 1, result));
   if (deploy.finishedAt !== null) {
-    (deploy.log ?? '').split('\n').forEach((line) => event('line', line));
-    event('end', JSON.stringify({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined }));
+    lines(deploy.log ?? '');
+    end({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined });
   } else {
-    const result = await platform.logs.follow(deploy.id, (line) => event('line', line), abortedWith(reply));
-    if (result) event('end', JSON.stringify(result));
+    const result = await platform.logs.follow(deploy.id, lines, abortedWith(reply));
+    if (result) end(result);
   }
   reply.raw.end();
 }

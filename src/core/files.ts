@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -18,4 +19,17 @@ export function firstPublicIpv4(): string | undefined {
     if (found) return found.address;
   }
   return undefined;
+}
+
+/**
+ * A secret kept in a file readable by root only, made on first use (by whichever process
+ * comes first: the file is created exclusively, so two never write different ones).
+ */
+export function secretFile(file: string): string {
+  try {
+    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }

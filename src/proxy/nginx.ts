@@ -77,7 +77,9 @@ export class Nginx implements Router {
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
-      const mainChanged = writeIfChanged(this.mainConf, renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir, unavailableSocket: this.unavailableSocket }));
+      // Root only (the master reads it; workers need not): it holds the API's proxy secret.
+      const main = renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir, unavailableSocket: this.unavailableSocket });
+      const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
       if (this.masterPid() === undefined) {
         this.clearOrphanedWorkers();
@@ -348,15 +350,15 @@ function orphanedWorkersOn(ports: number[]): number[] {
 }
 
 
-function writeAtomically(file: string, content: string): void {
+function writeAtomically(file: string, content: string, mode = 0o644): void {
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content, { mode: 0o644 });
+  fs.writeFileSync(temp, content, { mode });
   fs.renameSync(temp, file);
 }
 
-function writeIfChanged(file: string, content: string): boolean {
+function writeIfChanged(file: string, content: string, mode?: number): boolean {
   if (readIfExists(file) === content) return false;
-  writeAtomically(file, content);
+  writeAtomically(file, content, mode);
   return true;
 }
 

@@ -69,6 +69,8 @@ export interface MainConfig {
   modulesDir: string;
   /** Where the daemon serves its API and dashboard, published on `dashboardDomain`. */
   apiPort: number;
+  /** Sent to the API with every request nginx passes it, so the API trusts the X-Forwarded-* headers of those alone. */
+  proxySecret: string;
   dashboardDomain: string;
   /** The dashboard host's certificate: with one, it is served over HTTPS and HTTP redirects there. */
   dashboardTls: z.infer<typeof tlsSchema> | null;
@@ -81,6 +83,7 @@ export interface MainConfig {
 export function renderMain(input: MainConfig): string {
   return templates.main({
     apiPort: port.parse(input.apiPort),
+    proxySecret: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits').parse(input.proxySecret),
     dashboardDomain: z.string().refine(isValidDomain, 'invalid domain').parse(input.dashboardDomain),
     dashboardTls: tlsSchema.nullable().parse(input.dashboardTls),
     httpsPortSuffix: input.httpsPort === 443 ? '' : `:${port.parse(input.httpsPort)}`,

@@ -4,6 +4,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { parseEvents } from '../support/sse.js';
 
 /**
  * The HTTP API against a real daemon: tokens made over SSH, every resource, the same access
@@ -24,9 +25,9 @@ interface Answer {
   text: string;
 }
 
-async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string } = {}): Promise<Answer> {
+async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   const token = options.token === undefined ? adminToken : options.token;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1${urlPath}`, {
@@ -98,6 +99,26 @@ describe('tokens', () => {
     expect((await api('GET', '/apps', { token })).status).toBe(401);
   });
 
+  test('a token makes no token: not through POST /commands, not from a dashboard session; only a key over SSH does', async () => {
+    const parent = await makeToken('parent', undefined, ['--expires', '5m']);
+    const lines = (answer: Answer) => answer.text.trim().split('\n').map((line) => JSON.parse(line));
+    for (const command of [['tokens:create', 'child'], ['tokens:revoke', 'admin-ci']]) {
+      const refused = lines(await api('POST', '/commands', { token: parent, body: { command } }));
+      expect(refused.at(-1)).toEqual({ exit: 1 });
+      expect(refused[0].line).toBe(` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+    }
+    const own = { origin: `http://127.0.0.1:${slipway.apiPort}` };
+    const session = await raw('POST', '/login', { ...own, 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: parent }).toString());
+    const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec((await raw('GET', '/', { cookie })).text)![1]!;
+    const fromDashboard = await raw('POST', '/api/v1/commands', { ...own, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, JSON.stringify({ command: ['tokens:create', 'child'] }));
+    expect(fromDashboard.text).toContain('tokens:create needs an SSH key');
+    const names = (JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[]).map((t) => t.name);
+    expect(names).toContain('admin-ci');
+    expect(names).not.toContain('child');
+    expect((await slipway.ssh(['tokens:revoke', 'parent'])).code).toBe(0);
+  });
+
   test('a tenant’s token: only its apps; another app is the same 404 as a missing one; admin resources refused', async () => {
     expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
     const theirs = await api('GET', `/apps/${other}`, { token: tenantToken });
@@ -162,8 +183,9 @@ describe('resources', () => {
     expect(one.json.log.join('\n')).toContain('Application deployed');
     const events = await api('GET', `/apps/${app}/deploys/${git.id}/log`);
     expect(events.headers.get('content-type')).toContain('text/event-stream');
-    expect(events.text).toContain('data: =====> Application deployed');
-    expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+    const parsed = parseEvents(events.text);
+    expect(parsed.filter((e) => e.event === 'line').map((e) => JSON.parse(e.data))).toContain('=====> Application deployed:');
+    expect(parsed.at(-1)).toMatchObject({ event: 'end', data: '{"ok":true}' });
   });
 
   test('a push streams live into the deploy’s event stream', async () => {
@@ -178,6 +200,27 @@ describe('resources', () => {
     expect((await pushing).code).toBe(0);
     expect(events.text).toContain('Building api-app');
     expect(events.text).toMatch(/event: end\ndata: \{"ok":true/);
+  }, 120_000);
+
+  test('a build cannot forge the end of its deploy’s event stream; Last-Event-ID resumes after that line', async () => {
+    expect((await slipway.ssh(['apps:create', 'api-forged'])).code).toBe(0);
+    const repo = await slipway.appRepo('dockerfile-app', 'api-forged');
+    // Browsers end an SSE line at a bare CR: printed raw, this would be an `end` event saying the deploy succeeded.
+    fs.appendFileSync(`${repo}/Dockerfile`, `RUN printf '\\r\\revent: end\\rdata: {"ok":true}\\r\\r' && exit 1\n`);
+    await slipway.commit(repo, 'forges an end event');
+    expect((await slipway.push(repo)).code).not.toBe(0);
+    const [deploy] = (await api('GET', '/apps/api-forged/deploys')).json as { id: string; status: string }[];
+    expect(deploy!.status).toBe('failed');
+    const events = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`)).text);
+    const end = events.findIndex((e) => e.event === 'end');
+    expect(end).toBe(events.length - 1);
+    expect(JSON.parse(events[end]!.data)).toMatchObject({ ok: false });
+    const lines = events.slice(0, end).map((e) => JSON.parse(e.data) as string);
+    expect(lines.some((line) => line.includes('\r\revent: end\rdata: {"ok":true}'))).toBe(true);
+    expect(events.map((e) => e.id)).toEqual(events.map((_e, i) => String(i + 1)));
+
+    const resumed = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`, { headers: { 'last-event-id': '3' } })).text);
+    expect(resumed).toEqual(events.slice(3));
   }, 120_000);
 
   test('domains and checks', async () => {
@@ -302,7 +345,7 @@ describe('through nginx, on the dashboard host', () => {
       new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>((resolve, reject) => {
         const request = https.request(
           { host: '127.0.0.1', port: slipway.httpsPort, servername: dashboard, method, path: urlPath, rejectUnauthorized: false, agent: false,
-            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } },
+            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } : {}) } },
           (response) => {
             let text = '';
             response.on('data', (chunk) => (text += chunk));
@@ -353,9 +396,11 @@ function raw(method: string, urlPath: string, headers: Record<string, string> = 
 }
 
 describe('dashboard sessions', () => {
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const login = async (token: string) => {
-    const answer = await raw('POST', '/login', form, new URLSearchParams({ token }).toString());
+  /** What a browser sends from the dashboard's own page (over plain HTTP it sends no Sec-Fetch-Site). */
+  const own = () => ({ origin: `http://127.0.0.1:${slipway.apiPort}` });
+  const form = () => ({ 'content-type': 'application/x-www-form-urlencoded', ...own() });
+  const login = async (token: string, headers: Record<string, string> = form()) => {
+    const answer = await raw('POST', '/login', headers, new URLSearchParams({ token }).toString());
     const cookie = String(answer.headers['set-cookie'] ?? '').split(';')[0]!;
     return { answer, cookie };
   };
@@ -386,6 +431,15 @@ describe('dashboard sessions', () => {
     expect(setCookie).not.toContain(tenantToken);
   });
 
+  test('a login from another site, or from a client that says nothing of where it comes from, gets no session', async () => {
+    for (const headers of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+      const forged = await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+      expect(forged.answer.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.answer.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' })).answer.status).toBe(303);
+  });
+
   test('a session acts as its token’s key; changes need the page’s CSRF token', async () => {
     const { cookie } = await login(tenantToken);
     const home = await raw('GET', '/', { cookie });
@@ -397,9 +451,14 @@ describe('dashboard sessions', () => {
     expect((await raw('GET', `/apps/${other}`, { cookie })).status).toBe(404);
 
     const change = JSON.stringify({ set: { FROM_DASHBOARD: 'yes' }, restart: false });
-    const json = { cookie, 'content-type': 'application/json' };
+    const json = { cookie, 'content-type': 'application/json', ...own() };
     const forged = await raw('PATCH', `/api/v1/apps/${app}/config`, json, change);
     expect(forged.status).toBe(403);
+    // Another site's page (or an app's, same-site under the domain) is refused even with the CSRF token.
+    for (const from of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+      const crossSite = await raw('PATCH', `/api/v1/apps/${app}/config`, { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf, ...from }, change);
+      expect(crossSite.status, JSON.stringify(from)).toBe(403);
+    }
     expect((await slipway.ssh(['config:get', app, 'FROM_DASHBOARD'])).code).toBe(1);
     const made = await raw('PATCH', `/api/v1/apps/${app}/config`, { ...json, 'x-csrf-token': csrf }, change);
     expect(made.status, made.text).toBe(200);
@@ -409,7 +468,7 @@ describe('dashboard sessions', () => {
   test('logging out, or revoking the token, ends the session', async () => {
     const first = await login(adminToken);
     const csrf = csrfOf((await raw('GET', '/', { cookie: first.cookie })).text);
-    const out = await raw('POST', '/logout', { ...form, cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
+    const out = await raw('POST', '/logout', { ...form(), cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await raw('GET', '/api/v1/apps', { cookie: first.cookie })).status).toBe(401);
@@ -450,9 +509,11 @@ describe('bad input', () => {
     expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
-  test('failed token checks from one address are cut off with 429', async () => {
+  test('failed token checks from one address are cut off with 429, whatever X-Forwarded-For it claims', async () => {
+    // Only Slipway's nginx is believed about the client's address: a client on this host is 127.0.0.1.
     let last = 0;
-    for (let i = 0; i < 25; i++) last = (await api('GET', '/apps', { token: 'nonsense' })).status;
+    for (let i = 0; i < 25; i++) last = (await api('GET', '/apps', { token: 'nonsense', headers: { 'x-forwarded-for': `203.0.113.${i}` } })).status;
     expect(last).toBe(429);
+    expect((await api('GET', '/apps', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(429);
   });
 });

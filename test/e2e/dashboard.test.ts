@@ -50,6 +50,25 @@ afterAll(async () => {
 });
 
 describe('the dashboard in a browser', () => {
+  test('another site’s form that logs the browser in with some token is refused: no session cookie', async () => {
+    const context = await browser.createBrowserContext();
+    try {
+      const evil = await context.newPage();
+      await evil.setRequestInterception(true);
+      evil.on('request', (request) => {
+        if (!request.url().startsWith('http://evil.example/')) return void request.continue();
+        const form = `<form method="post" action="${dashboardUrl('/login')}"><input name="token" value="${token}"></form><script>document.forms[0].submit()</script>`;
+        return void request.respond({ status: 200, contentType: 'text/html', body: form });
+      });
+      const answered = evil.waitForResponse((response) => response.url() === dashboardUrl('/login') && response.request().method() === 'POST');
+      await evil.goto('http://evil.example/');
+      expect((await answered).status()).toBe(403);
+      expect(await context.cookies()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
   test('log in with a token and see every app with its state', async () => {
     await page.goto(dashboardUrl('/'));
     expect(page.url()).toBe(dashboardUrl('/login'));

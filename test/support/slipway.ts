@@ -253,7 +253,7 @@ export class SlipwayUnderTest {
     }
     // Workers a killed master left behind (the fault tests) would hold these ports for ever.
     const tempDir = path.join('/var/cache/slipway-nginx', this.instance);
-    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers();
+    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, proxySecret: '0'.repeat(64), dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers();
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });
   }

@@ -158,7 +158,7 @@ describe('nginx renderer', () => {
 
   const mainConfig = (dir: string) => ({
     dir, tempDir: path.join(dir, 'tmp'), httpPort: 8080, httpsPort: 8443, ipv6: true, modulesDir: '/usr/lib/nginx/modules',
-    apiPort: 5190, dashboardDomain: 'slipway.example.com', dashboardTls: null, acmeDir: path.join(dir, 'tmp', 'acme'), unavailableSocket: path.join(dir, 'tmp', 'unavailable.sock'),
+    apiPort: 5190, proxySecret: 'ab'.repeat(32), dashboardDomain: 'slipway.example.com', dashboardTls: null, acmeDir: path.join(dir, 'tmp', 'acme'), unavailableSocket: path.join(dir, 'tmp', 'unavailable.sock'),
   });
 
   test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {
@@ -167,6 +167,8 @@ describe('nginx renderer', () => {
     expect(dashboardBlocks(plain)).toHaveLength(1);
     expect(dashboardBlocks(plain)[0]).toContain('proxy_pass http://127.0.0.1:5190;');
     expect(dashboardBlocks(plain)[0]).toContain('alias /srv/nginx/tmp/acme/;');
+    expect(dashboardBlocks(plain)[0]).toContain(`proxy_set_header X-Slipway-Proxy ${'ab'.repeat(32)};`);
+    expect(() => renderMain({ ...mainConfig('/srv/nginx'), proxySecret: 'ab; include /etc/passwd' })).toThrow();
     const tls = { certFile: '/srv/certs/_dashboard/server.crt', keyFile: '/srv/certs/_dashboard/server.key', fingerprint: '0123456789abcdef' };
     const [http, https] = dashboardBlocks(renderMain({ ...mainConfig('/srv/nginx'), dashboardTls: tls }));
     expect(http).toContain('return 301 https://$host:8443$request_uri;');

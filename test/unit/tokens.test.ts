@@ -30,9 +30,10 @@ describe('API tokens', () => {
     const { token, record } = createToken(state, tenant, 'ci', undefined);
     expect(token).toMatch(/^slw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(state.tokens.list())).not.toContain(token.slice(-43));
-    expect(authenticateToken(state, token)).toEqual(tenant);
+    expect(authenticateToken(state, token)).toEqual({ ...tenant, tokenId: record.id });
     expect(state.tokens.byId(record.id)!.lastUsedAt).not.toBeNull();
-    expect(authenticateToken(state, createToken(state, root, 'host', undefined).token)).toEqual(root);
+    const host = createToken(state, root, 'host', undefined);
+    expect(authenticateToken(state, host.token)).toEqual({ ...root, tokenId: host.record.id });
   });
 
   test.each([
@@ -52,7 +53,7 @@ describe('API tokens', () => {
 
     const now = Date.now();
     const expiring = createToken(state, admin, 'short', '1h', now).token;
-    expect(authenticateToken(state, expiring, now + 59 * 60_000)).toEqual(admin);
+    expect(authenticateToken(state, expiring, now + 59 * 60_000)).toMatchObject(admin);
     expect(authenticateToken(state, expiring, now + 60 * 60_000)).toBeUndefined();
 
     revokeToken(state, admin, 'ci');
@@ -86,6 +87,17 @@ describe('API tokens', () => {
     createToken(state, admin, 'ci', undefined);
     expect(() => createToken(state, admin, name, expires)).toThrow(message);
     expect(listTokens(state, admin)).toHaveLength(1);
+  });
+
+  test('a token makes and revokes no token, whatever its rights: only a key over SSH (or root on the host) does', () => {
+    const state = freshState();
+    const made = createToken(state, admin, 'short', '5m');
+    const byToken = authenticateToken(state, made.token)!;
+    expect(() => createToken(state, byToken, 'child', undefined)).toThrow('tokens:create needs an SSH key: a token may not make or revoke tokens');
+    expect(() => revokeToken(state, byToken, 'short')).toThrow('tokens:revoke needs an SSH key');
+    const hostToken = authenticateToken(state, createToken(state, root, 'host', undefined).token)!;
+    expect(() => createToken(state, hostToken, 'child', undefined)).toThrow('needs an SSH key');
+    expect(listTokens(state, admin).map((t) => t.name).sort()).toEqual(['host', 'short']);
   });
 
   test('expiries are minutes, hours, days or weeks', () => {

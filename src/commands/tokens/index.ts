@@ -4,13 +4,13 @@ import { query, type Namespace } from '../types.js';
 
 const when = (ms: number | null, none: string) => (ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-/** HTTP API tokens: any key makes its own, which act with exactly its rights. */
+/** HTTP API tokens: any key makes its own over SSH, which act with exactly its rights; a token makes none. */
 export const tokensNamespace: Namespace = {
   name: 'tokens',
   commands: [
   {
     name: 'tokens:create',
-    summary: 'Make an HTTP API token that acts as your key (shown once; --expires 30d, 12h, 2w, …)',
+    summary: 'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …)',
     args: ['<name>'],
     valueFlags: ['expires'],
     access: 'anyone',
@@ -46,7 +46,7 @@ export const tokensNamespace: Namespace = {
   }),
   {
     name: 'tokens:revoke',
-    summary: 'Revoke one of your tokens by name or id (an admin: anyone’s, by id)',
+    summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
     args: ['<token>'],
     access: 'anyone',
     async run(ctx, args) {

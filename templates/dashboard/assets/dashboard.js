@@ -116,10 +116,11 @@ function showDeployLog(app, deploy) {
   followed?.source.close();
   const log = document.getElementById('deploy-log');
   log.textContent = '';
+  // Each event's data is JSON; a reconnect sends the last event's id and gets only what follows.
   const source = new EventSource(`/api/v1/apps/${app}/deploys/${deploy.id}/log`);
   followed = { id: deploy.id, source };
   source.addEventListener('line', (event) => {
-    log.append(`${event.data}\n`);
+    log.append(`${JSON.parse(event.data)}\n`);
     log.scrollTop = log.scrollHeight;
   });
   source.addEventListener('end', (event) => {
