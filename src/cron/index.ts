@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { currentReleaseOneOff } from '../deploy/release.js';
-import { cronTaskId, nextRun, type CronTask } from '../model/cron.js';
+import { cronTaskId, nextRun, scheduleProblem, type CronTask } from '../model/cron.js';
 import { releaseMetaSchema } from '../model/release.js';
 import type { Platform } from '../platform.js';
 import type { Instance, OneOffIo } from '../runtime/scheduler.js';
@@ -10,7 +10,10 @@ import type { Instance, OneOffIo } from '../runtime/scheduler.js';
 export interface AppCronTask extends CronTask {
   app: string;
   id: string;
-  /** By cron:suspend (the task, or the whole app), or app.json's `maintenance`. */
+  /**
+   * By cron:suspend (the task, or the whole app), or app.json's `maintenance`; or its
+   * schedule is one refused now (a seconds field, kept with a release pushed before).
+   */
   suspended: boolean;
 }
 
@@ -27,7 +30,8 @@ export function cronTasks(platform: Platform, app: string): AppCronTask[] {
   const appSuspended = properties.get(app, APP_SUSPENDED) === 'true';
   return releaseMetaSchema.parse(current.meta).cron.map((task) => {
     const id = cronTaskId(app, task);
-    return { ...task, app, id, suspended: appSuspended || task.maintenance || suspendedIds.has(id) };
+    const suspended = appSuspended || task.maintenance || suspendedIds.has(id) || scheduleProblem(task.schedule) !== undefined;
+    return { ...task, app, id, suspended };
   });
 }
 
