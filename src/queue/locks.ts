@@ -96,3 +96,8 @@ export class Locks {
 }
 
 export const appLockName = (app: string) => `app:${app}`;
+/**
+ * Held while a one-off of the app starts (until its container runs), and by a destroy, a
+ * rename or a ps:stop of the app: no one-off starts while an app goes or stops.
+ */
+export const oneOffsLockName = (app: string) => `one-offs:${app}`;

@@ -103,6 +103,45 @@ describe('cron tasks from app.json', () => {
     expect((await slipway.ssh(['cron:report', 'clock'])).stdout).toMatch(/Cron task count: +3/);
   });
 
+  test('an app runs at most max-one-offs one-off containers at once: cron runs and runs alike', async () => {
+    expect((await slipway.ssh(['run:report', 'clock'])).stdout).toMatch(/Run max one-offs: +4/);
+    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', '2'])).stdout).toContain('Setting max-one-offs to 2');
+    // The slow task's run is one; a detached run makes two.
+    const second = await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
+    expect(second.code, second.output).toBe(0);
+    const over = ' !     clock runs 2 one-off containers and may run at most 2 at once';
+    const third = await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
+    expect(third.code).toBe(1);
+    expect(third.stderr).toContain(over);
+    const attached = await slipway.ssh(['run', 'clock', 'echo', 'never']);
+    expect(attached.code).toBe(1);
+    expect(attached.stdout).not.toContain('never');
+    expect(attached.stderr).toContain(over);
+    const cron = await slipway.ssh(['cron:run', 'clock', ids.daily, '--detach']);
+    expect(cron.code).toBe(1);
+    expect(cron.stderr).toContain(`Cron task ${ids.daily} was not started: clock runs 2 one-off containers`);
+    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', 'lots'])).stderr).toContain('Invalid max-one-offs: give a number from 0 to 100');
+    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs'])).code).toBe(0);
+    expect((await slipway.ssh(['run:report', 'clock'])).stdout).toMatch(/Run max one-offs: +4/);
+  });
+
+  test('ps:stop stops the app’s cron runs and no cron runs until ps:start; a run by hand still works', async () => {
+    expect((await runningRunsOf('clock', ids.slow)).length).toBe(1);
+    const stopped = await slipway.ssh(['ps:stop', 'clock']);
+    expect(stopped.code, stopped.output).toBe(0);
+    expect(await runningRunsOf('clock', ids.slow)).toEqual([]);
+    const refused = await slipway.ssh(['cron:run', 'clock', ids.slow, '--detach']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Cron task ${ids.slow} was not started: clock is stopped (ps:start starts it again)`);
+    // A migration may run while the app is stopped, as in Dokku.
+    const migrated = await slipway.ssh(['run', 'clock', 'echo', 'migrated']);
+    expect(migrated.code, migrated.output).toBe(0);
+    expect(migrated.stdout).toContain('migrated');
+    expect((await slipway.ssh(['ps:start', 'clock'])).code).toBe(0);
+    const again = await slipway.ssh(['cron:run', 'clock', ids.slow, '--detach']);
+    expect(again.code, again.output).toBe(0);
+  });
+
   test('a schedule that would run more often than once a minute fails the push, naming the task; the tasks that were stay', async () => {
     for (const schedule of ['* * * * * *', '61 * * * *']) {
       const repo = await appWithCron('clock', [{ command: 'echo fast', schedule }]);
@@ -112,5 +151,27 @@ describe('cron tasks from app.json', () => {
       expect(pushed.output).toContain(`invalid schedule "${schedule}" of task "echo fast"`);
     }
     expect((await listed('clock')).length).toBe(3);
+  });
+
+  test('apps:destroy stops the clock and removes every container and network of the app, while runs keep being started', async () => {
+    expect((await runningRunsOf('clock', ids.slow)).length).toBe(1);
+    expect((await slipway.ssh(['run:detached', 'clock', 'sleep', '300'])).code).toBe(0);
+    // Starts arrive all through the destroy, as the clock's and a tenant's would.
+    let destroying = true;
+    const keepStarting = async () => {
+      while (destroying) await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
+    };
+    const starting = [keepStarting(), keepStarting()];
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const destroyed = await slipway.ssh(['apps:destroy', 'clock', '--force']);
+    destroying = false;
+    await Promise.all(starting);
+    expect(destroyed.code, destroyed.output).toBe(0);
+    expect(await slipway.containers('clock')).toEqual([]);
+    expect(await slipway.networks('clock')).toEqual([]);
+    expect((await slipway.ssh(['apps:exists', 'clock'])).code).toBe(1);
+    const late = await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
+    expect(late.code).not.toBe(0);
+    expect(late.stderr).toContain('App clock does not exist');
   });
 });
