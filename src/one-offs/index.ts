@@ -1,6 +1,6 @@
 import { EXIT_APP_MISSING, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
-import { oneOffsLockName } from '../queue/locks.js';
+import { LockTimeout, oneOffsLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
 
 /** `run:set <app> max-one-offs <N>`: the app's own cap; SLIPWAY_MAX_ONE_OFFS otherwise. */
@@ -43,7 +43,8 @@ export interface OneOffStart<T> {
  * so nothing starts while the app stops or goes (a start that waited finds it gone).
  */
 export async function startOneOff<T>(platform: Platform, app: string, how: OneOffStart<T>): Promise<T> {
-  const lock = await platform.locks.acquire(oneOffsLockName(app), LOCK_WAIT_MS).catch(() => {
+  const lock = await platform.locks.acquire(oneOffsLockName(app), LOCK_WAIT_MS).catch((error: unknown) => {
+    if (!(error instanceof LockTimeout)) throw error; // Redis away: said as everywhere
     throw new OneOffRefused(`${app} is busy (stopping, being destroyed or renamed, or starting other one-offs): try again`);
   });
   let held = true;

@@ -11,6 +11,9 @@ if not held then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`;
 const TTL_MS = 30_000;
 
+/** Someone else held the lock for longer than the caller would wait. */
+export class LockTimeout extends Error {}
+
 export interface HeldLock {
   release(): Promise<void>;
 }
@@ -51,7 +54,7 @@ export class Locks {
       if (lock) return lock;
       if (!waited) onWait?.();
       waited = true;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+      if (Date.now() > deadline) throw new LockTimeout(`timed out waiting for lock ${name}`);
       await sleep(50);
     }
   }
