@@ -2,8 +2,8 @@ import { UserError } from '../core/errors.js';
 import { isStopped } from '../deploy/desired.js';
 import { currentReleaseOneOff } from '../deploy/release.js';
 import { cronTaskId, nextRun, scheduleProblem, type CronTask } from '../model/cron.js';
-import { OneOffRefused, startOneOff } from '../one-offs/index.js';
 import { releaseMetaSchema } from '../model/release.js';
+import { OneOffRefused, startOneOff } from '../one-offs/index.js';
 import type { Platform } from '../platform.js';
 import type { Instance, OneOffIo } from '../runtime/scheduler.js';
 
