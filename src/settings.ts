@@ -65,6 +65,8 @@ const schema = z.object({
   SLIPWAY_NETWORK_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
   /** The most processes one container may run (apps, one-offs, services). */
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
+  /** The most one-off containers (run, run:detached, cron runs) an app runs at once, unless `run:set <app> max-one-offs` says otherwise. */
+  SLIPWAY_MAX_ONE_OFFS: z.coerce.number().int().min(0).max(100).default(4),
   /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
   SLIPWAY_BUILD_IMAGES: z.string().default(''),
   /** Where swarm nodes reach the image registry (`host:port`); by default the manager's advertised address, port 5000. */
@@ -146,6 +148,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
     pidsLimit: s.SLIPWAY_PIDS_LIMIT,
+    maxOneOffs: s.SLIPWAY_MAX_ONE_OFFS,
     buildTimeoutMs: s.SLIPWAY_BUILD_TIMEOUT_SECONDS * 1000,
     registryAddress: s.SLIPWAY_REGISTRY_ADDRESS,
     registryBin: s.SLIPWAY_REGISTRY_BIN,

@@ -1,9 +1,9 @@
-import { EXIT_APP_MISSING, UserError } from '../core/errors.js';
+import { errorMessage, EXIT_APP_MISSING, UserError } from '../core/errors.js';
 import { parseAppName } from '../core/names.js';
 import { ensureRepo } from '../git/repos.js';
 import { refuseDashboardName } from '../proxy/domains.js';
 import type { Platform } from '../platform.js';
-import { appLockName } from '../queue/locks.js';
+import { appLockName, oneOffsLockName } from '../queue/locks.js';
 import { GLOBAL_SCOPE, type AppRecord } from '../state/index.js';
 import { renamedReleaseImages } from '../build/images.js';
 
@@ -52,13 +52,26 @@ async function runHooks(hooks: AppLifecycle[], call: (hook: AppLifecycle) => Pro
 
 /**
  * Removes an app and everything it owns. Waits for a deploy in progress, so nothing is
- * left half-deployed; the records go last, once nothing outside them is left.
+ * left half-deployed, and holds off one-offs (cron runs included) for the whole time, so
+ * none starts while its containers and network go; the records go last, once nothing
+ * outside them is left. When a step fails the app stays, and destroying it again goes on.
  */
-export async function destroyApp(platform: Platform, app: AppRecord, hooks: AppLifecycle[], onWait: () => void): Promise<void> {
-  const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
-  try {
-    await runHooks(hooks, (hook) => hook.destroy?.(platform, app.name));
+export function destroyApp(platform: Platform, app: AppRecord, hooks: AppLifecycle[], onWait: () => void): Promise<void> {
+  return whileAppHeld(platform, app.name, onWait, async () => {
+    try {
+      await runHooks(hooks, (hook) => hook.destroy?.(platform, app.name));
+    } catch (error) {
+      throw new UserError(`${app.name} was not destroyed entirely (${errorMessage(error)}): it stays until apps:destroy removes the rest`);
+    }
     platform.state.apps.delete(app.name);
+  });
+}
+
+/** Runs `fn` holding the app's lock (no deploy runs) and its one-offs lock (no one-off or cron run starts). */
+async function whileAppHeld<T>(platform: Platform, app: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
+  const lock = await platform.locks.acquire(appLockName(app), DESTROY_WAIT_MS, onWait);
+  try {
+    return await platform.locks.withLock(oneOffsLockName(app), DESTROY_WAIT_MS, fn);
   } finally {
     await lock.release();
   }
@@ -74,15 +87,12 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
   const { state } = platform;
   refuseDashboardName(state, platform.settings, to);
   if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
-  const lock = await platform.locks.acquire(appLockName(app.name), DESTROY_WAIT_MS, onWait);
-  try {
+  return whileAppHeld(platform, app.name, onWait, async () => {
     await runHooks(hooks, (hook) => hook.beforeRename?.(platform, app.name, to));
     state.apps.rename(app.name, to, renamedReleaseImages(platform, app.name, to));
     await runHooks(hooks, (hook) => hook.rename?.(platform, app.name, to));
     return to;
-  } finally {
-    await lock.release();
-  }
+  });
 }
 
 /** A new app with another's code, config and settings (not what belongs to the app itself: domains, storage, grants). */

@@ -1,12 +1,13 @@
 import { errorMessage } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
+import { isStopped } from '../deploy/desired.js';
 import { nextRun } from '../model/cron.js';
 import type { Platform } from '../platform.js';
 import { cronTasks, startCronRun, type AppCronTask } from './index.js';
 
 /** How often the tasks are read again from the releases (a deploy, rollback or suspend shows up within this). */
 const REFRESH_MS = 5_000;
-/** Schedules may have a seconds field, so the clock looks every second (a comparison per task). */
+/** Schedules fire on whole minutes; looking every second (a comparison per task) starts runs within a second of theirs. */
 const TICK_MS = 1_000;
 
 /**
@@ -55,6 +56,7 @@ function refresh(platform: Platform, due: Map<string, { task: AppCronTask; at: n
 }
 
 async function fire(platform: Platform, task: AppCronTask, log: (line: string) => void): Promise<void> {
+  if (isStopped(platform.state, task.app)) return; // quietly, for as long as it stays stopped (the start checks again)
   try {
     const outcome = await startCronRun(platform, task);
     if ('skipped' in outcome) log(`cron: ${task.app} ${task.id} not started: ${outcome.skipped}`);

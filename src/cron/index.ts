@@ -1,8 +1,9 @@
 import { UserError } from '../core/errors.js';
-import { KeyedMutex } from '../core/keyed-mutex.js';
+import { isStopped } from '../deploy/desired.js';
 import { currentReleaseOneOff } from '../deploy/release.js';
-import { cronTaskId, nextRun, type CronTask } from '../model/cron.js';
+import { cronTaskId, nextRun, scheduleProblem, type CronTask } from '../model/cron.js';
 import { releaseMetaSchema } from '../model/release.js';
+import { OneOffRefused, startOneOff } from '../one-offs/index.js';
 import type { Platform } from '../platform.js';
 import type { Instance, OneOffIo } from '../runtime/scheduler.js';
 
@@ -10,7 +11,10 @@ import type { Instance, OneOffIo } from '../runtime/scheduler.js';
 export interface AppCronTask extends CronTask {
   app: string;
   id: string;
-  /** By cron:suspend (the task, or the whole app), or app.json's `maintenance`. */
+  /**
+   * By cron:suspend (the task, or the whole app), or app.json's `maintenance`; or its
+   * schedule is one refused now (a seconds field, kept with a release pushed before).
+   */
   suspended: boolean;
 }
 
@@ -27,7 +31,8 @@ export function cronTasks(platform: Platform, app: string): AppCronTask[] {
   const appSuspended = properties.get(app, APP_SUSPENDED) === 'true';
   return releaseMetaSchema.parse(current.meta).cron.map((task) => {
     const id = cronTaskId(app, task);
-    return { ...task, app, id, suspended: appSuspended || task.maintenance || suspendedIds.has(id) };
+    const suspended = appSuspended || task.maintenance || suspendedIds.has(id) || scheduleProblem(task.schedule) !== undefined;
+    return { ...task, app, id, suspended };
   });
 }
 
@@ -55,39 +60,61 @@ export function setCronSuspended(platform: Platform, app: string, id: string | u
 
 /** The app's cron containers (all tasks, or one), running or finished, newest first (ties by name, for a stable order). */
 export async function cronRuns(platform: Platform, app: string, id?: string): Promise<Instance[]> {
-  const all = await platform.schedulerFor(app).instances(app, { oneOffs: true });
-  const runs = all.filter((i) => i.process === 'cron' && (id === undefined || i.name.includes(`.cron.${id}.`)));
+  return runsOf(await platform.schedulerFor(app).instances(app, { oneOffs: true }), id);
+}
+
+function runsOf(instances: Instance[], id?: string): Instance[] {
+  const runs = instances.filter((i) => i.oneOff && i.process === 'cron' && (id === undefined || i.name.includes(`.cron.${id}.`)));
   return runs.sort((a, b) => (b.created ?? 0) - (a.created ?? 0) || b.name.localeCompare(a.name));
 }
 
 export type CronStart = { started: Instance } | { skipped: string };
 
 /**
- * Starts a run of the task in a new one-off container of the current release, unless its
- * concurrency policy says no: `forbid` skips while a run is still going, `replace` stops it.
- * The container is kept after it exits (its output is what cron:logs shows); older runs go.
+ * Starts a run of the task in a new one-off container of the current release, unless the
+ * app is stopped, runs its most one-offs already, or the task's concurrency policy says no:
+ * `forbid` skips while a run is still going, `replace` stops it. The container is kept after
+ * it exits (its output is what cron:logs shows); older runs go.
  */
-export function startCronRun(platform: Platform, task: AppCronTask): Promise<CronStart> {
-  // One start of a task at a time: a start still creating its container is not yet listed.
-  return starts.run(`${task.app} ${task.id}`, () => startUnlessRunning(platform, task));
+export async function startCronRun(platform: Platform, task: AppCronTask): Promise<CronStart> {
+  const scheduler = platform.schedulerFor(task.app);
+  let previous: Instance[] = [];
+  try {
+    const started = await startOneOff(platform, task.app, {
+      async prepare(oneOffs) {
+        refuseWhileStopped(platform, task.app);
+        previous = runsOf(oneOffs, task.id);
+        const running = previous.filter((i) => i.running);
+        if (running.length > 0 && task.concurrency_policy === 'forbid') throw new OneOffRefused(`its last run (${running[0]!.name}) is still running`);
+        if (task.concurrency_policy !== 'replace') return oneOffs;
+        await scheduler.retire(running);
+        return oneOffs.filter((i) => !running.includes(i));
+      },
+      start: () => scheduler.runDetached(cronOneOff(platform, task)),
+    });
+    await scheduler.discard(previous.filter((i) => !i.running).slice(KEPT_RUNS - 1));
+    return { started };
+  } catch (error) {
+    if (error instanceof OneOffRefused) return { skipped: error.message };
+    throw error;
+  }
 }
 
-const starts = new KeyedMutex();
-
-async function startUnlessRunning(platform: Platform, task: AppCronTask): Promise<CronStart> {
-  const scheduler = platform.schedulerFor(task.app);
-  const previous = await cronRuns(platform, task.app, task.id);
-  const running = previous.filter((i) => i.running);
-  if (running.length > 0 && task.concurrency_policy === 'forbid') return { skipped: `its last run (${running[0]!.name}) is still running` };
-  if (task.concurrency_policy === 'replace') await scheduler.retire(running);
-  const started = await scheduler.runDetached(cronOneOff(platform, task));
-  await scheduler.discard(previous.filter((i) => !i.running).slice(KEPT_RUNS - 1));
-  return { started };
+/** A stopped app runs no cron: ps:stop stops its runs, and none starts until ps:start. */
+function refuseWhileStopped(platform: Platform, app: string): void {
+  if (isStopped(platform.state, app)) throw new OneOffRefused(`${app} is stopped (ps:start starts it again)`);
 }
 
 /** cron:run without --detach: the task's command with its output on the caller's terminal. */
 export function runCronAttached(platform: Platform, task: AppCronTask, io: OneOffIo): Promise<number> {
-  return platform.schedulerFor(task.app).runOnce(cronOneOff(platform, task), io);
+  const scheduler = platform.schedulerFor(task.app);
+  return startOneOff(platform, task.app, {
+    async prepare(oneOffs) {
+      refuseWhileStopped(platform, task.app);
+      return oneOffs;
+    },
+    start: (started) => scheduler.runOnce(cronOneOff(platform, task), io, started),
+  });
 }
 
 function cronOneOff(platform: Platform, task: AppCronTask) {

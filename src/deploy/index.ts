@@ -11,7 +11,7 @@ import type { AfterUnlock, DeployJob } from '../queue/deploy-queue.js';
 import type { DeployResult } from '../queue/logs.js';
 import type { ReleaseRecord } from '../state/index.js';
 import { DeployLog } from './log.js';
-import { appLockName } from '../queue/locks.js';
+import { appLockName, oneOffsLockName } from '../queue/locks.js';
 import { configForRollback } from '../services/index.js';
 import { parkApp } from './routes.js';
 import { revEnvVarOf } from '../git/settings.js';
@@ -262,15 +262,19 @@ async function releaseBuiltImage(
 }
 
 /**
- * ps:stop: the app stops taking traffic and its containers go; it stays stopped (the
- * reconciler keeps it so) until ps:start or a deploy puts it live again.
+ * ps:stop: the app stops taking traffic and its containers go, its running cron runs too;
+ * it stays stopped (the reconciler keeps it so, and the cron clock starts nothing) until
+ * ps:start or a deploy puts it live again. One-offs started by hand stay: a migration may
+ * run while the app is stopped.
  */
 export async function stopApp(platform: Platform, app: string): Promise<number> {
   return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
     markStopped(platform.state, app, true);
     await parkApp(platform, app);
     const scheduler = platform.schedulerFor(app);
-    const instances = await scheduler.instances(app);
+    // A cron start looks for a stopped app under this lock: none starts after this listing.
+    const listed = await platform.locks.withLock(oneOffsLockName(app), STOP_WAIT_MS, () => scheduler.instances(app, { oneOffs: true }));
+    const instances = listed.filter((i) => !i.oneOff || (i.process === 'cron' && i.running));
     await scheduler.retire(instances);
     return instances.length;
   });

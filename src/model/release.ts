@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cronTaskSchema } from './cron.js';
+import { storedCronTaskSchema } from './cron.js';
 
 export const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 export const processTypeSchema = z.string().regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
@@ -38,7 +38,7 @@ export const releaseMetaSchema = z.object({
   /** The TCP ports the image EXPOSEs: the first is where web listens unless ports:set says otherwise, as in Dokku. */
   exposedPorts: z.array(z.number().int().min(1).max(65535)).default([]),
   /** app.json cron tasks: run on their schedules in one-off containers of the current release. */
-  cron: z.array(cronTaskSchema).max(100).default([]),
+  cron: z.array(storedCronTaskSchema).max(100).default([]),
 });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
 

@@ -11,6 +11,9 @@ if not held then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`;
 const TTL_MS = 30_000;
 
+/** Someone else held the lock for longer than the caller would wait. */
+export class LockTimeout extends Error {}
+
 export interface HeldLock {
   release(): Promise<void>;
 }
@@ -51,7 +54,7 @@ export class Locks {
       if (lock) return lock;
       if (!waited) onWait?.();
       waited = true;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
+      if (Date.now() > deadline) throw new LockTimeout(`timed out waiting for lock ${name}`);
       await sleep(50);
     }
   }
@@ -96,3 +99,8 @@ export class Locks {
 }
 
 export const appLockName = (app: string) => `app:${app}`;
+/**
+ * Held while a one-off of the app starts (until its container runs), and by a destroy, a
+ * rename or a ps:stop of the app: no one-off starts while an app goes or stops.
+ */
+export const oneOffsLockName = (app: string) => `one-offs:${app}`;

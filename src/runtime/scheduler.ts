@@ -31,6 +31,8 @@ export interface Instance {
   hostPort?: number;
   /** When it was created, in seconds since the epoch (when the engine says). */
   created?: number;
+  /** A one-off (run, run:detached, a cron run, a release task), listed only with `{ oneOffs: true }`. */
+  oneOff?: boolean;
 }
 
 /** How the processes of one type run: restart policy and resource limits. */
@@ -132,8 +134,8 @@ export interface Scheduler {
   logs(instance: Instance, options: LogOptions): Promise<void>;
   /** A command in a running instance with the caller's streams; its exit code. */
   enter(instance: Instance, cmd: string[], io: ProcessIo): Promise<number>;
-  /** A one-off to completion; its exit code. */
-  runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number>;
+  /** A one-off to completion; its exit code. `started` is called once its container runs. */
+  runOnce(spec: OneOffSpec, io: OneOffIo, started?: () => void): Promise<number>;
   /** A one-off nobody waits for; it shows in `instances(app, { oneOffs: true })`. */
   runDetached(spec: OneOffSpec): Promise<Instance>;
   /**

@@ -41,6 +41,7 @@ describe('a non-admin key', () => {
     ['domains:set-global', 'evil.example.com'],
     ['acl:add', 'mine', 'dev'],
     ['stack:build'],
+    ['run:set', 'mine', 'max-one-offs', '100'],
   ])('is refused admin commands: %s', async (...command) => {
     const result = await slipway.ssh(command, { key: dev });
     expect(result.code).toBe(1);

@@ -234,6 +234,12 @@ export class SlipwayUnderTest {
     return found.map((c) => ({ name: c.Names[0]!.replace(/^\//, ''), state: c.State }));
   }
 
+  /** Names of this instance's networks for an app (its own, on the local scheduler). */
+  async networks(app: string): Promise<string[]> {
+    const found = await docker.listNetworks({ filters: { label: [`slipway.instance=${this.instance}`, `slipway.app=${app}`] } });
+    return found.map((n) => n.Name);
+  }
+
   /** Stops everything this instance started: daemon, containers, images, networks, nginx, files. */
   async destroy(): Promise<void> {
     await this.stopDaemon();

@@ -4,18 +4,29 @@ import { cronTaskId, cronTaskSchema, nextRun } from '../../src/model/cron.js';
 describe('cron schedules', () => {
   test.each([
     ['@daily', '2026-12-05T00:00:00.000Z'],
+    ['@hourly', '2026-12-04T14:00:00.000Z'],
     ['0 1 * * *', '2026-12-05T01:00:00.000Z'],
     ['*/15 * * * *', '2026-12-04T13:15:00.000Z'],
-    ['*/2 * * * * *', '2026-12-04T13:00:02.000Z'],
-  ])('%s next runs at %s', (schedule, next) => {
+    ['* * * * *', '2026-12-04T13:01:00.000Z'],
+  ])('%s is accepted and next runs at %s', (schedule, next) => {
     process.env.TZ = 'UTC';
+    expect(cronTaskSchema.safeParse({ command: 'true', schedule }).success).toBe(true);
     expect(nextRun(schedule, new Date('2026-12-04T13:00:00.000Z')).toISOString()).toBe(next);
   });
 
-  test.each(['61 * * * *', '@reboot', 'every day', '* * * * * * *', '*'.repeat(1000)])('%s is refused with the reason', (schedule) => {
+  test.each(['61 * * * *', '@reboot', 'every day', '* * * * * * *', '*', '* * *', '*'.repeat(1000)])('%s is refused with the reason', (schedule) => {
     const parsed = cronTaskSchema.safeParse({ command: 'true', schedule });
     expect(parsed.success).toBe(false);
-    expect(parsed.error!.issues[0]!.message).toMatch(/^invalid schedule "/);
+    expect(parsed.error!.issues[0]!.message).toMatch(/^invalid schedule ".*" of task "true": /);
+  });
+
+  test.each([
+    ['* * * * * *', 'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute'],
+    ['0 * * * * *', 'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute'],
+    ['@secondly', 'it runs more often than once a minute'],
+  ])('%s runs more often than once a minute (or could): refused, naming the task', (schedule, reason) => {
+    const parsed = cronTaskSchema.safeParse({ command: 'echo tick', schedule });
+    expect(parsed.error!.issues[0]!.message).toBe(`invalid schedule "${schedule}" of task "echo tick": ${reason}`);
   });
 
   test('a task defaults to never overlapping itself, and keeps its ID while command and schedule stay', () => {

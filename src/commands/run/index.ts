@@ -3,9 +3,11 @@ import { parsePairs } from '../../config/env.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { currentReleaseOneOff } from '../../deploy/release.js';
+import { maxOneOffs, setMaxOneOffs, startOneOff } from '../../one-offs/index.js';
 import type { Instance, OneOffIo, OneOffSpec } from '../../runtime/scheduler.js';
 import { appNamesOf, intFlag } from '../args.js';
-import { query, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import { setCommand } from '../set-command.js';
+import { query, type AppReport, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** `web.1`: a process type and its index. */
 const DYNO = /^[a-z][a-z0-9_-]*\.\d{1,3}$/;
@@ -49,9 +51,16 @@ const dynoOf = (instance: Instance) => /\.(run\.\d+)\.[0-9a-f]+$/.exec(instance.
 
 const RUN_FLAGS = { repeatableFlags: ['env'], shortFlags: { e: 'env' } };
 
+const report: AppReport = {
+  name: 'run',
+  summary: 'Show how many one-off containers (run, run:detached, cron runs) the app may run at once',
+  rows: (ctx, app) => [['Run max one-offs', String(maxOneOffs(ctx.platform, app.name))]],
+};
+
 /** One-off processes of an app: a new container of the release (`run`, `run:detached`), or a running one (`enter`). */
 export const runNamespace: Namespace = {
   name: 'run',
+  report,
   commands: [
     {
       name: 'run',
@@ -65,7 +74,8 @@ export const runNamespace: Namespace = {
       booleanFlags: ['no-tty'],
       async run(ctx, args) {
         const spec = oneOffSpec(ctx, args);
-        return ctx.platform.schedulerFor(spec.app).runOnce(spec, oneOffIo(ctx, !args.flags['no-tty']));
+        const io = oneOffIo(ctx, !args.flags['no-tty']);
+        return startOneOff(ctx.platform, spec.app, { start: (started) => ctx.platform.schedulerFor(spec.app).runOnce(spec, io, started) });
       },
     },    {
       name: 'enter',
@@ -100,10 +110,18 @@ export const runNamespace: Namespace = {
       ...RUN_FLAGS,
       async run(ctx, args) {
         const spec = oneOffSpec(ctx, args);
-        const started = await ctx.platform.schedulerFor(spec.app).runDetached(spec);
+        const started = await startOneOff(ctx.platform, spec.app, { start: () => ctx.platform.schedulerFor(spec.app).runDetached(spec) });
         ctx.out.out(format.step(`Running in the background as ${dynoOf(started)} (${started.name})`));
       },
     },
+    setCommand({
+      name: 'run:set',
+      summary: 'Set max-one-offs: how many one-off containers (run, run:detached, cron runs) the app runs at once; no value: SLIPWAY_MAX_ONE_OFFS',
+      property: 'max-one-offs',
+      values: '<count>',
+      access: 'admin', // the cap bounds a tenant: its own key may not lift it
+      set: (ctx, app, value) => setMaxOneOffs(ctx.platform, app, value),
+    }),
     query({
       name: 'run:list',
       summary: 'List the app’s one-off containers, running or exited',

@@ -23,6 +23,8 @@ export interface CompletionSpec {
   collect?: { path: string; use: (tar: NodeJS.ReadableStream) => Promise<void> };
   /** Past this, the container is removed and a OneOffTimeoutError thrown. */
   timeoutMs?: number;
+  /** Called once the container runs. */
+  started?: () => void;
   /**
    * Return at once and remove the container a little later: a removal is about 0.2 s of the
    * engine's work, which would slow the containers the caller starts next.
@@ -49,6 +51,7 @@ export class DockerOneOffs {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       this.api.modem.demuxStream(stream, lines, lines);
       await container.start();
+      spec.started?.();
       const { StatusCode } = (await container.wait()) as { StatusCode: number };
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS));
       return StatusCode;
@@ -94,11 +97,12 @@ export class DockerOneOffs {
    * Runs a one-off on the caller's terminal (`ssh -t … run app bash`): its input is the
    * client's, its output goes back raw, and it is killed if the client goes away.
    */
-  async runOnTerminal(spec: OneOffSpec & { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<number> {
+  async runOnTerminal(spec: OneOffSpec & { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; started?: () => void }): Promise<number> {
     const container = await this.create(spec, 'terminal', spec.terminal.term);
     try {
       const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
       await container.start();
+      spec.started?.();
       const release = wireTerminal(stream, { stdin: spec.stdin, stdout: spec.stdout, tty: spec.terminal }, {
         resize: (size) => container.resize(size),
         hangUp: () => void container.kill().catch(() => {}),

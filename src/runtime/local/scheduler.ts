@@ -134,11 +134,11 @@ export class DockerLocalScheduler implements Scheduler {
     return this.docker.exec(instance.id, cmd, io);
   }
 
-  async runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+  async runOnce(spec: OneOffSpec, io: OneOffIo, started?: () => void): Promise<number> {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
-    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
-    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs }).catch((error: Error) => {
+    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io, started });
+    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started }).catch((error: Error) => {
       if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
       throw error;
     });
@@ -148,7 +148,7 @@ export class DockerLocalScheduler implements Scheduler {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     const id = await this.docker.oneOffs.startDetached(container);
-    return this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined);
+    return { ...(await this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined)), oneOff: true };
   }
 
   async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
@@ -177,10 +177,11 @@ export class DockerLocalScheduler implements Scheduler {
     const process = c.labels[LABEL.process] ?? '';
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
-    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined, created: c.created };
+    const listed = { created: c.created, oneOff: c.labels[LABEL.oneOff] === 'true' };
+    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined, ...listed };
     // Containers from before the port label listen on the default port.
     const port = c.labels[LABEL.port] === undefined ? this.options.port : Number(c.labels[LABEL.port]) || undefined;
-    return { ...(await this.describe(c.id, app, c.name, process, index, release, port)), created: c.created };
+    return { ...(await this.describe(c.id, app, c.name, process, index, release, port)), ...listed };
   }
 
   /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */

@@ -247,6 +247,7 @@ export class DockerSwarmScheduler implements Scheduler {
         restarting: false,
         endpoint: undefined,
         created: c.created,
+        oneOff: true,
       }));
   }
 
@@ -280,10 +281,10 @@ export class DockerSwarmScheduler implements Scheduler {
     return task.nodeId === info.nodeId ? { container: task.containerId } : { nodeId: task.nodeId };
   }
 
-  async runOnce(spec: OneOffSpec, io: OneOffIo): Promise<number> {
+  async runOnce(spec: OneOffSpec, io: OneOffIo, started?: () => void): Promise<number> {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
-    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io });
-    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs }).catch((error: Error) => {
+    if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io, started });
+    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started }).catch((error: Error) => {
       if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
       throw error;
     });
@@ -292,7 +293,7 @@ export class DockerSwarmScheduler implements Scheduler {
   async runDetached(spec: OneOffSpec): Promise<Instance> {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
     const id = await this.docker.oneOffs.startDetached(container);
-    return { id: oneOffInstanceId(id), name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined };
+    return { id: oneOffInstanceId(id), name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true };
   }
 
   async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
