@@ -1,6 +1,6 @@
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
-import type { Locks } from '../../src/queue/locks.js';
+import { Locks, type HeldLock } from '../../src/queue/locks.js';
 import type { DeployLogs } from '../../src/queue/logs.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 import { UserError } from '../../src/core/errors.js';
@@ -126,12 +126,18 @@ export const fakeLogs = { append() {}, async result() {}, async end() {} } as un
 export const imagesAllHere = { images: { exists: async () => true } } as unknown as DockerEngine;
 
 
-/** Locks that are always free (one process, no Redis). */
-export const freeLocks = {
-  tryAcquire: async () => ({ release: async () => {} }),
-  acquire: async () => ({ release: async () => {} }),
-  withLock: async <T>(_name: string, _ms: number, fn: () => Promise<T>) => fn(),
-} as unknown as Locks;
+/** Redis's SET NX, in memory (one process): waiting for a lock is the real code's. */
+export class MemoryLocks extends Locks {
+  held = new Set<string>();
+  constructor() {
+    super(undefined as never, 'test');
+  }
+  override async tryAcquire(name: string): Promise<HeldLock | undefined> {
+    if (this.held.has(name)) return undefined;
+    this.held.add(name);
+    return { release: async () => void this.held.delete(name) };
+  }
+}
 
 /** A deploy queue that only keeps what it was given. */
 export class FakeQueue {

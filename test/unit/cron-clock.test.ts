@@ -8,11 +8,12 @@ import { cronTasks, startCronRun } from '../../src/cron/index.js';
 import { markStopped } from '../../src/deploy/desired.js';
 import { setMaxOneOffs, startOneOff } from '../../src/one-offs/index.js';
 import { Platform } from '../../src/platform.js';
-import { Locks, oneOffsLockName, type HeldLock } from '../../src/queue/locks.js';
+import { oneOffsLockName } from '../../src/queue/locks.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 import type { Instance, OneOffIo, OneOffSpec, Scheduler } from '../../src/runtime/scheduler.js';
 import { loadSettings } from '../../src/settings.js';
 import { openState } from '../../src/state/index.js';
+import { MemoryLocks } from '../support/fakes.js';
 
 // The cron clock's decisions and the one-off cap, against a scheduler that keeps its
 // containers in a list and locks held in memory, on an in-memory database.
@@ -48,22 +49,9 @@ class FakeScheduler implements Partial<Scheduler> {
   }
 }
 
-/** Redis's SET NX, in memory: waiting for a lock is the real code's. */
-class FakeLocks extends Locks {
-  held = new Set<string>();
-  constructor() {
-    super(undefined as never, 'test');
-  }
-  override async tryAcquire(name: string): Promise<HeldLock | undefined> {
-    if (this.held.has(name)) return undefined;
-    this.held.add(name);
-    return { release: async () => void this.held.delete(name) };
-  }
-}
-
 let dataDir: string;
 let scheduler: FakeScheduler;
-let locks: FakeLocks;
+let locks: MemoryLocks;
 let platform: Platform;
 let clock: AbortController;
 const logged: string[] = [];
@@ -71,7 +59,7 @@ const logged: string[] = [];
 beforeEach(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cron-'));
   scheduler = new FakeScheduler();
-  locks = new FakeLocks();
+  locks = new MemoryLocks();
   clock = new AbortController();
   logged.length = 0;
   platform = new Platform(loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), {

@@ -10,7 +10,7 @@ import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import type { DeployQueue } from '../../src/queue/deploy-queue.js';
 import { loadSettings } from '../../src/settings.js';
 import { openState } from '../../src/state/index.js';
-import { FakeQueue, FakeRouter, FakeScheduler, fakeLogs, freeLocks, imagesAllHere, type FakeInstance } from '../support/fakes.js';
+import { FakeQueue, FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, type FakeInstance } from '../support/fakes.js';
 
 // The reconciler against a scheduler, router and queue that only record what they are asked:
 // what it does when the engine restarts under the apps.
@@ -34,7 +34,7 @@ beforeEach(() => {
     schedulers: [scheduler],
     router,
     logs: fakeLogs,
-    locks: freeLocks,
+    locks: new MemoryLocks(),
     queue: queue as unknown as DeployQueue,
   });
   platform.state.apps.create('shop');
