@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseImageRef } from './build/image-ref.js';
+import { parseImageRef } from './model/image-ref.js';
 import { firstPublicIpv4 } from './core/files.js';
 import { isValidDomain } from './core/names.js';
 import { hostCommandSocket } from './core/host-commands.js';

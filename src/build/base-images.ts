@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
 import { UserError } from '../core/errors.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { Platform } from '../platform.js';
@@ -5,9 +7,9 @@ import { REGISTRY_PROPERTY } from '../registry/index.js';
 import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
 import { imageUses, pinImages } from './dockerfile-images.js';
-import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from './image-ref.js';
+import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
 import { imageRepository } from './images.js';
-import { engineAuth, registryLoginFor } from './registry-logins.js';
+import { engineAuth, registryLoginFor, registryLoginsOf } from './registry-logins.js';
 
 /**
  * What a Dockerfile may build from. A build reads every image it names, so one that named
@@ -57,10 +59,29 @@ export async function resolveBaseImages(platform: Platform, app: string, dockerf
   }
   const pins = new Map<string, string>();
   for (const [text, { ref, platform: imagePlatform }] of pulls) {
+    await refuseInternalRegistry(platform, text, ref);
     await refuseLocalOnly(platform, text, ref);
     pins.set(text, await pull(platform, app, { text, ref, platform: imagePlatform }, log));
   }
   return pinImages(dockerfile, pins);
+}
+
+/**
+ * A registry on this host or a private network is one only an admin may point builds at
+ * (a global registry:login for it, or the image named in SLIPWAY_BUILD_IMAGES): the engine
+ * would send anyone's requests to the services there, and their answers come back in the
+ * error. Checked on the addresses the name resolves to now; the engine resolves it again.
+ */
+async function refuseInternalRegistry(platform: Platform, text: string, ref: ImageRef): Promise<void> {
+  if (platform.settings.buildImages.some((entry) => admits(parseImageRef(entry)!, ref))) return;
+  if (registryLoginsOf(platform, GLOBAL_SCOPE).some((login) => login.server === ref.registry)) return;
+  const host = ref.registry.replace(/:\d+$/, '');
+  const addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  const internal = addresses.find((address) => ipaddr.process(address).range() !== 'unicast');
+  if (internal === undefined) return;
+  throw new UserError(
+    `The Dockerfile builds from ${text}, which this app may not use: its registry is on this host or a private network (${internal}); an admin may allow it with registry:login --global or SLIPWAY_BUILD_IMAGES`,
+  );
 }
 
 /**

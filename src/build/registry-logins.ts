@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
+import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import { isRegistryServer } from './image-ref.js';
+import { isRegistryServer } from '../model/image-ref.js';
 
 /**
  * Dokku's registry:login: credentials for a registry that builds pull base images from,
@@ -37,6 +38,17 @@ export function parseRegistryLogin(username: string, password: string): Registry
     throw new UserError(`Invalid password: give it on one line, at most ${PASSWORD_MAX} characters`);
   }
   return { username, password };
+}
+
+/** registry:login: the engine checks the credentials with the registry, then they are kept for `scope`. */
+export async function logInToRegistry(platform: Platform, scope: string, server: string, login: RegistryLogin): Promise<void> {
+  try {
+    await platform.engine.images.checkLogin(engineAuth(server, login));
+  } catch (error) {
+    if (error instanceof RegistryError) throw new UserError(`Login to ${server} failed: ${error.message}`);
+    throw error;
+  }
+  storeRegistryLogin(platform, scope, server, login);
 }
 
 export function storeRegistryLogin(platform: Platform, scope: string, server: string, login: RegistryLogin | undefined): void {

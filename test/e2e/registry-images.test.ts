@@ -62,7 +62,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   registry.stop();
-  for (const tag of [`${server}/base:1`, localOnly]) await docker.getImage(tag).remove().catch(() => {});
+  // The push left the stack image a digest reference under the registry's name too.
+  const digests = ((await docker.getImage('slipway/stack:bookworm').inspect()).RepoDigests ?? []).filter((d) => d.startsWith(`${server}/`));
+  for (const ref of [`${server}/base:1`, localOnly, ...digests]) await docker.getImage(ref).remove().catch(() => {});
   await slipway.destroy();
 });
 

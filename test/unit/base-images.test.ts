@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { classifyBaseImage, resolveBaseImages } from '../../src/build/base-images.js';
-import { fullName, parseImageRef } from '../../src/build/image-ref.js';
+import { fullName, parseImageRef } from '../../src/model/image-ref.js';
 import { parseRegistryServer, storeRegistryLogin } from '../../src/build/registry-logins.js';
 import type { ProgressLog } from '../../src/model/progress.js';
 import { Platform } from '../../src/platform.js';
@@ -143,11 +143,24 @@ describe('what a Dockerfile may build from', () => {
     expect(await resolveBaseImages(platform, 'shop', 'FROM node:20\n', silentLog)).toMatch(/^FROM sha256:/);
   });
 
+  test('a registry on this host or a private network needs an admin’s word: a global login, or the allow-list', async () => {
+    for (const image of ['127.0.0.1:15555/base:1', 'localhost:5000/base:1', '10.1.2.3:5000/x']) {
+      await expect(resolveBaseImages(platform, 'shop', `FROM ${image}\n`, silentLog)).rejects.toThrow('its registry is on this host or a private network');
+    }
+    expect(pulls).toEqual([]);
+    storeRegistryLogin(platform, GLOBAL_SCOPE, '127.0.0.1:15555', { username: 'admin', password: 'a' });
+    await resolveBaseImages(platform, 'shop', 'FROM 127.0.0.1:15555/base:1\n', silentLog);
+    open({ SLIPWAY_BUILD_IMAGES: '10.1.2.3:5000/x' });
+    await resolveBaseImages(platform, 'shop', 'FROM 10.1.2.3:5000/x\n', silentLog);
+    expect(pulls.map((p) => p.name)).toEqual(['127.0.0.1:15555/base', '10.1.2.3:5000/x']);
+  });
+
   test('nothing is pulled for a Dockerfile that is refused; a failed pull says which image and why', async () => {
+    storeRegistryLogin(platform, GLOBAL_SCOPE, '127.0.0.1:15555', { username: 'admin', password: 'a' });
     await expect(resolveBaseImages(platform, 'shop', 'FROM node:20\nCOPY --from=swtest/app-victim:v1 /a /a\n', silentLog)).rejects.toThrow('which this app may not use');
     expect(pulls).toEqual([]);
     await expect(resolveBaseImages(platform, 'shop', 'FROM 127.0.0.1:15555/missing:1\n', silentLog)).rejects.toThrow(
-      'Pulling 127.0.0.1:15555/missing:1 from 127.0.0.1:15555 failed (no registry:login for 127.0.0.1:15555): manifest unknown',
+      'Pulling 127.0.0.1:15555/missing:1 from 127.0.0.1:15555 failed: manifest unknown',
     );
   });
 

@@ -1,14 +1,7 @@
-import {
-  engineAuth,
-  parseRegistryLogin,
-  parseRegistryServer,
-  registryLoginsOf,
-  storeRegistryLogin,
-} from '../../build/registry-logins.js';
+import { logInToRegistry, parseRegistryLogin, parseRegistryServer, registryLoginsOf, storeRegistryLogin } from '../../build/registry-logins.js';
 import { UserError } from '../../core/errors.js';
 import { readAll } from '../../core/input.js';
 import { format } from '../../core/output.js';
-import { RegistryError } from '../../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../../state/index.js';
 import type { AppReport, Namespace } from '../types.js';
 
@@ -48,13 +41,7 @@ export const registryNamespace: Namespace = {
         if (password === undefined) throw new UserError('Please specify password, or pass --password-stdin and send it on stdin');
         if (args.flags['password-stdin'] && args.named.password !== undefined) throw new UserError('Give the password either as an argument or on stdin, not both');
         const login = parseRegistryLogin(args.named.username!, password);
-        try {
-          await ctx.platform.engine.images.checkLogin(engineAuth(server, login));
-        } catch (error) {
-          if (error instanceof RegistryError) throw new UserError(`Login to ${server} failed: ${error.message}`);
-          throw error;
-        }
-        storeRegistryLogin(ctx.platform, args.app?.name ?? GLOBAL_SCOPE, server, login);
+        await logInToRegistry(ctx.platform, args.app?.name ?? GLOBAL_SCOPE, server, login);
         ctx.out.out(format.step(`Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} in to ${server} as ${login.username}`));
       },
     },
