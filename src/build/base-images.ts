@@ -1,13 +1,13 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { UserError } from '../core/errors.js';
+import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { Platform } from '../platform.js';
 import { REGISTRY_PROPERTY } from '../registry/index.js';
 import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
 import { imageUses, pinImages } from './dockerfile-images.js';
-import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
 import { imageRepository } from './images.js';
 import { engineAuth, registryLoginFor, registryLoginsOf } from './registry-logins.js';
 
