@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseImageRef } from './model/image-ref.js';
 import { firstPublicIpv4 } from './core/files.js';
 import { isValidDomain } from './core/names.js';
 import { hostCommandSocket } from './core/host-commands.js';
@@ -67,8 +68,11 @@ const schema = z.object({
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),
   /** The most one-off containers (run, run:detached, cron runs) an app runs at once, unless `run:set <app> max-one-offs` says otherwise. */
   SLIPWAY_MAX_ONE_OFFS: z.coerce.number().int().min(0).max(100).default(4),
-  /** Images besides the stack images and the app's own that a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag). */
-  SLIPWAY_BUILD_IMAGES: z.string().default(''),
+  /** When set, the only registry images a Dockerfile may build FROM (comma-separated; a name without a tag allows every tag); any when empty. */
+  SLIPWAY_BUILD_IMAGES: z
+    .string()
+    .default('')
+    .refine((list) => imageList(list).every((entry) => parseImageRef(entry) !== undefined), 'must be image references, comma-separated (e.g. node,127.0.0.1:5000/base:1)'),
   /** Where swarm nodes reach the image registry (`host:port`); by default the manager's advertised address, port 5000. */
   SLIPWAY_REGISTRY_ADDRESS: z
     .string()
@@ -154,7 +158,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     registryBin: s.SLIPWAY_REGISTRY_BIN,
     dockerCertsDir: s.SLIPWAY_DOCKER_CERTS_DIR,
     swarmStartTimeoutMs: s.SLIPWAY_SWARM_START_SECONDS * 1000,
-    buildImages: s.SLIPWAY_BUILD_IMAGES.split(',').map((i) => i.trim()).filter(Boolean),
+    buildImages: imageList(s.SLIPWAY_BUILD_IMAGES),
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,
@@ -164,6 +168,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     defaultBranch: 'main',
   };
 }
+
+const imageList = (list: string) => list.split(',').map((i) => i.trim()).filter(Boolean);
 
 /** `<ip>.sslip.io` for the host's first public IPv4 address, like Dokku's default; else localhost. */
 function defaultDomain(): string {

@@ -1,19 +1,31 @@
-import { UserError } from '../core/errors.js';
+/** Where a Dockerfile names an image: a `FROM` or a `COPY|ADD --from`, and the lines it spans. */
+export interface ImageUse {
+  /** The image, as the build reads it (build args expanded). */
+  ref: string;
+  instruction: 'FROM' | 'COPY';
+  /** The word as written (`${BASE}`, `--from=x`). */
+  written: string;
+  /** The instruction's words after its keyword. */
+  words: string[];
+  firstLine: number;
+  lastLine: number;
+}
 
 /**
- * Which images a Dockerfile builds from, read before anything is built: every `FROM` (its
+ * Where a Dockerfile names an image, read before anything is built: every `FROM` (its
  * build args expanded from their defaults, as the build would) and every `COPY|ADD --from`
  * that is not an earlier stage. A build may read any image it names, so naming another
  * app's image would copy that app's code into the tenant's push output.
  */
-export function imagesNamed(dockerfile: string): string[] {
-  const named: string[] = [];
+export function imageUses(dockerfile: string): ImageUse[] {
+  const uses: ImageUse[] = [];
   const stages: string[] = [];
   const args = new Map<string, string>();
   let seenFrom = false;
   for (const words of instructions(dockerfile)) {
     const instruction = words[0]!.toUpperCase();
     const rest = words.slice(1);
+    const at = { words: rest, firstLine: words.firstLine, lastLine: words.lastLine };
     if (instruction === 'ARG') {
       // Global args (before the first FROM) are what FROM lines expand.
       for (const arg of rest) {
@@ -24,32 +36,56 @@ export function imagesNamed(dockerfile: string): string[] {
       seenFrom = true;
       const [image = '', as, stage] = rest.filter((w) => !w.startsWith('--'));
       const ref = expand(image, args);
-      if (!stages.includes(ref.toLowerCase())) named.push(ref);
+      if (!stages.includes(ref.toLowerCase())) uses.push({ ref, instruction: 'FROM', written: image, ...at });
       stages.push(String(stages.length));
       if (as?.toUpperCase() === 'AS' && stage) stages.push(stage.toLowerCase());
     } else if (instruction === 'COPY' || instruction === 'ADD') {
-      const from = rest.find((w) => w.toLowerCase().startsWith('--from='))?.slice('--from='.length);
-      if (from !== undefined && !stages.includes(from.toLowerCase())) named.push(from);
+      const written = rest.find((w) => w.toLowerCase().startsWith('--from='));
+      const from = written?.slice('--from='.length);
+      if (from !== undefined && !stages.includes(from.toLowerCase())) uses.push({ ref: from, instruction: 'COPY', written: written!, ...at });
     }
   }
-  return named;
+  return uses;
 }
 
-/** Refuses a Dockerfile that names an image `allowed` does not accept, before the build. */
-export function refuseForeignImages(dockerfile: string, allowed: (ref: string) => boolean, allowedText: string): void {
-  for (const ref of imagesNamed(dockerfile)) {
-    if (ref.includes('$')) throw new UserError(`The Dockerfile names an image through a variable with no default (${ref}): name the image itself`);
-    if (!allowed(ref)) throw new UserError(`The Dockerfile builds from ${ref}, which this app may not use: ${allowedText}`);
+/** The images a Dockerfile names (see imageUses), in order. */
+export const imagesNamed = (dockerfile: string): string[] => imageUses(dockerfile).map((use) => use.ref);
+
+/**
+ * The Dockerfile with each image it names replaced by what `pins` maps it to (the ID of the
+ * image pulled for it), so the build uses exactly that image and never a local tag of the
+ * same name; images not in `pins` stay as written.
+ */
+export function pinImages(dockerfile: string, pins: ReadonlyMap<string, string>): string {
+  const lines = dockerfile.split('\n');
+  // From the last instruction back, so the line numbers of those before stay right.
+  for (const use of imageUses(dockerfile).reverse()) {
+    const pinned = pins.get(use.ref);
+    if (pinned === undefined) continue;
+    const span = lines.slice(use.firstLine, use.lastLine + 1);
+    lines.splice(use.firstLine, span.length, ...(use.instruction === 'FROM' ? [pinnedFrom(use.words, pinned)] : pinnedCopy(span, use.written, pinned)));
   }
+  return lines.join('\n');
 }
 
-/** An image reference without its tag or digest: `slipway/stack:bookworm` → `slipway/stack`. */
-export function repositoryOf(ref: string): string {
-  const name = ref.split('@')[0]!;
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  const bare = colon > slash ? name.slice(0, colon) : name;
-  return bare.replace(/^(?:docker\.io\/)?(?:library\/)?/, '');
+/** The FROM on one line: its flags, the pinned image, its stage name. */
+function pinnedFrom(words: string[], pinned: string): string {
+  const [, as, stage] = words.filter((w) => !w.startsWith('--'));
+  const named = as?.toUpperCase() === 'AS' && stage ? [as, stage] : [];
+  return ['FROM', ...words.filter((w) => w.startsWith('--')), pinned, ...named].join(' ');
+}
+
+/** The lines with only the `--from=` word replaced: a COPY's JSON paths must stay as written. */
+function pinnedCopy(span: string[], written: string, pinned: string): string[] {
+  let done = false;
+  return span.map((line) => {
+    const words = line.split(/([ \t]+)/);
+    const at = done ? -1 : words.indexOf(written);
+    if (at === -1) return line;
+    done = true;
+    words[at] = `--from=${pinned}`;
+    return words.join('');
+  });
 }
 
 const splitOnce = (text: string, separator: string): [string, string | undefined] => {
@@ -61,17 +97,19 @@ const splitOnce = (text: string, separator: string): [string, string | undefined
  * The Dockerfile's instructions as words: continuation lines joined, comments and blank
  * lines dropped, the escape character taken from its `# escape=` directive. One pass.
  */
-function* instructions(dockerfile: string): Generator<string[] & { lastLine: number }> {
+function* instructions(dockerfile: string): Generator<string[] & { firstLine: number; lastLine: number }> {
   const lines = dockerfile.split('\n');
   const directive = /^#\s*escape\s*=\s*([`\\])\s*$/i.exec(lines[0]?.trim() ?? '');
   const escape = directive?.[1] ?? '\\';
   let pending: string[] = [];
-  const instruction = (lastLine: number) => Object.assign(pending.join(' ').split(/[ \t]+/).filter(Boolean), { lastLine });
+  let firstLine = 0;
+  const instruction = (lastLine: number) => Object.assign(pending.join(' ').split(/[ \t]+/).filter(Boolean), { firstLine, lastLine });
   for (const [index, raw] of lines.entries()) {
     const trimmed = raw.replace(/\r$/, '').trim();
     if (pending.length === 0 && (trimmed === '' || trimmed.startsWith('#'))) continue;
     if (pending.length > 0 && trimmed.startsWith('#')) continue; // comments inside a continued instruction
     const continued = trimmed.endsWith(escape);
+    if (pending.length === 0) firstLine = index;
     pending.push(continued ? trimmed.slice(0, -1) : trimmed);
     if (continued) continue;
     const words = instruction(index);

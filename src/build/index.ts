@@ -6,9 +6,10 @@ import type { ProgressLog } from '../model/progress.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { BuildFailedError, OneOffTimeoutError } from '../runtime/docker/index.js';
 import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
-import { refuseForeignImages, repositoryOf, withLabels } from './dockerfile-images.js';
+import { resolveBaseImages } from './base-images.js';
+import { withLabels } from './dockerfile-images.js';
 import { extendTar } from './tar.js';
-import { imageLabels, imageRepository } from './images.js';
+import { imageLabels } from './images.js';
 import { NodeToolchains } from './node-toolchain.js';
 import { nodeRequest } from './node-versions.js';
 import { readSource, type SourceFacts } from './source.js';
@@ -49,10 +50,10 @@ export async function buildFromSource(
   try {
     if (builder === 'dockerfile') {
       if (source.dockerfile === undefined) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
-      refuseForeignImages(source.dockerfile, (ref) => mayBuildFrom(settings, app, ref), BUILD_IMAGES_RULE);
+      const dockerfile = await resolveBaseImages(platform, app, source.dockerfile, log);
       log.step(`Building ${app} from Dockerfile`);
-      // The app's Dockerfile with its image labels, beside it in the context.
-      const labelled = withLabels(source.dockerfile, imageLabels(settings.instance, app));
+      // The app's Dockerfile (its registry images pinned) with its image labels, beside it in the context.
+      const labelled = withLabels(dockerfile, imageLabels(settings.instance, app));
       const context = extendTar(fs.createReadStream(job.tarPath), () => [{ name: LABELLED_DOCKERFILE, content: labelled }]);
       await docker.images.build(context.tar, tag, (line) => log.output(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
       log.mark('built');
@@ -102,14 +103,6 @@ async function nodeToolchainFor(settings: Settings, source: SourceFacts, buildpa
 }
 
 const LABELLED_DOCKERFILE = '.slipway.Dockerfile';
-const BUILD_IMAGES_RULE = "use the stack images, this app's own images, an earlier stage, or an image an admin allowed in SLIPWAY_BUILD_IMAGES";
-
-/** The images a Dockerfile build may name: never another app's. */
-function mayBuildFrom(settings: Settings, app: string, ref: string): boolean {
-  const repository = repositoryOf(ref);
-  if (ref === 'scratch' || repository === repositoryOf(settings.stackImage) || repository === imageRepository(settings.instance, app)) return true;
-  return settings.buildImages.some((allowed) => (allowed.includes(':') || allowed.includes('@') ? allowed === ref : repositoryOf(allowed) === repository));
-}
 
 /** Removes build containers left by a process that died; not those of apps a live process is building. */
 export function removeLeftBuilds(platform: Platform, building: (app: string) => Promise<boolean>): Promise<number> {

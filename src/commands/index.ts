@@ -19,6 +19,7 @@ import { logsNamespace } from './logs/index.js';
 import { nginxNamespace } from './nginx/index.js';
 import { proxyNamespace } from './proxy/index.js';
 import { psNamespace } from './ps/index.js';
+import { registryNamespace } from './registry/index.js';
 import { releasesNamespace } from './releases/index.js';
 import { printQuery } from './render.js';
 import { allReportsCommand, reportCommand } from './report.js';
@@ -57,6 +58,7 @@ const NAMESPACES: Namespace[] = [
   checksNamespace,
   releasesNamespace,
   builderNamespace,
+  registryNamespace,
   repoNamespace,
   gitNamespace,
   logsNamespace,

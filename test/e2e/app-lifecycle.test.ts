@@ -206,7 +206,7 @@ describe('rename and clone', () => {
 
   test('report shows every report of an app', async () => {
     const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
-    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'cron', 'domains', 'git', 'letsencrypt', 'nginx', 'ports', 'proxy', 'ps', 'resource', 'run', 'storage']);
+    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'cron', 'domains', 'git', 'letsencrypt', 'nginx', 'ports', 'proxy', 'ps', 'registry', 'resource', 'run', 'storage']);
     expect(all.apps['app-locked']).toBe('false');
     expect(all.domains['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);

@@ -48,6 +48,14 @@ export async function ignoreMissing(operation: Promise<unknown>, ...alsoOk: numb
   }
 }
 
+/** What the engine said went wrong: its own message, without the client's `(HTTP code …)` wrapping. */
+export function engineReason(error: unknown): string {
+  const message = (error as { json?: { message?: unknown } }).json?.message;
+  if (typeof message === 'string') return message;
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+}
+
 /** A conflict: the object exists already, or another operation on it is under way. */
 export const isConflict = (error: unknown) => statusOf(error) === 409;
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
+import { engineReason, ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
 import { withTimeout } from '../../core/process.js';
-import { BuildFailedError, followJsonStream } from './streams.js';
+import { BuildFailedError, followJsonStream, RegistryError } from './streams.js';
 
 /** The parts of an image's config that an image made from it by hand carries over. */
 export interface ImageConfig {
@@ -71,6 +71,12 @@ export class DockerImages {
     return (await unlessMissing(this.api.getImage(ref).inspect()))?.Id;
   }
 
+  /** The registry digests the image was pulled or pushed under (`repo@sha256:…`); undefined when it is not here. */
+  async repoDigests(ref: string): Promise<string[] | undefined> {
+    const image = await unlessMissing(this.api.getImage(ref).inspect());
+    return image && (image.RepoDigests ?? []);
+  }
+
   /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
   async hasCommand(ref: string): Promise<boolean> {
     const { Config } = await this.api.getImage(ref).inspect();
@@ -93,6 +99,40 @@ export class DockerImages {
     const pushed = digests.find((d) => d.startsWith(`${repo}@`));
     if (!pushed) throw new Error(`The registry did not report a digest for ${repo}:${tag}`);
     return pushed;
+  }
+
+  /**
+   * Pulls `name` (`registry/path`) at `version`, a tag or a digest, from its registry, with
+   * `auth` (what the Engine API takes as X-Registry-Auth) when given; the ID of the image
+   * the registry sent, whatever the tag points at by then. Passes on the pull's overall
+   * status lines, not each layer's. A registry that refuses or cannot be reached throws
+   * RegistryError with its reason.
+   */
+  async pull(name: string, version: string, options: { auth?: object; platform?: string; onLine?: (line: string) => void } = {}): Promise<string> {
+    const pinned = version.includes(':') ? `${name}@${version}` : `${name}:${version}`;
+    let digest: string | undefined;
+    try {
+      const request = { fromImage: name, tag: version, ...(options.platform && { platform: options.platform }), ...(options.auth && { authconfig: options.auth }) };
+      const stream = (await this.api.createImage(request)) as NodeJS.ReadableStream;
+      await followJsonStream(stream, () => {}, (status, layer) => {
+        digest ??= /^Digest: (sha256:[a-f0-9]{64})$/.exec(status)?.[1];
+        if (layer === undefined || layer === version) options.onLine?.(status);
+      });
+    } catch (error) {
+      throw new RegistryError(engineReason(error));
+    }
+    const id = await this.id(digest ? `${name}@${digest}` : pinned);
+    if (!id) throw new RegistryError(`the engine has no ${pinned} after pulling it`);
+    return id;
+  }
+
+  /** Has the engine check credentials with their registry (it keeps nothing); throws RegistryError with the registry's reason. */
+  async checkLogin(auth: { username: string; password: string; serveraddress: string }): Promise<void> {
+    try {
+      await this.api.checkAuth(auth);
+    } catch (error) {
+      throw new RegistryError(engineReason(error));
+    }
   }
 
   /** Untags `ref`, deleting the image when no other tag is left. */

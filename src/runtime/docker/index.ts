@@ -8,7 +8,7 @@ import { DockerNetworks, type SubnetPool } from './networks.js';
 import { DockerOneOffs } from './one-off.js';
 import { DockerSwarm } from './swarm.js';
 
-export { BuildFailedError } from './streams.js';
+export { BuildFailedError, RegistryError } from './streams.js';
 export { OneOffTimeoutError, StandbyGoneError, type CompletionSpec } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
 export type { ContainerUsage } from './usage.js';

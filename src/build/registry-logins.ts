@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import type { Platform } from '../platform.js';
+import { RegistryError } from '../runtime/docker/index.js';
+import { GLOBAL_SCOPE } from '../state/index.js';
+import { isRegistryServer } from '../model/image-ref.js';
+
+/**
+ * Dokku's registry:login: credentials for a registry that builds pull base images from,
+ * for one app or (`--global`) every app; the app's own win. They live in the state
+ * database, which only root reads, and go to the engine only, as a pull's X-Registry-Auth:
+ * never into an app's environment, image or log, and nothing prints the password back.
+ */
+export interface RegistryLogin {
+  username: string;
+  password: string;
+}
+
+const PREFIX = 'registry.login.';
+const loginSchema = z.object({ username: z.string(), password: z.string() });
+
+/** Docker Hub answers under several names; its logins are kept under one. */
+const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const USERNAME = /^[\x21-\x39\x3b-\x7e]{1,255}$/; // printable, no space and no colon (basic auth's separator)
+const PASSWORD_MAX = 16 * 1024;
+
+/** The server as logins are kept under it: `host[:port]`, Docker Hub as `docker.io`. */
+export function parseRegistryServer(server: string): string {
+  const bare = server.replace(/^https?:\/\//, '').replace(/\/(?:v[12]\/?)?$/, '');
+  if (!isRegistryServer(bare)) throw new UserError(`Invalid registry server ${server}: give host or host:port, e.g. ghcr.io or 127.0.0.1:5000`);
+  return DOCKER_HUB_NAMES.has(bare.toLowerCase()) ? 'docker.io' : bare;
+}
+
+/** Validated credentials: a username with no space or colon, a password on one line. */
+export function parseRegistryLogin(username: string, password: string): RegistryLogin {
+  if (!USERNAME.test(username)) throw new UserError('Invalid username: printable characters, no space or colon, at most 255');
+  if (password === '' || password.length > PASSWORD_MAX || /[\0\r\n]/.test(password)) {
+    throw new UserError(`Invalid password: give it on one line, at most ${PASSWORD_MAX} characters`);
+  }
+  return { username, password };
+}
+
+/** registry:login: the engine checks the credentials with the registry, then they are kept for `scope`. */
+export async function logInToRegistry(platform: Platform, scope: string, server: string, login: RegistryLogin): Promise<void> {
+  try {
+    await platform.engine.images.checkLogin(engineAuth(server, login));
+  } catch (error) {
+    if (error instanceof RegistryError) throw new UserError(`Login to ${server} failed: ${error.message}`);
+    throw error;
+  }
+  storeRegistryLogin(platform, scope, server, login);
+}
+
+export function storeRegistryLogin(platform: Platform, scope: string, server: string, login: RegistryLogin | undefined): void {
+  platform.state.properties.set(scope, PREFIX + server, login && JSON.stringify(login));
+}
+
+/** The credentials builds of `app` use for `server`: the app's own, else the global ones. */
+export function registryLoginFor(platform: Platform, app: string, server: string): RegistryLogin | undefined {
+  for (const scope of [app, GLOBAL_SCOPE]) {
+    const stored = platform.state.properties.get(scope, PREFIX + server);
+    if (stored !== undefined) return loginSchema.parse(JSON.parse(stored));
+  }
+  return undefined;
+}
+
+/** The servers a scope (an app, or --global) has logins for, with their usernames: what a report may show. */
+export function registryLoginsOf(platform: Platform, scope: string): { server: string; username: string }[] {
+  return Object.entries(platform.state.properties.all(scope))
+    .filter(([key]) => key.startsWith(PREFIX))
+    .map(([key, value]) => ({ server: key.slice(PREFIX.length), username: loginSchema.parse(JSON.parse(value)).username }));
+}
+
+/** What the Engine API takes as X-Registry-Auth. */
+export const engineAuth = (server: string, login: RegistryLogin) => ({ ...login, serveraddress: server });
