@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
+import { addressRefusal, interfaceAddresses } from '../core/public-destination.js';
 import { UserError } from '../core/errors.js';
 import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
 import type { ProgressLog } from '../model/progress.js';
@@ -75,12 +76,13 @@ export async function resolveBaseImages(platform: Platform, app: string, dockerf
 async function refuseInternalRegistry(platform: Platform, text: string, ref: ImageRef): Promise<void> {
   if (platform.settings.buildImages.some((entry) => admits(parseImageRef(entry)!, ref))) return;
   if (registryLoginsOf(platform, GLOBAL_SCOPE).some((login) => login.server === ref.registry)) return;
-  const host = ref.registry.replace(/:\d+$/, '');
+  const host = ref.registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  const internal = addresses.find((address) => ipaddr.process(address).range() !== 'unicast');
-  if (internal === undefined) return;
+  const own = interfaceAddresses();
+  const refusal = addresses.map((address) => addressRefusal(address, own)).find((reason) => reason !== undefined);
+  if (refusal === undefined) return;
   throw new UserError(
-    `The Dockerfile builds from ${text}, which this app may not use: its registry is on this host or a private network (${internal}); an admin may allow it with registry:login --global or SLIPWAY_BUILD_IMAGES`,
+    `The Dockerfile builds from ${text}, which this app may not use: its registry is on this host or a private network (${refusal}); an admin may allow it with registry:login --global or SLIPWAY_BUILD_IMAGES`,
   );
 }
 
