@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 
-import { allPids, procStat } from '../../src/core/proc.js';
+import { allPids, killAll, procStat } from '../../src/core/proc.js';
 import { Nginx } from '../../src/proxy/nginx.js';
 import { freePort } from './ports.js';
 
@@ -241,28 +241,49 @@ export class SlipwayUnderTest {
   }
 
   /** Stops everything this instance started: daemon, containers, images, networks, nginx, files. */
+  /**
+   * Removes everything this daemon started: each step runs even when one before it failed
+   * (the engine may be the thing a test broke), and nginx goes first, at once (SIGTERM: a
+   * graceful quit waits for every open connection, an SSE stream's too).
+   */
   async destroy(): Promise<void> {
-    await this.stopDaemon();
-    const containers = await docker.listContainers({ all: true, filters: { label: [`slipway.instance=${this.instance}`] } });
-    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
-    const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
-    for (const tag of tags) await docker.getImage(tag).remove().catch(() => {});
-    const networks = await docker.listNetworks({ filters: { label: [`slipway.instance=${this.instance}`] } });
-    for (const network of networks) await docker.getNetwork(network.Id).remove().catch(() => {});
-    const pidFile = path.join(this.dir, 'data', 'nginx', 'nginx.pid');
-    if (fs.existsSync(pidFile)) {
+    const failures: unknown[] = [];
+    const step = async (work: () => unknown) => {
       try {
-        process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGQUIT');
-      } catch {
-        /* already gone */
+        await work();
+      } catch (error) {
+        failures.push(error);
       }
-    }
-    // Workers a killed master left behind (the fault tests) would hold these ports for ever.
+    };
+    await step(() => this.stopDaemon());
+    const nginxDir = path.join(this.dir, 'data', 'nginx');
     const tempDir = path.join('/var/cache/slipway-nginx', this.instance);
-    new Nginx({ bin: 'nginx', dir: path.join(this.dir, 'data', 'nginx'), tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, proxySecret: '0'.repeat(64), dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers();
+    const pidFile = path.join(nginxDir, 'nginx.pid');
+    if (fs.existsSync(pidFile)) killAll([Number(fs.readFileSync(pidFile, 'utf8'))], 'SIGTERM');
+    // Workers a killed master left behind (the fault tests) would hold these ports for ever.
+    await step(() =>
+      new Nginx({ bin: 'nginx', dir: nginxDir, tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, proxySecret: '0'.repeat(64), dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers(),
+    );
+    const mine = { filters: { label: [`slipway.instance=${this.instance}`] } };
+    await step(async () => {
+      const containers = await docker.listContainers({ all: true, ...mine });
+      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+    });
+    await step(async () => {
+      const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
+      for (const tag of tags) await docker.getImage(tag).remove().catch(() => {});
+    });
+    await step(async () => {
+      for (const network of await docker.listNetworks(mine)) await docker.getNetwork(network.Id).remove().catch(() => {});
+    });
+    await step(async () => {
+      for (const volume of (await docker.listVolumes(mine)).Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => {});
+    });
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });
+    if (failures.length > 0) throw new AggregateError(failures, `removing test instance ${this.instance}`);
   }
+
 }
 
 /** Polls until `check` passes or the time is up; returns its last value. */
@@ -279,4 +300,4 @@ export async function eventually<T>(check: () => Promise<T>, accept: (value: T) 
 /** The processes whose parent is `pid` (nginx's workers, for the fault tests). */
 export const childrenOf = (pid: number): number[] => allPids().filter((child) => procStat(child)?.parent === pid);
 
-export { killAll } from '../../src/core/proc.js';
+export { killAll };
