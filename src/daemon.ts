@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
+import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
@@ -19,7 +20,7 @@ import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
-const log = (line: string) => console.log(`slipway: ${line}`);
+const log = lineLog();
 
 /**
  * `slipway serve`: the SSH server, the hook socket and a deploy worker in one process.
@@ -63,10 +64,7 @@ export async function serve(settings: Settings): Promise<void> {
   const ssh = await startSshServer(platform, { hookToken });
   const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort, proxySecret: platform.proxySecret });
   const hostCommands = await serveHostCommands(platform, settings.hostCommandSocket);
-  console.log(
-    `slipway: serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, ` +
-      `the API on 127.0.0.1:${api.port}`,
-  );
+  log(`serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, the API on 127.0.0.1:${api.port}`);
   onShutdown(async () => {
     watching.abort();
     ssh.close();
@@ -96,7 +94,7 @@ export async function work(settings: Settings): Promise<void> {
   const platform = new Platform(settings);
   await checkDependencies(platform);
   const worker = startWorker(platform);
-  console.log(`slipway: deploy worker running (concurrency ${settings.deployConcurrency})`);
+  log(`deploy worker running (concurrency ${settings.deployConcurrency})`);
   onShutdown(async () => {
     await worker.close();
     await platform.close();
@@ -112,7 +110,7 @@ function startWorker(platform: Platform): Worker {
     logs: platform.logs,
     run: (job) => runDeployJob(platform, job),
   });
-  worker.on('error', (error) => console.error('slipway: worker error:', error.message));
+  worker.on('error', (error) => log('worker error', { level: 'error', err: error }));
   return worker;
 }
 
@@ -137,11 +135,11 @@ function onShutdown(stop: () => Promise<void>): void {
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`slipway: ${signal} received, finishing running deploys`);
+    log(`${signal} received, finishing running deploys`);
     stop().then(
       () => process.exit(0),
       (error) => {
-        console.error('slipway: unclean shutdown:', error);
+        log('unclean shutdown', { level: 'error', err: error });
         process.exit(1);
       },
     );

@@ -16,6 +16,7 @@ import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute 
 import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from '../access/sessions.js';
 import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
+import { lineLog } from '../core/log.js';
 
 export const API_PREFIX = '/api/v1';
 /** Per client address: plenty for scripts and the dashboard, a wall for a flood. */
@@ -65,7 +66,7 @@ export async function startApiServer(platform: Platform, options: { host: string
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send({ error: error.message });
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
-    console.error('slipway: API request failed:', error);
+    lineLog()('API request failed', { level: 'error', err: error });
     return reply.code(500).send({ error: 'Internal error' });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));

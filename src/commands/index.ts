@@ -36,6 +36,7 @@ import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
 import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
+import { lineLog } from '../core/log.js';
 
 export type { Caller, CommandContext } from './types.js';
 export { tokenize } from './tokenize.js';
@@ -212,7 +213,7 @@ export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words:
       ctx.out.err(format.error(error.message));
       return error.exitCode;
     }
-    console.error(`slipway: ${name} failed:`, error);
+    lineLog()(`${name} failed`, { level: 'error', err: error });
     ctx.out.err(format.error(`Internal error: ${errorMessage(error)}`));
     return 1;
   }

@@ -4,6 +4,7 @@ import { isStopped } from '../deploy/desired.js';
 import { nextRun } from '../model/cron.js';
 import type { Platform } from '../platform.js';
 import { cronTasks, startCronRun, type AppCronTask } from './index.js';
+import type { Log } from '../core/log.js';
 
 /** How often the tasks are read again from the releases (a deploy, rollback or suspend shows up within this). */
 const REFRESH_MS = 5_000;
@@ -15,7 +16,7 @@ const TICK_MS = 1_000;
  * releases and the suspensions in the state database, so the schedule survives restarts;
  * runs that fell due while the daemon was down are not made up (as cron).
  */
-export function keepCronTime(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
+export function keepCronTime(platform: Platform, log: Log, signal: AbortSignal): void {
   const due = new Map<string, { task: AppCronTask; at: number }>();
   let refreshedAt = 0;
   const tick = () => {
@@ -35,14 +36,14 @@ export function keepCronTime(platform: Platform, log: (line: string) => void, si
 }
 
 /** Tasks new to the map get their next run; changed ones (a deploy, a suspension) replace theirs; gone ones go. */
-function refresh(platform: Platform, due: Map<string, { task: AppCronTask; at: number }>, now: number, log: (line: string) => void): void {
+function refresh(platform: Platform, due: Map<string, { task: AppCronTask; at: number }>, now: number, log: Log): void {
   const seen = new Set<string>();
   for (const app of platform.state.apps.list()) {
     let tasks: AppCronTask[];
     try {
       tasks = cronTasks(platform, app.name);
     } catch (error) {
-      log(`cron: the tasks of ${app.name} cannot be read: ${errorMessage(error)}`);
+      log(`cron: the tasks cannot be read: ${errorMessage(error)}`, { level: 'warn', app: app.name });
       continue;
     }
     for (const task of tasks) {
@@ -55,12 +56,12 @@ function refresh(platform: Platform, due: Map<string, { task: AppCronTask; at: n
   for (const key of due.keys()) if (!seen.has(key)) due.delete(key);
 }
 
-async function fire(platform: Platform, task: AppCronTask, log: (line: string) => void): Promise<void> {
+async function fire(platform: Platform, task: AppCronTask, log: Log): Promise<void> {
   if (isStopped(platform.state, task.app)) return; // quietly, for as long as it stays stopped (the start checks again)
   try {
     const outcome = await startCronRun(platform, task);
-    if ('skipped' in outcome) log(`cron: ${task.app} ${task.id} not started: ${outcome.skipped}`);
+    if ('skipped' in outcome) log(`cron: ${task.id} not started: ${outcome.skipped}`, { app: task.app });
   } catch (error) {
-    log(`cron: ${task.app} ${task.id} failed to start: ${errorMessage(error)}`);
+    log(`cron: ${task.id} failed to start: ${errorMessage(error)}`, { level: 'warn', app: task.app });
   }
 }

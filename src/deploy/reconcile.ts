@@ -9,6 +9,7 @@ import { compareWithRunning } from './compare.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, withdrawInstance } from './routes.js';
+import type { Log } from '../core/log.js';
 
 /** After a container dies, how long its engine gets to mark it restarting (by its restart policy) before the reconciler looks. */
 const DIE_SETTLE_MS = 300;
@@ -33,7 +34,7 @@ export class Reconciler {
 
   constructor(
     private readonly platform: Platform,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {}
 
   /**
@@ -47,7 +48,7 @@ export class Reconciler {
   /** Every app; one app's trouble never stops the others. */
   async all(): Promise<void> {
     for (const app of this.platform.state.apps.list()) {
-      await this.app(app.name).catch((error) => this.log(`reconciling ${app.name} failed: ${errorMessage(error)}`));
+      await this.app(app.name).catch((error) => this.log(`reconciling failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }));
     }
   }
 
@@ -73,7 +74,7 @@ export class Reconciler {
     if (restart) found.push(await this.requestRestart(app));
     else if (found.length === 0) this.backoff.delete(app);
     recordDrift(this.platform.state, app, found);
-    for (const line of found) this.log(`${app}: ${line}`);
+    for (const line of found) this.log(line, { app });
     return found;
   }
 
@@ -140,17 +141,17 @@ export class Reconciler {
  * at new addresses as soon as they start. Resolves once the routes are given at start, so
  * the daemon says it serves only when nginx sends traffic where the engine says it goes.
  */
-export async function keepConverging(platform: Platform, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+export async function keepConverging(platform: Platform, log: Log, signal: AbortSignal): Promise<void> {
   const reconciler = new Reconciler(platform, log);
-  const attempt = (what: string, work: () => Promise<unknown>) => void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`));
+  const attempt = (what: string, work: () => Promise<unknown>) => void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`, { level: 'warn' }));
   const pending = new Map<string, NodeJS.Timeout>();
   const soon = (what: string, delayMs: number, work: () => Promise<unknown>) => {
     clearTimeout(pending.get(what));
     pending.set(what, setTimeout(() => attempt(what, work), delayMs));
   };
-  const services = () => reviveServices(platform).then((done) => done.forEach(log));
+  const services = () => reviveServices(platform).then((done) => done.forEach((line) => log(line)));
   // One app's trouble never keeps the others from their routes.
-  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route of ${app.name} failed: ${errorMessage(error)}`))));
+  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }))));
   const withdrawAll = () => Promise.all(platform.state.apps.list().flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))));
   /** Services first (apps may need them), then every app's containers. */
   const converge = () => services().then(() => reconciler.all());

@@ -5,6 +5,7 @@ import { format } from '../core/output.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { DeployRecord } from '../state/index.js';
+import type { Log } from '../core/log.js';
 
 const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stopped before it finished';
 
@@ -16,7 +17,7 @@ const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stoppe
  * release is marked failed, queued jobs whose requester went with the daemon never run, and
  * build archives nobody will read and build containers nobody will use are removed.
  */
-export async function closeInterruptedWork(platform: Platform, log: (line: string) => void): Promise<void> {
+export async function closeInterruptedWork(platform: Platform, log: Log): Promise<void> {
   for (const deploy of platform.state.deploys.unfinished()) {
     if (await liveProcessHas(platform, deploy.app)) continue;
     await closeDeploy(platform, deploy);

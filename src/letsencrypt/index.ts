@@ -10,6 +10,7 @@ import type { Platform } from '../platform.js';
 import { DASHBOARD_SITE, describeCertificate, removeCertificate, storeCertificate, tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
+import type { Log } from '../core/log.js';
 
 /**
  * Automatic HTTPS from an ACME certificate authority (Let's Encrypt by default), as Dokku's
@@ -215,7 +216,7 @@ export async function renewDue(platform: Platform, sites: string[] | undefined, 
 const RENEW_CHECK_MS = 12 * 3600_000;
 
 /** The daemon renews certificates by itself: at start, then twice a day. No cron needed. */
-export function keepCertificatesFresh(platform: Platform, log: (line: string) => void, signal: AbortSignal): void {
+export function keepCertificatesFresh(platform: Platform, log: Log, signal: AbortSignal): void {
   const check = () => void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`)).catch((error: Error) => log(`letsencrypt: ${error.message}`));
   everyUntilAborted(RENEW_CHECK_MS, signal, check);
   check();

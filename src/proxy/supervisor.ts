@@ -1,6 +1,7 @@
 import { errorMessage } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
 import type { Nginx, ProcessRef } from './nginx.js';
+import type { Log } from '../core/log.js';
 
 const CHECK_MS = 1000;
 
@@ -9,7 +10,7 @@ const CHECK_MS = 1000;
  * answers, and when it does not, clears the workers it left behind and starts it again
  * with the current routes. nginx keeps running when the daemon stops (apps keep serving).
  */
-export function superviseNginx(nginx: Nginx, log: (line: string) => void, signal: AbortSignal): void {
+export function superviseNginx(nginx: Nginx, log: Log, signal: AbortSignal): void {
   let workers: ProcessRef[] = [];
   let busy = false;
   const check = async () => {

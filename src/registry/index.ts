@@ -11,6 +11,7 @@ import { everyUntilAborted, runProgram, sleep } from '../core/process.js';
 import type { Settings } from '../settings.js';
 import { GLOBAL_SCOPE, type State } from '../state/index.js';
 import { ClusterCa } from './ca.js';
+import type { Log } from '../core/log.js';
 
 export { ClusterCa };
 
@@ -276,7 +277,7 @@ export function clusterRegistry(settings: Settings, state: State): ImageRegistry
  * The daemon keeps the registry running once the swarm is set up, as it keeps nginx, and
  * frees the layers of the images pruned since the last look.
  */
-export function superviseRegistry(settings: Settings, state: State, log: (line: string) => void, signal: AbortSignal): void {
+export function superviseRegistry(settings: Settings, state: State, log: Log, signal: AbortSignal): void {
   let busy = false;
   everyUntilAborted(SUPERVISE_MS, signal, () => {
     const registry = clusterRegistry(settings, state);
@@ -293,7 +294,7 @@ export function superviseRegistry(settings: Settings, state: State, log: (line: 
 }
 
 /** Whether it serves, after starting it again if it did not. */
-async function keepServing(registry: ImageRegistry, log: (line: string) => void): Promise<boolean> {
+async function keepServing(registry: ImageRegistry, log: Log): Promise<boolean> {
   const problem = await registry.problem();
   if (!problem) return true;
   log(`${problem}: starting it again`);

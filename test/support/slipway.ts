@@ -109,7 +109,7 @@ export class SlipwayUnderTest {
       const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
       const collect = (chunk: Buffer) => {
         this.daemonLog += chunk;
-        if (this.daemonLog.slice(from).includes('slipway: serving')) {
+        if (this.daemonLog.slice(from).includes('serving ssh on')) {
           clearTimeout(timer);
           resolve();
         }
