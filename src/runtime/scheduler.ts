@@ -31,6 +31,8 @@ export interface Instance {
   hostPort?: number;
   /** When it was created, in seconds since the epoch (when the engine says). */
   created?: number;
+  /** The host it runs on, on a cluster (the Swarm node's hostname). */
+  node?: string;
 }
 
 /** How the processes of one type run: restart policy and resource limits. */
