@@ -76,7 +76,7 @@ export class Platform {
       checksSettleMs: settings.checksSettleMs,
       stopTimeoutSeconds: settings.stopTimeoutSeconds,
     });
-    this.swarm = new SwarmManager(this.engine);
+    this.swarm = new SwarmManager(this.engine, settings.instance);
     const swarm = new DockerSwarmScheduler(this.engine, {
       ...target,
       registry: () => clusterRegistry(settings, this.state),

@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import { firstPublicIpv4 } from '../core/files.js';
 import type { Platform } from '../platform.js';
 import { clusterCa, clusterRegistry, REGISTRY_PROPERTY } from '../registry/index.js';
-import type { SwarmNode } from '../runtime/swarm/manager.js';
+import type { NodeTask, SwarmNode } from '../runtime/swarm/manager.js';
 import { constraintProblem } from '../runtime/swarm/specs.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
 
@@ -92,6 +92,11 @@ export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {
   const info = await platform.swarm.info();
   if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
   return platform.swarm.nodes();
+}
+
+/** Nodes with the tasks of this instance's apps on each (nodes:report). */
+export async function withTasks(platform: Platform, nodes: SwarmNode[]): Promise<(SwarmNode & { tasks: NodeTask[] })[]> {
+  return Promise.all(nodes.map(async (node) => ({ ...node, tasks: await platform.swarm.tasksOn(node) })));
 }
 
 /** drain: its tasks move to other nodes; active: it takes tasks again; pause: it keeps what it has. */

@@ -33,6 +33,8 @@ export interface Instance {
   created?: number;
   /** A one-off (run, run:detached, a cron run, a release task), listed only with `{ oneOffs: true }`. */
   oneOff?: boolean;
+  /** The host it runs on, on a cluster (the Swarm node's hostname). */
+  node?: string;
 }
 
 /** How the processes of one type run: restart policy and resource limits. */

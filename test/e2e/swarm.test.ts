@@ -252,6 +252,49 @@ describe('a swarm of three nodes', () => {
     expect((await slipway.ssh(['logs:deploy', app, interrupted!.id.slice(0, 8)])).stdout).toContain('Interrupted: the Slipway process running this deploy stopped');
   }, 180_000);
 
+  test('nodes:drain: Swarm moves the task, the app keeps answering, and Slipway leaves the move to Swarm (no restart deploy, one service)', async () => {
+    const services = async () => (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } })).map((s) => s.ID);
+    expect((await slipway.ssh(['ps:scale', app, 'web=3'])).code).toBe(0);
+    // A task that takes a while to stop: Swarm starts its replacement only once it has.
+    const slow = await slipway.ssh(['config:set', app, 'STOP_DELAY_MS=3000']);
+    expect(slow.code, slow.output).toBe(0);
+    const drained = cluster.nodes[1]!;
+    await eventually(taskNodes, (nodes) => nodes.length === 3 && nodes.includes(drained.address));
+    await eventually(services, (ids) => ids.length === 1);
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; hostname: string; address: string }[];
+    const node = nodes.find((n) => n.address === drained.address)!;
+    expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(new RegExp(`Node tasks:\\s+${app} web\\.\\d \\(v\\d+, running\\)`));
+    const deploysBefore = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout).length;
+
+    const drain = await slipway.ssh(['nodes:drain', node.id]);
+    expect(drain.code, drain.output).toBe(0);
+    const statuses: number[] = [];
+    const moved = await eventually(
+      async () => {
+        statuses.push((await slipway.get(slipway.appHost(app), '/').catch(() => ({ status: 0 }))).status);
+        return taskNodes();
+      },
+      (at) => at.length === 3 && !at.includes(drained.address),
+      120_000,
+    );
+    expect(moved).not.toContain(drained.address);
+    // Long enough for the reconciler to have looked (it does soon after a task dies).
+    for (let i = 0; i < 10; i++) {
+      statuses.push((await slipway.get(slipway.appHost(app), '/')).status);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout)).toHaveLength(deploysBefore);
+    expect(await services()).toHaveLength(1);
+    const report = await slipway.ssh(['ps:report', app]);
+    const lines = report.stdout.split('\n').filter((line) => /Status web\.\d/.test(line));
+    expect(lines, report.stdout).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(/running \(CID: \w+, v\d+, node node[13]\)/);
+    expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(/Node tasks:\s*$/m);
+
+    expect((await slipway.ssh(['nodes:activate', node.id])).code).toBe(0);
+  }, 300_000);
+
   test('a node lost: Swarm moves its tasks, Slipway routes to the new ones, nodes:list says it is down', async () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);
     expect(scaled.code, scaled.output).toBe(0);

@@ -1,10 +1,10 @@
-import { findNode, joinCommand, labelNode, removeNode, requireSwarm, setAvailability } from '../../cluster/index.js';
+import { findNode, joinCommand, labelNode, removeNode, requireSwarm, setAvailability, withTasks } from '../../cluster/index.js';
 import { format } from '../../core/output.js';
-import type { SwarmNode } from '../../runtime/swarm/manager.js';
+import type { NodeTask, SwarmNode } from '../../runtime/swarm/manager.js';
 import { printReport } from '../report.js';
 import { query, type Command, type ReportRows } from '../types.js';
 
-const nodeRows = (node: SwarmNode): ReportRows => [
+const nodeRows = (node: SwarmNode & { tasks: NodeTask[] }): ReportRows => [
   ['Node id', node.id],
   ['Node hostname', node.hostname],
   ['Node address', node.address],
@@ -13,6 +13,8 @@ const nodeRows = (node: SwarmNode): ReportRows => [
   ['Node availability', node.availability],
   ['Node labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(' ')],
   ['Node engine version', node.engineVersion],
+  // `shop web.2 (v7, running)`: what runs there now, or is starting there (after a drain elsewhere).
+  ['Node tasks', node.tasks.map((t) => `${t.app} ${t.process}.${t.index} (v${t.release}, ${t.state})`).join(', ')],
 ];
 
 /** nodes:drain / nodes:activate: one shape, the availability they set. */
@@ -65,12 +67,12 @@ export const nodesNamespace = {
     }),
     query({
       name: 'nodes:report',
-      summary: 'Show a node, or every node',
+      summary: 'Show a node, or every node, with the app tasks on it',
       args: ['[node]'],
       access: 'admin',
       valueFlags: ['format'],
       async read(ctx, args) {
-        return args.named.node ? [await findNode(ctx.platform, args.named.node)] : requireSwarm(ctx.platform);
+        return withTasks(ctx.platform, args.named.node ? [await findNode(ctx.platform, args.named.node)] : await requireSwarm(ctx.platform));
       },
       render: {
         text(nodes, out) {

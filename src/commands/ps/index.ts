@@ -6,6 +6,7 @@ import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
 import { deployBranchOf } from '../../git/settings.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
+import type { Instance } from '../../runtime/scheduler.js';
 import type { AppRecord } from '../../state/index.js';
 import { rebuildApp } from '../apps/index.js';
 import { isDeployed, runDeploy } from '../deploys.js';
@@ -64,10 +65,16 @@ const report: AppReport = {
       ['Ps stopped', String(isStopped(ctx.platform.state, app.name))],
       ['Ps drift', recentDrift(ctx.platform.state, app.name)],
       // During a swap the old release's containers show too, until they are retired.
-      ...instances.map((i): [string, string] => [`Status ${i.process}.${i.index}`, `${i.running ? 'running' : 'stopped'} (CID: ${i.id.slice(0, 11)}, v${i.release})`]),
+      ...instances.map((i): [string, string] => [`Status ${i.process}.${i.index}`, statusOf(i)]),
     ];
   },
 };
+
+/** `running (CID: 0123456789a, v3)`; on a swarm, with the node it runs on (or is being started on). */
+function statusOf(instance: Instance): string {
+  const state = instance.running ? 'running' : instance.restarting ? 'restarting' : 'stopped';
+  return `${state} (CID: ${instance.id.slice(0, 11)}, v${instance.release}${instance.node ? `, node ${instance.node}` : ''})`;
+}
 
 /** `web=2 worker=1` as counts, each checked. */
 function parseScale(pairs: string[]): Record<string, number> {

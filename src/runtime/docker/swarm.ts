@@ -113,13 +113,13 @@ export class DockerSwarm {
 
   async services(labels: Record<string, string>): Promise<SwarmServiceSummary[]> {
     const services = (await this.api.listServices({ filters: { label: labelFilters(labels) } })) as RawService[];
-    return services.map((s) => ({
-      id: s.ID,
-      name: s.Spec.Name,
-      labels: s.Spec.Labels ?? {},
-      replicas: s.Spec.Mode?.Replicated?.Replicas ?? 0,
-      version: s.Version.Index,
-    }));
+    return services.map(serviceFrom);
+  }
+
+  /** A service's summary; undefined once it is gone. */
+  async service(id: string): Promise<SwarmServiceSummary | undefined> {
+    const raw = (await unlessMissing(this.api.getService(id).inspect())) as RawService | undefined;
+    return raw && serviceFrom(raw);
   }
 
   /** Sets a replicated service's replica count; Swarm picks which tasks go or come. A service that is gone is left so. */
@@ -134,11 +134,12 @@ export class DockerSwarm {
     await ignoreMissing(this.api.getService(id).remove());
   }
 
-  /** Tasks (of one service, or of every one), newest first. */
-  async tasks(filter: { serviceId?: string; desiredState?: string }): Promise<SwarmTask[]> {
+  /** Tasks (of one service or node, or of every one; in any of the desired states given), newest first. */
+  async tasks(filter: { serviceId?: string; nodeId?: string; desiredState?: string | string[] }): Promise<SwarmTask[]> {
     const filters: Record<string, string[]> = {};
     if (filter.serviceId) filters.service = [filter.serviceId];
-    if (filter.desiredState) filters['desired-state'] = [filter.desiredState];
+    if (filter.nodeId) filters.node = [filter.nodeId];
+    if (filter.desiredState) filters['desired-state'] = [filter.desiredState].flat();
     // Filtered by a service that is gone (removed by a retirement meanwhile), the engine says 404: it has none.
     const tasks = ((await unlessMissing(this.api.listTasks({ filters }))) ?? []) as RawTask[];
     return tasks.map(taskFrom).sort((a, b) => b.created - a.created);
@@ -224,6 +225,10 @@ function nodeFrom(raw: RawNode): SwarmNode {
     engineVersion: raw.Description?.Engine?.EngineVersion ?? '',
     version: raw.Version.Index,
   };
+}
+
+function serviceFrom(raw: RawService): SwarmServiceSummary {
+  return { id: raw.ID, name: raw.Spec.Name, labels: raw.Spec.Labels ?? {}, replicas: raw.Spec.Mode?.Replicated?.Replicas ?? 0, version: raw.Version.Index };
 }
 
 function taskFrom(raw: RawTask): SwarmTask {

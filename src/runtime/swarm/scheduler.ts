@@ -9,6 +9,7 @@ import { OneOffTimeoutError, type ContainerStatus, type ContainerUsage, type Doc
 import { oneOffContainer } from '../local/specs.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
 import { processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
+import { HELD_DESIRED_STATES, slotHolders } from './tasks.js';
 
 /** Where release images go so every node can pull them: the cluster's registry. */
 export interface ClusterRegistry {
@@ -77,7 +78,7 @@ export class DockerSwarmScheduler implements Scheduler {
     const serviceId = await this.docker.swarm.createService(body, published.auth);
     try {
       const tasks = await this.waitForTasks(serviceId, count, spec.port !== undefined, log);
-      const nodes = await this.nodeAddresses();
+      const nodes = await this.nodesById();
       const started = tasks.map((task) => this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes));
       log.mark('running');
       if (checks.skip) started.forEach((instance) => log.detail(`Skipping checks (${spec.process}.${instance.index})`));
@@ -180,8 +181,9 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   /**
-   * Retired instances go with their service: when they are all of it, it is removed (Swarm
-   * stops its tasks with their grace period); otherwise it is scaled down by that many.
+   * Retired instances go with their service: when they are all of it (every slot, whether its
+   * task runs or Swarm is moving it), it is removed (Swarm stops its tasks with their grace
+   * period); otherwise it is scaled down by that many.
    */
   async retire(instances: Instance[]): Promise<void> {
     const byService = new Map<string, number>();
@@ -190,35 +192,45 @@ export class DockerSwarmScheduler implements Scheduler {
       if (task) byService.set(task.serviceId, (byService.get(task.serviceId) ?? 0) + 1);
     }
     for (const [serviceId, retired] of byService) {
-      const running = await this.docker.swarm.tasks({ serviceId, desiredState: 'running' });
-      if (retired >= running.length) await this.docker.swarm.removeService(serviceId);
-      else await this.docker.swarm.scaleService(serviceId, running.length - retired);
+      const slots = (await this.slotsOf(serviceId)).length;
+      if (retired >= slots) await this.docker.swarm.removeService(serviceId);
+      else await this.docker.swarm.scaleService(serviceId, slots - retired);
     }
+  }
+
+  /** The tasks that hold a service's slots: running, or started again by Swarm (elsewhere, after a drain). */
+  private async slotsOf(serviceId: string): Promise<SwarmTask[]> {
+    return slotHolders(await this.docker.swarm.tasks({ serviceId, desiredState: HELD_DESIRED_STATES }));
   }
 
   discard(instances: Instance[]): Promise<void> {
     return this.retire(instances);
   }
 
+  /**
+   * One instance per slot of each of the app's services: a slot whose task Swarm is moving or
+   * starting again shows its new task, restarting, so that the reconciler leaves it to Swarm.
+   */
   async instances(app: string, options: { oneOffs?: boolean } = {}): Promise<Instance[]> {
     const info = await this.docker.swarm.info();
     if (!info.isManager) return [];
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
-    const nodes = await this.nodeAddresses();
+    const nodes = await this.nodesById();
     const found: Instance[] = [];
     for (const service of services) {
       const { [LABEL.process]: process, [LABEL.release]: release, [LABEL.port]: port } = service.labels;
       if (!process || !service.name.startsWith(`${this.options.instance}-`)) continue;
-      const tasks = await this.docker.swarm.tasks({ serviceId: service.id, desiredState: 'running' });
-      for (const task of tasks) found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
+      for (const task of await this.slotsOf(service.id)) found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
     }
     if (options.oneOffs) found.push(...(await this.oneOffs(app)));
     return found;
   }
 
-  private instanceOf(task: SwarmTask, serviceName: string, process: string, release: number, web: boolean, nodes: Map<string, string>): Instance {
-    const running = task.state === 'running';
-    const host = nodes.get(task.nodeId);
+  private instanceOf(task: SwarmTask, serviceName: string, process: string, release: number, web: boolean, nodes: Map<string, SwarmNode>): Instance {
+    const running = task.state === 'running' && task.desiredState === 'running';
+    const node = nodes.get(task.nodeId);
+    // Published ports answer at the node's address only while it is up.
+    const host = node?.state === 'ready' ? node.address : undefined;
     return {
       id: task.id,
       name: `${serviceName}.${task.slot}`,
@@ -229,6 +241,7 @@ export class DockerSwarmScheduler implements Scheduler {
       restarting: !running,
       endpoint: web && running && host && task.publishedPorts[0] ? { host, port: task.publishedPorts[0] } : undefined,
       created: task.created,
+      node: node?.hostname,
     };
   }
 
@@ -353,10 +366,8 @@ export class DockerSwarmScheduler implements Scheduler {
     return name;
   }
 
-  /** Node id -> the address its published ports answer at; nodes that are down are left out. */
-  private async nodeAddresses(): Promise<Map<string, string>> {
-    const nodes: SwarmNode[] = await this.docker.swarm.nodes();
-    return new Map(nodes.filter((n) => n.state === 'ready').map((n) => [n.id, n.address]));
+  private async nodesById(): Promise<Map<string, SwarmNode>> {
+    return new Map((await this.docker.swarm.nodes()).map((n) => [n.id, n]));
   }
 }
 

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { Reconciler } from '../../src/deploy/reconcile.js';
+import { Platform, SCHEDULER_PROPERTY } from '../../src/platform.js';
+import type { DeployQueue } from '../../src/queue/deploy-queue.js';
+import type { DockerEngine, SwarmNode, SwarmServiceSummary, SwarmTask } from '../../src/runtime/docker/index.js';
+import { DockerSwarmScheduler } from '../../src/runtime/swarm/scheduler.js';
+import { SwarmManager } from '../../src/runtime/swarm/manager.js';
+import { loadSettings } from '../../src/settings.js';
+import { GLOBAL_SCOPE, openState } from '../../src/state/index.js';
+import { FakeQueue, FakeRouter, fakeLogs, imagesAllHere, MemoryLocks } from '../support/fakes.js';
+
+// The swarm scheduler against a manager that answers from a table of services and tasks:
+// what it reports while Swarm moves a task (nodes:drain), and what the reconciler does then.
+
+const node = (id: string, address: string): SwarmNode => ({
+  id,
+  hostname: `node${id.slice(1)}`,
+  address,
+  role: id === 'n1' ? 'manager' : 'worker',
+  leader: id === 'n1',
+  state: 'ready',
+  availability: id === 'n3' ? 'drain' : 'active',
+  labels: {},
+  engineVersion: '20.10',
+  version: 1,
+});
+
+const task = (id: string, slot: number, nodeId: string, state: string, desiredState: string, created: number): SwarmTask => ({
+  id,
+  serviceId: 'svc1',
+  slot,
+  nodeId,
+  state,
+  desiredState,
+  error: undefined,
+  exitCode: undefined,
+  containerId: state === 'running' ? `c-${id}` : undefined,
+  publishedPorts: state === 'running' ? [30000 + slot] : [],
+  created,
+});
+
+/** A manager's view of one app's web service of v1, three slots. */
+class FakeSwarm {
+  nodes = [node('n1', '10.0.0.11'), node('n2', '10.0.0.12'), node('n3', '10.0.0.13')];
+  services: SwarmServiceSummary[] = [
+    {
+      id: 'svc1',
+      name: 'slipway-shop-web-abc123',
+      labels: { 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'web', 'slipway.release': '1', 'slipway.port': '5000' },
+      replicas: 3,
+      version: 1,
+    },
+  ];
+  tasks: SwarmTask[] = [task('t1', 1, 'n1', 'running', 'running', 100), task('t2', 2, 'n2', 'running', 'running', 100), task('t3', 3, 'n3', 'running', 'running', 100)];
+  calls: string[] = [];
+
+  /** What Swarm does on `nodes:drain n3`: t3 is to stop, and its slot's new task waits on node 1 until it has. */
+  drainThird() {
+    this.tasks = this.tasks.map((t) => (t.id === 't3' ? { ...t, desiredState: 'shutdown' } : t));
+    this.tasks.push(task('t4', 3, 'n1', 'assigned', 'ready', 200));
+  }
+
+  /** The old task stopped: the new one starts. */
+  startFourth() {
+    this.tasks = this.tasks.map((t) => (t.id === 't3' ? { ...t, state: 'shutdown' } : t.id === 't4' ? task('t4', 3, 'n1', 'running', 'running', 200) : t));
+  }
+
+  engine(): DockerEngine {
+    const swarm = {
+      info: async () => ({ state: 'active', nodeId: 'n1', isManager: true, managerAddress: '10.0.0.11' }),
+      nodes: async () => this.nodes,
+      services: async () => this.services,
+      service: async (id: string) => this.services.find((s) => s.id === id),
+      tasks: async (filter: { serviceId?: string; nodeId?: string; desiredState?: string | string[] }) => {
+        const desired = filter.desiredState === undefined ? undefined : [filter.desiredState].flat();
+        return this.tasks
+          .filter((t) => (!filter.serviceId || t.serviceId === filter.serviceId) && (!filter.nodeId || t.nodeId === filter.nodeId) && (!desired || desired.includes(t.desiredState)))
+          .sort((a, b) => b.created - a.created);
+      },
+      task: async (id: string) => this.tasks.find((t) => t.id === id),
+      removeService: async (id: string) => {
+        this.calls.push(`remove ${id}`);
+        this.services = this.services.filter((s) => s.id !== id);
+        this.tasks = this.tasks.filter((t) => t.serviceId !== id);
+      },
+      scaleService: async (id: string, replicas: number) => {
+        this.calls.push(`scale ${id} ${replicas}`);
+      },
+    };
+    return { ...imagesAllHere, swarm } as unknown as DockerEngine;
+  }
+}
+
+let swarm: FakeSwarm;
+let scheduler: DockerSwarmScheduler;
+
+beforeEach(() => {
+  swarm = new FakeSwarm();
+  scheduler = new DockerSwarmScheduler(swarm.engine(), {
+    instance: 'slipway',
+    pidsLimit: 4096,
+    stopTimeoutSeconds: 10,
+    registry: () => undefined,
+    checksTimeoutMs: 1000,
+    checksSettleMs: 0,
+    startTimeoutMs: 1000,
+    constraintsOf: () => [],
+    encryptedOf: () => false,
+  });
+});
+
+describe('while Swarm moves a task off a drained node', () => {
+  test('each slot shows once, with its node: the moving one as restarting on the node it goes to', async () => {
+    swarm.drainThird();
+    const instances = await scheduler.instances('shop');
+    expect(instances.map((i) => [i.name, i.running, i.restarting, i.node, i.endpoint?.host])).toEqual([
+      ['slipway-shop-web-abc123.1', true, false, 'node1', '10.0.0.11'],
+      ['slipway-shop-web-abc123.2', true, false, 'node2', '10.0.0.12'],
+      ['slipway-shop-web-abc123.3', false, true, 'node1', undefined],
+    ]);
+  });
+
+  test('retiring what was listed then removes the whole service, though the moved task has started since', async () => {
+    swarm.drainThird();
+    const listed = await scheduler.instances('shop');
+    swarm.startFourth();
+    await scheduler.retire(listed);
+    expect(swarm.calls).toEqual(['remove svc1']);
+  });
+
+  test('nodes:report lists the tasks on a node, the one starting there too', async () => {
+    swarm.drainThird();
+    const manager = new SwarmManager(swarm.engine(), 'slipway');
+    expect(await manager.tasksOn(swarm.nodes[0]!)).toEqual([
+      { app: 'shop', process: 'web', index: 1, release: 1, state: 'running' },
+      { app: 'shop', process: 'web', index: 3, release: 1, state: 'assigned' },
+    ]);
+    expect(await manager.tasksOn(swarm.nodes[2]!)).toEqual([]);
+  });
+});
+
+describe('the reconciler on a swarm', () => {
+  let dataDir: string;
+  let platform: Platform;
+  let queue: FakeQueue;
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-swarm-'));
+    queue = new FakeQueue();
+    platform = new Platform(loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', SLIPWAY_INSTANCE: 'slipway' }), {
+      state: openState(':memory:'),
+      engine: swarm.engine(),
+      schedulers: [scheduler],
+      router: new FakeRouter([]),
+      logs: fakeLogs,
+      locks: new MemoryLocks(),
+      queue: queue as unknown as DeployQueue,
+    });
+    platform.state.properties.set(GLOBAL_SCOPE, SCHEDULER_PROPERTY, 'swarm');
+    platform.state.apps.create('shop');
+    platform.state.apps.setFormation('shop', { web: 3 });
+    const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
+    platform.state.releases.setStatus('shop', release.version, 'succeeded');
+  });
+
+  afterEach(() => {
+    platform.state.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('leaves a slot Swarm is moving to Swarm: no restart deploy, nothing retired', async () => {
+    swarm.drainThird();
+    const found = await new Reconciler(platform, () => {}).app('shop');
+    expect(found.filter((line) => !line.startsWith('routed'))).toEqual([]);
+    expect(queue.jobs).toEqual([]);
+    expect(swarm.calls).toEqual([]);
+  });
+});
