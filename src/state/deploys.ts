@@ -102,6 +102,14 @@ export class DeployStore {
     return row && { ...toDeploy(row), log: row.log };
   }
 
+  /** The app's newest deploy, without its log (cheap enough to ask for every app every second). */
+  latest(app: string): DeployRecord | undefined {
+    const row = this.db
+      .prepare('SELECT id, app, kind, rev, release, status, error, requested_by, created_at, finished_at, timings FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1')
+      .get(app) as DeployRow | undefined;
+    return row && toDeploy(row);
+  }
+
   /** The app's newest failed deploy, with its log. */
   lastFailed(app: string): (DeployRecord & { log: string | null }) | undefined {
     const row = this.db.prepare("SELECT * FROM deploys WHERE app = ? AND status = 'failed' ORDER BY created_at DESC LIMIT 1").get(app) as
