@@ -1,3 +1,4 @@
+import { deployJson } from '../commands/logs/index.js';
 import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
@@ -117,16 +118,8 @@ export class AppWatch {
       deployed: release !== null,
       stopped: isStopped(state, name),
       release,
-      deploy: deploy
-        ? {
-            id: deploy.id,
-            kind: deploy.kind,
-            status: deploy.status,
-            release: deploy.release,
-            started_at: new Date(deploy.createdAt).toISOString(),
-            finished_at: deploy.finishedAt === null ? null : new Date(deploy.finishedAt).toISOString(),
-          }
-        : null,
+      // As `builds:list --format json` shows it, less what changes at every phase (timings).
+      deploy: deploy ? pick(deployJson(deploy), ['id', 'kind', 'status', 'release', 'started_at', 'finished_at']) : null,
       vhosts: appDomains(state, settings, name).join(' '),
     };
   }
@@ -141,4 +134,8 @@ export class AppWatch {
 
 function storedOf({ processes: _processes, running: _running, ...stored }: AppSummary): Stored {
   return stored;
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
 }
