@@ -50,6 +50,16 @@ function fillTable(selector, rows) {
   table.querySelector('tbody').replaceChildren(...rows);
 }
 
+/** "… ago" for a time, in a <time> element that keepAgesFresh writes again as it gets older. */
+function agoElement(iso) {
+  return el('time', ago(iso), { datetime: iso ?? '' });
+}
+
+/** Ages on the page are written again from the times they show: no request needed. */
+function keepAgesFresh() {
+  setInterval(() => document.querySelectorAll('time[datetime]').forEach((node) => (node.textContent = ago(node.getAttribute('datetime')))), AGES_MS);
+}
+
 function ago(iso) {
   if (!iso) return '';
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -123,24 +133,19 @@ function stateOf({ deployed, stopped, running }) {
 }
 
 function appsPage() {
-  let shown = new Map();
-  const render = () => {
-    const rows = [...shown.values()]
+  watchApps((apps) => {
+    const rows = [...apps.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((app) => {
         const link = el('a', app.name, { href: `/apps/${encodeURIComponent(app.name)}` });
         const words = stateOf(app);
         const state = el('span', words, { class: `state ${words.replace(/ /g, '-')}` });
-        const last = app.deploy;
-        return row([link, state, app.release ? `v${app.release}` : '-', last ? `${last.kind} ${last.status}, ${ago(last.started_at)}` : '-', String(app.processes), app.vhosts]);
+        const last = app.deploy ? el('span', `${app.deploy.kind} ${app.deploy.status}, `) : '-';
+        if (app.deploy) last.append(agoElement(app.deploy.started_at));
+        return row([link, state, app.release ? `v${app.release}` : '-', last, String(app.processes), app.vhosts]);
       });
     fillTable('#apps', rows.length ? rows : [row(['No apps yet: git push one'])]);
-  };
-  watchApps((apps) => {
-    shown = apps;
-    render();
   });
-  setInterval(render, AGES_MS);
 }
 
 // --- one app --------------------------------------------------------------------------------
@@ -175,7 +180,7 @@ async function refreshDeploys(app) {
     deploys.slice(0, 20).map((d) => {
       const open = el('button', d.id.slice(0, 8), { type: 'button', 'aria-label': `Show the log of deploy ${d.id.slice(0, 8)}` });
       open.addEventListener('click', () => showDeployLog(app, d));
-      return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, ago(d.started_at), d.requested_by]);
+      return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, agoElement(d.started_at), d.requested_by]);
     }),
   );
   // A deploy that started and finished between two refreshes is still shown, whole.
@@ -199,7 +204,7 @@ async function refreshReleases(app) {
           act(`Rolling back to v${r.version}`, () => api('POST', `/apps/${app}/releases/rollback`, { version: r.version }).then(() => refreshApp(app)));
         });
       }
-      return row([`v${r.version}`, r.kind, r.description, ago(r.created_at), action]);
+      return row([`v${r.version}`, r.kind, r.description, agoElement(r.created_at), action]);
     }),
   );
 }
@@ -458,6 +463,7 @@ function servicesPage() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  keepAgesFresh();
   const page = document.querySelector('[data-page]')?.dataset.page;
   if (page === 'apps') appsPage();
   if (page === 'app') appPage();
