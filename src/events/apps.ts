@@ -1,7 +1,7 @@
-import { deployJson } from '../commands/logs/index.js';
 import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
+import { deployJson } from '../state/deploys.js';
 import { EventBus } from './bus.js';
 
 /** What the dashboard's apps page shows of an app, and what an app page watches to know it should look again. */

@@ -47,6 +47,22 @@ const toDeploy = (row: DeployRow): DeployRecord => ({
   timings: JSON.parse(row.timings) as DeployTimings,
 });
 
+/** A deploy as `builds:list --format json` and the API show it. */
+export const deployJson = (d: DeployRecord) => ({
+  id: d.id,
+  app: d.app,
+  kind: d.kind,
+  status: d.status,
+  release: d.release,
+  rev: d.rev,
+  error: d.error,
+  requested_by: d.requestedBy,
+  started_at: new Date(d.createdAt).toISOString(),
+  finished_at: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
+  /** Milliseconds from the daemon receiving it to each phase (see DEPLOY_PHASES); the hook's is before, so negative. */
+  timings_ms: Object.fromEntries(Object.entries(d.timings).map(([phase, at]) => [phase, at - d.createdAt])),
+});
+
 /** Deploy history: one row per deploy job, with its full log once it ends. */
 export class DeployStore {
   constructor(private readonly db: Db) {}
