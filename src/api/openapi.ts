@@ -15,6 +15,13 @@ const STREAMS = {
       responses: { 200: { description: 'The log', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
     },
   },
+  '/events': {
+    get: {
+      tags: ['apps'],
+      summary: 'Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary) and `app-removed` (data: {name}); a reconnect starts with a fresh snapshot',
+      responses: { 200: { description: 'The events', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 429: { description: 'Too many streams open for this token' } },
+    },
+  },
   '/commands': {
     post: {
       tags: ['commands'],

@@ -17,6 +17,8 @@ import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from
 import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
 import { lineLog } from '../core/log.js';
+import { AppWatch } from '../events/apps.js';
+import { AppEventStreams } from './events.js';
 
 export const API_PREFIX = '/api/v1';
 /** Per client address: plenty for scripts and the dashboard, a wall for a flood. */
@@ -59,6 +61,10 @@ export async function startApiServer(platform: Platform, options: { host: string
   await app.register(rateLimit, { max: REQUESTS_PER_MINUTE, timeWindow: '1 minute' });
   const failedAuth = new FailureCounter(FAILED_AUTH_PER_MINUTE, 60_000);
   const sessions = new Sessions(platform.state);
+  // One watch of every app for all open event streams, whoever opened them.
+  const watch = new AppWatch(platform);
+  const appEvents = new AppEventStreams(platform.state, watch);
+  app.addHook('onClose', async () => watch.stop());
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
@@ -105,6 +111,10 @@ export async function startApiServer(platform: Platform, options: { host: string
     }
     api.get('/apps/:app/deploys/:id/log', (request, reply) => streamDeployLog(platform, request, reply));
     api.post('/commands', (request, reply) => streamCommand(platform, request, reply));
+    api.get('/events', async (request, reply) => {
+      await appEvents.serve(request.caller, () => startStream(reply, 'text/event-stream'), abortedWith(reply));
+      reply.raw.end();
+    });
   }, { prefix: API_PREFIX });
 
   await app.listen({ host: options.host, port: options.port });

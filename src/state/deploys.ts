@@ -47,6 +47,22 @@ const toDeploy = (row: DeployRow): DeployRecord => ({
   timings: JSON.parse(row.timings) as DeployTimings,
 });
 
+/** A deploy as `builds:list --format json` and the API show it. */
+export const deployJson = (d: DeployRecord) => ({
+  id: d.id,
+  app: d.app,
+  kind: d.kind,
+  status: d.status,
+  release: d.release,
+  rev: d.rev,
+  error: d.error,
+  requested_by: d.requestedBy,
+  started_at: new Date(d.createdAt).toISOString(),
+  finished_at: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
+  /** Milliseconds from the daemon receiving it to each phase (see DEPLOY_PHASES); the hook's is before, so negative. */
+  timings_ms: Object.fromEntries(Object.entries(d.timings).map(([phase, at]) => [phase, at - d.createdAt])),
+});
+
 /** Deploy history: one row per deploy job, with its full log once it ends. */
 export class DeployStore {
   constructor(private readonly db: Db) {}
@@ -100,6 +116,14 @@ export class DeployStore {
       | (DeployRow & { log: string | null })
       | undefined;
     return row && { ...toDeploy(row), log: row.log };
+  }
+
+  /** The app's newest deploy, without its log (cheap enough to ask for every app every second). */
+  latest(app: string): DeployRecord | undefined {
+    const row = this.db
+      .prepare('SELECT id, app, kind, rev, release, status, error, requested_by, created_at, finished_at, timings FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1')
+      .get(app) as DeployRow | undefined;
+    return row && toDeploy(row);
   }
 
   /** The app's newest failed deploy, with its log. */

@@ -1,26 +1,12 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
-import type { DeployRecord } from '../../state/index.js';
 import { appNamesOf, intFlag, parseVersion } from '../args.js';
 import type { Command, CommandArgs, CommandContext, Namespace } from '../types.js';
 
 /** Deploy ids are UUIDs; this many characters name one in lists and on the command line. */
 export const DEPLOY_ID_SHOWN = 8;
 
-export const deployJson = (d: DeployRecord) => ({
-  id: d.id,
-  app: d.app,
-  kind: d.kind,
-  status: d.status,
-  release: d.release,
-  rev: d.rev,
-  error: d.error,
-  requested_by: d.requestedBy,
-  started_at: new Date(d.createdAt).toISOString(),
-  finished_at: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
-  /** Milliseconds from the daemon receiving it to each phase (see DEPLOY_PHASES); the hook's is before, so negative. */
-  timings_ms: Object.fromEntries(Object.entries(d.timings).map(([phase, at]) => [phase, at - d.createdAt])),
-});
+export { deployJson } from '../../state/deploys.js';
 
 /** `vN`, a deploy id (at least 6 hex characters of it), or nothing / `current` for the newest. */
 function deploySelector(word: string | undefined): { release?: number; idPrefix?: string } {

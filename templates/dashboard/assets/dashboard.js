@@ -1,13 +1,17 @@
 // Slipway's dashboard: reads and changes everything through /api/v1 with the session cookie;
-// changes carry the page's CSRF token. Pages refresh their data in place, never reloading.
+// changes carry the page's CSRF token. Pages refresh their data in place, never reloading:
+// the apps and app pages learn what changed from one event stream (/api/v1/events), not by
+// polling, so any number of apps and open pages stays far below the API's rate limit.
 'use strict';
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 const REFRESH_MS = 3000;
-/** A warm push is live in about a second: new deploys are looked for more often than the rest. */
-const DEPLOYS_MS = 1000;
 /** Reading usage makes the engine sample each container for about a second. */
 const USAGE_MS = 5000;
+/** How often "… ago" is written again (from what the page has, no request). */
+const AGES_MS = 10_000;
+/** After the stream was refused or the daemon went away for good, a new one is opened this much later. */
+const REOPEN_MS = 5000;
 
 async function api(method, path, body) {
   const headers = { 'x-csrf-token': csrf };
@@ -46,6 +50,16 @@ function fillTable(selector, rows) {
   table.querySelector('tbody').replaceChildren(...rows);
 }
 
+/** "… ago" for a time, in a <time> element that keepAgesFresh writes again as it gets older. */
+function agoElement(iso) {
+  return el('time', ago(iso), { datetime: iso ?? '' });
+}
+
+/** Ages on the page are written again from the times they show: no request needed. */
+function keepAgesFresh() {
+  setInterval(() => document.querySelectorAll('time[datetime]').forEach((node) => (node.textContent = ago(node.getAttribute('datetime')))), AGES_MS);
+}
+
 function ago(iso) {
   if (!iso) return '';
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -78,28 +92,58 @@ function every(ms, refresh) {
   setInterval(run, ms);
 }
 
-// --- apps overview ------------------------------------------------------------------------
-
-function stateOf(report) {
-  const ps = report.ps ?? {};
-  if (ps.deployed !== 'true') return 'not deployed';
-  if (ps.stopped === 'true') return 'stopped';
-  return ps.running === 'true' ? 'running' : ps.running === 'mixed' ? 'partly running' : 'failed';
+/**
+ * Follows the event stream of the apps this session may use: `onApps` gets every app's
+ * summary (a Map by name) at connect and after each change. EventSource reconnects by
+ * itself (and gets a fresh snapshot); a stream refused outright (logged out, too many open)
+ * is looked into, then opened again a little later.
+ */
+function watchApps(onApps) {
+  const apps = new Map();
+  const source = new EventSource('/api/v1/events');
+  const changed = () => onApps(apps);
+  source.addEventListener('snapshot', (event) => {
+    apps.clear();
+    for (const summary of JSON.parse(event.data)) apps.set(summary.name, summary);
+    changed();
+  });
+  source.addEventListener('app', (event) => {
+    const summary = JSON.parse(event.data);
+    apps.set(summary.name, summary);
+    changed();
+  });
+  source.addEventListener('app-removed', (event) => {
+    apps.delete(JSON.parse(event.data).name);
+    changed();
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) return; // reconnecting by itself
+    api('GET', '/apps').catch((error) => say(error.message, true)); // a 401 goes to the login page
+    setTimeout(() => watchApps(onApps), REOPEN_MS);
+  });
 }
 
-async function appsPage() {
-  every(REFRESH_MS, async () => {
-    const names = await api('GET', '/apps');
-    const rows = await Promise.all(
-      names.map(async (name) => {
-        const [report, deploys, releases] = await Promise.all([api('GET', `/apps/${name}`), api('GET', `/apps/${name}/deploys`), api('GET', `/apps/${name}/releases`)]);
-        const current = releases.find((r) => r.current);
-        const last = deploys[0];
-        const link = el('a', name, { href: `/apps/${encodeURIComponent(name)}` });
-        const state = el('span', stateOf(report), { class: `state ${stateOf(report).replace(/ /g, '-')}` });
-        return row([link, state, current ? `v${current.version}` : '-', last ? `${last.kind} ${last.status}, ${ago(last.started_at)}` : '-', report.ps?.processes ?? '0', report.domains?.['app-vhosts'] ?? '']);
-      }),
-    );
+// --- apps overview ------------------------------------------------------------------------
+
+/** An app's state in words, from its summary ({deployed, stopped, running}). */
+function stateOf({ deployed, stopped, running }) {
+  if (!deployed) return 'not deployed';
+  if (stopped) return 'stopped';
+  return running === 'true' ? 'running' : running === 'mixed' ? 'partly running' : 'failed';
+}
+
+function appsPage() {
+  watchApps((apps) => {
+    const rows = [...apps.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((app) => {
+        const link = el('a', app.name, { href: `/apps/${encodeURIComponent(app.name)}` });
+        const words = stateOf(app);
+        const state = el('span', words, { class: `state ${words.replace(/ /g, '-')}` });
+        const last = app.deploy ? el('span', `${app.deploy.kind} ${app.deploy.status}, `) : '-';
+        if (app.deploy) last.append(agoElement(app.deploy.started_at));
+        return row([link, state, app.release ? `v${app.release}` : '-', last, String(app.processes), app.vhosts]);
+      });
     fillTable('#apps', rows.length ? rows : [row(['No apps yet: git push one'])]);
   });
 }
@@ -136,7 +180,7 @@ async function refreshDeploys(app) {
     deploys.slice(0, 20).map((d) => {
       const open = el('button', d.id.slice(0, 8), { type: 'button', 'aria-label': `Show the log of deploy ${d.id.slice(0, 8)}` });
       open.addEventListener('click', () => showDeployLog(app, d));
-      return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, ago(d.started_at), d.requested_by]);
+      return row([open, d.release ? `v${d.release}` : '-', d.kind, d.status, agoElement(d.started_at), d.requested_by]);
     }),
   );
   // A deploy that started and finished between two refreshes is still shown, whole.
@@ -160,7 +204,7 @@ async function refreshReleases(app) {
           act(`Rolling back to v${r.version}`, () => api('POST', `/apps/${app}/releases/rollback`, { version: r.version }).then(() => refreshApp(app)));
         });
       }
-      return row([`v${r.version}`, r.kind, r.description, ago(r.created_at), action]);
+      return row([`v${r.version}`, r.kind, r.description, agoElement(r.created_at), action]);
     }),
   );
 }
@@ -208,7 +252,8 @@ async function refreshProcesses(app) {
   const containers = Object.entries(report).filter(([key]) => key.startsWith('status-'));
   followLogs(app, containers.map(([key, value]) => `${key}=${value}`).join(' '));
   document.getElementById('containers').replaceChildren(...containers.map(([key, value]) => el('li', `${key.slice(7).replace(/-(\d+)$/, '.$1')}: ${value}`)));
-  document.getElementById('summary').textContent = `${stateOf({ ps: report })}, ${report.processes} container(s)`;
+  const state = stateOf({ deployed: report.deployed === 'true', stopped: report.stopped === 'true', running: report.running });
+  document.getElementById('summary').textContent = `${state}, ${report.processes} container(s)`;
 }
 
 async function refreshDomains(app) {
@@ -254,10 +299,14 @@ async function followLogsOnce(app, signal) {
   }
 }
 
-/** Follows the logs of the containers named by `containers` (restarting when that changes). */
+/** Follows the logs of the containers named by `containers` (restarting when that changes); none: nothing to follow. */
 function followLogs(app, containers) {
   if (logFollow?.containers === containers) return;
   logFollow?.controller.abort();
+  if (containers === '') {
+    logFollow = { containers, controller: new AbortController() };
+    return;
+  }
   const follow = { containers, controller: new AbortController() };
   logFollow = follow;
   (async () => {
@@ -310,13 +359,8 @@ async function refreshUsage(app) {
   );
 }
 
-/** Everything on the app page but its deploys, which are refreshed more often. */
-function refreshAppState(app) {
-  return Promise.all([refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app)]);
-}
-
 function refreshApp(app) {
-  return Promise.all([refreshDeploys(app), refreshAppState(app)]);
+  return Promise.all([refreshDeploys(app), refreshReleases(app), refreshConfig(app), refreshProcesses(app), refreshDomains(app)]);
 }
 
 async function appPage() {
@@ -335,9 +379,23 @@ async function appPage() {
     const counts = Object.fromEntries([...event.target.querySelectorAll('input')].map((input) => [input.name, Number(input.value)]));
     act('Scaling', () => api('PUT', `/apps/${app}/processes/formation`, counts).then(() => refreshApp(app)));
   });
-  every(REFRESH_MS, () => refreshAppState(app));
-  every(DEPLOYS_MS, () => refreshDeploys(app));
-  every(USAGE_MS, () => refreshUsage(app));
+  // The page is read again whenever the app's summary changes (a deploy starts or ends, a
+  // release, containers start or stop, domains), and the CPU and memory charts are sampled
+  // while containers run and the page is seen.
+  let seen = '';
+  let running = false;
+  watchApps((apps) => {
+    const summary = apps.get(app);
+    if (!summary) return say(`${app} no longer exists`, true);
+    running = summary.processes > 0;
+    const now = JSON.stringify(summary);
+    if (now === seen) return;
+    seen = now;
+    refreshApp(app).catch((error) => say(error.message, true));
+  });
+  setInterval(() => {
+    if (running && document.visibilityState === 'visible') refreshUsage(app).catch((error) => say(error.message, true));
+  }, USAGE_MS);
 }
 
 // --- services --------------------------------------------------------------------------------
@@ -405,6 +463,7 @@ function servicesPage() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  keepAgesFresh();
   const page = document.querySelector('[data-page]')?.dataset.page;
   if (page === 'apps') appsPage();
   if (page === 'app') appPage();

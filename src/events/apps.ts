@@ -1,0 +1,141 @@
+import { isStopped } from '../deploy/desired.js';
+import type { Platform } from '../platform.js';
+import { appDomains } from '../proxy/domains.js';
+import { deployJson } from '../state/deploys.js';
+import { EventBus } from './bus.js';
+
+/** What the dashboard's apps page shows of an app, and what an app page watches to know it should look again. */
+export interface AppSummary {
+  name: string;
+  deployed: boolean;
+  stopped: boolean;
+  /** The release now serving, if any. */
+  release: number | null;
+  /** The newest deploy, running or not. */
+  deploy: { id: string; kind: string; status: string; release: number | null; started_at: string; finished_at: string | null } | null;
+  /** The domains it answers on, space-separated (as `domains:report` has them). */
+  vhosts: string;
+  /** Containers, and whether they run: `true`, `false` or `mixed` (as `ps:report` has it). */
+  processes: number;
+  running: 'true' | 'false' | 'mixed';
+}
+
+/** An app was created, or something it shows changed (a rename is the old name removed and the new one changed). */
+export type AppEvent = { type: 'app.changed'; seq: number; summary: AppSummary } | { type: 'app.removed'; seq: number; name: string };
+
+/** The stored half of a summary comes from SQLite each tick; the containers' half from the engine less often. */
+const TICK_MS = 1000;
+const ENGINE_EVERY_TICKS = 3;
+
+type Stored = Omit<AppSummary, 'processes' | 'running'>;
+type Containers = Pick<AppSummary, 'processes' | 'running'>;
+const NO_CONTAINERS: Containers = { processes: 0, running: 'false' };
+
+/**
+ * Every app's summary, looked at once per second for all listeners together (never per
+ * client), and each change published on a bus while anyone listens. The stored state is
+ * read every tick (a few indexed SQLite reads per app); the engine is asked about an app's
+ * containers every few ticks, and at once when its stored state changed (a deploy started
+ * or ended, a release, a stop), and never about an app that has no release and no deploy.
+ */
+export class AppWatch {
+  private readonly bus = new EventBus<AppEvent>();
+  private summaries = new Map<string, AppSummary>();
+  private seq = 0;
+  private ticks = 0;
+  private timer?: NodeJS.Timeout;
+  private first?: Promise<void>;
+  /** Bumped by stop(): a look still under way from before is then thrown away. */
+  private generation = 0;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly tickMs = TICK_MS,
+  ) {}
+
+  /**
+   * Every app's summary now (what a stream starts with) and each change from then on, until
+   * `unsubscribe`; the looking stops when the last listener leaves.
+   */
+  async subscribe(listener: (event: AppEvent) => void): Promise<{ seq: number; summaries: AppSummary[]; unsubscribe: () => void }> {
+    const unsubscribe = this.bus.subscribe(listener);
+    this.first ??= this.tick(this.generation);
+    await this.first;
+    return {
+      seq: this.seq,
+      summaries: [...this.summaries.values()],
+      unsubscribe: () => {
+        unsubscribe();
+        if (this.bus.size === 0) this.stop();
+      },
+    };
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.first = undefined;
+    this.summaries = new Map();
+    this.generation++;
+  }
+
+  private async tick(generation: number): Promise<void> {
+    try {
+      await this.look(generation);
+    } catch (error) {
+      console.error('slipway: looking at the apps for the event stream failed:', error);
+    }
+    if (generation !== this.generation) return;
+    if (this.bus.size > 0) this.timer = setTimeout(() => void this.tick(generation), this.tickMs);
+    else this.stop();
+  }
+
+  private async look(generation: number): Promise<void> {
+    const askEngine = this.ticks++ % ENGINE_EVERY_TICKS === 0;
+    const next = new Map<string, AppSummary>();
+    for (const { name } of this.platform.state.apps.list()) {
+      const stored = this.stored(name);
+      const previous = this.summaries.get(name);
+      const changed = !previous || JSON.stringify(stored) !== JSON.stringify(storedOf(previous));
+      const containers = askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous!;
+      next.set(name, { ...stored, processes: containers.processes, running: containers.running });
+    }
+    if (generation !== this.generation) return;
+    const before = this.summaries;
+    this.summaries = next;
+    for (const [name, summary] of next) {
+      if (JSON.stringify(summary) !== JSON.stringify(before.get(name))) this.bus.publish({ type: 'app.changed', seq: ++this.seq, summary });
+    }
+    for (const name of before.keys()) if (!next.has(name)) this.bus.publish({ type: 'app.removed', seq: ++this.seq, name });
+  }
+
+  private stored(name: string): Stored {
+    const { state, settings } = this.platform;
+    const release = state.releases.current(name)?.version ?? null;
+    const deploy = state.deploys.latest(name);
+    return {
+      name,
+      deployed: release !== null,
+      stopped: isStopped(state, name),
+      release,
+      // As `builds:list --format json` shows it, less what changes at every phase (timings).
+      deploy: deploy ? pick(deployJson(deploy), ['id', 'kind', 'status', 'release', 'started_at', 'finished_at']) : null,
+      vhosts: appDomains(state, settings, name).join(' '),
+    };
+  }
+
+  private async containers(stored: Stored): Promise<Containers> {
+    if (!stored.deployed && !stored.deploy) return NO_CONTAINERS;
+    const instances = await this.platform.schedulerFor(stored.name).instances(stored.name);
+    const running = instances.filter((i) => i.running).length;
+    return { processes: instances.length, running: running === 0 ? 'false' : running === instances.length ? 'true' : 'mixed' };
+  }
+}
+
+function storedOf({ processes: _processes, running: _running, ...stored }: AppSummary): Stored {
+  return stored;
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
+}

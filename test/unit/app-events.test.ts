@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
+import { AppWatch, type AppEvent } from '../../src/events/apps.js';
+import { Platform } from '../../src/platform.js';
+import { loadSettings } from '../../src/settings.js';
+import { openState } from '../../src/state/index.js';
+import { FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks } from '../support/fakes.js';
+import { parseEvents } from '../support/sse.js';
+
+// The apps' event source and its streams against an in-memory state and a fake scheduler:
+// one look at every app per tick whoever listens, and each stream sees only its caller's apps.
+
+let dataDir: string;
+let scheduler: FakeScheduler;
+let platform: Platform;
+let engineCalls: string[];
+let watch: AppWatch;
+const admin = { name: 'admin', isAdmin: true, tokenId: 'admin-token' };
+const tenant = { name: 'tenant', isAdmin: false, tokenId: 'tenant-token' };
+const TICK_MS = 5;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await sleep(5);
+  expect(check()).toBe(true);
+}
+
+function deploy(app: string): void {
+  const release = platform.state.releases.create({ app, kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
+  platform.state.releases.setStatus(app, release.version, 'succeeded');
+}
+
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-app-events-'));
+  const settings = loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' });
+  scheduler = new FakeScheduler();
+  engineCalls = [];
+  const instances = scheduler.instances.bind(scheduler);
+  scheduler.instances = async (app, options) => {
+    engineCalls.push(app);
+    return instances(app, options);
+  };
+  platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], logs: fakeLogs, locks: new MemoryLocks() });
+  platform.state.apps.create('shop');
+  platform.state.apps.create('draft');
+  deploy('shop');
+  watch = new AppWatch(platform, TICK_MS);
+});
+
+afterEach(() => {
+  watch.stop();
+  platform.state.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the apps’ event source', () => {
+  test('a summary of every app at once, then each app created, changed and destroyed', async () => {
+    const events: AppEvent[] = [];
+    const { summaries, seq, unsubscribe } = await watch.subscribe((event) => events.push(event));
+    expect(summaries.map((s) => [s.name, s.deployed, s.release, s.vhosts, s.running])).toEqual([
+      ['draft', false, null, 'draft.example.test', 'false'],
+      ['shop', true, 1, 'shop.example.test', 'false'],
+    ]);
+    const later = () => events.filter((e) => e.seq > seq);
+    platform.state.apps.create('cart');
+    await until(() => later().some((e) => e.type === 'app.changed' && e.summary.name === 'cart'));
+    deploy('draft');
+    await until(() => later().some((e) => e.type === 'app.changed' && e.summary.name === 'draft' && e.summary.release === 1));
+    platform.state.apps.delete('cart');
+    await until(() => later().some((e) => e.type === 'app.removed' && e.name === 'cart'));
+    // Nothing changed, nothing sent.
+    const count = events.length;
+    await sleep(TICK_MS * 10);
+    expect(events).toHaveLength(count);
+    unsubscribe();
+  });
+
+  test('the engine is asked once per tick for all listeners together, and never about an app with no release or deploy', async () => {
+    const one = await watch.subscribe(() => {});
+    const others = await Promise.all(Array.from({ length: 20 }, () => watch.subscribe(() => {})));
+    engineCalls.length = 0;
+    await sleep(TICK_MS * 30);
+    const ticks = engineCalls.length;
+    expect(ticks).toBeGreaterThan(0);
+    expect(new Set(engineCalls)).toEqual(new Set(['shop']));
+    for (const subscription of [one, ...others]) subscription.unsubscribe();
+    // The last listener gone, the looking stops.
+    engineCalls.length = 0;
+    await sleep(TICK_MS * 10);
+    expect(engineCalls).toEqual([]);
+  });
+});
+
+describe('event streams', () => {
+  function open(streams: AppEventStreams, caller: typeof admin) {
+    let text = '';
+    const controller = new AbortController();
+    const done = streams.serve(caller, () => (chunk) => void (text += chunk), controller.signal);
+    return { done, events: () => parseEvents(text), text: () => text, close: () => controller.abort() };
+  }
+
+  test('a tenant’s stream: its apps only, and an app taken away leaves it', async () => {
+    platform.state.keys.add({ name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' }, { admin: false });
+    platform.state.access.grant('shop', 'tenant');
+    const streams = new AppEventStreams(platform.state, watch);
+    const theirs = open(streams, tenant);
+    await until(() => theirs.events().length > 0);
+    expect(theirs.text()).toMatch(/^retry: \d+\n\n/);
+    expect(JSON.parse(theirs.events()[0]!.data).map((s: { name: string }) => s.name)).toEqual(['shop']);
+    platform.state.apps.create('secret');
+    deploy('shop');
+    await until(() => theirs.events().some((e) => e.event === 'app' && JSON.parse(e.data).release === 2));
+    platform.state.access.revoke('shop', 'tenant');
+    deploy('shop');
+    await until(() => theirs.events().some((e) => e.event === 'app-removed'));
+    expect(theirs.text()).not.toContain('secret');
+    expect(theirs.events().map((e) => e.event)).toEqual(['snapshot', 'app', 'app-removed']);
+    theirs.close();
+    await theirs.done;
+  });
+
+  test('a token holds at most a few streams; closing one lets another in', async () => {
+    const streams = new AppEventStreams(platform.state, watch);
+    const held = Array.from({ length: STREAMS_PER_TOKEN }, () => open(streams, admin));
+    await expect(open(streams, admin).done).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Too many event streams') });
+    const otherToken = open(streams, tenant);
+    held[0]!.close();
+    await held[0]!.done;
+    const again = open(streams, admin);
+    await until(() => again.events().length > 0);
+    for (const stream of [...held, again, otherToken]) stream.close();
+    await Promise.all([...held, again, otherToken].map((s) => s.done));
+  });
+});
