@@ -54,7 +54,7 @@ const doubleQuote = (value: string) => `"${value.replace(/[\\\n\r"$`]/g, (c) => 
 export const EXPORT_FORMATS = ['exports', 'envfile', 'docker-args', 'docker-args-keys', 'shell', 'pretty', 'json', 'json-list'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Dokku's config:export formats (reference/dokku.md §1.2). */
+/** Dokku's config:export formats, with its names and output (`config:export --format`). */
 export function exportEnv(env: Env, format: ExportFormat): string {
   const keys = sortedKeys(env);
   switch (format) {

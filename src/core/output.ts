@@ -1,4 +1,4 @@
-/** Dokku's output conventions (reference/dokku.md §0), shared by commands and deploy logs. */
+/** Dokku's output conventions (`-----> ` step, `=====> ` section, 7-space detail, ` !     ` error), shared by commands and deploy logs. */
 export const format = {
   step: (message: string) => `-----> ${message}`,
   section: (message: string) => `=====> ${message}`,

@@ -72,7 +72,8 @@ export class DeployQueue {
 /**
  * Runs deploy jobs: different apps in parallel, one app's jobs strictly one after another.
  * BullMQ OSS has no groups, so a job whose app is busy goes back to the delayed set and frees
- * its slot (reference/libraries.md §3.5); the pusher is told once that it is waiting.
+ * its slot (a worker that waited for the lock would hold one of its concurrency slots idle);
+ * the pusher is told once that it is waiting.
  */
 export function startDeployWorker(options: {
   redisUrl: string;
