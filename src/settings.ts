@@ -87,9 +87,9 @@ const schema = z.object({
   SLIPWAY_SSH_LOGIN_SECONDS: z.coerce.number().min(1).max(600).default(30),
   SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   /** Connections still authenticating beyond this many are closed at once. */
+  SLIPWAY_SSH_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).max(10_000).default(64),
   /** What the daemon logs (JSON lines on stderr): debug, info, warn or error and above. */
   SLIPWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  SLIPWAY_SSH_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
 export type Settings = ReturnType<typeof loadSettings>;

@@ -1,3 +1,4 @@
+import { lineLog } from '../core/log.js';
 import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
@@ -83,7 +84,7 @@ export class AppWatch {
     try {
       await this.look(generation);
     } catch (error) {
-      console.error('slipway: looking at the apps for the event stream failed:', error);
+      lineLog()('looking at the apps for the event stream failed', { level: 'error', err: error });
     }
     if (generation !== this.generation) return;
     if (this.bus.size > 0) this.timer = setTimeout(() => void this.tick(generation), this.tickMs);

@@ -1,3 +1,5 @@
+import { lineLog } from '../core/log.js';
+
 /**
  * A small typed publish/subscribe bus: what happened in the daemon, for whoever listens
  * (the API's event stream today). Events are plain data, discriminated by `type`. A
@@ -18,7 +20,7 @@ export class EventBus<E extends { type: string }> {
         listener(event);
       } catch (error) {
         this.listeners.delete(listener);
-        console.error('slipway: an event listener failed and was removed:', error);
+        lineLog()('an event listener failed and was removed', { level: 'error', err: error });
       }
     }
   }

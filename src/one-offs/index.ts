@@ -61,7 +61,8 @@ export async function startOneOff<T>(platform: Platform, app: string, how: OneOf
     if (running >= max) {
       throw new OneOffRefused(`${app} runs ${running} one-off container${running === 1 ? '' : 's'} and may run at most ${max} at once (run:list and cron:logs show them)`);
     }
-    return await how.start(() => void release());
+    // Released as soon as the container runs; a failure there (Redis away) is the lock's TTL's to mend, never the daemon's end.
+    return await how.start(() => void release().catch(() => {}));
   } finally {
     await release();
   }
