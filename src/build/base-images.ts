@@ -1,6 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import ipaddr from 'ipaddr.js';
-import { addressRefusal, interfaceAddresses } from '../core/public-destination.js';
 import { UserError } from '../core/errors.js';
 import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
 import type { ProgressLog } from '../model/progress.js';
@@ -8,9 +5,9 @@ import type { Platform } from '../platform.js';
 import { REGISTRY_PROPERTY } from '../registry/index.js';
 import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import { imageUses, pinImages } from './dockerfile-images.js';
+import { imageUses, onbuildLines, pinImages } from './dockerfile-images.js';
 import { imageRepository } from './images.js';
-import { engineAuth, registryLoginFor, registryLoginsOf } from './registry-logins.js';
+import { engineAuth, registryAddressRefusal, registryLoginFor, registryLoginsOf } from './registry-logins.js';
 
 /**
  * What a Dockerfile may build from. A build reads every image it names, so one that named
@@ -51,6 +48,8 @@ export function classifyBaseImage(platform: Platform, app: string, text: string)
  * every image it names was checked (so nothing is pulled for a Dockerfile that is refused).
  */
 export async function resolveBaseImages(platform: Platform, app: string, dockerfile: string, log: ProgressLog): Promise<string> {
+  const onbuild = onbuildLines(dockerfile);
+  if (onbuild.length > 0) throw new UserError(`The Dockerfile has ONBUILD on line ${onbuild.join(', ')}: Slipway builds no image with build triggers (they would run unchecked in the builds of other images)`);
   const pulls = new Map<string, { ref: ImageRef; platform?: string }>();
   for (const use of imageUses(dockerfile)) {
     const image = classifyBaseImage(platform, app, use.ref);
@@ -62,7 +61,9 @@ export async function resolveBaseImages(platform: Platform, app: string, dockerf
   for (const [text, { ref, platform: imagePlatform }] of pulls) {
     await refuseInternalRegistry(platform, text, ref);
     await refuseLocalOnly(platform, text, ref);
-    pins.set(text, await pull(platform, app, { text, ref, platform: imagePlatform }, log));
+    const id = await pull(platform, app, { text, ref, platform: imagePlatform }, log);
+    await refuseBuildTriggers(platform, text, id);
+    pins.set(text, id);
   }
   return pinImages(dockerfile, pins);
 }
@@ -76,14 +77,19 @@ export async function resolveBaseImages(platform: Platform, app: string, dockerf
 async function refuseInternalRegistry(platform: Platform, text: string, ref: ImageRef): Promise<void> {
   if (platform.settings.buildImages.some((entry) => admits(parseImageRef(entry)!, ref))) return;
   if (registryLoginsOf(platform, GLOBAL_SCOPE).some((login) => login.server === ref.registry)) return;
-  const host = ref.registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  const own = interfaceAddresses();
-  const refusal = addresses.map((address) => addressRefusal(address, own)).find((reason) => reason !== undefined);
+  const refusal = await registryAddressRefusal(ref.registry);
   if (refusal === undefined) return;
   throw new UserError(
     `The Dockerfile builds from ${text}, which this app may not use: its registry is on this host or a private network (${refusal}); an admin may allow it with registry:login --global or SLIPWAY_BUILD_IMAGES`,
   );
+}
+
+/** An image with ONBUILD triggers would run them in this build, past every check of what a build may read. */
+async function refuseBuildTriggers(platform: Platform, text: string, id: string): Promise<void> {
+  const triggers = (await platform.engine.images.configOf(id)).config.OnBuild;
+  if (Array.isArray(triggers) && triggers.length > 0) {
+    throw new UserError(`The Dockerfile builds from ${text}, which this app may not use: it has ONBUILD triggers (${triggers.length}), which would run in this build unchecked`);
+  }
 }
 
 /**

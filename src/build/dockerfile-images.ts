@@ -48,6 +48,15 @@ export function imageUses(dockerfile: string): ImageUse[] {
   return uses;
 }
 
+/**
+ * The lines of the Dockerfile's ONBUILD instructions (1-based). A trigger runs in the build of
+ * an image FROM this one, where no check of what it names reaches: `ONBUILD COPY --from=` of
+ * another app's image in a base image would copy that app into the build that uses it.
+ */
+export function onbuildLines(dockerfile: string): number[] {
+  return [...instructions(dockerfile)].filter((words) => words[0]!.toUpperCase() === 'ONBUILD').map((words) => words.firstLine + 1);
+}
+
 /** The images a Dockerfile names (see imageUses), in order. */
 export const imagesNamed = (dockerfile: string): string[] => imageUses(dockerfile).map((use) => use.ref);
 

@@ -1,9 +1,12 @@
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import { isRegistryServer } from '../model/image-ref.js';
+import { isRegistryServer, parseImageRef } from '../model/image-ref.js';
+import { addressRefusal, interfaceAddresses } from '../core/public-destination.js';
 
 /**
  * Dokku's registry:login: credentials for a registry that builds pull base images from,
@@ -40,13 +43,40 @@ export function parseRegistryLogin(username: string, password: string): Registry
   return { username, password };
 }
 
-/** registry:login: the engine checks the credentials with the registry, then they are kept for `scope`. */
-export async function logInToRegistry(platform: Platform, scope: string, server: string, login: RegistryLogin): Promise<void> {
+/**
+ * Why a registry is not a public destination (its host is, or resolves to, this host or a
+ * special-purpose network), or undefined when it is: the rule git:sync holds tenants to
+ * (core/public-destination), for the engine's requests on their behalf. A name that does not
+ * resolve here passes: the engine's own attempt fails the same way.
+ */
+export async function registryAddressRefusal(server: string): Promise<string | undefined> {
+  const host = server.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const addresses = net.isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  const own = interfaceAddresses();
+  return addresses.map((address) => addressRefusal(address, own)).find((reason) => reason !== undefined);
+}
+
+/** Whether an admin has pointed builds at this registry: a global login for it, or SLIPWAY_BUILD_IMAGES naming an image there. */
+export function adminApprovedRegistry(platform: Platform, server: string): boolean {
+  if (registryLoginsOf(platform, GLOBAL_SCOPE).some((login) => login.server === server)) return true;
+  return platform.settings.buildImages.some((entry) => parseImageRef(entry)?.registry === server);
+}
+
+/**
+ * registry:login: the engine checks the credentials with the registry, then they are kept for
+ * `scope`. A key other than an admin's may log in only to a registry at a public address, and
+ * learns only that the login failed, not the engine's words: they would tell it what answers
+ * at an address it named (a port scanner of the host and its networks otherwise).
+ */
+export async function logInToRegistry(platform: Platform, scope: string, server: string, login: RegistryLogin, isAdmin: boolean): Promise<void> {
+  if (!isAdmin && !adminApprovedRegistry(platform, server) && (await registryAddressRefusal(server)) !== undefined) {
+    throw new UserError(`Only an admin may log in to ${server}: it is not a registry at a public address`);
+  }
   try {
     await platform.engine.images.checkLogin(engineAuth(server, login));
   } catch (error) {
-    if (error instanceof RegistryError) throw new UserError(`Login to ${server} failed: ${error.message}`);
-    throw error;
+    if (!(error instanceof RegistryError)) throw error;
+    throw new UserError(`Login to ${server} failed${isAdmin ? `: ${error.message}` : ': the registry refused the credentials, or could not be reached'}`);
   }
   storeRegistryLogin(platform, scope, server, login);
 }

@@ -82,6 +82,11 @@ describe('a Dockerfile FROM an image in a registry', () => {
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain(`Login to ${server} failed`);
     expect((await slipway.ssh(['registry:login', '--global', server, 'slipway', password], { key: tenant })).stderr).toContain('needs an admin key');
+    // A registry an admin did not allow, on this host: the engine is not sent there, so no port is told apart from another.
+    for (const elsewhere of ['127.0.0.1:1', `127.0.0.1:${slipway.sshPort}`]) {
+      const probe = await slipway.ssh(['registry:login', 'mine', elsewhere, 'slipway', 'x'], { key: tenant });
+      expect(probe.stderr).toContain(`Only an admin may log in to ${elsewhere}: it is not a registry at a public address`);
+    }
 
     const login = await slipway.ssh(['registry:login', '--password-stdin', 'mine', server, 'slipway'], { key: tenant, input: `${password}\n` });
     expect(login.code, login.output).toBe(0);

@@ -48,6 +48,9 @@ describe('image references', () => {
 
 const silentLog = { step() {}, section() {}, detail() {}, error() {}, output() {}, raw() {}, mark() {} } as ProgressLog;
 
+/** A registry image whose config carries an ONBUILD trigger. */
+const TRIGGERED_ID = `sha256:${'e'.repeat(64)}`;
+
 describe('what a Dockerfile may build from', () => {
   let dataDir: string;
   let platform: Platform;
@@ -62,7 +65,10 @@ describe('what a Dockerfile may build from', () => {
       async pull(name: string, version: string, options: { auth?: object; platform?: string }) {
         pulls.push({ name, version, auth: options.auth, platform: options.platform });
         if (name.endsWith('/missing')) throw new RegistryError('manifest unknown');
-        return `sha256:${String(pulls.length).repeat(64)}`;
+        return name.endsWith('/triggered') ? TRIGGERED_ID : `sha256:${String(pulls.length).repeat(64)}`;
+      },
+      async configOf(id: string) {
+        return { config: { OnBuild: id === TRIGGERED_ID ? ['COPY --from=swtest/app-victim:latest / /loot'] : null } };
       },
     },
   } as unknown as DockerEngine;
@@ -166,5 +172,13 @@ describe('what a Dockerfile may build from', () => {
 
   test('a variable with no default names no image', () => {
     expect(() => kind('$BASE')).toThrow('through a variable with no default');
+  });
+  test('no build has ONBUILD triggers: none in the Dockerfile, none in an image it pulls', async () => {
+    const written = resolveBaseImages(platform, 'shop', 'FROM slipway/stack:bookworm\nONBUILD COPY --from=swtest/app-victim:latest / /loot\n', silentLog);
+    await expect(written).rejects.toThrow('The Dockerfile has ONBUILD on line 2');
+    expect(pulls).toEqual([]);
+    await expect(resolveBaseImages(platform, 'shop', 'FROM ghcr.io/someone/triggered:1\n', silentLog)).rejects.toThrow(
+      'The Dockerfile builds from ghcr.io/someone/triggered:1, which this app may not use: it has ONBUILD triggers (1)',
+    );
   });
 });

@@ -41,7 +41,7 @@ export const registryNamespace: Namespace = {
         if (password === undefined) throw new UserError('Please specify password, or pass --password-stdin and send it on stdin');
         if (args.flags['password-stdin'] && args.named.password !== undefined) throw new UserError('Give the password either as an argument or on stdin, not both');
         const login = parseRegistryLogin(args.named.username!, password);
-        await logInToRegistry(ctx.platform, args.app?.name ?? GLOBAL_SCOPE, server, login);
+        await logInToRegistry(ctx.platform, args.app?.name ?? GLOBAL_SCOPE, server, login, ctx.caller.isAdmin);
         ctx.out.out(format.step(`Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} in to ${server} as ${login.username}`));
       },
     },
