@@ -1,10 +1,12 @@
 import net from 'node:net';
 import { UserError } from '../core/errors.js';
 import { RefusedDestination, resolvePublicDestination, type PublicDestination } from '../core/public-destination.js';
-import { runProgram, withTimeout } from '../core/process.js';
+import { runProgram } from '../core/process.js';
 import { ensureRepo } from './repos.js';
 
 const FETCH_TIMEOUT_MS = 10 * 60_000;
+const SLOW_SERVER_LIMITS = ['-c', 'http.lowSpeedLimit=1000', '-c', 'http.lowSpeedTime=60'];
+const KEPT_OUTPUT_CHARS = 64 * 1024;
 /** A branch, tag or commit as a person would type it; never an option (`-…`) or a range (`..`). */
 const REF = /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$/;
 const REMOTE_URL = /^(https?|ssh|git|file):\/\/[^\s]+$/;
@@ -57,13 +59,19 @@ export async function syncRepo(options: {
   const protocols = ['-c', 'protocol.allow=never', ...allowedProtocols(options.isAdmin).flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
   // Never wait for a password or a host key question nobody can answer.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
-  const fetch = runProgram(
+  // A server that trickles is given up on (under 1 KB/s for a minute); one that never ends is
+  // stopped at the time limit, git killed with it; of what git says, only the end is kept.
+  const fetched = await runProgram(
     'git',
-    [...protocols, ...remote.options, '-c', 'fetch.fsckObjects=true', '--git-dir', gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', remote.url, `+${options.ref ?? 'HEAD'}:refs/slipway/sync`],
-    { env },
-  );
-  const fetched = await withTimeout(fetch, FETCH_TIMEOUT_MS, () =>
-    options.isAdmin ? new UserError(`Fetching ${options.source} took longer than ${FETCH_TIMEOUT_MS / 60_000} minutes`) : notFetchedByTenant(options.source, options.ref),
+    [...protocols, ...remote.options, ...SLOW_SERVER_LIMITS, '-c', 'fetch.fsckObjects=true', '--git-dir', gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', remote.url, `+${options.ref ?? 'HEAD'}:refs/slipway/sync`],
+    {
+      env,
+      keepChars: KEPT_OUTPUT_CHARS,
+      timeout: {
+        ms: FETCH_TIMEOUT_MS,
+        onTimeout: () => (options.isAdmin ? new UserError(`Fetching ${options.source} took longer than ${FETCH_TIMEOUT_MS / 60_000} minutes`) : notFetchedByTenant(options.source, options.ref)),
+      },
+    },
   );
   if (fetched.code !== 0) {
     if (!options.isAdmin) throw notFetchedByTenant(options.source, options.ref);
