@@ -16,6 +16,11 @@ const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const EXPIRY = /^([1-9][0-9]{0,4})([mhdw])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const MAX_EXPIRY_MS = 10 * 365 * 86_400_000;
+/**
+ * Live tokens one key (other than an admin's) may hold: each may hold dashboard sessions and
+ * event streams of its own, so a key with unbounded tokens would hold unbounded daemon memory.
+ */
+export const MAX_TOKENS_PER_KEY = 20;
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 const ownerOf = (caller: Caller) => (caller.host ? HOST_ROOT : caller.name);
@@ -43,6 +48,10 @@ function requireKeyCaller(caller: Caller, command: string): void {
 export function createToken(state: State, caller: Caller, name: string, expires: string | undefined, now = Date.now()) {
   requireKeyCaller(caller, 'tokens:create');
   if (!TOKEN_NAME.test(name)) throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
+  const live = state.tokens.list(ownerOf(caller)).filter((t) => t.expiresAt === null || t.expiresAt > now);
+  if (!caller.isAdmin && live.length >= MAX_TOKENS_PER_KEY) {
+    throw new UserError(`${caller.name} has ${live.length} tokens, the most a key may hold: revoke one first (tokens:list shows them)`);
+  }
   const id = randomBytes(6).toString('hex');
   const token = `slw_${id}_${randomBytes(32).toString('base64url')}`;
   const record = { id, name, keyName: ownerOf(caller), hash: hashOf(token), createdAt: now, expiresAt: expires === undefined ? null : now + parseExpiry(expires) };

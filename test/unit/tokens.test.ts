@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { authenticateToken, createToken, listTokens, parseExpiry, revokeToken } from '../../src/access/tokens.js';
+import { authenticateToken, createToken, listTokens, MAX_TOKENS_PER_KEY, parseExpiry, revokeToken } from '../../src/access/tokens.js';
 import { openState, type State } from '../../src/state/index.js';
 
 /** API tokens against a real SQLite state: what a token may do follows its key. */
@@ -98,6 +98,16 @@ describe('API tokens', () => {
     const hostToken = authenticateToken(state, createToken(state, root, 'host', undefined).token)!;
     expect(() => createToken(state, hostToken, 'child', undefined)).toThrow('needs an SSH key');
     expect(listTokens(state, admin).map((t) => t.name).sort()).toEqual(['host', 'short']);
+  });
+
+  test('a key other than an admin’s holds at most MAX_TOKENS_PER_KEY live tokens; expired ones do not count', () => {
+    const state = freshState();
+    const now = Date.now();
+    createToken(state, tenant, 'old', '5m', now - 3_600_000);
+    for (let i = 0; i < MAX_TOKENS_PER_KEY; i++) createToken(state, tenant, `t${i}`, undefined, now);
+    expect(() => createToken(state, tenant, 'one-more', undefined, now)).toThrow(`has ${MAX_TOKENS_PER_KEY} tokens, the most a key may hold`);
+    revokeToken(state, tenant, 't0');
+    expect(createToken(state, tenant, 'one-more', undefined, now).record.name).toBe('one-more');
   });
 
   test('expiries are minutes, hours, days or weeks', () => {
