@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import { isRegistryServer, parseImageRef } from '../model/image-ref.js';
+import { canonicalRegistry, isRegistryServer, parseImageRef } from '../model/image-ref.js';
 import { addressRefusal, interfaceAddresses } from '../core/public-destination.js';
 
 /**
@@ -22,8 +22,6 @@ export interface RegistryLogin {
 const PREFIX = 'registry.login.';
 const loginSchema = z.object({ username: z.string(), password: z.string() });
 
-/** Docker Hub answers under several names; its logins are kept under one. */
-const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 const USERNAME = /^[\x21-\x39\x3b-\x7e]{1,255}$/; // printable, no space and no colon (basic auth's separator)
 const PASSWORD_MAX = 16 * 1024;
 
@@ -31,7 +29,7 @@ const PASSWORD_MAX = 16 * 1024;
 export function parseRegistryServer(server: string): string {
   const bare = server.replace(/^https?:\/\//, '').replace(/\/(?:v[12]\/?)?$/, '');
   if (!isRegistryServer(bare)) throw new UserError(`Invalid registry server ${server}: give host or host:port, e.g. ghcr.io or 127.0.0.1:5000`);
-  return DOCKER_HUB_NAMES.has(bare.toLowerCase()) ? 'docker.io' : bare;
+  return canonicalRegistry(bare);
 }
 
 /** Validated credentials: a username with no space or colon, a password on one line. */

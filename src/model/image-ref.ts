@@ -14,6 +14,11 @@ export interface ImageRef {
 }
 
 const DOCKER_HUB = 'docker.io';
+/** Docker Hub answers under several names; images and logins name it by one. */
+const DOCKER_HUB_NAMES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+
+/** A registry server as images and logins name it: Docker Hub's names as `docker.io`. */
+export const canonicalRegistry = (server: string) => (DOCKER_HUB_NAMES.has(server.toLowerCase()) ? DOCKER_HUB : server);
 /** The longest reference read: Docker's names are at most 255 characters, tags 128. */
 const MAX_LENGTH = 512;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -45,9 +50,8 @@ export function parseImageRef(text: string): ImageRef | undefined {
   // As the engine splits names: a first component with a dot or port (or localhost, or
   // upper case) is a registry; anything else is a path on Docker Hub.
   const hasRegistry = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
-  let registry = hasRegistry ? first : DOCKER_HUB;
+  const registry = canonicalRegistry(hasRegistry ? first : DOCKER_HUB);
   let path = hasRegistry ? repository.slice(slash + 1) : repository;
-  if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
   if (!isRegistryServer(registry) || !path.split('/').every((part) => PATH_COMPONENT.test(part))) return undefined;
   return { registry, path, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
