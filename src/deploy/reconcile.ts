@@ -147,8 +147,15 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
   const pending = new Map<string, NodeJS.Timeout>();
   const soon = (what: string, delayMs: number, work: () => Promise<unknown>) => {
     clearTimeout(pending.get(what));
-    pending.set(what, setTimeout(() => attempt(what, work), delayMs));
+    pending.set(
+      what,
+      setTimeout(() => {
+        pending.delete(what);
+        attempt(what, work);
+      }, delayMs),
+    );
   };
+  signal.addEventListener('abort', () => pending.forEach((timer) => clearTimeout(timer)), { once: true });
   const services = () => reviveServices(platform).then((done) => done.forEach((line) => log(line)));
   // One app's trouble never keeps the others from their routes.
   const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }))));
