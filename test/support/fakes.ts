@@ -1,4 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Platform, type PlatformParts } from '../../src/platform.js';
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
+import { loadSettings, type Settings } from '../../src/settings.js';
+import { openState } from '../../src/state/index.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import { Locks, type HeldLock } from '../../src/queue/locks.js';
 import type { DeployLogs } from '../../src/queue/logs.js';
@@ -146,4 +152,19 @@ export class FakeQueue {
     this.jobs.push(job);
   }
   async close() {}
+}
+
+/**
+ * A Platform for the unit tier: an in-memory database, a data dir of its own (settings point
+ * there), these parts, and these settings on top of the defaults. `dispose` removes both.
+ */
+export function unitPlatform(parts: Partial<PlatformParts>, options: { env?: NodeJS.ProcessEnv; settings?: Partial<Settings> } = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-unit-'));
+  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', ...options.env }), ...options.settings };
+  const platform = new Platform(settings, { state: openState(':memory:'), ...parts });
+  const dispose = () => {
+    platform.state.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { platform, dispose };
 }

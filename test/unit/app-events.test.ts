@@ -1,19 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
 import { AppWatch, type AppEvent } from '../../src/events/apps.js';
 import { Platform } from '../../src/platform.js';
-import { loadSettings } from '../../src/settings.js';
-import { openState } from '../../src/state/index.js';
-import { FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks } from '../support/fakes.js';
+import { FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
 import { parseEvents } from '../support/sse.js';
 
 // The apps' event source and its streams against an in-memory state and a fake scheduler:
 // one look at every app per tick whoever listens, and each stream sees only its caller's apps.
 
-let dataDir: string;
+let dispose: () => void;
 let scheduler: FakeScheduler;
 let platform: Platform;
 let engineCalls: string[];
@@ -34,8 +29,6 @@ function deploy(app: string): void {
 }
 
 beforeEach(() => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-app-events-'));
-  const settings = loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' });
   scheduler = new FakeScheduler();
   engineCalls = [];
   const instances = scheduler.instances.bind(scheduler);
@@ -43,7 +36,7 @@ beforeEach(() => {
     engineCalls.push(app);
     return instances(app, options);
   };
-  platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], logs: fakeLogs, locks: new MemoryLocks() });
+  ({ platform, dispose } = unitPlatform({ engine: imagesAllHere, schedulers: [scheduler], logs: fakeLogs, locks: new MemoryLocks() }));
   platform.state.apps.create('shop');
   platform.state.apps.create('draft');
   deploy('shop');
@@ -52,8 +45,7 @@ beforeEach(() => {
 
 afterEach(() => {
   watch.stop();
-  platform.state.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  dispose();
 });
 
 describe('the apps’ event source', () => {

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { destroyApp, type AppLifecycle } from '../../src/apps/index.js';
 import { keepCronTime } from '../../src/cron/clock.js';
@@ -11,9 +8,7 @@ import { Platform } from '../../src/platform.js';
 import { oneOffsLockName } from '../../src/queue/locks.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 import type { Instance, OneOffIo, OneOffSpec, Scheduler } from '../../src/runtime/scheduler.js';
-import { loadSettings } from '../../src/settings.js';
-import { openState } from '../../src/state/index.js';
-import { MemoryLocks } from '../support/fakes.js';
+import { MemoryLocks, unitPlatform } from '../support/fakes.js';
 
 // The cron clock's decisions and the one-off cap, against a scheduler that keeps its
 // containers in a list and locks held in memory, on an in-memory database.
@@ -49,7 +44,7 @@ class FakeScheduler implements Partial<Scheduler> {
   }
 }
 
-let dataDir: string;
+let dispose: () => void;
 let scheduler: FakeScheduler;
 let locks: MemoryLocks;
 let platform: Platform;
@@ -57,25 +52,18 @@ let clock: AbortController;
 const logged: string[] = [];
 
 beforeEach(() => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cron-'));
   scheduler = new FakeScheduler();
   locks = new MemoryLocks();
   clock = new AbortController();
   logged.length = 0;
-  platform = new Platform(loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), {
-    state: openState(':memory:'),
-    engine: {} as DockerEngine,
-    schedulers: [scheduler as unknown as Scheduler],
-    locks,
-  });
+  ({ platform, dispose } = unitPlatform({ engine: {} as DockerEngine, schedulers: [scheduler as unknown as Scheduler], locks }));
   platform.state.apps.create('shop');
 });
 
 afterEach(() => {
   clock.abort();
   vi.useRealTimers();
-  platform.state.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  dispose();
 });
 
 /** The current release of shop has these cron tasks (a long sleep every minute by default, allowed to overlap). */

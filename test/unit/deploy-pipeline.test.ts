@@ -1,37 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runDeployJob } from '../../src/deploy/index.js';
 import { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import type { Instance } from '../../src/runtime/scheduler.js';
-import { loadSettings } from '../../src/settings.js';
-import { openState } from '../../src/state/index.js';
-import { FakeRouter, FakeScheduler, fakeLogs, imagesAllHere } from '../support/fakes.js';
+import { FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, unitPlatform } from '../support/fakes.js';
 
 // The deploy pipeline against a scheduler and a router that only record what they are
 // asked, on an in-memory database: what a deploy starts, routes, retires and records.
 
-let dataDir: string;
+let dispose: () => void;
 let scheduler: FakeScheduler;
 let router: FakeRouter;
 let platform: Platform;
 
 beforeEach(() => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pipeline-'));
-  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), drainMs: 0, watchMs: 300 };
   scheduler = new FakeScheduler();
   router = new FakeRouter(scheduler.events);
-  platform = new Platform(settings, { state: openState(':memory:'), engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs });
+  ({ platform, dispose } = unitPlatform({ engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs }, { settings: { drainMs: 0, watchMs: 300 } }));
   platform.state.apps.create('shop');
 });
 
-afterEach(() => {
-  platform.state.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => dispose());
 
 /** Runs a deploy job as the worker does, the old release's retirement included. */
 type JobRequest = DeployJob extends infer J ? (J extends DeployJob ? Omit<J, 'deployId' | 'requestedBy' | 'app'> : never) : never;

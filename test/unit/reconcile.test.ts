@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runDeployJob } from '../../src/deploy/index.js';
 import { keepConverging, Reconciler } from '../../src/deploy/reconcile.js';
 import { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import type { DeployQueue } from '../../src/queue/deploy-queue.js';
-import { loadSettings } from '../../src/settings.js';
-import { openState } from '../../src/state/index.js';
-import { FakeQueue, FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, type FakeInstance } from '../support/fakes.js';
+import { FakeQueue, FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, type FakeInstance, unitPlatform } from '../support/fakes.js';
 
 // The reconciler against a scheduler, router and queue that only record what they are asked:
 // what it does when the engine restarts under the apps.
 
-let dataDir: string;
+let dispose: () => void;
 let scheduler: FakeScheduler;
 let router: FakeRouter;
 let queue: FakeQueue;
@@ -23,30 +18,20 @@ let platform: Platform;
 const logged: string[] = [];
 
 beforeEach(() => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-reconcile-'));
-  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test' }), drainMs: 0, watchMs: 0 };
   scheduler = new FakeScheduler();
   router = new FakeRouter(scheduler.events);
   queue = new FakeQueue();
-  platform = new Platform(settings, {
-    state: openState(':memory:'),
-    engine: imagesAllHere,
-    schedulers: [scheduler],
-    router,
-    logs: fakeLogs,
-    locks: new MemoryLocks(),
-    queue: queue as unknown as DeployQueue,
-  });
+  ({ platform, dispose } = unitPlatform(
+    { engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs, locks: new MemoryLocks(), queue: queue as unknown as DeployQueue },
+    { settings: { drainMs: 0, watchMs: 0 } },
+  ));
   platform.state.apps.create('shop');
   const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
   platform.state.releases.setStatus('shop', release.version, 'succeeded');
   logged.length = 0;
 });
 
-afterEach(() => {
-  platform.state.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => dispose());
 
 /** web.1 of v1, running at 10.0.0.<n> (or down, as when its engine stopped it). */
 function webInstance(id: string, running = true): FakeInstance {

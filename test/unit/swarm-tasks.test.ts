@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Reconciler } from '../../src/deploy/reconcile.js';
 import { Platform, SCHEDULER_PROPERTY } from '../../src/platform.js';
@@ -8,9 +5,8 @@ import type { DeployQueue } from '../../src/queue/deploy-queue.js';
 import type { DockerEngine, SwarmNode, SwarmServiceSummary, SwarmTask } from '../../src/runtime/docker/index.js';
 import { DockerSwarmScheduler } from '../../src/runtime/swarm/scheduler.js';
 import { SwarmManager } from '../../src/runtime/swarm/manager.js';
-import { loadSettings } from '../../src/settings.js';
-import { GLOBAL_SCOPE, openState } from '../../src/state/index.js';
-import { FakeQueue, FakeRouter, fakeLogs, imagesAllHere, MemoryLocks } from '../support/fakes.js';
+import { GLOBAL_SCOPE } from '../../src/state/index.js';
+import { FakeQueue, FakeRouter, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
 
 // The swarm scheduler against a manager that answers from a table of services and tasks:
 // what it reports while Swarm moves a task (nodes:drain), and what the reconciler does then.
@@ -143,22 +139,16 @@ describe('while Swarm moves a task off a drained node', () => {
 });
 
 describe('the reconciler on a swarm', () => {
-  let dataDir: string;
+  let dispose: () => void;
   let platform: Platform;
   let queue: FakeQueue;
 
   beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-swarm-'));
     queue = new FakeQueue();
-    platform = new Platform(loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', SLIPWAY_INSTANCE: 'slipway' }), {
-      state: openState(':memory:'),
-      engine: swarm.engine(),
-      schedulers: [scheduler],
-      router: new FakeRouter([]),
-      logs: fakeLogs,
-      locks: new MemoryLocks(),
-      queue: queue as unknown as DeployQueue,
-    });
+    ({ platform, dispose } = unitPlatform(
+      { engine: swarm.engine(), schedulers: [scheduler], router: new FakeRouter([]), logs: fakeLogs, locks: new MemoryLocks(), queue: queue as unknown as DeployQueue },
+      { env: { SLIPWAY_INSTANCE: 'slipway' } },
+    ));
     platform.state.properties.set(GLOBAL_SCOPE, SCHEDULER_PROPERTY, 'swarm');
     platform.state.apps.create('shop');
     platform.state.apps.setFormation('shop', { web: 3 });
@@ -166,10 +156,7 @@ describe('the reconciler on a swarm', () => {
     platform.state.releases.setStatus('shop', release.version, 'succeeded');
   });
 
-  afterEach(() => {
-    platform.state.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => dispose());
 
   test('leaves a slot Swarm is moving to Swarm: no restart deploy, nothing retired', async () => {
     swarm.drainThird();
