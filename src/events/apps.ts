@@ -3,6 +3,7 @@ import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { deployJson } from '../state/deploys.js';
+import { runningState } from '../runtime/scheduler.js';
 import { EventBus } from './bus.js';
 
 /** What the dashboard's apps page shows of an app, and what an app page watches to know it should look again. */
@@ -128,8 +129,7 @@ export class AppWatch {
   private async containers(stored: Stored): Promise<Containers> {
     if (!stored.deployed && !stored.deploy) return NO_CONTAINERS;
     const instances = await this.platform.schedulerFor(stored.name).instances(stored.name);
-    const running = instances.filter((i) => i.running).length;
-    return { processes: instances.length, running: running === 0 ? 'false' : running === instances.length ? 'true' : 'mixed' };
+    return { processes: instances.length, running: runningState(instances) };
   }
 }
 

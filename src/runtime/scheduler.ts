@@ -37,6 +37,12 @@ export interface Instance {
   node?: string;
 }
 
+/** Whether instances run, as `ps:report`'s Running says it: `true` (all), `false` (none) or `mixed`. */
+export function runningState(instances: Instance[]): 'true' | 'false' | 'mixed' {
+  const running = instances.filter((i) => i.running).length;
+  return running === 0 ? 'false' : running === instances.length ? 'true' : 'mixed';
+}
+
 /** How the processes of one type run: restart policy and resource limits. */
 export interface ProcessOptions {
   restartPolicy: { name: string; maximumRetryCount?: number };

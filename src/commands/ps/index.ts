@@ -6,7 +6,7 @@ import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
 import { deployBranchOf } from '../../git/settings.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
-import type { Instance } from '../../runtime/scheduler.js';
+import { runningState, type Instance } from '../../runtime/scheduler.js';
 import type { AppRecord } from '../../state/index.js';
 import { rebuildApp } from '../apps/index.js';
 import { isDeployed, runDeploy } from '../deploys.js';
@@ -56,11 +56,10 @@ const report: AppReport = {
   summary: 'Show the app’s containers, whether it runs, and its restart policy',
   async rows(ctx, app) {
     const instances = (await ctx.platform.schedulerFor(app.name).instances(app.name)).sort((a, b) => a.name.localeCompare(b.name));
-    const running = instances.filter((i) => i.running);
     return [
       ['Deployed', String(isDeployed(ctx, app.name))],
       ['Processes', String(instances.length)],
-      ['Running', running.length === 0 ? 'false' : running.length === instances.length ? 'true' : 'mixed'],
+      ['Running', runningState(instances)],
       ['Ps restart policy', restartPolicy(ctx.platform.state, app.name)],
       ['Ps stopped', String(isStopped(ctx.platform.state, app.name))],
       ['Ps drift', recentDrift(ctx.platform.state, app.name)],
