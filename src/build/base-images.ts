@@ -7,7 +7,7 @@ import { RegistryError } from '../runtime/docker/index.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
 import { imageUses, onbuildLines, pinImages } from './dockerfile-images.js';
 import { imageRepository } from './images.js';
-import { engineAuth, registryAddressRefusal, registryLoginFor, registryLoginsOf } from './registry-logins.js';
+import { adminApprovedRegistry, engineAuth, registryAddressRefusal, registryLoginFor } from './registry-logins.js';
 
 /**
  * What a Dockerfile may build from. A build reads every image it names, so one that named
@@ -75,8 +75,8 @@ export async function resolveBaseImages(platform: Platform, app: string, dockerf
  * error. Checked on the addresses the name resolves to now; the engine resolves it again.
  */
 async function refuseInternalRegistry(platform: Platform, text: string, ref: ImageRef): Promise<void> {
-  if (platform.settings.buildImages.some((entry) => admits(parseImageRef(entry)!, ref))) return;
-  if (registryLoginsOf(platform, GLOBAL_SCOPE).some((login) => login.server === ref.registry)) return;
+  // With an allow-list, the image is on it already (classifyBaseImage): naming its registry there is the admin's word.
+  if (adminApprovedRegistry(platform, ref.registry)) return;
   const refusal = await registryAddressRefusal(ref.registry);
   if (refusal === undefined) return;
   throw new UserError(
