@@ -20,6 +20,18 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser code: the browser loads these modules from /assets/ by their
+    // relative names, so a value can come only from a sibling module (no package, no bundler);
+    // types from anywhere (they are erased).
+    files: ['src/dashboard/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./[^/]+$)', allowTypeImports: true, message: 'The browser can import only sibling modules (./x.js); types may come from anywhere with `import type`.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },

@@ -3,6 +3,7 @@ import type { Caller } from '../access/index.js';
 import { mayUseApp } from '../access/index.js';
 import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
+import type { ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
 import { BACKUP_DIR, backupPath } from '../services/index.js';
 import { errorOf, invoke } from './invoke.js';
@@ -179,7 +180,7 @@ const config = [
     handle: async (ctx) => {
       const env = JSON.parse((await run(ctx, ['config:export', requireApp(ctx, ctx.params.app), '--format', 'json'])).join('\n') || '{}') as Record<string, string>;
       const masked = ctx.query.reveal !== 'true';
-      return { body: { masked, config: masked ? Object.fromEntries(Object.keys(env).map((k) => [k, MASK])) : env } };
+      return { body: { masked, config: masked ? Object.fromEntries(Object.keys(env).map((k) => [k, MASK])) : env } satisfies ConfigJson };
     },
   }),
   route({

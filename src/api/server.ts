@@ -6,6 +6,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Caller } from '../access/index.js';
 import { authenticateToken } from '../access/tokens.js';
+import type { CommandOutput, DeployEnd } from '../model/api.js';
 import type { Platform } from '../platform.js';
 import { registerDashboard } from '../dashboard/index.js';
 import { invoke } from './invoke.js';
@@ -193,7 +194,7 @@ async function streamDeployLog(platform: Platform, request: FastifyRequest, repl
   const lines = (text: string) => {
     for (const line of text.split('\n')) if (++count > after) send(serverSentEvent('line', count, line));
   };
-  const end = (result: DeployResult) => send(serverSentEvent('end', count + 1, result));
+  const end = (result: DeployResult) => send(serverSentEvent('end', count + 1, result satisfies DeployEnd));
   if (deploy.finishedAt !== null) {
     lines(deploy.log ?? '');
     end({ ok: deploy.status === 'succeeded', message: deploy.error ?? undefined });
@@ -214,9 +215,9 @@ async function streamCommand(platform: Platform, request: FastifyRequest, reply:
   const done = await invoke(platform, request.caller, body.command, {
     stdin: body.stdin,
     signal: abortedWith(reply),
-    onLine: (stream, line) => send(`${JSON.stringify({ stream, line })}\n`),
+    onLine: (stream, line) => send(`${JSON.stringify({ stream, line } satisfies CommandOutput)}\n`),
   });
-  send(`${JSON.stringify({ exit: done.code })}\n`);
+  send(`${JSON.stringify({ exit: done.code } satisfies CommandOutput)}\n`);
   reply.raw.end();
 }
 

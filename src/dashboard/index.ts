@@ -9,12 +9,20 @@ import { cookieValue, csrfMatches, SESSION_COOKIE, type Sessions } from '../acce
 import type { FailureCounter } from '../core/failure-counter.js';
 
 /**
- * The dashboard: server-rendered pages (Handlebars) with one small script that reads and
- * changes everything through /api/v1 with the session cookie and its CSRF token. Served by
- * the daemon itself, nothing from elsewhere.
+ * The dashboard: server-rendered pages (Handlebars) with a few small script modules (./client,
+ * compiled beside this file) that read and change everything through /api/v1 with the session
+ * cookie and its CSRF token. Served by the daemon itself, nothing from elsewhere.
  */
 const TEMPLATES = new URL('../../templates/dashboard/', import.meta.url).pathname;
-const ASSETS: Record<string, string> = { 'dashboard.js': 'text/javascript', 'dashboard.css': 'text/css' };
+const CLIENT = new URL('./client/', import.meta.url).pathname;
+/** What /assets/ serves, by name: the style sheet, and every compiled module of the browser code. */
+const ASSETS = new Map<string, { file: string; type: string }>([
+  ['dashboard.css', { file: path.join(TEMPLATES, 'assets', 'dashboard.css'), type: 'text/css' }],
+  ...fs
+    .readdirSync(CLIENT)
+    .filter((name) => name.endsWith('.js'))
+    .map((name): [string, { file: string; type: string }] => [name, { file: path.join(CLIENT, name), type: 'text/javascript' }]),
+]);
 const templates = Handlebars.create();
 const page = (name: string) => templates.compile(fs.readFileSync(path.join(TEMPLATES, `${name}.hbs`), 'utf8'));
 const layout = page('layout');
@@ -80,9 +88,8 @@ export async function registerDashboard(app: FastifyInstance, { platform, sessio
   });
 
   app.get('/assets/:file', async (request, reply) => {
-    const file = (request.params as { file: string }).file;
-    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!type) return reply.code(404).send({ error: 'No such resource' });
-    return reply.type(`${type}; charset=utf-8`).header('cache-control', 'no-cache').send(fs.readFileSync(path.join(TEMPLATES, 'assets', file)));
+    const asset = ASSETS.get((request.params as { file: string }).file);
+    if (!asset) return reply.code(404).send({ error: 'No such resource' });
+    return reply.type(`${asset.type}; charset=utf-8`).header('cache-control', 'no-cache').send(fs.readFileSync(asset.file));
   });
 }

@@ -1,26 +1,11 @@
 import { lineLog } from '../core/log.js';
+import type { AppSummary } from '../model/api.js';
 import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { deployJson } from '../state/deploys.js';
 import { runningState } from '../runtime/scheduler.js';
 import { EventBus } from './bus.js';
-
-/** What the dashboard's apps page shows of an app, and what an app page watches to know it should look again. */
-export interface AppSummary {
-  name: string;
-  deployed: boolean;
-  stopped: boolean;
-  /** The release now serving, if any. */
-  release: number | null;
-  /** The newest deploy, running or not. */
-  deploy: { id: string; kind: string; status: string; release: number | null; started_at: string; finished_at: string | null } | null;
-  /** The domains it answers on, space-separated (as `domains:report` has them). */
-  vhosts: string;
-  /** Containers, and whether they run: `true`, `false` or `mixed` (as `ps:report` has it). */
-  processes: number;
-  running: 'true' | 'false' | 'mixed';
-}
 
 /** An app was created, or something it shows changed (a rename is the old name removed and the new one changed). */
 export type AppEvent = { type: 'app.changed'; seq: number; summary: AppSummary } | { type: 'app.removed'; seq: number; name: string };

@@ -1,7 +1,8 @@
+import type { DeployJson, DeployStatus } from '../model/api.js';
 import type { DeployPhase } from '../model/progress.js';
 import type { Db } from './db.js';
 
-export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type { DeployStatus };
 
 export type DeployTimings = Partial<Record<DeployPhase, number>>;
 
@@ -48,7 +49,7 @@ const toDeploy = (row: DeployRow): DeployRecord => ({
 });
 
 /** A deploy as `builds:list --format json` and the API show it. */
-export const deployJson = (d: DeployRecord) => ({
+export const deployJson = (d: DeployRecord): DeployJson => ({
   id: d.id,
   app: d.app,
   kind: d.kind,

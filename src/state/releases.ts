@@ -1,8 +1,7 @@
+import type { ReleaseKind, ReleaseStatus } from '../model/api.js';
 import type { Db } from './db.js';
 
-export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
-/** What made the release: a build, a config change, or a rollback to an earlier one. */
-export type ReleaseKind = 'deploy' | 'config' | 'rollback';
+export type { ReleaseKind, ReleaseStatus };
 
 export interface ReleaseRecord {
   app: string;

@@ -415,6 +415,10 @@ describe('dashboard sessions', () => {
     expect(page.text).toContain('<input id="token" name="token" type="password"');
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect((await raw('GET', '/assets/dashboard.js')).headers['content-type']).toContain('text/javascript');
+    // The browser code is ES modules compiled from src/dashboard/client: each module is served, nothing else of it.
+    expect(page.text).toContain('<script type="module" src="/assets/dashboard.js"></script>');
+    expect((await raw('GET', '/assets/page.js')).headers['content-type']).toContain('text/javascript');
+    for (const other of ['dashboard.ts', 'dashboard.js.map', 'tsconfig.json', 'index.js']) expect((await raw('GET', `/assets/${other}`)).status).toBe(404);
     expect((await raw('GET', '/assets/..%2f..%2fpackage.json')).status).toBe(404);
   });
 

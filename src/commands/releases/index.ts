@@ -1,6 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { commitSubject } from '../../git/repos.js';
+import type { ReleaseJson } from '../../model/api.js';
 import type { ReleaseRecord } from '../../state/index.js';
 import { parseVersion } from '../args.js';
 import { runDeploy } from '../deploys.js';
@@ -8,7 +9,7 @@ import { query, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-function releaseJson(release: ReleaseRecord, current: number | undefined) {
+function releaseJson(release: ReleaseRecord, current: number | undefined): ReleaseJson {
   return {
     version: release.version,
     current: release.version === current,

@@ -1,3 +1,4 @@
+import type { UsageJson } from '../../model/api.js';
 import { processTypeSchema } from '../../model/release.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
@@ -69,7 +70,7 @@ export const resourceNamespace: Namespace = {
       const scheduler = ctx.platform.schedulerFor(app!.name);
       const running = (await scheduler.instances(app!.name)).filter((i) => i.running).sort((a, b) => a.name.localeCompare(b.name));
       const usage = await Promise.all(running.map((i) => scheduler.usage(i).catch(() => undefined)));
-      return running.map((instance, n) => ({
+      return running.map((instance, n): UsageJson => ({
         process: `${instance.process}.${instance.index}`,
         release: instance.release,
         cpu_percent: usage[n]?.cpuPercent ?? null,

@@ -20,6 +20,7 @@ import {
   unlinkService,
   type ServiceKind,
 } from '../../services/index.js';
+import type { BackupJson, ServiceJson } from '../../model/api.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
 import { confirmDestruction } from '../confirm.js';
@@ -70,7 +71,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       valueFlags: ['format'],
       read: (ctx) =>
         Promise.all(
-          ctx.platform.state.services.list(k).map(async (s) => ({
+          ctx.platform.state.services.list(k).map(async (s): Promise<ServiceJson> => ({
             name: s.name,
             status: await serviceStatus(ctx.platform, kind, s.name),
             links: ctx.platform.state.services.links(k, s.name).map((l) => l.app),
@@ -284,7 +285,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         access: 'admin',
         valueFlags: ['format'],
         read: (ctx, args) =>
-          listBackups(ctx.platform, kind, onlyService(ctx, kind, args)).map((b) => ({ dir: b.dir, file: b.file, bytes: b.bytes, created_at: new Date(b.createdAt).toISOString() })),
+          listBackups(ctx.platform, kind, onlyService(ctx, kind, args)).map((b): BackupJson => ({ dir: b.dir, file: b.file, bytes: b.bytes, created_at: new Date(b.createdAt).toISOString() })),
         render: {
           text(rows, out) {
             for (const row of rows) out.out(`${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`);

@@ -1,0 +1,71 @@
+// What the dashboard shows, worked out from what the API answers: no DOM, no requests, so
+// it runs (and is tested) outside a browser too.
+import type { AppSummary, DeployEnd, DeployJson } from '../../model/api.js';
+
+/** "… ago" for an ISO time (empty for none), as of `now`. */
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '';
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (seconds < 60) return `${Math.round(seconds)} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}
+
+/** An app's state in words, from its summary (or `ps:report`'s `running`, which is the same word). */
+export function stateOf({
+  deployed,
+  stopped,
+  running,
+}: Pick<AppSummary, 'deployed' | 'stopped'> & { running: string }): string {
+  if (!deployed) return 'not deployed';
+  if (stopped) return 'stopped';
+  return running === 'true' ? 'running' : running === 'mixed' ? 'partly running' : 'failed';
+}
+
+/** The deploy an app page shows the log of by itself: one under way, else the newest (a fast one is still shown, whole). */
+export function deployToFollow(deploys: DeployJson[]): DeployJson | undefined {
+  return deploys.find((d) => d.status === 'running' || d.status === 'queued') ?? deploys[0];
+}
+
+/** The line a deploy log ends with. */
+export function deployOutcome(result: DeployEnd): string {
+  return result.ok ? '\n(deploy succeeded)\n' : `\n(deploy failed: ${result.message ?? ''})\n`;
+}
+
+/** `ps:report`'s `status-web-1` as the container's name, `web.1`. */
+export function containerName(statusKey: string): string {
+  return statusKey.slice('status-'.length).replace(/-(\d+)$/, '.$1');
+}
+
+export function mib(bytes: number | null): string {
+  return bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** A log's text with `line` added, keeping its last `max` lines (each ends with a newline). */
+export function withLine(text: string, line: string, max: number): string {
+  const lines = `${text}${line}\n`.split('\n');
+  return lines.slice(Math.max(0, lines.length - 1 - max)).join('\n');
+}
+
+/**
+ * Splits a stream of text into its whole lines as chunks come: each call gets the lines the
+ * chunk completed; a line cut between chunks waits for the rest.
+ */
+export function lineSplitter(): (chunk: string) => string[] {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    return lines;
+  };
+}
+
+/**
+ * A line chart's points for the last `width` samples, right-aligned (the newest at the right
+ * edge), 20 high, scaled so `max` is at the top and anything above it is cut there.
+ */
+export function chartPoints(values: number[], max: number, width: number): string {
+  const top = Math.max(max, 1e-9);
+  return values.map((v, i) => `${i + width - values.length},${20 - (Math.min(v, top) / top) * 19}`).join(' ');
+}

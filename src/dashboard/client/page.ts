@@ -1,0 +1,149 @@
+// What every dashboard page uses: the API with the session cookie (changes carry the page's
+// CSRF token), elements made from data, the status line, and the apps' event stream.
+import type { AppRemoved, AppSummary, ErrorJson } from '../../model/api.js';
+import { ago } from './format.js';
+
+export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+/** How often "… ago" is written again (from what the page has, no request). */
+const AGES_MS = 10_000;
+/** After the stream was refused or the daemon went away for good, a new one is opened this much later. */
+const REOPEN_MS = 5000;
+
+/** A request to /api/v1; its answer is read as `T`, the type the server declares for it. A 401 goes to the login page. */
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { 'x-csrf-token': csrf };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (response.status === 401) location.assign('/login');
+  const data = response.status === 204 ? undefined : ((await response.json()) as unknown);
+  if (!response.ok) throw new Error((data as Partial<ErrorJson> | undefined)?.error ?? `status ${response.status}`);
+  return data as T;
+}
+
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** An element of the page that must be there, as the type it must be. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string, type?: new () => T): T {
+  const node = document.getElementById(id);
+  if (!node || (type && !(node instanceof type))) throw new Error(`The page has no ${type?.name ?? 'element'} #${id}`);
+  return node as T;
+}
+
+/** An element with text (never HTML: every value shown is data). */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  attributes: Record<string, string> = {},
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+export function row(cells: (Node | string | null | undefined)[]): HTMLTableRowElement {
+  const tr = el('tr');
+  for (const cell of cells) {
+    const td = el('td');
+    if (cell instanceof Node) td.append(cell);
+    else td.textContent = cell ?? '';
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** Fills a table's body; each cell is labelled with its column's heading, shown beside it on a phone's width. */
+export function fillTable(selector: string, rows: HTMLTableRowElement[]): void {
+  const table = document.querySelector(selector);
+  const body = table?.querySelector('tbody');
+  if (!table || !body) throw new Error(`The page has no table ${selector}`);
+  const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of rows) {
+    [...tr.children].forEach((td, i) => {
+      if (headings[i]) td.setAttribute('data-label', headings[i]);
+    });
+  }
+  body.replaceChildren(...rows);
+}
+
+/** "… ago" for a time, in a <time> element that keepAgesFresh writes again as it gets older. */
+export function agoElement(iso: string | null | undefined): HTMLTimeElement {
+  return el('time', ago(iso), { datetime: iso ?? '' });
+}
+
+/** Ages on the page are written again from the times they show: no request needed. */
+export function keepAgesFresh(): void {
+  setInterval(
+    () =>
+      document
+        .querySelectorAll('time[datetime]')
+        .forEach((node) => (node.textContent = ago(node.getAttribute('datetime')))),
+    AGES_MS,
+  );
+}
+
+export function say(text: string, isError = false): void {
+  const status = document.getElementById('status');
+  if (!status) return;
+  status.textContent = text;
+  status.className = isError ? 'error' : '';
+}
+
+/** Shows a failure on the status line (the handler of a promise nobody else waits for). */
+export const sayFailed = (error: unknown) => say(messageOf(error), true);
+
+/** Does a change the user asked for, saying on the status line that it runs, then how it went. */
+export async function act(description: string, work: () => Promise<unknown>): Promise<void> {
+  say(`${description}…`);
+  try {
+    await work();
+    say(`${description}: done`);
+  } catch (error) {
+    say(`${description} failed: ${messageOf(error)}`, true);
+  }
+}
+
+export function every(ms: number, refresh: () => Promise<void>): void {
+  const run = () => void refresh().catch(sayFailed);
+  run();
+  setInterval(run, ms);
+}
+
+/** A server-sent event's data: JSON of the type the server declares for it. */
+export const eventData = <T>(event: MessageEvent) => JSON.parse(event.data as string) as T;
+
+/**
+ * Follows the event stream of the apps this session may use: `onApps` gets every app's
+ * summary (a Map by name) at connect and after each change. EventSource reconnects by
+ * itself (and gets a fresh snapshot); a stream refused outright (logged out, too many open)
+ * is looked into, then opened again a little later.
+ */
+export function watchApps(onApps: (apps: Map<string, AppSummary>) => void): void {
+  const apps = new Map<string, AppSummary>();
+  const source = new EventSource('/api/v1/events');
+  const changed = () => onApps(apps);
+  source.addEventListener('snapshot', (event) => {
+    apps.clear();
+    for (const summary of eventData<AppSummary[]>(event)) apps.set(summary.name, summary);
+    changed();
+  });
+  source.addEventListener('app', (event) => {
+    const summary = eventData<AppSummary>(event);
+    apps.set(summary.name, summary);
+    changed();
+  });
+  source.addEventListener('app-removed', (event) => {
+    apps.delete(eventData<AppRemoved>(event).name);
+    changed();
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) return; // reconnecting by itself
+    api('GET', '/apps').catch(sayFailed); // a 401 goes to the login page
+    setTimeout(() => watchApps(onApps), REOPEN_MS);
+  });
+}

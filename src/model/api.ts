@@ -1,0 +1,114 @@
+/**
+ * The JSON the HTTP API answers, as types alone: the server's queries are declared to produce
+ * them, and the dashboard's browser code (src/dashboard/client) reads them. No imports and no
+ * values, so the browser's type-check takes in nothing of the daemon.
+ */
+
+export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
+/** What made the release: a build, a config change, or a rollback to an earlier one. */
+export type ReleaseKind = 'deploy' | 'config' | 'rollback';
+
+/** A deploy as `builds:list --format json` and `GET /apps/:app/deploys` show it. */
+export interface DeployJson {
+  id: string;
+  app: string;
+  kind: string;
+  status: DeployStatus;
+  release: number | null;
+  rev: string | null;
+  error: string | null;
+  requested_by: string;
+  started_at: string;
+  finished_at: string | null;
+  /** Milliseconds from the daemon receiving it to each phase; the hook's is before, so negative. */
+  timings_ms: Record<string, number>;
+}
+
+/** A release as `releases --format json` and `GET /apps/:app/releases` show it. */
+export interface ReleaseJson {
+  version: number;
+  current: boolean;
+  status: ReleaseStatus;
+  kind: ReleaseKind;
+  description: string;
+  rev: string | null;
+  image: string;
+  config_keys: string[];
+  created_by: string;
+  created_at: string;
+}
+
+/** What the dashboard's apps page shows of an app, and what an app page watches to know it should look again. */
+export interface AppSummary {
+  name: string;
+  deployed: boolean;
+  stopped: boolean;
+  /** The release now serving, if any. */
+  release: number | null;
+  /** The newest deploy, running or not. */
+  deploy: Pick<DeployJson, 'id' | 'kind' | 'status' | 'release' | 'started_at' | 'finished_at'> | null;
+  /** The domains it answers on, space-separated (as `domains:report` has them). */
+  vhosts: string;
+  /** Containers, and whether they run: `true`, `false` or `mixed` (as `ps:report` has it). */
+  processes: number;
+  running: 'true' | 'false' | 'mixed';
+}
+
+/** `GET /events`' `app-removed` event. */
+export interface AppRemoved {
+  name: string;
+}
+
+/** A deploy log stream's `end` event: how the deploy ended. */
+export interface DeployEnd {
+  ok: boolean;
+  message?: string;
+}
+
+/** `GET /apps/:app/config`: values are masked unless revealed. */
+export interface ConfigJson {
+  masked: boolean;
+  config: Record<string, string>;
+}
+
+/** `GET /apps/:app/processes`: counts per process type, and `ps:report`'s fields (`status-web-1`, `running` …). */
+export interface ProcessesJson {
+  formation: Record<string, number>;
+  report: Record<string, string>;
+}
+
+/** One running container's use, as `resource:usage --format json` shows it. */
+export interface UsageJson {
+  /** `web.1` */
+  process: string;
+  release: number;
+  /** 100 is one CPU; null when its engine cannot be asked. */
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  memory_limit_bytes: number | null;
+}
+
+/** A database service as `postgres:list --format json` shows it; `GET /services` has them by type. */
+export interface ServiceJson {
+  name: string;
+  status: string;
+  /** The apps it is linked to. */
+  links: string[];
+}
+
+/** One backup as `postgres:backups --format json` shows it. */
+export interface BackupJson {
+  dir: string;
+  file: string;
+  bytes: number;
+  created_at: string;
+}
+
+/** One NDJSON line of `POST /commands`: a line of output, then the exit code. */
+export type CommandOutput = { stream: 'stdout' | 'stderr'; line: string } | { exit: number };
+
+/** The body of every error answer. */
+export interface ErrorJson {
+  error: string;
+}
