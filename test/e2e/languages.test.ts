@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { SlipwayUnderTest } from '../support/slipway.js';
+import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Languages with images of their own (Go, Ruby): the images are made from the stack's the
 // first time an app needs them (a few minutes), then shared by every app and test run.
@@ -41,6 +41,17 @@ describe('Go', () => {
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code).not.toBe(0);
     expect(pushed.output).toContain('remote:  !     This app needs Go 1.22 or newer (go.mod), and this host has Go 1.19.8');
+    expect((await slipway.get(slipway.appHost('goapp'))).body).toBe('hello go app (vendored greeting) from go1.19.8, v1\n');
+  });
+
+  test('modules that cannot be downloaded (no vendor/, no proxy reachable) fail the push, saying what to do', async () => {
+    const repo = await slipway.appRepo('go-app', 'goapp');
+    await run('git', ['rm', '-rq', 'vendor'], { cwd: repo });
+    await slipway.commit(repo, 'no vendor/');
+    const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+    expect(pushed.code).not.toBe(0);
+    expect(pushed.output).toContain('-----> Downloading modules (https://proxy.golang.org,direct)');
+    expect(pushed.output).toContain('remote:  !     The modules could not be downloaded: vendor them (go mod vendor) or set GOPROXY to a proxy this host reaches');
     expect((await slipway.get(slipway.appHost('goapp'))).body).toBe('hello go app (vendored greeting) from go1.19.8, v1\n');
   });
 });
