@@ -9,13 +9,14 @@ import type { Env } from '../state/index.js';
 import { imageLabels } from './images.js';
 import { ensureNodeRunImage, type NodeToolchain } from './node-toolchain.js';
 import type { NodeRequest } from './node-versions.js';
-import { stackImages } from './stack.js';
+import { BUILDPACKS, type Language } from './languages.js';
+import { ensureLanguageImages, stackImages } from './stack.js';
 import { DependenciesGoneError, loadSlugImage, reusableDependencies } from './slug-image.js';
 import { buildContainerLabels, runBuildOneOff } from './standby.js';
 import { extendTar } from './tar.js';
 
 const BUILDPACKS_DIR = fileURLToPath(new URL('../../buildpacks', import.meta.url));
-export const SHIPPED_BUILDPACKS = ['nodejs', 'python', 'static', 'procfile'] as const;
+const SHIPPED_BUILDPACKS = BUILDPACKS.map((pack) => pack.name);
 /** bin/release's output, kept by bin/slipway-build. */
 const RELEASE_FILE = 'app/.release';
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -69,9 +70,11 @@ export async function buildWithBuildpacks(
     timeoutMs: number;
     /** For a Node.js app: the toolchain it asked for and what its build does. */
     node?: { toolchain: NodeToolchain; request: NodeRequest; registry: string };
+    /** For an app of a language with images of its own: which, and what its version check said. */
+    language?: { language: Language; summary: string };
   },
 ): Promise<Record<string, string>> {
-  const images = stackImages(options.stackImage);
+  const images = options.language ? await prepareLanguageImages(docker, options.stackImage, options.language.language, options.onLine) : stackImages(options.stackImage);
   const idOf = async (image: string) => {
     const id = await docker.images.id(image);
     if (id === undefined) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
@@ -83,7 +86,7 @@ export async function buildWithBuildpacks(
   await docker.ensureVolume(cache, { [LABEL.instance]: options.instance, [LABEL.app]: options.app });
   const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`, ...(options.node ? nodeBinds(options.node.toolchain) : [])];
   // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
-  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE } : undefined;
+  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE, SSL_CERT_FILE: CONTAINER_CA_BUNDLE } : undefined;
   if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
 
   const base = await docker.images.configOf(runImage);
@@ -99,6 +102,7 @@ export async function buildWithBuildpacks(
       ...caEnv,
       ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
       ...(options.node ? nodeBuildEnv(options.node) : {}),
+      ...(options.language ? { SLIPWAY_LANGUAGE_SUMMARY: options.language.summary } : {}),
       ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
     },
     labels: buildContainerLabels(options),
@@ -140,6 +144,13 @@ export async function buildWithBuildpacks(
   }
   if (code !== 0) throw new CompileFailedError(`Buildpack compile failed (exit ${code})`);
   return defaultProcessTypes(release);
+}
+
+/** The language's images, made first when this is its first build on the host (which says so: it takes a while). */
+async function prepareLanguageImages(docker: DockerEngine, stackImage: string, language: Language, onLine: (line: string) => void) {
+  const onPrepare = () => onLine(`-----> Preparing the ${language.title} build and run images (the first ${language.title} build on this host: this takes a while)`);
+  const prepared = await ensureLanguageImages(docker, stackImage, language, { rebuild: false, onPrepare, onLine: (line) => onLine(`       ${line}`) });
+  return prepared.images;
 }
 
 /** The source at /app and the config as files in /tmp/env (both in the build image, empty). */

@@ -10,6 +10,7 @@ import { resolveBaseImages } from './base-images.js';
 import { withLabels } from './dockerfile-images.js';
 import { extendTar } from './tar.js';
 import { imageLabels } from './images.js';
+import { checkLanguageVersion, detectBuildpack, type Buildpack } from './languages.js';
 import { NodeToolchains } from './node-toolchain.js';
 import { nodeRequest } from './node-versions.js';
 import { readSource, type SourceFacts } from './source.js';
@@ -60,7 +61,9 @@ export async function buildFromSource(
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
-    const buildpack = chooseBuildpack(requestedPack);
+    // Decided here, from the files at the top, so that the build runs in the images its language needs.
+    const pack = detectBuildpack(chooseBuildpack(requestedPack), source.markers);
+    const language = pack && 'images' in pack ? { language: pack, summary: checkLanguageVersion(pack, source.versionFiles) } : undefined;
     const defaults = await buildWithBuildpacks(docker, {
       instance: settings.instance,
       stackImage: settings.stackImage,
@@ -68,8 +71,9 @@ export async function buildFromSource(
       rev: job.rev,
       tarPath: job.tarPath,
       tag,
-      buildpack,
-      node: await nodeToolchainFor(settings, source, buildpack, log),
+      buildpack: pack?.name,
+      node: await nodeToolchainFor(settings, source, pack, log),
+      language,
       webCommand: source.meta.processes?.web,
       env: config,
       onLine: (line) => log.raw(line),
@@ -91,10 +95,10 @@ const toolchains = new Map<string, NodeToolchains>();
 
 /**
  * The Node.js toolchain of an app the Node.js buildpack will build (named, or detected by
- * its package.json as the buildpack's own detect does); undefined for every other app.
+ * its package.json); undefined for every other app.
  */
-async function nodeToolchainFor(settings: Settings, source: SourceFacts, buildpack: string | undefined, log: ProgressLog) {
-  if (source.node === undefined || (buildpack !== undefined && buildpack !== 'nodejs')) return undefined;
+async function nodeToolchainFor(settings: Settings, source: SourceFacts, pack: Buildpack | undefined, log: ProgressLog) {
+  if (source.node === undefined || pack?.name !== 'nodejs') return undefined;
   const request = nodeRequest(source.node);
   const key = `${settings.toolchainsDir} ${settings.npmRegistry}`;
   if (!toolchains.has(key)) toolchains.set(key, new NodeToolchains(settings.toolchainsDir, settings.npmRegistry));

@@ -15,7 +15,7 @@ import type { DockerEngine, ImageConfig } from '../runtime/docker/index.js';
  */
 
 /** Directories of /app that hold installed dependencies, restored unchanged from the build cache. */
-export const DEPENDENCY_DIRS = ['node_modules', '.venv'] as const;
+export const DEPENDENCY_DIRS = ['node_modules', '.venv', 'vendor/bundle'] as const;
 
 /** The `app` user of the stack images: it owns the slug, as Heroku's dyno user does. */
 const APP_UID = 1000;

@@ -5,10 +5,11 @@ import { UserError } from '../core/errors.js';
 import { parseJsonFile } from '../core/input.js';
 import { cutTrailingComment } from '../core/lines.js';
 import { cronTaskSchema } from '../model/cron.js';
+import { MARKER_FILES, VERSION_FILES, type VersionFiles } from './languages.js';
 import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
-const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile', 'package.json', '.nvmrc', '.node-version'] as const;
+const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile', 'package.json', '.nvmrc', '.node-version', ...VERSION_FILES] as const;
 /** Files whose presence alone matters (lockfiles can be large). */
 const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'];
 type SourceFile = (typeof SOURCE_FILES)[number];
@@ -29,11 +30,15 @@ export interface SourceFacts {
   buildpack: string | undefined;
   /** What a Node.js build reads: package.json (present for every Node.js app), version files, which lockfiles exist. */
   node: { packageJson: string; nvmrc?: string; nodeVersion?: string; lockfiles: string[] } | undefined;
+  /** The files at the top that buildpacks detect apps by (languages.ts MARKER_FILES). */
+  markers: string[];
+  /** What a language's version check reads. */
+  versionFiles: VersionFiles;
 }
 
 /** Reads what the source declares from the top of its tar, without unpacking it. */
 export async function readSource(tarPath: string): Promise<SourceFacts> {
-  const { files, lockfiles } = await readTopLevelFiles(tarPath);
+  const { files, lockfiles, markers } = await readTopLevelFiles(tarPath);
   const appJson = files['app.json'] === undefined ? {} : parseAppJson(files['app.json']);
   const healthchecks = { ...appJson.healthchecks };
   if (!healthchecks.web && files.CHECKS !== undefined) healthchecks.web = parseChecksFile(files.CHECKS);
@@ -52,7 +57,8 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
   const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
   const node =
     files['package.json'] === undefined ? undefined : { packageJson: files['package.json'], nvmrc: files['.nvmrc'], nodeVersion: files['.node-version'], lockfiles };
-  return { meta, dockerfile: files.Dockerfile, buildpack, node };
+  const versionFiles = Object.fromEntries(VERSION_FILES.flatMap((name) => (files[name] === undefined ? [] : [[name, files[name]]])));
+  return { meta, dockerfile: files.Dockerfile, buildpack, node, markers, versionFiles };
 }
 
 /** The longest a deploy may spend on one process type's checks. */
@@ -119,14 +125,16 @@ export function parseChecksFile(text: string): Healthcheck[] {
   );
 }
 
-function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<SourceFile, string>>; lockfiles: string[] }> {
+function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<SourceFile, string>>; lockfiles: string[]; markers: string[] }> {
   return new Promise((resolve, reject) => {
     const files: Partial<Record<SourceFile, string>> = {};
     const lockfiles: string[] = [];
+    const markers: string[] = [];
     const extract = tar.extract();
     extract.on('entry', (header, stream, next) => {
       const name = header.name.replace(/^\.\//, '') as SourceFile;
       if (LOCKFILES.includes(name)) lockfiles.push(name);
+      if (header.type === 'file' && MARKER_FILES.includes(name)) markers.push(name);
       const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
       if (wanted && (header.size ?? 0) > MAX_FILE) {
         stream.resume();
@@ -142,7 +150,7 @@ function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<Sou
       });
       stream.resume();
     });
-    extract.on('finish', () => resolve({ files, lockfiles }));
+    extract.on('finish', () => resolve({ files, lockfiles, markers }));
     extract.on('error', reject);
     fs.createReadStream(tarPath).on('error', reject).pipe(extract);
   });

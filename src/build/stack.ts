@@ -6,6 +6,8 @@ import { UserError } from '../core/errors.js';
 import { runProgram } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
+import type { Language } from './languages.js';
 import { ensureTemplatedImage } from './templated-image.js';
 
 const templatesDir = new URL('../../templates/stack/', import.meta.url);
@@ -45,6 +47,53 @@ export async function buildStackImages(options: {
     if (await ensureTemplatedImage(options.docker, images[kind], files, { rebuild, onLine: options.onLine })) built.push(images[kind]);
   }
   return built;
+}
+
+/** A language's build and run images: the stack's, with its Debian packages added. */
+export function languageImages(base: string, language: Language) {
+  const images = stackImages(base);
+  return { build: `${images.build}-${language.name}`, run: `${images.run}-${language.name}` };
+}
+
+const preparing = new KeyedMutex();
+
+/**
+ * Makes a language's build and run images when they are missing, older than the stack
+ * images they come from, or from an older template (or all, when `rebuild`). They take a
+ * while (apt-get from the Debian mirror the base was bootstrapped from), so the first
+ * build that needs them says so. Returns the images and whether any was built.
+ */
+export async function ensureLanguageImages(
+  docker: DockerEngine,
+  base: string,
+  language: Language,
+  options: { rebuild: boolean; onPrepare: () => void; onLine: (line: string) => void },
+): Promise<{ images: { build: string; run: string }; built: string[] }> {
+  const parents = stackImages(base);
+  const images = languageImages(base, language);
+  const built: string[] = [];
+  let announced = false;
+  const onLine = (line: string) => {
+    if (!announced) options.onPrepare();
+    announced = true;
+    options.onLine(line);
+  };
+  for (const kind of ['build', 'run'] as const) {
+    const parentId = await docker.images.id(parents[kind]);
+    if (parentId === undefined) throw new UserError(`The stack image ${parents[kind]} is missing: run slipway stack:build`);
+    const dockerfile = template('language.Dockerfile.hbs')({
+      language: language.title,
+      kind,
+      parentImage: parents[kind],
+      packages: language.images[kind].join(' '),
+      user: kind === 'run' ? 'app' : 'root',
+    });
+    const files = [{ name: 'Dockerfile', content: dockerfile }];
+    // One build per image at a time: the pushes that wait use what the first one made.
+    const made = await preparing.run(images[kind], () => ensureTemplatedImage(docker, images[kind], files, { rebuild: options.rebuild, onLine, parentId }));
+    if (made) built.push(images[kind]);
+  }
+  return { images, built };
 }
 
 /** What every app image starts from: a minimal Debian with the runtimes our builds use. */
@@ -96,4 +145,10 @@ export function buildPlatformStack(platform: Platform, options: { rebuild: boole
     workDir: path.join(settings.dataDir, 'tmp'),
     ...options,
   });
+}
+
+/** `stack:build --language`: a language's images made ahead of its first build. Returns what was built. */
+export async function buildPlatformLanguageImages(platform: Platform, language: Language, options: { rebuild: boolean; onLine: (line: string) => void }): Promise<string[]> {
+  const made = await ensureLanguageImages(platform.engine, platform.settings.stackImage, language, { ...options, onPrepare: () => {} });
+  return made.built;
 }

@@ -247,7 +247,7 @@ describe('builder selection', () => {
     await slipway.ssh(['config:set', '--no-restart', 'chosen', 'BUILDPACK_URL=https://example.com/some-other-pack.tgz']);
     const refused = await slipway.ssh(['ps:rebuild', 'chosen']);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships nodejs, python, static, procfile');
+    expect(refused.stdout).toContain('Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships ruby, nodejs, python, go, static, procfile');
   });
 
   test('git:from-image deploys an image already on the host', async () => {
