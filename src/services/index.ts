@@ -10,3 +10,6 @@ export { createService, destroyService, exposeService, restartService, reviveSer
 export { rotateServicePassword } from './passwords.js';
 export { configForRollback, linkService, unlinkService } from './links.js';
 export { BACKUP_DIR, backupPath, backupService, listBackups, type BackupFile } from './local-backups.js';
+export { backupAttempts, readBackupSettings, updateBackupSettings, type BackupAttempt } from './backup-settings.js';
+export { backupToBucket, findBackup, maskedAuth, parseBackupAuth, parseBackupSchedule, parseBucket, restoreFromBucket } from './offsite-backups.js';
+export { keepBackupSchedules } from './backup-schedules.js';

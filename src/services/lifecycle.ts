@@ -12,6 +12,7 @@ import {
   startServiceContainer,
   withServiceLock,
 } from './containers.js';
+import { forgetBackupSettings } from './backup-settings.js';
 import type { ServiceKind } from './kinds.js';
 import { allServiceKinds, parseServiceName } from './names.js';
 import { applyPassword } from './passwords.js';
@@ -96,6 +97,7 @@ export async function destroyService(platform: Platform, kind: ServiceKind, serv
     const links = platform.state.services.links(kind.kind, service.name);
     if (links.length > 0) throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
     await removeServiceResources(platform, kind, service.name);
+    forgetBackupSettings(platform, kind, service.name);
     platform.state.services.delete(kind.kind, service.name);
   });
 }

@@ -3,8 +3,6 @@ import { format } from '../../core/output.js';
 import {
   allServiceKinds,
   attachLinkedApps,
-  backupService,
-  listBackups,
   createService,
   destroyService,
   execInService,
@@ -22,6 +20,7 @@ import {
 } from '../../services/index.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
+import { backupCommands } from './backups.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import { query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
@@ -261,36 +260,7 @@ function commandsFor(kind: ServiceKind): Command[] {
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
         },
       },
-      {
-        name: `${k}:backup`,
-        summary: 'Dump the database into a backup directory, keeping the newest N dumps (default 7)',
-        args: ['<service>', '<backup-dir>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
-        access: 'admin',
-        valueFlags: ['keep'],
-        async run(ctx, args) {
-          const service = onlyService(ctx, kind, args);
-          const keep = intFlag(args, 'keep', 7, 1, 1000);
-          const { file, removed } = await backupService(ctx.platform, kind, service, args.named['backup-dir'], keep);
-          ctx.out.out(format.step(`Backup of ${service.name} written to ${file}`));
-          for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
-        },
-      },
-      query({
-        name: `${k}:backups`,
-        summary: 'List the service’s backups in every backup directory, newest first',
-        args: ['<service>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
-        access: 'admin',
-        valueFlags: ['format'],
-        read: (ctx, args) =>
-          listBackups(ctx.platform, kind, onlyService(ctx, kind, args)).map((b) => ({ dir: b.dir, file: b.file, bytes: b.bytes, created_at: new Date(b.createdAt).toISOString() })),
-        render: {
-          text(rows, out) {
-            for (const row of rows) out.out(`${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`);
-          },
-        },
-      }),
+      ...backupCommands(kind),
       {
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
