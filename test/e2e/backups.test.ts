@@ -81,6 +81,7 @@ describe('postgres backups to S3', () => {
     expect(set.output).not.toContain('very-secret-value');
     expect(set.output).not.toContain('AKIAEXAMPLEKEY');
     expect(set.stdout).toContain('AKIA**********');
+    expect(slipway.log).not.toContain('very-secret-value');
   });
 
   test('a backup is streamed to the bucket with its manifest, listed with size and checksum, and restores after a destructive change', async () => {
