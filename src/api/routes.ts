@@ -3,7 +3,7 @@ import type { Caller } from '../access/index.js';
 import { mayUseApp } from '../access/index.js';
 import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
-import type { ConfigJson } from '../model/api.js';
+import type { BackupJson, ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
 import { BACKUP_DIR, backupPath } from '../services/index.js';
 import { errorOf, invoke } from './invoke.js';
@@ -338,8 +338,9 @@ const backups = [
     params: backupFile,
     handle: async (ctx) => {
       // Listing runs as the caller: admins only, and only files that are this service's backups.
-      const listed = (await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name])) as { dir: string; file: string }[];
-      const found = listed.find((b) => b.dir === ctx.params.dir && b.file === ctx.params.file);
+      const listed = (await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name])) as BackupJson[];
+      // Only local dumps are files here; a bucket's backups are restored with backup-restore.
+      const found = listed.find((b) => b.where === 'local' && b.dir === ctx.params.dir && b.file === ctx.params.file);
       if (!found) throw new ApiError(404, `No backup ${ctx.params.dir}/${ctx.params.file} of ${ctx.params.name}`);
       return { download: { path: backupPath(ctx.platform, found), name: found.file } };
     },

@@ -97,12 +97,20 @@ export interface ServiceJson {
   links: string[];
 }
 
-/** One backup as `postgres:backups --format json` shows it. */
+/** One backup as `postgres:backups --format json` shows it: a local dump or a bucket attempt. */
 export interface BackupJson {
+  /** What backup-restore takes (bucket backups); local ones are named by dir/file. */
+  id: string;
+  where: 'local' | 's3';
+  /** The local backup directory, or the bucket. */
   dir: string;
+  /** The local file, or the object's key. */
   file: string;
   bytes: number;
   created_at: string;
+  sha256: string | null;
+  status: 'ok' | 'failed';
+  error: string | null;
 }
 
 /** One NDJSON line of `POST /commands`: a line of output, then the exit code. */

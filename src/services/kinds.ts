@@ -18,19 +18,19 @@ export interface ServiceKind {
   dataPath: string;
   /** More files from templates/services the image needs. */
   imageFiles?: string[];
-  url(service: ServiceRecord, host: string): string;
+  url: (service: ServiceRecord, host: string) => string;
   /** Commands run in the service container (as `user`), for connect/export/import. */
-  connect(service: ServiceRecord): ServiceCommand;
+  connect: (service: ServiceRecord) => ServiceCommand;
   /** Exits 0 once the service serves queries, not only accepts connections. */
-  ready?(service: ServiceRecord): ServiceCommand;
-  exportCmd?(service: ServiceRecord): ServiceCommand;
-  importCmd?(service: ServiceRecord): ServiceCommand;
+  ready?: (service: ServiceRecord) => ServiceCommand;
+  exportCmd?: (service: ServiceRecord) => ServiceCommand;
+  importCmd?: (service: ServiceRecord) => ServiceCommand;
   /**
    * Makes the service's recorded password the one it accepts, for good. Without one, the
    * password is read from the container's environment at every start, so the container is
    * made again.
    */
-  setPasswordCmd?(service: ServiceRecord): ServiceCommand;
+  setPasswordCmd?: (service: ServiceRecord) => ServiceCommand;
 }
 
 export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {

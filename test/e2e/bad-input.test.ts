@@ -40,6 +40,18 @@ const cases: [string, string[]][] = commands.flatMap(({ name, usage, rawArgs }) 
   ...(rawArgs ? [] : [[`${name} with an unknown flag`, [name, app, '--no-such-flag']] as [string, string[]]]),
 ]);
 
+/** Backup settings checked before the service is looked up, so each is told what is wrong with it. */
+const BACKUP_CASES: [string, string[], string][] = [
+  ['a schedule with a seconds field', ['postgres:backup-schedule', 'db', '* * * * * *', 'team-backups'], 'Invalid schedule'],
+  ['a schedule that is no cron', ['redis:backup-schedule', 'db', 'every day', 'team-backups'], 'Invalid schedule'],
+  ['a bucket name S3 refuses', ['postgres:backup-schedule', 'db', '0 3 * * *', 'Bad_Bucket'], 'Invalid bucket name'],
+  ['an IP address as bucket', ['redis:backup-schedule', 'db', '0 3 * * *', '10.0.0.1'], 'Invalid bucket name'],
+  ['an endpoint with credentials in it', ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'http://user:pw@127.0.0.1:9000/'], 'Invalid endpoint URL'],
+  ['an endpoint that is no http(s)', ['redis:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'file:///etc/passwd'], 'Invalid endpoint URL'],
+  ['a signature version the SDK lacks', ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v2'], 'Only signature version s3v4'],
+  ['a region with a path in it', ['postgres:backup-auth', 'db', 'key', 'secret', '../eu'], 'Invalid region'],
+];
+
 /** What an operator can see of the state: it must read the same after every bad command. */
 async function snapshot(): Promise<string> {
   const parts = await Promise.all(
@@ -85,6 +97,12 @@ describe('bad input to every command', () => {
     expect(result.code, result.output).not.toBe(0);
     expect(result.stderr, result.output).toMatch(/^ ! {5}\S/m);
     expect(result.output).not.toContain('Internal error');
+  });
+
+  test.concurrent.each(BACKUP_CASES)('backup settings: %s is refused', async (_, words, message) => {
+    const result = await slipway.ssh(words.map(quote));
+    expect(result.code, result.output).not.toBe(0);
+    expect(result.stderr, result.output).toMatch(new RegExp(`^ ! {5}${message}`, 'm'));
   });
 
   test('nothing changed, and no shell ever ran', async () => {

@@ -3,8 +3,6 @@ import { format } from '../../core/output.js';
 import {
   allServiceKinds,
   attachLinkedApps,
-  backupService,
-  listBackups,
   createService,
   destroyService,
   execInService,
@@ -20,9 +18,10 @@ import {
   unlinkService,
   type ServiceKind,
 } from '../../services/index.js';
-import type { BackupJson, ServiceJson } from '../../model/api.js';
+import type { ServiceJson } from '../../model/api.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
+import { backupCommands } from './backups.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import { query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
@@ -103,7 +102,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         };
         const chosen = Object.keys(fields).filter((f) => args.flags[f]);
         if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
-        if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
+        if (chosen.length === 1) return ctx.out.out(fields[chosen[0]]);
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
         ctx.out.out(format.detail(`Status:         ${fields.status}`));
         ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
@@ -160,11 +159,11 @@ function commandsFor(kind: ServiceKind): Command[] {
       args: ['<service>', 'app'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
       access: 'admin',
-      async run(ctx, args) {
+      run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
         const linked = ctx.platform.state.services.links(k, service.name).some((l) => l.app === app.name);
         ctx.out.out(format.step(`Service ${service.name} is ${linked ? '' : 'not '}linked to ${app.name}`));
-        return linked ? 0 : 1;
+        return Promise.resolve(linked ? 0 : 1);
       },
     },
     {
@@ -262,36 +261,7 @@ function commandsFor(kind: ServiceKind): Command[] {
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
         },
       },
-      {
-        name: `${k}:backup`,
-        summary: 'Dump the database into a backup directory, keeping the newest N dumps (default 7)',
-        args: ['<service>', '<backup-dir>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
-        access: 'admin',
-        valueFlags: ['keep'],
-        async run(ctx, args) {
-          const service = onlyService(ctx, kind, args);
-          const keep = intFlag(args, 'keep', 7, 1, 1000);
-          const { file, removed } = await backupService(ctx.platform, kind, service, args.named['backup-dir'], keep);
-          ctx.out.out(format.step(`Backup of ${service.name} written to ${file}`));
-          for (const old of removed) ctx.out.out(format.detail(`Removed old backup ${old}`));
-        },
-      },
-      query({
-        name: `${k}:backups`,
-        summary: 'List the service’s backups in every backup directory, newest first',
-        args: ['<service>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
-        access: 'admin',
-        valueFlags: ['format'],
-        read: (ctx, args) =>
-          listBackups(ctx.platform, kind, onlyService(ctx, kind, args)).map((b): BackupJson => ({ dir: b.dir, file: b.file, bytes: b.bytes, created_at: new Date(b.createdAt).toISOString() })),
-        render: {
-          text(rows, out) {
-            for (const row of rows) out.out(`${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`);
-          },
-        },
-      }),
+      ...backupCommands(kind),
       {
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',

@@ -6,6 +6,18 @@ import { act, api, byId, el, every } from './page.js';
 /** Services are not in the event stream: the page reads them again this often. */
 const REFRESH_MS = 6000;
 
+/** A local dump downloads from the daemon; a bucket's backup is named (and failures say why). */
+function backupEntry(base: string, backup: BackupJson): HTMLElement {
+  if (backup.where === 'local') {
+    return el('a', `${backup.created_at} (${backup.bytes} bytes)`, {
+      href: `/api/v1${base}/backups/${backup.dir}/${backup.file}`,
+      download: backup.file,
+    });
+  }
+  if (backup.status === 'failed') return el('span', `${backup.created_at} failed: ${backup.error ?? 'unknown error'}`);
+  return el('span', `${backup.created_at} (${backup.bytes} bytes) in s3://${backup.dir}, id ${backup.id}`);
+}
+
 function serviceCard(type: string, service: ServiceJson, apps: string[], backups: BackupJson[]): HTMLElement {
   const base = `/services/${type}/${service.name}`;
   const card = el('section', undefined, { class: 'service', 'aria-label': `${type} ${service.name}` });
@@ -37,12 +49,7 @@ function serviceCard(type: string, service: ServiceJson, apps: string[], backups
   const backupList = el('ul');
   for (const backup of backups) {
     const item = el('li');
-    item.append(
-      el('a', `${backup.created_at} (${backup.bytes} bytes)`, {
-        href: `/api/v1${base}/backups/${backup.dir}/${backup.file}`,
-        download: backup.file,
-      }),
-    );
+    item.append(backupEntry(base, backup));
     backupList.append(item);
   }
   const take = el('button', 'Take a backup', { type: 'button' });

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { BackupAuth } from './backup-settings.js';
+
+/** S3 (or MinIO, Ceph, R2, B2 through an endpoint URL): what backups need of it, streamed. */
+
+/** Parts of a multipart upload: S3's least is 5 MiB; only one part is held in memory at a time. */
+const PART_BYTES = 8 * 1024 * 1024;
+/** S3 allows at most 10,000 parts: 80 GB at 8 MiB each. */
+const MAX_PARTS = 10_000;
+
+export function bucketClient(auth: BackupAuth): S3Client {
+  return new S3Client({
+    region: auth.region,
+    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey },
+    ...(auth.endpoint ? { endpoint: auth.endpoint, forcePathStyle: true } : {}),
+    maxAttempts: 3,
+  });
+}
+
+/** Counts and hashes what flows through it: what was written, to compare with what is read back. */
+export function measuring(): Transform & { bytes: () => number; sha256: () => string } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let digest: string | undefined;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return Object.assign(stream, { bytes: () => bytes, sha256: () => (digest ??= hash.digest('hex')) });
+}
+
+/** Streams `body` into the object in parts; nothing is there under `key` unless all of it is. */
+export async function uploadStream(client: S3Client, bucket: string, key: string, body: AsyncIterable<Buffer>): Promise<void> {
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  try {
+    const parts: { PartNumber: number; ETag: string | undefined }[] = [];
+    const send = async (part: Buffer) => {
+      if (parts.length >= MAX_PARTS) throw new Error('the dump is larger than one upload can hold');
+      const PartNumber = parts.length + 1;
+      const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: part }));
+      parts.push({ PartNumber, ETag });
+    };
+    let pending: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size < PART_BYTES) continue;
+      await send(Buffer.concat(pending));
+      pending = [];
+      size = 0;
+    }
+    if (size > 0 || parts.length === 0) await send(Buffer.concat(pending));
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  } catch (error) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The object's bytes as a stream (`range`: only those, e.g. a header). */
+export async function downloadStream(client: S3Client, bucket: string, key: string, range?: { first: number; last: number }): Promise<Readable> {
+  const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range && `bytes=${range.first}-${range.last}` }));
+  if (!(Body instanceof Readable)) throw new Error(`s3://${bucket}/${key} has no body`);
+  return Body;
+}
+
+export async function putSmallObject(client: S3Client, bucket: string, key: string, text: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json' }));
+}
+
+export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

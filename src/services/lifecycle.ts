@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { errorMessage, UserError } from '../core/errors.js';
+import type { Platform } from '../platform.js';
+import type { ServiceRecord } from '../state/index.js';
+import {
+  attachLinkedApps,
+  ensureServiceImage,
+  READY_TIMEOUT_MS,
+  removeServiceResources,
+  serviceLockName,
+  serviceSpec,
+  startServiceContainer,
+  withServiceLock,
+} from './containers.js';
+import { forgetBackupSettings } from './backup-settings.js';
+import type { ServiceKind } from './kinds.js';
+import { allServiceKinds, parseServiceName } from './names.js';
+import { applyPassword } from './passwords.js';
+
+export async function createService(platform: Platform, kind: ServiceKind, rawName: string | undefined, onLine: (line: string) => void) {
+  const name = parseServiceName(kind, rawName);
+  await ensureServiceImage(platform, kind, onLine);
+  const password = randomBytes(24).toString('hex');
+  await withServiceLock(platform, kind, name, async () => {
+    if (!platform.state.services.create(kind.kind, name, password)) throw new UserError(`${kind.title} service ${name} already exists`);
+    try {
+      await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
+    } catch (error) {
+      await removeServiceResources(platform, kind, name);
+      platform.state.services.delete(kind.kind, name);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Publishes the service on a host port (or stops publishing it, given none): the container
+ * is made again on the same volume, so the data stays.
+ */
+export function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
+  return withServiceLock(platform, kind, service.name, () => replaceServiceContainer(platform, kind, service, port));
+}
+
+async function replaceServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
+  platform.state.services.setExposedPort(kind.kind, service.name, port);
+  await platform.services.remove(kind.kind, service.name, 30);
+  try {
+    await startServiceContainer(platform, kind, { ...service, exposedPort: port });
+  } catch (error) {
+    // e.g. the port is taken: come back as before
+    platform.state.services.setExposedPort(kind.kind, service.name, service.exposedPort);
+    await platform.services.remove(kind.kind, service.name, 0);
+    await startServiceContainer(platform, kind, service);
+    throw new UserError(`Could not expose ${service.name} on port ${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Restarts the container; the recorded password is made the one it accepts again (a rotation cut short is mended). */
+export function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  return withServiceLock(platform, kind, service.name, async () => {
+    await platform.services.restart(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+    if (kind.setPasswordCmd) await applyPassword(platform, kind, service);
+  });
+}
+
+/**
+ * Brings back every service whose container stopped or went missing (after a host or engine
+ * restart, a crash, a `docker rm`; its data is on its volume), and puts each running one
+ * back on the networks of exactly its linked apps. Returns what was done.
+ */
+export async function reviveServices(platform: Platform): Promise<string[]> {
+  const done: string[] = [];
+  for (const kind of allServiceKinds) {
+    for (const service of platform.state.services.list(kind.kind)) {
+      const lock = await platform.locks.tryAcquire(serviceLockName(kind, service.name));
+      if (!lock) continue; // someone is changing it right now
+      try {
+        const state = await platform.services.state(kind.kind, service.name);
+        if (state === 'running') await attachLinkedApps(platform, kind, service, false);
+        if (state === 'running' || state === 'restarting') continue;
+        if (state === 'missing') await startServiceContainer(platform, kind, service);
+        else await platform.services.restart(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+        done.push(`${kind.kind} ${service.name} was ${state}: started again`);
+      } catch (error) {
+        done.push(`${kind.kind} ${service.name} could not be started: ${errorMessage(error)}`);
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+  return done;
+}
+
+/** Refused while linked: apps would lose their database. Data goes with the volume. */
+export async function destroyService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+  await withServiceLock(platform, kind, service.name, async () => {
+    const links = platform.state.services.links(kind.kind, service.name);
+    if (links.length > 0) throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
+    await removeServiceResources(platform, kind, service.name);
+    forgetBackupSettings(platform, kind, service.name);
+    platform.state.services.delete(kind.kind, service.name);
+  });
+}
+

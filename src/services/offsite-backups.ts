@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage, UserError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { parseDestinationUrl, RefusedDestination } from '../core/public-destination.js';
+import { scheduleProblem } from '../model/cron.js';
+import type { Platform } from '../platform.js';
+import type { ServiceRecord } from '../state/index.js';
+import { decryptStream, encryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
+import { backupAttempts, readBackupSettings, recordBackupAttempt, type BackupAttempt, type BackupAuth } from './backup-settings.js';
+import { bucketClient, deleteObject, downloadStream, measuring, putSmallObject, readAll, uploadStream } from './bucket.js';
+import { execInService, runInService } from './containers.js';
+import type { ServiceKind } from './kinds.js';
+
+/**
+ * Backups of a service into an S3 bucket (Dokku's postgres:backup with backup-auth set).
+ * A backup is published in three steps, so none looks complete unless it is: the dump is
+ * streamed into `<kind>/<service>/<id>.dump` (multipart), read back and compared (size and
+ * SHA-256) with what was sent, and only then is the manifest `<id>.dump.json` written next
+ * to it. Every attempt, failed ones with their reason, is recorded for `<kind>:backups`.
+ */
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z0-9-]{1,40}$/;
+const KEY_TEXT = /^[\x21-\x7e]{1,256}$/;
+const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+/** The format encrypted backups are in (backup-crypto.ts; the README tells how to open it by hand). */
+const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
+
+/** An S3 bucket name, as S3 allows it (no IP-like names, no `..`). */
+export function parseBucket(text: string | undefined): string {
+  if (!text) throw new UserError('Please specify a bucket name');
+  if (!BUCKET.test(text) || text.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+    throw new UserError(`Invalid bucket name ${JSON.stringify(text.slice(0, 80))}: 3 to 63 lowercase letters, digits, dots and hyphens`);
+  }
+  return text;
+}
+
+/** The cron schedule of backup-schedule: five fields, as app cron tasks. */
+export function parseBackupSchedule(text: string | undefined): string {
+  if (!text) throw new UserError('Please specify a schedule, e.g. "0 3 * * *"');
+  const problem = scheduleProblem(text);
+  if (problem) throw new UserError(`Invalid schedule ${JSON.stringify(text.slice(0, 80))}: ${problem}`);
+  return text;
+}
+
+/**
+ * backup-auth's arguments, checked. Only admins manage services, so the endpoint may be a
+ * private address (a MinIO on the LAN, a local test server); its form is read as strictly as
+ * the URLs tenants give (`git:sync`), so no two parsers read it differently.
+ */
+export function parseBackupAuth(args: { accessKeyId?: string; secret?: string; region?: string; signatureVersion?: string; endpoint?: string }): BackupAuth {
+  const { accessKeyId, secret } = args;
+  if (!accessKeyId || !secret) throw new UserError('Please specify an access key and a secret');
+  if (!KEY_TEXT.test(accessKeyId) || !KEY_TEXT.test(secret)) throw new UserError('The access key and the secret are printable characters without spaces (at most 256)');
+  const region = args.region ?? 'us-east-1';
+  if (!REGION.test(region)) throw new UserError(`Invalid region ${JSON.stringify(region.slice(0, 80))}`);
+  const signatureVersion = args.signatureVersion ?? 's3v4';
+  if (signatureVersion !== 's3v4') throw new UserError('Only signature version s3v4 is supported');
+  let endpoint: string | undefined;
+  if (args.endpoint !== undefined) {
+    try {
+      endpoint = parseDestinationUrl(args.endpoint, ['https', 'http']).url;
+    } catch (error) {
+      if (error instanceof RefusedDestination) throw new UserError(`Invalid endpoint URL: ${error.message}`);
+      throw error;
+    }
+  }
+  return { accessKeyId, secretAccessKey: secret, region, signatureVersion, ...(endpoint ? { endpoint } : {}) };
+}
+
+/** What backup-auth shows of the credentials: enough to recognise them, never the secret. */
+export function maskedAuth(auth: BackupAuth): Record<string, string> {
+  return {
+    'Access key': `${auth.accessKeyId.slice(0, 4)}${'*'.repeat(Math.max(4, auth.accessKeyId.length - 4))}`,
+    Secret: '(hidden)',
+    Region: auth.region,
+    'Signature version': auth.signatureVersion,
+    Endpoint: auth.endpoint ?? '(AWS)',
+  };
+}
+
+interface Manifest {
+  service: string;
+  kind: string;
+  id: string;
+  createdAt: string;
+  bytes: number;
+  sha256: string;
+  encryption: string | null;
+}
+
+const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
+
+/**
+ * Takes a backup of the service into the bucket now. One at a time per service, across
+ * processes (a schedule firing while a person runs one finds it taken). A failure is
+ * recorded, logged and thrown as a UserError with its reason.
+ */
+export async function backupToBucket(platform: Platform, kind: ServiceKind, service: ServiceRecord, bucket: string, log: Log): Promise<BackupAttempt> {
+  const { exportCmd } = kind;
+  if (!exportCmd) throw new UserError(`${kind.title} services have no backup`);
+  const settings = readBackupSettings(platform, kind, service.name);
+  const { auth } = settings;
+  if (!auth) throw new UserError(`No backup credentials for ${service.name}: set them with ${kind.kind}:backup-auth`);
+  const lock = await platform.locks.tryAcquire(backupLockName(kind, service.name));
+  if (!lock) throw new UserError(`A backup of ${service.name} is running already`);
+  const startedAt = Date.now();
+  const id = `${new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const encrypted = settings.passphrase !== undefined;
+  const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
+  const client = bucketClient(auth);
+  try {
+    const sent = measuring();
+    const dump = new PassThrough();
+    const stages: NodeJS.ReadWriteStream[] = settings.passphrase === undefined ? [] : [await encryptStream(settings.passphrase)];
+    const flowing = (stages.length ? stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), dump) : dump).pipe(sent);
+    const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>).catch((error: unknown) => {
+      // The dump runs on to its end (its container writes regardless); what is left is dropped.
+      dump.unpipe();
+      dump.resume();
+      throw error;
+    });
+    const [dumped, uploaded] = await Promise.allSettled([runInService(platform, kind, service, exportCmd(service), dump).finally(() => dump.end()), upload]);
+    if (uploaded.status === 'rejected') throw uploaded.reason;
+    if (dumped.status === 'rejected' || dumped.value.code !== 0) {
+      await deleteObject(client, bucket, key).catch(() => undefined);
+      const reason = dumped.status === 'rejected' ? errorMessage(dumped.reason) : dumped.value.errors || `exit code ${dumped.value.code}`;
+      throw new Error(`the dump failed: ${reason}`);
+    }
+    const readBack = measuring();
+    await pipeline(await downloadStream(client, bucket, key), readBack, new PassThrough().resume());
+    if (readBack.bytes() !== sent.bytes() || readBack.sha256() !== sent.sha256()) {
+      throw new Error(`the stored object differs from what was sent (${readBack.bytes()} of ${sent.bytes()} bytes)`);
+    }
+    const manifest: Manifest = {
+      service: service.name,
+      kind: kind.kind,
+      id,
+      createdAt: new Date(startedAt).toISOString(),
+      bytes: sent.bytes(),
+      sha256: sent.sha256(),
+      encryption: encrypted ? ENCRYPTION_FORMAT : null,
+    };
+    await putSmallObject(client, bucket, `${key}.json`, JSON.stringify(manifest, null, 2));
+    const attempt: BackupAttempt = { id, startedAt, finishedAt: Date.now(), status: 'ok', bucket, key, bytes: manifest.bytes, sha256: manifest.sha256, encrypted };
+    recordBackupAttempt(platform, kind, service.name, attempt);
+    log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${manifest.bytes} bytes)`);
+    return attempt;
+  } catch (error) {
+    const reason = errorMessage(error);
+    recordBackupAttempt(platform, kind, service.name, { id, startedAt, finishedAt: Date.now(), status: 'failed', bucket, encrypted, error: reason });
+    log(`backup of ${kind.kind} ${service.name} to s3://${bucket} failed: ${reason}`, { level: 'warn' });
+    throw new UserError(`Backup of ${service.name} to ${bucket} failed: ${reason}`);
+  } finally {
+    client.destroy();
+    await lock.release();
+  }
+}
+
+/** A good backup of the service by its ID, as `<kind>:backups` lists it. */
+export function findBackup(platform: Platform, kind: ServiceKind, service: ServiceRecord, id: string | undefined): BackupAttempt & { key: string } {
+  if (!id) throw new UserError(`Please specify a backup ID (${kind.kind}:backups ${service.name} lists them)`);
+  if (!BACKUP_ID.test(id)) throw new UserError(`Invalid backup ID ${JSON.stringify(id.slice(0, 80))} (${kind.kind}:backups ${service.name} lists them)`);
+  const found = backupAttempts(platform, kind, service.name).find((a) => a.id === id && a.status === 'ok');
+  if (!found?.key) throw new UserError(`No backup ${id} of ${service.name} (${kind.kind}:backups ${service.name} lists them)`);
+  return { ...found, key: found.key };
+}
+
+/**
+ * Restores a backup of `from` into `into` (the same service, or a new one): the object's
+ * size and checksum are compared with its manifest as it streams, and an encrypted one's
+ * passphrase is checked on its header before anything reaches the service.
+ */
+export async function restoreFromBucket(platform: Platform, kind: ServiceKind, from: ServiceRecord, backupId: string | undefined, into: ServiceRecord): Promise<void> {
+  const { importCmd } = kind;
+  if (!importCmd) throw new UserError(`${kind.title} services have no restore`);
+  const backup = findBackup(platform, kind, from, backupId);
+  const settings = readBackupSettings(platform, kind, from.name);
+  if (!settings.auth) throw new UserError(`No backup credentials for ${from.name}: set them with ${kind.kind}:backup-auth`);
+  const client = bucketClient(settings.auth);
+  try {
+    const manifest = JSON.parse((await readAll(await downloadStream(client, backup.bucket, `${backup.key}.json`))).toString()) as Manifest;
+    const stages: NodeJS.ReadWriteStream[] = [];
+    if (manifest.encryption) {
+      if (settings.passphrase === undefined) throw new UserError(`Backup ${backup.id} is encrypted: give its passphrase with ${kind.kind}:backup-set-encryption ${from.name}`);
+      const header = await readAll(await downloadStream(client, backup.bucket, backup.key, { first: 0, last: HEADER_BYTES - 1 }));
+      const opened = await openHeader(header, settings.passphrase);
+      if ('problem' in opened) throw new UserError(`Cannot decrypt backup ${backup.id}: ${opened.problem}`);
+      stages.push(decryptStream(opened.key));
+    }
+    const received = measuring();
+    const source = (await downloadStream(client, backup.bucket, backup.key)).pipe(received);
+    const plain = stages.reduce<NodeJS.ReadableStream>((stream, stage) => stream.pipe(stage), source) as Readable;
+    // A read or decryption failure ends the service's input there: the restore stops, never waits.
+    const feed = new PassThrough();
+    const failures: Error[] = [];
+    for (const stream of [source, plain]) stream.on('error', (error) => (failures.push(error), feed.end()));
+    plain.pipe(feed);
+    const errors: string[] = [];
+    const stderr = new PassThrough().on('data', (chunk: Buffer) => errors.push(chunk.toString()));
+    const code = await execInService(platform, kind, into, importCmd(into), { stdin: feed, stdout: new PassThrough().resume(), stderr });
+    if (failures.length > 0) throw new UserError(`Restore of ${backup.id} failed: ${failures[0].message}`);
+    if (received.bytes() !== manifest.bytes || received.sha256() !== manifest.sha256) {
+      throw new UserError(`Restore of ${backup.id} read an object that differs from its manifest: the backup is damaged`);
+    }
+    if (code !== 0) throw new UserError(`Restore of ${backup.id} failed: ${errors.join('').trim() || `exit code ${code}`}`);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`Restore of ${backup.id} failed: ${errorMessage(error)}`);
+  } finally {
+    client.destroy();
+  }
+}
