@@ -29,7 +29,6 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           fileParallelism: true,
-          maxWorkers: 2,
           testTimeout: 120_000,
           sequence: { groupOrder: 0 },
         },
@@ -42,8 +41,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           exclude: E2E_ALONE,
           // Builds take both cores; a third file mostly waits (on deploys, drains, watches).
+          // SLIPWAY_E2E_WORKERS sets another number (to compare, or on a bigger machine).
           fileParallelism: true,
-          maxWorkers: 3,
+          maxWorkers: Number(process.env.SLIPWAY_E2E_WORKERS ?? 3),
           sequence: { groupOrder: 1 },
         },
       },
