@@ -1,15 +1,27 @@
 import { defineConfig } from 'vitest/config';
+import E2eSequencer from './test/support/sequencer.js';
 
 /**
  * Two tiers. `unit`: pure logic and our own seams with fakes (no Docker, Redis, nginx or
  * network), files in parallel: what a contributor runs after every change (`npm test`).
  * `e2e`: the real things, after the unit tier; its global setup compiles Slipway (the daemon
  * under test runs from dist/), starts a throwaway Redis and checks the engine and stack image.
- * `scripts/test` runs both.
+ * Each e2e file has its own daemon (instance name, ports, data dir, nginx), so files run side
+ * by side; what disturbs the one Docker engine every file uses (restarting it) is in the
+ * `e2e-alone` project, which runs after them, by itself. `scripts/test` runs all three.
  */
+const E2E_ALONE = ['test/e2e/dockerd-restart.test.ts'];
+const e2e = {
+  globalSetup: ['test/support/global-setup.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 180_000,
+  teardownTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/counts-reporter.ts'],
+    sequence: { sequencer: E2eSequencer },
     projects: [
       {
         extends: true,
@@ -24,15 +36,25 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          ...e2e,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          // End-to-end files share one Docker engine and nginx binary: run files one at a time.
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
-          teardownTimeout: 60_000,
+          exclude: E2E_ALONE,
+          // Builds take both cores; a third file mostly waits (on deploys, drains, watches).
+          // SLIPWAY_E2E_WORKERS sets another number (to compare, or on a bigger machine).
+          fileParallelism: true,
+          maxWorkers: Number(process.env.SLIPWAY_E2E_WORKERS ?? 3),
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...e2e,
+          name: 'e2e-alone',
+          include: E2E_ALONE,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -158,11 +158,12 @@ describe('cron tasks from app.json', () => {
     expect((await slipway.ssh(['run:detached', 'clock', 'sleep', '300'])).code).toBe(0);
     // Starts arrive all through the destroy, as the clock's and a tenant's would.
     let destroying = true;
+    let started = 0;
     const keepStarting = async () => {
-      while (destroying) await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
+      while (destroying) if ((await slipway.ssh(['run:detached', 'clock', 'sleep', '300'])).code === 0) started++;
     };
     const starting = [keepStarting(), keepStarting()];
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually(() => Promise.resolve(started), (count) => count >= 2); // both are starting runs
     const destroyed = await slipway.ssh(['apps:destroy', 'clock', '--force']);
     destroying = false;
     await Promise.all(starting);

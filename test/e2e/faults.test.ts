@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { restartDockerd } from '../support/dockerd.js';
+import { deployWithPostgres, instanceContainers as containersOf } from '../support/faults.js';
 import { freePort } from '../support/ports.js';
 import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Faults a host can throw at a running Slipway, each injected into a real daemon: what a
-// user sees afterwards, and that it converges without anyone running a command.
+// user sees afterwards, and that it converges without anyone running a command. A restart of
+// dockerd is in dockerd-restart.test.ts (it runs alone).
 
 // A Redis of this file's own, so a test can take it away and bring it back.
 const redisPort = await freePort();
@@ -29,20 +30,12 @@ async function builds(name: string): Promise<{ id: string; status: string; reque
   return JSON.parse(listed.stdout);
 }
 
-async function instanceContainers(labels: string[], all = true) {
-  return docker.listContainers({ all, filters: { label: [`slipway.instance=${slipway.instance}`, ...labels] } });
-}
+const instanceContainers = (labels: string[], all = true) => containersOf(slipway, labels, all);
 
 beforeAll(async () => {
   await startRedis();
   await slipway.start();
-  const pushed = await slipway.push(await slipway.appRepo('db-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
-  for (const command of [['postgres:create', db], ['postgres:link', db, app]]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
-  expect((await page('/write/before-faults')).body).toBe('written\n');
+  await deployWithPostgres(slipway, app, db);
 });
 afterAll(async () => {
   await slipway.destroy();
@@ -257,46 +250,5 @@ describe('a daemon that cannot start', () => {
     const images = await docker.listImages({ filters: { label: [`slipway.instance=${slipway.instance}`] } });
     const tags = images.flatMap((i) => i.RepoTags ?? []);
     expect(tags.some((t) => t.startsWith(`${slipway.instance}/app-${app}:`))).toBe(true);
-  });
-});
-
-describe('dockerd restarted', () => {
-  test('with several apps and a linked Postgres running: each hostname serves its own app again, never another, and the data is intact', async () => {
-    for (const other of ['alpha', 'beta']) {
-      const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', other));
-      expect(pushed.code, pushed.output).toBe(0);
-    }
-    const apps = [app, 'alpha', 'beta'];
-    for (const name of apps) expect((await slipway.ssh(['config:set', name, `WHO=${name}`])).code).toBe(0);
-    const who = (name: string) => slipway.get(slipway.appHost(name), '/env/WHO').catch(() => ({ status: 0, body: '' }));
-    const addressOf = (c: Docker.ContainerInfo) => Object.values(c.NetworkSettings.Networks)[0]?.IPAddress;
-    const before = new Map((await instanceContainers([], false)).map((c) => [c.Id, addressOf(c)]));
-
-    // Ask each hostname who it is all through the restart: any answer of 200 must be its own.
-    const strangers: string[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        for (const name of apps) {
-          const answer = await who(name);
-          if (answer.status === 200 && answer.body !== name) strangers.push(`${name} answered ${answer.body}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    try {
-      await restartDockerd();
-      for (const name of apps) await eventually(() => who(name), (r) => r.status === 200 && r.body === name, 60_000);
-    } finally {
-      sampling = false;
-      await sampler;
-    }
-    expect(strangers).toEqual([]);
-    // Docker gave the containers new addresses (or Slipway started new ones); nginx followed.
-    expect((await instanceContainers([], false)).some((c) => before.get(c.Id) !== addressOf(c))).toBe(true);
-    // Postgres came back with its data (Docker restarts it, or the reconciler does).
-    const read = await eventually(() => page('/read'), (r) => r.status === 200, 60_000);
-    expect(read.body).toContain('before-faults');
-    expect((await page('/write/after-dockerd')).body).toBe('written\n');
   });
 });

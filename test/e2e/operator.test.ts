@@ -121,9 +121,9 @@ describe('nginx settings', () => {
     let followed = '';
     follower.stdout.on('data', (chunk) => (followed += chunk));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      await slipway.get(slipway.appHost(app), '/while-following');
-      await eventually(async () => followed, (text) => text.includes('GET /while-following'), 10_000);
+      // Asked again until the follower, which says nothing when it starts, shows a request.
+      const askWhileFollowing = async () => (await slipway.get(slipway.appHost(app), '/while-following'), followed);
+      await eventually(askWhileFollowing, (text) => text.includes('GET /while-following'), 10_000);
       expect(followed).not.toContain('/first-request');
     } finally {
       follower.kill();

@@ -305,7 +305,8 @@ describe('deploys to one app are serialized', () => {
     await slipway.commit(second, 'second');
 
     const pushA = slipway.push(first);
-    await new Promise((r) => setTimeout(r, 300));
+    const deploying = async () => (await slipway.ssh(['builds:list', 'queued', '--format', 'json'])).stdout;
+    await eventually(deploying, (listed) => listed.includes('"running"')); // the first is building
     const pushB = slipway.push(second, { args: ['--force', 'deploy', 'main'] });
     const [a, b] = await Promise.all([pushA, pushB]);
     expect(a.code, a.output).toBe(0);

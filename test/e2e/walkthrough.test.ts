@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
+import { clusterTurn } from '../support/cluster.js';
 import { run } from '../support/slipway.js';
 
 // The README's "Try several hosts on one machine", run as it is written: its shell blocks in
 // order, in one shell (they share its exports), as root in this checkout, with a HOME of the
 // test's own (an SSH key, a git identity) and this checkout's `slipway` first on PATH.
-// It needs the cluster's names (bridge, namespaces) to itself: not beside swarm.test.ts.
+// It needs the cluster's names (bridge, namespaces) to itself: it waits for its turn at them.
 const ROOT = new URL('../..', import.meta.url).pathname;
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const blocks = [...README.matchAll(/<!-- walkthrough -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -29,6 +30,7 @@ const env: NodeJS.ProcessEnv = {
 
 /** The walkthrough's own settings, for cleaning up after a run that stopped half-way. */
 const exported = Object.fromEntries([...(blocks[0] ?? '').matchAll(/(SLIPWAY_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+let endTurn = () => {};
 const redisKeys = async () => (await run('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${exported.SLIPWAY_INSTANCE}:*`])).stdout.trim();
 
 afterAll(async () => {
@@ -42,6 +44,7 @@ afterAll(async () => {
   }
   await run(path.join(ROOT, 'scripts/uninstall'), ['--force'], { env: { ...env, ...exported } });
   await run(path.join(ROOT, 'scripts/test-cluster'), ['down']);
+  endTurn();
   for (const leftover of ['/tmp/hello', '/tmp/slipway-try.log', '/tmp/slipway-try.pid', home]) fs.rmSync(leftover, { recursive: true, force: true });
 }, 120_000);
 
@@ -54,6 +57,7 @@ test('the README walkthrough: three nodes, a push, tasks on every node; then not
   fs.writeFileSync(path.join(home, 'bin', 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -i "$HOME/.ssh/id_ed25519" -o IdentitiesOnly=yes "$@"\n`, { mode: 0o755 });
   const keygen = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, '.ssh', 'id_ed25519')], { input: '' });
   expect(keygen.code, keygen.output).toBe(0);
+  endTurn = await clusterTurn();
   await run(path.join(ROOT, 'scripts/test-cluster'), ['down']); // one a crashed run left behind
 
   const script = ['set -euo pipefail', ...blocks.map((block, i) => `echo '${MARK} ${i + 1}'\n${block}`)].join('\n');

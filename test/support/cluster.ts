@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -19,8 +20,10 @@ export interface ClusterNode {
 export class TestCluster {
   hostAddress = '';
   nodes: ClusterNode[] = [];
+  private release?: () => void;
 
   async up(count: number): Promise<void> {
+    this.release = await clusterTurn();
     await run(SCRIPT, ['down']); // one a crashed run left behind
     const started = await run(SCRIPT, ['up', String(count)]);
     if (started.code !== 0) throw new Error(`scripts/test-cluster up failed:\n${started.output}`);
@@ -34,6 +37,7 @@ export class TestCluster {
 
   async down(): Promise<void> {
     await run(SCRIPT, ['down']);
+    this.release?.();
   }
 
   /** Copies images from the host's engine into a node's (there is no registry to pull them from). */
@@ -61,6 +65,23 @@ export class TestCluster {
     if (joined.code !== 0) throw new Error(`${script} failed:\n${joined.output}`);
   }
 }
+
+/**
+ * Waits for this process's turn at the cluster and holds it until the returned function is
+ * called (or the process ends): the cluster's bridge, namespaces and addresses are fixed, so
+ * one test file at a time on this machine may have it up (swarm.test.ts, walkthrough.test.ts,
+ * the benchmarks), also when files run in parallel or another checkout runs its tests.
+ */
+export async function clusterTurn(): Promise<() => void> {
+  // flock(1) holds the lock while `cat` waits for its input: ending that input releases it.
+  const holder = spawn('flock', [CLUSTER_LOCK, 'sh', '-c', 'echo held; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`flock ${CLUSTER_LOCK} exited with ${code}`)));
+  });
+  return () => holder.stdin.end();
+}
+const CLUSTER_LOCK = '/tmp/slipway-cluster.lock';
 
 /**
  * A Slipway under test as a swarm manager's host: node 1's engine is its own (it builds

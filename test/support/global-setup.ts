@@ -7,9 +7,28 @@ const STACK_IMAGE = 'slipway/stack:bookworm';
 
 /**
  * Once per run: compile Slipway (the daemon under test runs from dist/, as in production),
- * start a throwaway Redis, and check the Docker engine and stack image are there.
+ * start a throwaway Redis, and check the Docker engine and stack image are there. Both e2e
+ * projects (vitest.config.ts) name this file, and vitest loads it once for each: what the
+ * first started is kept on globalThis for the second, and the Redis stops with the last.
  */
+interface Shared {
+  started: Promise<{ redisUrl: string; stop: () => void }>;
+  users: number;
+}
+const processWide = globalThis as { slipwayE2eSetup?: Shared };
+
 export default async function setup(project: TestProject) {
+  const shared = (processWide.slipwayE2eSetup ??= { started: start(), users: 0 });
+  shared.users++;
+  project.provide('redisUrl', (await shared.started).redisUrl);
+  return async () => {
+    if (--shared.users > 0) return;
+    delete processWide.slipwayE2eSetup;
+    (await shared.started).stop();
+  };
+}
+
+async function start() {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -25,10 +44,7 @@ export default async function setup(project: TestProject) {
     stdio: 'ignore',
   });
   for (let i = 0; i < 100 && !redisAnswers(port); i++) await new Promise((r) => setTimeout(r, 100));
-  project.provide('redisUrl', `redis://127.0.0.1:${port}`);
-  return async () => {
-    redis.kill('SIGTERM');
-  };
+  return { redisUrl: `redis://127.0.0.1:${port}`, stop: () => redis.kill('SIGTERM') };
 }
 
 function redisAnswers(port: number): boolean {

@@ -92,14 +92,39 @@ export class SlipwayUnderTest {
   }
 
   async start(): Promise<void> {
+    await this.choosePorts();
+    this.admin = await makeKey(this.dir, 'admin');
+    const added = await this.cli(['ssh-keys:add', 'admin', this.admin.publicPath]);
+    if (added.code !== 0) throw new Error(`ssh-keys:add failed: ${added.output}`);
+    // A port found free can still be taken before the daemon binds it (a test file beside
+    // this one chose it too): then the daemon starts again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startDaemon();
+        return;
+      } catch (error) {
+        if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
+        this.stopNginx();
+        await this.choosePorts();
+      }
+    }
+  }
+
+  private async choosePorts(): Promise<void> {
     this.sshPort = await freePort();
     this.httpPort = await freePort();
     this.httpsPort = await freePort();
     this.apiPort = await freePort();
-    this.admin = await makeKey(this.dir, 'admin');
-    const added = await this.cli(['ssh-keys:add', 'admin', this.admin.publicPath]);
-    if (added.code !== 0) throw new Error(`ssh-keys:add failed: ${added.output}`);
-    await this.startDaemon();
+  }
+
+  private get nginxDir(): string {
+    return path.join(this.dir, 'data', 'nginx');
+  }
+
+  /** SIGTERM to this instance's nginx master, at once (a graceful quit waits for every open connection). */
+  private stopNginx(): void {
+    const pidFile = path.join(this.nginxDir, 'nginx.pid');
+    if (fs.existsSync(pidFile)) killAll([Number(fs.readFileSync(pidFile, 'utf8'))], 'SIGTERM');
   }
 
   async startDaemon(): Promise<void> {
@@ -240,7 +265,6 @@ export class SlipwayUnderTest {
     return found.map((n) => n.Name);
   }
 
-  /** Stops everything this instance started: daemon, containers, images, networks, nginx, files. */
   /**
    * Removes everything this daemon started: each step runs even when one before it failed
    * (the engine may be the thing a test broke), and nginx goes first, at once (SIGTERM: a
@@ -256,10 +280,9 @@ export class SlipwayUnderTest {
       }
     };
     await step(() => this.stopDaemon());
-    const nginxDir = path.join(this.dir, 'data', 'nginx');
+    const nginxDir = this.nginxDir;
     const tempDir = path.join('/var/cache/slipway-nginx', this.instance);
-    const pidFile = path.join(nginxDir, 'nginx.pid');
-    if (fs.existsSync(pidFile)) killAll([Number(fs.readFileSync(pidFile, 'utf8'))], 'SIGTERM');
+    this.stopNginx();
     // Workers a killed master left behind (the fault tests) would hold these ports for ever.
     await step(() =>
       new Nginx({ bin: 'nginx', dir: nginxDir, tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, proxySecret: '0'.repeat(64), dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers(),
@@ -269,10 +292,7 @@ export class SlipwayUnderTest {
       const containers = await docker.listContainers({ all: true, ...mine });
       await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
     });
-    await step(async () => {
-      const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
-      for (const tag of tags) await docker.getImage(tag).remove().catch(() => {});
-    });
+    await step(() => this.removeImages());
     await step(async () => {
       for (const network of await docker.listNetworks(mine)) await docker.getNetwork(network.Id).remove().catch(() => {});
     });
@@ -282,6 +302,18 @@ export class SlipwayUnderTest {
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });
     if (failures.length > 0) throw new AggregateError(failures, `removing test instance ${this.instance}`);
+  }
+
+  /**
+   * The images of this instance: its tags (`swt…/app-…`) and the untagged layers a failed
+   * build keeps (they carry the build's labels), newest first, as a child must go before the
+   * image it was built on. Removing an untagged image removes its untagged parents with it.
+   */
+  private async removeImages(): Promise<void> {
+    const tagged = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
+    for (const tag of tagged) await docker.getImage(tag).remove().catch(() => {});
+    const labelled = await docker.listImages({ filters: { label: [`slipway.instance=${this.instance}`] } });
+    for (const image of labelled.sort((a, b) => b.Created - a.Created)) await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
   }
 
 }
