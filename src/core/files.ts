@@ -12,6 +12,20 @@ export function readIfExists(file: string): string | undefined {
   }
 }
 
+/** Replaces a file's content whole: a reader sees the old file or the new one, never a part. */
+export function writeAtomically(file: string, content: string, mode = 0o644): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content, { mode });
+  fs.renameSync(temp, file);
+}
+
+/** Writes the file only if its content differs; true when it did. */
+export function writeIfChanged(file: string, content: string, mode?: number): boolean {
+  if (readIfExists(file) === content) return false;
+  writeAtomically(file, content, mode);
+  return true;
+}
+
 /** This host's first non-internal IPv4 address: where other hosts reach it by default. */
 export function firstPublicIpv4(): string | undefined {
   for (const addresses of Object.values(os.networkInterfaces())) {
