@@ -118,3 +118,52 @@ describe('the deploy pipeline', () => {
     expect(platform.state.releases.current('shop')!.version).toBe(1);
   });
 });
+
+describe('an image that becomes a new release (git:from-image, as a build)', () => {
+  /** An engine where every image is here; `tagFails` makes tagging a release (v<N>) fail. */
+  function recordingEngine(tagFails = false) {
+    const calls: string[] = [];
+    const images = {
+      exists: async () => true,
+      hasCommand: async () => true,
+      exposedPorts: async () => [],
+      tag: async (image: string, repository: string, tag: string) => {
+        if (tagFails && /^v\d+$/.test(tag)) throw new Error('no space left on device');
+        calls.push(`tag ${image} ${tag}`);
+      },
+      remove: async (image: string) => void calls.push(`remove ${image}`),
+    };
+    return { calls, engine: { images } as unknown as Platform['engine'] };
+  }
+
+  function platformWith(engine: Platform['engine']) {
+    dispose();
+    ({ platform, dispose } = unitPlatform({ engine, schedulers: [scheduler], router, logs: fakeLogs }, { settings: { drainMs: 0, watchMs: 300 } }));
+    platform.state.apps.create('shop');
+  }
+
+  test('is tagged as its version and goes live', async () => {
+    const { engine, calls } = recordingEngine();
+    platformWith(engine);
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(true);
+    expect(calls.filter((c) => c.startsWith('tag')).map((c) => c.split(' ')[2])).toEqual([expect.any(String), 'v1']);
+    expect(platform.state.releases.current('shop')).toMatchObject({ version: 1, status: 'succeeded', description: 'Deploy image ready:1' });
+    expect(platform.state.deploys.find('shop', { release: 1 })!.log).toContain('Releasing shop (v1)...');
+  });
+
+  test('a release whose image cannot be tagged is marked failed, not left pending', async () => {
+    platformWith(recordingEngine(true).engine);
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(false);
+    expect(platform.state.releases.get('shop', 1)!.status).toBe('failed');
+    expect(scheduler.events).toEqual([]);
+  });
+
+  test('a release that fails its checks is marked failed and its image removed', async () => {
+    const { engine, calls } = recordingEngine();
+    platformWith(engine);
+    scheduler.failing.add('web');
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(false);
+    expect(platform.state.releases.get('shop', 1)!.status).toBe('failed');
+    expect(calls.at(-1)).toBe(`remove ${platform.state.releases.get('shop', 1)!.image}`);
+  });
+});
