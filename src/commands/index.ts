@@ -35,7 +35,7 @@ import { stackNamespace } from './stack/index.js';
 import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
-import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
+import { action, type Command, type CommandArgs, type CommandContext, type Namespace, type ParsedArgs } from './types.js';
 import { lineLog } from '../core/log.js';
 
 export type { Caller, CommandContext } from './types.js';
@@ -91,7 +91,7 @@ const reportCommands = [
 ];
 
 const helpCommands: Command[] = [
-  {
+  action({
     name: 'help',
     summary: 'Show this list, or how to use one command',
     args: ['[command]'],
@@ -102,8 +102,8 @@ const helpCommands: Command[] = [
       if (!command) throw new UserError(`\`${named.command}\` is not a slipway command.`);
       printUsage(ctx.out, command);
     },
-  },
-  {
+  }),
+  action({
     name: 'version',
     summary: 'Show the Slipway version',
     args: [],
@@ -111,7 +111,7 @@ const helpCommands: Command[] = [
     async run({ out }) {
       out.out(`slipway ${VERSION}`);
     },
-  },
+  }),
 ];
 
 const registry = new Map<string, Command>(

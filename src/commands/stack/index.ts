@@ -1,12 +1,12 @@
 import { buildPlatformStack, stackImages } from '../../build/stack.js';
 import { format } from '../../core/output.js';
 import { allServiceKinds, ensureServiceImage } from '../../services/index.js';
-import type { Namespace } from '../types.js';
+import { action, type Namespace } from '../types.js';
 
 export const stackNamespace: Namespace = {
   name: 'stack',
   commands: [
-  {
+  action({
     name: 'stack:build',
     summary: 'Build the stack and service images from Debian (no registry needed)',
     args: [],
@@ -21,6 +21,6 @@ export const stackNamespace: Namespace = {
         await ensureServiceImage(platform, kind, (line) => out.out(format.detail(line)), built.length > 0);
       }
     },
-  },
+  }),
   ],
 };
