@@ -5,7 +5,7 @@ import https from 'node:https';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import Handlebars from 'handlebars';
-import { readIfExists } from '../core/files.js';
+import { readIfExists, writeAtomically } from '../core/files.js';
 import { sleep } from '../core/process.js';
 import type { ClusterCa } from './ca.js';
 import { RegistryGarbage } from './garbage.js';
@@ -110,8 +110,8 @@ export class ImageRegistry {
     if (!fs.existsSync(password)) {
       fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
       const secret = randomBytes(24).toString('base64url');
-      fs.writeFileSync(htpasswd, `${USER}:${bcrypt.hashSync(secret, 10)}\n`, { mode: 0o600 });
-      fs.writeFileSync(password, secret, { mode: 0o600 });
+      writeAtomically(htpasswd, `${USER}:${bcrypt.hashSync(secret, 10)}\n`, 0o600);
+      writeAtomically(password, secret, 0o600);
     }
     return fs.readFileSync(password, 'utf8');
   }
@@ -124,7 +124,7 @@ export class ImageRegistry {
     fs.mkdirSync(file.tls, { recursive: true, mode: 0o700 });
     if (readIfExists(hostFile) !== host) {
       await this.options.ca.issueServerCertificate(host, file.tls, 'registry');
-      fs.writeFileSync(hostFile, host);
+      writeAtomically(hostFile, host);
       this.stop(); // it serves the old certificate until it starts again
     }
     const config = renderConfig({
@@ -135,7 +135,7 @@ export class ImageRegistry {
       htpasswdFile: file.htpasswd,
     });
     if (readIfExists(file.config) !== config) {
-      fs.writeFileSync(file.config, config, { mode: 0o600 });
+      writeAtomically(file.config, config, 0o600);
       this.stop();
     }
     return file.config;
