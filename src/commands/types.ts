@@ -109,7 +109,8 @@ interface CommandBase<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or
 /** A command that changes something or streams: it writes its own output. */
 export interface ActionCommand<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined>
   extends CommandBase<A, Or> {
-  run(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<number | void>;
+  /** The exit code (0 when none); a handler that waits for nothing may answer at once. */
+  run(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<number | void> | number | void;
 }
 
 /**

@@ -63,8 +63,7 @@ function listeningInodes(ports: number[]): Set<string> {
     for (const line of (readIfExists(table) ?? '').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       const port = parseInt(fields[1]?.split(':')[1] ?? '', 16);
-      const inode = fields[9];
-      if (fields[3] === '0A' && inode !== undefined && ports.includes(port)) inodes.add(inode); // 0A: LISTEN
+      if (fields[3] === '0A' && ports.includes(port)) inodes.add(fields[9]); // 0A: LISTEN: a whole line, with its inode
     }
   }
   return inodes;

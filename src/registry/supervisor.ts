@@ -18,7 +18,7 @@ export function superviseRegistry(settings: Settings, state: State, log: Log, si
     const registry = clusterRegistry(settings, state);
     if (!registry || busy) return;
     busy = true;
-    keepServing(registry, log)
+    void keepServing(registry, log)
       .then(async (serving) => {
         if (!serving) return;
         const freed = await registry.collectGarbageIfDue().catch((error: unknown) => log(`collecting the image registry's garbage failed: ${errorMessage(error)}`));

@@ -42,7 +42,7 @@ describe('declared arguments type the handler', () => {
       summary: '',
       args: ['app', '<KEY>', '[more…]'],
       access: 'app',
-      async run(_ctx, args) {
+      run(_ctx, args) {
         expectTypeOf(args.app).toEqualTypeOf<AppRecord>();
         expectTypeOf(args.named.KEY).toEqualTypeOf<string>();
         expectTypeOf(args.named.more).toEqualTypeOf<string | undefined>();
@@ -63,7 +63,7 @@ describe('declared arguments type the handler', () => {
       args: ['app'],
       appOr: '--global',
       access: 'app',
-      async run(_ctx, args) {
+      run(_ctx, args) {
         expectTypeOf(args.app).toEqualTypeOf<AppRecord | undefined>();
       },
     });
@@ -80,14 +80,14 @@ describe('declared arguments type the handler', () => {
       summary: '',
       args: ['<app>'],
       access: 'admin',
-      async run(_ctx, args) {
+      run(_ctx, args) {
         expectTypeOf(args.named.app).toEqualTypeOf<string>();
         expectTypeOf(args.app).toEqualTypeOf<AppRecord | undefined>();
       },
     });
     // A declaration that is not a literal list binds the loose arguments.
     const declared: string[] = ['app'];
-    action({ name: 'x:loose', summary: '', args: declared, access: 'app', run: async (_ctx, args) => void expectTypeOf(args).toEqualTypeOf<CommandArgs>() });
+    action({ name: 'x:loose', summary: '', args: declared, access: 'app', run: (_ctx, args) => void expectTypeOf(args).toEqualTypeOf<CommandArgs>() });
   });
 });
 

@@ -30,7 +30,7 @@ async function deploy(job: JobRequest): Promise<boolean> {
   const full = { ...job, app: 'shop', deployId: randomUUID(), requestedBy: 'admin' } as DeployJob;
   platform.state.deploys.create({ id: full.deployId, app: 'shop', kind: full.kind, rev: null, requestedBy: 'admin' });
   await (await runDeployJob(platform, full))();
-  return platform.state.deploys.list('shop')[0]!.status === 'succeeded';
+  return platform.state.deploys.list('shop')[0].status === 'succeeded';
 }
 
 /** v1: the image `img:1` with config A=1, deployed. */
@@ -124,14 +124,18 @@ describe('an image that becomes a new release (git:from-image, as a build)', () 
   function recordingEngine(tagFails = false) {
     const calls: string[] = [];
     const images = {
-      exists: async () => true,
-      hasCommand: async () => true,
-      exposedPorts: async () => [],
-      tag: async (image: string, repository: string, tag: string) => {
-        if (tagFails && /^v\d+$/.test(tag)) throw new Error('no space left on device');
+      exists: () => Promise.resolve(true),
+      hasCommand: () => Promise.resolve(true),
+      exposedPorts: () => Promise.resolve([]),
+      tag: (image: string, _repository: string, tag: string) => {
+        if (tagFails && /^v\d+$/.test(tag)) return Promise.reject(new Error('no space left on device'));
         calls.push(`tag ${image} ${tag}`);
+        return Promise.resolve();
       },
-      remove: async (image: string) => void calls.push(`remove ${image}`),
+      remove: (image: string) => {
+        calls.push(`remove ${image}`);
+        return Promise.resolve();
+      },
     };
     return { calls, engine: { images } as unknown as Platform['engine'] };
   }

@@ -12,7 +12,7 @@ export const aclNamespace: Namespace = {
     summary: 'Let a non-admin key push to and manage an app',
     args: ['app', '<key-name>'],
     access: 'admin',
-    async run(ctx, args) {
+    run(ctx, args) {
       const { app, key } = appAndKey(args);
       const added = grantAccess(ctx.platform.state, app, key);
       ctx.out.out(format.step(added ? `Key ${key} may now use ${app}` : `Key ${key} already may use ${app}`));
@@ -23,7 +23,7 @@ export const aclNamespace: Namespace = {
     summary: 'Take an app away from a non-admin key',
     args: ['app', '<key-name>'],
     access: 'admin',
-    async run(ctx, args) {
+    run(ctx, args) {
       const { app, key } = appAndKey(args);
       const removed = revokeAccess(ctx.platform.state, app, key);
       ctx.out.out(format.step(removed ? `Key ${key} may no longer use ${app}` : `Key ${key} had no access to ${app}`));

@@ -58,7 +58,7 @@ const lockCommand = (locked: boolean): Command =>
   summary: locked ? 'Refuse deploys of new code (pushes, rebuilds, rollbacks) until apps:unlock' : 'Allow deploys again',
   args: ['app'],
   access: 'app',
-  async run(ctx, { app }) {
+  run(ctx, { app }) {
     setLocked(ctx.platform, app.name, locked);
     ctx.out.out(format.step(`Deploy ${locked ? 'lock created' : 'lock removed'} for ${app.name}`));
   },
@@ -95,7 +95,7 @@ const commands: Command[] = [
     summary: 'Exit 0 if the app exists, 1 if not',
     args: ['<app>'],
     access: 'app',
-    async run({ platform, out }, { named }) {
+    run({ platform, out }, { named }) {
       const name = named.app;
       if (isValidAppName(name) && platform.state.apps.get(name)) {
         out.out(format.step('App exists'));
@@ -161,7 +161,7 @@ const commands: Command[] = [
     summary: 'Exit 0 if the app is locked, 1 if not',
     args: ['app'],
     access: 'app',
-    async run(ctx, { app }) {
+    run(ctx, { app }) {
       const locked = isLocked(ctx.platform, app.name);
       if (locked) ctx.out.out(format.step('Deploy lock exists'));
       else ctx.out.err(format.error('Deploy lock does not exist'));

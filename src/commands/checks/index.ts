@@ -10,7 +10,7 @@ const checksCommand = (mode: ChecksMode, summary: string, message: (app: string,
   summary,
   args: ['app', '[process-types]'],
   access: 'app',
-  async run(ctx, args) {
+  run(ctx, args) {
     const app = args.app;
     const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
     setChecksMode(ctx.platform.state, app.name, mode, types);

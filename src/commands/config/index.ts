@@ -68,7 +68,7 @@ const commands: Command[] = [
     appOr: '--global',
     access: 'app',
     booleanFlags: ['quoted', 'global', 'merged'],
-    async run(ctx, args) {
+    run(ctx, args) {
       const value = envFor(ctx, scopeOf(args), Boolean(args.flags.merged))[validateKey(args.named.KEY)];
       if (value === undefined) return 1;
       ctx.out.out(args.flags.quoted ? quoteForShell(value) : value);
@@ -93,7 +93,7 @@ const commands: Command[] = [
     access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['merged', 'global'],
-    async run(ctx, args) {
+    run(ctx, args) {
       const wanted = (args.flags.format ?? 'exports') as ExportFormat;
       if (!EXPORT_FORMATS.includes(wanted)) throw new UserError(`Unknown export format: ${wanted}`);
       const text = exportEnv(envFor(ctx, scopeOf(args), Boolean(args.flags.merged)), wanted);

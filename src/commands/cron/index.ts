@@ -24,7 +24,7 @@ const suspendCommand = (suspend: boolean): Command =>
   summary: suspend ? 'Stop starting a cron task (no ID: every task of the app) until cron:resume' : 'Start a suspended cron task on its schedule again (no ID: the whole app)',
   args: ['app', '[id]'],
   access: 'app',
-  async run(ctx, args) {
+  run(ctx, args) {
     const app = args.app.name;
     const id = args.named.id;
     setCronSuspended(ctx.platform, app, id, suspend);

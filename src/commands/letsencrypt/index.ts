@@ -104,7 +104,7 @@ export const letsencryptNamespace: Namespace = {
       summary: 'Say whether Let’s Encrypt is enabled for the app (true or false)',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
+      run(ctx, args) {
         ctx.out.out(String(isLetsencryptEnabled(ctx.platform, args.app.name)));
       },
     }),

@@ -57,7 +57,7 @@ const logsCommands: Command[] = [
     appOr: '--all',
     booleanFlags: ['all'],
     access: 'app',
-    async run(ctx, args) {
+    run(ctx, args) {
       for (const app of appNamesOf(ctx, args)) showFailed(ctx, app);
     },
   }),

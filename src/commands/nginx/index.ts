@@ -94,7 +94,7 @@ export const nginxNamespace: Namespace = {
       summary: 'Show the app’s nginx server block as nginx runs it',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
+      run(ctx, args) {
         const app = args.app.name;
         const file = `${ctx.platform.settings.nginxDir}/apps/${app}.conf`;
         if (!fs.existsSync(file)) throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);

@@ -51,7 +51,7 @@ export const portsNamespace: Namespace = {
       summary: 'List the app’s port mappings (its own, else the detected one)',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
+      run(ctx, args) {
         const app = args.app.name;
         const own = ownMappings(ctx.platform.state, app);
         ctx.out.out(format.step(`Port mappings for ${app}`));

@@ -52,7 +52,7 @@ export const registryNamespace: Namespace = {
       appOr: '--global',
       booleanFlags: ['global'],
       access: 'app',
-      async run(ctx, args) {
+      run(ctx, args) {
         const server = parseRegistryServer(args.named.server);
         const scope = args.app?.name ?? GLOBAL_SCOPE;
         if (!registryLoginsOf(ctx.platform, scope).some((l) => l.server === server)) throw new UserError(`Not logged in to ${server}`);

@@ -35,7 +35,7 @@ export const resourceNamespace: Namespace = {
     args: ['app'],
     access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['memory', 'cpu', 'process-type'],
-    async run(ctx, args) {
+    run(ctx, args) {
       const app = args.app;
       const type = processType(args);
       const { memory, cpu } = args.flags as { memory?: string; cpu?: string };
@@ -52,7 +52,7 @@ export const resourceNamespace: Namespace = {
     args: ['app'],
     access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['process-type'],
-    async run(ctx, args) {
+    run(ctx, args) {
       const app = args.app;
       const type = args.flags['process-type'] === undefined ? undefined : processType(args);
       clearResourceLimits(ctx.platform.state, app.name, type);

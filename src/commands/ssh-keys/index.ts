@@ -56,7 +56,7 @@ export const sshKeysNamespace: Namespace = {
     usageNote: '(or --fingerprint SHA256:… instead of the name)',
     access: 'admin',
     valueFlags: ['fingerprint'],
-    async run({ platform, out }, args) {
+    run({ platform, out }, args) {
       if (args.flags.fingerprint !== undefined && args.named.name !== undefined) throw new UserError(`Unexpected argument: ${args.named.name}`);
       const fingerprint = args.flags.fingerprint as string | undefined;
       const name = fingerprint === undefined ? args.positional[0] : platform.state.keys.byFingerprint(fingerprint)?.name;

@@ -19,7 +19,7 @@ export const storageNamespace: Namespace = {
       summary: 'Mount a host directory (under the storage root) into the app’s containers, from the next deploy',
       args: ['app', '</host/dir:/container/dir[:ro]>'],
       access: 'admin',
-      async run(ctx, args) {
+      run(ctx, args) {
         const app = args.app;
         const root = ctx.platform.settings.storageDir;
         const spec = addMount(ctx.platform.state, app.name, parseMount(args.positional[1], root), root);
@@ -31,7 +31,7 @@ export const storageNamespace: Namespace = {
       summary: 'Remove a mount from the app, from the next deploy (the host directory stays)',
       args: ['app', '</host/dir:/container/dir[:ro]>'],
       access: 'admin',
-      async run(ctx, args) {
+      run(ctx, args) {
         const app = args.app;
         removeMount(ctx.platform.state, app.name, parseMount(args.positional[1], ctx.platform.settings.storageDir));
         ctx.out.out(format.step(`Unmounted ${args.positional[1]} from ${app.name}`));

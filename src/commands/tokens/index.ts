@@ -14,7 +14,7 @@ export const tokensNamespace: Namespace = {
     args: ['<name>'],
     valueFlags: ['expires'],
     access: 'anyone',
-    async run(ctx, args) {
+    run(ctx, args) {
       const expires = args.flags.expires as string | undefined;
       const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, expires);
       ctx.out.out(format.step(`Created token ${record.name} (${record.id}) acting as ${describeOwner(record.keyName)}, expires ${when(record.expiresAt, 'never')}`));
@@ -49,7 +49,7 @@ export const tokensNamespace: Namespace = {
     summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
     args: ['<token>'],
     access: 'anyone',
-    async run(ctx, args) {
+    run(ctx, args) {
       const revoked = revokeToken(ctx.platform.state, ctx.caller, args.named.token);
       ctx.out.out(format.step(`Revoked token ${revoked.name} (${revoked.id}) of ${describeOwner(revoked.keyName)}`));
     },
