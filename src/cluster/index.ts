@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { firstPublicIpv4 } from '../core/files.js';
+import { firstPublicIpv4, writeAtomically } from '../core/files.js';
 import type { Platform } from '../platform.js';
 import { clusterCa, clusterRegistry, REGISTRY_PROPERTY } from '../registry/index.js';
 import type { NodeTask, SwarmNode } from '../runtime/swarm/manager.js';
@@ -63,7 +63,7 @@ export async function initSwarm(platform: Platform, advertiseAddress: string | u
 async function trustRegistry(platform: Platform, registryAddress: string): Promise<void> {
   const dir = path.join(platform.settings.dockerCertsDir, registryAddress);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'ca.crt'), await clusterCa(platform.settings).certificate());
+  writeAtomically(path.join(dir, 'ca.crt'), await clusterCa(platform.settings).certificate());
 }
 
 /** What a new host runs to join: scripts/setup-node with the manager, a worker token, the registry and its CA. */
@@ -85,7 +85,7 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
   const matches = exact.length > 0 ? exact : nodes.filter((n) => n.id.startsWith(name));
   if (matches.length === 0) throw new UserError(`Node ${name} does not exist`);
   if (matches.length > 1) throw new UserError(`${name} names ${matches.length} nodes: give its id (nodes:list)`);
-  return matches[0]!;
+  return matches[0];
 }
 
 export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {

@@ -35,13 +35,13 @@ import { stackNamespace } from './stack/index.js';
 import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
-import type { Command, CommandArgs, CommandContext, Namespace, ParsedArgs } from './types.js';
+import { action, type Command, type CommandArgs, type CommandContext, type Namespace, type ParsedArgs } from './types.js';
 import { lineLog } from '../core/log.js';
 
 export type { Caller, CommandContext } from './types.js';
 export { tokenize } from './tokenize.js';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Every namespace, in the order their lifecycle hooks run: an app stops (ps) and stops
@@ -91,27 +91,27 @@ const reportCommands = [
 ];
 
 const helpCommands: Command[] = [
-  {
+  action({
     name: 'help',
     summary: 'Show this list, or how to use one command',
     args: ['[command]'],
     access: 'anyone',
-    async run(ctx, { named }) {
+    run(ctx, { named }) {
       if (named.command === undefined) return printHelp(ctx.out);
       const command = registry.get(named.command);
       if (!command) throw new UserError(`\`${named.command}\` is not a slipway command.`);
       printUsage(ctx.out, command);
     },
-  },
-  {
+  }),
+  action({
     name: 'version',
     summary: 'Show the Slipway version',
     args: [],
     access: 'anyone',
-    async run({ out }) {
+    run({ out }) {
       out.out(`slipway ${VERSION}`);
     },
-  },
+  }),
 ];
 
 const registry = new Map<string, Command>(
@@ -155,7 +155,7 @@ function withDefaultApp(words: string[], app: string | undefined): string[] {
   if (app === undefined || !command || !takesAppFirst(command)) return words;
   if (command.rawArgs) return withAppAfterFlags(command, words, app);
   if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
-  return [name!, app, ...rest];
+  return [name, app, ...rest];
 }
 
 /** `run -e K=V cmd` -> `run -e K=V <app> cmd`: the app goes after the command's own flags. */
@@ -169,7 +169,7 @@ function withAppAfterFlags(command: Command, words: string[], app: string): stri
   }
   if (positional[0] === app || rest[0] === '--help') return words;
   const at = rest.length - positional.length;
-  return [name!, ...rest.slice(0, at), app, ...rest.slice(at)];
+  return [name, ...rest.slice(0, at), app, ...rest.slice(at)];
 }
 
 function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {

@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { GLOBAL_SCOPE } from '../state/index.js';
-import type { Command, CommandContext } from './types.js';
+import { action, type Command, type CommandContext } from './types.js';
 
 /**
  * Dokku's `<plugin>:set <app> <property> [value]`: a property an app may set (one, or one
@@ -21,10 +21,10 @@ export function setCommand<P extends string>(spec: {
   set(ctx: CommandContext, scope: string, value: string | undefined, property: P): void | Promise<void>;
 }): Command {
   const properties: readonly P[] = typeof spec.property === 'string' ? [spec.property] : spec.property;
-  return {
+  return action({
     name: spec.name,
     summary: spec.summary,
-    args: ['app', properties.length === 1 ? properties[0]! : '<property>', `[${spec.values}…]`],
+    args: ['app', properties.length === 1 ? properties[0] : '<property>', `[${spec.values}…]`],
     appOr: spec.global ? '--global' : undefined,
     booleanFlags: spec.global ? ['global'] : undefined,
     access: spec.access ?? 'app',
@@ -38,5 +38,5 @@ export function setCommand<P extends string>(spec: {
       const label = spec.label ?? property;
       ctx.out.out(format.step(value === undefined ? `Unsetting ${label}` : `Setting ${label} to ${value}`));
     },
-  };
+  });
 }

@@ -52,14 +52,38 @@ export interface CommandArgs extends ParsedArgs {
  */
 export type ArgDeclaration = string;
 
-interface CommandBase {
+/** What may stand in for the app: `--global` (config, domains) or `--all` (ps). */
+export type AppStandIn = '--global' | '--all';
+
+/** The name a required word is bound to (`<KEY>`, `<KEY…>`), or never. */
+type RequiredWord<D> = D extends `<${infer N}…>` ? N : D extends `<${infer N}>` ? N : never;
+/** The name an optional word is bound to (`[KEY]`, `[KEY…]`; `[app]` is the app), or never. */
+type OptionalWord<D> = D extends `[${infer N}…]` ? N : D extends `[${infer N}]` ? Exclude<N, 'app'> : never;
+
+/**
+ * The arguments a declaration binds, as types: declaring `app` (with no stand-in for it)
+ * gives the app record, looked up before the handler runs; a required word is a string.
+ * A declaration not written out as a literal list gives the loose CommandArgs.
+ */
+export type ArgsOf<A extends readonly ArgDeclaration[], Or extends AppStandIn | undefined = undefined> = string extends A[number]
+  ? CommandArgs
+  : ParsedArgs & {
+      app: 'app' extends A[number] ? (Or extends AppStandIn ? AppRecord | undefined : AppRecord) : AppRecord | undefined;
+      named: { [N in RequiredWord<A[number]>]: string } & { [N in OptionalWord<A[number]>]?: string };
+      rest: string[];
+    };
+
+/** The arguments of a command that declares `app` and no stand-in: the app is there. */
+export type AppArgs = ArgsOf<['app']>;
+
+interface CommandBase<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined> {
   name: string;
   /** One line for `help`. */
   summary: string;
   /** Positional arguments; usage text, arity and the app lookup follow from them. */
-  args: ArgDeclaration[];
+  args: A;
   /** `--global` stands in for the app (config, domains); `--all` for every app (ps). Both need an admin. */
-  appOr?: '--global' | '--all';
+  appOr?: Or;
   /** What to say when a required word is missing, by its name; `Please specify <name>` otherwise. */
   missing?: Record<string, string>;
   /** A note after the generated usage: `(over SSH: key on stdin)`. */
@@ -83,30 +107,42 @@ interface CommandBase {
 }
 
 /** A command that changes something or streams: it writes its own output. */
-export interface ActionCommand extends CommandBase {
-  run(ctx: CommandContext, args: CommandArgs): Promise<number | void>;
+export interface ActionCommand<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined>
+  extends CommandBase<A, Or> {
+  /** The exit code (0 when none); a handler that waits for nothing may answer at once. */
+  run(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<number | void> | number | void;
 }
 
 /**
  * A command that reads: it returns data, and a renderer prints it (Dokku's text, or JSON
  * with `--format json`); the same `read` serves SSH, the host CLI and HTTP.
  */
-export interface QueryCommand<T = unknown> extends CommandBase {
-  read(ctx: CommandContext, args: CommandArgs): Promise<T> | T;
-  render: Renderer<T>;
+export interface QueryCommand<T = unknown, A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined>
+  extends CommandBase<A, Or> {
+  read(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<T> | T;
+  render: Renderer<T, ArgsOf<A, Or>>;
 }
 
-export interface Renderer<T> {
+export interface Renderer<T, Args = CommandArgs> {
   /** Dokku's text; an exit code when the data says the command failed (nothing to list). */
-  text(data: T, out: Output, args: CommandArgs): number | void;
+  text(data: T, out: Output, args: Args): number | void;
   /** The JSON document for `--format json`; the data itself when absent. */
-  json?(data: T, args: CommandArgs): unknown;
+  json?(data: T, args: Args): unknown;
 }
 
 export type Command = ActionCommand | QueryCommand<never>;
 
-/** Declares a query with its data type checked between `read` and `render`. */
-export const query = <T>(command: QueryCommand<T>): Command => command as unknown as Command;
+/**
+ * Declares an action with its arguments typed from its declaration (`args: ['app']` gives
+ * `args.app` the app record in `run`).
+ */
+export const action = <const A extends readonly ArgDeclaration[], const Or extends AppStandIn | undefined = undefined>(command: ActionCommand<A, Or>): Command =>
+  command as unknown as Command;
+
+/** Declares a query with its data type checked between `read` and `render`, and its arguments typed as for `action`. */
+export const query = <T, const A extends readonly ArgDeclaration[] = ArgDeclaration[], const Or extends AppStandIn | undefined = undefined>(
+  command: QueryCommand<T, A, Or>,
+): Command => command as unknown as Command;
 
 /** Label and value, as Dokku's reports print them: `Ps restart policy:   unless-stopped`. */
 export type ReportRows = [label: string, value: string][];

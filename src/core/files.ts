@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /** A file's text, or undefined when there is no such file (any other error is thrown). */
 export function readIfExists(file: string): string | undefined {
@@ -10,6 +11,46 @@ export function readIfExists(file: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/**
+ * Replaces a file's content whole and durably: a reader sees the old file or the new one,
+ * never a part, and after a crash or power loss it is still one of the two, complete (the
+ * data is synced before the rename, the directory after it). Every config file, key and
+ * certificate Slipway writes goes through here.
+ */
+export function writeAtomically(file: string, content: string | Uint8Array, mode = 0o644): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, content, { mode });
+    renameDurably(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Puts a finished file (one another program wrote, such as openssl) in place of `file`, as writeAtomically does. */
+export function renameDurably(finished: string, file: string): void {
+  fsyncPath(finished);
+  fs.renameSync(finished, file);
+  fsyncPath(path.dirname(file));
+}
+
+function fsyncPath(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes the file only if its content differs; true when it did. */
+export function writeIfChanged(file: string, content: string, mode?: number): boolean {
+  if (readIfExists(file) === content) return false;
+  writeAtomically(file, content, mode);
+  return true;
 }
 
 /** This host's first non-internal IPv4 address: where other hosts reach it by default. */

@@ -174,23 +174,50 @@ function currentRelease(platform: Platform, app: string): ReleaseRecord {
   return current;
 }
 
-type NewRelease = Pick<ReleaseRecord, 'app' | 'kind' | 'image' | 'rev' | 'config' | 'meta' | 'description' | 'createdBy'>;
+type NewRelease = Parameters<Platform['state']['releases']['create']>[0];
 
-/** Records a new release (vN) and puts it live; a release that does not go live is marked failed. */
-async function releaseAndDeploy(platform: Platform, log: DeployLog, next: NewRelease, onLive?: () => void) {
+/** How one new release goes live: what it records, and what happens around its deploy. */
+interface ReleaseSteps {
+  release: NewRelease;
+  /** The step line that announces it, once its version is known. */
+  heading: (version: number) => string;
+  /** Before it deploys, once its version is known (tagging a built image as vN). */
+  prepare?: (release: ReleaseRecord) => Promise<void>;
+  onLive?: () => void;
+  /** After it was marked failed (removing an image no release will use). */
+  onFailed?: (release: ReleaseRecord) => Promise<void>;
+}
+
+/**
+ * Records a new release (vN), names it on the deploy and puts it live; a release that does
+ * not go live, whichever step fails, is marked failed.
+ */
+async function release(platform: Platform, log: DeployLog, steps: ReleaseSteps): Promise<() => Promise<void>> {
   const { state } = platform;
-  if (!(await imageExists(platform, next.image))) throw new UserError(`The image ${next.image} is gone; deploy again with git push`);
-  const release = state.releases.create({ ...next, image: () => next.image });
-  state.deploys.setRelease(log.deployId, release.version);
-  log.step(`Releasing ${next.app} (v${release.version}): ${next.description}`);
+  const created = state.releases.create(steps.release);
+  state.deploys.setRelease(log.deployId, created.version);
   try {
-    const retire = await deployRelease(platform, release, log);
-    onLive?.();
+    await steps.prepare?.(created);
+    log.step(steps.heading(created.version));
+    const retire = await deployRelease(platform, created, log);
+    steps.onLive?.();
     return retire;
   } catch (error) {
-    state.releases.setStatus(next.app, release.version, 'failed');
+    state.releases.setStatus(created.app, created.version, 'failed');
+    await steps.onFailed?.(created);
     throw error;
   }
+}
+
+/** A new release (vN) of an image an earlier release made: a config change, a rollback. */
+async function releaseAndDeploy(platform: Platform, log: DeployLog, next: Omit<NewRelease, 'image'> & { image: string }, onLive?: () => void) {
+  const { image } = next;
+  if (!(await imageExists(platform, image))) throw new UserError(`The image ${image} is gone; deploy again with git push`);
+  return release(platform, log, {
+    release: { ...next, image: () => image },
+    heading: (version) => `Releasing ${next.app} (v${version}): ${next.description}`,
+    onLive,
+  });
 }
 
 /** Where a deploy's image is built before it becomes release vN. */
@@ -224,7 +251,7 @@ async function deployFromImage(platform: Platform, job: Extract<DeployJob, { kin
   });
 }
 
-/** Tags a freshly built image as release vN and puts it live; a failed release loses its tag. */
+/** A freshly built image becomes release vN, tagged as such, and goes live; a failed release loses its tag. */
 async function releaseBuiltImage(
   platform: Platform,
   log: DeployLog,
@@ -237,28 +264,24 @@ async function releaseBuiltImage(
   const revVar = built.rev ? revEnvVarOf(platform, app) : '';
   const revConfig: Record<string, string> = revVar ? { [revVar]: built.rev! } : {};
   if (Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
-  const release = state.releases.create({
-    app,
-    kind: 'deploy',
-    image: (version) => releaseImage(platform.settings.instance, app, version),
-    rev: built.rev,
-    config: { ...state.config.get(app), ...revConfig },
-    meta,
-    description: built.description,
-    createdBy: built.createdBy,
+  return release(platform, log, {
+    release: {
+      app,
+      kind: 'deploy',
+      image: (version) => releaseImage(platform.settings.instance, app, version),
+      rev: built.rev,
+      config: { ...state.config.get(app), ...revConfig },
+      meta,
+      description: built.description,
+      createdBy: built.createdBy,
+    },
+    prepare: (created) => tagRelease(platform, app, built.buildTag, created.version),
+    heading: (version) => `Releasing ${app} (v${version})...`,
+    onLive: () => {
+      if (revVar) state.config.set(app, revConfig);
+    },
+    onFailed: (created) => removeImage(platform, created.image).catch(() => {}),
   });
-  state.deploys.setRelease(log.deployId, release.version);
-  await tagRelease(platform, app, built.buildTag, release.version);
-  log.step(`Releasing ${app} (v${release.version})...`);
-  try {
-    const retire = await deployRelease(platform, release, log);
-    if (revVar) state.config.set(app, revConfig);
-    return retire;
-  } catch (error) {
-    state.releases.setStatus(app, release.version, 'failed');
-    await removeImage(platform, release.image).catch(() => {});
-    throw error;
-  }
 }
 
 /**

@@ -64,7 +64,7 @@ export class Reconciler {
     const lock = await this.platform.locks.tryAcquire(appLockName(app));
     if (!lock) return [];
     let found: string[];
-    let restart = false;
+    let restart: boolean;
     try {
       if (!this.platform.state.apps.get(app)) return [];
       ({ found, restart } = await this.converge(app));

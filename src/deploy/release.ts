@@ -93,7 +93,7 @@ export async function checkRunning(platform: Platform, app: string, types: strin
   if (!current) throw new UserError(`${app} has not been deployed yet`);
   const meta = releaseMetaSchema.parse(current.meta);
   const scheduler = platform.schedulerFor(app);
-  const host = appDomains(platform.state, platform.settings, app)[0]!;
+  const host = appDomains(platform.state, platform.settings, app)[0];
   const running = (await scheduler.instances(app)).filter((i) => i.running && (types.length === 0 || types.includes(i.process)));
   if (running.length === 0) throw new UserError(`${app} has no running containers${types.length ? ` of type ${types.join(', ')}` : ''}`);
   const outcomes = [];
@@ -151,7 +151,7 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
         binds: appBinds(platform, app),
         publish: type === 'web' && !isProxyEnabled(state, app),
       };
-      started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0]!, checks: meta.healthchecks[type] ?? [] }, log)));
+      started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0], checks: meta.healthchecks[type] ?? [] }, log)));
     }
     const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
     await routeTraffic(platform, app, started, oldWeb, log);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type IsomorphicGit from 'isomorphic-git';
 import { lazyPackage } from '../core/lazy.js';
+import { writeIfChanged } from '../core/files.js';
 import { runProgram } from '../core/process.js';
 
 const git = lazyPackage<typeof IsomorphicGit>('isomorphic-git');
@@ -36,7 +37,7 @@ function installHook(dir: string): void {
   const script = `#!/bin/sh\n# Installed by Slipway: hands the push to the deploy queue.\nexec '${process.execPath}' '${HOOK_PROGRAM}'\n`;
   const hook = path.join(dir, 'hooks', 'pre-receive');
   fs.mkdirSync(path.dirname(hook), { recursive: true });
-  fs.writeFileSync(hook, script, { mode: 0o755 });
+  writeIfChanged(hook, script, 0o755); // whole, as a push may run it meanwhile; rewritten only when it changed
 }
 
 export function removeRepo(reposDir: string, app: string): void {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type * as AcmeClient from 'acme-client';
 import { lazyPackage } from '../core/lazy.js';
 import { UserError } from '../core/errors.js';
+import { writeAtomically } from '../core/files.js';
 import { everyUntilAborted } from '../core/process.js';
 import { restoreRoute } from '../deploy/routes.js';
 import type { Platform } from '../platform.js';
@@ -155,7 +156,7 @@ async function accountKey(platform: Platform, server: string, email: string): Pr
   if (fs.existsSync(file)) return fs.readFileSync(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const created = await acmeClientPackage().crypto.createPrivateKey();
-  fs.writeFileSync(file, created, { mode: 0o600 });
+  writeAtomically(file, created, 0o600);
   return created;
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { writeAtomically } from '../core/files.js';
 import { isValidDomain } from '../core/names.js';
 import { runProgram } from '../core/process.js';
 
@@ -84,8 +85,9 @@ export function storeCertificate(certsDir: string, app: string, certText: string
   if (!certificate.checkPrivateKey(key)) throw new UserError('The private key does not match the certificate');
   const files = filesOf(certsDir, app);
   fs.mkdirSync(path.dirname(files.certFile), { recursive: true, mode: 0o700 });
-  writePrivately(files.keyFile, key.export({ type: 'pkcs8', format: 'pem' }).toString());
-  writePrivately(files.certFile, chain.join('\n') + '\n');
+  // Root only, and whole: nginx never reads half a key.
+  writeAtomically(files.keyFile, key.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+  writeAtomically(files.certFile, chain.join('\n') + '\n', 0o600);
   return certificate;
 }
 
@@ -114,13 +116,6 @@ export function describeCertificate(certsDir: string, app: string) {
     expiresAt: new Date(certificate.validTo).toISOString(),
     selfSigned: certificate.checkIssued(certificate),
   };
-}
-
-/** Written under a temporary name and renamed, so nginx never reads half a key. */
-function writePrivately(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.renameSync(temp, file);
 }
 
 /** apps:rename: the certificate goes with the app. */

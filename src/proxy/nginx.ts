@@ -1,46 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { readIfExists } from '../core/files.js';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
-import { allPids, isRunning, killAll, procStat } from '../core/proc.js';
-import { runProgram, sleep } from '../core/process.js';
+import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
 import type { TlsFiles } from './certs.js';
-import type { NginxSettings } from './nginx-properties.js';
-import type { Listener, StreamMapping } from './ports.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStatus, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
+import { NginxProcess } from './nginx-process.js';
+import type { ProcessRef } from './nginx-workers.js';
+import { parseBackends, renderApp, renderBackends, renderMain, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
+import type { AppRoute, Router } from './router.js';
 
-export type { Backend } from './render.js';
+export type { AppRoute, Backend, Router } from './router.js';
+export type { ProcessRef } from './nginx-workers.js';
 
 /** Serializes config changes across every Slipway process on the host. */
 export type ConfigLock = <T>(fn: () => Promise<T>) => Promise<T>;
-
-export interface AppRoute {
-  app: string;
-  domains: string[];
-  /** Where nginx listens for it, and which container port each listener's traffic goes to. */
-  listeners: Listener[];
-  /** Its TCP and UDP mappings. */
-  streams: StreamMapping[];
-  backends: Backend[];
-  /** Right after a swap: the previous release's backends, where a request that failed on a new one is retried. */
-  fallback?: Backend[];
-  tls: TlsFiles | undefined;
-  nginx: NginxSettings;
-  /** Takes no traffic: its domains answer 502 (no backends are asked). */
-  parked: boolean;
-}
-
-/** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
-export interface Router {
-  /** Routes an app's domains to its backends; true when that took a reload. */
-  route(route: AppRoute): Promise<boolean>;
-  unroute(app: string): Promise<boolean>;
-  /** Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs. */
-  withdraw(app: string, backend: Backend): Promise<void>;
-}
 
 /**
  * Slipway's own nginx instance. Its config (main file, one server block per app) changes
@@ -48,13 +19,14 @@ export interface Router {
  * containers serve an app is data: a Lua balancer reads it from a shared dict, which the
  * daemon updates through a root-only socket (and a file nginx loads on start), so a
  * deploy swaps containers with no reload and no reset connections. The master outlives
- * the daemon, so apps keep serving while Slipway restarts.
+ * the daemon, so apps keep serving while Slipway restarts. This class owns the config
+ * files; NginxProcess runs the master.
  */
 export class Nginx implements Router {
   private readonly mainConf: string;
   private readonly appsDir: string;
   private readonly backendsFile: string;
-  private readonly socketPath: string;
+  private readonly process: NginxProcess;
 
   constructor(
     private readonly options: Omit<MainConfig, 'dashboardTls' | 'acmeDir' | 'unavailableSocket'> & {
@@ -67,7 +39,13 @@ export class Nginx implements Router {
     this.mainConf = path.join(options.dir, 'nginx.conf');
     this.appsDir = path.join(options.dir, 'apps');
     this.backendsFile = path.join(options.dir, 'backends.txt');
-    this.socketPath = path.join(options.dir, 'run', 'status.sock');
+    this.process = new NginxProcess({
+      bin: options.bin,
+      dir: options.dir,
+      mainConf: this.mainConf,
+      sockets: [this.unavailableSocket],
+      ports: [options.httpPort, options.httpsPort],
+    });
   }
 
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
@@ -80,12 +58,11 @@ export class Nginx implements Router {
       // Root only (the master reads it; workers need not): it holds the API's proxy secret.
       const main = renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir, unavailableSocket: this.unavailableSocket });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
-      if (!fs.existsSync(this.statusConf)) this.writeStatus(newGeneration());
-      if (this.masterPid() === undefined) {
-        this.clearOrphanedWorkers();
-        await this.start();
-      }
-      else if (mainChanged) await this.testAndReload();
+      this.process.ensureStatus();
+      if (!this.process.running()) {
+        this.process.clearOrphanedWorkers();
+        await this.process.start();
+      } else if (mainChanged) await this.process.testAndReload();
     });
   }
 
@@ -132,38 +109,28 @@ export class Nginx implements Router {
   }
 
   /** What nginx says is wrong with its whole configuration, or undefined when it would load it. */
-  async validate(): Promise<string | undefined> {
-    const test = await runProgram(this.options.bin, [...this.baseArgs(), '-t', '-q']);
-    return test.code === 0 ? undefined : test.stderr.trim();
+  validate(): Promise<string | undefined> {
+    return this.process.validate();
   }
 
   /** Whether the master runs and answers on its status socket. */
-  async healthy(): Promise<boolean> {
-    return this.masterPid() !== undefined && (await request(this.socketPath, 'GET', '/generation')) !== undefined;
+  healthy(): Promise<boolean> {
+    return this.process.healthy();
   }
 
   /** The running master's workers, with their start times: what to clear should the master die. */
   workers(): ProcessRef[] {
-    return childWorkers(this.masterPid());
+    return this.process.workers();
   }
 
-  /**
-   * Brings nginx back after its master died: workers it left behind still hold the ports and
-   * route to whatever they knew, so they go first; then a master starts with the current
-   * config and backends. A master that is only slow to answer is left alone.
-   */
+  /** Starts the master again after it died, clearing the workers it left (see NginxProcess.recover). */
   async recover(orphans: ProcessRef[]): Promise<void> {
-    await this.options.lock(async () => {
-      if (this.masterPid() !== undefined) return;
-      killAll(orphans.filter((worker) => procStat(worker.pid)?.startTicks === worker.ticks).map((worker) => worker.pid));
-      this.clearOrphanedWorkers();
-      await this.start();
-    });
+    await this.options.lock(() => this.process.recover(orphans));
   }
 
   /** Workers of a master that died unwatched (the daemon was down too, or the master had just reloaded) still hold the ports. */
   clearOrphanedWorkers(): void {
-    killAll(orphanedWorkersOn([this.options.httpPort, this.options.httpsPort]));
+    this.process.clearOrphanedWorkers();
   }
 
   /** Where nginx's own and each app's logs are written, unless nginx:set names other paths. */
@@ -181,10 +148,6 @@ export class Nginx implements Router {
     return path.join(this.options.tempDir, 'acme-challenge');
   }
 
-  private get statusConf() {
-    return path.join(this.options.dir, 'status.conf');
-  }
-
   private appFile(app: string) {
     return path.join(this.appsDir, `${app}.conf`);
   }
@@ -200,9 +163,7 @@ export class Nginx implements Router {
     const text = renderBackends(all);
     writeAtomically(this.backendsFile, text);
     // A master that died is started again, and loads the file: a route is never reported taken when it was not.
-    if (this.masterPid() === undefined) return this.start();
-    const answer = await request(this.socketPath, 'POST', '/backends', text);
-    if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
+    await this.process.sendBackends(text);
   }
 
   /**
@@ -216,161 +177,11 @@ export class Nginx implements Router {
     const write = (file: string, content: string | undefined) => (content === undefined ? fs.rmSync(file, { force: true }) : writeAtomically(file, content));
     for (const file of changed) write(file, changes[file]);
     try {
-      await this.testAndReload();
+      await this.process.testAndReload();
     } catch (error) {
       for (const file of changed) write(file, previous[file]);
       throw error;
     }
     return true;
   }
-
-  private async testAndReload(): Promise<void> {
-    const generation = newGeneration();
-    this.writeStatus(generation);
-    const problem = await this.validate();
-    if (problem) throw new UserError(`nginx rejected the configuration: ${problem}`);
-    const pid = this.masterPid();
-    if (pid === undefined) return this.start();
-    process.kill(pid, 'SIGHUP');
-    await this.waitForGeneration(generation);
-  }
-
-  private async start(): Promise<void> {
-    const generation = newGeneration();
-    this.writeStatus(generation);
-    // Left by an nginx that did not stop cleanly: it could not listen on them again.
-    for (const socket of [this.socketPath, this.unavailableSocket]) fs.rmSync(socket, { force: true });
-    const started = await runProgram(this.options.bin, this.baseArgs());
-    if (started.code !== 0) throw new Error(`nginx failed to start: ${started.stderr.trim()}`);
-    await this.waitForGeneration(generation);
-  }
-
-  private baseArgs(): string[] {
-    const dir = this.options.dir;
-    return ['-p', dir, '-c', this.mainConf, '-e', path.join(dir, 'logs', 'error.log')];
-  }
-
-  private writeStatus(generation: string): void {
-    writeAtomically(this.statusConf, renderStatus({ dir: this.options.dir, generation }));
-  }
-
-  /**
-   * A reload is asynchronous. It is done when a new worker answers with the new generation
-   * and no old worker still accepts connections: until an old worker handles its shutdown
-   * message it may take a new connection and serve the old config. Old workers retitle
-   * themselves "worker process is shutting down" as they close their listening sockets.
-   */
-  private async waitForGeneration(generation: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    let loaded = false;
-    while (Date.now() < deadline) {
-      loaded ||= (await request(this.socketPath, 'GET', '/generation'))?.body === generation;
-      if (loaded && acceptingWorkers(this.masterPid()) <= os.cpus().length) return;
-      await sleep(10);
-    }
-    throw new Error('nginx did not load the new configuration within 10 s (see its error.log)');
-  }
-
-  private masterPid(): number | undefined {
-    const text = readIfExists(path.join(this.options.dir, 'nginx.pid'));
-    const pid = Number(text?.trim());
-    return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
-  }
-}
-
-const newGeneration = () => randomBytes(8).toString('hex');
-
-/** A process, told apart from a later one with the same pid by its start time. */
-export interface ProcessRef {
-  pid: number;
-  ticks: string;
-}
-
-/** Workers of the master that still accept connections (`worker_processes auto` runs one per CPU). */
-function acceptingWorkers(masterPid: number | undefined): number {
-  return childWorkers(masterPid).length;
-}
-
-/** The master's children that are accepting workers (not ones shutting down after a reload). */
-function childWorkers(masterPid: number | undefined): ProcessRef[] {
-  if (masterPid === undefined) return [];
-  return nginxWorkers((parent) => parent === masterPid);
-}
-
-function cmdline(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-  } catch {
-    return ''; // gone, or not ours to read
-  }
-}
-
-/**
- * Accepting nginx workers on the host whose parent passes `parentWanted`, with their parent.
- * The parent is read first (one small read per process), the command line only for those.
- */
-function nginxWorkers(parentWanted: (parent: number) => boolean = () => true): (ProcessRef & { parent: number })[] {
-  return allPids().flatMap((pid) => {
-    const stat = procStat(pid);
-    if (!stat || !parentWanted(stat.parent) || cmdline(pid) !== 'nginx: worker process') return [];
-    return [{ pid, parent: stat.parent, ticks: stat.startTicks }];
-  });
-}
-
-/** Socket inodes listening on these TCP ports (IPv4 and IPv6), from /proc/net. */
-function listeningInodes(ports: number[]): Set<string> {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of (readIfExists(table) ?? '').split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const port = parseInt(fields[1]?.split(':')[1] ?? '', 16);
-      if (fields[3] === '0A' && ports.includes(port)) inodes.add(fields[9]!); // 0A: LISTEN
-    }
-  }
-  return inodes;
-}
-
-/**
- * nginx workers whose master is gone (their parent is now init) and that still listen on
- * these ports: they would keep a new master from binding them, and route to stale backends.
- */
-function orphanedWorkersOn(ports: number[]): number[] {
-  const inodes = listeningInodes(ports);
-  if (inodes.size === 0) return [];
-  return nginxWorkers()
-    .filter(({ parent }) => !cmdline(parent).startsWith('nginx: master process'))
-    .flatMap(({ pid }) => {
-    try {
-      const sockets = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      return sockets.some((target) => inodes.has(target.replace(/^socket:\[(\d+)\]$/, '$1'))) ? [pid] : [];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
-}
-
-
-function writeAtomically(file: string, content: string, mode = 0o644): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content, { mode });
-  fs.renameSync(temp, file);
-}
-
-function writeIfChanged(file: string, content: string, mode?: number): boolean {
-  if (readIfExists(file) === content) return false;
-  writeAtomically(file, content, mode);
-  return true;
-}
-
-function request(socketPath: string, method: string, urlPath: string, body?: string): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const req = http.request({ socketPath, method, path: urlPath, timeout: 2000, agent: false }, (response) => {
-      let text = '';
-      response.on('data', (d) => (text += d));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
-    req.on('error', () => resolve(undefined));
-    req.on('timeout', () => req.destroy());
-    req.end(body);
-  });
 }

@@ -1,6 +1,7 @@
 import { errorMessage } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
-import type { Nginx, ProcessRef } from './nginx.js';
+import type { Nginx } from './nginx.js';
+import type { ProcessRef } from './nginx-workers.js';
 import type { Log } from '../core/log.js';
 
 const CHECK_MS = 1000;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { renameDurably } from '../core/files.js';
 import { runProgram } from '../core/process.js';
 
 /**
@@ -26,14 +27,13 @@ export class ClusterCa {
 
   private async make(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${this.certFile}.${process.pid}`;
-    await openssl([
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', '/CN=Slipway cluster CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout', this.keyFile, '-out', temp,
-    ]);
-    fs.chmodSync(this.keyFile, 0o600);
-    fs.renameSync(temp, this.certFile); // the certificate is there only once the key is
+    await madeInPlace({ key: this.keyFile, cert: this.certFile }, (temp) =>
+      openssl([
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
+        '-subj', '/CN=Slipway cluster CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout', temp.key, '-out', temp.cert,
+      ]),
+    );
   }
 
   /**
@@ -47,14 +47,32 @@ export class ClusterCa {
     const altName = /^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`;
     fs.writeFileSync(ext, `subjectAltName=${altName}\nextendedKeyUsage=serverAuth\n`);
     try {
-      await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${host}`, '-keyout', key, '-out', csr]);
-      fs.chmodSync(key, 0o600);
-      await openssl(['x509', '-req', '-in', csr, '-CA', this.certFile, '-CAkey', this.keyFile, '-CAcreateserial', '-days', '825', '-extfile', ext, '-out', cert]);
+      await madeInPlace({ key, cert }, async (temp) => {
+        await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${host}`, '-keyout', temp.key, '-out', csr]);
+        await openssl(['x509', '-req', '-in', csr, '-CA', this.certFile, '-CAkey', this.keyFile, '-CAcreateserial', '-days', '825', '-extfile', ext, '-out', temp.cert]);
+      });
     } finally {
       fs.rmSync(csr, { force: true });
       fs.rmSync(ext, { force: true });
     }
     return { cert, key };
+  }
+}
+
+/**
+ * A key and its certificate, made by `make` under temporary names and then put in place as
+ * writeAtomically does: the key (root only) first, so the certificate is there only once
+ * the key is.
+ */
+async function madeInPlace(files: { key: string; cert: string }, make: (temp: { key: string; cert: string }) => Promise<void>): Promise<void> {
+  const temp = { key: `${files.key}.${process.pid}.tmp`, cert: `${files.cert}.${process.pid}.tmp` };
+  try {
+    await make(temp);
+    fs.chmodSync(temp.key, 0o600);
+    renameDurably(temp.key, files.key);
+    renameDurably(temp.cert, files.cert);
+  } finally {
+    for (const file of Object.values(temp)) fs.rmSync(file, { force: true });
   }
 }
 

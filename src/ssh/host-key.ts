@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import { writeAtomically } from '../core/files.js';
 
 const ATTEMPTS = 10;
 
@@ -15,9 +16,7 @@ export function loadOrCreateHostKey(file: string): Buffer {
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = generateParsableKey();
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, key, { mode: 0o600 });
-  fs.renameSync(temp, file);
+  writeAtomically(file, key, 0o600);
   return key;
 }
 

@@ -1,19 +1,15 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import ssh2, { type AuthContext, type Connection, type KexAlgorithm, type ServerChannel } from 'ssh2';
-import { autocreates, createApp } from '../apps/index.js';
 import { errorMessage } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { format, type Output } from '../core/output.js';
 import { lifecycle, runCommand, tokenize, type Caller } from '../commands/index.js';
-import { isGitCommand, parseGitCommand, type GitCommand } from '../git/command.js';
-import { HOOK_ENV } from '../git/push-protocol.js';
-import { ensureRepo } from '../git/repos.js';
-import { deployBranchOf, keepsGitDir } from '../git/settings.js';
+import { isGitCommand, parseGitCommand } from '../git/command.js';
 import type { Platform } from '../platform.js';
 import { terminalType, type Terminal } from '../model/terminal.js';
+import { finish } from './channel.js';
+import { accessDenied, serveGit } from './git.js';
 import { loadOrCreateHostKey } from './host-key.js';
-import { requireAppAccess } from '../access/index.js';
 import { fingerprint } from '../access/keys.js';
 
 const { Server, utils } = ssh2;
@@ -84,7 +80,7 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
             // push would advertise stale refs and fail its ref update after its deploy went live.
             void pushes.run(
               git.app,
-              () => serveGit(platform, channel, git, caller, options.hookToken),
+              () => serveGit(platform, channel, git, caller, { hookToken: options.hookToken, lifecycle }),
               () => channel.stderr.write(format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n'),
             );
           } else {
@@ -128,18 +124,6 @@ class LoginGate {
 
   authenticated(info: { ip: string; port: number }): void {
     this.pending.get(`${info.ip}:${info.port}`)?.();
-  }
-}
-
-const gitAction = (git: GitCommand) => (git.service === 'git-upload-pack' ? 'fetch from' : 'push to');
-
-/** Why this key may not use the app for this git command, if it may not. */
-function accessDenied(platform: Platform, caller: Caller, git: GitCommand): string | undefined {
-  try {
-    requireAppAccess(platform.state, caller, git.app, gitAction(git));
-    return undefined;
-  } catch (error) {
-    return errorMessage(error);
   }
 }
 
@@ -252,66 +236,4 @@ async function runAndExit(channel: ServerChannel, run: () => Promise<number>): P
     channel.stderr.write(format.error(`Internal error: ${errorMessage(error)}`) + '\n');
   }
   finish(channel, code);
-}
-
-/** exit-status must go before end(): end() closes the channel and a later status is dropped. */
-function finish(channel: ServerChannel, code: number, message?: string): void {
-  if (message) channel.stderr.write(message + '\n');
-  channel.exit(code);
-  channel.end();
-}
-
-/**
- * Hands the channel to system git; a push to a new app creates it, like Dokku.
- * Resolves when git has exited, so the caller can serialize pushes.
- */
-async function serveGit(
-  platform: Platform,
-  channel: ServerChannel,
-  git: GitCommand,
-  caller: Caller,
-  hookToken: string,
-): Promise<void> {
-  const { settings, state } = platform;
-  try {
-    requireAppAccess(state, caller, git.app, gitAction(git));
-    let app = state.apps.get(git.app);
-    if (!app) {
-      if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
-      if (!autocreates(platform)) return finish(channel, 1, format.error(`App ${git.app} does not exist (apps:create it: a push does not create apps here)`));
-      app = await createApp(platform, git.app, lifecycle);
-    }
-    const repo = await ensureRepo(settings.reposDir, app.name);
-    const child = spawn(git.service, [repo], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        [HOOK_ENV.socket]: settings.hookSocket,
-        [HOOK_ENV.token]: hookToken,
-        [HOOK_ENV.app]: app.name,
-        [HOOK_ENV.user]: caller.name,
-        [HOOK_ENV.branch]: deployBranchOf(platform, app.name),
-        [HOOK_ENV.buildsDir]: settings.buildsDir,
-        ...(keepsGitDir(platform, app.name) ? { [HOOK_ENV.keepGitDir]: 'true' } : {}),
-      },
-    });
-    channel.pipe(child.stdin);
-    child.stdout.pipe(channel, { end: false });
-    child.stderr.pipe(channel.stderr, { end: false });
-    channel.on('close', () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-    });
-    await new Promise<void>((resolve) => {
-      child.on('error', (error) => {
-        finish(channel, 128, format.error(`git failed to start: ${error.message}`));
-        resolve();
-      });
-      child.on('close', (code) => {
-        finish(channel, code ?? 128);
-        resolve();
-      });
-    });
-  } catch (error) {
-    finish(channel, 1, format.error(errorMessage(error)));
-  }
 }

@@ -30,7 +30,7 @@ async function deploy(job: JobRequest): Promise<boolean> {
   const full = { ...job, app: 'shop', deployId: randomUUID(), requestedBy: 'admin' } as DeployJob;
   platform.state.deploys.create({ id: full.deployId, app: 'shop', kind: full.kind, rev: null, requestedBy: 'admin' });
   await (await runDeployJob(platform, full))();
-  return platform.state.deploys.list('shop')[0]!.status === 'succeeded';
+  return platform.state.deploys.list('shop')[0].status === 'succeeded';
 }
 
 /** v1: the image `img:1` with config A=1, deployed. */
@@ -116,5 +116,58 @@ describe('the deploy pipeline', () => {
     expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2 (fallback 10.0.0.1)', 'route 10.0.0.1', 'discard c2']);
     expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.1', port: 5000 }]);
     expect(platform.state.releases.current('shop')!.version).toBe(1);
+  });
+});
+
+describe('an image that becomes a new release (git:from-image, as a build)', () => {
+  /** An engine where every image is here; `tagFails` makes tagging a release (v<N>) fail. */
+  function recordingEngine(tagFails = false) {
+    const calls: string[] = [];
+    const images = {
+      exists: () => Promise.resolve(true),
+      hasCommand: () => Promise.resolve(true),
+      exposedPorts: () => Promise.resolve([]),
+      tag: (image: string, _repository: string, tag: string) => {
+        if (tagFails && /^v\d+$/.test(tag)) return Promise.reject(new Error('no space left on device'));
+        calls.push(`tag ${image} ${tag}`);
+        return Promise.resolve();
+      },
+      remove: (image: string) => {
+        calls.push(`remove ${image}`);
+        return Promise.resolve();
+      },
+    };
+    return { calls, engine: { images } as unknown as Platform['engine'] };
+  }
+
+  function platformWith(engine: Platform['engine']) {
+    dispose();
+    ({ platform, dispose } = unitPlatform({ engine, schedulers: [scheduler], router, logs: fakeLogs }, { settings: { drainMs: 0, watchMs: 300 } }));
+    platform.state.apps.create('shop');
+  }
+
+  test('is tagged as its version and goes live', async () => {
+    const { engine, calls } = recordingEngine();
+    platformWith(engine);
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(true);
+    expect(calls.filter((c) => c.startsWith('tag')).map((c) => c.split(' ')[2])).toEqual([expect.any(String), 'v1']);
+    expect(platform.state.releases.current('shop')).toMatchObject({ version: 1, status: 'succeeded', description: 'Deploy image ready:1' });
+    expect(platform.state.deploys.find('shop', { release: 1 })!.log).toContain('Releasing shop (v1)...');
+  });
+
+  test('a release whose image cannot be tagged is marked failed, not left pending', async () => {
+    platformWith(recordingEngine(true).engine);
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(false);
+    expect(platform.state.releases.get('shop', 1)!.status).toBe('failed');
+    expect(scheduler.events).toEqual([]);
+  });
+
+  test('a release that fails its checks is marked failed and its image removed', async () => {
+    const { engine, calls } = recordingEngine();
+    platformWith(engine);
+    scheduler.failing.add('web');
+    expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(false);
+    expect(platform.state.releases.get('shop', 1)!.status).toBe('failed');
+    expect(calls.at(-1)).toBe(`remove ${platform.state.releases.get('shop', 1)!.image}`);
   });
 });

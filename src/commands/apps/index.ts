@@ -19,7 +19,7 @@ import { branchRev, repoPath } from '../../git/repos.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import { setCommand } from '../set-command.js';
-import { query, type AppReport, type Command, type CommandContext, type Namespace } from '../types.js';
+import { action, query, type AppReport, type Command, type CommandContext, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString();
 const waiting = (ctx: CommandContext) => () => ctx.out.out(format.detail('Waiting for the deploy in progress to finish...'));
@@ -52,19 +52,20 @@ export async function rebuildApp(ctx: CommandContext, app: string, branch: strin
   return runDeploy(ctx, { kind: 'git', app, rev, tarPath });
 }
 
-const lockCommand = (locked: boolean): Command => ({
+const lockCommand = (locked: boolean): Command =>
+  action({
   name: locked ? 'apps:lock' : 'apps:unlock',
   summary: locked ? 'Refuse deploys of new code (pushes, rebuilds, rollbacks) until apps:unlock' : 'Allow deploys again',
   args: ['app'],
   access: 'app',
-  async run(ctx, { app }) {
-    setLocked(ctx.platform, app!.name, locked);
-    ctx.out.out(format.step(`Deploy ${locked ? 'lock created' : 'lock removed'} for ${app!.name}`));
+  run(ctx, { app }) {
+    setLocked(ctx.platform, app.name, locked);
+    ctx.out.out(format.step(`Deploy ${locked ? 'lock created' : 'lock removed'} for ${app.name}`));
   },
-});
+  });
 
 const commands: Command[] = [
-  {
+  action({
     name: 'apps:create',
     summary: 'Create a new app',
     args: ['<app>'],
@@ -73,7 +74,7 @@ const commands: Command[] = [
       const app = await createApp(platform, args.named.app, lifecycle);
       out.out(format.step(`Creating ${app.name}...`));
     },
-  },
+  }),
   query({
     name: 'apps:list',
     summary: 'List your apps',
@@ -89,13 +90,13 @@ const commands: Command[] = [
       },
     },
   }),
-  {
+  action({
     name: 'apps:exists',
     summary: 'Exit 0 if the app exists, 1 if not',
     args: ['<app>'],
     access: 'app',
-    async run({ platform, out }, { named }) {
-      const name = named.app!;
+    run({ platform, out }, { named }) {
+      const name = named.app;
       if (isValidAppName(name) && platform.state.apps.get(name)) {
         out.out(format.step('App exists'));
         return 0;
@@ -103,47 +104,47 @@ const commands: Command[] = [
       out.err(format.error('App does not exist'));
       return 1;
     },
-  },
-  {
+  }),
+  action({
     name: 'apps:destroy',
     summary: 'Destroy an app, its containers, images, repository and history',
     args: ['app'],
     access: 'admin', // a tenant who could destroy or rename could free or take a name the admin relies on
     booleanFlags: ['force'],
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       await confirmDestruction(ctx, 'app', app.name, Boolean(args.flags.force));
       ctx.out.out(format.step(`Destroying ${app.name} (including all add-ons)`));
       await destroyApp(ctx.platform, app, ctx.lifecycle, waiting(ctx));
     },
-  },
-  {
+  }),
+  action({
     name: 'apps:rename',
     summary: 'Rename an app: its history, config and settings move, and it is deployed under the new name',
     args: ['app', '<new-app>'],
     access: 'admin',
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       const to = await renameApp(ctx.platform, app, args.named['new-app'], ctx.lifecycle, waiting(ctx));
       ctx.out.out(format.step(`Renamed ${app.name} to ${to}`));
       if (!isDeployed(ctx, to)) return 0;
       return runDeploy(ctx, { kind: 'restart', app: to, reason: 'restart' });
     },
-  },
-  {
+  }),
+  action({
     name: 'apps:clone',
     summary: 'Make a new app with the code, config and settings of another, and deploy it',
     args: ['app', '<new-app>'],
     access: 'admin',
     booleanFlags: ['skip-deploy'],
     async run(ctx, args) {
-      const source = args.app!;
+      const source = args.app;
       const clone = await cloneApp(ctx.platform, source, args.named['new-app'], ctx.lifecycle);
       ctx.out.out(format.step(`Cloned ${source.name} to ${clone.name}`));
       if (args.flags['skip-deploy'] || !(await branchRev(ctx.platform.settings.reposDir, clone.name, deployBranchOf(ctx.platform, clone.name)))) return 0;
       return rebuildApp(ctx, clone.name, deployBranchOf(ctx.platform, clone.name));
     },
-  },
+  }),
   lockCommand(true),
   lockCommand(false),
   setCommand({
@@ -155,18 +156,18 @@ const commands: Command[] = [
     access: 'admin',
     set: (ctx, scope, value) => setAutocreationDisabled(ctx.platform, scope, value),
   }),
-  {
+  action({
     name: 'apps:locked',
     summary: 'Exit 0 if the app is locked, 1 if not',
     args: ['app'],
     access: 'app',
-    async run(ctx, { app }) {
-      const locked = isLocked(ctx.platform, app!.name);
+    run(ctx, { app }) {
+      const locked = isLocked(ctx.platform, app.name);
       if (locked) ctx.out.out(format.step('Deploy lock exists'));
       else ctx.out.err(format.error('Deploy lock does not exist'));
       return locked ? 0 : 1;
     },
-  },
+  }),
 ];
 
 export const appsNamespace: Namespace = {

@@ -1,24 +1,24 @@
 import { format } from '../../core/output.js';
 import { DEPLOY_ID_SHOWN, deployJson, showDeployLog } from '../logs/index.js';
-import { query, type Namespace } from '../types.js';
+import { action, query, type Namespace } from '../types.js';
 
 /** Dokku's builds: the deploy history, and each deploy's log. */
 export const buildsNamespace: Namespace = {
   name: 'builds',
   commands: [
-  {
+  action({
     name: 'builds:output',
     summary: 'Show a deploy’s build and deploy log (the same as logs:deploy)',
     args: ['app', '[vN|<deploy-id>|current]'],
     access: 'app',
     run: showDeployLog,
-  },    query({
+  }),    query({
       name: 'builds:list',
       summary: 'List the app’s deploys (builds, config changes, restarts, rollbacks), newest first',
       args: ['app'],
       access: 'app',
       valueFlags: ['format'],
-      read: (ctx, { app }) => ({ app: app!.name, deploys: ctx.platform.state.deploys.list(app!.name) }),
+      read: (ctx, { app }) => ({ app: app.name, deploys: ctx.platform.state.deploys.list(app.name) }),
       render: {
         text({ app, deploys }, out) {
           out.out(format.section(`${app} builds`));

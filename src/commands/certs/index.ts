@@ -6,7 +6,7 @@ import { restoreRoute } from '../../deploy/routes.js';
 import { describeCertificate, moveCertificate, removeCertificate, selfSignedCertificate, storeCertificate } from '../../proxy/certs.js';
 import { appDomains } from '../../proxy/domains.js';
 import { readHostFile } from '../host-file.js';
-import type { AppReport, CommandContext, Namespace } from '../types.js';
+import { action, type AppReport, type CommandContext, type Namespace } from '../types.js';
 
 const INPUT_LIMIT = 1024 * 1024;
 
@@ -20,7 +20,7 @@ export async function readCertificateInput(ctx: CommandContext, files: string[],
     const overSsh = `Over SSH, send the certificate on stdin: ${command} < cert-and-key.pem (or a tar of server.crt and server.key)`;
     if (ctx.local && files.length !== 2) throw new UserError(`Give both files: ${command} CRT_FILE KEY_FILE`);
     const [cert, key] = files.map((file) => readHostFile(ctx, file, INPUT_LIMIT, overSsh));
-    return { cert: cert!, key: key! };
+    return { cert, key };
   }
   const input = await readAllBytes(ctx.stdin, INPUT_LIMIT);
   if (input.length === 0) throw new UserError('No certificate given: send it on stdin');
@@ -59,14 +59,14 @@ export const certsNamespace: Namespace = {
     rename: async (platform, from, to) => moveCertificate(platform.settings.certsDir, from, to),
   },
   commands: [
-  {
+  action({
     name: 'certs:add',
     summary: 'Serve the app over HTTPS with this certificate and key; HTTP then redirects to HTTPS',
     args: ['app', '[CRT_FILE]', '[KEY_FILE]'],
     usageNote: '(over SSH: PEM or a tar of server.crt and server.key on stdin)',
     access: 'app',
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       const files = [args.named.CRT_FILE, args.named.KEY_FILE].filter((f): f is string => f !== undefined);
       const { cert, key } = await readCertificateInput(ctx, files);
       const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
@@ -74,15 +74,15 @@ export const certsNamespace: Namespace = {
       ctx.out.out(format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`));
       if (new Date(certificate.validTo).getTime() < Date.now()) ctx.out.err(format.error(`The certificate expired on ${certificate.validTo}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'certs:generate',
     summary: 'Serve the app over HTTPS with a new self-signed certificate for a domain (browsers will warn)',
     args: ['app', '<domain>'],
     access: 'app',
     async run(ctx, args) {
-      const app = args.app!;
-      const domain = args.named.domain!.toLowerCase();
+      const app = args.app;
+      const domain = args.named.domain.toLowerCase();
       const { cert, key } = await selfSignedCertificate(domain);
       storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
       await restoreRoute(ctx.platform, app.name);
@@ -91,18 +91,18 @@ export const certsNamespace: Namespace = {
         ctx.out.out(format.detail(`${domain} is not one of ${app.name}'s domains yet: domains:add ${app.name} ${domain}`));
       }
     },
-  },
-  {
+  }),
+  action({
     name: 'certs:remove',
     summary: 'Remove the app’s certificate: it is served over plain HTTP again',
     args: ['app'],
     access: 'app',
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       if (!removeCertificate(ctx.platform.settings.certsDir, app.name)) throw new UserError(`${app.name} has no certificate`);
       await restoreRoute(ctx.platform, app.name);
       ctx.out.out(format.step(`Removed the certificate of ${app.name}`));
     },
-  },
+  }),
   ],
 };

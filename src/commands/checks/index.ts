@@ -2,20 +2,21 @@ import { format } from '../../core/output.js';
 import { checkRunning } from '../../deploy/release.js';
 import { checksModeFor, checksReport as checksLists, setChecksMode, setWaitToRetire, waitToRetireMs, type ChecksMode } from '../../deploy/checks-mode.js';
 import { setCommand } from '../set-command.js';
-import type { AppReport, Command, Namespace } from '../types.js';
+import { action, type AppReport, type Command, type Namespace } from '../types.js';
 
-const checksCommand = (mode: ChecksMode, summary: string, message: (app: string, types: string) => string): Command => ({
+const checksCommand = (mode: ChecksMode, summary: string, message: (app: string, types: string) => string): Command =>
+  action({
   name: `checks:${mode === 'enabled' ? 'enable' : mode === 'disabled' ? 'disable' : 'skip'}`,
   summary,
   args: ['app', '[process-types]'],
   access: 'app',
-  async run(ctx, args) {
-    const app = args.app!;
+  run(ctx, args) {
+    const app = args.app;
     const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
     setChecksMode(ctx.platform.state, app.name, mode, types);
     ctx.out.out(format.step(message(app.name, types.length ? types.join(',') : '_all_')));
   },
-});
+  });
 
 const report: AppReport = {
   name: 'checks',
@@ -35,13 +36,13 @@ export const checksNamespace: Namespace = {
   name: 'checks',
   report,
   commands: [
-    {
+    action({
       name: 'checks:run',
       summary: 'Run the current release’s checks against the running containers (all, or these process types)',
       args: ['app', '[process-types]'],
       access: 'app',
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
         ctx.out.out(format.step(`Running checks for ${app}`));
         let failed = 0;
@@ -52,7 +53,7 @@ export const checksNamespace: Namespace = {
         }
         return failed > 0 ? 1 : 0;
       },
-    },
+    }),
     setCommand({
       name: 'checks:set',
       summary: 'Set wait-to-retire: seconds old containers keep serving after a swap (no value: the host default)',

@@ -17,7 +17,7 @@ import { format } from '../../core/output.js';
 import { GLOBAL_SCOPE, type Env } from '../../state/index.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import { readHostFile } from '../host-file.js';
-import { query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import { action, query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 import type { Output } from '../../core/output.js';
 
 const IMPORT_LIMIT = 1024 * 1024;
@@ -60,7 +60,7 @@ const showCommand = (name: string, summary: string) =>
 const commands: Command[] = [
   showCommand('config', 'Show the env config of an app or the global one (alias of config:show)'),
   showCommand('config:show', 'Show the env config of an app or the global one'),
-  {
+  action({
     name: 'config:get',
     summary: 'Print one config value (exit 1 when unset)',
     args: ['app', '<KEY>'],
@@ -68,12 +68,12 @@ const commands: Command[] = [
     appOr: '--global',
     access: 'app',
     booleanFlags: ['quoted', 'global', 'merged'],
-    async run(ctx, args) {
-      const value = envFor(ctx, scopeOf(args), Boolean(args.flags.merged))[validateKey(args.named.KEY!)];
+    run(ctx, args) {
+      const value = envFor(ctx, scopeOf(args), Boolean(args.flags.merged))[validateKey(args.named.KEY)];
       if (value === undefined) return 1;
       ctx.out.out(args.flags.quoted ? quoteForShell(value) : value);
     },
-  },
+  }),
   query({
     name: 'config:keys',
     summary: 'List the config keys',
@@ -84,7 +84,7 @@ const commands: Command[] = [
     read: (ctx, args) => sortedKeys(envFor(ctx, scopeOf(args), Boolean(args.flags.merged))),
     render: { text: (keys, out) => keys.forEach((k) => out.out(k)) },
   }),
-  {
+  action({
     // Its --format names the export format, so it prints for itself.
     name: 'config:export',
     summary: `Print the config for a shell or a tool (--format ${EXPORT_FORMATS.join('|')})`,
@@ -93,14 +93,14 @@ const commands: Command[] = [
     access: 'app',
     valueFlags: ['format'],
     booleanFlags: ['merged', 'global'],
-    async run(ctx, args) {
+    run(ctx, args) {
       const wanted = (args.flags.format ?? 'exports') as ExportFormat;
       if (!EXPORT_FORMATS.includes(wanted)) throw new UserError(`Unknown export format: ${wanted}`);
       const text = exportEnv(envFor(ctx, scopeOf(args), Boolean(args.flags.merged)), wanted);
       if (text) ctx.out.out(text);
     },
-  },
-  {
+  }),
+  action({
     name: 'config:set',
     summary: 'Set config vars and restart the app with them (a new release, no build)',
     args: ['app', '[KEY=VALUE…]'],
@@ -117,8 +117,8 @@ const commands: Command[] = [
       columns(values).forEach((line) => ctx.out.out(format.detail(line)));
       return restartAfterChange(ctx, scope, args, describeKeys('Set', sortedKeys(values)));
     },
-  },
-  {
+  }),
+  action({
     name: 'config:unset',
     summary: 'Remove config vars and restart the app without them',
     args: ['app', '<KEY…>'],
@@ -136,8 +136,8 @@ const commands: Command[] = [
       if (removed.length === 0) return 0;
       return restartAfterChange(ctx, scope, args, describeKeys('Unset', removed));
     },
-  },
-  {
+  }),
+  action({
     name: 'config:clear',
     summary: 'Remove every config var and restart the app',
     args: ['app'],
@@ -150,8 +150,8 @@ const commands: Command[] = [
       ctx.out.out(format.step('Clearing config vars'));
       return restartAfterChange(ctx, scope, args, 'Clear config vars');
     },
-  },
-  {
+  }),
+  action({
     name: 'config:import',
     summary: 'Set config vars from an env file or JSON on stdin (or a file on the host)',
     args: ['app', '[FILE]'],
@@ -172,7 +172,7 @@ const commands: Command[] = [
       ctx.out.out(format.step(`Importing ${Object.keys(values).length} config vars`));
       return restartAfterChange(ctx, scope, args, describeKeys('Import', sortedKeys(values)));
     },
-  },
+  }),
 ];
 
 async function readImport(ctx: CommandContext, file: string | undefined): Promise<string> {

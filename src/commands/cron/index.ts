@@ -2,7 +2,7 @@ import { format } from '../../core/output.js';
 import { appCronSuspended, cronRuns, cronTask, cronTasks, nextCronRun, runCronAttached, setCronSuspended, startCronRun } from '../../cron/index.js';
 import { intFlag } from '../args.js';
 import { oneOffIo } from '../run/index.js';
-import { query, type AppReport, type Command, type Namespace } from '../types.js';
+import { action, query, type AppReport, type Command, type Namespace } from '../types.js';
 
 const report: AppReport = {
   name: 'cron',
@@ -18,19 +18,20 @@ const report: AppReport = {
   },
 };
 
-const suspendCommand = (suspend: boolean): Command => ({
+const suspendCommand = (suspend: boolean): Command =>
+  action({
   name: suspend ? 'cron:suspend' : 'cron:resume',
   summary: suspend ? 'Stop starting a cron task (no ID: every task of the app) until cron:resume' : 'Start a suspended cron task on its schedule again (no ID: the whole app)',
   args: ['app', '[id]'],
   access: 'app',
-  async run(ctx, args) {
-    const app = args.app!.name;
+  run(ctx, args) {
+    const app = args.app.name;
     const id = args.named.id;
     setCronSuspended(ctx.platform, app, id, suspend);
     const what = id === undefined ? `every cron task of ${app}` : `cron task ${id}`;
     ctx.out.out(format.step(`${suspend ? 'Suspended' : 'Resumed'} ${what}`));
   },
-});
+  });
 
 /** Scheduled tasks from app.json's `cron`, run by the daemon in one-off containers of the current release. */
 export const cronNamespace: Namespace = {
@@ -44,7 +45,7 @@ export const cronNamespace: Namespace = {
       access: 'app',
       valueFlags: ['format'],
       read(ctx, { app }) {
-        const tasks = cronTasks(ctx.platform, app!.name).map((t) => ({
+        const tasks = cronTasks(ctx.platform, app.name).map((t) => ({
           id: t.id,
           schedule: t.schedule,
           command: t.command,
@@ -52,7 +53,7 @@ export const cronNamespace: Namespace = {
           suspended: t.suspended,
           next_run: nextCronRun(t)?.toISOString() ?? null,
         }));
-        return { app: app!.name, tasks };
+        return { app: app.name, tasks };
       },
       render: {
         text({ app, tasks }, out) {
@@ -63,14 +64,14 @@ export const cronNamespace: Namespace = {
         json: ({ tasks }) => tasks,
       },
     }),
-    {
+    action({
       name: 'cron:run',
       summary: 'Run a cron task now: its output here, or with --detach in the background (cron:logs shows it)',
       args: ['app', '<id>'],
       access: 'app',
       booleanFlags: ['detach'],
       async run(ctx, args) {
-        const task = cronTask(ctx.platform, args.app!.name, args.named.id);
+        const task = cronTask(ctx.platform, args.app.name, args.named.id);
         if (!args.flags.detach) return runCronAttached(ctx.platform, task, oneOffIo(ctx));
         const outcome = await startCronRun(ctx.platform, task);
         if ('skipped' in outcome) {
@@ -79,10 +80,10 @@ export const cronNamespace: Namespace = {
         }
         ctx.out.out(format.step(`Running cron task ${task.id} in the background as ${outcome.started.name}`));
       },
-    },
+    }),
     suspendCommand(true),
     suspendCommand(false),
-    {
+    action({
       name: 'cron:logs',
       summary: 'Show the output of the last runs of the app’s cron tasks (or of one task), oldest first',
       args: ['app', '[id]'],
@@ -90,7 +91,7 @@ export const cronNamespace: Namespace = {
       valueFlags: ['num'],
       shortFlags: { n: 'num' },
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const id = args.named.id === undefined ? undefined : cronTask(ctx.platform, app, args.named.id).id;
         const tail = intFlag(args, 'num', 100, 0, 100_000);
         const runs = (await cronRuns(ctx.platform, app, id)).reverse();
@@ -100,6 +101,6 @@ export const cronNamespace: Namespace = {
           await ctx.platform.schedulerFor(app).logs(run, { tail, follow: false, signal: ctx.signal, onLine: (line) => ctx.out.out(line.replace(/^\S+ /, '')) });
         }
       },
-    },
+    }),
   ],
 };

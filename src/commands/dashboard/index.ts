@@ -5,7 +5,7 @@ import { DASHBOARD_SITE, describeCertificate, removeCertificate, selfSignedCerti
 import type { Platform } from '../../platform.js';
 import { readCertificateInput } from '../certs/index.js';
 import { hostReport, reportRenderer } from '../report.js';
-import { query, type CommandContext, type Namespace, type ReportRows } from '../types.js';
+import { action, query, type CommandContext, type Namespace, type ReportRows } from '../types.js';
 
 /** The dashboard's address: HTTPS once it has a certificate. */
 function dashboardUrl(platform: Platform): string {
@@ -59,7 +59,7 @@ export const dashboardNamespace: Namespace = {
       read: (ctx) => hostReport('dashboard', 'Dashboard information', reportRows(ctx.platform)),
       render: reportRenderer,
     }),
-    {
+    action({
       name: 'dashboard:certs:add',
       summary: 'Serve the dashboard over HTTPS with this certificate and key; HTTP then redirects to HTTPS',
       args: ['[CRT_FILE]', '[KEY_FILE]'],
@@ -70,8 +70,8 @@ export const dashboardNamespace: Namespace = {
         const { cert, key } = await readCertificateInput(ctx, files, 'dashboard:certs:add');
         await serveDashboardCertificate(ctx, cert, key);
       },
-    },
-    {
+    }),
+    action({
       name: 'dashboard:certs:generate',
       summary: 'Serve the dashboard over HTTPS with a new self-signed certificate (browsers will warn)',
       args: [],
@@ -80,8 +80,8 @@ export const dashboardNamespace: Namespace = {
         const { cert, key } = await selfSignedCertificate(ctx.platform.settings.dashboardDomain);
         await serveDashboardCertificate(ctx, cert, key);
       },
-    },
-    {
+    }),
+    action({
       name: 'dashboard:certs:remove',
       summary: 'Remove the dashboard’s certificate: it is served over plain HTTP again',
       args: [],
@@ -94,8 +94,8 @@ export const dashboardNamespace: Namespace = {
         await ctx.platform.nginx.ensureRunning();
         ctx.out.out(format.step(`Removed the dashboard’s certificate: it is served at ${dashboardUrl(ctx.platform)}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'dashboard:letsencrypt:enable',
       summary: 'Get a certificate for the dashboard host from Let’s Encrypt (letsencrypt:set --global email first), renewed by the daemon',
       args: [],
@@ -105,8 +105,8 @@ export const dashboardNamespace: Namespace = {
         await enableLetsencrypt(ctx.platform, DASHBOARD_SITE, (line) => ctx.out.out(format.detail(line)));
         ctx.out.out(format.step(`The dashboard is served at ${dashboardUrl(ctx.platform)}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'dashboard:letsencrypt:disable',
       summary: 'Stop renewing the dashboard’s certificate and remove it: plain HTTP again',
       args: [],
@@ -115,6 +115,6 @@ export const dashboardNamespace: Namespace = {
         await disableLetsencrypt(ctx.platform, DASHBOARD_SITE);
         ctx.out.out(format.step(`Disabled Let’s Encrypt for the dashboard: it is served at ${dashboardUrl(ctx.platform)}`));
       },
-    },
+    }),
   ],
 };

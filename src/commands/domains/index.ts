@@ -5,7 +5,7 @@ import type { Platform } from '../../platform.js';
 import { APP_DOMAINS, appDomains, appUrls, globalDomains, hasOwnDomains, parseDomain, refuseForeignDomains, setAppDomains, setGlobalDomains } from '../../proxy/domains.js';
 import { readReports, reportRenderer } from '../report.js';
 import { printQuery } from '../render.js';
-import { query, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace, type ReportRows } from '../types.js';
+import { action, query, type AppReport, type Command, type AppArgs, type CommandContext, type Namespace, type ReportRows } from '../types.js';
 
 /** One or more domains, each validated. */
 function parseDomains(words: string[]): string[] {
@@ -14,8 +14,8 @@ function parseDomains(words: string[]): string[] {
 }
 
 /** The app and the validated domains that follow it. */
-function appAndDomains(args: CommandArgs) {
-  return { app: args.app!.name, domains: parseDomains(args.rest) };
+function appAndDomains(args: AppArgs) {
+  return { app: args.app.name, domains: parseDomains(args.rest) };
 }
 
 /** Points a running app's containers at its new domains (nginx reloads: the server block changed). */
@@ -79,14 +79,14 @@ const urlCommand = (name: 'url' | 'urls', summary: string): Command =>
     summary,
     args: ['app'],
     access: 'app',
-    read: (ctx, { app }) => appUrls(ctx.platform.state, ctx.platform.settings, app!.name).slice(0, name === 'url' ? 1 : undefined),
+    read: (ctx, { app }) => appUrls(ctx.platform.state, ctx.platform.settings, app.name).slice(0, name === 'url' ? 1 : undefined),
     render: { text: (urls, out) => urls.forEach((url) => out.out(url)) },
   });
 
 const commands: Command[] = [
   urlCommand('url', 'Print the app’s main URL'),
   urlCommand('urls', 'Print every URL the app answers on'),
-  {
+  action({
     name: 'domains:add',
     summary: 'Add domains an app answers on',
     args: ['app', '<domain…>'],
@@ -100,8 +100,8 @@ const commands: Command[] = [
       await changeAppDomains(ctx, app, [...current, ...added], added);
       for (const d of domains) ctx.out.out(format.step(added.includes(d) ? `Added ${d} to ${app}` : `Skipping: ${d} already added to ${app}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:remove',
     summary: 'Remove domains from an app',
     args: ['app', '<domain…>'],
@@ -115,8 +115,8 @@ const commands: Command[] = [
       await changeAppDomains(ctx, app, kept, []);
       for (const d of domains) ctx.out.out(format.step(`Removed ${d} from ${app}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:set',
     summary: 'Replace an app’s domains',
     args: ['app', '<domain…>'],
@@ -127,19 +127,19 @@ const commands: Command[] = [
       await changeAppDomains(ctx, app, domains);
       ctx.out.out(format.step(`Set ${domains.join(' ')} for ${app}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:clear',
     summary: 'Go back to the default domain, <app>.<global domain>',
     args: ['app'],
     access: 'app',
     async run(ctx, args) {
-      const app = args.app!.name;
+      const app = args.app.name;
       await changeAppDomains(ctx, app, [], []);
       ctx.out.out(format.step(`Cleared domains in ${app}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:set-global',
     summary: 'Set the global domains apps get <app>.<domain> under',
     args: ['<domain…>'],
@@ -150,8 +150,8 @@ const commands: Command[] = [
       await changeGlobalDomains(ctx, domains);
       ctx.out.out(format.step(`Set global domains: ${domains.join(' ')}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:add-global',
     summary: 'Add a global domain',
     args: ['<domain…>'],
@@ -162,8 +162,8 @@ const commands: Command[] = [
       await changeGlobalDomains(ctx, [...globalDomains(ctx.platform.state, ctx.platform.settings), ...domains]);
       ctx.out.out(format.step(`Added global domains: ${domains.join(' ')}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'domains:report',
     summary: 'Show the domains of an app, or the global ones',
     args: ['[app]'],
@@ -180,7 +180,7 @@ const commands: Command[] = [
       const data = { named: true, reports: ['domains'], sections: [{ app: '', report: 'domains', heading: 'Global domains information', rows }] };
       return printQuery(ctx, args, { read: () => data, render: reportRenderer });
     },
-  },
+  }),
 ];
 
 export const domainsNamespace: Namespace = { name: 'domains', commands, report, lifecycle: { notCloned: [APP_DOMAINS] } };

@@ -8,7 +8,7 @@ import { rebuildApp } from '../apps/index.js';
 import { GLOBAL_SCOPE } from '../../state/index.js';
 import { runDeploy } from '../deploys.js';
 import { setCommand } from '../set-command.js';
-import type { AppReport, Namespace } from '../types.js';
+import { action, type AppReport, type Namespace } from '../types.js';
 
 function validImage(image: string): string {
   if (!/^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(image)) throw new UserError('Give a valid image reference, e.g. myorg/app:1.2');
@@ -50,17 +50,17 @@ export const gitNamespace: Namespace = {
       global: true,
       set: (ctx, scope, value, property) => setGitProperty(ctx.platform, scope, property, value),
     }),
-    {
+    action({
       name: 'git:sync',
       summary: 'Fetch a branch, tag or commit of another repository (an https URL; admins also a host path) into the app as its deploy branch; --build deploys it',
       args: ['app', '<repository>', '[ref]'],
       access: 'app',
       booleanFlags: ['build'],
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const branch = deployBranchOf(ctx.platform, app);
         const { reposDir } = ctx.platform.settings;
-        const source = args.named.repository!;
+        const source = args.named.repository;
         const { rev, previous } = await syncRepo({ reposDir, app, branch, source, ref: args.named.ref, isAdmin: ctx.caller.isAdmin });
         ctx.out.out(format.step(`Synced ${app}'s ${branch} to ${rev.slice(0, 12)} from ${source}`));
         if (!args.flags.build) return 0;
@@ -70,27 +70,27 @@ export const gitNamespace: Namespace = {
         }
         return rebuildApp(ctx, app, branch);
       },
-    },
-    {
+    }),
+    action({
       name: 'git:load-image',
       summary: 'Load an image archive (docker save output) from stdin and deploy the named image from it, as the next release',
       args: ['app', '<image>'],
       access: 'admin',
       async run(ctx, args) {
-        const image = validImage(args.named.image!);
+        const image = validImage(args.named.image);
         await loadImageArchive(ctx.platform, ctx.stdin, image, (line) => ctx.out.out(format.detail(line)));
-        return runDeploy(ctx, { kind: 'image', app: args.app!.name, image });
+        return runDeploy(ctx, { kind: 'image', app: args.app.name, image });
       },
-    },
-    {
+    }),
+    action({
       name: 'git:from-image',
       summary: 'Deploy an image that is already on this host, as the next release',
       args: ['app', '<image>'],
       access: 'admin',
       async run(ctx, args) {
-        const image = validImage(args.named.image!);
-        return runDeploy(ctx, { kind: 'image', app: args.app!.name, image });
+        const image = validImage(args.named.image);
+        return runDeploy(ctx, { kind: 'image', app: args.app.name, image });
       },
-    },
+    }),
   ],
 };

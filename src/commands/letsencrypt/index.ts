@@ -15,7 +15,7 @@ import {
 import { describeCertificate } from '../../proxy/certs.js';
 import { GLOBAL_SCOPE } from '../../state/index.js';
 import { setCommand } from '../set-command.js';
-import { query, type AppReport, type Namespace } from '../types.js';
+import { action, query, type AppReport, type Namespace } from '../types.js';
 
 const report: AppReport = {
   name: 'letsencrypt',
@@ -53,39 +53,39 @@ export const letsencryptNamespace: Namespace = {
         setLetsencryptProperty(ctx.platform, scope, property, value);
       },
     }),
-    {
+    action({
       name: 'letsencrypt:enable',
       summary: 'Get a certificate for every domain of the app now, serve HTTPS with it, and renew it before it expires',
       args: ['app'],
       access: 'app',
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         ctx.out.out(format.step(`Enabling Let's Encrypt for ${app}`));
         await enableLetsencrypt(ctx.platform, app, (line) => ctx.out.out(format.detail(line)));
         ctx.out.out(format.step(`Certificate installed for ${app}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'letsencrypt:disable',
       summary: 'Stop renewing the app’s certificate and remove it: the app serves plain HTTP again',
       args: ['app'],
       access: 'app',
       async run(ctx, args) {
-        await disableLetsencrypt(ctx.platform, args.app!.name);
-        ctx.out.out(format.step(`Disabled Let's Encrypt for ${args.app!.name} and removed its certificate`));
+        await disableLetsencrypt(ctx.platform, args.app.name);
+        ctx.out.out(format.step(`Disabled Let's Encrypt for ${args.app.name} and removed its certificate`));
       },
-    },
-    {
+    }),
+    action({
       name: 'letsencrypt:revoke',
       summary: 'Have the authority revoke the app’s certificate, then disable Let’s Encrypt for it',
       args: ['app'],
       access: 'app',
       async run(ctx, args) {
-        await revokeLetsencrypt(ctx.platform, args.app!.name);
-        ctx.out.out(format.step(`Revoked the certificate of ${args.app!.name}`));
+        await revokeLetsencrypt(ctx.platform, args.app.name);
+        ctx.out.out(format.step(`Revoked the certificate of ${args.app.name}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'letsencrypt:auto-renew',
       summary: 'Renew now the certificates (of the app, else of every app) whose renewal is due; the daemon does this twice a day',
       args: ['[app]'],
@@ -98,16 +98,16 @@ export const letsencryptNamespace: Namespace = {
         else if (failed.length === 0) ctx.out.out(format.step('No certificate was due for renewal'));
         return failed.length > 0 ? 1 : 0;
       },
-    },
-    {
+    }),
+    action({
       name: 'letsencrypt:active',
       summary: 'Say whether Let’s Encrypt is enabled for the app (true or false)',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
-        ctx.out.out(String(isLetsencryptEnabled(ctx.platform, args.app!.name)));
+      run(ctx, args) {
+        ctx.out.out(String(isLetsencryptEnabled(ctx.platform, args.app.name)));
       },
-    },
+    }),
     query({
       name: 'letsencrypt:list',
       summary: 'List the apps with Let’s Encrypt certificates, their expiry and renewal dates',

@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { appNamesOf, intFlag, parseVersion } from '../args.js';
-import type { Command, CommandArgs, CommandContext, Namespace } from '../types.js';
+import { action, type Command, type AppArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** Deploy ids are UUIDs; this many characters name one in lists and on the command line. */
 export const DEPLOY_ID_SHOWN = 8;
@@ -15,8 +15,8 @@ function deploySelector(word: string | undefined): { release?: number; idPrefix?
   return { release: parseVersion(word) };
 }
 
-export async function showDeployLog(ctx: CommandContext, args: CommandArgs): Promise<void> {
-  const app = args.app!;
+export async function showDeployLog(ctx: CommandContext, args: AppArgs): Promise<void> {
+  const app = args.app;
   const deploy = ctx.platform.state.deploys.find(app.name, deploySelector(args.positional[1]));
   if (!deploy) throw new UserError(args.positional[1] === undefined ? `${app.name} has no deploys yet` : `No deploy ${args.positional[1]} of ${app.name}`);
   const release = deploy.release === null ? '' : ` v${deploy.release}`;
@@ -50,24 +50,24 @@ function showFailed(ctx: CommandContext, app: string): void {
 }
 
 const logsCommands: Command[] = [
-  {
+  action({
     name: 'logs:failed',
     summary: 'Show what the containers of the app’s last failed deploy printed (--all: of every app)',
     args: ['app'],
     appOr: '--all',
     booleanFlags: ['all'],
     access: 'app',
-    async run(ctx, args) {
+    run(ctx, args) {
       for (const app of appNamesOf(ctx, args)) showFailed(ctx, app);
     },
-  },
-  {
+  }),
+  action({
     name: 'logs:deploy',
     summary: 'Show the build and deploy log of the newest deploy, of the one that made release vN, or of a deploy id',
     args: ['app', '[vN|<deploy-id>]'],
     access: 'app',
     run: showDeployLog,
-  },  {
+  }),  action({
     name: 'logs',
     summary: 'Show the app’s container logs; --tail follows them until you disconnect',
     args: ['app'],
@@ -76,7 +76,7 @@ const logsCommands: Command[] = [
     booleanFlags: ['tail', 'quiet'],
     shortFlags: { n: 'num', t: 'tail', p: 'ps', q: 'quiet' },
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       const tail = intFlag(args, 'num', 100, 0, 100_000);
       const scheduler = ctx.platform.schedulerFor(app.name);
       const running = (await scheduler.instances(app.name)).filter((i) => i.running && (args.flags.ps === undefined || i.process === args.flags.ps));
@@ -96,7 +96,7 @@ const logsCommands: Command[] = [
         ),
       );
     },
-  },];
+  }),];
 
 export const logsNamespace: Namespace = { name: 'logs', commands: logsCommands };
 

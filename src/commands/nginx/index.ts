@@ -14,7 +14,7 @@ import {
 import { GLOBAL_SCOPE } from '../../state/index.js';
 import { intFlag } from '../args.js';
 import { setCommand } from '../set-command.js';
-import type { AppReport, Command, CommandArgs, CommandContext, Namespace } from '../types.js';
+import { action, type AppReport, type Command, type CommandContext, type Namespace } from '../types.js';
 
 /** Dokku's three rows per property: the app's own value, what applies, and the global one. */
 const report: AppReport = {
@@ -60,7 +60,8 @@ function logFile(ctx: CommandContext, app: string, kind: 'access' | 'error'): st
   return file;
 }
 
-const logsCommand = (kind: 'access' | 'error'): Command => ({
+const logsCommand = (kind: 'access' | 'error'): Command =>
+  action({
   name: `nginx:${kind}-logs`,
   summary: `Show the app’s nginx ${kind} log; -t follows it until you disconnect`,
   args: ['app'],
@@ -68,12 +69,12 @@ const logsCommand = (kind: 'access' | 'error'): Command => ({
   valueFlags: ['num'],
   booleanFlags: ['tail'],
   shortFlags: { t: 'tail', n: 'num' },
-  async run(ctx, args: CommandArgs) {
-    const app = args.app!.name;
+  async run(ctx, args) {
+    const app = args.app.name;
     const lines = intFlag(args, 'num', 100, 0, 100_000);
     await tailFile(logFile(ctx, app, kind), { lines, follow: Boolean(args.flags.tail), signal: ctx.signal, onLine: (line) => ctx.out.out(line) });
   },
-});
+  });
 
 /** The app's nginx server block, its settings (Dokku's nginx:* properties) and its logs. */
 export const nginxNamespace: Namespace = {
@@ -88,21 +89,21 @@ export const nginxNamespace: Namespace = {
       global: true,
       set: setProperty,
     }),
-    {
+    action({
       name: 'nginx:show-config',
       summary: 'Show the app’s nginx server block as nginx runs it',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
-        const app = args.app!.name;
+      run(ctx, args) {
+        const app = args.app.name;
         const file = `${ctx.platform.settings.nginxDir}/apps/${app}.conf`;
         if (!fs.existsSync(file)) throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);
         ctx.out.out(fs.readFileSync(file, 'utf8').trimEnd());
       },
-    },
+    }),
     logsCommand('access'),
     logsCommand('error'),
-    {
+    action({
       name: 'nginx:validate-config',
       summary: 'Test the whole nginx configuration as nginx would load it',
       args: [],
@@ -112,6 +113,6 @@ export const nginxNamespace: Namespace = {
         if (problem) throw new UserError(`nginx rejects the configuration: ${problem}`);
         ctx.out.out(format.step('The nginx configuration is valid'));
       },
-    },
+    }),
   ],
 };

@@ -2,7 +2,7 @@ import { findNode, joinCommand, labelNode, removeNode, requireSwarm, setAvailabi
 import { format } from '../../core/output.js';
 import type { NodeTask, SwarmNode } from '../../runtime/swarm/manager.js';
 import { printReport } from '../report.js';
-import { query, type Command, type ReportRows } from '../types.js';
+import { action, query, type Command, type ReportRows } from '../types.js';
 
 const nodeRows = (node: SwarmNode & { tasks: NodeTask[] }): ReportRows => [
   ['Node id', node.id],
@@ -19,7 +19,7 @@ const nodeRows = (node: SwarmNode & { tasks: NodeTask[] }): ReportRows => [
 
 /** nodes:drain / nodes:activate: one shape, the availability they set. */
 function availabilityCommand(name: string, availability: 'drain' | 'active', summary: string, done: string): Command {
-  return {
+  return action({
     name,
     summary,
     args: ['<node>'],
@@ -29,7 +29,7 @@ function availabilityCommand(name: string, availability: 'drain' | 'active', sum
       await setAvailability(ctx.platform, node, availability);
       ctx.out.out(format.step(`${node.hostname} (${node.id.slice(0, 12)}) ${done}`));
     },
-  };
+  });
 }
 
 /**
@@ -39,7 +39,7 @@ function availabilityCommand(name: string, availability: 'drain' | 'active', sum
 export const nodesNamespace = {
   name: 'nodes',
   commands: [
-    {
+    action({
       name: 'nodes:join-command',
       summary: 'Print what to run on a new Debian host to make it a node of this swarm',
       args: [],
@@ -47,7 +47,7 @@ export const nodesNamespace = {
       async run(ctx) {
         ctx.out.out(await joinCommand(ctx.platform));
       },
-    },
+    }),
     query({
       name: 'nodes:list',
       summary: 'List the swarm’s nodes: address, role, state, availability, labels',
@@ -82,7 +82,7 @@ export const nodesNamespace = {
     }),
     availabilityCommand('nodes:drain', 'drain', 'Move a node’s tasks to other nodes and place no new ones there', 'is draining: its tasks move to other nodes'),
     availabilityCommand('nodes:activate', 'active', 'Let a drained node take tasks again', 'is active'),
-    {
+    action({
       name: 'nodes:label',
       summary: 'Set labels on a node (key=value; key= removes it), for scheduler-swarm constraints',
       args: ['<node>', '<labels…>'],
@@ -92,8 +92,8 @@ export const nodesNamespace = {
         const labels = await labelNode(ctx.platform, node, args.rest);
         ctx.out.out(format.step(`${node.hostname} labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'nodes:remove',
       summary: 'Remove a node that is down (or, with --force, one that is not) from the swarm',
       args: ['<node>'],
@@ -104,6 +104,6 @@ export const nodesNamespace = {
         await removeNode(ctx.platform, node, Boolean(args.flags.force));
         ctx.out.out(format.step(`${node.hostname} (${node.id.slice(0, 12)}) removed from the swarm`));
       },
-    },
+    }),
   ] as Command[],
 };

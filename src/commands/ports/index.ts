@@ -2,7 +2,7 @@ import { format } from '../../core/output.js';
 import { releaseMetaSchema } from '../../model/release.js';
 import { detectedMappings, formatMapping, ownMappings, parseMapping, setMappings, type PortMapping } from '../../proxy/ports.js';
 import { isDeployed, runDeploy } from '../deploys.js';
-import type { AppReport, Command, CommandArgs, CommandContext, Namespace } from '../types.js';
+import { action, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** What the app's current release detects: the first port its image EXPOSEs, else 5000. */
 function detected(ctx: CommandContext, app: string): PortMapping[] {
@@ -31,52 +31,53 @@ async function changeMappings(ctx: CommandContext, app: string, mappings: PortMa
 
 const parseAll = (args: CommandArgs) => args.rest.map(parseMapping);
 
-const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command => ({
+const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command =>
+  action({
   name,
   summary,
   args: ['app', '<mapping…>'],
   missing: { mapping: 'Please specify at least one port mapping (scheme:host-port:container-port)' },
   access: 'app',
-  run: (ctx, args) => changeMappings(ctx, args.app!.name, change(ownMappings(ctx.platform.state, args.app!.name), parseAll(args))),
-});
+  run: (ctx, args) => changeMappings(ctx, args.app.name, change(ownMappings(ctx.platform.state, args.app.name), parseAll(args))),
+  });
 
 /** Dokku's ports:* (0.31 and later): where nginx sends the app's traffic in its containers. */
 export const portsNamespace: Namespace = {
   name: 'ports',
   report,
   commands: [
-    {
+    action({
       name: 'ports:list',
       summary: 'List the app’s port mappings (its own, else the detected one)',
       args: ['app'],
       access: 'app',
-      async run(ctx, args) {
-        const app = args.app!.name;
+      run(ctx, args) {
+        const app = args.app.name;
         const own = ownMappings(ctx.platform.state, app);
         ctx.out.out(format.step(`Port mappings for ${app}`));
         ctx.out.out(format.detail('scheme  host port  container port'));
         for (const m of own.length ? own : detected(ctx, app)) ctx.out.out(format.detail(`${m.scheme.padEnd(6)}  ${String(m.host).padEnd(9)}  ${m.container}`));
       },
-    },
+    }),
     mappingCommand('ports:set', 'Replace the app’s port mappings (scheme:host-port:container-port)', (_current, given) => given),
     mappingCommand('ports:add', 'Add port mappings to the app’s own', (current, given) => [...current, ...given]),
-    {
+    action({
       name: 'ports:remove',
       summary: 'Remove port mappings (a mapping, or every one of a host port)',
       args: ['app', '<mapping…>'],
       access: 'app',
       run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const drop = (m: PortMapping) => args.rest.some((word) => word === formatMapping(m) || word === String(m.host));
         return changeMappings(ctx, app, ownMappings(ctx.platform.state, app).filter((m) => !drop(m)));
       },
-    },
-    {
+    }),
+    action({
       name: 'ports:clear',
       summary: 'Remove the app’s own port mappings: the detected one applies again',
       args: ['app'],
       access: 'app',
-      run: (ctx, args) => changeMappings(ctx, args.app!.name, []),
-    },
+      run: (ctx, args) => changeMappings(ctx, args.app.name, []),
+    }),
   ],
 };

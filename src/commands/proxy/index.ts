@@ -3,7 +3,7 @@ import { format } from '../../core/output.js';
 import { appNamesOf } from '../args.js';
 import { isProxyEnabled, setProxyEnabled } from '../../proxy/enabled.js';
 import { isDeployed, runDeploy } from '../deploys.js';
-import type { AppReport, Command, Namespace } from '../types.js';
+import { action, type AppReport, type Command, type Namespace } from '../types.js';
 
 const report: AppReport = {
   name: 'proxy',
@@ -20,7 +20,8 @@ const report: AppReport = {
   },
 };
 
-const enableCommand = (enable: boolean): Command => ({
+const enableCommand = (enable: boolean): Command =>
+  action({
   name: enable ? 'proxy:enable' : 'proxy:disable',
   summary: enable
     ? 'Route the app’s traffic through nginx again (the default); restarts it without downtime'
@@ -28,7 +29,7 @@ const enableCommand = (enable: boolean): Command => ({
   args: ['app'],
   access: 'admin',
   async run(ctx, args) {
-    const app = args.app!.name;
+    const app = args.app.name;
     if (isProxyEnabled(ctx.platform.state, app) === enable) {
       ctx.out.out(format.step(`The proxy is already ${enable ? 'enabled' : 'disabled'} for ${app}`));
       return 0;
@@ -41,7 +42,7 @@ const enableCommand = (enable: boolean): Command => ({
     await rebuildRoutes(ctx.platform, [app]);
     return code;
   },
-});
+  });
 
 /** Routing of apps' traffic (Dokku's proxy): rebuilding server blocks, and what an app's lifecycle needs. */
 export const proxyNamespace: Namespace = {
@@ -50,7 +51,7 @@ export const proxyNamespace: Namespace = {
   commands: [
     enableCommand(false),
     enableCommand(true),
-    {
+    action({
       name: 'proxy:build-config',
       summary: 'Write the app’s nginx server block again from its settings (--all: every app)',
       args: ['app'],
@@ -61,7 +62,7 @@ export const proxyNamespace: Namespace = {
         await rebuildRoutes(ctx.platform, appNamesOf(ctx, args));
         ctx.out.out(format.step(`Rebuilt the nginx config of ${args.app ? args.app.name : 'every app'}`));
       },
-    },
+    }),
   ],
   lifecycle: {
     notCloned: [ROUTED],

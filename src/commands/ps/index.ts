@@ -13,7 +13,7 @@ import { isDeployed, runDeploy } from '../deploys.js';
 import { setCommand } from '../set-command.js';
 import type { Platform } from '../../platform.js';
 import { printQuery } from '../render.js';
-import type { AppReport, Command, CommandArgs, CommandContext, Namespace, QueryCommand } from '../types.js';
+import { action, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace, type QueryCommand } from '../types.js';
 
 const MAX_SCALE = 100;
 
@@ -41,14 +41,15 @@ async function forAppOrAll(ctx: CommandContext, args: CommandArgs, action: (app:
   return worst;
 }
 
-const perAppCommand = (name: string, summary: string, action: (ctx: CommandContext, app: AppRecord) => Promise<number | void>): Command => ({
+const perAppCommand = (name: string, summary: string, forApp: (ctx: CommandContext, app: AppRecord) => Promise<number | void>): Command =>
+  action({
   name,
   summary,
   args: ['app'],
   appOr: '--all',
   access: 'app',
   booleanFlags: ['all'],
-  run: (ctx, args) => forAppOrAll(ctx, args, (app) => action(ctx, app)),
+  run: (ctx, args) => forAppOrAll(ctx, args, (app) => forApp(ctx, app)),
 });
 
 const report: AppReport = {
@@ -89,11 +90,11 @@ function parseScale(pairs: string[]): Record<string, number> {
 }
 
 /** `ps:scale <app>` with no counts: the formation. */
-const scaleView: Pick<QueryCommand<[string, number][]>, 'read' | 'render'> = {
-  read: (_ctx, { app }) => Object.entries(app!.formation).sort(([a], [b]) => a.localeCompare(b)),
+const scaleView: Pick<QueryCommand<[string, number][], ['app'], undefined>, 'read' | 'render'> = {
+  read: (_ctx, { app }) => Object.entries(app.formation).sort(([a], [b]) => a.localeCompare(b)),
   render: {
     text(rows, out, { app }) {
-      out.out(format.step(`Scaling for ${app!.name}`));
+      out.out(format.step(`Scaling for ${app.name}`));
       out.out('proctype: qty');
       out.out('--------: ---');
       for (const [type, count] of rows) out.out(`${`${type}:`.padEnd(9)} ${count}`);
@@ -128,14 +129,14 @@ const commands: Command[] = [
     values: '<policy>',
     set: (ctx, app, value) => setRestartPolicy(ctx.platform.state, app, value),
   }),
-  {
+  action({
     name: 'ps:scale',
     summary: 'Show or set how many containers each process type runs',
     args: ['app', '[type=count…]'],
     access: 'app',
     valueFlags: ['format'],
     async run(ctx, args) {
-      const app = args.app!;
+      const app = args.app;
       if (args.rest.length === 0) return printQuery(ctx, args, scaleView);
       const current = ctx.platform.state.releases.current(app.name);
       if (current && Object.keys(releaseMetaSchema.parse(current.meta).formation).length > 0) {
@@ -147,7 +148,7 @@ const commands: Command[] = [
       if (!isDeployed(ctx, app.name)) return 0;
       return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'scale' });
     },
-  },
+  }),
 ];
 
 /** Every process of the app goes at once, one-off runs too, and then what the engine kept for it. */

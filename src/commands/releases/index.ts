@@ -5,7 +5,7 @@ import type { ReleaseJson } from '../../model/api.js';
 import type { ReleaseRecord } from '../../state/index.js';
 import { parseVersion } from '../args.js';
 import { runDeploy } from '../deploys.js';
-import { query, type Namespace } from '../types.js';
+import { action, query, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
@@ -35,7 +35,7 @@ export const releasesNamespace: Namespace = {
       valueFlags: ['format'],
       read(ctx, { app }) {
         const { releases } = ctx.platform.state;
-        return { app: app!.name, current: releases.current(app!.name)?.version, list: releases.list(app!.name) };
+        return { app: app.name, current: releases.current(app.name)?.version, list: releases.list(app.name) };
       },
       render: {
         text({ app, current, list }, out) {
@@ -55,7 +55,7 @@ export const releasesNamespace: Namespace = {
       args: ['app', '<vN>'],
       access: 'app',
       async read(ctx, args) {
-        const app = args.app!;
+        const app = args.app;
         const version = parseVersion(args.named.vN);
         const release = ctx.platform.state.releases.get(app.name, version);
         if (!release) throw new UserError(`Release v${version} of ${app.name} does not exist`);
@@ -81,14 +81,14 @@ export const releasesNamespace: Namespace = {
         },
       },
     }),
-    {
+    action({
       name: 'releases:rollback',
       summary: 'Deploy an earlier release’s image and config again, as a new release (no build)',
       args: ['app', '[vN]'],
       usageNote: '(default: the release before the current one)',
       access: 'app',
       async run(ctx, args) {
-        const app = args.app!;
+        const app = args.app;
         const { releases } = ctx.platform.state;
         const current = releases.current(app.name);
         if (!current) throw new UserError(`${app.name} has not been deployed yet`);
@@ -102,6 +102,6 @@ export const releasesNamespace: Namespace = {
         ctx.out.out(format.step(`Rolling back ${app.name} to v${version}`));
         return runDeploy(ctx, { kind: 'rollback', app: app.name, version });
       },
-    },
+    }),
   ],
 };

@@ -3,7 +3,7 @@ import { processTypeSchema } from '../../model/release.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { ALL_TYPES, clearResourceLimits, resourceLimits, setResourceLimits } from '../../deploy/process-options.js';
-import { query, type AppReport, type Namespace, type ParsedArgs } from '../types.js';
+import { action, query, type AppReport, type Namespace, type ParsedArgs } from '../types.js';
 
 /** `--process-type web`, or every type when absent. */
 function processType(args: ParsedArgs): string {
@@ -30,14 +30,14 @@ export const resourceNamespace: Namespace = {
   name: 'resource',
   report,
   commands: [
-  {
+  action({
     name: 'resource:limit',
     summary: 'Limit memory (512m, 1g) and CPUs (0.5, 2) per container; applied on the next deploy or restart',
     args: ['app'],
     access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['memory', 'cpu', 'process-type'],
-    async run(ctx, args) {
-      const app = args.app!;
+    run(ctx, args) {
+      const app = args.app;
       const type = processType(args);
       const { memory, cpu } = args.flags as { memory?: string; cpu?: string };
       if (memory === undefined && cpu === undefined) throw new UserError('Give --memory and/or --cpu');
@@ -46,20 +46,20 @@ export const resourceNamespace: Namespace = {
       if (memory !== undefined) ctx.out.out(format.detail(`memory: ${memory}`));
       if (cpu !== undefined) ctx.out.out(format.detail(`cpu: ${cpu}`));
     },
-  },
-  {
+  }),
+  action({
     name: 'resource:limit-clear',
     summary: 'Remove the app’s limits (of one process type with --process-type)',
     args: ['app'],
     access: 'admin', // limits bound a tenant: its own key may not lift them
     valueFlags: ['process-type'],
-    async run(ctx, args) {
-      const app = args.app!;
+    run(ctx, args) {
+      const app = args.app;
       const type = args.flags['process-type'] === undefined ? undefined : processType(args);
       clearResourceLimits(ctx.platform.state, app.name, type);
       ctx.out.out(format.step(`Cleared resource limits for ${app.name} (${type ? typeLabel(type) : 'everything'})`));
     },
-  },
+  }),
   query({
     name: 'resource:usage',
     summary: 'Show what each running container of the app uses now: CPU (100% is one CPU) and memory',
@@ -67,8 +67,8 @@ export const resourceNamespace: Namespace = {
     access: 'app',
     valueFlags: ['format'],
     async read(ctx, { app }) {
-      const scheduler = ctx.platform.schedulerFor(app!.name);
-      const running = (await scheduler.instances(app!.name)).filter((i) => i.running).sort((a, b) => a.name.localeCompare(b.name));
+      const scheduler = ctx.platform.schedulerFor(app.name);
+      const running = (await scheduler.instances(app.name)).filter((i) => i.running).sort((a, b) => a.name.localeCompare(b.name));
       const usage = await Promise.all(running.map((i) => scheduler.usage(i).catch(() => undefined)));
       return running.map((instance, n): UsageJson => ({
         process: `${instance.process}.${instance.index}`,
@@ -80,7 +80,7 @@ export const resourceNamespace: Namespace = {
     },
     render: {
       text(rows, out, { app }) {
-        out.out(format.section(`${app!.name} resource usage`));
+        out.out(format.section(`${app.name} resource usage`));
         const mib = (bytes: number | null) => (bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
         for (const row of rows) {
           const cpu = row.cpu_percent === null ? '-' : `${row.cpu_percent}%`;

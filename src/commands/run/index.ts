@@ -7,7 +7,7 @@ import { maxOneOffs, setMaxOneOffs, startOneOff } from '../../one-offs/index.js'
 import type { Instance, OneOffIo, OneOffSpec } from '../../runtime/scheduler.js';
 import { appNamesOf, intFlag } from '../args.js';
 import { setCommand } from '../set-command.js';
-import { query, type AppReport, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import { action, query, type AppReport, type AppArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** `web.1`: a process type and its index. */
 const DYNO = /^[a-z][a-z0-9_-]*\.\d{1,3}$/;
@@ -19,8 +19,8 @@ const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; 
  * Procfile process type; the config is the app's as it is now (even if changed with
  * --no-restart since the release), with `-e KEY=value` on top.
  */
-function oneOffSpec(ctx: CommandContext, args: CommandArgs): OneOffSpec {
-  const app = args.app!.name;
+function oneOffSpec(ctx: CommandContext, args: AppArgs): OneOffSpec {
+  const app = args.app.name;
   const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
   const { procfile, ...spec } = currentReleaseOneOff(ctx.platform, app, args.rest.join(' '), { ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno });
   if (procfile) ctx.out.err(format.step(`Found '${args.rest[0]}' in Procfile, running that command`));
@@ -62,7 +62,7 @@ export const runNamespace: Namespace = {
   name: 'run',
   report,
   commands: [
-    {
+    action({
       name: 'run',
       summary: 'Run a one-off command in a new container of the current release (exit code passed back); ssh -t makes it interactive',
       args: ['app', '<command…>'],
@@ -77,7 +77,7 @@ export const runNamespace: Namespace = {
         const io = oneOffIo(ctx, !args.flags['no-tty']);
         return startOneOff(ctx.platform, spec.app, { start: (started) => ctx.platform.schedulerFor(spec.app).runOnce(spec, io, started) });
       },
-    },    {
+    }),    action({
       name: 'enter',
       summary: 'Run a shell (or a command) inside one of the app’s running containers; use ssh -t for a terminal',
       args: ['app', '[command…]'],
@@ -85,7 +85,7 @@ export const runNamespace: Namespace = {
       access: 'app',
       rawArgs: true,
       async run(ctx, args) {
-        const app = args.app!;
+        const app = args.app;
         const rest = [...args.rest];
         const dyno = rest[0] !== undefined && DYNO.test(rest[0]) ? rest.shift()! : undefined;
         const scheduler = ctx.platform.schedulerFor(app.name);
@@ -99,8 +99,8 @@ export const runNamespace: Namespace = {
           tty: ctx.terminal,
         });
       },
-    },
-    {
+    }),
+    action({
       name: 'run:detached',
       summary: 'Start a one-off command in a new container of the current release and return at once; run:logs shows its output',
       args: ['app', '<command…>'],
@@ -113,7 +113,7 @@ export const runNamespace: Namespace = {
         const started = await startOneOff(ctx.platform, spec.app, { start: () => ctx.platform.schedulerFor(spec.app).runDetached(spec) });
         ctx.out.out(format.step(`Running in the background as ${dynoOf(started)} (${started.name})`));
       },
-    },
+    }),
     setCommand({
       name: 'run:set',
       summary: 'Set max-one-offs: how many one-off containers (run, run:detached, cron runs) the app runs at once; no value: SLIPWAY_MAX_ONE_OFFS',
@@ -129,7 +129,7 @@ export const runNamespace: Namespace = {
       access: 'app',
       valueFlags: ['format'],
       async read(ctx, { app }) {
-        return { app: app!.name, list: (await oneOffs(ctx, app!.name)).map((i) => ({ name: dynoOf(i), container: i.name, state: i.running ? 'running' : 'exited' })) };
+        return { app: app.name, list: (await oneOffs(ctx, app.name)).map((i) => ({ name: dynoOf(i), container: i.name, state: i.running ? 'running' : 'exited' })) };
       },
       render: {
         text({ app, list }, out) {
@@ -139,7 +139,7 @@ export const runNamespace: Namespace = {
         json: ({ list }) => list,
       },
     }),
-    {
+    action({
       name: 'run:logs',
       summary: 'Show the output of a one-off container; -t follows it',
       args: ['app', '<container>'],
@@ -148,7 +148,7 @@ export const runNamespace: Namespace = {
       booleanFlags: ['tail'],
       shortFlags: { n: 'num', t: 'tail' },
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const container = await oneOff(ctx, app, args.named.container);
         const tail = intFlag(args, 'num', 100, 0, 100_000);
         await ctx.platform.schedulerFor(app).logs(container, {
@@ -158,20 +158,20 @@ export const runNamespace: Namespace = {
           onLine: (line) => ctx.out.out(line.replace(/^\S+ /, '')),
         });
       },
-    },
-    {
+    }),
+    action({
       name: 'run:stop',
       summary: 'Stop a one-off container and remove it',
       args: ['app', '<container>'],
       access: 'app',
       async run(ctx, args) {
-        const app = args.app!.name;
+        const app = args.app.name;
         const container = await oneOff(ctx, app, args.named.container);
         await ctx.platform.schedulerFor(app).retire([container]);
         ctx.out.out(format.step(`Stopped ${dynoOf(container)}`));
       },
-    },
-    {
+    }),
+    action({
       name: 'run:cleanup',
       summary: 'Remove the app’s exited one-off containers (--all: of every app)',
       args: ['app'],
@@ -187,6 +187,6 @@ export const runNamespace: Namespace = {
         }
         ctx.out.out(format.step(`Removed ${removed} exited one-off container${removed === 1 ? '' : 's'}`));
       },
-    },
+    }),
   ],
 };

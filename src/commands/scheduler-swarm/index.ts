@@ -5,7 +5,7 @@ import { SWARM_CONSTRAINTS_PROPERTY, SWARM_ENCRYPTED_PROPERTY, swarmConstraints 
 import { GLOBAL_SCOPE } from '../../state/index.js';
 import { reportCommand } from '../report.js';
 import { setCommand } from '../set-command.js';
-import type { AppReport, Namespace } from '../types.js';
+import { action, type AppReport, type Namespace } from '../types.js';
 
 const report: AppReport = {
   name: 'scheduler-swarm',
@@ -35,7 +35,7 @@ function parseConstraints(value: string): string {
 export const schedulerSwarmNamespace: Namespace = {
   name: 'scheduler-swarm',
   commands: [
-    {
+    action({
       name: 'scheduler-swarm:init',
       summary: 'Make this host’s engine a swarm manager and start the cluster’s image registry',
       args: [],
@@ -47,7 +47,7 @@ export const schedulerSwarmNamespace: Namespace = {
         ctx.out.out(format.step(`${result.created ? 'Swarm created' : 'Swarm already set up'}: manager at ${result.advertiseAddress}, registry at ${result.registry}`));
         ctx.out.out(format.detail('Add a host: run what `nodes:join-command` prints on it; then `scheduler:set <app> selected swarm`'));
       },
-    },
+    }),
     reportCommand(report),
     setCommand({
       name: 'scheduler-swarm:set',

@@ -24,7 +24,7 @@ import { intFlag } from '../args.js';
 import { backupCommands } from './backups.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
-import { query, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import { action, query, type ArgsOf, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
 
 /** After a link or unlink: the app picks the variable up through a zero-downtime release. */
 async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boolean, description: string): Promise<number> {
@@ -40,7 +40,7 @@ async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boo
 const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => requireService(ctx.platform, kind, args.named.service);
 
 /** `<service> <app>`, both existing: the arguments of link, unlink and linked. */
-const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => ({ service: onlyService(ctx, kind, args), app: args.app! });
+const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: ArgsOf<['<service>', 'app']>) => ({ service: onlyService(ctx, kind, args), app: args.app });
 
 /**
  * The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have.
@@ -49,7 +49,7 @@ const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs
 function commandsFor(kind: ServiceKind): Command[] {
   const k = kind.kind;
   const commands: Command[] = [
-    {
+    action({
       name: `${k}:create`,
       summary: `Create a ${kind.title} service with its own volume and password`,
       args: ['<service>'],
@@ -61,7 +61,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         await createService(ctx.platform, kind, name, (line) => ctx.out.out(format.detail(line)));
         ctx.out.out(format.section(`${kind.title} container created: ${name}`));
       },
-    },
+    }),
     query({
       name: `${k}:list`,
       summary: `List ${kind.title} services`,
@@ -83,7 +83,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         },
       },
     }),
-    {
+    action({
       name: `${k}:info`,
       summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
       args: ['<service>'],
@@ -110,8 +110,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
         ctx.out.out(format.detail(`Dsn:            (hidden; ${k}:info ${service.name} --dsn shows it)`));
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:link`,
       summary: `Give an app the service's URL (${kind.envVar}) and restart it without downtime`,
       args: ['<service>', 'app'],
@@ -125,8 +125,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         ctx.out.out(format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`));
         return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Link ${k} ${service.name} as ${link.envVar}`);
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:unlink`,
       summary: `Take the service's URL away from an app, restart it, and give the service a new password (linked apps restart with it)`,
       args: ['<service>', 'app'],
@@ -152,8 +152,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         }
         return code;
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:linked`,
       summary: 'Exit 0 if the service is linked to the app, 1 if not',
       args: ['<service>', 'app'],
@@ -165,8 +165,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         ctx.out.out(format.step(`Service ${service.name} is ${linked ? '' : 'not '}linked to ${app.name}`));
         return Promise.resolve(linked ? 0 : 1);
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:expose`,
       summary: 'Publish the service on a host port (all interfaces), for access from outside',
       args: ['<service>', '<port>'],
@@ -174,13 +174,13 @@ function commandsFor(kind: ServiceKind): Command[] {
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        const port = /^\d{1,5}$/.test(args.named.port!) ? Number(args.named.port) : NaN;
+        const port = /^\d{1,5}$/.test(args.named.port) ? Number(args.named.port) : NaN;
         if (!(port >= 1024 && port <= 65535)) throw new UserError('Give a host port from 1024 to 65535');
         await exposeService(ctx.platform, kind, service, port);
         ctx.out.out(format.step(`Service ${service.name} exposed on port ${port}`));
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:unexpose`,
       summary: 'Stop publishing the service on the host',
       args: ['<service>'],
@@ -191,8 +191,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         await exposeService(ctx.platform, kind, service, null);
         ctx.out.out(format.step(`Service ${service.name} unexposed`));
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:restart`,
       summary: 'Restart the service container (its data stays)',
       args: ['<service>'],
@@ -204,8 +204,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         await restartService(ctx.platform, kind, service);
         ctx.out.out(format.step(`${kind.title} service ${service.name} is running`));
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:logs`,
       summary: 'Show the service container’s last log lines',
       args: ['<service>'],
@@ -216,8 +216,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         const service = onlyService(ctx, kind, args);
         (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) => ctx.out.out(line));
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:connect`,
       summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
       args: ['<service>'],
@@ -228,8 +228,8 @@ function commandsFor(kind: ServiceKind): Command[] {
         // Under ssh -t, psql/redis-cli get a terminal: prompts, line editing, history.
         return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, tty: ctx.terminal });
       },
-    },
-    {
+    }),
+    action({
       name: `${k}:destroy`,
       summary: 'Delete the service and its data (refused while linked)',
       args: ['<service>'],
@@ -244,12 +244,12 @@ function commandsFor(kind: ServiceKind): Command[] {
         await destroyService(ctx.platform, kind, service);
         ctx.out.out(format.section(`${kind.title} container deleted: ${service.name}`));
       },
-    },
+    }),
   ];
   const { exportCmd, importCmd } = kind;
   if (exportCmd && importCmd) {
     commands.push(
-      {
+      action({
         name: `${k}:export`,
         summary: 'Write a dump of the service’s database to stdout',
         args: ['<service>'],
@@ -260,9 +260,9 @@ function commandsFor(kind: ServiceKind): Command[] {
           const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
         },
-      },
+      }),
       ...backupCommands(kind),
-      {
+      action({
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
         args: ['<service>'],
@@ -273,7 +273,7 @@ function commandsFor(kind: ServiceKind): Command[] {
           const service = onlyService(ctx, kind, args);
           return execInService(ctx.platform, kind, service, importCmd(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
         },
-      },
+      }),
     );
   }
   return commands;

@@ -4,7 +4,7 @@ import { readAll } from '../../core/input.js';
 import { format } from '../../core/output.js';
 import { addKey, removeKey } from '../../access/keys.js';
 import { readHostFile } from '../host-file.js';
-import { query, type CommandContext, type Namespace } from '../types.js';
+import { action, query, type CommandContext, type Namespace } from '../types.js';
 
 const KEY_LIMIT = 16 * 1024;
 
@@ -17,7 +17,7 @@ async function readKeyText(ctx: CommandContext, file: string | undefined): Promi
 export const sshKeysNamespace: Namespace = {
   name: 'ssh-keys',
   commands: [
-  {
+  action({
     name: 'ssh-keys:add',
     summary: 'Add a public key; --admin keys may do everything, others only what acl:add grants (the first key is an admin)',
     args: ['<name>', '[key-file]'],
@@ -29,7 +29,7 @@ export const sshKeysNamespace: Namespace = {
       const key = addKey(ctx.platform.state, name, await readKeyText(ctx, file), { admin: Boolean(args.flags.admin) });
       ctx.out.out(format.step(`Added key ${key.name} (${key.fingerprint})${key.isAdmin ? ' as admin' : ''}`));
     },
-  },
+  }),
   query({
     name: 'ssh-keys:list',
     summary: 'List the keys that may connect (or the one named)',
@@ -49,14 +49,14 @@ export const sshKeysNamespace: Namespace = {
       json: (keys) => keys.map((k) => ({ name: k.name, fingerprint: k.fingerprint, admin: k.isAdmin })),
     },
   }),
-  {
+  action({
     name: 'ssh-keys:remove',
     summary: 'Remove a key by name, or by its fingerprint',
     args: ['[name]'],
     usageNote: '(or --fingerprint SHA256:… instead of the name)',
     access: 'admin',
     valueFlags: ['fingerprint'],
-    async run({ platform, out }, args) {
+    run({ platform, out }, args) {
       if (args.flags.fingerprint !== undefined && args.named.name !== undefined) throw new UserError(`Unexpected argument: ${args.named.name}`);
       const fingerprint = args.flags.fingerprint as string | undefined;
       const name = fingerprint === undefined ? args.positional[0] : platform.state.keys.byFingerprint(fingerprint)?.name;
@@ -64,6 +64,6 @@ export const sshKeysNamespace: Namespace = {
       removeKey(platform.state, name);
       out.out(format.step(`Removed key ${name}`));
     },
-  },
+  }),
   ],
 };

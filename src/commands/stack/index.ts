@@ -2,12 +2,12 @@ import { languageNamed } from '../../build/languages.js';
 import { buildPlatformLanguageImages, buildPlatformStack, languageImages, stackImages } from '../../build/stack.js';
 import { format } from '../../core/output.js';
 import { allServiceKinds, ensureServiceImage } from '../../services/index.js';
-import type { Namespace } from '../types.js';
+import { action, type Namespace } from '../types.js';
 
 export const stackNamespace: Namespace = {
   name: 'stack',
   commands: [
-  {
+  action({
     name: 'stack:build',
     summary: 'Build the stack and service images from Debian (no registry needed)',
     args: [],
@@ -33,6 +33,6 @@ export const stackNamespace: Namespace = {
         out.out(format.step(made.length ? `Built ${made.join(', ')}` : `${language.title} images are present`));
       }
     },
-  },
+  }),
   ],
 };

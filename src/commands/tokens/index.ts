@@ -1,6 +1,6 @@
 import { createToken, describeOwner, listTokens, revokeToken } from '../../access/tokens.js';
 import { format } from '../../core/output.js';
-import { query, type Namespace } from '../types.js';
+import { action, query, type Namespace } from '../types.js';
 
 const when = (ms: number | null, none: string) => (ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
@@ -8,20 +8,20 @@ const when = (ms: number | null, none: string) => (ms === null ? none : new Date
 export const tokensNamespace: Namespace = {
   name: 'tokens',
   commands: [
-  {
+  action({
     name: 'tokens:create',
     summary: 'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …)',
     args: ['<name>'],
     valueFlags: ['expires'],
     access: 'anyone',
-    async run(ctx, args) {
+    run(ctx, args) {
       const expires = args.flags.expires as string | undefined;
-      const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name!, expires);
+      const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, expires);
       ctx.out.out(format.step(`Created token ${record.name} (${record.id}) acting as ${describeOwner(record.keyName)}, expires ${when(record.expiresAt, 'never')}`));
       ctx.out.out(format.detail('It is shown only now: keep it secret, send it as `Authorization: Bearer <token>`'));
       ctx.out.out(token);
     },
-  },
+  }),
   query({
     name: 'tokens:list',
     summary: 'List your HTTP API tokens (an admin sees every key’s)',
@@ -44,15 +44,15 @@ export const tokensNamespace: Namespace = {
       },
     },
   }),
-  {
+  action({
     name: 'tokens:revoke',
     summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
     args: ['<token>'],
     access: 'anyone',
-    async run(ctx, args) {
-      const revoked = revokeToken(ctx.platform.state, ctx.caller, args.named.token!);
+    run(ctx, args) {
+      const revoked = revokeToken(ctx.platform.state, ctx.caller, args.named.token);
       ctx.out.out(format.step(`Revoked token ${revoked.name} (${revoked.id}) of ${describeOwner(revoked.keyName)}`));
     },
-  },
+  }),
   ],
 };

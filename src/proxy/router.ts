@@ -1,0 +1,31 @@
+import type { TlsFiles } from './certs.js';
+import type { NginxSettings } from './nginx-properties.js';
+import type { Listener, StreamMapping } from './ports.js';
+import type { Backend } from './render.js';
+
+export type { Backend } from './render.js';
+
+export interface AppRoute {
+  app: string;
+  domains: string[];
+  /** Where nginx listens for it, and which container port each listener's traffic goes to. */
+  listeners: Listener[];
+  /** Its TCP and UDP mappings. */
+  streams: StreamMapping[];
+  backends: Backend[];
+  /** Right after a swap: the previous release's backends, where a request that failed on a new one is retried. */
+  fallback?: Backend[];
+  tls: TlsFiles | undefined;
+  nginx: NginxSettings;
+  /** Takes no traffic: its domains answer 502 (no backends are asked). */
+  parked: boolean;
+}
+
+/** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */
+export interface Router {
+  /** Routes an app's domains to its backends; true when that took a reload. */
+  route(route: AppRoute): Promise<boolean>;
+  unroute(app: string): Promise<boolean>;
+  /** Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs. */
+  withdraw(app: string, backend: Backend): Promise<void>;
+}
