@@ -38,8 +38,12 @@ export interface Router {
   /** Routes an app's domains to its backends; true when that took a reload. */
   route(route: AppRoute): Promise<boolean>;
   unroute(app: string): Promise<boolean>;
-  /** Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs. */
-  withdraw(app: string, backend: Backend): Promise<void>;
+  /**
+   * Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs.
+   * `unreachable`: it no longer answers (its host is down or cut off), so the connections to it
+   * are dropped too: a request waiting on one fails over to another backend now.
+   */
+  withdraw(app: string, backend: Backend, options?: { unreachable?: boolean }): Promise<void>;
 }
 
 /**
@@ -123,12 +127,13 @@ export class Nginx implements Router {
     });
   }
 
-  async withdraw(app: string, backend: Backend): Promise<void> {
+  async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {
     await this.options.lock(async () => {
       const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? { peers: [], fallback: [] };
       const rest = current.peers.filter((b) => b.host !== backend.host || b.port !== backend.port);
       if (rest.length < current.peers.length) await this.setBackends(app, { ...current, peers: rest });
     });
+    if (options.unreachable) await dropConnections(backend);
   }
 
   /** What nginx says is wrong with its whole configuration, or undefined when it would load it. */
@@ -276,6 +281,17 @@ export class Nginx implements Router {
     const pid = Number(text?.trim());
     return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
   }
+}
+
+/**
+ * Closes this host's TCP connections to a backend that stopped answering (the kernel's socket
+ * destroy, `ss -K`): nginx's idle keep-alive ones, and those with a request on the way, which
+ * would otherwise wait for proxy_read_timeout. nginx sees an error on each and retries an
+ * idempotent request on the next backend (proxy_next_upstream error); the balancer no longer
+ * has this one to give. Best effort: without ss or the kernel's support they time out as before.
+ */
+async function dropConnections(backend: Backend): Promise<void> {
+  await runProgram('ss', ['-K', '-t', '-n', 'dst', backend.host, 'dport', '=', String(backend.port)]).catch(() => undefined);
 }
 
 const newGeneration = () => randomBytes(8).toString('hex');
