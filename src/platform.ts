@@ -86,6 +86,7 @@ export class Platform {
       startTimeoutMs: settings.swarmStartTimeoutMs,
       constraintsOf: (app) => swarmConstraints(this.state, app),
       encryptedOf: (app) => this.state.properties.get(app, SWARM_ENCRYPTED_PROPERTY) === 'true',
+      guardImage: settings.stackImage,
     });
     this.schedulers = new Map((parts.schedulers ?? [local, swarm]).map((s) => [s.name, s]));
     this.services = parts.services ?? new LocalServiceRuntime(this.engine, target);

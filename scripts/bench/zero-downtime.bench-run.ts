@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, inject, test } from 'vitest';
@@ -168,3 +169,51 @@ test('requests during repeated zero-downtime redeploys', async () => {
     ].join('\n'),
   );
 });
+
+/**
+ * On a swarm, the app under steady keep-alive requests while node 3 drops off the network
+ * (its link cut, as a host that loses power): the failed requests and, above all, the slowest
+ * one. Last, as the node stays lost.
+ */
+test.runIf(SCHEDULER === 'swarm')('requests while a node is lost', async () => {
+  const LOAD_SECONDS = 30;
+  const CUT_AFTER_MS = 5000;
+  const REQUEST_TIMEOUT_MS = 90_000; // past nginx's 60 s read timeout, so a request held that long shows as such
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const get = () =>
+    new Promise<number>((resolve) => {
+      const request = http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) }, agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => resolve(0));
+    });
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const cut = new Promise((resolve) => setTimeout(resolve, CUT_AFTER_MS)).then(() => cluster.cut(cluster.nodes[2]!));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() - started < LOAD_SECONDS * 1000) {
+        const asked = performance.now();
+        const status = await get();
+        latencies.push(performance.now() - asked);
+        if (status !== 200) failed++;
+      }
+    }),
+  );
+  await cut;
+  agent.destroy();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  console.log(
+    [
+      '',
+      `bench-zero-downtime: node 3 of 3 cut off ${CUT_AFTER_MS / 1000} s into ${LOAD_SECONDS} s of ${CONNECTIONS} keep-alive clients through nginx to ${app} (web=3, one task per node)`,
+      `  ${latencies.length} requests, ${failed} failed; latency p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, ` +
+        `slowest ${(sorted.at(-1)! / 1000).toFixed(2)} s; ${sorted.filter((ms) => ms > 1000).length} took over 1 s`,
+      '',
+    ].join('\n'),
+  );
+}, 300_000);

@@ -179,7 +179,8 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;
       if (event.action === 'die') {
-        if (routedInstances(platform, app).includes(event.id)) attempt(`withdrawing ${app}'s dead instance`, () => withdrawInstance(platform, app, event.id));
+        const unreachable = event.unreachable === true;
+        if (routedInstances(platform, app).includes(event.id)) attempt(`withdrawing ${app}'s dead instance`, () => withdrawInstance(platform, app, event.id, { unreachable }));
         if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
         return;
       }

@@ -65,16 +65,17 @@ export function routedInstances(platform: Platform, app: string): string[] {
  * Takes a routed instance that died out of the app's traffic at once, without asking the
  * engine (which may be the one going away): its address is free for Docker to give to any
  * other container, and must never carry this app's hostname there. The instance stays
- * remembered, so its start (Docker restarting it) routes it again.
+ * remembered, so its start (Docker restarting it) routes it again. `unreachable`: its host
+ * stopped answering, and the requests waiting on it are failed over too (Router.withdraw).
  */
-export function withdrawInstance(platform: Platform, app: string, id: string): Promise<boolean> {
+export function withdrawInstance(platform: Platform, app: string, id: string, options: { unreachable?: boolean } = {}): Promise<boolean> {
   return inTurn(app, async () => {
     const routed = routedBackends(platform, app);
     const dead = routed.find((b) => b.id === id);
     if (!dead?.host || dead.port === undefined) return false;
     saveRouted(platform, app, routed.map((b) => (b === dead ? { id } : b)));
     if (!isProxyEnabled(platform.state, app)) return false;
-    await platform.router.withdraw(app, { host: dead.host, port: dead.port });
+    await platform.router.withdraw(app, { host: dead.host, port: dead.port }, options);
     return true;
   });
 }

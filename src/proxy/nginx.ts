@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
+import { runProgram } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ProcessRef } from './nginx-workers.js';
@@ -100,12 +101,13 @@ export class Nginx implements Router {
     });
   }
 
-  async withdraw(app: string, backend: Backend): Promise<void> {
+  async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {
     await this.options.lock(async () => {
       const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? { peers: [], fallback: [] };
       const rest = current.peers.filter((b) => b.host !== backend.host || b.port !== backend.port);
       if (rest.length < current.peers.length) await this.setBackends(app, { ...current, peers: rest });
     });
+    if (options.unreachable) await dropConnections(backend);
   }
 
   /** What nginx says is wrong with its whole configuration, or undefined when it would load it. */
@@ -184,4 +186,15 @@ export class Nginx implements Router {
     }
     return true;
   }
+}
+
+/**
+ * Closes this host's TCP connections to a backend that stopped answering (the kernel's socket
+ * destroy, `ss -K`): nginx's idle keep-alive ones, and those with a request on the way, which
+ * would otherwise wait for proxy_read_timeout. nginx sees an error on each and retries an
+ * idempotent request on the next backend (proxy_next_upstream error); the balancer no longer
+ * has this one to give. Best effort: without ss or the kernel's support they time out as before.
+ */
+async function dropConnections(backend: Backend): Promise<void> {
+  await runProgram('ss', ['-K', '-t', '-n', 'dst', backend.host, 'dport', '=', String(backend.port)]).catch(() => undefined);
 }

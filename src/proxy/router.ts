@@ -26,6 +26,10 @@ export interface Router {
   /** Routes an app's domains to its backends; true when that took a reload. */
   route(route: AppRoute): Promise<boolean>;
   unroute(app: string): Promise<boolean>;
-  /** Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs. */
-  withdraw(app: string, backend: Backend): Promise<void>;
+  /**
+   * Stops sending an app's traffic to one backend, if it still gets any; the rest keep theirs.
+   * `unreachable`: it no longer answers (its host is down or cut off), so the connections to it
+   * are dropped too: a request waiting on one fails over to another backend now.
+   */
+  withdraw(app: string, backend: Backend, options?: { unreachable?: boolean }): Promise<void>;
 }

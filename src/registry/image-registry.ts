@@ -36,6 +36,9 @@ export interface RegistryOptions {
   ca: ClusterCa;
 }
 
+/** By registry directory: the start under way, which the next waits for. */
+const startsInFlight = new Map<string, Promise<void>>();
+
 /**
  * The cluster's image registry: Debian's docker-registry (the CNCF distribution registry),
  * run by Slipway as its own process, as nginx is, and left running when the daemon stops so
@@ -61,8 +64,20 @@ export class ImageRegistry {
     return { username: USER, password: this.password(), serveraddress: this.options.address };
   }
 
-  /** Starts it unless it runs (configured for this address); resolves once it answers. */
-  async ensureRunning(): Promise<void> {
+  /**
+   * Starts it unless it runs (configured for this address); resolves once it answers. One
+   * start at a time per registry: the supervisor and `scheduler-swarm:init` may both start it,
+   * and two writing its certificate and key at once leave a key that fits neither.
+   */
+  ensureRunning(): Promise<void> {
+    const previous = startsInFlight.get(this.options.dir) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.startUnlessRunning());
+    startsInFlight.set(this.options.dir, next);
+    void next.catch(() => undefined).then(() => startsInFlight.get(this.options.dir) === next && startsInFlight.delete(this.options.dir));
+    return next;
+  }
+
+  private async startUnlessRunning(): Promise<void> {
     const config = await this.writeConfig();
     if (this.runningPid() === undefined) this.start(config);
     await this.waitUntilReady();

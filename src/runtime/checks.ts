@@ -196,7 +196,7 @@ export function describeDown(status: ContainerStatus): string | undefined {
 }
 
 /** Whether a connection opens and, for `holdMs`, is neither closed nor reset by the other end. */
-function acceptsConnection(host: string, port: number, holdMs: number): Promise<boolean> {
+export function acceptsConnection(host: string, port: number, holdMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 1000 });
     let held: NodeJS.Timeout | undefined;

@@ -104,6 +104,11 @@ export type OneOffIo =
 export interface InstanceEvent {
   action: 'start' | 'die' | 'lost' | 'resync';
   id: string;
+  /**
+   * With `die`: its host stopped answering (a node down or cut off). It may still run there,
+   * but a request waiting on it will get no answer: the proxy drops its connections to it.
+   */
+  unreachable?: boolean;
   app?: string;
   service?: string;
 }

@@ -21,6 +21,8 @@ export class TestCluster {
   hostAddress = '';
   nodes: ClusterNode[] = [];
   private release?: () => void;
+  /** The network namespace of a host on the nodes' network that is neither the manager nor a node. */
+  outsider = '';
 
   async up(count: number): Promise<void> {
     this.release = await clusterTurn();
@@ -29,6 +31,7 @@ export class TestCluster {
     if (started.code !== 0) throw new Error(`scripts/test-cluster up failed:\n${started.output}`);
     const env = Object.fromEntries(started.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
     this.hostAddress = env.SLIPWAY_CLUSTER_HOST_ADDRESS!;
+    this.outsider = env.SLIPWAY_CLUSTER_OUTSIDER_NETNS!;
     this.nodes = Array.from({ length: count }, (_, i) => {
       const socket = env[`SLIPWAY_CLUSTER_NODE${i + 1}_SOCKET`]!;
       return { socket, address: env[`SLIPWAY_CLUSTER_NODE${i + 1}_ADDRESS`]!, docker: new Docker({ socketPath: socket, version: 'v1.41' }) };
@@ -54,6 +57,17 @@ export class TestCluster {
     const index = this.nodes.indexOf(node) + 1;
     const cut = await run('ip', ['-n', `slwcl-n${index}`, 'link', 'set', 'eth0', 'down']);
     if (cut.code !== 0) throw new Error(cut.output);
+  }
+
+  /** Whether a TCP connection to address:port opens from the outsider's namespace (within 3 s), and from this host's. */
+  async connects(address: string, port: number): Promise<{ fromOutsider: boolean; fromHost: boolean }> {
+    const probe = `const s = require('net').connect({ host: '${address}', port: ${port}, timeout: 3000 });
+      s.on('connect', () => process.exit(0)); s.on('timeout', () => process.exit(1)); s.on('error', () => process.exit(1));`;
+    const [outside, inside] = await Promise.all([
+      run('nsenter', [`--net=/var/run/netns/${this.outsider}`, process.execPath, '-e', probe]),
+      run(process.execPath, ['-e', probe]),
+    ]);
+    return { fromOutsider: outside.code === 0, fromHost: inside.code === 0 };
   }
 
   /** Runs what `nodes:join-command` printed on a node, as an operator would on a new host (its engine is up already). */

@@ -121,10 +121,10 @@ export class FakeRouter implements Router {
     this.events.push('unroute');
     return false;
   }
-  async withdraw(app: string, backend: { host: string }) {
+  async withdraw(app: string, backend: { host: string }, options: { unreachable?: boolean } = {}) {
     const route = this.routes.get(app);
     if (route) route.backends = route.backends.filter((b) => b.host !== backend.host);
-    this.events.push(`withdraw ${backend.host}`);
+    this.events.push(`withdraw ${backend.host}${options.unreachable ? ' (unreachable)' : ''}`);
   }
 }
 

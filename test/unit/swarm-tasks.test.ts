@@ -1,10 +1,13 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Reconciler } from '../../src/deploy/reconcile.js';
 import { Platform, SCHEDULER_PROPERTY } from '../../src/platform.js';
 import type { DeployQueue } from '../../src/queue/deploy-queue.js';
 import type { DockerEngine, SwarmNode, SwarmServiceSummary, SwarmTask } from '../../src/runtime/docker/index.js';
+import type { InstanceEvent } from '../../src/runtime/scheduler.js';
 import { DockerSwarmScheduler } from '../../src/runtime/swarm/scheduler.js';
 import { SwarmManager } from '../../src/runtime/swarm/manager.js';
+import { taskEvents, type Reach, type WatchedTask } from '../../src/runtime/swarm/tasks.js';
 import { GLOBAL_SCOPE } from '../../src/state/index.js';
 import { FakeQueue, FakeRouter, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
 
@@ -105,6 +108,7 @@ beforeEach(() => {
     startTimeoutMs: 1000,
     constraintsOf: () => [],
     encryptedOf: () => false,
+    guardImage: 'slipway/stack:bookworm',
   });
 });
 
@@ -166,3 +170,60 @@ describe('the reconciler on a swarm', () => {
     expect(swarm.calls).toEqual([]);
   });
 });
+
+describe('the watch: a task nginx cannot reach is out at once', () => {
+  const reachable: Reach = { nodeDown: () => false, unanswered: () => false };
+  const watched = (running = true): WatchedTask => ({ app: 'shop', running, nodeId: 'n3', endpoint: '10.0.0.13:30003' });
+
+  test('a task whose endpoint stops answering, or whose node is down, dies unreachable; one that answers again starts', () => {
+    const tasks = new Map([['t3', watched()]]);
+    expect(taskEvents(tasks, tasks, reachable, { ...reachable, unanswered: (e) => e === '10.0.0.13:30003' })).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
+    expect(taskEvents(tasks, new Map(), reachable, { ...reachable, nodeDown: (id) => id === 'n3' })).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
+    expect(taskEvents(tasks, tasks, { ...reachable, unanswered: () => true }, reachable)).toEqual([{ action: 'start', id: 't3', app: 'shop' }]);
+  });
+
+  test('a task that stops or goes on a node that is up just dies; nothing changed, nothing said', () => {
+    const tasks = new Map([['t3', watched()]]);
+    expect(taskEvents(tasks, new Map([['t3', watched(false)]]), reachable, reachable)).toEqual([{ action: 'die', id: 't3', app: 'shop' }]);
+    expect(taskEvents(tasks, new Map(), reachable, reachable)).toEqual([{ action: 'die', id: 't3', app: 'shop' }]);
+    expect(taskEvents(tasks, tasks, reachable, reachable)).toEqual([]);
+  });
+
+  test('the scheduler probes every web task: one whose port stops answering dies unreachable and loses its endpoint until it answers again', async () => {
+    const servers = await Promise.all([1, 2, 3].map(() => listening()));
+    swarm.nodes = swarm.nodes.map((n) => ({ ...n, address: '127.0.0.1' }));
+    const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+    swarm.tasks = swarm.tasks.map((t, i) => ({ ...t, publishedPorts: [ports[i]] }));
+    const events: InstanceEvent[] = [];
+    const watching = new AbortController();
+    await scheduler.watch((event) => events.push(event), watching.signal);
+    try {
+      await until(() => events.filter((e) => e.action === 'start').length === 3);
+      await new Promise((resolve) => servers[2].close(resolve));
+      await until(() => events.some((e) => e.action === 'die'));
+      expect(events.filter((e) => e.action === 'die')).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
+      expect((await scheduler.instances('shop')).map((i) => i.endpoint?.port)).toEqual([ports[0], ports[1], undefined]);
+
+      servers[2] = await listening(ports[2]);
+      await until(() => events.filter((e) => e.action === 'start').length === 4);
+      expect(events.at(-1)).toEqual({ action: 'start', id: 't3', app: 'shop' });
+      expect((await scheduler.instances('shop'))[2]?.endpoint).toEqual({ host: '127.0.0.1', port: ports[2] });
+    } finally {
+      watching.abort();
+      servers.forEach((server) => server.close());
+    }
+  }, 20_000);
+});
+
+function listening(port = 0): Promise<net.Server> {
+  return new Promise((resolve) => {
+    const server = net.createServer((socket) => socket.destroy()).listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 50) {
+    if (waited > 15_000) throw new Error('not within 15 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

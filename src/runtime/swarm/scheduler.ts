@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { UserError } from '../../core/errors.js';
 import { everyUntilAborted, sleep } from '../../core/process.js';
 import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
-import { checkContainer, checkTogether, type CheckOutcome } from '../checks.js';
+import { acceptsConnection, checkContainer, checkTogether, type CheckOutcome } from '../checks.js';
 import { OneOffTimeoutError, type ContainerStatus, type ContainerUsage, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
 import { oneOffContainer } from '../local/specs.js';
 import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
-import { processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
-import { HELD_DESIRED_STATES, slotHolders } from './tasks.js';
+import { GUARD_LABEL, GUARD_REPOSITORY, guardService, processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
+import { HELD_DESIRED_STATES, slotHolders, taskEvents, type Reach, type WatchedTask } from './tasks.js';
 
 /** Where release images go so every node can pull them: the cluster's registry. */
 export interface ClusterRegistry {
@@ -39,6 +41,8 @@ export interface SwarmSchedulerOptions extends SwarmTarget {
   constraintsOf: (app: string) => string[];
   /** Whether the app's overlay network encrypts its traffic (scheduler-swarm:set <app> encrypted true). */
   encryptedOf: (app: string) => boolean;
+  /** The image the task ports guard runs in (it needs a shell and chroot): the stack image. */
+  guardImage: string;
 }
 
 const suffix = () => randomBytes(3).toString('hex');
@@ -49,8 +53,12 @@ const oneOffInstanceId = (containerId: string) => `${ONE_OFF_ID}${containerId}`;
 const containerOf = (instance: Instance) => (instance.id.startsWith(ONE_OFF_ID) ? instance.id.slice(ONE_OFF_ID.length) : undefined);
 const TASK_POLL_MS = 250;
 const WATCH_POLL_MS = 1000;
+/** Probes of a task's endpoint (each a connect of at most a second) that fail in a row before nginx stops sending it requests. */
+const PROBE_FAILURES = 2;
 /** A task Swarm cannot place says so while pending; this long, and the deploy fails with Swarm's reason. */
 const UNPLACEABLE_MS = 3000;
+/** After the task ports guard could not be set up (no registry yet, a push failed), the watch tries again this much later. */
+const GUARD_RETRY_MS = 30_000;
 
 /**
  * Runs apps as Docker Swarm services on the nodes of a cluster, through the manager's Engine
@@ -61,6 +69,10 @@ const UNPLACEABLE_MS = 3000;
  */
 export class DockerSwarmScheduler implements Scheduler {
   readonly name = 'swarm';
+  /** By `host:port`: how many probes of a task's endpoint in a row have failed (the watch probes). */
+  private readonly failedProbes = new Map<string, number>();
+  /** The guard as last made sure of (its allowed addresses), and when to try again after a failure. */
+  private guard: { allowed?: string; busy: boolean; retryAt: number } = { busy: false, retryAt: 0 };
 
   constructor(
     private readonly docker: DockerEngine,
@@ -229,8 +241,10 @@ export class DockerSwarmScheduler implements Scheduler {
   private instanceOf(task: SwarmTask, serviceName: string, process: string, release: number, web: boolean, nodes: Map<string, SwarmNode>): Instance {
     const running = task.state === 'running' && task.desiredState === 'running';
     const node = nodes.get(task.nodeId);
-    // Published ports answer at the node's address only while it is up.
+    // Published ports answer at the node's address only while it is up, and answers probes.
     const host = node?.state === 'ready' ? node.address : undefined;
+    const port = task.publishedPorts.at(0);
+    const reachable = host !== undefined && port !== undefined && (this.failedProbes.get(`${host}:${port}`) ?? 0) < PROBE_FAILURES ? { host, port } : undefined;
     return {
       id: task.id,
       name: `${serviceName}.${task.slot}`,
@@ -239,7 +253,7 @@ export class DockerSwarmScheduler implements Scheduler {
       release,
       running,
       restarting: !running,
-      endpoint: web && running && host && task.publishedPorts[0] ? { host, port: task.publishedPorts[0] } : undefined,
+      endpoint: web && running ? reachable : undefined,
       created: task.created,
       node: node?.hostname,
     };
@@ -330,29 +344,90 @@ export class DockerSwarmScheduler implements Scheduler {
 
   /**
    * The Engine API reports no task events, so the tasks of this instance's services are
-   * listed every second and a change (a task started, one gone) is an event; a node going
-   * down or coming back changes its tasks and shows the same way.
+   * listed every second and a change (a task started, one gone) is an event. Swarm takes
+   * many seconds to call a node down: every web task's endpoint is also probed at each look
+   * (a TCP connect from here, where nginx connects from), and one that fails
+   * PROBE_FAILURES probes in a row dies `unreachable` at once, as do the tasks of a node
+   * Swarm calls down; it starts again once it answers.
    */
   async watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void> {
-    let seen = new Map<string, { running: boolean; app: string }>();
+    let seen = new Map<string, WatchedTask>();
+    let reachSeen: Reach = { nodeDown: () => false, unanswered: () => false };
+    let looking = false;
     everyUntilAborted(WATCH_POLL_MS, signal, () => {
-      void this.runningTasks()
-        .then((now) => {
-          for (const [id, task] of now) if (task.running && !seen.get(id)?.running) onEvent({ action: 'start', id, app: task.app });
-          for (const [id, task] of seen) if (task.running && !now.get(id)?.running) onEvent({ action: 'die', id, app: task.app });
-          seen = now;
+      if (looking) return; // a probe still waits for its timeout
+      looking = true;
+      void this.look()
+        .then(({ tasks, reach }) => {
+          for (const event of taskEvents(seen, tasks, reachSeen, reach)) onEvent(event);
+          [seen, reachSeen] = [tasks, reach];
         })
-        .catch(() => {});
+        .catch(() => {})
+        .finally(() => (looking = false));
     });
   }
 
-  private async runningTasks(): Promise<Map<string, { running: boolean; app: string }>> {
+  /** The running tasks of this instance's apps, and which of them nginx can reach now. */
+  private async look(): Promise<{ tasks: Map<string, WatchedTask>; reach: Reach }> {
     const info = await this.docker.swarm.info();
-    if (!info.isManager) return new Map();
+    if (!info.isManager) return { tasks: new Map(), reach: { nodeDown: () => false, unanswered: () => false } };
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance });
-    const appOf = new Map(services.map((s) => [s.id, s.labels[LABEL.app] ?? '']));
-    const tasks = await this.docker.swarm.tasks({ desiredState: 'running' });
-    return new Map(tasks.filter((t) => appOf.has(t.serviceId)).map((t) => [t.id, { running: t.state === 'running', app: appOf.get(t.serviceId)! }]));
+    const appOf = new Map(services.filter((s) => s.labels[LABEL.process]).map((s) => [s.id, s.labels[LABEL.app] ?? '']));
+    const [tasks, nodes] = await Promise.all([this.docker.swarm.tasks({ desiredState: 'running' }), this.nodesById()]);
+    void this.keepGuard([...nodes.values()]);
+    const watched = new Map(
+      tasks
+        .filter((t) => appOf.has(t.serviceId))
+        .map((t): [string, WatchedTask] => {
+          const node = nodes.get(t.nodeId);
+          const endpoint = node?.state === 'ready' && t.publishedPorts[0] ? `${node.address}:${t.publishedPorts[0]}` : undefined;
+          return [t.id, { app: appOf.get(t.serviceId)!, running: t.state === 'running', nodeId: t.nodeId, endpoint }];
+        }),
+    );
+    await this.probe([...watched.values()].flatMap((t) => (t.running && t.endpoint ? [t.endpoint] : [])));
+    const unanswered = new Set([...this.failedProbes].filter(([, failures]) => failures >= PROBE_FAILURES).map(([endpoint]) => endpoint));
+    return { tasks: watched, reach: { nodeDown: (id) => nodes.get(id)?.state !== 'ready', unanswered: (endpoint) => unanswered.has(endpoint) } };
+  }
+
+  /** One connect to each endpoint, together; failures in a row are counted, endpoints no task has any more forgotten. */
+  private async probe(endpoints: string[]): Promise<void> {
+    await Promise.all(
+      endpoints.map(async (endpoint) => {
+        const at = endpoint.lastIndexOf(':');
+        const answered = await acceptsConnection(endpoint.slice(0, at), Number(endpoint.slice(at + 1)), 0);
+        this.failedProbes.set(endpoint, answered ? 0 : (this.failedProbes.get(endpoint) ?? 0) + 1);
+      }),
+    );
+    for (const endpoint of this.failedProbes.keys()) if (!endpoints.includes(endpoint)) this.failedProbes.delete(endpoint);
+  }
+
+  /**
+   * Keeps the task ports guard (specs.ts guardService) running on every node with the
+   * addresses this host reaches the nodes from; made again when those change (a node on
+   * another network joined). Its tasks come to each node Swarm adds, by themselves.
+   */
+  private async keepGuard(nodes: SwarmNode[]): Promise<void> {
+    const registry = this.options.registry();
+    if (!registry || this.guard.busy || Date.now() < this.guard.retryAt) return;
+    const allow = [...new Set(await Promise.all(nodes.map((n) => sourceAddressTowards(n.address))))].filter((a): a is string => a !== undefined).sort();
+    if (allow.length === 0 || this.guard.allowed === allow.join(' ')) return;
+    this.guard.busy = true;
+    try {
+      const repository = registry.repository(this.options.instance, GUARD_REPOSITORY);
+      await this.docker.images.tag(this.options.guardImage, repository, tagOf(this.options.guardImage));
+      const image = await registry.whilePushing(() => this.docker.images.push(repository, tagOf(this.options.guardImage), registry.auth()));
+      const body = guardService(this.options, { image, allow });
+      const wanted = (body.Labels as Record<string, string>)[GUARD_LABEL];
+      const existing = (await this.docker.swarm.services({ [LABEL.instance]: this.options.instance })).filter((s) => GUARD_LABEL in s.labels);
+      // Replaced, not updated: the rules stay in each node's kernel meanwhile.
+      for (const old of existing.filter((s) => s.labels[GUARD_LABEL] !== wanted)) await this.docker.swarm.removeService(old.id);
+      if (!existing.some((s) => s.labels[GUARD_LABEL] === wanted)) await this.docker.swarm.createService(body, registry.auth());
+      this.guard.allowed = allow.join(' ');
+    } catch {
+      this.guard.retryAt = Date.now() + GUARD_RETRY_MS;
+    } finally {
+      this.guard.busy = false;
+    }
   }
 
   private async requireManager(): Promise<void> {
@@ -369,6 +444,22 @@ export class DockerSwarmScheduler implements Scheduler {
   private async nodesById(): Promise<Map<string, SwarmNode>> {
     return new Map((await this.docker.swarm.nodes()).map((n) => [n.id, n]));
   }
+}
+
+/** The address this host sends from to reach `address` (a route lookup: a UDP socket connects, no packet goes). */
+function sourceAddressTowards(address: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+    socket.on('error', () => {
+      socket.close();
+      resolve(undefined);
+    });
+    socket.connect(9, address, () => {
+      const local = socket.address().address;
+      socket.close();
+      resolve(local);
+    });
+  });
 }
 
 function describeStates(tasks: SwarmTask[]): string {

@@ -2,6 +2,9 @@
  * Pure: what the Swarm scheduler asks a manager for, from what should run: service names,
  * labels and bodies. No I/O, so the exact bodies are unit-tested.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
 import { containerLabels, LABEL } from '../../model/labels.js';
 import { envList } from '../docker/index.js';
 import type { ProcessOptions, ProcessSpec } from '../scheduler.js';
@@ -116,4 +119,42 @@ const CONSTRAINT = /^(node\.(id|hostname|role|platform\.os|platform\.arch)|node\
 export function constraintProblem(constraint: string): string | undefined {
   if (CONSTRAINT.test(constraint)) return undefined;
   return `Invalid constraint: ${constraint} (give node.labels.<key>==<value>, node.hostname!=<name>, node.role==manager, …)`;
+}
+
+/** On the guard service: the digest of its spec, so a keeper tells a current one from one to replace. */
+export const GUARD_LABEL = 'slipway.task-ports-guard';
+/** Where the guard's image goes in the registry: a path no app has (app names have no `/`). */
+export const GUARD_REPOSITORY = 'slipway/guard';
+const GUARD_SCRIPT = fs.readFileSync(new URL('../../../templates/swarm/task-ports-guard.sh', import.meta.url), 'utf8');
+
+/**
+ * The service that keeps task ports to the manager's nginx (templates/swarm/task-ports-guard.sh):
+ * one task on every node, present and future (global mode), in the node's own network
+ * namespace with NET_ADMIN and the node's root filesystem, where it runs the node's iptables.
+ * `allow`: the addresses this host connects to the nodes from.
+ */
+export function guardService(target: SwarmTarget, options: { image: string; allow: string[] }): Record<string, unknown> {
+  const addresses = (family: (a: string) => boolean) => options.allow.filter(family).sort().join(' ');
+  const spec = {
+    Name: `${target.instance}-task-ports-guard`,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: options.image,
+        Args: ['chroot', '/host', 'sh', '-c', GUARD_SCRIPT],
+        Env: envList({ ALLOW4: addresses(net.isIPv4), ALLOW6: addresses(net.isIPv6) }),
+        Labels: containerLabels({ [LABEL.instance]: target.instance }),
+        Init: true,
+        CapabilityAdd: ['CAP_NET_ADMIN'],
+        Mounts: [{ Type: 'bind', Source: '/', Target: '/host' }],
+        StopGracePeriod: NANOS_PER_SECOND,
+      },
+      Resources: { Limits: { MemoryBytes: 64 * 1024 * 1024, Pids: 64 } },
+      RestartPolicy: { Condition: 'any', Delay: 5 * NANOS_PER_SECOND, MaxAttempts: 0 },
+      Networks: [{ Target: 'host' }],
+      LogDriver: { Name: 'json-file', Options: { 'max-size': '1m', 'max-file': '2' } },
+    },
+    Mode: { Global: {} },
+  };
+  const digest = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  return { ...spec, Labels: { [LABEL.instance]: target.instance, [GUARD_LABEL]: digest } };
 }

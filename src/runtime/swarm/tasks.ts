@@ -6,6 +6,7 @@
  * fill: it is neither missing nor extra.
  */
 import type { SwarmTask } from '../docker/index.js';
+import type { InstanceEvent } from '../scheduler.js';
 
 /** The desired states of a task Swarm means to run (`ready`: a replacement about to start). */
 export const HELD_DESIRED_STATES = ['running', 'ready'];
@@ -17,4 +18,41 @@ export function slotHolders(tasks: SwarmTask[]): SwarmTask[] {
     if (HELD_DESIRED_STATES.includes(task.desiredState) && !bySlot.has(task.slot)) bySlot.set(task.slot, task);
   }
   return [...bySlot.values()].sort((a, b) => a.slot - b.slot);
+}
+
+/** A task of this instance's apps, as the watch sees it at each look. */
+export interface WatchedTask {
+  app: string;
+  running: boolean;
+  nodeId: string;
+  /** `host:port` where nginx reaches it, for a web task on a node that is up. */
+  endpoint: string | undefined;
+}
+
+/** What the watch learnt from the probes and the node list: which tasks nginx cannot reach now. */
+export interface Reach {
+  /** The node is not `ready` in Swarm's list (down, or unknown). */
+  nodeDown(nodeId: string): boolean;
+  /** The endpoint failed its recent probes. */
+  unanswered(endpoint: string): boolean;
+}
+
+const cutOff = (task: WatchedTask, reach: Reach) => reach.nodeDown(task.nodeId) || (task.endpoint !== undefined && reach.unanswered(task.endpoint));
+/** Whether a task can take traffic: running, and reachable where nginx sends it. */
+const live = (task: WatchedTask | undefined, reach: Reach) => task !== undefined && task.running && !cutOff(task, reach);
+
+/**
+ * Pure: the events between two looks. A task that starts running, or answers again, has
+ * started; one that stopped, went, or that nginx can no longer reach has died. A death is
+ * `unreachable` when the task's node is down or its endpoint stopped answering: it may still
+ * run over there, cut off, and a request waiting on it would wait for nothing.
+ */
+export function taskEvents(before: Map<string, WatchedTask>, now: Map<string, WatchedTask>, reachBefore: Reach, reach: Reach): InstanceEvent[] {
+  const events: InstanceEvent[] = [];
+  for (const [id, task] of now) if (live(task, reach) && !live(before.get(id), reachBefore)) events.push({ action: 'start', id, app: task.app });
+  for (const [id, task] of before) {
+    if (!live(task, reachBefore) || live(now.get(id), reach)) continue;
+    events.push({ action: 'die', id, app: task.app, ...(cutOff(now.get(id) ?? task, reach) ? { unreachable: true } : {}) });
+  }
+  return events;
 }
