@@ -49,7 +49,7 @@ const appOn = (image: string) => `FROM ${image}\nWORKDIR /app\nCOPY server.js pr
 beforeAll(async () => {
   await registry.ensureRunning();
   await seedRegistry();
-  await docker.getImage('slipway/stack:bookworm').tag({ repo: localOnly.split(':')[0], tag: '1' });
+  await docker.getImage('slipway/stack:bookworm').tag({ repo: localOnly.split(':')[0]!, tag: '1' });
   await slipway.start();
   tenant = await makeKey(slipway.dir, 'tenant');
   const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
