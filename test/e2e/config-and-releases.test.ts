@@ -145,7 +145,7 @@ describe('releases', () => {
     const lines = listed.stdout.trim().split('\n');
     expect(lines[0]).toBe(`=====> ${app} Releases`);
     expect(lines[1]).toMatch(/^\* v\d+ .* admin +Unset SHARED config vars$/);
-    expect(lines.at(-1)).toMatch(/^  v1 .* admin +Deploy [0-9a-f]{7}$/);
+    expect(lines.at(-1)).toMatch(/^ {2}v1 .* admin +Deploy [0-9a-f]{7}$/);
 
     const json = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout);
     expect(json[0].current).toBe(true);

@@ -145,6 +145,7 @@ describe('a release that fails after the swap', () => {
     const failures: string[] = [];
     let sent = 0;
     const done = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set to false by the function returned below
       while (asking) {
         sent++;
         const answer = await slipway.get(host).catch((error: Error) => ({ status: 0, body: error.message }));
@@ -276,6 +277,7 @@ describe('dockerd restarted', () => {
     const strangers: string[] = [];
     let sampling = true;
     const sampler = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set to false when the restart is over
       while (sampling) {
         for (const name of apps) {
           const answer = await who(name);
