@@ -120,7 +120,7 @@ async function checkDependencies(platform: Platform): Promise<void> {
   try {
     await platform.engine.ping();
   } catch (error) {
-    throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`);
+    throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`, { cause: error });
   }
   try {
     await Promise.race([
@@ -128,7 +128,7 @@ async function checkDependencies(platform: Platform): Promise<void> {
       new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 5000)),
     ]);
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`);
+    throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`, { cause: error });
   }
 }
 

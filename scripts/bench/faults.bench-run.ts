@@ -38,6 +38,7 @@ async function measure(fault: () => Promise<void>) {
   let failed = 0;
   let firstFailure: number | undefined;
   let lastFailure: number | undefined;
+  // eslint-disable-next-line prefer-const -- the sampler reads it before the fault is over and it is set
   let faultOver: number | undefined; // a fault may take a while (dockerd stops its containers first)
   const sampler = (async () => {
     while (performance.now() - started < BOUND_MS) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Ssh2 from 'ssh2';
+import type * as Ssh2 from 'ssh2';
 import { UserError } from '../core/errors.js';
 import { lazyPackage } from '../core/lazy.js';
 import { parseKeyName } from '../core/names.js';
@@ -22,7 +22,8 @@ export function parsePublicKey(text: string): { type: string; blob: Buffer; line
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length !== 1) throw new UserError('Provide exactly one public key');
   const match = KEY_IN_LINE.exec(lines[0]!);
-  const parsed = ssh2().utils.parseKey(match ? match[1]! : lines[0]!);
+  // A list for text of several keys, which ssh2's types do not say.
+  const parsed = ssh2().utils.parseKey(match ? match[1]! : lines[0]!) as Ssh2.ParsedKey | Ssh2.ParsedKey[] | Error;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || key.isPrivateKey()) throw new UserError('Key specified is not a valid public key');
   const blob = key.getPublicSSH();

@@ -38,7 +38,7 @@ export function openApiDocument(routes: ApiRoute[]): object {
   for (const route of routes) {
     const path = route.url.replace(/:([a-z]+)/g, '{$1}');
     paths[path] ??= {};
-    paths[path]![route.method.toLowerCase()] = operation(route);
+    paths[path][route.method.toLowerCase()] = operation(route);
   }
   return {
     openapi: '3.1.0',

@@ -94,7 +94,7 @@ function checkGoVersion(have: string, goMod: string): string {
 function checkRubyVersion(have: string, files: VersionFiles): string {
   const gemfileLine = /^[ \t]*ruby[ \t(]+["']([^"']+)["']((?:[ \t]*,[ \t]*["'][^"']+["'])*)/m.exec(files.Gemfile ?? '');
   if (gemfileLine) {
-    const requirements = [gemfileLine[1], ...[...gemfileLine[2].matchAll(/["']([^"']+)["']/g)].map((m) => m[1])];
+    const requirements = [gemfileLine[1]!, ...[...gemfileLine[2]!.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!)];
     if (!requirements.every((r) => satisfiesGemRequirement(have, r))) {
       throw new UserError(`This app needs Ruby ${requirements.join(', ')} (Gemfile), and this host has Ruby ${have} (Debian's): change the Gemfile's ruby line or build from a Dockerfile`);
     }
@@ -114,7 +114,7 @@ function checkRubyVersion(have: string, files: VersionFiles): string {
 export function satisfiesGemRequirement(version: string, requirement: string): boolean {
   const match = /^\s*(=|!=|>=|<=|>|<|~>)?\s*(\d+(?:\.\d+){0,3})\s*$/.exec(requirement);
   if (!match) throw new UserError(`Invalid Ruby version requirement: ${requirement}`);
-  const [, operator = '=', wanted] = match;
+  const [, operator = '=', wanted = ''] = match;
   const order = compareVersions(version, wanted);
   switch (operator) {
     case '=':
@@ -132,7 +132,7 @@ export function satisfiesGemRequirement(version: string, requirement: string): b
     default: {
       const parts = wanted.split('.').map(Number);
       const prefix = parts.slice(0, Math.max(parts.length - 1, 1));
-      const upper = [...prefix.slice(0, -1), prefix[prefix.length - 1] + 1].join('.');
+      const upper = [...prefix.slice(0, -1), prefix[prefix.length - 1]! + 1].join('.');
       return order >= 0 && compareVersions(version, upper) < 0;
     }
   }

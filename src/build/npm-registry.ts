@@ -96,7 +96,7 @@ function extractInto(root: string, keep: (file: string) => boolean) {
     }
     const file = path.join(root, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    pipeline(stream, fs.createWriteStream(file, { mode: (header.mode ?? 0o644) & 0o755 })).then(() => next(), next);
+    pipeline(stream, fs.createWriteStream(file, { mode: header.mode & 0o755 })).then(() => next(), next);
   });
   return extract;
 }

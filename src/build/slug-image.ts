@@ -94,7 +94,7 @@ export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, captur
       devminor: source.devminor,
     };
     // A hard link goes where its target went: a layer cannot link into another.
-    const index = source.type === 'link' ? (layerOfPath.get(source.linkname ?? '') ?? 1) : layerOf(source.name);
+    const index = source.type === 'link' ? (layerOfPath.get(source.linkname) ?? 1) : layerOf(source.name);
     layerOfPath.set(source.name, index);
     const layer = writers[index];
     if (source.name !== ROOT) layer.entries++;

@@ -136,7 +136,7 @@ function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<Sou
       if (LOCKFILES.includes(name)) lockfiles.push(name);
       if (header.type === 'file' && MARKER_FILES.includes(name)) markers.push(name);
       const wanted = header.type === 'file' && SOURCE_FILES.includes(name);
-      if (wanted && (header.size ?? 0) > MAX_FILE) {
+      if (wanted && header.size > MAX_FILE) {
         stream.resume();
         return reject(new UserError(`${name} is larger than ${MAX_FILE} bytes`));
       }

@@ -85,7 +85,7 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
   const matches = exact.length > 0 ? exact : nodes.filter((n) => n.id.startsWith(name));
   if (matches.length === 0) throw new UserError(`Node ${name} does not exist`);
   if (matches.length > 1) throw new UserError(`${name} names ${matches.length} nodes: give its id (nodes:list)`);
-  return matches[0];
+  return matches[0]!;
 }
 
 export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {

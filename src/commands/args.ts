@@ -14,8 +14,8 @@ export function parseArgs(command: Command, words: string[]): ParsedArgs {
   const takesValue = new Set(command.valueFlags ?? []);
   const boolean = new Set(command.booleanFlags ?? []);
   for (let i = 0; i < words.length; i++) {
-    const short = /^-([a-zA-Z])$/.exec(words[i])?.[1];
-    const word = short && command.shortFlags?.[short] ? `--${command.shortFlags[short]}` : words[i];
+    const short = /^-([a-zA-Z])$/.exec(words[i]!)?.[1];
+    const word = short && command.shortFlags?.[short] ? `--${command.shortFlags[short]}` : words[i]!;
     if (word === '--') {
       positional.push(...words.slice(i + 1));
       break;

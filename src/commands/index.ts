@@ -155,7 +155,7 @@ function withDefaultApp(words: string[], app: string | undefined): string[] {
   if (app === undefined || !command || !takesAppFirst(command)) return words;
   if (command.rawArgs) return withAppAfterFlags(command, words, app);
   if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
-  return [name, app, ...rest];
+  return [name!, app, ...rest];
 }
 
 /** `run -e K=V cmd` -> `run -e K=V <app> cmd`: the app goes after the command's own flags. */
@@ -169,7 +169,7 @@ function withAppAfterFlags(command: Command, words: string[], app: string): stri
   }
   if (positional[0] === app || rest[0] === '--help') return words;
   const at = rest.length - positional.length;
-  return [name, ...rest.slice(0, at), app, ...rest.slice(at)];
+  return [name!, ...rest.slice(0, at), app, ...rest.slice(at)];
 }
 
 function authorize(ctx: CommandContext, command: Command, args: ParsedArgs): void {

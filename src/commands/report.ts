@@ -46,7 +46,7 @@ export const reportRenderer = {
   json(data: ReportData) {
     const byApp: Record<string, Record<string, object>> = {};
     for (const s of data.sections) (byApp[s.app] ??= {})[s.report] = reportJson(s.report, s.rows);
-    const single = data.reports.length === 1 ? (per: Record<string, object>) => per[data.reports[0]] : (per: Record<string, object>) => per;
+    const single = data.reports.length === 1 ? (per: Record<string, object>) => per[data.reports[0]!] : (per: Record<string, object>) => per;
     const shaped = Object.fromEntries(Object.entries(byApp).map(([app, per]) => [app, single(per)]));
     return data.named ? Object.values(shaped)[0] : shaped;
   },

@@ -24,7 +24,7 @@ export function setCommand<P extends string>(spec: {
   return action({
     name: spec.name,
     summary: spec.summary,
-    args: ['app', properties.length === 1 ? properties[0] : '<property>', `[${spec.values}…]`],
+    args: ['app', properties.length === 1 ? properties[0]! : '<property>', `[${spec.values}…]`],
     appOr: spec.global ? '--global' : undefined,
     booleanFlags: spec.global ? ['global'] : undefined,
     access: spec.access ?? 'app',

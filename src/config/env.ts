@@ -152,6 +152,8 @@ function readDoubleQuoted(text: string, start: number, key: string): { value: st
   }
 }
 
+const isStringPair = (entry: unknown[]): entry is [string, string] => typeof entry[0] === 'string' && typeof entry[1] === 'string';
+
 export function parseJsonEnv(text: string): Env {
   let json: unknown;
   try {
@@ -159,12 +161,15 @@ export function parseJsonEnv(text: string): Env {
   } catch {
     throw new UserError('Invalid JSON');
   }
-  const entries = Array.isArray(json)
-    ? json.map((item) => [item?.name, item?.value])
+  const entries: unknown[][] | undefined = Array.isArray(json)
+    ? json.map((item: unknown) => {
+        const { name, value } = (item ?? {}) as { name?: unknown; value?: unknown };
+        return [name, value];
+      })
     : json && typeof json === 'object'
       ? Object.entries(json)
       : undefined;
-  if (!entries || entries.some(([k, v]) => typeof k !== 'string' || typeof v !== 'string')) {
+  if (!entries?.every(isStringPair)) {
     throw new UserError('JSON config must be an object of strings, or a list of {name, value}');
   }
   return Object.fromEntries(entries.map(([k, v]) => [validateKey(k), validateValue(k, v)]));

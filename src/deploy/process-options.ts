@@ -37,7 +37,7 @@ export function setRestartPolicy(state: State, app: string, value: string | unde
 
 export function parseMemory(text: string): number {
   const match = MEMORY.exec(text);
-  const bytes = match ? Number(match[1]) * UNIT[match[2].toLowerCase()] : NaN;
+  const bytes = match ? Number(match[1]) * (UNIT[match[2]!.toLowerCase()] ?? NaN) : NaN;
   if (!(bytes >= MIN_MEMORY)) throw new UserError(`Invalid memory limit ${text}: give a size such as 512m or 1g (at least 6m)`);
   return bytes;
 }

@@ -84,7 +84,7 @@ export class AppWatch {
       const stored = this.stored(name);
       const previous = this.summaries.get(name);
       const changed = !previous || JSON.stringify(stored) !== JSON.stringify(storedOf(previous));
-      const containers = askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous!;
+      const containers = askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous;
       next.set(name, { ...stored, processes: containers.processes, running: containers.running });
     }
     if (generation !== this.generation) return;

@@ -21,7 +21,7 @@ export function archiveCommit(options: { gitDir?: string; rev: string; buildsDir
 
 function git(args: string[], env: NodeJS.ProcessEnv, failure: string, cwd?: string): void {
   const result = spawnSync('git', args, { stdio: ['ignore', 'ignore', 'pipe'], env, cwd });
-  if (result.status !== 0) throw new Error(`${failure}: ${result.stderr?.toString().trim()}`);
+  if (result.status !== 0) throw new Error(`${failure}: ${result.error?.message ?? result.stderr.toString().trim()}`); // no stderr when git did not start
 }
 
 /**

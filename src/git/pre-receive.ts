@@ -14,7 +14,7 @@ const ZERO = /^0{40}$/;
 function env(name: string): string {
   const value = process.env[name];
   if (!value) fail(`Slipway hook is missing ${name}; push through Slipway's SSH server`);
-  return value!;
+  return value;
 }
 
 function fail(message: string): never {

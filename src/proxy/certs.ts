@@ -70,7 +70,7 @@ export function storeCertificate(certsDir: string, app: string, certText: string
   if (chain.length === 0) throw new UserError('No PEM certificate found (expected -----BEGIN CERTIFICATE-----)');
   let certificate: X509Certificate;
   try {
-    certificate = new X509Certificate(chain[0]);
+    certificate = new X509Certificate(chain[0]!);
   } catch {
     throw new UserError('The certificate could not be read');
   }

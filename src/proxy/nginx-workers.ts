@@ -63,7 +63,7 @@ function listeningInodes(ports: number[]): Set<string> {
     for (const line of (readIfExists(table) ?? '').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       const port = parseInt(fields[1]?.split(':')[1] ?? '', 16);
-      if (fields[3] === '0A' && ports.includes(port)) inodes.add(fields[9]); // 0A: LISTEN: a whole line, with its inode
+      if (fields[3] === '0A' && ports.includes(port)) inodes.add(fields[9]!); // 0A: LISTEN: a whole line, with its inode
     }
   }
   return inodes;

@@ -111,7 +111,7 @@ export function renderApp(server: AppServer): string {
   return templates.app({
     ...valid,
     httpsPortSuffix: httpsPort === 443 ? '' : `:${httpsPort}`,
-    directives: directivesOf(valid.nginx as NginxSettings, valid.app, valid.logsDir),
+    directives: directivesOf(valid.nginx, valid.app, valid.logsDir),
   });
 }
 

@@ -52,9 +52,7 @@ export class DeployLogs {
     try {
       let lastId = '0-0';
       while (!signal.aborted) {
-        const batches = (await reader.xread('BLOCK', 5000, 'STREAMS', this.key(deployId), lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+        const batches = (await reader.xread('BLOCK', 5000, 'STREAMS', this.key(deployId), lastId));
         for (const [, entries] of batches ?? []) {
           for (const [id, fields] of entries) {
             lastId = id;

@@ -11,8 +11,8 @@ export interface CheckTarget {
   ip: string;
   /** The port the process listens on; undefined for processes without one (workers). */
   port: number | undefined;
-  /** Host header for path checks: the app's first domain, so host-checking apps answer. */
-  host: string;
+  /** Host header for path checks: the app's first domain, so host-checking apps answer (none: the address's own). */
+  host: string | undefined;
   status: () => Promise<ContainerStatus>;
   /**
    * The port is a forwarder's (a published port served by docker-proxy) that accepts before the
@@ -145,7 +145,7 @@ async function runCheck(target: CheckTarget, check: Healthcheck, log: Log): Prom
 
 /** One GET; an empty string means it passed, otherwise why not. */
 function probePath(target: CheckTarget, port: number, check: Healthcheck): Promise<string> {
-  const headers: Record<string, string> = { host: target.host, 'user-agent': 'slipway-healthcheck' };
+  const headers: Record<string, string> = { ...(target.host ? { host: target.host } : {}), 'user-agent': 'slipway-healthcheck' };
   for (const header of check.httpHeaders) headers[header.name.toLowerCase()] = header.value;
   return new Promise((resolve) => {
     const request = http.get(

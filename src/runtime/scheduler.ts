@@ -72,8 +72,8 @@ export interface ProcessSpec {
 export interface CheckSpec {
   /** `skipped`: no checks at all (checks:skip). */
   skip: boolean;
-  /** Host header for path checks: the app's first domain, so host-checking apps answer. */
-  host: string;
+  /** Host header for path checks: the app's first domain, so host-checking apps answer (none: the address's own). */
+  host: string | undefined;
   checks: Healthcheck[];
 }
 

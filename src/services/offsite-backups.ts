@@ -201,7 +201,7 @@ export async function restoreFromBucket(platform: Platform, kind: ServiceKind, f
     const errors: string[] = [];
     const stderr = new PassThrough().on('data', (chunk: Buffer) => errors.push(chunk.toString()));
     const code = await execInService(platform, kind, into, importCmd(into), { stdin: feed, stdout: new PassThrough().resume(), stderr });
-    if (failures.length > 0) throw new UserError(`Restore of ${backup.id} failed: ${failures[0].message}`);
+    if (failures.length > 0) throw new UserError(`Restore of ${backup.id} failed: ${failures[0]!.message}`);
     if (received.bytes() !== manifest.bytes || received.sha256() !== manifest.sha256) {
       throw new UserError(`Restore of ${backup.id} read an object that differs from its manifest: the backup is damaged`);
     }

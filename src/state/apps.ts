@@ -17,7 +17,7 @@ interface AppRow {
 
 const toApp = (row: AppRow): AppRecord => ({
   name: row.name,
-  formation: JSON.parse(row.formation),
+  formation: JSON.parse(row.formation) as Formation,
   createdAt: row.created_at,
 });
 

@@ -266,14 +266,15 @@ describe('resources', () => {
     expect((await api('POST', '/services/redis/api-cache/backups', { body: {} })).status).toBe(201);
     const listed = (await api('GET', '/services/redis/api-cache/backups')).json as { dir: string; file: string; bytes: number }[];
     expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: expect.any(Number) })]);
-    const download = await api('GET', `/services/redis/api-cache/backups/${listed[0].dir}/${listed[0].file}`);
-    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${listed[0].file}"`);
+    const backup = listed[0]!;
+    const download = await api('GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${backup.file}"`);
     expect(download.text).toContain('from-api');
-    expect(download.text.length).toBe(listed[0].bytes);
+    expect(download.text.length).toBe(backup.bytes);
     // Only listed backups of this service: no other file under the backup root, no traversal.
-    expect((await api('GET', `/services/redis/api-cache/backups/${listed[0].dir}/redis-other-2026-01-01T00-00-00-000Z.dump`)).status).toBe(404);
+    expect((await api('GET', `/services/redis/api-cache/backups/${backup.dir}/redis-other-2026-01-01T00-00-00-000Z.dump`)).status).toBe(404);
     expect((await api('GET', `/services/redis/api-cache/backups/..%2F..%2Fetc/passwd`)).status).toBe(400);
-    for (const [method, url] of [['GET', '/services/redis/api-cache/backups'], ['POST', '/services/redis/api-cache/backups'], ['GET', `/services/redis/api-cache/backups/${listed[0].dir}/${listed[0].file}`]]) {
+    for (const [method, url] of [['GET', '/services/redis/api-cache/backups'], ['POST', '/services/redis/api-cache/backups'], ['GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`]] as const) {
       expect((await api(method, url, { token: tenantToken, body: method === 'POST' ? {} : undefined })).status, `${method} ${url}`).toBe(403);
     }
 
@@ -349,6 +350,8 @@ describe('through nginx, on the dashboard host', () => {
           (response) => {
             let text = '';
             response.on('data', (chunk) => (text += chunk));
+            // getPeerCertificate() is {} when there is none, which Node's types do not say.
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
             response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, subject: String((response.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? ''), text }));
           },
         );

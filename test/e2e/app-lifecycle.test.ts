@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -19,7 +20,7 @@ afterAll(() => slipway.destroy());
 async function inspectWeb(name: string) {
   const [container] = await slipway.containers(name);
   const inspected = await run('docker', ['inspect', container!.name]);
-  return JSON.parse(inspected.stdout)[0];
+  return (JSON.parse(inspected.stdout) as Docker.ContainerInspectInfo[])[0]!;
 }
 
 async function redeploy(name: string) {

@@ -38,7 +38,7 @@ const auth = (kind: string, service: string, endpoint: string, key = S3_KEY) => 
 async function backUp(kind: string, service: string): Promise<string> {
   const result = await slipway.ssh([`${kind}:backup`, service, BUCKET]);
   expect(result.code, result.output).toBe(0);
-  return /Backup (\S+) complete/.exec(result.stdout)![1];
+  return /Backup (\S+) complete/.exec(result.stdout)![1]!;
 }
 
 beforeAll(async () => {
@@ -108,7 +108,7 @@ describe('postgres backups to S3', () => {
   });
 
   test('--to restores into a new service, leaving the source alone', async () => {
-    const [latest] = (await backups('postgres', 'pgb')).filter((r) => r.status === 'ok');
+    const latest = (await backups('postgres', 'pgb')).find((r) => r.status === 'ok')!;
     const restored = await slipway.ssh(['postgres:backup-restore', 'pgb', latest.id, '--to', 'pgb-copy']);
     expect(restored.code, restored.output).toBe(0);
     expect(await rows('pgb-copy')).toContain('rows:alpha,beta');

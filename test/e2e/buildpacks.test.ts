@@ -162,7 +162,7 @@ describe('Node.js versions, as Heroku picks them', () => {
     await slipway.commit(repo, 'a Node.js that does not exist');
     const refused = await slipway.push(repo);
     expect(refused.code).not.toBe(0);
-    expect(refused.output).toMatch(/ !     No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the newest published is \d+/);
+    expect(refused.output).toMatch(/ ! {5}No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the newest published is \d+/);
     expect((await slipway.get(slipway.appHost('engines'))).body).toMatch(/^node v22\./);
     expect((await slipway.ssh(['releases', 'engines'])).stdout).not.toMatch(/^v2\b/m);
   });

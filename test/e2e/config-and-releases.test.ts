@@ -14,6 +14,9 @@ afterAll(() => slipway.destroy());
 
 const env = async (name: string) => slipway.get(slipway.appHost(app), `/env/${encodeURIComponent(name)}`);
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+type ReleaseJson = { version: number; kind: string; status: string; current: boolean; description: string };
+/** `releases --format json`, newest first. */
+const releasesOf = async (name: string) => JSON.parse((await slipway.ssh(['releases', '--format', 'json', name])).stdout) as ReleaseJson[];
 
 /** Values that break naive quoting: spaces, both quotes, $, backslashes, newlines, unicode. */
 const HOSTILE: Record<string, string> = {
@@ -65,7 +68,7 @@ describe('config', () => {
   });
 
   test('export formats round-trip: envfile and json import back byte for byte', async () => {
-    const before = JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout);
+    const before = JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout) as Record<string, string>;
     for (const format of ['envfile', 'json'] as const) {
       const exported = (await slipway.ssh(['config:export', '--format', format, app])).stdout;
       const cleared = await slipway.ssh(['config:clear', '--no-restart', app]);
@@ -145,10 +148,10 @@ describe('releases', () => {
     const lines = listed.stdout.trim().split('\n');
     expect(lines[0]).toBe(`=====> ${app} Releases`);
     expect(lines[1]).toMatch(/^\* v\d+ .* admin +Unset SHARED config vars$/);
-    expect(lines.at(-1)).toMatch(/^  v1 .* admin +Deploy [0-9a-f]{7}$/);
+    expect(lines.at(-1)).toMatch(/^ {2}v1 .* admin +Deploy [0-9a-f]{7}$/);
 
-    const json = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout);
-    expect(json[0].current).toBe(true);
+    const json = await releasesOf(app);
+    expect(json[0]?.current).toBe(true);
     expect(json.at(-1)).toMatchObject({ version: 1, kind: 'deploy', status: 'succeeded' });
 
     const info = await slipway.ssh(['releases:info', app, 'v1']);
@@ -167,7 +170,7 @@ describe('releases', () => {
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code, pushed.output).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^version two/);
-    const afterPush = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0].version;
+    const afterPush = (await releasesOf(app))[0]!.version;
 
     await slipway.ssh(['config:set', app, 'ROLLBACK_MARK=after']);
     expect((await env('ROLLBACK_MARK')).body).toBe('after');
@@ -180,9 +183,9 @@ describe('releases', () => {
     expect((await env('ROLLBACK_MARK')).status).toBe(404);
     expect((await slipway.ssh(['config:get', app, 'ROLLBACK_MARK'])).code).toBe(1);
 
-    const releases = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout);
+    const releases = await releasesOf(app);
     expect(releases[0]).toMatchObject({ kind: 'rollback', description: 'Rollback to v1', current: true });
-    expect(releases[0].version).toBeGreaterThan(afterPush);
+    expect(releases[0]?.version).toBeGreaterThan(afterPush);
 
     // and forward again: roll back to the pushed release
     const forward = await slipway.ssh(['releases:rollback', app, `v${afterPush}`]);
@@ -191,12 +194,12 @@ describe('releases', () => {
   });
 
   test('ps:rebuild builds the deploy branch again as a new release', async () => {
-    const before = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0];
+    const before = (await releasesOf(app))[0];
     const rebuilt = await slipway.ssh(['ps:rebuild', app]);
     expect(rebuilt.code, rebuilt.output).toBe(0);
     expect(rebuilt.stdout).toContain(`-----> Building ${app} from Dockerfile`);
-    const after = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0];
-    expect(after).toMatchObject({ kind: 'deploy', current: true, version: before.version + 1 });
+    const after = (await releasesOf(app))[0];
+    expect(after).toMatchObject({ kind: 'deploy', current: true, version: before!.version + 1 });
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
     expect((await slipway.ssh(['apps:create', 'never-pushed'])).code).toBe(0);
     const empty = await slipway.ssh(['ps:rebuild', 'never-pushed']);
@@ -214,15 +217,15 @@ describe('releases', () => {
 describe('health-checked swaps', () => {
   test('a config change whose new containers fail the healthcheck fails and the old release keeps serving', async () => {
     const before = await slipway.get(slipway.appHost(app));
-    const current = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout)[0].version;
+    const current = (await releasesOf(app))[0]!.version;
     const result = await slipway.ssh(['config:set', app, 'HEALTHY=no']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Running healthcheck name='health'");
     expect(result.stdout).toContain('Could not start due to 1 failed checks (web.1)');
     expect(await slipway.get(slipway.appHost(app))).toEqual(before);
-    const releases = JSON.parse((await slipway.ssh(['releases', '--format', 'json', app])).stdout);
+    const releases = await releasesOf(app);
     expect(releases[0]).toMatchObject({ status: 'failed', current: false });
-    expect(releases.find((r: { current: boolean }) => r.current).version).toBe(current);
+    expect(releases.find((r) => r.current)?.version).toBe(current);
     expect(await eventually(() => slipway.containers(app), (c) => c.length === 1)).toHaveLength(1);
 
     const fixed = await slipway.ssh(['config:unset', app, 'HEALTHY']);

@@ -15,7 +15,7 @@ const APPS = Array.from({ length: 50 }, (_, i) => `live-${String(i + 1).padStart
 /** Long enough for the dashboard's old polling (1+3N requests per 3 s on the apps page) to pass 600 a minute many times over. */
 const WATCH_MS = 70_000;
 const STREAMS_PER_TOKEN = 8; // src/api/events.ts
-let browser: Browser;
+let browser: Browser | undefined;
 let adminToken: string;
 let tenantToken: string;
 let tenant: SshKey;
@@ -90,12 +90,12 @@ async function showChanges(list: Page, first: Page, second: Page): Promise<void>
   // An app made over SSH appears on the apps page, a domain added shows on its app page and
   // there, and a destroyed app goes.
   await ssh(['apps:create', 'late-arrival']);
-  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent?.includes('late-arrival'), { timeout: 20_000, polling: 250 });
+  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), { timeout: 20_000, polling: 250 });
   await ssh(['domains:add', 'live-01', 'live-one.example.com']);
-  await first.waitForFunction(() => document.getElementById('domains')?.textContent?.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
-  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent?.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
+  await first.waitForFunction(() => document.getElementById('domains')?.textContent.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
+  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
   await ssh(['apps:destroy', 'late-arrival', '--force']);
-  await list.waitForFunction(() => !document.querySelector('#apps tbody')?.textContent?.includes('late-arrival'), { timeout: 20_000, polling: 250 });
+  await list.waitForFunction(() => !document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), { timeout: 20_000, polling: 250 });
 }
 
 describe('the dashboard’s event stream', () => {
@@ -104,7 +104,7 @@ describe('the dashboard’s event stream', () => {
     const limited: string[] = [];
     let answers = 0;
     for (let i = 0; i < 3; i++) {
-      const page = await browser.newPage();
+      const page = await browser!.newPage();
       page.on('response', (response) => {
         answers++;
         if (response.status() === 429) limited.push(response.url());

@@ -12,14 +12,14 @@ import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'shown';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/dashboard');
-let browser: Browser;
+let browser: Browser | undefined;
 let page: Page;
 let repo: string;
 let token: string;
 
 const dashboardUrl = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-const textOf = (selector: string) => page.$eval(selector, (node) => node.textContent ?? '');
+const textOf = (selector: string) => page.$eval(selector, (node) => node.textContent);
 
 async function pushGreeting(greeting: string) {
   const file = path.join(repo, 'server.js');
@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe('the dashboard in a browser', () => {
   test('another site’s form that logs the browser in with some token is refused: no session cookie', async () => {
-    const context = await browser.createBrowserContext();
+    const context = await browser!.createBrowserContext();
     try {
       const evil = await context.newPage();
       await evil.setRequestInterception(true);
@@ -75,7 +75,7 @@ describe('the dashboard in a browser', () => {
     await shot('login');
     await page.type('#token', token);
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]); // a keyboard is enough
-    await page.waitForFunction((name) => document.querySelector('#apps tbody')?.textContent?.includes(name), {}, app);
+    await page.waitForFunction((name) => document.querySelector('#apps tbody')?.textContent.includes(name), {}, app);
     await page.waitForFunction(() => document.querySelector('#apps tbody .state')?.textContent === 'running');
     expect(await textOf('#apps tbody')).toContain('v1');
     await shot('apps');
@@ -83,14 +83,14 @@ describe('the dashboard in a browser', () => {
 
   test('a push from a terminal streams into the app page live', async () => {
     await page.goto(dashboardUrl(`/apps/${app}`));
-    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent?.includes('(deploy succeeded)'));
+    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'));
     // A build step that takes a few seconds, so the page is seen mid-deploy: a warm push is
     // otherwise live in about a second, before any poll could look at it.
     fs.appendFileSync(path.join(repo, 'Dockerfile'), 'RUN sleep 4\n');
     const pushing = pushGreeting('second version');
-    await page.waitForFunction(() => /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') && !document.getElementById('deploy-log')?.textContent?.includes('(deploy'), { timeout: 60_000 });
+    await page.waitForFunction(() => /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') && !document.getElementById('deploy-log')?.textContent.includes('(deploy'), { timeout: 60_000 });
     expect((await pushing).code).toBe(0);
-    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent?.includes('(deploy succeeded)'), { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'), { timeout: 60_000 });
     expect(await textOf('#deploy-log')).toContain('Application deployed');
     await shot('app-deploy');
   }, 120_000);
@@ -99,7 +99,7 @@ describe('the dashboard in a browser', () => {
     expect((await slipway.get(slipway.appHost(app))).body).toContain('second version');
     const button = await page.waitForSelector('xpath/.//button[text()="Roll back to v1"]');
     await button!.click();
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('done'), { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent.includes('done'), { timeout: 60_000 });
     expect((await slipway.get(slipway.appHost(app))).body).toContain('first version');
   }, 90_000);
 
@@ -108,14 +108,14 @@ describe('the dashboard in a browser', () => {
     await page.type('#config-value', 'typed in chromium');
     await page.click('#config-form button');
     await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/FROM_BROWSER')).body, (body) => body === 'typed in chromium', 60_000);
-    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent?.includes('FROM_BROWSER'));
+    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent.includes('FROM_BROWSER'));
     expect(await textOf('#config tbody')).not.toContain('typed in chromium');
     await page.click('button[aria-label="Reveal FROM_BROWSER"]');
-    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent?.includes('typed in chromium'));
+    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent.includes('typed in chromium'));
     await new Promise((resolve) => setTimeout(resolve, 4000)); // past the next refresh: still revealed
     expect(await textOf('#config tbody')).toContain('typed in chromium');
     await page.click('button[aria-label="Hide FROM_BROWSER"]');
-    await page.waitForFunction(() => !document.querySelector('#config tbody')?.textContent?.includes('typed in chromium'));
+    await page.waitForFunction(() => !document.querySelector('#config tbody')?.textContent.includes('typed in chromium'));
     await shot('app-config');
   }, 90_000);
 
@@ -131,7 +131,7 @@ describe('the dashboard in a browser', () => {
     // The logs follow live, and follow the new container too.
     await page.waitForFunction(() => /app\[web\.2\]: listening/.test(document.getElementById('app-logs')?.textContent ?? ''), { timeout: 30_000 });
     for (const n of [1, 2, 3, 4]) await slipway.get(slipway.appHost(app), `/log/line-${n}-from-the-test`);
-    await page.waitForFunction(() => [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent?.includes(`line-${n}-from-the-test`)), { timeout: 30_000 });
+    await page.waitForFunction(() => [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent.includes(`line-${n}-from-the-test`)), { timeout: 30_000 });
     await shot('app');
     await page.setViewport({ width: 390, height: 844 }); // a phone's width: nothing wider than the screen
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -148,13 +148,13 @@ describe('the dashboard in a browser', () => {
     await page.select('section[aria-label="redis cache"] .link-form select', app);
     await page.click('section[aria-label="redis cache"] .link-form button');
     await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body, (body) => body.startsWith('redis://'), 120_000);
-    await page.waitForFunction((name) => document.querySelector('section[aria-label="redis cache"] ul')?.textContent?.includes(name), { timeout: 30_000 }, app);
+    await page.waitForFunction((name) => document.querySelector('section[aria-label="redis cache"] ul')?.textContent.includes(name), { timeout: 30_000 }, app);
 
     await slipway.ssh(['redis:connect', 'cache'], { input: 'SET greeting hello\n' });
     const take = await page.waitForSelector('xpath/.//section[@aria-label="redis cache"]//button[text()="Take a backup"]');
     await take!.click();
     const link = await page.waitForSelector('section[aria-label="redis cache"] a[download]', { timeout: 60_000 });
-    const href = await link!.evaluate((a) => (a as HTMLAnchorElement).href);
+    const href = await link!.evaluate((a) => (a).href);
     const downloaded = await page.evaluate(async (url) => new TextDecoder().decode(await (await fetch(url)).arrayBuffer()), href);
     expect(downloaded).toContain('greeting'); // the dump replays the key that was written
     await shot('services');

@@ -138,6 +138,7 @@ describe('a release that fails after the swap', () => {
     const failures: string[] = [];
     let sent = 0;
     const done = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set to false by the function returned below
       while (asking) {
         sent++;
         const answer = await slipway.get(host).catch((error: Error) => ({ status: 0, body: error.message }));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { orEmpty } from '../../src/runtime/docker/api.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ClusterCa, ImageRegistry } from '../../src/registry/index.js';
 import { freePort } from '../support/ports.js';
@@ -25,7 +26,7 @@ let tenant: SshKey;
 /** Pushes the stack image to the registry as base:1, then drops the local tag: a build must pull it. */
 async function seedRegistry(): Promise<void> {
   await docker.getImage('slipway/stack:bookworm').tag({ repo: `${server}/base`, tag: '1' });
-  const stream = (await docker.getImage(`${server}/base:1`).push({ authconfig: registry.auth() } as never)) as unknown as NodeJS.ReadableStream;
+  const stream = await docker.getImage(`${server}/base:1`).push({ authconfig: registry.auth() } as Docker.ImagePushOptions);
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
       const failed = error?.message ?? events.find((e) => e.error)?.error;
@@ -49,7 +50,7 @@ const appOn = (image: string) => `FROM ${image}\nWORKDIR /app\nCOPY server.js pr
 beforeAll(async () => {
   await registry.ensureRunning();
   await seedRegistry();
-  await docker.getImage('slipway/stack:bookworm').tag({ repo: localOnly.split(':')[0], tag: '1' });
+  await docker.getImage('slipway/stack:bookworm').tag({ repo: localOnly.split(':')[0]!, tag: '1' });
   await slipway.start();
   tenant = await makeKey(slipway.dir, 'tenant');
   const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
@@ -63,7 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   registry.stop();
   // The push left the stack image a digest reference under the registry's name too.
-  const digests = ((await docker.getImage('slipway/stack:bookworm').inspect()).RepoDigests ?? []).filter((d) => d.startsWith(`${server}/`));
+  const digests = orEmpty((await docker.getImage('slipway/stack:bookworm').inspect()).RepoDigests, []).filter((d) => d.startsWith(`${server}/`));
   for (const ref of [`${server}/base:1`, localOnly, ...digests]) await docker.getImage(ref).remove().catch(() => {});
   await slipway.destroy();
 });

@@ -20,7 +20,7 @@ async function taskNodes(of = app): Promise<string[]> {
   const manager = cluster.nodes[0]!.docker;
   const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
   const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } });
-  return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID!) ?? '?');
+  return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID) ?? '?');
 }
 
 /** The answer, or status 0 when none came within `ms`. */

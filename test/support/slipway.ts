@@ -5,6 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { orEmpty } from '../../src/runtime/docker/api.js';
 
 import { allPids, killAll, procStat } from '../../src/core/proc.js';
 import { Nginx } from '../../src/proxy/nginx.js';
@@ -133,7 +134,7 @@ export class SlipwayUnderTest {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
       const collect = (chunk: Buffer) => {
-        this.daemonLog += chunk;
+        this.daemonLog += chunk.toString();
         if (this.daemonLog.slice(from).includes('serving ssh on')) {
           clearTimeout(timer);
           resolve();
@@ -297,7 +298,7 @@ export class SlipwayUnderTest {
       for (const network of await docker.listNetworks(mine)) await docker.getNetwork(network.Id).remove().catch(() => {});
     });
     await step(async () => {
-      for (const volume of (await docker.listVolumes(mine)).Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => {});
+      for (const volume of orEmpty((await docker.listVolumes(mine)).Volumes, [])) await docker.getVolume(volume.Name).remove().catch(() => {});
     });
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });

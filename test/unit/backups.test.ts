@@ -52,7 +52,7 @@ describe('encrypted backups', () => {
   test('a changed byte, a cut-off end or a dropped record is refused', async () => {
     const encrypted = await through(plain, await encryptStream('p'));
     const changed = Buffer.from(encrypted);
-    changed[HEADER_BYTES + 1000] = changed[HEADER_BYTES + 1000] ^ 1;
+    changed[HEADER_BYTES + 1000] = changed[HEADER_BYTES + 1000]! ^ 1;
     await expect(decrypt(changed, 'p')).rejects.toThrow('it was changed');
     await expect(decrypt(encrypted.subarray(0, encrypted.length - 100), 'p')).rejects.toThrow('it is cut off');
     const record = 5 + 64 * 1024 + 16;

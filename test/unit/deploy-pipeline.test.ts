@@ -30,7 +30,7 @@ async function deploy(job: JobRequest): Promise<boolean> {
   const full = { ...job, app: 'shop', deployId: randomUUID(), requestedBy: 'admin' } as DeployJob;
   platform.state.deploys.create({ id: full.deployId, app: 'shop', kind: full.kind, rev: null, requestedBy: 'admin' });
   await (await runDeployJob(platform, full))();
-  return platform.state.deploys.list('shop')[0].status === 'succeeded';
+  return platform.state.deploys.list('shop')[0]!.status === 'succeeded';
 }
 
 /** v1: the image `img:1` with config A=1, deployed. */

@@ -143,7 +143,7 @@ describe('nginx renderer', () => {
     ['an empty value where one is needed', { nginx: { ...NGINX_DEFAULTS, 'proxy-read-timeout': '' } }],
     ['a certificate path that would inject directives', { tls: { certFile: '/x.crt; include /etc/passwd', keyFile: '/x.key', fingerprint: '0123456789abcdef' } }],
   ])('refuses %s', (_, change) => {
-    expect(() => renderApp({ ...server, ...change } as typeof server)).toThrow();
+    expect(() => renderApp({ ...server, ...change })).toThrow();
   });
 
   test.each([

@@ -30,7 +30,7 @@ async function entriesOf(file: string): Promise<{ name: string; uid: number; gid
   const extract = tar.extract();
   const entries: { name: string; uid: number; gid: number }[] = [];
   extract.on('entry', (header, stream, next) => {
-    entries.push({ name: header.name, uid: header.uid!, gid: header.gid! });
+    entries.push({ name: header.name, uid: header.uid, gid: header.gid });
     stream.on('end', next);
     stream.resume();
   });

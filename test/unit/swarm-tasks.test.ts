@@ -193,13 +193,13 @@ describe('the watch: a task nginx cannot reach is out at once', () => {
     const servers = await Promise.all([1, 2, 3].map(() => listening()));
     swarm.nodes = swarm.nodes.map((n) => ({ ...n, address: '127.0.0.1' }));
     const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-    swarm.tasks = swarm.tasks.map((t, i) => ({ ...t, publishedPorts: [ports[i]] }));
+    swarm.tasks = swarm.tasks.map((t, i) => ({ ...t, publishedPorts: [ports[i]!] }));
     const events: InstanceEvent[] = [];
     const watching = new AbortController();
     await scheduler.watch((event) => events.push(event), watching.signal);
     try {
       await until(() => events.filter((e) => e.action === 'start').length === 3);
-      await new Promise((resolve) => servers[2].close(resolve));
+      await new Promise((resolve) => servers[2]!.close(resolve));
       await until(() => events.some((e) => e.action === 'die'));
       expect(events.filter((e) => e.action === 'die')).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
       expect((await scheduler.instances('shop')).map((i) => i.endpoint?.port)).toEqual([ports[0], ports[1], undefined]);

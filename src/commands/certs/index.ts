@@ -20,7 +20,7 @@ export async function readCertificateInput(ctx: CommandContext, files: string[],
     const overSsh = `Over SSH, send the certificate on stdin: ${command} < cert-and-key.pem (or a tar of server.crt and server.key)`;
     if (ctx.local && files.length !== 2) throw new UserError(`Give both files: ${command} CRT_FILE KEY_FILE`);
     const [cert, key] = files.map((file) => readHostFile(ctx, file, INPUT_LIMIT, overSsh));
-    return { cert, key };
+    return { cert: cert!, key: key! };
   }
   const input = await readAllBytes(ctx.stdin, INPUT_LIMIT);
   if (input.length === 0) throw new UserError('No certificate given: send it on stdin');

@@ -102,7 +102,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         };
         const chosen = Object.keys(fields).filter((f) => args.flags[f]);
         if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
-        if (chosen.length === 1) return ctx.out.out(fields[chosen[0]]);
+        if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
         ctx.out.out(format.detail(`Status:         ${fields.status}`));
         ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));

@@ -17,7 +17,7 @@ export function stateOf({
   deployed,
   stopped,
   running,
-}: Pick<AppSummary, 'deployed' | 'stopped'> & { running: string }): string {
+}: Pick<AppSummary, 'deployed' | 'stopped'> & { running: string | undefined }): string {
   if (!deployed) return 'not deployed';
   if (stopped) return 'stopped';
   return running === 'true' ? 'running' : running === 'mixed' ? 'partly running' : 'failed';

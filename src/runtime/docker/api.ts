@@ -4,6 +4,13 @@ import { lazyPackage } from '../../core/lazy.js';
 /** The Engine API client; the version is pinned to what Debian's docker.io speaks. */
 export type DockerApi = Docker;
 
+/**
+ * A list or map of an engine answer, `empty` when the engine sent null or left it out (Go's nil):
+ * dockerode's types do not say it can (a port that is not published is `"80/tcp": null`, an
+ * image without labels has `"Labels": null`).
+ */
+export const orEmpty = <T>(value: T | null | undefined, empty: T): T => value ?? empty;
+
 const dockerode = lazyPackage<typeof Docker>('dockerode');
 
 /** The client, made on first use: a command that never reaches Docker does not load it. */
@@ -16,7 +23,7 @@ export function connectDocker(socketPath: string): DockerApi {
   return new Proxy({} as Docker, {
     get(_target, key) {
       const value: unknown = Reflect.get(connected(), key);
-      return typeof value === 'function' ? value.bind(connected()) : value;
+      return typeof value === 'function' ? (value.bind(connected()) as unknown) : value;
     },
   });
 }

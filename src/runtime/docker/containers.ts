@@ -1,7 +1,7 @@
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
 import { usageFromStats, type ContainerUsage, type DockerStats } from './usage.js';
-import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
+import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, unlessMissing, orEmpty, type DockerApi } from './api.js';
 import { containerRequest, labelFilters, type ContainerSpec, type CreateRequest } from './requests.js';
 import { demuxToLines } from './streams.js';
 
@@ -64,7 +64,7 @@ export class DockerContainers {
       restartCount: info.RestartCount,
       exitCode: info.State.ExitCode,
       ip: (network && info.NetworkSettings.Networks[network]?.IPAddress) || undefined,
-      hostPorts: Object.values(info.NetworkSettings.Ports ?? {}).flatMap((bindings) => (bindings ?? []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
+      hostPorts: Object.values(orEmpty(info.NetworkSettings.Ports, {})).flatMap((bindings) => orEmpty(bindings, []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
     };
   }
 
@@ -77,7 +77,7 @@ export class DockerContainers {
   async find(name: string): Promise<ContainerSummary | undefined> {
     const info = await unlessMissing(this.api.getContainer(name).inspect());
     if (info?.Name !== `/${name}`) return undefined; // missing, or an id prefix that happened to match
-    return { id: info.Id, name, labels: info.Config.Labels ?? {}, state: info.State.Status, created: Math.floor(Date.parse(info.Created) / 1000) };
+    return { id: info.Id, name, labels: orEmpty(info.Config.Labels, {}), state: info.State.Status, created: Math.floor(Date.parse(info.Created) / 1000) };
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
@@ -92,7 +92,7 @@ export class DockerContainers {
 
   /** The last lines a container printed, for showing why it failed. */
   async recentLogs(id: string, tail = 50): Promise<string[]> {
-    const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail })) as Buffer;
+    const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail }));
     return demuxToLines(buffer);
   }
 
@@ -103,7 +103,7 @@ export class DockerContainers {
   async streamLogs(id: string, options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal }) {
     const container = this.api.getContainer(id);
     if (!options.follow) {
-      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail })) as Buffer;
+      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail }));
       for (const line of demuxToLines(buffer)) options.onLine(line);
       return;
     }

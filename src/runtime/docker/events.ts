@@ -41,6 +41,7 @@ export async function watchContainerEvents(
     } catch {
       /* the engine is down or restarting: try again */
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- aborted meanwhile: TypeScript keeps the loop test's narrowing across the awaits
     if (signal.aborted) return;
     if (seen === 'connected' && !liveRestore && !(await answers(api))) {
       seen = 'lost';

@@ -1,5 +1,6 @@
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { engineReason, ignoreMissing, succeedsUnlessMissing, unlessMissing, type DockerApi } from './api.js';
+import { engineReason, ignoreMissing, succeedsUnlessMissing, unlessMissing, orEmpty, type DockerApi } from './api.js';
 import { withTimeout } from '../../core/process.js';
 import { BuildFailedError, followJsonStream, RegistryError } from './streams.js';
 
@@ -42,7 +43,7 @@ export class DockerImages {
 
   /** `docker load`: an image archive (`docker save` output) becomes images; says what it loaded. */
   async load(archive: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
-    const stream = await this.api.loadImage(archive as Readable, { quiet: false });
+    const stream = await this.api.loadImage(archive, { quiet: false });
     await followJsonStream(stream, onLine);
   }
 
@@ -54,7 +55,7 @@ export class DockerImages {
 
   /** The TCP ports an image EXPOSEs, in order; none when it exposes none. */
   async exposedPorts(ref: string): Promise<number[]> {
-    const exposed = (await this.api.getImage(ref).inspect()).Config.ExposedPorts ?? {};
+    const exposed = orEmpty((await this.api.getImage(ref).inspect()).Config.ExposedPorts, {});
     return Object.keys(exposed)
       .filter((key) => key.endsWith('/tcp'))
       .map((key) => Number(key.slice(0, -'/tcp'.length)))
@@ -63,7 +64,8 @@ export class DockerImages {
 
   /** One label of an image, or undefined when the image or the label is missing. */
   async label(ref: string, label: string): Promise<string | undefined> {
-    return (await unlessMissing(this.api.getImage(ref).inspect()))?.Config.Labels?.[label];
+    const image = await unlessMissing(this.api.getImage(ref).inspect());
+    return image && orEmpty(image.Config.Labels, {})[label];
   }
 
   /** The image's ID (its content digest), or undefined when it is missing. */
@@ -74,13 +76,13 @@ export class DockerImages {
   /** The registry digests the image was pulled or pushed under (`repo@sha256:…`); undefined when it is not here. */
   async repoDigests(ref: string): Promise<string[] | undefined> {
     const image = await unlessMissing(this.api.getImage(ref).inspect());
-    return image && (image.RepoDigests ?? []);
+    return image && orEmpty(image.RepoDigests, []);
   }
 
   /** Whether the image says what to run (a CMD or an ENTRYPOINT). */
   async hasCommand(ref: string): Promise<boolean> {
     const { Config } = await this.api.getImage(ref).inspect();
-    return Boolean(Config.Cmd?.length || Config.Entrypoint?.length);
+    return Boolean(orEmpty(Config.Cmd, []).length || orEmpty<string | string[]>(Config.Entrypoint, []).length);
   }
 
   async tag(source: string, repo: string, tag: string): Promise<void> {
@@ -93,9 +95,9 @@ export class DockerImages {
    * A registry that refuses or cannot be reached fails the push with its own message.
    */
   async push(repo: string, tag: string, auth: object, onLine: (line: string) => void = () => {}): Promise<string> {
-    const stream = await this.api.getImage(`${repo}:${tag}`).push({ tag, authconfig: auth } as never);
-    await followJsonStream(stream as unknown as NodeJS.ReadableStream, onLine);
-    const digests = (await this.api.getImage(`${repo}:${tag}`).inspect()).RepoDigests ?? [];
+    const stream = await this.api.getImage(`${repo}:${tag}`).push({ tag, authconfig: auth } as Docker.ImagePushOptions);
+    await followJsonStream(stream, onLine);
+    const digests = orEmpty((await this.api.getImage(`${repo}:${tag}`).inspect()).RepoDigests, []);
     const pushed = digests.find((d) => d.startsWith(`${repo}@`));
     if (!pushed) throw new Error(`The registry did not report a digest for ${repo}:${tag}`);
     return pushed;
@@ -113,7 +115,7 @@ export class DockerImages {
     let digest: string | undefined;
     try {
       const request = { fromImage: name, tag: version, ...(options.platform && { platform: options.platform }), ...(options.auth && { authconfig: options.auth }) };
-      const stream = (await this.api.createImage(request)) as NodeJS.ReadableStream;
+      const stream = (await this.api.createImage(request));
       await followJsonStream(stream, () => {}, (status, layer) => {
         digest ??= /^Digest: (sha256:[a-f0-9]{64})$/.exec(status)?.[1];
         if (layer === undefined || layer === version) options.onLine?.(status);

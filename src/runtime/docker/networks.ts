@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { ignoreMissing, isConflict, isRefused, unlessMissing, type DockerApi } from './api.js';
+import { ignoreMissing, isConflict, isRefused, unlessMissing, orEmpty, type DockerApi } from './api.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { freeSubnet } from './subnets.js';
 
@@ -63,7 +63,7 @@ export class DockerNetworks {
   /** The names of the networks a container is attached to. */
   async of(containerId: string): Promise<string[]> {
     const info = await this.api.getContainer(containerId).inspect();
-    return Object.keys(info.NetworkSettings.Networks ?? {});
+    return Object.keys(orEmpty(info.NetworkSettings.Networks, {}));
   }
 
   /** Attaches a running container, reachable there under `aliases` too; already attached is fine. */

@@ -88,7 +88,7 @@ export class DockerOneOffs {
       return code;
     } finally {
       const remove = () => container.remove({ force: true }).catch(() => {});
-      if (spec.removeInBackground) setTimeout(remove, REMOVE_LATER_MS);
+      if (spec.removeInBackground) setTimeout(() => void remove(), REMOVE_LATER_MS);
       else await remove();
     }
   }

@@ -25,7 +25,7 @@ export function followJsonStream(
       if (!json.trim()) return;
       let event: { stream?: string; status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
       try {
-        event = JSON.parse(json);
+        event = JSON.parse(json) as typeof event; // every field is read as maybe missing
       } catch {
         return;
       }

@@ -98,16 +98,16 @@ export class DockerSwarm {
   async updateNode(node: SwarmNode, change: { availability?: string; labels?: Record<string, string> }): Promise<void> {
     const raw = (await this.api.getNode(node.id).inspect()) as RawNode;
     const spec = { ...raw.Spec, Availability: change.availability ?? raw.Spec.Availability, Labels: change.labels ?? raw.Spec.Labels ?? {} };
-    await this.api.getNode(node.id).update({ version: raw.Version.Index, ...spec } as never);
+    await this.api.getNode(node.id).update({ version: raw.Version.Index, ...spec });
   }
 
   async removeNode(id: string, force: boolean): Promise<void> {
-    await this.api.getNode(id).remove({ force } as never);
+    await this.api.getNode(id).remove({ force });
   }
 
   /** Creates a service; `auth` (X-Registry-Auth) lets the nodes pull from the registry. */
   async createService(body: Record<string, unknown>, auth: object | undefined): Promise<string> {
-    const created = (await (auth ? this.api.createService(auth as never, body as never) : this.api.createService(body as never))) as unknown as { id?: string; ID?: string };
+    const created = (await (auth ? this.api.createService(auth, body as never) : this.api.createService(body))) as unknown as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
@@ -127,7 +127,7 @@ export class DockerSwarm {
     const raw = (await unlessMissing(this.api.getService(id).inspect())) as RawService | undefined;
     if (!raw) return; // removed meanwhile: nothing left to scale
     const spec = { ...raw.Spec, Mode: { Replicated: { Replicas: replicas } } };
-    await this.api.getService(id).update({ version: raw.Version.Index, ...spec } as never);
+    await this.api.getService(id).update({ version: raw.Version.Index, ...spec });
   }
 
   async removeService(id: string): Promise<void> {

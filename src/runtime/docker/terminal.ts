@@ -9,7 +9,7 @@ import type { Terminal } from '../../model/terminal.js';
 export function wireTerminal(
   stream: NodeJS.ReadWriteStream,
   io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; tty: Terminal },
-  control: { resize(size: { h: number; w: number }): Promise<unknown>; hangUp(): void },
+  control: { resize(size: { h: number; w: number }): Promise<unknown>; hangUp: () => void },
 ): () => void {
   stream.pipe(io.stdout, { end: false });
   io.stdin?.pipe(stream, { end: false });
