@@ -52,15 +52,15 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
           if (!caller) finish(channel, 1, ' !     This key is no longer authorized');
           return { channel, caller };
         };
-        session.on('env', (accept) => accept?.());
+        session.on('env', (accept) => acceptIfAsked(accept));
         // A pty is only ever a size and a type: `enter` hands it to a process in a container.
         session.on('pty', (accept, _reject, info) => {
           terminal = new SessionTerminal(terminalType(info.term), info.cols, info.rows);
-          accept?.();
+          acceptIfAsked(accept);
         });
         session.on('window-change', (accept, _reject, info) => {
           terminal?.resize(info.cols, info.rows);
-          accept?.();
+          acceptIfAsked(accept);
         });
         session.on('shell', (accept) => {
           const { channel, caller } = open(accept);
@@ -236,4 +236,12 @@ async function runAndExit(channel: ServerChannel, run: () => Promise<number>): P
     channel.stderr.write(format.error(`Internal error: ${errorMessage(error)}`) + '\n');
   }
   finish(channel, code);
+}
+
+/**
+ * ssh2 hands a request no accept function when the client asked for no reply (its types say
+ * there always is one): accepting then would throw.
+ */
+function acceptIfAsked(accept: (() => void) | undefined): void {
+  accept?.();
 }

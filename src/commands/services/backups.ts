@@ -212,7 +212,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         const backup = findBackup(ctx.platform, kind, service, args.named['backup-id']);
-        const to = args.flags.to as string | true | undefined; // absent unless given
+        const to = args.flags.to; // absent unless given
         if (to === true) throw new UserError('Give --to the name of the new service');
         let into = service;
         if (to === undefined) {
