@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { ignoreMissing, isConflict, isRefused, unlessMissing, orEmpty, type DockerApi } from './api.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
+import { sleep } from '../../core/process.js';
 import { freeSubnet } from './subnets.js';
 
 /** Where networks' subnets come from: a pool, cut into networks of `prefix` bits. */
@@ -12,10 +13,12 @@ export interface SubnetPool {
 
 /**
  * Two processes may pick the same free subnet at once; the engine refuses the second, which
- * picks again. Inside one process networks are made one at a time: concurrent deploys of new
- * apps would otherwise all pick the same lowest free subnet, attempt after attempt.
+ * waits a random moment (so racing daemons stop picking in step) and picks again. Inside one
+ * process networks are made one at a time: concurrent deploys of new apps would otherwise all
+ * pick the same lowest free subnet, attempt after attempt.
  */
-const CREATE_ATTEMPTS = 8;
+const CREATE_ATTEMPTS = 16;
+const RETRY_JITTER_MS = 100;
 const creating = new KeyedMutex();
 
 /** Bridge networks: made with a subnet from Slipway's pool, joined, left and removed. */
@@ -41,6 +44,7 @@ export class DockerNetworks {
       } catch (error) {
         if (isConflict(error)) return; // made concurrently under this name
         if (!isRefused(error) || attempt >= CREATE_ATTEMPTS) throw error; // the subnet was taken meanwhile
+        await sleep(Math.random() * RETRY_JITTER_MS * Math.min(attempt, 5));
       }
     }
   }
