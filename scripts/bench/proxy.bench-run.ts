@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { afterAll, beforeAll, inject, test } from 'vitest';
+import { parseJson } from '../../test/support/json.js';
 import { freePort } from '../../test/support/ports.js';
 import { run, SlipwayUnderTest } from '../../test/support/slipway.js';
 
@@ -83,9 +85,9 @@ test('proxy overhead', async () => {
   const pushed = await slipway.push(repo);
   if (pushed.code !== 0) throw new Error(pushed.output);
   const [container] = await slipway.containers(app);
-  const inspected = JSON.parse((await run('docker', ['inspect', container!.name])).stdout)[0];
-  const ip = (Object.values(inspected.NetworkSettings.Networks)[0] as { IPAddress: string }).IPAddress;
-  const containerPort = inspected.Config.Labels['slipway.port'] || '5000';
+  const [inspected] = parseJson<Docker.ContainerInspectInfo[]>((await run('docker', ['inspect', container!.name])).stdout);
+  const ip = (Object.values(inspected!.NetworkSettings.Networks)[0] as { IPAddress: string }).IPAddress;
+  const containerPort = inspected!.Config.Labels['slipway.port'] || '5000';
 
   const dir = path.join(slipway.dir, 'plain-nginx');
   fs.mkdirSync(dir, { recursive: true });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { Report } from '../support/json.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -79,7 +80,7 @@ describe('a non-admin key', () => {
 
 describe('the scheduler an app runs on', () => {
   test('is docker-local unless set; only an admin sets it, for an app or for every app', async () => {
-    const report = JSON.parse((await slipway.ssh(['scheduler:report', 'mine', '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['scheduler:report', 'mine', '--format', 'json']);
     expect(report).toEqual({ 'computed-selected': 'docker-local', 'global-selected': 'docker-local', selected: '' });
     const tenant = await makeKey(slipway.dir, 'tenant');
     expect((await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code).toBe(0);

@@ -3,7 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { CommandOutput, ConfigJson, ErrorJson, ProcessesJson, ServiceJson } from '../../src/model/api.js';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { jsonLines, parseJson, type Report } from '../support/json.js';
+import { anyNumber, objectContaining } from '../support/matchers.js';
 import { parseEvents } from '../support/sse.js';
 
 /**
@@ -18,14 +21,15 @@ let adminToken: string;
 let tenantToken: string;
 let tenant: SshKey;
 
-interface Answer {
+/** An API answer; `json` is the body read as T (what the test expects), undefined when it is not JSON. */
+interface Answer<T = unknown> {
   status: number;
   headers: Headers;
-  json: any;
+  json: T | undefined;
   text: string;
 }
 
-async function api(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function api<T = unknown>(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
   const token = options.token === undefined ? adminToken : options.token;
   const headers: Record<string, string> = { ...options.headers };
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -36,9 +40,9 @@ async function api(method: string, urlPath: string, options: { token?: string | 
     body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();
-  let json: unknown;
+  let json: T | undefined;
   try {
-    json = JSON.parse(text);
+    json = parseJson<T>(text);
   } catch {
     json = undefined;
   }
@@ -86,9 +90,9 @@ describe('tokens', () => {
     ['a token with a wrong secret', 'WRONG'],
   ])('%s: 401 with a clear JSON error', async (_label, token) => {
     const presented = token === 'WRONG' ? `${adminToken.slice(0, -4)}AAAA` : token;
-    const answer = await api('GET', '/apps', { token: presented });
+    const answer = await api<ErrorJson>('GET', '/apps', { token: presented });
     expect(answer.status).toBe(401);
-    expect(answer.json.error).toContain('A valid API token is required');
+    expect(answer.json?.error).toContain('A valid API token is required');
     expect(answer.headers.get('www-authenticate')).toBe('Bearer');
   });
 
@@ -101,11 +105,11 @@ describe('tokens', () => {
 
   test('a token makes no token: not through POST /commands, not from a dashboard session; only a key over SSH does', async () => {
     const parent = await makeToken('parent', undefined, ['--expires', '5m']);
-    const lines = (answer: Answer) => answer.text.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (answer: Answer) => jsonLines<CommandOutput>(answer.text);
     for (const command of [['tokens:create', 'child'], ['tokens:revoke', 'admin-ci']]) {
       const refused = lines(await api('POST', '/commands', { token: parent, body: { command } }));
       expect(refused.at(-1)).toEqual({ exit: 1 });
-      expect(refused[0].line).toBe(` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+      expect(refused[0]).toHaveProperty('line', ` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
     }
     const own = { origin: `http://127.0.0.1:${slipway.apiPort}` };
     const session = await raw('POST', '/login', { ...own, 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: parent }).toString());
@@ -121,11 +125,11 @@ describe('tokens', () => {
 
   test('a tenant’s token: only its apps; another app is the same 404 as a missing one; admin resources refused', async () => {
     expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
-    const theirs = await api('GET', `/apps/${other}`, { token: tenantToken });
-    const missing = await api('GET', '/apps/no-such-app', { token: tenantToken });
+    const theirs = await api<ErrorJson>('GET', `/apps/${other}`, { token: tenantToken });
+    const missing = await api<ErrorJson>('GET', '/apps/no-such-app', { token: tenantToken });
     expect(theirs.status).toBe(404);
     expect(missing.status).toBe(404);
-    expect(theirs.json.error.replace(other, 'X')).toBe(missing.json.error.replace('no-such-app', 'X'));
+    expect(theirs.json?.error.replace(other, 'X')).toBe(missing.json?.error.replace('no-such-app', 'X'));
     expect((await api('PATCH', `/apps/${other}/config`, { token: tenantToken, body: { set: { A: '1' } } })).status).toBe(404);
     expect((await slipway.ssh(['config:get', other, 'A'])).code).toBe(1);
     expect((await api('GET', '/keys', { token: tenantToken })).status).toBe(403);
@@ -156,35 +160,35 @@ describe('resources', () => {
     expect((await slipway.get(slipway.appHost(app), '/env/OLD')).status).toBe(404);
 
     const masked = await api('GET', `/apps/${app}/config`);
-    expect(masked.json).toEqual({ masked: true, config: expect.objectContaining({ API_VALUE: '********' }) });
+    expect(masked.json).toEqual({ masked: true, config: objectContaining({ API_VALUE: '********' }) });
     expect(masked.text).not.toContain('from the API');
-    expect((await api('GET', `/apps/${app}/config?reveal=true`)).json.config.API_VALUE).toBe('from the API');
+    expect((await api<ConfigJson>('GET', `/apps/${app}/config?reveal=true`)).json?.config.API_VALUE).toBe('from the API');
   });
 
   test('processes: scale and report; releases: roll back', async () => {
     const scaled = await api('PUT', `/apps/${app}/processes/formation`, { body: { web: 2 } });
     expect(scaled.status, scaled.text).toBe(200);
-    const report = await api('GET', `/apps/${app}/processes`);
-    expect(report.json.formation).toEqual({ web: 2 });
+    const report = await api<ProcessesJson>('GET', `/apps/${app}/processes`);
+    expect(report.json?.formation).toEqual({ web: 2 });
     const usage = (await api('GET', `/apps/${app}/processes/usage`)).json as { process: string; cpu_percent: number; memory_bytes: number }[];
     expect(usage.map((u) => u.process)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
     expect(usage.every((u) => u.cpu_percent >= 0 && u.memory_bytes > 0)).toBe(true);
-    expect(report.json.report).toHaveProperty('deployed', 'true');
+    expect(report.json?.report).toHaveProperty('deployed', 'true');
 
-    const rolledBack = await api('POST', `/apps/${app}/releases/rollback`, { body: {} });
+    const rolledBack = await api<{ output: string[] }>('POST', `/apps/${app}/releases/rollback`, { body: {} });
     expect(rolledBack.status, rolledBack.text).toBe(200);
-    expect(rolledBack.json.output.join('\n')).toContain('Rolling back');
+    expect(rolledBack.json?.output.join('\n')).toContain('Rolling back');
   });
 
   test('deploys: the list, one with its log, and its log as server-sent events', async () => {
     const deploys = (await api('GET', `/apps/${app}/deploys`)).json as { id: string; kind: string }[];
     const git = deploys.find((d) => d.kind === 'git')!;
-    const one = await api('GET', `/apps/${app}/deploys/${git.id.slice(0, 8)}`);
-    expect(one.json.log.join('\n')).toContain('Application deployed');
+    const one = await api<{ log: string[] }>('GET', `/apps/${app}/deploys/${git.id.slice(0, 8)}`);
+    expect(one.json?.log.join('\n')).toContain('Application deployed');
     const events = await api('GET', `/apps/${app}/deploys/${git.id}/log`);
     expect(events.headers.get('content-type')).toContain('text/event-stream');
     const parsed = parseEvents(events.text);
-    expect(parsed.filter((e) => e.event === 'line').map((e) => JSON.parse(e.data))).toContain('=====> Application deployed:');
+    expect(parsed.filter((e) => e.event === 'line').map((e) => parseJson<string>(e.data))).toContain('=====> Application deployed:');
     expect(parsed.at(-1)).toMatchObject({ event: 'end', data: '{"ok":true}' });
   });
 
@@ -233,10 +237,10 @@ describe('resources', () => {
   });
 
   test('keys and grants (admins)', async () => {
-    expect((await api('GET', '/keys')).json.map((k: { name: string }) => k.name).sort()).toEqual(['admin', 'tenant']);
+    expect((await api<{ name: string }[]>('GET', '/keys')).json?.map((k) => k.name).sort()).toEqual(['admin', 'tenant']);
     expect((await api('GET', `/apps/${app}/grants`)).json).toEqual(['tenant']);
     expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(200);
-    expect((await api('GET', '/apps', { token: tenantToken })).json.sort()).toEqual([app, other].sort());
+    expect((await api<string[]>('GET', '/apps', { token: tenantToken })).json?.sort()).toEqual([app, other].sort());
     expect((await api('DELETE', `/apps/${other}/grants/tenant`)).status).toBe(200);
     expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
   });
@@ -244,19 +248,19 @@ describe('resources', () => {
   test('POST /commands runs any command as SSH does, its output streamed as NDJSON', async () => {
     const set = await api('POST', '/commands', { body: { command: ['config:set', '--no-restart', app, 'FROM_COMMAND=a value; with $(words)'] } });
     expect(set.headers.get('content-type')).toContain('application/x-ndjson');
-    expect(set.text.trim().split('\n').map((line) => JSON.parse(line)).at(-1)).toEqual({ exit: 0 });
+    expect(jsonLines(set.text).at(-1)).toEqual({ exit: 0 });
     const ran = await api('POST', '/commands', { body: { command: ['config:get', app, 'FROM_COMMAND'] } });
-    const lines = ran.text.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = jsonLines(ran.text);
     expect(lines).toEqual([{ stream: 'stdout', line: 'a value; with $(words)' }, { exit: 0 }]);
     const failed = await api('POST', '/commands', { token: tenantToken, body: { command: ['config:get', other, 'A'] } });
-    const failedLines = failed.text.trim().split('\n').map((line) => JSON.parse(line));
+    const failedLines = jsonLines<CommandOutput>(failed.text);
     expect(failedLines.at(-1)).toEqual({ exit: 1 });
-    expect(failedLines[0].line).toMatch(/^ ! {5}Key tenant may not/);
+    expect(failedLines[0]).toHaveProperty('line', expect.stringMatching(/^ ! {5}Key tenant may not/));
   });
 
   test('services: create, details, link and unlink, backups taken, listed and downloaded; tenants refused', async () => {
     expect((await api('POST', '/services/redis', { body: { name: 'api-cache' } })).status).toBe(201);
-    expect((await api('GET', '/services')).json.redis).toEqual([expect.objectContaining({ name: 'api-cache' })]);
+    expect((await api<Record<string, ServiceJson[]>>('GET', '/services')).json?.redis).toEqual([expect.objectContaining({ name: 'api-cache' })]);
     const linked = await api('POST', '/services/redis/api-cache/links', { body: { app } });
     expect(linked.status, linked.text).toBe(200);
     expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body).toMatch(/^redis:\/\//);
@@ -265,7 +269,7 @@ describe('resources', () => {
     await slipway.ssh(['redis:connect', 'api-cache'], { input: 'SET from-api yes\n' });
     expect((await api('POST', '/services/redis/api-cache/backups', { body: {} })).status).toBe(201);
     const listed = (await api('GET', '/services/redis/api-cache/backups')).json as { dir: string; file: string; bytes: number }[];
-    expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: expect.any(Number) })]);
+    expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: anyNumber() })]);
     const backup = listed[0]!;
     const download = await api('GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`);
     expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${backup.file}"`);
@@ -285,13 +289,15 @@ describe('resources', () => {
   }, 180_000);
 
   test('the OpenAPI document lists every resource, without a token', async () => {
-    const doc = await api('GET', '/openapi.json', { token: null });
+    /** Only the parts of the OpenAPI document the test reads. */
+    type OpenApi = { openapi: string; paths: Record<string, { patch: { requestBody: { content: Record<string, { schema: { properties: object } }> } } }> };
+    const doc = await api<OpenApi>('GET', '/openapi.json', { token: null });
     expect(doc.status).toBe(200);
-    expect(doc.json.openapi).toBe('3.1.0');
+    expect(doc.json?.openapi).toBe('3.1.0');
     for (const path of ['/apps', '/apps/{app}/config', '/apps/{app}/deploys/{id}/log', '/commands', '/services/{type}/{name}/links']) {
-      expect(Object.keys(doc.json.paths)).toContain(path);
+      expect(Object.keys(doc.json?.paths ?? {})).toContain(path);
     }
-    expect(doc.json.paths['/apps/{app}/config'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('unset');
+    expect(doc.json?.paths['/apps/{app}/config']?.patch.requestBody.content['application/json']?.schema.properties).toHaveProperty('unset');
   });
 });
 
@@ -314,7 +320,7 @@ describe('through nginx, on the dashboard host', () => {
         .get({ host: '127.0.0.1', port: slipway.httpPort, path: `/api/v1${urlPath}`, headers: { host: dashboard, ...headers }, agent: false }, (response) => {
           let body = '';
           response.on('data', (chunk) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: async () => JSON.parse(body) }));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: async () => parseJson(body) }));
         })
         .on('error', reject);
     });
@@ -333,7 +339,7 @@ describe('through nginx, on the dashboard host', () => {
     expect(generated.code, generated.output).toBe(0);
     const httpsUrl = `https://${dashboard}:${slipway.httpsPort}/`;
     expect(generated.stdout).toContain(`The dashboard is served at ${httpsUrl}`);
-    const report = JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['dashboard:report', '--format', 'json']);
     expect(report).toMatchObject({ url: httpsUrl, domain: dashboard, 'ssl-enabled': 'true', 'ssl-hostnames': dashboard });
 
     const redirect = await new Promise<http.IncomingMessage>((resolve, reject) =>
@@ -504,9 +510,9 @@ describe('bad input', () => {
     ['an empty command', 'POST', '/commands', { body: { command: [] } }, 400, 'Invalid body.command'],
   ] as [string, string, string, { body?: unknown; raw?: string }, number, string][])('%s: a 4xx JSON error, and nothing changed', async (_label, method, urlPath, options, status, message) => {
     const before = await snapshot();
-    const answer = await api(method, urlPath, options);
+    const answer = await api<ErrorJson>(method, urlPath, options);
     expect(answer.status, answer.text).toBe(status);
-    expect(answer.json.error).toContain(message);
+    expect(answer.json?.error).toContain(message);
     expect(await snapshot()).toBe(before);
   });
 

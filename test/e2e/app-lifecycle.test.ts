@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { DeployJson } from '../../src/model/api.js';
+import type { Report } from '../support/json.js';
 import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -40,11 +42,11 @@ describe('deploy logs', () => {
     expect((await slipway.ssh(['logs:deploy', app, 'v99'])).stderr).toContain('No deploy v99 of life');
 
     // builds:list names each deploy; its id (or the start of it) shows that one.
-    const builds = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout);
-    expect(builds.map((b: { kind: string; release: number }) => [b.kind, b.release])).toEqual([['config', 2], ['git', 1]]);
-    const byId = await slipway.ssh(['builds:output', app, builds[1].id.slice(0, 8)]);
+    const builds = await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json']);
+    expect(builds.map((b) => [b.kind, b.release])).toEqual([['config', 2], ['git', 1]]);
+    const byId = await slipway.ssh(['builds:output', app, builds[1]!.id.slice(0, 8)]);
     expect(byId.stdout).toMatch(/^=====> life git deploy v1 by admin/m);
-    expect((await slipway.ssh(['builds:list', app])).stdout).toContain(`${builds[0].id.slice(0, 8)}  v2`);
+    expect((await slipway.ssh(['builds:list', app])).stdout).toContain(`${builds[0]!.id.slice(0, 8)}  v2`);
   });
 });
 
@@ -74,7 +76,7 @@ describe('processes', () => {
     // its hostname stays its own: 502, as Dokku answers, not the 404 of a host nobody owns
     expect((await slipway.get(slipway.appHost(app))).status).toBe(502);
     expect(await slipway.containers(app)).toEqual([]);
-    const stopped = JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout);
+    const stopped = await slipway.sshJson<Report>(['ps:report', app, '--format', 'json']);
     expect(stopped).toMatchObject({ deployed: 'true', running: 'false', processes: '0', 'restart-policy': 'unless-stopped' });
 
     const started = await slipway.ssh(['ps:start', app]);
@@ -103,7 +105,7 @@ describe('processes', () => {
     expect(HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 5 });
     expect(HostConfig.Memory).toBe(256 * 1024 * 1024);
     expect(HostConfig.NanoCpus).toBe(500_000_000);
-    const report = JSON.parse((await slipway.ssh(['resource:report', app, '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['resource:report', app, '--format', 'json']);
     expect(report).toEqual({ 'all-processes-memory': '256m', 'all-processes-cpu': '0.5' });
 
     expect((await slipway.ssh(['resource:limit-clear', app])).code).toBe(0);
@@ -114,7 +116,7 @@ describe('processes', () => {
 
   test('checks:set wait-to-retire sets how long old containers keep serving', async () => {
     expect((await slipway.ssh(['checks:set', app, 'wait-to-retire', '0'])).code).toBe(0);
-    expect(JSON.parse((await slipway.ssh(['checks:report', app, '--format', 'json'])).stdout)['wait-to-retire']).toBe('0');
+    expect((await slipway.sshJson<Report>(['checks:report', app, '--format', 'json']))['wait-to-retire']).toBe('0');
     const restarted = await slipway.ssh(['ps:restart', app]);
     expect(restarted.stdout).toContain('Shutting down old containers in 0 seconds');
     expect((await slipway.ssh(['checks:set', app, 'wait-to-retire'])).code).toBe(0);
@@ -206,10 +208,10 @@ describe('rename and clone', () => {
   });
 
   test('report shows every report of an app', async () => {
-    const all = JSON.parse((await slipway.ssh(['report', 'copy', '--format', 'json'])).stdout);
+    const all = await slipway.sshJson<Record<string, Report>>(['report', 'copy', '--format', 'json']);
     expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'cron', 'domains', 'git', 'letsencrypt', 'nginx', 'ports', 'proxy', 'ps', 'registry', 'resource', 'run', 'storage']);
-    expect(all.apps['app-locked']).toBe('false');
-    expect(all.domains['app-vhosts']).toBe(slipway.appHost('copy'));
+    expect(all.apps?.['app-locked']).toBe('false');
+    expect(all.domains?.['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);
     expect(text.stdout).toContain('=====> copy ps information');
     expect(text.stdout).toContain('=====> copy apps information');
@@ -218,9 +220,9 @@ describe('rename and clone', () => {
     expect((await slipway.ssh(['apps:report', 'copy', '--app-locked'])).stdout).toBe('false\n');
     expect((await slipway.ssh(['ps:report', 'copy', '--ps-restart-policy'])).stdout).toBe('unless-stopped\n');
     // With no app, every app's report.
-    const everyApp = JSON.parse((await slipway.ssh(['ps:report', '--format', 'json'])).stdout);
+    const everyApp = await slipway.sshJson<Record<string, Report>>(['ps:report', '--format', 'json']);
     expect(Object.keys(everyApp).sort()).toEqual(['copy', 'renamed']);
-    expect(everyApp.copy.running).toBe('true');
+    expect(everyApp.copy?.running).toBe('true');
     expect((await slipway.ssh(['report'])).stdout).toContain('=====> renamed storage information');
     const unknown = await slipway.ssh(['ps:report', 'copy', '--colour']);
     expect(unknown.code).toBe(1);

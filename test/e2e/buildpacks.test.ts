@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { parseJson } from '../support/json.js';
 import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -137,7 +138,7 @@ describe('buildpack builds (no Dockerfile)', () => {
   test('a failing compile fails the push and leaves the previous release serving', async () => {
     const repo = await slipway.appRepo('node-app', 'nodeapp');
     const pkg = path.join(repo, 'package.json');
-    const json = JSON.parse(fs.readFileSync(pkg, 'utf8'));
+    const json = parseJson<{ scripts: Record<string, string> }>(fs.readFileSync(pkg, 'utf8'));
     json.scripts.build = 'node -e "process.exit(3)"';
     fs.writeFileSync(pkg, JSON.stringify(json));
     await slipway.commit(repo, 'a build step that fails');

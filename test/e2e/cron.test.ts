@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { parseJson } from '../support/json.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -30,7 +31,7 @@ type Listed = { id: string; schedule: string; command: string; suspended: boolea
 async function listed(app: string): Promise<Listed[]> {
   const result = await slipway.ssh(['cron:list', app, '--format', 'json']);
   expect(result.code, result.output).toBe(0);
-  return JSON.parse(result.stdout);
+  return parseJson<Listed[]>(result.stdout);
 }
 
 /** The task's kept run containers. */

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { AppRemoved, AppSummary } from '../../src/model/api.js';
+import { parseJson } from '../support/json.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { parseEvents } from '../support/sse.js';
 
@@ -136,21 +138,21 @@ describe('the dashboard’s event stream', () => {
       expect(theirs.text()).toMatch(/^retry: \d+\n\n/);
       const [snapshot] = theirs.events();
       expect(snapshot!.event).toBe('snapshot');
-      expect(JSON.parse(snapshot!.data).map((app: { name: string }) => app.name)).toEqual(['live-01']);
+      expect(parseJson<AppSummary[]>(snapshot!.data).map((app) => app.name)).toEqual(['live-01']);
       expect(JSON.parse(admins.events()[0]!.data)).toHaveLength(APPS.length);
 
       await ssh(['apps:create', 'not-theirs']);
       await ssh(['domains:add', 'live-01', 'tenant-sees.example.com']);
-      await until('the admin’s stream to see the new app', () => admins.events().some((e) => e.event === 'app' && JSON.parse(e.data).name === 'not-theirs'));
+      await until('the admin’s stream to see the new app', () => admins.events().some((e) => e.event === 'app' && parseJson<AppSummary>(e.data).name === 'not-theirs'));
       await until('the tenant’s stream to see its app change', () => theirs.events().some((e) => e.event === 'app' && e.data.includes('tenant-sees.example.com')));
       const seen = theirs.events().slice(1);
-      expect(seen.map((e) => JSON.parse(e.data).name)).toEqual(seen.map(() => 'live-01'));
+      expect(seen.map((e) => parseJson<AppSummary>(e.data).name)).toEqual(seen.map(() => 'live-01'));
       expect(theirs.text()).not.toContain('not-theirs');
 
       // Taken away from the tenant: it goes from the tenant's view at its next change.
       await ssh(['acl:remove', 'live-01', 'tenant']);
       await ssh(['domains:remove', 'live-01', 'tenant-sees.example.com']);
-      await until('the app to leave the tenant’s view', () => theirs.events().some((e) => e.event === 'app-removed' && JSON.parse(e.data).name === 'live-01'));
+      await until('the app to leave the tenant’s view', () => theirs.events().some((e) => e.event === 'app-removed' && parseJson<AppRemoved>(e.data).name === 'live-01'));
     } finally {
       theirs.close();
       admins.close();

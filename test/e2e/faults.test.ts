@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DeployJson } from '../../src/model/api.js';
 import { deployWithPostgres, instanceContainers as containersOf } from '../support/faults.js';
+import { parseJson, type Report } from '../support/json.js';
 import { freePort } from '../support/ports.js';
 import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -24,10 +26,10 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const app = 'steady';
 const db = 'faultsdb';
 const page = (urlPath = '/') => slipway.get(slipway.appHost(app), urlPath);
-async function builds(name: string): Promise<{ id: string; status: string; requested_by: string }[]> {
+async function builds(name: string): Promise<DeployJson[]> {
   const listed = await slipway.ssh(['builds:list', name, '--format', 'json']);
   if (listed.code !== 0) throw new Error(listed.output);
-  return JSON.parse(listed.stdout);
+  return parseJson<DeployJson[]>(listed.stdout);
 }
 
 const instanceContainers = (labels: string[], all = true) => containersOf(slipway, labels, all);
@@ -101,7 +103,7 @@ describe('containers that stop', () => {
     expect(back.body).toContain('before-faults');
     const [replacement] = await instanceContainers([`slipway.app=${app}`, 'slipway.process=web'], false);
     expect(replacement!.Id).not.toBe(web!.Id);
-    const report = JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['ps:report', app, '--format', 'json']);
     expect(report.drift).toMatch(/missing web\.1/);
     // The replacement came from a restart deploy the reconciler asked for, kept in the history.
     const history = await eventually(() => builds(app), (list) => list.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded'));
@@ -125,7 +127,7 @@ describe('containers that stop', () => {
     await slipway.startDaemon();
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await instanceContainers([`slipway.app=${app}`])).toEqual([]);
-    expect(JSON.parse((await slipway.ssh(['ps:report', app, '--format', 'json'])).stdout).stopped).toBe('true');
+    expect((await slipway.sshJson<Report>(['ps:report', app, '--format', 'json'])).stopped).toBe('true');
     expect((await slipway.ssh(['ps:start', app])).code).toBe(0);
     expect((await page('/read')).body).toContain('before-faults');
   });

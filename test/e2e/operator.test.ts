@@ -6,6 +6,8 @@ import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
+import type { Report } from '../support/json.js';
+import { stringContaining } from '../support/matchers.js';
 import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -36,7 +38,7 @@ describe('domains', () => {
     expect(set.code, set.output).toBe(0);
     expect((await slipway.get('only.example.com')).status).toBe(200);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
-    expect(JSON.parse((await slipway.ssh(['domains:report', app, '--format', 'json'])).stdout)['app-vhosts']).toBe('only.example.com');
+    expect((await slipway.sshJson<Report>(['domains:report', app, '--format', 'json']))['app-vhosts']).toBe('only.example.com');
 
     expect((await slipway.ssh(['domains:clear', app])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
@@ -269,7 +271,7 @@ describe('detached runs', () => {
     const started = await slipway.ssh(['run:detached', app, "'echo detached-out; sleep 60'"]);
     expect(started.code, started.output).toBe(0);
     const dyno = /as (run\.\d+) /.exec(started.stdout)![1]!;
-    expect(await list()).toEqual([{ name: dyno, container: expect.stringContaining(`.${app}.${dyno}.`), state: 'running' }]);
+    expect(await list()).toEqual([{ name: dyno, container: stringContaining(`.${app}.${dyno}.`), state: 'running' }]);
     const logs = await eventually(() => slipway.ssh(['run:logs', app, dyno]), (r) => r.stdout.includes('detached-out'));
     expect(logs.stdout).toBe('detached-out\n');
     expect((await slipway.ssh(['run:stop', app, dyno])).code).toBe(0);
@@ -411,7 +413,7 @@ describe('certificates', () => {
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${domain}:${slipway.httpsPort}/`);
     expect((await slipway.ssh(['url', app])).stdout).toBe(`https://${domain}:${slipway.httpsPort}\n`);
-    const report = JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['certs:report', app, '--format', 'json']);
     expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
 
     expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
@@ -424,7 +426,7 @@ describe('certificates', () => {
     const generated = await slipway.ssh(['certs:generate', app, domain]);
     expect(generated.code, generated.output).toBe(0);
     expect(generated.stdout).toContain(`Added a self-signed certificate for ${domain} to ${app}`);
-    const report = JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout);
+    const report = await slipway.sshJson<Report>(['certs:report', app, '--format', 'json']);
     expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
     const served = await run('curl', ['-sk', '-D', '-', '-o', '/dev/null', '--resolve', `${domain}:${slipway.httpsPort}:127.0.0.1`, `https://${domain}:${slipway.httpsPort}/`]);
     expect(served.stdout).toMatch(/^HTTP\/1\.1 200/);
@@ -454,7 +456,7 @@ describe('certificates', () => {
     const result = await slipway.ssh(['certs:add', app], { input: input() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ ! {5}/m);
-    expect(JSON.parse((await slipway.ssh(['certs:report', app, '--format', 'json'])).stdout)['ssl-enabled']).toBe('false');
+    expect((await slipway.sshJson<Report>(['certs:report', app, '--format', 'json']))['ssl-enabled']).toBe('false');
     expect((await slipway.get(domain)).status).toBe(200);
   });
 });

@@ -221,9 +221,9 @@ describe('access', () => {
 
     // It logs in but has no apps until granted some (access.test.ts has the rest).
     expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain("You haven't deployed any applications yet");
-    const [entry] = JSON.parse((await slipway.ssh(['ssh-keys:list', 'dev', '--format', 'json'])).stdout);
+    const [entry] = await slipway.sshJson<{ name: string; admin: boolean; fingerprint: string }[]>(['ssh-keys:list', 'dev', '--format', 'json']);
     expect(entry).toMatchObject({ name: 'dev', admin: false });
-    const removed = await slipway.ssh(['ssh-keys:remove', '--fingerprint', entry.fingerprint]);
+    const removed = await slipway.ssh(['ssh-keys:remove', '--fingerprint', entry!.fingerprint]);
     expect(removed.code, removed.output).toBe(0);
     expect(removed.stdout).toContain('Removed key dev');
     expect((await slipway.ssh(['apps:list'], { key: dev })).code).toBe(255);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { ServiceJson } from '../../src/model/api.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -108,7 +109,7 @@ describe('postgres', () => {
 
     const destroyed = await slipway.ssh(['postgres:destroy', 'db', '--force']);
     expect(destroyed.code, destroyed.output).toBe(0);
-    expect(JSON.parse((await slipway.ssh(['postgres:list', '--format', 'json'])).stdout).map((s: { name: string }) => s.name)).toEqual(['copy']);
+    expect((await slipway.sshJson<ServiceJson[]>(['postgres:list', '--format', 'json'])).map((s) => s.name)).toEqual(['copy']);
     expect((await slipway.ssh(['postgres:destroy', 'copy', '--force'])).code).toBe(0);
   });
 

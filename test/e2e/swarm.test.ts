@@ -4,6 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { asManagerOf, removeRegistry, stopRegistry, TestCluster } from '../support/cluster.js';
+import type { DeployJson } from '../../src/model/api.js';
+import { parseJson } from '../support/json.js';
 import { eventually, makeKey, SlipwayUnderTest } from '../support/slipway.js';
 
 // Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
@@ -15,11 +17,14 @@ const settings: NodeJS.ProcessEnv = { SLIPWAY_KEEP_RELEASES: String(KEEP_RELEASE
 const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const app = 'spread';
 
+/** A node as `nodes:list --format json` shows it: the fields these tests read. */
+type ListedNode = { state: string; labels: object };
+
 /** Which node each running task of the app is on, by address. */
 async function taskNodes(of = app): Promise<string[]> {
   const manager = cluster.nodes[0]!.docker;
-  const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
-  const tasks = await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } });
+  const nodes = new Map(((await manager.listNodes()) as { ID: string; Status?: { Addr?: string } }[]).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
+  const tasks = (await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } })) as { NodeID: string; Status?: { State?: string } }[];
   return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID) ?? '?');
 }
 
@@ -92,7 +97,7 @@ describe('a swarm of three nodes', () => {
 
     const list = await eventually(
       () => slipway.ssh(['nodes:list', '--format', 'json']),
-      (r) => r.code === 0 && JSON.parse(r.stdout).filter((n: { state: string }) => n.state === 'ready').length === 3,
+      (r) => r.code === 0 && parseJson<ListedNode[]>(r.stdout).filter((n) => n.state === 'ready').length === 3,
       60_000,
     );
     const nodes = JSON.parse(list.stdout) as { address: string; role: string; availability: string }[];
@@ -296,7 +301,7 @@ describe('a swarm of three nodes', () => {
     const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; hostname: string; address: string }[];
     const node = nodes.find((n) => n.address === drained.address)!;
     expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(new RegExp(`Node tasks:\\s+${app} web\\.\\d \\(v\\d+, running\\)`));
-    const deploysBefore = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout).length;
+    const deploysBefore = (await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json'])).length;
 
     const drain = await slipway.ssh(['nodes:drain', node.id]);
     expect(drain.code, drain.output).toBe(0);
@@ -316,7 +321,7 @@ describe('a swarm of three nodes', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    expect(JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout)).toHaveLength(deploysBefore);
+    expect(await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json'])).toHaveLength(deploysBefore);
     expect(await services()).toHaveLength(1);
     const report = await slipway.ssh(['ps:report', app]);
     const lines = report.stdout.split('\n').filter((line) => /Status web\.\d/.test(line));
@@ -409,8 +414,8 @@ describe('a swarm of three nodes', () => {
       expect(result.stderr).toContain(message);
     }
     expect((await slipway.ssh(['scheduler-swarm:report', app, '--format', 'json'])).stdout).toBe(settingsBefore);
-    expect(JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout).map((n: { labels: object }) => n.labels)).toEqual(
-      JSON.parse(nodesBefore).map((n: { labels: object }) => n.labels),
+    expect((await slipway.sshJson<ListedNode[]>(['nodes:list', '--format', 'json'])).map((n) => n.labels)).toEqual(
+      parseJson<ListedNode[]>(nodesBefore).map((n) => n.labels),
     );
   }, 120_000);
 });

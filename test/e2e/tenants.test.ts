@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { parseJson, type Report } from '../support/json.js';
 import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // A host shared with a hostile tenant: a non-admin key granted one app, `mine`, that brings
@@ -171,7 +172,7 @@ describe('what only an admin may do', () => {
     const refused = await asTenant(['nginx:set', 'mine', property, value]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`Only an admin key may set ${property}`);
-    expect(JSON.parse((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe('');
+    expect(parseJson<Report>((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe('');
   });
 
   test('a port mapping on a host port other than Slipway’s HTTP and HTTPS ports is refused to the tenant', async () => {
@@ -232,7 +233,7 @@ describe('the client address an app is told', () => {
     const set = await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value', '$proxy_add_x_forwarded_for']);
     expect(set.code, set.output).toBe(0);
     expect((await forwardedFor()).stdout).toBe('6.6.6.6, 127.0.0.1');
-    const report = JSON.parse((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout);
+    const report = parseJson<Report>((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout);
     expect(report['x-forwarded-for-value']).toBe('$proxy_add_x_forwarded_for');
     const injected = await asTenant(['nginx:set', 'mine', 'x-forwarded-for-value', '$remote_addr;return']);
     expect(injected.code).not.toBe(0);

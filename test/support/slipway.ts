@@ -9,6 +9,7 @@ import { orEmpty } from '../../src/runtime/docker/api.js';
 
 import { allPids, killAll, procStat } from '../../src/core/proc.js';
 import { Nginx } from '../../src/proxy/nginx.js';
+import { parseJson } from './json.js';
 import { freePort } from './ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -193,6 +194,13 @@ export class SlipwayUnderTest {
   /** `ssh -p PORT git@127.0.0.1 <command…>` through real OpenSSH. */
   ssh(command: string[], options: { key?: SshKey; input?: string } = {}): Promise<RunResult> {
     return run('ssh', [...this.sshArgs(options.key ?? this.admin), 'git@127.0.0.1', ...command], { input: options.input });
+  }
+
+  /** A `--format json` command over SSH, its output parsed as T; a failed command throws with its output. */
+  async sshJson<T = unknown>(command: string[], options: { key?: SshKey } = {}): Promise<T> {
+    const result = await this.ssh(command, options);
+    if (result.code !== 0) throw new Error(`${command.join(' ')}: ${result.output}`);
+    return parseJson<T>(result.stdout);
   }
 
   gitEnv(key: SshKey = this.admin): NodeJS.ProcessEnv {

@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
 import { AppWatch, type AppEvent } from '../../src/events/apps.js';
 import { Platform } from '../../src/platform.js';
+import type { AppSummary } from '../../src/model/api.js';
 import { FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
+import { parseJson } from '../support/json.js';
+import { stringContaining } from '../support/matchers.js';
 import { parseEvents } from '../support/sse.js';
 
 // The apps' event source and its streams against an in-memory state and a fake scheduler:
@@ -101,10 +104,10 @@ describe('event streams', () => {
     const theirs = open(streams, tenant);
     await until(() => theirs.events().length > 0);
     expect(theirs.text()).toMatch(/^retry: \d+\n\n/);
-    expect(JSON.parse(theirs.events()[0]!.data).map((s: { name: string }) => s.name)).toEqual(['shop']);
+    expect(parseJson<AppSummary[]>(theirs.events()[0]!.data).map((s) => s.name)).toEqual(['shop']);
     platform.state.apps.create('secret');
     deploy('shop');
-    await until(() => theirs.events().some((e) => e.event === 'app' && JSON.parse(e.data).release === 2));
+    await until(() => theirs.events().some((e) => e.event === 'app' && parseJson<AppSummary>(e.data).release === 2));
     platform.state.access.revoke('shop', 'tenant');
     deploy('shop');
     await until(() => theirs.events().some((e) => e.event === 'app-removed'));
@@ -117,7 +120,7 @@ describe('event streams', () => {
   test('a token holds at most a few streams; closing one lets another in', async () => {
     const streams = new AppEventStreams(platform.state, watch);
     const held = Array.from({ length: STREAMS_PER_TOKEN }, () => open(streams, admin));
-    await expect(open(streams, admin).done).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Too many event streams') });
+    await expect(open(streams, admin).done).rejects.toMatchObject({ status: 429, message: stringContaining('Too many event streams') });
     const otherToken = open(streams, tenant);
     held[0]!.close();
     await held[0]!.done;

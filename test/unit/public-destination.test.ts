@@ -9,6 +9,7 @@ import {
   type PublicDestination,
 } from '../../src/core/public-destination.js';
 import { gitOptionsPinnedTo } from '../../src/git/sync.js';
+import { stringMatching } from '../support/matchers.js';
 
 const HTTPS = ['https'] as const;
 const refusal = (run: () => unknown): RefusedDestination | undefined => {
@@ -266,7 +267,7 @@ describe('a destination is resolved once and every address checked', () => {
   test.each([['rebind.example', /127\.0\.0\.1 is in a special-purpose range/], ['mapped.example', /\(private\)/], ['nat64.example', /\(rfc6052\)/], ['self.example', /this host's own/], ['empty.example', /has no address/], ['nowhere.example', /could not be resolved/]])(
     '%s is refused when any of its addresses is not public, or it has none',
     async (host, message) => {
-      await expect(resolve(`https://${host}/r.git`)).rejects.toMatchObject({ kind: 'address', message: expect.stringMatching(message) });
+      await expect(resolve(`https://${host}/r.git`)).rejects.toMatchObject({ kind: 'address', message: stringMatching(message) });
     },
   );
 
