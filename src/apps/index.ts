@@ -5,7 +5,7 @@ import { refuseDashboardName } from '../proxy/domains.js';
 import type { Platform } from '../platform.js';
 import { appLockName, oneOffsLockName } from '../queue/locks.js';
 import { GLOBAL_SCOPE, type AppRecord } from '../state/index.js';
-import { renamedReleaseImages } from '../build/images.js';
+import { renamedReleaseImages } from '../builder/images.js';
 
 const DESTROY_WAIT_MS = 10 * 60_000;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { isLocked } from '../apps/index.js';
-import { buildFromSource } from '../build/index.js';
-import { adoptImage, buildImageTag, exposedPorts, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../build/images.js';
+import { buildFromSource } from '../builder/index.js';
+import { adoptImage, buildImageTag, exposedPorts, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../builder/images.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeLeftBuilds } from '../build/index.js';
+import { removeLeftBuilds } from '../builder/index.js';
 import { format } from '../core/output.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';

@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import { buildServiceImage, serviceImageName } from '../build/service-image.js';
+import { buildServiceImage, serviceImageName } from '../builder/service-image.js';
 import { UserError } from '../core/errors.js';
 import type { ProcessIo } from '../model/terminal.js';
 import type { Platform } from '../platform.js';

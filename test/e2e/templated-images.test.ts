@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { afterAll, expect, test } from 'vitest';
-import { ensureTemplatedImage } from '../../src/build/templated-image.js';
+import { ensureTemplatedImage } from '../../src/builder/templated-image.js';
 import { DockerEngine } from '../../src/runtime/docker/index.js';
 
 const image = `slipway-test/templated:${process.pid}`;

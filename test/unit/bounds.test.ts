@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from 'vitest';
-import { readSource } from '../../src/build/source.js';
-import { tarOf } from '../../src/build/tar.js';
+import { readSource } from '../../src/builder/source.js';
+import { tarOf } from '../../src/builder/tar.js';
 import { LineBuffer } from '../../src/core/lines.js';
 import { DeployLog, MAX_OUTPUT_BYTES } from '../../src/deploy/log.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { imagesNamed, pinImages, withLabels } from '../../src/build/dockerfile-images.js';
+import { imagesNamed, pinImages, withLabels } from '../../src/builder/dockerfile-images.js';
 
 describe('the images a Dockerfile names', () => {
   test.each([

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { languageNamed } from '../../src/build/languages.js';
-import { ensureLanguageImages } from '../../src/build/stack.js';
+import { languageNamed } from '../../src/builder/languages.js';
+import { ensureLanguageImages } from '../../src/builder/stack.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 
 /** The Dockerfile of a build context. */

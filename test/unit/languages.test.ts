@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BUILDPACKS, checkLanguageVersion, detectBuildpack, languageNamed, LANGUAGES, satisfiesGemRequirement } from '../../src/build/languages.js';
+import { BUILDPACKS, checkLanguageVersion, detectBuildpack, languageNamed, LANGUAGES, satisfiesGemRequirement } from '../../src/builder/languages.js';
 
 const buildpacksDir = path.resolve(import.meta.dirname, '../../buildpacks');
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 
 // The layout's rules, checked on the source itself: layers point one way, and Docker is
-// reached only through the scheduler seam (and by the build module).
+// reached only through the scheduler seam (and by the builder).
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -57,10 +57,10 @@ test('the runtime (schedulers, Docker, checks) knows nothing of builds, state, d
   expect(outward).toEqual([]);
 });
 
-test('only the schedulers, the service runtime and the build module reach Docker', () => {
-  const mayUseDocker = (file: string) => file.startsWith('runtime/') || file.startsWith('build/') || file === 'platform.ts';
+test('only the schedulers, the service runtime and the builder reach Docker', () => {
+  const mayUseDocker = (file: string) => file.startsWith('runtime/') || file.startsWith('builder/') || file === 'platform.ts';
   expect(importers((t) => t.startsWith('runtime/docker/')).filter((file) => !mayUseDocker(file))).toEqual([]);
-  // The engine the platform holds is for the build module; the daemon only pings it at start.
+  // The engine the platform holds is for the builder; the daemon only pings it at start.
   const engineUsers = [...imports.keys()].filter((file) => /\.engine\b/.test(fs.readFileSync(path.join(SRC, file), 'utf8')));
   expect(engineUsers.filter((file) => !mayUseDocker(file) && file !== 'daemon.ts')).toEqual([]);
   expect(importers((t) => t === 'runtime/local/scheduler.ts').filter((file) => !file.startsWith('runtime/'))).toEqual(['platform.ts']);

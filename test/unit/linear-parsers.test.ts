@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { parseProcfile, parseChecksFile } from '../../src/build/source.js';
-import { defaultProcessTypes } from '../../src/build/buildpack.js';
+import { parseProcfile, parseChecksFile } from '../../src/builder/source.js';
+import { defaultProcessTypes } from '../../src/builder/buildpack.js';
 import { parseEnvFile, parseJsonEnv } from '../../src/config/env.js';
 import { isValidAppName, isValidDomain } from '../../src/core/names.js';
 import { parseGitCommand } from '../../src/git/command.js';

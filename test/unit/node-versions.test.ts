@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { nodeRequest, resolveNodeVersion, resolveNpmVersion } from '../../src/build/node-versions.js';
+import { nodeRequest, resolveNodeVersion, resolveNpmVersion } from '../../src/builder/node-versions.js';
 
 const PUBLISHED = ['18.20.8', '20.19.0', '20.20.2', '21.7.3', '22.23.5', '23.11.1', '24.22.3', '25.1.0', '26.12.1', '26.0.0-rc.1'];
 const request = (packageJson: object, files: { nvmrc?: string; nodeVersion?: string; lockfiles?: string[] } = {}) =>

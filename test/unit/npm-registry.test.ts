@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NpmRegistry } from '../../src/build/npm-registry.js';
+import { NpmRegistry } from '../../src/builder/npm-registry.js';
 
 /** A registry on loopback serving one package tarball, so integrity checks meet real bytes. */
 let server: http.Server;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DependenciesGoneError, loadSlugImage, slugImageConfig, splitSlug } from '../../src/build/slug-image.js';
+import { DependenciesGoneError, loadSlugImage, slugImageConfig, splitSlug } from '../../src/builder/slug-image.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 
 const MTIME = new Date('2026-01-02T03:04:05Z');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseChecksFile, parseProcfile } from '../../src/build/source.js';
+import { parseChecksFile, parseProcfile } from '../../src/builder/source.js';
 
 describe('Procfile', () => {
   test('reads types and commands, skipping comments and blank lines', () => {

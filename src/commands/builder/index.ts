@@ -1,5 +1,5 @@
-import { BUILDERS, purgeCache, selectBuilder, selectedBuilder, type Builder } from '../../build/index.js';
-import { removeAppImages, tagReleaseImages } from '../../build/images.js';
+import { BUILDERS, purgeCache, selectBuilder, selectedBuilder, type Builder } from '../../builder/index.js';
+import { removeAppImages, tagReleaseImages } from '../../builder/images.js';
 import { UserError } from '../../core/errors.js';
 import { setCommand } from '../set-command.js';
 import type { AppReport, Namespace } from '../types.js';

@@ -1,4 +1,4 @@
-import { filesInTar } from '../../build/tar.js';
+import { filesInTar } from '../../builder/tar.js';
 import { UserError } from '../../core/errors.js';
 import { readAllBytes } from '../../core/input.js';
 import { format } from '../../core/output.js';

@@ -2,7 +2,7 @@ import { UserError } from '../../core/errors.js';
 import { copyRepo, moveRepo, removeRepo } from '../../git/repos.js';
 import { deployBranchOf, GIT_PROPERTIES, keepsGitDir, ownGitValue, revEnvVarOf, setGitProperty } from '../../git/settings.js';
 import { syncRepo } from '../../git/sync.js';
-import { loadImageArchive } from '../../build/images.js';
+import { loadImageArchive } from '../../builder/images.js';
 import { format } from '../../core/output.js';
 import { rebuildApp } from '../apps/index.js';
 import { GLOBAL_SCOPE } from '../../state/index.js';

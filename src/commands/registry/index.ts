@@ -1,4 +1,4 @@
-import { logInToRegistry, parseRegistryLogin, parseRegistryServer, registryLoginsOf, storeRegistryLogin } from '../../build/registry-logins.js';
+import { logInToRegistry, parseRegistryLogin, parseRegistryServer, registryLoginsOf, storeRegistryLogin } from '../../builder/registry-logins.js';
 import { UserError } from '../../core/errors.js';
 import { readAll } from '../../core/input.js';
 import { format } from '../../core/output.js';

@@ -1,4 +1,4 @@
-import { purgeCache } from '../../build/index.js';
+import { purgeCache } from '../../builder/index.js';
 import { format } from '../../core/output.js';
 import { appLockName } from '../../queue/locks.js';
 import { action, type Namespace } from '../types.js';

@@ -1,5 +1,5 @@
-import { languageNamed } from '../../build/languages.js';
-import { buildPlatformLanguageImages, buildPlatformStack, languageImages, stackImages } from '../../build/stack.js';
+import { languageNamed } from '../../builder/languages.js';
+import { buildPlatformLanguageImages, buildPlatformStack, languageImages, stackImages } from '../../builder/stack.js';
 import { format } from '../../core/output.js';
 import { allServiceKinds, ensureServiceImage } from '../../services/index.js';
 import { action, type Namespace } from '../types.js';
