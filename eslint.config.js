@@ -14,7 +14,16 @@ const browserGlobals = readonly(Array.from(domLibrary.matchAll(/^declare (?:var|
 const nodeGlobals = readonly(Object.getOwnPropertyNames(globalThis));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-artifacts/**', 'buildpacks/**', 'test/fixtures/**', 'test/screenshots/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test-artifacts/**',
+      'buildpacks/**',
+      'test/fixtures/**',
+      'test/screenshots/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -45,7 +54,16 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!\\./[^/]+$)', allowTypeImports: true, message: 'The browser can import only sibling modules (./x.js); types may come from anywhere with `import type`.' }] },
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[^/]+$)',
+              allowTypeImports: true,
+              message:
+                'The browser can import only sibling modules (./x.js); types may come from anywhere with `import type`.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -55,7 +73,11 @@ export default tseslint.config(
   },
   // The dashboard's script runs in the browser as a classic script; the others run on Node.
   { files: ['templates/dashboard/assets/*.js'], languageOptions: { sourceType: 'script', globals: browserGlobals } },
-  { files: ['**/*.js', '**/*.mjs'], ignores: ['templates/dashboard/assets/*.js'], languageOptions: { globals: nodeGlobals } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ignores: ['templates/dashboard/assets/*.js'],
+    languageOptions: { globals: nodeGlobals },
+  },
   {
     files: ['templates/services/*.js'],
     languageOptions: { sourceType: 'commonjs' },

@@ -18,7 +18,11 @@ async function main(argv: string[]): Promise<number> {
   const settings = (await import('./settings.js')).loadSettings();
   if (first === 'serve') return (await import('./daemon.js')).serve(settings).then(() => -1, exitNow);
   if (first === 'worker') return (await import('./daemon.js')).work(settings).then(() => -1, exitNow);
-  const [{ runCommand }, { streamOutput }, { Platform }] = await Promise.all([import('./commands/index.js'), import('./core/output.js'), import('./platform.js')]);
+  const [{ runCommand }, { streamOutput }, { Platform }] = await Promise.all([
+    import('./commands/index.js'),
+    import('./core/output.js'),
+    import('./platform.js'),
+  ]);
   const platform = new Platform(settings);
   try {
     return await runCommand(

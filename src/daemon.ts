@@ -57,16 +57,30 @@ export async function serve(settings: Settings): Promise<void> {
     handle: (push, print, signal) =>
       requestDeploy(
         platform,
-        { kind: 'git', deployId: randomUUID(), app: push.app, rev: push.rev, tarPath: push.tarPath, requestedBy: push.user, hookStartedAt: push.hookStartedAt },
+        {
+          kind: 'git',
+          deployId: randomUUID(),
+          app: push.app,
+          rev: push.rev,
+          tarPath: push.tarPath,
+          requestedBy: push.user,
+          hookStartedAt: push.hookStartedAt,
+        },
         print,
         signal,
       ),
   });
   const worker = startWorker(platform);
   const ssh = await startSshServer(platform, { hookToken });
-  const api = await startApiServer(platform, { host: '127.0.0.1', port: settings.apiPort, proxySecret: platform.proxySecret });
+  const api = await startApiServer(platform, {
+    host: '127.0.0.1',
+    port: settings.apiPort,
+    proxySecret: platform.proxySecret,
+  });
   const hostCommands = await serveHostCommands(platform, settings.hostCommandSocket);
-  log(`serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, the API on 127.0.0.1:${api.port}`);
+  log(
+    `serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, the API on 127.0.0.1:${api.port}`,
+  );
   onShutdown(async () => {
     watching.abort();
     ssh.close();
@@ -88,7 +102,9 @@ async function claimSeat(platform: Platform): Promise<HeldLock> {
   const seat = await platform.locks.tryAcquire('daemon');
   if (seat) return seat;
   const { instance, redisUrl } = platform.settings;
-  throw new Error(`another Slipway daemon already serves instance ${instance} on ${redisUrl}: stop it, or give this one its own SLIPWAY_INSTANCE`);
+  throw new Error(
+    `another Slipway daemon already serves instance ${instance} on ${redisUrl}: stop it, or give this one its own SLIPWAY_INSTANCE`,
+  );
 }
 
 /** `slipway worker`: only runs deploy jobs, for a host that wants more build slots. */
@@ -120,7 +136,9 @@ async function checkDependencies(platform: Platform): Promise<void> {
   try {
     await platform.engine.ping();
   } catch (error) {
-    throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Docker is not reachable at ${platform.settings.dockerSocket}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     await Promise.race([
@@ -128,7 +146,9 @@ async function checkDependencies(platform: Platform): Promise<void> {
       new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 5000)),
     ]);
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Redis is not reachable at ${platform.settings.redisUrl}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

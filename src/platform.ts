@@ -29,8 +29,14 @@ export const SWARM_ENCRYPTED_PROPERTY = 'scheduler-swarm.encrypted';
 
 /** The app's constraints, else the global ones; each one Swarm takes (checked when set). */
 export function swarmConstraints(state: State, app: string): string[] {
-  const value = state.properties.get(app, SWARM_CONSTRAINTS_PROPERTY) ?? state.properties.get(GLOBAL_SCOPE, SWARM_CONSTRAINTS_PROPERTY) ?? '';
-  return value.split(',').map((c) => c.trim()).filter(Boolean);
+  const value =
+    state.properties.get(app, SWARM_CONSTRAINTS_PROPERTY) ??
+    state.properties.get(GLOBAL_SCOPE, SWARM_CONSTRAINTS_PROPERTY) ??
+    '';
+  return value
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 }
 
 /** What a Platform is made of; tests hand in fakes for the parts they do not exercise. */
@@ -95,7 +101,8 @@ export class Platform {
   /** The scheduler an app runs on: its own choice, else the global one, else docker-local. */
   schedulerFor(app: string): Scheduler {
     const { properties } = this.state;
-    const name = properties.get(app, SCHEDULER_PROPERTY) ?? properties.get(GLOBAL_SCOPE, SCHEDULER_PROPERTY) ?? DEFAULT_SCHEDULER;
+    const name =
+      properties.get(app, SCHEDULER_PROPERTY) ?? properties.get(GLOBAL_SCOPE, SCHEDULER_PROPERTY) ?? DEFAULT_SCHEDULER;
     const scheduler = this.schedulers.get(name);
     if (!scheduler) throw new UserError(`Scheduler ${name} is not available (${SCHEDULERS.join(', ')})`);
     return scheduler;

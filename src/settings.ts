@@ -72,7 +72,10 @@ const schema = z.object({
   SLIPWAY_BUILD_IMAGES: z
     .string()
     .default('')
-    .refine((list) => imageList(list).every((entry) => parseImageRef(entry) !== undefined), 'must be image references, comma-separated (e.g. node,127.0.0.1:5000/base:1)'),
+    .refine(
+      (list) => imageList(list).every((entry) => parseImageRef(entry) !== undefined),
+      'must be image references, comma-separated (e.g. node,127.0.0.1:5000/base:1)',
+    ),
   /** Where swarm nodes reach the image registry (`host:port`); by default the manager's advertised address, port 5000. */
   SLIPWAY_REGISTRY_ADDRESS: z
     .string()
@@ -171,7 +174,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-const imageList = (list: string) => list.split(',').map((i) => i.trim()).filter(Boolean);
+const imageList = (list: string) =>
+  list
+    .split(',')
+    .map((i) => i.trim())
+    .filter(Boolean);
 
 /** `<ip>.sslip.io` for the host's first public IPv4 address, like Dokku's default; else localhost. */
 function defaultDomain(): string {

@@ -48,8 +48,12 @@ interface Push {
  * are left out.
  */
 function phasesOf(changeStartedAt: number, liveAt: number, t: Record<string, number>): Record<string, number> {
-  const between = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? NaN : (to - from) / 1000);
-  const built: Record<string, number> = t.compiled === undefined ? { build: between(t.started, t.built) } : { compile: between(t.started, t.compiled), slug: between(t.compiled, t.built) };
+  const between = (from: number | undefined, to: number | undefined) =>
+    from === undefined || to === undefined ? NaN : (to - from) / 1000;
+  const built: Record<string, number> =
+    t.compiled === undefined
+      ? { build: between(t.started, t.built) }
+      : { compile: between(t.started, t.compiled), slug: between(t.compiled, t.built) };
   const phases = {
     receive: between(changeStartedAt, t.hook ?? t.received),
     archive: between(t.hook, t.received),
@@ -67,7 +71,12 @@ function phasesOf(changeStartedAt: number, liveAt: number, t: Record<string, num
  * Seconds from the start of `change` (a `git push`, a `config:set`) until nginx answers `path`
  * with `expected`, and where they went.
  */
-async function changeToLive(app: string, change: () => Promise<RunResult>, expected: string, urlPath = '/'): Promise<Push> {
+async function changeToLive(
+  app: string,
+  change: () => Promise<RunResult>,
+  expected: string,
+  urlPath = '/',
+): Promise<Push> {
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   const startedAt = Date.now();
   const started = performance.now();
@@ -75,23 +84,38 @@ async function changeToLive(app: string, change: () => Promise<RunResult>, expec
     if (result.code !== 0) throw new Error(`the change failed:\n${result.output}`);
     return (performance.now() - started) / 1000;
   });
-  const live = await untilAnswer(started, async () => (await slipway.get(slipway.appHost(app), urlPath)).body, expected);
+  const live = await untilAnswer(
+    started,
+    async () => (await slipway.get(slipway.appHost(app), urlPath)).body,
+    expected,
+  );
   const liveAt = startedAt + live * 1000;
   const push = await changing;
-  const [deploy] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as { timings_ms: Record<string, number>; started_at: string }[];
+  const [deploy] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as {
+    timings_ms: Record<string, number>;
+    started_at: string;
+  }[];
   const received = Date.parse(deploy!.started_at);
   const timings = Object.fromEntries(Object.entries(deploy!.timings_ms).map(([phase, ms]) => [phase, received + ms]));
   return { live, push, phases: phasesOf(startedAt, liveAt, timings) };
 }
 
-const pushToLive = (app: string, repo: string, expected: string) => changeToLive(app, () => slipway.push(repo), expected);
+const pushToLive = (app: string, repo: string, expected: string) =>
+  changeToLive(app, () => slipway.push(repo), expected);
 
 /** config:set to the new value served: the app restarts on its image, with no build. */
 async function measureConfigSet(app: string): Promise<{ lines: string[]; median: number }> {
   const changes: Push[] = [];
   for (let i = 1; i <= WARM_PUSHES; i++) {
     const value = `value-${i}-${randomBytes(3).toString('hex')}`;
-    changes.push(await changeToLive(app, () => slipway.ssh(['config:set', app, `BENCH_VALUE=${value}`]), value, '/env/BENCH_VALUE'));
+    changes.push(
+      await changeToLive(
+        app,
+        () => slipway.ssh(['config:set', app, `BENCH_VALUE=${value}`]),
+        value,
+        '/env/BENCH_VALUE',
+      ),
+    );
   }
   const lives = changes.map((c) => c.live);
   const lines = [
@@ -196,7 +220,17 @@ async function measureFloor(fixture: string, change: (repo: string, marker: stri
     const started = performance.now();
     await docker(['build', '-q', '-t', image, '.']);
     const runStarted = performance.now();
-    const container = await docker(['run', '-d', '-e', 'PORT=5000', '-e', `BENCH_VALUE=${marker}`, '-p', `127.0.0.1:${port}:5000`, image]);
+    const container = await docker([
+      'run',
+      '-d',
+      '-e',
+      'PORT=5000',
+      '-e',
+      `BENCH_VALUE=${marker}`,
+      '-p',
+      `127.0.0.1:${port}:5000`,
+      image,
+    ]);
     const seconds = await untilAnswer(started, () => httpBody(port), marker);
     await docker(['rm', '-f', container]);
     return { whole: seconds, run: seconds - (runStarted - started) / 1000 };
@@ -231,7 +265,11 @@ async function measureContainerStart(image: string): Promise<Record<string, numb
       const times: number[] = [];
       for (let i = 0; i < WARM_PUSHES; i++) {
         const started = performance.now();
-        const container = await docker.createContainer({ Image: image, Cmd: ['sleep', '60'], HostConfig: { NetworkMode: network, Init: true } });
+        const container = await docker.createContainer({
+          Image: image,
+          Cmd: ['sleep', '60'],
+          HostConfig: { NetworkMode: network, Init: true },
+        });
         await container.start();
         times.push((performance.now() - started) / 1000);
         await container.remove({ force: true });
@@ -244,7 +282,8 @@ async function measureContainerStart(image: string): Promise<Record<string, numb
   return medians;
 }
 
-const greeting = (repo: string, marker: string) => rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
+const greeting = (repo: string, marker: string) =>
+  rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
 
 test('push-to-live', async () => {
   const dockerfile = await measure({
@@ -285,7 +324,9 @@ test('push-to-live', async () => {
       `(each: ${floor.map((f) => f.run.toFixed(2)).join(' ')})`,
     `  config:set / floor: ${(configSet.median / runFloorMedian).toFixed(2)}x (target: 0.5 s)`,
     `  a container's create and start alone (median, n=${WARM_PUSHES}): ` +
-      Object.entries(containerStart).map(([kind, seconds]) => `${kind} ${s(seconds)}`).join(', '),
+      Object.entries(containerStart)
+        .map(([kind, seconds]) => `${kind} ${s(seconds)}`)
+        .join(', '),
     ...node.lines,
     ...python.lines,
   ];

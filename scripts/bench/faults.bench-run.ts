@@ -23,10 +23,20 @@ afterAll(() => slipway.destroy());
 
 function ask(): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) }, agent: false, timeout: 2000 }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode === 200));
-    });
+    const request = http.get(
+      {
+        host: '127.0.0.1',
+        port: slipway.httpPort,
+        path: '/',
+        headers: { host: slipway.appHost(app) },
+        agent: false,
+        timeout: 2000,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode === 200));
+      },
+    );
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(false));
   });
@@ -74,7 +84,9 @@ test('faults: seconds of failed requests and seconds until converged', async () 
     [
       'web container killed',
       async () => {
-        const [web] = await docker.listContainers({ filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+        const [web] = await docker.listContainers({
+          filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] },
+        });
         await docker.getContainer(web!.Id).kill();
       },
     ],
@@ -101,10 +113,15 @@ test('faults: seconds of failed requests and seconds until converged', async () 
       },
     ],
   ];
-  const lines = ['', `bench-faults: one request every ${INTERVAL_MS} ms through nginx to ${app}, a new connection each`];
+  const lines = [
+    '',
+    `bench-faults: one request every ${INTERVAL_MS} ms through nginx to ${app}, a new connection each`,
+  ];
   for (const [name, fault] of faults) {
     const result = await measure(fault);
-    lines.push(`  ${name.padEnd(36)} ${String(result.failed).padStart(4)} failed requests over ${result.failingSeconds.toFixed(2)} s; answering again ${result.convergedSeconds.toFixed(2)} s after the fault`);
+    lines.push(
+      `  ${name.padEnd(36)} ${String(result.failed).padStart(4)} failed requests over ${result.failingSeconds.toFixed(2)} s; answering again ${result.convergedSeconds.toFixed(2)} s after the fault`,
+    );
   }
   lines.push(await dockerdRestartWithApps());
   if (process.env.BENCH_LOG) console.log(slipway.log);
@@ -149,6 +166,8 @@ async function dockerdRestartWithApps(): Promise<string> {
       return Infinity;
     }),
   );
-  const each = apps.map((name, i) => `${name}${name === unrestarted ? ' (restart-policy no)' : ''} ${answered[i]!.toFixed(2)} s`).join(', ');
+  const each = apps
+    .map((name, i) => `${name}${name === unrestarted ? ' (restart-policy no)' : ''} ${answered[i]!.toFixed(2)} s`)
+    .join(', ');
   return `  dockerd restarted with ${apps.length} apps: every app answering its own page ${Math.max(...answered).toFixed(2)} s after the engine answered again (${each}); ${misrouted} answers from another app`;
 }

@@ -67,7 +67,15 @@ function ms(text: string): number {
 }
 
 async function load(url: string, host: string): Promise<Load> {
-  const result = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', `Host: ${host}`, url]);
+  const result = await run('wrk', [
+    '-t2',
+    `-c${CONNECTIONS}`,
+    `-d${SECONDS}s`,
+    '--latency',
+    '-H',
+    `Host: ${host}`,
+    url,
+  ]);
   if (result.code !== 0) throw new Error(result.output);
   const out = result.stdout;
   if (/Non-2xx|Socket errors/.test(out)) throw new Error(`requests failed:\n${out}`);
@@ -85,7 +93,9 @@ test('proxy overhead', async () => {
   const pushed = await slipway.push(repo);
   if (pushed.code !== 0) throw new Error(pushed.output);
   const [container] = await slipway.containers(app);
-  const [inspected] = parseJson<Docker.ContainerInspectInfo[]>((await run('docker', ['inspect', container!.name])).stdout);
+  const [inspected] = parseJson<Docker.ContainerInspectInfo[]>(
+    (await run('docker', ['inspect', container!.name])).stdout,
+  );
   const ip = (Object.values(inspected!.NetworkSettings.Networks)[0] as { IPAddress: string }).IPAddress;
   const containerPort = inspected!.Config.Labels['slipway.port'] || '5000';
 
@@ -104,17 +114,22 @@ test('proxy overhead', async () => {
     throughPlain.push(await load(`http://127.0.0.1:${plainPort}/`, host));
     throughSlipway.push(await load(`http://127.0.0.1:${slipway.httpPort}/`, host));
   }
-  const summary = (loads: Load[]) => ({ rps: median(loads.map((l) => l.rps)), p50: median(loads.map((l) => l.p50)), p99: median(loads.map((l) => l.p99)) });
+  const summary = (loads: Load[]) => ({
+    rps: median(loads.map((l) => l.rps)),
+    p50: median(loads.map((l) => l.p50)),
+    p99: median(loads.map((l) => l.p99)),
+  });
   const s = summary(throughSlipway);
   const p = summary(throughPlain);
-  const line = (label: string, l: Load) => `  ${label}: ${l.rps.toFixed(0)} requests/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`;
+  const line = (label: string, l: Load) =>
+    `  ${label}: ${l.rps.toFixed(0)} requests/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`;
   console.log(
     [
       '',
       `bench-proxy: the small Dockerfile app, wrk ${CONNECTIONS} keep-alive connections, ${SECONDS} s per round, median of ${ROUNDS} rounds each`,
       line('plain nginx upstream block', p),
       line("Slipway's nginx + Lua balancer", s),
-      `  Slipway / plain: throughput ${((s.rps / p.rps) * 100).toFixed(1)}% (target >= 90%), p99 ${(s.p99 - p.p99 >= 0 ? '+' : '')}${(s.p99 - p.p99).toFixed(2)} ms (target within 1 ms)`,
+      `  Slipway / plain: throughput ${((s.rps / p.rps) * 100).toFixed(1)}% (target >= 90%), p99 ${s.p99 - p.p99 >= 0 ? '+' : ''}${(s.p99 - p.p99).toFixed(2)} ms (target within 1 ms)`,
       `  each round, requests/s (plain | Slipway): ${throughPlain.map((l, i) => `${l.rps.toFixed(0)} | ${throughSlipway[i]!.rps.toFixed(0)}`).join(', ')}`,
       '',
     ].join('\n'),

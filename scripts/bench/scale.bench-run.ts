@@ -42,7 +42,10 @@ async function change(): Promise<string> {
   const marker = `scale push ${++pushes}`;
   current = marker;
   const file = path.join(repo, 'server.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`));
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`),
+  );
   await slipway.commit(repo, marker);
   return marker;
 }
@@ -52,7 +55,8 @@ async function pushLive(app: string, marker: string): Promise<number> {
   const started = performance.now();
   const pushed = await slipway.push(repo, { args: [slipway.remote(app), 'HEAD:main'] });
   if (pushed.code !== 0) throw new Error(`push to ${app} failed:\n${pushed.output}`);
-  while (!(await slipway.get(slipway.appHost(app)).catch(() => ({ body: '' }))).body.includes(marker)) await new Promise((r) => setTimeout(r, 5));
+  while (!(await slipway.get(slipway.appHost(app)).catch(() => ({ body: '' }))).body.includes(marker))
+    await new Promise((r) => setTimeout(r, 5));
   return seconds(started);
 }
 
@@ -84,10 +88,14 @@ async function addApps(from: number, to: number): Promise<void> {
 }
 
 test('scale', async () => {
-  const lines = [`bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`];
+  const lines = [
+    `bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`,
+  ];
   const firstPush = await pushLive(name(1), await change());
   const firstWarm = await pushLive(name(1), await change());
-  lines.push(`  app 1: first push live after ${firstPush.toFixed(2)} s; a warm push (one file changed) live after ${firstWarm.toFixed(2)} s`);
+  lines.push(
+    `  app 1: first push live after ${firstPush.toFixed(2)} s; a warm push (one file changed) live after ${firstWarm.toFixed(2)} s`,
+  );
   let apps = 1;
   for (const checkpoint of CHECKPOINTS) {
     await addApps(apps + 1, checkpoint);
@@ -105,7 +113,11 @@ test('scale', async () => {
 
   // Domains: DOMAINS_PER_APP on every app, then one more added and removed, timed.
   for (let n = 1; n <= apps; n++) {
-    await must(['domains:add', name(n), ...Array.from({ length: DOMAINS_PER_APP }, (_, i) => `d${i}.${name(n)}.example.com`)]);
+    await must([
+      'domains:add',
+      name(n),
+      ...Array.from({ length: DOMAINS_PER_APP }, (_, i) => `d${i}.${name(n)}.example.com`),
+    ]);
   }
   const domainChanges: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -115,7 +127,9 @@ test('scale', async () => {
       domainChanges.push(seconds(started) * 1000);
     }
   }
-  lines.push(`  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`);
+  lines.push(
+    `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
+  );
 
   // Ten apps pushed at once, each with one file changed, vs one such push.
   const single = await pushLive(name(1), await change());
@@ -123,6 +137,8 @@ test('scale', async () => {
   const started = performance.now();
   await Promise.all(Array.from({ length: 10 }, (_, i) => pushLive(name(i + 1), marker)));
   const together = seconds(started);
-  lines.push(`  10 apps pushed at once: all live after ${together.toFixed(2)} s, one push ${single.toFixed(2)} s (${(together / single).toFixed(1)}x)`);
+  lines.push(
+    `  10 apps pushed at once: all live after ${together.toFixed(2)} s, one push ${single.toFixed(2)} s (${(together / single).toFixed(1)}x)`,
+  );
   console.log(['', ...lines, ''].join('\n'));
 });

@@ -29,7 +29,11 @@ beforeAll(async () => {
   await slipway.start();
   await makeSwarm(cluster, (command) => slipway.ssh(command));
   await onOneHost.start();
-  await runAll(slipway, [['scheduler:set', '--global', 'selected', 'swarm'], ['apps:create', app], ['ps:scale', app, 'web=3']]);
+  await runAll(slipway, [
+    ['scheduler:set', '--global', 'selected', 'swarm'],
+    ['apps:create', app],
+    ['ps:scale', app, 'web=3'],
+  ]);
 }, 600_000);
 afterAll(async () => {
   if (SCHEDULER === 'swarm') removeRegistry(path.join(slipway.dir, 'data'), settings);
@@ -71,7 +75,10 @@ function load(seconds: number | undefined): { instance: autocannon.Instance; don
 /** Commits a new greeting and pushes it: seconds until nginx serves it. */
 async function pushChange(repo: string, greeting: string, on = slipway): Promise<number> {
   const file = path.join(repo, 'server.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
+  );
   await on.commit(repo, greeting);
   const started = performance.now();
   const live = waitForBody('/', greeting, started, on);
@@ -87,7 +94,10 @@ async function pushChange(repo: string, greeting: string, on = slipway): Promise
  * docker-local containers are not reachable from here.)
  */
 async function swarmVersusLocal(swarmRepo: string): Promise<string[]> {
-  await runAll(onOneHost, [['apps:create', app], ['ps:scale', app, 'web=3']]);
+  await runAll(onOneHost, [
+    ['apps:create', app],
+    ['ps:scale', app, 'web=3'],
+  ]);
   const localRepo = await onOneHost.appRepo('dockerfile-app', app);
   const first = await onOneHost.push(localRepo);
   if (first.code !== 0) throw new Error(first.output);
@@ -97,7 +107,8 @@ async function swarmVersusLocal(swarmRepo: string): Promise<string[]> {
     swarm.push(await pushChange(swarmRepo, `compare ${i}`));
     docker.push(await pushChange(localRepo, `compare ${i}`, onOneHost));
   }
-  const figures = (values: number[]) => `median ${median(values).toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(' ')})`;
+  const figures = (values: number[]) =>
+    `median ${median(values).toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(' ')})`;
   return [
     `  push to live without load, same change, in turn: swarm web=3 ${figures(swarm)}; docker-local web=3 ${figures(docker)}; ` +
       `ratio ${(median(swarm) / median(docker)).toFixed(1)}x`,
@@ -175,45 +186,59 @@ test('requests during repeated zero-downtime redeploys', async () => {
  * (its link cut, as a host that loses power): the failed requests and, above all, the slowest
  * one. Last, as the node stays lost.
  */
-test.runIf(SCHEDULER === 'swarm')('requests while a node is lost', async () => {
-  const LOAD_SECONDS = 30;
-  const CUT_AFTER_MS = 5000;
-  const REQUEST_TIMEOUT_MS = 90_000; // past nginx's 60 s read timeout, so a request held that long shows as such
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const get = () =>
-    new Promise<number>((resolve) => {
-      const request = http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) }, agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
+test.runIf(SCHEDULER === 'swarm')(
+  'requests while a node is lost',
+  async () => {
+    const LOAD_SECONDS = 30;
+    const CUT_AFTER_MS = 5000;
+    const REQUEST_TIMEOUT_MS = 90_000; // past nginx's 60 s read timeout, so a request held that long shows as such
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+    const get = () =>
+      new Promise<number>((resolve) => {
+        const request = http.get(
+          {
+            host: '127.0.0.1',
+            port: slipway.httpPort,
+            path: '/',
+            headers: { host: slipway.appHost(app) },
+            agent,
+            timeout: REQUEST_TIMEOUT_MS,
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.on('timeout', () => request.destroy());
+        request.on('error', () => resolve(0));
       });
-      request.on('timeout', () => request.destroy());
-      request.on('error', () => resolve(0));
-    });
-  const latencies: number[] = [];
-  let failed = 0;
-  const started = performance.now();
-  const cut = new Promise((resolve) => setTimeout(resolve, CUT_AFTER_MS)).then(() => cluster.cut(cluster.nodes[2]!));
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() - started < LOAD_SECONDS * 1000) {
-        const asked = performance.now();
-        const status = await get();
-        latencies.push(performance.now() - asked);
-        if (status !== 200) failed++;
-      }
-    }),
-  );
-  await cut;
-  agent.destroy();
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  console.log(
-    [
-      '',
-      `bench-zero-downtime: node 3 of 3 cut off ${CUT_AFTER_MS / 1000} s into ${LOAD_SECONDS} s of ${CONNECTIONS} keep-alive clients through nginx to ${app} (web=3, one task per node)`,
-      `  ${latencies.length} requests, ${failed} failed; latency p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, ` +
-        `slowest ${(sorted.at(-1)! / 1000).toFixed(2)} s; ${sorted.filter((ms) => ms > 1000).length} took over 1 s`,
-      '',
-    ].join('\n'),
-  );
-}, 300_000);
+    const latencies: number[] = [];
+    let failed = 0;
+    const started = performance.now();
+    const cut = new Promise((resolve) => setTimeout(resolve, CUT_AFTER_MS)).then(() => cluster.cut(cluster.nodes[2]!));
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() - started < LOAD_SECONDS * 1000) {
+          const asked = performance.now();
+          const status = await get();
+          latencies.push(performance.now() - asked);
+          if (status !== 200) failed++;
+        }
+      }),
+    );
+    await cut;
+    agent.destroy();
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    console.log(
+      [
+        '',
+        `bench-zero-downtime: node 3 of 3 cut off ${CUT_AFTER_MS / 1000} s into ${LOAD_SECONDS} s of ${CONNECTIONS} keep-alive clients through nginx to ${app} (web=3, one task per node)`,
+        `  ${latencies.length} requests, ${failed} failed; latency p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, ` +
+          `slowest ${(sorted.at(-1)! / 1000).toFixed(2)} s; ${sorted.filter((ms) => ms > 1000).length} took over 1 s`,
+        '',
+      ].join('\n'),
+    );
+  },
+  300_000,
+);

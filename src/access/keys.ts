@@ -19,13 +19,17 @@ export function fingerprint(blob: Buffer): string {
 export function parsePublicKey(text: string): { type: string; blob: Buffer; line: string } {
   if (text.length > MAX_KEY_TEXT) throw new UserError('Key is too large');
   if (/PRIVATE KEY/.test(text)) throw new UserError('That is a private key; give the public key (.pub) instead');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   if (lines.length !== 1) throw new UserError('Provide exactly one public key');
   const match = KEY_IN_LINE.exec(lines[0]!);
   // A list for text of several keys, which ssh2's types do not say.
   const parsed = ssh2().utils.parseKey(match ? match[1]! : lines[0]!) as Ssh2.ParsedKey | Ssh2.ParsedKey[] | Error;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key instanceof Error || key.isPrivateKey()) throw new UserError('Key specified is not a valid public key');
+  if (!key || key instanceof Error || key.isPrivateKey())
+    throw new UserError('Key specified is not a valid public key');
   const blob = key.getPublicSSH();
   return { type: key.type, blob, line: `${key.type} ${blob.toString('base64')}` };
 }

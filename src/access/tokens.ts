@@ -31,7 +31,8 @@ export const describeOwner = (keyName: string) => (keyName === HOST_ROOT ? 'root
 export function parseExpiry(text: string): number {
   const match = EXPIRY.exec(text);
   const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : NaN;
-  if (!(ms <= MAX_EXPIRY_MS)) throw new UserError(`Invalid --expires ${text}: a number and m, h, d or w (such as 30d), at most 10 years`);
+  if (!(ms <= MAX_EXPIRY_MS))
+    throw new UserError(`Invalid --expires ${text}: a number and m, h, d or w (such as 30d), at most 10 years`);
   return ms;
 }
 
@@ -41,21 +42,33 @@ export function parseExpiry(text: string): number {
  * would mint fresh ones that its owner cannot see go.
  */
 function requireKeyCaller(caller: Caller, command: string): void {
-  if (caller.tokenId !== undefined) throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+  if (caller.tokenId !== undefined)
+    throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
 }
 
 /** Makes a token for the caller; the token itself is returned once and never stored. */
 export function createToken(state: State, caller: Caller, name: string, expires: string | undefined, now = Date.now()) {
   requireKeyCaller(caller, 'tokens:create');
-  if (!TOKEN_NAME.test(name)) throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
+  if (!TOKEN_NAME.test(name))
+    throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
   const live = state.tokens.list(ownerOf(caller)).filter((t) => t.expiresAt === null || t.expiresAt > now);
   if (!caller.isAdmin && live.length >= MAX_TOKENS_PER_KEY) {
-    throw new UserError(`${caller.name} has ${live.length} tokens, the most a key may hold: revoke one first (tokens:list shows them)`);
+    throw new UserError(
+      `${caller.name} has ${live.length} tokens, the most a key may hold: revoke one first (tokens:list shows them)`,
+    );
   }
   const id = randomBytes(6).toString('hex');
   const token = `slw_${id}_${randomBytes(32).toString('base64url')}`;
-  const record = { id, name, keyName: ownerOf(caller), hash: hashOf(token), createdAt: now, expiresAt: expires === undefined ? null : now + parseExpiry(expires) };
-  if (!state.tokens.add(record)) throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
+  const record = {
+    id,
+    name,
+    keyName: ownerOf(caller),
+    hash: hashOf(token),
+    createdAt: now,
+    expiresAt: expires === undefined ? null : now + parseExpiry(expires),
+  };
+  if (!state.tokens.add(record))
+    throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
   return { token, record };
 }
 
@@ -67,7 +80,9 @@ export function listTokens(state: State, caller: Caller): TokenRecord[] {
 /** Revokes one of the caller's tokens by name or id (an admin: anyone's, by id). */
 export function revokeToken(state: State, caller: Caller, nameOrId: string): TokenRecord {
   requireKeyCaller(caller, 'tokens:revoke');
-  const found = listTokens(state, caller).filter((t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)));
+  const found = listTokens(state, caller).filter(
+    (t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)),
+  );
   if (found.length !== 1) throw new UserError(`No token ${nameOrId}`);
   state.tokens.remove(found[0]!.id);
   return found[0]!;
@@ -81,7 +96,8 @@ export function authenticateToken(state: State, presented: string, now = Date.no
   const match = TOKEN.exec(presented);
   if (!match) return undefined;
   const record = state.tokens.byId(match[1]!);
-  if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))) return undefined;
+  if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex')))
+    return undefined;
   if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
   const caller = callerOf(state, record.keyName);
   if (!caller) return undefined;

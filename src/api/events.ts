@@ -30,7 +30,8 @@ export class AppEventStreams {
   async serve(caller: Caller, start: () => (chunk: string) => void, signal: AbortSignal): Promise<void> {
     const key = caller.tokenId ?? `key:${caller.name}`;
     const count = this.open.get(key) ?? 0;
-    if (count >= STREAMS_PER_TOKEN) throw new ApiError(429, `Too many event streams open for this token (${STREAMS_PER_TOKEN}); close one`);
+    if (count >= STREAMS_PER_TOKEN)
+      throw new ApiError(429, `Too many event streams open for this token (${STREAMS_PER_TOKEN}); close one`);
     this.open.set(key, count + 1);
     try {
       await this.stream(caller, start(), signal);

@@ -62,6 +62,8 @@ export async function invoke(
 
 /** The ` !     ` messages a failed command printed, as one sentence for a JSON error. */
 export function errorOf(invocation: Invocation): string {
-  const messages = invocation.stderr.filter((line) => ERROR_PREFIX.test(line)).map((line) => line.replace(ERROR_PREFIX, ''));
+  const messages = invocation.stderr
+    .filter((line) => ERROR_PREFIX.test(line))
+    .map((line) => line.replace(ERROR_PREFIX, ''));
   return messages.join(' ') || invocation.stderr.join(' ').trim() || `the command exited with code ${invocation.code}`;
 }

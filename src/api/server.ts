@@ -43,7 +43,10 @@ export interface ApiServer {
  * dashboard host. Every request carries `Authorization: Bearer <token>` (never a token in a
  * URL); it acts as the token's key through the same commands SSH runs.
  */
-export async function startApiServer(platform: Platform, options: { host: string; port: number; proxySecret: string }): Promise<ApiServer> {
+export async function startApiServer(
+  platform: Platform,
+  options: { host: string; port: number; proxySecret: string },
+): Promise<ApiServer> {
   // Forwarding headers are believed only from Slipway's nginx (it connects from 127.0.0.1 and
   // proves itself with the secret); anyone else on this host is known by its own address.
   const serverFactory = (handler: http.RequestListener) =>
@@ -51,7 +54,13 @@ export async function startApiServer(platform: Platform, options: { host: string
       dropUntrustedForwarding(request.headers, options.proxySecret);
       handler(request, response);
     });
-  const app = Fastify({ logger: false, trustProxy: '127.0.0.1', serverFactory, bodyLimit: 2 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    trustProxy: '127.0.0.1',
+    serverFactory,
+    bodyLimit: 2 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
   // Not upgrade-insecure-requests: the dashboard is served over plain HTTP until it has a certificate.
   // Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends `Origin: null`
   // even from the dashboard's own pages, and over plain HTTP Origin is all that says where a change came from.
@@ -66,8 +75,10 @@ export async function startApiServer(platform: Platform, options: { host: string
   const watch = new AppWatch(platform);
   const appEvents = new AppEventStreams(platform.state, watch);
   app.addHook('onClose', async () => watch.stop());
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
@@ -80,43 +91,61 @@ export async function startApiServer(platform: Platform, options: { host: string
 
   app.addHook('onRequest', async (request, reply) => {
     if (needsOwnPages(request) && !fromOwnPages(request.headers, `${request.protocol}://${request.host}`)) {
-      return reply.code(403).send({ error: 'Refused: a dashboard login or change must come from the dashboard’s own pages (Origin or Sec-Fetch-Site)' });
+      return reply.code(403).send({
+        error:
+          'Refused: a dashboard login or change must come from the dashboard’s own pages (Origin or Sec-Fetch-Site)',
+      });
     }
   });
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
   await registerDashboard(app, { platform, sessions, failedAuth });
 
-  await app.register(async (api) => {
-    api.addHook('onRequest', async (request, reply) => {
-      if (failedAuth.exceeded(request.ip)) return reply.code(429).send({ error: 'Too many failed token checks; wait a minute' });
-      const caller = callerOf(platform, sessions, request);
-      if (caller === 'csrf') return reply.code(403).send({ error: 'A change from the dashboard needs its x-csrf-token header' });
-      if (caller) return void (request.caller = caller);
-      failedAuth.add(request.ip);
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
-    });
-    for (const route of ROUTES) {
-      api.route({
-        method: route.method,
-        url: route.url,
-        handler: async (request, reply) => {
-          const result = await route.handle({ platform, caller: request.caller, ...parseInput(route, request), signal: abortedWith(reply) });
-          if (result.download) {
-            reply.header('content-disposition', `attachment; filename="${result.download.name}"`).type('application/octet-stream');
-            return reply.send(fs.createReadStream(result.download.path));
-          }
-          if (result.body === undefined) return reply.code(204).send();
-          return reply.code(route.created ? 201 : 200).send(result.body);
-        },
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        if (failedAuth.exceeded(request.ip))
+          return reply.code(429).send({ error: 'Too many failed token checks; wait a minute' });
+        const caller = callerOf(platform, sessions, request);
+        if (caller === 'csrf')
+          return reply.code(403).send({ error: 'A change from the dashboard needs its x-csrf-token header' });
+        if (caller) return void (request.caller = caller);
+        failedAuth.add(request.ip);
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
       });
-    }
-    api.get('/apps/:app/deploys/:id/log', (request, reply) => streamDeployLog(platform, request, reply));
-    api.post('/commands', (request, reply) => streamCommand(platform, request, reply));
-    api.get('/events', async (request, reply) => {
-      await appEvents.serve(request.caller, () => startStream(reply, 'text/event-stream'), abortedWith(reply));
-      reply.raw.end();
-    });
-  }, { prefix: API_PREFIX });
+      for (const route of ROUTES) {
+        api.route({
+          method: route.method,
+          url: route.url,
+          handler: async (request, reply) => {
+            const result = await route.handle({
+              platform,
+              caller: request.caller,
+              ...parseInput(route, request),
+              signal: abortedWith(reply),
+            });
+            if (result.download) {
+              reply
+                .header('content-disposition', `attachment; filename="${result.download.name}"`)
+                .type('application/octet-stream');
+              return reply.send(fs.createReadStream(result.download.path));
+            }
+            if (result.body === undefined) return reply.code(204).send();
+            return reply.code(route.created ? 201 : 200).send(result.body);
+          },
+        });
+      }
+      api.get('/apps/:app/deploys/:id/log', (request, reply) => streamDeployLog(platform, request, reply));
+      api.post('/commands', (request, reply) => streamCommand(platform, request, reply));
+      api.get('/events', async (request, reply) => {
+        await appEvents.serve(request.caller, () => startStream(reply, 'text/event-stream'), abortedWith(reply));
+        reply.raw.end();
+      });
+    },
+    { prefix: API_PREFIX },
+  );
 
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
@@ -145,7 +174,8 @@ function callerOf(platform: Platform, sessions: Sessions, request: FastifyReques
   }
   const session = sessions.resume(cookieValue(request.headers.cookie, SESSION_COOKIE));
   if (!session) return undefined;
-  if (!['GET', 'HEAD'].includes(request.method) && !csrfMatches(session.csrf, request.headers['x-csrf-token'])) return 'csrf';
+  if (!['GET', 'HEAD'].includes(request.method) && !csrfMatches(session.csrf, request.headers['x-csrf-token']))
+    return 'csrf';
   return session.caller;
 }
 
@@ -224,6 +254,11 @@ async function streamCommand(platform: Platform, request: FastifyRequest, reply:
 /** Takes the response over for streaming: headers now (with helmet's), then each write as it is made. */
 function startStream(reply: FastifyReply, type: string): (chunk: string) => void {
   reply.hijack();
-  reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  reply.raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': `${type}; charset=utf-8`,
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+  });
   return (chunk) => void (reply.raw.writableEnded || reply.raw.write(chunk));
 }

@@ -3,7 +3,11 @@
  * is always one line of JSON: nothing a build prints can end its `data:` field or start
  * another event. U+2028 and U+2029 are escaped too, for parsers that take them as line ends.
  */
-export function serverSentEvent(name: 'line' | 'end' | 'snapshot' | 'app' | 'app-removed', id: number, data: unknown): string {
+export function serverSentEvent(
+  name: 'line' | 'end' | 'snapshot' | 'app' | 'app-removed',
+  id: number,
+  data: unknown,
+): string {
   const json = JSON.stringify(data).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   return `id: ${id}\nevent: ${name}\ndata: ${json}\n\n`;
 }

@@ -37,7 +37,11 @@ export function requireApp(platform: Platform, name: string | undefined): AppRec
   return app;
 }
 
-export async function createApp(platform: Platform, name: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
+export async function createApp(
+  platform: Platform,
+  name: string | undefined,
+  hooks: AppLifecycle[],
+): Promise<AppRecord> {
   const app = parseAppName(name);
   refuseDashboardName(platform.state, platform.settings, app);
   if (!platform.state.apps.create(app)) throw new UserError('Name is already taken');
@@ -56,12 +60,19 @@ async function runHooks(hooks: AppLifecycle[], call: (hook: AppLifecycle) => Pro
  * none starts while its containers and network go; the records go last, once nothing
  * outside them is left. When a step fails the app stays, and destroying it again goes on.
  */
-export function destroyApp(platform: Platform, app: AppRecord, hooks: AppLifecycle[], onWait: () => void): Promise<void> {
+export function destroyApp(
+  platform: Platform,
+  app: AppRecord,
+  hooks: AppLifecycle[],
+  onWait: () => void,
+): Promise<void> {
   return whileAppHeld(platform, app.name, onWait, async () => {
     try {
       await runHooks(hooks, (hook) => hook.destroy?.(platform, app.name));
     } catch (error) {
-      throw new UserError(`${app.name} was not destroyed entirely (${errorMessage(error)}): it stays until apps:destroy removes the rest`);
+      throw new UserError(
+        `${app.name} was not destroyed entirely (${errorMessage(error)}): it stays until apps:destroy removes the rest`,
+      );
     }
     platform.state.apps.delete(app.name);
   });
@@ -82,7 +93,13 @@ async function whileAppHeld<T>(platform: Platform, app: string, onWait: () => vo
  * one transaction (release images under their new names), and the caller deploys it again.
  * The default domain follows the name; the app is down until that deploy is live.
  */
-export async function renameApp(platform: Platform, app: AppRecord, newName: string | undefined, hooks: AppLifecycle[], onWait: () => void): Promise<string> {
+export async function renameApp(
+  platform: Platform,
+  app: AppRecord,
+  newName: string | undefined,
+  hooks: AppLifecycle[],
+  onWait: () => void,
+): Promise<string> {
   const to = parseAppName(newName);
   const { state } = platform;
   refuseDashboardName(state, platform.settings, to);
@@ -96,7 +113,12 @@ export async function renameApp(platform: Platform, app: AppRecord, newName: str
 }
 
 /** A new app with another's code, config and settings (not what belongs to the app itself: domains, storage, grants). */
-export async function cloneApp(platform: Platform, source: AppRecord, newName: string | undefined, hooks: AppLifecycle[]): Promise<AppRecord> {
+export async function cloneApp(
+  platform: Platform,
+  source: AppRecord,
+  newName: string | undefined,
+  hooks: AppLifecycle[],
+): Promise<AppRecord> {
   const { state } = platform;
   const clone = await createApp(platform, newName, hooks);
   const notCloned = new Set(hooks.flatMap((hook) => hook.notCloned ?? []));
@@ -111,12 +133,14 @@ export const LOCKED_PROPERTY = 'apps.locked';
 const AUTOCREATION_PROPERTY = 'apps.disable-autocreation';
 
 /** Whether a push to an app that does not exist creates it (the default, as in Dokku). */
-export const autocreates = (platform: Platform) => platform.state.properties.get(GLOBAL_SCOPE, AUTOCREATION_PROPERTY) !== 'true';
+export const autocreates = (platform: Platform) =>
+  platform.state.properties.get(GLOBAL_SCOPE, AUTOCREATION_PROPERTY) !== 'true';
 
 /** `apps:set --global disable-autocreation true|false`. */
 export function setAutocreationDisabled(platform: Platform, scope: string, value: string | undefined): void {
   if (scope !== GLOBAL_SCOPE) throw new UserError('disable-autocreation is a global property: give --global');
-  if (value !== undefined && value !== 'true' && value !== 'false') throw new UserError('Invalid disable-autocreation: give true or false');
+  if (value !== undefined && value !== 'true' && value !== 'false')
+    throw new UserError('Invalid disable-autocreation: give true or false');
   platform.state.properties.set(GLOBAL_SCOPE, AUTOCREATION_PROPERTY, value);
 }
 

@@ -1,5 +1,14 @@
 import { UserError } from '../core/errors.js';
-import { admits, fullName, isImageId, parseImageRef, repositoryName, sameRepository, versionOf, type ImageRef } from '../model/image-ref.js';
+import {
+  admits,
+  fullName,
+  isImageId,
+  parseImageRef,
+  repositoryName,
+  sameRepository,
+  versionOf,
+  type ImageRef,
+} from '../model/image-ref.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { Platform } from '../platform.js';
 import { REGISTRY_PROPERTY } from '../registry/index.js';
@@ -22,8 +31,12 @@ export type BaseImage = { kind: 'local' } | { kind: 'registry'; ref: ImageRef };
 
 /** Which kind of image `text` is for a build of `app`; throws the reason a build may not use it. */
 export function classifyBaseImage(platform: Platform, app: string, text: string): BaseImage {
-  const refuse = (why: string) => new UserError(`The Dockerfile builds from ${text}, which this app may not use: ${why}`);
-  if (text.includes('$')) throw new UserError(`The Dockerfile names an image through a variable with no default (${text}): name the image itself`);
+  const refuse = (why: string) =>
+    new UserError(`The Dockerfile builds from ${text}, which this app may not use: ${why}`);
+  if (text.includes('$'))
+    throw new UserError(
+      `The Dockerfile names an image through a variable with no default (${text}): name the image itself`,
+    );
   if (text === 'scratch') return { kind: 'local' };
   if (isImageId(text)) throw refuse('an image ID names an image of this host; name an image in a registry');
   const ref = parseImageRef(text);
@@ -39,7 +52,8 @@ export function classifyBaseImage(platform: Platform, app: string, text: string)
     throw refuse("it is an image of this host (another app's or Slipway's)");
   }
   const allowList = settings.buildImages.map((entry) => parseImageRef(entry)!);
-  if (allowList.length > 0 && !allowList.some((entry) => admits(entry, ref))) throw refuse('SLIPWAY_BUILD_IMAGES does not list it');
+  if (allowList.length > 0 && !allowList.some((entry) => admits(entry, ref)))
+    throw refuse('SLIPWAY_BUILD_IMAGES does not list it');
   return { kind: 'registry', ref };
 }
 
@@ -47,15 +61,24 @@ export function classifyBaseImage(platform: Platform, app: string, text: string)
  * The Dockerfile to build: each registry image it names pulled and pinned by its ID, after
  * every image it names was checked (so nothing is pulled for a Dockerfile that is refused).
  */
-export async function resolveBaseImages(platform: Platform, app: string, dockerfile: string, log: ProgressLog): Promise<string> {
+export async function resolveBaseImages(
+  platform: Platform,
+  app: string,
+  dockerfile: string,
+  log: ProgressLog,
+): Promise<string> {
   const onbuild = onbuildLines(dockerfile);
-  if (onbuild.length > 0) throw new UserError(`The Dockerfile has ONBUILD on line ${onbuild.join(', ')}: Slipway builds no image with build triggers (they would run unchecked in the builds of other images)`);
+  if (onbuild.length > 0)
+    throw new UserError(
+      `The Dockerfile has ONBUILD on line ${onbuild.join(', ')}: Slipway builds no image with build triggers (they would run unchecked in the builds of other images)`,
+    );
   const pulls = new Map<string, { ref: ImageRef; platform?: string }>();
   for (const use of imageUses(dockerfile)) {
     const image = classifyBaseImage(platform, app, use.ref);
     // `FROM --platform=linux/arm64 …` pulls that platform's image (a variable in it: the engine's default).
     const named = use.words.find((w) => w.toLowerCase().startsWith('--platform='))?.slice('--platform='.length);
-    if (image.kind === 'registry' && !pulls.has(use.ref)) pulls.set(use.ref, { ref: image.ref, platform: named?.includes('$') ? undefined : named });
+    if (image.kind === 'registry' && !pulls.has(use.ref))
+      pulls.set(use.ref, { ref: image.ref, platform: named?.includes('$') ? undefined : named });
   }
   const pins = new Map<string, string>();
   for (const [text, { ref, platform: imagePlatform }] of pulls) {
@@ -88,7 +111,9 @@ async function refuseInternalRegistry(platform: Platform, text: string, ref: Ima
 async function refuseBuildTriggers(platform: Platform, text: string, id: string): Promise<void> {
   const triggers = (await platform.engine.images.configOf(id)).config.OnBuild;
   if (Array.isArray(triggers) && triggers.length > 0) {
-    throw new UserError(`The Dockerfile builds from ${text}, which this app may not use: it has ONBUILD triggers (${triggers.length}), which would run in this build unchecked`);
+    throw new UserError(
+      `The Dockerfile builds from ${text}, which this app may not use: it has ONBUILD triggers (${triggers.length}), which would run in this build unchecked`,
+    );
   }
 }
 
@@ -103,11 +128,19 @@ async function refuseLocalOnly(platform: Platform, text: string, ref: ImageRef):
     const from = parseImageRef(digest);
     return from !== undefined && sameRepository(from, ref);
   });
-  if (!pulled) throw new UserError(`The Dockerfile builds from ${text}, which this app may not use: it is an image made on this host, not one from a registry`);
+  if (!pulled)
+    throw new UserError(
+      `The Dockerfile builds from ${text}, which this app may not use: it is an image made on this host, not one from a registry`,
+    );
 }
 
 /** Pulls the image with the app's credentials for its registry; the ID of the image pulled. */
-async function pull(platform: Platform, app: string, image: { text: string; ref: ImageRef; platform?: string }, log: ProgressLog): Promise<string> {
+async function pull(
+  platform: Platform,
+  app: string,
+  image: { text: string; ref: ImageRef; platform?: string },
+  log: ProgressLog,
+): Promise<string> {
   const { text, ref } = image;
   const login = registryLoginFor(platform, app, ref.registry);
   log.step(`Pulling ${text} from ${ref.registry}${login ? ` as ${login.username}` : ''}`);

@@ -34,7 +34,9 @@ export function chooseBuildpack(requested: string | undefined): string | undefin
   const wanted = requested.trim().toLowerCase();
   const match = SHIPPED_BUILDPACKS.find((name) => new RegExp(`(^|[/-])${name}(\\.git)?(#.*)?$`).test(wanted));
   if (!match) {
-    throw new UserError(`Unknown buildpack ${requested}: Slipway ships ${SHIPPED_BUILDPACKS.join(', ')} (no buildpack is downloaded)`);
+    throw new UserError(
+      `Unknown buildpack ${requested}: Slipway ships ${SHIPPED_BUILDPACKS.join(', ')} (no buildpack is downloaded)`,
+    );
   }
   return match;
 }
@@ -74,66 +76,77 @@ export async function buildWithBuildpacks(
     language?: { language: Language; summary: string };
   },
 ): Promise<Record<string, string>> {
-  const images = options.language ? await prepareLanguageImages(docker, options.stackImage, options.language.language, options.onLine) : stackImages(options.stackImage);
+  const images = options.language
+    ? await prepareLanguageImages(docker, options.stackImage, options.language.language, options.onLine)
+    : stackImages(options.stackImage);
   const idOf = async (image: string) => {
     const id = await docker.images.id(image);
     if (id === undefined) throw new UserError(`The stack image ${image} is missing: run slipway stack:build`);
     return id;
   };
   const [buildImageId, runImageId] = await Promise.all([idOf(images.build), idOf(images.run)]);
-  const runImage = options.node ? await ensureNodeRunImage(docker, images.run, runImageId, options.node.toolchain.node) : images.run;
+  const runImage = options.node
+    ? await ensureNodeRunImage(docker, images.run, runImageId, options.node.toolchain.node)
+    : images.run;
   const cache = cacheVolume(options.instance, options.app);
   await docker.ensureVolume(cache, { [LABEL.instance]: options.instance, [LABEL.app]: options.app });
-  const binds = [`${BUILDPACKS_DIR}:/tmp/buildpacks:ro`, `${cache}:/tmp/cache`, ...(options.node ? nodeBinds(options.node.toolchain) : [])];
+  const binds = [
+    `${BUILDPACKS_DIR}:/tmp/buildpacks:ro`,
+    `${cache}:/tmp/cache`,
+    ...(options.node ? nodeBinds(options.node.toolchain) : []),
+  ];
   // Package registries may answer through a TLS proxy that only the host's CA bundle trusts.
-  const caEnv = fs.existsSync(HOST_CA_BUNDLE) ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE, SSL_CERT_FILE: CONTAINER_CA_BUNDLE } : undefined;
+  const caEnv = fs.existsSync(HOST_CA_BUNDLE)
+    ? { NODE_EXTRA_CA_CERTS: CONTAINER_CA_BUNDLE, PIP_CERT: CONTAINER_CA_BUNDLE, SSL_CERT_FILE: CONTAINER_CA_BUNDLE }
+    : undefined;
   if (caEnv) binds.push(`${HOST_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:ro`);
 
   const base = await docker.images.configOf(runImage);
   const slugOf = `${options.instance}/${options.app}`;
   let release = '';
   // `reusable`: the cache key of dependencies the compile may leave out (see slug-image.ts).
-  const compile = (reusable: string | undefined) => runBuildOneOff(docker, options, {
-    image: buildImageId, // by id: a standby of an older build image is not used
-    cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
-    env: {
-      STACK: 'bookworm',
-      SOURCE_VERSION: options.rev,
-      ...caEnv,
-      ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
-      ...(options.node ? nodeBuildEnv(options.node) : {}),
-      ...(options.language ? { SLIPWAY_LANGUAGE_SUMMARY: options.language.summary } : {}),
-      ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
-    },
-    labels: buildContainerLabels(options),
-    binds,
-    // One archive: each one put in costs the engine a process of its own (about 0.1 s).
-    inputs: [{ path: '/', tar: compileInputs(options.tarPath, options.env) }],
-    onLine: options.onLine,
-    timeoutMs: options.timeoutMs,
-    removeInBackground: true, // the slug image is made: the deploy goes on
-    collect: {
-      path: '/app',
-      use: async (slug) => {
-        options.onCompiled?.();
-        const captured = await loadSlugImage(docker, {
-          app: slugOf,
-          slug,
-          base,
-          tag: options.tag,
-          labels: imageLabels(options.instance, options.app),
-          workDir: path.dirname(options.tarPath),
-          capture: [RELEASE_FILE],
-          // The image runs its web process by itself too (`docker run`, git:from-image).
-          cmd: (files) => {
-            const web = options.webCommand ?? defaultProcessTypes(files[RELEASE_FILE] ?? '').web;
-            return web === undefined ? undefined : [LAUNCHER, web];
-          },
-        });
-        release = captured[RELEASE_FILE] ?? '';
+  const compile = (reusable: string | undefined) =>
+    runBuildOneOff(docker, options, {
+      image: buildImageId, // by id: a standby of an older build image is not used
+      cmd: ['/bin/bash', '/tmp/buildpacks/bin/slipway-build'],
+      env: {
+        STACK: 'bookworm',
+        SOURCE_VERSION: options.rev,
+        ...caEnv,
+        ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
+        ...(options.node ? nodeBuildEnv(options.node) : {}),
+        ...(options.language ? { SLIPWAY_LANGUAGE_SUMMARY: options.language.summary } : {}),
+        ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
       },
-    },
-  });
+      labels: buildContainerLabels(options),
+      binds,
+      // One archive: each one put in costs the engine a process of its own (about 0.1 s).
+      inputs: [{ path: '/', tar: compileInputs(options.tarPath, options.env) }],
+      onLine: options.onLine,
+      timeoutMs: options.timeoutMs,
+      removeInBackground: true, // the slug image is made: the deploy goes on
+      collect: {
+        path: '/app',
+        use: async (slug) => {
+          options.onCompiled?.();
+          const captured = await loadSlugImage(docker, {
+            app: slugOf,
+            slug,
+            base,
+            tag: options.tag,
+            labels: imageLabels(options.instance, options.app),
+            workDir: path.dirname(options.tarPath),
+            capture: [RELEASE_FILE],
+            // The image runs its web process by itself too (`docker run`, git:from-image).
+            cmd: (files) => {
+              const web = options.webCommand ?? defaultProcessTypes(files[RELEASE_FILE] ?? '').web;
+              return web === undefined ? undefined : [LAUNCHER, web];
+            },
+          });
+          release = captured[RELEASE_FILE] ?? '';
+        },
+      },
+    });
   let code: number;
   try {
     code = await compile(reusableDependencies(slugOf, base));
@@ -147,15 +160,28 @@ export async function buildWithBuildpacks(
 }
 
 /** The language's images, made first when this is its first build on the host (which says so: it takes a while). */
-async function prepareLanguageImages(docker: DockerEngine, stackImage: string, language: Language, onLine: (line: string) => void) {
-  const onPrepare = () => onLine(`-----> Preparing the ${language.title} build and run images (the first ${language.title} build on this host: this takes a while)`);
-  const prepared = await ensureLanguageImages(docker, stackImage, language, { rebuild: false, onPrepare, onLine: (line) => onLine(`       ${line}`) });
+async function prepareLanguageImages(
+  docker: DockerEngine,
+  stackImage: string,
+  language: Language,
+  onLine: (line: string) => void,
+) {
+  const onPrepare = () =>
+    onLine(
+      `-----> Preparing the ${language.title} build and run images (the first ${language.title} build on this host: this takes a while)`,
+    );
+  const prepared = await ensureLanguageImages(docker, stackImage, language, {
+    rebuild: false,
+    onPrepare,
+    onLine: (line) => onLine(`       ${line}`),
+  });
   return prepared.images;
 }
 
 /** The source at /app and the config as files in /tmp/env (both in the build image, empty). */
 function compileInputs(tarPath: string, env: Env) {
-  const envFiles = () => Object.entries(env).map(([name, content]) => ({ name: `tmp/env/${name}`, content, mode: 0o600 }));
+  const envFiles = () =>
+    Object.entries(env).map(([name, content]) => ({ name: `tmp/env/${name}`, content, mode: 0o600 }));
   return extendTar(fs.createReadStream(tarPath), envFiles, [], 'app/').tar;
 }
 
@@ -167,7 +193,11 @@ function nodeBinds(toolchain: NodeToolchain): string[] {
   return Object.entries(parts).flatMap(([name, part]) => (part ? [`${part.dir}:${TOOLCHAIN_MOUNT}/${name}:ro`] : []));
 }
 
-function nodeBuildEnv(node: { toolchain: NodeToolchain; request: NodeRequest; registry: string }): Record<string, string> {
+function nodeBuildEnv(node: {
+  toolchain: NodeToolchain;
+  request: NodeRequest;
+  registry: string;
+}): Record<string, string> {
   const { packageManager, buildScript } = node.request;
   return {
     SLIPWAY_NODE_SUMMARY: node.toolchain.summary,

@@ -42,7 +42,8 @@ export function imageUses(dockerfile: string): ImageUse[] {
     } else if (instruction === 'COPY' || instruction === 'ADD') {
       const written = rest.find((w) => w.toLowerCase().startsWith('--from='));
       const from = written?.slice('--from='.length);
-      if (from !== undefined && !stages.includes(from.toLowerCase())) uses.push({ ref: from, instruction: 'COPY', written: written!, ...at });
+      if (from !== undefined && !stages.includes(from.toLowerCase()))
+        uses.push({ ref: from, instruction: 'COPY', written: written!, ...at });
     }
   }
   return uses;
@@ -54,7 +55,9 @@ export function imageUses(dockerfile: string): ImageUse[] {
  * another app's image in a base image would copy that app into the build that uses it.
  */
 export function onbuildLines(dockerfile: string): number[] {
-  return [...instructions(dockerfile)].filter((words) => words[0]!.toUpperCase() === 'ONBUILD').map((words) => words.firstLine + 1);
+  return [...instructions(dockerfile)]
+    .filter((words) => words[0]!.toUpperCase() === 'ONBUILD')
+    .map((words) => words.firstLine + 1);
 }
 
 /** The images a Dockerfile names (see imageUses), in order. */
@@ -72,7 +75,11 @@ export function pinImages(dockerfile: string, pins: ReadonlyMap<string, string>)
     const pinned = pins.get(use.ref);
     if (pinned === undefined) continue;
     const span = lines.slice(use.firstLine, use.lastLine + 1);
-    lines.splice(use.firstLine, span.length, ...(use.instruction === 'FROM' ? [pinnedFrom(use.words, pinned)] : pinnedCopy(span, use.written, pinned)));
+    lines.splice(
+      use.firstLine,
+      span.length,
+      ...(use.instruction === 'FROM' ? [pinnedFrom(use.words, pinned)] : pinnedCopy(span, use.written, pinned)),
+    );
   }
   return lines.join('\n');
 }
@@ -112,7 +119,14 @@ function* instructions(dockerfile: string): Generator<string[] & { firstLine: nu
   const escape = directive?.[1] ?? '\\';
   let pending: string[] = [];
   let firstLine = 0;
-  const instruction = (lastLine: number) => Object.assign(pending.join(' ').split(/[ \t]+/).filter(Boolean), { firstLine, lastLine });
+  const instruction = (lastLine: number) =>
+    Object.assign(
+      pending
+        .join(' ')
+        .split(/[ \t]+/)
+        .filter(Boolean),
+      { firstLine, lastLine },
+    );
   for (const [index, raw] of lines.entries()) {
     const trimmed = raw.replace(/\r$/, '').trim();
     if (pending.length === 0 && (trimmed === '' || trimmed.startsWith('#'))) continue;
@@ -139,14 +153,16 @@ export function withLabels(dockerfile: string, labels: Record<string, string>): 
   for (const words of instructions(dockerfile)) if (words[0]!.toUpperCase() === 'FROM') lastFrom = words.lastLine;
   if (lastFrom === undefined) return dockerfile;
   const lines = dockerfile.split('\n');
-  const label = `LABEL ${Object.entries(labels).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`;
+  const label = `LABEL ${Object.entries(labels)
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+    .join(' ')}`;
   return [...lines.slice(0, lastFrom + 1), label, ...lines.slice(lastFrom + 1)].join('\n');
 }
 
 /** `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from these values; unknown names stay as written. */
 function expand(text: string, values: Map<string, string>): string {
   let out = '';
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     if (text[i] !== '$') {
       out += text[i++];
       continue;

@@ -29,7 +29,11 @@ export function imageExists(platform: Platform, ref: string): Promise<boolean> {
 }
 
 /** `git:from-image`: the image must be here and say what to run; it is tagged as a build of the app. */
-export async function adoptImage(platform: Platform, image: string, target: { repository: string; tag: string }): Promise<void> {
+export async function adoptImage(
+  platform: Platform,
+  image: string,
+  target: { repository: string; tag: string },
+): Promise<void> {
   const { images } = platform.engine;
   if (!(await images.exists(image))) throw new UserError(`Image ${image} is not on this host`);
   if (!(await images.hasCommand(image))) throw new UserError(`Image ${image} has no CMD or ENTRYPOINT to run`);
@@ -74,7 +78,8 @@ export function renamedReleaseImages(platform: Platform, from: string, to: strin
   const target = imageRepository(platform.settings.instance, to);
   const renamed = new Map<number, string>();
   for (const release of platform.state.releases.list(from)) {
-    if (release.image.startsWith(`${source}:`)) renamed.set(release.version, `${target}:${release.image.slice(source.length + 1)}`);
+    if (release.image.startsWith(`${source}:`))
+      renamed.set(release.version, `${target}:${release.image.slice(source.length + 1)}`);
   }
   return renamed;
 }
@@ -86,7 +91,8 @@ export async function tagReleaseImages(platform: Platform, from: string, to: str
   const names = renamedReleaseImages(platform, from, to);
   for (const release of platform.state.releases.list(from)) {
     const renamed = names.get(release.version);
-    if (renamed && (await images.exists(release.image))) await images.tag(release.image, target, renamed.slice(target.length + 1));
+    if (renamed && (await images.exists(release.image)))
+      await images.tag(release.image, target, renamed.slice(target.length + 1));
   }
 }
 
@@ -94,7 +100,8 @@ export async function tagReleaseImages(platform: Platform, from: string, to: str
 export async function removeAppImages(platform: Platform, app: string): Promise<void> {
   const repository = imageRepository(platform.settings.instance, app);
   for (const image of await platform.engine.images.list(repository)) {
-    for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`))) await platform.engine.images.remove(tag);
+    for (const tag of image.tags.filter((t) => t.startsWith(`${repository}:`)))
+      await platform.engine.images.remove(tag);
   }
 }
 
@@ -102,7 +109,12 @@ export async function removeAppImages(platform: Platform, app: string): Promise<
  * git:load-image: loads an image archive (`docker save` output) and checks that it held
  * the image the caller named.
  */
-export async function loadImageArchive(platform: Platform, archive: NodeJS.ReadableStream, image: string, onLine: (line: string) => void): Promise<void> {
+export async function loadImageArchive(
+  platform: Platform,
+  archive: NodeJS.ReadableStream,
+  image: string,
+  onLine: (line: string) => void,
+): Promise<void> {
   try {
     await platform.engine.images.load(archive, onLine);
   } catch (error) {

@@ -16,7 +16,6 @@ import { nodeRequest } from './node-versions.js';
 import { readSource, type SourceFacts } from './source.js';
 import { discardStandbys, removeLeftBuildContainers } from './standby.js';
 
-
 export const BUILDERS = ['dockerfile', 'herokuish'] as const;
 export type Builder = (typeof BUILDERS)[number];
 const BUILDER_PROPERTY = 'builder.selected';
@@ -47,23 +46,33 @@ export async function buildFromSource(
   const config = state.config.get(app);
   const requestedPack = config.BUILDPACK_URL ?? source.buildpack;
   const builder: Builder =
-    selectedBuilder(platform, app) ?? (requestedPack === undefined && source.dockerfile !== undefined ? 'dockerfile' : 'herokuish');
+    selectedBuilder(platform, app) ??
+    (requestedPack === undefined && source.dockerfile !== undefined ? 'dockerfile' : 'herokuish');
   try {
     if (builder === 'dockerfile') {
-      if (source.dockerfile === undefined) throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
+      if (source.dockerfile === undefined)
+        throw new UserError(`${app} is set to build from a Dockerfile, but the commit has none`);
       const dockerfile = await resolveBaseImages(platform, app, source.dockerfile, log);
       log.step(`Building ${app} from Dockerfile`);
       // The app's Dockerfile (its registry images pinned) with its image labels, beside it in the context.
       const labelled = withLabels(dockerfile, imageLabels(settings.instance, app));
-      const context = extendTar(fs.createReadStream(job.tarPath), () => [{ name: LABELLED_DOCKERFILE, content: labelled }]);
-      await docker.images.build(context.tar, tag, (line) => log.output(line), { dockerfile: LABELLED_DOCKERFILE, timeoutMs: settings.buildTimeoutMs });
+      const context = extendTar(fs.createReadStream(job.tarPath), () => [
+        { name: LABELLED_DOCKERFILE, content: labelled },
+      ]);
+      await docker.images.build(context.tar, tag, (line) => log.output(line), {
+        dockerfile: LABELLED_DOCKERFILE,
+        timeoutMs: settings.buildTimeoutMs,
+      });
       log.mark('built');
       return releaseMetaSchema.parse({ ...source.meta, builder });
     }
     log.step(`Building ${app} from herokuish`);
     // Decided here, from the files at the top, so that the build runs in the images its language needs.
     const pack = detectBuildpack(chooseBuildpack(requestedPack), source.markers);
-    const language = pack && 'images' in pack ? { language: pack, summary: checkLanguageVersion(pack, source.versionFiles) } : undefined;
+    const language =
+      pack && 'images' in pack
+        ? { language: pack, summary: checkLanguageVersion(pack, source.versionFiles) }
+        : undefined;
     const defaults = await buildWithBuildpacks(docker, {
       instance: settings.instance,
       stackImage: settings.stackImage,
@@ -82,10 +91,16 @@ export async function buildFromSource(
     });
     log.mark('built');
     const processes = source.meta.processes ?? defaults;
-    if (Object.keys(processes).length === 0) throw new UserError('No process types: add a Procfile that says what to run');
+    if (Object.keys(processes).length === 0)
+      throw new UserError('No process types: add a Procfile that says what to run');
     return releaseMetaSchema.parse({ ...source.meta, builder, processes });
   } catch (error) {
-    if (!(error instanceof BuildFailedError || error instanceof CompileFailedError || error instanceof OneOffTimeoutError)) throw error;
+    if (!(
+      error instanceof BuildFailedError ||
+      error instanceof CompileFailedError ||
+      error instanceof OneOffTimeoutError
+    ))
+      throw error;
     log.error(error.message);
     throw new UserError('App build failed');
   }
@@ -97,7 +112,12 @@ const toolchains = new Map<string, NodeToolchains>();
  * The Node.js toolchain of an app the Node.js buildpack will build (named, or detected by
  * its package.json); undefined for every other app.
  */
-async function nodeToolchainFor(settings: Settings, source: SourceFacts, pack: Buildpack | undefined, log: ProgressLog) {
+async function nodeToolchainFor(
+  settings: Settings,
+  source: SourceFacts,
+  pack: Buildpack | undefined,
+  log: ProgressLog,
+) {
   if (source.node === undefined || pack?.name !== 'nodejs') return undefined;
   const request = nodeRequest(source.node);
   const key = `${settings.toolchainsDir} ${settings.npmRegistry}`;

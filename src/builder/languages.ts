@@ -16,9 +16,31 @@ export const BUILDPACKS = [
     markers: ['Gemfile'],
     images: {
       // Headers for the native gems most apps have (pg, mysql2, sqlite3, nokogiri, psych).
-      build: ['ruby', 'ruby-dev', 'bundler', 'libpq-dev', 'libmariadb-dev', 'libsqlite3-dev', 'libxml2-dev', 'libxslt1-dev', 'libyaml-dev', 'zlib1g-dev'],
+      build: [
+        'ruby',
+        'ruby-dev',
+        'bundler',
+        'libpq-dev',
+        'libmariadb-dev',
+        'libsqlite3-dev',
+        'libxml2-dev',
+        'libxslt1-dev',
+        'libyaml-dev',
+        'zlib1g-dev',
+      ],
       // The same libraries without headers or compilers: what those gems load at run time.
-      run: ['ruby', 'bundler', 'libpq5', 'libmariadb3', 'libsqlite3-0', 'libxml2', 'libxslt1.1', 'libyaml-0-2', 'zlib1g', 'tzdata'],
+      run: [
+        'ruby',
+        'bundler',
+        'libpq5',
+        'libmariadb3',
+        'libsqlite3-0',
+        'libxml2',
+        'libxslt1.1',
+        'libyaml-0-2',
+        'zlib1g',
+        'tzdata',
+      ],
     },
     /** What the stack's Debian (bookworm) ships: ruby3.1. */
     version: '3.1.2',
@@ -57,7 +79,10 @@ export function detectBuildpack(named: string | undefined, topLevelFiles: readon
 
 export function languageNamed(name: string): Language {
   const language = LANGUAGES.find((l) => l.name === name);
-  if (!language) throw new UserError(`Unknown language ${name}: the languages with images of their own are ${LANGUAGES.map((l) => l.name).join(', ')}`);
+  if (!language)
+    throw new UserError(
+      `Unknown language ${name}: the languages with images of their own are ${LANGUAGES.map((l) => l.name).join(', ')}`,
+    );
   return language;
 }
 
@@ -71,7 +96,9 @@ export type VersionFiles = Partial<Record<(typeof VERSION_FILES)[number], string
  * so at once. Returns a line for the build output.
  */
 export function checkLanguageVersion(language: Language, files: VersionFiles): string {
-  return language.name === 'go' ? checkGoVersion(language.version, files['go.mod'] ?? '') : checkRubyVersion(language.version, files);
+  return language.name === 'go'
+    ? checkGoVersion(language.version, files['go.mod'] ?? '')
+    : checkRubyVersion(language.version, files);
 }
 
 /** go.mod's `go` directive is the oldest Go the module builds with. */
@@ -79,9 +106,12 @@ function checkGoVersion(have: string, goMod: string): string {
   const directive = /^go[ \t]+(\S+)[ \t]*(?:\/\/.*)?$/m.exec(goMod)?.[1];
   if (directive === undefined) return `Go ${have} (go.mod names no go version)`;
   const wanted = semver.coerce(directive);
-  if (!/^\d+\.\d+(\.\d+)?$/.test(directive) || wanted === null) throw new UserError(`Invalid go directive in go.mod: ${directive}`);
+  if (!/^\d+\.\d+(\.\d+)?$/.test(directive) || wanted === null)
+    throw new UserError(`Invalid go directive in go.mod: ${directive}`);
   if (semver.lt(have, wanted)) {
-    throw new UserError(`This app needs Go ${directive} or newer (go.mod), and this host has Go ${have} (Debian's): lower the go directive or build from a Dockerfile`);
+    throw new UserError(
+      `This app needs Go ${directive} or newer (go.mod), and this host has Go ${have} (Debian's): lower the go directive or build from a Dockerfile`,
+    );
   }
   return `Go ${have} (go.mod asks for go ${directive})`;
 }
@@ -96,7 +126,9 @@ function checkRubyVersion(have: string, files: VersionFiles): string {
   if (gemfileLine) {
     const requirements = [gemfileLine[1]!, ...[...gemfileLine[2]!.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!)];
     if (!requirements.every((r) => satisfiesGemRequirement(have, r))) {
-      throw new UserError(`This app needs Ruby ${requirements.join(', ')} (Gemfile), and this host has Ruby ${have} (Debian's): change the Gemfile's ruby line or build from a Dockerfile`);
+      throw new UserError(
+        `This app needs Ruby ${requirements.join(', ')} (Gemfile), and this host has Ruby ${have} (Debian's): change the Gemfile's ruby line or build from a Dockerfile`,
+      );
     }
     return `Ruby ${have} (Gemfile asks for ${requirements.join(', ')})`;
   }
@@ -105,7 +137,9 @@ function checkRubyVersion(have: string, files: VersionFiles): string {
   const wanted = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(named);
   if (!wanted) throw new UserError(`.ruby-version names ${named}: this host has only Ruby ${have} (Debian's)`);
   if (`${wanted[1]}.${wanted[2]}` !== have.split('.').slice(0, 2).join('.')) {
-    throw new UserError(`This app needs Ruby ${named} (.ruby-version), and this host has Ruby ${have} (Debian's): change .ruby-version or build from a Dockerfile`);
+    throw new UserError(
+      `This app needs Ruby ${named} (.ruby-version), and this host has Ruby ${have} (Debian's): change .ruby-version or build from a Dockerfile`,
+    );
   }
   return `Ruby ${have} (.ruby-version asks for ${named})`;
 }

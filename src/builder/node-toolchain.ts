@@ -40,11 +40,31 @@ export class NodeToolchains {
   }
 
   async prepare(request: NodeRequest, onLine: (line: string) => void): Promise<NodeToolchain> {
-    const node = await this.fetch(NODE_PACKAGE, (published) => resolveNodeVersion(request, published.map((p) => p.version)), onLine, (file) => file === 'bin/node' || file.startsWith('include/'));
+    const node = await this.fetch(
+      NODE_PACKAGE,
+      (published) =>
+        resolveNodeVersion(
+          request,
+          published.map((p) => p.version),
+        ),
+      onLine,
+      (file) => file === 'bin/node' || file.startsWith('include/'),
+    );
     const npm = await this.fetch('npm', (published) => resolveNpmVersion(request.npm, node.version, published), onLine);
-    const corepack = request.packageManager.name === 'npm' ? undefined : await this.fetch('corepack', (published) => resolveNpmVersion(undefined, node.version, published), onLine);
-    const manager = request.packageManager.name === 'npm' ? '' : `, ${request.packageManager.name} ${request.packageManager.version ?? '(corepack default)'}`;
-    return { node, npm, corepack, summary: `Node.js ${node.version} (${request.nodeFrom}), npm ${npm.version}${manager}` };
+    const corepack =
+      request.packageManager.name === 'npm'
+        ? undefined
+        : await this.fetch('corepack', (published) => resolveNpmVersion(undefined, node.version, published), onLine);
+    const manager =
+      request.packageManager.name === 'npm'
+        ? ''
+        : `, ${request.packageManager.name} ${request.packageManager.version ?? '(corepack default)'}`;
+    return {
+      node,
+      npm,
+      corepack,
+      summary: `Node.js ${node.version} (${request.nodeFrom}), npm ${npm.version}${manager}`,
+    };
   }
 
   private async fetch(
@@ -87,7 +107,12 @@ export class NodeToolchains {
  * image per version, shared by apps, so a release image adds only the app's own files.
  * Made again when the run image changes (`runImageId`: the caller has looked it up).
  */
-export async function ensureNodeRunImage(docker: DockerEngine, runImage: string, runImageId: string, node: NodeToolchain['node']): Promise<string> {
+export async function ensureNodeRunImage(
+  docker: DockerEngine,
+  runImage: string,
+  runImageId: string,
+  node: NodeToolchain['node'],
+): Promise<string> {
   const image = `${runImage}-node${node.version}`;
   const stamp = `${runImageId} ${node.version}`;
   if ((await docker.images.label(image, NODE_RUN_LABEL)) === stamp) return image;
@@ -101,7 +126,11 @@ function contextWithBinary(dockerfile: string, binary: string): Readable {
   const pack = tar.pack();
   pack.entry({ name: 'Dockerfile', mode: 0o644 }, dockerfile);
   const { size } = fs.statSync(binary);
-  const entry = pack.entry({ name: 'node', mode: 0o755, size }, (error) => (error ? pack.destroy(error) : pack.finalize()));
-  fs.createReadStream(binary).on('error', (error) => pack.destroy(error)).pipe(entry);
+  const entry = pack.entry({ name: 'node', mode: 0o755, size }, (error) =>
+    error ? pack.destroy(error) : pack.finalize(),
+  );
+  fs.createReadStream(binary)
+    .on('error', (error) => pack.destroy(error))
+    .pipe(entry);
   return pack.pipe(new PassThrough());
 }

@@ -31,7 +31,17 @@ const packageJsonSchema = z.looseObject({
 
 /** Node's LTS code names, for `.nvmrc` files that say `lts/<name>`. */
 const LTS_NAMES: Record<string, number> = {
-  argon: 4, boron: 6, carbon: 8, dubnium: 10, erbium: 12, fermium: 14, gallium: 16, hydrogen: 18, iron: 20, jod: 22, krypton: 24,
+  argon: 4,
+  boron: 6,
+  carbon: 8,
+  dubnium: 10,
+  erbium: 12,
+  fermium: 14,
+  gallium: 16,
+  hydrogen: 18,
+  iron: 20,
+  jod: 22,
+  krypton: 24,
 };
 
 /**
@@ -39,34 +49,54 @@ const LTS_NAMES: Record<string, number> = {
  * `.node-version`, then `.nvmrc`; `engines.npm`; yarn or pnpm from `packageManager` or from
  * their lockfile.
  */
-export function nodeRequest(files: { packageJson: string; nodeVersion?: string; nvmrc?: string; lockfiles: string[] }): NodeRequest {
+export function nodeRequest(files: {
+  packageJson: string;
+  nodeVersion?: string;
+  nvmrc?: string;
+  lockfiles: string[];
+}): NodeRequest {
   const pkg = parseJsonFile(packageJsonSchema, files.packageJson, 'package.json');
-  const fromFile = (text: string | undefined) => text?.split('\n').map((l) => l.replace(/#.*/, '').trim()).find(Boolean);
+  const fromFile = (text: string | undefined) =>
+    text
+      ?.split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .find(Boolean);
   const candidates: [string | undefined, string][] = [
     [pkg.engines?.node, 'engines.node in package.json'],
     [fromFile(files.nodeVersion), '.node-version'],
     [fromFile(files.nvmrc), '.nvmrc'],
   ];
-  const [node, nodeFrom] = candidates.find(([value]) => value !== undefined && value.trim() !== '') ?? [undefined, 'the current LTS'];
+  const [node, nodeFrom] = candidates.find(([value]) => value !== undefined && value.trim() !== '') ?? [
+    undefined,
+    'the current LTS',
+  ];
   const scripts = pkg.scripts ?? {};
   return {
     node: node?.trim(),
     nodeFrom,
     npm: pkg.engines?.npm?.trim() || undefined,
     packageManager: packageManagerOf(pkg.packageManager, files.lockfiles),
-    buildScript: typeof scripts['heroku-postbuild'] === 'string' ? 'heroku-postbuild' : typeof scripts.build === 'string' ? 'build' : undefined,
+    buildScript:
+      typeof scripts['heroku-postbuild'] === 'string'
+        ? 'heroku-postbuild'
+        : typeof scripts.build === 'string'
+          ? 'build'
+          : undefined,
   };
 }
-
 
 function packageManagerOf(field: string | undefined, lockfiles: string[]): PackageManager {
   if (field !== undefined) {
     const match = /^(npm|yarn|pnpm)@(\d+\.\d+\.\d+[-+.\w]*)$/.exec(field.trim());
-    if (!match) throw new UserError(`Invalid packageManager "${field}" in package.json: expected npm@x.y.z, yarn@x.y.z or pnpm@x.y.z`);
+    if (!match)
+      throw new UserError(
+        `Invalid packageManager "${field}" in package.json: expected npm@x.y.z, yarn@x.y.z or pnpm@x.y.z`,
+      );
     return { name: match[1] as PackageManager['name'], version: match[2] };
   }
   if (lockfiles.includes('pnpm-lock.yaml')) return { name: 'pnpm', version: undefined };
-  if (lockfiles.includes('yarn.lock') && !lockfiles.includes('package-lock.json')) return { name: 'yarn', version: undefined };
+  if (lockfiles.includes('yarn.lock') && !lockfiles.includes('package-lock.json'))
+    return { name: 'yarn', version: undefined };
   return { name: 'npm', version: undefined };
 }
 
@@ -88,13 +118,17 @@ export function resolveNodeVersion(request: Pick<NodeRequest, 'node' | 'nodeFrom
     found = newest(`${major}.x`);
   } else {
     if (wanted.length > MAX_RANGE || semver.validRange(wanted) === null) {
-      throw new UserError(`Invalid Node.js version "${wanted.slice(0, MAX_RANGE)}" in ${request.nodeFrom}: expected a version or a semver range such as 22.x`);
+      throw new UserError(
+        `Invalid Node.js version "${wanted.slice(0, MAX_RANGE)}" in ${request.nodeFrom}: expected a version or a semver range such as 22.x`,
+      );
     }
     found = newest(wanted);
   }
   if (found === null) {
     const latest = newest('*');
-    throw new UserError(`No Node.js version matches "${wanted}" (${request.nodeFrom}); the newest published is ${latest ?? 'none'}`);
+    throw new UserError(
+      `No Node.js version matches "${wanted}" (${request.nodeFrom}); the newest published is ${latest ?? 'none'}`,
+    );
   }
   return found;
 }
@@ -109,7 +143,11 @@ function newestLts(versions: string[]): string | null {
  * The npm to build with: the newest that `engines.npm` allows (any when absent) and that
  * supports the chosen Node.js, by npm's own `engines.node`.
  */
-export function resolveNpmVersion(range: string | undefined, nodeVersion: string, published: { version: string; engines?: { node?: string } }[]): string {
+export function resolveNpmVersion(
+  range: string | undefined,
+  nodeVersion: string,
+  published: { version: string; engines?: { node?: string } }[],
+): string {
   if (range !== undefined && (range.length > MAX_RANGE || semver.validRange(range) === null)) {
     throw new UserError(`Invalid npm version "${range.slice(0, MAX_RANGE)}" in engines.npm (package.json)`);
   }
@@ -120,7 +158,11 @@ export function resolveNpmVersion(range: string | undefined, nodeVersion: string
       semver.satisfies(p.version, range ?? '*') &&
       (p.engines?.node === undefined || semver.satisfies(nodeVersion, p.engines.node)),
   );
-  const found = semver.maxSatisfying(fits.map((p) => p.version), '*');
-  if (found === null) throw new UserError(`No npm version matches "${range ?? '*'}" (engines.npm) and runs on Node.js ${nodeVersion}`);
+  const found = semver.maxSatisfying(
+    fits.map((p) => p.version),
+    '*',
+  );
+  if (found === null)
+    throw new UserError(`No npm version matches "${range ?? '*'}" (engines.npm) and runs on Node.js ${nodeVersion}`);
   return found;
 }

@@ -47,10 +47,15 @@ export class NpmRegistry {
    * Unpacks `package/<path>` entries that `keep` accepts into `target` (made here, and
    * only when every byte checked out: a partial or tampered download leaves nothing).
    */
-  async unpack(published: PublishedVersion, target: string, keep: (file: string) => boolean = () => true): Promise<void> {
+  async unpack(
+    published: PublishedVersion,
+    target: string,
+    keep: (file: string) => boolean = () => true,
+  ): Promise<void> {
     const { integrity } = published.dist;
     const expected = /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity ?? '')?.[1];
-    if (!expected) throw new UserError(`${published.dist.tarball} has no sha512 integrity hash in the registry: refusing it`);
+    if (!expected)
+      throw new UserError(`${published.dist.tarball} has no sha512 integrity hash in the registry: refusing it`);
     const staging = `${target}.partial-${process.pid}-${Date.now()}`;
     fs.mkdirSync(staging, { recursive: true });
     try {
@@ -60,11 +65,13 @@ export class NpmRegistry {
       const body = Readable.fromWeb(response.body as never);
       body.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > MAX_TARBALL_BYTES) body.destroy(new UserError(`${published.dist.tarball} is larger than ${MAX_TARBALL_BYTES} bytes`));
+        if (bytes > MAX_TARBALL_BYTES)
+          body.destroy(new UserError(`${published.dist.tarball} is larger than ${MAX_TARBALL_BYTES} bytes`));
         hash.update(chunk);
       });
       await pipeline(body, createGunzip(), extractInto(staging, keep));
-      if (hash.digest('base64') !== expected) throw new UserError(`${published.dist.tarball} does not match its registry integrity hash: refusing it`);
+      if (hash.digest('base64') !== expected)
+        throw new UserError(`${published.dist.tarball} does not match its registry integrity hash: refusing it`);
       fs.rmSync(target, { recursive: true, force: true });
       fs.renameSync(staging, target);
     } finally {

@@ -28,13 +28,15 @@ const PASSWORD_MAX = 16 * 1024;
 /** The server as logins are kept under it: `host[:port]`, Docker Hub as `docker.io`. */
 export function parseRegistryServer(server: string): string {
   const bare = server.replace(/^https?:\/\//, '').replace(/\/(?:v[12]\/?)?$/, '');
-  if (!isRegistryServer(bare)) throw new UserError(`Invalid registry server ${server}: give host or host:port, e.g. ghcr.io or 127.0.0.1:5000`);
+  if (!isRegistryServer(bare))
+    throw new UserError(`Invalid registry server ${server}: give host or host:port, e.g. ghcr.io or 127.0.0.1:5000`);
   return canonicalRegistry(bare);
 }
 
 /** Validated credentials: a username with no space or colon, a password on one line. */
 export function parseRegistryLogin(username: string, password: string): RegistryLogin {
-  if (!USERNAME.test(username)) throw new UserError('Invalid username: printable characters, no space or colon, at most 255');
+  if (!USERNAME.test(username))
+    throw new UserError('Invalid username: printable characters, no space or colon, at most 255');
   if (password === '' || password.length > PASSWORD_MAX || /[\0\r\n]/.test(password)) {
     throw new UserError(`Invalid password: give it on one line, at most ${PASSWORD_MAX} characters`);
   }
@@ -66,7 +68,13 @@ export function adminApprovedRegistry(platform: Platform, server: string): boole
  * learns only that the login failed, not the engine's words: they would tell it what answers
  * at an address it named (a port scanner of the host and its networks otherwise).
  */
-export async function logInToRegistry(platform: Platform, scope: string, server: string, login: RegistryLogin, isAdmin: boolean): Promise<void> {
+export async function logInToRegistry(
+  platform: Platform,
+  scope: string,
+  server: string,
+  login: RegistryLogin,
+  isAdmin: boolean,
+): Promise<void> {
   if (!isAdmin && !adminApprovedRegistry(platform, server) && (await registryAddressRefusal(server)) !== undefined) {
     throw new UserError(`Only an admin may log in to ${server}: it is not a registry at a public address`);
   }
@@ -74,12 +82,19 @@ export async function logInToRegistry(platform: Platform, scope: string, server:
     await platform.engine.images.checkLogin(engineAuth(server, login));
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;
-    throw new UserError(`Login to ${server} failed${isAdmin ? `: ${error.message}` : ': the registry refused the credentials, or could not be reached'}`);
+    throw new UserError(
+      `Login to ${server} failed${isAdmin ? `: ${error.message}` : ': the registry refused the credentials, or could not be reached'}`,
+    );
   }
   storeRegistryLogin(platform, scope, server, login);
 }
 
-export function storeRegistryLogin(platform: Platform, scope: string, server: string, login: RegistryLogin | undefined): void {
+export function storeRegistryLogin(
+  platform: Platform,
+  scope: string,
+  server: string,
+  login: RegistryLogin | undefined,
+): void {
   platform.state.properties.set(scope, PREFIX + server, login && JSON.stringify(login));
 }
 
@@ -96,7 +111,10 @@ export function registryLoginFor(platform: Platform, app: string, server: string
 export function registryLoginsOf(platform: Platform, scope: string): { server: string; username: string }[] {
   return Object.entries(platform.state.properties.all(scope))
     .filter(([key]) => key.startsWith(PREFIX))
-    .map(([key, value]) => ({ server: key.slice(PREFIX.length), username: loginSchema.parse(JSON.parse(value)).username }));
+    .map(([key, value]) => ({
+      server: key.slice(PREFIX.length),
+      username: loginSchema.parse(JSON.parse(value)).username,
+    }));
 }
 
 /** What the Engine API takes as X-Registry-Auth. */

@@ -30,5 +30,8 @@ export async function buildServiceImage(
     { name: 'slipway-service-start', content: template(`${service.kind}-start`), mode: 0o755 },
     ...service.extraFiles.map((name) => ({ name, content: template(name), mode: 0o755 })),
   ];
-  await ensureTemplatedImage(platform.engine, serviceImageName(platform.settings.stackImage, service.kind), files, { rebuild, onLine });
+  await ensureTemplatedImage(platform.engine, serviceImageName(platform.settings.stackImage, service.kind), files, {
+    rebuild,
+    onLine,
+  });
 }

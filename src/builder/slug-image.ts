@@ -64,8 +64,15 @@ class LayerWriter {
  * named in `capture`, and the buildpack's DEPENDENCIES_MARKER (read, put in no layer). A
  * layer with nothing but /app itself is left out.
  */
-export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, capture: string[]): Promise<{ layers: SlugLayer[]; captured: Record<string, string> }> {
-  const writers = [new LayerWriter(path.join(dir, 'dependencies.tar')), new LayerWriter(path.join(dir, 'code.tar'))] as const;
+export async function splitSlug(
+  slug: NodeJS.ReadableStream,
+  dir: string,
+  capture: string[],
+): Promise<{ layers: SlugLayer[]; captured: Record<string, string> }> {
+  const writers = [
+    new LayerWriter(path.join(dir, 'dependencies.tar')),
+    new LayerWriter(path.join(dir, 'code.tar')),
+  ] as const;
   const layerOfPath = new Map<string, 0 | 1>();
   const captured: Record<string, string> = {};
   const extract = tar.extract();
@@ -117,12 +124,20 @@ export async function splitSlug(slug: NodeJS.ReadableStream, dir: string, captur
 }
 
 /** The config of an image that is `base` plus `diffIds`, running `cmd` when given. */
-export function slugImageConfig(base: ImageConfig, diffIds: string[], options: { cmd?: string[]; labels: Record<string, string>; created: Date }): object {
+export function slugImageConfig(
+  base: ImageConfig,
+  diffIds: string[],
+  options: { cmd?: string[]; labels: Record<string, string>; created: Date },
+): object {
   return {
     architecture: base.architecture,
     os: base.os,
     created: options.created.toISOString(),
-    config: { ...base.config, ...(options.cmd ? { Cmd: options.cmd } : {}), Labels: { ...(base.config.Labels ?? {}), ...options.labels } },
+    config: {
+      ...base.config,
+      ...(options.cmd ? { Cmd: options.cmd } : {}),
+      Labels: { ...(base.config.Labels ?? {}), ...options.labels },
+    },
     rootfs: { type: 'layers', diff_ids: [...base.diffIds, ...diffIds] },
   };
 }
@@ -210,10 +225,19 @@ export async function loadSlugImage(
       throw new DependenciesGoneError('The compile reused dependencies Slipway does not have');
     }
     const dependencies: DependenciesLayer | undefined =
-      reused === 'reused' ? last : layers.length > 1 ? { diffId: layers[0]!.diffId, chain, key: key || undefined } : undefined;
+      reused === 'reused'
+        ? last
+        : layers.length > 1
+          ? { diffId: layers[0]!.diffId, chain, key: key || undefined }
+          : undefined;
     const diffIds = [...(dependencies ? [dependencies.diffId] : []), code.diffId];
-    const config = slugImageConfig(options.base, diffIds, { cmd: options.cmd(captured), labels: options.labels, created: new Date() });
-    const load = (sent: SlugLayer[]) => docker.images.load(imageArchive(config, [...options.base.diffIds, ...diffIds], sent, options.tag), () => {});
+    const config = slugImageConfig(options.base, diffIds, {
+      cmd: options.cmd(captured),
+      labels: options.labels,
+      created: new Date(),
+    });
+    const load = (sent: SlugLayer[]) =>
+      docker.images.load(imageArchive(config, [...options.base.diffIds, ...diffIds], sent, options.tag), () => {});
     if (reused === 'reused') {
       // Between two pushes the engine may have removed the layer with the last image using it.
       await load([code]).catch(() => {

@@ -6,21 +6,44 @@ import { parseJsonFile } from '../core/input.js';
 import { cutTrailingComment } from '../core/lines.js';
 import { cronTaskSchema } from '../model/cron.js';
 import { MARKER_FILES, VERSION_FILES, type VersionFiles } from './languages.js';
-import { healthcheckSchema, PROCESS_TYPE, processTypeSchema, releaseMetaSchema, scriptSchema, type Healthcheck, type ReleaseMeta } from '../model/release.js';
+import {
+  healthcheckSchema,
+  PROCESS_TYPE,
+  processTypeSchema,
+  releaseMetaSchema,
+  scriptSchema,
+  type Healthcheck,
+  type ReleaseMeta,
+} from '../model/release.js';
 
 const MAX_FILE = 256 * 1024;
-const SOURCE_FILES = ['Procfile', 'app.json', 'CHECKS', '.buildpacks', 'Dockerfile', 'package.json', '.nvmrc', '.node-version', ...VERSION_FILES] as const;
+const SOURCE_FILES = [
+  'Procfile',
+  'app.json',
+  'CHECKS',
+  '.buildpacks',
+  'Dockerfile',
+  'package.json',
+  '.nvmrc',
+  '.node-version',
+  ...VERSION_FILES,
+] as const;
 /** Files whose presence alone matters (lockfiles can be large). */
 const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'];
 type SourceFile = (typeof SOURCE_FILES)[number];
 
 const appJsonSchema = z.looseObject({
-  scripts: z.looseObject({ dokku: z.looseObject({ predeploy: scriptSchema.optional(), postdeploy: scriptSchema.optional() }).optional() }).optional(),
+  scripts: z
+    .looseObject({
+      dokku: z.looseObject({ predeploy: scriptSchema.optional(), postdeploy: scriptSchema.optional() }).optional(),
+    })
+    .optional(),
   healthchecks: z.record(processTypeSchema, z.array(healthcheckSchema)).optional(),
-  formation: z.record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() })).optional(),
+  formation: z
+    .record(processTypeSchema, z.looseObject({ quantity: z.number().int().min(0).max(100).optional() }))
+    .optional(),
   cron: z.array(cronTaskSchema).max(100).optional(),
 });
-
 
 export interface SourceFacts {
   meta: Omit<ReleaseMeta, 'builder'>;
@@ -43,7 +66,9 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
   const healthchecks = { ...appJson.healthchecks };
   if (!healthchecks.web && files.CHECKS !== undefined) healthchecks.web = parseChecksFile(files.CHECKS);
   const formation = Object.fromEntries(
-    Object.entries(appJson.formation ?? {}).flatMap(([type, f]) => (f.quantity === undefined ? [] : [[type, f.quantity]])),
+    Object.entries(appJson.formation ?? {}).flatMap(([type, f]) =>
+      f.quantity === undefined ? [] : [[type, f.quantity]],
+    ),
   );
   for (const checks of Object.values(healthchecks)) refuseEndlessChecks(checks);
   const meta = releaseMetaSchema.parse({
@@ -54,10 +79,17 @@ export async function readSource(tarPath: string): Promise<SourceFacts> {
     formation,
     cron: appJson.cron,
   });
-  const buildpack = files['.buildpacks']?.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  const buildpack = files['.buildpacks']
+    ?.split('\n')
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('#'));
   const node =
-    files['package.json'] === undefined ? undefined : { packageJson: files['package.json'], nvmrc: files['.nvmrc'], nodeVersion: files['.node-version'], lockfiles };
-  const versionFiles = Object.fromEntries(VERSION_FILES.flatMap((name) => (files[name] === undefined ? [] : [[name, files[name]]])));
+    files['package.json'] === undefined
+      ? undefined
+      : { packageJson: files['package.json'], nvmrc: files['.nvmrc'], nodeVersion: files['.node-version'], lockfiles };
+  const versionFiles = Object.fromEntries(
+    VERSION_FILES.flatMap((name) => (files[name] === undefined ? [] : [[name, files[name]]])),
+  );
   return { meta, dockerfile: files.Dockerfile, buildpack, node, markers, versionFiles };
 }
 
@@ -68,7 +100,9 @@ const MAX_CHECKS_SECONDS = 900;
 function refuseEndlessChecks(checks: Healthcheck[]): void {
   const worstCase = checks.reduce((sum, c) => sum + c.initialDelay + c.attempts * (c.timeout + c.wait), 0);
   if (worstCase > MAX_CHECKS_SECONDS) {
-    throw new UserError(`Invalid healthchecks: they could take ${Math.round(worstCase)} s to fail (initialDelay + attempts x (timeout + wait)); at most ${MAX_CHECKS_SECONDS} s`);
+    throw new UserError(
+      `Invalid healthchecks: they could take ${Math.round(worstCase)} s to fail (initialDelay + attempts x (timeout + wait)); at most ${MAX_CHECKS_SECONDS} s`,
+    );
   }
 }
 
@@ -86,7 +120,8 @@ export function parseProcfile(text: string): Record<string, string> {
     const type = match?.[1];
     const command = match?.[2] === undefined ? undefined : cutTrailingComment(match[2], ['#', '//']).trim();
     if (!type || !command) throw new UserError(`Invalid Procfile: line ${index + 1} is not "type: command"`);
-    if (!PROCESS_TYPE.test(type)) throw new UserError(`Invalid Procfile: invalid process type "${type}" on line ${index + 1}`);
+    if (!PROCESS_TYPE.test(type))
+      throw new UserError(`Invalid Procfile: invalid process type "${type}" on line ${index + 1}`);
     if (processes[type] !== undefined) throw new UserError(`Invalid Procfile: process type ${type} is defined twice`);
     processes[type] = command;
   }
@@ -125,7 +160,9 @@ export function parseChecksFile(text: string): Healthcheck[] {
   );
 }
 
-function readTopLevelFiles(tarPath: string): Promise<{ files: Partial<Record<SourceFile, string>>; lockfiles: string[]; markers: string[] }> {
+function readTopLevelFiles(
+  tarPath: string,
+): Promise<{ files: Partial<Record<SourceFile, string>>; lockfiles: string[]; markers: string[] }> {
   return new Promise((resolve, reject) => {
     const files: Partial<Record<SourceFile, string>> = {};
     const lockfiles: string[] = [];

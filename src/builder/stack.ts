@@ -11,7 +11,8 @@ import type { Language } from './languages.js';
 import { ensureTemplatedImage } from './templated-image.js';
 
 const templatesDir = new URL('../../templates/stack/', import.meta.url);
-const template = (name: string) => Handlebars.compile(fs.readFileSync(new URL(name, templatesDir), 'utf8'), { noEscape: true, strict: true });
+const template = (name: string) =>
+  Handlebars.compile(fs.readFileSync(new URL(name, templatesDir), 'utf8'), { noEscape: true, strict: true });
 
 /** The three stack images: the Debian base, and build and run images layered on it. */
 export function stackImages(base: string) {
@@ -41,10 +42,12 @@ export async function buildStackImages(options: {
   }
   for (const kind of ['build', 'run'] as const) {
     const files = [{ name: 'Dockerfile', content: template(`${kind}.Dockerfile.hbs`)({ baseImage: images.base }) }];
-    if (kind === 'run') files.push({ name: 'slipway-launch', content: fs.readFileSync(new URL('slipway-launch', templatesDir), 'utf8') });
+    if (kind === 'run')
+      files.push({ name: 'slipway-launch', content: fs.readFileSync(new URL('slipway-launch', templatesDir), 'utf8') });
     // A new base means new layers for both; otherwise only a changed template rebuilds.
     const rebuild = options.rebuild || built.length > 0;
-    if (await ensureTemplatedImage(options.docker, images[kind], files, { rebuild, onLine: options.onLine })) built.push(images[kind]);
+    if (await ensureTemplatedImage(options.docker, images[kind], files, { rebuild, onLine: options.onLine }))
+      built.push(images[kind]);
   }
   return built;
 }
@@ -80,7 +83,8 @@ export async function ensureLanguageImages(
   };
   for (const kind of ['build', 'run'] as const) {
     const parentId = await docker.images.id(parents[kind]);
-    if (parentId === undefined) throw new UserError(`The stack image ${parents[kind]} is missing: run slipway stack:build`);
+    if (parentId === undefined)
+      throw new UserError(`The stack image ${parents[kind]} is missing: run slipway stack:build`);
     const dockerfile = template('language.Dockerfile.hbs')({
       language: language.title,
       kind,
@@ -90,7 +94,9 @@ export async function ensureLanguageImages(
     });
     const files = [{ name: 'Dockerfile', content: dockerfile }];
     // One build per image at a time: the pushes that wait use what the first one made.
-    const made = await preparing.run(images[kind], () => ensureTemplatedImage(docker, images[kind], files, { rebuild: options.rebuild, onLine, parentId }));
+    const made = await preparing.run(images[kind], () =>
+      ensureTemplatedImage(docker, images[kind], files, { rebuild: options.rebuild, onLine, parentId }),
+    );
     if (made) built.push(images[kind]);
   }
   return { images, built };
@@ -136,7 +142,10 @@ function splitImageRef(ref: string): [string, string | undefined] {
 }
 
 /** `stack:build`: the platform's stack images, from its settings. Returns what was built. */
-export function buildPlatformStack(platform: Platform, options: { rebuild: boolean; onLine: (line: string) => void }): Promise<string[]> {
+export function buildPlatformStack(
+  platform: Platform,
+  options: { rebuild: boolean; onLine: (line: string) => void },
+): Promise<string[]> {
   const { settings } = platform;
   return buildStackImages({
     docker: platform.engine,
@@ -148,7 +157,14 @@ export function buildPlatformStack(platform: Platform, options: { rebuild: boole
 }
 
 /** `stack:build --language`: a language's images made ahead of its first build. Returns what was built. */
-export async function buildPlatformLanguageImages(platform: Platform, language: Language, options: { rebuild: boolean; onLine: (line: string) => void }): Promise<string[]> {
-  const made = await ensureLanguageImages(platform.engine, platform.settings.stackImage, language, { ...options, onPrepare: () => {} });
+export async function buildPlatformLanguageImages(
+  platform: Platform,
+  language: Language,
+  options: { rebuild: boolean; onLine: (line: string) => void },
+): Promise<string[]> {
+  const made = await ensureLanguageImages(platform.engine, platform.settings.stackImage, language, {
+    ...options,
+    onPrepare: () => {},
+  });
   return made.built;
 }

@@ -67,7 +67,8 @@ const anyAppLabels = (instance: string) => ({ [LABEL.instance]: instance, [LABEL
 const findLabels = (where: BuildOf) => ({ ...anyAppLabels(where.instance), [LABEL.app]: where.app });
 
 /** The labels of an app's build containers: a one-off, so no deploy takes it for a process. */
-export const buildContainerLabels = (where: BuildOf) => containerLabels({ ...findLabels(where), [LABEL.oneOff]: 'true' });
+export const buildContainerLabels = (where: BuildOf) =>
+  containerLabels({ ...findLabels(where), [LABEL.oneOff]: 'true' });
 
 /** The parts of a one-off that are fixed when its container is made; the rest comes with the exec. */
 const keyOf = (spec: OneOffSpec) => JSON.stringify([spec.image, spec.binds, spec.labels, spec.network, spec.pidsLimit]);
@@ -106,7 +107,8 @@ export async function discardStandbys(docker: DockerEngine, where: BuildOf): Pro
   slot.discarded = true;
   clearTimeout(slot.next?.timer);
   await slot.starting;
-  for (const container of await docker.containers.list(findLabels(where))) await docker.containers.stopAndRemove(container.id, 0);
+  for (const container of await docker.containers.list(findLabels(where)))
+    await docker.containers.stopAndRemove(container.id, 0);
 }
 
 /**
@@ -115,7 +117,11 @@ export async function discardStandbys(docker: DockerEngine, where: BuildOf): Pro
  * daemon start, before any build of this process; apps a live process is building are
  * passed over (`building`). Returns how many went.
  */
-export async function removeLeftBuildContainers(docker: DockerEngine, instance: string, building: (app: string) => Promise<boolean>): Promise<number> {
+export async function removeLeftBuildContainers(
+  docker: DockerEngine,
+  instance: string,
+  building: (app: string) => Promise<boolean>,
+): Promise<number> {
   let removed = 0;
   for (const container of await docker.containers.list(anyAppLabels(instance))) {
     const app = container.labels[LABEL.app];

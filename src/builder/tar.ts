@@ -38,7 +38,10 @@ export function extendTar(
       stream.on('end', () => {
         if (wanted) captured[header.name] = Buffer.concat(chunks).toString('utf8');
       });
-      const moved = under && { name: under + header.name, ...(header.type === 'link' && { linkname: under + header.linkname }) };
+      const moved = under && {
+        name: under + header.name,
+        ...(header.type === 'link' && { linkname: under + header.linkname }),
+      };
       stream.pipe(pack.entry({ ...header, ...moved }, next));
     });
     extract.on('finish', () => {
@@ -67,7 +70,9 @@ export function filesInTar(bytes: Buffer): Promise<Record<string, string>> {
       stream.resume();
     });
     extract.on('finish', () => resolve(files));
-    extract.on('error', () => reject(new UserError('The input is neither PEM text nor a tar of server.crt and server.key')));
+    extract.on('error', () =>
+      reject(new UserError('The input is neither PEM text nor a tar of server.crt and server.key')),
+    );
     extract.end(bytes);
   });
 }

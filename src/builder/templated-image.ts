@@ -27,7 +27,10 @@ export async function ensureTemplatedImage(
   const digest = hash.digest('hex').slice(0, 16);
   if (!options.rebuild && (await docker.images.label(image, TEMPLATE_LABEL)) === digest) return false;
   const [dockerfile, ...rest] = files;
-  const labelled = { ...dockerfile!, content: `${dockerfile!.content.toString()}\nLABEL ${TEMPLATE_LABEL}=${digest}\n` };
+  const labelled = {
+    ...dockerfile!,
+    content: `${dockerfile!.content.toString()}\nLABEL ${TEMPLATE_LABEL}=${digest}\n`,
+  };
   options.onLine(`Building ${image}`);
   await docker.images.build(tarOf([labelled, ...rest]), image, options.onLine);
   return true;

@@ -35,13 +35,19 @@ export interface SwarmInitResult {
  * `scheduler-swarm:init`: makes this engine a swarm manager (unless it is one), the registry's
  * certificate and password, trusts the registry for this engine, and starts it. Safe to repeat.
  */
-export async function initSwarm(platform: Platform, advertiseAddress: string | undefined, log: (line: string) => void): Promise<SwarmInitResult> {
+export async function initSwarm(
+  platform: Platform,
+  advertiseAddress: string | undefined,
+  log: (line: string) => void,
+): Promise<SwarmInitResult> {
   const { swarm } = platform;
-  if (advertiseAddress !== undefined && net.isIP(advertiseAddress) === 0) throw new UserError(`Invalid --advertise-addr: ${advertiseAddress} (give an IP address)`);
+  if (advertiseAddress !== undefined && net.isIP(advertiseAddress) === 0)
+    throw new UserError(`Invalid --advertise-addr: ${advertiseAddress} (give an IP address)`);
   const info = await swarm.info();
   let created = false;
   let address = advertiseAddress;
-  if (info.state === 'active' && !info.isManager) throw new UserError('This engine is a worker of another swarm: run init on its manager');
+  if (info.state === 'active' && !info.isManager)
+    throw new UserError('This engine is a worker of another swarm: run init on its manager');
   if (info.state !== 'active') {
     address ??= defaultAdvertiseAddress();
     log(`Making this engine a swarm manager advertised at ${address}`);
@@ -71,10 +77,21 @@ export async function joinCommand(platform: Platform): Promise<string> {
   const { swarm } = platform;
   const info = await swarm.info();
   const registry = registryOf(platform);
-  if (!info.isManager || !registry) throw new UserError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
+  if (!info.isManager || !registry)
+    throw new UserError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
   const tokens = await swarm.joinTokens();
   const ca = Buffer.from(await clusterCa(platform.settings).certificate()).toString('base64');
-  return ['scripts/setup-node', '--manager', `${info.managerAddress}:2377`, '--token', tokens.worker, '--registry', registry.address, '--registry-ca', ca].join(' ');
+  return [
+    'scripts/setup-node',
+    '--manager',
+    `${info.managerAddress}:2377`,
+    '--token',
+    tokens.worker,
+    '--registry',
+    registry.address,
+    '--registry-ca',
+    ca,
+  ].join(' ');
 }
 
 /** The node named by id, id prefix or hostname; a clear error for none or several. */
@@ -90,17 +107,25 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
 
 export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {
   const info = await platform.swarm.info();
-  if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
+  if (!info.isManager)
+    throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
   return platform.swarm.nodes();
 }
 
 /** Nodes with the tasks of this instance's apps on each (nodes:report). */
-export async function withTasks(platform: Platform, nodes: SwarmNode[]): Promise<(SwarmNode & { tasks: NodeTask[] })[]> {
+export async function withTasks(
+  platform: Platform,
+  nodes: SwarmNode[],
+): Promise<(SwarmNode & { tasks: NodeTask[] })[]> {
   return Promise.all(nodes.map(async (node) => ({ ...node, tasks: await platform.swarm.tasksOn(node) })));
 }
 
 /** drain: its tasks move to other nodes; active: it takes tasks again; pause: it keeps what it has. */
-export async function setAvailability(platform: Platform, node: SwarmNode, availability: 'active' | 'drain' | 'pause'): Promise<void> {
+export async function setAvailability(
+  platform: Platform,
+  node: SwarmNode,
+  availability: 'active' | 'drain' | 'pause',
+): Promise<void> {
   await platform.swarm.setAvailability(node, availability);
 }
 
@@ -114,7 +139,8 @@ export async function labelNode(platform: Platform, node: SwarmNode, pairs: stri
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     const [key, value] = at < 0 ? [pair, undefined] : [pair.slice(0, at), pair.slice(at + 1)];
-    if (!LABEL_KEY.test(key) || value === undefined || !LABEL_VALUE.test(value)) throw new UserError(`Invalid label: ${pair} (give key=value of letters, digits, '.', '_' and '-')`);
+    if (!LABEL_KEY.test(key) || value === undefined || !LABEL_VALUE.test(value))
+      throw new UserError(`Invalid label: ${pair} (give key=value of letters, digits, '.', '_' and '-')`);
     if (value === '') delete labels[key];
     else labels[key] = value;
   }
@@ -125,6 +151,7 @@ export async function labelNode(platform: Platform, node: SwarmNode, pairs: stri
 /** A node leaves the swarm's list: only one that is down, or with `force`; never the manager itself. */
 export async function removeNode(platform: Platform, node: SwarmNode, force: boolean): Promise<void> {
   if (node.role === 'manager') throw new UserError(`${node.hostname} is a manager: demote it before removing it`);
-  if (node.state === 'ready' && !force) throw new UserError(`${node.hostname} is up: drain it and leave the swarm on it first, or give --force`);
+  if (node.state === 'ready' && !force)
+    throw new UserError(`${node.hostname} is up: drain it and leave the swarm on it first, or give --force`);
   await platform.swarm.removeNode(node.id, force);
 }

@@ -46,14 +46,16 @@ export function parseArgs(command: Command, words: string[]): ParsedArgs {
 /** `--format stdout|json`, shared by list and report commands. */
 export function outputFormat(args: ParsedArgs): 'stdout' | 'json' {
   const value = args.flags.format ?? 'stdout';
-  if (value !== 'stdout' && value !== 'json') throw new UserError('Invalid --format value specified, valid values: stdout, json');
+  if (value !== 'stdout' && value !== 'json')
+    throw new UserError('Invalid --format value specified, valid values: stdout, json');
   return value;
 }
 
 /** A whole-number flag within bounds, or its default when absent. */
 export function intFlag(args: ParsedArgs, name: string, fallback: number, min: number, max: number): number {
   const value = Number(args.flags[name] ?? fallback);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UserError(`--${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UserError(`--${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -128,7 +130,8 @@ export function bindArgs(ctx: CommandContext, command: Command, parsed: ParsedAr
   return bound;
 }
 
-const missingArg = (command: Command, slot: ArgSlot) => new UserError(command.missing?.[slot.name] ?? `Please specify ${slot.name}`);
+const missingArg = (command: Command, slot: ArgSlot) =>
+  new UserError(command.missing?.[slot.name] ?? `Please specify ${slot.name}`);
 
 /** `--format stdout|json`, `[--num <num>]`, `[-t|--tail]`: a flag as usage shows it. */
 function flagUsage(command: Command, flag: string, takesValue: boolean): string {
@@ -146,8 +149,12 @@ export function usageOf(command: Command): string {
     const or = command.appOr ? `|${command.appOr}` : '';
     return slot.optional ? `[<app>]${or}` : `<app>${or}`;
   });
-  const values = [...(command.valueFlags ?? []), ...(command.repeatableFlags ?? [])].map((f) => flagUsage(command, f, true));
-  const booleans = (command.booleanFlags ?? []).filter((f) => `--${f}` !== command.appOr).map((f) => flagUsage(command, f, false));
+  const values = [...(command.valueFlags ?? []), ...(command.repeatableFlags ?? [])].map((f) =>
+    flagUsage(command, f, true),
+  );
+  const booleans = (command.booleanFlags ?? [])
+    .filter((f) => `--${f}` !== command.appOr)
+    .map((f) => flagUsage(command, f, false));
   const flags = command.rawArgs ? [...values, ...booleans] : [];
   const words = command.rawArgs ? [...flags, ...args] : [...args, ...values, ...booleans];
   return [...words, command.usageNote ?? ''].join(' ').trim();

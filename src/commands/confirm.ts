@@ -4,7 +4,12 @@ import { format } from '../core/output.js';
 import type { CommandContext } from './types.js';
 
 /** Dokku's guard for destructive commands: type the name, or pass --force. */
-export async function confirmDestruction(ctx: CommandContext, what: string, name: string, force: boolean): Promise<void> {
+export async function confirmDestruction(
+  ctx: CommandContext,
+  what: string,
+  name: string,
+  force: boolean,
+): Promise<void> {
   if (force) return;
   ctx.out.err(format.error('WARNING: Potentially Destructive Action'));
   ctx.out.err(format.error(`This command will destroy ${what} ${name}.`));

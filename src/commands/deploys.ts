@@ -4,7 +4,11 @@ import { requestDeploy } from '../deploy/index.js';
 import type { DeployJob } from '../queue/deploy-queue.js';
 import type { CommandContext } from './types.js';
 
-type JobRequest = DeployJob extends infer J ? (J extends DeployJob ? Omit<J, 'deployId' | 'requestedBy'> : never) : never;
+type JobRequest = DeployJob extends infer J
+  ? J extends DeployJob
+    ? Omit<J, 'deployId' | 'requestedBy'>
+    : never
+  : never;
 
 /**
  * Queues a deploy job for a command and streams its log to the caller, as a push does.

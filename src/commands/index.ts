@@ -35,13 +35,22 @@ import { stackNamespace } from './stack/index.js';
 import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
-import { action, type Command, type CommandArgs, type CommandContext, type Namespace, type ParsedArgs } from './types.js';
+import {
+  action,
+  type Command,
+  type CommandArgs,
+  type CommandContext,
+  type Namespace,
+  type ParsedArgs,
+} from './types.js';
 import { lineLog } from '../core/log.js';
 
 export type { Caller, CommandContext } from './types.js';
 export { tokenize } from './tokenize.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * Every namespace, in the order their lifecycle hooks run: an app stops (ps) and stops
@@ -86,7 +95,9 @@ export const lifecycle = NAMESPACES.flatMap((ns) => (ns.lifecycle ? [ns.lifecycl
 /** `<namespace>:report` for each report (unless the namespace has its own), and `report` for all. */
 const reports = NAMESPACES.flatMap((ns) => (ns.report ? [ns.report] : [])).sort((a, b) => a.name.localeCompare(b.name));
 const reportCommands = [
-  ...NAMESPACES.filter((ns) => ns.report && !ns.commands.some((c) => c.name === `${ns.name}:report`)).map((ns) => reportCommand(ns.report!)),
+  ...NAMESPACES.filter((ns) => ns.report && !ns.commands.some((c) => c.name === `${ns.name}:report`)).map((ns) =>
+    reportCommand(ns.report!),
+  ),
   allReportsCommand(reports),
 ];
 

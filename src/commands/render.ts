@@ -5,7 +5,11 @@ import type { CommandArgs, CommandContext, QueryCommand } from './types.js';
  * Runs a query and prints its data: one JSON document with `--format json`, else the
  * renderer's text. Returns the exit code the renderer gives (0 by default).
  */
-export async function printQuery<T>(ctx: CommandContext, args: CommandArgs, command: Pick<QueryCommand<T>, 'read' | 'render'>): Promise<number> {
+export async function printQuery<T>(
+  ctx: CommandContext,
+  args: CommandArgs,
+  command: Pick<QueryCommand<T>, 'read' | 'render'>,
+): Promise<number> {
   const json = outputFormat(args) === 'json';
   const data = await command.read(ctx, args);
   if (json) {

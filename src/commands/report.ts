@@ -1,7 +1,14 @@
 import { UserError } from '../core/errors.js';
 import { format, type Output } from '../core/output.js';
 import type { AppRecord } from '../state/index.js';
-import { query, type AppReport, type Command, type CommandArgs, type CommandContext, type ReportRows } from './types.js';
+import {
+  query,
+  type AppReport,
+  type Command,
+  type CommandArgs,
+  type CommandContext,
+  type ReportRows,
+} from './types.js';
 
 /** Reports about apps: one section per app and report, in that order. */
 export interface ReportData {
@@ -46,7 +53,10 @@ export const reportRenderer = {
   json(data: ReportData) {
     const byApp: Record<string, Record<string, object>> = {};
     for (const s of data.sections) (byApp[s.app] ??= {})[s.report] = reportJson(s.report, s.rows);
-    const single = data.reports.length === 1 ? (per: Record<string, object>) => per[data.reports[0]!] : (per: Record<string, object>) => per;
+    const single =
+      data.reports.length === 1
+        ? (per: Record<string, object>) => per[data.reports[0]!]
+        : (per: Record<string, object>) => per;
     const shaped = Object.fromEntries(Object.entries(byApp).map(([app, per]) => [app, single(per)]));
     return data.named ? Object.values(shaped)[0] : shaped;
   },
@@ -60,7 +70,12 @@ export async function readReports(ctx: CommandContext, args: CommandArgs, report
   const sections: ReportData['sections'] = [];
   for (const app of apps) {
     for (const report of reports) {
-      sections.push({ app: app.name, report: report.name, heading: `${app.name} ${report.name} information`, rows: await report.rows(ctx, app) });
+      sections.push({
+        app: app.name,
+        report: report.name,
+        heading: `${app.name} ${report.name} information`,
+        rows: await report.rows(ctx, app),
+      });
     }
   }
   return { named: Boolean(args.app), reports: reports.map((r) => r.name), sections };

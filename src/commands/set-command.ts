@@ -33,7 +33,10 @@ export function setCommand<P extends string>(spec: {
       // `nginx:set app proxy-buffers 8 4k`: the shell splits a value with a space, so its words are joined again
       const value = words.length > 0 ? words.join(' ') : undefined;
       const property = properties.find((p) => p === key);
-      if (!property) throw new UserError(`Invalid property: ${key ?? ''} (${properties.length === 1 ? 'only' : 'one of'} ${properties.map((p) => `"${p}"`).join(', ')} can be set)`);
+      if (!property)
+        throw new UserError(
+          `Invalid property: ${key ?? ''} (${properties.length === 1 ? 'only' : 'one of'} ${properties.map((p) => `"${p}"`).join(', ')} can be set)`,
+        );
       await spec.set(ctx, args.app?.name ?? GLOBAL_SCOPE, value, property);
       const label = spec.label ?? property;
       ctx.out.out(format.step(value === undefined ? `Unsetting ${label}` : `Setting ${label} to ${value}`));

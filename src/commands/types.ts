@@ -65,10 +65,17 @@ type OptionalWord<D> = D extends `[${infer N}…]` ? N : D extends `[${infer N}]
  * gives the app record, looked up before the handler runs; a required word is a string.
  * A declaration not written out as a literal list gives the loose CommandArgs.
  */
-export type ArgsOf<A extends readonly ArgDeclaration[], Or extends AppStandIn | undefined = undefined> = string extends A[number]
+export type ArgsOf<
+  A extends readonly ArgDeclaration[],
+  Or extends AppStandIn | undefined = undefined,
+> = string extends A[number]
   ? CommandArgs
   : ParsedArgs & {
-      app: 'app' extends A[number] ? (Or extends AppStandIn ? AppRecord | undefined : AppRecord) : AppRecord | undefined;
+      app: 'app' extends A[number]
+        ? Or extends AppStandIn
+          ? AppRecord | undefined
+          : AppRecord
+        : AppRecord | undefined;
       named: { [N in RequiredWord<A[number]>]: string } & { [N in OptionalWord<A[number]>]?: string };
       rest: string[];
     };
@@ -76,7 +83,10 @@ export type ArgsOf<A extends readonly ArgDeclaration[], Or extends AppStandIn | 
 /** The arguments of a command that declares `app` and no stand-in: the app is there. */
 export type AppArgs = ArgsOf<['app']>;
 
-interface CommandBase<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined> {
+interface CommandBase<
+  A extends readonly ArgDeclaration[] = ArgDeclaration[],
+  Or extends AppStandIn | undefined = AppStandIn | undefined,
+> {
   name: string;
   /** One line for `help`. */
   summary: string;
@@ -107,8 +117,10 @@ interface CommandBase<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or
 }
 
 /** A command that changes something or streams: it writes its own output. */
-export interface ActionCommand<A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined>
-  extends CommandBase<A, Or> {
+export interface ActionCommand<
+  A extends readonly ArgDeclaration[] = ArgDeclaration[],
+  Or extends AppStandIn | undefined = AppStandIn | undefined,
+> extends CommandBase<A, Or> {
   /** The exit code (0 when none); a handler that waits for nothing may answer at once. */
   run(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<number | void> | number | void;
 }
@@ -117,8 +129,11 @@ export interface ActionCommand<A extends readonly ArgDeclaration[] = ArgDeclarat
  * A command that reads: it returns data, and a renderer prints it (Dokku's text, or JSON
  * with `--format json`); the same `read` serves SSH, the host CLI and HTTP.
  */
-export interface QueryCommand<T = unknown, A extends readonly ArgDeclaration[] = ArgDeclaration[], Or extends AppStandIn | undefined = AppStandIn | undefined>
-  extends CommandBase<A, Or> {
+export interface QueryCommand<
+  T = unknown,
+  A extends readonly ArgDeclaration[] = ArgDeclaration[],
+  Or extends AppStandIn | undefined = AppStandIn | undefined,
+> extends CommandBase<A, Or> {
   read(ctx: CommandContext, args: ArgsOf<A, Or>): Promise<T> | T;
   render: Renderer<T, ArgsOf<A, Or>>;
 }
@@ -136,11 +151,16 @@ export type Command = ActionCommand | QueryCommand<never>;
  * Declares an action with its arguments typed from its declaration (`args: ['app']` gives
  * `args.app` the app record in `run`).
  */
-export const action = <const A extends readonly ArgDeclaration[], const Or extends AppStandIn | undefined = undefined>(command: ActionCommand<A, Or>): Command =>
-  command as unknown as Command;
+export const action = <const A extends readonly ArgDeclaration[], const Or extends AppStandIn | undefined = undefined>(
+  command: ActionCommand<A, Or>,
+): Command => command as unknown as Command;
 
 /** Declares a query with its data type checked between `read` and `render`, and its arguments typed as for `action`. */
-export const query = <T, const A extends readonly ArgDeclaration[] = ArgDeclaration[], const Or extends AppStandIn | undefined = undefined>(
+export const query = <
+  T,
+  const A extends readonly ArgDeclaration[] = ArgDeclaration[],
+  const Or extends AppStandIn | undefined = undefined,
+>(
   command: QueryCommand<T, A, Or>,
 ): Command => command as unknown as Command;
 

@@ -34,7 +34,8 @@ export function parsePairs(words: string[], encoded: boolean, noneIsFine = false
 }
 
 function decodeBase64(key: string, text: string): string {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text.replace(/\s/g, ''))) throw new UserError(`Value of ${key} is not valid base64`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text.replace(/\s/g, '')))
+    throw new UserError(`Value of ${key} is not valid base64`);
   return Buffer.from(text, 'base64').toString('utf8');
 }
 
@@ -48,10 +49,26 @@ export const sortedKeys = (env: Env) => Object.keys(env).sort((a, b) => (a < b ?
 
 const singleQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-const DOUBLE_QUOTE_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '"': '\\"', $: '\\$', '`': '\\`' };
+const DOUBLE_QUOTE_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '"': '\\"',
+  $: '\\$',
+  '`': '\\`',
+};
 const doubleQuote = (value: string) => `"${value.replace(/[\\\n\r"$`]/g, (c) => DOUBLE_QUOTE_ESCAPES[c]!)}"`;
 
-export const EXPORT_FORMATS = ['exports', 'envfile', 'docker-args', 'docker-args-keys', 'shell', 'pretty', 'json', 'json-list'] as const;
+export const EXPORT_FORMATS = [
+  'exports',
+  'envfile',
+  'docker-args',
+  'docker-args-keys',
+  'shell',
+  'pretty',
+  'json',
+  'json-list',
+] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Dokku's config:export formats, with its names and output (`config:export --format`). */
@@ -152,7 +169,8 @@ function readDoubleQuoted(text: string, start: number, key: string): { value: st
   }
 }
 
-const isStringPair = (entry: unknown[]): entry is [string, string] => typeof entry[0] === 'string' && typeof entry[1] === 'string';
+const isStringPair = (entry: unknown[]): entry is [string, string] =>
+  typeof entry[0] === 'string' && typeof entry[1] === 'string';
 
 export function parseJsonEnv(text: string): Env {
   let json: unknown;

@@ -56,6 +56,7 @@ export function parseJsonFile<T extends z.ZodType>(schema: T, text: string, file
     throw new UserError(`Invalid ${fileName}: ${(error as Error).message}`);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new UserError(`Invalid ${fileName}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success)
+    throw new UserError(`Invalid ${fileName}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   return parsed.data;
 }

@@ -48,7 +48,9 @@ export class LineBuffer {
 export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   const lines = new LineBuffer();
   const text = new StringDecoder('utf8'); // a character may be split across chunks
-  stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? chunk : text.write(chunk)).forEach(onLine));
+  stream.on('data', (chunk: Buffer | string) =>
+    lines.push(typeof chunk === 'string' ? chunk : text.write(chunk)).forEach(onLine),
+  );
   stream.on('end', () => {
     lines.push(text.end());
     const rest = lines.end();

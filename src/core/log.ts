@@ -29,7 +29,9 @@ let root: Logger | undefined;
 export function logger(env: NodeJS.ProcessEnv = process.env): Logger {
   root ??= pino(
     { level: logLevel(env.SLIPWAY_LOG_LEVEL), base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    process.stderr.isTTY ? { write: (line: string) => process.stderr.write(readable(line)) } : pino.destination({ fd: 2, sync: true }),
+    process.stderr.isTTY
+      ? { write: (line: string) => process.stderr.write(readable(line)) }
+      : pino.destination({ fd: 2, sync: true }),
   );
   return root;
 }
@@ -50,7 +52,12 @@ const LEVEL_NAMES: Record<number, string> = { 20: 'DEBUG', 30: 'INFO', 40: 'WARN
 
 /** A JSON line as a person reads it in a terminal: `12:00:01 WARN  [app] message`, the error's stack under it. Pure. */
 export function readable(json: string): string {
-  const { time, level, msg, err, ...fields } = JSON.parse(json) as { time?: string; level: number; msg?: string; err?: { stack?: string } } & Record<string, unknown>;
+  const { time, level, msg, err, ...fields } = JSON.parse(json) as {
+    time?: string;
+    level: number;
+    msg?: string;
+    err?: { stack?: string };
+  } & Record<string, unknown>;
   const clock = typeof time === 'string' ? time.slice(11, 19) : '';
   const about = Object.entries(fields)
     .map(([key, value]) => `${key}=${String(value)}`)

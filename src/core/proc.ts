@@ -26,7 +26,11 @@ export function isRunning(pid: number): boolean {
 }
 
 /** Every pid on the host, as /proc lists them. */
-export const allPids = (): number[] => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+export const allPids = (): number[] =>
+  fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
 
 /** The signal (SIGKILL) to each process still there: one may end by itself meanwhile. */
 export function killAll(pids: number[], signal: NodeJS.Signals = 'SIGKILL'): void {

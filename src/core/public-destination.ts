@@ -51,7 +51,8 @@ export class RefusedDestination extends Error {
 
 const MAX_URL = 2000;
 /** scheme://authority[/path], where the authority ends at the first `/` for every parser: no `?`, `#`, `\`, `@`, `%` before it. */
-const URL_SHAPE = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)?$/;
+const URL_SHAPE =
+  /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)?$/;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** A last label WHATWG would read as a number (then the whole name as an IPv4 address). */
@@ -62,10 +63,17 @@ const DEFAULT_PORTS: Record<DestinationProtocol, number> = { https: 443, http: 8
 export function parseDestinationUrl(text: string, protocols: readonly DestinationProtocol[]): DestinationUrl {
   const shape = text.length <= MAX_URL ? URL_SHAPE.exec(text) : null;
   if (!shape || BAD_PERCENT.test(text)) {
-    throw new RefusedDestination('form', `give the URL as ${protocols[0]}://HOST[:PORT]/PATH: no user name or password, no query or fragment, no backslash or percent sign in the host`);
+    throw new RefusedDestination(
+      'form',
+      `give the URL as ${protocols[0]}://HOST[:PORT]/PATH: no user name or password, no query or fragment, no backslash or percent sign in the host`,
+    );
   }
   const [, protocol, written, portText] = shape as unknown as [string, DestinationProtocol, string, string | undefined];
-  if (!protocols.includes(protocol)) throw new RefusedDestination('form', `${protocol}:// URLs are not accepted here (only ${protocols.map((p) => `${p}://`).join(', ')})`);
+  if (!protocols.includes(protocol))
+    throw new RefusedDestination(
+      'form',
+      `${protocol}:// URLs are not accepted here (only ${protocols.map((p) => `${p}://`).join(', ')})`,
+    );
   const port = portText === undefined ? DEFAULT_PORTS[protocol] : Number(portText);
   if (!/^[1-9]/.test(portText ?? '1') || port > 65535) throw new RefusedDestination('form', `invalid port ${portText}`);
   const read = readHost(written);
@@ -92,7 +100,8 @@ function readHost(written: string): { host: string; literal: 0 | 4 | 6 } {
   const labels = lower.split('.');
   // WHATWG reads a name ending in a number as an IPv4 address in any base (http://2130706433/,
   // http://0x7f.1/), curl and getaddrinfo too, each in its own way: only a.b.c.d is taken.
-  if (NUMERIC_LABEL.test(labels.at(-1)!)) throw new RefusedDestination('form', `write an IPv4 address as four decimal numbers (not ${written})`);
+  if (NUMERIC_LABEL.test(labels.at(-1)!))
+    throw new RefusedDestination('form', `write an IPv4 address as four decimal numbers (not ${written})`);
   if (lower.length > 253 || !labels.every((label) => LABEL.test(label))) {
     throw new RefusedDestination('form', `invalid host name ${written} (no trailing dot, no empty label)`);
   }
@@ -108,13 +117,16 @@ export function addressRefusal(address: string, ownAddresses: ReadonlySet<string
   const ip = ipaddr.process(address); // an IPv4-mapped IPv6 address is checked as the IPv4 address it carries
   const range = ip.range();
   if (range !== 'unicast') return `${address} is in a special-purpose range (${range})`;
-  if (ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)) return `${address} is outside IPv6 global unicast (2000::/3)`;
+  if (ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6))
+    return `${address} is outside IPv6 global unicast (2000::/3)`;
   if (ownAddresses.has(ip.toString())) return `${address} is this host's own`;
   return undefined;
 }
 
 /** Every address of this host's interfaces, as addressRefusal compares them. */
-export function interfaceAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): Set<string> {
+export function interfaceAddresses(
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+): Set<string> {
   const own = new Set<string>();
   for (const info of Object.values(interfaces).flat()) {
     if (info && net.isIP(info.address)) own.add(ipaddr.process(info.address).toString());
@@ -123,7 +135,8 @@ export function interfaceAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceIn
 }
 
 export type Lookup = (host: string) => Promise<string[]>;
-const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
+const systemLookup: Lookup = async (host) =>
+  (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * Reads `text` (parseDestinationUrl) and resolves its host once; every address must be public.

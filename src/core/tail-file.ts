@@ -11,7 +11,10 @@ const POLL_MS = 250;
  * appended until `signal` aborts (a file truncated by log rotation is read from its start).
  * Only the file's last MiB is read for the tail, so a large log costs no more than that.
  */
-export async function tailFile(file: string, options: { lines: number; follow: boolean; signal: AbortSignal; onLine: (line: string) => void }): Promise<void> {
+export async function tailFile(
+  file: string,
+  options: { lines: number; follow: boolean; signal: AbortSignal; onLine: (line: string) => void },
+): Promise<void> {
   let offset = fileSize(file);
   const start = Math.max(0, offset - TAIL_WINDOW);
   const text = readRange(file, start, offset);

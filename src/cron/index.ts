@@ -31,7 +31,8 @@ export function cronTasks(platform: Platform, app: string): AppCronTask[] {
   const appSuspended = properties.get(app, APP_SUSPENDED) === 'true';
   return releaseMetaSchema.parse(current.meta).cron.map((task) => {
     const id = cronTaskId(app, task);
-    const suspended = appSuspended || task.maintenance || suspendedIds.has(id) || scheduleProblem(task.schedule) !== undefined;
+    const suspended =
+      appSuspended || task.maintenance || suspendedIds.has(id) || scheduleProblem(task.schedule) !== undefined;
     return { ...task, app, id, suspended };
   });
 }
@@ -64,7 +65,9 @@ export async function cronRuns(platform: Platform, app: string, id?: string): Pr
 }
 
 function runsOf(instances: Instance[], id?: string): Instance[] {
-  const runs = instances.filter((i) => i.oneOff && i.process === 'cron' && (id === undefined || i.name.includes(`.cron.${id}.`)));
+  const runs = instances.filter(
+    (i) => i.oneOff && i.process === 'cron' && (id === undefined || i.name.includes(`.cron.${id}.`)),
+  );
   return runs.sort((a, b) => (b.created ?? 0) - (a.created ?? 0) || b.name.localeCompare(a.name));
 }
 
@@ -85,7 +88,8 @@ export async function startCronRun(platform: Platform, task: AppCronTask): Promi
         refuseWhileStopped(platform, task.app);
         previous = runsOf(oneOffs, task.id);
         const running = previous.filter((i) => i.running);
-        if (running.length > 0 && task.concurrency_policy === 'forbid') throw new OneOffRefused(`its last run (${running[0]!.name}) is still running`);
+        if (running.length > 0 && task.concurrency_policy === 'forbid')
+          throw new OneOffRefused(`its last run (${running[0]!.name}) is still running`);
         if (task.concurrency_policy !== 'replace') return oneOffs;
         await scheduler.retire(running);
         return oneOffs.filter((i) => !running.includes(i));

@@ -21,7 +21,10 @@ const ASSETS = new Map<string, { file: string; type: string }>([
   ...fs
     .readdirSync(CLIENT)
     .filter((name) => name.endsWith('.js'))
-    .map((name): [string, { file: string; type: string }] => [name, { file: path.join(CLIENT, name), type: 'text/javascript' }]),
+    .map((name): [string, { file: string; type: string }] => [
+      name,
+      { file: path.join(CLIENT, name), type: 'text/javascript' },
+    ]),
 ]);
 const templates = Handlebars.create();
 const page = (name: string) => templates.compile(fs.readFileSync(path.join(TEMPLATES, `${name}.hbs`), 'utf8'));
@@ -34,25 +37,41 @@ interface DashboardDeps {
   failedAuth: FailureCounter;
 }
 
-export async function registerDashboard(app: FastifyInstance, { platform, sessions, failedAuth }: DashboardDeps): Promise<void> {
+export async function registerDashboard(
+  app: FastifyInstance,
+  { platform, sessions, failedAuth }: DashboardDeps,
+): Promise<void> {
   const render = (reply: FastifyReply, name: keyof typeof pages, context: Record<string, unknown>, status = 200) =>
     reply
       .code(status)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(layout({ title: context.title, csrf: context.csrf ?? '', loggedIn: context.csrf !== undefined, body: new Handlebars.SafeString(pages[name](context)) }));
+      .send(
+        layout({
+          title: context.title,
+          csrf: context.csrf ?? '',
+          loggedIn: context.csrf !== undefined,
+          body: new Handlebars.SafeString(pages[name](context)),
+        }),
+      );
   const sessionOf = (request: FastifyRequest) => sessions.resume(cookieValue(request.headers.cookie, SESSION_COOKIE));
   const secure = (request: FastifyRequest) => request.protocol === 'https';
 
   app.get('/login', async (_request, reply) => render(reply, 'login', { title: 'Log in' }));
 
   app.post('/login', async (request, reply) => {
-    if (failedAuth.exceeded(request.ip)) return render(reply, 'login', { title: 'Log in', error: 'Too many failed attempts; wait a minute' }, 429);
+    if (failedAuth.exceeded(request.ip))
+      return render(reply, 'login', { title: 'Log in', error: 'Too many failed attempts; wait a minute' }, 429);
     const token = (request.body as { token?: unknown } | undefined)?.token;
     const started = typeof token === 'string' ? sessions.start(token.trim()) : undefined;
     if (!started) {
       failedAuth.add(request.ip);
-      return render(reply, 'login', { title: 'Log in', error: 'That token is not valid (make one with tokens:create over SSH)' }, 401);
+      return render(
+        reply,
+        'login',
+        { title: 'Log in', error: 'That token is not valid (make one with tokens:create over SSH)' },
+        401,
+      );
     }
     const cookie = `${SESSION_COOKIE}=${started.id}; Path=/; HttpOnly; SameSite=Strict${secure(request) ? '; Secure' : ''}`;
     return reply.code(303).header('set-cookie', cookie).header('location', '/').send();
@@ -82,14 +101,26 @@ export async function registerDashboard(app: FastifyInstance, { platform, sessio
     const session = sessionOf(request);
     if (!session) return reply.code(303).header('location', '/login').send();
     const name = (request.params as { app: string }).app;
-    const known = isValidAppName(name) && platform.state.apps.get(name) !== undefined && mayUseApp(platform.state, session.caller, name);
-    if (!known) return render(reply, 'apps', { title: 'Apps', csrf: session.csrf, who: session.caller.name, error: `App ${name} does not exist` }, 404);
+    const known =
+      isValidAppName(name) &&
+      platform.state.apps.get(name) !== undefined &&
+      mayUseApp(platform.state, session.caller, name);
+    if (!known)
+      return render(
+        reply,
+        'apps',
+        { title: 'Apps', csrf: session.csrf, who: session.caller.name, error: `App ${name} does not exist` },
+        404,
+      );
     return render(reply, 'app', { title: name, csrf: session.csrf, app: name });
   });
 
   app.get('/assets/:file', async (request, reply) => {
     const asset = ASSETS.get((request.params as { file: string }).file);
     if (!asset) return reply.code(404).send({ error: 'No such resource' });
-    return reply.type(`${asset.type}; charset=utf-8`).header('cache-control', 'no-cache').send(fs.readFileSync(asset.file));
+    return reply
+      .type(`${asset.type}; charset=utf-8`)
+      .header('cache-control', 'no-cache')
+      .send(fs.readFileSync(asset.file));
   });
 }

@@ -25,7 +25,8 @@ export function checksModeFor(state: State, app: string, processType: string): C
 /** Moves process types (or all of them, given none) into a mode; the two lists never overlap. */
 export function setChecksMode(state: State, app: string, mode: ChecksMode, processTypes: string[]): void {
   for (const type of processTypes) {
-    if (!/^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/.test(type)) throw new UserError(`Invalid process type specified (${type})`);
+    if (!/^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/.test(type))
+      throw new UserError(`Invalid process type specified (${type})`);
   }
   const targets = processTypes.length === 0 ? [ALL] : processTypes;
   for (const list of ['disabled', 'skipped'] as const) {
@@ -53,7 +54,9 @@ export function waitToRetireMs(state: State, app: string, defaultMs: number): nu
 /** `checks:set <app> wait-to-retire [seconds]`; no value goes back to the host's default. */
 export function setWaitToRetire(state: State, app: string, seconds: string | undefined): void {
   if (seconds !== undefined && !(/^\d{1,4}$/.test(seconds) && Number(seconds) <= MAX_WAIT_TO_RETIRE_SECONDS)) {
-    throw new UserError(`Invalid wait-to-retire ${seconds}: give whole seconds from 0 to ${MAX_WAIT_TO_RETIRE_SECONDS}`);
+    throw new UserError(
+      `Invalid wait-to-retire ${seconds}: give whole seconds from 0 to ${MAX_WAIT_TO_RETIRE_SECONDS}`,
+    );
   }
   state.properties.set(app, WAIT_TO_RETIRE, seconds);
 }

@@ -25,7 +25,9 @@ export function compare(plan: { type: string; count: number }[], release: number
   const newestFirst = [...instances].sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
   for (const { type, count } of plan) {
     for (let index = 1; index <= count; index++) {
-      const found = newestFirst.find((i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting));
+      const found = newestFirst.find(
+        (i) => i.release === release && i.process === type && i.index === index && (i.running || i.restarting),
+      );
       if (found) keep.push(found);
       else missing.push(`${type}.${index}`);
     }
@@ -34,7 +36,11 @@ export function compare(plan: { type: string; count: number }[], release: number
 }
 
 /** What runs for the app now, against this release (its current one) and the app's formation. */
-export async function compareWithRunning(platform: Platform, app: string, release: ReleaseRecord): Promise<Comparison & { instances: Instance[] }> {
+export async function compareWithRunning(
+  platform: Platform,
+  app: string,
+  release: ReleaseRecord,
+): Promise<Comparison & { instances: Instance[] }> {
   const instances = await platform.schedulerFor(app).instances(app);
   const plan = processPlan(platform.state.apps.get(app)!.formation, releaseMetaSchema.parse(release.meta));
   return { instances, ...compare(plan, release.version, instances) };

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import { isLocked } from '../apps/index.js';
 import { buildFromSource } from '../builder/index.js';
-import { adoptImage, buildImageTag, exposedPorts, imageExists, pruneReleaseImages, releaseImage, removeImage, tagRelease } from '../builder/images.js';
+import {
+  adoptImage,
+  buildImageTag,
+  exposedPorts,
+  imageExists,
+  pruneReleaseImages,
+  releaseImage,
+  removeImage,
+  tagRelease,
+} from '../builder/images.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
@@ -22,7 +31,11 @@ import { isStopped, markStopped } from './desired.js';
 const STOP_WAIT_MS = 10 * 60_000;
 /** How long a deploy may take to reach the queue before its requester is told Redis is away. */
 const QUEUE_TIMEOUT_MS = 5000;
-const RESTART_VERBS = { restart: 'Restarting', scale: 'Scaling', reconcile: 'Bringing back what was released:' } as const;
+const RESTART_VERBS = {
+  restart: 'Restarting',
+  scale: 'Scaling',
+  reconcile: 'Bringing back what was released:',
+} as const;
 
 /** The deploys apps:lock holds back; restarts and config changes of the running code go on. */
 const CHANGES_CODE = new Set<DeployJob['kind']>(['git', 'image', 'rollback']);
@@ -36,7 +49,9 @@ export async function requestDeploy(
 ): Promise<DeployResult> {
   if (CHANGES_CODE.has(job.kind) && isLocked(platform, job.app)) {
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
-    throw new UserError(`${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`);
+    throw new UserError(
+      `${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`,
+    );
   }
   try {
     await withTimeout(queueDeploy(platform, job), QUEUE_TIMEOUT_MS, () => new Error('no answer'));
@@ -56,8 +71,15 @@ export async function requestDeploy(
 export async function queueDeploy(platform: Platform, job: DeployJob): Promise<void> {
   const rev = job.kind === 'git' ? job.rev : null;
   if (!platform.state.deploys.get(job.deployId)) {
-    platform.state.deploys.create({ id: job.deployId, app: job.app, kind: job.kind, rev, requestedBy: job.requestedBy });
-    if (job.kind === 'git' && job.hookStartedAt !== undefined) platform.state.deploys.mark(job.deployId, 'hook', job.hookStartedAt);
+    platform.state.deploys.create({
+      id: job.deployId,
+      app: job.app,
+      kind: job.kind,
+      rev,
+      requestedBy: job.requestedBy,
+    });
+    if (job.kind === 'git' && job.hookStartedAt !== undefined)
+      platform.state.deploys.mark(job.deployId, 'hook', job.hookStartedAt);
   }
   await platform.queue.enqueue(job);
 }
@@ -125,13 +147,20 @@ async function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promi
     }
     case 'rollback': {
       const target = releases.get(job.app, job.version);
-      if (!target || target.status !== 'succeeded') throw new UserError(`Release v${job.version} of ${job.app} cannot be rolled back to`);
+      if (!target || target.status !== 'succeeded')
+        throw new UserError(`Release v${job.version} of ${job.app} cannot be rolled back to`);
       // Heroku's rollback restores config too (but no service link that is gone); the app's config follows once it is live.
       const restored = configForRollback(platform, job.app, target.config);
       return releaseAndDeploy(
         platform,
         log,
-        { ...target, config: restored, kind: 'rollback', description: `Rollback to v${target.version}`, createdBy: job.requestedBy },
+        {
+          ...target,
+          config: restored,
+          kind: 'rollback',
+          description: `Rollback to v${target.version}`,
+          createdBy: job.requestedBy,
+        },
         () => config.replace(job.app, restored),
       );
     }
@@ -210,9 +239,15 @@ async function release(platform: Platform, log: DeployLog, steps: ReleaseSteps):
 }
 
 /** A new release (vN) of an image an earlier release made: a config change, a rollback. */
-async function releaseAndDeploy(platform: Platform, log: DeployLog, next: Omit<NewRelease, 'image'> & { image: string }, onLive?: () => void) {
+async function releaseAndDeploy(
+  platform: Platform,
+  log: DeployLog,
+  next: Omit<NewRelease, 'image'> & { image: string },
+  onLive?: () => void,
+) {
   const { image } = next;
-  if (!(await imageExists(platform, image))) throw new UserError(`The image ${image} is gone; deploy again with git push`);
+  if (!(await imageExists(platform, image)))
+    throw new UserError(`The image ${image} is gone; deploy again with git push`);
   return release(platform, log, {
     release: { ...next, image: () => image },
     heading: (version) => `Releasing ${next.app} (v${version}): ${next.description}`,
@@ -221,7 +256,8 @@ async function releaseAndDeploy(platform: Platform, log: DeployLog, next: Omit<N
 }
 
 /** Where a deploy's image is built before it becomes release vN. */
-const buildTagFor = (platform: Platform, job: DeployJob) => buildImageTag(platform.settings.instance, job.app, job.deployId);
+const buildTagFor = (platform: Platform, job: DeployJob) =>
+  buildImageTag(platform.settings.instance, job.app, job.deployId);
 
 async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind: 'git' }>, log: DeployLog) {
   const { app } = job;
@@ -232,7 +268,14 @@ async function deployFromGit(platform: Platform, job: Extract<DeployJob, { kind:
   } finally {
     await fs.promises.rm(job.tarPath, { force: true });
   }
-  return releaseBuiltImage(platform, log, { app, buildTag, rev: job.rev, meta, description: `Deploy ${job.rev.slice(0, 7)}`, createdBy: job.requestedBy });
+  return releaseBuiltImage(platform, log, {
+    app,
+    buildTag,
+    rev: job.rev,
+    meta,
+    description: `Deploy ${job.rev.slice(0, 7)}`,
+    createdBy: job.requestedBy,
+  });
 }
 
 /** `git:from-image`: an image already on this host becomes the next release, as is. */
@@ -255,7 +298,14 @@ async function deployFromImage(platform: Platform, job: Extract<DeployJob, { kin
 async function releaseBuiltImage(
   platform: Platform,
   log: DeployLog,
-  built: { app: string; buildTag: string; rev: string | null; meta: ReleaseMeta; description: string; createdBy: string },
+  built: {
+    app: string;
+    buildTag: string;
+    rev: string | null;
+    meta: ReleaseMeta;
+    description: string;
+    createdBy: string;
+  },
 ) {
   const { app } = built;
   const { state } = platform;
@@ -263,7 +313,8 @@ async function releaseBuiltImage(
   // The commit goes in the release's config, and in the app's once it is live (as Dokku's GIT_REV).
   const revVar = built.rev ? revEnvVarOf(platform, app) : '';
   const revConfig: Record<string, string> = revVar ? { [revVar]: built.rev! } : {};
-  if (Object.keys(built.meta.formation).length > 0) state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
+  if (Object.keys(built.meta.formation).length > 0)
+    state.apps.setFormation(app, { ...state.apps.get(app)!.formation, ...built.meta.formation });
   return release(platform, log, {
     release: {
       app,
@@ -296,7 +347,9 @@ export async function stopApp(platform: Platform, app: string): Promise<number> 
     await parkApp(platform, app);
     const scheduler = platform.schedulerFor(app);
     // A cron start looks for a stopped app under this lock: none starts after this listing.
-    const listed = await platform.locks.withLock(oneOffsLockName(app), STOP_WAIT_MS, () => scheduler.instances(app, { oneOffs: true }));
+    const listed = await platform.locks.withLock(oneOffsLockName(app), STOP_WAIT_MS, () =>
+      scheduler.instances(app, { oneOffs: true }),
+    );
     const instances = listed.filter((i) => !i.oneOff || (i.process === 'cron' && i.running));
     await scheduler.retire(instances);
     return instances.length;

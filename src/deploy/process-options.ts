@@ -38,13 +38,15 @@ export function setRestartPolicy(state: State, app: string, value: string | unde
 export function parseMemory(text: string): number {
   const match = MEMORY.exec(text);
   const bytes = match ? Number(match[1]) * (UNIT[match[2]!.toLowerCase()] ?? NaN) : NaN;
-  if (!(bytes >= MIN_MEMORY)) throw new UserError(`Invalid memory limit ${text}: give a size such as 512m or 1g (at least 6m)`);
+  if (!(bytes >= MIN_MEMORY))
+    throw new UserError(`Invalid memory limit ${text}: give a size such as 512m or 1g (at least 6m)`);
   return bytes;
 }
 
 export function parseCpus(text: string): number {
   const cpus = /^\d{1,4}(?:\.\d{1,3})?$/.test(text) ? Number(text) : NaN;
-  if (!(cpus > 0 && cpus <= MAX_CPUS)) throw new UserError(`Invalid cpu limit ${text}: give a number of CPUs such as 0.5 or 2`);
+  if (!(cpus > 0 && cpus <= MAX_CPUS))
+    throw new UserError(`Invalid cpu limit ${text}: give a number of CPUs such as 0.5 or 2`);
   return cpus;
 }
 

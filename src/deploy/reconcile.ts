@@ -48,7 +48,9 @@ export class Reconciler {
   /** Every app; one app's trouble never stops the others. */
   async all(): Promise<void> {
     for (const app of this.platform.state.apps.list()) {
-      await this.app(app.name).catch((error) => this.log(`reconciling failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }));
+      await this.app(app.name).catch((error) =>
+        this.log(`reconciling failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }),
+      );
     }
   }
 
@@ -90,13 +92,30 @@ export class Reconciler {
     const { state } = this.platform;
     const current = state.releases.current(app);
     const stopped = isStopped(state, app);
-    if (!current || stopped) return { instances: await this.platform.schedulerFor(app).instances(app), current, stopped, missing: [], stray: [], web: [], routed: true };
+    if (!current || stopped)
+      return {
+        instances: await this.platform.schedulerFor(app).instances(app),
+        current,
+        stopped,
+        missing: [],
+        stray: [],
+        web: [],
+        routed: true,
+      };
     const { instances, keep, missing, extra } = await compareWithRunning(this.platform, app, current);
     // After a swap the old containers drain until the deploy retires them; only strays go now.
     const retiring = retiringNow(state, app);
     const stray = extra.filter((i) => !retiring.has(i.id));
     const web = keep.filter((i) => i.process === 'web' && i.endpoint);
-    return { instances, current, stopped, missing, stray, web, routed: web.length === 0 || isRoutedTo(this.platform, app, web) };
+    return {
+      instances,
+      current,
+      stopped,
+      missing,
+      stray,
+      web,
+      routed: web.length === 0 || isRoutedTo(this.platform, app, web),
+    };
   }
 
   private async converge(app: string): Promise<{ found: string[]; restart: boolean }> {
@@ -106,7 +125,10 @@ export class Reconciler {
       if (instances.length === 0) return { found: [], restart: false };
       await parkApp(this.platform, app);
       await scheduler.retire(instances);
-      return { found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`], restart: false };
+      return {
+        found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`],
+        restart: false,
+      };
     }
     if (missing.length > 0) return { found: [`missing ${missing.join(', ')} of v${current.version}`], restart: true };
     const found: string[] = [];
@@ -126,7 +148,10 @@ export class Reconciler {
     const now = Date.now();
     const previous = this.backoff.get(app) ?? { failures: 0, notBefore: 0 };
     if (now < previous.notBefore) return `restart held back until ${new Date(previous.notBefore).toISOString()}`;
-    this.backoff.set(app, { failures: previous.failures + 1, notBefore: now + Math.min(FIRST_BACKOFF_MS * 2 ** previous.failures, MAX_BACKOFF_MS) });
+    this.backoff.set(app, {
+      failures: previous.failures + 1,
+      notBefore: now + Math.min(FIRST_BACKOFF_MS * 2 ** previous.failures, MAX_BACKOFF_MS),
+    });
     const deployId = randomUUID();
     await queueDeploy(this.platform, { kind: 'restart', reason: 'reconcile', app, deployId, requestedBy: 'slipway' });
     return `restart deploy ${deployId.slice(0, 8)} queued`;
@@ -143,7 +168,8 @@ export class Reconciler {
  */
 export async function keepConverging(platform: Platform, log: Log, signal: AbortSignal): Promise<void> {
   const reconciler = new Reconciler(platform, log);
-  const attempt = (what: string, work: () => Promise<unknown>) => void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`, { level: 'warn' }));
+  const attempt = (what: string, work: () => Promise<unknown>) =>
+    void work().catch((error) => log(`${what} failed: ${errorMessage(error)}`, { level: 'warn' }));
   const pending = new Map<string, NodeJS.Timeout>();
   const soon = (what: string, delayMs: number, work: () => Promise<unknown>) => {
     clearTimeout(pending.get(what));
@@ -158,8 +184,22 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
   signal.addEventListener('abort', () => pending.forEach((timer) => clearTimeout(timer)), { once: true });
   const services = () => reviveServices(platform).then((done) => done.forEach((line) => log(line)));
   // One app's trouble never keeps the others from their routes.
-  const restoreAll = () => Promise.all(platform.state.apps.list().map((app) => restoreRoute(platform, app.name).catch((error) => log(`restoring the route failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }))));
-  const withdrawAll = () => Promise.all(platform.state.apps.list().flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))));
+  const restoreAll = () =>
+    Promise.all(
+      platform.state.apps
+        .list()
+        .map((app) =>
+          restoreRoute(platform, app.name).catch((error) =>
+            log(`restoring the route failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }),
+          ),
+        ),
+    );
+  const withdrawAll = () =>
+    Promise.all(
+      platform.state.apps
+        .list()
+        .flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))),
+    );
   /** Services first (apps may need them), then every app's containers. */
   const converge = () => services().then(() => reconciler.all());
   const everything = () => restoreAll().then(converge);
@@ -180,15 +220,20 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
       if (!app || !platform.state.apps.get(app)) return;
       if (event.action === 'die') {
         const unreachable = event.unreachable === true;
-        if (routedInstances(platform, app).includes(event.id)) attempt(`withdrawing ${app}'s dead instance`, () => withdrawInstance(platform, app, event.id, { unreachable }));
-        if (!retiringNow(platform.state, app).has(event.id)) soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
+        if (routedInstances(platform, app).includes(event.id))
+          attempt(`withdrawing ${app}'s dead instance`, () =>
+            withdrawInstance(platform, app, event.id, { unreachable }),
+          );
+        if (!retiringNow(platform.state, app).has(event.id))
+          soon(`reconciling ${app}`, DIE_SETTLE_MS, () => reconciler.app(app));
         return;
       }
       // An instance that took traffic is routed again at its new address. Any other that the
       // engine started may be one the app misses (its route was given up while the engine was
       // away): the app is looked at soon, which routes it if it is the release's and changes
       // nothing while a deploy (which routes its own new instances) holds the app.
-      if (routedInstances(platform, app).includes(event.id)) soon(`restoring the route of ${app}`, START_SETTLE_MS, () => restoreRoute(platform, app));
+      if (routedInstances(platform, app).includes(event.id))
+        soon(`restoring the route of ${app}`, START_SETTLE_MS, () => restoreRoute(platform, app));
       else soon(`reconciling ${app}`, START_SETTLE_MS, () => reconciler.app(app));
     }, signal);
   }

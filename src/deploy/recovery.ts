@@ -35,9 +35,15 @@ async function closeDeploy(platform: Platform, deploy: DeployRecord): Promise<vo
   const { state, logs } = platform;
   await platform.queue.discard(deploy.id).catch(() => false);
   const live = deploy.status === 'succeeded';
-  const line = live ? format.error(`${INTERRUPTED}; the release is live, the old containers are retired by the reconciler`) : format.error(INTERRUPTED);
+  const line = live
+    ? format.error(`${INTERRUPTED}; the release is live, the old containers are retired by the reconciler`)
+    : format.error(INTERRUPTED);
   logs.append(deploy.id, line); // written before the read below: one connection keeps the order
-  state.deploys.finish(deploy.id, { status: live ? 'succeeded' : 'failed', error: INTERRUPTED, log: (await logs.lines(deploy.id)).join('\n') });
+  state.deploys.finish(deploy.id, {
+    status: live ? 'succeeded' : 'failed',
+    error: INTERRUPTED,
+    log: (await logs.lines(deploy.id)).join('\n'),
+  });
   if (deploy.release !== null && state.releases.get(deploy.app, deploy.release)?.status === 'pending') {
     state.releases.setStatus(deploy.app, deploy.release, 'failed');
   }
@@ -52,7 +58,9 @@ async function removeStaleArchives(platform: Platform): Promise<void> {
   const apps = platform.state.apps.list().map((a) => a.name);
   for (const name of names) {
     // `<app>-<rev>-<random>.tar`, as git/archive.ts names them
-    const app = apps.find((a) => name.startsWith(`${a}-`) && /^[0-9a-f]{1,12}-[0-9a-f]{8}\.tar$/.test(name.slice(a.length + 1)));
+    const app = apps.find(
+      (a) => name.startsWith(`${a}-`) && /^[0-9a-f]{1,12}-[0-9a-f]{8}\.tar$/.test(name.slice(a.length + 1)),
+    );
     if (app && (await liveProcessHas(platform, app))) continue;
     fs.rmSync(path.join(buildsDir, name), { force: true });
   }

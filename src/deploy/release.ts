@@ -28,7 +28,15 @@ export function processPlan(formation: Formation, meta: ReleaseMeta) {
 }
 
 /** Runs a one-off task of the release (release phase, app.json scripts); failure fails the deploy. */
-async function runTask(platform: Platform, release: ReleaseRecord, env: Env, meta: ReleaseMeta, task: string, command: string, log: ProgressLog) {
+async function runTask(
+  platform: Platform,
+  release: ReleaseRecord,
+  env: Env,
+  meta: ReleaseMeta,
+  task: string,
+  command: string,
+  log: ProgressLog,
+) {
   log.step(`Running ${task} task: ${command}`);
   const code = await platform.schedulerFor(release.app).runOnce(
     {
@@ -69,7 +77,12 @@ export function releaseEnv(platform: Platform, release: ReleaseRecord): Env {
  * config as it is now (even if changed with --no-restart since the release), `extraEnv` on
  * top. `command` is a Procfile process type or a command for the image's shell.
  */
-export function currentReleaseOneOff(platform: Platform, app: string, command: string, extraEnv: Env & { DYNO: string }): OneOffSpec & { procfile: boolean } {
+export function currentReleaseOneOff(
+  platform: Platform,
+  app: string,
+  command: string,
+  extraEnv: Env & { DYNO: string },
+): OneOffSpec & { procfile: boolean } {
   const current = platform.state.releases.current(app);
   if (!current) throw new UserError(`${app} has not been deployed yet`);
   const meta = releaseMetaSchema.parse(current.meta);
@@ -94,13 +107,19 @@ export async function checkRunning(platform: Platform, app: string, types: strin
   const meta = releaseMetaSchema.parse(current.meta);
   const scheduler = platform.schedulerFor(app);
   const host = appDomains(platform.state, platform.settings, app)[0];
-  const running = (await scheduler.instances(app)).filter((i) => i.running && (types.length === 0 || types.includes(i.process)));
-  if (running.length === 0) throw new UserError(`${app} has no running containers${types.length ? ` of type ${types.join(', ')}` : ''}`);
+  const running = (await scheduler.instances(app)).filter(
+    (i) => i.running && (types.length === 0 || types.includes(i.process)),
+  );
+  if (running.length === 0)
+    throw new UserError(`${app} has no running containers${types.length ? ` of type ${types.join(', ')}` : ''}`);
   const outcomes = [];
   for (const instance of running.sort((a, b) => `${a.process}.${a.index}`.localeCompare(`${b.process}.${b.index}`))) {
     const port = instance.process === 'web' ? instance.endpoint?.port : undefined;
     const checks = { skip: false, host, checks: meta.healthchecks[instance.process] ?? [] };
-    outcomes.push({ label: `${instance.process}.${instance.index}`, outcome: await scheduler.verify(app, instance, port, checks, onLine) });
+    outcomes.push({
+      label: `${instance.process}.${instance.index}`,
+      outcome: await scheduler.verify(app, instance, port, checks, onLine),
+    });
   }
   return outcomes;
 }
@@ -114,7 +133,11 @@ export async function checkRunning(platform: Platform, app: string, types: strin
  * released: it names exact containers, so a deploy that starts meanwhile is unaffected,
  * and the next push does not queue behind a drain.
  */
-export async function deployRelease(platform: Platform, release: ReleaseRecord, log: ProgressLog): Promise<() => Promise<void>> {
+export async function deployRelease(
+  platform: Platform,
+  release: ReleaseRecord,
+  log: ProgressLog,
+): Promise<() => Promise<void>> {
   const { app } = release;
   const { settings, state } = platform;
   const scheduler = platform.schedulerFor(app);
@@ -151,7 +174,14 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
         binds: appBinds(platform, app),
         publish: type === 'web' && !isProxyEnabled(state, app),
       };
-      started.push(...(await scheduler.deploy(spec, count, { skip: mode === 'skipped', host: domains[0], checks: meta.healthchecks[type] ?? [] }, log)));
+      started.push(
+        ...(await scheduler.deploy(
+          spec,
+          count,
+          { skip: mode === 'skipped', host: domains[0], checks: meta.healthchecks[type] ?? [] },
+          log,
+        )),
+      );
     }
     const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
     await routeTraffic(platform, app, started, oldWeb, log);
@@ -166,15 +196,23 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
   markStopped(state, app, false);
   if (meta.postdeploy) {
     // The release already serves: a failed postdeploy task is reported, not undone.
-    await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) => log.error(error.message));
+    await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) =>
+      log.error(error.message),
+    );
   }
   log.section('Application deployed:');
-  if (started.some((i) => i.process === 'web')) for (const url of appUrls(platform.state, settings, app)) log.detail(url);
+  if (started.some((i) => i.process === 'web'))
+    for (const url of appUrls(platform.state, settings, app)) log.detail(url);
   const toRetire = previous.filter((i) => !stoppedEarly.has(i.id));
   if (toRetire.length === 0) return async () => {};
   const drainMs = waitToRetireMs(state, app, settings.drainMs);
   // The stop itself may take its grace period too; until then the reconciler leaves them be.
-  markRetiring(state, app, toRetire.map((i) => i.id), Date.now() + drainMs + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS);
+  markRetiring(
+    state,
+    app,
+    toRetire.map((i) => i.id),
+    Date.now() + drainMs + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS,
+  );
   log.detail(`Shutting down old containers in ${drainMs / 1000} seconds`);
   return async () => {
     await sleep(drainMs);
@@ -188,7 +226,13 @@ export async function deployRelease(platform: Platform, release: ReleaseRecord, 
  * crashes just after its checks) sends traffic straight back to them, and the release fails,
  * so the old one stays current. After the window the fallback is dropped (no reload).
  */
-async function watchAfterSwap(platform: Platform, app: string, started: Instance[], oldWeb: Instance[], log: ProgressLog): Promise<void> {
+async function watchAfterSwap(
+  platform: Platform,
+  app: string,
+  started: Instance[],
+  oldWeb: Instance[],
+  log: ProgressLog,
+): Promise<void> {
   const { watchMs } = platform.settings;
   const web = started.filter((i) => i.process === 'web');
   const scheduler = platform.schedulerFor(app);
@@ -197,15 +241,28 @@ async function watchAfterSwap(platform: Platform, app: string, started: Instance
       const down = await scheduler.health(instance);
       if (down === undefined) continue;
       const label = `${instance.process}.${instance.index}`;
-      if (oldWeb.length > 0) await routeToRunning(platform, app, oldWeb.map((i) => i.id));
+      if (oldWeb.length > 0)
+        await routeToRunning(
+          platform,
+          app,
+          oldWeb.map((i) => i.id),
+        );
       log.error(`${label} went down within ${watchMs / 1000} s of the swap: ${down}`);
-      throw new UserError(`${label} did not stay up after the swap${oldWeb.length > 0 ? '; traffic is back on the previous release' : ''}`);
+      throw new UserError(
+        `${label} did not stay up after the swap${oldWeb.length > 0 ? '; traffic is back on the previous release' : ''}`,
+      );
     }
   }
   if (web.length > 0 && oldWeb.length > 0) await routeTo(platform, app, web);
 }
 
-async function routeTraffic(platform: Platform, app: string, started: Instance[], fallback: Instance[], log: ProgressLog): Promise<void> {
+async function routeTraffic(
+  platform: Platform,
+  app: string,
+  started: Instance[],
+  fallback: Instance[],
+  log: ProgressLog,
+): Promise<void> {
   const { settings } = platform;
   const web = started.filter((c) => c.process === 'web');
   if (web.length === 0) {
@@ -214,5 +271,9 @@ async function routeTraffic(platform: Platform, app: string, started: Instance[]
   }
   log.step(`Configuring ${appDomains(platform.state, settings, app).join(', ')}...`);
   const reloaded = await routeTo(platform, app, web, { fallback });
-  log.detail(reloaded ? 'Reloading nginx' : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`);
+  log.detail(
+    reloaded
+      ? 'Reloading nginx'
+      : `Switched traffic to ${web.length} new container${web.length > 1 ? 's' : ''} (no reload)`,
+  );
 }

@@ -26,7 +26,12 @@ interface RoutedBackend {
  * `fallback` (right after a swap: the previous release's) takes the retry of a request that
  * failed on one of them; it is not remembered, and the next route drops it.
  */
-export function routeTo(platform: Platform, app: string, web: Instance[], options: { waiting?: string[]; fallback?: Instance[] } = {}): Promise<boolean> {
+export function routeTo(
+  platform: Platform,
+  app: string,
+  web: Instance[],
+  options: { waiting?: string[]; fallback?: Instance[] } = {},
+): Promise<boolean> {
   const waiting = options.waiting ?? [];
   return inTurn(app, async () => {
     const reloaded = await applyServer(platform, app, endpointsOf(web), false, endpointsOf(options.fallback ?? []));
@@ -49,7 +54,8 @@ function inTurn<T>(app: string, change: () => Promise<T>): Promise<T> {
   return next;
 }
 
-const saveRouted = (platform: Platform, app: string, routed: RoutedBackend[]) => platform.state.properties.set(app, ROUTED, JSON.stringify(routed));
+const saveRouted = (platform: Platform, app: string, routed: RoutedBackend[]) =>
+  platform.state.properties.set(app, ROUTED, JSON.stringify(routed));
 
 /** The instances an app's traffic was last routed to, with the endpoint each had then. */
 export function routedBackends(platform: Platform, app: string): RoutedBackend[] {
@@ -68,12 +74,21 @@ export function routedInstances(platform: Platform, app: string): string[] {
  * remembered, so its start (Docker restarting it) routes it again. `unreachable`: its host
  * stopped answering, and the requests waiting on it are failed over too (Router.withdraw).
  */
-export function withdrawInstance(platform: Platform, app: string, id: string, options: { unreachable?: boolean } = {}): Promise<boolean> {
+export function withdrawInstance(
+  platform: Platform,
+  app: string,
+  id: string,
+  options: { unreachable?: boolean } = {},
+): Promise<boolean> {
   return inTurn(app, async () => {
     const routed = routedBackends(platform, app);
     const dead = routed.find((b) => b.id === id);
     if (!dead?.host || dead.port === undefined) return false;
-    saveRouted(platform, app, routed.map((b) => (b === dead ? { id } : b)));
+    saveRouted(
+      platform,
+      app,
+      routed.map((b) => (b === dead ? { id } : b)),
+    );
     if (!isProxyEnabled(platform.state, app)) return false;
     await platform.router.withdraw(app, { host: dead.host, port: dead.port }, options);
     return true;
@@ -93,7 +108,14 @@ function serverOf(platform: Platform, app: string) {
   const { settings, state } = platform;
   const tls = tlsFiles(settings.certsDir, app);
   const listeners = listenersOf(state, settings, app, tls !== undefined);
-  return { app, domains: appDomains(state, settings, app), listeners, streams: streamsOf(state, app), tls, nginx: nginxSettings(state, app) };
+  return {
+    app,
+    domains: appDomains(state, settings, app),
+    listeners,
+    streams: streamsOf(state, app),
+    tls,
+    nginx: nginxSettings(state, app),
+  };
 }
 
 /**
@@ -111,7 +133,13 @@ export function parkApp(platform: Platform, app: string): Promise<boolean> {
  * The app's server block as recorded now; none while its proxy is disabled (its hostnames
  * are then nobody's in nginx, and its web containers answer on host ports of their own).
  */
-function applyServer(platform: Platform, app: string, backends: Endpoint[], parked: boolean, fallback: Endpoint[] = []): Promise<boolean> {
+function applyServer(
+  platform: Platform,
+  app: string,
+  backends: Endpoint[],
+  parked: boolean,
+  fallback: Endpoint[] = [],
+): Promise<boolean> {
   if (!isProxyEnabled(platform.state, app)) return platform.router.unroute(app);
   return platform.router.route({ ...serverOf(platform, app), backends, fallback, parked });
 }
@@ -154,6 +182,8 @@ export async function restoreRoute(platform: Platform, app: string): Promise<voi
  * now); the others get no traffic until they start again.
  */
 export async function routeToRunning(platform: Platform, app: string, ids: string[]): Promise<void> {
-  const running = (await platform.schedulerFor(app).instances(app)).filter((i) => ids.includes(i.id) && i.running && i.endpoint);
+  const running = (await platform.schedulerFor(app).instances(app)).filter(
+    (i) => ids.includes(i.id) && i.running && i.endpoint,
+  );
   await routeTo(platform, app, running, { waiting: ids.filter((id) => !running.some((i) => i.id === id)) });
 }

@@ -8,7 +8,8 @@ import { runningState } from '../runtime/scheduler.js';
 import { EventBus } from './bus.js';
 
 /** An app was created, or something it shows changed (a rename is the old name removed and the new one changed). */
-export type AppEvent = { type: 'app.changed'; seq: number; summary: AppSummary } | { type: 'app.removed'; seq: number; name: string };
+export type AppEvent =
+  { type: 'app.changed'; seq: number; summary: AppSummary } | { type: 'app.removed'; seq: number; name: string };
 
 /** The stored half of a summary comes from SQLite each tick; the containers' half from the engine less often. */
 const TICK_MS = 1000;
@@ -44,7 +45,9 @@ export class AppWatch {
    * Every app's summary now (what a stream starts with) and each change from then on, until
    * `unsubscribe`; the looking stops when the last listener leaves.
    */
-  async subscribe(listener: (event: AppEvent) => void): Promise<{ seq: number; summaries: AppSummary[]; unsubscribe: () => void }> {
+  async subscribe(
+    listener: (event: AppEvent) => void,
+  ): Promise<{ seq: number; summaries: AppSummary[]; unsubscribe: () => void }> {
     const unsubscribe = this.bus.subscribe(listener);
     this.first ??= this.tick(this.generation);
     await this.first;
@@ -84,16 +87,19 @@ export class AppWatch {
       const stored = this.stored(name);
       const previous = this.summaries.get(name);
       const changed = !previous || JSON.stringify(stored) !== JSON.stringify(storedOf(previous));
-      const containers = askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous;
+      const containers =
+        askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous;
       next.set(name, { ...stored, processes: containers.processes, running: containers.running });
     }
     if (generation !== this.generation) return;
     const before = this.summaries;
     this.summaries = next;
     for (const [name, summary] of next) {
-      if (JSON.stringify(summary) !== JSON.stringify(before.get(name))) this.bus.publish({ type: 'app.changed', seq: ++this.seq, summary });
+      if (JSON.stringify(summary) !== JSON.stringify(before.get(name)))
+        this.bus.publish({ type: 'app.changed', seq: ++this.seq, summary });
     }
-    for (const name of before.keys()) if (!next.has(name)) this.bus.publish({ type: 'app.removed', seq: ++this.seq, name });
+    for (const name of before.keys())
+      if (!next.has(name)) this.bus.publish({ type: 'app.removed', seq: ++this.seq, name });
   }
 
   private stored(name: string): Stored {
@@ -106,7 +112,9 @@ export class AppWatch {
       stopped: isStopped(state, name),
       release,
       // As `builds:list --format json` shows it, less what changes at every phase (timings).
-      deploy: deploy ? pick(deployJson(deploy), ['id', 'kind', 'status', 'release', 'started_at', 'finished_at']) : null,
+      deploy: deploy
+        ? pick(deployJson(deploy), ['id', 'kind', 'status', 'release', 'started_at', 'finished_at'])
+        : null,
       vhosts: appDomains(state, settings, name).join(' '),
     };
   }

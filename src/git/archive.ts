@@ -11,10 +11,23 @@ import path from 'node:path';
  * With `keepGitDir` (git:set keep-git-dir), the tar also holds a `.git` directory: the
  * commit's history packed into a repository whose `branch` is the commit, as Dokku does.
  */
-export function archiveCommit(options: { gitDir?: string; rev: string; buildsDir: string; app: string; keepGitDir?: { branch: string } }): string {
-  const tarPath = path.join(options.buildsDir, `${options.app}-${options.rev.slice(0, 12)}-${randomBytes(4).toString('hex')}.tar`);
+export function archiveCommit(options: {
+  gitDir?: string;
+  rev: string;
+  buildsDir: string;
+  app: string;
+  keepGitDir?: { branch: string };
+}): string {
+  const tarPath = path.join(
+    options.buildsDir,
+    `${options.app}-${options.rev.slice(0, 12)}-${randomBytes(4).toString('hex')}.tar`,
+  );
   const gitDir = options.gitDir ? ['--git-dir', options.gitDir] : [];
-  git([...gitDir, 'archive', '--format=tar', '-o', tarPath, options.rev], process.env, `Could not read commit ${options.rev}`);
+  git(
+    [...gitDir, 'archive', '--format=tar', '-o', tarPath, options.rev],
+    process.env,
+    `Could not read commit ${options.rev}`,
+  );
   if (options.keepGitDir) appendGitDir(tarPath, options.gitDir, options.rev, options.keepGitDir.branch);
   return tarPath;
 }
@@ -46,7 +59,9 @@ function appendGitDir(tarPath: string, gitDir: string | undefined, rev: string, 
     git(['repack', '-a', '-d', '-q'], env, 'Could not pack the history', work);
     fs.rmSync(alternates);
     git(['read-tree', 'HEAD'], env, 'Could not make the .git directory', work);
-    const tar = spawnSync('tar', ['--append', '-f', tarPath, '-C', work, '.git'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const tar = spawnSync('tar', ['--append', '-f', tarPath, '-C', work, '.git'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     if (tar.status !== 0) throw new Error(`Could not add .git to the build: ${tar.stderr.toString().trim()}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

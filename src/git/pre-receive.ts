@@ -80,7 +80,14 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  const code = await deploy({ token: env(HOOK_ENV.token), app, rev: update.rev, user: env(HOOK_ENV.user), tarPath, hookStartedAt });
+  const code = await deploy({
+    token: env(HOOK_ENV.token),
+    app,
+    rev: update.rev,
+    user: env(HOOK_ENV.user),
+    tarPath,
+    hookStartedAt,
+  });
   process.exit(code);
 }
 

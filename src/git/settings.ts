@@ -18,7 +18,13 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 function isValid(property: GitProperty, value: string): boolean {
   if (property === 'rev-env-var') return value === '' || ENV_NAME.test(value);
   if (property === 'keep-git-dir') return value === 'true' || value === 'false';
-  return BRANCH.test(value) && !value.includes('..') && !value.includes('//') && !value.endsWith('/') && !value.endsWith('.lock');
+  return (
+    BRANCH.test(value) &&
+    !value.includes('..') &&
+    !value.includes('//') &&
+    !value.endsWith('/') &&
+    !value.endsWith('.lock')
+  );
 }
 
 export function ownGitValue(platform: Platform, scope: string, property: GitProperty): string | undefined {
@@ -30,13 +36,15 @@ function computed(platform: Platform, app: string, property: GitProperty, fallba
 }
 
 /** The branch whose pushes deploy the app; pushes to others are kept and deploy nothing. */
-export const deployBranchOf = (platform: Platform, app: string) => computed(platform, app, 'deploy-branch', platform.settings.defaultBranch);
+export const deployBranchOf = (platform: Platform, app: string) =>
+  computed(platform, app, 'deploy-branch', platform.settings.defaultBranch);
 
 /** The config variable a deploy from git sets to its commit; '' sets none. */
 export const revEnvVarOf = (platform: Platform, app: string) => computed(platform, app, 'rev-env-var', 'GIT_REV');
 
 /** Whether the app's builds get the `.git` directory (for build steps that read the history). */
-export const keepsGitDir = (platform: Platform, app: string) => computed(platform, app, 'keep-git-dir', 'false') === 'true';
+export const keepsGitDir = (platform: Platform, app: string) =>
+  computed(platform, app, 'keep-git-dir', 'false') === 'true';
 
 const INVALID: Record<GitProperty, (value: string) => string> = {
   'deploy-branch': (value) => `Invalid deploy-branch ${value}: give a branch name`,
@@ -44,7 +52,12 @@ const INVALID: Record<GitProperty, (value: string) => string> = {
   'keep-git-dir': (value) => `Invalid keep-git-dir ${value}: give true or false`,
 };
 
-export function setGitProperty(platform: Platform, scope: string, property: GitProperty, value: string | undefined): void {
+export function setGitProperty(
+  platform: Platform,
+  scope: string,
+  property: GitProperty,
+  value: string | undefined,
+): void {
   if (value !== undefined && !isValid(property, value)) {
     throw new UserError(INVALID[property](value));
   }

@@ -25,9 +25,15 @@ function allowedProtocols(isAdmin: boolean): string[] {
 function checkSource(source: string, isAdmin: boolean): void {
   const url = REMOTE_URL.exec(source);
   const ok = source.length <= 2000 && (url || SCP_LIKE.test(source) || LOCAL_PATH.test(source));
-  if (!ok) throw new UserError(`Invalid repository ${shown(source)}: give a URL (https://…) or, as an admin, a path on this host`);
+  if (!ok)
+    throw new UserError(
+      `Invalid repository ${shown(source)}: give a URL (https://…) or, as an admin, a path on this host`,
+    );
   const protocol = url ? url[1]! : SCP_LIKE.test(source) ? 'ssh' : 'file';
-  if (!allowedProtocols(isAdmin).includes(protocol)) throw new UserError(`Only an admin key may sync from ${protocol === 'file' ? 'a path on this host' : `${protocol} URLs`}`);
+  if (!allowedProtocols(isAdmin).includes(protocol))
+    throw new UserError(
+      `Only an admin key may sync from ${protocol === 'file' ? 'a path on this host' : `${protocol} URLs`}`,
+    );
 }
 
 /**
@@ -37,7 +43,9 @@ function checkSource(source: string, isAdmin: boolean): void {
  * this host reaches.
  */
 const notFetchedByTenant = (source: string, ref: string | undefined) =>
-  new UserError(`Could not fetch ${ref ?? 'HEAD'} from ${shown(source)}: unreachable, refused, or not a repository this key may sync from (public https:// addresses only, no redirects)`);
+  new UserError(
+    `Could not fetch ${ref ?? 'HEAD'} from ${shown(source)}: unreachable, refused, or not a repository this key may sync from (public https:// addresses only, no redirects)`,
+  );
 
 /**
  * git:sync: fetches `ref` (default: the repository's HEAD) of another repository into the
@@ -53,23 +61,48 @@ export async function syncRepo(options: {
   isAdmin: boolean;
 }): Promise<{ rev: string; previous: string | undefined }> {
   checkSource(options.source, options.isAdmin);
-  if (options.ref !== undefined && (!REF.test(options.ref) || options.ref.includes('..'))) throw new UserError(`Invalid git ref ${options.ref.slice(0, 200)}`);
-  const remote = options.isAdmin ? { url: options.source, options: [] } : await confineToPublicDestination(options.source, options.ref);
+  if (options.ref !== undefined && (!REF.test(options.ref) || options.ref.includes('..')))
+    throw new UserError(`Invalid git ref ${options.ref.slice(0, 200)}`);
+  const remote = options.isAdmin
+    ? { url: options.source, options: [] }
+    : await confineToPublicDestination(options.source, options.ref);
   const gitDir = await ensureRepo(options.reposDir, options.app);
-  const protocols = ['-c', 'protocol.allow=never', ...allowedProtocols(options.isAdmin).flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
+  const protocols = [
+    '-c',
+    'protocol.allow=never',
+    ...allowedProtocols(options.isAdmin).flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
+  ];
   // Never wait for a password or a host key question nobody can answer.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
   // A server that trickles is given up on (under 1 KB/s for a minute); one that never ends is
   // stopped at the time limit, git killed with it; of what git says, only the end is kept.
   const fetched = await runProgram(
     'git',
-    [...protocols, ...remote.options, ...SLOW_SERVER_LIMITS, '-c', 'fetch.fsckObjects=true', '--git-dir', gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', remote.url, `+${options.ref ?? 'HEAD'}:refs/slipway/sync`],
+    [
+      ...protocols,
+      ...remote.options,
+      ...SLOW_SERVER_LIMITS,
+      '-c',
+      'fetch.fsckObjects=true',
+      '--git-dir',
+      gitDir,
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--',
+      remote.url,
+      `+${options.ref ?? 'HEAD'}:refs/slipway/sync`,
+    ],
     {
       env,
       keepChars: KEPT_OUTPUT_CHARS,
       timeout: {
         ms: FETCH_TIMEOUT_MS,
-        onTimeout: () => (options.isAdmin ? new UserError(`Fetching ${options.source} took longer than ${FETCH_TIMEOUT_MS / 60_000} minutes`) : notFetchedByTenant(options.source, options.ref)),
+        onTimeout: () =>
+          options.isAdmin
+            ? new UserError(`Fetching ${options.source} took longer than ${FETCH_TIMEOUT_MS / 60_000} minutes`)
+            : notFetchedByTenant(options.source, options.ref),
       },
     },
   );
@@ -78,7 +111,10 @@ export async function syncRepo(options: {
     throw new UserError(`Could not fetch ${options.ref ?? 'HEAD'} from ${options.source}: ${lastLine(fetched.stderr)}`);
   }
   const rev = (await git(gitDir, ['rev-parse', '--verify', 'refs/slipway/sync^{commit}'])).trim();
-  const previous = (await runProgram('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`])).stdout.trim() || undefined;
+  const previous =
+    (
+      await runProgram('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`])
+    ).stdout.trim() || undefined;
   await git(gitDir, ['update-ref', `refs/heads/${options.branch}`, rev]);
   await git(gitDir, ['update-ref', '-d', 'refs/slipway/sync']);
   return { rev, previous };
@@ -92,7 +128,10 @@ export async function syncRepo(options: {
  * address), through no proxy (a proxy would resolve the name again), and follows no redirect
  * (a public server's redirect could name any host; git's http-alternates count as redirects).
  */
-async function confineToPublicDestination(source: string, ref: string | undefined): Promise<{ url: string; options: string[] }> {
+async function confineToPublicDestination(
+  source: string,
+  ref: string | undefined,
+): Promise<{ url: string; options: string[] }> {
   let destination: PublicDestination;
   try {
     destination = await resolvePublicDestination(source, { protocols: ['https'] });
@@ -108,7 +147,16 @@ async function confineToPublicDestination(source: string, ref: string | undefine
 export function gitOptionsPinnedTo(destination: PublicDestination): string[] {
   // An empty value drops what git's own configuration set: resolve entries, a proxy, and the
   // credential helpers (an admin's stored password is not for the server a tenant names).
-  const options = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'credential.helper=', '-c', 'http.curloptResolve='];
+  const options = [
+    '-c',
+    'http.followRedirects=false',
+    '-c',
+    'http.proxy=',
+    '-c',
+    'credential.helper=',
+    '-c',
+    'http.curloptResolve=',
+  ];
   if (destination.literal === 6) return options;
   const addresses = destination.addresses.map((address) => (net.isIPv6(address) ? `[${address}]` : address)).join(',');
   return [...options, '-c', `http.curloptResolve=${destination.host}:${destination.port}:${addresses}`];

@@ -31,7 +31,11 @@ const ENABLED = 'letsencrypt.enabled';
 const key = (property: LetsencryptProperty) => `letsencrypt.${property}`;
 const EMAIL = /^[^\s@]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
-export function ownLetsencryptValue(platform: Platform, scope: string, property: LetsencryptProperty): string | undefined {
+export function ownLetsencryptValue(
+  platform: Platform,
+  scope: string,
+  property: LetsencryptProperty,
+): string | undefined {
   return platform.state.properties.get(scope, key(property));
 }
 
@@ -39,13 +43,26 @@ export function ownLetsencryptValue(platform: Platform, scope: string, property:
 export function letsencryptValue(platform: Platform, site: string, property: LetsencryptProperty): string | undefined {
   const value = ownLetsencryptValue(platform, site, property) ?? ownLetsencryptValue(platform, GLOBAL_SCOPE, property);
   if (value !== undefined) return value;
-  return property === 'server' ? LETSENCRYPT_SERVER : property === 'graceperiod' ? String(DEFAULT_GRACE_SECONDS) : undefined;
+  return property === 'server'
+    ? LETSENCRYPT_SERVER
+    : property === 'graceperiod'
+      ? String(DEFAULT_GRACE_SECONDS)
+      : undefined;
 }
 
-export function setLetsencryptProperty(platform: Platform, scope: string, property: LetsencryptProperty, value: string | undefined): void {
+export function setLetsencryptProperty(
+  platform: Platform,
+  scope: string,
+  property: LetsencryptProperty,
+  value: string | undefined,
+): void {
   if (value !== undefined) {
     const valid =
-      property === 'email' ? EMAIL.test(value) : property === 'server' ? isDirectoryUrl(value) : /^\d{1,10}$/.test(value) && Number(value) > 0;
+      property === 'email'
+        ? EMAIL.test(value)
+        : property === 'server'
+          ? isDirectoryUrl(value)
+          : /^\d{1,10}$/.test(value) && Number(value) > 0;
     if (!valid) throw new UserError(`Invalid ${property} ${value.slice(0, 200)}: ${HINTS[property]}`);
   }
   platform.state.properties.set(scope, key(property), value);
@@ -81,12 +98,23 @@ interface Site {
 
 function siteOf(platform: Platform, name: string): Site {
   if (name === DASHBOARD_SITE) {
-    return { name, title: 'the dashboard', domains: () => [platform.settings.dashboardDomain], serve: () => platform.nginx.ensureRunning() };
+    return {
+      name,
+      title: 'the dashboard',
+      domains: () => [platform.settings.dashboardDomain],
+      serve: () => platform.nginx.ensureRunning(),
+    };
   }
-  return { name, title: name, domains: () => appDomains(platform.state, platform.settings, name), serve: () => restoreRoute(platform, name) };
+  return {
+    name,
+    title: name,
+    domains: () => appDomains(platform.state, platform.settings, name),
+    serve: () => restoreRoute(platform, name),
+  };
 }
 
-export const isLetsencryptEnabled = (platform: Platform, site: string) => platform.state.properties.get(site, ENABLED) === 'true';
+export const isLetsencryptEnabled = (platform: Platform, site: string) =>
+  platform.state.properties.get(site, ENABLED) === 'true';
 
 /** When the site's certificate should be renewed: `graceperiod` before it expires. */
 export function renewalDue(platform: Platform, site: string): Date | undefined {
@@ -100,10 +128,17 @@ export function renewalDue(platform: Platform, site: string): Date | undefined {
  * answers the challenges through nginx, installs it and reloads nginx gracefully. Nothing
  * is installed unless the whole order succeeds.
  */
-export async function obtainCertificate(platform: Platform, siteName: string, onLine: (line: string) => void): Promise<X509Certificate> {
+export async function obtainCertificate(
+  platform: Platform,
+  siteName: string,
+  onLine: (line: string) => void,
+): Promise<X509Certificate> {
   const site = siteOf(platform, siteName);
   const email = letsencryptValue(platform, site.name, 'email');
-  if (!email) throw new UserError(`Missing email: letsencrypt:set ${site.name === DASHBOARD_SITE ? '--global' : site.name} email <address>${site.name === DASHBOARD_SITE ? '' : ' (or --global)'}`);
+  if (!email)
+    throw new UserError(
+      `Missing email: letsencrypt:set ${site.name === DASHBOARD_SITE ? '--global' : site.name} email <address>${site.name === DASHBOARD_SITE ? '' : ' (or --global)'}`,
+    );
   const domains = site.domains();
   if (domains.length === 0) throw new UserError(`${site.title} has no domains`);
   const wildcard = domains.find((d) => d.startsWith('*.'));
@@ -133,26 +168,38 @@ export async function obtainCertificate(platform: Platform, siteName: string, on
   }
   const certificate = storeCertificate(platform.settings.certsDir, site.name, pem, certKey.toString());
   await site.serve();
-  onLine(`Installed a certificate for ${domains.join(', ')}, valid until ${new Date(certificate.validTo).toISOString()}`);
+  onLine(
+    `Installed a certificate for ${domains.join(', ')}, valid until ${new Date(certificate.validTo).toISOString()}`,
+  );
   return certificate;
 }
 
 /** A challenge token names a file: only the characters ACME allows in one (base64url). */
 function tokenFile(token: string): string {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw new UserError('The certificate authority sent an invalid challenge token');
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token))
+    throw new UserError('The certificate authority sent an invalid challenge token');
   return token;
 }
 
 /** A client of the site's ACME directory, as the account of `email` there. */
 async function acmeClient(platform: Platform, site: string, email: string) {
   const server = letsencryptValue(platform, site, 'server')!;
-  return { client: new (acmeClientPackage().Client)({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }), server };
+  return {
+    client: new (acmeClientPackage().Client)({
+      directoryUrl: server,
+      accountKey: await accountKey(platform, server, email),
+    }),
+    server,
+  };
 }
 
 /** One ACME account per directory and email, its key kept by Slipway (root only). */
 async function accountKey(platform: Platform, server: string, email: string): Promise<Buffer> {
   const dir = path.join(platform.settings.dataDir, 'letsencrypt');
-  const file = path.join(dir, `account-${createHash('sha256').update(`${server}\n${email}`).digest('hex').slice(0, 16)}.pem`);
+  const file = path.join(
+    dir,
+    `account-${createHash('sha256').update(`${server}\n${email}`).digest('hex').slice(0, 16)}.pem`,
+  );
   if (fs.existsSync(file)) return fs.readFileSync(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const created = await acmeClientPackage().crypto.createPrivateKey();
@@ -160,7 +207,11 @@ async function accountKey(platform: Platform, server: string, email: string): Pr
   return created;
 }
 
-export async function enableLetsencrypt(platform: Platform, site: string, onLine: (line: string) => void): Promise<void> {
+export async function enableLetsencrypt(
+  platform: Platform,
+  site: string,
+  onLine: (line: string) => void,
+): Promise<void> {
   await obtainCertificate(platform, site, onLine);
   platform.state.properties.set(site, ENABLED, 'true');
 }
@@ -178,7 +229,8 @@ export async function disableLetsencrypt(platform: Platform, siteName: string): 
 export async function revokeLetsencrypt(platform: Platform, siteName: string): Promise<void> {
   const site = siteOf(platform, siteName);
   const files = tlsFiles(platform.settings.certsDir, site.name);
-  if (!isLetsencryptEnabled(platform, site.name) || !files) throw new UserError(`${site.title} has no Let's Encrypt certificate`);
+  if (!isLetsencryptEnabled(platform, site.name) || !files)
+    throw new UserError(`${site.title} has no Let's Encrypt certificate`);
   const email = letsencryptValue(platform, site.name, 'email') ?? '';
   const { client } = await acmeClient(platform, site.name, email);
   try {
@@ -195,7 +247,11 @@ export async function revokeLetsencrypt(platform: Platform, siteName: string): P
  * Renews every certificate (of these sites, else all enabled ones, the dashboard's too) whose renewal is due.
  * A failure keeps the current certificate and is reported; the others go on.
  */
-export async function renewDue(platform: Platform, sites: string[] | undefined, onLine: (line: string) => void): Promise<{ renewed: string[]; failed: string[] }> {
+export async function renewDue(
+  platform: Platform,
+  sites: string[] | undefined,
+  onLine: (line: string) => void,
+): Promise<{ renewed: string[]; failed: string[] }> {
   const everySite = [...platform.state.apps.list().map((a) => a.name), DASHBOARD_SITE];
   const candidates = (sites ?? everySite).filter((site) => isLetsencryptEnabled(platform, site));
   const outcome = { renewed: [] as string[], failed: [] as string[] };
@@ -218,7 +274,10 @@ const RENEW_CHECK_MS = 12 * 3600_000;
 
 /** The daemon renews certificates by itself: at start, then twice a day. No cron needed. */
 export function keepCertificatesFresh(platform: Platform, log: Log, signal: AbortSignal): void {
-  const check = () => void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`)).catch((error: Error) => log(`letsencrypt: ${error.message}`));
+  const check = () =>
+    void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`)).catch((error: Error) =>
+      log(`letsencrypt: ${error.message}`),
+    );
   everyUntilAborted(RENEW_CHECK_MS, signal, check);
   check();
 }

@@ -21,7 +21,8 @@ export function scheduleProblem(schedule: string): string | undefined {
     return `it has ${found}: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute`;
   }
   try {
-    if (CronExpressionParser.parse(schedule).fields.second.values.length > 1) return 'it runs more often than once a minute';
+    if (CronExpressionParser.parse(schedule).fields.second.values.length > 1)
+      return 'it runs more often than once a minute';
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -47,7 +48,12 @@ const cronTaskFields = z.object({
  */
 export const cronTaskSchema = cronTaskFields.superRefine((task, ctx) => {
   const problem = scheduleProblem(task.schedule);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['schedule'], message: `invalid schedule "${task.schedule.slice(0, MAX_SCHEDULE)}" of task "${task.command.slice(0, 100)}": ${problem}` });
+  if (problem)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schedule'],
+      message: `invalid schedule "${task.schedule.slice(0, MAX_SCHEDULE)}" of task "${task.command.slice(0, 100)}": ${problem}`,
+    });
 });
 
 /**

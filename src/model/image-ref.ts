@@ -63,7 +63,8 @@ function tagSeparator(name: string): number {
   return colon > name.lastIndexOf('/') ? colon : -1;
 }
 
-const splitAt = (text: string, at: number): [string, string | undefined] => (at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)]);
+const splitAt = (text: string, at: number): [string, string | undefined] =>
+  at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 
 /** The repository in full, as the engine pulls it: `docker.io/library/node`, `127.0.0.1:5000/base`. */
 export const repositoryName = (ref: ImageRef) => `${ref.registry}/${ref.path}`;
@@ -72,7 +73,8 @@ export const repositoryName = (ref: ImageRef) => `${ref.registry}/${ref.path}`;
 export const versionOf = (ref: ImageRef) => ref.digest ?? ref.tag ?? 'latest';
 
 /** The reference in full: `docker.io/library/node:20`, `127.0.0.1:5000/base@sha256:…`. */
-export const fullName = (ref: ImageRef) => `${repositoryName(ref)}${ref.digest ? `@${ref.digest}` : `:${versionOf(ref)}`}`;
+export const fullName = (ref: ImageRef) =>
+  `${repositoryName(ref)}${ref.digest ? `@${ref.digest}` : `:${versionOf(ref)}`}`;
 
 /** Whether two references name one repository. */
 export const sameRepository = (a: ImageRef, b: ImageRef) => a.registry === b.registry && a.path === b.path;

@@ -24,7 +24,9 @@ export const LABEL = {
  * labels onto containers that do not set them) can never make a tenant's container pass for
  * a service, a one-off or another app's process.
  */
-export function containerLabels(labels: Partial<Record<(typeof LABEL)[keyof typeof LABEL], string>>): Record<string, string> {
+export function containerLabels(
+  labels: Partial<Record<(typeof LABEL)[keyof typeof LABEL], string>>,
+): Record<string, string> {
   const every: Record<string, string> = Object.fromEntries(Object.values(LABEL).map((key) => [key, '']));
   return { ...every, ...labels };
 }

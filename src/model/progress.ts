@@ -5,7 +5,16 @@
  * release image exists; `running`: its containers run; `checked`: they passed their checks;
  * `routed`: traffic is on them (live).
  */
-export const DEPLOY_PHASES = ['hook', 'received', 'started', 'compiled', 'built', 'running', 'checked', 'routed'] as const;
+export const DEPLOY_PHASES = [
+  'hook',
+  'received',
+  'started',
+  'compiled',
+  'built',
+  'running',
+  'checked',
+  'routed',
+] as const;
 export type DeployPhase = (typeof DEPLOY_PHASES)[number];
 
 /** Where long work (a build, a deploy) reports what it does, in Dokku's line styles. */

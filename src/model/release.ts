@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { storedCronTaskSchema } from './cron.js';
 
 export const PROCESS_TYPE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-export const processTypeSchema = z.string().regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
+export const processTypeSchema = z
+  .string()
+  .regex(PROCESS_TYPE, 'process types are lowercase letters, digits and hyphens');
 
 /** One app.json healthcheck, with Dokku's field defaults. */
 export const healthcheckSchema = z.object({
@@ -18,7 +20,9 @@ export const healthcheckSchema = z.object({
   uptime: z.number().min(0).max(600).optional(),
   listening: z.boolean().optional(),
   warn: z.boolean().default(false),
-  httpHeaders: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().max(2000) })).default([]),
+  httpHeaders: z
+    .array(z.object({ name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().max(2000) }))
+    .default([]),
 });
 export type Healthcheck = z.infer<typeof healthcheckSchema>;
 

@@ -45,7 +45,9 @@ export interface OneOffStart<T> {
 export async function startOneOff<T>(platform: Platform, app: string, how: OneOffStart<T>): Promise<T> {
   const lock = await platform.locks.acquire(oneOffsLockName(app), LOCK_WAIT_MS).catch((error: unknown) => {
     if (!(error instanceof LockTimeout)) throw error; // Redis away: said as everywhere
-    throw new OneOffRefused(`${app} is busy (stopping, being destroyed or renamed, or starting other one-offs): try again`);
+    throw new OneOffRefused(
+      `${app} is busy (stopping, being destroyed or renamed, or starting other one-offs): try again`,
+    );
   });
   let held = true;
   const release = async () => {
@@ -59,7 +61,9 @@ export async function startOneOff<T>(platform: Platform, app: string, how: OneOf
     const running = (how.prepare ? await how.prepare(oneOffs) : oneOffs).filter((i) => i.running).length;
     const max = maxOneOffs(platform, app);
     if (running >= max) {
-      throw new OneOffRefused(`${app} runs ${running} one-off container${running === 1 ? '' : 's'} and may run at most ${max} at once (run:list and cron:logs show them)`);
+      throw new OneOffRefused(
+        `${app} runs ${running} one-off container${running === 1 ? '' : 's'} and may run at most ${max} at once (run:list and cron:logs show them)`,
+      );
     }
     // Released as soon as the container runs; a failure there (Redis away) is the lock's TTL's to mend, never the daemon's end.
     return await how.start(() => void release().catch(() => {}));

@@ -9,7 +9,10 @@ import { runProgram } from '../core/process.js';
 
 const CERTIFICATE = { labels: ['CERTIFICATE'], body: /^[A-Za-z0-9+/=\s]+$/ };
 /** Old-style encrypted keys have `Proc-Type: 4,ENCRYPTED` headers in their body. */
-const PRIVATE_KEY = { labels: ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'], body: /^[A-Za-z0-9+/=\s:,-]+$/ };
+const PRIVATE_KEY = {
+  labels: ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'],
+  body: /^[A-Za-z0-9+/=\s:,-]+$/,
+};
 
 /**
  * The PEM blocks of these labels in the text, in order. One pass with indexOf: a pattern
@@ -58,7 +61,10 @@ const filesOf = (certsDir: string, app: string) => ({
 export function tlsFiles(certsDir: string, app: string): TlsFiles | undefined {
   const files = filesOf(certsDir, app);
   if (!fs.existsSync(files.certFile) || !fs.existsSync(files.keyFile)) return undefined;
-  return { ...files, fingerprint: createHash('sha256').update(fs.readFileSync(files.certFile)).digest('hex').slice(0, 16) };
+  return {
+    ...files,
+    fingerprint: createHash('sha256').update(fs.readFileSync(files.certFile)).digest('hex').slice(0, 16),
+  };
 }
 
 /**
@@ -130,8 +136,21 @@ export async function selfSignedCertificate(domain: string): Promise<{ cert: str
   try {
     const [certFile, keyFile] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')];
     const made = await runProgram('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365', '-subj', `/CN=${domain}`,
-      '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '365',
+      '-subj',
+      `/CN=${domain}`,
+      '-addext',
+      `subjectAltName=DNS:${domain}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
     ]);
     if (made.code !== 0) throw new UserError(`openssl could not make the certificate: ${made.stderr.trim()}`);
     return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };

@@ -48,13 +48,21 @@ export function appDomains(state: State, settings: DomainSettings, app: string):
  * app's default name even while that app answers on its own domains instead: it may go
  * back to it at any time. Only admins are told which app holds a domain.
  */
-export function setAppDomains(state: State, settings: DomainSettings, app: string, domains: string[], options: { revealOwner: boolean } = { revealOwner: true }): void {
-  if (domains.includes(settings.dashboardDomain)) throw new UserError(`${settings.dashboardDomain} is Slipway's dashboard; an app may not use it`);
+export function setAppDomains(
+  state: State,
+  settings: DomainSettings,
+  app: string,
+  domains: string[],
+  options: { revealOwner: boolean } = { revealOwner: true },
+): void {
+  if (domains.includes(settings.dashboardDomain))
+    throw new UserError(`${settings.dashboardDomain} is Slipway's dashboard; an app may not use it`);
   const globals = globalDomains(state, settings);
   for (const other of state.apps.list().filter((a) => a.name !== app)) {
     const held = new Set([...appDomains(state, settings, other.name), ...globals.map((g) => `${other.name}.${g}`)]);
     const taken = domains.find((d) => held.has(d));
-    if (taken) throw new UserError(`${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`);
+    if (taken)
+      throw new UserError(`${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`);
   }
   state.properties.set(app, APP_DOMAINS, domains.length ? JSON.stringify([...new Set(domains)]) : undefined);
 }
@@ -62,7 +70,9 @@ export function setAppDomains(state: State, settings: DomainSettings, app: strin
 /** A name whose default domain would be the dashboard's is refused (SLIPWAY_DASHBOARD_DOMAIN moves the dashboard). */
 export function refuseDashboardName(state: State, settings: DomainSettings, app: string): void {
   if (!globalDomains(state, settings).some((g) => `${app}.${g}` === settings.dashboardDomain)) return;
-  throw new UserError(`App name ${app} is taken by Slipway's dashboard (${settings.dashboardDomain}); set SLIPWAY_DASHBOARD_DOMAIN to move it`);
+  throw new UserError(
+    `App name ${app} is taken by Slipway's dashboard (${settings.dashboardDomain}); set SLIPWAY_DASHBOARD_DOMAIN to move it`,
+  );
 }
 
 /**
@@ -83,7 +93,8 @@ export function refuseForeignDomains(state: State, settings: DomainSettings, app
     if (global && domain !== `${app}.${global}` && !domain.endsWith(`.${app}.${global}`)) {
       throw new UserError(`${domain}: under ${global} this app may only use ${app}.${global} and names under it`);
     }
-    if (othersDomains.some((other) => domain.endsWith(`.${other.replace(/^\*\./, '')}`))) throw new UserError(`${domain} is under a domain of another app`);
+    if (othersDomains.some((other) => domain.endsWith(`.${other.replace(/^\*\./, '')}`)))
+      throw new UserError(`${domain} is under a domain of another app`);
   }
 }
 

@@ -17,11 +17,22 @@ const KINDS = {
   bool: { pattern: /^(?:true|false)$/, example: 'true or false' },
   buffers: { pattern: /^[1-9][0-9]{0,3} [1-9][0-9]{0,8}[kKmM]?$/, example: 'a number and a size, such as "8 4k"' },
   /** One nginx variable: by default the address that connected, never what a client claims. */
-  variable: { pattern: /^\$[a-z_][a-z0-9_]{0,63}$/, example: 'one nginx variable, such as $remote_addr or $http_x_forwarded_for' },
-  logPath: { pattern: /^(?:off|\/[A-Za-z0-9._/-]{1,255})$/, example: 'an absolute path, or off', check: (v: string) => !v.split('/').some((part) => part === '..' || part === '.') },
+  variable: {
+    pattern: /^\$[a-z_][a-z0-9_]{0,63}$/,
+    example: 'one nginx variable, such as $remote_addr or $http_x_forwarded_for',
+  },
+  logPath: {
+    pattern: /^(?:off|\/[A-Za-z0-9._/-]{1,255})$/,
+    example: 'an absolute path, or off',
+    check: (v: string) => !v.split('/').some((part) => part === '..' || part === '.'),
+  },
   logFormat: { pattern: /^[a-z][a-z0-9_]{0,63}$/, example: 'the name of an nginx log_format, such as combined' },
   ipv4: { pattern: /^[0-9.]{7,15}$/, example: 'an IPv4 address of this host', check: (v: string) => net.isIPv4(v) },
-  ipv6: { pattern: /^[0-9a-fA-F:.]{2,45}$/, example: 'an IPv6 address of this host, such as ::', check: (v: string) => net.isIPv6(v) },
+  ipv6: {
+    pattern: /^[0-9a-fA-F:.]{2,45}$/,
+    example: 'an IPv6 address of this host, such as ::',
+    check: (v: string) => net.isIPv6(v),
+  },
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -66,7 +77,9 @@ export const NGINX_PROPERTY_NAMES = Object.keys(NGINX_PROPERTIES) as NginxProper
 export type NginxSettings = Record<NginxProperty, string>;
 
 /** What applies when nothing is set, for the app or globally. */
-export const NGINX_DEFAULTS = Object.fromEntries(NGINX_PROPERTY_NAMES.map((p) => [p, NGINX_PROPERTIES[p].default])) as NginxSettings;
+export const NGINX_DEFAULTS = Object.fromEntries(
+  NGINX_PROPERTY_NAMES.map((p) => [p, NGINX_PROPERTIES[p].default]),
+) as NginxSettings;
 
 const storageKey = (property: NginxProperty) => `nginx.${property}`;
 
@@ -92,10 +105,17 @@ export function appLogPath(nginx: NginxSettings, logsDir: string, app: string, k
 }
 
 /** Checks and stores a value (undefined: back to the global one or the default); returns the one it replaced. */
-export function setNginxProperty(state: State, scope: string, property: NginxProperty, value: string | undefined, byAdmin: boolean): string | undefined {
+export function setNginxProperty(
+  state: State,
+  scope: string,
+  property: NginxProperty,
+  value: string | undefined,
+  byAdmin: boolean,
+): string | undefined {
   const spec: PropertySpec = NGINX_PROPERTIES[property];
   if (spec.adminOnly && !byAdmin) throw new UserError(`Only an admin key may set ${property}`);
-  if (value !== undefined && !isValidNginxValue(property, value)) throw new UserError(`Invalid ${property} ${value}: give ${KINDS[spec.kind].example}`);
+  if (value !== undefined && !isValidNginxValue(property, value))
+    throw new UserError(`Invalid ${property} ${value}: give ${KINDS[spec.kind].example}`);
   const previous = ownNginxValue(state, scope, property);
   state.properties.set(scope, storageKey(property), value);
   return previous;

@@ -5,7 +5,16 @@ import { runProgram } from '../core/process.js';
 import type { TlsFiles } from './certs.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ProcessRef } from './nginx-workers.js';
-import { parseBackends, renderApp, renderBackends, renderMain, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
+import {
+  parseBackends,
+  renderApp,
+  renderBackends,
+  renderMain,
+  renderStreams,
+  type AppBackends,
+  type Backend,
+  type MainConfig,
+} from './render.js';
 import type { AppRoute, Router } from './router.js';
 
 export type { AppRoute, Backend, Router } from './router.js';
@@ -52,12 +61,18 @@ export class Nginx implements Router {
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
   async ensureRunning(): Promise<void> {
     await this.options.lock(async () => {
-      for (const sub of ['apps', 'streams', 'logs']) fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
+      for (const sub of ['apps', 'streams', 'logs'])
+        fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       // Root only (the master reads it; workers need not): it holds the API's proxy secret.
-      const main = renderMain({ ...this.options, dashboardTls: this.options.dashboardTls() ?? null, acmeDir: this.acmeDir, unavailableSocket: this.unavailableSocket });
+      const main = renderMain({
+        ...this.options,
+        dashboardTls: this.options.dashboardTls() ?? null,
+        acmeDir: this.acmeDir,
+        unavailableSocket: this.unavailableSocket,
+      });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       this.process.ensureStatus();
       if (!this.process.running()) {
@@ -176,7 +191,8 @@ export class Nginx implements Router {
     const previous = Object.fromEntries(Object.keys(changes).map((file) => [file, readIfExists(file)]));
     const changed = Object.keys(changes).filter((file) => previous[file] !== changes[file]);
     if (changed.length === 0) return false;
-    const write = (file: string, content: string | undefined) => (content === undefined ? fs.rmSync(file, { force: true }) : writeAtomically(file, content));
+    const write = (file: string, content: string | undefined) =>
+      content === undefined ? fs.rmSync(file, { force: true }) : writeAtomically(file, content);
     for (const file of changed) write(file, changes[file]);
     try {
       await this.process.testAndReload();
@@ -196,5 +212,7 @@ export class Nginx implements Router {
  * has this one to give. Best effort: without ss or the kernel's support they time out as before.
  */
 async function dropConnections(backend: Backend): Promise<void> {
-  await runProgram('ss', ['-K', '-t', '-n', 'dst', backend.host, 'dport', '=', String(backend.port)]).catch(() => undefined);
+  await runProgram('ss', ['-K', '-t', '-n', 'dst', backend.host, 'dport', '=', String(backend.port)]).catch(
+    () => undefined,
+  );
 }

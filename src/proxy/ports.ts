@@ -47,9 +47,15 @@ export const formatMapping = (m: PortMapping) => `${m.scheme}:${m.host}:${m.cont
 
 export function parseMapping(text: string): PortMapping {
   const match = MAPPING.exec(text);
-  if (!match) throw new UserError(`Invalid port mapping ${text}: give scheme:host-port:container-port with scheme http, https, tcp or udp, such as http:80:8080`);
+  if (!match)
+    throw new UserError(
+      `Invalid port mapping ${text}: give scheme:host-port:container-port with scheme http, https, tcp or udp, such as http:80:8080`,
+    );
   const [scheme, host, container] = [match[1] as PortMapping['scheme'], Number(match[2]), Number(match[3])];
-  for (const [what, port] of [['host', host], ['container', container]] as const) {
+  for (const [what, port] of [
+    ['host', host],
+    ['container', container],
+  ] as const) {
     if (port < 1 || port > 65535) throw new UserError(`Invalid ${what} port ${port} in ${text}`);
   }
   return { scheme, host, container };
@@ -74,20 +80,28 @@ export async function setMappings(
   isAdmin: boolean,
 ): Promise<void> {
   const unique = [...new Map(mappings.map((m) => [formatMapping(m), m])).values()];
-  const standard = new Map([[settings.httpPort, 'http'], [settings.httpsPort, 'https']]);
+  const standard = new Map([
+    [settings.httpPort, 'http'],
+    [settings.httpsPort, 'https'],
+  ]);
   const ownPorts = new Set(ownMappings(state, app).map((m) => `${transport(m)}:${m.host}`));
   for (const m of unique) {
     if (standard.has(m.host)) {
-      if (standard.get(m.host) !== m.scheme) throw new UserError(`Host port ${m.host} serves ${standard.get(m.host)} here, not ${m.scheme}`);
+      if (standard.get(m.host) !== m.scheme)
+        throw new UserError(`Host port ${m.host} serves ${standard.get(m.host)} here, not ${m.scheme}`);
       continue;
     }
-    if (!isAdmin) throw new UserError(`Only an admin key may map host port ${m.host}: other keys use ${settings.httpPort} (http) and ${settings.httpsPort} (https)`);
+    if (!isAdmin)
+      throw new UserError(
+        `Only an admin key may map host port ${m.host}: other keys use ${settings.httpPort} (http) and ${settings.httpsPort} (https)`,
+      );
     if (m.host === settings.sshPort) throw new UserError(`Host port ${m.host} is Slipway's SSH port`);
     const same = (o: PortMapping) => o.host === m.host && transport(o) === transport(m);
     const holder = state.apps.list().find((other) => other.name !== app && ownMappings(state, other.name).some(same));
     if (holder) throw new UserError(`Host port ${m.host} is mapped by another app`);
     if (unique.some((o) => o !== m && same(o))) throw new UserError(`Host port ${m.host} is mapped twice`);
-    if (!ownPorts.has(`${transport(m)}:${m.host}`) && !(await canListen(m.host, transport(m)))) throw new UserError(`Host port ${m.host} is in use on this host`);
+    if (!ownPorts.has(`${transport(m)}:${m.host}`) && !(await canListen(m.host, transport(m))))
+      throw new UserError(`Host port ${m.host} is in use on this host`);
   }
   state.properties.set(app, PROPERTY, unique.length > 0 ? JSON.stringify(unique) : undefined);
 }
@@ -107,12 +121,20 @@ function canListen(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
 }
 
 /** What an app gets without mappings of its own, from what its release's image EXPOSEs. */
-export function detectedMappings(settings: Pick<Settings, 'httpPort' | 'defaultPort'>, meta: ReleaseMeta | undefined): PortMapping[] {
+export function detectedMappings(
+  settings: Pick<Settings, 'httpPort' | 'defaultPort'>,
+  meta: ReleaseMeta | undefined,
+): PortMapping[] {
   return [{ scheme: 'http', host: settings.httpPort, container: meta?.exposedPorts[0] ?? settings.defaultPort }];
 }
 
 /** The port web containers listen on (their PORT): the first HTTP mapping's container port (else the first mapping's). */
-export function webPort(state: State, settings: Pick<Settings, 'httpPort' | 'defaultPort'>, app: string, meta: ReleaseMeta | undefined): number {
+export function webPort(
+  state: State,
+  settings: Pick<Settings, 'httpPort' | 'defaultPort'>,
+  app: string,
+  meta: ReleaseMeta | undefined,
+): number {
   const own = ownMappings(state, app);
   const first = own.find(isHttp) ?? own[0];
   return first?.container ?? detectedMappings(settings, meta)[0]!.container;
@@ -124,13 +146,19 @@ export function webPort(state: State, settings: Pick<Settings, 'httpPort' | 'def
  * Dokku adds it on certs:add), and https mappings left out while it has none. Traffic goes
  * to the web port the backends listen on, unless a mapping names another container port.
  */
-export function listenersOf(state: State, settings: Pick<Settings, 'httpPort' | 'httpsPort'>, app: string, hasCertificate: boolean): Listener[] {
+export function listenersOf(
+  state: State,
+  settings: Pick<Settings, 'httpPort' | 'httpsPort'>,
+  app: string,
+  hasCertificate: boolean,
+): Listener[] {
   const all = ownMappings(state, app);
   const own = all.filter(isHttp);
   // An app mapped only to TCP or UDP ports has no HTTP server at all.
   const mappings: { scheme: PortMapping['scheme']; host: number; container: number | null }[] =
     all.length === 0 ? [{ scheme: 'http', host: settings.httpPort, container: null }] : [...own];
-  if (hasCertificate && mappings.length > 0 && !mappings.some((m) => m.scheme === 'https')) mappings.push({ scheme: 'https', host: settings.httpsPort, container: null });
+  if (hasCertificate && mappings.length > 0 && !mappings.some((m) => m.scheme === 'https'))
+    mappings.push({ scheme: 'https', host: settings.httpsPort, container: null });
   const web = own[0]?.container;
   return mappings
     .filter((m) => m.scheme === 'http' || hasCertificate)
@@ -144,5 +172,7 @@ export function listenersOf(state: State, settings: Pick<Settings, 'httpPort' | 
 
 /** The app's TCP and UDP mappings, for nginx's stream module. */
 export function streamsOf(state: State, app: string): StreamMapping[] {
-  return ownMappings(state, app).flatMap((m) => (m.scheme === 'tcp' || m.scheme === 'udp' ? [{ scheme: m.scheme, port: m.host, container: m.container }] : []));
+  return ownMappings(state, app).flatMap((m) =>
+    m.scheme === 'tcp' || m.scheme === 'udp' ? [{ scheme: m.scheme, port: m.host, container: m.container }] : [],
+  );
 }

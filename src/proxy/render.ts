@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { isValidAppName, isValidDomain } from '../core/names.js';
-import { appLogPath, isValidNginxValue, NGINX_PROPERTIES, NGINX_PROPERTY_NAMES, type NginxProperty, type NginxSettings } from './nginx-properties.js';
+import {
+  appLogPath,
+  isValidNginxValue,
+  NGINX_PROPERTIES,
+  NGINX_PROPERTY_NAMES,
+  type NginxProperty,
+  type NginxSettings,
+} from './nginx-properties.js';
 
 const templatesDir = new URL('../../templates/nginx/', import.meta.url);
 export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
@@ -25,7 +32,12 @@ const appName = z.string().refine(isValidAppName, 'invalid app name');
 /** Every nginx:set property, each valid for its kind ('' only where that is its default). */
 const nginxSettingsSchema = z.object(
   Object.fromEntries(
-    NGINX_PROPERTY_NAMES.map((p) => [p, z.string().refine((v) => (v === '' ? NGINX_PROPERTIES[p].default === '' : isValidNginxValue(p, v)), `invalid ${p}`)]),
+    NGINX_PROPERTY_NAMES.map((p) => [
+      p,
+      z
+        .string()
+        .refine((v) => (v === '' ? NGINX_PROPERTIES[p].default === '' : isValidNginxValue(p, v)), `invalid ${p}`),
+    ]),
   ) as unknown as Record<NginxProperty, z.ZodType<string>>,
 );
 
@@ -33,7 +45,11 @@ const nginxSettingsSchema = z.object(
 const serverName = z.string().refine((d) => isValidDomain(d.startsWith('*.') ? d.slice(2) : d), 'invalid domain');
 
 /** A certificate and key, as tlsFiles gives them; the fingerprint is written into the config so a new certificate reloads nginx. */
-const tlsSchema = z.object({ certFile: absolutePath, keyFile: absolutePath, fingerprint: z.string().regex(/^[0-9a-f]{16}$/) });
+const tlsSchema = z.object({
+  certFile: absolutePath,
+  keyFile: absolutePath,
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+});
 
 const listenerSchema = z.object({ port, ssl: z.boolean(), redirect: z.boolean(), container: port.nullable() });
 
@@ -83,7 +99,10 @@ export interface MainConfig {
 export function renderMain(input: MainConfig): string {
   return templates.main({
     apiPort: port.parse(input.apiPort),
-    proxySecret: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits').parse(input.proxySecret),
+    proxySecret: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits')
+      .parse(input.proxySecret),
     dashboardDomain: z.string().refine(isValidDomain, 'invalid domain').parse(input.dashboardDomain),
     dashboardTls: tlsSchema.nullable().parse(input.dashboardTls),
     httpsPortSuffix: input.httpsPort === 443 ? '' : `:${port.parse(input.httpsPort)}`,
@@ -100,7 +119,10 @@ export function renderMain(input: MainConfig): string {
 }
 
 export function renderStatus(input: { dir: string; generation: string }): string {
-  const generation = z.string().regex(/^[a-z0-9]+$/).parse(input.generation);
+  const generation = z
+    .string()
+    .regex(/^[a-z0-9]+$/)
+    .parse(input.generation);
   return templates.status({ dir: absolutePath.parse(input.dir), generation });
 }
 
@@ -127,7 +149,11 @@ const streamsSchema = z.object({
 export function renderStreams(input: z.input<typeof streamsSchema>): string | undefined {
   const valid = streamsSchema.parse(input);
   if (valid.streams.length === 0) return undefined;
-  const streams = valid.streams.map((s) => ({ ...s, udp: s.scheme === 'udp', peers: valid.hosts.map((host) => `${host}:${s.container}`) }));
+  const streams = valid.streams.map((s) => ({
+    ...s,
+    udp: s.scheme === 'udp',
+    peers: valid.hosts.map((host) => `${host}:${s.container}`),
+  }));
   return templates.stream({ app: valid.app, ipv6: valid.ipv6, streams });
 }
 
@@ -141,7 +167,8 @@ function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
   return {
     listen4: nginx['bind-address-ipv4'] ? `${nginx['bind-address-ipv4']}:` : '',
     listen6: `[${nginx['bind-address-ipv6'] || '::'}]`,
-    accessLog: accessPath === 'off' ? 'off' : `${accessPath} ${nginx['access-log-format'] || 'combined'} buffer=64k flush=1s`,
+    accessLog:
+      accessPath === 'off' ? 'off' : `${accessPath} ${nginx['access-log-format'] || 'combined'} buffer=64k flush=1s`,
     errorLog: errorPath === 'off' ? '/dev/null' : errorPath,
     hsts: nginx.hsts === 'true' ? hsts.join('; ') : '',
     clientMaxBodySize: nginx['client-max-body-size'],
@@ -169,7 +196,12 @@ export interface AppBackends {
   fallback: Backend[];
 }
 
-const peerList = (peers: Backend[]) => z.array(backendSchema).parse(peers).map((b) => `${b.host}:${b.port}`).join(',');
+const peerList = (peers: Backend[]) =>
+  z
+    .array(backendSchema)
+    .parse(peers)
+    .map((b) => `${b.host}:${b.port}`)
+    .join(',');
 
 /**
  * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the

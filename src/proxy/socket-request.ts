@@ -9,7 +9,12 @@ export interface SocketAnswer {
  * One HTTP request over a unix socket (nginx's status socket). Undefined when nothing
  * answers within 2 s: the caller tells "not running" from "refused" by that.
  */
-export function socketRequest(socketPath: string, method: string, urlPath: string, body?: string): Promise<SocketAnswer | undefined> {
+export function socketRequest(
+  socketPath: string,
+  method: string,
+  urlPath: string,
+  body?: string,
+): Promise<SocketAnswer | undefined> {
   return new Promise((resolve) => {
     const req = http.request({ socketPath, method, path: urlPath, timeout: 2000, agent: false }, (response) => {
       let text = '';

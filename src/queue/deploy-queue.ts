@@ -24,7 +24,13 @@ const jobBase = {
  */
 export const deployJobSchema = z.discriminatedUnion('kind', [
   /** A push: build the commit, then release it. */
-  z.object({ kind: z.literal('git'), ...jobBase, rev: z.string().regex(GIT_REV), tarPath: z.string(), hookStartedAt: z.number().int().optional() }),
+  z.object({
+    kind: z.literal('git'),
+    ...jobBase,
+    rev: z.string().regex(GIT_REV),
+    tarPath: z.string(),
+    hookStartedAt: z.number().int().optional(),
+  }),
   /** An image already on the host becomes the next release (git:from-image). */
   z.object({ kind: z.literal('image'), ...jobBase, image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/) }),
   /** No build: a new release from the current one with the app's config as it is now. */
@@ -89,7 +95,10 @@ export function startDeployWorker(options: {
     const lock = await options.locks.tryAcquire(appLockName(data.app));
     if (!lock) {
       if (!job.data.waitAnnounced) {
-        options.logs.append(data.deployId, format.step(`Waiting for the deploy in progress on ${data.app} to finish...`));
+        options.logs.append(
+          data.deployId,
+          format.step(`Waiting for the deploy in progress on ${data.app} to finish...`),
+        );
         await job.updateData({ ...job.data, waitAnnounced: true });
       }
       await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);

@@ -45,14 +45,18 @@ export class DeployLogs {
    * Follows a deploy's log until its result, on a dedicated connection (XREAD BLOCK holds it).
    * Resolves with the result, or undefined when `signal` aborts first.
    */
-  async follow(deployId: string, onLine: (line: string) => void, signal: AbortSignal): Promise<DeployResult | undefined> {
+  async follow(
+    deployId: string,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<DeployResult | undefined> {
     const reader = this.redis.duplicate();
     const abort = () => reader.disconnect();
     signal.addEventListener('abort', abort, { once: true });
     try {
       let lastId = '0-0';
       while (!signal.aborted) {
-        const batches = (await reader.xread('BLOCK', 5000, 'STREAMS', this.key(deployId), lastId));
+        const batches = await reader.xread('BLOCK', 5000, 'STREAMS', this.key(deployId), lastId);
         for (const [, entries] of batches ?? []) {
           for (const [id, fields] of entries) {
             lastId = id;

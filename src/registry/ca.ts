@@ -29,9 +29,25 @@ export class ClusterCa {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     await madeInPlace({ key: this.keyFile, cert: this.certFile }, (temp) =>
       openssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-        '-subj', '/CN=Slipway cluster CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-keyout', temp.key, '-out', temp.cert,
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=Slipway cluster CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout',
+        temp.key,
+        '-out',
+        temp.cert,
       ]),
     );
   }
@@ -43,13 +59,44 @@ export class ClusterCa {
   async issueServerCertificate(host: string, outDir: string, name: string): Promise<{ cert: string; key: string }> {
     await this.certificate();
     fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
-    const [cert, key, csr, ext] = ['crt', 'key', 'csr', 'ext'].map((suffix) => path.join(outDir, `${name}.${suffix}`)) as [string, string, string, string];
+    const [cert, key, csr, ext] = ['crt', 'key', 'csr', 'ext'].map((suffix) =>
+      path.join(outDir, `${name}.${suffix}`),
+    ) as [string, string, string, string];
     const altName = /^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`;
     fs.writeFileSync(ext, `subjectAltName=${altName}\nextendedKeyUsage=serverAuth\n`);
     try {
       await madeInPlace({ key, cert }, async (temp) => {
-        await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${host}`, '-keyout', temp.key, '-out', csr]);
-        await openssl(['x509', '-req', '-in', csr, '-CA', this.certFile, '-CAkey', this.keyFile, '-CAcreateserial', '-days', '825', '-extfile', ext, '-out', temp.cert]);
+        await openssl([
+          'req',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-subj',
+          `/CN=${host}`,
+          '-keyout',
+          temp.key,
+          '-out',
+          csr,
+        ]);
+        await openssl([
+          'x509',
+          '-req',
+          '-in',
+          csr,
+          '-CA',
+          this.certFile,
+          '-CAkey',
+          this.keyFile,
+          '-CAcreateserial',
+          '-days',
+          '825',
+          '-extfile',
+          ext,
+          '-out',
+          temp.cert,
+        ]);
       });
     } finally {
       fs.rmSync(csr, { force: true });
@@ -64,7 +111,10 @@ export class ClusterCa {
  * writeAtomically does: the key (root only) first, so the certificate is there only once
  * the key is.
  */
-async function madeInPlace(files: { key: string; cert: string }, make: (temp: { key: string; cert: string }) => Promise<void>): Promise<void> {
+async function madeInPlace(
+  files: { key: string; cert: string },
+  make: (temp: { key: string; cert: string }) => Promise<void>,
+): Promise<void> {
   const temp = { key: `${files.key}.${process.pid}.tmp`, cert: `${files.cert}.${process.pid}.tmp` };
   try {
     await make(temp);

@@ -13,5 +13,10 @@ export const clusterCa = (settings: Settings) => new ClusterCa(path.join(setting
 export function clusterRegistry(settings: Settings, state: State): ImageRegistry | undefined {
   const address = state.properties.get(GLOBAL_SCOPE, REGISTRY_PROPERTY);
   if (!address) return undefined;
-  return new ImageRegistry({ dir: path.join(settings.dataDir, 'registry'), address, bin: settings.registryBin, ca: clusterCa(settings) });
+  return new ImageRegistry({
+    dir: path.join(settings.dataDir, 'registry'),
+    address,
+    bin: settings.registryBin,
+    ca: clusterCa(settings),
+  });
 }

@@ -60,9 +60,12 @@ export class RegistryGarbage {
     const result = await runProgram(this.options.bin, ['garbage-collect', this.options.config]);
     if (result.code !== 0) {
       this.markDue();
-      throw new Error(`garbage-collect exited with code ${result.code}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(
+        `garbage-collect exited with code ${result.code}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
-    return (result.stdout + result.stderr).split('\n').filter((line) => line.includes('blob eligible for deletion')).length;
+    return (result.stdout + result.stderr).split('\n').filter((line) => line.includes('blob eligible for deletion'))
+      .length;
   }
 
   private activity() {

@@ -17,7 +17,8 @@ const renderConfig = templates.compile(fs.readFileSync(templateFile, 'utf8'), { 
 
 const USER = 'slipway';
 /** The manifest types Docker pushes: asked for by name, or the registry answers with another digest. */
-const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
+const MANIFEST_TYPES =
+  'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
 const READY_TIMEOUT_MS = 15_000;
 
 /** What the Engine API takes as X-Registry-Auth for a push, and Swarm passes on to the nodes for their pulls. */
@@ -73,7 +74,9 @@ export class ImageRegistry {
     const previous = startsInFlight.get(this.options.dir) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.startUnlessRunning());
     startsInFlight.set(this.options.dir, next);
-    void next.catch(() => undefined).then(() => startsInFlight.get(this.options.dir) === next && startsInFlight.delete(this.options.dir));
+    void next
+      .catch(() => undefined)
+      .then(() => startsInFlight.get(this.options.dir) === next && startsInFlight.delete(this.options.dir));
     return next;
   }
 
@@ -85,7 +88,10 @@ export class ImageRegistry {
 
   /** Why the registry cannot take a push now, or undefined when it answers. */
   async problem(): Promise<string | undefined> {
-    const status = await this.request('GET', '/v2/', {}, false).then((r) => r.status, (error: Error) => error.message);
+    const status = await this.request('GET', '/v2/', {}, false).then(
+      (r) => r.status,
+      (error: Error) => error.message,
+    );
     if (status === 401 || status === 200) return undefined;
     return `The image registry at ${this.options.address} does not answer (${typeof status === 'number' ? `status ${status}` : status})`;
   }
@@ -202,7 +208,9 @@ export class ImageRegistry {
     const tags = (JSON.parse(listed.body) as { tags?: string[] | null }).tags ?? [];
     const deleted: string[] = [];
     for (const tag of tags.filter((t) => !keep.has(t))) {
-      const head = await this.request('HEAD', `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, { accept: MANIFEST_TYPES });
+      const head = await this.request('HEAD', `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, {
+        accept: MANIFEST_TYPES,
+      });
       const digest = head.headers['docker-content-digest'];
       if (head.status !== 200 || typeof digest !== 'string') continue;
       const removed = await this.request('DELETE', `/v2/${repository}/manifests/${digest}`);
@@ -215,17 +223,25 @@ export class ImageRegistry {
   /** One request with the cluster CA as the only trusted root, as Slipway's user unless `authenticated` is false. */
   private request(method: string, urlPath: string, headers: Record<string, string> = {}, authenticated = true) {
     const ca = fs.readFileSync(this.options.ca.certFile);
-    const auth = authenticated ? { authorization: `Basic ${Buffer.from(`${USER}:${this.password()}`).toString('base64')}` } : {};
-    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-      const request = https.request(`https://${this.options.address}${urlPath}`, { method, ca, timeout: 3000, headers: { ...headers, ...auth } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-      });
-      request.on('timeout', () => request.destroy(new Error('no answer within 3 s')));
-      request.on('error', reject);
-      request.end();
-    });
+    const auth = authenticated
+      ? { authorization: `Basic ${Buffer.from(`${USER}:${this.password()}`).toString('base64')}` }
+      : {};
+    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+      (resolve, reject) => {
+        const request = https.request(
+          `https://${this.options.address}${urlPath}`,
+          { method, ca, timeout: 3000, headers: { ...headers, ...auth } },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+          },
+        );
+        request.on('timeout', () => request.destroy(new Error('no answer within 3 s')));
+        request.on('error', reject);
+        request.end();
+      },
+    );
   }
 }

@@ -21,7 +21,9 @@ export function superviseRegistry(settings: Settings, state: State, log: Log, si
     void keepServing(registry, log)
       .then(async (serving) => {
         if (!serving) return;
-        const freed = await registry.collectGarbageIfDue().catch((error: unknown) => log(`collecting the image registry's garbage failed: ${errorMessage(error)}`));
+        const freed = await registry
+          .collectGarbageIfDue()
+          .catch((error: unknown) => log(`collecting the image registry's garbage failed: ${errorMessage(error)}`));
         if (freed) log(`the image registry freed ${freed} blobs of pruned images`);
       })
       .finally(() => (busy = false));

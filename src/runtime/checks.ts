@@ -81,7 +81,9 @@ export async function checkTogether(
   log: ProgressLog,
 ): Promise<void> {
   const attempting = (instance: Instance) =>
-    log.detail(`Attempting pre-flight checks (${instance.process}.${instance.index}${how.where ? ` on ${how.where(instance)}` : ''})`);
+    log.detail(
+      `Attempting pre-flight checks (${instance.process}.${instance.index}${how.where ? ` on ${how.where(instance)}` : ''})`,
+    );
   const live = instances.length === 1;
   if (live) attempting(instances[0]!);
   const outcomes = await Promise.all(
@@ -126,7 +128,9 @@ async function runCheck(target: CheckTarget, check: Healthcheck, log: Log): Prom
     log(`Running healthcheck name=${name} type='listening' port=${port}`);
     return waitForListening(target, port, check.timeout * 1000);
   }
-  log(`Running healthcheck name=${name} delay=${check.initialDelay} path='${check.path}' retries=${check.attempts} timeout=${check.timeout} type='path'`);
+  log(
+    `Running healthcheck name=${name} delay=${check.initialDelay} path='${check.path}' retries=${check.attempts} timeout=${check.timeout} type='path'`,
+  );
   if (check.initialDelay > 0) await sleep(check.initialDelay * 1000);
   let reason = '';
   for (let attempt = 1; attempt <= check.attempts; attempt++) {
@@ -145,7 +149,10 @@ async function runCheck(target: CheckTarget, check: Healthcheck, log: Log): Prom
 
 /** One GET; an empty string means it passed, otherwise why not. */
 function probePath(target: CheckTarget, port: number, check: Healthcheck): Promise<string> {
-  const headers: Record<string, string> = { ...(target.host ? { host: target.host } : {}), 'user-agent': 'slipway-healthcheck' };
+  const headers: Record<string, string> = {
+    ...(target.host ? { host: target.host } : {}),
+    'user-agent': 'slipway-healthcheck',
+  };
   for (const header of check.httpHeaders) headers[header.name.toLowerCase()] = header.value;
   return new Promise((resolve) => {
     const request = http.get(
@@ -159,7 +166,8 @@ function probePath(target: CheckTarget, port: number, check: Healthcheck): Promi
         response.on('end', () => {
           const status = response.statusCode ?? 0;
           if (status < 200 || status > 299) resolve(`status ${status}`);
-          else if (check.content !== undefined && !body.includes(check.content)) resolve(`the response did not contain "${check.content}"`);
+          else if (check.content !== undefined && !body.includes(check.content))
+            resolve(`the response did not contain "${check.content}"`);
           else resolve('');
         });
         response.on('error', (error) => resolve(error.message));

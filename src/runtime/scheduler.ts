@@ -136,7 +136,13 @@ export interface Scheduler {
   /** Removes instances at once (a failed deploy's, a destroyed app's). */
   discard(instances: Instance[]): Promise<void>;
   /** Runs checks against a running instance of the app (checks:run): listening on `port` when given, then each check. */
-  verify(app: string, instance: Instance, port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome>;
+  verify(
+    app: string,
+    instance: Instance,
+    port: number | undefined,
+    checks: CheckSpec,
+    onLine: (line: string) => void,
+  ): Promise<CheckOutcome>;
   /** Why an instance is down (exited, restarted), or undefined while it runs as it was started. */
   health(instance: Instance): Promise<string | undefined>;
   /** What runs now for an app, running or not; one-offs only when asked. */

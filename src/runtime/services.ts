@@ -41,6 +41,11 @@ export interface ServiceRuntime {
   /** Removes what the service kept besides its container (its volume: its data), once the container is gone. */
   forget(kind: string, name: string): Promise<void>;
   /** A command in the running service (connect, export, import); its exit code. */
-  exec(kind: string, name: string, command: { user: string; cmd: string[]; env?: Record<string, string> }, io: ProcessIo): Promise<number>;
+  exec(
+    kind: string,
+    name: string,
+    command: { user: string; cmd: string[]; env?: Record<string, string> },
+    io: ProcessIo,
+  ): Promise<number>;
   logs(kind: string, name: string, tail: number): Promise<string[]>;
 }

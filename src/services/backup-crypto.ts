@@ -21,7 +21,9 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 /** Off the event loop: scrypt takes a good fraction of a second by design, and the daemon serves meanwhile. */
 async function deriveKey(passphrase: string, salt: Buffer): Promise<{ key: Buffer; check: Buffer }> {
-  const material = await new Promise<Buffer>((resolve, reject) => scrypt(passphrase, salt, 64, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))));
+  const material = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(passphrase, salt, 64, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+  );
   return { key: material.subarray(0, 32), check: createHash('sha256').update(material.subarray(32)).digest() };
 }
 
@@ -69,10 +71,12 @@ export async function encryptStream(passphrase: string): Promise<Transform> {
  * passphrase does not: told before any data is read.
  */
 export async function openHeader(header: Buffer, passphrase: string): Promise<{ key: Buffer } | { problem: string }> {
-  if (header.length < HEADER_BYTES || !header.subarray(0, MAGIC.length).equals(MAGIC)) return { problem: 'it is not an encrypted Slipway backup' };
+  if (header.length < HEADER_BYTES || !header.subarray(0, MAGIC.length).equals(MAGIC))
+    return { problem: 'it is not an encrypted Slipway backup' };
   const salt = header.subarray(MAGIC.length, MAGIC.length + 16);
   const { key, check } = await deriveKey(passphrase, salt);
-  if (!timingSafeEqual(check, header.subarray(MAGIC.length + 16, MAGIC.length + 48))) return { problem: 'the passphrase is not the one it was encrypted with' };
+  if (!timingSafeEqual(check, header.subarray(MAGIC.length + 16, MAGIC.length + 48)))
+    return { problem: 'the passphrase is not the one it was encrypted with' };
   return { key };
 }
 
@@ -110,7 +114,11 @@ export function decryptStream(key: Buffer): Transform {
         }
         done();
       } catch (error) {
-        done(error instanceof Error && error.message.startsWith('Cannot decrypt') ? error : new Error('Cannot decrypt the backup: it was changed'));
+        done(
+          error instanceof Error && error.message.startsWith('Cannot decrypt')
+            ? error
+            : new Error('Cannot decrypt the backup: it was changed'),
+        );
       }
     },
     flush(done: TransformCallback) {

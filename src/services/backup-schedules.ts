@@ -27,7 +27,12 @@ export interface ScheduledBackup {
  * change (or a daemon restart) shows up at once; backups that fell due while the daemon was
  * down are not made up (as cron).
  */
-export function runDueBackups(schedules: ScheduledBackup[], since: Date, now: Date, onError: (key: string, error: unknown) => void): Date {
+export function runDueBackups(
+  schedules: ScheduledBackup[],
+  since: Date,
+  now: Date,
+  onError: (key: string, error: unknown) => void,
+): Date {
   for (const schedule of schedules) {
     if (dueBetween(schedule.cron, since, now)) schedule.run().catch((error: unknown) => onError(schedule.key, error));
   }
@@ -53,7 +58,9 @@ export function keepBackupSchedules(platform: Platform, log: Log, signal: AbortS
       return;
     }
     // backupToBucket records and logs its own failures; this catches only what it could not.
-    since = runDueBackups(schedules, since, new Date(), (key, error) => log(`scheduled backup of ${key}: ${errorMessage(error)}`, { level: 'debug' }));
+    since = runDueBackups(schedules, since, new Date(), (key, error) =>
+      log(`scheduled backup of ${key}: ${errorMessage(error)}`, { level: 'debug' }),
+    );
   };
   everyUntilAborted(TICK_MS, signal, tick);
 }

@@ -44,7 +44,8 @@ export type BackupAttempt = z.infer<typeof attemptSchema>;
 /** Attempts kept per service (older lines go). */
 const KEPT_ATTEMPTS = 200;
 
-const serviceDir = (platform: Platform, kind: ServiceKind, name: string) => path.join(platform.settings.dataDir, 'service-backups', `${kind.kind}.${name}`);
+const serviceDir = (platform: Platform, kind: ServiceKind, name: string) =>
+  path.join(platform.settings.dataDir, 'service-backups', `${kind.kind}.${name}`);
 
 function writePrivately(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -59,7 +60,12 @@ export function readBackupSettings(platform: Platform, kind: ServiceKind, name: 
 }
 
 /** Changes some settings (a key given as undefined is removed). */
-export function updateBackupSettings(platform: Platform, kind: ServiceKind, name: string, change: Partial<BackupSettings>): void {
+export function updateBackupSettings(
+  platform: Platform,
+  kind: ServiceKind,
+  name: string,
+  change: Partial<BackupSettings>,
+): void {
   const settings = { ...readBackupSettings(platform, kind, name), ...change };
   writePrivately(path.join(serviceDir(platform, kind, name), 'settings.json'), JSON.stringify(settings));
 }
@@ -81,7 +87,10 @@ export function forgetBackupSettings(platform: Platform, kind: ServiceKind, name
 }
 
 /** Every service that has a backup schedule. */
-export function scheduledServices(platform: Platform, kinds: readonly ServiceKind[]): { kind: ServiceKind; name: string; cron: string; bucket: string }[] {
+export function scheduledServices(
+  platform: Platform,
+  kinds: readonly ServiceKind[],
+): { kind: ServiceKind; name: string; cron: string; bucket: string }[] {
   return kinds.flatMap((kind) =>
     platform.state.services.list(kind.kind).flatMap((service) => {
       const { schedule } = readBackupSettings(platform, kind, service.name);

@@ -44,14 +44,21 @@ export function measuring(): Transform & { bytes: () => number; sha256: () => st
 }
 
 /** Streams `body` into the object in parts; nothing is there under `key` unless all of it is. */
-export async function uploadStream(client: S3Client, bucket: string, key: string, body: AsyncIterable<Buffer>): Promise<void> {
+export async function uploadStream(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: AsyncIterable<Buffer>,
+): Promise<void> {
   const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
   try {
     const parts: { PartNumber: number; ETag: string | undefined }[] = [];
     const send = async (part: Buffer) => {
       if (parts.length >= MAX_PARTS) throw new Error('the dump is larger than one upload can hold');
       const PartNumber = parts.length + 1;
-      const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: part }));
+      const { ETag } = await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: part }),
+      );
       parts.push({ PartNumber, ETag });
     };
     let pending: Buffer[] = [];
@@ -65,7 +72,9 @@ export async function uploadStream(client: S3Client, bucket: string, key: string
       size = 0;
     }
     if (size > 0 || parts.length === 0) await send(Buffer.concat(pending));
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+    );
   } catch (error) {
     await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
     throw error;
@@ -73,8 +82,15 @@ export async function uploadStream(client: S3Client, bucket: string, key: string
 }
 
 /** The object's bytes as a stream (`range`: only those, e.g. a header). */
-export async function downloadStream(client: S3Client, bucket: string, key: string, range?: { first: number; last: number }): Promise<Readable> {
-  const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range && `bytes=${range.first}-${range.last}` }));
+export async function downloadStream(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  range?: { first: number; last: number },
+): Promise<Readable> {
+  const { Body } = await client.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, Range: range && `bytes=${range.first}-${range.last}` }),
+  );
   if (!(Body instanceof Readable)) throw new Error(`s3://${bucket}/${key} has no body`);
   return Body;
 }

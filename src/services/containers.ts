@@ -12,10 +12,16 @@ import { serviceHost } from './names.js';
 export const READY_TIMEOUT_MS = 120_000;
 
 /** The service's image, built on the stack base from templates/services. */
-export const serviceImage = (platform: Platform, kind: ServiceKind) => serviceImageName(platform.settings.stackImage, kind.kind);
+export const serviceImage = (platform: Platform, kind: ServiceKind) =>
+  serviceImageName(platform.settings.stackImage, kind.kind);
 
 /** Builds the service's image when it is missing or its templates changed (or always, when `rebuild`). */
-export function ensureServiceImage(platform: Platform, kind: ServiceKind, onLine: (line: string) => void, rebuild = false) {
+export function ensureServiceImage(
+  platform: Platform,
+  kind: ServiceKind,
+  onLine: (line: string) => void,
+  rebuild = false,
+) {
   return buildServiceImage(platform, { kind: kind.kind, extraFiles: kind.imageFiles ?? [] }, onLine, rebuild);
 }
 
@@ -28,9 +34,16 @@ export function serviceStatus(platform: Platform, kind: ServiceKind, name: strin
  * linked app's network that is missing (`makeAppNetworks`): the reconciler attaching at the
  * moment a destroy or rename has removed it must not bring it back.
  */
-export async function serviceSpec(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = false): Promise<ServiceSpec> {
+export async function serviceSpec(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  makeAppNetworks = false,
+): Promise<ServiceSpec> {
   const apps = platform.state.services.links(kind.kind, service.name).map((link) => link.app);
-  const networks = await Promise.all(apps.map((app) => platform.schedulerFor(app).appNetwork(app, { make: makeAppNetworks })));
+  const networks = await Promise.all(
+    apps.map((app) => platform.schedulerFor(app).appNetwork(app, { make: makeAppNetworks })),
+  );
   return {
     kind: kind.kind,
     name: service.name,
@@ -47,7 +60,12 @@ export async function serviceSpec(platform: Platform, kind: ServiceKind, service
 }
 
 /** Makes the service reachable from exactly the apps linked to it now; `makeAppNetworks` when linking or renaming. */
-export async function attachLinkedApps(platform: Platform, kind: ServiceKind, service: ServiceRecord, makeAppNetworks = true): Promise<void> {
+export async function attachLinkedApps(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  makeAppNetworks = true,
+): Promise<void> {
   await platform.services.attach(await serviceSpec(platform, kind, service, makeAppNetworks));
 }
 
@@ -60,15 +78,23 @@ const SERVICE_LOCK_WAIT_MS = 10 * 60_000;
 export const withServiceLock = <T>(platform: Platform, kind: ServiceKind, name: string, fn: () => Promise<T>) =>
   platform.locks.withLock(serviceLockName(kind, name), SERVICE_LOCK_WAIT_MS, fn);
 
-
 /** Runs the service's container on its volume, published on the host only when exposed. */
-export async function startServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
+export async function startServiceContainer(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+): Promise<void> {
   await platform.services.start(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
 }
 
-
 /** A command in the running service, its output to `stdout`; its exit code and what it said on stderr. */
-export async function runInService(platform: Platform, kind: ServiceKind, service: ServiceRecord, command: ServiceCommand, stdout: NodeJS.WritableStream) {
+export async function runInService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  command: ServiceCommand,
+  stdout: NodeJS.WritableStream,
+) {
   const errors: string[] = [];
   const stderr = new Writable({ write: (chunk, _e, done) => (errors.push(String(chunk)), done()) });
   const stdin = command.input === undefined ? undefined : Readable.from([command.input]);
@@ -76,12 +102,10 @@ export async function runInService(platform: Platform, kind: ServiceKind, servic
   return { code, errors: errors.join('').trim() };
 }
 
-
 export async function removeServiceResources(platform: Platform, kind: ServiceKind, name: string): Promise<void> {
   await platform.services.remove(kind.kind, name, 30);
   await platform.services.forget(kind.kind, name);
 }
-
 
 /** Runs a command in the service container with the caller's streams (export, import, connect). */
 export async function execInService(
@@ -91,11 +115,16 @@ export async function execInService(
   command: ServiceCommand,
   io: ProcessIo,
 ): Promise<number> {
-  if ((await serviceStatus(platform, kind, service.name)) !== 'running') throw new UserError(`${kind.title} service ${service.name} is not running`);
+  if ((await serviceStatus(platform, kind, service.name)) !== 'running')
+    throw new UserError(`${kind.title} service ${service.name} is not running`);
   return platform.services.exec(kind.kind, service.name, command, io);
 }
 
-export function serviceLogs(platform: Platform, kind: ServiceKind, service: ServiceRecord, tail: number): Promise<string[]> {
+export function serviceLogs(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  tail: number,
+): Promise<string[]> {
   return platform.services.logs(kind.kind, service.name, tail);
 }
-

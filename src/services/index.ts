@@ -5,11 +5,26 @@
  */
 export { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 export { allServiceKinds, parseServiceName, requireService, serviceHost, serviceUrl } from './names.js';
-export { attachLinkedApps, ensureServiceImage, execInService, serviceImage, serviceLogs, serviceStatus } from './containers.js';
+export {
+  attachLinkedApps,
+  ensureServiceImage,
+  execInService,
+  serviceImage,
+  serviceLogs,
+  serviceStatus,
+} from './containers.js';
 export { createService, destroyService, exposeService, restartService, reviveServices } from './lifecycle.js';
 export { rotateServicePassword } from './passwords.js';
 export { configForRollback, linkService, unlinkService } from './links.js';
 export { BACKUP_DIR, backupPath, backupService, listBackups, type BackupFile } from './local-backups.js';
 export { backupAttempts, readBackupSettings, updateBackupSettings, type BackupAttempt } from './backup-settings.js';
-export { backupToBucket, findBackup, maskedAuth, parseBackupAuth, parseBackupSchedule, parseBucket, restoreFromBucket } from './offsite-backups.js';
+export {
+  backupToBucket,
+  findBackup,
+  maskedAuth,
+  parseBackupAuth,
+  parseBackupSchedule,
+  parseBucket,
+  restoreFromBucket,
+} from './offsite-backups.js';
 export { keepBackupSchedules } from './backup-schedules.js';

@@ -45,7 +45,10 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     ready: (s) => ({ user: 'postgres', cmd: ['pg_isready', '-q', '-d', s.name] }),
     // Dokku's format: a custom-format dump, restored without owners or grants.
     exportCmd: (s) => ({ user: 'postgres', cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-d', s.name] }),
-    importCmd: (s) => ({ user: 'postgres', cmd: ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', s.name] }),
+    importCmd: (s) => ({
+      user: 'postgres',
+      cmd: ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', s.name],
+    }),
     // The password travels in the environment, never in an argument or the statement log.
     setPasswordCmd: (s) => ({
       user: 'postgres',
@@ -64,7 +67,11 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     url: (s, host) => `redis://:${s.password}@${host}:6379`,
     connect: (s) => ({ user: 'redis', cmd: ['redis-cli'], env: { REDISCLI_AUTH: s.password } }),
     // Every key as a RESTORE command (RESP), which `redis-cli --pipe` replays.
-    exportCmd: (s) => ({ user: 'redis', cmd: ['node', '/usr/local/bin/redis-dump.js'], env: { REDISCLI_AUTH: s.password } }),
+    exportCmd: (s) => ({
+      user: 'redis',
+      cmd: ['node', '/usr/local/bin/redis-dump.js'],
+      env: { REDISCLI_AUTH: s.password },
+    }),
     importCmd: (s) => ({ user: 'redis', cmd: ['redis-cli', '--pipe'], env: { REDISCLI_AUTH: s.password } }),
   },
 };

@@ -17,12 +17,18 @@ import type { ServiceKind } from './kinds.js';
 import { allServiceKinds, parseServiceName } from './names.js';
 import { applyPassword } from './passwords.js';
 
-export async function createService(platform: Platform, kind: ServiceKind, rawName: string | undefined, onLine: (line: string) => void) {
+export async function createService(
+  platform: Platform,
+  kind: ServiceKind,
+  rawName: string | undefined,
+  onLine: (line: string) => void,
+) {
   const name = parseServiceName(kind, rawName);
   await ensureServiceImage(platform, kind, onLine);
   const password = randomBytes(24).toString('hex');
   await withServiceLock(platform, kind, name, async () => {
-    if (!platform.state.services.create(kind.kind, name, password)) throw new UserError(`${kind.title} service ${name} already exists`);
+    if (!platform.state.services.create(kind.kind, name, password))
+      throw new UserError(`${kind.title} service ${name} already exists`);
     try {
       await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
     } catch (error) {
@@ -37,11 +43,21 @@ export async function createService(platform: Platform, kind: ServiceKind, rawNa
  * Publishes the service on a host port (or stops publishing it, given none): the container
  * is made again on the same volume, so the data stays.
  */
-export function exposeService(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
+export function exposeService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  port: number | null,
+): Promise<void> {
   return withServiceLock(platform, kind, service.name, () => replaceServiceContainer(platform, kind, service, port));
 }
 
-async function replaceServiceContainer(platform: Platform, kind: ServiceKind, service: ServiceRecord, port: number | null): Promise<void> {
+async function replaceServiceContainer(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  port: number | null,
+): Promise<void> {
   platform.state.services.setExposedPort(kind.kind, service.name, port);
   await platform.services.remove(kind.kind, service.name, 30);
   try {
@@ -95,10 +111,10 @@ export async function reviveServices(platform: Platform): Promise<string[]> {
 export async function destroyService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
   await withServiceLock(platform, kind, service.name, async () => {
     const links = platform.state.services.links(kind.kind, service.name);
-    if (links.length > 0) throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
+    if (links.length > 0)
+      throw new UserError(`Cannot delete linked service (linked to ${links.map((l) => l.app).join(', ')})`);
     await removeServiceResources(platform, kind, service.name);
     forgetBackupSettings(platform, kind, service.name);
     platform.state.services.delete(kind.kind, service.name);
   });
 }
-

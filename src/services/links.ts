@@ -11,12 +11,19 @@ import { serviceUrl } from './names.js';
  * app already has that one, as Dokku does). The caller restarts the app so the variable
  * takes effect.
  */
-export async function linkService(platform: Platform, kind: ServiceKind, service: ServiceRecord, app: string): Promise<LinkRecord> {
+export async function linkService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  app: string,
+): Promise<LinkRecord> {
   const { services, config } = platform.state;
   const existing = services.links(kind.kind, service.name).find((l) => l.app === app);
   if (existing) throw new UserError(`Already linked as ${existing.envVar}`);
   const env = config.get(app);
-  const envVar = !Object.hasOwn(env, kind.envVar) ? kind.envVar : `DOKKU_${kind.kind.toUpperCase()}_${service.name.toUpperCase().replace(/-/g, '_')}_URL`;
+  const envVar = !Object.hasOwn(env, kind.envVar)
+    ? kind.envVar
+    : `DOKKU_${kind.kind.toUpperCase()}_${service.name.toUpperCase().replace(/-/g, '_')}_URL`;
   if (Object.hasOwn(env, envVar)) throw new UserError(`${envVar} is already set on ${app}`);
   const link = { kind: kind.kind, name: service.name, app, envVar };
   services.link(link);
@@ -52,7 +59,9 @@ export function configForRollback(platform: Platform, app: string, target: Env):
   const links = platform.state.services.linksOf(app);
   const linkedVars = new Set(links.map((l) => l.envVar));
   const now = platform.state.config.get(app);
-  const restored = Object.fromEntries(Object.entries(target).filter(([key, value]) => linkedVars.has(key) || !pointsAtService(value)));
+  const restored = Object.fromEntries(
+    Object.entries(target).filter(([key, value]) => linkedVars.has(key) || !pointsAtService(value)),
+  );
   for (const link of links) if (Object.hasOwn(now, link.envVar)) restored[link.envVar] = now[link.envVar]!;
   return restored;
 }
@@ -67,4 +76,3 @@ function pointsAtService(value: string): boolean {
   }
   return Object.keys(SERVICE_KINDS).some((kind) => host.startsWith(`${kind}-`) && !host.includes('.'));
 }
-

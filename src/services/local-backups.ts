@@ -21,13 +21,18 @@ export interface BackupFile {
 export function listBackups(platform: Platform, kind: ServiceKind, service: ServiceRecord): BackupFile[] {
   const root = path.join(platform.settings.dataDir, 'backups');
   const prefix = `${kind.kind}-${service.name}-`;
-  const dirs = fs.existsSync(root) ? fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && BACKUP_DIR.test(d.name)) : [];
+  const dirs = fs.existsSync(root)
+    ? fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && BACKUP_DIR.test(d.name))
+    : [];
   return dirs
     .flatMap((dir) =>
-      fs.readdirSync(path.join(root, dir.name)).filter((f) => f.startsWith(prefix) && f.endsWith('.dump')).map((file) => {
-        const stat = fs.statSync(path.join(root, dir.name, file));
-        return { dir: dir.name, file, bytes: stat.size, createdAt: stat.mtimeMs };
-      }),
+      fs
+        .readdirSync(path.join(root, dir.name))
+        .filter((f) => f.startsWith(prefix) && f.endsWith('.dump'))
+        .map((file) => {
+          const stat = fs.statSync(path.join(root, dir.name, file));
+          return { dir: dir.name, file, bytes: stat.size, createdAt: stat.mtimeMs };
+        }),
     )
     .sort((a, b) => b.createdAt - a.createdAt);
 }
@@ -51,7 +56,9 @@ export async function backupService(
 ): Promise<{ file: string; removed: string[] }> {
   if (!kind.exportCmd) throw new UserError(`${kind.title} services have no backup`);
   if (!dir || !BACKUP_DIR.test(dir) || dir.includes('..')) {
-    throw new UserError('Name a backup directory: letters, digits, dots, hyphens (it lives under Slipway\'s backup root)');
+    throw new UserError(
+      "Name a backup directory: letters, digits, dots, hyphens (it lives under Slipway's backup root)",
+    );
   }
   const target = path.join(platform.settings.dataDir, 'backups', dir);
   fs.mkdirSync(target, { recursive: true, mode: 0o700 });
@@ -67,7 +74,10 @@ export async function backupService(
   }
   fs.renameSync(partial, file); // a backup exists only once it is complete
   const prefix = `${kind.kind}-${service.name}-`;
-  const dumps = fs.readdirSync(target).filter((f) => f.startsWith(prefix) && f.endsWith('.dump')).sort();
+  const dumps = fs
+    .readdirSync(target)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.dump'))
+    .sort();
   const removed = dumps.slice(0, Math.max(0, dumps.length - keep));
   for (const old of removed) fs.rmSync(path.join(target, old));
   return { file, removed };

@@ -19,7 +19,6 @@ export function requireService(platform: Platform, kind: ServiceKind, name: stri
   return service;
 }
 
-
 /** The DNS name apps reach the service by, on the networks of the apps linked to it. */
 export const serviceHost = (kind: ServiceKind, name: string) => `${kind.kind}-${name}`;
 

@@ -8,8 +8,22 @@ import { scheduleProblem } from '../model/cron.js';
 import type { Platform } from '../platform.js';
 import type { ServiceRecord } from '../state/index.js';
 import { decryptStream, encryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
-import { backupAttempts, readBackupSettings, recordBackupAttempt, type BackupAttempt, type BackupAuth } from './backup-settings.js';
-import { bucketClient, deleteObject, downloadStream, measuring, putSmallObject, readAll, uploadStream } from './bucket.js';
+import {
+  backupAttempts,
+  readBackupSettings,
+  recordBackupAttempt,
+  type BackupAttempt,
+  type BackupAuth,
+} from './backup-settings.js';
+import {
+  bucketClient,
+  deleteObject,
+  downloadStream,
+  measuring,
+  putSmallObject,
+  readAll,
+  uploadStream,
+} from './bucket.js';
 import { execInService, runInService } from './containers.js';
 import type { ServiceKind } from './kinds.js';
 
@@ -32,7 +46,9 @@ const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
 export function parseBucket(text: string | undefined): string {
   if (!text) throw new UserError('Please specify a bucket name');
   if (!BUCKET.test(text) || text.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(text)) {
-    throw new UserError(`Invalid bucket name ${JSON.stringify(text.slice(0, 80))}: 3 to 63 lowercase letters, digits, dots and hyphens`);
+    throw new UserError(
+      `Invalid bucket name ${JSON.stringify(text.slice(0, 80))}: 3 to 63 lowercase letters, digits, dots and hyphens`,
+    );
   }
   return text;
 }
@@ -50,10 +66,17 @@ export function parseBackupSchedule(text: string | undefined): string {
  * private address (a MinIO on the LAN, a local test server); its form is read as strictly as
  * the URLs tenants give (`git:sync`), so no two parsers read it differently.
  */
-export function parseBackupAuth(args: { accessKeyId?: string; secret?: string; region?: string; signatureVersion?: string; endpoint?: string }): BackupAuth {
+export function parseBackupAuth(args: {
+  accessKeyId?: string;
+  secret?: string;
+  region?: string;
+  signatureVersion?: string;
+  endpoint?: string;
+}): BackupAuth {
   const { accessKeyId, secret } = args;
   if (!accessKeyId || !secret) throw new UserError('Please specify an access key and a secret');
-  if (!KEY_TEXT.test(accessKeyId) || !KEY_TEXT.test(secret)) throw new UserError('The access key and the secret are printable characters without spaces (at most 256)');
+  if (!KEY_TEXT.test(accessKeyId) || !KEY_TEXT.test(secret))
+    throw new UserError('The access key and the secret are printable characters without spaces (at most 256)');
   const region = args.region ?? 'us-east-1';
   if (!REGION.test(region)) throw new UserError(`Invalid region ${JSON.stringify(region.slice(0, 80))}`);
   const signatureVersion = args.signatureVersion ?? 's3v4';
@@ -98,7 +121,13 @@ const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}
  * processes (a schedule firing while a person runs one finds it taken). A failure is
  * recorded, logged and thrown as a UserError with its reason.
  */
-export async function backupToBucket(platform: Platform, kind: ServiceKind, service: ServiceRecord, bucket: string, log: Log): Promise<BackupAttempt> {
+export async function backupToBucket(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  bucket: string,
+  log: Log,
+): Promise<BackupAttempt> {
   const { exportCmd } = kind;
   if (!exportCmd) throw new UserError(`${kind.title} services have no backup`);
   const settings = readBackupSettings(platform, kind, service.name);
@@ -107,26 +136,38 @@ export async function backupToBucket(platform: Platform, kind: ServiceKind, serv
   const lock = await platform.locks.tryAcquire(backupLockName(kind, service.name));
   if (!lock) throw new UserError(`A backup of ${service.name} is running already`);
   const startedAt = Date.now();
-  const id = `${new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const id = `${new Date(startedAt)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
   const encrypted = settings.passphrase !== undefined;
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);
   try {
     const sent = measuring();
     const dump = new PassThrough();
-    const stages: NodeJS.ReadWriteStream[] = settings.passphrase === undefined ? [] : [await encryptStream(settings.passphrase)];
-    const flowing = (stages.length ? stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), dump) : dump).pipe(sent);
+    const stages: NodeJS.ReadWriteStream[] =
+      settings.passphrase === undefined ? [] : [await encryptStream(settings.passphrase)];
+    const flowing = (
+      stages.length ? stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), dump) : dump
+    ).pipe(sent);
     const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>).catch((error: unknown) => {
       // The dump runs on to its end (its container writes regardless); what is left is dropped.
       dump.unpipe();
       dump.resume();
       throw error;
     });
-    const [dumped, uploaded] = await Promise.allSettled([runInService(platform, kind, service, exportCmd(service), dump).finally(() => dump.end()), upload]);
+    const [dumped, uploaded] = await Promise.allSettled([
+      runInService(platform, kind, service, exportCmd(service), dump).finally(() => dump.end()),
+      upload,
+    ]);
     if (uploaded.status === 'rejected') throw uploaded.reason;
     if (dumped.status === 'rejected' || dumped.value.code !== 0) {
       await deleteObject(client, bucket, key).catch(() => undefined);
-      const reason = dumped.status === 'rejected' ? errorMessage(dumped.reason) : dumped.value.errors || `exit code ${dumped.value.code}`;
+      const reason =
+        dumped.status === 'rejected'
+          ? errorMessage(dumped.reason)
+          : dumped.value.errors || `exit code ${dumped.value.code}`;
       throw new Error(`the dump failed: ${reason}`);
     }
     const readBack = measuring();
@@ -144,13 +185,31 @@ export async function backupToBucket(platform: Platform, kind: ServiceKind, serv
       encryption: encrypted ? ENCRYPTION_FORMAT : null,
     };
     await putSmallObject(client, bucket, `${key}.json`, JSON.stringify(manifest, null, 2));
-    const attempt: BackupAttempt = { id, startedAt, finishedAt: Date.now(), status: 'ok', bucket, key, bytes: manifest.bytes, sha256: manifest.sha256, encrypted };
+    const attempt: BackupAttempt = {
+      id,
+      startedAt,
+      finishedAt: Date.now(),
+      status: 'ok',
+      bucket,
+      key,
+      bytes: manifest.bytes,
+      sha256: manifest.sha256,
+      encrypted,
+    };
     recordBackupAttempt(platform, kind, service.name, attempt);
     log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${manifest.bytes} bytes)`);
     return attempt;
   } catch (error) {
     const reason = errorMessage(error);
-    recordBackupAttempt(platform, kind, service.name, { id, startedAt, finishedAt: Date.now(), status: 'failed', bucket, encrypted, error: reason });
+    recordBackupAttempt(platform, kind, service.name, {
+      id,
+      startedAt,
+      finishedAt: Date.now(),
+      status: 'failed',
+      bucket,
+      encrypted,
+      error: reason,
+    });
     log(`backup of ${kind.kind} ${service.name} to s3://${bucket} failed: ${reason}`, { level: 'warn' });
     throw new UserError(`Backup of ${service.name} to ${bucket} failed: ${reason}`);
   } finally {
@@ -160,11 +219,20 @@ export async function backupToBucket(platform: Platform, kind: ServiceKind, serv
 }
 
 /** A good backup of the service by its ID, as `<kind>:backups` lists it. */
-export function findBackup(platform: Platform, kind: ServiceKind, service: ServiceRecord, id: string | undefined): BackupAttempt & { key: string } {
+export function findBackup(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  id: string | undefined,
+): BackupAttempt & { key: string } {
   if (!id) throw new UserError(`Please specify a backup ID (${kind.kind}:backups ${service.name} lists them)`);
-  if (!BACKUP_ID.test(id)) throw new UserError(`Invalid backup ID ${JSON.stringify(id.slice(0, 80))} (${kind.kind}:backups ${service.name} lists them)`);
+  if (!BACKUP_ID.test(id))
+    throw new UserError(
+      `Invalid backup ID ${JSON.stringify(id.slice(0, 80))} (${kind.kind}:backups ${service.name} lists them)`,
+    );
   const found = backupAttempts(platform, kind, service.name).find((a) => a.id === id && a.status === 'ok');
-  if (!found?.key) throw new UserError(`No backup ${id} of ${service.name} (${kind.kind}:backups ${service.name} lists them)`);
+  if (!found?.key)
+    throw new UserError(`No backup ${id} of ${service.name} (${kind.kind}:backups ${service.name} lists them)`);
   return { ...found, key: found.key };
 }
 
@@ -173,19 +241,33 @@ export function findBackup(platform: Platform, kind: ServiceKind, service: Servi
  * size and checksum are compared with its manifest as it streams, and an encrypted one's
  * passphrase is checked on its header before anything reaches the service.
  */
-export async function restoreFromBucket(platform: Platform, kind: ServiceKind, from: ServiceRecord, backupId: string | undefined, into: ServiceRecord): Promise<void> {
+export async function restoreFromBucket(
+  platform: Platform,
+  kind: ServiceKind,
+  from: ServiceRecord,
+  backupId: string | undefined,
+  into: ServiceRecord,
+): Promise<void> {
   const { importCmd } = kind;
   if (!importCmd) throw new UserError(`${kind.title} services have no restore`);
   const backup = findBackup(platform, kind, from, backupId);
   const settings = readBackupSettings(platform, kind, from.name);
-  if (!settings.auth) throw new UserError(`No backup credentials for ${from.name}: set them with ${kind.kind}:backup-auth`);
+  if (!settings.auth)
+    throw new UserError(`No backup credentials for ${from.name}: set them with ${kind.kind}:backup-auth`);
   const client = bucketClient(settings.auth);
   try {
-    const manifest = JSON.parse((await readAll(await downloadStream(client, backup.bucket, `${backup.key}.json`))).toString()) as Manifest;
+    const manifest = JSON.parse(
+      (await readAll(await downloadStream(client, backup.bucket, `${backup.key}.json`))).toString(),
+    ) as Manifest;
     const stages: NodeJS.ReadWriteStream[] = [];
     if (manifest.encryption) {
-      if (settings.passphrase === undefined) throw new UserError(`Backup ${backup.id} is encrypted: give its passphrase with ${kind.kind}:backup-set-encryption ${from.name}`);
-      const header = await readAll(await downloadStream(client, backup.bucket, backup.key, { first: 0, last: HEADER_BYTES - 1 }));
+      if (settings.passphrase === undefined)
+        throw new UserError(
+          `Backup ${backup.id} is encrypted: give its passphrase with ${kind.kind}:backup-set-encryption ${from.name}`,
+        );
+      const header = await readAll(
+        await downloadStream(client, backup.bucket, backup.key, { first: 0, last: HEADER_BYTES - 1 }),
+      );
       const opened = await openHeader(header, settings.passphrase);
       if ('problem' in opened) throw new UserError(`Cannot decrypt backup ${backup.id}: ${opened.problem}`);
       stages.push(decryptStream(opened.key));
@@ -200,12 +282,19 @@ export async function restoreFromBucket(platform: Platform, kind: ServiceKind, f
     plain.pipe(feed);
     const errors: string[] = [];
     const stderr = new PassThrough().on('data', (chunk: Buffer) => errors.push(chunk.toString()));
-    const code = await execInService(platform, kind, into, importCmd(into), { stdin: feed, stdout: new PassThrough().resume(), stderr });
+    const code = await execInService(platform, kind, into, importCmd(into), {
+      stdin: feed,
+      stdout: new PassThrough().resume(),
+      stderr,
+    });
     if (failures.length > 0) throw new UserError(`Restore of ${backup.id} failed: ${failures[0]!.message}`);
     if (received.bytes() !== manifest.bytes || received.sha256() !== manifest.sha256) {
-      throw new UserError(`Restore of ${backup.id} read an object that differs from its manifest: the backup is damaged`);
+      throw new UserError(
+        `Restore of ${backup.id} read an object that differs from its manifest: the backup is damaged`,
+      );
     }
-    if (code !== 0) throw new UserError(`Restore of ${backup.id} failed: ${errors.join('').trim() || `exit code ${code}`}`);
+    if (code !== 0)
+      throw new UserError(`Restore of ${backup.id} failed: ${errors.join('').trim() || `exit code ${code}`}`);
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`Restore of ${backup.id} failed: ${errorMessage(error)}`);

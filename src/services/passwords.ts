@@ -13,7 +13,11 @@ import { serviceUrl } from './names.js';
  * by a restart of the service); the apps still linked get the new URL in their config, and
  * the caller restarts them. Returns their links.
  */
-export function rotateServicePassword(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<LinkRecord[]> {
+export function rotateServicePassword(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+): Promise<LinkRecord[]> {
   return withServiceLock(platform, kind, service.name, async () => {
     const rotated = { ...service, password: randomBytes(24).toString('hex') };
     platform.state.services.setPassword(kind.kind, service.name, rotated.password);
@@ -30,7 +34,13 @@ export async function applyPassword(platform: Platform, kind: ServiceKind, servi
     await platform.services.remove(kind.kind, service.name, 30);
     return startServiceContainer(platform, kind, service);
   }
-  const { code, errors } = await runInService(platform, kind, service, kind.setPasswordCmd(service), discardingWriter());
-  if (code !== 0) throw new UserError(`Could not change the password of ${kind.title} service ${service.name}: ${errors}`);
+  const { code, errors } = await runInService(
+    platform,
+    kind,
+    service,
+    kind.setPasswordCmd(service),
+    discardingWriter(),
+  );
+  if (code !== 0)
+    throw new UserError(`Could not change the password of ${kind.title} service ${service.name}: ${errors}`);
 }
-

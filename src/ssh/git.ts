@@ -43,7 +43,12 @@ export async function serveGit(
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
-      if (!autocreates(platform)) return finish(channel, 1, format.error(`App ${git.app} does not exist (apps:create it: a push does not create apps here)`));
+      if (!autocreates(platform))
+        return finish(
+          channel,
+          1,
+          format.error(`App ${git.app} does not exist (apps:create it: a push does not create apps here)`),
+        );
       app = await createApp(platform, git.app, options.lifecycle);
     }
     const repo = await ensureRepo(settings.reposDir, app.name);

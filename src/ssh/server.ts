@@ -19,7 +19,14 @@ const { Server, utils } = ssh2;
  * unauthenticated client must not be able to make the daemon do seconds of modular
  * arithmetic per connection. OpenSSH picks curve25519 first.
  */
-const KEX: KexAlgorithm[] = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group14-sha256'];
+const KEX: KexAlgorithm[] = [
+  'curve25519-sha256',
+  'curve25519-sha256@libssh.org',
+  'ecdh-sha2-nistp256',
+  'ecdh-sha2-nistp384',
+  'ecdh-sha2-nistp521',
+  'diffie-hellman-group14-sha256',
+];
 
 /**
  * The SSH front door: public-key auth against the stored keys (the signature is verified,
@@ -31,65 +38,74 @@ export function startSshServer(platform: Platform, options: { hookToken: string 
   const { settings } = platform;
   const pushes = new KeyedMutex();
   const logins = new LoginGate(settings.ssh);
-  const server = new Server({ hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)], algorithms: { kex: KEX } }, (client: Connection, peer) => {
-    let keyFingerprint: string | undefined;
-    // The handshake and a command are many small writes each waiting on the other side: with
-    // Nagle's algorithm and delayed ACKs, each wait could add 40 ms (a command took 75-160 ms).
-    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true); // in ssh2, not in its types
-    client.on('error', () => {}); // a dropped client must never take the daemon down
-    client.on('authentication', (ctx) => {
-      keyFingerprint = authenticate(platform, ctx) ?? keyFingerprint;
-    });
-    client.on('ready', () => {
-      logins.authenticated(peer);
-      const idle = idleTimer(client, settings.ssh.idleMs);
-      client.on('session', (acceptSession) => {
-        const session = acceptSession();
-        let terminal: SessionTerminal | undefined;
-        const open = (accept: () => ServerChannel): { channel: ServerChannel; caller: Caller | undefined } => {
-          const channel = idle.track(accept());
-          const caller = currentCaller(platform, keyFingerprint);
-          if (!caller) finish(channel, 1, ' !     This key is no longer authorized');
-          return { channel, caller };
-        };
-        session.on('env', (accept) => acceptIfAsked(accept));
-        // A pty is only ever a size and a type: `enter` hands it to a process in a container.
-        session.on('pty', (accept, _reject, info) => {
-          terminal = new SessionTerminal(terminalType(info.term), info.cols, info.rows);
-          acceptIfAsked(accept);
-        });
-        session.on('window-change', (accept, _reject, info) => {
-          terminal?.resize(info.cols, info.rows);
-          acceptIfAsked(accept);
-        });
-        session.on('shell', (accept) => {
-          const { channel, caller } = open(accept);
-          if (caller) void runAndExit(channel, () => runCommand(commandContext(platform, caller, channel, terminal), ['help']));
-        });
-        session.once('exec', (accept, _reject, info) => {
-          const { channel, caller } = open(accept);
-          if (!caller) return;
-          if (isGitCommand(info.command)) {
-            const git = parseGitCommand(info.command);
-            if (!git) return finish(channel, 1, ` !     Invalid git command or app name: ${info.command}`);
-            // Refused before it waits in the app's queue: a push to an app the key may not use
-            // must not learn whether someone else is pushing to it.
-            const denied = accessDenied(platform, caller, git);
-            if (denied) return finish(channel, 1, ` !     ${denied}`);
-            // Whole pushes to one app go one at a time: a receive-pack that started during another
-            // push would advertise stale refs and fail its ref update after its deploy went live.
-            void pushes.run(
-              git.app,
-              () => serveGit(platform, channel, git, caller, { hookToken: options.hookToken, lifecycle }),
-              () => channel.stderr.write(format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n'),
-            );
-          } else {
-            void runAndExit(channel, async () => runCommand(commandContext(platform, caller, channel, terminal), tokenize(info.command)));
-          }
+  const server = new Server(
+    { hostKeys: [loadOrCreateHostKey(settings.hostKeyPath)], algorithms: { kex: KEX } },
+    (client: Connection, peer) => {
+      let keyFingerprint: string | undefined;
+      // The handshake and a command are many small writes each waiting on the other side: with
+      // Nagle's algorithm and delayed ACKs, each wait could add 40 ms (a command took 75-160 ms).
+      (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true); // in ssh2, not in its types
+      client.on('error', () => {}); // a dropped client must never take the daemon down
+      client.on('authentication', (ctx) => {
+        keyFingerprint = authenticate(platform, ctx) ?? keyFingerprint;
+      });
+      client.on('ready', () => {
+        logins.authenticated(peer);
+        const idle = idleTimer(client, settings.ssh.idleMs);
+        client.on('session', (acceptSession) => {
+          const session = acceptSession();
+          let terminal: SessionTerminal | undefined;
+          const open = (accept: () => ServerChannel): { channel: ServerChannel; caller: Caller | undefined } => {
+            const channel = idle.track(accept());
+            const caller = currentCaller(platform, keyFingerprint);
+            if (!caller) finish(channel, 1, ' !     This key is no longer authorized');
+            return { channel, caller };
+          };
+          session.on('env', (accept) => acceptIfAsked(accept));
+          // A pty is only ever a size and a type: `enter` hands it to a process in a container.
+          session.on('pty', (accept, _reject, info) => {
+            terminal = new SessionTerminal(terminalType(info.term), info.cols, info.rows);
+            acceptIfAsked(accept);
+          });
+          session.on('window-change', (accept, _reject, info) => {
+            terminal?.resize(info.cols, info.rows);
+            acceptIfAsked(accept);
+          });
+          session.on('shell', (accept) => {
+            const { channel, caller } = open(accept);
+            if (caller)
+              void runAndExit(channel, () => runCommand(commandContext(platform, caller, channel, terminal), ['help']));
+          });
+          session.once('exec', (accept, _reject, info) => {
+            const { channel, caller } = open(accept);
+            if (!caller) return;
+            if (isGitCommand(info.command)) {
+              const git = parseGitCommand(info.command);
+              if (!git) return finish(channel, 1, ` !     Invalid git command or app name: ${info.command}`);
+              // Refused before it waits in the app's queue: a push to an app the key may not use
+              // must not learn whether someone else is pushing to it.
+              const denied = accessDenied(platform, caller, git);
+              if (denied) return finish(channel, 1, ` !     ${denied}`);
+              // Whole pushes to one app go one at a time: a receive-pack that started during another
+              // push would advertise stale refs and fail its ref update after its deploy went live.
+              void pushes.run(
+                git.app,
+                () => serveGit(platform, channel, git, caller, { hookToken: options.hookToken, lifecycle }),
+                () =>
+                  channel.stderr.write(
+                    format.step(`Waiting for the push in progress to ${git.app} to finish...`) + '\n',
+                  ),
+              );
+            } else {
+              void runAndExit(channel, async () =>
+                runCommand(commandContext(platform, caller, channel, terminal), tokenize(info.command)),
+              );
+            }
+          });
         });
       });
-    });
-  });
+    },
+  );
   // Connections reach the SSH server through this gate: it sees them from the first byte,
   // before the SSH server would (which waits for the client's version line).
   const front = net.createServer((socket) => (logins.admit(socket) ? server.injectSocket(socket) : socket.destroy()));

@@ -6,7 +6,9 @@ export class AccessStore {
 
   /** False when the key already had it. */
   grant(app: string, keyName: string): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO app_access (app, key_name) VALUES (?, ?)').run(app, keyName).changes === 1;
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO app_access (app, key_name) VALUES (?, ?)').run(app, keyName).changes === 1
+    );
   }
 
   /** False when the key did not have it. */
@@ -19,8 +21,10 @@ export class AccessStore {
   }
 
   keysOf(app: string): string[] {
-    return (this.db.prepare('SELECT key_name FROM app_access WHERE app = ? ORDER BY key_name').all(app) as { key_name: string }[]).map(
-      (r) => r.key_name,
-    );
+    return (
+      this.db.prepare('SELECT key_name FROM app_access WHERE app = ? ORDER BY key_name').all(app) as {
+        key_name: string;
+      }[]
+    ).map((r) => r.key_name);
   }
 }

@@ -50,7 +50,9 @@ export class AppStore {
   rename(from: string, to: string, images: Map<number, string>): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO apps (name, deploy_branch, formation, created_at) SELECT ?, deploy_branch, formation, created_at FROM apps WHERE name = ?')
+        .prepare(
+          'INSERT INTO apps (name, deploy_branch, formation, created_at) SELECT ?, deploy_branch, formation, created_at FROM apps WHERE name = ?',
+        )
         .run(to, from);
       for (const table of ['releases', 'deploys', 'service_links', 'app_access', 'properties']) {
         this.db.prepare(`UPDATE ${table} SET app = ? WHERE app = ?`).run(to, from);

@@ -107,37 +107,49 @@ export class DeployStore {
    * The newest deploy of an app, or the one that made release vN, or the one whose id starts
    * with a prefix; with its log once it ended.
    */
-  find(app: string, which: { release?: number; idPrefix?: string } = {}): (DeployRecord & { log: string | null }) | undefined {
+  find(
+    app: string,
+    which: { release?: number; idPrefix?: string } = {},
+  ): (DeployRecord & { log: string | null }) | undefined {
     const row = this.db
       .prepare(
         `SELECT * FROM deploys WHERE app = ? AND (? IS NULL OR release = ?) AND (? IS NULL OR substr(id, 1, length(?)) = ?)
          ORDER BY created_at DESC LIMIT 1`,
       )
-      .get(app, which.release ?? null, which.release ?? null, which.idPrefix ?? null, which.idPrefix ?? null, which.idPrefix ?? null) as
-      | (DeployRow & { log: string | null })
-      | undefined;
+      .get(
+        app,
+        which.release ?? null,
+        which.release ?? null,
+        which.idPrefix ?? null,
+        which.idPrefix ?? null,
+        which.idPrefix ?? null,
+      ) as (DeployRow & { log: string | null }) | undefined;
     return row && { ...toDeploy(row), log: row.log };
   }
 
   /** The app's newest deploy, without its log (cheap enough to ask for every app every second). */
   latest(app: string): DeployRecord | undefined {
     const row = this.db
-      .prepare('SELECT id, app, kind, rev, release, status, error, requested_by, created_at, finished_at, timings FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1')
+      .prepare(
+        'SELECT id, app, kind, rev, release, status, error, requested_by, created_at, finished_at, timings FROM deploys WHERE app = ? ORDER BY created_at DESC LIMIT 1',
+      )
       .get(app) as DeployRow | undefined;
     return row && toDeploy(row);
   }
 
   /** The app's newest failed deploy, with its log. */
   lastFailed(app: string): (DeployRecord & { log: string | null }) | undefined {
-    const row = this.db.prepare("SELECT * FROM deploys WHERE app = ? AND status = 'failed' ORDER BY created_at DESC LIMIT 1").get(app) as
-      | (DeployRow & { log: string | null })
-      | undefined;
+    const row = this.db
+      .prepare("SELECT * FROM deploys WHERE app = ? AND status = 'failed' ORDER BY created_at DESC LIMIT 1")
+      .get(app) as (DeployRow & { log: string | null }) | undefined;
     return row && { ...toDeploy(row), log: row.log };
   }
 
   /** Deploys whose log is not closed yet: queued, running, or live and still retiring the old release. */
   unfinished(): DeployRecord[] {
-    return (this.db.prepare('SELECT * FROM deploys WHERE finished_at IS NULL ORDER BY created_at').all() as DeployRow[]).map(toDeploy);
+    return (
+      this.db.prepare('SELECT * FROM deploys WHERE finished_at IS NULL ORDER BY created_at').all() as DeployRow[]
+    ).map(toDeploy);
   }
 
   list(app: string): DeployRecord[] {

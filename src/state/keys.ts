@@ -44,7 +44,8 @@ export class KeyStore {
   /** The first key ever added is an admin whatever is asked; the check and insert share one transaction. */
   add(key: Omit<SshKeyRecord, 'isAdmin' | 'createdAt'>, options: { admin: boolean }): SshKeyRecord {
     return this.db.transaction(() => {
-      const isAdmin = options.admin || (this.db.prepare('SELECT COUNT(*) AS n FROM ssh_keys').get() as { n: number }).n === 0;
+      const isAdmin =
+        options.admin || (this.db.prepare('SELECT COUNT(*) AS n FROM ssh_keys').get() as { n: number }).n === 0;
       this.db
         .prepare('INSERT INTO ssh_keys (name, fingerprint, public_key, is_admin, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(key.name, key.fingerprint, key.publicKey, isAdmin ? 1 : 0, Date.now());

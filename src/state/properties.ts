@@ -6,8 +6,7 @@ export class PropertyStore {
 
   get(app: string, key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM properties WHERE app = ? AND key = ?').get(app, key) as
-      | { value: string }
-      | undefined;
+      { value: string } | undefined;
     return row?.value;
   }
 
@@ -24,7 +23,10 @@ export class PropertyStore {
   }
 
   all(app: string): Record<string, string> {
-    const rows = this.db.prepare('SELECT key, value FROM properties WHERE app = ?').all(app) as { key: string; value: string }[];
+    const rows = this.db.prepare('SELECT key, value FROM properties WHERE app = ?').all(app) as {
+      key: string;
+      value: string;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 

@@ -85,8 +85,7 @@ export class ReleaseStore {
 
   get(app: string, version: number): ReleaseRecord | undefined {
     const row = this.db.prepare('SELECT * FROM releases WHERE app = ? AND version = ?').get(app, version) as
-      | ReleaseRow
-      | undefined;
+      ReleaseRow | undefined;
     return row && toRelease(row);
   }
 
@@ -99,8 +98,8 @@ export class ReleaseStore {
   }
 
   list(app: string): ReleaseRecord[] {
-    return (
-      this.db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY version DESC').all(app) as ReleaseRow[]
-    ).map(toRelease);
+    return (this.db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY version DESC').all(app) as ReleaseRow[]).map(
+      toRelease,
+    );
   }
 }

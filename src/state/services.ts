@@ -21,15 +21,22 @@ export class ServiceStore {
 
   get(kind: string, name: string): ServiceRecord | undefined {
     const row = this.db.prepare('SELECT * FROM services WHERE kind = ? AND name = ?').get(kind, name) as
-      | { kind: string; name: string; password: string; exposed_port: number | null; created_at: number }
-      | undefined;
+      { kind: string; name: string; password: string; exposed_port: number | null; created_at: number } | undefined;
     return (
-      row && { kind: row.kind, name: row.name, password: row.password, exposedPort: row.exposed_port, createdAt: row.created_at }
+      row && {
+        kind: row.kind,
+        name: row.name,
+        password: row.password,
+        exposedPort: row.exposed_port,
+        createdAt: row.created_at,
+      }
     );
   }
 
   list(kind: string): ServiceRecord[] {
-    const rows = this.db.prepare('SELECT name FROM services WHERE kind = ? ORDER BY name').all(kind) as { name: string }[];
+    const rows = this.db.prepare('SELECT name FROM services WHERE kind = ? ORDER BY name').all(kind) as {
+      name: string;
+    }[];
     return rows.map((r) => this.get(kind, r.name)!);
   }
 
@@ -55,7 +62,9 @@ export class ServiceStore {
   }
 
   links(kind: string, name: string): LinkRecord[] {
-    return linkRecords(this.db.prepare('SELECT * FROM service_links WHERE kind = ? AND name = ? ORDER BY app').all(kind, name));
+    return linkRecords(
+      this.db.prepare('SELECT * FROM service_links WHERE kind = ? AND name = ? ORDER BY app').all(kind, name),
+    );
   }
 
   /** Every service an app is linked to now. */
@@ -75,5 +84,10 @@ export class ServiceStore {
 }
 
 function linkRecords(rows: unknown[]): LinkRecord[] {
-  return (rows as { kind: string; name: string; app: string; env_var: string }[]).map((r) => ({ kind: r.kind, name: r.name, app: r.app, envVar: r.env_var }));
+  return (rows as { kind: string; name: string; app: string; env_var: string }[]).map((r) => ({
+    kind: r.kind,
+    name: r.name,
+    app: r.app,
+    envVar: r.env_var,
+  }));
 }

@@ -40,7 +40,9 @@ export class TokenStore {
   /** False when the key already has a token of that name. */
   add(token: Omit<TokenRecord, 'lastUsedAt'>): boolean {
     const inserted = this.db
-      .prepare('INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(token.id, token.name, token.keyName, token.hash, token.createdAt, token.expiresAt);
     return inserted.changes === 1;
   }
@@ -52,9 +54,10 @@ export class TokenStore {
 
   /** Every token, or only those of one key. */
   list(keyName?: string): TokenRecord[] {
-    const rows = keyName === undefined
-      ? this.db.prepare('SELECT * FROM api_tokens ORDER BY key_name, name').all()
-      : this.db.prepare('SELECT * FROM api_tokens WHERE key_name = ? ORDER BY name').all(keyName);
+    const rows =
+      keyName === undefined
+        ? this.db.prepare('SELECT * FROM api_tokens ORDER BY key_name, name').all()
+        : this.db.prepare('SELECT * FROM api_tokens WHERE key_name = ? ORDER BY name').all(keyName);
     return (rows as TokenRow[]).map(toToken);
   }
 

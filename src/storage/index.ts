@@ -20,10 +20,13 @@ export interface Mount {
 export function parseMount(spec: string | undefined, storageRoot: string): Mount {
   if (!spec) throw new UserError('Please specify a mount: /host/dir:/container/dir');
   const [hostDir = '', containerDir = '', mode, ...extra] = spec.split(':');
-  if (extra.length > 0 || (mode !== undefined && mode !== 'ro')) throw new UserError(`Invalid mount ${spec}: expected /host/dir:/container/dir[:ro]`);
+  if (extra.length > 0 || (mode !== undefined && mode !== 'ro'))
+    throw new UserError(`Invalid mount ${spec}: expected /host/dir:/container/dir[:ro]`);
   for (const dir of [hostDir, containerDir]) {
     if (!SAFE_PATH.test(dir) || path.posix.normalize(dir) !== dir || dir.endsWith('/')) {
-      throw new UserError(`Invalid path ${dir || '(empty)'}: give an absolute path of letters, digits, '.', '_', '-' and '/', without '..'`);
+      throw new UserError(
+        `Invalid path ${dir || '(empty)'}: give an absolute path of letters, digits, '.', '_', '-' and '/', without '..'`,
+      );
     }
   }
   if (!hostDir.startsWith(storageRoot + '/')) throw new UserError(`The host directory must be inside ${storageRoot}`);
@@ -41,7 +44,8 @@ export function listMounts(state: State, app: string): string[] {
 export function addMount(state: State, app: string, mount: Mount, storageRoot: string): string {
   const spec = formatMount(mount);
   const mounts = listMounts(state, app);
-  if (mounts.some((m) => m.split(':')[1] === mount.containerDir)) throw new UserError(`${mount.containerDir} is already mounted in ${app}`);
+  if (mounts.some((m) => m.split(':')[1] === mount.containerDir))
+    throw new UserError(`${mount.containerDir} is already mounted in ${app}`);
   if (!fs.existsSync(mount.hostDir)) {
     // Checked before making anything: a symlinked parent must not have us create dirs elsewhere.
     fs.mkdirSync(storageRoot, { recursive: true });
@@ -84,7 +88,8 @@ function requireInsideRoot(hostDir: string, storageRoot: string, rootItself = fa
   }
   fs.mkdirSync(storageRoot, { recursive: true });
   const root = fs.realpathSync(storageRoot);
-  if (!(real.startsWith(root + '/') || (rootItself && real === root))) throw new UserError(`Storage directory ${hostDir} leads outside ${storageRoot}`);
+  if (!(real.startsWith(root + '/') || (rootItself && real === root)))
+    throw new UserError(`Storage directory ${hostDir} leads outside ${storageRoot}`);
   return real;
 }
 

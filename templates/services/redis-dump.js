@@ -66,7 +66,8 @@ const call = (...words) =>
     socket.write(encode(words));
   });
 
-const write = (bytes) => (process.stdout.write(bytes) ? Promise.resolve() : new Promise((r) => process.stdout.once('drain', r)));
+const write = (bytes) =>
+  process.stdout.write(bytes) ? Promise.resolve() : new Promise((r) => process.stdout.once('drain', r));
 
 async function main() {
   if (process.env.REDISCLI_AUTH) await call('AUTH', process.env.REDISCLI_AUTH);

@@ -18,12 +18,17 @@ afterAll(() => slipway.destroy());
 
 describe('a non-admin key', () => {
   test('sees and manages only the apps it is granted', async () => {
-    expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain("You haven't deployed any applications yet");
+    expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain(
+      "You haven't deployed any applications yet",
+    );
     const granted = await slipway.ssh(['acl:add', 'mine', 'dev']);
     expect(granted.code, granted.output).toBe(0);
     expect((await slipway.ssh(['acl:list', 'mine'])).stdout.trim()).toBe('dev');
 
-    expect((await slipway.ssh(['apps:list'], { key: dev })).stdout.trim().split('\n')).toEqual(['=====> My Apps', 'mine']);
+    expect((await slipway.ssh(['apps:list'], { key: dev })).stdout.trim().split('\n')).toEqual([
+      '=====> My Apps',
+      'mine',
+    ]);
     expect((await slipway.ssh(['config:set', '--no-restart', 'mine', 'A=1'], { key: dev })).code).toBe(0);
 
     const other = await slipway.ssh(['config:show', 'theirs'], { key: dev });
@@ -31,7 +36,9 @@ describe('a non-admin key', () => {
     expect(other.stderr).toContain(' !     Key dev may not run config:show on theirs, or it does not exist');
     expect(other.output).not.toContain('hunter2');
     // A missing app reads the same, so a key cannot probe for names.
-    expect((await slipway.ssh(['config:show', 'nosuchapp'], { key: dev })).stderr).toContain('may not run config:show on nosuchapp, or it does not exist');
+    expect((await slipway.ssh(['config:show', 'nosuchapp'], { key: dev })).stderr).toContain(
+      'may not run config:show on nosuchapp, or it does not exist',
+    );
   });
 
   test.each([
@@ -83,13 +90,19 @@ describe('the scheduler an app runs on', () => {
     const report = await slipway.sshJson<Report>(['scheduler:report', 'mine', '--format', 'json']);
     expect(report).toEqual({ 'computed-selected': 'docker-local', 'global-selected': 'docker-local', selected: '' });
     const tenant = await makeKey(slipway.dir, 'tenant');
-    expect((await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code).toBe(0);
+    expect(
+      (await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code,
+    ).toBe(0);
     expect((await slipway.ssh(['acl:add', 'mine', 'tenant'])).code).toBe(0);
     const byTenant = await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'], { key: tenant });
     expect(byTenant.code).toBe(1);
     expect(byTenant.stderr).toContain('scheduler:set needs an admin key');
-    expect((await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'])).stdout).toContain('Setting scheduler selected to docker-local');
-    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'nomad'])).stderr).toContain('Invalid scheduler: nomad (docker-local, swarm)');
+    expect((await slipway.ssh(['scheduler:set', 'mine', 'selected', 'docker-local'])).stdout).toContain(
+      'Setting scheduler selected to docker-local',
+    );
+    expect((await slipway.ssh(['scheduler:set', '--global', 'selected', 'nomad'])).stderr).toContain(
+      'Invalid scheduler: nomad (docker-local, swarm)',
+    );
     expect((await slipway.ssh(['scheduler:report', 'mine', '--scheduler-selected'])).stdout).toBe('docker-local\n');
   });
 });

@@ -29,7 +29,11 @@ interface Answer<T = unknown> {
   text: string;
 }
 
-async function api<T = unknown>(method: string, urlPath: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+async function api<T = unknown>(
+  method: string,
+  urlPath: string,
+  options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const token = options.token === undefined ? adminToken : options.token;
   const headers: Record<string, string> = { ...options.headers };
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -78,7 +82,9 @@ afterAll(() => slipway.destroy());
 describe('tokens', () => {
   test('a token is shown once: tokens:list names it without the secret', async () => {
     const listed = await slipway.ssh(['tokens:list', '--format', 'json'], { key: tenant });
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'tenant-ci', key: 'tenant', expires: 'never' })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ name: 'tenant-ci', key: 'tenant', expires: 'never' }),
+    ]);
     expect(listed.stdout).not.toContain(tenantToken.slice(-20));
     const all = JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[];
     expect(all.map((t) => t.name).sort()).toEqual(['admin-ci', 'tenant-ci']);
@@ -106,18 +112,36 @@ describe('tokens', () => {
   test('a token makes no token: not through POST /commands, not from a dashboard session; only a key over SSH does', async () => {
     const parent = await makeToken('parent', undefined, ['--expires', '5m']);
     const lines = (answer: Answer) => jsonLines<CommandOutput>(answer.text);
-    for (const command of [['tokens:create', 'child'], ['tokens:revoke', 'admin-ci']]) {
+    for (const command of [
+      ['tokens:create', 'child'],
+      ['tokens:revoke', 'admin-ci'],
+    ]) {
       const refused = lines(await api('POST', '/commands', { token: parent, body: { command } }));
       expect(refused.at(-1)).toEqual({ exit: 1 });
-      expect(refused[0]).toHaveProperty('line', ` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+      expect(refused[0]).toHaveProperty(
+        'line',
+        ` !     ${command[0]} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`,
+      );
     }
     const own = { origin: `http://127.0.0.1:${slipway.apiPort}` };
-    const session = await raw('POST', '/login', { ...own, 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ token: parent }).toString());
+    const session = await raw(
+      'POST',
+      '/login',
+      { ...own, 'content-type': 'application/x-www-form-urlencoded' },
+      new URLSearchParams({ token: parent }).toString(),
+    );
     const cookie = String(session.headers['set-cookie']).split(';')[0]!;
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec((await raw('GET', '/', { cookie })).text)![1]!;
-    const fromDashboard = await raw('POST', '/api/v1/commands', { ...own, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, JSON.stringify({ command: ['tokens:create', 'child'] }));
+    const fromDashboard = await raw(
+      'POST',
+      '/api/v1/commands',
+      { ...own, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      JSON.stringify({ command: ['tokens:create', 'child'] }),
+    );
     expect(fromDashboard.text).toContain('tokens:create needs an SSH key');
-    const names = (JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[]).map((t) => t.name);
+    const names = (
+      JSON.parse((await slipway.ssh(['tokens:list', '--format', 'json'])).stdout) as { name: string }[]
+    ).map((t) => t.name);
     expect(names).toContain('admin-ci');
     expect(names).not.toContain('child');
     expect((await slipway.ssh(['tokens:revoke', 'parent'])).code).toBe(0);
@@ -130,7 +154,9 @@ describe('tokens', () => {
     expect(theirs.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(theirs.json?.error.replace(other, 'X')).toBe(missing.json?.error.replace('no-such-app', 'X'));
-    expect((await api('PATCH', `/apps/${other}/config`, { token: tenantToken, body: { set: { A: '1' } } })).status).toBe(404);
+    expect(
+      (await api('PATCH', `/apps/${other}/config`, { token: tenantToken, body: { set: { A: '1' } } })).status,
+    ).toBe(404);
     expect((await slipway.ssh(['config:get', other, 'A'])).code).toBe(1);
     expect((await api('GET', '/keys', { token: tenantToken })).status).toBe(403);
     expect((await api('GET', `/apps/${app}`, { token: tenantToken })).status).toBe(200);
@@ -153,7 +179,9 @@ describe('resources', () => {
     const releases = async () => (await api('GET', `/apps/${app}/releases`)).json as unknown[];
     const before = (await releases()).length;
     await api('PATCH', `/apps/${app}/config`, { body: { set: { OLD: 'x' }, restart: false } });
-    const changed = await api('PATCH', `/apps/${app}/config`, { body: { set: { API_VALUE: 'from the API' }, unset: ['OLD'] } });
+    const changed = await api('PATCH', `/apps/${app}/config`, {
+      body: { set: { API_VALUE: 'from the API' }, unset: ['OLD'] },
+    });
     expect(changed.status, changed.text).toBe(200);
     expect((await releases()).length).toBe(before + 1);
     expect((await slipway.get(slipway.appHost(app), '/env/API_VALUE')).body).toBe('from the API');
@@ -162,7 +190,9 @@ describe('resources', () => {
     const masked = await api('GET', `/apps/${app}/config`);
     expect(masked.json).toEqual({ masked: true, config: objectContaining({ API_VALUE: '********' }) });
     expect(masked.text).not.toContain('from the API');
-    expect((await api<ConfigJson>('GET', `/apps/${app}/config?reveal=true`)).json?.config.API_VALUE).toBe('from the API');
+    expect((await api<ConfigJson>('GET', `/apps/${app}/config?reveal=true`)).json?.config.API_VALUE).toBe(
+      'from the API',
+    );
   });
 
   test('processes: scale and report; releases: roll back', async () => {
@@ -170,7 +200,11 @@ describe('resources', () => {
     expect(scaled.status, scaled.text).toBe(200);
     const report = await api<ProcessesJson>('GET', `/apps/${app}/processes`);
     expect(report.json?.formation).toEqual({ web: 2 });
-    const usage = (await api('GET', `/apps/${app}/processes/usage`)).json as { process: string; cpu_percent: number; memory_bytes: number }[];
+    const usage = (await api('GET', `/apps/${app}/processes/usage`)).json as {
+      process: string;
+      cpu_percent: number;
+      memory_bytes: number;
+    }[];
     expect(usage.map((u) => u.process)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
     expect(usage.every((u) => u.cpu_percent >= 0 && u.memory_bytes > 0)).toBe(true);
     expect(report.json?.report).toHaveProperty('deployed', 'true');
@@ -188,7 +222,9 @@ describe('resources', () => {
     const events = await api('GET', `/apps/${app}/deploys/${git.id}/log`);
     expect(events.headers.get('content-type')).toContain('text/event-stream');
     const parsed = parseEvents(events.text);
-    expect(parsed.filter((e) => e.event === 'line').map((e) => parseJson<string>(e.data))).toContain('=====> Application deployed:');
+    expect(parsed.filter((e) => e.event === 'line').map((e) => parseJson<string>(e.data))).toContain(
+      '=====> Application deployed:',
+    );
     expect(parsed.at(-1)).toMatchObject({ event: 'end', data: '{"ok":true}' });
   });
 
@@ -196,7 +232,8 @@ describe('resources', () => {
     const repo = await slipway.appRepo('dockerfile-app', app);
     const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     const running = await eventually(
-      async () => ((await api('GET', `/apps/${app}/deploys`)).json as { id: string; status: string; kind: string }[])[0]!,
+      async () =>
+        ((await api('GET', `/apps/${app}/deploys`)).json as { id: string; status: string; kind: string }[])[0]!,
       (d) => d.kind === 'git' && ['queued', 'running'].includes(d.status),
       30_000,
     );
@@ -223,7 +260,9 @@ describe('resources', () => {
     expect(lines.some((line) => line.includes('\r\revent: end\rdata: {"ok":true}'))).toBe(true);
     expect(events.map((e) => e.id)).toEqual(events.map((_e, i) => String(i + 1)));
 
-    const resumed = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`, { headers: { 'last-event-id': '3' } })).text);
+    const resumed = parseEvents(
+      (await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`, { headers: { 'last-event-id': '3' } })).text,
+    );
     expect(resumed).toEqual(events.slice(3));
   }, 120_000);
 
@@ -237,7 +276,10 @@ describe('resources', () => {
   });
 
   test('keys and grants (admins)', async () => {
-    expect((await api<{ name: string }[]>('GET', '/keys')).json?.map((k) => k.name).sort()).toEqual(['admin', 'tenant']);
+    expect((await api<{ name: string }[]>('GET', '/keys')).json?.map((k) => k.name).sort()).toEqual([
+      'admin',
+      'tenant',
+    ]);
     expect((await api('GET', `/apps/${app}/grants`)).json).toEqual(['tenant']);
     expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(200);
     expect((await api<string[]>('GET', '/apps', { token: tenantToken })).json?.sort()).toEqual([app, other].sort());
@@ -246,13 +288,18 @@ describe('resources', () => {
   });
 
   test('POST /commands runs any command as SSH does, its output streamed as NDJSON', async () => {
-    const set = await api('POST', '/commands', { body: { command: ['config:set', '--no-restart', app, 'FROM_COMMAND=a value; with $(words)'] } });
+    const set = await api('POST', '/commands', {
+      body: { command: ['config:set', '--no-restart', app, 'FROM_COMMAND=a value; with $(words)'] },
+    });
     expect(set.headers.get('content-type')).toContain('application/x-ndjson');
     expect(jsonLines(set.text).at(-1)).toEqual({ exit: 0 });
     const ran = await api('POST', '/commands', { body: { command: ['config:get', app, 'FROM_COMMAND'] } });
     const lines = jsonLines(ran.text);
     expect(lines).toEqual([{ stream: 'stdout', line: 'a value; with $(words)' }, { exit: 0 }]);
-    const failed = await api('POST', '/commands', { token: tenantToken, body: { command: ['config:get', other, 'A'] } });
+    const failed = await api('POST', '/commands', {
+      token: tenantToken,
+      body: { command: ['config:get', other, 'A'] },
+    });
     const failedLines = jsonLines<CommandOutput>(failed.text);
     expect(failedLines.at(-1)).toEqual({ exit: 1 });
     expect(failedLines[0]).toHaveProperty('line', expect.stringMatching(/^ ! {5}Key tenant may not/));
@@ -260,7 +307,9 @@ describe('resources', () => {
 
   test('services: create, details, link and unlink, backups taken, listed and downloaded; tenants refused', async () => {
     expect((await api('POST', '/services/redis', { body: { name: 'api-cache' } })).status).toBe(201);
-    expect((await api<Record<string, ServiceJson[]>>('GET', '/services')).json?.redis).toEqual([expect.objectContaining({ name: 'api-cache' })]);
+    expect((await api<Record<string, ServiceJson[]>>('GET', '/services')).json?.redis).toEqual([
+      expect.objectContaining({ name: 'api-cache' }),
+    ]);
     const linked = await api('POST', '/services/redis/api-cache/links', { body: { app } });
     expect(linked.status, linked.text).toBe(200);
     expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body).toMatch(/^redis:\/\//);
@@ -268,7 +317,11 @@ describe('resources', () => {
 
     await slipway.ssh(['redis:connect', 'api-cache'], { input: 'SET from-api yes\n' });
     expect((await api('POST', '/services/redis/api-cache/backups', { body: {} })).status).toBe(201);
-    const listed = (await api('GET', '/services/redis/api-cache/backups')).json as { dir: string; file: string; bytes: number }[];
+    const listed = (await api('GET', '/services/redis/api-cache/backups')).json as {
+      dir: string;
+      file: string;
+      bytes: number;
+    }[];
     expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: anyNumber() })]);
     const backup = listed[0]!;
     const download = await api('GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`);
@@ -276,10 +329,20 @@ describe('resources', () => {
     expect(download.text).toContain('from-api');
     expect(download.text.length).toBe(backup.bytes);
     // Only listed backups of this service: no other file under the backup root, no traversal.
-    expect((await api('GET', `/services/redis/api-cache/backups/${backup.dir}/redis-other-2026-01-01T00-00-00-000Z.dump`)).status).toBe(404);
+    expect(
+      (await api('GET', `/services/redis/api-cache/backups/${backup.dir}/redis-other-2026-01-01T00-00-00-000Z.dump`))
+        .status,
+    ).toBe(404);
     expect((await api('GET', `/services/redis/api-cache/backups/..%2F..%2Fetc/passwd`)).status).toBe(400);
-    for (const [method, url] of [['GET', '/services/redis/api-cache/backups'], ['POST', '/services/redis/api-cache/backups'], ['GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`]] as const) {
-      expect((await api(method, url, { token: tenantToken, body: method === 'POST' ? {} : undefined })).status, `${method} ${url}`).toBe(403);
+    for (const [method, url] of [
+      ['GET', '/services/redis/api-cache/backups'],
+      ['POST', '/services/redis/api-cache/backups'],
+      ['GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`],
+    ] as const) {
+      expect(
+        (await api(method, url, { token: tenantToken, body: method === 'POST' ? {} : undefined })).status,
+        `${method} ${url}`,
+      ).toBe(403);
     }
 
     expect((await api('DELETE', `/services/redis/api-cache/links/${app}`)).status).toBe(200);
@@ -290,23 +353,41 @@ describe('resources', () => {
 
   test('the OpenAPI document lists every resource, without a token', async () => {
     /** Only the parts of the OpenAPI document the test reads. */
-    type OpenApi = { openapi: string; paths: Record<string, { patch: { requestBody: { content: Record<string, { schema: { properties: object } }> } } }> };
+    type OpenApi = {
+      openapi: string;
+      paths: Record<
+        string,
+        { patch: { requestBody: { content: Record<string, { schema: { properties: object } }> } } }
+      >;
+    };
     const doc = await api<OpenApi>('GET', '/openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(doc.json?.openapi).toBe('3.1.0');
-    for (const path of ['/apps', '/apps/{app}/config', '/apps/{app}/deploys/{id}/log', '/commands', '/services/{type}/{name}/links']) {
+    for (const path of [
+      '/apps',
+      '/apps/{app}/config',
+      '/apps/{app}/deploys/{id}/log',
+      '/commands',
+      '/services/{type}/{name}/links',
+    ]) {
       expect(Object.keys(doc.json?.paths ?? {})).toContain(path);
     }
-    expect(doc.json?.paths['/apps/{app}/config']?.patch.requestBody.content['application/json']?.schema.properties).toHaveProperty('unset');
+    expect(
+      doc.json?.paths['/apps/{app}/config']?.patch.requestBody.content['application/json']?.schema.properties,
+    ).toHaveProperty('unset');
   });
 });
 
 /** What bad input must leave as it was: the apps, the app's config, releases, formation and domains. */
 async function snapshot(): Promise<string> {
   const parts = await Promise.all(
-    [['apps:list'], ['config:export', app, '--format', 'json'], ['releases', app, '--format', 'json'], ['ps:scale', app, '--format', 'json'], ['domains:report', app, '--format', 'json']].map(
-      async (command) => (await slipway.ssh(command)).stdout,
-    ),
+    [
+      ['apps:list'],
+      ['config:export', app, '--format', 'json'],
+      ['releases', app, '--format', 'json'],
+      ['ps:scale', app, '--format', 'json'],
+      ['domains:report', app, '--format', 'json'],
+    ].map(async (command) => (await slipway.ssh(command)).stdout),
   );
   return parts.join('\n');
 }
@@ -317,11 +398,20 @@ describe('through nginx, on the dashboard host', () => {
   const viaNginx = (urlPath: string, headers: Record<string, string>) =>
     new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
       http
-        .get({ host: '127.0.0.1', port: slipway.httpPort, path: `/api/v1${urlPath}`, headers: { host: dashboard, ...headers }, agent: false }, (response) => {
-          let body = '';
-          response.on('data', (chunk) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: async () => parseJson(body) }));
-        })
+        .get(
+          {
+            host: '127.0.0.1',
+            port: slipway.httpPort,
+            path: `/api/v1${urlPath}`,
+            headers: { host: dashboard, ...headers },
+            agent: false,
+          },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, json: async () => parseJson(body) }));
+          },
+        )
         .on('error', reject);
     });
 
@@ -340,30 +430,62 @@ describe('through nginx, on the dashboard host', () => {
     const httpsUrl = `https://${dashboard}:${slipway.httpsPort}/`;
     expect(generated.stdout).toContain(`The dashboard is served at ${httpsUrl}`);
     const report = await slipway.sshJson<Report>(['dashboard:report', '--format', 'json']);
-    expect(report).toMatchObject({ url: httpsUrl, domain: dashboard, 'ssl-enabled': 'true', 'ssl-hostnames': dashboard });
+    expect(report).toMatchObject({
+      url: httpsUrl,
+      domain: dashboard,
+      'ssl-enabled': 'true',
+      'ssl-hostnames': dashboard,
+    });
 
     const redirect = await new Promise<http.IncomingMessage>((resolve, reject) =>
-      http.get({ host: '127.0.0.1', port: slipway.httpPort, path: '/login?x=1', headers: { host: dashboard }, agent: false }, resolve).on('error', reject),
+      http
+        .get(
+          { host: '127.0.0.1', port: slipway.httpPort, path: '/login?x=1', headers: { host: dashboard }, agent: false },
+          resolve,
+        )
+        .on('error', reject),
     );
     expect(redirect.statusCode).toBe(301);
     expect(redirect.headers.location).toBe(`https://${dashboard}:${slipway.httpsPort}/login?x=1`);
 
     const overTls = (method: string, urlPath: string, body?: string) =>
-      new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>((resolve, reject) => {
-        const request = https.request(
-          { host: '127.0.0.1', port: slipway.httpsPort, servername: dashboard, method, path: urlPath, rejectUnauthorized: false, agent: false,
-            headers: { host: dashboard, ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } : {}) } },
-          (response) => {
-            let text = '';
-            response.on('data', (chunk) => (text += chunk));
-            // getPeerCertificate() is {} when there is none, which Node's types do not say.
-            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, subject: String((response.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? ''), text }));
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      });
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>(
+        (resolve, reject) => {
+          const request = https.request(
+            {
+              host: '127.0.0.1',
+              port: slipway.httpsPort,
+              servername: dashboard,
+              method,
+              path: urlPath,
+              rejectUnauthorized: false,
+              agent: false,
+              headers: {
+                host: dashboard,
+                ...(body
+                  ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
+                  : {}),
+              },
+            },
+            (response) => {
+              let text = '';
+              response.on('data', (chunk) => (text += chunk));
+              response.on('end', () =>
+                resolve({
+                  status: response.statusCode ?? 0,
+                  headers: response.headers,
+                  // getPeerCertificate() is {} when there is none, which Node's types do not say.
+                  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+                  subject: String((response.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? ''),
+                  text,
+                }),
+              );
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        },
+      );
     const page = await overTls('GET', '/login');
     expect(page.status).toBe(200);
     expect(page.subject).toBe(dashboard);
@@ -374,7 +496,10 @@ describe('through nginx, on the dashboard host', () => {
 
     expect((await slipway.ssh(['dashboard:certs:remove'])).code).toBe(0);
     expect((await viaNginx('/openapi.json', {})).status).toBe(200);
-    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ url: `http://${dashboard}:${slipway.httpPort}/`, 'ssl-enabled': 'false' });
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({
+      url: `http://${dashboard}:${slipway.httpPort}/`,
+      'ssl-enabled': 'false',
+    });
     const again = await slipway.ssh(['dashboard:certs:remove']);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('The dashboard has no certificate');
@@ -392,13 +517,21 @@ describe('through nginx, on the dashboard host', () => {
 });
 
 /** Plain HTTP to the API port (fetch may not send every header a browser would). */
-function raw(method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function raw(
+  method: string,
+  urlPath: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port: slipway.apiPort, method, path: urlPath, headers, agent: false }, (response) => {
-      let text = '';
-      response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port: slipway.apiPort, method, path: urlPath, headers, agent: false },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -427,7 +560,8 @@ describe('dashboard sessions', () => {
     // The browser code is ES modules compiled from src/dashboard/client: each module is served, nothing else of it.
     expect(page.text).toContain('<script type="module" src="/assets/dashboard.js"></script>');
     expect((await raw('GET', '/assets/page.js')).headers['content-type']).toContain('text/javascript');
-    for (const other of ['dashboard.ts', 'dashboard.js.map', 'tsconfig.json', 'index.js']) expect((await raw('GET', `/assets/${other}`)).status).toBe(404);
+    for (const other of ['dashboard.ts', 'dashboard.js.map', 'tsconfig.json', 'index.js'])
+      expect((await raw('GET', `/assets/${other}`)).status).toBe(404);
     expect((await raw('GET', '/assets/..%2f..%2fpackage.json')).status).toBe(404);
   });
 
@@ -445,12 +579,24 @@ describe('dashboard sessions', () => {
   });
 
   test('a login from another site, or from a client that says nothing of where it comes from, gets no session', async () => {
-    for (const headers of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'same-site' },
+      {},
+    ]) {
       const forged = await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
       expect(forged.answer.status, JSON.stringify(headers)).toBe(403);
       expect(forged.answer.headers['set-cookie']).toBeUndefined();
     }
-    expect((await login(tenantToken, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' })).answer.status).toBe(303);
+    expect(
+      (
+        await login(tenantToken, {
+          'content-type': 'application/x-www-form-urlencoded',
+          'sec-fetch-site': 'same-origin',
+        })
+      ).answer.status,
+    ).toBe(303);
   });
 
   test('a session acts as its token’s key; changes need the page’s CSRF token', async () => {
@@ -468,8 +614,17 @@ describe('dashboard sessions', () => {
     const forged = await raw('PATCH', `/api/v1/apps/${app}/config`, json, change);
     expect(forged.status).toBe(403);
     // Another site's page (or an app's, same-site under the domain) is refused even with the CSRF token.
-    for (const from of <Record<string, string>[]>[{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }, {}]) {
-      const crossSite = await raw('PATCH', `/api/v1/apps/${app}/config`, { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf, ...from }, change);
+    for (const from of <Record<string, string>[]>[
+      { origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'same-site' },
+      {},
+    ]) {
+      const crossSite = await raw(
+        'PATCH',
+        `/api/v1/apps/${app}/config`,
+        { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf, ...from },
+        change,
+      );
       expect(crossSite.status, JSON.stringify(from)).toBe(403);
     }
     expect((await slipway.ssh(['config:get', app, 'FROM_DASHBOARD'])).code).toBe(1);
@@ -481,7 +636,12 @@ describe('dashboard sessions', () => {
   test('logging out, or revoking the token, ends the session', async () => {
     const first = await login(adminToken);
     const csrf = csrfOf((await raw('GET', '/', { cookie: first.cookie })).text);
-    const out = await raw('POST', '/logout', { ...form(), cookie: first.cookie }, new URLSearchParams({ csrf }).toString());
+    const out = await raw(
+      'POST',
+      '/logout',
+      { ...form(), cookie: first.cookie },
+      new URLSearchParams({ csrf }).toString(),
+    );
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await raw('GET', '/api/v1/apps', { cookie: first.cookie })).status).toBe(401);
@@ -500,21 +660,38 @@ describe('bad input', () => {
     ['an invalid app name', 'POST', '/apps', { body: { name: '../etc' } }, 400, 'Invalid body.name'],
     ['a missing field', 'POST', '/apps', { body: {} }, 400, 'Invalid body.name'],
     ['malformed JSON', 'POST', '/apps', { raw: '{"name":' }, 400, ''],
-    ['a bad config key', 'PATCH', `/apps/${app}/config`, { body: { set: { 'BAD KEY': 'x' } } }, 400, 'Invalid body.set'],
-    ['a key set and unset', 'PATCH', `/apps/${app}/config`, { body: { set: { A: '1' }, unset: ['A'] } }, 400, 'A is both set and unset'],
+    [
+      'a bad config key',
+      'PATCH',
+      `/apps/${app}/config`,
+      { body: { set: { 'BAD KEY': 'x' } } },
+      400,
+      'Invalid body.set',
+    ],
+    [
+      'a key set and unset',
+      'PATCH',
+      `/apps/${app}/config`,
+      { body: { set: { A: '1' }, unset: ['A'] } },
+      400,
+      'A is both set and unset',
+    ],
     ['an empty change', 'PATCH', `/apps/${app}/config`, { body: {} }, 400, 'Nothing to change'],
     ['a negative scale', 'PUT', `/apps/${app}/processes/formation`, { body: { web: -1 } }, 400, 'Invalid body.web'],
     ['an existing app', 'POST', '/apps', { body: { name: app } }, 400, 'Name is already taken'],
     ['an unknown resource', 'GET', '/nothing', {}, 404, 'No such resource'],
     ['an unknown deploy', 'GET', `/apps/${app}/deploys/abcdef12`, {}, 404, 'No deploy abcdef12'],
     ['an empty command', 'POST', '/commands', { body: { command: [] } }, 400, 'Invalid body.command'],
-  ] as [string, string, string, { body?: unknown; raw?: string }, number, string][])('%s: a 4xx JSON error, and nothing changed', async (_label, method, urlPath, options, status, message) => {
-    const before = await snapshot();
-    const answer = await api<ErrorJson>(method, urlPath, options);
-    expect(answer.status, answer.text).toBe(status);
-    expect(answer.json?.error).toContain(message);
-    expect(await snapshot()).toBe(before);
-  });
+  ] as [string, string, string, { body?: unknown; raw?: string }, number, string][])(
+    '%s: a 4xx JSON error, and nothing changed',
+    async (_label, method, urlPath, options, status, message) => {
+      const before = await snapshot();
+      const answer = await api<ErrorJson>(method, urlPath, options);
+      expect(answer.status, answer.text).toBe(status);
+      expect(answer.json?.error).toContain(message);
+      expect(await snapshot()).toBe(before);
+    },
+  );
 
   test('security headers on every answer', async () => {
     const answer = await api('GET', '/apps');
@@ -525,7 +702,9 @@ describe('bad input', () => {
   test('failed token checks from one address are cut off with 429, whatever X-Forwarded-For it claims', async () => {
     // Only Slipway's nginx is believed about the client's address: a client on this host is 127.0.0.1.
     let last = 0;
-    for (let i = 0; i < 25; i++) last = (await api('GET', '/apps', { token: 'nonsense', headers: { 'x-forwarded-for': `203.0.113.${i}` } })).status;
+    for (let i = 0; i < 25; i++)
+      last = (await api('GET', '/apps', { token: 'nonsense', headers: { 'x-forwarded-for': `203.0.113.${i}` } }))
+        .status;
     expect(last).toBe(429);
     expect((await api('GET', '/apps', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(429);
   });

@@ -43,7 +43,10 @@ describe('deploy logs', () => {
 
     // builds:list names each deploy; its id (or the start of it) shows that one.
     const builds = await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json']);
-    expect(builds.map((b) => [b.kind, b.release])).toEqual([['config', 2], ['git', 1]]);
+    expect(builds.map((b) => [b.kind, b.release])).toEqual([
+      ['config', 2],
+      ['git', 1],
+    ]);
     const byId = await slipway.ssh(['builds:output', app, builds[1]!.id.slice(0, 8)]);
     expect(byId.stdout).toMatch(/^=====> life git deploy v1 by admin/m);
     expect((await slipway.ssh(['builds:list', app])).stdout).toContain(`${builds[0]!.id.slice(0, 8)}  v2`);
@@ -58,7 +61,9 @@ describe('locking', () => {
     await slipway.commit(repo, 'change');
     const refused = await slipway.push(repo);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain("life currently has a deploy lock in place. Exiting... Run 'apps:unlock life' to release the existing deploy lock");
+    expect(refused.stderr).toContain(
+      "life currently has a deploy lock in place. Exiting... Run 'apps:unlock life' to release the existing deploy lock",
+    );
     expect((await slipway.ssh(['ps:rebuild', app])).code).toBe(1);
     expect((await slipway.ssh(['config:set', app, 'B=2'])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
@@ -77,7 +82,12 @@ describe('processes', () => {
     expect((await slipway.get(slipway.appHost(app))).status).toBe(502);
     expect(await slipway.containers(app)).toEqual([]);
     const stopped = await slipway.sshJson<Report>(['ps:report', app, '--format', 'json']);
-    expect(stopped).toMatchObject({ deployed: 'true', running: 'false', processes: '0', 'restart-policy': 'unless-stopped' });
+    expect(stopped).toMatchObject({
+      deployed: 'true',
+      running: 'false',
+      processes: '0',
+      'restart-policy': 'unless-stopped',
+    });
 
     const started = await slipway.ssh(['ps:start', app]);
     expect(started.code, started.output).toBe(0);
@@ -111,7 +121,11 @@ describe('processes', () => {
     expect((await slipway.ssh(['resource:limit-clear', app])).code).toBe(0);
     expect((await slipway.ssh(['ps:set', app, 'restart-policy'])).code).toBe(0);
     await redeploy(app);
-    expect((await inspectWeb(app)).HostConfig).toMatchObject({ Memory: 0, NanoCpus: 0, RestartPolicy: { Name: 'unless-stopped' } });
+    expect((await inspectWeb(app)).HostConfig).toMatchObject({
+      Memory: 0,
+      NanoCpus: 0,
+      RestartPolicy: { Name: 'unless-stopped' },
+    });
   });
 
   test('checks:set wait-to-retire sets how long old containers keep serving', async () => {
@@ -153,16 +167,20 @@ describe('storage', () => {
     expect(fs.existsSync(path.join(hostDir, 'note'))).toBe(true); // the data stays
   });
 
-  test.each(['/etc:/data', 'STORAGE/../../etc:/data', 'STORAGE/x:relative', 'STORAGE/x:/data:rw', 'STORAGE/a b:/data', 'STORAGE/x;id:/data'])(
-    'the mount %s is refused',
-    async (spec) => {
-      const storage = path.join(slipway.dir, 'data', 'storage');
-      const result = await slipway.ssh(['storage:mount', app, `'${spec.replace('STORAGE', storage)}'`]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^ ! {5}/m);
-      expect((await slipway.ssh(['storage:list', app, '--format', 'json'])).stdout.trim()).toBe('[]');
-    },
-  );
+  test.each([
+    '/etc:/data',
+    'STORAGE/../../etc:/data',
+    'STORAGE/x:relative',
+    'STORAGE/x:/data:rw',
+    'STORAGE/a b:/data',
+    'STORAGE/x;id:/data',
+  ])('the mount %s is refused', async (spec) => {
+    const storage = path.join(slipway.dir, 'data', 'storage');
+    const result = await slipway.ssh(['storage:mount', app, `'${spec.replace('STORAGE', storage)}'`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ ! {5}/m);
+    expect((await slipway.ssh(['storage:list', app, '--format', 'json'])).stdout.trim()).toBe('[]');
+  });
 
   test('a symlink planted in storage cannot lead a mount outside it', async () => {
     const storage = path.join(slipway.dir, 'data', 'storage');
@@ -187,7 +205,7 @@ describe('rename and clone', () => {
     expect((await slipway.ssh(['logs:deploy', 'renamed', 'v1'])).stdout).toContain('Releasing life (v1)');
     const rollback = await slipway.ssh(['releases:rollback', 'renamed', 'v1']);
     expect(rollback.code, rollback.output).toBe(0); // old release images moved with it
-    expect((await slipway.containers(app))).toEqual([]);
+    expect(await slipway.containers(app)).toEqual([]);
 
     expect((await slipway.ssh(['config:set', '--no-restart', 'renamed', 'C=3'])).code).toBe(0);
     const pushed = await slipway.push(repo, { args: [slipway.remote('renamed'), 'main'] });
@@ -202,14 +220,32 @@ describe('rename and clone', () => {
     expect((await slipway.get(slipway.appHost('copy'))).body).toMatch(/^hello from version 1/);
     expect((await slipway.get(slipway.appHost('renamed'))).status).toBe(200);
     // The same config, but for the commit each one's own deploy put in GIT_REV
-    const config = async (name: string) => (await slipway.ssh(['config:export', name])).stdout.replace(/^export GIT_REV=.*\n/m, '');
+    const config = async (name: string) =>
+      (await slipway.ssh(['config:export', name])).stdout.replace(/^export GIT_REV=.*\n/m, '');
     expect(await config('copy')).toBe(await config('renamed'));
     expect(await config('copy')).toContain('C=');
   });
 
   test('report shows every report of an app', async () => {
     const all = await slipway.sshJson<Record<string, Report>>(['report', 'copy', '--format', 'json']);
-    expect(Object.keys(all)).toEqual(['apps', 'builder', 'certs', 'checks', 'cron', 'domains', 'git', 'letsencrypt', 'nginx', 'ports', 'proxy', 'ps', 'registry', 'resource', 'run', 'storage']);
+    expect(Object.keys(all)).toEqual([
+      'apps',
+      'builder',
+      'certs',
+      'checks',
+      'cron',
+      'domains',
+      'git',
+      'letsencrypt',
+      'nginx',
+      'ports',
+      'proxy',
+      'ps',
+      'registry',
+      'resource',
+      'run',
+      'storage',
+    ]);
     expect(all.apps?.['app-locked']).toBe('false');
     expect(all.domains?.['app-vhosts']).toBe(slipway.appHost('copy'));
     const text = await slipway.ssh(['report', 'copy']);
@@ -233,7 +269,12 @@ describe('rename and clone', () => {
     expect((await slipway.ssh(['config:set', 'copy', 'DRAIN=1'])).code).toBe(0);
     const destroyed = await slipway.ssh(['apps:destroy', 'copy', '--force']);
     expect(destroyed.code, destroyed.output).toBe(0);
-    expect(await eventually(() => slipway.containers('copy'), (c) => c.length === 0)).toEqual([]);
+    expect(
+      await eventually(
+        () => slipway.containers('copy'),
+        (c) => c.length === 0,
+      ),
+    ).toEqual([]);
     expect((await slipway.get(slipway.appHost('copy'))).status).toBe(404);
   });
 });

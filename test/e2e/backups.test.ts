@@ -19,7 +19,8 @@ const sql = async (service: string, statement: string) => {
   expect(result.code, result.output).toBe(0);
   return result.stdout;
 };
-const rows = (service: string) => sql(service, "SELECT 'rows:' || coalesce(string_agg(body, ',' ORDER BY body), '') FROM notes;");
+const rows = (service: string) =>
+  sql(service, "SELECT 'rows:' || coalesce(string_agg(body, ',' ORDER BY body), '') FROM notes;");
 
 interface Row {
   id: string;
@@ -31,8 +32,10 @@ interface Row {
   status: string;
   error: string | null;
 }
-const backups = async (kind: string, service: string): Promise<Row[]> => JSON.parse((await slipway.ssh([`${kind}:backups`, service, '--format', 'json'])).stdout) as Row[];
-const auth = (kind: string, service: string, endpoint: string, key = S3_KEY) => slipway.ssh([`${kind}:backup-auth`, service, key, key, 'us-east-1', 's3v4', endpoint]);
+const backups = async (kind: string, service: string): Promise<Row[]> =>
+  JSON.parse((await slipway.ssh([`${kind}:backups`, service, '--format', 'json'])).stdout) as Row[];
+const auth = (kind: string, service: string, endpoint: string, key = S3_KEY) =>
+  slipway.ssh([`${kind}:backup-auth`, service, key, key, 'us-east-1', 's3v4', endpoint]);
 
 /** Takes a backup and returns its ID. */
 async function backUp(kind: string, service: string): Promise<string> {
@@ -44,7 +47,10 @@ async function backUp(kind: string, service: string): Promise<string> {
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
   await slipway.start();
-  for (const command of [['postgres:create', 'pgb'], ['redis:create', 'rb']]) {
+  for (const command of [
+    ['postgres:create', 'pgb'],
+    ['redis:create', 'rb'],
+  ]) {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
@@ -76,7 +82,15 @@ describe('postgres backups to S3', () => {
   });
 
   test('backup-auth keeps the secret to itself', async () => {
-    const set = await slipway.ssh(['postgres:backup-auth', 'pgb', 'AKIAEXAMPLEKEY', 'very-secret-value', 'eu-west-1', 's3v4', s3.endpoint]);
+    const set = await slipway.ssh([
+      'postgres:backup-auth',
+      'pgb',
+      'AKIAEXAMPLEKEY',
+      'very-secret-value',
+      'eu-west-1',
+      's3v4',
+      s3.endpoint,
+    ]);
     expect(set.code, set.output).toBe(0);
     expect(set.output).not.toContain('very-secret-value');
     expect(set.output).not.toContain('AKIAEXAMPLEKEY');
@@ -94,7 +108,12 @@ describe('postgres backups to S3', () => {
     expect(stored.subarray(0, 5).toString()).toBe('PGDMP');
     expect(stored.length).toBe(good.bytes);
     expect(createHash('sha256').update(stored).digest('hex')).toBe(good.sha256);
-    expect(JSON.parse((await s3.object(BUCKET, `${good.file}.json`)).toString())).toMatchObject({ id, bytes: good.bytes, sha256: good.sha256, encryption: null });
+    expect(JSON.parse((await s3.object(BUCKET, `${good.file}.json`)).toString())).toMatchObject({
+      id,
+      bytes: good.bytes,
+      sha256: good.sha256,
+      encryption: null,
+    });
 
     await sql('pgb', "DELETE FROM notes; INSERT INTO notes VALUES ('after');");
     const unconfirmed = await slipway.ssh(['postgres:backup-restore', 'pgb', id], { input: 'nope\n' });
@@ -114,7 +133,9 @@ describe('postgres backups to S3', () => {
     expect(await rows('pgb-copy')).toContain('rows:alpha,beta');
     const again = await slipway.ssh(['postgres:backup-restore', 'pgb', latest.id, '--to', 'pgb-copy']);
     expect(again.stderr).toContain('Postgres service pgb-copy already exists');
-    expect((await slipway.ssh(['postgres:backup-restore', 'pgb', '20200101T000000Z-abcdef', '--force'])).stderr).toContain('No backup 20200101T000000Z-abcdef of pgb');
+    expect(
+      (await slipway.ssh(['postgres:backup-restore', 'pgb', '20200101T000000Z-abcdef', '--force'])).stderr,
+    ).toContain('No backup 20200101T000000Z-abcdef of pgb');
   });
 
   test('with a passphrase the object is not plaintext; the right one restores, a wrong or missing one is refused before the data is touched', async () => {
@@ -132,10 +153,14 @@ describe('postgres backups to S3', () => {
     expect((await slipway.ssh(['postgres:backup-set-encryption', 'pgb', quote('wrong horse battery')])).code).toBe(0);
     const wrong = await slipway.ssh(['postgres:backup-restore', 'pgb', id, '--force']);
     expect(wrong.code).not.toBe(0);
-    expect(wrong.stderr).toMatch(/^ ! {5}Cannot decrypt backup \S+: the passphrase is not the one it was encrypted with/m);
+    expect(wrong.stderr).toMatch(
+      /^ ! {5}Cannot decrypt backup \S+: the passphrase is not the one it was encrypted with/m,
+    );
     expect((await slipway.ssh(['postgres:backup-unset-encryption', 'pgb'])).code).toBe(0);
     const missing = await slipway.ssh(['postgres:backup-restore', 'pgb', id, '--force']);
-    expect(missing.stderr).toMatch(/^ ! {5}Backup \S+ is encrypted: give its passphrase with postgres:backup-set-encryption pgb/m);
+    expect(missing.stderr).toMatch(
+      /^ ! {5}Backup \S+ is encrypted: give its passphrase with postgres:backup-set-encryption pgb/m,
+    );
     expect(await rows('pgb')).toContain('rows:beta,secret-marker-row');
 
     expect((await slipway.ssh(['postgres:backup-set-encryption', 'pgb', quote('correct horse battery')])).code).toBe(0);

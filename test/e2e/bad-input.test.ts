@@ -16,12 +16,24 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** Commands that are fine with no arguments at all (stack:build would build images). */
 const NEED_NO_ARGS = new Set([
-  'help', 'version', 'apps:list', 'ssh-keys:list', 'postgres:list', 'redis:list', 'stack:build', 'nginx:validate-config', 'letsencrypt:list',
+  'help',
+  'version',
+  'apps:list',
+  'ssh-keys:list',
+  'postgres:list',
+  'redis:list',
+  'stack:build',
+  'nginx:validate-config',
+  'letsencrypt:list',
   // scheduler-swarm:init would make this engine a swarm manager.
-  'scheduler-swarm:init', 'nodes:list', 'nodes:report', 'nodes:join-command',
+  'scheduler-swarm:init',
+  'nodes:list',
+  'nodes:report',
+  'nodes:join-command',
   'tokens:list',
   // dashboard:certs:generate would give the dashboard a certificate.
-  'dashboard:report', 'dashboard:certs:generate',
+  'dashboard:report',
+  'dashboard:certs:generate',
 ]);
 
 const BAD_NAMES: [string, string][] = [
@@ -34,7 +46,9 @@ const BAD_NAMES: [string, string][] = [
 
 const cases: [string, string[]][] = commands.flatMap(({ name, usage, rawArgs }) => [
   // Reports with no app report on every app.
-  ...(NEED_NO_ARGS.has(name) || usage.startsWith('[<app>]') ? [] : [[`${name} with no arguments`, [name]] as [string, string[]]]),
+  ...(NEED_NO_ARGS.has(name) || usage.startsWith('[<app>]')
+    ? []
+    : [[`${name} with no arguments`, [name]] as [string, string[]]]),
   ...BAD_NAMES.map(([kind, value]): [string, string[]] => [`${name} with ${kind}`, [name, value]]),
   // Commands that pass their words on (run, enter) give flags to the app's command instead.
   ...(rawArgs ? [] : [[`${name} with an unknown flag`, [name, app, '--no-such-flag']] as [string, string[]]]),
@@ -42,13 +56,29 @@ const cases: [string, string[]][] = commands.flatMap(({ name, usage, rawArgs }) 
 
 /** Backup settings checked before the service is looked up, so each is told what is wrong with it. */
 const BACKUP_CASES: [string, string[], string][] = [
-  ['a schedule with a seconds field', ['postgres:backup-schedule', 'db', '* * * * * *', 'team-backups'], 'Invalid schedule'],
+  [
+    'a schedule with a seconds field',
+    ['postgres:backup-schedule', 'db', '* * * * * *', 'team-backups'],
+    'Invalid schedule',
+  ],
   ['a schedule that is no cron', ['redis:backup-schedule', 'db', 'every day', 'team-backups'], 'Invalid schedule'],
   ['a bucket name S3 refuses', ['postgres:backup-schedule', 'db', '0 3 * * *', 'Bad_Bucket'], 'Invalid bucket name'],
   ['an IP address as bucket', ['redis:backup-schedule', 'db', '0 3 * * *', '10.0.0.1'], 'Invalid bucket name'],
-  ['an endpoint with credentials in it', ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'http://user:pw@127.0.0.1:9000/'], 'Invalid endpoint URL'],
-  ['an endpoint that is no http(s)', ['redis:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'file:///etc/passwd'], 'Invalid endpoint URL'],
-  ['a signature version the SDK lacks', ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v2'], 'Only signature version s3v4'],
+  [
+    'an endpoint with credentials in it',
+    ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'http://user:pw@127.0.0.1:9000/'],
+    'Invalid endpoint URL',
+  ],
+  [
+    'an endpoint that is no http(s)',
+    ['redis:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v4', 'file:///etc/passwd'],
+    'Invalid endpoint URL',
+  ],
+  [
+    'a signature version the SDK lacks',
+    ['postgres:backup-auth', 'db', 'key', 'secret', 'us-east-1', 's3v2'],
+    'Only signature version s3v4',
+  ],
   ['a region with a path in it', ['postgres:backup-auth', 'db', 'key', 'secret', '../eu'], 'Invalid region'],
 ];
 
@@ -77,8 +107,16 @@ let before: string;
 beforeAll(async () => {
   await slipway.start();
   const dev = await makeKey(slipway.dir, 'dev');
-  const setup = [['apps:create', app], ['config:set', '--no-restart', app, 'KEEP=me'], ['domains:add', app, 'victim.example.com'], ['acl:add', app, 'dev']];
-  for (const [command, input] of [[['ssh-keys:add', 'dev'], fs.readFileSync(dev.publicPath, 'utf8')] as const, ...setup.map((c) => [c, ''] as const)]) {
+  const setup = [
+    ['apps:create', app],
+    ['config:set', '--no-restart', app, 'KEEP=me'],
+    ['domains:add', app, 'victim.example.com'],
+    ['acl:add', app, 'dev'],
+  ];
+  for (const [command, input] of [
+    [['ssh-keys:add', 'dev'], fs.readFileSync(dev.publicPath, 'utf8')] as const,
+    ...setup.map((c) => [c, ''] as const),
+  ]) {
     const result = await slipway.ssh([...command], { input });
     if (result.code !== 0) throw new Error(result.output);
   }

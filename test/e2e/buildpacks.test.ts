@@ -53,7 +53,12 @@ describe('buildpack builds (no Dockerfile)', () => {
 
   test('the next compile’s container waits ready; one that is gone is made anew, and it goes with the app', async () => {
     const buildContainers = async () =>
-      (await docker.listContainers({ all: true, filters: { label: [`slipway.instance=${slipway.instance}`, 'slipway.app=standby', 'slipway.process=build'] } })).map((c) => c.Id);
+      (
+        await docker.listContainers({
+          all: true,
+          filters: { label: [`slipway.instance=${slipway.instance}`, 'slipway.app=standby', 'slipway.process=build'] },
+        })
+      ).map((c) => c.Id);
     const { repo, pushed } = await deploy('node-app', 'standby');
     expect(pushed.code, pushed.output).toBe(0);
     const [waiting] = await eventually(buildContainers, (ids) => ids.length === 1);
@@ -80,7 +85,9 @@ describe('buildpack builds (no Dockerfile)', () => {
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain('-----> Python app detected');
     expect(pushed.output).toContain('No requirements to install (standard library only)');
-    expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(/^python app on 3\.\d+\.\d+, venv \/app\/\.venv\n$/);
+    expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(
+      /^python app on 3\.\d+\.\d+, venv \/app\/\.venv\n$/,
+    );
 
     // The next push reuses the virtualenv's layer; after a daemon restart (which forgets it)
     // the virtualenv is restored from the build cache again.
@@ -93,10 +100,14 @@ describe('buildpack builds (no Dockerfile)', () => {
       expect((await slipway.get(slipway.appHost('pyapp'))).body).toMatch(/venv \/app\/\.venv\n$/);
       return again.output;
     };
-    expect(await push('second')).toContain("-----> Reusing the virtualenv from the last build's image (requirements unchanged)");
+    expect(await push('second')).toContain(
+      "-----> Reusing the virtualenv from the last build's image (requirements unchanged)",
+    );
     await slipway.stopDaemon();
     await slipway.startDaemon();
-    expect(await push('third')).toContain('-----> Restoring the virtualenv from the build cache (requirements unchanged)');
+    expect(await push('third')).toContain(
+      '-----> Restoring the virtualenv from the build cache (requirements unchanged)',
+    );
   });
 
   test('a static site is served by a small static server', async () => {
@@ -127,11 +138,13 @@ describe('buildpack builds (no Dockerfile)', () => {
       10_000,
     );
     expect(logs).toContain("worker started as worker.1 with PORT=''");
- 
+
     // app.json's formation holds the counts, as in Dokku: ps:scale is refused.
     const scaled = await slipway.ssh(['ps:scale', 'procs', 'worker=2']);
     expect(scaled.code).toBe(1);
-    expect(scaled.stderr).toContain('App procs contains an app.json file with a formations key and cannot be manually scaled');
+    expect(scaled.stderr).toContain(
+      'App procs contains an app.json file with a formations key and cannot be manually scaled',
+    );
     expect((await slipway.ssh(['ps:scale', 'procs'])).stdout).toMatch(/^worker: +1$/m);
   });
 
@@ -163,7 +176,9 @@ describe('Node.js versions, as Heroku picks them', () => {
     await slipway.commit(repo, 'a Node.js that does not exist');
     const refused = await slipway.push(repo);
     expect(refused.code).not.toBe(0);
-    expect(refused.output).toMatch(/ ! {5}No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the newest published is \d+/);
+    expect(refused.output).toMatch(
+      / ! {5}No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the newest published is \d+/,
+    );
     expect((await slipway.get(slipway.appHost('engines'))).body).toMatch(/^node v22\./);
     expect((await slipway.ssh(['releases', 'engines'])).stdout).not.toMatch(/^v2\b/m);
   });
@@ -194,7 +209,9 @@ describe('Node.js versions, as Heroku picks them', () => {
     expect(pushed.output).toContain('-----> Installing 1 dependencies with npm');
     expect(pushed.output).toContain('-----> Running build');
     expect(pushed.output).toContain('-----> Pruning devDependencies');
-    expect((await slipway.get(slipway.appHost('built'))).body).toBe('built with is-number: true, API_URL https://api.example; devDependencies pruned: true\n');
+    expect((await slipway.get(slipway.appHost('built'))).body).toBe(
+      'built with is-number: true, API_URL https://api.example; devDependencies pruned: true\n',
+    );
   });
 
   test('packageManager yarn installs and builds through corepack', async () => {
@@ -209,7 +226,9 @@ describe('Node.js versions, as Heroku picks them', () => {
   test('packageManager pnpm installs through corepack', async () => {
     const { pushed } = await deploy('node-pnpm', 'pnpmapp');
     expect(pushed.code, pushed.output).toBe(0);
-    expect(pushed.output).toMatch(/-----> Node\.js \d+\.\d+\.\d+ \(the current LTS\), npm \d+\.\d+\.\d+, pnpm 9\.15\.9/);
+    expect(pushed.output).toMatch(
+      /-----> Node\.js \d+\.\d+\.\d+ \(the current LTS\), npm \d+\.\d+\.\d+, pnpm 9\.15\.9/,
+    );
     expect(pushed.output).toContain('-----> Installing 1 dependencies with pnpm');
     expect((await slipway.get(slipway.appHost('pnpmapp'))).body).toBe('pnpm app, is-number true, pnpm layout\n');
   });
@@ -218,7 +237,10 @@ describe('Node.js versions, as Heroku picks them', () => {
 describe('builder selection', () => {
   test('a Dockerfile wins unless the app selects herokuish', async () => {
     const repo = await slipway.appRepo('dockerfile-app', 'both');
-    fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'both', scripts: { start: 'node server.js' } }));
+    fs.writeFileSync(
+      path.join(repo, 'package.json'),
+      JSON.stringify({ name: 'both', scripts: { start: 'node server.js' } }),
+    );
     await run('git', ['add', '-A'], { cwd: repo });
     await slipway.commit(repo, 'package.json too');
     const first = await slipway.push(repo);
@@ -235,30 +257,49 @@ describe('builder selection', () => {
 
   test('BUILDPACK_URL picks a shipped buildpack over detection; an unknown one is refused', async () => {
     const repo = await slipway.appRepo('static-site', 'chosen');
-    fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'chosen', scripts: { start: 'node nope.js' } }));
+    fs.writeFileSync(
+      path.join(repo, 'package.json'),
+      JSON.stringify({ name: 'chosen', scripts: { start: 'node nope.js' } }),
+    );
     await run('git', ['add', '-A'], { cwd: repo });
     await slipway.commit(repo, 'looks like node');
     expect((await slipway.ssh(['apps:create', 'chosen'])).code).toBe(0);
-    await slipway.ssh(['config:set', '--no-restart', 'chosen', 'BUILDPACK_URL=https://github.com/heroku/heroku-buildpack-static.git']);
+    await slipway.ssh([
+      'config:set',
+      '--no-restart',
+      'chosen',
+      'BUILDPACK_URL=https://github.com/heroku/heroku-buildpack-static.git',
+    ]);
     const pushed = await slipway.push(repo);
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain('-----> Static site app detected');
     expect((await slipway.get(slipway.appHost('chosen'))).body).toContain('static site fixture');
 
-    await slipway.ssh(['config:set', '--no-restart', 'chosen', 'BUILDPACK_URL=https://example.com/some-other-pack.tgz']);
+    await slipway.ssh([
+      'config:set',
+      '--no-restart',
+      'chosen',
+      'BUILDPACK_URL=https://example.com/some-other-pack.tgz',
+    ]);
     const refused = await slipway.ssh(['ps:rebuild', 'chosen']);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships ruby, nodejs, python, go, static, procfile');
+    expect(refused.stdout).toContain(
+      'Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships ruby, nodejs, python, go, static, procfile',
+    );
   });
 
   test('git:from-image deploys an image already on the host', async () => {
-    const [image] = (await docker.listImages({ filters: { reference: [`${slipway.instance}/app-nodeapp`] } })).flatMap((i) => i.RepoTags ?? []);
+    const [image] = (await docker.listImages({ filters: { reference: [`${slipway.instance}/app-nodeapp`] } })).flatMap(
+      (i) => i.RepoTags ?? [],
+    );
     expect(image).toBeDefined();
     expect((await slipway.ssh(['apps:create', 'fromimage'])).code).toBe(0);
     const deployed = await slipway.ssh(['git:from-image', 'fromimage', image!]);
     expect(deployed.code, deployed.output).toBe(0);
     expect(deployed.stdout).toContain(`-----> Deploying fromimage from image ${image}`);
     expect((await slipway.get(slipway.appHost('fromimage'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
-    expect((await slipway.ssh(['git:from-image', 'fromimage', 'no/such:image'])).stdout).toContain('Image no/such:image is not on this host');
+    expect((await slipway.ssh(['git:from-image', 'fromimage', 'no/such:image'])).stdout).toContain(
+      'Image no/such:image is not on this host',
+    );
   });
 });

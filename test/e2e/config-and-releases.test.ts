@@ -16,7 +16,8 @@ const env = async (name: string) => slipway.get(slipway.appHost(app), `/env/${en
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 type ReleaseJson = { version: number; kind: string; status: string; current: boolean; description: string };
 /** `releases --format json`, newest first. */
-const releasesOf = async (name: string) => JSON.parse((await slipway.ssh(['releases', '--format', 'json', name])).stdout) as ReleaseJson[];
+const releasesOf = async (name: string) =>
+  JSON.parse((await slipway.ssh(['releases', '--format', 'json', name])).stdout) as ReleaseJson[];
 
 /** Values that break naive quoting: spaces, both quotes, $, backslashes, newlines, unicode. */
 const HOSTILE: Record<string, string> = {
@@ -40,7 +41,9 @@ describe('config', () => {
     expect(set.stdout).toContain(`-----> Restarting app ${app}`);
     expect(set.stdout).toContain('=====> Application deployed:');
     // the deploy log names the keys but never shows a value
-    expect(set.stdout).toMatch(/Releasing cfg \(v\d+\): Set BACKSLASH, DOLLAR, EMPTY, EQUALS, HASH, NEWLINES, QUOTES, SPACES, UNICODE config vars/);
+    expect(set.stdout).toMatch(
+      /Releasing cfg \(v\d+\): Set BACKSLASH, DOLLAR, EMPTY, EQUALS, HASH, NEWLINES, QUOTES, SPACES, UNICODE config vars/,
+    );
 
     for (const [key, value] of Object.entries(HOSTILE)) {
       const got = await slipway.ssh(['config:get', app, key]);
@@ -68,12 +71,17 @@ describe('config', () => {
   });
 
   test('export formats round-trip: envfile and json import back byte for byte', async () => {
-    const before = JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout) as Record<string, string>;
+    const before = JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout) as Record<
+      string,
+      string
+    >;
     for (const format of ['envfile', 'json'] as const) {
       const exported = (await slipway.ssh(['config:export', '--format', format, app])).stdout;
       const cleared = await slipway.ssh(['config:clear', '--no-restart', app]);
       expect(cleared.code).toBe(0);
-      const imported = await slipway.ssh(['config:import', '--no-restart', '--format', format, app], { input: exported });
+      const imported = await slipway.ssh(['config:import', '--no-restart', '--format', format, app], {
+        input: exported,
+      });
       expect(imported.code, imported.output).toBe(0);
       expect(JSON.parse((await slipway.ssh(['config:export', '--format', 'json', app])).stdout)).toEqual(before);
     }
@@ -81,8 +89,10 @@ describe('config', () => {
 
   test('shell, exports and json-list formats follow Dokku', async () => {
     await slipway.ssh(['config:clear', '--no-restart', app]);
-    await slipway.ssh(['config:set', '--no-restart', app, 'BKEY=true', 'aKey=it\\\'s']);
-    expect((await slipway.ssh(['config:export', '--format', 'shell', app])).stdout).toBe(`BKEY='true' aKey='it'\\''s' \n`);
+    await slipway.ssh(['config:set', '--no-restart', app, 'BKEY=true', "aKey=it\\'s"]);
+    expect((await slipway.ssh(['config:export', '--format', 'shell', app])).stdout).toBe(
+      `BKEY='true' aKey='it'\\''s' \n`,
+    );
     expect((await slipway.ssh(['config:export', app])).stdout).toBe(`export BKEY='true'\nexport aKey='it'\\''s'\n`);
     expect(JSON.parse((await slipway.ssh(['config:export', '--format', 'json-list', app])).stdout)).toEqual([
       { name: 'BKEY', value: 'true' },
@@ -134,7 +144,9 @@ describe('config', () => {
 
   test('a config value larger than the limit is refused and nothing changes', async () => {
     // (An SSH exec line is capped near 32 KB by the protocol; large values come on stdin.)
-    const result = await slipway.ssh(['config:import', '--no-restart', app], { input: `HUGE=${'x'.repeat(70 * 1024)}\n` });
+    const result = await slipway.ssh(['config:import', '--no-restart', app], {
+      input: `HUGE=${'x'.repeat(70 * 1024)}\n`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('larger than');
     expect((await slipway.ssh(['config:get', app, 'HUGE'])).code).toBe(1);
@@ -165,7 +177,10 @@ describe('releases', () => {
     // a new version of the code, forced over the first push's history
     const fs = await import('node:fs');
     const file = `${repo}/server.js`;
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'version two';"));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'version two';"),
+    );
     await slipway.commit(repo, 'v2');
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code, pushed.output).toBe(0);
@@ -226,7 +241,12 @@ describe('health-checked swaps', () => {
     const releases = await releasesOf(app);
     expect(releases[0]).toMatchObject({ status: 'failed', current: false });
     expect(releases.find((r) => r.current)?.version).toBe(current);
-    expect(await eventually(() => slipway.containers(app), (c) => c.length === 1)).toHaveLength(1);
+    expect(
+      await eventually(
+        () => slipway.containers(app),
+        (c) => c.length === 1,
+      ),
+    ).toHaveLength(1);
 
     const fixed = await slipway.ssh(['config:unset', app, 'HEALTHY']);
     expect(fixed.code, fixed.output).toBe(0);
@@ -249,7 +269,10 @@ describe('health-checked swaps', () => {
     const restarted = await slipway.ssh(['ps:restart', app]);
     expect(restarted.code, restarted.output).toBe(0);
     expect(restarted.stdout).toContain('All checks successful (web.1)');
-    const after = await eventually(() => slipway.containers(app), (c) => c.length === 1 && c[0]!.name !== before[0]!.name);
+    const after = await eventually(
+      () => slipway.containers(app),
+      (c) => c.length === 1 && c[0]!.name !== before[0]!.name,
+    );
     expect(after[0]!.name).not.toBe(before[0]!.name);
     expect((await slipway.get(slipway.appHost(app))).body).toBe(release);
   });
@@ -258,18 +281,30 @@ describe('health-checked swaps', () => {
     const up = await slipway.ssh(['ps:scale', app, 'web=3']);
     expect(up.code, up.output).toBe(0);
     expect(up.stdout).toContain(`-----> Scaling ${app} processes: web=3`);
-    expect(await eventually(() => slipway.containers(app), (c) => c.length === 3)).toHaveLength(3);
+    expect(
+      await eventually(
+        () => slipway.containers(app),
+        (c) => c.length === 3,
+      ),
+    ).toHaveLength(3);
     const dynos = new Set<string>();
     for (let i = 0; i < 30; i++) dynos.add(/(web\.\d)/.exec((await slipway.get(slipway.appHost(app))).body)?.[1] ?? '');
     expect([...dynos].sort()).toEqual(['web.1', 'web.2', 'web.3']);
 
     const shown = await slipway.ssh(['ps:scale', app]);
     expect(shown.stdout).toContain('web:      3');
-    expect(JSON.parse((await slipway.ssh(['ps:scale', '--format', 'json', app])).stdout)).toEqual([{ process_type: 'web', quantity: 3 }]);
+    expect(JSON.parse((await slipway.ssh(['ps:scale', '--format', 'json', app])).stdout)).toEqual([
+      { process_type: 'web', quantity: 3 },
+    ]);
 
     const down = await slipway.ssh(['ps:scale', app, 'web=1']);
     expect(down.code, down.output).toBe(0);
-    expect(await eventually(() => slipway.containers(app), (c) => c.length === 1)).toHaveLength(1);
+    expect(
+      await eventually(
+        () => slipway.containers(app),
+        (c) => c.length === 1,
+      ),
+    ).toHaveLength(1);
   });
 
   test.each([

@@ -26,7 +26,14 @@ async function appWithCron(app: string, cron: unknown) {
   return repo;
 }
 
-type Listed = { id: string; schedule: string; command: string; suspended: boolean; next_run: string | null; concurrency_policy: string };
+type Listed = {
+  id: string;
+  schedule: string;
+  command: string;
+  suspended: boolean;
+  next_run: string | null;
+  concurrency_policy: string;
+};
 
 async function listed(app: string): Promise<Listed[]> {
   const result = await slipway.ssh(['cron:list', app, '--format', 'json']);
@@ -50,7 +57,9 @@ describe('cron tasks from app.json', () => {
     const pushed = await slipway.push(await appWithCron('clock', TASKS));
     expect(pushed.code, pushed.output).toBe(0);
     const tasks = await listed('clock');
-    expect(tasks.map((t) => [t.schedule, t.command, t.suspended, t.concurrency_policy])).toEqual(TASKS.map((t) => [t.schedule, t.command, false, t.concurrency_policy ?? 'forbid']));
+    expect(tasks.map((t) => [t.schedule, t.command, t.suspended, t.concurrency_policy])).toEqual(
+      TASKS.map((t) => [t.schedule, t.command, false, t.concurrency_policy ?? 'forbid']),
+    );
     expect(new Date(tasks[2]!.next_run!).getUTCHours()).toBe(0);
     expect(new Date(tasks[1]!.next_run!).getUTCSeconds()).toBe(0);
     ids = { tick: tasks[0]!.id, slow: tasks[1]!.id, daily: tasks[2]!.id };
@@ -64,7 +73,11 @@ describe('cron tasks from app.json', () => {
       const started = await slipway.ssh(['cron:run', 'clock', ids.tick, '--detach']);
       expect(started.code, started.output).toBe(0);
     }
-    const logs = await eventually(() => slipway.ssh(['cron:logs', 'clock', ids.tick]), (r) => r.stdout.includes('tick hello'), 20_000);
+    const logs = await eventually(
+      () => slipway.ssh(['cron:logs', 'clock', ids.tick]),
+      (r) => r.stdout.includes('tick hello'),
+      20_000,
+    );
     expect(logs.stdout).toContain(`tick hello from cron.${ids.tick}`);
     expect((await runsOf('clock', ids.tick)).length).toBeLessThanOrEqual(5);
     const ps = await slipway.ssh(['run:list', 'clock']);
@@ -87,7 +100,10 @@ describe('cron tasks from app.json', () => {
     const detached = await slipway.ssh(['cron:run', 'clock', ids.daily, '--detach']);
     expect(detached.code, detached.output).toBe(0);
     expect(detached.stdout).toContain(`-----> Running cron task ${ids.daily} in the background`);
-    const logs = await eventually(() => slipway.ssh(['cron:logs', 'clock', ids.daily]), (r) => r.stdout.includes('daily work done'));
+    const logs = await eventually(
+      () => slipway.ssh(['cron:logs', 'clock', ids.daily]),
+      (r) => r.stdout.includes('daily work done'),
+    );
     expect(logs.stdout).toContain('daily work done');
     const bad = await slipway.ssh(['cron:run', 'clock', 'nosuchid']);
     expect(bad.code).toBe(1);
@@ -95,7 +111,9 @@ describe('cron tasks from app.json', () => {
   });
 
   test('cron:suspend stops a task (or the whole app) until cron:resume', async () => {
-    expect((await slipway.ssh(['cron:suspend', 'clock', ids.tick])).stdout).toContain(`Suspended cron task ${ids.tick}`);
+    expect((await slipway.ssh(['cron:suspend', 'clock', ids.tick])).stdout).toContain(
+      `Suspended cron task ${ids.tick}`,
+    );
     expect((await listed('clock')).find((t) => t.id === ids.tick)).toMatchObject({ suspended: true, next_run: null });
     expect((await slipway.ssh(['cron:resume', 'clock', ids.tick])).code).toBe(0);
     expect((await slipway.ssh(['cron:suspend', 'clock'])).stdout).toContain('Suspended every cron task of clock');
@@ -107,7 +125,9 @@ describe('cron tasks from app.json', () => {
 
   test('an app runs at most max-one-offs one-off containers at once: cron runs and runs alike', async () => {
     expect((await slipway.ssh(['run:report', 'clock'])).stdout).toMatch(/Run max one-offs: +4/);
-    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', '2'])).stdout).toContain('Setting max-one-offs to 2');
+    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', '2'])).stdout).toContain(
+      'Setting max-one-offs to 2',
+    );
     // The slow task's run is one; a detached run makes two.
     const second = await slipway.ssh(['run:detached', 'clock', 'sleep', '300']);
     expect(second.code, second.output).toBe(0);
@@ -122,7 +142,9 @@ describe('cron tasks from app.json', () => {
     const cron = await slipway.ssh(['cron:run', 'clock', ids.daily, '--detach']);
     expect(cron.code).toBe(1);
     expect(cron.stderr).toContain(`Cron task ${ids.daily} was not started: clock runs 2 one-off containers`);
-    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', 'lots'])).stderr).toContain('Invalid max-one-offs: give a number from 0 to 100');
+    expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs', 'lots'])).stderr).toContain(
+      'Invalid max-one-offs: give a number from 0 to 100',
+    );
     expect((await slipway.ssh(['run:set', 'clock', 'max-one-offs'])).code).toBe(0);
     expect((await slipway.ssh(['run:report', 'clock'])).stdout).toMatch(/Run max one-offs: +4/);
   });
@@ -134,7 +156,9 @@ describe('cron tasks from app.json', () => {
     expect(await runningRunsOf('clock', ids.slow)).toEqual([]);
     const refused = await slipway.ssh(['cron:run', 'clock', ids.slow, '--detach']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`Cron task ${ids.slow} was not started: clock is stopped (ps:start starts it again)`);
+    expect(refused.stderr).toContain(
+      `Cron task ${ids.slow} was not started: clock is stopped (ps:start starts it again)`,
+    );
     // A migration may run while the app is stopped, as in Dokku.
     const migrated = await slipway.ssh(['run', 'clock', 'echo', 'migrated']);
     expect(migrated.code, migrated.output).toBe(0);
@@ -165,7 +189,10 @@ describe('cron tasks from app.json', () => {
       while (destroying) if ((await slipway.ssh(['run:detached', 'clock', 'sleep', '300'])).code === 0) started++;
     };
     const starting = [keepStarting(), keepStarting()];
-    await eventually(() => Promise.resolve(started), (count) => count >= 2); // both are starting runs
+    await eventually(
+      () => Promise.resolve(started),
+      (count) => count >= 2,
+    ); // both are starting runs
     const destroyed = await slipway.ssh(['apps:destroy', 'clock', '--force']);
     destroying = false;
     await Promise.all(starting);

@@ -32,12 +32,16 @@ async function ssh(command: string[], options: { key?: SshKey; input?: string } 
 }
 
 /** tokens:create over SSH: the token is the last line it prints. */
-const makeToken = async (name: string, key?: SshKey) => (await ssh(['tokens:create', name], { key })).trim().split('\n').at(-1)!;
+const makeToken = async (name: string, key?: SshKey) =>
+  (await ssh(['tokens:create', name], { key })).trim().split('\n').at(-1)!;
 
 /** An open GET /events with a bearer token, read as it comes. */
 async function openEvents(token: string) {
   const controller = new AbortController();
-  const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
   let text = '';
   void (async () => {
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -47,7 +51,12 @@ async function openEvents(token: string) {
       text += value;
     }
   })().catch(() => {});
-  return { status: response.status, text: () => text, events: () => parseEvents(text), close: () => controller.abort() };
+  return {
+    status: response.status,
+    text: () => text,
+    events: () => parseEvents(text),
+    close: () => controller.abort(),
+  };
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -60,7 +69,8 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 
 beforeAll(async () => {
   await slipway.start();
-  for (let i = 0; i < APPS.length; i += 10) await Promise.all(APPS.slice(i, i + 10).map((app) => ssh(['apps:create', app])));
+  for (let i = 0; i < APPS.length; i += 10)
+    await Promise.all(APPS.slice(i, i + 10).map((app) => ssh(['apps:create', app])));
   tenant = await makeKey(slipway.dir, 'tenant');
   await ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
   await ssh(['acl:add', 'live-01', 'tenant']);
@@ -84,20 +94,39 @@ async function showChanges(list: Page, first: Page, second: Page): Promise<void>
   await Promise.all([list.waitForNavigation(), list.keyboard.press('Enter')]);
   await first.goto(dashboardUrl('/apps/live-01'));
   await second.goto(dashboardUrl('/apps/live-02'));
-  await list.waitForFunction((count) => document.querySelectorAll('#apps tbody a').length === count, { timeout: 30_000, polling: 250 }, APPS.length);
+  await list.waitForFunction(
+    (count) => document.querySelectorAll('#apps tbody a').length === count,
+    { timeout: 30_000, polling: 250 },
+    APPS.length,
+  );
   expect(await list.$eval('#apps tbody', (body) => body.textContent)).toContain('not deployed');
-  await first.waitForFunction(() => document.getElementById('summary')?.textContent === 'not deployed, 0 container(s)', { timeout: 30_000, polling: 250 });
+  await first.waitForFunction(
+    () => document.getElementById('summary')?.textContent === 'not deployed, 0 container(s)',
+    { timeout: 30_000, polling: 250 },
+  );
 
   await sleep(15_000);
   // An app made over SSH appears on the apps page, a domain added shows on its app page and
   // there, and a destroyed app goes.
   await ssh(['apps:create', 'late-arrival']);
-  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), { timeout: 20_000, polling: 250 });
+  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), {
+    timeout: 20_000,
+    polling: 250,
+  });
   await ssh(['domains:add', 'live-01', 'live-one.example.com']);
-  await first.waitForFunction(() => document.getElementById('domains')?.textContent.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
-  await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('live-one.example.com'), { timeout: 20_000, polling: 250 });
+  await first.waitForFunction(() => document.getElementById('domains')?.textContent.includes('live-one.example.com'), {
+    timeout: 20_000,
+    polling: 250,
+  });
+  await list.waitForFunction(
+    () => document.querySelector('#apps tbody')?.textContent.includes('live-one.example.com'),
+    { timeout: 20_000, polling: 250 },
+  );
   await ssh(['apps:destroy', 'late-arrival', '--force']);
-  await list.waitForFunction(() => !document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), { timeout: 20_000, polling: 250 });
+  await list.waitForFunction(() => !document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), {
+    timeout: 20_000,
+    polling: 250,
+  });
 }
 
 describe('the dashboard’s event stream', () => {
@@ -117,9 +146,14 @@ describe('the dashboard’s event stream', () => {
     const started = Date.now();
     try {
       // The 429s are looked at first: under polling the pages break in other ways too.
-      const failed = await showChanges(list, first, second).then(() => undefined, (error: Error) => error);
+      const failed = await showChanges(list, first, second).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       await sleep(Math.max(0, started + WATCH_MS - Date.now()));
-      console.log(`the browser got ${answers} answers in ${Math.round((Date.now() - started) / 1000)} s, ${limited.length} of them 429`);
+      console.log(
+        `the browser got ${answers} answers in ${Math.round((Date.now() - started) / 1000)} s, ${limited.length} of them 429`,
+      );
       expect(limited, 'answers 429 the browser got').toEqual([]);
       if (failed) throw failed;
       expect(await list.$$eval('#apps tbody a', (links) => links.length)).toBe(APPS.length);
@@ -143,8 +177,12 @@ describe('the dashboard’s event stream', () => {
 
       await ssh(['apps:create', 'not-theirs']);
       await ssh(['domains:add', 'live-01', 'tenant-sees.example.com']);
-      await until('the admin’s stream to see the new app', () => admins.events().some((e) => e.event === 'app' && parseJson<AppSummary>(e.data).name === 'not-theirs'));
-      await until('the tenant’s stream to see its app change', () => theirs.events().some((e) => e.event === 'app' && e.data.includes('tenant-sees.example.com')));
+      await until('the admin’s stream to see the new app', () =>
+        admins.events().some((e) => e.event === 'app' && parseJson<AppSummary>(e.data).name === 'not-theirs'),
+      );
+      await until('the tenant’s stream to see its app change', () =>
+        theirs.events().some((e) => e.event === 'app' && e.data.includes('tenant-sees.example.com')),
+      );
       const seen = theirs.events().slice(1);
       expect(seen.map((e) => parseJson<AppSummary>(e.data).name)).toEqual(seen.map(() => 'live-01'));
       expect(theirs.text()).not.toContain('not-theirs');
@@ -152,7 +190,9 @@ describe('the dashboard’s event stream', () => {
       // Taken away from the tenant: it goes from the tenant's view at its next change.
       await ssh(['acl:remove', 'live-01', 'tenant']);
       await ssh(['domains:remove', 'live-01', 'tenant-sees.example.com']);
-      await until('the app to leave the tenant’s view', () => theirs.events().some((e) => e.event === 'app-removed' && parseJson<AppRemoved>(e.data).name === 'live-01'));
+      await until('the app to leave the tenant’s view', () =>
+        theirs.events().some((e) => e.event === 'app-removed' && parseJson<AppRemoved>(e.data).name === 'live-01'),
+      );
     } finally {
       theirs.close();
       admins.close();

@@ -23,7 +23,10 @@ const textOf = (selector: string) => page.$eval(selector, (node) => node.textCon
 
 async function pushGreeting(greeting: string) {
   const file = path.join(repo, 'server.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
+  );
   await slipway.commit(repo, greeting);
   return slipway.push(repo);
 }
@@ -60,7 +63,9 @@ describe('the dashboard in a browser', () => {
         const form = `<form method="post" action="${dashboardUrl('/login')}"><input name="token" value="${token}"></form><script>document.forms[0].submit()</script>`;
         return void request.respond({ status: 200, contentType: 'text/html', body: form });
       });
-      const answered = evil.waitForResponse((response) => response.url() === dashboardUrl('/login') && response.request().method() === 'POST');
+      const answered = evil.waitForResponse(
+        (response) => response.url() === dashboardUrl('/login') && response.request().method() === 'POST',
+      );
       await evil.goto('http://evil.example/');
       expect((await answered).status()).toBe(403);
       expect(await context.cookies()).toEqual([]);
@@ -88,9 +93,17 @@ describe('the dashboard in a browser', () => {
     // otherwise live in about a second, before any poll could look at it.
     fs.appendFileSync(path.join(repo, 'Dockerfile'), 'RUN sleep 4\n');
     const pushing = pushGreeting('second version');
-    await page.waitForFunction(() => /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') && !document.getElementById('deploy-log')?.textContent.includes('(deploy'), { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        /Building shown/.test(document.getElementById('deploy-log')?.textContent ?? '') &&
+        !document.getElementById('deploy-log')?.textContent.includes('(deploy'),
+      { timeout: 60_000 },
+    );
     expect((await pushing).code).toBe(0);
-    await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'), { timeout: 60_000 });
+    await page.waitForFunction(
+      () => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'),
+      { timeout: 60_000 },
+    );
     expect(await textOf('#deploy-log')).toContain('Application deployed');
     await shot('app-deploy');
   }, 120_000);
@@ -99,7 +112,9 @@ describe('the dashboard in a browser', () => {
     expect((await slipway.get(slipway.appHost(app))).body).toContain('second version');
     const button = await page.waitForSelector('xpath/.//button[text()="Roll back to v1"]');
     await button!.click();
-    await page.waitForFunction(() => document.getElementById('status')?.textContent.includes('done'), { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent.includes('done'), {
+      timeout: 60_000,
+    });
     expect((await slipway.get(slipway.appHost(app))).body).toContain('first version');
   }, 90_000);
 
@@ -107,15 +122,23 @@ describe('the dashboard in a browser', () => {
     await page.type('#config-key', 'FROM_BROWSER');
     await page.type('#config-value', 'typed in chromium');
     await page.click('#config-form button');
-    await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/FROM_BROWSER')).body, (body) => body === 'typed in chromium', 60_000);
+    await eventually(
+      async () => (await slipway.get(slipway.appHost(app), '/env/FROM_BROWSER')).body,
+      (body) => body === 'typed in chromium',
+      60_000,
+    );
     await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent.includes('FROM_BROWSER'));
     expect(await textOf('#config tbody')).not.toContain('typed in chromium');
     await page.click('button[aria-label="Reveal FROM_BROWSER"]');
-    await page.waitForFunction(() => document.querySelector('#config tbody')?.textContent.includes('typed in chromium'));
+    await page.waitForFunction(() =>
+      document.querySelector('#config tbody')?.textContent.includes('typed in chromium'),
+    );
     await new Promise((resolve) => setTimeout(resolve, 4000)); // past the next refresh: still revealed
     expect(await textOf('#config tbody')).toContain('typed in chromium');
     await page.click('button[aria-label="Hide FROM_BROWSER"]');
-    await page.waitForFunction(() => !document.querySelector('#config tbody')?.textContent.includes('typed in chromium'));
+    await page.waitForFunction(
+      () => !document.querySelector('#config tbody')?.textContent.includes('typed in chromium'),
+    );
     await shot('app-config');
   }, 90_000);
 
@@ -123,15 +146,33 @@ describe('the dashboard in a browser', () => {
     await page.waitForSelector('#scale-web');
     await page.$eval('#scale-web', (input) => ((input as HTMLInputElement).value = '2'));
     await page.click('#scale-form button');
-    await eventually(async () => (await slipway.ssh(['ps:scale', app, '--format', 'json'])).stdout, (out) => out.includes('"quantity":2'), 60_000);
-    await page.waitForFunction(() => (document.getElementById('containers')?.textContent ?? '').includes('web.2'), { timeout: 60_000 });
+    await eventually(
+      async () => (await slipway.ssh(['ps:scale', app, '--format', 'json'])).stdout,
+      (out) => out.includes('"quantity":2'),
+      60_000,
+    );
+    await page.waitForFunction(() => (document.getElementById('containers')?.textContent ?? '').includes('web.2'), {
+      timeout: 60_000,
+    });
     // Each running container's CPU and memory, charted and refreshed.
-    await page.waitForFunction(() => document.querySelectorAll('#usage figure').length === 2 && /% CPU, [\d.]+ MiB of/.test(document.getElementById('usage')?.textContent ?? ''), { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('#usage figure').length === 2 &&
+        /% CPU, [\d.]+ MiB of/.test(document.getElementById('usage')?.textContent ?? ''),
+      { timeout: 60_000 },
+    );
     expect(await page.$$eval('#usage svg polyline', (lines) => lines.length)).toBe(4);
     // The logs follow live, and follow the new container too.
-    await page.waitForFunction(() => /app\[web\.2\]: listening/.test(document.getElementById('app-logs')?.textContent ?? ''), { timeout: 30_000 });
+    await page.waitForFunction(
+      () => /app\[web\.2\]: listening/.test(document.getElementById('app-logs')?.textContent ?? ''),
+      { timeout: 30_000 },
+    );
     for (const n of [1, 2, 3, 4]) await slipway.get(slipway.appHost(app), `/log/line-${n}-from-the-test`);
-    await page.waitForFunction(() => [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent.includes(`line-${n}-from-the-test`)), { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        [1, 2, 3, 4].every((n) => document.getElementById('app-logs')?.textContent.includes(`line-${n}-from-the-test`)),
+      { timeout: 30_000 },
+    );
     await shot('app');
     await page.setViewport({ width: 390, height: 844 }); // a phone's width: nothing wider than the screen
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -147,15 +188,28 @@ describe('the dashboard in a browser', () => {
     await page.waitForSelector('section[aria-label="redis cache"] .link-form select', { timeout: 120_000 });
     await page.select('section[aria-label="redis cache"] .link-form select', app);
     await page.click('section[aria-label="redis cache"] .link-form button');
-    await eventually(async () => (await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body, (body) => body.startsWith('redis://'), 120_000);
-    await page.waitForFunction((name) => document.querySelector('section[aria-label="redis cache"] ul')?.textContent.includes(name), { timeout: 30_000 }, app);
+    await eventually(
+      async () => (await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body,
+      (body) => body.startsWith('redis://'),
+      120_000,
+    );
+    await page.waitForFunction(
+      (name) => document.querySelector('section[aria-label="redis cache"] ul')?.textContent.includes(name),
+      { timeout: 30_000 },
+      app,
+    );
 
     await slipway.ssh(['redis:connect', 'cache'], { input: 'SET greeting hello\n' });
-    const take = await page.waitForSelector('xpath/.//section[@aria-label="redis cache"]//button[text()="Take a backup"]');
+    const take = await page.waitForSelector(
+      'xpath/.//section[@aria-label="redis cache"]//button[text()="Take a backup"]',
+    );
     await take!.click();
     const link = await page.waitForSelector('section[aria-label="redis cache"] a[download]', { timeout: 60_000 });
-    const href = await link!.evaluate((a) => (a).href);
-    const downloaded = await page.evaluate(async (url) => new TextDecoder().decode(await (await fetch(url)).arrayBuffer()), href);
+    const href = await link!.evaluate((a) => a.href);
+    const downloaded = await page.evaluate(
+      async (url) => new TextDecoder().decode(await (await fetch(url)).arrayBuffer()),
+      href,
+    );
     expect(downloaded).toContain('greeting'); // the dump replays the key that was written
     await shot('services');
   }, 240_000);

@@ -38,7 +38,12 @@ test('dockerd restarted with several apps and a linked Postgres running: each ho
   })();
   try {
     await restartDockerd();
-    for (const name of apps) await eventually(() => who(name), (r) => r.status === 200 && r.body === name, 60_000);
+    for (const name of apps)
+      await eventually(
+        () => who(name),
+        (r) => r.status === 200 && r.body === name,
+        60_000,
+      );
   } finally {
     sampling.abort();
     await sampler;
@@ -47,7 +52,11 @@ test('dockerd restarted with several apps and a linked Postgres running: each ho
   // Docker gave the containers new addresses (or Slipway started new ones); nginx followed.
   expect((await instanceContainers(slipway, [], false)).some((c) => before.get(c.Id) !== addressOf(c))).toBe(true);
   // Postgres came back with its data (Docker restarts it, or the reconciler does).
-  const read = await eventually(() => page('/read'), (r) => r.status === 200, 60_000);
+  const read = await eventually(
+    () => page('/read'),
+    (r) => r.status === 200,
+    60_000,
+  );
   expect(read.body).toContain('before-faults');
   expect((await page('/write/after-dockerd')).body).toBe('written\n');
 });

@@ -16,8 +16,14 @@ import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../
 // A Redis of this file's own, so a test can take it away and bring it back.
 const redisPort = await freePort();
 const startRedis = async () => {
-  spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await eventually(() => run('redis-cli', ['-p', String(redisPort), 'ping']), (r) => r.stdout.trim() === 'PONG', 10_000);
+  spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await eventually(
+    () => run('redis-cli', ['-p', String(redisPort), 'ping']),
+    (r) => r.stdout.trim() === 'PONG',
+    10_000,
+  );
 };
 const stopRedis = () => run('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
 
@@ -50,7 +56,11 @@ describe('a daemon killed in the middle of a build', () => {
     fs.appendFileSync(path.join(slow, 'Dockerfile'), 'RUN sleep 25\n');
     await run('git', ['commit', '-qam', 'slow build'], { cwd: slow, env: slipway.gitEnv() });
     const push = slipway.push(slow);
-    await eventually(() => builds('slowbuild').catch(() => []), (list) => list[0]?.status === 'running', 60_000);
+    await eventually(
+      () => builds('slowbuild').catch(() => []),
+      (list) => list[0]?.status === 'running',
+      60_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500)); // into the build itself
     await slipway.killDaemon();
     expect((await push).code).not.toBe(0);
@@ -64,7 +74,10 @@ describe('a daemon killed in the middle of a build', () => {
     expect(fs.readdirSync(path.join(slipway.dir, 'data', 'builds')).filter((f) => f.endsWith('.tar'))).toEqual([]);
 
     // The dead daemon's lock on the app is gone: a push goes straight in.
-    fs.writeFileSync(path.join(slow, 'Dockerfile'), fs.readFileSync(path.join(slow, 'Dockerfile'), 'utf8').replace('RUN sleep 25\n', ''));
+    fs.writeFileSync(
+      path.join(slow, 'Dockerfile'),
+      fs.readFileSync(path.join(slow, 'Dockerfile'), 'utf8').replace('RUN sleep 25\n', ''),
+    );
     await run('git', ['commit', '-qam', 'fast again'], { cwd: slow, env: slipway.gitEnv() });
     const next = await slipway.push(slow);
     expect(next.code, next.output).toBe(0);
@@ -75,7 +88,8 @@ describe('a daemon killed in the middle of a build', () => {
   test('a buildpack compile it left running is removed at restart, and the next push builds', async () => {
     const slow = await slipway.appRepo('node-app', 'slowcompile');
     const manifest = path.join(slow, 'package.json');
-    const withBuild = (script: string) => JSON.stringify({ name: 'node-app', private: true, scripts: { build: script, start: 'node server.js' } });
+    const withBuild = (script: string) =>
+      JSON.stringify({ name: 'node-app', private: true, scripts: { build: script, start: 'node server.js' } });
     fs.writeFileSync(manifest, withBuild('sleep 300'));
     await run('git', ['commit', '-qam', 'slow compile'], { cwd: slow, env: slipway.gitEnv() });
     const buildContainers = () => instanceContainers(['slipway.app=slowcompile', 'slipway.process=build']);
@@ -99,14 +113,21 @@ describe('containers that stop', () => {
   test('a killed web container is replaced without a command, and ps:report says what was found', async () => {
     const [web] = await instanceContainers([`slipway.app=${app}`, 'slipway.process=web'], false);
     await docker.getContainer(web!.Id).kill();
-    const back = await eventually(() => page('/read'), (r) => r.status === 200 && r.body.includes('before-faults'), 60_000);
+    const back = await eventually(
+      () => page('/read'),
+      (r) => r.status === 200 && r.body.includes('before-faults'),
+      60_000,
+    );
     expect(back.body).toContain('before-faults');
     const [replacement] = await instanceContainers([`slipway.app=${app}`, 'slipway.process=web'], false);
     expect(replacement!.Id).not.toBe(web!.Id);
     const report = await slipway.sshJson<Report>(['ps:report', app, '--format', 'json']);
     expect(report.drift).toMatch(/missing web\.1/);
     // The replacement came from a restart deploy the reconciler asked for, kept in the history.
-    const history = await eventually(() => builds(app), (list) => list.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded'));
+    const history = await eventually(
+      () => builds(app),
+      (list) => list.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded'),
+    );
     expect(history.some((b) => b.requested_by === 'slipway' && b.status === 'succeeded')).toBe(true);
   });
 
@@ -115,7 +136,11 @@ describe('containers that stop', () => {
     const running = await instanceContainers([], false);
     await Promise.all(running.map((c) => docker.getContainer(c.Id).stop({ t: 1 })));
     await slipway.startDaemon();
-    const back = await eventually(() => page('/read'), (r) => r.status === 200, 90_000);
+    const back = await eventually(
+      () => page('/read'),
+      (r) => r.status === 200,
+      90_000,
+    );
     expect(back.body).toContain('before-faults');
     const [postgres] = await instanceContainers([`slipway.service=postgres.${db}`]);
     expect(postgres!.State).toBe('running');
@@ -158,22 +183,30 @@ describe('a release that fails after the swap', () => {
   test.each([
     ['1 s', 1000],
     ['3 s', 3000],
-  ])('an app that crashes %s after passing its checks: traffic goes back at once, no request fails, the deploy fails, the old release stays current', async (_, crashAfterMs) => {
-    const name = `crashy${crashAfterMs}`;
-    const crashy = await slipway.appRepo('dockerfile-app', name);
-    expect((await slipway.push(crashy)).code).toBe(0);
-    const stop = keepAsking(slipway.appHost(name));
-    const changed = await slipway.ssh(['config:set', name, `CRASH_AFTER_MS=${crashAfterMs}`]);
-    const { sent, failures } = await stop();
-    expect(changed.code).not.toBe(0);
-    expect(changed.output).toContain('did not stay up after the swap; traffic is back on the previous release');
-    expect(sent).toBeGreaterThan(20);
-    expect(failures).toEqual([]);
-    expect((await slipway.get(slipway.appHost(name))).body).toBe('hello from version 1 (v1 web.1)\n');
-    const releases = JSON.parse((await slipway.ssh(['releases', name, '--format', 'json'])).stdout) as { version: number; current: boolean; status: string }[];
-    expect(releases.find((r) => r.current)!.version).toBe(1);
-    expect(releases.find((r) => r.version === 2)!.status).toBe('failed');
-  }, 120_000);
+  ])(
+    'an app that crashes %s after passing its checks: traffic goes back at once, no request fails, the deploy fails, the old release stays current',
+    async (_, crashAfterMs) => {
+      const name = `crashy${crashAfterMs}`;
+      const crashy = await slipway.appRepo('dockerfile-app', name);
+      expect((await slipway.push(crashy)).code).toBe(0);
+      const stop = keepAsking(slipway.appHost(name));
+      const changed = await slipway.ssh(['config:set', name, `CRASH_AFTER_MS=${crashAfterMs}`]);
+      const { sent, failures } = await stop();
+      expect(changed.code).not.toBe(0);
+      expect(changed.output).toContain('did not stay up after the swap; traffic is back on the previous release');
+      expect(sent).toBeGreaterThan(20);
+      expect(failures).toEqual([]);
+      expect((await slipway.get(slipway.appHost(name))).body).toBe('hello from version 1 (v1 web.1)\n');
+      const releases = JSON.parse((await slipway.ssh(['releases', name, '--format', 'json'])).stdout) as {
+        version: number;
+        current: boolean;
+        status: string;
+      }[];
+      expect(releases.find((r) => r.current)!.version).toBe(1);
+      expect(releases.find((r) => r.version === 2)!.status).toBe('failed');
+    },
+    120_000,
+  );
 });
 
 describe('Redis away', () => {
@@ -213,7 +246,11 @@ describe('nginx', () => {
     const master = masterPid();
     const workers = childrenOf(master);
     process.kill(master, 'SIGKILL');
-    await eventually(async () => masterPid() !== master && workers.every((w) => !fs.existsSync(`/proc/${w}`)), Boolean, 15_000);
+    await eventually(
+      async () => masterPid() !== master && workers.every((w) => !fs.existsSync(`/proc/${w}`)),
+      Boolean,
+      15_000,
+    );
     expect(masterPid()).not.toBe(master);
     expect((await page('/read')).body).toContain('before-faults');
     // It routes what comes next: a domain change reloads it, a deploy swaps its backends.
@@ -226,7 +263,11 @@ describe('nginx', () => {
   test('master and workers killed together: nginx is back within seconds', async () => {
     const master = masterPid();
     killAll([master, ...childrenOf(master)]);
-    const back = await eventually(() => page('/read').catch(() => ({ status: 0, body: '' })), (r) => r.status === 200, 15_000);
+    const back = await eventually(
+      () => page('/read').catch(() => ({ status: 0, body: '' })),
+      (r) => r.status === 200,
+      15_000,
+    );
     expect(back.body).toContain('before-faults');
   });
 });
@@ -241,7 +282,9 @@ describe('a daemon that cannot start', () => {
 
   test('a daemon whose SSH port is taken exits non-zero instead of living on without SSH', async () => {
     await slipway.stopDaemon();
-    const taken = await run(process.execPath, [CLI, 'serve'], { env: { ...slipway.env, SLIPWAY_SSH_PORT: String(slipway.httpPort) } });
+    const taken = await run(process.execPath, [CLI, 'serve'], {
+      env: { ...slipway.env, SLIPWAY_SSH_PORT: String(slipway.httpPort) },
+    });
     expect(taken.code).not.toBe(0);
     expect(taken.stderr).toContain('EADDRINUSE');
     await slipway.startDaemon();

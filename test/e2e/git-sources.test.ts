@@ -16,7 +16,23 @@ let tls: { cert: string; key: string };
 
 beforeAll(async () => {
   tls = { cert: path.join(slipway.dir, 'outside.crt'), key: path.join(slipway.dir, 'outside.key') };
-  const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=outside', '-addext', `subjectAltName=IP:${OUTSIDE}`, '-keyout', tls.key, '-out', tls.cert]);
+  const made = await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=outside',
+    '-addext',
+    `subjectAltName=IP:${OUTSIDE}`,
+    '-keyout',
+    tls.key,
+    '-out',
+    tls.cert,
+  ]);
   if (made.code !== 0) throw new Error(made.output);
   settings.GIT_SSL_CAINFO = tls.cert;
   await slipway.start();
@@ -45,7 +61,10 @@ describe('deploy sources besides a push', () => {
   test('keep-git-dir puts the repository, at the deployed commit, in the build', async () => {
     const repo = await slipway.appRepo('dockerfile-app', 'withgit');
     const dockerfile = path.join(repo, 'Dockerfile');
-    fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, 'utf8').replace('COPY server.js', 'COPY .git /app/.git\nCOPY server.js'));
+    fs.writeFileSync(
+      dockerfile,
+      fs.readFileSync(dockerfile, 'utf8').replace('COPY server.js', 'COPY .git /app/.git\nCOPY server.js'),
+    );
     await slipway.commit(repo, 'the build reads .git');
     expect((await slipway.ssh(['apps:create', 'withgit'])).code).toBe(0);
     const without = await slipway.push(repo);
@@ -55,10 +74,16 @@ describe('deploy sources besides a push', () => {
     expect((await slipway.ssh(['git:report', 'withgit'])).stdout).toMatch(/Git keep git dir: +true/);
     const pushed = await slipway.push(repo);
     expect(pushed.code, pushed.output).toBe(0);
-    const head = await slipway.ssh(['run', 'withgit', 'cat /app/.git/HEAD /app/.git/refs/heads/main; ls /app/.git/objects/pack']);
+    const head = await slipway.ssh([
+      'run',
+      'withgit',
+      'cat /app/.git/HEAD /app/.git/refs/heads/main; ls /app/.git/objects/pack',
+    ]);
     expect(head.stdout).toContain(`ref: refs/heads/main\n${await revOf(repo)}\n`);
     expect(head.stdout).toMatch(/pack-[0-9a-f]+\.pack/);
-    expect((await slipway.ssh(['git:set', 'withgit', 'keep-git-dir', 'maybe'])).stderr).toContain('Invalid keep-git-dir maybe: give true or false');
+    expect((await slipway.ssh(['git:set', 'withgit', 'keep-git-dir', 'maybe'])).stderr).toContain(
+      'Invalid keep-git-dir maybe: give true or false',
+    );
   });
 
   test('git:sync fetches another repository into the app and --build deploys it; tenants may not read host paths', async () => {
@@ -66,7 +91,9 @@ describe('deploy sources besides a push', () => {
     expect((await slipway.ssh(['apps:create', 'synced'])).code).toBe(0);
     const synced = await slipway.ssh(['git:sync', '--build', 'synced', source, 'main']);
     expect(synced.code, synced.output).toBe(0);
-    expect(synced.stdout).toContain(`-----> Synced synced's main to ${(await revOf(source)).slice(0, 12)} from ${source}`);
+    expect(synced.stdout).toContain(
+      `-----> Synced synced's main to ${(await revOf(source)).slice(0, 12)} from ${source}`,
+    );
     expect((await slipway.get(slipway.appHost('synced'))).body).toMatch(/^hello from version 1/);
     const again = await slipway.ssh(['git:sync', '--build', 'synced', source]);
     expect(again.stdout).toContain('No changes: not building');
@@ -75,7 +102,13 @@ describe('deploy sources besides a push', () => {
     const hostPath = await slipway.ssh(['git:sync', 'synced', source], { key: tenant });
     expect(hostPath.code).toBe(1);
     expect(hostPath.stderr).toContain('Only an admin key may sync from a path on this host');
-    for (const url of ['https://127.0.0.1:2222/synced', 'https://localhost/x.git', 'https://10.1.2.3/x.git', 'https://[::1]/x.git', 'https://[::ffff:127.0.0.1]/x.git']) {
+    for (const url of [
+      'https://127.0.0.1:2222/synced',
+      'https://localhost/x.git',
+      'https://10.1.2.3/x.git',
+      'https://[::1]/x.git',
+      'https://[::ffff:127.0.0.1]/x.git',
+    ]) {
       const internal = await slipway.ssh(['git:sync', 'synced', url], { key: tenant });
       expect(internal.code, url).toBe(1);
       expect(internal.stderr).toContain(notFetched(url));
@@ -85,7 +118,7 @@ describe('deploy sources besides a push', () => {
       ['--upload-pack=touch /tmp/owned', 'main', 'Invalid repository --upload-pack'],
       [source, '--output=/tmp/owned', 'Invalid git ref --output=/tmp/owned'],
       [source, 'main..other', 'Invalid git ref main..other'],
-      [source, 'no-such-branch', "Could not fetch no-such-branch from"],
+      [source, 'no-such-branch', 'Could not fetch no-such-branch from'],
     ]) {
       const refused = await slipway.ssh(['git:sync', 'synced', '--', `'${repository}'`, `'${ref}'`]);
       expect(refused.code, repository).toBe(1);
@@ -95,13 +128,22 @@ describe('deploy sources besides a push', () => {
   });
 
   test('git:load-image deploys an image archive sent on stdin (admins only)', async () => {
-    const [image] = (await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', `${slipway.instance}/app-synced`])).stdout.trim().split('\n');
+    const [image] = (
+      await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', `${slipway.instance}/app-synced`])
+    ).stdout
+      .trim()
+      .split('\n');
     const archive = path.join(slipway.dir, 'image.tar');
     expect((await run('docker', ['tag', image!, `${slipway.instance}-loaded/app:1`])).code).toBe(0);
     expect((await run('docker', ['save', '-o', archive, `${slipway.instance}-loaded/app:1`])).code).toBe(0);
     await run('docker', ['rmi', `${slipway.instance}-loaded/app:1`]);
     expect((await slipway.ssh(['apps:create', 'loaded'])).code).toBe(0);
-    const ssh = (key: SshKey) => run('ssh', [...slipway.sshArgs(key), 'git@127.0.0.1', 'git:load-image', 'loaded', `${slipway.instance}-loaded/app:1`], { inputFile: archive });
+    const ssh = (key: SshKey) =>
+      run(
+        'ssh',
+        [...slipway.sshArgs(key), 'git@127.0.0.1', 'git:load-image', 'loaded', `${slipway.instance}-loaded/app:1`],
+        { inputFile: archive },
+      );
     const loaded = await ssh(slipway.admin);
     expect(loaded.code, loaded.output).toBe(0);
     expect(loaded.stdout).toContain(`Loaded image: ${slipway.instance}-loaded/app:1`);
@@ -134,7 +176,12 @@ class OutsideServer {
     await ip('link', 'add', this.hostEnd, 'type', 'veth', 'peer', 'name', this.outsideEnd, 'netns', ns);
     // No duplicate address detection: the link is ours alone, and it would hold the addresses back a while.
     await run('sysctl', ['-qw', `net.ipv6.conf.${this.hostEnd}.accept_dad=0`]);
-    await run('nsenter', [`--net=/var/run/netns/${ns}`, 'sysctl', '-qw', `net.ipv6.conf.${this.outsideEnd}.accept_dad=0`]);
+    await run('nsenter', [
+      `--net=/var/run/netns/${ns}`,
+      'sysctl',
+      '-qw',
+      `net.ipv6.conf.${this.outsideEnd}.accept_dad=0`,
+    ]);
     await ip('addr', 'add', `${HOST_SIDE}/128`, 'dev', this.hostEnd, 'nodad');
     await ip('link', 'set', this.hostEnd, 'up');
     await ip('-6', 'route', 'add', `${OUTSIDE}/128`, 'dev', this.hostEnd, 'src', HOST_SIDE);
@@ -143,16 +190,28 @@ class OutsideServer {
     await ip('-n', ns, '-6', 'route', 'add', `${HOST_SIDE}/128`, 'dev', this.outsideEnd);
     const script = path.join(slipway.dir, 'outside-server.cjs');
     fs.writeFileSync(script, OUTSIDE_SERVER);
-    this.server = spawn('nsenter', [`--net=/var/run/netns/${ns}`, process.execPath, script, tls.cert, tls.key, root, OUTSIDE, redirectTo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.server = spawn(
+      'nsenter',
+      [`--net=/var/run/netns/${ns}`, process.execPath, script, tls.cert, tls.key, root, OUTSIDE, redirectTo],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     this.server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (line.startsWith('port ')) this.port = Number(line.slice(5));
         if (line.startsWith('request ')) this.requests.push(line.slice(8));
       }
     });
-    await eventually(async () => this.port, (port) => port > 0, 10_000);
+    await eventually(
+      async () => this.port,
+      (port) => port > 0,
+      10_000,
+    );
     // The link answers once both ends have their routes: wait for a request to get through.
-    await eventually(() => fetchStatus(`https://[${OUTSIDE}]:${this.port}/ready`), (status) => status === 404, 10_000);
+    await eventually(
+      () => fetchStatus(`https://[${OUTSIDE}]:${this.port}/ready`),
+      (status) => status === 404,
+      10_000,
+    );
     this.requests = [];
   }
 
@@ -208,7 +267,10 @@ describe("a tenant's git:sync reaches only public https:// destinations", () => 
     rev = await revOf(work);
     const root = path.join(slipway.dir, 'outside-root');
     fs.mkdirSync(root);
-    for (const args of [['clone', '-q', '--bare', work, path.join(root, 'repo.git')], ['-C', path.join(root, 'repo.git'), 'update-server-info']]) {
+    for (const args of [
+      ['clone', '-q', '--bare', work, path.join(root, 'repo.git')],
+      ['-C', path.join(root, 'repo.git'), 'update-server-info'],
+    ]) {
       const result = await run('git', args);
       if (result.code !== 0) throw new Error(result.output);
     }
@@ -235,7 +297,10 @@ describe("a tenant's git:sync reaches only public https:// destinations", () => 
   });
 
   test('a URL that git would read apart from the check (`\\@`) is refused, and nothing reaches the host it names', async () => {
-    for (const url of [`https://1.2.3.4\\@127.0.0.1:${loopback.port}/r.git`, `https://[${OUTSIDE}]:${outside.port}\\@127.0.0.1:${loopback.port}/r.git`]) {
+    for (const url of [
+      `https://1.2.3.4\\@127.0.0.1:${loopback.port}/r.git`,
+      `https://[${OUTSIDE}]:${outside.port}\\@127.0.0.1:${loopback.port}/r.git`,
+    ]) {
       const refused = await slipway.ssh(['git:sync', 'fromurl', `'${url}'`], { key: tenant });
       expect(refused.code, url).toBe(1);
       expect(refused.stderr).toContain(`Invalid repository ${url}: give the URL as https://HOST[:PORT]/PATH`);
@@ -284,7 +349,11 @@ describe("a tenant's git:sync reaches only public https:// destinations", () => 
   });
 
   test("an admin's sync follows redirects and is told git's reason", async () => {
-    const redirected = await slipway.ssh(['git:sync', 'fromurl', `https://[${OUTSIDE}]:${outside.port}/redirect/repo.git`]);
+    const redirected = await slipway.ssh([
+      'git:sync',
+      'fromurl',
+      `https://[${OUTSIDE}]:${outside.port}/redirect/repo.git`,
+    ]);
     expect(redirected.code).toBe(1);
     expect(redirected.stderr).toMatch(/Could not fetch HEAD from .*: (fatal|error): /);
     expect(loopback.connections()).toBeGreaterThan(0);

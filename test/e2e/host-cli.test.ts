@@ -12,7 +12,8 @@ import { CLI, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
  * the CLI runs it itself.
  */
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
-const host = (args: string[], options: { input?: string; cwd?: string } = {}) => run(process.execPath, [CLI, ...args], { env: slipway.env, ...options });
+const host = (args: string[], options: { input?: string; cwd?: string } = {}) =>
+  run(process.execPath, [CLI, ...args], { env: slipway.env, ...options });
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
@@ -33,7 +34,9 @@ test('stdin reaches the command, and file names are read where the CLI was run',
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain('Confirmation did not match hosted');
   const key = await makeKey(slipway.dir, 'relative');
-  const added = await host(['ssh-keys:add', 'relative', path.basename(key.publicPath)], { cwd: path.dirname(key.publicPath) });
+  const added = await host(['ssh-keys:add', 'relative', path.basename(key.publicPath)], {
+    cwd: path.dirname(key.publicPath),
+  });
   expect(added.code, added.output).toBe(0);
   expect((await host(['ssh-keys:list'])).stdout).toContain('relative');
   const destroyed = await host(['apps:destroy', 'hosted'], { input: 'hosted\n' });
@@ -44,7 +47,10 @@ test('stdin reaches the command, and file names are read where the CLI was run',
 test('a CLI that goes away mid-command stops it there, and the daemon serves on', async () => {
   expect((await host(['apps:create', 'kept'])).code).toBe(0);
   // Waiting for the typed confirmation when the operator presses Ctrl-C.
-  const waiting = spawn(process.execPath, [CLI, 'apps:destroy', 'kept'], { env: slipway.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting = spawn(process.execPath, [CLI, 'apps:destroy', 'kept'], {
+    env: slipway.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   await new Promise((resolve) => waiting.stdout.once('data', resolve));
   waiting.kill('SIGINT');
   await new Promise((resolve) => waiting.once('exit', resolve));
@@ -88,7 +94,11 @@ test('a client announcing a frame over the bound is told so and cut off, and the
   await closed;
   const frames: [number, string][] = [];
   new FrameReader((kind, payload) => frames.push([kind, payload.toString()])).push(Buffer.concat(received));
-  expect(frames.some(([kind, text]) => kind === FRAME.stderr && /^ ! {5}a frame of 50331648 bytes is over the bound/.test(text))).toBe(true);
+  expect(
+    frames.some(
+      ([kind, text]) => kind === FRAME.stderr && /^ ! {5}a frame of 50331648 bytes is over the bound/.test(text),
+    ),
+  ).toBe(true);
   const listed = await host(['apps:list']);
   expect(listed.code).toBe(0);
   expect(listed.stdout).toContain('framed');
@@ -98,16 +108,23 @@ describe('settings saved by scripts/setup', () => {
   const ROOT = path.resolve(import.meta.dirname, '../..');
   const settingsFile = () => path.join(slipway.dir, 'slipway.env');
   /** scripts/settings as scripts/setup runs it, with only `set` in the environment (no SLIPWAY_* of the harness). */
-  const save = (set: Record<string, string>) => run(path.join(ROOT, 'scripts', 'settings'), ['save', settingsFile()], { env: { PATH: process.env.PATH, ...set } });
+  const save = (set: Record<string, string>) =>
+    run(path.join(ROOT, 'scripts', 'settings'), ['save', settingsFile()], { env: { PATH: process.env.PATH, ...set } });
 
   test('a later run keeps what it does not set, changes what it sets, and an empty value goes back to the default', async () => {
-    const first = await save({ SLIPWAY_DOMAIN: 'first.example', SLIPWAY_HTTP_PORT: '8080', SLIPWAY_DATA_DIR: '/srv/slipway' });
+    const first = await save({
+      SLIPWAY_DOMAIN: 'first.example',
+      SLIPWAY_HTTP_PORT: '8080',
+      SLIPWAY_DATA_DIR: '/srv/slipway',
+    });
     expect(first.code, first.output).toBe(0);
     const upgrade = await save({ SLIPWAY_HTTP_PORT: '8081' });
     expect(upgrade.code, upgrade.output).toBe(0);
     expect(upgrade.stdout).toContain('SLIPWAY_DOMAIN=first.example (saved)');
     expect(upgrade.stdout).toContain('SLIPWAY_HTTP_PORT=8081 (set now)');
-    expect(fs.readFileSync(settingsFile(), 'utf8')).toBe('SLIPWAY_DATA_DIR=/srv/slipway\nSLIPWAY_DOMAIN=first.example\nSLIPWAY_HTTP_PORT=8081\n');
+    expect(fs.readFileSync(settingsFile(), 'utf8')).toBe(
+      'SLIPWAY_DATA_DIR=/srv/slipway\nSLIPWAY_DOMAIN=first.example\nSLIPWAY_HTTP_PORT=8081\n',
+    );
     expect((await save({ SLIPWAY_DOMAIN: '' })).code).toBe(0);
     expect(fs.readFileSync(settingsFile(), 'utf8')).toBe('SLIPWAY_DATA_DIR=/srv/slipway\nSLIPWAY_HTTP_PORT=8081\n');
   });

@@ -20,7 +20,23 @@ const app = 'secure';
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(slipway.dir, 'pebble-'));
   const [certFile, keyFile] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-  const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile]);
+  const made = await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
   if (made.code !== 0) throw new Error(made.output);
   listenerCert = fs.readFileSync(certFile, 'utf8');
   // The daemon must trust pebble's HTTPS listener, as it trusts Let's Encrypt's through the system CAs.
@@ -44,11 +60,40 @@ beforeAll(async () => {
   fs.writeFileSync(config, JSON.stringify({ pebble: pebbleConfig }));
   const quiet = { stdio: 'ignore' as const };
   servers.push(
-    spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${ports.dnsManagement}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''], quiet),
-    spawn('pebble', ['-config', config, '-dnsserver', `127.0.0.1:${ports.dns}`], { ...quiet, env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' } }),
+    spawn(
+      'pebble-challtestsrv',
+      [
+        '-dns01',
+        `127.0.0.1:${ports.dns}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${ports.dnsManagement}`,
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+      ],
+      quiet,
+    ),
+    spawn('pebble', ['-config', config, '-dnsserver', `127.0.0.1:${ports.dns}`], {
+      ...quiet,
+      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    }),
   );
-  await eventually(() => fetchText(`https://127.0.0.1:${ports.acme}/dir`).catch(() => ''), (text) => text.includes('newOrder'), 20_000);
-  for (const command of [['apps:create', app], ['letsencrypt:set', '--global', 'server', `https://127.0.0.1:${ports.acme}/dir`]]) {
+  await eventually(
+    () => fetchText(`https://127.0.0.1:${ports.acme}/dir`).catch(() => ''),
+    (text) => text.includes('newOrder'),
+    20_000,
+  );
+  for (const command of [
+    ['apps:create', app],
+    ['letsencrypt:set', '--global', 'server', `https://127.0.0.1:${ports.acme}/dir`],
+  ]) {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
@@ -74,14 +119,31 @@ function fetchText(url: string, body?: string): Promise<string> {
 }
 
 /** The certificate nginx serves for the app (or another host), checked against pebble's root, and what it answers. */
-function httpsGet(root: string, host = slipway.appHost(app), urlPath = '/'): Promise<{ authorized: boolean; serial: string; body: string }> {
+function httpsGet(
+  root: string,
+  host = slipway.appHost(app),
+  urlPath = '/',
+): Promise<{ authorized: boolean; serial: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = https.get({ host: '127.0.0.1', port: slipway.httpsPort, path: urlPath, servername: host, headers: { host }, ca: root, agent: false }, (response) => {
-      const socket = response.socket as tls.TLSSocket;
-      let body = '';
-      response.on('data', (d) => (body += d));
-      response.on('end', () => resolve({ authorized: socket.authorized, serial: socket.getPeerCertificate().serialNumber, body }));
-    });
+    const request = https.get(
+      {
+        host: '127.0.0.1',
+        port: slipway.httpsPort,
+        path: urlPath,
+        servername: host,
+        headers: { host },
+        ca: root,
+        agent: false,
+      },
+      (response) => {
+        const socket = response.socket as tls.TLSSocket;
+        let body = '';
+        response.on('data', (d) => (body += d));
+        response.on('end', () =>
+          resolve({ authorized: socket.authorized, serial: socket.getPeerCertificate().serialNumber, body }),
+        );
+      },
+    );
     request.on('error', reject);
   });
 }
@@ -124,7 +186,11 @@ describe('letsencrypt, against pebble', () => {
     await slipway.stopDaemon();
     await slipway.startDaemon();
     const root = await pebbleRoot();
-    const byDaemon = await eventually(() => httpsGet(root), (s) => s.serial !== serial, 20_000);
+    const byDaemon = await eventually(
+      () => httpsGet(root),
+      (s) => s.serial !== serial,
+      20_000,
+    );
     expect(byDaemon.serial).not.toBe(serial);
     expect(byDaemon.authorized).toBe(true);
     serial = byDaemon.serial;
@@ -133,7 +199,10 @@ describe('letsencrypt, against pebble', () => {
 
   test('a domain that does not resolve to this host fails the order and changes nothing', async () => {
     await new Promise<void>((resolve, reject) => {
-      const request = http.request({ host: '127.0.0.1', port: ports.dnsManagement, path: '/add-a', method: 'POST' }, (response) => response.resume().on('end', resolve));
+      const request = http.request(
+        { host: '127.0.0.1', port: ports.dnsManagement, path: '/add-a', method: 'POST' },
+        (response) => response.resume().on('end', resolve),
+      );
       request.on('error', reject);
       request.end(JSON.stringify({ host: 'elsewhere.example.com', addresses: ['192.0.2.1'] }));
     });
@@ -155,8 +224,13 @@ describe('letsencrypt, against pebble', () => {
     const served = await httpsGet(await pebbleRoot(), dashboard, '/login');
     expect(served.authorized).toBe(true);
     expect(served.body).toContain('id="token"');
-    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ 'letsencrypt-active': 'true', 'ssl-enabled': 'true' });
-    expect((await slipway.ssh(['dashboard:certs:remove'])).stderr).toContain('dashboard:letsencrypt:disable removes it');
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({
+      'letsencrypt-active': 'true',
+      'ssl-enabled': 'true',
+    });
+    expect((await slipway.ssh(['dashboard:certs:remove'])).stderr).toContain(
+      'dashboard:letsencrypt:disable removes it',
+    );
 
     expect((await slipway.ssh(['letsencrypt:set', '--global', 'graceperiod', '3153600000'])).code).toBe(0);
     const renewed = await slipway.ssh(['letsencrypt:auto-renew']);
@@ -165,7 +239,10 @@ describe('letsencrypt, against pebble', () => {
     expect((await slipway.ssh(['letsencrypt:set', '--global', 'graceperiod'])).code).toBe(0);
 
     expect((await slipway.ssh(['dashboard:letsencrypt:disable'])).code).toBe(0);
-    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({ 'letsencrypt-active': 'false', 'ssl-enabled': 'false' });
+    expect(JSON.parse((await slipway.ssh(['dashboard:report', '--format', 'json'])).stdout)).toMatchObject({
+      'letsencrypt-active': 'false',
+      'ssl-enabled': 'false',
+    });
   });
 
   test('revoke has the authority revoke it; the app serves plain HTTP again', async () => {
@@ -173,6 +250,8 @@ describe('letsencrypt, against pebble', () => {
     expect(revoked.code, revoked.output).toBe(0);
     expect((await slipway.ssh(['letsencrypt:active', app])).stdout).toBe('false\n');
     expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^hello from version 1/);
-    expect((await slipway.ssh(['letsencrypt:revoke', app])).stderr).toContain(`${app} has no Let's Encrypt certificate`);
+    expect((await slipway.ssh(['letsencrypt:revoke', app])).stderr).toContain(
+      `${app} has no Let's Encrypt certificate`,
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('domains', () => {
     expect((await slipway.get('anything.wild.example.com')).body).toMatch(/^hello from version 1/);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200); // the default stays
 
-    expect((await slipway.ssh(['domains:add', app, 'www.example.com'])).stdout).toContain('Skipping: www.example.com already added');
+    expect((await slipway.ssh(['domains:add', app, 'www.example.com'])).stdout).toContain(
+      'Skipping: www.example.com already added',
+    );
     const removed = await slipway.ssh(['domains:remove', app, 'www.example.com']);
     expect(removed.code, removed.output).toBe(0);
     expect((await slipway.get('www.example.com')).status).toBe(404);
@@ -38,7 +40,9 @@ describe('domains', () => {
     expect(set.code, set.output).toBe(0);
     expect((await slipway.get('only.example.com')).status).toBe(200);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(404);
-    expect((await slipway.sshJson<Report>(['domains:report', app, '--format', 'json']))['app-vhosts']).toBe('only.example.com');
+    expect((await slipway.sshJson<Report>(['domains:report', app, '--format', 'json']))['app-vhosts']).toBe(
+      'only.example.com',
+    );
 
     expect((await slipway.ssh(['domains:clear', app])).code).toBe(0);
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
@@ -49,11 +53,14 @@ describe('domains', () => {
     if (!fs.existsSync('/proc/net/if_inet6')) return;
     const body = await new Promise<string>((resolve, reject) => {
       http
-        .get({ host: '::1', port: slipway.httpPort, headers: { host: slipway.appHost(app) }, agent: false }, (response) => {
-          let text = '';
-          response.on('data', (d) => (text += d));
-          response.on('end', () => resolve(text));
-        })
+        .get(
+          { host: '::1', port: slipway.httpPort, headers: { host: slipway.appHost(app) }, agent: false },
+          (response) => {
+            let text = '';
+            response.on('data', (d) => (text += d));
+            response.on('end', () => resolve(text));
+          },
+        )
         .on('error', reject);
     });
     expect(body).toMatch(/^hello from version 1/);
@@ -66,20 +73,35 @@ describe('domains', () => {
     expect(taken.stderr).toContain(`${slipway.appHost(app)} is already used by app ${app}`);
   });
 
-  test.each(['http://x.com', 'x.com;', 'x..com', 'a b', '*', '../etc', 'x.com\nserver'])('the invalid domain %j is refused', async (domain) => {
-    const result = await slipway.ssh(['domains:add', app, `'${domain}'`]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('is invalid');
-  });
+  test.each(['http://x.com', 'x.com;', 'x..com', 'a b', '*', '../etc', 'x.com\nserver'])(
+    'the invalid domain %j is refused',
+    async (domain) => {
+      const result = await slipway.ssh(['domains:add', app, `'${domain}'`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('is invalid');
+    },
+  );
 });
 
 describe('nginx settings', () => {
   const upload = (megabytes: number) => {
     const body = path.join(slipway.dir, `upload-${megabytes}`);
     fs.writeFileSync(body, Buffer.alloc(megabytes * 1024 * 1024, 'x'));
-    return run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${slipway.appHost(app)}`, '--data-binary', `@${body}`, `http://127.0.0.1:${slipway.httpPort}/`]);
+    return run('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      `Host: ${slipway.appHost(app)}`,
+      '--data-binary',
+      `@${body}`,
+      `http://127.0.0.1:${slipway.httpPort}/`,
+    ]);
   };
-  const nginxReport = async () => JSON.parse((await slipway.ssh(['nginx:report', app, '--format', 'json'])).stdout) as Record<string, string>;
+  const nginxReport = async () =>
+    JSON.parse((await slipway.ssh(['nginx:report', app, '--format', 'json'])).stdout) as Record<string, string>;
 
   test('client-max-body-size lets larger uploads in, per app or for every app', async () => {
     expect((await upload(2)).stdout).toBe('413');
@@ -91,7 +113,11 @@ describe('nginx settings', () => {
 
     expect((await slipway.ssh(['nginx:set', '--global', 'client-max-body-size', '3m'])).code).toBe(0);
     expect((await slipway.ssh(['nginx:set', app, 'client-max-body-size'])).code).toBe(0);
-    expect(await nginxReport()).toMatchObject({ 'client-max-body-size': '', 'computed-client-max-body-size': '3m', 'global-client-max-body-size': '3m' });
+    expect(await nginxReport()).toMatchObject({
+      'client-max-body-size': '',
+      'computed-client-max-body-size': '3m',
+      'global-client-max-body-size': '3m',
+    });
     expect((await upload(4)).stdout).toBe('413');
     expect((await upload(2)).stdout).toBe('200');
     expect((await slipway.ssh(['nginx:set', '--global', 'client-max-body-size'])).code).toBe(0);
@@ -117,9 +143,21 @@ describe('nginx settings', () => {
 
   test('nginx:access-logs shows the app’s requests, and -t follows new ones', async () => {
     await slipway.get(slipway.appHost(app), '/first-request');
-    const logged = await eventually(() => slipway.ssh(['nginx:access-logs', app]), (r) => r.stdout.includes('GET /first-request'), 10_000);
+    const logged = await eventually(
+      () => slipway.ssh(['nginx:access-logs', app]),
+      (r) => r.stdout.includes('GET /first-request'),
+      10_000,
+    );
     expect(logged.stdout).toContain('GET /first-request HTTP/1.1" 200');
-    const follower = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'nginx:access-logs', app, '-t', '-n', '0']);
+    const follower = spawn('ssh', [
+      ...slipway.sshArgs(slipway.admin),
+      'git@127.0.0.1',
+      'nginx:access-logs',
+      app,
+      '-t',
+      '-n',
+      '0',
+    ]);
     let followed = '';
     follower.stdout.on('data', (chunk) => (followed += chunk));
     try {
@@ -140,12 +178,17 @@ describe('logs and run', () => {
     expect(logs.code, logs.output).toBe(0);
     expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ app\[web\.1\]: listening on 5000$/m);
     expect((await slipway.ssh(['logs', app, '--quiet'])).stdout).toContain('listening on 5000');
-    expect((await slipway.ssh(['logs', app, '-p', 'worker'])).stderr).toContain('has no running containers of type worker');
+    expect((await slipway.ssh(['logs', app, '-p', 'worker'])).stderr).toContain(
+      'has no running containers of type worker',
+    );
   });
 
   test('a deploy does not take down a one-off run in progress', async () => {
     const running = slipway.ssh(['run', app, "'sleep 6; echo survived'"]);
-    await eventually(() => slipway.containers(app), (found) => found.some((c) => c.name.includes('.run.')));
+    await eventually(
+      () => slipway.containers(app),
+      (found) => found.some((c) => c.name.includes('.run.')),
+    );
     const restarted = await slipway.ssh(['ps:restart', app]);
     expect(restarted.code, restarted.output).toBe(0);
     const result = await running;
@@ -158,14 +201,25 @@ describe('logs and run', () => {
     const ran = await slipway.ssh(['run', app, 'echo', '$RUN_MARK', '$DYNO']);
     expect(ran.code, ran.output).toBe(0);
     expect(ran.stdout).toMatch(/^from-config run\.\d+$/m);
-    const withEnv = await slipway.ssh(['run', '-e', 'ONE=1', '--env', "'TWO=two words'", app, "'echo $ONE $TWO $RUN_MARK'"]);
+    const withEnv = await slipway.ssh([
+      'run',
+      '-e',
+      'ONE=1',
+      '--env',
+      "'TWO=two words'",
+      app,
+      "'echo $ONE $TWO $RUN_MARK'",
+    ]);
     expect(withEnv.stdout).toMatch(/^1 two words from-config$/m);
     expect((await slipway.ssh(['run', '-e', '1BAD=x', app, 'true'])).stderr).toContain("Invalid key name: '1BAD'");
     const failed = await slipway.ssh(['run', app, 'exit', '7']);
     expect(failed.code).toBe(7);
     const flags = await slipway.ssh(['run', app, 'node', '--version']);
     expect(flags.stdout).toMatch(/^v18\./m);
-    const containers = await eventually(() => slipway.containers(app), (c) => c.length === 1);
+    const containers = await eventually(
+      () => slipway.containers(app),
+      (c) => c.length === 1,
+    );
     expect(containers).toHaveLength(1); // one-off containers are gone
   });
 });
@@ -205,9 +259,13 @@ describe('ports', () => {
     expect((await slipway.ssh(['config:set', '--no-restart', ported, 'ADMIN_PORT=7001'])).code).toBe(0);
     const added = await slipway.ssh(['ports:add', ported, `http:${extra}:7001`]);
     expect(added.code, added.output).toBe(0);
-    expect((await run('curl', ['-s', '-H', `Host: ${slipway.appHost(ported)}`, `http://127.0.0.1:${extra}/`])).stdout).toBe('admin port\n');
+    expect(
+      (await run('curl', ['-s', '-H', `Host: ${slipway.appHost(ported)}`, `http://127.0.0.1:${extra}/`])).stdout,
+    ).toBe('admin port\n');
     expect((await slipway.get(slipway.appHost(ported), '/env/PORT')).body).toBe('7000');
-    expect((await slipway.ssh(['ports:add', app, `http:${extra}:5000`])).stderr).toContain(`Host port ${extra} is mapped by another app`);
+    expect((await slipway.ssh(['ports:add', app, `http:${extra}:5000`])).stderr).toContain(
+      `Host port ${extra} is mapped by another app`,
+    );
     // TCP is forwarded as it is, by nginx's stream module: no Host header needed.
     const tcp = await freePort();
     const forwarded = await slipway.ssh(['ports:add', ported, `tcp:${tcp}:7001`]);
@@ -218,7 +276,9 @@ describe('ports', () => {
     const busy = http.createServer().listen(0, '0.0.0.0');
     await new Promise((resolve) => busy.once('listening', resolve));
     const busyPort = (busy.address() as { port: number }).port;
-    expect((await slipway.ssh(['ports:add', ported, `http:${busyPort}:7001`])).stderr).toContain(`Host port ${busyPort} is in use on this host`);
+    expect((await slipway.ssh(['ports:add', ported, `http:${busyPort}:7001`])).stderr).toContain(
+      `Host port ${busyPort} is in use on this host`,
+    );
     busy.close();
 
     expect((await slipway.ssh(['ports:clear', ported])).code).toBe(0);
@@ -245,7 +305,11 @@ describe('proxy:disable', () => {
     expect((await slipway.get(slipway.appHost(app))).body).toMatch(/^hello from version 1/);
     expect((await slipway.ssh(['proxy:report', app])).stdout).toMatch(/Proxy host ports: *\n/);
     // The old container goes after its drain, and its host port with it.
-    const gone = await eventually(() => run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${hostPort}/`]), (r) => r.stdout === '000', 20_000);
+    const gone = await eventually(
+      () => run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${hostPort}/`]),
+      (r) => r.stdout === '000',
+      20_000,
+    );
     expect(gone.stdout).toBe('000');
   });
 });
@@ -256,7 +320,9 @@ describe('checks:run', () => {
     expect(ran.code, ran.output).toBe(0);
     expect(ran.stdout).toContain("Running healthcheck name='health'");
     expect(ran.stdout).toContain('All checks successful (web.1)');
-    expect((await slipway.ssh(['checks:run', app, 'worker'])).stderr).toContain(`${app} has no running containers of type worker`);
+    expect((await slipway.ssh(['checks:run', app, 'worker'])).stderr).toContain(
+      `${app} has no running containers of type worker`,
+    );
     // Dokku's global --quiet drops the headers, and keeps the rest
     const quiet = await slipway.ssh(['--', '--quiet', 'checks:run', app]); // ssh's own options end at --
     expect(quiet.stdout, quiet.output).toContain('All checks successful (web.1)');
@@ -265,14 +331,18 @@ describe('checks:run', () => {
 });
 
 describe('detached runs', () => {
-  const list = async () => JSON.parse((await slipway.ssh(['run:list', app, '--format', 'json'])).stdout) as { name: string; state: string }[];
+  const list = async () =>
+    JSON.parse((await slipway.ssh(['run:list', app, '--format', 'json'])).stdout) as { name: string; state: string }[];
 
   test('run:detached returns at once; run:list, run:logs, run:stop and run:cleanup manage what it started', async () => {
     const started = await slipway.ssh(['run:detached', app, "'echo detached-out; sleep 60'"]);
     expect(started.code, started.output).toBe(0);
     const dyno = /as (run\.\d+) /.exec(started.stdout)![1]!;
     expect(await list()).toEqual([{ name: dyno, container: stringContaining(`.${app}.${dyno}.`), state: 'running' }]);
-    const logs = await eventually(() => slipway.ssh(['run:logs', app, dyno]), (r) => r.stdout.includes('detached-out'));
+    const logs = await eventually(
+      () => slipway.ssh(['run:logs', app, dyno]),
+      (r) => r.stdout.includes('detached-out'),
+    );
     expect(logs.stdout).toBe('detached-out\n');
     expect((await slipway.ssh(['run:stop', app, dyno])).code).toBe(0);
     expect(await list()).toEqual([]);
@@ -284,13 +354,19 @@ describe('detached runs', () => {
     const cleaned = await slipway.ssh(['run:cleanup', app]);
     expect(cleaned.stdout).toContain('Removed 1 exited one-off container');
     expect(await list()).toEqual([]);
-    expect((await slipway.ssh(['run:logs', app, 'run.99999'])).stderr).toContain(`${app} has no one-off container run.99999`);
+    expect((await slipway.ssh(['run:logs', app, 'run.99999'])).stderr).toContain(
+      `${app} has no one-off container run.99999`,
+    );
   });
 });
 
 describe('enter', () => {
   const enter = (args: string[], options: { tty?: boolean; input?: string } = {}) =>
-    run('ssh', [...(options.tty ? ['-tt'] : []), ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app, ...args], { input: options.input });
+    run(
+      'ssh',
+      [...(options.tty ? ['-tt'] : []), ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app, ...args],
+      { input: options.input },
+    );
 
   test('runs a command in a running container, with a terminal when ssh asks for one', async () => {
     const withTty = await enter(['web.1', 'tty'], { tty: true });
@@ -309,18 +385,28 @@ describe('enter', () => {
 
   test('run under ssh -t is interactive too', async () => {
     const input = 'echo in-$((1+1)) $DYNO\nexit 4\n';
-    const shell = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'run', app, 'sh'], { input });
+    const shell = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'run', app, 'sh'], {
+      input,
+    });
     expect(shell.code, shell.output).toBe(4);
     expect(shell.stdout).toMatch(/in-2 run\.\d+/);
   });
 
   test('a shell whose client goes away is hung up, not left running in the container', async () => {
-    const shell = spawn('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const shell = spawn('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'enter', app], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     shell.stdout.on('data', (d) => (output += d));
     shell.stdin.write('echo ready-$((1+1))\n');
-    await eventually(async () => output, (text) => text.includes('ready-2'));
-    const shells = async () => (await run('docker', ['top', (await slipway.containers(app))[0]!.name])).stdout.split('\n').filter((l) => / (ba)?sh$/.test(l));
+    await eventually(
+      async () => output,
+      (text) => text.includes('ready-2'),
+    );
+    const shells = async () =>
+      (await run('docker', ['top', (await slipway.containers(app))[0]!.name])).stdout
+        .split('\n')
+        .filter((l) => / (ba)?sh$/.test(l));
     expect(await shells()).toHaveLength(1);
     shell.kill('SIGKILL');
     expect(await eventually(shells, (found) => found.length === 0)).toEqual([]);
@@ -329,7 +415,10 @@ describe('enter', () => {
   test('slipway enter on the host, at a terminal, gets that terminal', async () => {
     // `script` gives the host command a pty, as an operator's terminal would.
     const command = `${process.execPath} ${CLI} enter ${app}`;
-    const shell = await run('script', ['-qec', command, '/dev/null'], { env: slipway.env, input: 'echo local-$((2+3)) $(tty)\nexit 5\n' });
+    const shell = await run('script', ['-qec', command, '/dev/null'], {
+      env: slipway.env,
+      input: 'echo local-$((2+3)) $(tty)\nexit 5\n',
+    });
     expect(shell.code, shell.output).toBe(5);
     expect(shell.stdout).toMatch(/local-5 \/dev\/pts\/\d+/);
   });
@@ -351,7 +440,9 @@ describe('the laptop client', () => {
     // `ssh` on the PATH with the test's key and options, as a user's ~/.ssh/config would give.
     const bin = fs.mkdtempSync(path.join(slipway.dir, 'client-bin-'));
     const options = slipway.sshArgs(slipway.admin).filter((a, i, all) => a !== '-p' && all[i - 1] !== '-p');
-    fs.writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh ${options.join(' ')} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh ${options.join(' ')} "$@"\n`, {
+      mode: 0o755,
+    });
     env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   });
 
@@ -365,7 +456,9 @@ describe('the laptop client', () => {
     expect((await client(['config:get', app, 'CLIENT_MARK'])).stdout).toBe(`${value}\n`); // the app named anyway
     expect((await client(['apps:list'])).stdout).toContain(app);
     expect((await client(['run', '-e', 'X=from-client', 'echo $X'])).stdout).toMatch(/^from-client$/m); // app goes after run's flags
-    expect((await client(['--app', 'nosuch', 'config:get', 'CLIENT_MARK'])).stderr).toContain('App nosuch does not exist');
+    expect((await client(['--app', 'nosuch', 'config:get', 'CLIENT_MARK'])).stderr).toContain(
+      'App nosuch does not exist',
+    );
   });
 
   test('outside a repository it says what is missing', async () => {
@@ -383,8 +476,21 @@ describe('certificates', () => {
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(slipway.dir, 'tls-'));
     const made = await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${domain}`,
-      '-addext', `subjectAltName=DNS:${domain}`, '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.crt'),
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${domain}`,
+      '-addext',
+      `subjectAltName=DNS:${domain}`,
+      '-keyout',
+      path.join(dir, 'server.key'),
+      '-out',
+      path.join(dir, 'server.crt'),
     ]);
     if (made.code !== 0) throw new Error(made.output);
     cert = fs.readFileSync(path.join(dir, 'server.crt'), 'utf8');
@@ -396,11 +502,14 @@ describe('certificates', () => {
   /** GET over TLS through Slipway's nginx, trusting only the test's own certificate. */
   function getHttps(host: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const request = https.get({ host: '127.0.0.1', port: slipway.httpsPort, servername: host, headers: { host }, ca: cert, agent: false }, (response) => {
-        let body = '';
-        response.on('data', (d) => (body += d));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      });
+      const request = https.get(
+        { host: '127.0.0.1', port: slipway.httpsPort, servername: host, headers: { host }, ca: cert, agent: false },
+        (response) => {
+          let body = '';
+          response.on('data', (d) => (body += d));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
       request.on('error', reject);
     });
   }
@@ -428,7 +537,16 @@ describe('certificates', () => {
     expect(generated.stdout).toContain(`Added a self-signed certificate for ${domain} to ${app}`);
     const report = await slipway.sshJson<Report>(['certs:report', app, '--format', 'json']);
     expect(report).toMatchObject({ 'ssl-enabled': 'true', 'ssl-hostnames': domain, 'ssl-verified': 'self signed' });
-    const served = await run('curl', ['-sk', '-D', '-', '-o', '/dev/null', '--resolve', `${domain}:${slipway.httpsPort}:127.0.0.1`, `https://${domain}:${slipway.httpsPort}/`]);
+    const served = await run('curl', [
+      '-sk',
+      '-D',
+      '-',
+      '-o',
+      '/dev/null',
+      '--resolve',
+      `${domain}:${slipway.httpsPort}:127.0.0.1`,
+      `https://${domain}:${slipway.httpsPort}/`,
+    ]);
     expect(served.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(served.stdout).toContain('Strict-Transport-Security: max-age=15724800; includeSubDomains');
     expect((await slipway.ssh(['certs:generate', app, 'bad_domain;x'])).stderr).toContain('Invalid domain');
@@ -441,7 +559,9 @@ describe('certificates', () => {
     fs.writeFileSync(path.join(dir, 'server.key'), key);
     const tarFile = path.join(dir, 'certs.tar');
     expect((await run('tar', ['-cf', tarFile, '-C', dir, 'server.crt', 'server.key'])).code).toBe(0);
-    const added = await run('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'certs:add', app], { inputFile: tarFile });
+    const added = await run('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'certs:add', app], {
+      inputFile: tarFile,
+    });
     expect(added.code, added.output).toBe(0);
     expect((await getHttps(domain)).status).toBe(200);
     expect((await slipway.ssh(['certs:remove', app])).code).toBe(0);
@@ -461,4 +581,6 @@ describe('certificates', () => {
   });
 });
 
-const OTHER_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const OTHER_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();

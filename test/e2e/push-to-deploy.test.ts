@@ -10,7 +10,10 @@ afterAll(() => slipway.destroy());
 
 function setGreeting(dir: string, greeting: string): void {
   const file = path.join(dir, 'server.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`));
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
+  );
 }
 
 describe('git push deploys a Dockerfile app', () => {
@@ -71,7 +74,9 @@ describe('git push deploys a Dockerfile app', () => {
     const dockerfile = path.join(repo, 'Dockerfile');
     fs.writeFileSync(
       dockerfile,
-      fs.readFileSync(dockerfile, 'utf8').replace(/^CMD .*$/m, `CMD ["node", "-e", "console.log('cannot start'); process.exit(3)"]`),
+      fs
+        .readFileSync(dockerfile, 'utf8')
+        .replace(/^CMD .*$/m, `CMD ["node", "-e", "console.log('cannot start'); process.exit(3)"]`),
     );
     await slipway.commit(repo, 'crashes at start');
     const pushed = await slipway.push(repo);
@@ -102,7 +107,7 @@ describe('git push deploys a Dockerfile app', () => {
 
     expect(pushed.code).not.toBe(0);
     expect(pushed.output).toContain("Running healthcheck name='health'");
-    expect(pushed.output).toContain('healthcheck \'health\' failed: status 500');
+    expect(pushed.output).toContain("healthcheck 'health' failed: status 500");
     expect(pushed.output).toContain('[remote rejected] main -> main (pre-receive hook declined)');
     expect((await slipway.get(slipway.appHost(app))).body).toBe('hello from version 2 (v2 web.1)\n');
     await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo });
@@ -165,7 +170,11 @@ describe('git settings', () => {
     expect((await slipway.ssh(['git:set', app, 'rev-env-var', 'bad name'])).stderr).toContain('Invalid rev-env-var');
     expect((await slipway.ssh(['git:set', app, 'deploy-branch', 'a..b'])).stderr).toContain('Invalid deploy-branch');
 
-    for (const command of [['git:set', app, 'deploy-branch'], ['git:set', app, 'rev-env-var']]) expect((await slipway.ssh(command)).code).toBe(0);
+    for (const command of [
+      ['git:set', app, 'deploy-branch'],
+      ['git:set', app, 'rev-env-var'],
+    ])
+      expect((await slipway.ssh(command)).code).toBe(0);
   });
 
   test('with disable-autocreation, a push to an app that does not exist is refused', async () => {
@@ -178,7 +187,6 @@ describe('git settings', () => {
     expect((await slipway.ssh(['apps:set', app, 'disable-autocreation', 'true'])).stderr).toContain('give --global');
     expect((await slipway.ssh(['apps:set', '--global', 'disable-autocreation'])).code).toBe(0);
   });
-
 });
 
 describe('access', () => {
@@ -202,7 +210,9 @@ describe('access', () => {
       expect(created.stderr).toMatch(/App name must begin with lowercase alphanumeric character|Invalid/);
 
       const repo = await slipway.appRepo('dockerfile-app', 'valid');
-      await run('git', ['remote', 'set-url', 'deploy', `ssh://git@127.0.0.1:${slipway.sshPort}/${name}`], { cwd: repo });
+      await run('git', ['remote', 'set-url', 'deploy', `ssh://git@127.0.0.1:${slipway.sshPort}/${name}`], {
+        cwd: repo,
+      });
       const pushed = await slipway.push(repo);
       expect(pushed.code).not.toBe(0);
       expect((await slipway.ssh(['apps:list', '--format', 'json'])).stdout).not.toContain(name);
@@ -220,8 +230,15 @@ describe('access', () => {
     expect(listed.stderr).toContain(' !     ssh-keys:list needs an admin key');
 
     // It logs in but has no apps until granted some (access.test.ts has the rest).
-    expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain("You haven't deployed any applications yet");
-    const [entry] = await slipway.sshJson<{ name: string; admin: boolean; fingerprint: string }[]>(['ssh-keys:list', 'dev', '--format', 'json']);
+    expect((await slipway.ssh(['apps:list'], { key: dev })).stderr).toContain(
+      "You haven't deployed any applications yet",
+    );
+    const [entry] = await slipway.sshJson<{ name: string; admin: boolean; fingerprint: string }[]>([
+      'ssh-keys:list',
+      'dev',
+      '--format',
+      'json',
+    ]);
     expect(entry).toMatchObject({ name: 'dev', admin: false });
     const removed = await slipway.ssh(['ssh-keys:remove', '--fingerprint', entry!.fingerprint]);
     expect(removed.code, removed.output).toBe(0);
@@ -237,7 +254,9 @@ describe('access', () => {
   });
 
   test('a private key is refused by ssh-keys:add', async () => {
-    const result = await slipway.ssh(['ssh-keys:add', 'oops'], { input: fs.readFileSync(slipway.admin.privatePath, 'utf8') });
+    const result = await slipway.ssh(['ssh-keys:add', 'oops'], {
+      input: fs.readFileSync(slipway.admin.privatePath, 'utf8'),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('private key');
   });

@@ -17,7 +17,12 @@ const server = `127.0.0.1:${port}`;
 const settings: NodeJS.ProcessEnv = {};
 const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-const registry = new ImageRegistry({ dir: path.join(slipway.dir, 'registry'), address: server, bin: 'docker-registry', ca: new ClusterCa(path.join(slipway.dir, 'registry-ca')) });
+const registry = new ImageRegistry({
+  dir: path.join(slipway.dir, 'registry'),
+  address: server,
+  bin: 'docker-registry',
+  ca: new ClusterCa(path.join(slipway.dir, 'registry-ca')),
+});
 const localOnly = `localonly-${slipway.instance}/base:1`;
 // The allow-list names a registry with a port, and even a local tag: a local tag is still refused.
 settings.SLIPWAY_BUILD_IMAGES = `${server}/base,${server}/missing,${localOnly}`;
@@ -26,7 +31,9 @@ let tenant: SshKey;
 /** Pushes the stack image to the registry as base:1, then drops the local tag: a build must pull it. */
 async function seedRegistry(): Promise<void> {
   await docker.getImage('slipway/stack:bookworm').tag({ repo: `${server}/base`, tag: '1' });
-  const stream = await docker.getImage(`${server}/base:1`).push({ authconfig: registry.auth() } as Docker.ImagePushOptions);
+  const stream = await docker
+    .getImage(`${server}/base:1`)
+    .push({ authconfig: registry.auth() } as Docker.ImagePushOptions);
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
       const failed = error?.message ?? events.find((e) => e.error)?.error;
@@ -45,7 +52,8 @@ async function pushAsTenant(dockerfile: string) {
   return slipway.push(repo, { key: tenant, args: [slipway.remote('mine'), '+main'] });
 }
 
-const appOn = (image: string) => `FROM ${image}\nWORKDIR /app\nCOPY server.js probe.js /app/\nCMD ["node", "/app/server.js"]\n`;
+const appOn = (image: string) =>
+  `FROM ${image}\nWORKDIR /app\nCOPY server.js probe.js /app/\nCMD ["node", "/app/server.js"]\n`;
 
 beforeAll(async () => {
   await registry.ensureRunning();
@@ -55,7 +63,10 @@ beforeAll(async () => {
   tenant = await makeKey(slipway.dir, 'tenant');
   const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
   if (added.code !== 0) throw new Error(added.output);
-  for (const command of [['apps:create', 'mine'], ['acl:add', 'mine', 'tenant']]) {
+  for (const command of [
+    ['apps:create', 'mine'],
+    ['acl:add', 'mine', 'tenant'],
+  ]) {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
@@ -64,8 +75,14 @@ beforeAll(async () => {
 afterAll(async () => {
   registry.stop();
   // The push left the stack image a digest reference under the registry's name too.
-  const digests = orEmpty((await docker.getImage('slipway/stack:bookworm').inspect()).RepoDigests, []).filter((d) => d.startsWith(`${server}/`));
-  for (const ref of [`${server}/base:1`, localOnly, ...digests]) await docker.getImage(ref).remove().catch(() => {});
+  const digests = orEmpty((await docker.getImage('slipway/stack:bookworm').inspect()).RepoDigests, []).filter((d) =>
+    d.startsWith(`${server}/`),
+  );
+  for (const ref of [`${server}/base:1`, localOnly, ...digests])
+    await docker
+      .getImage(ref)
+      .remove()
+      .catch(() => {});
   await slipway.destroy();
 });
 
@@ -73,7 +90,9 @@ describe('a Dockerfile FROM an image in a registry', () => {
   test('is pulled from its registry, which refuses a build that has no login for it', async () => {
     const pushed = await pushAsTenant(appOn(`${server}/base:1`));
     expect(pushed.code).not.toBe(0);
-    expect(pushed.output).toContain(`Pulling ${server}/base:1 from ${server} failed (no registry:login for ${server}):`);
+    expect(pushed.output).toContain(
+      `Pulling ${server}/base:1 from ${server} failed (no registry:login for ${server}):`,
+    );
     expect(pushed.output).not.toContain('Building mine from Dockerfile');
   });
 
@@ -82,14 +101,21 @@ describe('a Dockerfile FROM an image in a registry', () => {
     const wrong = await slipway.ssh(['registry:login', 'mine', server, 'slipway', 'not-the-password'], { key: tenant });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain(`Login to ${server} failed`);
-    expect((await slipway.ssh(['registry:login', '--global', server, 'slipway', password], { key: tenant })).stderr).toContain('needs an admin key');
+    expect(
+      (await slipway.ssh(['registry:login', '--global', server, 'slipway', password], { key: tenant })).stderr,
+    ).toContain('needs an admin key');
     // A registry an admin did not allow, on this host: the engine is not sent there, so no port is told apart from another.
     for (const elsewhere of ['127.0.0.1:1', `127.0.0.1:${slipway.sshPort}`]) {
       const probe = await slipway.ssh(['registry:login', 'mine', elsewhere, 'slipway', 'x'], { key: tenant });
-      expect(probe.stderr).toContain(`Only an admin may log in to ${elsewhere}: it is not a registry at a public address`);
+      expect(probe.stderr).toContain(
+        `Only an admin may log in to ${elsewhere}: it is not a registry at a public address`,
+      );
     }
 
-    const login = await slipway.ssh(['registry:login', '--password-stdin', 'mine', server, 'slipway'], { key: tenant, input: `${password}\n` });
+    const login = await slipway.ssh(['registry:login', '--password-stdin', 'mine', server, 'slipway'], {
+      key: tenant,
+      input: `${password}\n`,
+    });
     expect(login.code, login.output).toBe(0);
     const report = await slipway.ssh(['registry:report', 'mine'], { key: tenant });
     expect(report.stdout).toContain(`${server} (slipway)`);
@@ -107,7 +133,9 @@ describe('a Dockerfile FROM an image in a registry', () => {
   test('a pull that fails (an unknown image, the registry down) fails the push before building, and the app keeps serving', async () => {
     const unknown = await pushAsTenant(appOn(`${server}/missing:1`));
     expect(unknown.code).not.toBe(0);
-    expect(unknown.output).toMatch(new RegExp(`Pulling ${server}/missing:1 from ${server} failed: .*(not found|unknown)`));
+    expect(unknown.output).toMatch(
+      new RegExp(`Pulling ${server}/missing:1 from ${server} failed: .*(not found|unknown)`),
+    );
     registry.stop();
     try {
       // The image pulled before is still here: the build does not fall back on it.
@@ -128,13 +156,17 @@ describe('a Dockerfile FROM an image in a registry', () => {
     await slipway.commit(repo, 'base image');
     const pushed = await slipway.push(repo);
     expect(pushed.code).not.toBe(0);
-    expect(pushed.output).toContain(`Pulling ${server}/base:1 from ${server} failed (no registry:login for ${server}):`);
+    expect(pushed.output).toContain(
+      `Pulling ${server}/base:1 from ${server} failed (no registry:login for ${server}):`,
+    );
   });
 
   test('SLIPWAY_BUILD_IMAGES, when set, names the only registry images builds may pull (here a registry with a port)', async () => {
     const pushed = await pushAsTenant(appOn('node:20-alpine'));
     expect(pushed.code).not.toBe(0);
-    expect(pushed.output).toContain('The Dockerfile builds from node:20-alpine, which this app may not use: SLIPWAY_BUILD_IMAGES does not list it');
+    expect(pushed.output).toContain(
+      'The Dockerfile builds from node:20-alpine, which this app may not use: SLIPWAY_BUILD_IMAGES does not list it',
+    );
   });
 });
 
@@ -147,7 +179,11 @@ describe('images of this host', () => {
   });
 
   test.each([
-    ['another app’s image', () => `${slipway.instance}/app-secret:v1`, "it is an image of this host (another app's or Slipway's)"],
+    [
+      'another app’s image',
+      () => `${slipway.instance}/app-secret:v1`,
+      "it is an image of this host (another app's or Slipway's)",
+    ],
     ['another app’s image by its ID', () => victimId, 'an image ID names an image of this host'],
     ['a tag made on this host', () => localOnly, 'it is an image made on this host, not one from a registry'],
   ])('%s is refused before anything is pulled or built', async (_, image, why) => {

@@ -17,7 +17,9 @@ beforeAll(async () => {
 afterAll(() => slipway.destroy());
 
 async function webContainer() {
-  const [found] = await docker.listContainers({ filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+  const [found] = await docker.listContainers({
+    filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] },
+  });
   const info = await docker.getContainer(found!.Id).inspect();
   return { id: found!.Id, ip: info.NetworkSettings.Networks[`${slipway.instance}.app.${app}`]?.IPAddress };
 }
@@ -35,7 +37,10 @@ test('when a web container comes back at a new address, and its old one went to 
   await squatter.start();
   // Docker starts it again, unless the reconciler has replaced it already: either way the
   // app answers from a container at another address.
-  await docker.getContainer(before.id).start().catch(() => undefined);
+  await docker
+    .getContainer(before.id)
+    .start()
+    .catch(() => undefined);
   const response = await eventually(
     () => slipway.get(slipway.appHost(app)),
     (r) => r.status === 200,
@@ -56,7 +61,10 @@ test('after a daemon restart the routes are restored from what runs', async () =
 });
 
 /** One HTTP request, to nginx's port or to a unix socket; status, headers and body. */
-function request(options: http.RequestOptions, body = ''): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  options: http.RequestOptions,
+  body = '',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const sent = http.request({ agent: false, ...options }, (response) => {
       let text = '';
@@ -75,7 +83,8 @@ test('while an app has no running container its hosts answer 503 with Retry-Afte
   const control = { socketPath: path.join(nginxDir, 'run', 'status.sock'), method: 'POST', path: '/backends' };
   const routed = fs.readFileSync(path.join(nginxDir, 'backends.txt'), 'utf8');
   expect((await request(control, '')).body).toContain('ok');
-  const page = () => request({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) } });
+  const page = () =>
+    request({ host: '127.0.0.1', port: slipway.httpPort, path: '/', headers: { host: slipway.appHost(app) } });
   const unavailable = await page();
   expect([unavailable.status, unavailable.headers['retry-after']]).toEqual([503, '5']);
   expect((await request(control, routed)).body).toContain('ok');
@@ -85,17 +94,24 @@ test('while an app has no running container its hosts answer 503 with Retry-Afte
 test('containers of an older Slipway, on the one network all apps once shared, move to their app’s network', async () => {
   const appNetwork = `${slipway.instance}.app.${app}`;
   await slipway.stopDaemon();
-  const legacy = await docker.createNetwork({ Name: slipway.instance, Labels: { 'slipway.instance': slipway.instance } });
+  const legacy = await docker.createNetwork({
+    Name: slipway.instance,
+    Labels: { 'slipway.instance': slipway.instance },
+  });
   const { id } = await webContainer();
   await legacy.connect({ Container: id });
   await docker.getNetwork(appNetwork).disconnect({ Container: id, Force: true });
   await slipway.startDaemon();
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
-  expect(Object.keys((await docker.getContainer(id).inspect()).NetworkSettings.Networks).sort()).toEqual([appNetwork, slipway.instance].sort());
+  expect(Object.keys((await docker.getContainer(id).inspect()).NetworkSettings.Networks).sort()).toEqual(
+    [appNetwork, slipway.instance].sort(),
+  );
   // Its next containers are on the app's network alone; the old network goes once empty.
   expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
   await slipway.stopDaemon();
   await slipway.startDaemon();
-  expect((await docker.listNetworks({ filters: { name: [slipway.instance] } })).map((n) => n.Name)).not.toContain(slipway.instance);
+  expect((await docker.listNetworks({ filters: { name: [slipway.instance] } })).map((n) => n.Name)).not.toContain(
+    slipway.instance,
+  );
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
 });

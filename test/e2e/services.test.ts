@@ -16,7 +16,9 @@ function sshBytes(command: string[], input?: Buffer): Promise<Buffer> {
     const child = spawn('ssh', [...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', ...command]);
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
-    child.on('close', (code: number) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${command.join(' ')} exited ${code}`))));
+    child.on('close', (code: number) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${command.join(' ')} exited ${code}`)),
+    );
     child.stdin.end(input);
   });
 }
@@ -67,13 +69,19 @@ describe('postgres', () => {
 
     expect((await slipway.ssh(['postgres:create', 'copy'])).code).toBe(0);
     await sshBytes(['postgres:import', 'copy'], dump);
-    const rows = await slipway.ssh(['postgres:connect', 'copy'], { input: 'SELECT string_agg(body, \',\' ORDER BY body) FROM notes;\n' });
+    const rows = await slipway.ssh(['postgres:connect', 'copy'], {
+      input: "SELECT string_agg(body, ',' ORDER BY body) FROM notes;\n",
+    });
     expect(rows.code, rows.output).toBe(0);
     expect(rows.stdout).toContain('first,second');
   });
 
   test('connect under ssh -t is an interactive psql with its prompt', { timeout: 30_000 }, async () => {
-    const psql = await run('ssh', ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:connect', 'db'], { input: 'SELECT 40+2 AS answer;\n\\q\n' });
+    const psql = await run(
+      'ssh',
+      ['-tt', ...slipway.sshArgs(slipway.admin), 'git@127.0.0.1', 'postgres:connect', 'db'],
+      { input: 'SELECT 40+2 AS answer;\n\\q\n' },
+    );
     expect(psql.code, psql.output).toBe(0);
     expect(psql.stdout).toMatch(/=[#>] /); // the prompt: psql knows it has a terminal
     expect(psql.stdout).toMatch(/answer\s+-+\s+42/);
@@ -109,7 +117,9 @@ describe('postgres', () => {
 
     const destroyed = await slipway.ssh(['postgres:destroy', 'db', '--force']);
     expect(destroyed.code, destroyed.output).toBe(0);
-    expect((await slipway.sshJson<ServiceJson[]>(['postgres:list', '--format', 'json'])).map((s) => s.name)).toEqual(['copy']);
+    expect((await slipway.sshJson<ServiceJson[]>(['postgres:list', '--format', 'json'])).map((s) => s.name)).toEqual([
+      'copy',
+    ]);
     expect((await slipway.ssh(['postgres:destroy', 'copy', '--force'])).code).toBe(0);
   });
 
@@ -139,7 +149,9 @@ describe('postgres', () => {
     expect(exposed.code, exposed.output).toBe(0);
     expect(await reachable()).toBe(true);
     expect((await slipway.ssh(['postgres:info', 'main', '--exposed-port'])).stdout.trim()).toBe(String(port));
-    expect((await slipway.ssh(['postgres:expose', 'main', '80'])).stderr).toContain('Give a host port from 1024 to 65535');
+    expect((await slipway.ssh(['postgres:expose', 'main', '80'])).stderr).toContain(
+      'Give a host port from 1024 to 65535',
+    );
 
     const unexposed = await slipway.ssh(['postgres:unexpose', 'main']);
     expect(unexposed.code, unexposed.output).toBe(0);
@@ -213,12 +225,16 @@ describe('redis', () => {
     expect(cli.stdout.trim()).toBe('3');
 
     // export every key (binary-safe, with TTLs) and import into another Redis
-    await slipway.ssh(['redis:connect', 'cache'], { input: 'SET binary "a\\x00b\\xffc"\nSET temp x EX 1000\nRPUSH list one two\n' });
+    await slipway.ssh(['redis:connect', 'cache'], {
+      input: 'SET binary "a\\x00b\\xffc"\nSET temp x EX 1000\nRPUSH list one two\n',
+    });
     const dump = await sshBytes(['redis:export', 'cache']);
     expect((await slipway.ssh(['redis:create', 'copy'])).code).toBe(0);
     const imported = await sshBytes(['redis:import', 'copy'], dump);
     expect(imported.toString()).toContain('errors: 0, replies: 4');
-    const copied = await slipway.ssh(['redis:connect', 'copy'], { input: 'GET counter\nSTRLEN binary\nLRANGE list 0 -1\nTTL temp\n' });
+    const copied = await slipway.ssh(['redis:connect', 'copy'], {
+      input: 'GET counter\nSTRLEN binary\nLRANGE list 0 -1\nTTL temp\n',
+    });
     expect(copied.stdout.split('\n').slice(0, 4)).toEqual(['3', '5', 'one', 'two']);
     expect(Number(copied.stdout.split('\n')[4])).toBeGreaterThan(900);
     expect((await slipway.ssh(['redis:destroy', 'copy', '--force'])).code).toBe(0);

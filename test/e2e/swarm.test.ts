@@ -23,15 +23,27 @@ type ListedNode = { state: string; labels: object };
 /** Which node each running task of the app is on, by address. */
 async function taskNodes(of = app): Promise<string[]> {
   const manager = cluster.nodes[0]!.docker;
-  const nodes = new Map(((await manager.listNodes()) as { ID: string; Status?: { Addr?: string } }[]).map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr]));
-  const tasks = (await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] } })) as { NodeID: string; Status?: { State?: string } }[];
+  const nodes = new Map(
+    ((await manager.listNodes()) as { ID: string; Status?: { Addr?: string } }[]).map((n) => [
+      n.ID,
+      n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : n.Status?.Addr,
+    ]),
+  );
+  const tasks = (await manager.listTasks({
+    filters: { 'desired-state': ['running'], label: [`slipway.app=${of}`] },
+  })) as { NodeID: string; Status?: { State?: string } }[];
   return tasks.filter((t) => t.Status?.State === 'running').map((t) => nodes.get(t.NodeID) ?? '?');
 }
 
 /** The answer, or status 0 when none came within `ms`. */
-function answeredWithin(ms: number, answer: Promise<{ status: number; body: string }>): Promise<{ status: number; body: string }> {
+function answeredWithin(
+  ms: number,
+  answer: Promise<{ status: number; body: string }>,
+): Promise<{ status: number; body: string }> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<{ status: number; body: string }>((resolve) => (timer = setTimeout(() => resolve({ status: 0, body: 'no answer' }), ms)));
+  const late = new Promise<{ status: number; body: string }>(
+    (resolve) => (timer = setTimeout(() => resolve({ status: 0, body: 'no answer' }), ms)),
+  );
   return Promise.race([answer.catch(() => ({ status: 0, body: 'failed' })), late]).finally(() => clearTimeout(timer));
 }
 
@@ -52,17 +64,28 @@ async function takeRegistryPort(): Promise<net.Server> {
 }
 
 /** A GET from the registry's API (under /v2/), as Slipway's user. */
-function registryGet(urlPath: string): Promise<{ headers: Record<string, string | string[] | undefined>; body: string }> {
+function registryGet(
+  urlPath: string,
+): Promise<{ headers: Record<string, string | string[] | undefined>; body: string }> {
   const dataDir = path.join(slipway.dir, 'data');
-  const auth = Buffer.from(`slipway:${fs.readFileSync(path.join(dataDir, 'registry', 'password'), 'utf8')}`).toString('base64');
-  const headers = { authorization: `Basic ${auth}`, accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' };
+  const auth = Buffer.from(`slipway:${fs.readFileSync(path.join(dataDir, 'registry', 'password'), 'utf8')}`).toString(
+    'base64',
+  );
+  const headers = {
+    authorization: `Basic ${auth}`,
+    accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+  };
   return new Promise((resolve, reject) => {
     https
-      .get(`https://${settings.SLIPWAY_REGISTRY_ADDRESS!}/v2/${urlPath}`, { ca: fs.readFileSync(path.join(dataDir, 'cluster', 'ca.crt')), headers }, (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve({ headers: response.headers, body }));
-      })
+      .get(
+        `https://${settings.SLIPWAY_REGISTRY_ADDRESS!}/v2/${urlPath}`,
+        { ca: fs.readFileSync(path.join(dataDir, 'cluster', 'ca.crt')), headers },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ headers: response.headers, body }));
+        },
+      )
       .on('error', reject);
   });
 }
@@ -92,7 +115,9 @@ describe('a swarm of three nodes', () => {
 
     const join = await slipway.ssh(['nodes:join-command']);
     expect(join.code, join.output).toBe(0);
-    expect(join.stdout.trim()).toMatch(/^scripts\/setup-node --manager \S+:2377 --token SWMTKN-\S+ --registry \S+ --registry-ca \S+$/);
+    expect(join.stdout.trim()).toMatch(
+      /^scripts\/setup-node --manager \S+:2377 --token SWMTKN-\S+ --registry \S+ --registry-ca \S+$/,
+    );
     for (const node of cluster.nodes.slice(1)) await cluster.join(node, join.stdout);
 
     const list = await eventually(
@@ -126,13 +151,23 @@ describe('a swarm of three nodes', () => {
   test('task ports answer only this host: a host on the nodes’ network that is neither manager nor node cannot reach a task past nginx', async () => {
     const manager = cluster.nodes[0]!.docker;
     const nodes = (await manager.listNodes()) as { ID: string; Status?: { Addr?: string } }[];
-    const addressOf = new Map(nodes.map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : (n.Status?.Addr ?? '?')]));
+    const addressOf = new Map(
+      nodes.map((n) => [n.ID, n.Status?.Addr === '0.0.0.0' ? cluster.nodes[0]!.address : (n.Status?.Addr ?? '?')]),
+    );
     type Task = { NodeID: string; Status?: { PortStatus?: { Ports?: { PublishedPort: number }[] } } };
-    const tasks = (await manager.listTasks({ filters: { 'desired-state': ['running'], label: [`slipway.app=${app}`] } })) as Task[];
-    const endpoints = tasks.flatMap((t) => (t.Status?.PortStatus?.Ports ?? []).map((p) => ({ address: addressOf.get(t.NodeID) ?? '?', port: p.PublishedPort })));
+    const tasks = (await manager.listTasks({
+      filters: { 'desired-state': ['running'], label: [`slipway.app=${app}`] },
+    })) as Task[];
+    const endpoints = tasks.flatMap((t) =>
+      (t.Status?.PortStatus?.Ports ?? []).map((p) => ({
+        address: addressOf.get(t.NodeID) ?? '?',
+        port: p.PublishedPort,
+      })),
+    );
     expect(new Set(endpoints.map((e) => e.address))).toEqual(new Set(cluster.nodes.map((n) => n.address)));
     // The nodes answer the outsider otherwise (Swarm's gossip port): it is only the task ports it cannot reach.
-    for (const node of cluster.nodes) expect((await cluster.connects(node.address, 7946)).fromOutsider, node.address).toBe(true);
+    for (const node of cluster.nodes)
+      expect((await cluster.connects(node.address, 7946)).fromOutsider, node.address).toBe(true);
     const reached = await eventually(
       () => Promise.all(endpoints.map((e) => cluster.connects(e.address, e.port))),
       (all) => all.every((r) => !r.fromOutsider),
@@ -157,7 +192,9 @@ describe('a swarm of three nodes', () => {
     // The old release's tasks drain for a moment after the swap, as containers do on one host.
     const afterScale = await eventually(taskNodes, (nodes) => nodes.length === 2);
     if (afterScale.length !== 2) {
-      const services = (await cluster.nodes[0]!.docker.listServices()).map((s) => `${s.Spec?.Name} ${JSON.stringify(s.Spec?.Labels)}`);
+      const services = (await cluster.nodes[0]!.docker.listServices()).map(
+        (s) => `${s.Spec?.Name} ${JSON.stringify(s.Spec?.Labels)}`,
+      );
       const deploy = await slipway.ssh(['builds:output', app]);
       expect(afterScale, `${services.join('\n')}\n${deploy.output}\n${slipway.log.slice(-4000)}`).toHaveLength(2);
     }
@@ -169,7 +206,10 @@ describe('a swarm of three nodes', () => {
 
   test('nodes:label and constraints pin the tasks; a constraint Swarm cannot meet fails the deploy and keeps the old tasks', async () => {
     const [, second] = cluster.nodes;
-    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; address: string }[];
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as {
+      id: string;
+      address: string;
+    }[];
     const node = nodes.find((n) => n.address === second!.address)!;
     expect((await slipway.ssh(['nodes:label', node.id, 'tier=web'])).code).toBe(0);
     expect((await slipway.ssh(['nodes:report', node.id])).stdout).toContain('tier=web');
@@ -197,12 +237,21 @@ describe('a swarm of three nodes', () => {
     expect((await slipway.ssh(['postgres:create', 'db'])).code).toBe(0);
     const linked = await slipway.ssh(['postgres:link', 'db', stateful]);
     expect(linked.code, linked.output).toBe(0);
-    expect(new Set(await eventually(() => taskNodes(stateful), (nodes) => nodes.length === 3))).toEqual(new Set(cluster.nodes.map((n) => n.address)));
+    expect(
+      new Set(
+        await eventually(
+          () => taskNodes(stateful),
+          (nodes) => nodes.length === 3,
+        ),
+      ),
+    ).toEqual(new Set(cluster.nodes.map((n) => n.address)));
 
     // nginx spreads the requests over the three tasks: every node writes and reads.
     const notes = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
-    for (const note of notes) expect((await slipway.get(slipway.appHost(stateful), `/write/${note}`)).body).toBe('written\n');
-    for (let i = 0; i < 3; i++) expect((await slipway.get(slipway.appHost(stateful), '/read')).body).toBe(`${notes.join(',')}\n`);
+    for (const note of notes)
+      expect((await slipway.get(slipway.appHost(stateful), `/write/${note}`)).body).toBe('written\n');
+    for (let i = 0; i < 3; i++)
+      expect((await slipway.get(slipway.appHost(stateful), '/read')).body).toBe(`${notes.join(',')}\n`);
     // Still no host port: the database is on its own network and the app's overlay only.
     const report = await slipway.ssh(['postgres:info', 'db', '--exposed-port']);
     expect(report.stdout.trim()).toBe('-');
@@ -230,16 +279,30 @@ describe('a swarm of three nodes', () => {
     expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
     // Once the port is free the daemon starts the registry again by itself.
     await new Promise((resolve) => squatter.close(resolve));
-    const again = await eventually(() => slipway.push(repo, { args: ['--force', 'deploy', 'main'] }), (r) => r.code === 0, 60_000);
+    const again = await eventually(
+      () => slipway.push(repo, { args: ['--force', 'deploy', 'main'] }),
+      (r) => r.code === 0,
+      60_000,
+    );
     expect(again.code, `${again.output}\n${slipway.log.slice(-2000)}`).toBe(0);
   }, 180_000);
 
   test('the registry keeps only the retained releases’ images, and frees the layers of the others', async () => {
-    const tags = (JSON.parse((await registryGet(`${slipway.instance}/${app}/tags/list`)).body) as { tags: string[] | null }).tags ?? [];
-    const releases = JSON.parse((await slipway.ssh(['releases', app, '--format', 'json'])).stdout) as { status: string; image: string }[];
+    const tags =
+      (JSON.parse((await registryGet(`${slipway.instance}/${app}/tags/list`)).body) as { tags: string[] | null })
+        .tags ?? [];
+    const releases = JSON.parse((await slipway.ssh(['releases', app, '--format', 'json'])).stdout) as {
+      status: string;
+      image: string;
+    }[];
     expect(releases.length).toBeGreaterThan(KEEP_RELEASES);
     // Releases of a config change or a rollback share an earlier release's image.
-    const kept = new Set(releases.filter((r) => r.status === 'succeeded').slice(0, KEEP_RELEASES).map((r) => r.image.slice(r.image.lastIndexOf(':') + 1)));
+    const kept = new Set(
+      releases
+        .filter((r) => r.status === 'succeeded')
+        .slice(0, KEEP_RELEASES)
+        .map((r) => r.image.slice(r.image.lastIndexOf(':') + 1)),
+    );
     expect(tags.sort()).toEqual([...kept].sort());
 
     // Garbage collection leaves in storage just the blobs of the tagged images of every app:
@@ -247,18 +310,38 @@ describe('a swarm of three nodes', () => {
     const referenced = new Set<string>();
     const repositories = (JSON.parse((await registryGet('_catalog')).body) as { repositories: string[] }).repositories;
     for (const repository of repositories) {
-      for (const tag of (JSON.parse((await registryGet(`${repository}/tags/list`)).body) as { tags: string[] | null }).tags ?? []) {
+      for (const tag of (JSON.parse((await registryGet(`${repository}/tags/list`)).body) as { tags: string[] | null })
+        .tags ?? []) {
         const manifest = await registryGet(`${repository}/manifests/${tag}`);
         const body = JSON.parse(manifest.body) as { config: { digest: string }; layers: { digest: string }[] };
-        [String(manifest.headers['docker-content-digest']), body.config.digest, ...body.layers.map((l) => l.digest)].forEach((d) => referenced.add(d));
+        [
+          String(manifest.headers['docker-content-digest']),
+          body.config.digest,
+          ...body.layers.map((l) => l.digest),
+        ].forEach((d) => referenced.add(d));
       }
     }
-    const stored = () => fs.readdirSync(path.join(slipway.dir, 'data', 'registry', 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256'), { recursive: true, encoding: 'utf8' })
-      .filter((entry) => entry.endsWith('/data'))
-      .map((entry) => `sha256:${path.basename(path.dirname(entry))}`)
-      .sort();
-    expect(await eventually(async () => stored(), (blobs) => blobs.length === referenced.size)).toEqual([...referenced].sort());
-    expect(await eventually(async () => slipway.log, (log) => /the image registry freed \d+ blobs of pruned images/.test(log))).toBeTruthy();
+    const stored = () =>
+      fs
+        .readdirSync(
+          path.join(slipway.dir, 'data', 'registry', 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256'),
+          { recursive: true, encoding: 'utf8' },
+        )
+        .filter((entry) => entry.endsWith('/data'))
+        .map((entry) => `sha256:${path.basename(path.dirname(entry))}`)
+        .sort();
+    expect(
+      await eventually(
+        async () => stored(),
+        (blobs) => blobs.length === referenced.size,
+      ),
+    ).toEqual([...referenced].sort());
+    expect(
+      await eventually(
+        async () => slipway.log,
+        (log) => /the image registry freed \d+ blobs of pruned images/.test(log),
+      ),
+    ).toBeTruthy();
 
     // What it kept still deploys on every node: a rollback pulls an older kept image.
     const rolledBack = await slipway.ssh(['releases:rollback', app]);
@@ -266,13 +349,19 @@ describe('a swarm of three nodes', () => {
   }, 120_000);
 
   test('the daemon killed while a deploy waits for its tasks: restarted, it removes the half-made service; the old tasks serve throughout', async () => {
-    const services = async () => (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } })).map((s) => s.ID).sort();
+    const services = async () =>
+      (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } }))
+        .map((s) => s.ID)
+        .sort();
     const greeting = async () => (await slipway.get(slipway.appHost(app), '/')).body.replace(/ \(.*$/s, '');
     const before = await eventually(services, (ids) => ids.length === 1);
     const served = await greeting();
     const repo = await slipway.appRepo('dockerfile-app', app);
     const file = path.join(repo, 'server.js');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'half-made';"));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'half-made';"),
+    );
     await slipway.commit(repo, 'half-made');
 
     const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
@@ -284,13 +373,19 @@ describe('a swarm of three nodes', () => {
     await slipway.startDaemon();
     expect(await eventually(services, (ids) => ids.length === 1, 60_000)).toEqual(before);
     for (let i = 0; i < 6; i++) expect(await greeting()).toBe(served);
-    const [interrupted] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as { id: string; status: string }[];
+    const [interrupted] = JSON.parse((await slipway.ssh(['builds:list', app, '--format', 'json'])).stdout) as {
+      id: string;
+      status: string;
+    }[];
     expect(interrupted!.status).toBe('failed');
-    expect((await slipway.ssh(['logs:deploy', app, interrupted!.id.slice(0, 8)])).stdout).toContain('Interrupted: the Slipway process running this deploy stopped');
+    expect((await slipway.ssh(['logs:deploy', app, interrupted!.id.slice(0, 8)])).stdout).toContain(
+      'Interrupted: the Slipway process running this deploy stopped',
+    );
   }, 180_000);
 
   test('nodes:drain: Swarm moves the task, the app keeps answering, and Slipway leaves the move to Swarm (no restart deploy, one service)', async () => {
-    const services = async () => (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } })).map((s) => s.ID);
+    const services = async () =>
+      (await cluster.nodes[0]!.docker.listServices({ filters: { label: [`slipway.app=${app}`] } })).map((s) => s.ID);
     expect((await slipway.ssh(['ps:scale', app, 'web=3'])).code).toBe(0);
     // A task that takes a while to stop: Swarm starts its replacement only once it has.
     const slow = await slipway.ssh(['config:set', app, 'STOP_DELAY_MS=3000']);
@@ -298,9 +393,15 @@ describe('a swarm of three nodes', () => {
     const drained = cluster.nodes[1]!;
     await eventually(taskNodes, (nodes) => nodes.length === 3 && nodes.includes(drained.address));
     await eventually(services, (ids) => ids.length === 1);
-    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; hostname: string; address: string }[];
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as {
+      id: string;
+      hostname: string;
+      address: string;
+    }[];
     const node = nodes.find((n) => n.address === drained.address)!;
-    expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(new RegExp(`Node tasks:\\s+${app} web\\.\\d \\(v\\d+, running\\)`));
+    expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(
+      new RegExp(`Node tasks:\\s+${app} web\\.\\d \\(v\\d+, running\\)`),
+    );
     const deploysBefore = (await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json'])).length;
 
     const drain = await slipway.ssh(['nodes:drain', node.id]);
@@ -336,7 +437,9 @@ describe('a swarm of three nodes', () => {
     const scaled = await slipway.ssh(['ps:scale', app, 'web=3']);
     expect(scaled.code, scaled.output).toBe(0);
     const lost = cluster.nodes[2]!;
-    expect(await eventually(taskNodes, (nodes) => nodes.includes(lost.address) && nodes.length === 3)).toContain(lost.address);
+    expect(await eventually(taskNodes, (nodes) => nodes.includes(lost.address) && nodes.length === 3)).toContain(
+      lost.address,
+    );
 
     // nginx keeps idle connections to every task, the lost one's too.
     for (let i = 0; i < 12; i++) expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
@@ -348,7 +451,9 @@ describe('a swarm of three nodes', () => {
     await cluster.cut(lost);
     // Requests nginx sends to the lost task on those connections get no answer from it: they are
     // answered by another task, not after nginx's 60 s read timeout (the bound here is half that).
-    const first = await Promise.all(Array.from({ length: 6 }, () => answeredWithin(30_000, slipway.get(slipway.appHost(app), '/'))));
+    const first = await Promise.all(
+      Array.from({ length: 6 }, () => answeredWithin(30_000, slipway.get(slipway.appHost(app), '/'))),
+    );
     expect(first.map((answer) => answer.status)).toEqual(first.map(() => 200));
     const recovered = await eventually(
       async () => {
@@ -363,19 +468,32 @@ describe('a swarm of three nodes', () => {
       120_000,
     );
     const seconds = (Date.now() - started) / 1000;
-    console.log(`node lost: tasks moved in ${seconds.toFixed(1)} s; ${failed} of ${total} requests failed meanwhile, the slowest took ${(slowest / 1000).toFixed(2)} s`);
+    console.log(
+      `node lost: tasks moved in ${seconds.toFixed(1)} s; ${failed} of ${total} requests failed meanwhile, the slowest took ${(slowest / 1000).toFixed(2)} s`,
+    );
     expect(recovered).not.toContain(lost.address);
-    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { address: string; state: string }[];
+    const nodes = JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as {
+      address: string;
+      state: string;
+    }[];
     expect(nodes.find((n) => n.address === lost.address)?.state).toBe('down');
     for (let i = 0; i < 10; i++) expect((await slipway.get(slipway.appHost(app), '/')).status).toBe(200);
   }, 300_000);
 
   test('a tenant key, even one granted the app, neither sees nor changes the cluster', async () => {
     const tenant = await makeKey(slipway.dir, 'tenant');
-    expect((await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code).toBe(0);
+    expect(
+      (await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') })).code,
+    ).toBe(0);
     expect((await slipway.ssh(['acl:add', app, 'tenant'])).code).toBe(0);
     const seen = async () =>
-      (JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as { id: string; availability: string; labels: object }[]).map((n) => ({
+      (
+        JSON.parse((await slipway.ssh(['nodes:list', '--format', 'json'])).stdout) as {
+          id: string;
+          availability: string;
+          labels: object;
+        }[]
+      ).map((n) => ({
         id: n.id,
         availability: n.availability,
         labels: n.labels,

@@ -11,7 +11,12 @@ const files = (greeting: string) => [
   { name: 'greeting', content: greeting },
 ];
 
-afterAll(() => new Docker({ socketPath: '/var/run/docker.sock' }).getImage(image).remove().catch(() => {}));
+afterAll(() =>
+  new Docker({ socketPath: '/var/run/docker.sock' })
+    .getImage(image)
+    .remove()
+    .catch(() => {}),
+);
 
 test('an image built from shipped templates is rebuilt when they change, and only then', async () => {
   expect(await ensureTemplatedImage(engine, image, files('hello'), options)).toBe(true);

@@ -25,7 +25,11 @@ beforeAll(async () => {
   tenant = await makeKey(slipway.dir, 'tenant');
   const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
   if (added.code !== 0) throw new Error(added.output);
-  for (const command of [['apps:create', 'mine'], ['acl:add', 'mine', 'tenant'], ['postgres:create', 'db']]) {
+  for (const command of [
+    ['apps:create', 'mine'],
+    ['acl:add', 'mine', 'tenant'],
+    ['postgres:create', 'db'],
+  ]) {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
@@ -40,7 +44,9 @@ async function pushHostileImage(): Promise<void> {
     path.join(repo, 'Dockerfile'),
     [
       `LABEL slipway.instance=${slipway.instance} slipway.service=postgres.db slipway.one-off=true`,
-      ...['pg_dump', 'pg_restore', 'psql'].map((tool) => `RUN printf '${fake}' > /usr/local/bin/${tool} && chmod +x /usr/local/bin/${tool}`),
+      ...['pg_dump', 'pg_restore', 'psql'].map(
+        (tool) => `RUN printf '${fake}' > /usr/local/bin/${tool} && chmod +x /usr/local/bin/${tool}`,
+      ),
       '',
     ].join('\n'),
   );
@@ -50,7 +56,10 @@ async function pushHostileImage(): Promise<void> {
 }
 
 const containersOf = (app: string) =>
-  docker.listContainers({ all: true, filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] } });
+  docker.listContainers({
+    all: true,
+    filters: { label: [`slipway.instance=${slipway.instance}`, `slipway.app=${app}`] },
+  });
 
 describe('labels an image brings', () => {
   beforeAll(pushHostileImage);
@@ -64,7 +73,11 @@ describe('labels an image brings', () => {
 
   test('do not hide the tenant’s containers from ps:stop or from retirement', async () => {
     expect((await asTenant(['ps:restart', 'mine'])).code).toBe(0);
-    const settled = await eventually(() => containersOf('mine'), (all) => all.filter((c) => c.State === 'running').length === 1, 15_000);
+    const settled = await eventually(
+      () => containersOf('mine'),
+      (all) => all.filter((c) => c.State === 'running').length === 1,
+      15_000,
+    );
     expect(settled.filter((c) => c.State === 'running')).toHaveLength(1);
     expect((await asTenant(['ps:stop', 'mine'])).code).toBe(0);
     expect((await containersOf('mine')).filter((c) => c.State === 'running')).toEqual([]);
@@ -79,15 +92,23 @@ describe('images a tenant’s build may read', () => {
   });
 
   test.each([
-    ['COPY --from another app’s image', (victim: string) => `FROM slipway/stack:bookworm\nCOPY --from=${victim} /app /stolen\n`],
+    [
+      'COPY --from another app’s image',
+      (victim: string) => `FROM slipway/stack:bookworm\nCOPY --from=${victim} /app /stolen\n`,
+    ],
     ['FROM another app’s image through a build arg', (victim: string) => `ARG BASE=${victim}\nFROM \${BASE}\n`],
   ])('%s fails the push before building, and nothing of it reaches the output', async (_, dockerfile) => {
     const repo = await slipway.appRepo('dockerfile-app', 'thief');
-    fs.writeFileSync(path.join(repo, 'Dockerfile'), dockerfile(`${slipway.instance}/app-secret:v1`) + 'RUN cat /stolen/server.js || cat /app/server.js\n');
+    fs.writeFileSync(
+      path.join(repo, 'Dockerfile'),
+      dockerfile(`${slipway.instance}/app-secret:v1`) + 'RUN cat /stolen/server.js || cat /app/server.js\n',
+    );
     await run('git', ['commit', '-qam', 'steal'], { cwd: repo, env: slipway.gitEnv(tenant) });
     const pushed = await slipway.push(repo, { key: tenant, args: [slipway.remote('mine'), '+main'] });
     expect(pushed.code).not.toBe(0);
-    expect(pushed.output).toContain(`The Dockerfile builds from ${slipway.instance}/app-secret:v1, which this app may not use`);
+    expect(pushed.output).toContain(
+      `The Dockerfile builds from ${slipway.instance}/app-secret:v1, which this app may not use`,
+    );
     expect(pushed.output).not.toContain('hello from version 1');
   });
 });
@@ -96,11 +117,18 @@ describe('a database link that was taken away', () => {
   test('does not come back with a rollback to a release that had it', async () => {
     const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'linked'));
     expect(pushed.code, pushed.output).toBe(0);
-    for (const command of [['postgres:link', 'db', 'linked'], ['postgres:unlink', 'db', 'linked'], ['releases:rollback', 'linked', 'v2']]) {
+    for (const command of [
+      ['postgres:link', 'db', 'linked'],
+      ['postgres:unlink', 'db', 'linked'],
+      ['releases:rollback', 'linked', 'v2'],
+    ]) {
       const result = await slipway.ssh(command);
       expect(result.code, result.output).toBe(0);
     }
-    const releases = JSON.parse((await slipway.ssh(['releases', 'linked', '--format', 'json'])).stdout) as { version: number; current: boolean }[];
+    const releases = JSON.parse((await slipway.ssh(['releases', 'linked', '--format', 'json'])).stdout) as {
+      version: number;
+      current: boolean;
+    }[];
     expect(releases.find((r) => r.current)!.version).toBe(4);
     expect((await slipway.ssh(['config:get', 'linked', 'DATABASE_URL'])).stdout).toBe('');
     expect((await slipway.get(slipway.appHost('linked'), '/env/DATABASE_URL')).status).toBe(404);
@@ -144,7 +172,9 @@ describe('what a tenant’s containers can reach', () => {
   test('a renamed app keeps its database, and its old network goes', async () => {
     expect((await slipway.ssh(['apps:rename', 'neighbour', 'moved'])).code).toBe(0);
     expect(await probe('moved', 'postgres-db', 5432)).toBe('open');
-    const networks = (await docker.listNetworks({ filters: { label: [`slipway.instance=${slipway.instance}`] } })).map((n) => n.Name);
+    const networks = (await docker.listNetworks({ filters: { label: [`slipway.instance=${slipway.instance}`] } })).map(
+      (n) => n.Name,
+    );
     expect(networks).toContain(`${slipway.instance}.app.moved`);
     expect(networks).not.toContain(`${slipway.instance}.app.neighbour`);
   });
@@ -168,12 +198,17 @@ describe('what only an admin may do', () => {
     ['access-log-path', '/etc/passwd'],
     ['error-log-path', '/root/.ssh/authorized_keys'],
     ['bind-address-ipv4', '127.0.0.1'],
-  ])('nginx:set %s (a host file nginx opens as root, or an address other apps answer on) is refused to the tenant', async (property, value) => {
-    const refused = await asTenant(['nginx:set', 'mine', property, value]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`Only an admin key may set ${property}`);
-    expect(parseJson<Report>((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe('');
-  });
+  ])(
+    'nginx:set %s (a host file nginx opens as root, or an address other apps answer on) is refused to the tenant',
+    async (property, value) => {
+      const refused = await asTenant(['nginx:set', 'mine', property, value]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`Only an admin key may set ${property}`);
+      expect(parseJson<Report>((await asTenant(['nginx:report', 'mine', '--format', 'json'])).stdout)[property]).toBe(
+        '',
+      );
+    },
+  );
 
   test('a port mapping on a host port other than Slipway’s HTTP and HTTPS ports is refused to the tenant', async () => {
     const refused = await asTenant(['ports:add', 'mine', 'http:2223:5000']);
@@ -197,15 +232,28 @@ describe('what only an admin may do', () => {
 
 describe('domains a tenant may give its app', () => {
   beforeAll(async () => {
-    for (const command of [['apps:create', 'keeper'], ['domains:set', 'keeper', 'keeper.example.com'], ['apps:create', 'owner'], ['domains:add', 'owner', 'shop.example.com']]) {
+    for (const command of [
+      ['apps:create', 'keeper'],
+      ['domains:set', 'keeper', 'keeper.example.com'],
+      ['apps:create', 'owner'],
+      ['domains:add', 'owner', 'shop.example.com'],
+    ]) {
       expect((await slipway.ssh(command)).code).toBe(0);
     }
   });
 
   test.each([
     ['a wildcard over the global domain', () => `*.${slipway.domain}`, 'only an admin key may add a wildcard domain'],
-    ['another name under the global domain', () => `foo.${slipway.domain}`, `this app may only use mine.${slipway.domain}`],
-    ['a name inside another app’s default name', () => `login.owner.${slipway.domain}`, `this app may only use mine.${slipway.domain}`],
+    [
+      'another name under the global domain',
+      () => `foo.${slipway.domain}`,
+      `this app may only use mine.${slipway.domain}`,
+    ],
+    [
+      'a name inside another app’s default name',
+      () => `login.owner.${slipway.domain}`,
+      `this app may only use mine.${slipway.domain}`,
+    ],
     ['a subdomain of another app’s domain', () => 'login.shop.example.com', 'is under a domain of another app'],
     ['another app’s domain, without learning which app', () => 'shop.example.com', 'is already used by another app'],
   ])('%s is refused', async (_, domain, message) => {
@@ -219,14 +267,25 @@ describe('domains a tenant may give its app', () => {
     expect((await asTenant(['domains:add', 'mine', `api.mine.${slipway.domain}`, 'mine.example.org'])).code).toBe(0);
     expect((await asTenant(['domains:remove', 'mine', `api.mine.${slipway.domain}`])).code).toBe(0);
     // An admin is told who holds a domain; an app's default name stays its own while it answers on others.
-    expect((await slipway.ssh(['domains:add', 'mine', 'shop.example.com'])).stderr).toContain('already used by app owner');
-    expect((await slipway.ssh(['domains:add', 'owner', `keeper.${slipway.domain}`])).stderr).toContain('already used by app keeper');
+    expect((await slipway.ssh(['domains:add', 'mine', 'shop.example.com'])).stderr).toContain(
+      'already used by app owner',
+    );
+    expect((await slipway.ssh(['domains:add', 'owner', `keeper.${slipway.domain}`])).stderr).toContain(
+      'already used by app keeper',
+    );
   });
 });
 
 describe('the client address an app is told', () => {
   const forwardedFor = () =>
-    run('curl', ['-s', '-H', `Host: ${slipway.appHost('mine')}`, '-H', 'X-Forwarded-For: 6.6.6.6', `http://127.0.0.1:${slipway.httpPort}/headers/x-forwarded-for`]);
+    run('curl', [
+      '-s',
+      '-H',
+      `Host: ${slipway.appHost('mine')}`,
+      '-H',
+      'X-Forwarded-For: 6.6.6.6',
+      `http://127.0.0.1:${slipway.httpPort}/headers/x-forwarded-for`,
+    ]);
 
   test('is the connecting address, whatever the client claims; a host behind a proxy opts in with nginx:set', async () => {
     expect((await forwardedFor()).stdout).toBe('127.0.0.1');
@@ -246,13 +305,28 @@ describe('the client address an app is told', () => {
 describe('SSH', () => {
   test('a key removed while its multiplexed connection stays open is refused on that connection', async () => {
     const removed = await makeKey(slipway.dir, 'leaving');
-    expect((await slipway.ssh(['ssh-keys:add', 'leaving'], { input: fs.readFileSync(removed.publicPath, 'utf8') })).code).toBe(0);
+    expect(
+      (await slipway.ssh(['ssh-keys:add', 'leaving'], { input: fs.readFileSync(removed.publicPath, 'utf8') })).code,
+    ).toBe(0);
     expect((await slipway.ssh(['acl:add', 'mine', 'leaving'])).code).toBe(0);
     const control = path.join(slipway.dir, 'leaving.mux');
-    const master = spawn('ssh', [...slipway.sshArgs(removed), '-o', 'ControlMaster=yes', '-o', `ControlPath=${control}`, '-N', 'git@127.0.0.1'], { stdio: 'ignore' });
+    const master = spawn(
+      'ssh',
+      [...slipway.sshArgs(removed), '-o', 'ControlMaster=yes', '-o', `ControlPath=${control}`, '-N', 'git@127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     try {
       await eventually(async () => fs.existsSync(control), Boolean, 10_000);
-      const overMux = (command: string[]) => run('ssh', [...slipway.sshArgs(removed), '-o', 'ControlMaster=no', '-o', `ControlPath=${control}`, 'git@127.0.0.1', ...command]);
+      const overMux = (command: string[]) =>
+        run('ssh', [
+          ...slipway.sshArgs(removed),
+          '-o',
+          'ControlMaster=no',
+          '-o',
+          `ControlPath=${control}`,
+          'git@127.0.0.1',
+          ...command,
+        ]);
       expect((await overMux(['config:show', 'mine'])).code).toBe(0);
       expect((await slipway.ssh(['ssh-keys:remove', 'leaving'])).code).toBe(0);
       const refused = await overMux(['config:show', 'mine']);
@@ -281,13 +355,18 @@ describe('SSH', () => {
     };
     const waiting = [silent(), silent(), silent(), silent()];
     await new Promise((resolve) => setTimeout(resolve, 300)); // all four are seen before the fifth
-    const closedFirst = await Promise.race([silent().then(() => 'the fifth'), ...waiting.map((w) => w.then(() => 'one of the four'))]);
+    const closedFirst = await Promise.race([
+      silent().then(() => 'the fifth'),
+      ...waiting.map((w) => w.then(() => 'one of the four')),
+    ]);
     expect(closedFirst).toBe('the fifth');
     await Promise.all(waiting); // and they go at the login timeout
   });
 
   test('an authenticated connection with nothing open is closed after SLIPWAY_SSH_IDLE_SECONDS', async () => {
-    const idle = spawn('ssh', [...slipway.sshArgs(tenant), '-N', 'git@127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const idle = spawn('ssh', [...slipway.sshArgs(tenant), '-N', 'git@127.0.0.1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     idle.stderr.on('data', (chunk) => (stderr += chunk));
     const opened = Date.now();
@@ -306,8 +385,15 @@ describe('SSH', () => {
     fs.appendFileSync(path.join(slow, 'Dockerfile'), 'RUN sleep 6\n');
     await run('git', ['commit', '-qam', 'slow'], { cwd: slow, env: slipway.gitEnv() });
     const adminPush = slipway.push(slow);
-    await eventually(() => slipway.ssh(['builds:list', 'victim', '--format', 'json']), (r) => r.code === 0 && r.stdout.includes('running'), 60_000);
-    const probe = await slipway.push(await slipway.appRepo('dockerfile-app', 'probe'), { key: tenant, args: [slipway.remote('victim'), 'main'] });
+    await eventually(
+      () => slipway.ssh(['builds:list', 'victim', '--format', 'json']),
+      (r) => r.code === 0 && r.stdout.includes('running'),
+      60_000,
+    );
+    const probe = await slipway.push(await slipway.appRepo('dockerfile-app', 'probe'), {
+      key: tenant,
+      args: [slipway.remote('victim'), 'main'],
+    });
     expect(probe.code).not.toBe(0);
     expect(probe.output).toContain('may not push to victim, or it does not exist');
     expect(probe.output).not.toContain('Waiting for the push in progress');

@@ -29,9 +29,12 @@ const env: NodeJS.ProcessEnv = {
 };
 
 /** The walkthrough's own settings, for cleaning up after a run that stopped half-way. */
-const exported = Object.fromEntries([...(blocks[0] ?? '').matchAll(/(SLIPWAY_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+const exported = Object.fromEntries(
+  [...(blocks[0] ?? '').matchAll(/(SLIPWAY_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]),
+);
 let endTurn = () => {};
-const redisKeys = async () => (await run('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${exported.SLIPWAY_INSTANCE}:*`])).stdout.trim();
+const redisKeys = async () =>
+  (await run('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${exported.SLIPWAY_INSTANCE}:*`])).stdout.trim();
 
 afterAll(async () => {
   const pid = fs.existsSync('/tmp/slipway-try.pid') ? Number(fs.readFileSync('/tmp/slipway-try.pid', 'utf8')) : 0;
@@ -45,7 +48,8 @@ afterAll(async () => {
   await run(path.join(ROOT, 'scripts/uninstall'), ['--force'], { env: { ...env, ...exported } });
   await run(path.join(ROOT, 'scripts/test-cluster'), ['down']);
   endTurn();
-  for (const leftover of ['/tmp/hello', '/tmp/slipway-try.log', '/tmp/slipway-try.pid', home]) fs.rmSync(leftover, { recursive: true, force: true });
+  for (const leftover of ['/tmp/hello', '/tmp/slipway-try.log', '/tmp/slipway-try.pid', home])
+    fs.rmSync(leftover, { recursive: true, force: true });
 }, 120_000);
 
 test('the README walkthrough: three nodes, a push, tasks on every node; then nothing of it is left', async () => {
@@ -54,8 +58,16 @@ test('the README walkthrough: three nodes, a push, tasks on every node; then not
   fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
   fs.symlinkSync(path.join(ROOT, 'bin', 'slipway'), path.join(home, 'bin', 'slipway'));
   // OpenSSH reads keys from the user's home in /etc/passwd, not $HOME: this one is given.
-  fs.writeFileSync(path.join(home, 'bin', 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -i "$HOME/.ssh/id_ed25519" -o IdentitiesOnly=yes "$@"\n`, { mode: 0o755 });
-  const keygen = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, '.ssh', 'id_ed25519')], { input: '' });
+  fs.writeFileSync(
+    path.join(home, 'bin', 'ssh'),
+    `#!/bin/sh\nexec /usr/bin/ssh -i "$HOME/.ssh/id_ed25519" -o IdentitiesOnly=yes "$@"\n`,
+    { mode: 0o755 },
+  );
+  const keygen = await run(
+    'ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, '.ssh', 'id_ed25519')],
+    { input: '' },
+  );
   expect(keygen.code, keygen.output).toBe(0);
   endTurn = await clusterTurn();
   await run(path.join(ROOT, 'scripts/test-cluster'), ['down']); // one a crashed run left behind

@@ -29,12 +29,21 @@ export class TestCluster {
     await run(SCRIPT, ['down']); // one a crashed run left behind
     const started = await run(SCRIPT, ['up', String(count)]);
     if (started.code !== 0) throw new Error(`scripts/test-cluster up failed:\n${started.output}`);
-    const env = Object.fromEntries(started.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
+    const env = Object.fromEntries(
+      started.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=') as [string, string]),
+    );
     this.hostAddress = env.SLIPWAY_CLUSTER_HOST_ADDRESS!;
     this.outsider = env.SLIPWAY_CLUSTER_OUTSIDER_NETNS!;
     this.nodes = Array.from({ length: count }, (_, i) => {
       const socket = env[`SLIPWAY_CLUSTER_NODE${i + 1}_SOCKET`]!;
-      return { socket, address: env[`SLIPWAY_CLUSTER_NODE${i + 1}_ADDRESS`]!, docker: new Docker({ socketPath: socket, version: 'v1.41' }) };
+      return {
+        socket,
+        address: env[`SLIPWAY_CLUSTER_NODE${i + 1}_ADDRESS`]!,
+        docker: new Docker({ socketPath: socket, version: 'v1.41' }),
+      };
     });
   }
 
@@ -46,10 +55,14 @@ export class TestCluster {
   /** Copies images from the host's engine into a node's (there is no registry to pull them from). */
   async loadImages(node: ClusterNode, images: string[]): Promise<void> {
     // `docker save` of several images; dockerode has the call but not its type.
-    const host = new Docker({ socketPath: '/var/run/docker.sock' }) as unknown as { getImages(options: { names: string[] }): Promise<NodeJS.ReadableStream> };
+    const host = new Docker({ socketPath: '/var/run/docker.sock' }) as unknown as {
+      getImages(options: { names: string[] }): Promise<NodeJS.ReadableStream>;
+    };
     const archive = await host.getImages({ names: images });
     const stream = await node.docker.loadImage(archive);
-    await new Promise<void>((resolve, reject) => node.docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      node.docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /** The node drops off the network, as a host that loses power or its link. */
@@ -73,9 +86,13 @@ export class TestCluster {
   /** Runs what `nodes:join-command` printed on a node, as an operator would on a new host (its engine is up already). */
   async join(node: ClusterNode, joinCommand: string): Promise<void> {
     const [script, ...args] = joinCommand.trim().split(/\s+/);
-    const joined = await run(new URL(`../../${script}`, import.meta.url).pathname, [...args, '--advertise-addr', node.address], {
-      env: { ...process.env, DOCKER_HOST: `unix://${node.socket}` },
-    });
+    const joined = await run(
+      new URL(`../../${script}`, import.meta.url).pathname,
+      [...args, '--advertise-addr', node.address],
+      {
+        env: { ...process.env, DOCKER_HOST: `unix://${node.socket}` },
+      },
+    );
     if (joined.code !== 0) throw new Error(`${script} failed:\n${joined.output}`);
   }
 }
@@ -88,7 +105,9 @@ export class TestCluster {
  */
 export async function clusterTurn(): Promise<() => void> {
   // flock(1) holds the lock while `cat` waits for its input: ending that input releases it.
-  const holder = spawn('flock', [CLUSTER_LOCK, 'sh', '-c', 'echo held; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const holder = spawn('flock', [CLUSTER_LOCK, 'sh', '-c', 'echo held; exec cat'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     holder.stdout.once('data', () => resolve());
     holder.once('exit', (code) => reject(new Error(`flock ${CLUSTER_LOCK} exited with ${code}`)));
@@ -122,7 +141,10 @@ export async function makeSwarm(cluster: TestCluster, ssh: (command: string[]) =
 /** What the daemon leaves behind on purpose (its registry, the registry's CA in certs.d) goes. */
 export function removeRegistry(dataDir: string, settings: NodeJS.ProcessEnv): void {
   stopRegistry(dataDir);
-  fs.rmSync(path.join('/etc/docker/certs.d', settings.SLIPWAY_REGISTRY_ADDRESS ?? 'none'), { recursive: true, force: true });
+  fs.rmSync(path.join('/etc/docker/certs.d', settings.SLIPWAY_REGISTRY_ADDRESS ?? 'none'), {
+    recursive: true,
+    force: true,
+  });
 }
 
 /** Stops the registry a daemon under test started (it outlives the daemon on purpose). */

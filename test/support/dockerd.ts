@@ -20,10 +20,18 @@ export async function restartDockerd(): Promise<void> {
     const pid = Number(fs.readFileSync(PID_FILE, 'utf8'));
     process.kill(pid, 'SIGTERM');
     // A zombie counts as gone: nothing here reaps the setup script's orphans.
-    await eventually(async () => isRunning(pid), (running) => !running, 60_000);
+    await eventually(
+      async () => isRunning(pid),
+      (running) => !running,
+      60_000,
+    );
     const log = fs.openSync('/var/log/slipway-dockerd.log', 'a');
     spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
     fs.closeSync(log);
   }
-  await eventually(() => run('docker', ['info']), (info) => info.code === 0, 60_000);
+  await eventually(
+    () => run('docker', ['info']),
+    (info) => info.code === 0,
+    60_000,
+  );
 }

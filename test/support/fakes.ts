@@ -10,7 +10,14 @@ import { Locks, type HeldLock } from '../../src/queue/locks.js';
 import type { DeployLogs } from '../../src/queue/logs.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
 import { UserError } from '../../src/core/errors.js';
-import type { CheckSpec, Instance, InstanceEvent, OneOffSpec, ProcessSpec, Scheduler } from '../../src/runtime/scheduler.js';
+import type {
+  CheckSpec,
+  Instance,
+  InstanceEvent,
+  OneOffSpec,
+  ProcessSpec,
+  Scheduler,
+} from '../../src/runtime/scheduler.js';
 
 // Fakes of our own seams for the unit tier: a scheduler and a router that only record what
 // they are asked, and logs and an engine that do nothing.
@@ -31,7 +38,16 @@ export class FakeScheduler implements Scheduler {
     const started: Instance[] = [];
     for (let index = 1; index <= count; index++) {
       const id = `c${this.nextId++}`;
-      const instance = { id, name: `${spec.app}.${spec.process}.${index}.${id}`, process: spec.process, index, release: spec.release, running: true, restarting: false, endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 } };
+      const instance = {
+        id,
+        name: `${spec.app}.${spec.process}.${index}.${id}`,
+        process: spec.process,
+        index,
+        release: spec.release,
+        running: true,
+        restarting: false,
+        endpoint: { host: `10.0.0.${id.slice(1)}`, port: 5000 },
+      };
       this.running.push(instance);
       started.push(instance);
       if (this.failing.has(spec.process) && !checks.skip) {
@@ -93,7 +109,17 @@ export class FakeScheduler implements Scheduler {
     return 0;
   }
   async runDetached(): Promise<Instance> {
-    const instance = { id: `c${this.nextId++}`, name: 'one-off', process: 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true };
+    const instance = {
+      id: `c${this.nextId++}`,
+      name: 'one-off',
+      process: 'run',
+      index: 0,
+      release: 0,
+      running: true,
+      restarting: false,
+      endpoint: undefined,
+      oneOff: true,
+    };
     this.running.push(instance);
     return instance;
   }
@@ -131,7 +157,6 @@ export class FakeRouter implements Router {
 export const fakeLogs = { append() {}, async result() {}, async end() {} } as unknown as DeployLogs;
 export const imagesAllHere = { images: { exists: async () => true } } as unknown as DockerEngine;
 
-
 /** Redis's SET NX, in memory (one process): waiting for a lock is the real code's. */
 export class MemoryLocks extends Locks {
   held = new Set<string>();
@@ -158,9 +183,15 @@ export class FakeQueue {
  * A Platform for the unit tier: an in-memory database, a data dir of its own (settings point
  * there), these parts, and these settings on top of the defaults. `dispose` removes both.
  */
-export function unitPlatform(parts: Partial<PlatformParts>, options: { env?: NodeJS.ProcessEnv; settings?: Partial<Settings> } = {}) {
+export function unitPlatform(
+  parts: Partial<PlatformParts>,
+  options: { env?: NodeJS.ProcessEnv; settings?: Partial<Settings> } = {},
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-unit-'));
-  const settings = { ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', ...options.env }), ...options.settings };
+  const settings = {
+    ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', ...options.env }),
+    ...options.settings,
+  };
   const platform = new Platform(settings, { state: openState(':memory:'), ...parts });
   const dispose = () => {
     platform.state.close();

@@ -10,7 +10,10 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 export async function deployWithPostgres(slipway: SlipwayUnderTest, app: string, db: string): Promise<void> {
   const pushed = await slipway.push(await slipway.appRepo('db-app', app));
   if (pushed.code !== 0) throw new Error(pushed.output);
-  for (const command of [['postgres:create', db], ['postgres:link', db, app]]) {
+  for (const command of [
+    ['postgres:create', db],
+    ['postgres:link', db, app],
+  ]) {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
@@ -19,6 +22,10 @@ export async function deployWithPostgres(slipway: SlipwayUnderTest, app: string,
 }
 
 /** The instance's containers with these labels (running ones only unless `all`). */
-export function instanceContainers(slipway: SlipwayUnderTest, labels: string[], all = true): Promise<Docker.ContainerInfo[]> {
+export function instanceContainers(
+  slipway: SlipwayUnderTest,
+  labels: string[],
+  all = true,
+): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all, filters: { label: [`slipway.instance=${slipway.instance}`, ...labels] } });
 }

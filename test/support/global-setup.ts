@@ -35,21 +35,32 @@ async function start() {
   await docker.ping().catch(() => {
     throw new Error('Docker is not running: start it with scripts/setup --no-serve (or the README test command)');
   });
-  await docker.getImage(STACK_IMAGE).inspect().catch(() => {
-    throw new Error(`${STACK_IMAGE} is missing: build it with bin/slipway stack:build`);
-  });
+  await docker
+    .getImage(STACK_IMAGE)
+    .inspect()
+    .catch(() => {
+      throw new Error(`${STACK_IMAGE} is missing: build it with bin/slipway stack:build`);
+    });
 
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let i = 0; i < 100 && !redisAnswers(port); i++) await new Promise((r) => setTimeout(r, 100));
   return { redisUrl: `redis://127.0.0.1:${port}`, stop: () => redis.kill('SIGTERM') };
 }
 
 function redisAnswers(port: number): boolean {
   try {
-    return execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'PONG';
+    return (
+      execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() === 'PONG'
+    );
   } catch {
     return false;
   }

@@ -10,10 +10,21 @@ export const S3_KEY = 'S3RVER';
 /** A real S3 server (s3rver) on loopback with its own directory and port, for one test file. */
 export async function startS3(buckets: string[]) {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_KEY } });
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_KEY },
+  });
   return {
     endpoint,
     async keys(bucket: string): Promise<string[]> {

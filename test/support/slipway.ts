@@ -25,12 +25,21 @@ export interface RunResult {
 }
 
 /** Runs a program with arguments (no shell) and never throws on a non-zero exit. */
-export function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; inputFile?: string } = {}) {
+export function run(
+  program: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; inputFile?: string } = {},
+) {
   return new Promise<RunResult>((resolve) => {
-    const child = execFile(program, args, { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, output: stdout + stderr });
-    });
+    const child = execFile(
+      program,
+      args,
+      { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, output: stdout + stderr });
+      },
+    );
     child.stdin?.on('error', () => {}); // the program may exit without reading its input
     if (options.inputFile) fs.createReadStream(options.inputFile).pipe(child.stdin!);
     else child.stdin?.end(options.input ?? '');
@@ -181,19 +190,28 @@ export class SlipwayUnderTest {
 
   sshArgs(key: SshKey): string[] {
     return [
-      '-i', key.privatePath,
-      '-p', String(this.sshPort),
-      '-o', 'StrictHostKeyChecking=no',
-      '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'LogLevel=ERROR',
+      '-i',
+      key.privatePath,
+      '-p',
+      String(this.sshPort),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
     ];
   }
 
   /** `ssh -p PORT git@127.0.0.1 <command…>` through real OpenSSH. */
   ssh(command: string[], options: { key?: SshKey; input?: string } = {}): Promise<RunResult> {
-    return run('ssh', [...this.sshArgs(options.key ?? this.admin), 'git@127.0.0.1', ...command], { input: options.input });
+    return run('ssh', [...this.sshArgs(options.key ?? this.admin), 'git@127.0.0.1', ...command], {
+      input: options.input,
+    });
   }
 
   /** A `--format json` command over SSH, its output parsed as T; a failed command throws with its output. */
@@ -222,7 +240,12 @@ export class SlipwayUnderTest {
   async appRepo(fixture: string, app: string): Promise<string> {
     const dir = fs.mkdtempSync(path.join(this.dir, `${app}-src-`));
     fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
-    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'initial'], ['remote', 'add', 'deploy', this.remote(app)]]) {
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['add', '-A'],
+      ['commit', '-qm', 'initial'],
+      ['remote', 'add', 'deploy', this.remote(app)],
+    ]) {
       const result = await run('git', args, { cwd: dir, env: this.gitEnv() });
       if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.output}`);
     }
@@ -244,13 +267,19 @@ export class SlipwayUnderTest {
     return { status, body };
   }
 
-  getWithHeaders(host: string, urlPath = '/'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  getWithHeaders(
+    host: string,
+    urlPath = '/',
+  ): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
-      const request = http.get({ host: '127.0.0.1', port: this.httpPort, path: urlPath, headers: { host }, agent: false }, (response) => {
-        let body = '';
-        response.on('data', (d) => (body += d));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
-      });
+      const request = http.get(
+        { host: '127.0.0.1', port: this.httpPort, path: urlPath, headers: { host }, agent: false },
+        (response) => {
+          let body = '';
+          response.on('data', (d) => (body += d));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+        },
+      );
       request.on('error', reject);
     });
   }
@@ -270,7 +299,9 @@ export class SlipwayUnderTest {
 
   /** Names of this instance's networks for an app (its own, on the local scheduler). */
   async networks(app: string): Promise<string[]> {
-    const found = await docker.listNetworks({ filters: { label: [`slipway.instance=${this.instance}`, `slipway.app=${app}`] } });
+    const found = await docker.listNetworks({
+      filters: { label: [`slipway.instance=${this.instance}`, `slipway.app=${app}`] },
+    });
     return found.map((n) => n.Name);
   }
 
@@ -294,19 +325,47 @@ export class SlipwayUnderTest {
     this.stopNginx();
     // Workers a killed master left behind (the fault tests) would hold these ports for ever.
     await step(() =>
-      new Nginx({ bin: 'nginx', dir: nginxDir, tempDir, httpPort: this.httpPort, httpsPort: this.httpsPort, ipv6: false, modulesDir: '', apiPort: this.apiPort, proxySecret: '0'.repeat(64), dashboardDomain: `slipway.${this.domain}`, dashboardTls: () => undefined, lock: (fn) => fn() }).clearOrphanedWorkers(),
+      new Nginx({
+        bin: 'nginx',
+        dir: nginxDir,
+        tempDir,
+        httpPort: this.httpPort,
+        httpsPort: this.httpsPort,
+        ipv6: false,
+        modulesDir: '',
+        apiPort: this.apiPort,
+        proxySecret: '0'.repeat(64),
+        dashboardDomain: `slipway.${this.domain}`,
+        dashboardTls: () => undefined,
+        lock: (fn) => fn(),
+      }).clearOrphanedWorkers(),
     );
     const mine = { filters: { label: [`slipway.instance=${this.instance}`] } };
     await step(async () => {
       const containers = await docker.listContainers({ all: true, ...mine });
-      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+      await Promise.all(
+        containers.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch(() => {}),
+        ),
+      );
     });
     await step(() => this.removeImages());
     await step(async () => {
-      for (const network of await docker.listNetworks(mine)) await docker.getNetwork(network.Id).remove().catch(() => {});
+      for (const network of await docker.listNetworks(mine))
+        await docker
+          .getNetwork(network.Id)
+          .remove()
+          .catch(() => {});
     });
     await step(async () => {
-      for (const volume of orEmpty((await docker.listVolumes(mine)).Volumes, [])) await docker.getVolume(volume.Name).remove().catch(() => {});
+      for (const volume of orEmpty((await docker.listVolumes(mine)).Volumes, []))
+        await docker
+          .getVolume(volume.Name)
+          .remove()
+          .catch(() => {});
     });
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.rmSync(tempDir, { recursive: true, force: true });
@@ -319,16 +378,29 @@ export class SlipwayUnderTest {
    * image it was built on. Removing an untagged image removes its untagged parents with it.
    */
   private async removeImages(): Promise<void> {
-    const tagged = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${this.instance}/`));
-    for (const tag of tagged) await docker.getImage(tag).remove().catch(() => {});
+    const tagged = (await docker.listImages())
+      .flatMap((i) => i.RepoTags ?? [])
+      .filter((t) => t.startsWith(`${this.instance}/`));
+    for (const tag of tagged)
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => {});
     const labelled = await docker.listImages({ filters: { label: [`slipway.instance=${this.instance}`] } });
-    for (const image of labelled.sort((a, b) => b.Created - a.Created)) await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
+    for (const image of labelled.sort((a, b) => b.Created - a.Created))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {});
   }
-
 }
 
 /** Polls until `check` passes or the time is up; returns its last value. */
-export async function eventually<T>(check: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await check();
   while (!accept(value) && Date.now() < deadline) {

@@ -8,7 +8,9 @@ export function parseEvents(text: string): { id: string; event: string; data: st
       current = { id: current.id, event: 'message', data: [] };
       continue;
     }
-    const [field, value] = line.includes(':') ? [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).replace(/^ /, '')] : [line, ''];
+    const [field, value] = line.includes(':')
+      ? [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).replace(/^ /, '')]
+      : [line, ''];
     if (field === 'data') current.data.push(value);
     else if (field === 'event') current.event = value;
     else if (field === 'id') current.id = value;

@@ -27,7 +27,16 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 function deploy(app: string): void {
-  const release = platform.state.releases.create({ app, kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
+  const release = platform.state.releases.create({
+    app,
+    kind: 'deploy',
+    image: () => 'img:1',
+    rev: null,
+    config: {},
+    meta: {},
+    description: 'first',
+    createdBy: 'admin',
+  });
   platform.state.releases.setStatus(app, release.version, 'succeeded');
 }
 
@@ -39,7 +48,12 @@ beforeEach(() => {
     engineCalls.push(app);
     return instances(app, options);
   };
-  ({ platform, dispose } = unitPlatform({ engine: imagesAllHere, schedulers: [scheduler], logs: fakeLogs, locks: new MemoryLocks() }));
+  ({ platform, dispose } = unitPlatform({
+    engine: imagesAllHere,
+    schedulers: [scheduler],
+    logs: fakeLogs,
+    locks: new MemoryLocks(),
+  }));
   platform.state.apps.create('shop');
   platform.state.apps.create('draft');
   deploy('shop');
@@ -63,7 +77,9 @@ describe('the apps’ event source', () => {
     platform.state.apps.create('cart');
     await until(() => later().some((e) => e.type === 'app.changed' && e.summary.name === 'cart'));
     deploy('draft');
-    await until(() => later().some((e) => e.type === 'app.changed' && e.summary.name === 'draft' && e.summary.release === 1));
+    await until(() =>
+      later().some((e) => e.type === 'app.changed' && e.summary.name === 'draft' && e.summary.release === 1),
+    );
     platform.state.apps.delete('cart');
     await until(() => later().some((e) => e.type === 'app.removed' && e.name === 'cart'));
     // Nothing changed, nothing sent.
@@ -98,7 +114,10 @@ describe('event streams', () => {
   }
 
   test('a tenant’s stream: its apps only, and an app taken away leaves it', async () => {
-    platform.state.keys.add({ name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' }, { admin: false });
+    platform.state.keys.add(
+      { name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' },
+      { admin: false },
+    );
     platform.state.access.grant('shop', 'tenant');
     const streams = new AppEventStreams(platform.state, watch);
     const theirs = open(streams, tenant);
@@ -120,7 +139,10 @@ describe('event streams', () => {
   test('a token holds at most a few streams; closing one lets another in', async () => {
     const streams = new AppEventStreams(platform.state, watch);
     const held = Array.from({ length: STREAMS_PER_TOKEN }, () => open(streams, admin));
-    await expect(open(streams, admin).done).rejects.toMatchObject({ status: 429, message: stringContaining('Too many event streams') });
+    await expect(open(streams, admin).done).rejects.toMatchObject({
+      status: 429,
+      message: stringContaining('Too many event streams'),
+    });
     const otherToken = open(streams, tenant);
     held[0]!.close();
     await held[0]!.done;

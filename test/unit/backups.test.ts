@@ -42,10 +42,17 @@ describe('encrypted backups', () => {
   test('a wrong passphrase is told from the header alone', async () => {
     const encrypted = await through(plain, await encryptStream('right one'));
     expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), 'right one')).toHaveProperty('key');
-    expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), 'wrong one')).toEqual({ problem: 'the passphrase is not the one it was encrypted with' });
-    expect(await openHeader(plain.subarray(0, HEADER_BYTES), 'right one')).toEqual({ problem: 'it is not an encrypted Slipway backup' });
+    expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), 'wrong one')).toEqual({
+      problem: 'the passphrase is not the one it was encrypted with',
+    });
+    expect(await openHeader(plain.subarray(0, HEADER_BYTES), 'right one')).toEqual({
+      problem: 'it is not an encrypted Slipway backup',
+    });
     // A key for another backup's header opens nothing of this one.
-    const other = await openHeader((await through(plain, await encryptStream('right one'))).subarray(0, HEADER_BYTES), 'right one');
+    const other = await openHeader(
+      (await through(plain, await encryptStream('right one'))).subarray(0, HEADER_BYTES),
+      'right one',
+    );
     await expect(through(encrypted, decryptStream((other as { key: Buffer }).key))).rejects.toThrow('it was changed');
   });
 
@@ -82,7 +89,12 @@ describe('backup schedules', () => {
     });
     const since = new Date('2026-12-06T02:59:50');
     const now = new Date('2026-12-06T03:00:05');
-    const next = runDueBackups([schedule('a', '0 3 * * *', true), schedule('b', '0 4 * * *'), schedule('c', '* * * * *')], since, now, (key) => failed.push(key));
+    const next = runDueBackups(
+      [schedule('a', '0 3 * * *', true), schedule('b', '0 4 * * *'), schedule('c', '* * * * *')],
+      since,
+      now,
+      (key) => failed.push(key),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(next).toBe(now);
     expect(ran).toEqual(['a', 'c']);
@@ -93,11 +105,18 @@ describe('backup schedules', () => {
 describe('backup settings are checked', () => {
   test('buckets, schedules and endpoints', () => {
     expect(parseBucket('team-backups.eu')).toBe('team-backups.eu');
-    for (const bad of ['ab', 'Bad_Bucket', '../x', 'a..b', '192.168.1.1', 'x'.repeat(64), '-start']) expect(() => parseBucket(bad)).toThrow(UserError);
+    for (const bad of ['ab', 'Bad_Bucket', '../x', 'a..b', '192.168.1.1', 'x'.repeat(64), '-start'])
+      expect(() => parseBucket(bad)).toThrow(UserError);
     expect(parseBackupSchedule('0 3 * * *')).toBe('0 3 * * *');
     expect(() => parseBackupSchedule('* * * * * *')).toThrow('Invalid schedule');
     const auth = parseBackupAuth({ accessKeyId: 'AKIAEXAMPLE', secret: 'shh', endpoint: 'http://127.0.0.1:9000' });
-    expect(auth).toEqual({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'shh', region: 'us-east-1', signatureVersion: 's3v4', endpoint: 'http://127.0.0.1:9000/' });
+    expect(auth).toEqual({
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'shh',
+      region: 'us-east-1',
+      signatureVersion: 's3v4',
+      endpoint: 'http://127.0.0.1:9000/',
+    });
     for (const endpoint of ['ftp://x', 'http://user:pw@host/', 'http://h\\@evil/', 'not a url']) {
       expect(() => parseBackupAuth({ accessKeyId: 'k', secret: 's', endpoint })).toThrow('Invalid endpoint URL');
     }

@@ -29,7 +29,17 @@ describe('image references', () => {
     expect(fullName(parseImageRef(text)!)).toBe(full);
   });
 
-  test.each([['Node'], ['a//b'], ['a:'], ['reg:port/x'], ['a@sha256:abc'], [`sha256:${'c'.repeat(64)}`], ['-a'], ['a/-b'], ['x'.repeat(600)]])('%s is not one', (text) => {
+  test.each([
+    ['Node'],
+    ['a//b'],
+    ['a:'],
+    ['reg:port/x'],
+    ['a@sha256:abc'],
+    [`sha256:${'c'.repeat(64)}`],
+    ['-a'],
+    ['a/-b'],
+    ['x'.repeat(600)],
+  ])('%s is not one', (text) => {
     expect(parseImageRef(text)).toBeUndefined();
   });
 
@@ -74,7 +84,12 @@ describe('what a Dockerfile may build from', () => {
   } as unknown as DockerEngine;
 
   const open = (env: Record<string, string> = {}) => {
-    const settings = loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', SLIPWAY_INSTANCE: 'swtest', ...env });
+    const settings = loadSettings({
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_DOMAIN: 'example.test',
+      SLIPWAY_INSTANCE: 'swtest',
+      ...env,
+    });
     platform = new Platform(settings, { state: openState(':memory:'), engine });
   };
 
@@ -92,16 +107,28 @@ describe('what a Dockerfile may build from', () => {
   const kind = (ref: string) => classifyBaseImage(platform, 'shop', ref).kind;
 
   test('the stack images (and the service images beside them), the app’s own and scratch build as they are here', () => {
-    for (const ref of ['slipway/stack:bookworm', 'slipway/stack:bookworm-run', 'slipway/stack:bookworm-postgres', 'swtest/app-shop:v3', 'scratch']) expect(kind(ref)).toBe('local');
+    for (const ref of [
+      'slipway/stack:bookworm',
+      'slipway/stack:bookworm-run',
+      'slipway/stack:bookworm-postgres',
+      'swtest/app-shop:v3',
+      'scratch',
+    ])
+      expect(kind(ref)).toBe('local');
   });
 
   test('public images and images of a registry with a port are pulled', () => {
-    for (const ref of ['node:20-alpine', '127.0.0.1:15555/base:1', `node@sha256:${'a'.repeat(64)}`]) expect(kind(ref)).toBe('registry');
+    for (const ref of ['node:20-alpine', '127.0.0.1:15555/base:1', `node@sha256:${'a'.repeat(64)}`])
+      expect(kind(ref)).toBe('registry');
   });
 
   test.each([
     ['another app’s image', 'swtest/app-victim:v1', "it is an image of this host (another app's or Slipway's)"],
-    ['a name in this host’s namespace, even one not made yet', 'docker.io/swtest/app-later:v1', 'it is an image of this host'],
+    [
+      'a name in this host’s namespace, even one not made yet',
+      'docker.io/swtest/app-later:v1',
+      'it is an image of this host',
+    ],
     ['an image ID', 'a'.repeat(64), 'an image ID names an image of this host'],
   ])('%s is refused', (_, ref, why) => {
     expect(() => kind(ref)).toThrow(`The Dockerfile builds from ${ref}, which this app may not use: ${why}`);
@@ -130,20 +157,35 @@ describe('what a Dockerfile may build from', () => {
     storeRegistryLogin(platform, GLOBAL_SCOPE, 'ghcr.io', { username: 'hub', password: 'h' });
     platform.state.apps.create('shop');
     storeRegistryLogin(platform, 'shop', '127.0.0.1:15555', { username: 'shop', password: 's3cret' });
-    const dockerfile = 'FROM --platform=linux/amd64 127.0.0.1:15555/base:1 AS b\nFROM ghcr.io/o/x\nCOPY --from=b /a /a\nCOPY --from=node:20 /n /n\n';
+    const dockerfile =
+      'FROM --platform=linux/amd64 127.0.0.1:15555/base:1 AS b\nFROM ghcr.io/o/x\nCOPY --from=b /a /a\nCOPY --from=node:20 /n /n\n';
     const built = await resolveBaseImages(platform, 'shop', dockerfile, silentLog);
     expect(pulls).toEqual([
-      { name: '127.0.0.1:15555/base', version: '1', auth: { username: 'shop', password: 's3cret', serveraddress: '127.0.0.1:15555' }, platform: 'linux/amd64' },
-      { name: 'ghcr.io/o/x', version: 'latest', auth: { username: 'hub', password: 'h', serveraddress: 'ghcr.io' }, platform: undefined },
+      {
+        name: '127.0.0.1:15555/base',
+        version: '1',
+        auth: { username: 'shop', password: 's3cret', serveraddress: '127.0.0.1:15555' },
+        platform: 'linux/amd64',
+      },
+      {
+        name: 'ghcr.io/o/x',
+        version: 'latest',
+        auth: { username: 'hub', password: 'h', serveraddress: 'ghcr.io' },
+        platform: undefined,
+      },
       { name: 'docker.io/library/node', version: '20', auth: undefined, platform: undefined },
     ]);
-    expect(built).toBe(`FROM --platform=linux/amd64 sha256:${'1'.repeat(64)} AS b\nFROM sha256:${'2'.repeat(64)}\nCOPY --from=b /a /a\nCOPY --from=sha256:${'3'.repeat(64)} /n /n\n`);
+    expect(built).toBe(
+      `FROM --platform=linux/amd64 sha256:${'1'.repeat(64)} AS b\nFROM sha256:${'2'.repeat(64)}\nCOPY --from=b /a /a\nCOPY --from=sha256:${'3'.repeat(64)} /n /n\n`,
+    );
   });
 
   test('a tag made on this host is refused, not pulled over; one pulled from its registry is pulled again', async () => {
     local.set('docker.io/library/mine:1', []);
     local.set('docker.io/library/node:20', ['node@sha256:' + 'd'.repeat(64)]);
-    await expect(resolveBaseImages(platform, 'shop', 'FROM node:20\nCOPY --from=mine:1 /a /a\n', silentLog)).rejects.toThrow(
+    await expect(
+      resolveBaseImages(platform, 'shop', 'FROM node:20\nCOPY --from=mine:1 /a /a\n', silentLog),
+    ).rejects.toThrow(
       'The Dockerfile builds from mine:1, which this app may not use: it is an image made on this host, not one from a registry',
     );
     expect(await resolveBaseImages(platform, 'shop', 'FROM node:20\n', silentLog)).toMatch(/^FROM sha256:/);
@@ -151,7 +193,9 @@ describe('what a Dockerfile may build from', () => {
 
   test('a registry on this host or a private network needs an admin’s word: a global login, or the allow-list', async () => {
     for (const image of ['127.0.0.1:15555/base:1', 'localhost:5000/base:1', '10.1.2.3:5000/x']) {
-      await expect(resolveBaseImages(platform, 'shop', `FROM ${image}\n`, silentLog)).rejects.toThrow('its registry is on this host or a private network');
+      await expect(resolveBaseImages(platform, 'shop', `FROM ${image}\n`, silentLog)).rejects.toThrow(
+        'its registry is on this host or a private network',
+      );
     }
     expect(pulls).toEqual([]);
     storeRegistryLogin(platform, GLOBAL_SCOPE, '127.0.0.1:15555', { username: 'admin', password: 'a' });
@@ -163,7 +207,9 @@ describe('what a Dockerfile may build from', () => {
 
   test('nothing is pulled for a Dockerfile that is refused; a failed pull says which image and why', async () => {
     storeRegistryLogin(platform, GLOBAL_SCOPE, '127.0.0.1:15555', { username: 'admin', password: 'a' });
-    await expect(resolveBaseImages(platform, 'shop', 'FROM node:20\nCOPY --from=swtest/app-victim:v1 /a /a\n', silentLog)).rejects.toThrow('which this app may not use');
+    await expect(
+      resolveBaseImages(platform, 'shop', 'FROM node:20\nCOPY --from=swtest/app-victim:v1 /a /a\n', silentLog),
+    ).rejects.toThrow('which this app may not use');
     expect(pulls).toEqual([]);
     await expect(resolveBaseImages(platform, 'shop', 'FROM 127.0.0.1:15555/missing:1\n', silentLog)).rejects.toThrow(
       'Pulling 127.0.0.1:15555/missing:1 from 127.0.0.1:15555 failed: manifest unknown',
@@ -174,7 +220,12 @@ describe('what a Dockerfile may build from', () => {
     expect(() => kind('$BASE')).toThrow('through a variable with no default');
   });
   test('no build has ONBUILD triggers: none in the Dockerfile, none in an image it pulls', async () => {
-    const written = resolveBaseImages(platform, 'shop', 'FROM slipway/stack:bookworm\nONBUILD COPY --from=swtest/app-victim:latest / /loot\n', silentLog);
+    const written = resolveBaseImages(
+      platform,
+      'shop',
+      'FROM slipway/stack:bookworm\nONBUILD COPY --from=swtest/app-victim:latest / /loot\n',
+      silentLog,
+    );
     await expect(written).rejects.toThrow('The Dockerfile has ONBUILD on line 2');
     expect(pulls).toEqual([]);
     await expect(resolveBaseImages(platform, 'shop', 'FROM ghcr.io/someone/triggered:1\n', silentLog)).rejects.toThrow(

@@ -87,7 +87,13 @@ describe('declared arguments type the handler', () => {
     });
     // A declaration that is not a literal list binds the loose arguments.
     const declared: string[] = ['app'];
-    action({ name: 'x:loose', summary: '', args: declared, access: 'app', run: (_ctx, args) => void expectTypeOf(args).toEqualTypeOf<CommandArgs>() });
+    action({
+      name: 'x:loose',
+      summary: '',
+      args: declared,
+      access: 'app',
+      run: (_ctx, args) => void expectTypeOf(args).toEqualTypeOf<CommandArgs>(),
+    });
   });
 });
 

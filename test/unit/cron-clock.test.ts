@@ -24,7 +24,18 @@ class FakeScheduler implements Partial<Scheduler> {
   }
   async runDetached(spec: OneOffSpec): Promise<Instance> {
     const id = `c${this.nextId++}`;
-    const instance = { id, name: `swt.${spec.app}.${spec.env.DYNO}.${id}`, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true, created: this.nextId };
+    const instance = {
+      id,
+      name: `swt.${spec.app}.${spec.env.DYNO}.${id}`,
+      process: spec.process ?? 'run',
+      index: 0,
+      release: 0,
+      running: true,
+      restarting: false,
+      endpoint: undefined,
+      oneOff: true,
+      created: this.nextId,
+    };
     this.containers.push(instance);
     return instance;
   }
@@ -56,7 +67,11 @@ beforeEach(() => {
   locks = new MemoryLocks();
   clock = new AbortController();
   logged.length = 0;
-  ({ platform, dispose } = unitPlatform({ engine: {} as DockerEngine, schedulers: [scheduler as unknown as Scheduler], locks }));
+  ({ platform, dispose } = unitPlatform({
+    engine: {} as DockerEngine,
+    schedulers: [scheduler as unknown as Scheduler],
+    locks,
+  }));
   platform.state.apps.create('shop');
 });
 
@@ -68,7 +83,16 @@ afterEach(() => {
 
 /** The current release of shop has these cron tasks (a long sleep every minute by default, allowed to overlap). */
 function release(cron: object[] = [{ command: 'sleep 1000', schedule: '* * * * *', concurrency_policy: 'allow' }]) {
-  const created = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: { cron }, description: 'cron', createdBy: 'admin' });
+  const created = platform.state.releases.create({
+    app: 'shop',
+    kind: 'deploy',
+    image: () => 'img:1',
+    rev: null,
+    config: {},
+    meta: { cron },
+    description: 'cron',
+    createdBy: 'admin',
+  });
   platform.state.releases.setStatus('shop', created.version, 'succeeded');
 }
 
@@ -93,13 +117,22 @@ describe('the cron clock', () => {
     await minutes(5);
     // SLIPWAY_MAX_ONE_OFFS is 4 by default: the next runs are skipped, and say why.
     expect(scheduler.running().length).toBe(4);
-    expect(logged.filter((l) => l.includes('not started: shop runs 4 one-off containers and may run at most 4 at once')).length).toBe(3);
+    expect(
+      logged.filter((l) => l.includes('not started: shop runs 4 one-off containers and may run at most 4 at once'))
+        .length,
+    ).toBe(3);
   });
 
   test('the cap is the app’s own when set, and counts every one-off of the app (run:detached too)', async () => {
     release();
     setMaxOneOffs(platform, 'shop', '2');
-    await scheduler.runDetached({ app: 'shop', image: 'img:1', cmd: ['sleep', '1000'], env: { DYNO: 'run.1' }, binds: [] });
+    await scheduler.runDetached({
+      app: 'shop',
+      image: 'img:1',
+      cmd: ['sleep', '1000'],
+      env: { DYNO: 'run.1' },
+      binds: [],
+    });
     startClock();
     await minutes(2);
     expect(scheduler.running().length).toBe(1);
@@ -114,7 +147,14 @@ describe('the cron clock', () => {
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => startCronRun(platform, task!)));
     expect(outcomes.filter((o) => 'started' in o).length).toBe(4);
     expect(scheduler.running().length).toBe(4);
-    const run = startOneOff(platform, 'shop', { start: (started) => scheduler.runOnce({ app: 'shop', image: 'img:1', cmd: ['true'], env: { DYNO: 'run.1' }, binds: [] }, { onLine() {} }, started) });
+    const run = startOneOff(platform, 'shop', {
+      start: (started) =>
+        scheduler.runOnce(
+          { app: 'shop', image: 'img:1', cmd: ['true'], env: { DYNO: 'run.1' }, binds: [] },
+          { onLine() {} },
+          started,
+        ),
+    });
     await expect(run).rejects.toThrow('shop runs 4 one-off containers and may run at most 4 at once');
   });
 
@@ -174,7 +214,12 @@ describe('apps:destroy', () => {
         asked = startCronRun(platform, task!);
       },
     };
-    await destroyApp(platform, platform.state.apps.get('shop')!, [startDuringDestroy, removeContainers(() => false)], () => {});
+    await destroyApp(
+      platform,
+      platform.state.apps.get('shop')!,
+      [startDuringDestroy, removeContainers(() => false)],
+      () => {},
+    );
     expect(await asked).toEqual({ skipped: 'App shop does not exist' });
     expect(scheduler.containers).toEqual([]);
     expect(platform.state.apps.get('shop')).toBeUndefined();

@@ -14,15 +14,24 @@ describe('cron schedules', () => {
     expect(nextRun(schedule, new Date('2026-12-04T13:00:00.000Z')).toISOString()).toBe(next);
   });
 
-  test.each(['61 * * * *', '@reboot', 'every day', '* * * * * * *', '*', '* * *', '*'.repeat(1000)])('%s is refused with the reason', (schedule) => {
-    const parsed = cronTaskSchema.safeParse({ command: 'true', schedule });
-    expect(parsed.success).toBe(false);
-    expect(parsed.error!.issues[0]!.message).toMatch(/^invalid schedule ".*" of task "true": /);
-  });
+  test.each(['61 * * * *', '@reboot', 'every day', '* * * * * * *', '*', '* * *', '*'.repeat(1000)])(
+    '%s is refused with the reason',
+    (schedule) => {
+      const parsed = cronTaskSchema.safeParse({ command: 'true', schedule });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]!.message).toMatch(/^invalid schedule ".*" of task "true": /);
+    },
+  );
 
   test.each([
-    ['* * * * * *', 'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute'],
-    ['0 * * * * *', 'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute'],
+    [
+      '* * * * * *',
+      'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute',
+    ],
+    [
+      '0 * * * * *',
+      'it has a seconds field: a schedule has 5 fields (minute hour day-of-month month day-of-week) and runs at most once a minute',
+    ],
     ['@secondly', 'it runs more often than once a minute'],
   ])('%s runs more often than once a minute (or could): refused, naming the task', (schedule, reason) => {
     const parsed = cronTaskSchema.safeParse({ command: 'echo tick', schedule });
@@ -30,7 +39,12 @@ describe('cron schedules', () => {
   });
 
   test('a task defaults to never overlapping itself, and keeps its ID while command and schedule stay', () => {
-    expect(cronTaskSchema.parse({ command: 'true', schedule: '@daily' })).toEqual({ command: 'true', schedule: '@daily', concurrency_policy: 'forbid', maintenance: false });
+    expect(cronTaskSchema.parse({ command: 'true', schedule: '@daily' })).toEqual({
+      command: 'true',
+      schedule: '@daily',
+      concurrency_policy: 'forbid',
+      maintenance: false,
+    });
     const id = cronTaskId('app', { command: 'true', schedule: '@daily' });
     expect(id).toMatch(/^[0-9a-z]{1,12}$/);
     expect(cronTaskId('app', { command: 'true', schedule: '@daily' })).toBe(id);

@@ -17,26 +17,44 @@ let platform: Platform;
 beforeEach(() => {
   scheduler = new FakeScheduler();
   router = new FakeRouter(scheduler.events);
-  ({ platform, dispose } = unitPlatform({ engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs }, { settings: { drainMs: 0, watchMs: 300 } }));
+  ({ platform, dispose } = unitPlatform(
+    { engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs },
+    { settings: { drainMs: 0, watchMs: 300 } },
+  ));
   platform.state.apps.create('shop');
 });
 
 afterEach(() => dispose());
 
 /** Runs a deploy job as the worker does, the old release's retirement included. */
-type JobRequest = DeployJob extends infer J ? (J extends DeployJob ? Omit<J, 'deployId' | 'requestedBy' | 'app'> : never) : never;
+type JobRequest = DeployJob extends infer J
+  ? J extends DeployJob
+    ? Omit<J, 'deployId' | 'requestedBy' | 'app'>
+    : never
+  : never;
 
 async function deploy(job: JobRequest): Promise<boolean> {
   const full = { ...job, app: 'shop', deployId: randomUUID(), requestedBy: 'admin' } as DeployJob;
   platform.state.deploys.create({ id: full.deployId, app: 'shop', kind: full.kind, rev: null, requestedBy: 'admin' });
-  await (await runDeployJob(platform, full))();
+  await (
+    await runDeployJob(platform, full)
+  )();
   return platform.state.deploys.list('shop')[0]!.status === 'succeeded';
 }
 
 /** v1: the image `img:1` with config A=1, deployed. */
 async function firstRelease(meta: object = {}) {
   platform.state.config.set('shop', { A: '1' });
-  const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: { A: '1' }, meta, description: 'first', createdBy: 'admin' });
+  const release = platform.state.releases.create({
+    app: 'shop',
+    kind: 'deploy',
+    image: () => 'img:1',
+    rev: null,
+    config: { A: '1' },
+    meta,
+    description: 'first',
+    createdBy: 'admin',
+  });
   platform.state.releases.setStatus('shop', release.version, 'succeeded');
   expect(await deploy({ kind: 'restart', reason: 'restart' })).toBe(true);
   scheduler.events.length = 0;
@@ -62,7 +80,12 @@ describe('the deploy pipeline', () => {
     await firstRelease();
     expect(await deploy({ kind: 'config', description: 'again' })).toBe(true);
     // The old container takes the retry of any failed request until the watch ends, then retires.
-    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2 (fallback 10.0.0.1)', 'route 10.0.0.2', 'retire c1']);
+    expect(scheduler.events).toEqual([
+      'start web v2 c2',
+      'route 10.0.0.2 (fallback 10.0.0.1)',
+      'route 10.0.0.2',
+      'retire c1',
+    ]);
     expect(platform.state.releases.current('shop')!.version).toBe(2);
   });
 
@@ -70,24 +93,55 @@ describe('the deploy pipeline', () => {
     await firstRelease({ processes: { web: 'serve', worker: 'work' } });
     platform.state.apps.setFormation('shop', { web: 3, worker: 1 });
     expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
-    expect(scheduler.events).toEqual(['start web v1 c2,c3,c4', 'start worker v1 c5', 'route 10.0.0.2,10.0.0.3,10.0.0.4 (fallback 10.0.0.1)', 'route 10.0.0.2,10.0.0.3,10.0.0.4', 'retire c1']);
-    expect((await scheduler.instances('shop')).map((i) => `${i.process}.${i.index}`)).toEqual(['web.1', 'web.2', 'web.3', 'worker.1']);
+    expect(scheduler.events).toEqual([
+      'start web v1 c2,c3,c4',
+      'start worker v1 c5',
+      'route 10.0.0.2,10.0.0.3,10.0.0.4 (fallback 10.0.0.1)',
+      'route 10.0.0.2,10.0.0.3,10.0.0.4',
+      'retire c1',
+    ]);
+    expect((await scheduler.instances('shop')).map((i) => `${i.process}.${i.index}`)).toEqual([
+      'web.1',
+      'web.2',
+      'web.3',
+      'worker.1',
+    ]);
 
     scheduler.events.length = 0;
     platform.state.apps.setFormation('shop', { web: 1, worker: 0 });
     expect(await deploy({ kind: 'restart', reason: 'scale' })).toBe(true);
-    expect(scheduler.events).toEqual(['start web v1 c6', 'route 10.0.0.6 (fallback 10.0.0.2,10.0.0.3,10.0.0.4)', 'route 10.0.0.6', 'retire c2,c3,c4,c5']);
+    expect(scheduler.events).toEqual([
+      'start web v1 c6',
+      'route 10.0.0.6 (fallback 10.0.0.2,10.0.0.3,10.0.0.4)',
+      'route 10.0.0.6',
+      'retire c2,c3,c4,c5',
+    ]);
   });
 
   test('a rollback deploys the target release’s image and config as a new release, and the app’s config follows', async () => {
     await firstRelease();
     platform.state.config.set('shop', { A: '2', B: 'new' });
-    const v2 = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:2', rev: null, config: { A: '2', B: 'new' }, meta: {}, description: 'second', createdBy: 'admin' });
+    const v2 = platform.state.releases.create({
+      app: 'shop',
+      kind: 'deploy',
+      image: () => 'img:2',
+      rev: null,
+      config: { A: '2', B: 'new' },
+      meta: {},
+      description: 'second',
+      createdBy: 'admin',
+    });
     platform.state.releases.setStatus('shop', v2.version, 'succeeded');
 
     expect(await deploy({ kind: 'rollback', version: 1 })).toBe(true);
     const current = platform.state.releases.current('shop')!;
-    expect(current).toMatchObject({ version: 3, kind: 'rollback', image: 'img:1', config: { A: '1' }, description: 'Rollback to v1' });
+    expect(current).toMatchObject({
+      version: 3,
+      kind: 'rollback',
+      image: 'img:1',
+      config: { A: '1' },
+      description: 'Rollback to v1',
+    });
     expect(platform.state.config.get('shop')).toEqual({ A: '1' });
   });
 
@@ -96,7 +150,12 @@ describe('the deploy pipeline', () => {
     const oneOff = await scheduler.runDetached();
     expect(await deploy({ kind: 'restart', reason: 'restart' })).toBe(true);
     expect(ids(await scheduler.instances('shop', { oneOffs: true }))).toContain(oneOff.id);
-    expect(scheduler.events).toEqual(['start web v1 c3', 'route 10.0.0.3 (fallback 10.0.0.1)', 'route 10.0.0.3', 'retire c1']);
+    expect(scheduler.events).toEqual([
+      'start web v1 c3',
+      'route 10.0.0.3 (fallback 10.0.0.1)',
+      'route 10.0.0.3',
+      'retire c1',
+    ]);
   });
 
   test('a release task runs before the new containers start, and a failing check of a worker fails the whole release', async () => {
@@ -113,7 +172,12 @@ describe('the deploy pipeline', () => {
     await firstRelease();
     scheduler.crashing.add('web');
     expect(await deploy({ kind: 'config', description: 'crashes after its checks' })).toBe(false);
-    expect(scheduler.events).toEqual(['start web v2 c2', 'route 10.0.0.2 (fallback 10.0.0.1)', 'route 10.0.0.1', 'discard c2']);
+    expect(scheduler.events).toEqual([
+      'start web v2 c2',
+      'route 10.0.0.2 (fallback 10.0.0.1)',
+      'route 10.0.0.1',
+      'discard c2',
+    ]);
     expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.1', port: 5000 }]);
     expect(platform.state.releases.current('shop')!.version).toBe(1);
   });
@@ -142,7 +206,10 @@ describe('an image that becomes a new release (git:from-image, as a build)', () 
 
   function platformWith(engine: Platform['engine']) {
     dispose();
-    ({ platform, dispose } = unitPlatform({ engine, schedulers: [scheduler], router, logs: fakeLogs }, { settings: { drainMs: 0, watchMs: 300 } }));
+    ({ platform, dispose } = unitPlatform(
+      { engine, schedulers: [scheduler], router, logs: fakeLogs },
+      { settings: { drainMs: 0, watchMs: 300 } },
+    ));
     platform.state.apps.create('shop');
   }
 
@@ -151,7 +218,11 @@ describe('an image that becomes a new release (git:from-image, as a build)', () 
     platformWith(engine);
     expect(await deploy({ kind: 'image', image: 'ready:1' })).toBe(true);
     expect(calls.filter((c) => c.startsWith('tag')).map((c) => c.split(' ')[2])).toEqual([expect.any(String), 'v1']);
-    expect(platform.state.releases.current('shop')).toMatchObject({ version: 1, status: 'succeeded', description: 'Deploy image ready:1' });
+    expect(platform.state.releases.current('shop')).toMatchObject({
+      version: 1,
+      status: 'succeeded',
+      description: 'Deploy image ready:1',
+    });
     expect(platform.state.deploys.find('shop', { release: 1 })!.log).toContain('Releasing shop (v1)...');
   });
 

@@ -14,7 +14,11 @@ const web: ProcessSpec = {
   env: { GREETING: 'a b "c"', SLIPWAY_APP: 'shop' },
   port: 5000,
   cmd: ['/usr/local/bin/slipway-launch', 'node server.js'],
-  options: { restartPolicy: { name: 'on-failure', maximumRetryCount: 5 }, memoryBytes: 512 * 1024 ** 2, nanoCpus: 500_000_000 },
+  options: {
+    restartPolicy: { name: 'on-failure', maximumRetryCount: 5 },
+    memoryBytes: 512 * 1024 ** 2,
+    nanoCpus: 500_000_000,
+  },
   binds: ['/var/lib/slipway/storage/shop:/data:ro'],
 };
 
@@ -68,7 +72,9 @@ describe('an app process container', () => {
   });
 
   test('a worker gets no PORT and runs the image’s own command when the Procfile has none', () => {
-    const { body } = containerRequest(processContainer(target, { ...web, process: 'worker', port: undefined, cmd: undefined }, 1, 'x'));
+    const { body } = containerRequest(
+      processContainer(target, { ...web, process: 'worker', port: undefined, cmd: undefined }, 1, 'x'),
+    );
     expect(body.Env).toEqual(['GREETING=a b "c"', 'SLIPWAY_APP=shop', 'DYNO=worker.1', 'PORT=']);
     expect(body.Cmd).toBeUndefined();
   });
@@ -121,7 +127,17 @@ describe('a service container', () => {
 });
 
 describe('a one-off container', () => {
-  const run = oneOffContainer(target, { app: 'shop', image: 'slipway/app-shop:v7', cmd: ['/bin/sh', '-c', 'rake db:migrate'], env: { DYNO: 'run.42', A: '1' }, binds: [] }, 'ff00aa');
+  const run = oneOffContainer(
+    target,
+    {
+      app: 'shop',
+      image: 'slipway/app-shop:v7',
+      cmd: ['/bin/sh', '-c', 'rake db:migrate'],
+      env: { DYNO: 'run.42', A: '1' },
+      binds: [],
+    },
+    'ff00aa',
+  );
 
   test('is labelled a one-off, so no deploy retires it', () => {
     expect(oneOffRequest(run, 'output')).toEqual({
@@ -130,7 +146,13 @@ describe('a one-off container', () => {
         Image: 'slipway/app-shop:v7',
         Cmd: ['/bin/sh', '-c', 'rake db:migrate'],
         Env: ['DYNO=run.42', 'A=1'],
-        Labels: { ...NO_LABELS, 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'run', 'slipway.one-off': 'true' },
+        Labels: {
+          ...NO_LABELS,
+          'slipway.instance': 'slipway',
+          'slipway.app': 'shop',
+          'slipway.process': 'run',
+          'slipway.one-off': 'true',
+        },
         Tty: false,
         HostConfig: { Binds: [], NetworkMode: 'slipway.app.shop', Init: true, PidsLimit: 4096 },
       },
@@ -139,7 +161,13 @@ describe('a one-off container', () => {
 
   test('on a terminal, takes the client’s input and terminal type', () => {
     const { body } = oneOffRequest(run, 'terminal', 'screen-256color');
-    expect(body).toMatchObject({ Tty: true, OpenStdin: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    expect(body).toMatchObject({
+      Tty: true,
+      OpenStdin: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     expect(body.Env).toEqual(['DYNO=run.42', 'A=1', 'TERM=screen-256color']);
   });
 
@@ -154,7 +182,13 @@ describe('a one-off container', () => {
   });
 
   test('a standby is removed by the engine once its command ends', () => {
-    expect(oneOffRequest(run, 'standby').body.HostConfig).toEqual({ Binds: [], NetworkMode: 'slipway.app.shop', Init: true, PidsLimit: 4096, AutoRemove: true });
+    expect(oneOffRequest(run, 'standby').body.HostConfig).toEqual({
+      Binds: [],
+      NetworkMode: 'slipway.app.shop',
+      Init: true,
+      PidsLimit: 4096,
+      AutoRemove: true,
+    });
   });
 });
 

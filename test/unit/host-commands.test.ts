@@ -1,13 +1,28 @@
 import { expect, test } from 'vitest';
-import { FRAME, frame, FrameReader, FrameTooLargeError, hostCommandSocket, MAX_FRAME_BYTES } from '../../src/core/host-commands.js';
+import {
+  FRAME,
+  frame,
+  FrameReader,
+  FrameTooLargeError,
+  hostCommandSocket,
+  MAX_FRAME_BYTES,
+} from '../../src/core/host-commands.js';
 
 test('frames come out whole however the bytes are cut', () => {
-  const bytes = Buffer.concat([frame(FRAME.stdout, 'hello\n'), frame(FRAME.stderr, Buffer.alloc(0)), frame(FRAME.exit, '3')]);
+  const bytes = Buffer.concat([
+    frame(FRAME.stdout, 'hello\n'),
+    frame(FRAME.stderr, Buffer.alloc(0)),
+    frame(FRAME.exit, '3'),
+  ]);
   for (const size of [1, 2, 5, 7, bytes.length]) {
     const seen: [number, string][] = [];
     const reader = new FrameReader((kind, payload) => seen.push([kind, payload.toString()]));
     for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
-    expect(seen).toEqual([[FRAME.stdout, 'hello\n'], [FRAME.stderr, ''], [FRAME.exit, '3']]);
+    expect(seen).toEqual([
+      [FRAME.stdout, 'hello\n'],
+      [FRAME.stderr, ''],
+      [FRAME.exit, '3'],
+    ]);
   }
 });
 

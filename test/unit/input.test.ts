@@ -30,21 +30,38 @@ describe('app names', () => {
   test.each(['myapp', '1994testapp', 'my-app', 'my.app', 'a', 'a--b', 'x'.repeat(63)])('%j is valid', (name) => {
     expect(isValidAppName(name)).toBe(true);
   });
-  test.each(['', 'MyApp', 'my_app', 'my app', '-app', 'app-', 'app.', '.app', 'a..b', 'a.-b', 'test:latest', 'test/app', 'test;id', 'test$cmd', 'x'.repeat(64), 'app\n'])(
-    '%j is invalid',
-    (name) => {
-      expect(isValidAppName(name)).toBe(false);
-    },
-  );
+  test.each([
+    '',
+    'MyApp',
+    'my_app',
+    'my app',
+    '-app',
+    'app-',
+    'app.',
+    '.app',
+    'a..b',
+    'a.-b',
+    'test:latest',
+    'test/app',
+    'test;id',
+    'test$cmd',
+    'x'.repeat(64),
+    'app\n',
+  ])('%j is invalid', (name) => {
+    expect(isValidAppName(name)).toBe(false);
+  });
 });
 
 describe('domains', () => {
   test.each(['myapp.example.com', 'localhost', '10.0.0.1.sslip.io', 'a-b.c'])('%j is valid', (domain) => {
     expect(isValidDomain(domain)).toBe(true);
   });
-  test.each(['', 'a;b.com', 'a b.com', 'x.com\nserver {', '-a.com', 'a..com', 'A.COM', '*.com', 'a.com;'])('%j is invalid', (domain) => {
-    expect(isValidDomain(domain)).toBe(false);
-  });
+  test.each(['', 'a;b.com', 'a b.com', 'x.com\nserver {', '-a.com', 'a..com', 'A.COM', '*.com', 'a.com;'])(
+    '%j is invalid',
+    (domain) => {
+      expect(isValidDomain(domain)).toBe(false);
+    },
+  );
 });
 
 describe('parseGitCommand', () => {
@@ -58,12 +75,15 @@ describe('parseGitCommand', () => {
     expect(parseGitCommand(command)).toEqual(expected);
   });
 
-  test.each([`git-receive-pack '../etc'`, `git-receive-pack 'My_App'`, `git-receive-pack 'a'; rm -rf /`, `git-receive-pack myapp`, `git-receive-pack '/a/b'`])(
-    'refuses %s',
-    (command) => {
-      expect(parseGitCommand(command)).toBeUndefined();
-    },
-  );
+  test.each([
+    `git-receive-pack '../etc'`,
+    `git-receive-pack 'My_App'`,
+    `git-receive-pack 'a'; rm -rf /`,
+    `git-receive-pack myapp`,
+    `git-receive-pack '/a/b'`,
+  ])('refuses %s', (command) => {
+    expect(parseGitCommand(command)).toBeUndefined();
+  });
 });
 
 describe('parseArgs', () => {
@@ -105,8 +125,24 @@ describe('parseArgs', () => {
 });
 
 describe('declared arguments', () => {
-  const rename: Command = { name: 'x:rename', summary: '', args: ['app', '<new-app>'], access: 'app', booleanFlags: ['force'], run: async () => {} };
-  const scoped: Command = { name: 'x:get', summary: '', args: ['app', '<KEY>', '[more…]'], appOr: '--global', access: 'app', booleanFlags: ['global'], missing: { KEY: 'Give a key' }, run: async () => {} };
+  const rename: Command = {
+    name: 'x:rename',
+    summary: '',
+    args: ['app', '<new-app>'],
+    access: 'app',
+    booleanFlags: ['force'],
+    run: async () => {},
+  };
+  const scoped: Command = {
+    name: 'x:get',
+    summary: '',
+    args: ['app', '<KEY>', '[more…]'],
+    appOr: '--global',
+    access: 'app',
+    booleanFlags: ['global'],
+    missing: { KEY: 'Give a key' },
+    run: async () => {},
+  };
   const noApps = { platform: { state: { apps: { get: () => undefined } } } } as never;
 
   test('usage text follows from the declaration', () => {
@@ -117,7 +153,11 @@ describe('declared arguments', () => {
   test('too many words, and a missing word, are errors naming it; --global stands in for the app', () => {
     const bind = (command: Command, words: string[]) => bindArgs(noApps, command, parseArgs(command, words));
     expect(() => bind(scoped, ['--global'])).toThrow('Give a key');
-    expect(bind(scoped, ['--global', 'K', 'a', 'b'])).toMatchObject({ app: undefined, named: { KEY: 'K', more: 'a b' }, rest: ['a', 'b'] });
+    expect(bind(scoped, ['--global', 'K', 'a', 'b'])).toMatchObject({
+      app: undefined,
+      named: { KEY: 'K', more: 'a b' },
+      rest: ['a', 'b'],
+    });
     expect(() => bind({ ...rename, args: [] }, ['extra'])).toThrow('Unexpected argument: extra');
     // The app is looked up: a name that is not there reads as Dokku's "does not exist".
     expect(() => bind(rename, ['ghost', 'new'])).toThrow('App ghost does not exist');

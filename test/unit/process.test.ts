@@ -6,7 +6,8 @@ const node = (script: string) => ['-e', script];
 
 test('stdout and stderr are cut into lines each on its own, however their writes interleave', async () => {
   const lines: string[] = [];
-  const script = "process.stdout.write('out-a'); process.stderr.write('err-a'); setTimeout(() => { process.stdout.write('-end\\n'); process.stderr.write('-end\\n'); }, 50);";
+  const script =
+    "process.stdout.write('out-a'); process.stderr.write('err-a'); setTimeout(() => { process.stdout.write('-end\\n'); process.stderr.write('-end\\n'); }, 50);";
   const result = await runProgram(process.execPath, node(script), { onLine: (line) => lines.push(line) });
   expect(result).toEqual({ code: 0, stdout: 'out-a-end\n', stderr: 'err-a-end\n' });
   expect(lines.sort()).toEqual(['err-a-end', 'out-a-end']);
@@ -14,7 +15,7 @@ test('stdout and stderr are cut into lines each on its own, however their writes
 
 test('a program past its time is killed, and the run fails with the error given', async () => {
   let pid = 0;
-  const started = runProgram(process.execPath, node("console.log(process.pid); setInterval(() => {}, 1000);"), {
+  const started = runProgram(process.execPath, node('console.log(process.pid); setInterval(() => {}, 1000);'), {
     onLine: (line) => (pid = Number(line)),
     timeout: { ms: 500, onTimeout: () => new Error('too slow') },
   });
@@ -25,7 +26,11 @@ test('a program past its time is killed, and the run fails with the error given'
 });
 
 test('with keepChars, only the end of a long output is kept', async () => {
-  const result = await runProgram(process.execPath, node("for (let i = 0; i < 2000; i++) process.stderr.write('line ' + i + '\\n');"), { keepChars: 100 });
+  const result = await runProgram(
+    process.execPath,
+    node("for (let i = 0; i < 2000; i++) process.stderr.write('line ' + i + '\\n');"),
+    { keepChars: 100 },
+  );
   expect(result.stderr.length).toBe(100);
   expect(result.stderr.endsWith('line 1999\n')).toBe(true);
 });

@@ -118,11 +118,22 @@ describe('a destination URL is read once, in a form every parser reads the same 
   });
 
   test('only the protocols asked for are taken', () => {
-    expect(refusal(() => parseDestinationUrl('http://example.com/r.git', HTTPS))?.message).toBe('http:// URLs are not accepted here (only https://)');
-    for (const other of ['ssh://example.com/r.git', 'git://example.com/r.git', 'file:///srv/r.git', 'ftp://example.com/r']) {
+    expect(refusal(() => parseDestinationUrl('http://example.com/r.git', HTTPS))?.message).toBe(
+      'http:// URLs are not accepted here (only https://)',
+    );
+    for (const other of [
+      'ssh://example.com/r.git',
+      'git://example.com/r.git',
+      'file:///srv/r.git',
+      'ftp://example.com/r',
+    ]) {
       expect(refusal(() => parseDestinationUrl(other, HTTPS))?.kind).toBe('form');
     }
-    expect(parseDestinationUrl('http://example.com/r.git', ['https', 'http'])).toMatchObject({ protocol: 'http', port: 80, url: 'http://example.com/r.git' });
+    expect(parseDestinationUrl('http://example.com/r.git', ['https', 'http'])).toMatchObject({
+      protocol: 'http',
+      port: 80,
+      url: 'http://example.com/r.git',
+    });
   });
 });
 
@@ -197,24 +208,77 @@ describe('an address is public when no special-purpose range and none of this ho
     expect(addressRefusal(address, none)).toBe(`${address} is in a special-purpose range (${range})`);
   });
 
-  test.each([['::7f00:1'], ['::a00:1'], ['4000::1'], ['1::1'], ['e000::1']])('%s is refused: not IPv6 global unicast', (address) => {
-    expect(addressRefusal(address, none)).toBe(`${address} is outside IPv6 global unicast (2000::/3)`);
-  });
+  test.each([['::7f00:1'], ['::a00:1'], ['4000::1'], ['1::1'], ['e000::1']])(
+    '%s is refused: not IPv6 global unicast',
+    (address) => {
+      expect(addressRefusal(address, none)).toBe(`${address} is outside IPv6 global unicast (2000::/3)`);
+    },
+  );
 
-  test.each([['example.com'], ['2130706433'], ['0x7f.1'], ['127.1'], ['0177.0.0.1'], [''], ['fe80::1%eth0'], ['[::1]']])('%j is not an address', (address) => {
+  test.each([
+    ['example.com'],
+    ['2130706433'],
+    ['0x7f.1'],
+    ['127.1'],
+    ['0177.0.0.1'],
+    [''],
+    ['fe80::1%eth0'],
+    ['[::1]'],
+  ])('%j is not an address', (address) => {
     expect(addressRefusal(address, none)).toBe(`${address} is not an IP address`);
   });
 
   test("this host's own addresses, in every spelling, are refused", () => {
     const own = interfaceAddresses({
-      lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
-      eth0: [
-        { address: '93.184.216.34', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '93.184.216.34/24' },
-        { address: '2606:2800:220:0001::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: null, scopeid: 0 },
+      lo: [
+        {
+          address: '127.0.0.1',
+          netmask: '255.0.0.0',
+          family: 'IPv4',
+          mac: '00:00:00:00:00:00',
+          internal: true,
+          cidr: '127.0.0.1/8',
+        },
       ],
-      eth1: [{ address: '::ffff:8.8.4.4', netmask: '::', family: 'IPv6', mac: '02:00:00:00:00:02', internal: false, cidr: null, scopeid: 0 }],
+      eth0: [
+        {
+          address: '93.184.216.34',
+          netmask: '255.255.255.0',
+          family: 'IPv4',
+          mac: '02:00:00:00:00:01',
+          internal: false,
+          cidr: '93.184.216.34/24',
+        },
+        {
+          address: '2606:2800:220:0001::1',
+          netmask: 'ffff:ffff:ffff:ffff::',
+          family: 'IPv6',
+          mac: '02:00:00:00:00:01',
+          internal: false,
+          cidr: null,
+          scopeid: 0,
+        },
+      ],
+      eth1: [
+        {
+          address: '::ffff:8.8.4.4',
+          netmask: '::',
+          family: 'IPv6',
+          mac: '02:00:00:00:00:02',
+          internal: false,
+          cidr: null,
+          scopeid: 0,
+        },
+      ],
     });
-    for (const address of ['93.184.216.34', '::ffff:93.184.216.34', '::ffff:5db8:d822', '2606:2800:220:1::1', '2606:2800:220:1:0:0:0:1', '8.8.4.4']) {
+    for (const address of [
+      '93.184.216.34',
+      '::ffff:93.184.216.34',
+      '::ffff:5db8:d822',
+      '2606:2800:220:1::1',
+      '2606:2800:220:1:0:0:0:1',
+      '8.8.4.4',
+    ]) {
       expect(addressRefusal(address, own), address).toBe(`${address} is this host's own`);
     }
     expect(addressRefusal('93.184.216.35', own)).toBeUndefined();
@@ -259,17 +323,34 @@ describe('a destination is resolved once and every address checked', () => {
   test('an address written in the URL is its only address, and is checked as any other', async () => {
     expect((await resolve('https://93.184.216.34/r.git')).addresses).toEqual(['93.184.216.34']);
     expect((await resolve('https://[2606:2800:220:1::1]/r.git')).addresses).toEqual(['2606:2800:220:1::1']);
-    for (const url of ['https://127.0.0.1/r', 'https://[::1]/r', 'https://[::ffff:127.0.0.1]/r', 'https://[::ffff:7f00:1]/r', 'https://[64:ff9b::7f00:1]/r', 'https://[2002:7f00:1::]/r', 'https://198.18.0.1/r', 'https://93.184.216.40/r', 'https://[::ffff:93.184.216.40]/r']) {
+    for (const url of [
+      'https://127.0.0.1/r',
+      'https://[::1]/r',
+      'https://[::ffff:127.0.0.1]/r',
+      'https://[::ffff:7f00:1]/r',
+      'https://[64:ff9b::7f00:1]/r',
+      'https://[2002:7f00:1::]/r',
+      'https://198.18.0.1/r',
+      'https://93.184.216.40/r',
+      'https://[::ffff:93.184.216.40]/r',
+    ]) {
       await expect(resolve(url), url).rejects.toMatchObject({ kind: 'address' });
     }
   });
 
-  test.each([['rebind.example', /127\.0\.0\.1 is in a special-purpose range/], ['mapped.example', /\(private\)/], ['nat64.example', /\(rfc6052\)/], ['self.example', /this host's own/], ['empty.example', /has no address/], ['nowhere.example', /could not be resolved/]])(
-    '%s is refused when any of its addresses is not public, or it has none',
-    async (host, message) => {
-      await expect(resolve(`https://${host}/r.git`)).rejects.toMatchObject({ kind: 'address', message: stringMatching(message) });
-    },
-  );
+  test.each([
+    ['rebind.example', /127\.0\.0\.1 is in a special-purpose range/],
+    ['mapped.example', /\(private\)/],
+    ['nat64.example', /\(rfc6052\)/],
+    ['self.example', /this host's own/],
+    ['empty.example', /has no address/],
+    ['nowhere.example', /could not be resolved/],
+  ])('%s is refused when any of its addresses is not public, or it has none', async (host, message) => {
+    await expect(resolve(`https://${host}/r.git`)).rejects.toMatchObject({
+      kind: 'address',
+      message: stringMatching(message),
+    });
+  });
 
   test('a URL refused for its form is not looked up', async () => {
     let looked = 0;
@@ -277,24 +358,64 @@ describe('a destination is resolved once and every address checked', () => {
       looked++;
       return lookup(host);
     };
-    await expect(resolvePublicDestination('https://example.com\\@127.0.0.1/r', { protocols: HTTPS, lookup: counting, ownAddresses: own })).rejects.toMatchObject({ kind: 'form' });
+    await expect(
+      resolvePublicDestination('https://example.com\\@127.0.0.1/r', {
+        protocols: HTTPS,
+        lookup: counting,
+        ownAddresses: own,
+      }),
+    ).rejects.toMatchObject({ kind: 'form' });
     expect(looked).toBe(0);
   });
 });
 
 describe("git is held to a tenant's checked destination", () => {
-  const base = ['-c', 'http.followRedirects=false', '-c', 'http.proxy=', '-c', 'credential.helper=', '-c', 'http.curloptResolve='];
+  const base = [
+    '-c',
+    'http.followRedirects=false',
+    '-c',
+    'http.proxy=',
+    '-c',
+    'credential.helper=',
+    '-c',
+    'http.curloptResolve=',
+  ];
   test('a name is pinned to every address checked, IPv6 ones in brackets', () => {
-    const destination: PublicDestination = { url: 'https://example.com:8443/r.git', protocol: 'https', host: 'example.com', literal: 0, port: 8443, addresses: ['93.184.216.34', '2606:2800:220:1::1'] };
-    expect(gitOptionsPinnedTo(destination)).toEqual([...base, '-c', 'http.curloptResolve=example.com:8443:93.184.216.34,[2606:2800:220:1::1]']);
+    const destination: PublicDestination = {
+      url: 'https://example.com:8443/r.git',
+      protocol: 'https',
+      host: 'example.com',
+      literal: 0,
+      port: 8443,
+      addresses: ['93.184.216.34', '2606:2800:220:1::1'],
+    };
+    expect(gitOptionsPinnedTo(destination)).toEqual([
+      ...base,
+      '-c',
+      'http.curloptResolve=example.com:8443:93.184.216.34,[2606:2800:220:1::1]',
+    ]);
   });
 
   test('an IPv4 address written in the URL is pinned too; an IPv6 one is its own address (curl takes no pin for it)', () => {
-    expect(gitOptionsPinnedTo({ url: 'https://93.184.216.34/r', protocol: 'https', host: '93.184.216.34', literal: 4, port: 443, addresses: ['93.184.216.34'] })).toEqual([
-      ...base,
-      '-c',
-      'http.curloptResolve=93.184.216.34:443:93.184.216.34',
-    ]);
-    expect(gitOptionsPinnedTo({ url: 'https://[2606:2800:220:1::1]/r', protocol: 'https', host: '2606:2800:220:1::1', literal: 6, port: 443, addresses: ['2606:2800:220:1::1'] })).toEqual(base);
+    expect(
+      gitOptionsPinnedTo({
+        url: 'https://93.184.216.34/r',
+        protocol: 'https',
+        host: '93.184.216.34',
+        literal: 4,
+        port: 443,
+        addresses: ['93.184.216.34'],
+      }),
+    ).toEqual([...base, '-c', 'http.curloptResolve=93.184.216.34:443:93.184.216.34']);
+    expect(
+      gitOptionsPinnedTo({
+        url: 'https://[2606:2800:220:1::1]/r',
+        protocol: 'https',
+        host: '2606:2800:220:1::1',
+        literal: 6,
+        port: 443,
+        addresses: ['2606:2800:220:1::1'],
+      }),
+    ).toEqual(base);
   });
 });

@@ -5,7 +5,16 @@ import { keepConverging, Reconciler } from '../../src/deploy/reconcile.js';
 import { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import type { DeployQueue } from '../../src/queue/deploy-queue.js';
-import { FakeQueue, FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, type FakeInstance, unitPlatform } from '../support/fakes.js';
+import {
+  FakeQueue,
+  FakeRouter,
+  FakeScheduler,
+  fakeLogs,
+  imagesAllHere,
+  MemoryLocks,
+  type FakeInstance,
+  unitPlatform,
+} from '../support/fakes.js';
 
 // The reconciler against a scheduler, router and queue that only record what they are asked:
 // what it does when the engine restarts under the apps.
@@ -22,11 +31,27 @@ beforeEach(() => {
   router = new FakeRouter(scheduler.events);
   queue = new FakeQueue();
   ({ platform, dispose } = unitPlatform(
-    { engine: imagesAllHere, schedulers: [scheduler], router, logs: fakeLogs, locks: new MemoryLocks(), queue: queue as unknown as DeployQueue },
+    {
+      engine: imagesAllHere,
+      schedulers: [scheduler],
+      router,
+      logs: fakeLogs,
+      locks: new MemoryLocks(),
+      queue: queue as unknown as DeployQueue,
+    },
     { settings: { drainMs: 0, watchMs: 0 } },
   ));
   platform.state.apps.create('shop');
-  const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
+  const release = platform.state.releases.create({
+    app: 'shop',
+    kind: 'deploy',
+    image: () => 'img:1',
+    rev: null,
+    config: {},
+    meta: {},
+    description: 'first',
+    createdBy: 'admin',
+  });
   platform.state.releases.setStatus('shop', release.version, 'succeeded');
   logged.length = 0;
 });
@@ -35,7 +60,16 @@ afterEach(() => dispose());
 
 /** web.1 of v1, running at 10.0.0.<n> (or down, as when its engine stopped it). */
 function webInstance(id: string, running = true): FakeInstance {
-  return { id, name: `shop.web.1.${id}`, process: 'web', index: 1, release: 1, running, restarting: false, endpoint: running ? { host: `10.0.0.${id.slice(1)}`, port: 5000 } : undefined };
+  return {
+    id,
+    name: `shop.web.1.${id}`,
+    process: 'web',
+    index: 1,
+    release: 1,
+    running,
+    restarting: false,
+    endpoint: running ? { host: `10.0.0.${id.slice(1)}`, port: 5000 } : undefined,
+  };
 }
 
 const until = async (done: () => boolean) => {
@@ -46,18 +80,41 @@ describe('after the engine restarts', () => {
   test('a missing process is brought back at once, not held back by a restart asked for while the engine went down', async () => {
     const reconciler = new Reconciler(platform, (line) => logged.push(line));
     // The engine stops web.1 as it goes down: a restart is asked for.
-    expect(await reconciler.app('shop')).toEqual(['missing web.1 of v1', expect.stringMatching(/^restart deploy \w+ queued$/)]);
-    expect(await reconciler.app('shop')).toEqual(['missing web.1 of v1', expect.stringMatching(/^restart held back until/)]);
+    expect(await reconciler.app('shop')).toEqual([
+      'missing web.1 of v1',
+      expect.stringMatching(/^restart deploy \w+ queued$/),
+    ]);
+    expect(await reconciler.app('shop')).toEqual([
+      'missing web.1 of v1',
+      expect.stringMatching(/^restart held back until/),
+    ]);
     reconciler.engineBack();
-    expect(await reconciler.app('shop')).toEqual(['missing web.1 of v1', expect.stringMatching(/^restart deploy \w+ queued$/)]);
+    expect(await reconciler.app('shop')).toEqual([
+      'missing web.1 of v1',
+      expect.stringMatching(/^restart deploy \w+ queued$/),
+    ]);
     expect(queue.jobs).toHaveLength(2);
   });
 
   test('a restart asked for while the engine went down does nothing when the engine brought the process back itself', async () => {
     scheduler.running.push(webInstance('c7'));
-    const job = { kind: 'restart', reason: 'reconcile', app: 'shop', deployId: randomUUID(), requestedBy: 'slipway' } as DeployJob;
-    platform.state.deploys.create({ id: job.deployId, app: 'shop', kind: 'restart', rev: null, requestedBy: 'slipway' });
-    await (await runDeployJob(platform, job))();
+    const job = {
+      kind: 'restart',
+      reason: 'reconcile',
+      app: 'shop',
+      deployId: randomUUID(),
+      requestedBy: 'slipway',
+    } as DeployJob;
+    platform.state.deploys.create({
+      id: job.deployId,
+      app: 'shop',
+      kind: 'restart',
+      rev: null,
+      requestedBy: 'slipway',
+    });
+    await (
+      await runDeployJob(platform, job)
+    )();
     expect(platform.state.deploys.get(job.deployId)!.status).toBe('succeeded');
     expect(scheduler.events).toEqual([]);
     expect(scheduler.running.map((i) => i.id)).toEqual(['c7']);

@@ -13,14 +13,20 @@ beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slug-test-'))));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A tar of /app as the engine's archive API gives it: root-owned entries under app/. */
-async function slugTar(files: Record<string, string>, links: Record<string, string> = {}, compiledAt = MTIME): Promise<Buffer> {
+async function slugTar(
+  files: Record<string, string>,
+  links: Record<string, string> = {},
+  compiledAt = MTIME,
+): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
   const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   pack.entry({ name: 'app/', type: 'directory', mode: 0o755, mtime: compiledAt });
-  for (const [name, content] of Object.entries(files)) pack.entry({ name: `app/${name}`, mode: 0o644, mtime: MTIME, uid: 0, gid: 0 }, content);
-  for (const [name, target] of Object.entries(links)) pack.entry({ name: `app/${name}`, type: 'link', linkname: `app/${target}`, mtime: MTIME });
+  for (const [name, content] of Object.entries(files))
+    pack.entry({ name: `app/${name}`, mode: 0o644, mtime: MTIME, uid: 0, gid: 0 }, content);
+  for (const [name, target] of Object.entries(links))
+    pack.entry({ name: `app/${name}`, type: 'link', linkname: `app/${target}`, mtime: MTIME });
   pack.finalize();
   await ended;
   return Buffer.concat(chunks);
@@ -40,17 +46,27 @@ async function entriesOf(file: string): Promise<{ name: string; uid: number; gid
   return entries;
 }
 
-const split = async (slug: Promise<Buffer>) => splitSlug(Readable.from([await slug]), fs.mkdtempSync(path.join(dir, 'split-')), ['app/.release']);
+const split = async (slug: Promise<Buffer>) =>
+  splitSlug(Readable.from([await slug]), fs.mkdtempSync(path.join(dir, 'split-')), ['app/.release']);
 
 describe('the slug split into a dependencies layer and a code layer', () => {
-  const app = { 'server.js': 'v1', '.release': 'default_process_types:\n  web: node server.js\n', 'node_modules/dep/index.js': 'dep' };
+  const app = {
+    'server.js': 'v1',
+    '.release': 'default_process_types:\n  web: node server.js\n',
+    'node_modules/dep/index.js': 'dep',
+  };
 
   test('dependencies below the code, everything owned by the app user, small files captured', async () => {
     const { layers, captured } = await split(slugTar(app, { 'bin-dep': 'node_modules/dep/index.js' }));
     expect(layers).toHaveLength(2);
-    expect((await entriesOf(layers[0]!.file)).map((e) => e.name)).toEqual(['app/', 'app/node_modules/dep/index.js', 'app/bin-dep']);
+    expect((await entriesOf(layers[0]!.file)).map((e) => e.name)).toEqual([
+      'app/',
+      'app/node_modules/dep/index.js',
+      'app/bin-dep',
+    ]);
     expect((await entriesOf(layers[1]!.file)).map((e) => e.name)).toEqual(['app/', 'app/server.js', 'app/.release']);
-    for (const layer of layers) for (const entry of await entriesOf(layer.file)) expect([entry.uid, entry.gid]).toEqual([1000, 1000]);
+    for (const layer of layers)
+      for (const entry of await entriesOf(layer.file)) expect([entry.uid, entry.gid]).toEqual([1000, 1000]);
     expect(captured['app/.release']).toBe(app['.release']);
   });
 
@@ -67,7 +83,8 @@ describe('the slug split into a dependencies layer and a code layer', () => {
   test("the buildpack's note about its dependencies is read and put in no layer", async () => {
     const { layers, captured } = await split(slugTar({ ...app, '.slipway-dependencies': 'abc123 reused\n' }));
     expect(captured['app/.slipway-dependencies']).toBe('abc123 reused\n');
-    for (const layer of layers) expect((await entriesOf(layer.file)).map((e) => e.name)).not.toContain('app/.slipway-dependencies');
+    for (const layer of layers)
+      expect((await entriesOf(layer.file)).map((e) => e.name)).not.toContain('app/.slipway-dependencies');
   });
 
   test('an app without dependencies is one layer', async () => {
@@ -78,19 +95,39 @@ describe('the slug split into a dependencies layer and a code layer', () => {
 });
 
 test('the image config is the run image plus the slug layers, with the command and labels', () => {
-  const base = { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['bash'], Labels: { stack: 'bookworm' } }, diffIds: ['sha256:a'] };
-  expect(slugImageConfig(base, ['sha256:b', 'sha256:c'], { cmd: ['/launcher', 'web'], labels: { app: 'x' }, created: MTIME })).toEqual({
+  const base = {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: ['PATH=/bin'], Cmd: ['bash'], Labels: { stack: 'bookworm' } },
+    diffIds: ['sha256:a'],
+  };
+  expect(
+    slugImageConfig(base, ['sha256:b', 'sha256:c'], {
+      cmd: ['/launcher', 'web'],
+      labels: { app: 'x' },
+      created: MTIME,
+    }),
+  ).toEqual({
     architecture: 'amd64',
     os: 'linux',
     created: '2026-01-02T03:04:05.000Z',
     config: { Env: ['PATH=/bin'], Cmd: ['/launcher', 'web'], Labels: { stack: 'bookworm', app: 'x' } },
     rootfs: { type: 'layers', diff_ids: ['sha256:a', 'sha256:b', 'sha256:c'] },
   });
-  expect(slugImageConfig(base, ['sha256:b'], { labels: {}, created: MTIME })).toMatchObject({ config: { Cmd: ['bash'] } });
+  expect(slugImageConfig(base, ['sha256:b'], { labels: {}, created: MTIME })).toMatchObject({
+    config: { Cmd: ['bash'] },
+  });
 });
 
-test('a compile that says it reused dependencies this app never had (another app\'s key, say) is refused before any image is made', async () => {
-  const untouched = new Proxy({}, { get: () => { throw new Error('Docker was reached'); } }) as DockerEngine;
+test("a compile that says it reused dependencies this app never had (another app's key, say) is refused before any image is made", async () => {
+  const untouched = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('Docker was reached');
+      },
+    },
+  ) as DockerEngine;
   const base = { architecture: 'amd64', os: 'linux', config: {}, diffIds: ['sha256:a'] };
   const loading = loadSlugImage(untouched, {
     app: 'instance/never-built',

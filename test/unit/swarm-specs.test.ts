@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { ProcessSpec } from '../../src/runtime/scheduler.js';
-import { constraintProblem, literalTemplateText, processService, processServiceName, swarmAppNetworkName } from '../../src/runtime/swarm/specs.js';
+import {
+  constraintProblem,
+  literalTemplateText,
+  processService,
+  processServiceName,
+  swarmAppNetworkName,
+} from '../../src/runtime/swarm/specs.js';
 
 // What the swarm scheduler asks a manager for, asserted whole.
 const target = { instance: 'slipway', pidsLimit: 4096, stopTimeoutSeconds: 10 };
@@ -13,11 +19,21 @@ const web: ProcessSpec = {
   env: { GREETING: 'a {{.Node.Hostname}} b', SLIPWAY_APP: 'shop' },
   port: 5000,
   cmd: ['/usr/local/bin/slipway-launch', 'node server.js'],
-  options: { restartPolicy: { name: 'on-failure', maximumRetryCount: 5 }, memoryBytes: 512 * 1024 ** 2, nanoCpus: 500_000_000 },
+  options: {
+    restartPolicy: { name: 'on-failure', maximumRetryCount: 5 },
+    memoryBytes: 512 * 1024 ** 2,
+    nanoCpus: 500_000_000,
+  },
   binds: ['/var/lib/slipway/storage/shop:/data:ro'],
 };
 
-const labels = { 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'web', 'slipway.release': '7', 'slipway.port': '5000' };
+const labels = {
+  'slipway.instance': 'slipway',
+  'slipway.app': 'shop',
+  'slipway.process': 'web',
+  'slipway.release': '7',
+  'slipway.port': '5000',
+};
 
 describe('the service of a process type', () => {
   test('runs the image by digest on the app’s overlay network, publishing web in host mode', () => {
@@ -37,7 +53,13 @@ describe('the service of a process type', () => {
           Args: ['/usr/local/bin/slipway-launch', 'node server.js'],
           // The app's values are text, never templates; DYNO is the one template, from the slot.
           Env: ['GREETING=a {{"{{"}}.Node.Hostname}} b', 'SLIPWAY_APP=shop', 'DYNO=web.{{.Task.Slot}}', 'PORT=5000'],
-          Labels: { ...labels, 'slipway.index': '', 'slipway.deploy': '', 'slipway.service': '', 'slipway.one-off': '' },
+          Labels: {
+            ...labels,
+            'slipway.index': '',
+            'slipway.deploy': '',
+            'slipway.service': '',
+            'slipway.one-off': '',
+          },
           Init: true,
           Mounts: [{ Type: 'bind', Source: '/var/lib/slipway/storage/shop', Target: '/data', ReadOnly: true }],
           StopGracePeriod: 10e9,
@@ -57,7 +79,13 @@ describe('the service of a process type', () => {
 
   test('a worker publishes nothing, and `no` restarts are none', () => {
     const worker = { ...web, process: 'worker', port: undefined, options: { restartPolicy: { name: 'no' } } };
-    const body = processService(target, worker, { name: 'n', image: 'i', count: 1, network: 'net', constraints: [] }) as {
+    const body = processService(target, worker, {
+      name: 'n',
+      image: 'i',
+      count: 1,
+      network: 'net',
+      constraints: [],
+    }) as {
       EndpointSpec: unknown;
       TaskTemplate: { RestartPolicy: unknown };
     };
@@ -83,10 +111,19 @@ describe('names', () => {
 });
 
 describe('placement constraints', () => {
-  test.each(['node.labels.tier==web', 'node.hostname!=node2', 'node.role==manager', 'engine.labels.ssd==true', 'node.id==abc123'])('%s is taken', (c) => {
+  test.each([
+    'node.labels.tier==web',
+    'node.hostname!=node2',
+    'node.role==manager',
+    'engine.labels.ssd==true',
+    'node.id==abc123',
+  ])('%s is taken', (c) => {
     expect(constraintProblem(c)).toBeUndefined();
   });
-  test.each(['rm -rf /', 'node.labels.tier', 'node.labels.a==b;c', 'node.cpus>2', `node.labels.x==${'y\n'}`])('%j is refused', (c) => {
-    expect(constraintProblem(c)).toMatch(/^Invalid constraint/);
-  });
+  test.each(['rm -rf /', 'node.labels.tier', 'node.labels.a==b;c', 'node.cpus>2', `node.labels.x==${'y\n'}`])(
+    '%j is refused',
+    (c) => {
+      expect(constraintProblem(c)).toMatch(/^Invalid constraint/);
+    },
+  );
 });

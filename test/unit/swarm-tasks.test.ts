@@ -27,7 +27,14 @@ const node = (id: string, address: string): SwarmNode => ({
   version: 1,
 });
 
-const task = (id: string, slot: number, nodeId: string, state: string, desiredState: string, created: number): SwarmTask => ({
+const task = (
+  id: string,
+  slot: number,
+  nodeId: string,
+  state: string,
+  desiredState: string,
+  created: number,
+): SwarmTask => ({
   id,
   serviceId: 'svc1',
   slot,
@@ -48,12 +55,22 @@ class FakeSwarm {
     {
       id: 'svc1',
       name: 'slipway-shop-web-abc123',
-      labels: { 'slipway.instance': 'slipway', 'slipway.app': 'shop', 'slipway.process': 'web', 'slipway.release': '1', 'slipway.port': '5000' },
+      labels: {
+        'slipway.instance': 'slipway',
+        'slipway.app': 'shop',
+        'slipway.process': 'web',
+        'slipway.release': '1',
+        'slipway.port': '5000',
+      },
       replicas: 3,
       version: 1,
     },
   ];
-  tasks: SwarmTask[] = [task('t1', 1, 'n1', 'running', 'running', 100), task('t2', 2, 'n2', 'running', 'running', 100), task('t3', 3, 'n3', 'running', 'running', 100)];
+  tasks: SwarmTask[] = [
+    task('t1', 1, 'n1', 'running', 'running', 100),
+    task('t2', 2, 'n2', 'running', 'running', 100),
+    task('t3', 3, 'n3', 'running', 'running', 100),
+  ];
   calls: string[] = [];
 
   /** What Swarm does on `nodes:drain n3`: t3 is to stop, and its slot's new task waits on node 1 until it has. */
@@ -64,7 +81,9 @@ class FakeSwarm {
 
   /** The old task stopped: the new one starts. */
   startFourth() {
-    this.tasks = this.tasks.map((t) => (t.id === 't3' ? { ...t, state: 'shutdown' } : t.id === 't4' ? task('t4', 3, 'n1', 'running', 'running', 200) : t));
+    this.tasks = this.tasks.map((t) =>
+      t.id === 't3' ? { ...t, state: 'shutdown' } : t.id === 't4' ? task('t4', 3, 'n1', 'running', 'running', 200) : t,
+    );
   }
 
   engine(): DockerEngine {
@@ -76,7 +95,12 @@ class FakeSwarm {
       tasks: async (filter: { serviceId?: string; nodeId?: string; desiredState?: string | string[] }) => {
         const desired = filter.desiredState === undefined ? undefined : [filter.desiredState].flat();
         return this.tasks
-          .filter((t) => (!filter.serviceId || t.serviceId === filter.serviceId) && (!filter.nodeId || t.nodeId === filter.nodeId) && (!desired || desired.includes(t.desiredState)))
+          .filter(
+            (t) =>
+              (!filter.serviceId || t.serviceId === filter.serviceId) &&
+              (!filter.nodeId || t.nodeId === filter.nodeId) &&
+              (!desired || desired.includes(t.desiredState)),
+          )
           .sort((a, b) => b.created - a.created);
       },
       task: async (id: string) => this.tasks.find((t) => t.id === id),
@@ -150,13 +174,29 @@ describe('the reconciler on a swarm', () => {
   beforeEach(() => {
     queue = new FakeQueue();
     ({ platform, dispose } = unitPlatform(
-      { engine: swarm.engine(), schedulers: [scheduler], router: new FakeRouter([]), logs: fakeLogs, locks: new MemoryLocks(), queue: queue as unknown as DeployQueue },
+      {
+        engine: swarm.engine(),
+        schedulers: [scheduler],
+        router: new FakeRouter([]),
+        logs: fakeLogs,
+        locks: new MemoryLocks(),
+        queue: queue as unknown as DeployQueue,
+      },
       { env: { SLIPWAY_INSTANCE: 'slipway' } },
     ));
     platform.state.properties.set(GLOBAL_SCOPE, SCHEDULER_PROPERTY, 'swarm');
     platform.state.apps.create('shop');
     platform.state.apps.setFormation('shop', { web: 3 });
-    const release = platform.state.releases.create({ app: 'shop', kind: 'deploy', image: () => 'img:1', rev: null, config: {}, meta: {}, description: 'first', createdBy: 'admin' });
+    const release = platform.state.releases.create({
+      app: 'shop',
+      kind: 'deploy',
+      image: () => 'img:1',
+      rev: null,
+      config: {},
+      meta: {},
+      description: 'first',
+      createdBy: 'admin',
+    });
     platform.state.releases.setStatus('shop', release.version, 'succeeded');
   });
 
@@ -173,18 +213,31 @@ describe('the reconciler on a swarm', () => {
 
 describe('the watch: a task nginx cannot reach is out at once', () => {
   const reachable: Reach = { nodeDown: () => false, unanswered: () => false };
-  const watched = (running = true): WatchedTask => ({ app: 'shop', running, nodeId: 'n3', endpoint: '10.0.0.13:30003' });
+  const watched = (running = true): WatchedTask => ({
+    app: 'shop',
+    running,
+    nodeId: 'n3',
+    endpoint: '10.0.0.13:30003',
+  });
 
   test('a task whose endpoint stops answering, or whose node is down, dies unreachable; one that answers again starts', () => {
     const tasks = new Map([['t3', watched()]]);
-    expect(taskEvents(tasks, tasks, reachable, { ...reachable, unanswered: (e) => e === '10.0.0.13:30003' })).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
-    expect(taskEvents(tasks, new Map(), reachable, { ...reachable, nodeDown: (id) => id === 'n3' })).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
-    expect(taskEvents(tasks, tasks, { ...reachable, unanswered: () => true }, reachable)).toEqual([{ action: 'start', id: 't3', app: 'shop' }]);
+    expect(taskEvents(tasks, tasks, reachable, { ...reachable, unanswered: (e) => e === '10.0.0.13:30003' })).toEqual([
+      { action: 'die', id: 't3', app: 'shop', unreachable: true },
+    ]);
+    expect(taskEvents(tasks, new Map(), reachable, { ...reachable, nodeDown: (id) => id === 'n3' })).toEqual([
+      { action: 'die', id: 't3', app: 'shop', unreachable: true },
+    ]);
+    expect(taskEvents(tasks, tasks, { ...reachable, unanswered: () => true }, reachable)).toEqual([
+      { action: 'start', id: 't3', app: 'shop' },
+    ]);
   });
 
   test('a task that stops or goes on a node that is up just dies; nothing changed, nothing said', () => {
     const tasks = new Map([['t3', watched()]]);
-    expect(taskEvents(tasks, new Map([['t3', watched(false)]]), reachable, reachable)).toEqual([{ action: 'die', id: 't3', app: 'shop' }]);
+    expect(taskEvents(tasks, new Map([['t3', watched(false)]]), reachable, reachable)).toEqual([
+      { action: 'die', id: 't3', app: 'shop' },
+    ]);
     expect(taskEvents(tasks, new Map(), reachable, reachable)).toEqual([{ action: 'die', id: 't3', app: 'shop' }]);
     expect(taskEvents(tasks, tasks, reachable, reachable)).toEqual([]);
   });
@@ -201,7 +254,9 @@ describe('the watch: a task nginx cannot reach is out at once', () => {
       await until(() => events.filter((e) => e.action === 'start').length === 3);
       await new Promise((resolve) => servers[2]!.close(resolve));
       await until(() => events.some((e) => e.action === 'die'));
-      expect(events.filter((e) => e.action === 'die')).toEqual([{ action: 'die', id: 't3', app: 'shop', unreachable: true }]);
+      expect(events.filter((e) => e.action === 'die')).toEqual([
+        { action: 'die', id: 't3', app: 'shop', unreachable: true },
+      ]);
       expect((await scheduler.instances('shop')).map((i) => i.endpoint?.port)).toEqual([ports[0], ports[1], undefined]);
 
       servers[2] = await listening(ports[2]);

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { authenticateToken, createToken, listTokens, MAX_TOKENS_PER_KEY, parseExpiry, revokeToken } from '../../src/access/tokens.js';
+import {
+  authenticateToken,
+  createToken,
+  listTokens,
+  MAX_TOKENS_PER_KEY,
+  parseExpiry,
+  revokeToken,
+} from '../../src/access/tokens.js';
 import { openState, type State } from '../../src/state/index.js';
 
 /** API tokens against a real SQLite state: what a token may do follows its key. */
@@ -93,11 +100,17 @@ describe('API tokens', () => {
     const state = freshState();
     const made = createToken(state, admin, 'short', '5m');
     const byToken = authenticateToken(state, made.token)!;
-    expect(() => createToken(state, byToken, 'child', undefined)).toThrow('tokens:create needs an SSH key: a token may not make or revoke tokens');
+    expect(() => createToken(state, byToken, 'child', undefined)).toThrow(
+      'tokens:create needs an SSH key: a token may not make or revoke tokens',
+    );
     expect(() => revokeToken(state, byToken, 'short')).toThrow('tokens:revoke needs an SSH key');
     const hostToken = authenticateToken(state, createToken(state, root, 'host', undefined).token)!;
     expect(() => createToken(state, hostToken, 'child', undefined)).toThrow('needs an SSH key');
-    expect(listTokens(state, admin).map((t) => t.name).sort()).toEqual(['host', 'short']);
+    expect(
+      listTokens(state, admin)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['host', 'short']);
   });
 
   test('a key other than an admin’s holds at most MAX_TOKENS_PER_KEY live tokens; expired ones do not count', () => {
@@ -105,12 +118,19 @@ describe('API tokens', () => {
     const now = Date.now();
     createToken(state, tenant, 'old', '5m', now - 3_600_000);
     for (let i = 0; i < MAX_TOKENS_PER_KEY; i++) createToken(state, tenant, `t${i}`, undefined, now);
-    expect(() => createToken(state, tenant, 'one-more', undefined, now)).toThrow(`has ${MAX_TOKENS_PER_KEY} tokens, the most a key may hold`);
+    expect(() => createToken(state, tenant, 'one-more', undefined, now)).toThrow(
+      `has ${MAX_TOKENS_PER_KEY} tokens, the most a key may hold`,
+    );
     revokeToken(state, tenant, 't0');
     expect(createToken(state, tenant, 'one-more', undefined, now).record.name).toBe('one-more');
   });
 
   test('expiries are minutes, hours, days or weeks', () => {
-    expect([parseExpiry('90m'), parseExpiry('12h'), parseExpiry('30d'), parseExpiry('2w')]).toEqual([90 * 60_000, 12 * 3_600_000, 30 * 86_400_000, 14 * 86_400_000]);
+    expect([parseExpiry('90m'), parseExpiry('12h'), parseExpiry('30d'), parseExpiry('2w')]).toEqual([
+      90 * 60_000,
+      12 * 3_600_000,
+      30 * 86_400_000,
+      14 * 86_400_000,
+    ]);
   });
 });

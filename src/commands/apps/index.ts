@@ -22,7 +22,8 @@ import { setCommand } from '../set-command.js';
 import { action, query, type AppReport, type Command, type CommandContext, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString();
-const waiting = (ctx: CommandContext) => () => ctx.out.out(format.detail('Waiting for the deploy in progress to finish...'));
+const waiting = (ctx: CommandContext) => () =>
+  ctx.out.out(format.detail('Waiting for the deploy in progress to finish...'));
 
 const report: AppReport = {
   name: 'apps',
@@ -54,14 +55,16 @@ export async function rebuildApp(ctx: CommandContext, app: string, branch: strin
 
 const lockCommand = (locked: boolean): Command =>
   action({
-  name: locked ? 'apps:lock' : 'apps:unlock',
-  summary: locked ? 'Refuse deploys of new code (pushes, rebuilds, rollbacks) until apps:unlock' : 'Allow deploys again',
-  args: ['app'],
-  access: 'app',
-  run(ctx, { app }) {
-    setLocked(ctx.platform, app.name, locked);
-    ctx.out.out(format.step(`Deploy ${locked ? 'lock created' : 'lock removed'} for ${app.name}`));
-  },
+    name: locked ? 'apps:lock' : 'apps:unlock',
+    summary: locked
+      ? 'Refuse deploys of new code (pushes, rebuilds, rollbacks) until apps:unlock'
+      : 'Allow deploys again',
+    args: ['app'],
+    access: 'app',
+    run(ctx, { app }) {
+      setLocked(ctx.platform, app.name, locked);
+      ctx.out.out(format.step(`Deploy ${locked ? 'lock created' : 'lock removed'} for ${app.name}`));
+    },
   });
 
 const commands: Command[] = [
@@ -81,7 +84,11 @@ const commands: Command[] = [
     args: [],
     access: 'anyone',
     valueFlags: ['format'],
-    read: ({ platform, caller }) => platform.state.apps.list().map((a) => a.name).filter((name) => mayUseApp(platform.state, caller, name)),
+    read: ({ platform, caller }) =>
+      platform.state.apps
+        .list()
+        .map((a) => a.name)
+        .filter((name) => mayUseApp(platform.state, caller, name)),
     render: {
       text(names, out) {
         if (names.length === 0) return out.err(format.error("You haven't deployed any applications yet"));
@@ -141,7 +148,11 @@ const commands: Command[] = [
       const source = args.app;
       const clone = await cloneApp(ctx.platform, source, args.named['new-app'], ctx.lifecycle);
       ctx.out.out(format.step(`Cloned ${source.name} to ${clone.name}`));
-      if (args.flags['skip-deploy'] || !(await branchRev(ctx.platform.settings.reposDir, clone.name, deployBranchOf(ctx.platform, clone.name)))) return 0;
+      if (
+        args.flags['skip-deploy'] ||
+        !(await branchRev(ctx.platform.settings.reposDir, clone.name, deployBranchOf(ctx.platform, clone.name)))
+      )
+        return 0;
       return rebuildApp(ctx, clone.name, deployBranchOf(ctx.platform, clone.name));
     },
   }),

@@ -40,7 +40,8 @@ export const builderNamespace: Namespace = {
       values: BUILDERS.join('|'),
       label: 'builder selected',
       set(ctx, app, value) {
-        if (value !== undefined && !BUILDERS.includes(value as Builder)) throw new UserError(`Invalid builder: ${value} (${BUILDERS.join(', ')})`);
+        if (value !== undefined && !BUILDERS.includes(value as Builder))
+          throw new UserError(`Invalid builder: ${value} (${BUILDERS.join(', ')})`);
         selectBuilder(ctx.platform, app, value as Builder | undefined);
       },
     }),

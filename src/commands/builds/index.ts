@@ -6,13 +6,14 @@ import { action, query, type Namespace } from '../types.js';
 export const buildsNamespace: Namespace = {
   name: 'builds',
   commands: [
-  action({
-    name: 'builds:output',
-    summary: 'Show a deploy’s build and deploy log (the same as logs:deploy)',
-    args: ['app', '[vN|<deploy-id>|current]'],
-    access: 'app',
-    run: showDeployLog,
-  }),    query({
+    action({
+      name: 'builds:output',
+      summary: 'Show a deploy’s build and deploy log (the same as logs:deploy)',
+      args: ['app', '[vN|<deploy-id>|current]'],
+      access: 'app',
+      run: showDeployLog,
+    }),
+    query({
       name: 'builds:list',
       summary: 'List the app’s deploys (builds, config changes, restarts, rollbacks), newest first',
       args: ['app'],
@@ -24,7 +25,9 @@ export const buildsNamespace: Namespace = {
           out.out(format.section(`${app} builds`));
           for (const d of deploys) {
             const release = d.release === null ? '-' : `v${d.release}`;
-            out.out(`${d.id.slice(0, DEPLOY_ID_SHOWN)}  ${release.padEnd(5)} ${d.kind.padEnd(8)} ${d.status.padEnd(9)} ${new Date(d.createdAt).toISOString()}  ${d.requestedBy}`);
+            out.out(
+              `${d.id.slice(0, DEPLOY_ID_SHOWN)}  ${release.padEnd(5)} ${d.kind.padEnd(8)} ${d.status.padEnd(9)} ${new Date(d.createdAt).toISOString()}  ${d.requestedBy}`,
+            );
           }
         },
         json: ({ deploys }) => deploys.map(deployJson),

@@ -3,7 +3,13 @@ import { UserError } from '../../core/errors.js';
 import { readAllBytes } from '../../core/input.js';
 import { format } from '../../core/output.js';
 import { restoreRoute } from '../../deploy/routes.js';
-import { describeCertificate, moveCertificate, removeCertificate, selfSignedCertificate, storeCertificate } from '../../proxy/certs.js';
+import {
+  describeCertificate,
+  moveCertificate,
+  removeCertificate,
+  selfSignedCertificate,
+  storeCertificate,
+} from '../../proxy/certs.js';
 import { appDomains } from '../../proxy/domains.js';
 import { readHostFile } from '../host-file.js';
 import { action, type AppReport, type CommandContext, type Namespace } from '../types.js';
@@ -15,7 +21,11 @@ const INPUT_LIMIT = 1024 * 1024;
  * certificate chain and the key, one after the other) or a tar of server.crt and server.key,
  * as Dokku takes it.
  */
-export async function readCertificateInput(ctx: CommandContext, files: string[], command = 'certs:add <app>'): Promise<{ cert: string; key: string }> {
+export async function readCertificateInput(
+  ctx: CommandContext,
+  files: string[],
+  command = 'certs:add <app>',
+): Promise<{ cert: string; key: string }> {
   if (files.length > 0) {
     const overSsh = `Over SSH, send the certificate on stdin: ${command} < cert-and-key.pem (or a tar of server.crt and server.key)`;
     if (ctx.local && files.length !== 2) throw new UserError(`Give both files: ${command} CRT_FILE KEY_FILE`);
@@ -24,7 +34,8 @@ export async function readCertificateInput(ctx: CommandContext, files: string[],
   }
   const input = await readAllBytes(ctx.stdin, INPUT_LIMIT);
   if (input.length === 0) throw new UserError('No certificate given: send it on stdin');
-  if (input.subarray(0, 64).toString().trimStart().startsWith('-----BEGIN')) return { cert: input.toString(), key: input.toString() };
+  if (input.subarray(0, 64).toString().trimStart().startsWith('-----BEGIN'))
+    return { cert: input.toString(), key: input.toString() };
   const inTar = await filesInTar(input);
   const pick = (suffix: string) => Object.entries(inTar).find(([name]) => name.endsWith(suffix))?.[1];
   const cert = pick('.crt');
@@ -59,50 +70,56 @@ export const certsNamespace: Namespace = {
     rename: async (platform, from, to) => moveCertificate(platform.settings.certsDir, from, to),
   },
   commands: [
-  action({
-    name: 'certs:add',
-    summary: 'Serve the app over HTTPS with this certificate and key; HTTP then redirects to HTTPS',
-    args: ['app', '[CRT_FILE]', '[KEY_FILE]'],
-    usageNote: '(over SSH: PEM or a tar of server.crt and server.key on stdin)',
-    access: 'app',
-    async run(ctx, args) {
-      const app = args.app;
-      const files = [args.named.CRT_FILE, args.named.KEY_FILE].filter((f): f is string => f !== undefined);
-      const { cert, key } = await readCertificateInput(ctx, files);
-      const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
-      await restoreRoute(ctx.platform, app.name);
-      ctx.out.out(format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`));
-      if (new Date(certificate.validTo).getTime() < Date.now()) ctx.out.err(format.error(`The certificate expired on ${certificate.validTo}`));
-    },
-  }),
-  action({
-    name: 'certs:generate',
-    summary: 'Serve the app over HTTPS with a new self-signed certificate for a domain (browsers will warn)',
-    args: ['app', '<domain>'],
-    access: 'app',
-    async run(ctx, args) {
-      const app = args.app;
-      const domain = args.named.domain.toLowerCase();
-      const { cert, key } = await selfSignedCertificate(domain);
-      storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
-      await restoreRoute(ctx.platform, app.name);
-      ctx.out.out(format.step(`Added a self-signed certificate for ${domain} to ${app.name}`));
-      if (!appDomains(ctx.platform.state, ctx.platform.settings, app.name).includes(domain)) {
-        ctx.out.out(format.detail(`${domain} is not one of ${app.name}'s domains yet: domains:add ${app.name} ${domain}`));
-      }
-    },
-  }),
-  action({
-    name: 'certs:remove',
-    summary: 'Remove the app’s certificate: it is served over plain HTTP again',
-    args: ['app'],
-    access: 'app',
-    async run(ctx, args) {
-      const app = args.app;
-      if (!removeCertificate(ctx.platform.settings.certsDir, app.name)) throw new UserError(`${app.name} has no certificate`);
-      await restoreRoute(ctx.platform, app.name);
-      ctx.out.out(format.step(`Removed the certificate of ${app.name}`));
-    },
-  }),
+    action({
+      name: 'certs:add',
+      summary: 'Serve the app over HTTPS with this certificate and key; HTTP then redirects to HTTPS',
+      args: ['app', '[CRT_FILE]', '[KEY_FILE]'],
+      usageNote: '(over SSH: PEM or a tar of server.crt and server.key on stdin)',
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app;
+        const files = [args.named.CRT_FILE, args.named.KEY_FILE].filter((f): f is string => f !== undefined);
+        const { cert, key } = await readCertificateInput(ctx, files);
+        const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
+        await restoreRoute(ctx.platform, app.name);
+        ctx.out.out(
+          format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`),
+        );
+        if (new Date(certificate.validTo).getTime() < Date.now())
+          ctx.out.err(format.error(`The certificate expired on ${certificate.validTo}`));
+      },
+    }),
+    action({
+      name: 'certs:generate',
+      summary: 'Serve the app over HTTPS with a new self-signed certificate for a domain (browsers will warn)',
+      args: ['app', '<domain>'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app;
+        const domain = args.named.domain.toLowerCase();
+        const { cert, key } = await selfSignedCertificate(domain);
+        storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
+        await restoreRoute(ctx.platform, app.name);
+        ctx.out.out(format.step(`Added a self-signed certificate for ${domain} to ${app.name}`));
+        if (!appDomains(ctx.platform.state, ctx.platform.settings, app.name).includes(domain)) {
+          ctx.out.out(
+            format.detail(`${domain} is not one of ${app.name}'s domains yet: domains:add ${app.name} ${domain}`),
+          );
+        }
+      },
+    }),
+    action({
+      name: 'certs:remove',
+      summary: 'Remove the app’s certificate: it is served over plain HTTP again',
+      args: ['app'],
+      access: 'app',
+      async run(ctx, args) {
+        const app = args.app;
+        if (!removeCertificate(ctx.platform.settings.certsDir, app.name))
+          throw new UserError(`${app.name} has no certificate`);
+        await restoreRoute(ctx.platform, app.name);
+        ctx.out.out(format.step(`Removed the certificate of ${app.name}`));
+      },
+    }),
   ],
 };

@@ -1,21 +1,28 @@
 import { format } from '../../core/output.js';
 import { checkRunning } from '../../deploy/release.js';
-import { checksModeFor, checksReport as checksLists, setChecksMode, setWaitToRetire, waitToRetireMs, type ChecksMode } from '../../deploy/checks-mode.js';
+import {
+  checksModeFor,
+  checksReport as checksLists,
+  setChecksMode,
+  setWaitToRetire,
+  waitToRetireMs,
+  type ChecksMode,
+} from '../../deploy/checks-mode.js';
 import { setCommand } from '../set-command.js';
 import { action, type AppReport, type Command, type Namespace } from '../types.js';
 
 const checksCommand = (mode: ChecksMode, summary: string, message: (app: string, types: string) => string): Command =>
   action({
-  name: `checks:${mode === 'enabled' ? 'enable' : mode === 'disabled' ? 'disable' : 'skip'}`,
-  summary,
-  args: ['app', '[process-types]'],
-  access: 'app',
-  run(ctx, args) {
-    const app = args.app;
-    const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
-    setChecksMode(ctx.platform.state, app.name, mode, types);
-    ctx.out.out(format.step(message(app.name, types.length ? types.join(',') : '_all_')));
-  },
+    name: `checks:${mode === 'enabled' ? 'enable' : mode === 'disabled' ? 'disable' : 'skip'}`,
+    summary,
+    args: ['app', '[process-types]'],
+    access: 'app',
+    run(ctx, args) {
+      const app = args.app;
+      const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
+      setChecksMode(ctx.platform.state, app.name, mode, types);
+      ctx.out.out(format.step(message(app.name, types.length ? types.join(',') : '_all_')));
+    },
   });
 
 const report: AppReport = {
@@ -27,7 +34,10 @@ const report: AppReport = {
       ['Checks disabled list', lists.disabled],
       ['Checks skipped list', lists.skipped],
       ['Checks web', checksModeFor(ctx.platform.state, app.name, 'web')],
-      ['Checks wait to retire', String(waitToRetireMs(ctx.platform.state, app.name, ctx.platform.settings.drainMs) / 1000)],
+      [
+        'Checks wait to retire',
+        String(waitToRetireMs(ctx.platform.state, app.name, ctx.platform.settings.drainMs) / 1000),
+      ],
     ];
   },
 };
@@ -46,7 +56,9 @@ export const checksNamespace: Namespace = {
         const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
         ctx.out.out(format.step(`Running checks for ${app}`));
         let failed = 0;
-        for (const { label, outcome } of await checkRunning(ctx.platform, app, types, (line) => ctx.out.out(format.detail(line)))) {
+        for (const { label, outcome } of await checkRunning(ctx.platform, app, types, (line) =>
+          ctx.out.out(format.detail(line)),
+        )) {
           if (outcome.ok) ctx.out.out(format.detail(`All checks successful (${label})`));
           else ctx.out.err(format.error(`Check failed (${label}): ${outcome.reason}`));
           if (!outcome.ok) failed++;
@@ -61,8 +73,20 @@ export const checksNamespace: Namespace = {
       values: '<seconds>',
       set: (ctx, app, value) => setWaitToRetire(ctx.platform.state, app, value),
     }),
-    checksCommand('disabled', 'Stop old containers before starting new ones (downtime)', (app) => `Disabling zero downtime for app (${app})`),
-    checksCommand('enabled', 'Check new containers before switching to them (the default)', (app, types) => `Enabling zero downtime for app's (${app}) proctypes (${types})`),
-    checksCommand('skipped', 'Switch to new containers without checking them', (app) => `Skipping zero downtime for app (${app})`),
+    checksCommand(
+      'disabled',
+      'Stop old containers before starting new ones (downtime)',
+      (app) => `Disabling zero downtime for app (${app})`,
+    ),
+    checksCommand(
+      'enabled',
+      'Check new containers before switching to them (the default)',
+      (app, types) => `Enabling zero downtime for app's (${app}) proctypes (${types})`,
+    ),
+    checksCommand(
+      'skipped',
+      'Switch to new containers without checking them',
+      (app) => `Skipping zero downtime for app (${app})`,
+    ),
   ],
 };

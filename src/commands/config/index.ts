@@ -131,7 +131,9 @@ const commands: Command[] = [
       const keys = args.rest.map(validateKey);
       const removed = ctx.platform.state.config.unset(scope, keys);
       for (const key of keys) {
-        ctx.out.out(format.step(removed.includes(key) ? `Unsetting ${key}` : `Skipping ${key}, it is not set in the environment`));
+        ctx.out.out(
+          format.step(removed.includes(key) ? `Unsetting ${key}` : `Skipping ${key}, it is not set in the environment`),
+        );
       }
       if (removed.length === 0) return 0;
       return restartAfterChange(ctx, scope, args, describeKeys('Unset', removed));

@@ -1,5 +1,14 @@
 import { format } from '../../core/output.js';
-import { appCronSuspended, cronRuns, cronTask, cronTasks, nextCronRun, runCronAttached, setCronSuspended, startCronRun } from '../../cron/index.js';
+import {
+  appCronSuspended,
+  cronRuns,
+  cronTask,
+  cronTasks,
+  nextCronRun,
+  runCronAttached,
+  setCronSuspended,
+  startCronRun,
+} from '../../cron/index.js';
 import { intFlag } from '../args.js';
 import { oneOffIo } from '../run/index.js';
 import { action, query, type AppReport, type Command, type Namespace } from '../types.js';
@@ -9,7 +18,10 @@ const report: AppReport = {
   summary: 'Show the app’s cron task count, whether its tasks are suspended, and the next run',
   rows(ctx, app) {
     const tasks = cronTasks(ctx.platform, app.name);
-    const next = tasks.map((t) => nextCronRun(t)?.getTime()).filter((t) => t !== undefined).sort((a, b) => a - b)[0];
+    const next = tasks
+      .map((t) => nextCronRun(t)?.getTime())
+      .filter((t) => t !== undefined)
+      .sort((a, b) => a - b)[0];
     return [
       ['Cron task count', String(tasks.length)],
       ['Cron suspended', String(appCronSuspended(ctx.platform, app.name))],
@@ -20,17 +32,19 @@ const report: AppReport = {
 
 const suspendCommand = (suspend: boolean): Command =>
   action({
-  name: suspend ? 'cron:suspend' : 'cron:resume',
-  summary: suspend ? 'Stop starting a cron task (no ID: every task of the app) until cron:resume' : 'Start a suspended cron task on its schedule again (no ID: the whole app)',
-  args: ['app', '[id]'],
-  access: 'app',
-  run(ctx, args) {
-    const app = args.app.name;
-    const id = args.named.id;
-    setCronSuspended(ctx.platform, app, id, suspend);
-    const what = id === undefined ? `every cron task of ${app}` : `cron task ${id}`;
-    ctx.out.out(format.step(`${suspend ? 'Suspended' : 'Resumed'} ${what}`));
-  },
+    name: suspend ? 'cron:suspend' : 'cron:resume',
+    summary: suspend
+      ? 'Stop starting a cron task (no ID: every task of the app) until cron:resume'
+      : 'Start a suspended cron task on its schedule again (no ID: the whole app)',
+    args: ['app', '[id]'],
+    access: 'app',
+    run(ctx, args) {
+      const app = args.app.name;
+      const id = args.named.id;
+      setCronSuspended(ctx.platform, app, id, suspend);
+      const what = id === undefined ? `every cron task of ${app}` : `cron task ${id}`;
+      ctx.out.out(format.step(`${suspend ? 'Suspended' : 'Resumed'} ${what}`));
+    },
   });
 
 /** Scheduled tasks from app.json's `cron`, run by the daemon in one-off containers of the current release. */
@@ -59,7 +73,10 @@ export const cronNamespace: Namespace = {
         text({ app, tasks }, out) {
           out.out(format.section(`${app} cron tasks`));
           out.out(`${'ID'.padEnd(14)}${'Schedule'.padEnd(16)}${'Suspended'.padEnd(11)}${'Next run'.padEnd(26)}Command`);
-          for (const t of tasks) out.out(`${t.id.padEnd(14)}${t.schedule.padEnd(16)}${String(t.suspended).padEnd(11)}${(t.next_run ?? '-').padEnd(26)}${t.command}`);
+          for (const t of tasks)
+            out.out(
+              `${t.id.padEnd(14)}${t.schedule.padEnd(16)}${String(t.suspended).padEnd(11)}${(t.next_run ?? '-').padEnd(26)}${t.command}`,
+            );
         },
         json: ({ tasks }) => tasks,
       },
@@ -98,7 +115,12 @@ export const cronNamespace: Namespace = {
         if (runs.length === 0) ctx.out.out(format.step(`No cron runs of ${app} are kept`));
         for (const run of runs) {
           ctx.out.out(format.section(`${run.name} (${run.running ? 'running' : 'finished'})`));
-          await ctx.platform.schedulerFor(app).logs(run, { tail, follow: false, signal: ctx.signal, onLine: (line) => ctx.out.out(line.replace(/^\S+ /, '')) });
+          await ctx.platform.schedulerFor(app).logs(run, {
+            tail,
+            follow: false,
+            signal: ctx.signal,
+            onLine: (line) => ctx.out.out(line.replace(/^\S+ /, '')),
+          });
         }
       },
     }),

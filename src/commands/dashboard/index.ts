@@ -1,7 +1,13 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { disableLetsencrypt, enableLetsencrypt, isLetsencryptEnabled, renewalDue } from '../../letsencrypt/index.js';
-import { DASHBOARD_SITE, describeCertificate, removeCertificate, selfSignedCertificate, storeCertificate } from '../../proxy/certs.js';
+import {
+  DASHBOARD_SITE,
+  describeCertificate,
+  removeCertificate,
+  selfSignedCertificate,
+  storeCertificate,
+} from '../../proxy/certs.js';
 import type { Platform } from '../../platform.js';
 import { readCertificateInput } from '../certs/index.js';
 import { hostReport, reportRenderer } from '../report.js';
@@ -27,7 +33,10 @@ function reportRows(platform: Platform): ReportRows {
     ['Dashboard ssl issuer', certificate?.issuer ?? ''],
     ['Dashboard ssl expires at', certificate?.expiresAt ?? ''],
     ['Dashboard letsencrypt active', String(letsencrypt)],
-    ['Dashboard letsencrypt renewal due', letsencrypt ? (renewalDue(platform, DASHBOARD_SITE)?.toISOString() ?? '') : ''],
+    [
+      'Dashboard letsencrypt renewal due',
+      letsencrypt ? (renewalDue(platform, DASHBOARD_SITE)?.toISOString() ?? '') : '',
+    ],
   ];
 }
 
@@ -88,16 +97,20 @@ export const dashboardNamespace: Namespace = {
       access: 'admin',
       async run(ctx) {
         if (isLetsencryptEnabled(ctx.platform, DASHBOARD_SITE)) {
-          throw new UserError('The dashboard’s certificate comes from Let’s Encrypt: dashboard:letsencrypt:disable removes it');
+          throw new UserError(
+            'The dashboard’s certificate comes from Let’s Encrypt: dashboard:letsencrypt:disable removes it',
+          );
         }
-        if (!removeCertificate(ctx.platform.settings.certsDir, DASHBOARD_SITE)) throw new UserError('The dashboard has no certificate');
+        if (!removeCertificate(ctx.platform.settings.certsDir, DASHBOARD_SITE))
+          throw new UserError('The dashboard has no certificate');
         await ctx.platform.nginx.ensureRunning();
         ctx.out.out(format.step(`Removed the dashboard’s certificate: it is served at ${dashboardUrl(ctx.platform)}`));
       },
     }),
     action({
       name: 'dashboard:letsencrypt:enable',
-      summary: 'Get a certificate for the dashboard host from Let’s Encrypt (letsencrypt:set --global email first), renewed by the daemon',
+      summary:
+        'Get a certificate for the dashboard host from Let’s Encrypt (letsencrypt:set --global email first), renewed by the daemon',
       args: [],
       access: 'admin',
       async run(ctx) {
@@ -113,7 +126,9 @@ export const dashboardNamespace: Namespace = {
       access: 'admin',
       async run(ctx) {
         await disableLetsencrypt(ctx.platform, DASHBOARD_SITE);
-        ctx.out.out(format.step(`Disabled Let’s Encrypt for the dashboard: it is served at ${dashboardUrl(ctx.platform)}`));
+        ctx.out.out(
+          format.step(`Disabled Let’s Encrypt for the dashboard: it is served at ${dashboardUrl(ctx.platform)}`),
+        );
       },
     }),
   ],

@@ -2,10 +2,29 @@ import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { restoreRoute } from '../../deploy/routes.js';
 import type { Platform } from '../../platform.js';
-import { APP_DOMAINS, appDomains, appUrls, globalDomains, hasOwnDomains, parseDomain, refuseForeignDomains, setAppDomains, setGlobalDomains } from '../../proxy/domains.js';
+import {
+  APP_DOMAINS,
+  appDomains,
+  appUrls,
+  globalDomains,
+  hasOwnDomains,
+  parseDomain,
+  refuseForeignDomains,
+  setAppDomains,
+  setGlobalDomains,
+} from '../../proxy/domains.js';
 import { readReports, reportRenderer } from '../report.js';
 import { printQuery } from '../render.js';
-import { action, query, type AppReport, type Command, type AppArgs, type CommandContext, type Namespace, type ReportRows } from '../types.js';
+import {
+  action,
+  query,
+  type AppReport,
+  type Command,
+  type AppArgs,
+  type CommandContext,
+  type Namespace,
+  type ReportRows,
+} from '../types.js';
 
 /** One or more domains, each validated. */
 function parseDomains(words: string[]): string[] {
@@ -52,7 +71,10 @@ function changeAppDomains(ctx: CommandContext, app: string, domains: string[], a
 function changeGlobalDomains(ctx: CommandContext, domains: string[]) {
   const { state, settings } = ctx.platform;
   const before = globalDomains(state, settings);
-  const affected = state.apps.list().filter((a) => !hasOwnDomains(state, a.name)).map((a) => a.name);
+  const affected = state.apps
+    .list()
+    .filter((a) => !hasOwnDomains(state, a.name))
+    .map((a) => a.name);
   return changeDomains(
     ctx,
     affected,
@@ -79,7 +101,8 @@ const urlCommand = (name: 'url' | 'urls', summary: string): Command =>
     summary,
     args: ['app'],
     access: 'app',
-    read: (ctx, { app }) => appUrls(ctx.platform.state, ctx.platform.settings, app.name).slice(0, name === 'url' ? 1 : undefined),
+    read: (ctx, { app }) =>
+      appUrls(ctx.platform.state, ctx.platform.settings, app.name).slice(0, name === 'url' ? 1 : undefined),
     render: { text: (urls, out) => urls.forEach((url) => out.out(url)) },
   });
 
@@ -98,7 +121,8 @@ const commands: Command[] = [
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const added = domains.filter((d) => !current.includes(d));
       await changeAppDomains(ctx, app, [...current, ...added], added);
-      for (const d of domains) ctx.out.out(format.step(added.includes(d) ? `Added ${d} to ${app}` : `Skipping: ${d} already added to ${app}`));
+      for (const d of domains)
+        ctx.out.out(format.step(added.includes(d) ? `Added ${d} to ${app}` : `Skipping: ${d} already added to ${app}`));
     },
   }),
   action({
@@ -111,7 +135,8 @@ const commands: Command[] = [
       const { app, domains } = appAndDomains(args);
       const current = appDomains(ctx.platform.state, ctx.platform.settings, app);
       const kept = current.filter((d) => !domains.includes(d));
-      if (kept.length === 0) throw new UserError('An app needs at least one domain: use domains:clear to go back to the default');
+      if (kept.length === 0)
+        throw new UserError('An app needs at least one domain: use domains:clear to go back to the default');
       await changeAppDomains(ctx, app, kept, []);
       for (const d of domains) ctx.out.out(format.step(`Removed ${d} from ${app}`));
     },
@@ -174,13 +199,23 @@ const commands: Command[] = [
     booleanFlags: ['global'],
     openFlags: true,
     run(ctx, args) {
-      if (!args.flags.global) return printQuery(ctx, args, { read: () => readReports(ctx, args, [report]), render: reportRenderer });
+      if (!args.flags.global)
+        return printQuery(ctx, args, { read: () => readReports(ctx, args, [report]), render: reportRenderer });
       const domains = globalDomains(ctx.platform.state, ctx.platform.settings);
       const rows: ReportRows = [['Domains global vhosts', domains.join(' ')]];
-      const data = { named: true, reports: ['domains'], sections: [{ app: '', report: 'domains', heading: 'Global domains information', rows }] };
+      const data = {
+        named: true,
+        reports: ['domains'],
+        sections: [{ app: '', report: 'domains', heading: 'Global domains information', rows }],
+      };
       return printQuery(ctx, args, { read: () => data, render: reportRenderer });
     },
   }),
 ];
 
-export const domainsNamespace: Namespace = { name: 'domains', commands, report, lifecycle: { notCloned: [APP_DOMAINS] } };
+export const domainsNamespace: Namespace = {
+  name: 'domains',
+  commands,
+  report,
+  lifecycle: { notCloned: [APP_DOMAINS] },
+};

@@ -1,6 +1,13 @@
 import { UserError } from '../../core/errors.js';
 import { copyRepo, moveRepo, removeRepo } from '../../git/repos.js';
-import { deployBranchOf, GIT_PROPERTIES, keepsGitDir, ownGitValue, revEnvVarOf, setGitProperty } from '../../git/settings.js';
+import {
+  deployBranchOf,
+  GIT_PROPERTIES,
+  keepsGitDir,
+  ownGitValue,
+  revEnvVarOf,
+  setGitProperty,
+} from '../../git/settings.js';
 import { syncRepo } from '../../git/sync.js';
 import { loadImageArchive } from '../../builder/images.js';
 import { format } from '../../core/output.js';
@@ -11,7 +18,8 @@ import { setCommand } from '../set-command.js';
 import { action, type AppReport, type Namespace } from '../types.js';
 
 function validImage(image: string): string {
-  if (!/^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(image)) throw new UserError('Give a valid image reference, e.g. myorg/app:1.2');
+  if (!/^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(image))
+    throw new UserError('Give a valid image reference, e.g. myorg/app:1.2');
   return image;
 }
 
@@ -44,7 +52,8 @@ export const gitNamespace: Namespace = {
   commands: [
     setCommand({
       name: 'git:set',
-      summary: 'Set deploy-branch (pushes to other branches deploy nothing), rev-env-var (the variable a deploy sets to its commit; \'\' for none) or keep-git-dir (true: builds get .git)',
+      summary:
+        "Set deploy-branch (pushes to other branches deploy nothing), rev-env-var (the variable a deploy sets to its commit; '' for none) or keep-git-dir (true: builds get .git)",
       property: GIT_PROPERTIES,
       values: 'value',
       global: true,
@@ -52,7 +61,8 @@ export const gitNamespace: Namespace = {
     }),
     action({
       name: 'git:sync',
-      summary: 'Fetch a branch, tag or commit of another repository (an https URL; admins also a host path) into the app as its deploy branch; --build deploys it',
+      summary:
+        'Fetch a branch, tag or commit of another repository (an https URL; admins also a host path) into the app as its deploy branch; --build deploys it',
       args: ['app', '<repository>', '[ref]'],
       access: 'app',
       booleanFlags: ['build'],
@@ -61,7 +71,14 @@ export const gitNamespace: Namespace = {
         const branch = deployBranchOf(ctx.platform, app);
         const { reposDir } = ctx.platform.settings;
         const source = args.named.repository;
-        const { rev, previous } = await syncRepo({ reposDir, app, branch, source, ref: args.named.ref, isAdmin: ctx.caller.isAdmin });
+        const { rev, previous } = await syncRepo({
+          reposDir,
+          app,
+          branch,
+          source,
+          ref: args.named.ref,
+          isAdmin: ctx.caller.isAdmin,
+        });
         ctx.out.out(format.step(`Synced ${app}'s ${branch} to ${rev.slice(0, 12)} from ${source}`));
         if (!args.flags.build) return 0;
         if (rev === previous && ctx.platform.state.releases.current(app)?.rev === rev) {
@@ -73,7 +90,8 @@ export const gitNamespace: Namespace = {
     }),
     action({
       name: 'git:load-image',
-      summary: 'Load an image archive (docker save output) from stdin and deploy the named image from it, as the next release',
+      summary:
+        'Load an image archive (docker save output) from stdin and deploy the named image from it, as the next release',
       args: ['app', '<image>'],
       access: 'admin',
       async run(ctx, args) {

@@ -43,13 +43,15 @@ export const letsencryptNamespace: Namespace = {
   commands: [
     setCommand({
       name: 'letsencrypt:set',
-      summary: 'Set email (for the authority), server (another ACME directory; admin only) or graceperiod (seconds before expiry to renew)',
+      summary:
+        'Set email (for the authority), server (another ACME directory; admin only) or graceperiod (seconds before expiry to renew)',
       property: LETSENCRYPT_PROPERTIES,
       values: 'value',
       global: true,
       set(ctx, scope, value, property) {
         // The daemon fetches whatever URL `server` names: admins only.
-        if (scope === GLOBAL_SCOPE || property === 'server') requireAdmin(ctx.caller, `letsencrypt:set ${scope === GLOBAL_SCOPE ? '--global' : property}`);
+        if (scope === GLOBAL_SCOPE || property === 'server')
+          requireAdmin(ctx.caller, `letsencrypt:set ${scope === GLOBAL_SCOPE ? '--global' : property}`);
         setLetsencryptProperty(ctx.platform, scope, property, value);
       },
     }),
@@ -87,7 +89,8 @@ export const letsencryptNamespace: Namespace = {
     }),
     action({
       name: 'letsencrypt:auto-renew',
-      summary: 'Renew now the certificates (of the app, else of every app) whose renewal is due; the daemon does this twice a day',
+      summary:
+        'Renew now the certificates (of the app, else of every app) whose renewal is due; the daemon does this twice a day',
       args: ['[app]'],
       access: 'app',
       async run(ctx, args) {

@@ -18,9 +18,18 @@ function deploySelector(word: string | undefined): { release?: number; idPrefix?
 export async function showDeployLog(ctx: CommandContext, args: AppArgs): Promise<void> {
   const app = args.app;
   const deploy = ctx.platform.state.deploys.find(app.name, deploySelector(args.positional[1]));
-  if (!deploy) throw new UserError(args.positional[1] === undefined ? `${app.name} has no deploys yet` : `No deploy ${args.positional[1]} of ${app.name}`);
+  if (!deploy)
+    throw new UserError(
+      args.positional[1] === undefined
+        ? `${app.name} has no deploys yet`
+        : `No deploy ${args.positional[1]} of ${app.name}`,
+    );
   const release = deploy.release === null ? '' : ` v${deploy.release}`;
-  ctx.out.out(format.section(`${app.name} ${deploy.kind} deploy${release} by ${deploy.requestedBy} at ${new Date(deploy.createdAt).toISOString()}: ${deploy.status}`));
+  ctx.out.out(
+    format.section(
+      `${app.name} ${deploy.kind} deploy${release} by ${deploy.requestedBy} at ${new Date(deploy.createdAt).toISOString()}: ${deploy.status}`,
+    ),
+  );
   if (deploy.log !== null) return void deploy.log.split('\n').forEach((line) => ctx.out.out(line));
   // Still running: its lines so far, then live until it is done.
   await ctx.platform.logs.follow(deploy.id, (line) => ctx.out.out(line), ctx.signal);
@@ -43,9 +52,12 @@ function showFailed(ctx: CommandContext, app: string): void {
   const failed = ctx.platform.state.deploys.lastFailed(app);
   if (!failed) return ctx.out.out(format.step(`${app} has no failed deploy`));
   const id = failed.id.slice(0, DEPLOY_ID_SHOWN);
-  ctx.out.out(format.section(`${app} deploy ${id} at ${new Date(failed.createdAt).toISOString()} failed: ${failed.error ?? ''}`));
+  ctx.out.out(
+    format.section(`${app} deploy ${id} at ${new Date(failed.createdAt).toISOString()} failed: ${failed.error ?? ''}`),
+  );
   const output = failedContainerOutput(failed.log ?? '');
-  if (output.length === 0) return ctx.out.out(format.detail(`It failed before any container ran: logs:deploy ${app} ${id} shows its build`));
+  if (output.length === 0)
+    return ctx.out.out(format.detail(`It failed before any container ran: logs:deploy ${app} ${id} shows its build`));
   output.forEach((line) => ctx.out.out(line));
 }
 
@@ -67,7 +79,8 @@ const logsCommands: Command[] = [
     args: ['app', '[vN|<deploy-id>]'],
     access: 'app',
     run: showDeployLog,
-  }),  action({
+  }),
+  action({
     name: 'logs',
     summary: 'Show the app’s container logs; --tail follows them until you disconnect',
     args: ['app'],
@@ -79,8 +92,11 @@ const logsCommands: Command[] = [
       const app = args.app;
       const tail = intFlag(args, 'num', 100, 0, 100_000);
       const scheduler = ctx.platform.schedulerFor(app.name);
-      const running = (await scheduler.instances(app.name)).filter((i) => i.running && (args.flags.ps === undefined || i.process === args.flags.ps));
-      if (running.length === 0) throw new UserError(`${app.name} has no running containers${args.flags.ps ? ` of type ${args.flags.ps}` : ''}`);
+      const running = (await scheduler.instances(app.name)).filter(
+        (i) => i.running && (args.flags.ps === undefined || i.process === args.flags.ps),
+      );
+      if (running.length === 0)
+        throw new UserError(`${app.name} has no running containers${args.flags.ps ? ` of type ${args.flags.ps}` : ''}`);
       await Promise.all(
         running.map((c) =>
           scheduler.logs(c, {
@@ -96,7 +112,7 @@ const logsCommands: Command[] = [
         ),
       );
     },
-  }),];
+  }),
+];
 
 export const logsNamespace: Namespace = { name: 'logs', commands: logsCommands };
-

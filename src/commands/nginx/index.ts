@@ -35,13 +35,19 @@ const report: AppReport = {
 };
 
 /** The apps a change of this scope applies to. */
-const appsOf = (ctx: CommandContext, scope: string) => (scope === GLOBAL_SCOPE ? ctx.platform.state.apps.list().map((a) => a.name) : [scope]);
+const appsOf = (ctx: CommandContext, scope: string) =>
+  scope === GLOBAL_SCOPE ? ctx.platform.state.apps.list().map((a) => a.name) : [scope];
 
 /**
  * Stores the value and rewrites the server blocks it applies to; when nginx rejects the
  * result, the value it replaced comes back and the blocks with it.
  */
-async function setProperty(ctx: CommandContext, scope: string, value: string | undefined, property: NginxProperty): Promise<void> {
+async function setProperty(
+  ctx: CommandContext,
+  scope: string,
+  value: string | undefined,
+  property: NginxProperty,
+): Promise<void> {
   const { state } = ctx.platform;
   const previous = setNginxProperty(state, scope, property, value, ctx.caller.isAdmin);
   try {
@@ -62,18 +68,23 @@ function logFile(ctx: CommandContext, app: string, kind: 'access' | 'error'): st
 
 const logsCommand = (kind: 'access' | 'error'): Command =>
   action({
-  name: `nginx:${kind}-logs`,
-  summary: `Show the app’s nginx ${kind} log; -t follows it until you disconnect`,
-  args: ['app'],
-  access: 'app',
-  valueFlags: ['num'],
-  booleanFlags: ['tail'],
-  shortFlags: { t: 'tail', n: 'num' },
-  async run(ctx, args) {
-    const app = args.app.name;
-    const lines = intFlag(args, 'num', 100, 0, 100_000);
-    await tailFile(logFile(ctx, app, kind), { lines, follow: Boolean(args.flags.tail), signal: ctx.signal, onLine: (line) => ctx.out.out(line) });
-  },
+    name: `nginx:${kind}-logs`,
+    summary: `Show the app’s nginx ${kind} log; -t follows it until you disconnect`,
+    args: ['app'],
+    access: 'app',
+    valueFlags: ['num'],
+    booleanFlags: ['tail'],
+    shortFlags: { t: 'tail', n: 'num' },
+    async run(ctx, args) {
+      const app = args.app.name;
+      const lines = intFlag(args, 'num', 100, 0, 100_000);
+      await tailFile(logFile(ctx, app, kind), {
+        lines,
+        follow: Boolean(args.flags.tail),
+        signal: ctx.signal,
+        onLine: (line) => ctx.out.out(line),
+      });
+    },
   });
 
 /** The app's nginx server block, its settings (Dokku's nginx:* properties) and its logs. */
@@ -83,7 +94,8 @@ export const nginxNamespace: Namespace = {
   commands: [
     setCommand({
       name: 'nginx:set',
-      summary: 'Set a property of the app’s nginx server block (no value: back to the global one or the default). Applies at once',
+      summary:
+        'Set a property of the app’s nginx server block (no value: back to the global one or the default). Applies at once',
       property: NGINX_PROPERTY_NAMES,
       values: 'value',
       global: true,
@@ -97,7 +109,8 @@ export const nginxNamespace: Namespace = {
       run(ctx, args) {
         const app = args.app.name;
         const file = `${ctx.platform.settings.nginxDir}/apps/${app}.conf`;
-        if (!fs.existsSync(file)) throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);
+        if (!fs.existsSync(file))
+          throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);
         ctx.out.out(fs.readFileSync(file, 'utf8').trimEnd());
       },
     }),

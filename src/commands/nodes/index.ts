@@ -1,4 +1,12 @@
-import { findNode, joinCommand, labelNode, removeNode, requireSwarm, setAvailability, withTasks } from '../../cluster/index.js';
+import {
+  findNode,
+  joinCommand,
+  labelNode,
+  removeNode,
+  requireSwarm,
+  setAvailability,
+  withTasks,
+} from '../../cluster/index.js';
 import { format } from '../../core/output.js';
 import type { NodeTask, SwarmNode } from '../../runtime/swarm/manager.js';
 import { printReport } from '../report.js';
@@ -11,7 +19,12 @@ const nodeRows = (node: SwarmNode & { tasks: NodeTask[] }): ReportRows => [
   ['Node role', node.leader ? 'manager (leader)' : node.role],
   ['Node state', node.state],
   ['Node availability', node.availability],
-  ['Node labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(' ')],
+  [
+    'Node labels',
+    Object.entries(node.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  ],
   ['Node engine version', node.engineVersion],
   // `shop web.2 (v7, running)`: what runs there now, or is starting there (after a drain elsewhere).
   ['Node tasks', node.tasks.map((t) => `${t.app} ${t.process}.${t.index} (v${t.release}, ${t.state})`).join(', ')],
@@ -59,8 +72,12 @@ export const nodesNamespace = {
         text(nodes, out) {
           out.out(format.section('Nodes'));
           for (const n of nodes) {
-            const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');
-            out.out(`${n.id.slice(0, 12)} ${n.hostname.padEnd(16)} ${n.address.padEnd(15)} ${(n.leader ? 'leader' : n.role).padEnd(8)} ${n.state.padEnd(8)} ${n.availability.padEnd(7)} ${labels}`.trimEnd());
+            const labels = Object.entries(n.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',');
+            out.out(
+              `${n.id.slice(0, 12)} ${n.hostname.padEnd(16)} ${n.address.padEnd(15)} ${(n.leader ? 'leader' : n.role).padEnd(8)} ${n.state.padEnd(8)} ${n.availability.padEnd(7)} ${labels}`.trimEnd(),
+            );
           }
         },
       },
@@ -72,15 +89,24 @@ export const nodesNamespace = {
       access: 'admin',
       valueFlags: ['format'],
       async read(ctx, args) {
-        return withTasks(ctx.platform, args.named.node ? [await findNode(ctx.platform, args.named.node)] : await requireSwarm(ctx.platform));
+        return withTasks(
+          ctx.platform,
+          args.named.node ? [await findNode(ctx.platform, args.named.node)] : await requireSwarm(ctx.platform),
+        );
       },
       render: {
         text(nodes, out) {
-          for (const node of nodes) printReport(out, `${node.hostname} (${node.id.slice(0, 12)}) node information`, nodeRows(node));
+          for (const node of nodes)
+            printReport(out, `${node.hostname} (${node.id.slice(0, 12)}) node information`, nodeRows(node));
         },
       },
     }),
-    availabilityCommand('nodes:drain', 'drain', 'Move a node’s tasks to other nodes and place no new ones there', 'is draining: its tasks move to other nodes'),
+    availabilityCommand(
+      'nodes:drain',
+      'drain',
+      'Move a node’s tasks to other nodes and place no new ones there',
+      'is draining: its tasks move to other nodes',
+    ),
     availabilityCommand('nodes:activate', 'active', 'Let a drained node take tasks again', 'is active'),
     action({
       name: 'nodes:label',
@@ -90,7 +116,15 @@ export const nodesNamespace = {
       async run(ctx, args) {
         const node = await findNode(ctx.platform, args.named.node);
         const labels = await labelNode(ctx.platform, node, args.rest);
-        ctx.out.out(format.step(`${node.hostname} labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`));
+        ctx.out.out(
+          format.step(
+            `${node.hostname} labels: ${
+              Object.entries(labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ') || '(none)'
+            }`,
+          ),
+        );
       },
     }),
     action({

@@ -1,8 +1,22 @@
 import { format } from '../../core/output.js';
 import { releaseMetaSchema } from '../../model/release.js';
-import { detectedMappings, formatMapping, ownMappings, parseMapping, setMappings, type PortMapping } from '../../proxy/ports.js';
+import {
+  detectedMappings,
+  formatMapping,
+  ownMappings,
+  parseMapping,
+  setMappings,
+  type PortMapping,
+} from '../../proxy/ports.js';
 import { isDeployed, runDeploy } from '../deploys.js';
-import { action, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import {
+  action,
+  type AppReport,
+  type Command,
+  type CommandArgs,
+  type CommandContext,
+  type Namespace,
+} from '../types.js';
 
 /** What the app's current release detects: the first port its image EXPOSEs, else 5000. */
 function detected(ctx: CommandContext, app: string): PortMapping[] {
@@ -24,21 +38,30 @@ const report: AppReport = {
 /** Stores the mappings; a deployed app restarts (zero downtime) so its containers listen where they now point. */
 async function changeMappings(ctx: CommandContext, app: string, mappings: PortMapping[]): Promise<number> {
   await setMappings(ctx.platform.state, ctx.platform.settings, app, mappings, ctx.caller.isAdmin);
-  ctx.out.out(format.step(`Port mappings of ${app}: ${(mappings.length ? mappings : detected(ctx, app)).map(formatMapping).join(' ')}`));
+  ctx.out.out(
+    format.step(
+      `Port mappings of ${app}: ${(mappings.length ? mappings : detected(ctx, app)).map(formatMapping).join(' ')}`,
+    ),
+  );
   if (!isDeployed(ctx, app)) return 0;
   return runDeploy(ctx, { kind: 'restart', app, reason: 'restart' });
 }
 
 const parseAll = (args: CommandArgs) => args.rest.map(parseMapping);
 
-const mappingCommand = (name: string, summary: string, change: (current: PortMapping[], given: PortMapping[]) => PortMapping[]): Command =>
+const mappingCommand = (
+  name: string,
+  summary: string,
+  change: (current: PortMapping[], given: PortMapping[]) => PortMapping[],
+): Command =>
   action({
-  name,
-  summary,
-  args: ['app', '<mapping…>'],
-  missing: { mapping: 'Please specify at least one port mapping (scheme:host-port:container-port)' },
-  access: 'app',
-  run: (ctx, args) => changeMappings(ctx, args.app.name, change(ownMappings(ctx.platform.state, args.app.name), parseAll(args))),
+    name,
+    summary,
+    args: ['app', '<mapping…>'],
+    missing: { mapping: 'Please specify at least one port mapping (scheme:host-port:container-port)' },
+    access: 'app',
+    run: (ctx, args) =>
+      changeMappings(ctx, args.app.name, change(ownMappings(ctx.platform.state, args.app.name), parseAll(args))),
   });
 
 /** Dokku's ports:* (0.31 and later): where nginx sends the app's traffic in its containers. */
@@ -56,10 +79,15 @@ export const portsNamespace: Namespace = {
         const own = ownMappings(ctx.platform.state, app);
         ctx.out.out(format.step(`Port mappings for ${app}`));
         ctx.out.out(format.detail('scheme  host port  container port'));
-        for (const m of own.length ? own : detected(ctx, app)) ctx.out.out(format.detail(`${m.scheme.padEnd(6)}  ${String(m.host).padEnd(9)}  ${m.container}`));
+        for (const m of own.length ? own : detected(ctx, app))
+          ctx.out.out(format.detail(`${m.scheme.padEnd(6)}  ${String(m.host).padEnd(9)}  ${m.container}`));
       },
     }),
-    mappingCommand('ports:set', 'Replace the app’s port mappings (scheme:host-port:container-port)', (_current, given) => given),
+    mappingCommand(
+      'ports:set',
+      'Replace the app’s port mappings (scheme:host-port:container-port)',
+      (_current, given) => given,
+    ),
     mappingCommand('ports:add', 'Add port mappings to the app’s own', (current, given) => [...current, ...given]),
     action({
       name: 'ports:remove',
@@ -69,7 +97,11 @@ export const portsNamespace: Namespace = {
       run(ctx, args) {
         const app = args.app.name;
         const drop = (m: PortMapping) => args.rest.some((word) => word === formatMapping(m) || word === String(m.host));
-        return changeMappings(ctx, app, ownMappings(ctx.platform.state, app).filter((m) => !drop(m)));
+        return changeMappings(
+          ctx,
+          app,
+          ownMappings(ctx.platform.state, app).filter((m) => !drop(m)),
+        );
       },
     }),
     action({

@@ -10,7 +10,11 @@ const report: AppReport = {
   summary: 'Show how the app’s traffic reaches it',
   async rows(ctx, app) {
     const enabled = isProxyEnabled(ctx.platform.state, app.name);
-    const web = enabled ? [] : (await ctx.platform.schedulerFor(app.name).instances(app.name)).filter((i) => i.process === 'web' && i.hostPort);
+    const web = enabled
+      ? []
+      : (await ctx.platform.schedulerFor(app.name).instances(app.name)).filter(
+          (i) => i.process === 'web' && i.hostPort,
+        );
     return [
       ['Proxy enabled', String(enabled)],
       ['Proxy type', 'nginx'],
@@ -22,26 +26,26 @@ const report: AppReport = {
 
 const enableCommand = (enable: boolean): Command =>
   action({
-  name: enable ? 'proxy:enable' : 'proxy:disable',
-  summary: enable
-    ? 'Route the app’s traffic through nginx again (the default); restarts it without downtime'
-    : 'Stop routing the app through nginx: its web containers answer on host ports of their own (proxy:report shows them); restarts it',
-  args: ['app'],
-  access: 'admin',
-  async run(ctx, args) {
-    const app = args.app.name;
-    if (isProxyEnabled(ctx.platform.state, app) === enable) {
-      ctx.out.out(format.step(`The proxy is already ${enable ? 'enabled' : 'disabled'} for ${app}`));
-      return 0;
-    }
-    ctx.out.out(format.step(`${enable ? 'Enabling' : 'Disabling'} the proxy for ${app}`));
-    setProxyEnabled(ctx.platform.state, app, enable);
-    const code = isDeployed(ctx, app) ? await runDeploy(ctx, { kind: 'restart', app, reason: 'restart' }) : 0;
-    // A restart that failed left the old containers serving as they did: so does the proxy.
-    if (code !== 0) setProxyEnabled(ctx.platform.state, app, !enable);
-    await rebuildRoutes(ctx.platform, [app]);
-    return code;
-  },
+    name: enable ? 'proxy:enable' : 'proxy:disable',
+    summary: enable
+      ? 'Route the app’s traffic through nginx again (the default); restarts it without downtime'
+      : 'Stop routing the app through nginx: its web containers answer on host ports of their own (proxy:report shows them); restarts it',
+    args: ['app'],
+    access: 'admin',
+    async run(ctx, args) {
+      const app = args.app.name;
+      if (isProxyEnabled(ctx.platform.state, app) === enable) {
+        ctx.out.out(format.step(`The proxy is already ${enable ? 'enabled' : 'disabled'} for ${app}`));
+        return 0;
+      }
+      ctx.out.out(format.step(`${enable ? 'Enabling' : 'Disabling'} the proxy for ${app}`));
+      setProxyEnabled(ctx.platform.state, app, enable);
+      const code = isDeployed(ctx, app) ? await runDeploy(ctx, { kind: 'restart', app, reason: 'restart' }) : 0;
+      // A restart that failed left the old containers serving as they did: so does the proxy.
+      if (code !== 0) setProxyEnabled(ctx.platform.state, app, !enable);
+      await rebuildRoutes(ctx.platform, [app]);
+      return code;
+    },
   });
 
 /** Routing of apps' traffic (Dokku's proxy): rebuilding server blocks, and what an app's lifecycle needs. */

@@ -13,7 +13,15 @@ import { isDeployed, runDeploy } from '../deploys.js';
 import { setCommand } from '../set-command.js';
 import type { Platform } from '../../platform.js';
 import { printQuery } from '../render.js';
-import { action, type AppReport, type Command, type CommandArgs, type CommandContext, type Namespace, type QueryCommand } from '../types.js';
+import {
+  action,
+  type AppReport,
+  type Command,
+  type CommandArgs,
+  type CommandContext,
+  type Namespace,
+  type QueryCommand,
+} from '../types.js';
 
 const MAX_SCALE = 100;
 
@@ -25,10 +33,16 @@ function requireDeployed(ctx: CommandContext, app: string): void {
  * `<app>` or `--all` (every deployed app, one after another): the exit code is the worst
  * of them, and one app failing does not stop the rest.
  */
-async function forAppOrAll(ctx: CommandContext, args: CommandArgs, action: (app: AppRecord) => Promise<number | void>): Promise<number> {
+async function forAppOrAll(
+  ctx: CommandContext,
+  args: CommandArgs,
+  action: (app: AppRecord) => Promise<number | void>,
+): Promise<number> {
   if (args.app) return (await action(args.app)) ?? 0;
   let worst = 0;
-  for (const app of ctx.platform.state.apps.list().filter((a) => isDeployed(ctx, a.name) && mayUseApp(ctx.platform.state, ctx.caller, a.name))) {
+  for (const app of ctx.platform.state.apps
+    .list()
+    .filter((a) => isDeployed(ctx, a.name) && mayUseApp(ctx.platform.state, ctx.caller, a.name))) {
     ctx.out.out(format.section(app.name));
     try {
       worst = Math.max(worst, (await action(app)) ?? 0);
@@ -41,22 +55,28 @@ async function forAppOrAll(ctx: CommandContext, args: CommandArgs, action: (app:
   return worst;
 }
 
-const perAppCommand = (name: string, summary: string, forApp: (ctx: CommandContext, app: AppRecord) => Promise<number | void>): Command =>
+const perAppCommand = (
+  name: string,
+  summary: string,
+  forApp: (ctx: CommandContext, app: AppRecord) => Promise<number | void>,
+): Command =>
   action({
-  name,
-  summary,
-  args: ['app'],
-  appOr: '--all',
-  access: 'app',
-  booleanFlags: ['all'],
-  run: (ctx, args) => forAppOrAll(ctx, args, (app) => forApp(ctx, app)),
-});
+    name,
+    summary,
+    args: ['app'],
+    appOr: '--all',
+    access: 'app',
+    booleanFlags: ['all'],
+    run: (ctx, args) => forAppOrAll(ctx, args, (app) => forApp(ctx, app)),
+  });
 
 const report: AppReport = {
   name: 'ps',
   summary: 'Show the app’s containers, whether it runs, and its restart policy',
   async rows(ctx, app) {
-    const instances = (await ctx.platform.schedulerFor(app.name).instances(app.name)).sort((a, b) => a.name.localeCompare(b.name));
+    const instances = (await ctx.platform.schedulerFor(app.name).instances(app.name)).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
     return [
       ['Deployed', String(isDeployed(ctx, app.name))],
       ['Processes', String(instances.length)],
@@ -83,7 +103,8 @@ function parseScale(pairs: string[]): Record<string, number> {
     const [type = '', count] = pair.split('=');
     if (!processTypeSchema.safeParse(type).success) throw new UserError(`Invalid process type: ${type}`);
     if (count === undefined || count === '') throw new UserError(`Missing count for process type ${type}`);
-    if (!/^\d{1,3}$/.test(count) || Number(count) > MAX_SCALE) throw new UserError(`Invalid count for process type ${type}`);
+    if (!/^\d{1,3}$/.test(count) || Number(count) > MAX_SCALE)
+      throw new UserError(`Invalid count for process type ${type}`);
     changes[type] = Number(count);
   }
   return changes;
@@ -104,10 +125,14 @@ const scaleView: Pick<QueryCommand<[string, number][], ['app'], undefined>, 'rea
 };
 
 const commands: Command[] = [
-  perAppCommand('ps:restart', 'Replace the app’s containers with fresh ones of the current release, zero-downtime', (ctx, app) => {
-    requireDeployed(ctx, app.name);
-    return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
-  }),
+  perAppCommand(
+    'ps:restart',
+    'Replace the app’s containers with fresh ones of the current release, zero-downtime',
+    (ctx, app) => {
+      requireDeployed(ctx, app.name);
+      return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
+    },
+  ),
   perAppCommand('ps:start', 'Start a stopped app’s containers again (the current release)', async (ctx, app) => {
     requireDeployed(ctx, app.name);
     if ((await ctx.platform.schedulerFor(app.name).instances(app.name)).some((i) => i.running)) {
@@ -116,15 +141,22 @@ const commands: Command[] = [
     }
     return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'restart' });
   }),
-  perAppCommand('ps:stop', 'Stop the app: it takes no traffic and its containers go until ps:start', async (ctx, app) => {
-    ctx.out.out(format.step(`Stopping ${app.name}`));
-    const stopped = await stopApp(ctx.platform, app.name);
-    ctx.out.out(format.detail(`Stopped ${stopped} container${stopped === 1 ? '' : 's'}`));
-  }),
-  perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) => rebuildApp(ctx, app.name, deployBranchOf(ctx.platform, app.name))),
+  perAppCommand(
+    'ps:stop',
+    'Stop the app: it takes no traffic and its containers go until ps:start',
+    async (ctx, app) => {
+      ctx.out.out(format.step(`Stopping ${app.name}`));
+      const stopped = await stopApp(ctx.platform, app.name);
+      ctx.out.out(format.detail(`Stopped ${stopped} container${stopped === 1 ? '' : 's'}`));
+    },
+  ),
+  perAppCommand('ps:rebuild', 'Build the deploy branch again and deploy it (no push needed)', (ctx, app) =>
+    rebuildApp(ctx, app.name, deployBranchOf(ctx.platform, app.name)),
+  ),
   setCommand({
     name: 'ps:set',
-    summary: 'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
+    summary:
+      'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
     property: 'restart-policy',
     values: '<policy>',
     set: (ctx, app, value) => setRestartPolicy(ctx.platform.state, app, value),
@@ -140,7 +172,9 @@ const commands: Command[] = [
       if (args.rest.length === 0) return printQuery(ctx, args, scaleView);
       const current = ctx.platform.state.releases.current(app.name);
       if (current && Object.keys(releaseMetaSchema.parse(current.meta).formation).length > 0) {
-        throw new UserError(`App ${app.name} contains an app.json file with a formations key and cannot be manually scaled`);
+        throw new UserError(
+          `App ${app.name} contains an app.json file with a formations key and cannot be manually scaled`,
+        );
       }
       const changes = parseScale(args.rest);
       ctx.platform.state.apps.setFormation(app.name, { ...app.formation, ...changes });

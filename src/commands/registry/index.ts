@@ -1,4 +1,10 @@
-import { logInToRegistry, parseRegistryLogin, parseRegistryServer, registryLoginsOf, storeRegistryLogin } from '../../builder/registry-logins.js';
+import {
+  logInToRegistry,
+  parseRegistryLogin,
+  parseRegistryServer,
+  registryLoginsOf,
+  storeRegistryLogin,
+} from '../../builder/registry-logins.js';
 import { UserError } from '../../core/errors.js';
 import { readAll } from '../../core/input.js';
 import { format } from '../../core/output.js';
@@ -7,7 +13,8 @@ import { action, type AppReport, type Namespace } from '../types.js';
 
 const PASSWORD_STDIN_LIMIT = 64 * 1024;
 
-const listed = (logins: { server: string; username: string }[]) => logins.map((l) => `${l.server} (${l.username})`).join(' ');
+const listed = (logins: { server: string; username: string }[]) =>
+  logins.map((l) => `${l.server} (${l.username})`).join(' ');
 
 const report: AppReport = {
   name: 'registry',
@@ -30,19 +37,28 @@ export const registryNamespace: Namespace = {
   commands: [
     action({
       name: 'registry:login',
-      summary: 'Log the app’s builds (or with --global every app’s) in to a registry they pull base images from; --password-stdin reads the password from stdin',
+      summary:
+        'Log the app’s builds (or with --global every app’s) in to a registry they pull base images from; --password-stdin reads the password from stdin',
       args: ['app', '<server>', '<username>', '[password]'],
       appOr: '--global',
       booleanFlags: ['global', 'password-stdin'],
       access: 'app',
       async run(ctx, args) {
         const server = parseRegistryServer(args.named.server);
-        const password = args.flags['password-stdin'] ? (await readAll(ctx.stdin, PASSWORD_STDIN_LIMIT)).replace(/\r?\n$/, '') : args.named.password;
-        if (password === undefined) throw new UserError('Please specify password, or pass --password-stdin and send it on stdin');
-        if (args.flags['password-stdin'] && args.named.password !== undefined) throw new UserError('Give the password either as an argument or on stdin, not both');
+        const password = args.flags['password-stdin']
+          ? (await readAll(ctx.stdin, PASSWORD_STDIN_LIMIT)).replace(/\r?\n$/, '')
+          : args.named.password;
+        if (password === undefined)
+          throw new UserError('Please specify password, or pass --password-stdin and send it on stdin');
+        if (args.flags['password-stdin'] && args.named.password !== undefined)
+          throw new UserError('Give the password either as an argument or on stdin, not both');
         const login = parseRegistryLogin(args.named.username, password);
         await logInToRegistry(ctx.platform, args.app?.name ?? GLOBAL_SCOPE, server, login, ctx.caller.isAdmin);
-        ctx.out.out(format.step(`Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} in to ${server} as ${login.username}`));
+        ctx.out.out(
+          format.step(
+            `Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} in to ${server} as ${login.username}`,
+          ),
+        );
       },
     }),
     action({
@@ -55,9 +71,12 @@ export const registryNamespace: Namespace = {
       run(ctx, args) {
         const server = parseRegistryServer(args.named.server);
         const scope = args.app?.name ?? GLOBAL_SCOPE;
-        if (!registryLoginsOf(ctx.platform, scope).some((l) => l.server === server)) throw new UserError(`Not logged in to ${server}`);
+        if (!registryLoginsOf(ctx.platform, scope).some((l) => l.server === server))
+          throw new UserError(`Not logged in to ${server}`);
         storeRegistryLogin(ctx.platform, scope, server, undefined);
-        ctx.out.out(format.step(`Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} out of ${server}`));
+        ctx.out.out(
+          format.step(`Logged ${args.app ? `${args.app.name}'s builds` : 'every app’s builds'} out of ${server}`),
+        );
       },
     }),
   ],

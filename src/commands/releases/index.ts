@@ -7,7 +7,11 @@ import { parseVersion } from '../args.js';
 import { runDeploy } from '../deploys.js';
 import { action, query, type Namespace } from '../types.js';
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const when = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 function releaseJson(release: ReleaseRecord, current: number | undefined): ReleaseJson {
   return {
@@ -98,7 +102,8 @@ export const releasesNamespace: Namespace = {
             : releases.list(app.name).find((r) => r.status === 'succeeded' && r.version < current.version)?.version;
         if (version === undefined) throw new UserError(`${app.name} has no earlier release to roll back to`);
         const target = releases.get(app.name, version);
-        if (!target || target.status !== 'succeeded') throw new UserError(`Release v${version} of ${app.name} cannot be rolled back to`);
+        if (!target || target.status !== 'succeeded')
+          throw new UserError(`Release v${version} of ${app.name} cannot be rolled back to`);
         ctx.out.out(format.step(`Rolling back ${app.name} to v${version}`));
         return runDeploy(ctx, { kind: 'rollback', app: app.name, version });
       },

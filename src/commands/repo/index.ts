@@ -16,7 +16,9 @@ export const repoNamespace: Namespace = {
       async run(ctx, args) {
         const app = args.app;
         // Under the app's lock: a build in progress has the cache mounted.
-        await ctx.platform.locks.withLock(appLockName(app.name), PURGE_WAIT_MS, () => purgeCache(ctx.platform, app.name));
+        await ctx.platform.locks.withLock(appLockName(app.name), PURGE_WAIT_MS, () =>
+          purgeCache(ctx.platform, app.name),
+        );
         ctx.out.out(format.step(`Purged the build cache of ${app.name}`));
       },
     }),

@@ -22,14 +22,19 @@ const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null; then exec bash; 
 function oneOffSpec(ctx: CommandContext, args: AppArgs): OneOffSpec {
   const app = args.app.name;
   const dyno = `run.${randomBytes(2).readUInt16BE() % 10_000}`;
-  const { procfile, ...spec } = currentReleaseOneOff(ctx.platform, app, args.rest.join(' '), { ...parsePairs(args.lists.env ?? [], false, true), DYNO: dyno });
+  const { procfile, ...spec } = currentReleaseOneOff(ctx.platform, app, args.rest.join(' '), {
+    ...parsePairs(args.lists.env ?? [], false, true),
+    DYNO: dyno,
+  });
   if (procfile) ctx.out.err(format.step(`Found '${args.rest[0]}' in Procfile, running that command`));
   return spec;
 }
 
 /** Where a one-off's output goes: the caller's terminal when ssh gave one (and it is wanted), else line by line. */
 export function oneOffIo(ctx: CommandContext, useTerminal = true): OneOffIo {
-  return ctx.terminal && useTerminal ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout } : { onLine: (line: string) => ctx.out.out(line) };
+  return ctx.terminal && useTerminal
+    ? { terminal: ctx.terminal, stdin: ctx.stdin, stdout: ctx.stdout }
+    : { onLine: (line: string) => ctx.out.out(line) };
 }
 
 /** The app's one-off containers (`run`, `run:detached`), running or exited. */
@@ -64,7 +69,8 @@ export const runNamespace: Namespace = {
   commands: [
     action({
       name: 'run',
-      summary: 'Run a one-off command in a new container of the current release (exit code passed back); ssh -t makes it interactive',
+      summary:
+        'Run a one-off command in a new container of the current release (exit code passed back); ssh -t makes it interactive',
       args: ['app', '<command…>'],
       missing: { command: 'Please specify a command to run' },
       usageNote: '(-e may repeat; a Procfile process type runs its command)',
@@ -75,9 +81,12 @@ export const runNamespace: Namespace = {
       async run(ctx, args) {
         const spec = oneOffSpec(ctx, args);
         const io = oneOffIo(ctx, !args.flags['no-tty']);
-        return startOneOff(ctx.platform, spec.app, { start: (started) => ctx.platform.schedulerFor(spec.app).runOnce(spec, io, started) });
+        return startOneOff(ctx.platform, spec.app, {
+          start: (started) => ctx.platform.schedulerFor(spec.app).runOnce(spec, io, started),
+        });
       },
-    }),    action({
+    }),
+    action({
       name: 'enter',
       summary: 'Run a shell (or a command) inside one of the app’s running containers; use ssh -t for a terminal',
       args: ['app', '[command…]'],
@@ -89,9 +98,16 @@ export const runNamespace: Namespace = {
         const rest = [...args.rest];
         const dyno = rest[0] !== undefined && DYNO.test(rest[0]) ? rest.shift()! : undefined;
         const scheduler = ctx.platform.schedulerFor(app.name);
-        const running = (await scheduler.instances(app.name)).filter((i) => i.running).sort((a, b) => a.index - b.index);
-        const container = dyno ? running.find((c) => `${c.process}.${c.index}` === dyno) : (running.find((c) => c.process === 'web') ?? running[0]);
-        if (!container) throw new UserError(dyno ? `${app.name} has no running container ${dyno}` : `${app.name} has no running containers`);
+        const running = (await scheduler.instances(app.name))
+          .filter((i) => i.running)
+          .sort((a, b) => a.index - b.index);
+        const container = dyno
+          ? running.find((c) => `${c.process}.${c.index}` === dyno)
+          : (running.find((c) => c.process === 'web') ?? running[0]);
+        if (!container)
+          throw new UserError(
+            dyno ? `${app.name} has no running container ${dyno}` : `${app.name} has no running containers`,
+          );
         return scheduler.enter(container, rest.length > 0 ? ['/bin/sh', '-c', rest.join(' ')] : SHELL, {
           stdin: ctx.stdin,
           stdout: ctx.stdout,
@@ -102,7 +118,8 @@ export const runNamespace: Namespace = {
     }),
     action({
       name: 'run:detached',
-      summary: 'Start a one-off command in a new container of the current release and return at once; run:logs shows its output',
+      summary:
+        'Start a one-off command in a new container of the current release and return at once; run:logs shows its output',
       args: ['app', '<command…>'],
       missing: { command: 'Please specify a command to run' },
       access: 'app',
@@ -110,13 +127,16 @@ export const runNamespace: Namespace = {
       ...RUN_FLAGS,
       async run(ctx, args) {
         const spec = oneOffSpec(ctx, args);
-        const started = await startOneOff(ctx.platform, spec.app, { start: () => ctx.platform.schedulerFor(spec.app).runDetached(spec) });
+        const started = await startOneOff(ctx.platform, spec.app, {
+          start: () => ctx.platform.schedulerFor(spec.app).runDetached(spec),
+        });
         ctx.out.out(format.step(`Running in the background as ${dynoOf(started)} (${started.name})`));
       },
     }),
     setCommand({
       name: 'run:set',
-      summary: 'Set max-one-offs: how many one-off containers (run, run:detached, cron runs) the app runs at once; no value: SLIPWAY_MAX_ONE_OFFS',
+      summary:
+        'Set max-one-offs: how many one-off containers (run, run:detached, cron runs) the app runs at once; no value: SLIPWAY_MAX_ONE_OFFS',
       property: 'max-one-offs',
       values: '<count>',
       access: 'admin', // the cap bounds a tenant: its own key may not lift it
@@ -129,7 +149,14 @@ export const runNamespace: Namespace = {
       access: 'app',
       valueFlags: ['format'],
       async read(ctx, { app }) {
-        return { app: app.name, list: (await oneOffs(ctx, app.name)).map((i) => ({ name: dynoOf(i), container: i.name, state: i.running ? 'running' : 'exited' })) };
+        return {
+          app: app.name,
+          list: (await oneOffs(ctx, app.name)).map((i) => ({
+            name: dynoOf(i),
+            container: i.name,
+            state: i.running ? 'running' : 'exited',
+          })),
+        };
       },
       render: {
         text({ app, list }, out) {

@@ -23,7 +23,10 @@ const report: AppReport = {
 
 /** Comma-separated Swarm placement constraints, each checked before it is kept. */
 function parseConstraints(value: string): string {
-  const constraints = value.split(',').map((c) => c.trim()).filter(Boolean);
+  const constraints = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const constraint of constraints) {
     const problem = constraintProblem(constraint);
     if (problem) throw new UserError(problem);
@@ -43,24 +46,41 @@ export const schedulerSwarmNamespace: Namespace = {
       valueFlags: ['advertise-addr'],
       async run(ctx, args) {
         const flag = args.flags['advertise-addr'];
-        const result = await initSwarm(ctx.platform, typeof flag === 'string' ? flag : undefined, (line) => ctx.out.out(format.detail(line)));
-        ctx.out.out(format.step(`${result.created ? 'Swarm created' : 'Swarm already set up'}: manager at ${result.advertiseAddress}, registry at ${result.registry}`));
-        ctx.out.out(format.detail('Add a host: run what `nodes:join-command` prints on it; then `scheduler:set <app> selected swarm`'));
+        const result = await initSwarm(ctx.platform, typeof flag === 'string' ? flag : undefined, (line) =>
+          ctx.out.out(format.detail(line)),
+        );
+        ctx.out.out(
+          format.step(
+            `${result.created ? 'Swarm created' : 'Swarm already set up'}: manager at ${result.advertiseAddress}, registry at ${result.registry}`,
+          ),
+        );
+        ctx.out.out(
+          format.detail(
+            'Add a host: run what `nodes:join-command` prints on it; then `scheduler:set <app> selected swarm`',
+          ),
+        );
       },
     }),
     reportCommand(report),
     setCommand({
       name: 'scheduler-swarm:set',
-      summary: 'Set where the app’s tasks may run (constraints node.labels.tier==web,…) or encrypt its overlay network (encrypted true)',
+      summary:
+        'Set where the app’s tasks may run (constraints node.labels.tier==web,…) or encrypt its overlay network (encrypted true)',
       property: ['constraints', 'encrypted'] as const,
       values: 'value',
       global: true,
       access: 'admin',
       set(ctx, scope, value, property) {
         const { properties } = ctx.platform.state;
-        if (property === 'constraints') return properties.set(scope, SWARM_CONSTRAINTS_PROPERTY, value === undefined ? undefined : parseConstraints(value));
+        if (property === 'constraints')
+          return properties.set(
+            scope,
+            SWARM_CONSTRAINTS_PROPERTY,
+            value === undefined ? undefined : parseConstraints(value),
+          );
         if (scope === GLOBAL_SCOPE) throw new UserError('encrypted is set per app');
-        if (value !== undefined && value !== 'true' && value !== 'false') throw new UserError('Invalid encrypted: give true or false');
+        if (value !== undefined && value !== 'true' && value !== 'false')
+          throw new UserError('Invalid encrypted: give true or false');
         properties.set(scope, SWARM_ENCRYPTED_PROPERTY, value);
       },
     }),

@@ -35,7 +35,8 @@ export const schedulerNamespace: Namespace = {
       // Where an app's processes run is the operator's call (a cluster's nodes are shared).
       access: 'admin',
       set(ctx, scope, value) {
-        if (value !== undefined && !(SCHEDULERS as readonly string[]).includes(value)) throw new UserError(`Invalid scheduler: ${value} (${SCHEDULERS.join(', ')})`);
+        if (value !== undefined && !(SCHEDULERS as readonly string[]).includes(value))
+          throw new UserError(`Invalid scheduler: ${value} (${SCHEDULERS.join(', ')})`);
         ctx.platform.state.properties.set(scope, SCHEDULER_PROPERTY, value);
       },
     }),

@@ -30,7 +30,8 @@ const log = lineLog();
 const done = Promise.resolve();
 
 /** The service the first argument names, which must exist. */
-const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => requireService(ctx.platform, kind, args.named.service);
+const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) =>
+  requireService(ctx.platform, kind, args.named.service);
 
 /** Local dumps and every bucket attempt (failed ones with their reason), newest first. */
 function backupRows(ctx: CommandContext, kind: ServiceKind, args: CommandArgs): BackupJson[] {
@@ -62,7 +63,8 @@ function backupRows(ctx: CommandContext, kind: ServiceKind, args: CommandArgs): 
 
 function renderBackupJson(row: BackupJson): string {
   if (row.where === 'local') return `${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`;
-  if (row.status === 'failed') return `${row.created_at}  ${'FAILED'.padStart(12)}  s3://${row.dir}  ${row.id}  ${row.error ?? ''}`;
+  if (row.status === 'failed')
+    return `${row.created_at}  ${'FAILED'.padStart(12)}  s3://${row.dir}  ${row.id}  ${row.error ?? ''}`;
   return `${row.created_at}  ${String(row.bytes).padStart(12)}  s3://${row.dir}/${row.file}  ${row.id}  sha256:${row.sha256 ?? ''}`;
 }
 
@@ -75,7 +77,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
     {
       ...base,
       name: `${k}:backup`,
-      summary: 'Back the service up now: into the bucket (with backup-auth set), else into a local backup directory keeping the newest N (--keep, default 7)',
+      summary:
+        'Back the service up now: into the bucket (with backup-auth set), else into a local backup directory keeping the newest N (--keep, default 7)',
       args: ['<service>', '<bucket>'],
       valueFlags: ['keep'],
       async run(ctx, args) {
@@ -90,7 +93,11 @@ export function backupCommands(kind: ServiceKind): Command[] {
         const bucket = parseBucket(args.named.bucket);
         ctx.out.out(format.step(`Backing up ${service.name} to s3://${bucket}`));
         const backup = await backupToBucket(ctx.platform, kind, service, bucket, log);
-        ctx.out.out(format.detail(`Stored s3://${bucket}/${backup.key ?? ''} (${backup.bytes ?? 0} bytes${backup.encrypted ? ', encrypted' : ''})`));
+        ctx.out.out(
+          format.detail(
+            `Stored s3://${bucket}/${backup.key ?? ''} (${backup.bytes ?? 0} bytes${backup.encrypted ? ', encrypted' : ''})`,
+          ),
+        );
         ctx.out.out(format.detail(`sha256:${backup.sha256 ?? ''}`));
         ctx.out.out(format.step(`Backup ${backup.id} complete`));
       },
@@ -98,7 +105,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
     query({
       ...base,
       name: `${k}:backups`,
-      summary: 'List the service’s backups, newest first: local dumps, and backups to buckets with where, size, checksum, or why one failed',
+      summary:
+        'List the service’s backups, newest first: local dumps, and backups to buckets with where, size, checksum, or why one failed',
       args: ['<service>'],
       valueFlags: ['format'],
       read: (ctx, args) => backupRows(ctx, kind, args),
@@ -121,7 +129,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
         const service = onlyService(ctx, kind, args);
         updateBackupSettings(ctx.platform, kind, service.name, { auth });
         ctx.out.out(format.step(`Backup credentials set for ${service.name}`));
-        for (const [label, value] of Object.entries(maskedAuth(auth))) ctx.out.out(format.detail(`${`${label}:`.padEnd(20)}${value}`));
+        for (const [label, value] of Object.entries(maskedAuth(auth)))
+          ctx.out.out(format.detail(`${`${label}:`.padEnd(20)}${value}`));
         return done;
       },
     },
@@ -145,7 +154,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
       run(ctx, args) {
         const schedule = { cron: parseBackupSchedule(args.named.schedule), bucket: parseBucket(args.named.bucket) };
         const service = onlyService(ctx, kind, args);
-        if (!readBackupSettings(ctx.platform, kind, service.name).auth) throw new UserError(`Set backup credentials first: ${k}:backup-auth ${service.name} …`);
+        if (!readBackupSettings(ctx.platform, kind, service.name).auth)
+          throw new UserError(`Set backup credentials first: ${k}:backup-auth ${service.name} …`);
         updateBackupSettings(ctx.platform, kind, service.name, { schedule });
         ctx.out.out(format.step(`Scheduled backups of ${service.name} to s3://${schedule.bucket}: ${schedule.cron}`));
         return done;
@@ -184,7 +194,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
       run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         const passphrase = args.named.passphrase ?? '';
-        if (passphrase.length < 8 || passphrase.length > 1024) throw new UserError('A passphrase has 8 to 1024 characters');
+        if (passphrase.length < 8 || passphrase.length > 1024)
+          throw new UserError('A passphrase has 8 to 1024 characters');
         updateBackupSettings(ctx.platform, kind, service.name, { passphrase });
         ctx.out.out(format.step(`Backups of ${service.name} will be encrypted`));
         return done;
@@ -205,7 +216,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
     {
       ...base,
       name: `${k}:backup-restore`,
-      summary: 'Restore a backup (an ID from backups) into the service, after confirming (or --force); --to restores it into a new service',
+      summary:
+        'Restore a backup (an ID from backups) into the service, after confirming (or --force); --to restores it into a new service',
       args: ['<service>', '<backup-id>'],
       valueFlags: ['to'],
       booleanFlags: ['force'],
@@ -219,7 +231,8 @@ export function backupCommands(kind: ServiceKind): Command[] {
           await confirmDestruction(ctx, `the data of ${kind.title} service`, service.name, Boolean(args.flags.force));
         } else {
           const name = parseServiceName(kind, to);
-          if (ctx.platform.state.services.get(k, name)) throw new UserError(`${kind.title} service ${name} already exists (--to makes a new one)`);
+          if (ctx.platform.state.services.get(k, name))
+            throw new UserError(`${kind.title} service ${name} already exists (--to makes a new one)`);
           ctx.out.out(format.step(`Starting ${kind.title} service ${name}`));
           await createService(ctx.platform, kind, name, (line) => ctx.out.out(format.detail(line)));
           into = requireService(ctx.platform, kind, name);

@@ -24,10 +24,23 @@ import { intFlag } from '../args.js';
 import { backupCommands } from './backups.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
-import { action, query, type ArgsOf, type Command, type CommandArgs, type CommandContext, type Namespace } from '../types.js';
+import {
+  action,
+  query,
+  type ArgsOf,
+  type Command,
+  type CommandArgs,
+  type CommandContext,
+  type Namespace,
+} from '../types.js';
 
 /** After a link or unlink: the app picks the variable up through a zero-downtime release. */
-async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boolean, description: string): Promise<number> {
+async function restartLinkedApp(
+  ctx: CommandContext,
+  app: string,
+  noRestart: boolean,
+  description: string,
+): Promise<number> {
   if (noRestart || !isDeployed(ctx, app)) {
     ctx.out.out(format.detail(`Skipping restart of linked app ${app}`));
     return 0;
@@ -37,10 +50,14 @@ async function restartLinkedApp(ctx: CommandContext, app: string, noRestart: boo
 }
 
 /** The service the first argument names, which must exist. */
-const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) => requireService(ctx.platform, kind, args.named.service);
+const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) =>
+  requireService(ctx.platform, kind, args.named.service);
 
 /** `<service> <app>`, both existing: the arguments of link, unlink and linked. */
-const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: ArgsOf<['<service>', 'app']>) => ({ service: onlyService(ctx, kind, args), app: args.app });
+const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: ArgsOf<['<service>', 'app']>) => ({
+  service: onlyService(ctx, kind, args),
+  app: args.app,
+});
 
 /**
  * The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have.
@@ -79,7 +96,8 @@ function commandsFor(kind: ServiceKind): Command[] {
       render: {
         text(rows, out) {
           out.out(format.section(`${kind.title} services`));
-          for (const row of rows) out.out(`${row.name.padEnd(24)} ${row.status.padEnd(10)} ${row.links.join(',') || '-'}`);
+          for (const row of rows)
+            out.out(`${row.name.padEnd(24)} ${row.status.padEnd(10)} ${row.links.join(',') || '-'}`);
         },
       },
     }),
@@ -101,7 +119,8 @@ function commandsFor(kind: ServiceKind): Command[] {
           'exposed-port': service.exposedPort ? String(service.exposedPort) : '-',
         };
         const chosen = Object.keys(fields).filter((f) => args.flags[f]);
-        if (chosen.length > 1) throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
+        if (chosen.length > 1)
+          throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
         if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
         ctx.out.out(format.detail(`Status:         ${fields.status}`));
@@ -122,8 +141,15 @@ function commandsFor(kind: ServiceKind): Command[] {
         const { service, app } = serviceAndApp(ctx, kind, args);
         const link = await linkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step('Setting config vars'));
-        ctx.out.out(format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`));
-        return restartLinkedApp(ctx, app.name, Boolean(args.flags['no-restart']), `Link ${k} ${service.name} as ${link.envVar}`);
+        ctx.out.out(
+          format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`),
+        );
+        return restartLinkedApp(
+          ctx,
+          app.name,
+          Boolean(args.flags['no-restart']),
+          `Link ${k} ${service.name} as ${link.envVar}`,
+        );
       },
     }),
     action({
@@ -214,7 +240,9 @@ function commandsFor(kind: ServiceKind): Command[] {
       valueFlags: ['num'],
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) => ctx.out.out(line));
+        (await serviceLogs(ctx.platform, kind, service, intFlag(args, 'num', 100, 1, 10_000))).forEach((line) =>
+          ctx.out.out(line),
+        );
       },
     }),
     action({
@@ -226,7 +254,12 @@ function commandsFor(kind: ServiceKind): Command[] {
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         // Under ssh -t, psql/redis-cli get a terminal: prompts, line editing, history.
-        return execInService(ctx.platform, kind, service, kind.connect(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, tty: ctx.terminal });
+        return execInService(ctx.platform, kind, service, kind.connect(service), {
+          stdin: ctx.stdin,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+          tty: ctx.terminal,
+        });
       },
     }),
     action({
@@ -238,7 +271,8 @@ function commandsFor(kind: ServiceKind): Command[] {
       booleanFlags: ['force'],
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        if (ctx.platform.state.services.links(k, service.name).length > 0) throw new UserError('Cannot delete linked service');
+        if (ctx.platform.state.services.links(k, service.name).length > 0)
+          throw new UserError('Cannot delete linked service');
         await confirmDestruction(ctx, `${kind.title} service`, service.name, Boolean(args.flags.force));
         ctx.out.out(format.step(`Deleting ${service.name}`));
         await destroyService(ctx.platform, kind, service);
@@ -258,7 +292,10 @@ function commandsFor(kind: ServiceKind): Command[] {
         access: 'admin',
         async run(ctx, args) {
           const service = onlyService(ctx, kind, args);
-          return execInService(ctx.platform, kind, service, exportCmd(service), { stdout: ctx.stdout, stderr: ctx.stderr });
+          return execInService(ctx.platform, kind, service, exportCmd(service), {
+            stdout: ctx.stdout,
+            stderr: ctx.stderr,
+          });
         },
       }),
       ...backupCommands(kind),
@@ -271,7 +308,11 @@ function commandsFor(kind: ServiceKind): Command[] {
         access: 'admin',
         async run(ctx, args) {
           const service = onlyService(ctx, kind, args);
-          return execInService(ctx.platform, kind, service, importCmd(service), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr });
+          return execInService(ctx.platform, kind, service, importCmd(service), {
+            stdin: ctx.stdin,
+            stdout: ctx.stdout,
+            stderr: ctx.stderr,
+          });
         },
       }),
     );

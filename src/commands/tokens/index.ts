@@ -2,57 +2,66 @@ import { createToken, describeOwner, listTokens, revokeToken } from '../../acces
 import { format } from '../../core/output.js';
 import { action, query, type Namespace } from '../types.js';
 
-const when = (ms: number | null, none: string) => (ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const when = (ms: number | null, none: string) =>
+  ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** HTTP API tokens: any key makes its own over SSH, which act with exactly its rights; a token makes none. */
 export const tokensNamespace: Namespace = {
   name: 'tokens',
   commands: [
-  action({
-    name: 'tokens:create',
-    summary: 'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …)',
-    args: ['<name>'],
-    valueFlags: ['expires'],
-    access: 'anyone',
-    run(ctx, args) {
-      const expires = args.flags.expires as string | undefined;
-      const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, expires);
-      ctx.out.out(format.step(`Created token ${record.name} (${record.id}) acting as ${describeOwner(record.keyName)}, expires ${when(record.expiresAt, 'never')}`));
-      ctx.out.out(format.detail('It is shown only now: keep it secret, send it as `Authorization: Bearer <token>`'));
-      ctx.out.out(token);
-    },
-  }),
-  query({
-    name: 'tokens:list',
-    summary: 'List your HTTP API tokens (an admin sees every key’s)',
-    args: [],
-    valueFlags: ['format'],
-    access: 'anyone',
-    read: (ctx) => listTokens(ctx.platform.state, ctx.caller).map((t) => ({
-      id: t.id,
-      name: t.name,
-      key: describeOwner(t.keyName),
-      created: when(t.createdAt, ''),
-      expires: when(t.expiresAt, 'never'),
-      lastUsed: when(t.lastUsedAt, 'never'),
-    })),
-    render: {
-      text(tokens, out) {
-        if (tokens.length === 0) return out.err(format.error('No tokens'));
-        out.out(format.section('Tokens'));
-        for (const t of tokens) out.out(`${t.id}  ${t.name.padEnd(20)} key ${t.key.padEnd(16)} expires ${t.expires.padEnd(20)} last used ${t.lastUsed}`);
+    action({
+      name: 'tokens:create',
+      summary: 'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …)',
+      args: ['<name>'],
+      valueFlags: ['expires'],
+      access: 'anyone',
+      run(ctx, args) {
+        const expires = args.flags.expires as string | undefined;
+        const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, expires);
+        ctx.out.out(
+          format.step(
+            `Created token ${record.name} (${record.id}) acting as ${describeOwner(record.keyName)}, expires ${when(record.expiresAt, 'never')}`,
+          ),
+        );
+        ctx.out.out(format.detail('It is shown only now: keep it secret, send it as `Authorization: Bearer <token>`'));
+        ctx.out.out(token);
       },
-    },
-  }),
-  action({
-    name: 'tokens:revoke',
-    summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
-    args: ['<token>'],
-    access: 'anyone',
-    run(ctx, args) {
-      const revoked = revokeToken(ctx.platform.state, ctx.caller, args.named.token);
-      ctx.out.out(format.step(`Revoked token ${revoked.name} (${revoked.id}) of ${describeOwner(revoked.keyName)}`));
-    },
-  }),
+    }),
+    query({
+      name: 'tokens:list',
+      summary: 'List your HTTP API tokens (an admin sees every key’s)',
+      args: [],
+      valueFlags: ['format'],
+      access: 'anyone',
+      read: (ctx) =>
+        listTokens(ctx.platform.state, ctx.caller).map((t) => ({
+          id: t.id,
+          name: t.name,
+          key: describeOwner(t.keyName),
+          created: when(t.createdAt, ''),
+          expires: when(t.expiresAt, 'never'),
+          lastUsed: when(t.lastUsedAt, 'never'),
+        })),
+      render: {
+        text(tokens, out) {
+          if (tokens.length === 0) return out.err(format.error('No tokens'));
+          out.out(format.section('Tokens'));
+          for (const t of tokens)
+            out.out(
+              `${t.id}  ${t.name.padEnd(20)} key ${t.key.padEnd(16)} expires ${t.expires.padEnd(20)} last used ${t.lastUsed}`,
+            );
+        },
+      },
+    }),
+    action({
+      name: 'tokens:revoke',
+      summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
+      args: ['<token>'],
+      access: 'anyone',
+      run(ctx, args) {
+        const revoked = revokeToken(ctx.platform.state, ctx.caller, args.named.token);
+        ctx.out.out(format.step(`Revoked token ${revoked.name} (${revoked.id}) of ${describeOwner(revoked.keyName)}`));
+      },
+    }),
   ],
 };

@@ -1,7 +1,15 @@
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
 import { usageFromStats, type ContainerUsage, type DockerStats } from './usage.js';
-import { ended, ignoreMissing, isConflict, succeedsUnlessMissing, unlessMissing, orEmpty, type DockerApi } from './api.js';
+import {
+  ended,
+  ignoreMissing,
+  isConflict,
+  succeedsUnlessMissing,
+  unlessMissing,
+  orEmpty,
+  type DockerApi,
+} from './api.js';
 import { containerRequest, labelFilters, type ContainerSpec, type CreateRequest } from './requests.js';
 import { demuxToLines } from './streams.js';
 
@@ -31,7 +39,11 @@ export interface ContainerStatus {
 export type LogStream = NodeJS.ReadableStream & { destroy(): void };
 
 /** Passes on the lines of a followed log stream (a container's, a task's) until it ends or `signal` aborts. */
-export async function followLogLines(api: DockerApi, stream: LogStream, options: { onLine: (line: string) => void; signal: AbortSignal }): Promise<void> {
+export async function followLogLines(
+  api: DockerApi,
+  stream: LogStream,
+  options: { onLine: (line: string) => void; signal: AbortSignal },
+): Promise<void> {
   const stop = () => stream.destroy();
   options.signal.addEventListener('abort', stop, { once: true });
   const lines = lineWriter(options.onLine);
@@ -51,7 +63,10 @@ export class DockerContainers {
   }
 
   async start(request: CreateRequest): Promise<string> {
-    const container = await this.api.createContainer({ _query: request.name ? { name: request.name } : {}, _body: request.body } as never);
+    const container = await this.api.createContainer({
+      _query: request.name ? { name: request.name } : {},
+      _body: request.body,
+    } as never);
     await container.start();
     return container.id;
   }
@@ -64,20 +79,34 @@ export class DockerContainers {
       restartCount: info.RestartCount,
       exitCode: info.State.ExitCode,
       ip: (network && info.NetworkSettings.Networks[network]?.IPAddress) || undefined,
-      hostPorts: Object.values(orEmpty(info.NetworkSettings.Ports, {})).flatMap((bindings) => orEmpty(bindings, []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
+      hostPorts: Object.values(orEmpty(info.NetworkSettings.Ports, {}))
+        .flatMap((bindings) => orEmpty(bindings, []).map((b) => Number(b.HostPort)))
+        .filter((p) => p > 0),
     };
   }
 
   async list(labels: Record<string, string>, includeStopped = true): Promise<ContainerSummary[]> {
     const containers = await this.api.listContainers({ all: includeStopped, filters: { label: labelFilters(labels) } });
-    return containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State, created: c.Created }));
+    return containers.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      labels: c.Labels,
+      state: c.State,
+      created: c.Created,
+    }));
   }
 
   /** The container of exactly this name (Docker's name filter matches substrings), or undefined. */
   async find(name: string): Promise<ContainerSummary | undefined> {
     const info = await unlessMissing(this.api.getContainer(name).inspect());
     if (info?.Name !== `/${name}`) return undefined; // missing, or an id prefix that happened to match
-    return { id: info.Id, name, labels: orEmpty(info.Config.Labels, {}), state: info.State.Status, created: Math.floor(Date.parse(info.Created) / 1000) };
+    return {
+      id: info.Id,
+      name,
+      labels: orEmpty(info.Config.Labels, {}),
+      state: info.State.Status,
+      created: Math.floor(Date.parse(info.Created) / 1000),
+    };
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
@@ -92,7 +121,7 @@ export class DockerContainers {
 
   /** The last lines a container printed, for showing why it failed. */
   async recentLogs(id: string, tail = 50): Promise<string[]> {
-    const buffer = (await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail }));
+    const buffer = await this.api.getContainer(id).logs({ stdout: true, stderr: true, tail });
     return demuxToLines(buffer);
   }
 
@@ -100,14 +129,23 @@ export class DockerContainers {
    * A container's log lines with Docker's timestamps, the last `tail` of them, then new ones
    * as they come when `follow`, until the container stops or `signal` aborts.
    */
-  async streamLogs(id: string, options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal }) {
+  async streamLogs(
+    id: string,
+    options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal },
+  ) {
     const container = this.api.getContainer(id);
     if (!options.follow) {
-      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail }));
+      const buffer = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail });
       for (const line of demuxToLines(buffer)) options.onLine(line);
       return;
     }
-    const stream = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true });
+    const stream = await container.logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      tail: options.tail,
+      follow: true,
+    });
     await followLogLines(this.api, stream as unknown as LogStream, options);
   }
 
@@ -123,7 +161,12 @@ export class DockerContainers {
       await ignoreMissing(container.remove({ force: true }));
     } catch (error) {
       if (!isConflict(error)) throw error;
-      for (let waited = 0; (await succeedsUnlessMissing(container.inspect())) && waited < REMOVAL_WAIT_MS; waited += 250) await sleep(250);
+      for (
+        let waited = 0;
+        (await succeedsUnlessMissing(container.inspect())) && waited < REMOVAL_WAIT_MS;
+        waited += 250
+      )
+        await sleep(250);
     }
   }
 }

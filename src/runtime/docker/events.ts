@@ -33,7 +33,10 @@ export async function watchContainerEvents(
       signal.addEventListener('abort', stop, { once: true });
       forEachLine(stream, (line) => {
         if (!line) return;
-        const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+        const event = JSON.parse(line) as {
+          Action?: string;
+          Actor?: { ID?: string; Attributes?: Record<string, string> };
+        };
         onEvent(event.Action ?? '', event.Actor?.ID ?? '', event.Actor?.Attributes ?? {});
       });
       await ended(stream);
@@ -51,4 +54,8 @@ export async function watchContainerEvents(
   }
 }
 
-const answers = (api: DockerApi) => api.ping().then(() => true, () => false);
+const answers = (api: DockerApi) =>
+  api.ping().then(
+    () => true,
+    () => false,
+  );

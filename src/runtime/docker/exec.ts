@@ -15,15 +15,21 @@ export async function execInContainer(
   cmd: string[],
   io: ProcessIo & { user?: string; env?: Record<string, string> },
 ): Promise<number> {
-  const exec = await api.getContainer(id).exec(execRequest(cmd, { user: io.user, env: io.env, stdin: Boolean(io.stdin), term: io.tty?.term }));
+  const exec = await api
+    .getContainer(id)
+    .exec(execRequest(cmd, { user: io.user, env: io.env, stdin: Boolean(io.stdin), term: io.tty?.term }));
   const stream = await exec.start({ hijack: true, stdin: Boolean(io.stdin), Tty: Boolean(io.tty) });
   const done = ended(stream);
   let release = () => {};
   if (io.tty) {
-    release = wireTerminal(stream, { ...io, tty: io.tty }, {
-      resize: (size) => exec.resize(size),
-      hangUp: () => void hangUp(exec).finally(() => stream.destroy()),
-    });
+    release = wireTerminal(
+      stream,
+      { ...io, tty: io.tty },
+      {
+        resize: (size) => exec.resize(size),
+        hangUp: () => void hangUp(exec).finally(() => stream.destroy()),
+      },
+    );
   } else {
     api.modem.demuxStream(stream, io.stdout, io.stderr);
     io.stdin?.pipe(stream); // its end half-closes the connection; the output keeps coming

@@ -25,8 +25,18 @@ export class DockerImages {
    * step, or when it runs past `timeoutMs` (the engine cancels a build whose client leaves).
    * `dockerfile` is its path in the context when not `Dockerfile`.
    */
-  async build(context: Readable, tag: string, onLine: (line: string) => void, options: { dockerfile?: string; timeoutMs?: number } = {}): Promise<void> {
-    const stream = (await this.api.buildImage(context, { t: tag, rm: true, forcerm: true, ...(options.dockerfile && { dockerfile: options.dockerfile }) })) as NodeJS.ReadableStream & {
+  async build(
+    context: Readable,
+    tag: string,
+    onLine: (line: string) => void,
+    options: { dockerfile?: string; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const stream = (await this.api.buildImage(context, {
+      t: tag,
+      rm: true,
+      forcerm: true,
+      ...(options.dockerfile && { dockerfile: options.dockerfile }),
+    })) as NodeJS.ReadableStream & {
       destroy(): void;
     };
     await withTimeout(followJsonStream(stream, onLine), options.timeoutMs, () => {
@@ -50,7 +60,12 @@ export class DockerImages {
   /** What an image is made of: its config, its layers' diff IDs, its platform (for images made by hand). */
   async configOf(ref: string): Promise<ImageConfig> {
     const image = await this.api.getImage(ref).inspect();
-    return { architecture: image.Architecture, os: image.Os, config: image.Config as unknown as ImageConfig['config'], diffIds: image.RootFS.Layers ?? [] };
+    return {
+      architecture: image.Architecture,
+      os: image.Os,
+      config: image.Config as unknown as ImageConfig['config'],
+      diffIds: image.RootFS.Layers ?? [],
+    };
   }
 
   /** The TCP ports an image EXPOSEs, in order; none when it exposes none. */
@@ -110,16 +125,29 @@ export class DockerImages {
    * status lines, not each layer's. A registry that refuses or cannot be reached throws
    * RegistryError with its reason.
    */
-  async pull(name: string, version: string, options: { auth?: object; platform?: string; onLine?: (line: string) => void } = {}): Promise<string> {
+  async pull(
+    name: string,
+    version: string,
+    options: { auth?: object; platform?: string; onLine?: (line: string) => void } = {},
+  ): Promise<string> {
     const pinned = version.includes(':') ? `${name}@${version}` : `${name}:${version}`;
     let digest: string | undefined;
     try {
-      const request = { fromImage: name, tag: version, ...(options.platform && { platform: options.platform }), ...(options.auth && { authconfig: options.auth }) };
-      const stream = (await this.api.createImage(request));
-      await followJsonStream(stream, () => {}, (status, layer) => {
-        digest ??= /^Digest: (sha256:[a-f0-9]{64})$/.exec(status)?.[1];
-        if (layer === undefined || layer === version) options.onLine?.(status);
-      });
+      const request = {
+        fromImage: name,
+        tag: version,
+        ...(options.platform && { platform: options.platform }),
+        ...(options.auth && { authconfig: options.auth }),
+      };
+      const stream = await this.api.createImage(request);
+      await followJsonStream(
+        stream,
+        () => {},
+        (status, layer) => {
+          digest ??= /^Digest: (sha256:[a-f0-9]{64})$/.exec(status)?.[1];
+          if (layer === undefined || layer === version) options.onLine?.(status);
+        },
+      );
     } catch (error) {
       throw new RegistryError(engineReason(error));
     }

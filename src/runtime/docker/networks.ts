@@ -37,9 +37,18 @@ export class DockerNetworks {
     for (let attempt = 1; ; attempt++) {
       if (await this.exists(name)) return;
       const subnet = freeSubnet(this.subnets.pool, this.subnets.prefix, await this.takenRanges());
-      if (!subnet) throw new Error(`No free /${this.subnets.prefix} network is left in ${this.subnets.pool} (SLIPWAY_NETWORK_POOL)`);
+      if (!subnet)
+        throw new Error(
+          `No free /${this.subnets.prefix} network is left in ${this.subnets.pool} (SLIPWAY_NETWORK_POOL)`,
+        );
       try {
-        await this.api.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, IPAM: { Config: [{ Subnet: subnet }] } });
+        await this.api.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Labels: labels,
+          CheckDuplicate: true,
+          IPAM: { Config: [{ Subnet: subnet }] },
+        });
         return;
       } catch (error) {
         if (isConflict(error)) return; // made concurrently under this name

@@ -70,19 +70,32 @@ export class DockerOneOffs {
    * removes the standby after: the container's create and start, most of a short one-off's
    * overhead, were paid before. StandbyGoneError, with nothing run, when it is not running.
    */
-  async runInStandby(id: string, spec: { cmd: string[]; env: Record<string, string> } & CompletionSpec): Promise<number> {
+  async runInStandby(
+    id: string,
+    spec: { cmd: string[]; env: Record<string, string> } & CompletionSpec,
+  ): Promise<number> {
     const container = this.api.getContainer(id);
     const info = await unlessMissing(container.inspect());
     if (!info?.State.Running) throw new StandbyGoneError();
-    return this.complete(container, spec, (lines) => execInContainer(this.api, id, spec.cmd, { stdout: lines, stderr: lines, env: spec.env }));
+    return this.complete(container, spec, (lines) =>
+      execInContainer(this.api, id, spec.cmd, { stdout: lines, stderr: lines, env: spec.env }),
+    );
   }
 
   /** Puts the inputs in, runs, collects and removes: the part of a one-off's run that does not depend on how it was started. */
-  private async complete(container: Docker.Container, spec: CompletionSpec, run: (lines: Writable) => Promise<number>): Promise<number> {
+  private async complete(
+    container: Docker.Container,
+    spec: CompletionSpec,
+    run: (lines: Writable) => Promise<number>,
+  ): Promise<number> {
     try {
       for (const input of spec.inputs) await container.putArchive(input.tar, { path: input.path });
       const lines = lineWriter(spec.onLine);
-      const code = await withTimeout(run(lines), spec.timeoutMs, () => new OneOffTimeoutError(`It did not finish within ${spec.timeoutMs! / 1000} s`));
+      const code = await withTimeout(
+        run(lines),
+        spec.timeoutMs,
+        () => new OneOffTimeoutError(`It did not finish within ${spec.timeoutMs! / 1000} s`),
+      );
       lines.end();
       if (code === 0 && spec.collect) await spec.collect.use(await container.getArchive({ path: spec.collect.path }));
       return code;
@@ -97,16 +110,27 @@ export class DockerOneOffs {
    * Runs a one-off on the caller's terminal (`ssh -t … run app bash`): its input is the
    * client's, its output goes back raw, and it is killed if the client goes away.
    */
-  async runOnTerminal(spec: OneOffSpec & { terminal: Terminal; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; started?: () => void }): Promise<number> {
+  async runOnTerminal(
+    spec: OneOffSpec & {
+      terminal: Terminal;
+      stdin: NodeJS.ReadableStream;
+      stdout: NodeJS.WritableStream;
+      started?: () => void;
+    },
+  ): Promise<number> {
     const container = await this.create(spec, 'terminal', spec.terminal.term);
     try {
       const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
       await container.start();
       spec.started?.();
-      const release = wireTerminal(stream, { stdin: spec.stdin, stdout: spec.stdout, tty: spec.terminal }, {
-        resize: (size) => container.resize(size),
-        hangUp: () => void container.kill().catch(() => {}),
-      });
+      const release = wireTerminal(
+        stream,
+        { stdin: spec.stdin, stdout: spec.stdout, tty: spec.terminal },
+        {
+          resize: (size) => container.resize(size),
+          hangUp: () => void container.kill().catch(() => {}),
+        },
+      );
       const { StatusCode } = (await container.wait().finally(release)) as { StatusCode: number };
       await new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS));
       return StatusCode;
@@ -124,6 +148,9 @@ export class DockerOneOffs {
 
   private create(spec: OneOffSpec, io: OneOffIo, term?: string) {
     const request = oneOffRequest(spec, io, term);
-    return this.api.createContainer({ _query: request.name ? { name: request.name } : {}, _body: request.body } as never);
+    return this.api.createContainer({
+      _query: request.name ? { name: request.name } : {},
+      _body: request.body,
+    } as never);
   }
 }

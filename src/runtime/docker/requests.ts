@@ -115,7 +115,10 @@ export function oneOffRequest(spec: OneOffSpec, io: OneOffIo, term?: string): Cr
 }
 
 /** An exec in a running container: no shell, the caller's user and environment. */
-export function execRequest(cmd: string[], options: { user?: string; env?: Record<string, string>; stdin: boolean; term?: string }) {
+export function execRequest(
+  cmd: string[],
+  options: { user?: string; env?: Record<string, string>; stdin: boolean; term?: string },
+) {
   const env = options.term === undefined ? options.env : { ...options.env, TERM: options.term };
   return {
     Cmd: cmd,

@@ -52,5 +52,8 @@ export function demuxToLines(buffer: Buffer): string[] {
     chunks.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
     offset += 8 + size;
   }
-  return chunks.join('').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+  return chunks
+    .join('')
+    .split('\n')
+    .filter((line, i, all) => line !== '' || i < all.length - 1);
 }

@@ -25,7 +25,8 @@ export function parseCidr(cidr: string): Range | undefined {
   return { first, last: first + size - 1 };
 }
 
-const formatAddress = (address: number) => [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+const formatAddress = (address: number) =>
+  [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
 
 const overlaps = (a: Range, b: Range) => a.first <= b.last && b.first <= a.last;
 

@@ -64,7 +64,15 @@ export class DockerSwarm {
   constructor(private readonly api: DockerApi) {}
 
   async info(): Promise<SwarmInfo> {
-    const info = (await this.api.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; RemoteManagers?: { Addr: string }[] | null; NodeAddr?: string } };
+    const info = (await this.api.info()) as {
+      Swarm?: {
+        LocalNodeState?: string;
+        NodeID?: string;
+        ControlAvailable?: boolean;
+        RemoteManagers?: { Addr: string }[] | null;
+        NodeAddr?: string;
+      };
+    };
     const swarm = info.Swarm ?? {};
     return {
       state: swarm.LocalNodeState ?? 'inactive',
@@ -76,7 +84,11 @@ export class DockerSwarm {
 
   /** `docker swarm init`: this engine becomes the first manager; its node id. */
   async init(advertiseAddress: string): Promise<string> {
-    return (await this.api.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: advertiseAddress, ForceNewCluster: false })) as string;
+    return (await this.api.swarmInit({
+      ListenAddr: '0.0.0.0:2377',
+      AdvertiseAddr: advertiseAddress,
+      ForceNewCluster: false,
+    })) as string;
   }
 
   async joinTokens(): Promise<{ worker: string; manager: string }> {
@@ -97,7 +109,11 @@ export class DockerSwarm {
   /** Changes a node's availability or labels (the rest of its spec is kept). */
   async updateNode(node: SwarmNode, change: { availability?: string; labels?: Record<string, string> }): Promise<void> {
     const raw = (await this.api.getNode(node.id).inspect()) as RawNode;
-    const spec = { ...raw.Spec, Availability: change.availability ?? raw.Spec.Availability, Labels: change.labels ?? raw.Spec.Labels ?? {} };
+    const spec = {
+      ...raw.Spec,
+      Availability: change.availability ?? raw.Spec.Availability,
+      Labels: change.labels ?? raw.Spec.Labels ?? {},
+    };
     await this.api.getNode(node.id).update({ version: raw.Version.Index, ...spec });
   }
 
@@ -107,7 +123,9 @@ export class DockerSwarm {
 
   /** Creates a service; `auth` (X-Registry-Auth) lets the nodes pull from the registry. */
   async createService(body: Record<string, unknown>, auth: object | undefined): Promise<string> {
-    const created = (await (auth ? this.api.createService(auth, body as never) : this.api.createService(body))) as unknown as { id?: string; ID?: string };
+    const created = (await (auth
+      ? this.api.createService(auth, body as never)
+      : this.api.createService(body))) as unknown as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
@@ -156,9 +174,18 @@ export class DockerSwarm {
     return demuxToLines(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
   }
 
-  async streamTaskLogs(id: string, options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal }) {
+  async streamTaskLogs(
+    id: string,
+    options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal },
+  ) {
     if (!options.follow) return (await this.recentTaskLogs(id, options.tail, true)).forEach(options.onLine);
-    const stream = await this.taskLogs(id, { stdout: true, stderr: true, timestamps: true, tail: options.tail, follow: true });
+    const stream = await this.taskLogs(id, {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      tail: options.tail,
+      follow: true,
+    });
     await followLogLines(this.api, stream as LogStream, options);
   }
 
@@ -172,7 +199,14 @@ export class DockerSwarm {
     const existing = await unlessMissing(this.api.getNetwork(name).inspect());
     if (existing?.Name === name) return;
     try {
-      await this.api.createNetwork({ Name: name, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels, Options: encrypted ? { encrypted: '' } : {} });
+      await this.api.createNetwork({
+        Name: name,
+        Driver: 'overlay',
+        Attachable: true,
+        CheckDuplicate: true,
+        Labels: labels,
+        Options: encrypted ? { encrypted: '' } : {},
+      });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) throw error;
     }
@@ -228,7 +262,13 @@ function nodeFrom(raw: RawNode): SwarmNode {
 }
 
 function serviceFrom(raw: RawService): SwarmServiceSummary {
-  return { id: raw.ID, name: raw.Spec.Name, labels: raw.Spec.Labels ?? {}, replicas: raw.Spec.Mode?.Replicated?.Replicas ?? 0, version: raw.Version.Index };
+  return {
+    id: raw.ID,
+    name: raw.Spec.Name,
+    labels: raw.Spec.Labels ?? {},
+    replicas: raw.Spec.Mode?.Replicated?.Replicas ?? 0,
+    version: raw.Version.Index,
+  };
 }
 
 function taskFrom(raw: RawTask): SwarmTask {

@@ -15,7 +15,8 @@ export function wireTerminal(
   io.stdin?.pipe(stream, { end: false });
   io.stdin?.once('close', control.hangUp);
   const release = io.tty.takeOver?.();
-  const resize = (size: { cols: number; rows: number }) => void control.resize({ h: size.rows, w: size.cols }).catch(() => {});
+  const resize = (size: { cols: number; rows: number }) =>
+    void control.resize({ h: size.rows, w: size.cols }).catch(() => {});
   resize(io.tty);
   io.tty.onResize(resize);
   return () => release?.();

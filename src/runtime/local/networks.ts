@@ -9,7 +9,12 @@ export async function ensureAppNetwork(docker: DockerEngine, target: LocalTarget
 }
 
 /** The service's own network; its name. */
-export async function ensureServiceNetwork(docker: DockerEngine, target: LocalTarget, kind: string, service: string): Promise<string> {
+export async function ensureServiceNetwork(
+  docker: DockerEngine,
+  target: LocalTarget,
+  kind: string,
+  service: string,
+): Promise<string> {
   const name = serviceNetworkName(target, kind, service);
   await docker.networks.ensure(name, serviceLabels(target, kind, service));
   return name;

@@ -5,7 +5,16 @@ import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, checkTogether, describeDown, type CheckOutcome } from '../checks.js';
 import { OneOffTimeoutError, type ContainerSummary, type ContainerUsage, type DockerEngine } from '../docker/index.js';
-import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
+import type {
+  CheckSpec,
+  Instance,
+  InstanceEvent,
+  LogOptions,
+  OneOffIo,
+  OneOffSpec,
+  ProcessSpec,
+  Scheduler,
+} from '../scheduler.js';
 import { ensureAppNetwork } from './networks.js';
 import { appContainerPrefix, appNetworkName, oneOffContainer, processContainer, type LocalTarget } from './specs.js';
 
@@ -72,7 +81,8 @@ export class DockerLocalScheduler implements Scheduler {
         await checkTogether(
           started,
           {
-            check: (instance, onLine) => this.runChecks(spec.app, instance, spec.port, checks, this.options.checksSettleMs, onLine),
+            check: (instance, onLine) =>
+              this.runChecks(spec.app, instance, spec.port, checks, this.options.checksSettleMs, onLine),
             recentOutput: (instance) => this.docker.containers.recentLogs(instance.id),
           },
           log,
@@ -90,14 +100,32 @@ export class DockerLocalScheduler implements Scheduler {
     return this.docker.containers.usage(instance.id);
   }
 
-  verify(app: string, instance: Instance, port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
+  verify(
+    app: string,
+    instance: Instance,
+    port: number | undefined,
+    checks: CheckSpec,
+    onLine: (line: string) => void,
+  ): Promise<CheckOutcome> {
     return this.runChecks(app, instance, port, checks, 0, onLine);
   }
 
-  private runChecks(app: string, instance: Instance, port: number | undefined, spec: CheckSpec, settleMs: number, onLine: (line: string) => void) {
+  private runChecks(
+    app: string,
+    instance: Instance,
+    port: number | undefined,
+    spec: CheckSpec,
+    settleMs: number,
+    onLine: (line: string) => void,
+  ) {
     const network = appNetworkName(this.options, app);
     return checkContainer(
-      { ip: instance.endpoint?.host ?? '', port, host: spec.host, status: () => this.docker.containers.status(instance.id, network) },
+      {
+        ip: instance.endpoint?.host ?? '',
+        port,
+        host: spec.host,
+        status: () => this.docker.containers.status(instance.id, network),
+      },
       spec.checks,
       { listenTimeoutMs: this.options.checksTimeoutMs, settleMs },
       onLine,
@@ -109,7 +137,9 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   async retire(instances: Instance[]): Promise<void> {
-    await Promise.all(instances.map((i) => this.docker.containers.stopAndRemove(i.id, this.options.stopTimeoutSeconds)));
+    await Promise.all(
+      instances.map((i) => this.docker.containers.stopAndRemove(i.id, this.options.stopTimeoutSeconds)),
+    );
   }
 
   async discard(instances: Instance[]): Promise<void> {
@@ -120,9 +150,9 @@ export class DockerLocalScheduler implements Scheduler {
     // Labels alone are no proof: a tenant's build step carries whatever its Dockerfile says.
     // Only Slipway names containers, so an instance also has the name Slipway gave it.
     const prefix = appContainerPrefix(this.options, app);
-    const found = (await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })).filter(
-      (c) => c.name.startsWith(prefix) && (options.oneOffs || c.labels[LABEL.oneOff] !== 'true'),
-    );
+    const found = (
+      await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })
+    ).filter((c) => c.name.startsWith(prefix) && (options.oneOffs || c.labels[LABEL.oneOff] !== 'true'));
     return Promise.all(found.map((c) => this.fromSummary(app, c)));
   }
 
@@ -138,17 +168,23 @@ export class DockerLocalScheduler implements Scheduler {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io, started });
-    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started }).catch((error: Error) => {
-      if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
-      throw error;
-    });
+    return this.docker.oneOffs
+      .runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started })
+      .catch((error: Error) => {
+        if (error instanceof OneOffTimeoutError)
+          throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
+        throw error;
+      });
   }
 
   async runDetached(spec: OneOffSpec): Promise<Instance> {
     await ensureAppNetwork(this.docker, this.options, spec.app);
     const container = oneOffContainer(this.options, spec, suffix());
     const id = await this.docker.oneOffs.startDetached(container);
-    return { ...(await this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined)), oneOff: true };
+    return {
+      ...(await this.describe(id, spec.app, container.name!, spec.process ?? 'run', 0, 0, undefined)),
+      oneOff: true,
+    };
   }
 
   async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
@@ -168,7 +204,13 @@ export class DockerLocalScheduler implements Scheduler {
     return this.docker.watchContainers(
       { [LABEL.instance]: this.options.instance },
       ['start', 'die'],
-      (action, id, labels) => onEvent({ action: action as InstanceEvent['action'], id, app: labels[LABEL.app], service: labels[LABEL.service] }),
+      (action, id, labels) =>
+        onEvent({
+          action: action as InstanceEvent['action'],
+          id,
+          app: labels[LABEL.app],
+          service: labels[LABEL.service],
+        }),
       signal,
     );
   }
@@ -178,14 +220,33 @@ export class DockerLocalScheduler implements Scheduler {
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
     const listed = { created: c.created, oneOff: c.labels[LABEL.oneOff] === 'true' };
-    if (c.state !== 'running') return { id: c.id, name: c.name, process, index, release, running: false, restarting: c.state === 'restarting', endpoint: undefined, ...listed };
+    if (c.state !== 'running')
+      return {
+        id: c.id,
+        name: c.name,
+        process,
+        index,
+        release,
+        running: false,
+        restarting: c.state === 'restarting',
+        endpoint: undefined,
+        ...listed,
+      };
     // Containers from before the port label listen on the default port.
     const port = c.labels[LABEL.port] === undefined ? this.options.port : Number(c.labels[LABEL.port]) || undefined;
     return { ...(await this.describe(c.id, app, c.name, process, index, release, port)), ...listed };
   }
 
   /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */
-  private async describe(id: string, app: string, name: string, process: string, index: number, release: number, port: number | undefined): Promise<Instance> {
+  private async describe(
+    id: string,
+    app: string,
+    name: string,
+    process: string,
+    index: number,
+    release: number,
+    port: number | undefined,
+  ): Promise<Instance> {
     const { ip, restarting, hostPorts } = await this.docker.containers.status(id, appNetworkName(this.options, app));
     const endpoint = ip && port ? { host: ip, port } : undefined;
     return { id, name, process, index, release, running: Boolean(ip), restarting, endpoint, hostPort: hostPorts[0] };

@@ -7,7 +7,15 @@ import { waitForListening, type CheckOutcome } from '../checks.js';
 import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
 import { ensureServiceNetwork } from './networks.js';
-import { serviceContainer, serviceContainerName, serviceLabel, serviceLabels, serviceNetworkName, serviceVolumeName, type LocalTarget } from './specs.js';
+import {
+  serviceContainer,
+  serviceContainerName,
+  serviceLabel,
+  serviceLabels,
+  serviceNetworkName,
+  serviceVolumeName,
+  type LocalTarget,
+} from './specs.js';
 
 /**
  * Database services as containers on this host, each on its own named volume and network,
@@ -20,7 +28,10 @@ export class LocalServiceRuntime implements ServiceRuntime {
   ) {}
 
   async start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
-    await this.docker.ensureVolume(serviceVolumeName(this.target, spec.kind, spec.name), serviceLabels(this.target, spec.kind, spec.name));
+    await this.docker.ensureVolume(
+      serviceVolumeName(this.target, spec.kind, spec.name),
+      serviceLabels(this.target, spec.kind, spec.name),
+    );
     await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name);
     const id = await this.docker.containers.run(serviceContainer(this.target, spec));
     await this.join(id, spec);
@@ -37,8 +48,14 @@ export class LocalServiceRuntime implements ServiceRuntime {
     const own = serviceNetworkName(this.target, spec.kind, spec.name);
     const wanted = new Set([own, ...spec.appNetworks]);
     const current = new Set(await this.docker.networks.of(id));
-    if (!current.has(own)) await this.docker.networks.connect(await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name), id, [spec.host]);
-    for (const network of spec.appNetworks) if (!current.has(network)) await this.docker.networks.connect(network, id, [spec.host]);
+    if (!current.has(own))
+      await this.docker.networks.connect(
+        await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name),
+        id,
+        [spec.host],
+      );
+    for (const network of spec.appNetworks)
+      if (!current.has(network)) await this.docker.networks.connect(network, id, [spec.host]);
     for (const network of current) if (!wanted.has(network)) await this.docker.networks.disconnect(network, id);
   }
 
@@ -64,7 +81,12 @@ export class LocalServiceRuntime implements ServiceRuntime {
     await this.docker.networks.remove(serviceNetworkName(this.target, kind, name));
   }
 
-  async exec(kind: string, name: string, command: { user: string; cmd: string[]; env?: Record<string, string> }, io: ProcessIo): Promise<number> {
+  async exec(
+    kind: string,
+    name: string,
+    command: { user: string; cmd: string[]; env?: Record<string, string> },
+    io: ProcessIo,
+  ): Promise<number> {
     const container = await this.container(kind, name);
     if (!container || container.state !== 'running') throw new UserError(`Service ${kind} ${name} is not running`);
     return this.docker.exec(container.id, command.cmd, { user: command.user, env: command.env, ...io });
@@ -81,14 +103,21 @@ export class LocalServiceRuntime implements ServiceRuntime {
    */
   private async container(kind: string, name: string) {
     const found = await this.docker.containers.find(serviceContainerName(this.target, kind, name));
-    return found?.labels[LABEL.instance] === this.target.instance && found.labels[LABEL.service] === serviceLabel(kind, name) ? found : undefined;
+    return found?.labels[LABEL.instance] === this.target.instance &&
+      found.labels[LABEL.service] === serviceLabel(kind, name)
+      ? found
+      : undefined;
   }
 
   /** Until the service accepts connections (after first-start initialisation too). */
   private async waitUntilReady(spec: ServiceSpec, id: string, timeoutMs: number): Promise<void> {
     const status = () => this.docker.containers.status(id, serviceNetworkName(this.target, spec.kind, spec.name));
     const deadline = Date.now() + timeoutMs;
-    const ready = await waitForListening({ ip: (await status()).ip ?? '', port: spec.port, host: '', status }, spec.port, timeoutMs);
+    const ready = await waitForListening(
+      { ip: (await status()).ip ?? '', port: spec.port, host: '', status },
+      spec.port,
+      timeoutMs,
+    );
     const serving = ready.ok ? await this.waitUntilServing(spec, id, deadline) : ready;
     if (!serving.ok) {
       const logs = await this.docker.containers.recentLogs(id, 20);
@@ -101,7 +130,8 @@ export class LocalServiceRuntime implements ServiceRuntime {
     if (!spec.ready) return { ok: true };
     const quiet = discardingWriter();
     for (;;) {
-      if ((await this.docker.exec(id, spec.ready.cmd, { user: spec.ready.user, stdout: quiet, stderr: quiet })) === 0) return { ok: true };
+      if ((await this.docker.exec(id, spec.ready.cmd, { user: spec.ready.user, stdout: quiet, stderr: quiet })) === 0)
+        return { ok: true };
       if (Date.now() > deadline) return { ok: false, reason: `${spec.ready.cmd[0]} did not pass within the time` };
       await sleep(200);
     }

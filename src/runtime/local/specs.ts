@@ -27,7 +27,10 @@ export const appContainerPrefix = (target: LocalTarget, app: string) => `${targe
  * the services it is linked to. nginx, on the host, reaches every network.
  */
 export const appNetworkName = (target: LocalTarget, app: string) => `${target.instance}.app.${app}`;
-export const appNetworkLabels = (target: LocalTarget, app: string) => ({ [LABEL.instance]: target.instance, [LABEL.app]: app });
+export const appNetworkLabels = (target: LocalTarget, app: string) => ({
+  [LABEL.instance]: target.instance,
+  [LABEL.app]: app,
+});
 
 /** The container of process `index` of a process type; `suffix` keeps names unique across releases. */
 export function processContainer(target: LocalTarget, spec: ProcessSpec, index: number, suffix: string): ContainerSpec {
@@ -63,19 +66,30 @@ export function oneOffContainer(target: LocalTarget, spec: OneOffSpec, suffix: s
     image: spec.image,
     cmd: spec.cmd,
     env: spec.env,
-    labels: containerLabels({ [LABEL.instance]: target.instance, [LABEL.app]: spec.app, [LABEL.process]: spec.process ?? 'run', [LABEL.oneOff]: 'true' }),
+    labels: containerLabels({
+      [LABEL.instance]: target.instance,
+      [LABEL.app]: spec.app,
+      [LABEL.process]: spec.process ?? 'run',
+      [LABEL.oneOff]: 'true',
+    }),
     binds: spec.binds,
     network: appNetworkName(target, spec.app),
     pidsLimit: target.pidsLimit,
   };
 }
 
-export const serviceContainerName = (target: LocalTarget, kind: string, name: string) => `${target.instance}.${kind}.${name}`;
-export const serviceVolumeName = (target: LocalTarget, kind: string, name: string) => `${target.instance}-${kind}-${name}`;
+export const serviceContainerName = (target: LocalTarget, kind: string, name: string) =>
+  `${target.instance}.${kind}.${name}`;
+export const serviceVolumeName = (target: LocalTarget, kind: string, name: string) =>
+  `${target.instance}-${kind}-${name}`;
 export const serviceLabel = (kind: string, name: string) => `${kind}.${name}`;
 /** A service's own network: the daemon reaches it there while no app is linked. */
-export const serviceNetworkName = (target: LocalTarget, kind: string, name: string) => `${target.instance}.service.${kind}.${name}`;
-export const serviceLabels = (target: LocalTarget, kind: string, name: string) => ({ [LABEL.instance]: target.instance, [LABEL.service]: serviceLabel(kind, name) });
+export const serviceNetworkName = (target: LocalTarget, kind: string, name: string) =>
+  `${target.instance}.service.${kind}.${name}`;
+export const serviceLabels = (target: LocalTarget, kind: string, name: string) => ({
+  [LABEL.instance]: target.instance,
+  [LABEL.service]: serviceLabel(kind, name),
+});
 
 /**
  * A service's container: its volume, its DNS name on its own network (it joins the networks

@@ -57,7 +57,13 @@ export class SwarmManager {
       .filter((task) => labelsOf.has(task.serviceId))
       .map((task) => {
         const labels = labelsOf.get(task.serviceId)!;
-        return { app: labels[LABEL.app] ?? '', process: labels[LABEL.process]!, index: task.slot, release: Number(labels[LABEL.release]), state: task.state };
+        return {
+          app: labels[LABEL.app] ?? '',
+          process: labels[LABEL.process]!,
+          index: task.slot,
+          release: Number(labels[LABEL.release]),
+          state: task.state,
+        };
       })
       .sort((a, b) => a.app.localeCompare(b.app) || a.process.localeCompare(b.process) || a.index - b.index);
   }

@@ -7,10 +7,35 @@ import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { acceptsConnection, checkContainer, checkTogether, type CheckOutcome } from '../checks.js';
-import { OneOffTimeoutError, type ContainerStatus, type ContainerUsage, type DockerEngine, type SwarmNode, type SwarmTask } from '../docker/index.js';
+import {
+  OneOffTimeoutError,
+  type ContainerStatus,
+  type ContainerUsage,
+  type DockerEngine,
+  type SwarmNode,
+  type SwarmTask,
+} from '../docker/index.js';
 import { oneOffContainer } from '../local/specs.js';
-import type { CheckSpec, Instance, InstanceEvent, LogOptions, OneOffIo, OneOffSpec, ProcessSpec, Scheduler } from '../scheduler.js';
-import { GUARD_LABEL, GUARD_REPOSITORY, guardService, processService, processServiceName, swarmAppNetworkLabels, swarmAppNetworkName, type SwarmTarget } from './specs.js';
+import type {
+  CheckSpec,
+  Instance,
+  InstanceEvent,
+  LogOptions,
+  OneOffIo,
+  OneOffSpec,
+  ProcessSpec,
+  Scheduler,
+} from '../scheduler.js';
+import {
+  GUARD_LABEL,
+  GUARD_REPOSITORY,
+  guardService,
+  processService,
+  processServiceName,
+  swarmAppNetworkLabels,
+  swarmAppNetworkName,
+  type SwarmTarget,
+} from './specs.js';
 import { HELD_DESIRED_STATES, slotHolders, taskEvents, type Reach, type WatchedTask } from './tasks.js';
 
 /** Where release images go so every node can pull them: the cluster's registry. */
@@ -50,7 +75,8 @@ const suffix = () => randomBytes(3).toString('hex');
 /** One-offs are containers on the manager, not tasks: their instance ids say so. */
 const ONE_OFF_ID = 'container:';
 const oneOffInstanceId = (containerId: string) => `${ONE_OFF_ID}${containerId}`;
-const containerOf = (instance: Instance) => (instance.id.startsWith(ONE_OFF_ID) ? instance.id.slice(ONE_OFF_ID.length) : undefined);
+const containerOf = (instance: Instance) =>
+  instance.id.startsWith(ONE_OFF_ID) ? instance.id.slice(ONE_OFF_ID.length) : undefined;
 const TASK_POLL_MS = 250;
 const WATCH_POLL_MS = 1000;
 /** Probes of a task's endpoint (each a connect of at most a second) that fail in a row before nginx stops sending it requests. */
@@ -86,12 +112,20 @@ export class DockerSwarmScheduler implements Scheduler {
     const network = await this.ensureNetwork(spec.app);
     const published = await this.publish(spec.app, spec.image, log);
     const name = processServiceName(this.options, spec.app, spec.process, suffix());
-    const body = processService(this.options, spec, { name, image: published.image, count, network, constraints: this.options.constraintsOf(spec.app) });
+    const body = processService(this.options, spec, {
+      name,
+      image: published.image,
+      count,
+      network,
+      constraints: this.options.constraintsOf(spec.app),
+    });
     const serviceId = await this.docker.swarm.createService(body, published.auth);
     try {
       const tasks = await this.waitForTasks(serviceId, count, spec.port !== undefined, log);
       const nodes = await this.nodesById();
-      const started = tasks.map((task) => this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes));
+      const started = tasks.map((task) =>
+        this.instanceOf(task, name, spec.process, spec.release, spec.port !== undefined, nodes),
+      );
       log.mark('running');
       if (checks.skip) started.forEach((instance) => log.detail(`Skipping checks (${spec.process}.${instance.index})`));
       else await this.checkAll(started, checks, log);
@@ -117,14 +151,23 @@ export class DockerSwarmScheduler implements Scheduler {
     const tag = tagOf(image);
     log.detail(`Pushing the image to the cluster registry (${repository}:${tag})`);
     await this.docker.images.tag(image, repository, tag);
-    const pushed = await registry.whilePushing(() => this.docker.images.push(repository, tag, registry.auth())).catch((error: Error) => {
-      throw new UserError(`Pushing to the image registry at ${registry.address} failed: ${error.message}; nothing running was changed`);
-    });
+    const pushed = await registry
+      .whilePushing(() => this.docker.images.push(repository, tag, registry.auth()))
+      .catch((error: Error) => {
+        throw new UserError(
+          `Pushing to the image registry at ${registry.address} failed: ${error.message}; nothing running was changed`,
+        );
+      });
     return { image: pushed, auth: registry.auth() };
   }
 
   /** Until `count` tasks of the service run (with their published port), or one fails. */
-  private async waitForTasks(serviceId: string, count: number, publishes: boolean, log: ProgressLog): Promise<SwarmTask[]> {
+  private async waitForTasks(
+    serviceId: string,
+    count: number,
+    publishes: boolean,
+    log: ProgressLog,
+  ): Promise<SwarmTask[]> {
     const deadline = Date.now() + this.options.startTimeoutMs;
     let unplaceableSince: number | undefined;
     log.detail(`Waiting for ${count} task${count === 1 ? '' : 's'} to start on the cluster's nodes`);
@@ -136,12 +179,18 @@ export class DockerSwarmScheduler implements Scheduler {
         lines.forEach((line) => log.output(line));
         throw new UserError(`A new task could not start: ${failed.error ?? `it exited with code ${failed.exitCode}`}`);
       }
-      const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running' && (!publishes || t.publishedPorts.length > 0));
+      const running = tasks.filter(
+        (t) => t.desiredState === 'running' && t.state === 'running' && (!publishes || t.publishedPorts.length > 0),
+      );
       if (running.length >= count) return running.sort((a, b) => a.slot - b.slot).slice(0, count);
       const unplaceable = tasks.find((t) => t.state === 'pending' && t.error?.includes('no suitable node'));
       unplaceableSince = unplaceable ? (unplaceableSince ?? Date.now()) : undefined;
-      if (unplaceable && Date.now() - unplaceableSince! > UNPLACEABLE_MS) throw new UserError(`Swarm cannot place the new tasks: ${unplaceable.error}`);
-      if (Date.now() > deadline) throw new UserError(`The new tasks did not start within ${this.options.startTimeoutMs / 1000} s (${describeStates(tasks)})`);
+      if (unplaceable && Date.now() - unplaceableSince! > UNPLACEABLE_MS)
+        throw new UserError(`Swarm cannot place the new tasks: ${unplaceable.error}`);
+      if (Date.now() > deadline)
+        throw new UserError(
+          `The new tasks did not start within ${this.options.startTimeoutMs / 1000} s (${describeStates(tasks)})`,
+        );
       await sleep(TASK_POLL_MS);
     }
   }
@@ -151,7 +200,8 @@ export class DockerSwarmScheduler implements Scheduler {
     return checkTogether(
       instances,
       {
-        check: (instance, onLine) => this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, onLine),
+        check: (instance, onLine) =>
+          this.runChecks(instance, instance.endpoint?.port, spec, this.options.checksSettleMs, onLine),
         where: (instance) => instance.endpoint?.host ?? 'its node',
         recentOutput: (instance) => this.docker.swarm.recentTaskLogs(instance.id),
       },
@@ -159,7 +209,13 @@ export class DockerSwarmScheduler implements Scheduler {
     );
   }
 
-  verify(_app: string, instance: Instance, _port: number | undefined, checks: CheckSpec, onLine: (line: string) => void): Promise<CheckOutcome> {
+  verify(
+    _app: string,
+    instance: Instance,
+    _port: number | undefined,
+    checks: CheckSpec,
+    onLine: (line: string) => void,
+  ): Promise<CheckOutcome> {
     return this.runChecks(instance, instance.endpoint?.port, checks, 0, onLine);
   }
 
@@ -167,21 +223,35 @@ export class DockerSwarmScheduler implements Scheduler {
    * Checks reach a task where nginx will: its node's address and its published port, which
    * docker-proxy may serve before the task listens (hence `forwarded`).
    */
-  private runChecks(instance: Instance, port: number | undefined, spec: CheckSpec, settleMs: number, onLine: (line: string) => void) {
-    const target = { ip: instance.endpoint?.host ?? '', port, host: spec.host, forwarded: true, status: () => this.taskStatus(instance.id) };
-    return checkContainer(
-      target,
-      spec.checks,
-      { listenTimeoutMs: this.options.checksTimeoutMs, settleMs },
-      onLine,
-    );
+  private runChecks(
+    instance: Instance,
+    port: number | undefined,
+    spec: CheckSpec,
+    settleMs: number,
+    onLine: (line: string) => void,
+  ) {
+    const target = {
+      ip: instance.endpoint?.host ?? '',
+      port,
+      host: spec.host,
+      forwarded: true,
+      status: () => this.taskStatus(instance.id),
+    };
+    return checkContainer(target, spec.checks, { listenTimeoutMs: this.options.checksTimeoutMs, settleMs }, onLine);
   }
 
   /** A task as the checks read a container: a task Swarm replaced counts as restarted. */
   private async taskStatus(id: string): Promise<ContainerStatus> {
     const task = await this.docker.swarm.task(id);
     const running = task?.state === 'running' && task.desiredState === 'running';
-    return { running, restarting: false, restartCount: 0, exitCode: task?.exitCode ?? 0, ip: undefined, hostPorts: task?.publishedPorts ?? [] };
+    return {
+      running,
+      restarting: false,
+      restartCount: 0,
+      exitCode: task?.exitCode ?? 0,
+      ip: undefined,
+      hostPorts: task?.publishedPorts ?? [],
+    };
   }
 
   async health(instance: Instance): Promise<string | undefined> {
@@ -232,19 +302,30 @@ export class DockerSwarmScheduler implements Scheduler {
     for (const service of services) {
       const { [LABEL.process]: process, [LABEL.release]: release, [LABEL.port]: port } = service.labels;
       if (!process || !service.name.startsWith(`${this.options.instance}-`)) continue;
-      for (const task of await this.slotsOf(service.id)) found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
+      for (const task of await this.slotsOf(service.id))
+        found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
     }
     if (options.oneOffs) found.push(...(await this.oneOffs(app)));
     return found;
   }
 
-  private instanceOf(task: SwarmTask, serviceName: string, process: string, release: number, web: boolean, nodes: Map<string, SwarmNode>): Instance {
+  private instanceOf(
+    task: SwarmTask,
+    serviceName: string,
+    process: string,
+    release: number,
+    web: boolean,
+    nodes: Map<string, SwarmNode>,
+  ): Instance {
     const running = task.state === 'running' && task.desiredState === 'running';
     const node = nodes.get(task.nodeId);
     // Published ports answer at the node's address only while it is up, and answers probes.
     const host = node?.state === 'ready' ? node.address : undefined;
     const port = task.publishedPorts.at(0);
-    const reachable = host !== undefined && port !== undefined && (this.failedProbes.get(`${host}:${port}`) ?? 0) < PROBE_FAILURES ? { host, port } : undefined;
+    const reachable =
+      host !== undefined && port !== undefined && (this.failedProbes.get(`${host}:${port}`) ?? 0) < PROBE_FAILURES
+        ? { host, port }
+        : undefined;
     return {
       id: task.id,
       name: `${serviceName}.${task.slot}`,
@@ -261,7 +342,11 @@ export class DockerSwarmScheduler implements Scheduler {
 
   /** One-offs are containers on the manager's engine. */
   private async oneOffs(app: string): Promise<Instance[]> {
-    const containers = await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app, [LABEL.oneOff]: 'true' });
+    const containers = await this.docker.containers.list({
+      [LABEL.instance]: this.options.instance,
+      [LABEL.app]: app,
+      [LABEL.oneOff]: 'true',
+    });
     return containers
       .filter((c) => c.name.startsWith(`${this.options.instance}.${app}.`))
       .map((c) => ({
@@ -290,7 +375,9 @@ export class DockerSwarmScheduler implements Scheduler {
     if ('container' in found) return this.docker.exec(found.container, cmd, io);
     if (!found.nodeId) throw new UserError(`${instance.name} is not running`);
     const node = await this.docker.swarm.node(found.nodeId);
-    throw new UserError(`${instance.name} runs on node ${node?.hostname ?? found.nodeId}: enter reaches tasks on the manager; use run for a one-off on the app's network`);
+    throw new UserError(
+      `${instance.name} runs on node ${node?.hostname ?? found.nodeId}: enter reaches tasks on the manager; use run for a one-off on the app's network`,
+    );
   }
 
   /** Only for tasks on the manager (and one-offs): other nodes' engines are not reachable from here. */
@@ -311,16 +398,29 @@ export class DockerSwarmScheduler implements Scheduler {
   async runOnce(spec: OneOffSpec, io: OneOffIo, started?: () => void): Promise<number> {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
     if ('terminal' in io) return this.docker.oneOffs.runOnTerminal({ ...container, ...io, started });
-    return this.docker.oneOffs.runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started }).catch((error: Error) => {
-      if (error instanceof OneOffTimeoutError) throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
-      throw error;
-    });
+    return this.docker.oneOffs
+      .runToCompletion({ ...container, inputs: [], onLine: io.onLine, timeoutMs: spec.timeoutMs, started })
+      .catch((error: Error) => {
+        if (error instanceof OneOffTimeoutError)
+          throw new UserError(`${spec.env.DYNO ?? 'The one-off'}: ${error.message}`);
+        throw error;
+      });
   }
 
   async runDetached(spec: OneOffSpec): Promise<Instance> {
     const container = { ...oneOffContainer(this.options, spec, suffix()), network: await this.ensureNetwork(spec.app) };
     const id = await this.docker.oneOffs.startDetached(container);
-    return { id: oneOffInstanceId(id), name: container.name!, process: spec.process ?? 'run', index: 0, release: 0, running: true, restarting: false, endpoint: undefined, oneOff: true };
+    return {
+      id: oneOffInstanceId(id),
+      name: container.name!,
+      process: spec.process ?? 'run',
+      index: 0,
+      release: 0,
+      running: true,
+      restarting: false,
+      endpoint: undefined,
+      oneOff: true,
+    };
   }
 
   async appNetwork(app: string, options: { make: boolean }): Promise<string | undefined> {
@@ -372,7 +472,9 @@ export class DockerSwarmScheduler implements Scheduler {
     const info = await this.docker.swarm.info();
     if (!info.isManager) return { tasks: new Map(), reach: { nodeDown: () => false, unanswered: () => false } };
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance });
-    const appOf = new Map(services.filter((s) => s.labels[LABEL.process]).map((s) => [s.id, s.labels[LABEL.app] ?? '']));
+    const appOf = new Map(
+      services.filter((s) => s.labels[LABEL.process]).map((s) => [s.id, s.labels[LABEL.app] ?? '']),
+    );
     const [tasks, nodes] = await Promise.all([this.docker.swarm.tasks({ desiredState: 'running' }), this.nodesById()]);
     void this.keepGuard([...nodes.values()]);
     const watched = new Map(
@@ -380,13 +482,19 @@ export class DockerSwarmScheduler implements Scheduler {
         .filter((t) => appOf.has(t.serviceId))
         .map((t): [string, WatchedTask] => {
           const node = nodes.get(t.nodeId);
-          const endpoint = node?.state === 'ready' && t.publishedPorts[0] ? `${node.address}:${t.publishedPorts[0]}` : undefined;
+          const endpoint =
+            node?.state === 'ready' && t.publishedPorts[0] ? `${node.address}:${t.publishedPorts[0]}` : undefined;
           return [t.id, { app: appOf.get(t.serviceId)!, running: t.state === 'running', nodeId: t.nodeId, endpoint }];
         }),
     );
     await this.probe([...watched.values()].flatMap((t) => (t.running && t.endpoint ? [t.endpoint] : [])));
-    const unanswered = new Set([...this.failedProbes].filter(([, failures]) => failures >= PROBE_FAILURES).map(([endpoint]) => endpoint));
-    return { tasks: watched, reach: { nodeDown: (id) => nodes.get(id)?.state !== 'ready', unanswered: (endpoint) => unanswered.has(endpoint) } };
+    const unanswered = new Set(
+      [...this.failedProbes].filter(([, failures]) => failures >= PROBE_FAILURES).map(([endpoint]) => endpoint),
+    );
+    return {
+      tasks: watched,
+      reach: { nodeDown: (id) => nodes.get(id)?.state !== 'ready', unanswered: (endpoint) => unanswered.has(endpoint) },
+    };
   }
 
   /** One connect to each endpoint, together; failures in a row are counted, endpoints no task has any more forgotten. */
@@ -398,7 +506,8 @@ export class DockerSwarmScheduler implements Scheduler {
         this.failedProbes.set(endpoint, answered ? 0 : (this.failedProbes.get(endpoint) ?? 0) + 1);
       }),
     );
-    for (const endpoint of this.failedProbes.keys()) if (!endpoints.includes(endpoint)) this.failedProbes.delete(endpoint);
+    for (const endpoint of this.failedProbes.keys())
+      if (!endpoints.includes(endpoint)) this.failedProbes.delete(endpoint);
   }
 
   /**
@@ -409,19 +518,27 @@ export class DockerSwarmScheduler implements Scheduler {
   private async keepGuard(nodes: SwarmNode[]): Promise<void> {
     const registry = this.options.registry();
     if (!registry || this.guard.busy || Date.now() < this.guard.retryAt) return;
-    const allow = [...new Set(await Promise.all(nodes.map((n) => sourceAddressTowards(n.address))))].filter((a): a is string => a !== undefined).sort();
+    const allow = [...new Set(await Promise.all(nodes.map((n) => sourceAddressTowards(n.address))))]
+      .filter((a): a is string => a !== undefined)
+      .sort();
     if (allow.length === 0 || this.guard.allowed === allow.join(' ')) return;
     this.guard.busy = true;
     try {
       const repository = registry.repository(this.options.instance, GUARD_REPOSITORY);
       await this.docker.images.tag(this.options.guardImage, repository, tagOf(this.options.guardImage));
-      const image = await registry.whilePushing(() => this.docker.images.push(repository, tagOf(this.options.guardImage), registry.auth()));
+      const image = await registry.whilePushing(() =>
+        this.docker.images.push(repository, tagOf(this.options.guardImage), registry.auth()),
+      );
       const body = guardService(this.options, { image, allow });
       const wanted = (body.Labels as Record<string, string>)[GUARD_LABEL];
-      const existing = (await this.docker.swarm.services({ [LABEL.instance]: this.options.instance })).filter((s) => GUARD_LABEL in s.labels);
+      const existing = (await this.docker.swarm.services({ [LABEL.instance]: this.options.instance })).filter(
+        (s) => GUARD_LABEL in s.labels,
+      );
       // Replaced, not updated: the rules stay in each node's kernel meanwhile.
-      for (const old of existing.filter((s) => s.labels[GUARD_LABEL] !== wanted)) await this.docker.swarm.removeService(old.id);
-      if (!existing.some((s) => s.labels[GUARD_LABEL] === wanted)) await this.docker.swarm.createService(body, registry.auth());
+      for (const old of existing.filter((s) => s.labels[GUARD_LABEL] !== wanted))
+        await this.docker.swarm.removeService(old.id);
+      if (!existing.some((s) => s.labels[GUARD_LABEL] === wanted))
+        await this.docker.swarm.createService(body, registry.auth());
       this.guard.allowed = allow.join(' ');
     } catch {
       this.guard.retryAt = Date.now() + GUARD_RETRY_MS;
@@ -432,12 +549,17 @@ export class DockerSwarmScheduler implements Scheduler {
 
   private async requireManager(): Promise<void> {
     const info = await this.docker.swarm.info();
-    if (!info.isManager) throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` on it first');
+    if (!info.isManager)
+      throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` on it first');
   }
 
   private async ensureNetwork(app: string): Promise<string> {
     const name = swarmAppNetworkName(this.options, app);
-    await this.docker.swarm.ensureOverlay(name, swarmAppNetworkLabels(this.options, app), this.options.encryptedOf(app));
+    await this.docker.swarm.ensureOverlay(
+      name,
+      swarmAppNetworkLabels(this.options, app),
+      this.options.encryptedOf(app),
+    );
     return name;
   }
 
@@ -467,4 +589,3 @@ function describeStates(tasks: SwarmTask[]): string {
   for (const t of tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
   return [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'no tasks';
 }
-

@@ -33,10 +33,16 @@ export function processServiceName(target: SwarmTarget, app: string, process: st
  * services. Swarm wants a DNS name component here too (no dots).
  */
 export const swarmAppNetworkName = (target: SwarmTarget, app: string) => `${target.instance}-swarm-${app}`;
-export const swarmAppNetworkLabels = (target: SwarmTarget, app: string) => ({ [LABEL.instance]: target.instance, [LABEL.app]: app });
+export const swarmAppNetworkLabels = (target: SwarmTarget, app: string) => ({
+  [LABEL.instance]: target.instance,
+  [LABEL.app]: app,
+});
 
 /** The labels every service of an app's process carries, which `instances` reads back. */
-export function processLabels(target: SwarmTarget, spec: Pick<ProcessSpec, 'app' | 'process' | 'release' | 'port'>): Record<string, string> {
+export function processLabels(
+  target: SwarmTarget,
+  spec: Pick<ProcessSpec, 'app' | 'process' | 'release' | 'port'>,
+): Record<string, string> {
   return {
     [LABEL.instance]: target.instance,
     [LABEL.app]: spec.app,
@@ -96,7 +102,9 @@ export function processService(
         Mounts: mounts(spec.binds),
         StopGracePeriod: target.stopTimeoutSeconds * NANOS_PER_SECOND,
       },
-      Resources: { Limits: { MemoryBytes: spec.options.memoryBytes, NanoCPUs: spec.options.nanoCpus, Pids: target.pidsLimit } },
+      Resources: {
+        Limits: { MemoryBytes: spec.options.memoryBytes, NanoCPUs: spec.options.nanoCpus, Pids: target.pidsLimit },
+      },
       RestartPolicy: restartPolicy(spec.options),
       Placement: { Constraints: options.constraints },
       Networks: [{ Target: options.network }],
@@ -113,7 +121,8 @@ export function processService(
 }
 
 /** A placement constraint as Swarm takes it: `node.labels.tier==web`, `node.role!=manager`, … */
-const CONSTRAINT = /^(node\.(id|hostname|role|platform\.os|platform\.arch)|node\.labels\.[A-Za-z0-9._-]+|engine\.labels\.[A-Za-z0-9._-]+)\s*(==|!=)\s*[A-Za-z0-9._-]+$/;
+const CONSTRAINT =
+  /^(node\.(id|hostname|role|platform\.os|platform\.arch)|node\.labels\.[A-Za-z0-9._-]+|engine\.labels\.[A-Za-z0-9._-]+)\s*(==|!=)\s*[A-Za-z0-9._-]+$/;
 
 /** Why a constraint is not one Swarm would take, or undefined when it is. */
 export function constraintProblem(constraint: string): string | undefined {
@@ -133,7 +142,10 @@ const GUARD_SCRIPT = fs.readFileSync(new URL('../../../templates/swarm/task-port
  * namespace with NET_ADMIN and the node's root filesystem, where it runs the node's iptables.
  * `allow`: the addresses this host connects to the nodes from.
  */
-export function guardService(target: SwarmTarget, options: { image: string; allow: string[] }): Record<string, unknown> {
+export function guardService(
+  target: SwarmTarget,
+  options: { image: string; allow: string[] },
+): Record<string, unknown> {
   const addresses = (family: (a: string) => boolean) => options.allow.filter(family).sort().join(' ');
   const spec = {
     Name: `${target.instance}-task-ports-guard`,

@@ -37,9 +37,11 @@ export interface Reach {
   unanswered(endpoint: string): boolean;
 }
 
-const cutOff = (task: WatchedTask, reach: Reach) => reach.nodeDown(task.nodeId) || (task.endpoint !== undefined && reach.unanswered(task.endpoint));
+const cutOff = (task: WatchedTask, reach: Reach) =>
+  reach.nodeDown(task.nodeId) || (task.endpoint !== undefined && reach.unanswered(task.endpoint));
 /** Whether a task can take traffic: running, and reachable where nginx sends it. */
-const live = (task: WatchedTask | undefined, reach: Reach) => task !== undefined && task.running && !cutOff(task, reach);
+const live = (task: WatchedTask | undefined, reach: Reach) =>
+  task !== undefined && task.running && !cutOff(task, reach);
 
 /**
  * Pure: the events between two looks. A task that starts running, or answers again, has
@@ -47,12 +49,23 @@ const live = (task: WatchedTask | undefined, reach: Reach) => task !== undefined
  * `unreachable` when the task's node is down or its endpoint stopped answering: it may still
  * run over there, cut off, and a request waiting on it would wait for nothing.
  */
-export function taskEvents(before: Map<string, WatchedTask>, now: Map<string, WatchedTask>, reachBefore: Reach, reach: Reach): InstanceEvent[] {
+export function taskEvents(
+  before: Map<string, WatchedTask>,
+  now: Map<string, WatchedTask>,
+  reachBefore: Reach,
+  reach: Reach,
+): InstanceEvent[] {
   const events: InstanceEvent[] = [];
-  for (const [id, task] of now) if (live(task, reach) && !live(before.get(id), reachBefore)) events.push({ action: 'start', id, app: task.app });
+  for (const [id, task] of now)
+    if (live(task, reach) && !live(before.get(id), reachBefore)) events.push({ action: 'start', id, app: task.app });
   for (const [id, task] of before) {
     if (!live(task, reachBefore) || live(now.get(id), reach)) continue;
-    events.push({ action: 'die', id, app: task.app, ...(cutOff(now.get(id) ?? task, reach) ? { unreachable: true } : {}) });
+    events.push({
+      action: 'die',
+      id,
+      app: task.app,
+      ...(cutOff(now.get(id) ?? task, reach) ? { unreachable: true } : {}),
+    });
   }
   return events;
 }
