@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { freeSubnet, parseCidr } from '../../src/runtime/docker/subnets.js';
+import type { DockerApi } from '../../src/runtime/docker/api.js';
+import { DockerNetworks } from '../../src/runtime/docker/networks.js';
 
 describe('the subnet of a new network', () => {
   test('is the first of the pool that nothing uses', () => {
@@ -28,5 +30,47 @@ describe('the subnet of a new network', () => {
     expect(parseCidr('300.1.1.1/8')).toBeUndefined();
     expect(parseCidr('10.210.3.9/24')).toEqual(parseCidr('10.210.3.0/24'));
     expect(freeSubnet('10.210.0.0/16', 24, ['fd00::/64', ''])).toBe('10.210.0.0/24');
+  });
+});
+
+describe('making a network while other daemons on the engine make theirs', () => {
+  /** An engine whose pool check refuses the first `refusals` creations, as when another daemon took the subnet first. */
+  function engine(refusals: number) {
+    const created: string[] = [];
+    let attempts = 0;
+    const api = {
+      listNetworks: () => Promise.resolve([]),
+      getNetwork: (name: string) => ({
+        inspect: () =>
+          created.includes(name)
+            ? Promise.resolve({ Name: name })
+            : Promise.reject(Object.assign(new Error('missing'), { statusCode: 404 })),
+      }),
+      createNetwork: (options: { Name: string }) => {
+        attempts++;
+        if (attempts <= refusals) {
+          return Promise.reject(
+            Object.assign(new Error('Pool overlaps with other one on this address space'), { statusCode: 403 }),
+          );
+        }
+        created.push(options.Name);
+        return Promise.resolve({});
+      },
+    };
+    const networks = new DockerNetworks(api as unknown as DockerApi, { pool: '10.210.0.0/16', prefix: 24 });
+    return { networks, created, attempts: () => attempts };
+  }
+
+  test('picks again after each refusal, more than the eight times that once failed a deploy', async () => {
+    const { networks, created, attempts } = engine(10);
+    await networks.ensure('swtx-app', {});
+    expect(created).toEqual(['swtx-app']);
+    expect(attempts()).toBe(11);
+  });
+
+  test('gives up with the engine’s refusal when it never stops', async () => {
+    const { networks, created } = engine(Infinity);
+    await expect(networks.ensure('swtx-app', {})).rejects.toThrow('Pool overlaps');
+    expect(created).toEqual([]);
   });
 });
