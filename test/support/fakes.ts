@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Platform, type PlatformParts } from '../../src/platform.js';
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
-import { openState } from '../../src/state/index.js';
+import { openState, type State } from '../../src/state/index.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import { Locks, type HeldLock } from '../../src/queue/locks.js';
 import type { DeployLogs } from '../../src/queue/logs.js';
@@ -198,4 +198,19 @@ export function unitPlatform(
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   return { platform, dispose };
+}
+
+/** The app has a first release, deployed (as the reconciler and the event stream expect of a running app). */
+export function succeededRelease(state: State, app: string): void {
+  const release = state.releases.create({
+    app,
+    kind: 'deploy',
+    image: () => 'img:1',
+    rev: null,
+    config: {},
+    meta: {},
+    description: 'first',
+    createdBy: 'admin',
+  });
+  state.releases.setStatus(app, release.version, 'succeeded');
 }

@@ -3,7 +3,14 @@ import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
 import { AppWatch, type AppEvent } from '../../src/events/apps.js';
 import { Platform } from '../../src/platform.js';
 import type { AppSummary } from '../../src/model/api.js';
-import { FakeScheduler, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
+import {
+  FakeScheduler,
+  fakeLogs,
+  imagesAllHere,
+  MemoryLocks,
+  succeededRelease,
+  unitPlatform,
+} from '../support/fakes.js';
 import { parseJson } from '../support/json.js';
 import { stringContaining } from '../support/matchers.js';
 import { parseEvents } from '../support/sse.js';
@@ -27,17 +34,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 function deploy(app: string): void {
-  const release = platform.state.releases.create({
-    app,
-    kind: 'deploy',
-    image: () => 'img:1',
-    rev: null,
-    config: {},
-    meta: {},
-    description: 'first',
-    createdBy: 'admin',
-  });
-  platform.state.releases.setStatus(app, release.version, 'succeeded');
+  succeededRelease(platform.state, app);
 }
 
 beforeEach(() => {

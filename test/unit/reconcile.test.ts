@@ -13,6 +13,7 @@ import {
   imagesAllHere,
   MemoryLocks,
   type FakeInstance,
+  succeededRelease,
   unitPlatform,
 } from '../support/fakes.js';
 
@@ -42,17 +43,7 @@ beforeEach(() => {
     { settings: { drainMs: 0, watchMs: 0 } },
   ));
   platform.state.apps.create('shop');
-  const release = platform.state.releases.create({
-    app: 'shop',
-    kind: 'deploy',
-    image: () => 'img:1',
-    rev: null,
-    config: {},
-    meta: {},
-    description: 'first',
-    createdBy: 'admin',
-  });
-  platform.state.releases.setStatus('shop', release.version, 'succeeded');
+  succeededRelease(platform.state, 'shop');
   logged.length = 0;
 });
 

@@ -9,7 +9,15 @@ import { DockerSwarmScheduler } from '../../src/runtime/swarm/scheduler.js';
 import { SwarmManager } from '../../src/runtime/swarm/manager.js';
 import { taskEvents, type Reach, type WatchedTask } from '../../src/runtime/swarm/tasks.js';
 import { GLOBAL_SCOPE } from '../../src/state/index.js';
-import { FakeQueue, FakeRouter, fakeLogs, imagesAllHere, MemoryLocks, unitPlatform } from '../support/fakes.js';
+import {
+  FakeQueue,
+  FakeRouter,
+  fakeLogs,
+  imagesAllHere,
+  MemoryLocks,
+  succeededRelease,
+  unitPlatform,
+} from '../support/fakes.js';
 
 // The swarm scheduler against a manager that answers from a table of services and tasks:
 // what it reports while Swarm moves a task (nodes:drain), and what the reconciler does then.
@@ -187,17 +195,7 @@ describe('the reconciler on a swarm', () => {
     platform.state.properties.set(GLOBAL_SCOPE, SCHEDULER_PROPERTY, 'swarm');
     platform.state.apps.create('shop');
     platform.state.apps.setFormation('shop', { web: 3 });
-    const release = platform.state.releases.create({
-      app: 'shop',
-      kind: 'deploy',
-      image: () => 'img:1',
-      rev: null,
-      config: {},
-      meta: {},
-      description: 'first',
-      createdBy: 'admin',
-    });
-    platform.state.releases.setStatus('shop', release.version, 'succeeded');
+    succeededRelease(platform.state, 'shop');
   });
 
   afterEach(() => dispose());
