@@ -10,6 +10,8 @@ export interface Caller {
   host?: true;
   /** The id of the API token it presented (HTTP API and dashboard), when it is not a key over SSH. */
   tokenId?: string;
+  /** A scrape token's: it may read /metrics and nothing else (and is never an admin). */
+  scrapeOnly?: true;
 }
 
 /** Admins may use every app; any other key only the apps it was granted (acl:add). */

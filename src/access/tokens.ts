@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UserError } from '../core/errors.js';
-import type { State, TokenRecord } from '../state/index.js';
+import type { State, TokenRecord, TokenScope } from '../state/index.js';
 import type { Caller } from './index.js';
 
 /**
@@ -46,9 +46,21 @@ function requireKeyCaller(caller: Caller, command: string): void {
     throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
 }
 
-/** Makes a token for the caller; the token itself is returned once and never stored. */
-export function createToken(state: State, caller: Caller, name: string, expires: string | undefined, now = Date.now()) {
+/**
+ * Makes a token for the caller; the token itself is returned once and never stored. A
+ * scrape token (`scope: 'scrape'`) reads every app's metrics, so only an admin makes one.
+ */
+export function createToken(
+  state: State,
+  caller: Caller,
+  name: string,
+  options: { expires?: string; scope?: TokenScope } = {},
+  now = Date.now(),
+) {
   requireKeyCaller(caller, 'tokens:create');
+  const { expires, scope = 'full' } = options;
+  if (scope === 'scrape' && !caller.isAdmin)
+    throw new UserError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
   if (!TOKEN_NAME.test(name))
     throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
   const live = state.tokens.list(ownerOf(caller)).filter((t) => t.expiresAt === null || t.expiresAt > now);
@@ -66,6 +78,7 @@ export function createToken(state: State, caller: Caller, name: string, expires:
     hash: hashOf(token),
     createdAt: now,
     expiresAt: expires === undefined ? null : now + parseExpiry(expires),
+    scope,
   };
   if (!state.tokens.add(record))
     throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
@@ -102,6 +115,7 @@ export function authenticateToken(state: State, presented: string, now = Date.no
   const caller = callerOf(state, record.keyName);
   if (!caller) return undefined;
   state.tokens.touch(record.id, now);
+  if (record.scope === 'scrape') return { name: caller.name, isAdmin: false, tokenId: record.id, scrapeOnly: true };
   return { ...caller, tokenId: record.id };
 }
 

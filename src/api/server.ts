@@ -6,6 +6,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Caller } from '../access/index.js';
 import { authenticateToken } from '../access/tokens.js';
+import { metricsText, PROMETHEUS_CONTENT_TYPE } from '../metrics/index.js';
 import type { CommandOutput, DeployEnd } from '../model/api.js';
 import type { Platform } from '../platform.js';
 import { registerDashboard } from '../dashboard/index.js';
@@ -100,6 +101,24 @@ export async function startApiServer(
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument(ROUTES));
   await registerDashboard(app, { platform, sessions, failedAuth });
 
+  const refuseUnknown = (request: FastifyRequest, reply: FastifyReply) => {
+    failedAuth.add(request.ip);
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
+  };
+  // Prometheus's path, beside the API rather than under it: an admin's token or session, or a scrape token.
+  app.get('/metrics', async (request, reply) => {
+    if (failedAuth.exceeded(request.ip))
+      return reply.code(429).send({ error: 'Too many failed token checks; wait a minute' });
+    const caller = callerOf(platform, sessions, request);
+    if (caller === 'csrf' || caller === undefined) return refuseUnknown(request, reply);
+    if (!caller.isAdmin && !caller.scrapeOnly)
+      return reply.code(403).send({ error: 'Metrics cover every app: an admin’s token or a scrape token reads them' });
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await metricsText(platform));
+  });
+
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request, reply) => {
@@ -108,12 +127,9 @@ export async function startApiServer(
         const caller = callerOf(platform, sessions, request);
         if (caller === 'csrf')
           return reply.code(403).send({ error: 'A change from the dashboard needs its x-csrf-token header' });
+        if (caller?.scrapeOnly) return reply.code(403).send({ error: 'A scrape token reads /metrics and nothing else' });
         if (caller) return void (request.caller = caller);
-        failedAuth.add(request.ip);
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: 'A valid API token is required: Authorization: Bearer <token> (tokens:create over SSH)' });
+        return refuseUnknown(request, reply);
       });
       for (const route of ROUTES) {
         api.route({

@@ -85,6 +85,12 @@ export class NginxProcess {
     if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
   }
 
+  /** The per-app counters the workers keep (templates/nginx/lua/metrics.lua), as `key value` lines; undefined when nginx does not answer. */
+  async readTraffic(): Promise<string | undefined> {
+    const answer = await socketRequest(this.statusSocket, 'GET', '/metrics');
+    return answer?.status === 200 ? answer.body : undefined;
+  }
+
   /** Tests the configuration on disk and has the master load it (starts one if none runs). */
   async testAndReload(): Promise<void> {
     const generation = newGeneration();

@@ -1,3 +1,4 @@
+import { parseTraffic, type AppTraffic } from './traffic.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
@@ -114,6 +115,11 @@ export class Nginx implements Router {
       await this.setBackends(app, { peers: [], fallback: [] });
       return reloaded;
     });
+  }
+
+  /** Every app's requests since nginx started; empty when nginx does not answer. */
+  async traffic(): Promise<AppTraffic[]> {
+    return parseTraffic((await this.process.readTraffic()) ?? '');
   }
 
   async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {

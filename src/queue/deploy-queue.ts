@@ -70,6 +70,12 @@ export class DeployQueue {
     return (await this.queue.remove(deployId)) === 1;
   }
 
+  /** Jobs by state (waiting, delayed, active), for /metrics. */
+  async depth(): Promise<Record<'waiting' | 'delayed' | 'active', number>> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active');
+    return { waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, active: counts.active ?? 0 };
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

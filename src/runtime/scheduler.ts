@@ -9,6 +9,8 @@ import type { ProcessIo, Terminal } from '../model/terminal.js';
 import type { CheckOutcome } from './checks.js';
 import type { ContainerUsage } from './docker/index.js';
 
+export type { ContainerUsage };
+
 /** Where a process answers: what the proxy sends traffic to. */
 export interface Endpoint {
   host: string;

@@ -108,6 +108,8 @@ const MIGRATIONS: string[] = [
    BEGIN DELETE FROM api_tokens WHERE key_name = OLD.name; END;`,
   // When each phase of a deploy was reached (epoch ms by phase): where its time went.
   `ALTER TABLE deploys ADD COLUMN timings TEXT NOT NULL DEFAULT '{}';`,
+  // What a token may do: 'full' (act as its key) or 'scrape' (read /metrics, nothing else).
+  `ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';`,
 ];
 
 export function openDb(file: string): Db {

@@ -2,6 +2,15 @@ import type { DeployJson, DeployStatus } from '../model/api.js';
 import type { DeployPhase } from '../model/progress.js';
 import type { Db } from './db.js';
 
+export interface DeployOutcomes {
+  app: string;
+  kind: string;
+  status: string;
+  automatic: boolean;
+  count: number;
+  totalMs: number;
+}
+
 export type { DeployStatus };
 
 export type DeployTimings = Partial<Record<DeployPhase, number>>;
@@ -150,6 +159,24 @@ export class DeployStore {
     return (
       this.db.prepare('SELECT * FROM deploys WHERE finished_at IS NULL ORDER BY created_at').all() as DeployRow[]
     ).map(toDeploy);
+  }
+
+  /**
+   * Finished deploys per app, kind (push, restart, …), outcome and whether Slipway asked for
+   * them itself (the reconciler), with their summed duration in ms: for /metrics.
+   */
+  outcomes(): DeployOutcomes[] {
+    return this.db
+      .prepare(
+        `SELECT app, kind, status, requested_by = 'slipway' AS automatic, count(*) AS count,
+                sum(finished_at - created_at) AS totalMs
+         FROM deploys WHERE finished_at IS NOT NULL GROUP BY app, kind, status, automatic ORDER BY app, kind, status`,
+      )
+      .all()
+      .map((row) => {
+        const r = row as Omit<DeployOutcomes, 'automatic'> & { automatic: number };
+        return { ...r, automatic: r.automatic === 1 };
+      });
   }
 
   list(app: string): DeployRecord[] {

@@ -14,7 +14,7 @@ export { GLOBAL_SCOPE, type Env } from './config.js';
 export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
 export type { ReleaseKind, ReleaseRecord } from './releases.js';
-export type { TokenRecord } from './tokens.js';
+export type { TokenRecord, TokenScope } from './tokens.js';
 export type { LinkRecord, ServiceRecord } from './services.js';
 
 /** Everything that must survive a restart, in one SQLite database. */

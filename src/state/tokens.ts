@@ -11,7 +11,11 @@ export interface TokenRecord {
   createdAt: number;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  /** `full`: acts as its key; `scrape`: reads /metrics and nothing else. */
+  scope: TokenScope;
 }
+
+export type TokenScope = 'full' | 'scrape';
 
 interface TokenRow {
   id: string;
@@ -21,6 +25,7 @@ interface TokenRow {
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
+  scope: string;
 }
 
 const toToken = (row: TokenRow): TokenRecord => ({
@@ -31,6 +36,7 @@ const toToken = (row: TokenRow): TokenRecord => ({
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   lastUsedAt: row.last_used_at,
+  scope: row.scope === 'scrape' ? 'scrape' : 'full',
 });
 
 /** API tokens by their public id; the secret part is never stored. */
@@ -41,9 +47,9 @@ export class TokenStore {
   add(token: Omit<TokenRecord, 'lastUsedAt'>): boolean {
     const inserted = this.db
       .prepare(
-        'INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(token.id, token.name, token.keyName, token.hash, token.createdAt, token.expiresAt);
+      .run(token.id, token.name, token.keyName, token.hash, token.createdAt, token.expiresAt, token.scope);
     return inserted.changes === 1;
   }
 

@@ -10,7 +10,7 @@ test.each([
       precpu_stats: { cpu_usage: { total_usage: 1_000_000 }, system_cpu_usage: 16_000_000 },
       memory_stats: { usage: 50_000_000, limit: 1_000_000_000, stats: { inactive_file: 10_000_000 } },
     },
-    { cpuPercent: 50, memoryBytes: 40_000_000, memoryLimitBytes: 1_000_000_000 },
+    { cpuPercent: 50, memoryBytes: 40_000_000, memoryLimitBytes: 1_000_000_000, cpuSecondsTotal: 0.002 },
   ],
   [
     'cgroup v1: total_inactive_file',
@@ -19,12 +19,12 @@ test.each([
       precpu_stats: { cpu_usage: { total_usage: 200 }, system_cpu_usage: 0 },
       memory_stats: { usage: 100, limit: 1000, stats: { total_inactive_file: 30 } },
     },
-    { cpuPercent: 10, memoryBytes: 70, memoryLimitBytes: 1000 },
+    { cpuPercent: 10, memoryBytes: 70, memoryLimitBytes: 1000, cpuSecondsTotal: 0.0000003 },
   ],
   [
     'the first sample, with no previous one, and a container gone quiet',
     {},
-    { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0 },
+    { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0, cpuSecondsTotal: 0 },
   ],
 ])('%s', (_label, stats, expected) => {
   expect(usageFromStats(stats)).toEqual(expected);

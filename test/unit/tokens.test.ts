@@ -34,12 +34,12 @@ const root = { name: 'root', isAdmin: true, host: true as const };
 describe('API tokens', () => {
   test('a token acts as its key, with that key’s rights, and only its hash is stored', () => {
     const state = freshState();
-    const { token, record } = createToken(state, tenant, 'ci', undefined);
+    const { token, record } = createToken(state, tenant, 'ci');
     expect(token).toMatch(/^slw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(state.tokens.list())).not.toContain(token.slice(-43));
     expect(authenticateToken(state, token)).toEqual({ ...tenant, tokenId: record.id });
     expect(state.tokens.byId(record.id)!.lastUsedAt).not.toBeNull();
-    const host = createToken(state, root, 'host', undefined);
+    const host = createToken(state, root, 'host');
     expect(authenticateToken(state, host.token)).toEqual({ ...root, tokenId: host.record.id });
   });
 
@@ -49,24 +49,24 @@ describe('API tokens', () => {
     ['unknown id', `slw_000000000000_${'a'.repeat(43)}`],
   ])('%s is no one', (_label, presented) => {
     const state = freshState();
-    createToken(state, admin, 'ci', undefined);
+    createToken(state, admin, 'ci');
     expect(authenticateToken(state, presented)).toBeUndefined();
   });
 
   test('a wrong secret, an expired token, a revoked one and one whose key is gone are no one', () => {
     const state = freshState();
-    const { token } = createToken(state, admin, 'ci', undefined);
+    const { token } = createToken(state, admin, 'ci');
     expect(authenticateToken(state, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
 
     const now = Date.now();
-    const expiring = createToken(state, admin, 'short', '1h', now).token;
+    const expiring = createToken(state, admin, 'short', { expires: '1h' }, now).token;
     expect(authenticateToken(state, expiring, now + 59 * 60_000)).toMatchObject(admin);
     expect(authenticateToken(state, expiring, now + 60 * 60_000)).toBeUndefined();
 
     revokeToken(state, admin, 'ci');
     expect(authenticateToken(state, token)).toBeUndefined();
 
-    const tenantToken = createToken(state, tenant, 'ci', undefined).token;
+    const tenantToken = createToken(state, tenant, 'ci').token;
     state.keys.remove('tenant');
     expect(authenticateToken(state, tenantToken)).toBeUndefined();
     expect(listTokens(state, admin).map((t) => t.name)).toEqual(['short']);
@@ -74,8 +74,8 @@ describe('API tokens', () => {
 
   test('a key sees and revokes only its own tokens; an admin sees all and revokes any by id', () => {
     const state = freshState();
-    const mine = createToken(state, tenant, 'deploy', undefined).record;
-    const theirs = createToken(state, admin, 'deploy', undefined).record;
+    const mine = createToken(state, tenant, 'deploy').record;
+    const theirs = createToken(state, admin, 'deploy').record;
     expect(listTokens(state, tenant).map((t) => t.id)).toEqual([mine.id]);
     expect(() => revokeToken(state, tenant, theirs.id)).toThrow(`No token ${theirs.id}`);
     expect(listTokens(state, admin)).toHaveLength(2);
@@ -91,21 +91,21 @@ describe('API tokens', () => {
     ['too long', 'x', '99999w', 'at most 10 years'],
   ])('%s is refused and nothing is made', (_label, name, expires, message) => {
     const state = freshState();
-    createToken(state, admin, 'ci', undefined);
-    expect(() => createToken(state, admin, name, expires)).toThrow(message);
+    createToken(state, admin, 'ci');
+    expect(() => createToken(state, admin, name, { expires })).toThrow(message);
     expect(listTokens(state, admin)).toHaveLength(1);
   });
 
   test('a token makes and revokes no token, whatever its rights: only a key over SSH (or root on the host) does', () => {
     const state = freshState();
-    const made = createToken(state, admin, 'short', '5m');
+    const made = createToken(state, admin, 'short', { expires: '5m' });
     const byToken = authenticateToken(state, made.token)!;
-    expect(() => createToken(state, byToken, 'child', undefined)).toThrow(
+    expect(() => createToken(state, byToken, 'child')).toThrow(
       'tokens:create needs an SSH key: a token may not make or revoke tokens',
     );
     expect(() => revokeToken(state, byToken, 'short')).toThrow('tokens:revoke needs an SSH key');
-    const hostToken = authenticateToken(state, createToken(state, root, 'host', undefined).token)!;
-    expect(() => createToken(state, hostToken, 'child', undefined)).toThrow('needs an SSH key');
+    const hostToken = authenticateToken(state, createToken(state, root, 'host').token)!;
+    expect(() => createToken(state, hostToken, 'child')).toThrow('needs an SSH key');
     expect(
       listTokens(state, admin)
         .map((t) => t.name)
@@ -116,13 +116,29 @@ describe('API tokens', () => {
   test('a key other than an admin’s holds at most MAX_TOKENS_PER_KEY live tokens; expired ones do not count', () => {
     const state = freshState();
     const now = Date.now();
-    createToken(state, tenant, 'old', '5m', now - 3_600_000);
-    for (let i = 0; i < MAX_TOKENS_PER_KEY; i++) createToken(state, tenant, `t${i}`, undefined, now);
-    expect(() => createToken(state, tenant, 'one-more', undefined, now)).toThrow(
+    createToken(state, tenant, 'old', { expires: '5m' }, now - 3_600_000);
+    for (let i = 0; i < MAX_TOKENS_PER_KEY; i++) createToken(state, tenant, `t${i}`, {}, now);
+    expect(() => createToken(state, tenant, 'one-more', {}, now)).toThrow(
       `has ${MAX_TOKENS_PER_KEY} tokens, the most a key may hold`,
     );
     revokeToken(state, tenant, 't0');
-    expect(createToken(state, tenant, 'one-more', undefined, now).record.name).toBe('one-more');
+    expect(createToken(state, tenant, 'one-more', {}, now).record.name).toBe('one-more');
+  });
+
+  test('a scrape token is made by admins only, and acts as no key: never an admin, never any app', () => {
+    const state = freshState();
+    expect(() => createToken(state, tenant, 'prom', { scope: 'scrape' })).toThrow(
+      'tokens:create --scrape needs an admin key',
+    );
+    const { token, record } = createToken(state, admin, 'prom', { scope: 'scrape' });
+    expect(record.scope).toBe('scrape');
+    expect(authenticateToken(state, token)).toEqual({
+      name: admin.name,
+      isAdmin: false,
+      tokenId: record.id,
+      scrapeOnly: true,
+    });
+    expect(listTokens(state, admin).map((t) => t.scope)).toEqual(['scrape']);
   });
 
   test('expiries are minutes, hours, days or weeks', () => {

@@ -11,16 +11,20 @@ export const tokensNamespace: Namespace = {
   commands: [
     action({
       name: 'tokens:create',
-      summary: 'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …)',
+      summary:
+        'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …; --scrape: one that only reads /metrics, admins only)',
       args: ['<name>'],
       valueFlags: ['expires'],
+      booleanFlags: ['scrape'],
       access: 'anyone',
       run(ctx, args) {
         const expires = args.flags.expires as string | undefined;
-        const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, expires);
+        const scope = args.flags.scrape === true ? 'scrape' : 'full';
+        const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, { expires, scope });
+        const acting = scope === 'scrape' ? 'reading /metrics only' : `acting as ${describeOwner(record.keyName)}`;
         ctx.out.out(
           format.step(
-            `Created token ${record.name} (${record.id}) acting as ${describeOwner(record.keyName)}, expires ${when(record.expiresAt, 'never')}`,
+            `Created token ${record.name} (${record.id}) ${acting}, expires ${when(record.expiresAt, 'never')}`,
           ),
         );
         ctx.out.out(format.detail('It is shown only now: keep it secret, send it as `Authorization: Bearer <token>`'));
@@ -38,6 +42,7 @@ export const tokensNamespace: Namespace = {
           id: t.id,
           name: t.name,
           key: describeOwner(t.keyName),
+          scope: t.scope,
           created: when(t.createdAt, ''),
           expires: when(t.expiresAt, 'never'),
           lastUsed: when(t.lastUsedAt, 'never'),
@@ -48,7 +53,7 @@ export const tokensNamespace: Namespace = {
           out.out(format.section('Tokens'));
           for (const t of tokens)
             out.out(
-              `${t.id}  ${t.name.padEnd(20)} key ${t.key.padEnd(16)} expires ${t.expires.padEnd(20)} last used ${t.lastUsed}`,
+              `${t.id}  ${t.name.padEnd(20)} key ${t.key.padEnd(16)} ${t.scope.padEnd(6)} expires ${t.expires.padEnd(20)} last used ${t.lastUsed}`,
             );
         },
       },

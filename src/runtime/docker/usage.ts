@@ -6,6 +6,8 @@ export interface ContainerUsage {
   memoryBytes: number;
   /** Its memory limit, or the host's memory when it has none. */
   memoryLimitBytes: number;
+  /** CPU time used since it started, in seconds (Prometheus's counter). */
+  cpuSecondsTotal: number;
 }
 
 /** The parts of the Engine API's stats document read here (cgroup v1 and v2). */
@@ -26,5 +28,10 @@ export function usageFromStats(stats: DockerStats): ContainerUsage {
   // cgroup v2 reports inactive_file, v1 total_inactive_file: the cache docker stats leaves out.
   const cache = memory.stats?.inactive_file ?? memory.stats?.total_inactive_file ?? 0;
   const used = Math.max(0, (memory.usage ?? 0) - cache);
-  return { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: used, memoryLimitBytes: memory.limit ?? 0 };
+  return {
+    cpuPercent: Math.round(cpuPercent * 10) / 10,
+    memoryBytes: used,
+    memoryLimitBytes: memory.limit ?? 0,
+    cpuSecondsTotal: (cpu.cpu_usage?.total_usage ?? 0) / 1e9,
+  };
 }
