@@ -127,7 +127,8 @@ export async function startApiServer(
         const caller = callerOf(platform, sessions, request);
         if (caller === 'csrf')
           return reply.code(403).send({ error: 'A change from the dashboard needs its x-csrf-token header' });
-        if (caller?.scrapeOnly) return reply.code(403).send({ error: 'A scrape token reads /metrics and nothing else' });
+        if (caller?.scrapeOnly)
+          return reply.code(403).send({ error: 'A scrape token reads /metrics and nothing else' });
         if (caller) return void (request.caller = caller);
         return refuseUnknown(request, reply);
       });

@@ -67,11 +67,13 @@ function metricFamilies(platform: Platform, measured: Measured): Family[] {
       name: 'slipway_http_last_request_timestamp_seconds',
       help: 'When nginx last answered a request to the app.',
       type: 'gauge',
-      samples: measured.traffic.flatMap((t) => (t.lastAt === undefined ? [] : [{ labels: byApp(t.app), value: t.lastAt }])),
+      samples: measured.traffic.flatMap((t) =>
+        t.lastAt === undefined ? [] : [{ labels: byApp(t.app), value: t.lastAt }],
+      ),
     },
     {
       name: 'slipway_container_cpu_seconds_total',
-      help: "CPU time a running container of the app has used since it started.",
+      help: 'CPU time a running container of the app has used since it started.',
       type: 'counter',
       samples: measured.containers.map((c) => ({ labels: instanceLabels(c), value: c.usage.cpuSecondsTotal })),
     },
@@ -130,7 +132,7 @@ async function containerUsage(platform: Platform, apps: string[]): Promise<Measu
       batch.map(({ app, instance }) =>
         platform
           .schedulerFor(app)
-          .usage(instance)
+          .usage(instance, { oneShot: true })
           .catch(() => undefined),
       ),
     );

@@ -7,9 +7,9 @@ import type { ProgressLog } from '../model/progress.js';
 import type { Healthcheck } from '../model/release.js';
 import type { ProcessIo, Terminal } from '../model/terminal.js';
 import type { CheckOutcome } from './checks.js';
-import type { ContainerUsage } from './docker/index.js';
+import type { ContainerUsage, UsageOptions } from './docker/index.js';
 
-export type { ContainerUsage };
+export type { ContainerUsage, UsageOptions };
 
 /** Where a process answers: what the proxy sends traffic to. */
 export interface Endpoint {
@@ -150,7 +150,7 @@ export interface Scheduler {
   /** What runs now for an app, running or not; one-offs only when asked. */
   instances(app: string, options?: { oneOffs?: boolean }): Promise<Instance[]>;
   /** What an instance uses now (CPU, memory); undefined when it is gone or not reachable from here. */
-  usage(instance: Instance): Promise<ContainerUsage | undefined>;
+  usage(instance: Instance, options?: UsageOptions): Promise<ContainerUsage | undefined>;
   /** An instance's output: the last lines, then new ones with `follow`. */
   logs(instance: Instance, options: LogOptions): Promise<void>;
   /** A command in a running instance with the caller's streams; its exit code. */

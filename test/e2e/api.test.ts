@@ -8,6 +8,7 @@ import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/s
 import { jsonLines, parseJson, type Report } from '../support/json.js';
 import { anyNumber, objectContaining } from '../support/matchers.js';
 import { parseEvents } from '../support/sse.js';
+import { PrometheusUnderTest } from '../support/prometheus.js';
 
 /**
  * The HTTP API against a real daemon: tokens made over SSH, every resource, the same access
@@ -536,6 +537,76 @@ function raw(
     request.end(body);
   });
 }
+
+describe('metrics', () => {
+  const metrics = (token: string | null) =>
+    fetch(`http://127.0.0.1:${slipway.apiPort}/metrics`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+  /** A sample's value from Prometheus text, by its name and labels as written. */
+  const sample = (text: string, series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}().+]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+
+  test('an app’s requests, latency, containers and deploys, read with a scrape token; which reads nothing else', async () => {
+    const scrape = await makeToken('prometheus', undefined, ['--scrape']);
+    for (let i = 0; i < 5; i++) expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
+
+    const answer = await metrics(scrape);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await answer.text();
+    expect(text).toContain('# TYPE slipway_http_requests_total counter');
+    expect(sample(text, `slipway_http_requests_total{app="${app}",status="2xx"}`)).toBeGreaterThanOrEqual(5);
+    expect(sample(text, `slipway_http_request_duration_seconds_count{app="${app}"}`)).toBeGreaterThanOrEqual(5);
+    expect(sample(text, `slipway_http_request_duration_seconds_bucket{app="${app}",le="+Inf"}`)).toBe(
+      sample(text, `slipway_http_request_duration_seconds_count{app="${app}"}`),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `^slipway_container_memory_bytes\\{app="${app}",process="web",index="\\d+",release="v\\d+"\\} [1-9]`,
+        'm',
+      ),
+    );
+    expect(text).toMatch(new RegExp(`^slipway_container_cpu_seconds_total\\{app="${app}",process="web"`, 'm'));
+    expect(text).toMatch(
+      new RegExp(
+        `^slipway_deploys_total\\{app="${app}",kind="git",status="succeeded",requested_by="user"\\} [1-9]\\d*$`,
+        'm',
+      ),
+    );
+    expect(text).toMatch(/^slipway_deploy_queue_jobs\{state="waiting"\} 0$/m);
+    expect(text).not.toContain(`app="${other}",status=`);
+
+    expect((await api<ErrorJson>('GET', '/apps', { token: scrape })).status).toBe(403);
+    expect((await metrics(tenantToken)).status).toBe(403);
+    expect((await metrics(null)).status).toBe(401);
+    expect((await metrics(adminToken)).status).toBe(200);
+    const refused = await slipway.ssh(['tokens:create', 'tenant-prom', '--scrape'], { key: tenant });
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(' !     tokens:create --scrape needs an admin key');
+  });
+
+  test('Debian’s Prometheus server scrapes the endpoint with a scrape token', async () => {
+    const prometheus = new PrometheusUnderTest(`${slipway.dir}/prometheus`);
+    try {
+      await prometheus.start({
+        host: `127.0.0.1:${slipway.apiPort}`,
+        path: '/metrics',
+        token: await makeToken('prometheus-server', undefined, ['--scrape']),
+      });
+      await slipway.get(slipway.appHost(app));
+      const requests = await eventually(
+        () => prometheus.query(`slipway_http_requests_total{app="${app}",status="2xx"}`),
+        (result) => result.length === 1,
+        60_000,
+      );
+      expect(Number(requests[0]!.value[1])).toBeGreaterThan(0);
+      expect((await prometheus.query('up{job="slipway"}'))[0]?.value[1]).toBe('1');
+    } finally {
+      await prometheus.stop();
+    }
+  });
+});
 
 describe('dashboard sessions', () => {
   /** What a browser sends from the dashboard's own page (over plain HTTP it sends no Sec-Fetch-Site). */

@@ -70,6 +70,9 @@ test('Prometheus text: HELP and TYPE per family, escaped labels, cumulative hist
 test('the daemon’s buckets are the ones metrics.lua counts in', async () => {
   const fs = await import('node:fs');
   const lua = fs.readFileSync(new URL('../../templates/nginx/lua/metrics.lua', import.meta.url), 'utf8');
-  const bounds = /local BUCKETS = \{([^}]*)\}/.exec(lua)![1]!.split(',').map((b) => String(Number(b.trim())));
+  const bounds = /local BUCKETS = \{([^}]*)\}/
+    .exec(lua)![1]!
+    .split(',')
+    .map((b) => String(Number(b.trim())));
   expect([...bounds, '+Inf']).toEqual(LATENCY_BUCKETS);
 });

@@ -1,6 +1,6 @@
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
-import { usageFromStats, type ContainerUsage, type DockerStats } from './usage.js';
+import { usageFromStats, type ContainerUsage, type DockerStats, type UsageOptions } from './usage.js';
 import {
   ended,
   ignoreMissing,
@@ -113,9 +113,16 @@ export class DockerContainers {
     await this.api.getContainer(id).restart({ t: graceSeconds });
   }
 
-  /** What a running container uses now (the engine samples for about a second); undefined once it is gone. */
-  async usage(id: string): Promise<ContainerUsage | undefined> {
-    const stats = await unlessMissing(this.api.getContainer(id).stats({ stream: false }) as Promise<DockerStats>);
+  /**
+   * What a running container uses now (the engine samples for about a second); undefined once
+   * it is gone. `oneShot`: at once, without the second sample (so no CPU percentage), which
+   * totals and memory do not need.
+   */
+  async usage(id: string, options: UsageOptions = {}): Promise<ContainerUsage | undefined> {
+    const query = options.oneShot ? { stream: false, 'one-shot': true } : { stream: false };
+    const stats = await unlessMissing(
+      this.api.getContainer(id).stats(query as { stream: false }) as Promise<DockerStats>,
+    );
     return stats && usageFromStats(stats);
   }
 

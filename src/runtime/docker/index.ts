@@ -11,7 +11,7 @@ import { DockerSwarm } from './swarm.js';
 export { BuildFailedError, RegistryError } from './streams.js';
 export { OneOffTimeoutError, StandbyGoneError, type CompletionSpec } from './one-off.js';
 export type { ContainerStatus, ContainerSummary } from './containers.js';
-export type { ContainerUsage } from './usage.js';
+export type { ContainerUsage, UsageOptions } from './usage.js';
 export type { ImageConfig } from './images.js';
 export type { ContainerSpec, CreateRequest, OneOffSpec } from './requests.js';
 export type { SubnetPool } from './networks.js';

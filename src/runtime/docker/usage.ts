@@ -10,6 +10,11 @@ export interface ContainerUsage {
   cpuSecondsTotal: number;
 }
 
+export interface UsageOptions {
+  /** Totals and memory at once, without the CPU percentage (which needs a second sample a second later). */
+  oneShot?: boolean;
+}
+
 /** The parts of the Engine API's stats document read here (cgroup v1 and v2). */
 export interface DockerStats {
   cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };

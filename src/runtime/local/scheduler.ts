@@ -4,7 +4,13 @@ import { LABEL } from '../../model/labels.js';
 import type { ProgressLog } from '../../model/progress.js';
 import type { ProcessIo } from '../../model/terminal.js';
 import { checkContainer, checkTogether, describeDown, type CheckOutcome } from '../checks.js';
-import { OneOffTimeoutError, type ContainerSummary, type ContainerUsage, type DockerEngine } from '../docker/index.js';
+import {
+  OneOffTimeoutError,
+  type ContainerSummary,
+  type ContainerUsage,
+  type DockerEngine,
+  type UsageOptions,
+} from '../docker/index.js';
 import type {
   CheckSpec,
   Instance,
@@ -96,8 +102,8 @@ export class DockerLocalScheduler implements Scheduler {
     }
   }
 
-  usage(instance: Instance): Promise<ContainerUsage | undefined> {
-    return this.docker.containers.usage(instance.id);
+  usage(instance: Instance, options?: UsageOptions): Promise<ContainerUsage | undefined> {
+    return this.docker.containers.usage(instance.id, options);
   }
 
   verify(

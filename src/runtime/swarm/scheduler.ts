@@ -11,6 +11,7 @@ import {
   OneOffTimeoutError,
   type ContainerStatus,
   type ContainerUsage,
+  type UsageOptions,
   type DockerEngine,
   type SwarmNode,
   type SwarmTask,
@@ -381,9 +382,9 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   /** Only for tasks on the manager (and one-offs): other nodes' engines are not reachable from here. */
-  async usage(instance: Instance): Promise<ContainerUsage | undefined> {
+  async usage(instance: Instance, options?: UsageOptions): Promise<ContainerUsage | undefined> {
     const found = await this.managerContainer(instance);
-    return 'container' in found ? this.docker.containers.usage(found.container) : undefined;
+    return 'container' in found ? this.docker.containers.usage(found.container, options) : undefined;
   }
 
   /** The container of a one-off or of a task on the manager; else the node a task runs on, if it runs. */
