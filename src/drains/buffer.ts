@@ -6,7 +6,9 @@ import type { DrainRecord } from './records.js';
 
 /**
  * A drain's undelivered lines, on disk: numbered segment files of one JSON record a line,
- * appended to the newest, delivered from a cursor in the oldest. It holds at most `capBytes`:
+ * appended to the newest, delivered from a cursor in the oldest (and read ahead of it: a
+ * target that confirms nothing, syslog, is sent more before what it was sent counts as
+ * delivered, and sent again from the cursor when its connection fails). It holds at most `capBytes`:
  * past that the oldest segment goes, and the lines in it not yet delivered are counted as
  * dropped. The cursor and the counts are saved with each delivery, so after a restart the
  * drain goes on where it stopped (a batch sent but not yet recorded is sent again: a line may
@@ -39,6 +41,8 @@ export class DrainBuffer {
   private state: z.infer<typeof savedState>;
   private writeFd: number | undefined;
   private readonly segmentBytes: number;
+  /** Where the next batch is read from: the cursor, or past it by what is sent and not yet confirmed. */
+  private reading: { segment: number; offset: number };
 
   constructor(
     private readonly dir: string,
@@ -59,6 +63,7 @@ export class DrainBuffer {
     const first = this.segments[0];
     if (first && this.state.cursor.segment < first.n) this.state.cursor = { segment: first.n, offset: 0 };
     this.state.buffered = this.countLines(this.state.cursor.segment, this.state.cursor.offset, Infinity);
+    this.reading = this.state.cursor;
   }
 
   /** The counts a drain saved last (for listing drains without opening their buffers), if any. */
@@ -93,10 +98,10 @@ export class DrainBuffer {
     this.keepToCap();
   }
 
-  /** The next records to deliver, up to about `maxBytes` of them (at least one whole record). */
+  /** The next records to send, up to about `maxBytes` of them (at least one whole record); the same again until `sent` or `delivered`. */
   peek(maxBytes: number): Batch | undefined {
     for (;;) {
-      const { segment, offset } = this.state.cursor;
+      const { segment, offset } = this.reading;
       const current = this.segments.find((s) => s.n === segment) ?? this.segments.find((s) => s.n > segment);
       if (!current) return undefined;
       const start = current.n === segment ? offset : 0;
@@ -113,8 +118,18 @@ export class DrainBuffer {
       // Nothing whole here: a larger record than asked for, the end of a segment a crash cut, or nothing yet.
       if (chunk.length >= maxBytes) return this.peek(maxBytes * 2);
       if (current === this.segments.at(-1)) return undefined;
-      this.moveCursorPast(current.n);
+      this.reading = { segment: current.n + 1, offset: 0 }; // the segment goes once the cursor passes it
     }
+  }
+
+  /** The batch went out, unconfirmed: the next batch is read after it. */
+  sent(batch: Batch): void {
+    this.reading = batch.end;
+  }
+
+  /** What was sent and not confirmed is to be sent again, from the cursor. */
+  rewind(): void {
+    this.reading = this.state.cursor;
   }
 
   /** The batch arrived: the cursor moves past it, and segments left behind go. */
@@ -122,8 +137,10 @@ export class DrainBuffer {
     // Its segment went over the cap while it was on its way: its lines were counted as dropped.
     if (batch.end.segment < this.state.cursor.segment) return;
     this.state.cursor = batch.end;
+    if (isBefore(this.reading, batch.end)) this.reading = batch.end;
     this.state.delivered += batch.lines;
     this.state.buffered = Math.max(0, this.state.buffered - batch.lines);
+    if (this.segments[0] && this.segments[0].n < batch.end.segment) this.moveCursorPast(batch.end.segment - 1);
     const segment = this.segments.find((s) => s.n === batch.end.segment);
     if (segment && segment !== this.segments.at(-1) && batch.end.offset >= segment.bytes)
       this.moveCursorPast(segment.n);
@@ -172,12 +189,14 @@ export class DrainBuffer {
     this.save();
   }
 
-  /** The cursor goes to the start of the segment after `n`, which is removed with any before it. */
+  /** The cursor (and the reading) go to the start of the segment after `n`, which is removed with any before it. */
   private moveCursorPast(n: number): void {
     while (this.segments[0] && this.segments[0].n <= n) {
       fs.rmSync(path.join(this.dir, segmentName(this.segments.shift()!.n)), { force: true });
     }
-    if (this.state.cursor.segment <= n) this.state.cursor = { segment: this.segments[0]?.n ?? n + 1, offset: 0 };
+    const next = { segment: this.segments[0]?.n ?? n + 1, offset: 0 };
+    if (this.state.cursor.segment <= n) this.state.cursor = next;
+    if (this.reading.segment <= n) this.reading = next;
   }
 
   /** Whole lines from (segment, offset) to the end of segment `last` (Infinity: of all). */
@@ -211,6 +230,9 @@ export class DrainBuffer {
     }
   }
 }
+
+const isBefore = (a: Batch['end'], b: Batch['end']) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 const recordShape = z.object({
   time: z.string(),

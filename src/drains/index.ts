@@ -6,7 +6,7 @@ import type { Log } from '../core/log.js';
 import { everyUntilAborted, sleep } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import type { Instance } from '../runtime/scheduler.js';
-import { DrainBuffer, type DrainCounts } from './buffer.js';
+import { DrainBuffer, type Batch, type DrainCounts } from './buffer.js';
 import {
   dockerSince,
   instantOfMs,
@@ -29,6 +29,12 @@ const SAVE_MS = 500;
 const BATCH_BYTES = 512 * 1024;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/**
+ * Syslog over TCP confirms nothing: a server that stops with lines in its socket it has not
+ * read loses them, and says so only by ending the connection. Lines count as delivered once
+ * their connection outlived them by this long; when it ends sooner they are sent again.
+ */
+const SETTLE_MS = 1000;
 
 /** The counts a drain saved last: what `drains:list` shows. */
 export function drainCounts(platform: Platform, drain: Drain): DrainCounts {
@@ -237,6 +243,8 @@ class Sender {
   private readonly running = new AbortController();
   private wake: (() => void) | undefined;
   private countsChanged = false;
+  /** Sent on a connection that confirms nothing, not yet counted as delivered, oldest first. */
+  private inFlight: { batch: Batch; connection: number | undefined; at: number }[] = [];
 
   constructor(
     private readonly drain: Drain,
@@ -271,21 +279,23 @@ class Sender {
   private async deliverForever(): Promise<void> {
     let retryMs = RETRY_FIRST_MS;
     while (!this.running.signal.aborted) {
+      this.settle();
       const batch = this.buffer.peek(BATCH_BYTES);
       if (!batch) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, SCAN_MS);
-        });
-        this.wake = undefined;
+        await this.pause(this.inFlight.length ? SETTLE_MS / 4 : SCAN_MS);
         continue;
       }
       try {
         await this.transport.send(batch.records);
-        this.buffer.delivered(batch);
+        if (this.transport.confirms) this.buffer.delivered(batch);
+        else {
+          this.buffer.sent(batch);
+          this.inFlight.push({ batch, connection: this.transport.connection(), at: Date.now() });
+        }
         retryMs = RETRY_FIRST_MS;
       } catch (error) {
         if (this.running.signal.aborted) return;
+        this.resendInFlight();
         this.transport.close();
         this.buffer.failed(errorMessage(error));
         this.log(`log drain ${this.drain.url}: ${errorMessage(error)} (retrying in ${retryMs / 1000} s)`, {
@@ -296,5 +306,30 @@ class Sender {
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /** Batches whose connection outlived them by SETTLE_MS are delivered; when it ended sooner, all in flight go again. */
+  private settle(): void {
+    const live = this.transport.connection();
+    for (let first = this.inFlight[0]; first; first = this.inFlight[0]) {
+      if (first.connection !== live) return this.resendInFlight();
+      if (Date.now() - first.at < SETTLE_MS) return;
+      this.buffer.delivered(first.batch);
+      this.inFlight.shift();
+    }
+  }
+
+  private resendInFlight(): void {
+    this.inFlight = [];
+    this.buffer.rewind();
+  }
+
+  /** Until lines are taken, or `ms` passed. */
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      setTimeout(resolve, ms);
+    });
+    this.wake = undefined;
   }
 }

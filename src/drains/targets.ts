@@ -52,7 +52,11 @@ export async function checkDrainUrl(text: string, confined: boolean): Promise<De
 
 /** Delivers records to one drain; a failure throws, and the next send starts a new connection. */
 export interface Transport {
+  /** Whether a send that succeeded was received (HTTPS answers), or only written to the connection (syslog). */
+  readonly confirms: boolean;
   send(records: DrainRecord[]): Promise<void>;
+  /** The connection sends go on now, while it lasts (a number of its own), or undefined when there is none. */
+  connection(): number | undefined;
   close(): void;
 }
 
@@ -88,7 +92,9 @@ async function addressesOf(url: DestinationUrl, options: TransportOptions): Prom
 
 /** RFC 5424 messages, octet-counted, on one kept TCP (or TLS) connection. */
 class SyslogTransport implements Transport {
+  readonly confirms = false;
   private socket: net.Socket | undefined;
+  private connections = 0;
   private readonly hostname = os.hostname();
 
   constructor(
@@ -103,6 +109,10 @@ class SyslogTransport implements Transport {
       socket.write(data, (error) => (error ? reject(error) : resolve())),
     );
     await withTimeout(written, SEND_TIMEOUT_MS, () => new Error('the drain took no data for 30 s'));
+  }
+
+  connection(): number | undefined {
+    return this.socket ? this.connections : undefined;
   }
 
   close(): void {
@@ -140,12 +150,14 @@ class SyslogTransport implements Transport {
     };
     socket.on('error', forget).on('end', forget).on('close', forget);
     this.socket = socket;
+    this.connections++;
     return socket;
   }
 }
 
 /** NDJSON POSTs: a 2xx answer is delivery, anything else a failure to try again. */
 class HttpsTransport implements Transport {
+  readonly confirms = true;
   private agent: https.Agent | undefined;
 
   constructor(
@@ -156,6 +168,10 @@ class HttpsTransport implements Transport {
   async send(records: DrainRecord[]): Promise<void> {
     const addresses = await addressesOf(this.url, this.options);
     for (const body of ndjsonBodies(records, MAX_POST_BYTES)) await this.post(body, addresses);
+  }
+
+  connection(): undefined {
+    return undefined;
   }
 
   close(): void {

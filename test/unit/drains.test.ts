@@ -135,6 +135,22 @@ describe('a drain buffer on disk', () => {
     expect(reopened.empty).toBe(true);
   });
 
+  test('lines sent but not confirmed are read past, and sent again after a rewind (their connection ended)', () => {
+    const buffer = new DrainBuffer(tempDir(), 1024 * 1024);
+    buffer.append([record(1), record(2)]);
+    const first = buffer.peek(4096)!;
+    buffer.sent(first);
+    buffer.append([record(3)]);
+    const second = buffer.peek(4096)!;
+    expect(second.records.map((r) => r.message)).toEqual(['line 3']);
+    buffer.sent(second);
+    expect(buffer.peek(4096)).toBeUndefined();
+    buffer.delivered(first);
+    buffer.rewind();
+    expect(buffer.peek(4096)!.records.map((r) => r.message)).toEqual(['line 3']);
+    expect(buffer.counts).toMatchObject({ delivered: 2, buffered: 1 });
+  });
+
   test('past its cap the oldest lines are dropped and counted; what is kept is delivered, newest last', () => {
     const cap = 64 * 1024;
     const buffer = new DrainBuffer(tempDir(), cap);
