@@ -294,7 +294,7 @@ class Sender {
         }
         retryMs = RETRY_FIRST_MS;
       } catch (error) {
-        if (this.running.signal.aborted) return;
+        if (this.stopped()) return; // the drain went while a batch was on its way
         this.resendInFlight();
         this.transport.close();
         this.buffer.failed(errorMessage(error));
@@ -317,6 +317,10 @@ class Sender {
       this.buffer.delivered(first.batch);
       this.inFlight.shift();
     }
+  }
+
+  private stopped(): boolean {
+    return this.running.signal.aborted;
   }
 
   private resendInFlight(): void {

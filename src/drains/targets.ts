@@ -85,7 +85,7 @@ async function addressesOf(url: DestinationUrl, options: TransportOptions): Prom
   try {
     return (await resolvePublicDestination(options.url, { protocols: DRAIN_PROTOCOLS })).addresses;
   } catch (error) {
-    if (error instanceof RefusedDestination) throw new Error(`${url.host} is ${NOT_PUBLIC}`);
+    if (error instanceof RefusedDestination) throw new Error(`${url.host} is ${NOT_PUBLIC}`, { cause: error });
     throw error;
   }
 }
