@@ -149,7 +149,9 @@ class Drainer {
       }
     }
     for (const [id, follower] of this.followers) {
-      if (!seen.has(id)) follower.stop.abort();
+      if (seen.has(id)) continue;
+      follower.stop.abort();
+      this.followers.delete(id);
     }
     if (!complete) return;
     for (const id of this.finished) if (!seen.has(id)) this.finished.delete(id);
