@@ -5,6 +5,7 @@ import { errorMessage } from './core/errors.js';
 import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
+import { keepDraining } from './drains/index.js';
 import { keepBackupSchedules } from './services/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
@@ -48,6 +49,7 @@ export async function serve(settings: Settings): Promise<void> {
   keepCronTime(platform, log, watching.signal);
   keepBackupSchedules(platform, log, watching.signal);
   keepCertificatesFresh(platform, log, watching.signal);
+  keepDraining(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({

@@ -91,6 +91,10 @@ const schema = z.object({
   SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   /** Connections still authenticating beyond this many are closed at once. */
   SLIPWAY_SSH_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Each log drain keeps at most this many MiB of lines it could not deliver yet; past that the oldest are dropped (and counted). */
+  SLIPWAY_LOG_DRAIN_BUFFER_MIB: z.coerce.number().min(1).max(100_000).default(64),
+  /** A PEM file of CA certificates log drains trust besides the host's bundle (a private syslog server's CA). */
+  SLIPWAY_LOG_DRAIN_CA_FILE: z.string().optional(),
   /** What the daemon logs (JSON lines on stderr): debug, info, warn or error and above. */
   SLIPWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -164,6 +168,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     dockerCertsDir: s.SLIPWAY_DOCKER_CERTS_DIR,
     swarmStartTimeoutMs: s.SLIPWAY_SWARM_START_SECONDS * 1000,
     buildImages: imageList(s.SLIPWAY_BUILD_IMAGES),
+    logDrains: {
+      dir: path.join(dataDir, 'drains'),
+      bufferBytes: Math.floor(s.SLIPWAY_LOG_DRAIN_BUFFER_MIB * 1024 * 1024),
+      extraCaFile: s.SLIPWAY_LOG_DRAIN_CA_FILE,
+    },
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,

@@ -14,6 +14,7 @@ import { dashboardNamespace } from './dashboard/index.js';
 import { letsencryptNamespace } from './letsencrypt/index.js';
 import { cronNamespace } from './cron/index.js';
 import { domainsNamespace } from './domains/index.js';
+import { drainsNamespace } from './drains/index.js';
 import { gitNamespace } from './git/index.js';
 import { logsNamespace } from './logs/index.js';
 import { nginxNamespace } from './nginx/index.js';
@@ -72,6 +73,7 @@ const NAMESPACES: Namespace[] = [
   repoNamespace,
   gitNamespace,
   logsNamespace,
+  drainsNamespace,
   buildsNamespace,
   runNamespace,
   cronNamespace,

@@ -30,6 +30,17 @@ export function writeAtomically(file: string, content: string | Uint8Array, mode
   }
 }
 
+/**
+ * Replaces a file's content whole, as writeAtomically, but without waiting for the disk: for
+ * state written many times a second (a log drain's position) that must survive the process
+ * dying, which the page cache does, not necessarily the machine losing power.
+ */
+export function replaceFile(file: string, content: string, mode = 0o600): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content, { mode });
+  fs.renameSync(temp, file);
+}
+
 /** Puts a finished file (one another program wrote, such as openssl) in place of `file`, as writeAtomically does. */
 export function renameDurably(finished: string, file: string): void {
   fsyncPath(finished);

@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 /**
  * Whether a URL a user gave leads to a public destination, and the addresses a client must be
  * held to for it: the policy for anything the daemon fetches or calls on a user's behalf that
- * must not reach this host or the networks behind it (git:sync by a tenant).
+ * must not reach this host or the networks behind it (git:sync and log drains by a tenant).
  *
  * A URL is read once, strictly: only a form that every parser reads the same way is accepted
  * (WHATWG, which Node uses, and curl, which git uses, disagree on `\`, on which `@` ends the
@@ -15,7 +15,7 @@ import ipaddr from 'ipaddr.js';
  * no special-purpose range and it is none of this host's own.
  */
 
-export type DestinationProtocol = 'https' | 'http';
+export type DestinationProtocol = 'https' | 'http' | 'syslog' | 'syslog+tls';
 
 /** A URL as read by `parseDestinationUrl`: what a client connects to. */
 export interface DestinationUrl {
@@ -52,12 +52,13 @@ export class RefusedDestination extends Error {
 const MAX_URL = 2000;
 /** scheme://authority[/path], where the authority ends at the first `/` for every parser: no `?`, `#`, `\`, `@`, `%` before it. */
 const URL_SHAPE =
-  /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)?$/;
+  /^(https?|syslog(?:\+tls)?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)?$/;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** A last label WHATWG would read as a number (then the whole name as an IPv4 address). */
 const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/;
-const DEFAULT_PORTS: Record<DestinationProtocol, number> = { https: 443, http: 80 };
+/** syslog: RFC 5424 over TCP (RFC 6587), and over TLS (RFC 5425's port). */
+const DEFAULT_PORTS: Record<DestinationProtocol, number> = { https: 443, http: 80, syslog: 514, 'syslog+tls': 6514 };
 
 /** Reads `text` as a URL of one of `protocols`, or throws RefusedDestination ('form'). Pure. */
 export function parseDestinationUrl(text: string, protocols: readonly DestinationProtocol[]): DestinationUrl {
@@ -83,8 +84,9 @@ export function parseDestinationUrl(text: string, protocols: readonly Destinatio
   } catch {
     throw new RefusedDestination('form', `invalid host ${written}`);
   }
-  // The one reading must be WHATWG's too (IPv6: the same address, which it writes compressed).
-  const host = read.literal === 6 ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  // The one reading must be WHATWG's too (IPv6: the same address, which it writes compressed;
+  // syslog URLs are not special to it, so it keeps their host's case).
+  const host = (read.literal === 6 ? parsed.hostname.slice(1, -1) : parsed.hostname).toLowerCase();
   if (read.literal !== 6 && host !== read.host) throw new RefusedDestination('form', `invalid host ${written}`);
   return { url: parsed.href, protocol, host, literal: read.literal, port };
 }

@@ -116,7 +116,10 @@ export interface InstanceEvent {
 }
 
 export interface LogOptions {
-  tail: number;
+  /** How many of the last lines; `all` with `since`, to read on from a point. */
+  tail: number | 'all';
+  /** Only lines from this moment on (Docker's `since`: `<seconds>.<nanoseconds>` since the epoch), inclusive. */
+  since?: string;
   follow: boolean;
   onLine: (line: string) => void;
   signal: AbortSignal;

@@ -1,3 +1,4 @@
+import type { LogOptions } from '../scheduler.js';
 import { lineWriter } from '../../core/lines.js';
 import { sleep } from '../../core/process.js';
 import { usageFromStats, type ContainerUsage, type DockerStats, type UsageOptions } from './usage.js';
@@ -136,23 +137,18 @@ export class DockerContainers {
    * A container's log lines with Docker's timestamps, the last `tail` of them, then new ones
    * as they come when `follow`, until the container stops or `signal` aborts.
    */
-  async streamLogs(
-    id: string,
-    options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal },
-  ) {
+  async streamLogs(id: string, options: LogOptions) {
     const container = this.api.getContainer(id);
+    // dockerode types `tail` and `since` as numbers; the engine takes `all` and fractional seconds too.
+    const range = { tail: options.tail, ...(options.since === undefined ? {} : { since: options.since }) } as {
+      tail: number;
+    };
     if (!options.follow) {
-      const buffer = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: options.tail });
+      const buffer = await container.logs({ stdout: true, stderr: true, timestamps: true, ...range });
       for (const line of demuxToLines(buffer)) options.onLine(line);
       return;
     }
-    const stream = await container.logs({
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      tail: options.tail,
-      follow: true,
-    });
+    const stream = await container.logs({ stdout: true, stderr: true, timestamps: true, ...range, follow: true });
     await followLogLines(this.api, stream as unknown as LogStream, options);
   }
 

@@ -1,3 +1,4 @@
+import type { LogOptions } from '../scheduler.js';
 import { ignoreMissing, unlessMissing, type DockerApi } from './api.js';
 import { followLogLines, type LogStream } from './containers.js';
 import { labelFilters } from './requests.js';
@@ -169,21 +170,19 @@ export class DockerSwarm {
   }
 
   /** A task's output through the manager, whichever node it runs on. */
-  async recentTaskLogs(id: string, tail = 50, timestamps = false): Promise<string[]> {
+  async recentTaskLogs(id: string, tail: number | 'all' = 50, timestamps = false): Promise<string[]> {
     const buffer = (await this.taskLogs(id, { stdout: true, stderr: true, tail, timestamps })) as Buffer;
     return demuxToLines(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
   }
 
-  async streamTaskLogs(
-    id: string,
-    options: { tail: number; follow: boolean; onLine: (line: string) => void; signal: AbortSignal },
-  ) {
+  async streamTaskLogs(id: string, options: LogOptions) {
     if (!options.follow) return (await this.recentTaskLogs(id, options.tail, true)).forEach(options.onLine);
     const stream = await this.taskLogs(id, {
       stdout: true,
       stderr: true,
       timestamps: true,
       tail: options.tail,
+      ...(options.since === undefined ? {} : { since: options.since }),
       follow: true,
     });
     await followLogLines(this.api, stream as LogStream, options);
