@@ -74,7 +74,7 @@ describe('what the Java buildpack runs', () => {
   /** A build tool that records its arguments (and the settings files it is given), then makes JAR runnable. */
   function fakeTool(jar: string, exit = 0, output = '') {
     return `#!/bin/bash
-{ echo "$(basename "$0") $*"; echo "GRADLE_USER_HOME=\${GRADLE_USER_HOME:-}"
+{ echo "$(basename "$0") $*"; echo "GRADLE_USER_HOME=\${GRADLE_USER_HOME:-}"; [ -z "\${JAVA_TOOL_OPTIONS:-}" ] || echo "JAVA_TOOL_OPTIONS=$JAVA_TOOL_OPTIONS"
   while [ $# -gt 0 ]; do case "$1" in -gs | -s) cat "$2"; echo; shift ;; esac; shift; done; } >> ${JSON.stringify(path.join(dir, 'ran'))}
 printf '%b' ${JSON.stringify(output)}
 [ ${exit} = 0 ] || exit ${exit}
@@ -92,7 +92,13 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("MET
     for (const [name, value] of Object.entries(config)) fs.writeFileSync(path.join(envDir, name), value);
     const result = spawnSync(path.join(javaPack, 'bin/compile'), [app, cache, envDir], {
       encoding: 'utf8',
-      env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}`, SLIPWAY_LANGUAGE_SUMMARY: 'OpenJDK 17', ...env },
+      env: {
+        ...process.env,
+        PATH: `${fakeBin}:${process.env.PATH}`,
+        SLIPWAY_LANGUAGE_SUMMARY: 'OpenJDK 17',
+        SSL_CERT_FILE: '',
+        ...env,
+      },
     });
     const ran = fs.existsSync(path.join(dir, 'ran')) ? fs.readFileSync(path.join(dir, 'ran'), 'utf8') : '';
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, ran };
@@ -170,6 +176,31 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("MET
     );
     fs.rmSync(path.join(dir, 'ran'));
     expect(compile({}, { GRADLE_TASK: 'bootJar' }).ran).toContain('gradlew --no-daemon bootJar\n');
+  });
+
+  test('the host’s CA bundle is the trust store of Maven and Gradle, made once while the bundle is the same', () => {
+    const hostBundle = fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8');
+    const twoCertificates = [...hostBundle.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g)]
+      .slice(0, 2)
+      .map((m) => m[0])
+      .join('');
+    const bundle = path.join(dir, 'host-ca.crt');
+    fs.writeFileSync(bundle, twoCertificates);
+    const built = compile({ 'pom.xml': '<project/>' }, {}, { SSL_CERT_FILE: bundle });
+    expect(built.code, built.stderr).toBe(0);
+    const store = /-Djavax\.net\.ssl\.trustStore=(\S+)/.exec(built.ran)?.[1] ?? '';
+    expect(path.dirname(store)).toBe(path.join(cache, 'java-trust'));
+    expect(built.ran).toContain(
+      `JAVA_TOOL_OPTIONS=-Djavax.net.ssl.trustStore=${store} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit\n`,
+    );
+    const listed = execFileSync('keytool', ['-list', '-keystore', store, '-storepass', 'changeit'], {
+      encoding: 'utf8',
+    });
+    expect(listed.match(/trustedCertEntry/g)).toHaveLength(2);
+
+    const made = fs.statSync(store).mtimeMs;
+    expect(compile({}, {}, { SSL_CERT_FILE: bundle }).code).toBe(0);
+    expect(fs.statSync(store).mtimeMs).toBe(made);
   });
 
   test('Gradle: an app without its wrapper fails, saying what to commit', () => {
