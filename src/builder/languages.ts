@@ -124,7 +124,7 @@ export function checkLanguageVersion(language: Language, files: VersionFiles): s
       return checkGoVersion(language.version, files['go.mod'] ?? '');
     case 'java':
       return checkJavaVersion(language.version, files['system.properties'] ?? '');
-    default:
+    case 'ruby':
       return checkRubyVersion(language.version, files);
   }
 }
