@@ -29,6 +29,15 @@ const schema = z.object({
   SLIPWAY_TOOLCHAINS_DIR: z.string().default('/var/cache/slipway/toolchains'),
   /** Where those come from, and where builds install packages from. */
   SLIPWAY_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
+  /**
+   * Where Java builds get what Maven Central has (unset: Central itself); a host without
+   * internet can name Debian's Maven repository in the Java build image, file:///usr/share/maven-repo.
+   * It goes into a Maven settings file, so no character XML gives a meaning to.
+   */
+  SLIPWAY_MAVEN_MIRROR: z
+    .url({ protocol: /^(https?|file)$/ })
+    .refine((url) => !/[<>&"']/.test(url), 'must have no < > & " or \'')
+    .optional(),
   SLIPWAY_NGINX_BIN: z.string().default('nginx'),
   SLIPWAY_NGINX_MODULES_DIR: z.string().default('/usr/lib/nginx/modules'),
   /**
@@ -150,6 +159,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     debianMirror: s.SLIPWAY_DEBIAN_MIRROR,
     toolchainsDir: path.resolve(s.SLIPWAY_TOOLCHAINS_DIR),
     npmRegistry: s.SLIPWAY_NPM_REGISTRY,
+    mavenMirror: s.SLIPWAY_MAVEN_MIRROR,
     nginxBin: s.SLIPWAY_NGINX_BIN,
     nginxModulesDir: s.SLIPWAY_NGINX_MODULES_DIR,
     deployConcurrency: s.SLIPWAY_DEPLOY_CONCURRENCY,

@@ -14,7 +14,8 @@ const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
  * counted in the next change's time.
  */
 const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 5000);
-const slipway = new SlipwayUnderTest(inject('redisUrl'));
+// No Maven repository on the internet is reached here: Java builds use Debian's (in the Java build image).
+const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_MAVEN_MIRROR: 'file:///usr/share/maven-repo' });
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
@@ -312,6 +313,14 @@ test('push-to-live', async () => {
     makeCold: () => {},
     change: (repo, marker) => rewrite(repo, 'server.py', /^VERSION = .*$/m, `VERSION = " ${marker}"`),
   });
+  const java = await measure({
+    label: 'buildpack Java app, Maven (test/fixtures/java-app)',
+    fixture: 'java-app',
+    app: 'benchjava',
+    makeCold: () => {},
+    change: (repo, marker) =>
+      rewrite(repo, 'src/main/java/example/App.java', /VERSION = ".*";/, `VERSION = "${marker}";`),
+  });
   const floorMedian = median(floor.map((f) => f.whole));
   const runFloorMedian = median(floor.map((f) => f.run));
   const lines = [
@@ -329,6 +338,7 @@ test('push-to-live', async () => {
         .join(', '),
     ...node.lines,
     ...python.lines,
+    ...java.lines,
   ];
   console.log(['', ...lines, ''].join('\n'));
 });

@@ -74,6 +74,8 @@ export async function buildWithBuildpacks(
     node?: { toolchain: NodeToolchain; request: NodeRequest; registry: string };
     /** For an app of a language with images of its own: which, and what its version check said. */
     language?: { language: Language; summary: string };
+    /** The host's stand-in for Maven Central (for the Java buildpack). */
+    mavenMirror?: string;
   },
 ): Promise<Record<string, string>> {
   const images = options.language
@@ -116,6 +118,7 @@ export async function buildWithBuildpacks(
         ...(options.buildpack ? { SLIPWAY_BUILDPACK: options.buildpack } : {}),
         ...(options.node ? nodeBuildEnv(options.node) : {}),
         ...(options.language ? { SLIPWAY_LANGUAGE_SUMMARY: options.language.summary } : {}),
+        ...(options.mavenMirror ? { SLIPWAY_MAVEN_MIRROR: options.mavenMirror } : {}),
         ...(reusable ? { SLIPWAY_REUSABLE_DEPENDENCIES: reusable } : {}),
       },
       labels: buildContainerLabels(options),

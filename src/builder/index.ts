@@ -83,6 +83,7 @@ export async function buildFromSource(
       buildpack: pack?.name,
       node: await nodeToolchainFor(settings, source, pack, log),
       language,
+      mavenMirror: settings.mavenMirror,
       webCommand: source.meta.processes?.web,
       env: config,
       onLine: (line) => log.raw(line),

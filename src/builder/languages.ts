@@ -48,6 +48,29 @@ export const BUILDPACKS = [
   { name: 'nodejs', title: 'Node.js', markers: ['package.json'] },
   { name: 'python', title: 'Python', markers: ['requirements.txt', 'pyproject.toml', 'setup.py'] },
   {
+    name: 'java',
+    title: 'Java',
+    markers: ['pom.xml', 'build.gradle', 'build.gradle.kts'],
+    images: {
+      // Maven, and the plugins a jar build runs as Debian packages them (its Maven repository,
+      // /usr/share/maven-repo): a host without internet builds from them (SLIPWAY_MAVEN_MIRROR).
+      // No Gradle: Debian's is 4.4, so a Gradle app brings its wrapper.
+      build: [
+        'openjdk-17-jdk-headless',
+        'maven',
+        'libmaven-resources-plugin-java',
+        'libmaven-compiler-plugin-java',
+        'libsurefire-java',
+        'libmaven-jar-plugin-java',
+        'libmaven-clean-plugin-java',
+        'libmaven-install-plugin-java',
+      ],
+      run: ['openjdk-17-jre-headless'],
+    },
+    /** What the stack's Debian (bookworm) ships: openjdk-17 (its updates change only the patch release). */
+    version: '17',
+  },
+  {
     name: 'go',
     title: 'Go',
     markers: ['go.mod'],
@@ -87,7 +110,7 @@ export function languageNamed(name: string): Language {
 }
 
 /** The files a language's version check reads (top-level, small). */
-export const VERSION_FILES = ['go.mod', 'Gemfile', '.ruby-version'] as const;
+export const VERSION_FILES = ['go.mod', 'Gemfile', '.ruby-version', 'system.properties'] as const;
 export type VersionFiles = Partial<Record<(typeof VERSION_FILES)[number], string>>;
 
 /**
@@ -96,9 +119,14 @@ export type VersionFiles = Partial<Record<(typeof VERSION_FILES)[number], string
  * so at once. Returns a line for the build output.
  */
 export function checkLanguageVersion(language: Language, files: VersionFiles): string {
-  return language.name === 'go'
-    ? checkGoVersion(language.version, files['go.mod'] ?? '')
-    : checkRubyVersion(language.version, files);
+  switch (language.name) {
+    case 'go':
+      return checkGoVersion(language.version, files['go.mod'] ?? '');
+    case 'java':
+      return checkJavaVersion(language.version, files['system.properties'] ?? '');
+    case 'ruby':
+      return checkRubyVersion(language.version, files);
+  }
 }
 
 /** go.mod's `go` directive is the oldest Go the module builds with. */
@@ -114,6 +142,36 @@ function checkGoVersion(have: string, goMod: string): string {
     );
   }
   return `Go ${have} (go.mod asks for go ${directive})`;
+}
+
+/**
+ * system.properties' java.runtime.version (Heroku's: `17`, `1.8`, `11.0.2`, `zulu-17`) names
+ * a Java release: an older one runs on this host's, which keeps running what older releases
+ * built (a few removed APIs aside, which the build shows); a newer one fails at once.
+ */
+function checkJavaVersion(have: string, properties: string): string {
+  const named = javaProperty(properties, 'java.runtime.version');
+  if (named === undefined || named === '') return `OpenJDK ${have}`;
+  const release = /^(?:[a-z]+-)?(?:1\.(\d+)|(\d+))(?:\.\d+)*(?:[+_-][0-9a-z.+_-]*)?$/i.exec(named);
+  if (!release) throw new UserError(`Invalid java.runtime.version in system.properties: ${named}`);
+  const wanted = Number(release[1] ?? release[2]);
+  if (wanted > Number(have)) {
+    throw new UserError(
+      `This app needs Java ${wanted} (system.properties java.runtime.version=${named}), and this host has OpenJDK ${have} (Debian's): lower java.runtime.version or build from a Dockerfile`,
+    );
+  }
+  return `OpenJDK ${have} (system.properties asks for ${named})`;
+}
+
+/** A key's value in a Java properties file (`key=value`, `key: value` or `key value`; # and ! comments). */
+function javaProperty(text: string, key: string): string | undefined {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (match?.[1] === key) return match[2]!.trim();
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,4 @@
 import Docker from 'dockerode';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -12,12 +10,6 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
-
-async function changeFile(repo: string, file: string, from: string, to: string) {
-  const target = path.join(repo, file);
-  fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace(from, to));
-  await slipway.commit(repo, `${file}: ${to}`);
-}
 
 describe('Go', () => {
   test(
@@ -43,7 +35,7 @@ describe('Go', () => {
 
   test('a go directive newer than this host’s Go fails the push, naming both, and the last release serves on', async () => {
     const repo = await slipway.appRepo('go-app', 'goapp');
-    await changeFile(repo, 'go.mod', 'go 1.19', 'go 1.22');
+    await slipway.changeFile(repo, 'go.mod', 'go 1.19', 'go 1.22');
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code).not.toBe(0);
     expect(pushed.output).toContain(
@@ -85,7 +77,7 @@ describe('Ruby', () => {
         'ruby app on 3.1.2, rack 2.2.22, production, v1\n',
       );
 
-      await changeFile(repo, 'config.ru', 'VERSION = 1', 'VERSION = 2');
+      await slipway.changeFile(repo, 'config.ru', 'VERSION = 1', 'VERSION = 2');
       const again = await slipway.push(repo);
       expect(again.code, again.output).toBe(0);
       expect(again.output).toContain("-----> Reusing the bundle from the last build's image (Gemfile.lock unchanged)");
@@ -102,7 +94,7 @@ describe('Ruby', () => {
 
   test('a Gemfile asking for a Ruby this host does not have fails the push, naming both', async () => {
     const repo = await slipway.appRepo('ruby-app', 'rubyapp');
-    await changeFile(repo, 'Gemfile', 'ruby "~> 3.1.0"', 'ruby "3.3.0"');
+    await slipway.changeFile(repo, 'Gemfile', 'ruby "~> 3.1.0"', 'ruby "3.3.0"');
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code).not.toBe(0);
     expect(pushed.output).toContain('remote:  !     This app needs Ruby 3.3.0 (Gemfile), and this host has Ruby 3.1.2');

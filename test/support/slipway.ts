@@ -257,6 +257,13 @@ export class SlipwayUnderTest {
     if (result.code !== 0) throw new Error(result.output);
   }
 
+  /** Replaces `from` with `to` in one file of the repository `dir`, and commits that. */
+  async changeFile(dir: string, file: string, from: string, to: string): Promise<void> {
+    const target = path.join(dir, file);
+    fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace(from, to));
+    await this.commit(dir, `${file}: ${to}`);
+  }
+
   push(dir: string, options: { key?: SshKey; args?: string[] } = {}): Promise<RunResult> {
     return run('git', ['push', ...(options.args ?? ['deploy', 'main'])], { cwd: dir, env: this.gitEnv(options.key) });
   }
