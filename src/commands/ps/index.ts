@@ -177,7 +177,9 @@ const commands: Command[] = [
         );
       }
       const changes = parseScale(args.rest);
-      ctx.platform.state.apps.setFormation(app.name, { ...app.formation, ...changes });
+      const formation = { ...app.formation, ...changes };
+      ctx.platform.state.apps.setFormation(app.name, formation);
+      ctx.platform.events.publish('app.scaled', { app: app.name, formation, by: ctx.caller.name });
       ctx.out.out(format.step(`Scaling ${app.name} processes: ${args.rest.join(' ')}`));
       if (!isDeployed(ctx, app.name)) return 0;
       return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'scale' });
