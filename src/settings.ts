@@ -91,6 +91,8 @@ const schema = z.object({
   SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   /** Connections still authenticating beyond this many are closed at once. */
   SLIPWAY_SSH_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** A webhook delivery that failed is tried again after this long, then twice as long each time (up to an hour), for a day. */
+  SLIPWAY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3600_000).default(10_000),
   /** What the daemon logs (JSON lines on stderr): debug, info, warn or error and above. */
   SLIPWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -164,6 +166,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     dockerCertsDir: s.SLIPWAY_DOCKER_CERTS_DIR,
     swarmStartTimeoutMs: s.SLIPWAY_SWARM_START_SECONDS * 1000,
     buildImages: imageList(s.SLIPWAY_BUILD_IMAGES),
+    webhookBackoffMs: s.SLIPWAY_WEBHOOK_BACKOFF_MS,
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,
