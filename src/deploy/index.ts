@@ -105,7 +105,11 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     log.error(message);
     await platform.logs.result(job.deployId, { ok: false, message });
     deploys.finish(job.deployId, { status: 'failed', error: message, log: log.text() });
-    platform.events.publish('deploy.failed', { ...told, release: deploys.get(job.deployId)?.release ?? null, error: message });
+    platform.events.publish('deploy.failed', {
+      ...told,
+      release: deploys.get(job.deployId)?.release ?? null,
+      error: message,
+    });
     await platform.logs.end(job.deployId);
     return async () => {};
   }
@@ -130,12 +134,19 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
 
 /** What every deploy event says about its job. */
 function deployFields(job: DeployJob) {
-  return { app: job.app, deploy: job.deployId, kind: job.kind, by: job.requestedBy, rev: job.kind === 'git' ? job.rev : null };
+  return {
+    app: job.app,
+    deploy: job.deployId,
+    kind: job.kind,
+    by: job.requestedBy,
+    rev: job.kind === 'git' ? job.rev : null,
+  };
 }
 
 /** A restart the reconciler asked for that put processes back is the app recovering, besides a deploy. */
 function tellSucceeded(platform: Platform, job: DeployJob, told: ReturnType<typeof deployFields>): void {
-  const release = platform.state.deploys.get(job.deployId)?.release ?? platform.state.releases.current(job.app)?.version;
+  const release =
+    platform.state.deploys.get(job.deployId)?.release ?? platform.state.releases.current(job.app)?.version;
   platform.events.publish('deploy.succeeded', { ...told, release: release ?? null });
   if (job.kind === 'restart' && job.reason === 'reconcile' && release !== undefined)
     platform.events.publish('app.recovered', { app: job.app, release });

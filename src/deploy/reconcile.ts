@@ -259,9 +259,12 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
   await restored;
 }
 
-/** A process container that stopped while the app should run, and that no deploy was retiring, crashed. */
+/**
+ * A process container that stopped while the app should run, and that no deploy was retiring,
+ * crashed. Builds and one-offs end by design, and name no process (or are one-offs).
+ */
 function tellIfCrashed(platform: Platform, app: string, event: InstanceEvent): void {
   const { state } = platform;
-  if (event.oneOff || isStopped(state, app) || retiringNow(state, app).has(event.id)) return;
-  platform.events.publish('app.crashed', { app, process: event.process ?? '', container: event.id.slice(0, 12) });
+  if (!event.process || event.oneOff || isStopped(state, app) || retiringNow(state, app).has(event.id)) return;
+  platform.events.publish('app.crashed', { app, process: event.process, container: event.id.slice(0, 12) });
 }

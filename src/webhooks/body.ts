@@ -24,7 +24,9 @@ export function verifySignature(
   now = Date.now(),
   toleranceSeconds = 300,
 ): boolean {
-  const parts = new Map(header.split(',').map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]));
+  const parts = new Map(
+    header.split(',').map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]),
+  );
   const timestamp = Number(parts.get('t'));
   const given = Buffer.from(parts.get('v1') ?? '', 'hex');
   const expected = Buffer.from(hmac(secret, timestamp, body), 'hex');

@@ -113,7 +113,10 @@ export function startWebhookWorker(options: {
 }
 
 /** One POST of the event to the webhook; an answer outside 2xx is an error (to retry). */
-async function postEvent(hook: WebhookRecord, event: DomainEvent): Promise<{ status: number | null; error: string | null }> {
+async function postEvent(
+  hook: WebhookRecord,
+  event: DomainEvent,
+): Promise<{ status: number | null; error: string | null }> {
   const body = webhookBody(event, hook.format);
   const target = await destinationOf(hook);
   const headers = {
@@ -138,7 +141,8 @@ async function destinationOf(hook: WebhookRecord): Promise<{ url: string; addres
   try {
     destination = await resolvePublicDestination(hook.url, { protocols: ['https'] });
   } catch (error) {
-    if (error instanceof RefusedDestination) throw new Error('not a public https:// destination');
+    // What a tenant reads in webhooks:deliveries: not what the name resolves to now.
+    if (error instanceof RefusedDestination) throw new Error('not a public https:// destination', { cause: error });
     throw error;
   }
   return { url: destination.url, addresses: destination.addresses };

@@ -79,7 +79,11 @@ export function nodeEvents(
   for (const [id, node] of now) {
     const was = before.get(id);
     if (!was || (was.state === 'ready') === (node.state === 'ready')) continue;
-    events.push({ action: 'node', id, node: { name: node.hostname, address: node.address, up: node.state === 'ready' } });
+    events.push({
+      action: 'node',
+      id,
+      node: { name: node.hostname, address: node.address, up: node.state === 'ready' },
+    });
   }
   return events;
 }
