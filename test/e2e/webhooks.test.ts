@@ -161,7 +161,7 @@ describe('webhooks tell what happens to an app', () => {
     expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
   });
 
-  test('a receiver that is down at first gets the event on a retry; config changes name keys, never values', async () => {
+  test('a receiver that is down at first gets the event on a retry, across a daemon restart; config changes name keys, never values', async () => {
     const port = await freePort();
     const late = await addWebhook([
       '--global',
@@ -177,6 +177,9 @@ describe('webhooks tell what happens to an app', () => {
       (list) => list.length > 0,
     );
     expect(failures.at(-1)).toMatchObject({ event: 'config.changed', ok: false, status: null, attempt: 1 });
+    // The retries wait in Redis, not in the daemon.
+    await slipway.stopDaemon();
+    await slipway.startDaemon();
     const lateReceiver = new Receiver();
     await lateReceiver.listen(port);
     try {
@@ -246,4 +249,19 @@ describe('tenants', () => {
     expect(listed.stdout).not.toContain('a-secret-of-my-own-choosing');
     expect((await slipway.ssh(['webhooks:remove', own.id], { key: tenant })).code).toBe(0);
   });
+});
+
+test('destroying an app is no crash', async () => {
+  const watcher = await addWebhook(['--global', `http://127.0.0.1:${receiverPort}/everything`]);
+  expect((await slipway.ssh(['apps:destroy', app, '--force'])).code).toBe(0);
+  // An event after the destroy: once it was delivered, any crash told before it was too.
+  expect((await slipway.ssh(['config:set', 'mine', 'AFTER=1'])).code).toBe(0);
+  await receiver.event('/everything', 'config.changed');
+  const told = await eventually(
+    () => deliveries(watcher.id),
+    (list) => list.some((d) => d.event === 'config.changed' && d.ok),
+  );
+  expect(told.map((d) => d.event)).not.toContain('app.crashed');
+  const events = receiver.received.filter((r) => r.path === '/everything').map((r) => r.headers['slipway-event']);
+  expect(events).not.toContain('app.crashed');
 });
