@@ -20,6 +20,8 @@ import { Platform } from './platform.js';
 import { startDeployWorker } from './queue/deploy-queue.js';
 import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
+import { dispatchEvents } from './webhooks/index.js';
+import { startWebhookWorker } from './webhooks/delivery.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
 const log = lineLog();
@@ -73,6 +75,14 @@ export async function serve(settings: Settings): Promise<void> {
       ),
   });
   const worker = startWorker(platform);
+  const stopDispatching = dispatchEvents(platform, log);
+  const deliveries = startWebhookWorker({
+    redisUrl: settings.redisUrl,
+    prefix: settings.instance,
+    backoffBaseMs: settings.webhookBackoffMs,
+    webhooks: platform.state.webhooks,
+  });
+  deliveries.on('error', (error) => log('webhook worker error', { level: 'error', err: error }));
   const ssh = await startSshServer(platform, { hookToken });
   const api = await startApiServer(platform, {
     host: '127.0.0.1',
@@ -90,6 +100,8 @@ export async function serve(settings: Settings): Promise<void> {
     hostCommands.close();
     await api.close();
     await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    await deliveries.close();
+    await stopDispatching();
     await seat.release();
     await platform.close();
   });
@@ -114,9 +126,12 @@ export async function work(settings: Settings): Promise<void> {
   const platform = new Platform(settings);
   await checkDependencies(platform);
   const worker = startWorker(platform);
+  // Its deploys' events are queued for webhooks here; the daemon delivers them.
+  const stopDispatching = dispatchEvents(platform, log);
   log(`deploy worker running (concurrency ${settings.deployConcurrency})`);
   onShutdown(async () => {
     await worker.close();
+    await stopDispatching();
     await platform.close();
   });
 }

@@ -17,6 +17,7 @@ import { LocalServiceRuntime } from './runtime/local/services.js';
 import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/scheduler.js';
 import type { ServiceRuntime } from './runtime/services.js';
 import type { Settings } from './settings.js';
+import { DomainEvents } from './events/domain.js';
 import { GLOBAL_SCOPE, openState, type State } from './state/index.js';
 
 /** Which scheduler runs an app (`scheduler:set <app>|--global selected <name>`). */
@@ -63,6 +64,8 @@ export class Platform {
   readonly services: ServiceRuntime;
   /** The swarm this host manages (scheduler-swarm:init, nodes:*). */
   readonly swarm: SwarmManager;
+  /** What happened (deploys, crashes, config, domains, certificates, backups, nodes), for whoever is told (webhooks). */
+  readonly events = new DomainEvents();
   private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
   private parts: Partial<PlatformParts>;

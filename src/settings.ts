@@ -104,6 +104,8 @@ const schema = z.object({
   SLIPWAY_LOG_DRAIN_BUFFER_MIB: z.coerce.number().min(1).max(100_000).default(64),
   /** A PEM file of CA certificates log drains trust besides the host's bundle (a private syslog server's CA). */
   SLIPWAY_LOG_DRAIN_CA_FILE: z.string().optional(),
+  /** A webhook delivery that failed is tried again after this long, then twice as long each time (up to an hour), for a day. */
+  SLIPWAY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3600_000).default(10_000),
   /** What the daemon logs (JSON lines on stderr): debug, info, warn or error and above. */
   SLIPWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -183,6 +185,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       bufferBytes: Math.floor(s.SLIPWAY_LOG_DRAIN_BUFFER_MIB * 1024 * 1024),
       extraCaFile: s.SLIPWAY_LOG_DRAIN_CA_FILE,
     },
+    webhookBackoffMs: s.SLIPWAY_WEBHOOK_BACKOFF_MS,
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,

@@ -1,6 +1,6 @@
 import type { Caller } from '../access/index.js';
 import { mayUseApp } from '../access/index.js';
-import type { AppEvent, AppWatch } from '../events/apps.js';
+import type { AppEvent, AppWatch } from './app-watch.js';
 import type { State } from '../state/index.js';
 import { ApiError } from './routes.js';
 import { serverSentEvent, SSE_HEARTBEAT, sseRetry } from './sse.js';

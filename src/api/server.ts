@@ -19,7 +19,7 @@ import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from
 import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
 import { lineLog } from '../core/log.js';
-import { AppWatch } from '../events/apps.js';
+import { AppWatch } from './app-watch.js';
 import { AppEventStreams } from './events.js';
 
 export const API_PREFIX = '/api/v1';

@@ -34,6 +34,7 @@ import { serviceNamespaces } from './services/index.js';
 import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
 import { portsNamespace } from './ports/index.js';
+import { webhooksNamespace } from './webhooks/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
 import {
@@ -89,6 +90,7 @@ const NAMESPACES: Namespace[] = [
   tokensNamespace,
   dashboardNamespace,
   stackNamespace,
+  webhooksNamespace,
 ];
 
 /** What every namespace does when an app is created, destroyed, renamed or cloned. */

@@ -95,6 +95,8 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
   if (deploys.get(job.deployId)?.status !== 'queued') return async () => {}; // its requester was told it failed
   deploys.setStatus(job.deployId, 'running');
   deploys.mark(job.deployId, 'started');
+  const told = deployFields(job);
+  platform.events.publish('deploy.started', told);
   let retire: () => Promise<void>;
   try {
     retire = await runJob(platform, job, log);
@@ -103,11 +105,17 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     log.error(message);
     await platform.logs.result(job.deployId, { ok: false, message });
     deploys.finish(job.deployId, { status: 'failed', error: message, log: log.text() });
+    platform.events.publish('deploy.failed', {
+      ...told,
+      release: deploys.get(job.deployId)?.release ?? null,
+      error: message,
+    });
     await platform.logs.end(job.deployId);
     return async () => {};
   }
   deploys.setStatus(job.deployId, 'succeeded');
   await platform.logs.result(job.deployId, { ok: true });
+  tellSucceeded(platform, job, told);
   return async () => {
     let error: string | undefined;
     try {
@@ -122,6 +130,26 @@ export async function runDeployJob(platform: Platform, job: DeployJob): Promise<
     deploys.finish(job.deployId, { status: 'succeeded', error, log: log.text() });
     await platform.logs.end(job.deployId);
   };
+}
+
+/** What every deploy event says about its job. */
+function deployFields(job: DeployJob) {
+  return {
+    app: job.app,
+    deploy: job.deployId,
+    kind: job.kind,
+    by: job.requestedBy,
+    rev: job.kind === 'git' ? job.rev : null,
+  };
+}
+
+/** A restart the reconciler asked for that put processes back is the app recovering, besides a deploy. */
+function tellSucceeded(platform: Platform, job: DeployJob, told: ReturnType<typeof deployFields>): void {
+  const release =
+    platform.state.deploys.get(job.deployId)?.release ?? platform.state.releases.current(job.app)?.version;
+  platform.events.publish('deploy.succeeded', { ...told, release: release ?? null });
+  if (job.kind === 'restart' && job.reason === 'reconcile' && release !== undefined)
+    platform.events.publish('app.recovered', { app: job.app, release });
 }
 
 function describeFailure(error: unknown): string {

@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import { everyUntilAborted } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
-import type { Instance } from '../runtime/scheduler.js';
+import type { Instance, InstanceEvent } from '../runtime/scheduler.js';
 import { reviveServices } from '../services/index.js';
 import { compareWithRunning } from './compare.js';
 import { isStopped, recordDrift, retiringNow } from './desired.js';
@@ -18,6 +18,12 @@ const START_SETTLE_MS = 200;
 /** Between two restarts the reconciler asks for one app, doubling while they do not help. */
 const FIRST_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** What the reconciler brings back with a restart deploy: the processes of the current release that are missing. */
+interface Restart {
+  release: number;
+  missing: string[];
+}
 
 const label = (i: Instance) => `${i.process}.${i.index} (v${i.release})`;
 
@@ -66,14 +72,14 @@ export class Reconciler {
     const lock = await this.platform.locks.tryAcquire(appLockName(app));
     if (!lock) return [];
     let found: string[];
-    let restart: boolean;
+    let restart: Restart | undefined;
     try {
       if (!this.platform.state.apps.get(app)) return [];
       ({ found, restart } = await this.converge(app));
     } finally {
       await lock.release();
     }
-    if (restart) found.push(await this.requestRestart(app));
+    if (restart) found.push(await this.requestRestart(app, restart));
     else if (found.length === 0) this.backoff.delete(app);
     recordDrift(this.platform.state, app, found);
     for (const line of found) this.log(line, { app });
@@ -118,19 +124,22 @@ export class Reconciler {
     };
   }
 
-  private async converge(app: string): Promise<{ found: string[]; restart: boolean }> {
+  private async converge(app: string): Promise<{ found: string[]; restart?: Restart }> {
     const scheduler = this.platform.schedulerFor(app);
     const { instances, current, stopped, missing, stray, web, routed } = await this.assess(app);
     if (!current || stopped) {
-      if (instances.length === 0) return { found: [], restart: false };
+      if (instances.length === 0) return { found: [] };
       await parkApp(this.platform, app);
       await scheduler.retire(instances);
       return {
         found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`],
-        restart: false,
       };
     }
-    if (missing.length > 0) return { found: [`missing ${missing.join(', ')} of v${current.version}`], restart: true };
+    if (missing.length > 0)
+      return {
+        found: [`missing ${missing.join(', ')} of v${current.version}`],
+        restart: { release: current.version, missing },
+      };
     const found: string[] = [];
     if (stray.length > 0) {
       await scheduler.retire(stray);
@@ -140,11 +149,11 @@ export class Reconciler {
       await routeTo(this.platform, app, web);
       found.push(`routed to ${web.map((i) => `${label(i)} at ${i.endpoint!.host}`).join(', ')}`);
     }
-    return { found, restart: false };
+    return { found };
   }
 
   /** Asks for a restart deploy of the current release, at most once per backoff period. */
-  private async requestRestart(app: string): Promise<string> {
+  private async requestRestart(app: string, restart: Restart): Promise<string> {
     const now = Date.now();
     const previous = this.backoff.get(app) ?? { failures: 0, notBefore: 0 };
     if (now < previous.notBefore) return `restart held back until ${new Date(previous.notBefore).toISOString()}`;
@@ -154,6 +163,7 @@ export class Reconciler {
     });
     const deployId = randomUUID();
     await queueDeploy(this.platform, { kind: 'restart', reason: 'reconcile', app, deployId, requestedBy: 'slipway' });
+    this.platform.events.publish('app.restarted', { app, ...restart });
     return `restart deploy ${deployId.slice(0, 8)} queued`;
   }
 }
@@ -215,11 +225,17 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
         attempt('restoring routes', restoreAll);
         return soon('reconciling everything', DIE_SETTLE_MS, everything);
       }
+      if (event.action === 'node' && event.node)
+        return platform.events.publish(event.node.up ? 'node.up' : 'node.down', {
+          node: event.node.name,
+          address: event.node.address,
+        });
       if (event.service) return event.action === 'die' && soon('reconciling services', DIE_SETTLE_MS, services);
       const app = event.app;
       if (!app || !platform.state.apps.get(app)) return;
       if (event.action === 'die') {
         const unreachable = event.unreachable === true;
+        tellIfCrashed(platform, app, event);
         if (routedInstances(platform, app).includes(event.id))
           attempt(`withdrawing ${app}'s dead instance`, () =>
             withdrawInstance(platform, app, event.id, { unreachable }),
@@ -241,4 +257,14 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
   attempt('reconciling', () => restored.then(converge));
   everyUntilAborted(platform.settings.reconcileMs, signal, () => attempt('reconciling', converge));
   await restored;
+}
+
+/**
+ * A process container that stopped while the app should run, and that no deploy was retiring,
+ * crashed. Builds and one-offs end by design, and name no process (or are one-offs).
+ */
+function tellIfCrashed(platform: Platform, app: string, event: InstanceEvent): void {
+  const { state } = platform;
+  if (!event.process || event.oneOff || isStopped(state, app) || retiringNow(state, app).has(event.id)) return;
+  platform.events.publish('app.crashed', { app, process: event.process, container: event.id.slice(0, 12) });
 }

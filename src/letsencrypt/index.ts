@@ -168,6 +168,12 @@ export async function obtainCertificate(
   }
   const certificate = storeCertificate(platform.settings.certsDir, site.name, pem, certKey.toString());
   await site.serve();
+  if (site.name !== DASHBOARD_SITE)
+    platform.events.publish('cert.added', {
+      app: site.name,
+      expires_at: new Date(certificate.validTo).toISOString(),
+      by: 'letsencrypt',
+    });
   onLine(
     `Installed a certificate for ${domains.join(', ')}, valid until ${new Date(certificate.validTo).toISOString()}`,
   );
@@ -264,6 +270,8 @@ export async function renewDue(
     } catch (error) {
       onLine(`${site.title}: renewal failed, the current certificate stays: ${(error as Error).message}`);
       outcome.failed.push(site.title);
+      if (site.name !== DASHBOARD_SITE)
+        platform.events.publish('cert.renewal_failed', { app: site.name, error: (error as Error).message });
     }
   }
   return outcome;
@@ -275,9 +283,26 @@ const RENEW_CHECK_MS = 12 * 3600_000;
 /** The daemon renews certificates by itself: at start, then twice a day. No cron needed. */
 export function keepCertificatesFresh(platform: Platform, log: Log, signal: AbortSignal): void {
   const check = () =>
-    void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`)).catch((error: Error) =>
-      log(`letsencrypt: ${error.message}`),
-    );
+    void renewDue(platform, undefined, (line) => log(`letsencrypt: ${line}`))
+      .then(() => tellExpiring(platform))
+      .catch((error: Error) => log(`letsencrypt: ${error.message}`));
   everyUntilAborted(RENEW_CHECK_MS, signal, check);
   check();
+}
+
+/** A certificate is told about as expiring once it has this little time left (each check tells again). */
+export const EXPIRING_WITHIN_MS = 14 * 24 * 3600_000;
+
+/** Every app certificate (Let's Encrypt's or not) that expires within 14 days, told about at each check. */
+function tellExpiring(platform: Platform, now = Date.now()): void {
+  for (const { name } of platform.state.apps.list()) {
+    const info = describeCertificate(platform.settings.certsDir, name);
+    const left = info ? new Date(info.expiresAt).getTime() - now : Infinity;
+    if (info && left < EXPIRING_WITHIN_MS)
+      platform.events.publish('cert.expiring', {
+        app: name,
+        expires_at: info.expiresAt,
+        days_left: Math.max(0, Math.floor(left / (24 * 3600_000))),
+      });
+  }
 }

@@ -104,7 +104,8 @@ export type OneOffIo =
  * so anything may have changed meanwhile.
  */
 export interface InstanceEvent {
-  action: 'start' | 'die' | 'lost' | 'resync';
+  /** `node`: a swarm node went down or came back (`node` says which); `id` is the node's. */
+  action: 'start' | 'die' | 'lost' | 'resync' | 'node';
   id: string;
   /**
    * With `die`: its host stopped answering (a node down or cut off). It may still run there,
@@ -113,6 +114,11 @@ export interface InstanceEvent {
   unreachable?: boolean;
   app?: string;
   service?: string;
+  /** The process type, when the scheduler knows it (a crash names it). */
+  process?: string;
+  /** A one-off run (run, cron): its end is no crash. */
+  oneOff?: boolean;
+  node?: { name: string; address: string; up: boolean };
 }
 
 export interface LogOptions {

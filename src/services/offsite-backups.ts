@@ -198,6 +198,7 @@ export async function backupToBucket(
     };
     recordBackupAttempt(platform, kind, service.name, attempt);
     log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${manifest.bytes} bytes)`);
+    platform.events.publish('backup.succeeded', { service: `${kind.kind} ${service.name}`, bucket, file: key });
     return attempt;
   } catch (error) {
     const reason = errorMessage(error);
@@ -211,6 +212,7 @@ export async function backupToBucket(
       error: reason,
     });
     log(`backup of ${kind.kind} ${service.name} to s3://${bucket} failed: ${reason}`, { level: 'warn' });
+    platform.events.publish('backup.failed', { service: `${kind.kind} ${service.name}`, bucket, error: reason });
     throw new UserError(`Backup of ${service.name} to ${bucket} failed: ${reason}`);
   } finally {
     client.destroy();

@@ -54,7 +54,7 @@ export class AppStore {
           'INSERT INTO apps (name, deploy_branch, formation, created_at) SELECT ?, deploy_branch, formation, created_at FROM apps WHERE name = ?',
         )
         .run(to, from);
-      for (const table of ['releases', 'deploys', 'service_links', 'app_access', 'properties']) {
+      for (const table of ['releases', 'deploys', 'service_links', 'app_access', 'properties', 'webhooks']) {
         this.db.prepare(`UPDATE ${table} SET app = ? WHERE app = ?`).run(to, from);
       }
       this.db.prepare('UPDATE config SET scope = ? WHERE scope = ?').run(to, from);

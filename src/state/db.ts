@@ -110,6 +110,31 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE deploys ADD COLUMN timings TEXT NOT NULL DEFAULT '{}';`,
   // What a token may do: 'full' (act as its key) or 'scrape' (read /metrics, nothing else).
   `ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';`,
+  // Webhooks of an app (or global ones: app NULL), and their last delivery attempts. The
+  // secret signs the bodies; `confined` hooks (a tenant's) may reach public https:// only.
+  `CREATE TABLE webhooks (
+     id TEXT PRIMARY KEY,
+     app TEXT REFERENCES apps(name) ON DELETE CASCADE,
+     url TEXT NOT NULL,
+     events TEXT NOT NULL,
+     format TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     confined INTEGER NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE webhook_deliveries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+     event_id TEXT NOT NULL,
+     event_type TEXT NOT NULL,
+     attempt INTEGER NOT NULL,
+     status INTEGER,
+     error TEXT,
+     latency_ms INTEGER NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries(webhook_id, id);`,
 ];
 
 export function openDb(file: string): Db {

@@ -8,6 +8,7 @@ import { DeployStore } from './deploys.js';
 import { KeyStore } from './keys.js';
 import { ReleaseStore } from './releases.js';
 import { TokenStore } from './tokens.js';
+import { WebhookStore } from './webhooks.js';
 
 export type { AppRecord, Formation } from './apps.js';
 export { GLOBAL_SCOPE, type Env } from './config.js';
@@ -15,6 +16,7 @@ export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
 export type { ReleaseKind, ReleaseRecord } from './releases.js';
 export type { TokenRecord, TokenScope } from './tokens.js';
+export type { WebhookDelivery, WebhookRecord } from './webhooks.js';
 export type { LinkRecord, ServiceRecord } from './services.js';
 
 /** Everything that must survive a restart, in one SQLite database. */
@@ -30,6 +32,7 @@ export function openState(file: string) {
     services: new ServiceStore(db),
     deploys: new DeployStore(db),
     tokens: new TokenStore(db),
+    webhooks: new WebhookStore(db),
     close: () => db.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
-import { AppWatch, type AppEvent } from '../../src/events/apps.js';
+import { AppWatch, type AppEvent } from '../../src/api/app-watch.js';
 import { Platform } from '../../src/platform.js';
 import type { AppSummary } from '../../src/model/api.js';
 import {

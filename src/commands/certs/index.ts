@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import { filesInTar } from '../../builder/tar.js';
 import { UserError } from '../../core/errors.js';
 import { readAllBytes } from '../../core/input.js';
@@ -82,6 +83,7 @@ export const certsNamespace: Namespace = {
         const { cert, key } = await readCertificateInput(ctx, files);
         const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
         await restoreRoute(ctx.platform, app.name);
+        tellCertificateAdded(ctx, app.name, certificate);
         ctx.out.out(
           format.step(`Added the certificate for ${certificate.subject.replace(/\n/g, ', ')} to ${app.name}`),
         );
@@ -98,8 +100,9 @@ export const certsNamespace: Namespace = {
         const app = args.app;
         const domain = args.named.domain.toLowerCase();
         const { cert, key } = await selfSignedCertificate(domain);
-        storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
+        const certificate = storeCertificate(ctx.platform.settings.certsDir, app.name, cert, key);
         await restoreRoute(ctx.platform, app.name);
+        tellCertificateAdded(ctx, app.name, certificate);
         ctx.out.out(format.step(`Added a self-signed certificate for ${domain} to ${app.name}`));
         if (!appDomains(ctx.platform.state, ctx.platform.settings, app.name).includes(domain)) {
           ctx.out.out(
@@ -123,3 +126,8 @@ export const certsNamespace: Namespace = {
     }),
   ],
 };
+
+function tellCertificateAdded(ctx: CommandContext, app: string, certificate: X509Certificate): void {
+  const expires = new Date(certificate.validTo).toISOString();
+  ctx.platform.events.publish('cert.added', { app, expires_at: expires, by: ctx.caller.name });
+}

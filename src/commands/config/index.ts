@@ -31,7 +31,18 @@ function envFor(ctx: CommandContext, scope: string, merged: boolean): Env {
 }
 
 /** After a change to an app's config: a new release, live with no build, unless told not to. */
-async function restartAfterChange(ctx: CommandContext, scope: string, args: CommandArgs, description: string) {
+async function restartAfterChange(
+  ctx: CommandContext,
+  scope: string,
+  args: CommandArgs,
+  description: string,
+  keys: string[],
+) {
+  ctx.platform.events.publish('config.changed', {
+    app: scope === GLOBAL_SCOPE ? null : scope,
+    keys: [...keys].sort(),
+    by: ctx.caller.name,
+  });
   if (scope === GLOBAL_SCOPE || args.flags['no-restart'] || !isDeployed(ctx, scope)) return 0;
   ctx.out.out(format.step(`Restarting app ${scope}`));
   return runDeploy(ctx, { kind: 'config', app: scope, description });
@@ -115,7 +126,7 @@ const commands: Command[] = [
       config.set(scope, values);
       ctx.out.out(format.step('Setting config vars'));
       columns(values).forEach((line) => ctx.out.out(format.detail(line)));
-      return restartAfterChange(ctx, scope, args, describeKeys('Set', sortedKeys(values)));
+      return restartAfterChange(ctx, scope, args, describeKeys('Set', sortedKeys(values)), Object.keys(values));
     },
   }),
   action({
@@ -136,7 +147,7 @@ const commands: Command[] = [
         );
       }
       if (removed.length === 0) return 0;
-      return restartAfterChange(ctx, scope, args, describeKeys('Unset', removed));
+      return restartAfterChange(ctx, scope, args, describeKeys('Unset', removed), removed);
     },
   }),
   action({
@@ -148,9 +159,10 @@ const commands: Command[] = [
     booleanFlags: ['no-restart', 'global'],
     async run(ctx, args) {
       const scope = scopeOf(args);
+      const cleared = Object.keys(ctx.platform.state.config.get(scope));
       ctx.platform.state.config.replace(scope, {});
       ctx.out.out(format.step('Clearing config vars'));
-      return restartAfterChange(ctx, scope, args, 'Clear config vars');
+      return restartAfterChange(ctx, scope, args, 'Clear config vars', cleared);
     },
   }),
   action({
@@ -172,7 +184,7 @@ const commands: Command[] = [
       if (args.flags.replace) config.replace(scope, values);
       else config.set(scope, values);
       ctx.out.out(format.step(`Importing ${Object.keys(values).length} config vars`));
-      return restartAfterChange(ctx, scope, args, describeKeys('Import', sortedKeys(values)));
+      return restartAfterChange(ctx, scope, args, describeKeys('Import', sortedKeys(values)), Object.keys(values));
     },
   }),
 ];

@@ -55,17 +55,28 @@ async function changeDomains(ctx: CommandContext, apps: string[], change: () => 
 }
 
 /** Replaces the app's domains; a non-admin key only with domains that are its app's to take. */
-function changeAppDomains(ctx: CommandContext, app: string, domains: string[], added = domains) {
+async function changeAppDomains(ctx: CommandContext, app: string, domains: string[], added = domains) {
   const { state, settings } = ctx.platform;
   const { isAdmin } = ctx.caller;
   if (!isAdmin) refuseForeignDomains(state, settings, app, added);
   const before = hasOwnDomains(state, app) ? appDomains(state, settings, app) : [];
-  return changeDomains(
+  const answered = appDomains(state, settings, app);
+  await changeDomains(
     ctx,
     [app],
     () => setAppDomains(state, settings, app, domains, { revealOwner: isAdmin }),
     () => setAppDomains(state, settings, app, before),
   );
+  tellDomainChanges(ctx, app, answered, appDomains(state, settings, app));
+}
+
+/** The names the app answers on now and did not before, and the other way round. */
+function tellDomainChanges(ctx: CommandContext, app: string, before: string[], after: string[]): void {
+  const by = ctx.caller.name;
+  const added = after.filter((d) => !before.includes(d));
+  const removed = before.filter((d) => !after.includes(d));
+  if (added.length > 0) ctx.platform.events.publish('domain.added', { app, domains: added, by });
+  if (removed.length > 0) ctx.platform.events.publish('domain.removed', { app, domains: removed, by });
 }
 
 function changeGlobalDomains(ctx: CommandContext, domains: string[]) {

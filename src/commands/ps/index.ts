@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { mayUseApp } from '../../access/index.js';
-import { isStopped, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
+import { isStopped, markRetiring, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
 import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
 import { deployBranchOf } from '../../git/settings.js';
@@ -177,7 +177,9 @@ const commands: Command[] = [
         );
       }
       const changes = parseScale(args.rest);
-      ctx.platform.state.apps.setFormation(app.name, { ...app.formation, ...changes });
+      const formation = { ...app.formation, ...changes };
+      ctx.platform.state.apps.setFormation(app.name, formation);
+      ctx.platform.events.publish('app.scaled', { app: app.name, formation, by: ctx.caller.name });
       ctx.out.out(format.step(`Scaling ${app.name} processes: ${args.rest.join(' ')}`));
       if (!isDeployed(ctx, app.name)) return 0;
       return runDeploy(ctx, { kind: 'restart', app: app.name, reason: 'scale' });
@@ -185,10 +187,21 @@ const commands: Command[] = [
   }),
 ];
 
+/** Long enough for the engine to report the discarded containers' deaths. */
+const DISCARD_NOTICE_MS = 60_000;
+
 /** Every process of the app goes at once, one-off runs too, and then what the engine kept for it. */
 async function discardAll(platform: Platform, app: string): Promise<void> {
   const scheduler = platform.schedulerFor(app);
-  await scheduler.discard(await scheduler.instances(app, { oneOffs: true }));
+  const instances = await scheduler.instances(app, { oneOffs: true });
+  // Going by design: their ends are no crash (app.crashed) for the reconciler to tell of.
+  markRetiring(
+    platform.state,
+    app,
+    instances.map((i) => i.id),
+    Date.now() + DISCARD_NOTICE_MS,
+  );
+  await scheduler.discard(instances);
   await scheduler.forget(app);
 }
 

@@ -216,6 +216,8 @@ export class DockerLocalScheduler implements Scheduler {
           id,
           app: labels[LABEL.app],
           service: labels[LABEL.service],
+          process: labels[LABEL.process],
+          oneOff: labels[LABEL.oneOff] === 'true',
         }),
       signal,
     );

@@ -37,7 +37,7 @@ import {
   swarmAppNetworkName,
   type SwarmTarget,
 } from './specs.js';
-import { HELD_DESIRED_STATES, slotHolders, taskEvents, type Reach, type WatchedTask } from './tasks.js';
+import { HELD_DESIRED_STATES, nodeEvents, slotHolders, taskEvents, type Reach, type WatchedTask } from './tasks.js';
 
 /** Where release images go so every node can pull them: the cluster's registry. */
 export interface ClusterRegistry {
@@ -454,14 +454,16 @@ export class DockerSwarmScheduler implements Scheduler {
   async watch(onEvent: (event: InstanceEvent) => void, signal: AbortSignal): Promise<void> {
     let seen = new Map<string, WatchedTask>();
     let reachSeen: Reach = { nodeDown: () => false, unanswered: () => false };
+    let nodesSeen: Map<string, SwarmNode> | undefined;
     let looking = false;
     everyUntilAborted(WATCH_POLL_MS, signal, () => {
       if (looking) return; // a probe still waits for its timeout
       looking = true;
       void this.look()
-        .then(({ tasks, reach }) => {
+        .then(({ tasks, reach, nodes }) => {
+          if (nodesSeen) for (const event of nodeEvents(nodesSeen, nodes)) onEvent(event);
           for (const event of taskEvents(seen, tasks, reachSeen, reach)) onEvent(event);
-          [seen, reachSeen] = [tasks, reach];
+          [seen, reachSeen, nodesSeen] = [tasks, reach, nodes];
         })
         .catch(() => {})
         .finally(() => (looking = false));
@@ -469,9 +471,10 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   /** The running tasks of this instance's apps, and which of them nginx can reach now. */
-  private async look(): Promise<{ tasks: Map<string, WatchedTask>; reach: Reach }> {
+  private async look(): Promise<{ tasks: Map<string, WatchedTask>; reach: Reach; nodes: Map<string, SwarmNode> }> {
     const info = await this.docker.swarm.info();
-    if (!info.isManager) return { tasks: new Map(), reach: { nodeDown: () => false, unanswered: () => false } };
+    if (!info.isManager)
+      return { tasks: new Map(), reach: { nodeDown: () => false, unanswered: () => false }, nodes: new Map() };
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance });
     const appOf = new Map(
       services.filter((s) => s.labels[LABEL.process]).map((s) => [s.id, s.labels[LABEL.app] ?? '']),
@@ -494,6 +497,7 @@ export class DockerSwarmScheduler implements Scheduler {
     );
     return {
       tasks: watched,
+      nodes,
       reach: { nodeDown: (id) => nodes.get(id)?.state !== 'ready', unanswered: (endpoint) => unanswered.has(endpoint) },
     };
   }

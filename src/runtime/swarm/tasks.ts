@@ -5,7 +5,7 @@
  * the old task has stopped and the restart delay has passed. Until then the slot is Swarm's to
  * fill: it is neither missing nor extra.
  */
-import type { SwarmTask } from '../docker/index.js';
+import type { SwarmNode, SwarmTask } from '../docker/index.js';
 import type { InstanceEvent } from '../scheduler.js';
 
 /** The desired states of a task Swarm means to run (`ready`: a replacement about to start). */
@@ -65,6 +65,24 @@ export function taskEvents(
       id,
       app: task.app,
       ...(cutOff(now.get(id) ?? task, reach) ? { unreachable: true } : {}),
+    });
+  }
+  return events;
+}
+
+/** Pure: nodes that went down (left `ready`) or came back to it between two looks; a node new to the swarm is no event. */
+export function nodeEvents(
+  before: Map<string, Pick<SwarmNode, 'hostname' | 'address' | 'state'>>,
+  now: Map<string, Pick<SwarmNode, 'hostname' | 'address' | 'state'>>,
+): InstanceEvent[] {
+  const events: InstanceEvent[] = [];
+  for (const [id, node] of now) {
+    const was = before.get(id);
+    if (!was || (was.state === 'ready') === (node.state === 'ready')) continue;
+    events.push({
+      action: 'node',
+      id,
+      node: { name: node.hostname, address: node.address, up: node.state === 'ready' },
     });
   }
   return events;

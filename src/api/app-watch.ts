@@ -5,7 +5,7 @@ import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { deployJson } from '../state/deploys.js';
 import { runningState } from '../runtime/scheduler.js';
-import { EventBus } from './bus.js';
+import { EventBus } from '../events/bus.js';
 
 /** An app was created, or something it shows changed (a rename is the old name removed and the new one changed). */
 export type AppEvent =
