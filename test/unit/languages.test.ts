@@ -44,15 +44,15 @@ describe('the buildpack table', () => {
     expect(detectBuildpack(undefined, ['README.md'])).toBeUndefined();
   });
 
-  test('only Go and Ruby have images of their own, and their run images get no compilers or headers', () => {
-    expect(LANGUAGES.map((l) => l.name)).toEqual(['ruby', 'go']);
+  test('only Go, Ruby and PHP have images of their own, and their run images get no compilers or headers', () => {
+    expect(LANGUAGES.map((l) => l.name)).toEqual(['ruby', 'php', 'go']);
     for (const language of LANGUAGES) {
       expect(language.images.run.filter((name) => /-dev$|^(gcc|g\+\+|make|build-essential|golang)/.test(name))).toEqual(
         [],
       );
     }
     expect(() => languageNamed('cobol')).toThrow(
-      'Unknown language cobol: the languages with images of their own are ruby, go',
+      'Unknown language cobol: the languages with images of their own are ruby, php, go',
     );
   });
 
