@@ -312,6 +312,14 @@ test('push-to-live', async () => {
     makeCold: () => {},
     change: (repo, marker) => rewrite(repo, 'server.py', /^VERSION = .*$/m, `VERSION = " ${marker}"`),
   });
+  const php = await measure({
+    label: 'buildpack PHP app (test/fixtures/php-app)',
+    fixture: 'php-app',
+    app: 'benchphp',
+    makeCold: () => {},
+    change: (repo, marker) =>
+      rewrite(repo, 'public/index.php', /^const VERSION = .*;$/m, `const VERSION = '${marker}';`),
+  });
   const floorMedian = median(floor.map((f) => f.whole));
   const runFloorMedian = median(floor.map((f) => f.run));
   const lines = [
@@ -329,6 +337,7 @@ test('push-to-live', async () => {
         .join(', '),
     ...node.lines,
     ...python.lines,
+    ...php.lines,
   ];
   console.log(['', ...lines, ''].join('\n'));
 });
