@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 // The PHP images are made from the stack's the first time an app needs them (a few
-// minutes), then shared by every app and test run.
+// minutes), then shared by every app and test run; a new app's first pushes install its
+// dependencies (or, offline, try to).
 const FIRST_BUILD_MS = 600_000;
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
@@ -75,22 +76,26 @@ describe('PHP', () => {
     expect((await slipway.get(slipway.appHost('phpapp'))).body).toMatch(phpAppBody(2));
   });
 
-  test('a committed vendor/ installs with no registry; without it, a Packagist that cannot be reached fails the push and the last release serves on', async () => {
-    const repo = await slipway.appRepo('php-packagist', 'phppackagist');
-    const pushed = await slipway.push(repo);
-    expect(pushed.code, pushed.output).toBe(0);
-    expect(pushed.output).toContain('remote: -----> Installing the dependencies into the committed vendor/');
-    const served = 'info: packagist app (psr/log 1.1.4)\n';
-    expect((await slipway.get(slipway.appHost('phppackagist'))).body).toBe(served);
+  test(
+    'a committed vendor/ installs with no registry; without it, a Packagist that cannot be reached fails the push and the last release serves on',
+    async () => {
+      const repo = await slipway.appRepo('php-packagist', 'phppackagist');
+      const pushed = await slipway.push(repo);
+      expect(pushed.code, pushed.output).toBe(0);
+      expect(pushed.output).toContain('remote: -----> Installing the dependencies into the committed vendor/');
+      const served = 'info: packagist app (psr/log 1.1.4)\n';
+      expect((await slipway.get(slipway.appHost('phppackagist'))).body).toBe(served);
 
-    await run('git', ['rm', '-rq', 'vendor'], { cwd: repo });
-    await slipway.commit(repo, 'no vendor/');
-    const offline = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
-    expect(offline.code).not.toBe(0);
-    expect(offline.output).toMatch(/remote: -----> Installing the dependencies\s*\n/);
-    expect(offline.output).toContain(
-      'remote:  !     composer install failed: when this host cannot reach the package repository, commit vendor/',
-    );
-    expect((await slipway.get(slipway.appHost('phppackagist'))).body).toBe(served);
-  });
+      await run('git', ['rm', '-rq', 'vendor'], { cwd: repo });
+      await slipway.commit(repo, 'no vendor/');
+      const offline = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
+      expect(offline.code).not.toBe(0);
+      expect(offline.output).toMatch(/remote: -----> Installing the dependencies\s*\n/);
+      expect(offline.output).toContain(
+        'remote:  !     composer install failed: when this host cannot reach the package repository, commit vendor/',
+      );
+      expect((await slipway.get(slipway.appHost('phppackagist'))).body).toBe(served);
+    },
+    FIRST_BUILD_MS,
+  );
 });
