@@ -321,6 +321,14 @@ test('push-to-live', async () => {
     change: (repo, marker) =>
       rewrite(repo, 'src/main/java/example/App.java', /VERSION = ".*";/, `VERSION = "${marker}";`),
   });
+  const php = await measure({
+    label: 'buildpack PHP app (test/fixtures/php-app)',
+    fixture: 'php-app',
+    app: 'benchphp',
+    makeCold: () => {},
+    change: (repo, marker) =>
+      rewrite(repo, 'public/index.php', /^const VERSION = .*;$/m, `const VERSION = '${marker}';`),
+  });
   const floorMedian = median(floor.map((f) => f.whole));
   const runFloorMedian = median(floor.map((f) => f.run));
   const lines = [
@@ -339,6 +347,7 @@ test('push-to-live', async () => {
     ...node.lines,
     ...python.lines,
     ...java.lines,
+    ...php.lines,
   ];
   console.log(['', ...lines, ''].join('\n'));
 });

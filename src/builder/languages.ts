@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { UserError } from '../core/errors.js';
+import { checkPhpRequirements, PHP_EXTENSION_PACKAGES, PHP_SERIES } from './php.js';
 
 /**
  * The shipped buildpacks, in the order their bin/detect is tried (Heroku's order: Ruby
@@ -71,6 +72,19 @@ export const BUILDPACKS = [
     version: '17',
   },
   {
+    name: 'php',
+    title: 'PHP',
+    // Before static: an index.php app may have an index.html too.
+    markers: ['composer.json', 'index.php'],
+    // Composer (Debian's, unzip for its dist archives) only where the app is built; nginx and
+    // php-fpm where it runs (buildpacks/php/bin/heroku-php-nginx). See php.ts for the extensions.
+    images: {
+      build: ['php8.2-cli', 'composer', 'unzip', ...PHP_EXTENSION_PACKAGES],
+      run: ['php8.2-cli', 'php8.2-fpm', 'nginx', ...PHP_EXTENSION_PACKAGES],
+    },
+    version: PHP_SERIES,
+  },
+  {
     name: 'go',
     title: 'Go',
     markers: ['go.mod'],
@@ -110,7 +124,7 @@ export function languageNamed(name: string): Language {
 }
 
 /** The files a language's version check reads (top-level, small). */
-export const VERSION_FILES = ['go.mod', 'Gemfile', '.ruby-version', 'system.properties'] as const;
+export const VERSION_FILES = ['go.mod', 'Gemfile', '.ruby-version', 'system.properties', 'composer.json'] as const;
 export type VersionFiles = Partial<Record<(typeof VERSION_FILES)[number], string>>;
 
 /**
@@ -122,6 +136,8 @@ export function checkLanguageVersion(language: Language, files: VersionFiles): s
   switch (language.name) {
     case 'go':
       return checkGoVersion(language.version, files['go.mod'] ?? '');
+    case 'php':
+      return checkPhpRequirements(language.version, files['composer.json']);
     case 'java':
       return checkJavaVersion(language.version, files['system.properties'] ?? '');
     case 'ruby':

@@ -295,7 +295,7 @@ describe('builder selection', () => {
     const refused = await slipway.ssh(['ps:rebuild', 'chosen']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(
-      'Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships ruby, nodejs, python, java, go, static, procfile',
+      'Unknown buildpack https://example.com/some-other-pack.tgz: Slipway ships ruby, nodejs, python, java, php, go, static, procfile',
     );
   });
 

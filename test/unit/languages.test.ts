@@ -44,15 +44,15 @@ describe('the buildpack table', () => {
     expect(detectBuildpack(undefined, ['README.md'])).toBeUndefined();
   });
 
-  test('only Go, Java and Ruby have images of their own, and their run images get no compilers or headers', () => {
-    expect(LANGUAGES.map((l) => l.name)).toEqual(['ruby', 'java', 'go']);
+  test('only Go, Java, PHP and Ruby have images of their own, and their run images get no compilers or headers', () => {
+    expect(LANGUAGES.map((l) => l.name)).toEqual(['ruby', 'java', 'php', 'go']);
     for (const language of LANGUAGES) {
       expect(
         language.images.run.filter((name) => /-dev$|-jdk|^(gcc|g\+\+|make|build-essential|golang|maven)/.test(name)),
       ).toEqual([]);
     }
     expect(() => languageNamed('cobol')).toThrow(
-      'Unknown language cobol: the languages with images of their own are ruby, java, go',
+      'Unknown language cobol: the languages with images of their own are ruby, java, php, go',
     );
   });
 
