@@ -27,7 +27,8 @@ const startRedis = async () => {
 };
 const stopRedis = () => run('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
 
-const slipway = new SlipwayUnderTest(`redis://127.0.0.1:${redisPort}`, { SLIPWAY_WATCH_SECONDS: '5' });
+const settings: NodeJS.ProcessEnv = {};
+const slipway = new SlipwayUnderTest(`redis://127.0.0.1:${redisPort}`, settings);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const app = 'steady';
 const db = 'faultsdb';
@@ -159,6 +160,21 @@ describe('containers that stop', () => {
 });
 
 describe('a release that fails after the swap', () => {
+  // Only these tests need the watch after a swap to outlast the crash: Slipway's default of
+  // 5 s. The rest of the file keeps the harness's 1 s (every deploy waits out the watch).
+  const crashy = 'crashy';
+  const restartWatching = async (seconds: number) => {
+    settings.SLIPWAY_WATCH_SECONDS = String(seconds);
+    await slipway.stopDaemon();
+    await slipway.startDaemon();
+  };
+  beforeAll(async () => {
+    await restartWatching(5);
+    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', crashy));
+    if (pushed.code !== 0) throw new Error(pushed.output);
+  });
+  afterAll(() => restartWatching(1));
+
   /** Asks the app for a page every 10 ms (a new connection each) until stopped; the answers that were not 200. */
   function keepAsking(host: string) {
     let asking = true;
@@ -186,24 +202,24 @@ describe('a release that fails after the swap', () => {
   ])(
     'an app that crashes %s after passing its checks: traffic goes back at once, no request fails, the deploy fails, the old release stays current',
     async (_, crashAfterMs) => {
-      const name = `crashy${crashAfterMs}`;
-      const crashy = await slipway.appRepo('dockerfile-app', name);
-      expect((await slipway.push(crashy)).code).toBe(0);
-      const stop = keepAsking(slipway.appHost(name));
-      const changed = await slipway.ssh(['config:set', name, `CRASH_AFTER_MS=${crashAfterMs}`]);
+      // Both crash the same app: each failed release leaves its first one serving and current.
+      const stop = keepAsking(slipway.appHost(crashy));
+      const changed = await slipway.ssh(['config:set', crashy, `CRASH_AFTER_MS=${crashAfterMs}`]);
       const { sent, failures } = await stop();
       expect(changed.code).not.toBe(0);
       expect(changed.output).toContain('did not stay up after the swap; traffic is back on the previous release');
       expect(sent).toBeGreaterThan(20);
       expect(failures).toEqual([]);
-      expect((await slipway.get(slipway.appHost(name))).body).toBe('hello from version 1 (v1 web.1)\n');
-      const releases = JSON.parse((await slipway.ssh(['releases', name, '--format', 'json'])).stdout) as {
+      expect((await slipway.get(slipway.appHost(crashy))).body).toBe('hello from version 1 (v1 web.1)\n');
+      const releases = JSON.parse((await slipway.ssh(['releases', crashy, '--format', 'json'])).stdout) as {
         version: number;
         current: boolean;
         status: string;
       }[];
       expect(releases.find((r) => r.current)!.version).toBe(1);
-      expect(releases.find((r) => r.version === 2)!.status).toBe('failed');
+      const newest = releases.reduce((a, b) => (b.version > a.version ? b : a));
+      expect(newest.version).toBeGreaterThan(1);
+      expect(newest.status).toBe('failed');
     },
     120_000,
   );
