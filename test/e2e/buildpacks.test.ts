@@ -51,35 +51,6 @@ describe('buildpack builds (no Dockerfile)', () => {
     expect(rebuilt.stdout).toContain('-----> Installing 1 dependencies');
   });
 
-  test('the next compile’s container waits ready; one that is gone is made anew, and it goes with the app', async () => {
-    const buildContainers = async () =>
-      (
-        await docker.listContainers({
-          all: true,
-          filters: { label: [`slipway.instance=${slipway.instance}`, 'slipway.app=standby', 'slipway.process=build'] },
-        })
-      ).map((c) => c.Id);
-    const { repo, pushed } = await deploy('node-app', 'standby');
-    expect(pushed.code, pushed.output).toBe(0);
-    const [waiting] = await eventually(buildContainers, (ids) => ids.length === 1);
-    expect(waiting).toBeDefined();
-
-    // Removed behind Slipway's back: the push still builds, in a container of its own.
-    await docker.getContainer(waiting!).remove({ force: true });
-    fs.appendFileSync(path.join(repo, 'server.js'), '\n// again\n');
-    await slipway.commit(repo, 'again');
-    const again = await slipway.push(repo);
-    expect(again.code, again.output).toBe(0);
-    expect((await slipway.get(slipway.appHost('standby'))).body).toBe('node app, uid 1000, NODE_ENV production\n');
-
-    // The one made for the next push goes with the app, and so does the cache it mounts.
-    expect(await eventually(buildContainers, (ids) => ids.length === 1)).toHaveLength(1);
-    const destroyed = await slipway.ssh(['apps:destroy', 'standby', '--force']);
-    expect(destroyed.code, destroyed.output).toBe(0);
-    expect(await buildContainers()).toEqual([]);
-    expect((await docker.listVolumes()).Volumes.map((v) => v.Name)).not.toContain(`${slipway.instance}-cache-standby`);
-  });
-
   test('a Python app using only the standard library runs from its virtualenv', async () => {
     const { repo, pushed } = await deploy('python-app', 'pyapp');
     expect(pushed.code, pushed.output).toBe(0);
@@ -110,13 +81,51 @@ describe('buildpack builds (no Dockerfile)', () => {
     );
   });
 
-  test('a static site is served by a small static server', async () => {
-    const { pushed } = await deploy('static-site', 'site');
-    expect(pushed.code, pushed.output).toBe(0);
-    expect(pushed.output).toContain('-----> Static site app detected');
-    expect((await slipway.get(slipway.appHost('site'))).body).toContain('<h1>static site fixture</h1>');
-    expect((await slipway.get(slipway.appHost('site'), '/style.css')).body).toContain('color: teal');
-    expect((await slipway.get(slipway.appHost('site'), '/.release')).status).toBe(404);
+  describe('a static site', () => {
+    // One push serves both tests: the first only reads the site, the second is last (it pushes
+    // again and destroys the app).
+    let site: Awaited<ReturnType<typeof deploy>>;
+    beforeAll(async () => {
+      site = await deploy('static-site', 'site');
+    });
+
+    test('is served by a small static server', async () => {
+      const { pushed } = site;
+      expect(pushed.code, pushed.output).toBe(0);
+      expect(pushed.output).toContain('-----> Static site app detected');
+      expect((await slipway.get(slipway.appHost('site'))).body).toContain('<h1>static site fixture</h1>');
+      expect((await slipway.get(slipway.appHost('site'), '/style.css')).body).toContain('color: teal');
+      expect((await slipway.get(slipway.appHost('site'), '/.release')).status).toBe(404);
+    });
+
+    test('has the next compile’s container waiting ready; one that is gone is made anew, and it goes with the app', async () => {
+      const buildContainers = async () =>
+        (
+          await docker.listContainers({
+            all: true,
+            filters: { label: [`slipway.instance=${slipway.instance}`, 'slipway.app=site', 'slipway.process=build'] },
+          })
+        ).map((c) => c.Id);
+      const { repo, pushed } = site;
+      expect(pushed.code, pushed.output).toBe(0);
+      const [waiting] = await eventually(buildContainers, (ids) => ids.length === 1);
+      expect(waiting).toBeDefined();
+
+      // Removed behind Slipway's back: the push still builds, in a container of its own.
+      await docker.getContainer(waiting!).remove({ force: true });
+      fs.appendFileSync(path.join(repo, 'index.html'), '\n<!-- again -->\n');
+      await slipway.commit(repo, 'again');
+      const again = await slipway.push(repo);
+      expect(again.code, again.output).toBe(0);
+      expect((await slipway.get(slipway.appHost('site'))).body).toContain('<!-- again -->');
+
+      // The one made for the next push goes with the app, and so does the cache it mounts.
+      expect(await eventually(buildContainers, (ids) => ids.length === 1)).toHaveLength(1);
+      const destroyed = await slipway.ssh(['apps:destroy', 'site', '--force']);
+      expect(destroyed.code, destroyed.output).toBe(0);
+      expect(await buildContainers()).toEqual([]);
+      expect((await docker.listVolumes()).Volumes.map((v) => v.Name)).not.toContain(`${slipway.instance}-cache-site`);
+    });
   });
 
   test('a Procfile app runs web and worker, and its release command before the swap', async () => {
