@@ -6,6 +6,7 @@ import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepBackupSchedules } from './services/index.js';
+import { stateBackupSchedule } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
@@ -46,7 +47,7 @@ export async function serve(settings: Settings): Promise<void> {
   superviseRegistry(settings, platform.state, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
-  keepBackupSchedules(platform, log, watching.signal);
+  keepBackupSchedules(platform, log, watching.signal, () => stateBackupSchedule(platform, log));
   keepCertificatesFresh(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');

@@ -32,6 +32,7 @@ import { nodesNamespace } from './nodes/index.js';
 import { serviceNamespaces } from './services/index.js';
 import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
+import { stateNamespace } from './state/index.js';
 import { portsNamespace } from './ports/index.js';
 import { storageNamespace } from './storage/index.js';
 import { tokensNamespace } from './tokens/index.js';
@@ -87,6 +88,7 @@ const NAMESPACES: Namespace[] = [
   tokensNamespace,
   dashboardNamespace,
   stackNamespace,
+  stateNamespace,
 ];
 
 /** What every namespace does when an app is created, destroyed, renamed or cloned. */

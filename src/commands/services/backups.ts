@@ -75,6 +75,16 @@ export function renderBackupJson(row: BackupJson): string {
   return `${row.created_at}  ${String(row.bytes).padStart(12)}  s3://${row.dir}/${row.file}  ${row.id}  sha256:${row.sha256 ?? ''}`;
 }
 
+/** backup-auth's words (`<access-key> <secret> [region] [signature-version] [endpoint-url]`), checked. */
+export const authFromArgs = (named: Record<string, string | undefined>) =>
+  parseBackupAuth({
+    accessKeyId: named['access-key'],
+    secret: named.secret,
+    region: named.region,
+    signatureVersion: named['signature-version'],
+    endpoint: named['endpoint-url'],
+  });
+
 /** `<kind>:backup`, `<kind>:backups` and Dokku's backup-* commands for off-site backups. */
 export function backupCommands(kind: ServiceKind): Command[] {
   const k = kind.kind;
@@ -125,14 +135,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
       summary: 'Set the S3 credentials the service’s backups use (endpoint-url for MinIO, R2, B2 …)',
       args: ['<service>', '<access-key>', '<secret>', '[region]', '[signature-version]', '[endpoint-url]'],
       run(ctx, args) {
-        const { named } = args;
-        const auth = parseBackupAuth({
-          accessKeyId: named['access-key'],
-          secret: named.secret,
-          region: named.region,
-          signatureVersion: named['signature-version'],
-          endpoint: named['endpoint-url'],
-        });
+        const auth = authFromArgs(args.named);
         const service = onlyService(ctx, kind, args);
         updateBackupSettings(ctx.platform, kind, service.name, { auth });
         ctx.out.out(format.step(`Backup credentials set for ${service.name}`));
