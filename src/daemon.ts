@@ -7,6 +7,7 @@ import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepDraining } from './drains/index.js';
 import { keepBackupSchedules } from './services/index.js';
+import { stateBackupSchedule } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
@@ -49,7 +50,7 @@ export async function serve(settings: Settings): Promise<void> {
   superviseRegistry(settings, platform.state, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
-  keepBackupSchedules(platform, log, watching.signal);
+  keepBackupSchedules(platform, log, watching.signal, () => stateBackupSchedule(platform, log));
   keepCertificatesFresh(platform, log, watching.signal);
   keepDraining(platform, log, watching.signal);
 

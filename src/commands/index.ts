@@ -33,6 +33,7 @@ import { nodesNamespace } from './nodes/index.js';
 import { serviceNamespaces } from './services/index.js';
 import { sshKeysNamespace } from './ssh-keys/index.js';
 import { stackNamespace } from './stack/index.js';
+import { stateNamespace } from './state/index.js';
 import { portsNamespace } from './ports/index.js';
 import { webhooksNamespace } from './webhooks/index.js';
 import { storageNamespace } from './storage/index.js';
@@ -91,6 +92,7 @@ const NAMESPACES: Namespace[] = [
   dashboardNamespace,
   stackNamespace,
   webhooksNamespace,
+  stateNamespace,
 ];
 
 /** What every namespace does when an app is created, destroyed, renamed or cloned. */

@@ -23,7 +23,9 @@ import { DeployLog } from './log.js';
 import { appLockName, oneOffsLockName } from '../queue/locks.js';
 import { configForRollback } from '../services/index.js';
 import { parkApp } from './routes.js';
-import { revEnvVarOf } from '../git/settings.js';
+import { deployBranchOf, keepsGitDir, revEnvVarOf } from '../git/settings.js';
+import { archiveCommit } from '../git/archive.js';
+import { repoPath } from '../git/repos.js';
 import { deployRelease } from './release.js';
 import { compareWithRunning } from './compare.js';
 import { isStopped, markStopped } from './desired.js';
@@ -35,6 +37,7 @@ const RESTART_VERBS = {
   restart: 'Restarting',
   scale: 'Scaling',
   reconcile: 'Bringing back what was released:',
+  restore: 'Restoring',
 } as const;
 
 /** The deploys apps:lock holds back; restarts and config changes of the running code go on. */
@@ -194,6 +197,7 @@ async function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promi
     }
     case 'restart': {
       const current = currentRelease(platform, job.app);
+      if (job.reason === 'restore') await rebuildMissingImage(platform, current, log);
       const pending = config.get(job.app);
       if (JSON.stringify(pending) !== JSON.stringify(current.config)) {
         // Config changed with --no-restart since this release: a restart applies it, as in Dokku.
@@ -213,6 +217,36 @@ async function runJob(platform: Platform, job: DeployJob, log: DeployLog): Promi
       return deployRelease(platform, current, log);
     }
   }
+}
+
+/**
+ * A restored host has the state but not the images: the release's image is built again
+ * from the app's repository at the release's commit, under the release's own tag, so the
+ * app comes back at the same version (no new release).
+ */
+async function rebuildMissingImage(platform: Platform, release: ReleaseRecord, log: DeployLog): Promise<void> {
+  if (await imageExists(platform, release.image)) return;
+  const { app, rev, version } = release;
+  if (!rev)
+    throw new UserError(
+      `The image of ${app} v${version} is not on this host and was not built from git: deploy ${app} again`,
+    );
+  const { settings } = platform;
+  log.step(`Building ${app} v${version} again from ${rev.slice(0, 7)} (its image is not on this host)`);
+  const tarPath = archiveCommit({
+    gitDir: repoPath(settings.reposDir, app),
+    rev,
+    buildsDir: settings.buildsDir,
+    app,
+    keepGitDir: keepsGitDir(platform, app) ? { branch: deployBranchOf(platform, app) } : undefined,
+  });
+  const buildTag = buildImageTag(settings.instance, app, log.deployId).ref;
+  try {
+    await buildFromSource(platform, { app, rev, tarPath }, buildTag, log);
+  } finally {
+    await fs.promises.rm(tarPath, { force: true });
+  }
+  await tagRelease(platform, app, buildTag, version);
 }
 
 /**

@@ -37,8 +37,16 @@ export const deployJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('config'), ...jobBase, description: z.string().max(2000) }),
   /** No build: a new release with an earlier release's image and config. */
   z.object({ kind: z.literal('rollback'), ...jobBase, version: z.number().int().min(1) }),
-  /** No build, no new release: the current release again, at the app's current formation. */
-  z.object({ kind: z.literal('restart'), ...jobBase, reason: z.enum(['restart', 'scale', 'reconcile']) }),
+  /**
+   * No new release: the current release again, at the app's current formation. After
+   * state:restore ('restore') its image is built again from the app's repository at the
+   * release's commit when this host has none.
+   */
+  z.object({
+    kind: z.literal('restart'),
+    ...jobBase,
+    reason: z.enum(['restart', 'scale', 'reconcile', 'restore']),
+  }),
 ]);
 
 export type DeployJob = z.infer<typeof deployJobSchema>;

@@ -39,8 +39,16 @@ export function runDueBackups(
   return now;
 }
 
-/** In the daemon: each service's backup schedule, run into its bucket. */
-export function keepBackupSchedules(platform: Platform, log: Log, signal: AbortSignal): void {
+/**
+ * In the daemon: each service's backup schedule, run into its bucket, and the `others`
+ * (Slipway's own state's, from src/state-backup) on the same clock.
+ */
+export function keepBackupSchedules(
+  platform: Platform,
+  log: Log,
+  signal: AbortSignal,
+  others: () => ScheduledBackup[] = () => [],
+): void {
   let since = new Date();
   const tick = () => {
     let schedules: ScheduledBackup[];
@@ -53,6 +61,7 @@ export function keepBackupSchedules(platform: Platform, log: Log, signal: AbortS
           if (service) await backupToBucket(platform, kind, service, bucket, log);
         },
       }));
+      schedules.push(...others());
     } catch (error) {
       log(`backup schedules cannot be read: ${errorMessage(error)}`, { level: 'warn' });
       return;

@@ -33,6 +33,8 @@ const attemptSchema = z.object({
   status: z.enum(['ok', 'failed']),
   bucket: z.string(),
   key: z.string().optional(),
+  /** A backup written to a host directory instead of a bucket (state:backup --local). */
+  file: z.string().optional(),
   bytes: z.number().optional(),
   sha256: z.string().optional(),
   encrypted: z.boolean(),
@@ -44,8 +46,11 @@ export type BackupAttempt = z.infer<typeof attemptSchema>;
 /** Attempts kept per service (older lines go). */
 const KEPT_ATTEMPTS = 200;
 
+/** Under the data dir: each service's backup settings, in a directory of its own. */
+export const SERVICE_BACKUPS_DIR = 'service-backups';
+
 const serviceDir = (platform: Platform, kind: ServiceKind, name: string) =>
-  path.join(platform.settings.dataDir, 'service-backups', `${kind.kind}.${name}`);
+  path.join(platform.settings.dataDir, SERVICE_BACKUPS_DIR, `${kind.kind}.${name}`);
 
 function writePrivately(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -54,9 +59,41 @@ function writePrivately(file: string, text: string): void {
   fs.renameSync(temp, file);
 }
 
+/**
+ * Backup settings and attempts kept in one directory: a service's, or Slipway's own state's
+ * (src/state-backup), which back up the same way.
+ */
+export function backupSettingsIn(dir: string) {
+  const read = (): BackupSettings => {
+    const text = readIfExists(path.join(dir, 'settings.json'));
+    return text === undefined ? {} : settingsSchema.parse(JSON.parse(text));
+  };
+  /** Newest first. */
+  const attempts = (): BackupAttempt[] => {
+    const text = readIfExists(path.join(dir, 'attempts.json'));
+    return text === undefined ? [] : z.array(attemptSchema).parse(JSON.parse(text)).reverse();
+  };
+  return {
+    read,
+    attempts,
+    /** Changes some settings (a key given as undefined is removed). */
+    update(change: Partial<BackupSettings>): void {
+      writePrivately(path.join(dir, 'settings.json'), JSON.stringify({ ...read(), ...change }));
+    },
+    record(attempt: BackupAttempt): void {
+      const kept = [...attempts().reverse(), attempt].slice(-KEPT_ATTEMPTS);
+      writePrivately(path.join(dir, 'attempts.json'), JSON.stringify(kept));
+    },
+  };
+}
+export type BackupSettingsStore = ReturnType<typeof backupSettingsIn>;
+
+/** A service's backup settings and attempts. */
+export const serviceBackupSettings = (platform: Platform, kind: ServiceKind, name: string) =>
+  backupSettingsIn(serviceDir(platform, kind, name));
+
 export function readBackupSettings(platform: Platform, kind: ServiceKind, name: string): BackupSettings {
-  const text = readIfExists(path.join(serviceDir(platform, kind, name), 'settings.json'));
-  return text === undefined ? {} : settingsSchema.parse(JSON.parse(text));
+  return serviceBackupSettings(platform, kind, name).read();
 }
 
 /** Changes some settings (a key given as undefined is removed). */
@@ -66,19 +103,16 @@ export function updateBackupSettings(
   name: string,
   change: Partial<BackupSettings>,
 ): void {
-  const settings = { ...readBackupSettings(platform, kind, name), ...change };
-  writePrivately(path.join(serviceDir(platform, kind, name), 'settings.json'), JSON.stringify(settings));
+  serviceBackupSettings(platform, kind, name).update(change);
 }
 
 export function recordBackupAttempt(platform: Platform, kind: ServiceKind, name: string, attempt: BackupAttempt): void {
-  const kept = [...backupAttempts(platform, kind, name).reverse(), attempt].slice(-KEPT_ATTEMPTS);
-  writePrivately(path.join(serviceDir(platform, kind, name), 'attempts.json'), JSON.stringify(kept));
+  serviceBackupSettings(platform, kind, name).record(attempt);
 }
 
 /** Newest first. */
 export function backupAttempts(platform: Platform, kind: ServiceKind, name: string): BackupAttempt[] {
-  const text = readIfExists(path.join(serviceDir(platform, kind, name), 'attempts.json'));
-  return text === undefined ? [] : z.array(attemptSchema).parse(JSON.parse(text)).reverse();
+  return serviceBackupSettings(platform, kind, name).attempts();
 }
 
 /** With the service: its keys open nothing of anyone else's. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -10,6 +11,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { encryptStream } from './backup-crypto.js';
 import type { BackupAuth } from './backup-settings.js';
 
 /** S3 (or MinIO, Ceph, R2, B2 through an endpoint URL): what backups need of it, streamed. */
@@ -107,4 +109,51 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** What was stored: its size and checksum, as sent and as read back. */
+export interface Stored {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Publishes what `produce` writes into `sink` as the object `key`, in three steps so that
+ * none looks complete unless it is: streamed in (multipart; encrypted on the way with the
+ * passphrase when there is one), read back and compared (size and SHA-256) with what was
+ * sent, and only then described by the manifest `<key>.json`. When `produce` fails, what
+ * was uploaded is deleted and its error is thrown.
+ */
+export async function storeVerified(
+  client: S3Client,
+  target: { bucket: string; key: string },
+  produce: (sink: Writable) => Promise<void>,
+  passphrase: string | undefined,
+  manifest: (stored: Stored) => object,
+): Promise<Stored> {
+  const { bucket, key } = target;
+  const sent = measuring();
+  const source = new PassThrough();
+  const stages: NodeJS.ReadWriteStream[] = passphrase === undefined ? [] : [await encryptStream(passphrase)];
+  const flowing = stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), source).pipe(sent);
+  const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>).catch((error: unknown) => {
+    // The producer runs on to its end (a service's container writes regardless); what is left is dropped.
+    source.unpipe();
+    source.resume();
+    throw error;
+  });
+  const [produced, uploaded] = await Promise.allSettled([produce(source).finally(() => source.end()), upload]);
+  if (uploaded.status === 'rejected') throw uploaded.reason;
+  if (produced.status === 'rejected') {
+    await deleteObject(client, bucket, key).catch(() => undefined);
+    throw produced.reason;
+  }
+  const readBack = measuring();
+  await pipeline(await downloadStream(client, bucket, key), readBack, new PassThrough().resume());
+  if (readBack.bytes() !== sent.bytes() || readBack.sha256() !== sent.sha256()) {
+    throw new Error(`the stored object differs from what was sent (${readBack.bytes()} of ${sent.bytes()} bytes)`);
+  }
+  const stored = { bytes: sent.bytes(), sha256: sent.sha256() };
+  await putSmallObject(client, bucket, `${key}.json`, JSON.stringify(manifest(stored), null, 2));
+  return stored;
 }

@@ -13,18 +13,39 @@ export {
   serviceLogs,
   serviceStatus,
 } from './containers.js';
-export { createService, destroyService, exposeService, restartService, reviveServices } from './lifecycle.js';
+export {
+  createService,
+  destroyService,
+  exposeService,
+  restartService,
+  reviveServices,
+  startRecordedService,
+} from './lifecycle.js';
 export { rotateServicePassword } from './passwords.js';
 export { configForRollback, linkService, unlinkService } from './links.js';
 export { BACKUP_DIR, backupPath, backupService, listBackups, type BackupFile } from './local-backups.js';
-export { backupAttempts, readBackupSettings, updateBackupSettings, type BackupAttempt } from './backup-settings.js';
+export {
+  backupAttempts,
+  backupSettingsIn,
+  readBackupSettings,
+  SERVICE_BACKUPS_DIR,
+  serviceBackupSettings,
+  updateBackupSettings,
+  type BackupAttempt,
+  type BackupSettingsStore,
+} from './backup-settings.js';
+export { decryptStream, encryptStream, HEADER_BYTES, MAGIC, openHeader } from './backup-crypto.js';
+export { bucketClient, downloadStream, measuring, readAll, storeVerified } from './bucket.js';
 export {
   backupToBucket,
+  ENCRYPTION_FORMAT,
   findBackup,
+  latestInBucket,
+  newBackupId,
   maskedAuth,
   parseBackupAuth,
   parseBackupSchedule,
   parseBucket,
   restoreFromBucket,
 } from './offsite-backups.js';
-export { keepBackupSchedules } from './backup-schedules.js';
+export { keepBackupSchedules, type ScheduledBackup } from './backup-schedules.js';

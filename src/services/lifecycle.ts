@@ -40,6 +40,25 @@ export async function createService(
 }
 
 /**
+ * A service recorded in a restored state (state:restore) gets its container on this host:
+ * made on a new, empty volume when there is none, and joined to the networks of its linked
+ * apps (made now, so the apps' deploys find them).
+ */
+export async function startRecordedService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  onLine: (line: string) => void,
+): Promise<void> {
+  await ensureServiceImage(platform, kind, onLine);
+  await withServiceLock(platform, kind, service.name, async () => {
+    if ((await platform.services.state(kind.kind, service.name)) !== 'running')
+      await startServiceContainer(platform, kind, service);
+    await attachLinkedApps(platform, kind, service, true);
+  });
+}
+
+/**
  * Publishes the service on a host port (or stops publishing it, given none): the container
  * is made again on the same volume, so the data stays.
  */

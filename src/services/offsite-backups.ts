@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { parseDestinationUrl, RefusedDestination } from '../core/public-destination.js';
 import { scheduleProblem } from '../model/cron.js';
 import type { Platform } from '../platform.js';
 import type { ServiceRecord } from '../state/index.js';
-import { decryptStream, encryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
+import { decryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
 import {
   backupAttempts,
   readBackupSettings,
@@ -15,15 +14,7 @@ import {
   type BackupAttempt,
   type BackupAuth,
 } from './backup-settings.js';
-import {
-  bucketClient,
-  deleteObject,
-  downloadStream,
-  measuring,
-  putSmallObject,
-  readAll,
-  uploadStream,
-} from './bucket.js';
+import { bucketClient, downloadStream, measuring, readAll, storeVerified, type Stored } from './bucket.js';
 import { execInService, runInService } from './containers.js';
 import type { ServiceKind } from './kinds.js';
 
@@ -40,7 +31,7 @@ const REGION = /^[a-z0-9-]{1,40}$/;
 const KEY_TEXT = /^[\x21-\x7e]{1,256}$/;
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 /** The format encrypted backups are in (backup-crypto.ts; the README tells how to open it by hand). */
-const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
+export const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
 
 /** An S3 bucket name, as S3 allows it (no IP-like names, no `..`). */
 export function parseBucket(text: string | undefined): string {
@@ -114,6 +105,17 @@ interface Manifest {
   encryption: string | null;
 }
 
+/** A backup's ID: when it started (UTC, to the second) and a random suffix, as `<kind>:backups` lists it. */
+export const newBackupId = (startedAt: number) =>
+  `${new Date(startedAt)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+
+/** The newest good backup in a bucket, from the attempts (newest first) a store lists. */
+export const latestInBucket = (attempts: BackupAttempt[]) =>
+  attempts.find((a): a is BackupAttempt & { key: string } => a.status === 'ok' && a.key !== undefined);
+
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
 /**
@@ -136,55 +138,26 @@ export async function backupToBucket(
   const lock = await platform.locks.tryAcquire(backupLockName(kind, service.name));
   if (!lock) throw new UserError(`A backup of ${service.name} is running already`);
   const startedAt = Date.now();
-  const id = `${new Date(startedAt)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const id = newBackupId(startedAt);
   const encrypted = settings.passphrase !== undefined;
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);
   try {
-    const sent = measuring();
-    const dump = new PassThrough();
-    const stages: NodeJS.ReadWriteStream[] =
-      settings.passphrase === undefined ? [] : [await encryptStream(settings.passphrase)];
-    const flowing = (
-      stages.length ? stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), dump) : dump
-    ).pipe(sent);
-    const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>).catch((error: unknown) => {
-      // The dump runs on to its end (its container writes regardless); what is left is dropped.
-      dump.unpipe();
-      dump.resume();
-      throw error;
-    });
-    const [dumped, uploaded] = await Promise.allSettled([
-      runInService(platform, kind, service, exportCmd(service), dump).finally(() => dump.end()),
-      upload,
-    ]);
-    if (uploaded.status === 'rejected') throw uploaded.reason;
-    if (dumped.status === 'rejected' || dumped.value.code !== 0) {
-      await deleteObject(client, bucket, key).catch(() => undefined);
-      const reason =
-        dumped.status === 'rejected'
-          ? errorMessage(dumped.reason)
-          : dumped.value.errors || `exit code ${dumped.value.code}`;
-      throw new Error(`the dump failed: ${reason}`);
-    }
-    const readBack = measuring();
-    await pipeline(await downloadStream(client, bucket, key), readBack, new PassThrough().resume());
-    if (readBack.bytes() !== sent.bytes() || readBack.sha256() !== sent.sha256()) {
-      throw new Error(`the stored object differs from what was sent (${readBack.bytes()} of ${sent.bytes()} bytes)`);
-    }
-    const manifest: Manifest = {
+    const dump = async (sink: Writable) => {
+      const result = await runInService(platform, kind, service, exportCmd(service), sink).catch((error: unknown) => {
+        throw new Error(`the dump failed: ${errorMessage(error)}`);
+      });
+      if (result.code !== 0) throw new Error(`the dump failed: ${result.errors || `exit code ${result.code}`}`);
+    };
+    const manifest = (stored: Stored): Manifest => ({
       service: service.name,
       kind: kind.kind,
       id,
       createdAt: new Date(startedAt).toISOString(),
-      bytes: sent.bytes(),
-      sha256: sent.sha256(),
+      ...stored,
       encryption: encrypted ? ENCRYPTION_FORMAT : null,
-    };
-    await putSmallObject(client, bucket, `${key}.json`, JSON.stringify(manifest, null, 2));
+    });
+    const stored = await storeVerified(client, { bucket, key }, dump, settings.passphrase, manifest);
     const attempt: BackupAttempt = {
       id,
       startedAt,
@@ -192,12 +165,11 @@ export async function backupToBucket(
       status: 'ok',
       bucket,
       key,
-      bytes: manifest.bytes,
-      sha256: manifest.sha256,
+      ...stored,
       encrypted,
     };
     recordBackupAttempt(platform, kind, service.name, attempt);
-    log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${manifest.bytes} bytes)`);
+    log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${stored.bytes} bytes)`);
     platform.events.publish('backup.succeeded', { service: `${kind.kind} ${service.name}`, bucket, file: key });
     return attempt;
   } catch (error) {

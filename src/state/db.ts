@@ -147,6 +147,27 @@ export function openDb(file: string): Db {
   return db;
 }
 
+/**
+ * Puts a snapshot (a state:backup's copy) in place of the database in `file`, through
+ * SQLite's online backup API: connections open on `file` see the snapshot's rows from their
+ * next statement. The snapshot is brought to this schema first; one from a newer Slipway,
+ * whose tables this one does not know, is refused before anything changes.
+ */
+export async function replaceDb(file: string, snapshot: string): Promise<void> {
+  const source = new Database(snapshot);
+  try {
+    const version = source.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length)
+      throw new NewerSchemaError(`its database has schema version ${version}, this Slipway knows ${MIGRATIONS.length}`);
+    migrate(source);
+    await source.backup(file);
+  } finally {
+    source.close();
+  }
+}
+
+export class NewerSchemaError extends Error {}
+
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {

@@ -3,7 +3,7 @@ import { AppStore } from './apps.js';
 import { ConfigStore } from './config.js';
 import { PropertyStore } from './properties.js';
 import { ServiceStore } from './services.js';
-import { openDb } from './db.js';
+import { openDb, replaceDb } from './db.js';
 import { DeployStore } from './deploys.js';
 import { KeyStore } from './keys.js';
 import { ReleaseStore } from './releases.js';
@@ -12,6 +12,7 @@ import { WebhookStore } from './webhooks.js';
 
 export type { AppRecord, Formation } from './apps.js';
 export { GLOBAL_SCOPE, type Env } from './config.js';
+export { NewerSchemaError } from './db.js';
 export type { DeployRecord } from './deploys.js';
 export type { SshKeyRecord } from './keys.js';
 export type { ReleaseKind, ReleaseRecord } from './releases.js';
@@ -33,6 +34,10 @@ export function openState(file: string) {
     deploys: new DeployStore(db),
     tokens: new TokenStore(db),
     webhooks: new WebhookStore(db),
+    /** A consistent copy of the whole database in `target`, taken while it is in use (SQLite's online backup). */
+    snapshotTo: async (target: string): Promise<void> => void (await db.backup(target)),
+    /** The database becomes the snapshot's copy (state:restore); see replaceDb. */
+    replaceWith: (snapshot: string): Promise<void> => replaceDb(file, snapshot),
     close: () => db.close(),
   };
 }

@@ -83,6 +83,11 @@ export class ReleaseStore {
     this.db.prepare('UPDATE releases SET status = ? WHERE app = ? AND version = ?').run(status, app, version);
   }
 
+  /** A restored host names its images after its own instance (state:restore). */
+  setImage(app: string, version: number, image: string): void {
+    this.db.prepare('UPDATE releases SET image = ? WHERE app = ? AND version = ?').run(image, app, version);
+  }
+
   get(app: string, version: number): ReleaseRecord | undefined {
     const row = this.db.prepare('SELECT * FROM releases WHERE app = ? AND version = ?').get(app, version) as
       ReleaseRow | undefined;

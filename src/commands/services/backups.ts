@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
@@ -18,6 +19,7 @@ import {
   requireService,
   restoreFromBucket,
   updateBackupSettings,
+  type BackupAttempt,
   type ServiceKind,
 } from '../../services/index.js';
 import type { BackupJson } from '../../model/api.js';
@@ -47,26 +49,41 @@ function backupRows(ctx: CommandContext, kind: ServiceKind, args: CommandArgs): 
     status: 'ok',
     error: null,
   }));
-  const remote: BackupJson[] = backupAttempts(ctx.platform, kind, service.name).map((a) => ({
+  const remote = backupAttempts(ctx.platform, kind, service.name).map(attemptRow);
+  return [...local, ...remote].sort((a, b) => b.created_at.localeCompare(a.created_at));
+}
+
+/** A recorded attempt as `backups` lists it: in a bucket, or (state:backup --local) a file on the host. */
+export function attemptRow(a: BackupAttempt): BackupJson {
+  return {
     id: a.id,
-    where: 's3',
-    dir: a.bucket,
-    file: a.key ?? '',
+    where: a.file === undefined ? 's3' : 'local',
+    dir: a.file === undefined ? a.bucket : path.dirname(a.file),
+    file: a.file === undefined ? (a.key ?? '') : path.basename(a.file),
     bytes: a.bytes ?? 0,
     created_at: new Date(a.startedAt).toISOString(),
     sha256: a.sha256 ?? null,
     status: a.status,
     error: a.error ?? null,
-  }));
-  return [...local, ...remote].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  };
 }
 
-function renderBackupJson(row: BackupJson): string {
-  if (row.where === 'local') return `${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`;
+export function renderBackupJson(row: BackupJson): string {
   if (row.status === 'failed')
-    return `${row.created_at}  ${'FAILED'.padStart(12)}  s3://${row.dir}  ${row.id}  ${row.error ?? ''}`;
+    return `${row.created_at}  ${'FAILED'.padStart(12)}  ${row.where === 's3' ? 's3://' : ''}${row.dir}  ${row.id}  ${row.error ?? ''}`;
+  if (row.where === 'local') return `${row.created_at}  ${String(row.bytes).padStart(12)}  ${row.dir}/${row.file}`;
   return `${row.created_at}  ${String(row.bytes).padStart(12)}  s3://${row.dir}/${row.file}  ${row.id}  sha256:${row.sha256 ?? ''}`;
 }
+
+/** backup-auth's words (`<access-key> <secret> [region] [signature-version] [endpoint-url]`), checked. */
+export const authFromArgs = (named: Record<string, string | undefined>) =>
+  parseBackupAuth({
+    accessKeyId: named['access-key'],
+    secret: named.secret,
+    region: named.region,
+    signatureVersion: named['signature-version'],
+    endpoint: named['endpoint-url'],
+  });
 
 /** `<kind>:backup`, `<kind>:backups` and Dokku's backup-* commands for off-site backups. */
 export function backupCommands(kind: ServiceKind): Command[] {
@@ -118,14 +135,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
       summary: 'Set the S3 credentials the service’s backups use (endpoint-url for MinIO, R2, B2 …)',
       args: ['<service>', '<access-key>', '<secret>', '[region]', '[signature-version]', '[endpoint-url]'],
       run(ctx, args) {
-        const { named } = args;
-        const auth = parseBackupAuth({
-          accessKeyId: named['access-key'],
-          secret: named.secret,
-          region: named.region,
-          signatureVersion: named['signature-version'],
-          endpoint: named['endpoint-url'],
-        });
+        const auth = authFromArgs(args.named);
         const service = onlyService(ctx, kind, args);
         updateBackupSettings(ctx.platform, kind, service.name, { auth });
         ctx.out.out(format.step(`Backup credentials set for ${service.name}`));

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage, UserError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Platform } from '../platform.js';
+import {
+  backupSettingsIn,
+  bucketClient,
+  encryptStream,
+  ENCRYPTION_FORMAT,
+  measuring,
+  newBackupId,
+  storeVerified,
+  type BackupAttempt,
+  type ScheduledBackup,
+} from '../services/index.js';
+import { packState } from './archive.js';
+
+/**
+ * Backups of Slipway's own state (state:backup), made and kept as a service's are: the same
+ * settings (credentials, passphrase, schedule) and record of attempts, in a directory of
+ * their own; the same encryption; the same verify-then-publish upload.
+ */
+export const stateBackupSettings = (platform: Platform) =>
+  backupSettingsIn(path.join(platform.settings.dataDir, 'state-backups'));
+
+/** Where a backup goes: a bucket (with state:backup-auth set), or a directory on this host. */
+export type StateBackupTarget = { bucket: string } | { dir: string };
+
+/** Objects in a bucket: `slipway-state/<instance>/<id>.tar[.enc]`, so two hosts may share one. */
+const objectKey = (platform: Platform, name: string) => `slipway-state/${platform.settings.instance}/${name}`;
+
+/** Writes what `produce` writes, encrypted when there is a passphrase, into `file`: only a complete file gets its name. */
+async function writeFileVerified(
+  file: string,
+  produce: (sink: Writable) => Promise<void>,
+  passphrase: string | undefined,
+): Promise<{ bytes: number; sha256: string }> {
+  const partial = `${file}.partial`;
+  const source = new PassThrough();
+  const sent = measuring();
+  const stages: NodeJS.ReadWriteStream[] = passphrase === undefined ? [] : [await encryptStream(passphrase)];
+  const written = pipeline([source, ...stages, sent, fs.createWriteStream(partial, { mode: 0o600 })]);
+  const [produced, stored] = await Promise.allSettled([produce(source).finally(() => source.end()), written]);
+  const failure = [produced, stored].find((r) => r.status === 'rejected');
+  if (failure) {
+    fs.rmSync(partial, { force: true });
+    throw failure.reason;
+  }
+  fs.renameSync(partial, file);
+  return { bytes: sent.bytes(), sha256: sent.sha256() };
+}
+
+/**
+ * Takes a backup of Slipway's state now (one at a time, across processes). A failure is
+ * recorded, logged and thrown as a UserError with its reason.
+ */
+export async function backupState(platform: Platform, target: StateBackupTarget, log: Log): Promise<BackupAttempt> {
+  const store = stateBackupSettings(platform);
+  const settings = store.read();
+  if ('bucket' in target && !settings.auth)
+    throw new UserError('No backup credentials for Slipway’s state: set them with state:backup-auth');
+  const lock = await platform.locks.tryAcquire('backup:slipway-state');
+  if (!lock) throw new UserError('A backup of Slipway’s state is running already');
+  const startedAt = Date.now();
+  const id = newBackupId(startedAt);
+  const { passphrase } = settings;
+  const encrypted = passphrase !== undefined;
+  const name = `${id}.tar${encrypted ? '.enc' : ''}`;
+  const createdAt = new Date(startedAt).toISOString();
+  const produce = (sink: Writable) =>
+    packState(platform, { id, createdAt, instance: platform.settings.instance, serviceCredentials: encrypted }, sink);
+  const where = 'bucket' in target ? `s3://${target.bucket}` : target.dir;
+  const base = { id, startedAt, encrypted, bucket: 'bucket' in target ? target.bucket : '' };
+  try {
+    let done: Pick<BackupAttempt, 'key' | 'file' | 'bytes' | 'sha256'>;
+    if ('bucket' in target) {
+      const key = objectKey(platform, name);
+      const client = bucketClient(settings.auth!);
+      try {
+        const manifest = (stored: object) => ({
+          kind: 'slipway-state',
+          id,
+          createdAt,
+          ...stored,
+          encryption: encrypted ? ENCRYPTION_FORMAT : null,
+        });
+        done = { key, ...(await storeVerified(client, { bucket: target.bucket, key }, produce, passphrase, manifest)) };
+      } finally {
+        client.destroy();
+      }
+    } else {
+      fs.mkdirSync(target.dir, { recursive: true, mode: 0o700 });
+      const file = path.join(target.dir, `slipway-state-${name}`);
+      done = { file, ...(await writeFileVerified(file, produce, passphrase)) };
+    }
+    const attempt: BackupAttempt = { ...base, ...done, finishedAt: Date.now(), status: 'ok' };
+    store.record(attempt);
+    log(`backup of Slipway's state stored in ${where} (${attempt.bytes ?? 0} bytes)`);
+    return attempt;
+  } catch (error) {
+    const reason = errorMessage(error);
+    store.record({ ...base, finishedAt: Date.now(), status: 'failed', error: reason });
+    log(`backup of Slipway's state to ${where} failed: ${reason}`, { level: 'warn' });
+    throw new UserError(`Backup of Slipway’s state to ${where} failed: ${reason}`);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The state's backup schedule, for the daemon's backup clock. */
+export function stateBackupSchedule(platform: Platform, log: Log): ScheduledBackup[] {
+  const { schedule } = stateBackupSettings(platform).read();
+  if (!schedule) return [];
+  return [
+    {
+      key: 'slipway state',
+      cron: schedule.cron,
+      run: () => backupState(platform, { bucket: schedule.bucket }, log),
+    },
+  ];
+}
