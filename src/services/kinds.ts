@@ -12,6 +12,8 @@ export interface ServiceCommand {
 export interface ServiceKind {
   kind: 'postgres' | 'redis';
   title: string;
+  /** More namespaces whose commands manage this kind too (as Dokku's mysql plugin names MariaDB's). */
+  aliases?: string[];
   /** The variable a link sets, unless the app already has it. */
   envVar: string;
   port: number;
