@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ServiceJson } from '../../src/model/api.js';
+import { parseJson } from '../support/json.js';
 import { S3_KEY, startS3 } from '../support/s3.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -85,6 +86,22 @@ describe('mariadb', () => {
     expect(listed).toEqual([{ name: 'db', status: 'running', links: [app] }]);
     expect((await slipway.ssh(['mysql:linked', 'db', app])).code).toBe(0);
     expect(await query('db', 'SELECT count(*) FROM notes;', 'mysql')).toBe('count(*)\n2');
+  });
+
+  test('the HTTP API has MariaDB services beside the other kinds', async () => {
+    const made = await slipway.ssh(['tokens:create', 'mariadb-api']);
+    expect(made.code, made.output).toBe(0);
+    const token = made.stdout.trim().split('\n').at(-1)!;
+    const get = async (urlPath: string) => {
+      const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1${urlPath}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: response.status, json: parseJson<unknown>(await response.text()) };
+    };
+    const all = await get('/services');
+    expect(all.status).toBe(200);
+    expect(all.json).toMatchObject({ postgres: [], redis: [], mariadb: [{ name: 'db', links: [app] }] });
+    expect(await get('/services/mariadb/db')).toMatchObject({ status: 200, json: { name: 'db', status: 'running' } });
   });
 
   test('the data survives a restart of the app and of the service', async () => {
