@@ -5,7 +5,7 @@ import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
 import type { BackupJson, ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
-import { BACKUP_DIR, backupPath } from '../services/index.js';
+import { allServiceKinds, BACKUP_DIR, backupPath } from '../services/index.js';
 import { errorOf, invoke } from './invoke.js';
 
 /**
@@ -77,7 +77,8 @@ function isValidKey(key: string): boolean {
   }
 }
 const processName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'not a valid process type');
-const serviceType = z.enum(['postgres', 'redis']);
+const serviceKinds = allServiceKinds.map((kind) => kind.kind);
+const serviceType = z.enum(serviceKinds as [(typeof serviceKinds)[number], ...typeof serviceKinds]);
 const serviceParams = z.object({
   type: serviceType,
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'not a valid service name'),
@@ -461,7 +462,9 @@ const services = [
     summary: 'Every database service, by type',
     response: z.record(serviceType, z.array(z.record(z.string(), z.unknown()))),
     handle: async (ctx) => ({
-      body: { postgres: await read(ctx, ['postgres:list']), redis: await read(ctx, ['redis:list']) },
+      body: Object.fromEntries(
+        await Promise.all(serviceKinds.map(async (kind) => [kind, await read(ctx, [`${kind}:list`])] as const)),
+      ),
     }),
   }),
   route({

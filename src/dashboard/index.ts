@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import { mayUseApp } from '../access/index.js';
 import { isValidAppName } from '../core/names.js';
 import type { Platform } from '../platform.js';
+import { allServiceKinds } from '../services/index.js';
 import { cookieValue, csrfMatches, SESSION_COOKIE, type Sessions } from '../access/sessions.js';
 import type { FailureCounter } from '../core/failure-counter.js';
 
@@ -94,7 +95,12 @@ export async function registerDashboard(
   app.get('/services', async (request, reply) => {
     const session = sessionOf(request);
     if (!session) return reply.code(303).header('location', '/login').send();
-    return render(reply, 'services', { title: 'Services', csrf: session.csrf, admin: session.caller.isAdmin });
+    return render(reply, 'services', {
+      title: 'Services',
+      csrf: session.csrf,
+      admin: session.caller.isAdmin,
+      kinds: allServiceKinds.map(({ kind, title }) => ({ kind, title })),
+    });
   });
 
   app.get('/apps/:app', async (request, reply) => {

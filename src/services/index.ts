@@ -1,5 +1,5 @@
 /**
- * Postgres and Redis services, as Dokku's plugins have them: names, containers and their
+ * Postgres, Redis and MariaDB services, as Dokku's plugins have them: names, containers and their
  * lifecycle, links to apps, passwords, and backups. Each job has its own file; this is the
  * surface the rest of Slipway uses.
  */

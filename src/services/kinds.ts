@@ -10,8 +10,10 @@ export interface ServiceCommand {
 
 /** What differs between database services; everything else is shared. */
 export interface ServiceKind {
-  kind: 'postgres' | 'redis';
+  kind: 'postgres' | 'redis' | 'mariadb';
   title: string;
+  /** More namespaces whose commands manage this kind too (as Dokku's mysql plugin names MariaDB's). */
+  aliases?: string[];
   /** The variable a link sets, unless the app already has it. */
   envVar: string;
   port: number;
@@ -74,4 +76,36 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     }),
     importCmd: (s) => ({ user: 'redis', cmd: ['redis-cli', '--pipe'], env: { REDISCLI_AUTH: s.password } }),
   },
+  // As Dokku's mariadb plugin: the user `mariadb`, a database named after the service, the
+  // `mysql://` scheme. The container's `mysql` user administers it over the local socket.
+  mariadb: {
+    kind: 'mariadb',
+    title: 'MariaDB',
+    aliases: ['mysql'],
+    envVar: 'DATABASE_URL',
+    port: 3306,
+    dataPath: '/var/lib/mysql',
+    url: (s, host) => `mysql://mariadb:${s.password}@${host}:3306/${s.name}`,
+    // No history file: what is typed may hold passwords, and the mysql user has no home.
+    connect: (s) => ({ user: 'mysql', cmd: ['mariadb', s.name], env: { MYSQL_HISTFILE: '/dev/null' } }),
+    ready: (s) => ({ user: 'mysql', cmd: ['mariadb', '-e', 'SELECT 1', s.name] }),
+    // Plain SQL, consistent without locking (InnoDB), binary columns as hex.
+    exportCmd: (s) => ({
+      user: 'mysql',
+      cmd: ['mariadb-dump', '--single-transaction', '--routines', '--triggers', '--hex-blob', s.name],
+    }),
+    // A dump is data, never shell commands or files for the client to run (--sandbox).
+    importCmd: (s) => ({ user: 'mysql', cmd: ['mariadb', '--sandbox', '--binary-mode', s.name] }),
+    // On stdin, so the password is in no argument; the image keeps no statement log.
+    setPasswordCmd: (s) => ({
+      user: 'mysql',
+      cmd: ['mariadb'],
+      input: `ALTER USER 'mariadb'@'%' IDENTIFIED BY ${sqlString(s.password)};\n`,
+    }),
+  },
 };
+
+/** A MariaDB string literal holding `text` exactly. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}

@@ -26,5 +26,5 @@ export function serviceUrl(kind: ServiceKind, service: ServiceRecord): string {
   return kind.url(service, serviceHost(kind, service.name));
 }
 
-/** Every kind, in a stable order (Postgres, then Redis). */
+/** Every kind, in a stable order (Postgres, Redis, MariaDB). */
 export const allServiceKinds = Object.values(SERVICE_KINDS);

@@ -85,15 +85,15 @@ export const authFromArgs = (named: Record<string, string | undefined>) =>
     endpoint: named['endpoint-url'],
   });
 
-/** `<kind>:backup`, `<kind>:backups` and Dokku's backup-* commands for off-site backups. */
-export function backupCommands(kind: ServiceKind): Command[] {
+/** `<ns>:backup`, `<ns>:backups` and Dokku's backup-* commands for off-site backups, named in `ns` (the kind's namespace or an alias). */
+export function backupCommands(kind: ServiceKind, ns: string): Command[] {
   const k = kind.kind;
   const missing = { service: `Please specify a name for the ${kind.title} service` };
   const base = { missing, access: 'admin' as const };
   return [
     {
       ...base,
-      name: `${k}:backup`,
+      name: `${ns}:backup`,
       summary:
         'Back the service up now: into the bucket (with backup-auth set), else into a local backup directory keeping the newest N (--keep, default 7)',
       args: ['<service>', '<bucket>'],
@@ -121,7 +121,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     query({
       ...base,
-      name: `${k}:backups`,
+      name: `${ns}:backups`,
       summary:
         'List the service’s backups, newest first: local dumps, and backups to buckets with where, size, checksum, or why one failed',
       args: ['<service>'],
@@ -131,7 +131,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     }),
     {
       ...base,
-      name: `${k}:backup-auth`,
+      name: `${ns}:backup-auth`,
       summary: 'Set the S3 credentials the service’s backups use (endpoint-url for MinIO, R2, B2 …)',
       args: ['<service>', '<access-key>', '<secret>', '[region]', '[signature-version]', '[endpoint-url]'],
       run(ctx, args) {
@@ -146,7 +146,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-deauth`,
+      name: `${ns}:backup-deauth`,
       summary: 'Remove the service’s S3 credentials (its schedule stops working until new ones are set)',
       args: ['<service>'],
       run(ctx, args) {
@@ -158,14 +158,14 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-schedule`,
+      name: `${ns}:backup-schedule`,
       summary: 'Back the service up into the bucket on a cron schedule (five fields, in the host’s time zone)',
       args: ['<service>', '<schedule>', '<bucket>'],
       run(ctx, args) {
         const schedule = { cron: parseBackupSchedule(args.named.schedule), bucket: parseBucket(args.named.bucket) };
         const service = onlyService(ctx, kind, args);
         if (!readBackupSettings(ctx.platform, kind, service.name).auth)
-          throw new UserError(`Set backup credentials first: ${k}:backup-auth ${service.name} …`);
+          throw new UserError(`Set backup credentials first: ${ns}:backup-auth ${service.name} …`);
         updateBackupSettings(ctx.platform, kind, service.name, { schedule });
         ctx.out.out(format.step(`Scheduled backups of ${service.name} to s3://${schedule.bucket}: ${schedule.cron}`));
         return done;
@@ -173,20 +173,20 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-schedule-cat`,
+      name: `${ns}:backup-schedule-cat`,
       summary: 'Show the service’s backup schedule, as a crontab line',
       args: ['<service>'],
       run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         const { schedule } = readBackupSettings(ctx.platform, kind, service.name);
         if (!schedule) throw new UserError(`No backup schedule for ${service.name}`);
-        ctx.out.out(`${schedule.cron} ${k}:backup ${service.name} ${schedule.bucket}`);
+        ctx.out.out(`${schedule.cron} ${ns}:backup ${service.name} ${schedule.bucket}`);
         return done;
       },
     },
     {
       ...base,
-      name: `${k}:backup-unschedule`,
+      name: `${ns}:backup-unschedule`,
       summary: 'Stop the service’s scheduled backups',
       args: ['<service>'],
       run(ctx, args) {
@@ -198,7 +198,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-set-encryption`,
+      name: `${ns}:backup-set-encryption`,
       summary: 'Encrypt the service’s next backups with a passphrase (restores need it too)',
       args: ['<service>', '<passphrase>'],
       run(ctx, args) {
@@ -213,7 +213,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-unset-encryption`,
+      name: `${ns}:backup-unset-encryption`,
       summary: 'Stop encrypting the service’s backups (and forget the passphrase)',
       args: ['<service>'],
       run(ctx, args) {
@@ -225,7 +225,7 @@ export function backupCommands(kind: ServiceKind): Command[] {
     },
     {
       ...base,
-      name: `${k}:backup-restore`,
+      name: `${ns}:backup-restore`,
       summary:
         'Restore a backup (an ID from backups) into the service, after confirming (or --force); --to restores it into a new service',
       args: ['<service>', '<backup-id>'],

@@ -60,14 +60,15 @@ const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: ArgsOf<['<s
 });
 
 /**
- * The same commands for every kind of service (postgres:*, redis:*), as Dokku's plugins have.
+ * The same commands for every kind of service (postgres:*, redis:*, mariadb:*), as Dokku's
+ * plugins have, named in `ns`: the kind's own namespace or an alias of it (mysql:*).
  * Services hold other apps' data, so only admin keys manage them.
  */
-function commandsFor(kind: ServiceKind): Command[] {
+function commandsFor(kind: ServiceKind, ns: string): Command[] {
   const k = kind.kind;
   const commands: Command[] = [
     action({
-      name: `${k}:create`,
+      name: `${ns}:create`,
       summary: `Create a ${kind.title} service with its own volume and password`,
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -80,7 +81,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     query({
-      name: `${k}:list`,
+      name: `${ns}:list`,
       summary: `List ${kind.title} services`,
       args: [],
       access: 'admin',
@@ -102,7 +103,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:info`,
+      name: `${ns}:info`,
       summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -127,11 +128,11 @@ function commandsFor(kind: ServiceKind): Command[] {
         ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
         ctx.out.out(format.detail(`Links:          ${fields.links}`));
         ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
-        ctx.out.out(format.detail(`Dsn:            (hidden; ${k}:info ${service.name} --dsn shows it)`));
+        ctx.out.out(format.detail(`Dsn:            (hidden; ${ns}:info ${service.name} --dsn shows it)`));
       },
     }),
     action({
-      name: `${k}:link`,
+      name: `${ns}:link`,
       summary: `Give an app the service's URL (${kind.envVar}) and restart it without downtime`,
       args: ['<service>', 'app'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -142,7 +143,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         const link = await linkService(ctx.platform, kind, service, app.name);
         ctx.out.out(format.step('Setting config vars'));
         ctx.out.out(
-          format.detail(`${link.envVar}:  (the ${service.name} URL; ${k}:info ${service.name} --dsn shows it)`),
+          format.detail(`${link.envVar}:  (the ${service.name} URL; ${ns}:info ${service.name} --dsn shows it)`),
         );
         return restartLinkedApp(
           ctx,
@@ -153,7 +154,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:unlink`,
+      name: `${ns}:unlink`,
       summary: `Take the service's URL away from an app, restart it, and give the service a new password (linked apps restart with it)`,
       args: ['<service>', 'app'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -180,7 +181,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:linked`,
+      name: `${ns}:linked`,
       summary: 'Exit 0 if the service is linked to the app, 1 if not',
       args: ['<service>', 'app'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -193,7 +194,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:expose`,
+      name: `${ns}:expose`,
       summary: 'Publish the service on a host port (all interfaces), for access from outside',
       args: ['<service>', '<port>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -207,7 +208,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:unexpose`,
+      name: `${ns}:unexpose`,
       summary: 'Stop publishing the service on the host',
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -219,7 +220,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:restart`,
+      name: `${ns}:restart`,
       summary: 'Restart the service container (its data stays)',
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -232,7 +233,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:logs`,
+      name: `${ns}:logs`,
       summary: 'Show the service container’s last log lines',
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -246,14 +247,14 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:connect`,
-      summary: 'Talk to the service with its own client (psql, redis-cli) over stdin/stdout',
+      name: `${ns}:connect`,
+      summary: 'Talk to the service with its own client (psql, redis-cli, mariadb) over stdin/stdout',
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        // Under ssh -t, psql/redis-cli get a terminal: prompts, line editing, history.
+        // Under ssh -t, the client gets a terminal: prompts, line editing, history.
         return execInService(ctx.platform, kind, service, kind.connect(service), {
           stdin: ctx.stdin,
           stdout: ctx.stdout,
@@ -263,7 +264,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       },
     }),
     action({
-      name: `${k}:destroy`,
+      name: `${ns}:destroy`,
       summary: 'Delete the service and its data (refused while linked)',
       args: ['<service>'],
       missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -284,7 +285,7 @@ function commandsFor(kind: ServiceKind): Command[] {
   if (exportCmd && importCmd) {
     commands.push(
       action({
-        name: `${k}:export`,
+        name: `${ns}:export`,
         summary: 'Write a dump of the service’s database to stdout',
         args: ['<service>'],
         missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -298,9 +299,9 @@ function commandsFor(kind: ServiceKind): Command[] {
           });
         },
       }),
-      ...backupCommands(kind),
+      ...backupCommands(kind, ns),
       action({
-        name: `${k}:import`,
+        name: `${ns}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
         args: ['<service>'],
         missing: { service: `Please specify a name for the ${kind.title} service` },
@@ -327,9 +328,16 @@ async function followRename(platform: Platform, kind: ServiceKind, to: string): 
   }
 }
 
-/** One namespace per kind of service, as Dokku's postgres and redis plugins. */
-export const serviceNamespaces: Namespace[] = allServiceKinds.map((kind) => ({
-  name: kind.kind,
-  commands: commandsFor(kind),
-  lifecycle: { rename: (platform, _from, to) => followRename(platform, kind, to) },
-}));
+/**
+ * One namespace per kind of service, as Dokku's postgres, redis and mariadb plugins, and one
+ * per alias (Dokku's mysql plugin) with the same commands on the same services; only the
+ * kind's own follows app renames.
+ */
+export const serviceNamespaces: Namespace[] = allServiceKinds.flatMap((kind) => [
+  {
+    name: kind.kind,
+    commands: commandsFor(kind, kind.kind),
+    lifecycle: { rename: (platform, _from, to) => followRename(platform, kind, to) },
+  },
+  ...(kind.aliases ?? []).map((alias) => ({ name: alias, commands: commandsFor(kind, alias) })),
+]);

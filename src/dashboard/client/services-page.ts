@@ -1,4 +1,4 @@
-// The services page (admins): create Postgres and Redis services, link and unlink apps, take
+// The services page (admins): create database services (every kind), link and unlink apps, take
 // and download backups.
 import type { BackupJson, ServiceJson } from '../../model/api.js';
 import { act, api, byId, el, every } from './page.js';
