@@ -5,7 +5,7 @@ import { errorMessage } from './core/errors.js';
 import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
-import { keepBackupSchedules } from './services/index.js';
+import { allServiceKinds, keepBackupSchedules, keepBaseBackups } from './services/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
@@ -47,6 +47,7 @@ export async function serve(settings: Settings): Promise<void> {
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
   keepBackupSchedules(platform, log, watching.signal);
+  keepBaseBackups(platform, allServiceKinds, log, watching.signal);
   keepCertificatesFresh(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');

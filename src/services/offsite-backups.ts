@@ -42,6 +42,13 @@ const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 /** The format encrypted backups are in (backup-crypto.ts; the README tells how to open it by hand). */
 const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
 
+/** A backup's ID: when it began (to the second, UTC) and a random part, so two in one second differ. */
+export const newBackupId = (at: number) =>
+  `${new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+
 /** An S3 bucket name, as S3 allows it (no IP-like names, no `..`). */
 export function parseBucket(text: string | undefined): string {
   if (!text) throw new UserError('Please specify a bucket name');
@@ -136,10 +143,7 @@ export async function backupToBucket(
   const lock = await platform.locks.tryAcquire(backupLockName(kind, service.name));
   if (!lock) throw new UserError(`A backup of ${service.name} is running already`);
   const startedAt = Date.now();
-  const id = `${new Date(startedAt)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const id = newBackupId(startedAt);
   const encrypted = settings.passphrase !== undefined;
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);

@@ -8,6 +8,7 @@ import {
   execInService,
   exposeService,
   linkService,
+  recoveryStatus,
   requireService,
   restartService,
   rotateServicePassword,
@@ -22,6 +23,7 @@ import type { ServiceJson } from '../../model/api.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
 import { backupCommands } from './backups.js';
+import { recoveryCommands, recoveryLines } from './recovery.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import {
@@ -122,12 +124,16 @@ function commandsFor(kind: ServiceKind): Command[] {
         if (chosen.length > 1)
           throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
         if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
+        const rows: [string, string][] = [
+          ['Status', fields.status!],
+          ['Internal host', `${fields['internal-host']}:${kind.port}`],
+          ['Links', fields.links!],
+          ['Exposed port', fields['exposed-port']!],
+          ['Dsn', `(hidden; ${k}:info ${service.name} --dsn shows it)`],
+          ...(kind.archivePath ? recoveryLines(await recoveryStatus(ctx.platform, kind, service)) : []),
+        ];
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
-        ctx.out.out(format.detail(`Status:         ${fields.status}`));
-        ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
-        ctx.out.out(format.detail(`Links:          ${fields.links}`));
-        ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
-        ctx.out.out(format.detail(`Dsn:            (hidden; ${k}:info ${service.name} --dsn shows it)`));
+        for (const [label, value] of rows) ctx.out.out(format.detail(`${`${label}:`.padEnd(18)}${value}`));
       },
     }),
     action({
@@ -227,7 +233,7 @@ function commandsFor(kind: ServiceKind): Command[] {
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         ctx.out.out(format.step(`Restarting ${kind.title} service ${service.name}`));
-        await restartService(ctx.platform, kind, service);
+        await restartService(ctx.platform, kind, service, (line) => ctx.out.out(format.detail(line)));
         ctx.out.out(format.step(`${kind.title} service ${service.name} is running`));
       },
     }),
@@ -299,6 +305,7 @@ function commandsFor(kind: ServiceKind): Command[] {
         },
       }),
       ...backupCommands(kind),
+      ...recoveryCommands(kind),
       action({
         name: `${k}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
