@@ -6,7 +6,7 @@ import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepDraining } from './drains/index.js';
-import { keepBackupSchedules } from './services/index.js';
+import { allServiceKinds, keepBackupSchedules, keepBaseBackups } from './services/index.js';
 import { stateBackupSchedule } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
@@ -51,6 +51,7 @@ export async function serve(settings: Settings): Promise<void> {
   await keepConverging(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
   keepBackupSchedules(platform, log, watching.signal, () => stateBackupSchedule(platform, log));
+  keepBaseBackups(platform, allServiceKinds, log, watching.signal);
   keepCertificatesFresh(platform, log, watching.signal);
   keepDraining(platform, log, watching.signal);
 

@@ -18,6 +18,10 @@ export interface ServiceSpec {
   host: string;
   /** The networks of the apps linked to it (their schedulers name them): the only apps that can reach it. */
   appNetworks: string[];
+  /** Where its archive volume is mounted (a second volume, apart from its data: WAL archive, base backups). */
+  archivePath?: string;
+  /** For this start only: another service's archive volume, read-only, to restore from (a fork). */
+  restoreFrom?: { name: string; path: string };
   /** A command that exits 0 once it serves: listening alone is not enough (Postgres listens while it recovers). */
   ready?: { user: string; cmd: string[] };
 }
@@ -38,7 +42,7 @@ export interface ServiceRuntime {
   attach(spec: ServiceSpec): Promise<void>;
   /** Stops and removes the container (at once with `graceSeconds` 0); its volume stays. */
   remove(kind: string, name: string, graceSeconds: number): Promise<void>;
-  /** Removes what the service kept besides its container (its volume: its data), once the container is gone. */
+  /** Removes what the service kept besides its container (its volumes: its data, its archive), once the container is gone. */
   forget(kind: string, name: string): Promise<void>;
   /** A command in the running service (connect, export, import); its exit code. */
   exec(

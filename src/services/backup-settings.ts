@@ -6,7 +6,7 @@ import type { Platform } from '../platform.js';
 import type { ServiceKind } from './kinds.js';
 
 /**
- * A service's off-site backup settings (credentials, passphrase, schedule) and the record of
+ * A service's backup settings (credentials, passphrase, schedule, retention) and the record of
  * its backups. They live in a directory of their own under the data dir, readable by root
  * only, as Slipway's other secrets: the state database is copied around more freely (and its
  * backups must not carry the keys that open the backups).
@@ -22,6 +22,8 @@ const settingsSchema = z.object({
   auth: authSchema.optional(),
   passphrase: z.string().optional(),
   schedule: z.object({ cron: z.string(), bucket: z.string() }).optional(),
+  /** How many days back point-in-time recovery reaches (Postgres). */
+  retentionDays: z.number().int().positive().optional(),
 });
 export type BackupAuth = z.infer<typeof authSchema>;
 export type BackupSettings = z.infer<typeof settingsSchema>;

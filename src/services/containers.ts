@@ -29,6 +29,15 @@ export function serviceStatus(platform: Platform, kind: ServiceKind, name: strin
   return platform.services.state(kind.kind, name);
 }
 
+/** A first start that restores another service's archive instead of making an empty database (a fork). */
+export interface RestoreStart {
+  /** The service (of the same kind) whose archive volume is read. */
+  from: string;
+  /** Where it is mounted, read-only, and what the start script reads to restore. */
+  path: string;
+  env: Record<string, string>;
+}
+
 /**
  * How the service's container runs, from its record. Only a link (or a rename) makes a
  * linked app's network that is missing (`makeAppNetworks`): the reconciler attaching at the
@@ -39,6 +48,7 @@ export async function serviceSpec(
   kind: ServiceKind,
   service: ServiceRecord,
   makeAppNetworks = false,
+  restore?: RestoreStart,
 ): Promise<ServiceSpec> {
   const apps = platform.state.services.links(kind.kind, service.name).map((link) => link.app);
   const networks = await Promise.all(
@@ -49,8 +59,10 @@ export async function serviceSpec(
     name: service.name,
     title: kind.title,
     image: serviceImage(platform, kind),
-    env: { SLIPWAY_SERVICE_PASSWORD: service.password, SLIPWAY_SERVICE_DATABASE: service.name },
+    env: { SLIPWAY_SERVICE_PASSWORD: service.password, SLIPWAY_SERVICE_DATABASE: service.name, ...restore?.env },
     dataPath: kind.dataPath,
+    ...(kind.archivePath ? { archivePath: kind.archivePath } : {}),
+    ...(restore ? { restoreFrom: { name: restore.from, path: restore.path } } : {}),
     port: kind.port,
     exposedPort: service.exposedPort,
     host: serviceHost(kind, service.name),
@@ -83,8 +95,9 @@ export async function startServiceContainer(
   platform: Platform,
   kind: ServiceKind,
   service: ServiceRecord,
+  restore?: RestoreStart,
 ): Promise<void> {
-  await platform.services.start(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+  await platform.services.start(await serviceSpec(platform, kind, service, false, restore), READY_TIMEOUT_MS);
 }
 
 /** A command in the running service, its output to `stdout`; its exit code and what it said on stderr. */

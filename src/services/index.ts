@@ -49,3 +49,6 @@ export {
   restoreFromBucket,
 } from './offsite-backups.js';
 export { keepBackupSchedules, type ScheduledBackup } from './backup-schedules.js';
+export { forkService, keepBaseBackups, recoveryStatus, setRetention, type RecoveryStatus } from './pitr.js';
+export { parseRecoveryTime, windowText } from './pitr-plan.js';
+export { DEFAULT_RETENTION_DAYS } from './pitr-archive.js';

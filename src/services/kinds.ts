@@ -18,6 +18,11 @@ export interface ServiceKind {
   envVar: string;
   port: number;
   dataPath: string;
+  /**
+   * Where its archive volume is mounted, for kinds with point-in-time recovery (Postgres:
+   * its WAL archive and base backups, see templates/services/postgres-pitr).
+   */
+  archivePath?: string;
   /** More files from templates/services the image needs. */
   imageFiles?: string[];
   url: (service: ServiceRecord, host: string) => string;
@@ -42,6 +47,8 @@ export const SERVICE_KINDS: Record<ServiceKind['kind'], ServiceKind> = {
     envVar: 'DATABASE_URL',
     port: 5432,
     dataPath: '/var/lib/postgresql/data',
+    archivePath: '/var/lib/postgresql/archive',
+    imageFiles: ['postgres-pitr'],
     url: (s, host) => `postgres://postgres:${s.password}@${host}:5432/${s.name}`,
     connect: (s) => ({ user: 'postgres', cmd: ['psql', '-d', s.name] }),
     ready: (s) => ({ user: 'postgres', cmd: ['pg_isready', '-q', '-d', s.name] }),

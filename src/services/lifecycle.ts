@@ -5,6 +5,7 @@ import type { ServiceRecord } from '../state/index.js';
 import {
   attachLinkedApps,
   ensureServiceImage,
+  type RestoreStart,
   READY_TIMEOUT_MS,
   removeServiceResources,
   serviceLockName,
@@ -16,27 +17,59 @@ import { forgetBackupSettings } from './backup-settings.js';
 import type { ServiceKind } from './kinds.js';
 import { allServiceKinds, parseServiceName } from './names.js';
 import { applyPassword } from './passwords.js';
+import { readArchive, takeBaseBackup } from './pitr-archive.js';
 
+/**
+ * A new service with its own password and volumes: an empty database, or with `restore`
+ * one restored from another service's archive (a fork), whose volume is mounted only for
+ * that first start. A kind with an archive gets its first base backup at once.
+ */
 export async function createService(
   platform: Platform,
   kind: ServiceKind,
   rawName: string | undefined,
   onLine: (line: string) => void,
+  restore?: RestoreStart,
 ) {
   const name = parseServiceName(kind, rawName);
   await ensureServiceImage(platform, kind, onLine);
   const password = randomBytes(24).toString('hex');
-  await withServiceLock(platform, kind, name, async () => {
+  const service = await withServiceLock(platform, kind, name, async () => {
     if (!platform.state.services.create(kind.kind, name, password))
       throw new UserError(`${kind.title} service ${name} already exists`);
+    const created = platform.state.services.get(kind.kind, name)!;
     try {
-      await startServiceContainer(platform, kind, platform.state.services.get(kind.kind, name)!);
+      await startServiceContainer(platform, kind, created, restore);
+      if (restore) {
+        await platform.services.remove(kind.kind, name, 30);
+        await startServiceContainer(platform, kind, created);
+      }
+      return created;
     } catch (error) {
       await removeServiceResources(platform, kind, name);
       platform.state.services.delete(kind.kind, name);
       throw error;
     }
   });
+  await firstBaseBackup(platform, kind, service, onLine);
+}
+
+/** The service's recovery window begins with a base backup; the daemon tries again if this one fails. */
+async function firstBaseBackup(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (!kind.archivePath) return;
+  try {
+    if ((await readArchive(platform, kind, service)).backups.length === 0) {
+      onLine('Taking a base backup for point-in-time recovery');
+      await takeBaseBackup(platform, kind, service);
+    }
+  } catch (error) {
+    onLine(`No base backup yet (${errorMessage(error)}): the daemon tries again within ten minutes`);
+  }
 }
 
 /**
@@ -90,12 +123,25 @@ async function replaceServiceContainer(
   }
 }
 
-/** Restarts the container; the recorded password is made the one it accepts again (a rotation cut short is mended). */
-export function restartService(platform: Platform, kind: ServiceKind, service: ServiceRecord): Promise<void> {
-  return withServiceLock(platform, kind, service.name, async () => {
-    await platform.services.restart(await serviceSpec(platform, kind, service), READY_TIMEOUT_MS);
+/**
+ * Makes the container again on the same volumes, from the current image: a service made by
+ * an older Slipway gets what the new one has (a Postgres service its WAL archive and first
+ * base backup). The recorded password is made the one it accepts again (a rotation cut
+ * short is mended).
+ */
+export async function restartService(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  onLine: (line: string) => void = () => undefined,
+): Promise<void> {
+  await ensureServiceImage(platform, kind, onLine);
+  await withServiceLock(platform, kind, service.name, async () => {
+    await platform.services.remove(kind.kind, service.name, 30);
+    await startServiceContainer(platform, kind, service);
     if (kind.setPasswordCmd) await applyPassword(platform, kind, service);
   });
+  await firstBaseBackup(platform, kind, service, onLine);
 }
 
 /**

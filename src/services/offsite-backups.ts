@@ -33,6 +33,13 @@ const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 /** The format encrypted backups are in (backup-crypto.ts; the README tells how to open it by hand). */
 export const ENCRYPTION_FORMAT = 'slipway-backup-1 (scrypt, AES-256-GCM)';
 
+/** A backup's ID: when it began (to the second, UTC) and a random part, so two in one second differ. */
+export const newBackupId = (at: number) =>
+  `${new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+
 /** An S3 bucket name, as S3 allows it (no IP-like names, no `..`). */
 export function parseBucket(text: string | undefined): string {
   if (!text) throw new UserError('Please specify a bucket name');
@@ -105,12 +112,6 @@ interface Manifest {
   encryption: string | null;
 }
 
-/** A backup's ID: when it started (UTC, to the second) and a random suffix, as `<kind>:backups` lists it. */
-export const newBackupId = (startedAt: number) =>
-  `${new Date(startedAt)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 
 /** The newest good backup in a bucket, from the attempts (newest first) a store lists. */
 export const latestInBucket = (attempts: BackupAttempt[]) =>

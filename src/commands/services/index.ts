@@ -8,6 +8,7 @@ import {
   execInService,
   exposeService,
   linkService,
+  recoveryStatus,
   requireService,
   restartService,
   rotateServicePassword,
@@ -22,6 +23,7 @@ import type { ServiceJson } from '../../model/api.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
 import { backupCommands } from './backups.js';
+import { recoveryCommands, recoveryLines } from './recovery.js';
 import { confirmDestruction } from '../confirm.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import {
@@ -123,12 +125,16 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
         if (chosen.length > 1)
           throw new UserError('Give at most one of --dsn, --status, --links, --internal-host, --exposed-port');
         if (chosen.length === 1) return ctx.out.out(fields[chosen[0]!]!);
+        const rows: [string, string][] = [
+          ['Status', fields.status!],
+          ['Internal host', `${fields['internal-host']}:${kind.port}`],
+          ['Links', fields.links!],
+          ['Exposed port', fields['exposed-port']!],
+          ['Dsn', `(hidden; ${ns}:info ${service.name} --dsn shows it)`],
+          ...(kind.archivePath ? recoveryLines(await recoveryStatus(ctx.platform, kind, service)) : []),
+        ];
         ctx.out.out(format.section(`${kind.title} service ${service.name}`));
-        ctx.out.out(format.detail(`Status:         ${fields.status}`));
-        ctx.out.out(format.detail(`Internal host:  ${fields['internal-host']}:${kind.port}`));
-        ctx.out.out(format.detail(`Links:          ${fields.links}`));
-        ctx.out.out(format.detail(`Exposed port:   ${fields['exposed-port']}`));
-        ctx.out.out(format.detail(`Dsn:            (hidden; ${ns}:info ${service.name} --dsn shows it)`));
+        for (const [label, value] of rows) ctx.out.out(format.detail(`${`${label}:`.padEnd(18)}${value}`));
       },
     }),
     action({
@@ -228,7 +234,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
         ctx.out.out(format.step(`Restarting ${kind.title} service ${service.name}`));
-        await restartService(ctx.platform, kind, service);
+        await restartService(ctx.platform, kind, service, (line) => ctx.out.out(format.detail(line)));
         ctx.out.out(format.step(`${kind.title} service ${service.name} is running`));
       },
     }),
@@ -300,6 +306,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
         },
       }),
       ...backupCommands(kind, ns),
+      ...recoveryCommands(kind),
       action({
         name: `${ns}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',

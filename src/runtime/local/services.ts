@@ -8,6 +8,7 @@ import type { DockerEngine } from '../docker/index.js';
 import type { ServiceRuntime, ServiceSpec } from '../services.js';
 import { ensureServiceNetwork } from './networks.js';
 import {
+  serviceArchiveVolumeName,
   serviceContainer,
   serviceContainerName,
   serviceLabel,
@@ -28,10 +29,10 @@ export class LocalServiceRuntime implements ServiceRuntime {
   ) {}
 
   async start(spec: ServiceSpec, readyTimeoutMs: number): Promise<void> {
-    await this.docker.ensureVolume(
-      serviceVolumeName(this.target, spec.kind, spec.name),
-      serviceLabels(this.target, spec.kind, spec.name),
-    );
+    const labels = serviceLabels(this.target, spec.kind, spec.name);
+    await this.docker.ensureVolume(serviceVolumeName(this.target, spec.kind, spec.name), labels);
+    if (spec.archivePath)
+      await this.docker.ensureVolume(serviceArchiveVolumeName(this.target, spec.kind, spec.name), labels);
     await ensureServiceNetwork(this.docker, this.target, spec.kind, spec.name);
     const id = await this.docker.containers.run(serviceContainer(this.target, spec));
     await this.join(id, spec);
@@ -78,6 +79,7 @@ export class LocalServiceRuntime implements ServiceRuntime {
 
   async forget(kind: string, name: string): Promise<void> {
     await this.docker.removeVolume(serviceVolumeName(this.target, kind, name));
+    await this.docker.removeVolume(serviceArchiveVolumeName(this.target, kind, name));
     await this.docker.networks.remove(serviceNetworkName(this.target, kind, name));
   }
 

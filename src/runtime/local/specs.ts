@@ -82,6 +82,9 @@ export const serviceContainerName = (target: LocalTarget, kind: string, name: st
   `${target.instance}.${kind}.${name}`;
 export const serviceVolumeName = (target: LocalTarget, kind: string, name: string) =>
   `${target.instance}-${kind}-${name}`;
+/** The second volume of a service that keeps an archive: a name no service's data volume can have. */
+export const serviceArchiveVolumeName = (target: LocalTarget, kind: string, name: string) =>
+  `${serviceVolumeName(target, kind, name)}.archive`;
 export const serviceLabel = (kind: string, name: string) => `${kind}.${name}`;
 /** A service's own network: the daemon reaches it there while no app is linked. */
 export const serviceNetworkName = (target: LocalTarget, kind: string, name: string) =>
@@ -92,7 +95,7 @@ export const serviceLabels = (target: LocalTarget, kind: string, name: string) =
 });
 
 /**
- * A service's container: its volume, its DNS name on its own network (it joins the networks
+ * A service's container: its volumes, its DNS name on its own network (it joins the networks
  * of the apps linked to it under the same name), a host port only when exposed.
  */
 export function serviceContainer(target: LocalTarget, spec: ServiceSpec): ContainerSpec {
@@ -103,7 +106,13 @@ export function serviceContainer(target: LocalTarget, spec: ServiceSpec): Contai
     labels: containerLabels(serviceLabels(target, spec.kind, spec.name)),
     network: serviceNetworkName(target, spec.kind, spec.name),
     aliases: [spec.host],
-    binds: [`${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`],
+    binds: [
+      `${serviceVolumeName(target, spec.kind, spec.name)}:${spec.dataPath}`,
+      ...(spec.archivePath ? [`${serviceArchiveVolumeName(target, spec.kind, spec.name)}:${spec.archivePath}`] : []),
+      ...(spec.restoreFrom
+        ? [`${serviceArchiveVolumeName(target, spec.kind, spec.restoreFrom.name)}:${spec.restoreFrom.path}:ro`]
+        : []),
+    ],
     pidsLimit: target.pidsLimit,
     publish: spec.exposedPort ? { containerPort: spec.port, hostPort: spec.exposedPort } : undefined,
   };

@@ -1,0 +1,142 @@
+import { errorMessage, UserError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { everyUntilAborted } from '../core/process.js';
+import type { Platform } from '../platform.js';
+import type { ServiceRecord } from '../state/index.js';
+import { updateBackupSettings } from './backup-settings.js';
+import { serviceStatus } from './containers.js';
+import type { ServiceKind } from './kinds.js';
+import { createService } from './lifecycle.js';
+import { parseServiceName } from './names.js';
+import {
+  pruneArchive,
+  readArchive,
+  retentionDays,
+  runArchiveCommand,
+  takeBaseBackup,
+  withArchiveLock,
+} from './pitr-archive.js';
+import {
+  baseBackupDue,
+  pitrCommands,
+  planFork,
+  recoveryWindow,
+  restoreEnv,
+  RESTORE_PATH,
+  type ArchiveListing,
+  type RecoveryWindow,
+} from './pitr-plan.js';
+
+/**
+ * Point-in-time recovery of Postgres services: every service archives its WAL and takes a
+ * base backup at creation (or its first restart under this Slipway) and then daily, on its
+ * archive volume; a fork is a new service restored from them to a moment in the window.
+ */
+
+/** A base backup a day: replay from it to any time of the day stays short. */
+const BASE_BACKUP_INTERVAL_MS = 24 * 60 * 60_000;
+/** How often the daemon looks whether a service's base backup is due. */
+const BASE_BACKUP_TICK_MS = 10 * 60_000;
+
+export interface RecoveryStatus {
+  running: boolean;
+  retentionDays: number;
+  listing?: ArchiveListing;
+  window?: RecoveryWindow;
+  /** Why the archive could not be read. */
+  problem?: string;
+}
+
+/** What `<kind>:info` shows: the window (while the service runs, whose container reads the archive) and retention. */
+export async function recoveryStatus(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+): Promise<RecoveryStatus> {
+  const days = retentionDays(platform, kind, service.name);
+  const running = (await serviceStatus(platform, kind, service.name)) === 'running';
+  if (!running) return { running, retentionDays: days };
+  try {
+    const listing = await readArchive(platform, kind, service);
+    return { running, retentionDays: days, listing, window: recoveryWindow(listing, Date.now(), running) };
+  } catch (error) {
+    // e.g. a container made by an older Slipway, which has no archive until it is restarted
+    return { running, retentionDays: days, problem: errorMessage(error) };
+  }
+}
+
+/**
+ * Makes `newName` a new service holding the data of `source` as it was at `at` (or now):
+ * what was written until now is archived first, then the newest base backup consistent by
+ * then is restored and the WAL replayed up to that moment. The source's archive stays locked
+ * meanwhile, so retention removes nothing the fork reads. Bad input creates nothing.
+ */
+export async function forkService(
+  platform: Platform,
+  kind: ServiceKind,
+  source: ServiceRecord,
+  newName: string | undefined,
+  at: Date | undefined,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const name = parseServiceName(kind, newName);
+  if (platform.state.services.get(kind.kind, name)) throw new UserError(`${kind.title} service ${name} already exists`);
+  if (!kind.archivePath) throw new UserError(`${kind.title} services have no point-in-time recovery`);
+  if ((await serviceStatus(platform, kind, source.name)) !== 'running')
+    throw new UserError(`${kind.title} service ${source.name} is not running: start it to read its archive`);
+  await withArchiveLock(platform, kind, source.name, async () => {
+    const now = Date.now();
+    await runArchiveCommand(platform, kind, source, pitrCommands.seal(), 'Archiving the latest WAL');
+    const listing = await readArchive(platform, kind, source);
+    const plan = planFork(source.name, listing, recoveryWindow(listing, now, true), at, true);
+    onLine(`Restoring base backup ${plan.base.id} of ${source.name}${at ? ` up to ${at.toISOString()}` : ''}`);
+    await createService(platform, kind, name, onLine, {
+      from: source.name,
+      path: RESTORE_PATH,
+      env: restoreEnv(plan.base, source.name, plan.targetTime),
+    });
+  });
+}
+
+/** Sets how many days back recovery reaches, and applies it now when the service runs. */
+export async function setRetention(
+  platform: Platform,
+  kind: ServiceKind,
+  service: ServiceRecord,
+  days: number,
+): Promise<string[]> {
+  updateBackupSettings(platform, kind, service.name, { retentionDays: days });
+  if ((await serviceStatus(platform, kind, service.name)) !== 'running') return [];
+  return withArchiveLock(platform, kind, service.name, () => pruneArchive(platform, kind, service));
+}
+
+/** In the daemon: a base backup of every running service with an archive whose newest is a day old. */
+export function keepBaseBackups(
+  platform: Platform,
+  kinds: readonly ServiceKind[],
+  log: Log,
+  signal: AbortSignal,
+): void {
+  let busy = false;
+  const tick = async () => {
+    for (const kind of kinds.filter((k) => k.archivePath)) {
+      for (const service of platform.state.services.list(kind.kind)) {
+        if (signal.aborted) return;
+        try {
+          if ((await serviceStatus(platform, kind, service.name)) !== 'running') continue;
+          const { backups } = await readArchive(platform, kind, service);
+          if (!baseBackupDue(backups, BASE_BACKUP_INTERVAL_MS, Date.now())) continue;
+          const id = await takeBaseBackup(platform, kind, service);
+          log(`base backup ${id} of ${kind.kind} ${service.name} taken`);
+        } catch (error) {
+          log(`base backup of ${kind.kind} ${service.name} failed: ${errorMessage(error)}`, { level: 'warn' });
+        }
+      }
+    }
+  };
+  everyUntilAborted(BASE_BACKUP_TICK_MS, signal, () => {
+    if (busy) return; // a look takes as long as the backups it starts
+    busy = true;
+    void tick().finally(() => (busy = false));
+  });
+}
