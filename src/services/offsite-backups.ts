@@ -112,7 +112,6 @@ interface Manifest {
   encryption: string | null;
 }
 
-
 /** The newest good backup in a bucket, from the attempts (newest first) a store lists. */
 export const latestInBucket = (attempts: BackupAttempt[]) =>
   attempts.find((a): a is BackupAttempt & { key: string } => a.status === 'ok' && a.key !== undefined);
