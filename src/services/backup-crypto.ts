@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { UserError } from '../core/errors.js';
 
 /**
  * The encrypted form of a backup, made with Node's crypto alone so it needs no program on the
@@ -34,6 +35,17 @@ const nonce = (prefix: Buffer, index: number) => {
 };
 
 /** Encrypts what goes through it with the passphrase, in the format above. */
+/**
+ * A passphrase as backup-set-encryption takes it: 8 to 1024 characters, none of them control
+ * characters (a newline would be lost when it is typed again for a restore).
+ */
+export function checkPassphrase(passphrase: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  if (passphrase.length < 8 || passphrase.length > 1024 || /[\x00-\x1f\x7f]/.test(passphrase))
+    throw new UserError('A passphrase has 8 to 1024 characters, and no control characters (such as a newline)');
+  return passphrase;
+}
+
 export async function encryptStream(passphrase: string): Promise<Transform> {
   const salt = randomBytes(16);
   const prefix = randomBytes(8);

@@ -34,7 +34,7 @@ export {
   type BackupAttempt,
   type BackupSettingsStore,
 } from './backup-settings.js';
-export { decryptStream, encryptStream, HEADER_BYTES, MAGIC, openHeader } from './backup-crypto.js';
+export { checkPassphrase, decryptStream, encryptStream, HEADER_BYTES, MAGIC, openHeader } from './backup-crypto.js';
 export { bucketClient, downloadStream, measuring, readAll, storeVerified } from './bucket.js';
 export {
   backupToBucket,

@@ -235,6 +235,7 @@ describe('rename and clone', () => {
       'checks',
       'cron',
       'domains',
+      'drains',
       'git',
       'letsencrypt',
       'nginx',

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { decryptStream, encryptStream, HEADER_BYTES, openHeader } from '../../src/services/backup-crypto.js';
+import {
+  checkPassphrase,
+  decryptStream,
+  encryptStream,
+  HEADER_BYTES,
+  openHeader,
+} from '../../src/services/backup-crypto.js';
 import { dueBetween, runDueBackups } from '../../src/services/backup-schedules.js';
 import { maskedAuth, parseBackupAuth, parseBackupSchedule, parseBucket } from '../../src/services/offsite-backups.js';
 import { UserError } from '../../src/core/errors.js';
@@ -66,6 +72,12 @@ describe('encrypted backups', () => {
     const withoutLast = encrypted.subarray(0, HEADER_BYTES + 4 * record);
     await expect(decrypt(withoutLast, 'p')).rejects.toThrow('it is cut off');
   });
+});
+
+test('a passphrase is 8 to 1024 characters of any text but control characters', () => {
+  expect(checkPassphrase("../../it's $(fine) ; really")).toBe("../../it's $(fine) ; really");
+  for (const bad of ['short', 'x'.repeat(1025), 'two\nlines here', 'a\u0000nul inside'])
+    expect(() => checkPassphrase(bad)).toThrow('A passphrase has 8 to 1024 characters, and no control characters');
 });
 
 describe('backup schedules', () => {

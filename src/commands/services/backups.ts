@@ -4,6 +4,7 @@ import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
 import {
   backupAttempts,
+  checkPassphrase,
   backupService,
   backupToBucket,
   createService,
@@ -203,9 +204,7 @@ export function backupCommands(kind: ServiceKind, ns: string): Command[] {
       args: ['<service>', '<passphrase>'],
       run(ctx, args) {
         const service = onlyService(ctx, kind, args);
-        const passphrase = args.named.passphrase ?? '';
-        if (passphrase.length < 8 || passphrase.length > 1024)
-          throw new UserError('A passphrase has 8 to 1024 characters');
+        const passphrase = checkPassphrase(args.named.passphrase ?? '');
         updateBackupSettings(ctx.platform, kind, service.name, { passphrase });
         ctx.out.out(format.step(`Backups of ${service.name} will be encrypted`));
         return done;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
-import { maskedAuth, parseBackupSchedule, parseBucket } from '../../services/index.js';
+import { checkPassphrase, maskedAuth, parseBackupSchedule, parseBucket } from '../../services/index.js';
 import {
   backupState,
   parseRestoreSource,
@@ -139,9 +139,7 @@ const commands: Command[] = [
       'Encrypt the state’s next backups with a passphrase (restores need it too; only encrypted ones carry service backup credentials)',
     args: ['<passphrase>'],
     run(ctx, { named }) {
-      const passphrase = named.passphrase ?? '';
-      if (passphrase.length < 8 || passphrase.length > 1024)
-        throw new UserError('A passphrase has 8 to 1024 characters');
+      const passphrase = checkPassphrase(named.passphrase ?? '');
       stateBackupSettings(ctx.platform).update({ passphrase });
       ctx.out.out(format.step('Backups of Slipway’s state will be encrypted'));
       return done;
