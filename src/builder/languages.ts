@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { UserError } from '../core/errors.js';
 import { checkPhpRequirements, PHP_EXTENSION_PACKAGES, PHP_SERIES } from './php.js';
+import { compareVersions, holdsComparison } from './versions.js';
 
 /**
  * The shipped buildpacks, in the order their bin/detect is tried (Heroku's order: Ruby
@@ -224,34 +225,11 @@ export function satisfiesGemRequirement(version: string, requirement: string): b
   if (!match) throw new UserError(`Invalid Ruby version requirement: ${requirement}`);
   const [, operator = '=', wanted = ''] = match;
   const order = compareVersions(version, wanted);
-  switch (operator) {
-    case '=':
-      return order === 0;
-    case '!=':
-      return order !== 0;
-    case '>=':
-      return order >= 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    case '<':
-      return order < 0;
-    default: {
-      const parts = wanted.split('.').map(Number);
-      const prefix = parts.slice(0, Math.max(parts.length - 1, 1));
-      const upper = [...prefix.slice(0, -1), prefix[prefix.length - 1]! + 1].join('.');
-      return order >= 0 && compareVersions(version, upper) < 0;
-    }
-  }
-}
-
-/** Compares dotted numeric versions, missing parts as 0 (RubyGems: 3.1 = 3.1.0). */
-function compareVersions(a: string, b: string): number {
-  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const diff = (x[i] ?? 0) - (y[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
+  const compared = holdsComparison(operator, order);
+  if (compared !== undefined) return compared;
+  // `~>`: at least the version, below the next release of its second-to-last part.
+  const parts = wanted.split('.').map(Number);
+  const prefix = parts.slice(0, Math.max(parts.length - 1, 1));
+  const upper = [...prefix.slice(0, -1), prefix[prefix.length - 1]! + 1].join('.');
+  return order >= 0 && compareVersions(version, upper) < 0;
 }

@@ -1,7 +1,7 @@
-import semver from 'semver';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { parseJsonFile } from '../core/input.js';
+import { compareVersions, holdsComparison } from './versions.js';
 
 /**
  * PHP from the stack's Debian (bookworm): php8.2, one minor version whose patch releases come
@@ -141,27 +141,14 @@ function satisfiesOne(version: string, requirement: string): boolean {
   const parts = numbers.split('.').map(Number);
   const order = compare(version, parts);
   if (wildcard) return order >= 0 && compare(version, bump(parts, parts.length - 1)) < 0;
-  switch (operator) {
-    case '>=':
-      return order >= 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    case '<':
-      return order < 0;
-    case '!=':
-    case '<>':
-      return order !== 0;
-    case '^': {
-      const first = parts.findIndex((part) => part !== 0);
-      return order >= 0 && compare(version, bump(parts, first === -1 ? parts.length - 1 : first)) < 0;
-    }
-    case '~':
-      return order >= 0 && compare(version, bump(parts, Math.max(parts.length - 2, 0))) < 0;
-    default:
-      return order === 0;
+  const compared = holdsComparison(operator, order);
+  if (compared !== undefined) return compared;
+  if (operator === '^') {
+    const first = parts.findIndex((part) => part !== 0);
+    return order >= 0 && compare(version, bump(parts, first === -1 ? parts.length - 1 : first)) < 0;
   }
+  // `~`
+  return order >= 0 && compare(version, bump(parts, Math.max(parts.length - 2, 0))) < 0;
 }
 
 function parse(text: string, whole: string): number[] {
@@ -177,8 +164,7 @@ function bump(parts: number[], index: number): number[] {
 
 /** Compares a version with the parts of another, missing parts as 0 (Composer: 8.2 is 8.2.0). */
 function compare(version: string, parts: number[]): number {
-  const wanted = semver.coerce(parts.concat([0, 0, 0]).slice(0, 3).join('.'))!;
-  return semver.compare(semver.coerce(version)!, wanted);
+  return compareVersions(version, parts.join('.'));
 }
 
 function invalid(text: string): UserError {
