@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -11,12 +9,6 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
-
-async function changeFile(repo: string, file: string, from: string, to: string) {
-  const target = path.join(repo, file);
-  fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace(from, to));
-  await slipway.commit(repo, `${file}: ${to}`);
-}
 
 /** What test/fixtures/php-app answers: mbstring's upper case, through php-fpm, its library from vendor/. */
 const phpAppBody = (version: number) =>
@@ -40,7 +32,7 @@ describe('PHP', () => {
       // Only the document root is served: a path to another of the app's files goes to index.php.
       expect((await slipway.get(slipway.appHost('phpapp'), '/composer.json')).body).toMatch(phpAppBody(1));
 
-      await changeFile(repo, 'public/index.php', "const VERSION = '1';", "const VERSION = '2';");
+      await slipway.changeFile(repo, 'public/index.php', "const VERSION = '1';", "const VERSION = '2';");
       const again = await slipway.push(repo);
       expect(again.code, again.output).toBe(0);
       expect(again.output).toContain('-----> Restoring vendor/ from the build cache (composer.lock unchanged)');
@@ -69,7 +61,7 @@ describe('PHP', () => {
     },
   ])('$what fails the push, saying so, and the last release serves on', async ({ change, error }) => {
     const repo = await slipway.appRepo('php-app', 'phpapp');
-    await changeFile(repo, 'composer.json', change[0]!, change[1]!);
+    await slipway.changeFile(repo, 'composer.json', change[0]!, change[1]!);
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code).not.toBe(0);
     expect(pushed.output).toContain(`remote:  !     ${error}`);
