@@ -98,33 +98,6 @@ export function currentReleaseOneOff(
 }
 
 /**
- * checks:run: the current release's checks against what runs now, process type by type
- * (all of them, or those named). Each instance's outcome, in order.
- */
-export async function checkRunning(platform: Platform, app: string, types: string[], onLine: (line: string) => void) {
-  const current = platform.state.releases.current(app);
-  if (!current) throw new UserError(`${app} has not been deployed yet`);
-  const meta = releaseMetaSchema.parse(current.meta);
-  const scheduler = platform.schedulerFor(app);
-  const host = appDomains(platform.state, platform.settings, app)[0];
-  const running = (await scheduler.instances(app)).filter(
-    (i) => i.running && (types.length === 0 || types.includes(i.process)),
-  );
-  if (running.length === 0)
-    throw new UserError(`${app} has no running containers${types.length ? ` of type ${types.join(', ')}` : ''}`);
-  const outcomes = [];
-  for (const instance of running.sort((a, b) => `${a.process}.${a.index}`.localeCompare(`${b.process}.${b.index}`))) {
-    const port = instance.process === 'web' ? instance.endpoint?.port : undefined;
-    const checks = { skip: false, host, checks: meta.healthchecks[instance.process] ?? [] };
-    outcomes.push({
-      label: `${instance.process}.${instance.index}`,
-      outcome: await scheduler.verify(app, instance, port, checks, onLine),
-    });
-  }
-  return outcomes;
-}
-
-/**
  * Puts a release live. Per process type: start the new containers and check each; then
  * point nginx at the new web containers. Any failure before the swap discards the new
  * containers and the old ones keep serving. (A type whose checks are disabled stops its old

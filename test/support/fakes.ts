@@ -78,7 +78,11 @@ export class FakeScheduler implements Scheduler {
     this.remove('discard', instances);
   }
 
-  async verify() {
+  /** The instances checks:run checked, in order. */
+  verified: Instance[] = [];
+
+  async verify(_app: string, instance: Instance) {
+    this.verified.push(instance);
     return { ok: true as const };
   }
 

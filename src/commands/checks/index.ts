@@ -1,5 +1,5 @@
 import { format } from '../../core/output.js';
-import { checkRunning } from '../../deploy/release.js';
+import { checkRunning } from '../../deploy/checks-run.js';
 import {
   checksModeFor,
   checksReport as checksLists,
