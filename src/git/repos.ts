@@ -48,10 +48,15 @@ export function removeRepo(reposDir: string, app: string): void {
 export async function branchRev(reposDir: string, app: string, branch: string): Promise<string | undefined> {
   try {
     return await git().resolveRef({ fs, gitdir: repoPath(reposDir, app), ref: `refs/heads/${branch}` });
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Only a missing branch means "not pushed yet"; a repository that cannot be read must say so.
+    if (isNotFound(error)) return undefined;
+    throw error;
   }
 }
+
+/** isomorphic-git's error for a ref or object that is not there (its errors carry a `code`). */
+const isNotFound = (error: unknown) => error instanceof Error && (error as { code?: unknown }).code === 'NotFoundError';
 
 /** A commit's message, first line only, or undefined when the repo no longer has it. */
 export async function commitSubject(reposDir: string, app: string, rev: string): Promise<string | undefined> {
