@@ -3,6 +3,20 @@ import { requireApp } from '../apps/index.js';
 import type { Command, CommandArgs, CommandContext, ParsedArgs } from './types.js';
 
 /**
+ * The words do not fit the command's declaration (a required one missing, one too many, a
+ * bad flag): shown with the command's usage line after the message.
+ */
+export class ArgumentError extends UserError {
+  constructor(
+    readonly command: Command,
+    message: string,
+    exitCode?: number,
+  ) {
+    super(message, exitCode);
+  }
+}
+
+/**
  * Splits words into positionals and the flags the command declares; unknown flags are errors.
  * For `rawArgs` commands only the flags before the first positional (the app) are theirs.
  */
@@ -31,13 +45,13 @@ export function parseArgs(command: Command, words: string[]): ParsedArgs {
     const [name = '', inline] = word.slice(2).split(/=(.*)/s, 2);
     if (takesValue.has(name) || repeatable.has(name)) {
       const value = inline ?? words[++i];
-      if (value === undefined) throw new UserError(`Flag --${name} needs a value`);
+      if (value === undefined) throw new ArgumentError(command, `Flag --${name} needs a value`);
       if (repeatable.has(name)) (lists[name] ??= []).push(value);
       else flags[name] = value;
     } else if ((boolean.has(name) || command.openFlags) && inline === undefined) {
       flags[name] = true;
     } else {
-      throw new UserError(`Invalid flag passed: --${name}`);
+      throw new ArgumentError(command, `Invalid flag passed: --${name}`);
     }
   }
   return { positional, flags, lists };
@@ -120,18 +134,29 @@ export function bindArgs(ctx: CommandContext, command: Command, parsed: ParsedAr
     }
     const word = words.shift();
     if (slot.lookup) {
-      if (word !== undefined || !slot.optional) bound.app = requireApp(ctx.platform, word);
+      if (word !== undefined || !slot.optional) bound.app = lookUpApp(ctx, command, word);
       continue;
     }
     if (word === undefined && !slot.optional) throw missingArg(command, slot);
     bound.named[slot.name] = word;
   }
-  if (words.length > 0) throw new UserError(`Unexpected argument: ${words[0]}`);
+  if (words.length > 0) throw new ArgumentError(command, `Unexpected argument: ${words[0]}`);
   return bound;
 }
 
 const missingArg = (command: Command, slot: ArgSlot) =>
-  new UserError(command.missing?.[slot.name] ?? `Please specify ${slot.name}`);
+  new ArgumentError(command, command.missing?.[slot.name] ?? `Please specify ${slot.name}`);
+
+/** The app named, looked up; no app named at all is a missing argument (Dokku's message, and the usage). */
+function lookUpApp(ctx: CommandContext, command: Command, word: string | undefined) {
+  try {
+    return requireApp(ctx.platform, word);
+  } catch (error) {
+    if (word === undefined && error instanceof UserError)
+      throw new ArgumentError(command, error.message, error.exitCode);
+    throw error;
+  }
+}
 
 /** `--format stdout|json`, `[--num <num>]`, `[-t|--tail]`: a flag as usage shows it. */
 function flagUsage(command: Command, flag: string, takesValue: boolean): string {

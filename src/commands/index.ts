@@ -4,7 +4,19 @@ import { errorMessage, UserError } from '../core/errors.js';
 import { format, quietOutput } from '../core/output.js';
 import { aclNamespace } from './acl/index.js';
 import { appsNamespace } from './apps/index.js';
-import { appWord, bindArgs, parseArgs, takesAppFirst, usageOf } from './args.js';
+import { appWord, ArgumentError, bindArgs, parseArgs, takesAppFirst, usageOf } from './args.js';
+import { completionScript, parseShell, type CompletionEntry } from './completion.js';
+import {
+  ALIASES,
+  aliasesOf,
+  allCommandsHelp,
+  didYouMean,
+  helpIndex,
+  namespaceSummary,
+  topicHelp,
+  usageLine,
+  type HelpTopic,
+} from './help.js';
 import { builderNamespace } from './builder/index.js';
 import { buildsNamespace } from './builds/index.js';
 import { certsNamespace } from './certs/index.js';
@@ -110,13 +122,22 @@ const reportCommands = [
 const helpCommands: Command[] = [
   action({
     name: 'help',
-    summary: 'Show this list, or how to use one command',
-    args: ['[command]'],
+    summary: 'Show the namespaces, one namespace’s commands, or how to use one command',
+    args: ['[topic]'],
+    booleanFlags: ['all'],
     access: 'anyone',
-    run(ctx, { named }) {
-      if (named.command === undefined) return printHelp(ctx.out);
-      const command = registry.get(named.command);
-      if (!command) throw new UserError(`\`${named.command}\` is not a slipway command.`);
+    run(ctx, { named, flags }) {
+      if (flags.all) return print(ctx.out, allCommandsHelp([...registry.values()]));
+      if (named.topic === undefined) return print(ctx.out, helpIndex(topics, standaloneCommands));
+      const topic = topics.find((t) => t.name === named.topic);
+      if (topic) return print(ctx.out, topicHelp(topic));
+      const command = resolveCommand(named.topic);
+      if (!command)
+        return notACommand(
+          ctx.out,
+          named.topic,
+          topics.map((t) => t.name),
+        );
       printUsage(ctx.out, command);
     },
   }),
@@ -129,16 +150,79 @@ const helpCommands: Command[] = [
       out.out(`slipway ${VERSION}`);
     },
   }),
+  action({
+    name: 'completion',
+    summary: 'Print the shell completion script of the laptop client (bash or zsh)',
+    args: ['<shell>'],
+    access: 'anyone',
+    run({ out }, { named }) {
+      out.out(completionScript(parseShell(named.shell), completionEntries()).trimEnd());
+    },
+  }),
 ];
 
 const registry = new Map<string, Command>(
   [...NAMESPACES.flatMap((ns) => ns.commands), ...reportCommands, ...helpCommands].map((c) => [c.name, c]),
 );
 
+/** A command by its name or by an alias of it. */
+const resolveCommand = (name: string): Command | undefined => registry.get(name) ?? registry.get(ALIASES[name] ?? '');
+
+/** The namespaces as help lists them, each with its commands (its generated report among them). */
+const topics: HelpTopic[] = NAMESPACES.map((ns) => ({
+  name: ns.name,
+  summary: namespaceSummary(ns.name),
+  commands: [...ns.commands, ...reportCommands.filter((c) => c.name === `${ns.name}:report`)],
+}));
+
+/** Commands of no namespace: `help` lists them beside the namespaces. */
+const standaloneCommands = [...reportCommands, ...helpCommands].filter(
+  (c) => !topics.some((t) => t.commands.includes(c)),
+);
+
+function print(out: CommandContext['out'], lines: string[]): void {
+  for (const line of lines) out.out(line);
+}
+
 function printUsage(out: CommandContext['out'], command: Command): void {
-  out.out(`Usage: slipway ${command.name} ${usageOf(command)}`.trimEnd());
+  out.out(usageLine(command));
   out.out('');
   out.out(command.summary);
+  const aliases = aliasesOf(command.name);
+  if (aliases.length > 0) out.out(`Also: ${aliases.join(', ')}`);
+}
+
+/** Dokku's two lines for an unknown command, with the nearest commands between them. */
+function notACommand(out: CommandContext['out'], name: string, alsoMeant: string[] = []): number {
+  out.err(format.error(`\`${name}\` is not a slipway command.`));
+  const names = [...registry.keys(), ...Object.keys(ALIASES), ...topics.map((t) => `${t.name}:help`), ...alsoMeant];
+  const guesses = didYouMean(name, names);
+  if (guesses.length > 0) out.err(format.error(`Did you mean ${guesses.map((g) => `\`${g}\``).join(' or ')}?`));
+  const topic = topics.find((t) => name.startsWith(`${t.name}:`));
+  out.err(
+    format.error(
+      topic
+        ? `See \`slipway ${topic.name}:help\` for the ${topic.name} commands.`
+        : 'See `slipway help` for a list of available commands.',
+    ),
+  );
+  return 1;
+}
+
+/** Every command and alias as shell completion knows it. */
+function completionEntries(): CompletionEntry[] {
+  const entry = (name: string, command: Command) => ({
+    name,
+    summary: command.summary,
+    appFirst: takesAppFirst(command),
+  });
+  return [
+    ...[...registry.values()].map((c) => entry(c.name, c)),
+    ...Object.entries(ALIASES).flatMap(([alias, name]) => {
+      const command = registry.get(name);
+      return command ? [entry(alias, command)] : [];
+    }),
+  ];
 }
 
 /** Every command, for help and for tests that try them all. */
@@ -146,19 +230,9 @@ export function listCommands(): { name: string; usage: string; access: Command['
   return [...registry.values()].map((c) => ({ name: c.name, usage: usageOf(c), access: c.access, rawArgs: c.rawArgs }));
 }
 
-/** A command by name, for callers that run one without the command line (the HTTP API, next). */
+/** A command by name or alias, for callers that run one without the command line (the HTTP API). */
 export function findCommand(name: string): Command | undefined {
-  return registry.get(name);
-}
-
-function printHelp(out: CommandContext['out']): void {
-  out.out('Usage: slipway COMMAND <app> [command-specific-options]');
-  out.out('');
-  out.out('Commands:');
-  const width = Math.max(...[...registry.keys()].map((n) => n.length)) + 2;
-  for (const command of [...registry.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    out.out(`    ${command.name.padEnd(width)}${command.summary}`);
-  }
+  return resolveCommand(name);
 }
 
 /**
@@ -168,7 +242,7 @@ function printHelp(out: CommandContext['out']): void {
  */
 function withDefaultApp(words: string[], app: string | undefined): string[] {
   const [name, ...rest] = words;
-  const command = name === undefined ? undefined : registry.get(name);
+  const command = name === undefined ? undefined : resolveCommand(name);
   if (app === undefined || !command || !takesAppFirst(command)) return words;
   if (command.rawArgs) return withAppAfterFlags(command, words, app);
   if (rest[0] === app || ['--global', '--all', '--help'].some((flag) => rest.includes(flag))) return words;
@@ -211,15 +285,20 @@ export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words:
   if (words[0] === '--quiet') return runCommand({ ...ctx, out: quietOutput(ctx.out) }, words.slice(1));
   const [name, ...rest] = words;
   if (name === undefined || name === '--help' || name === '-h') return runCommand(ctx, ['help']);
-  const command = registry.get(name);
+  const command = resolveCommand(name);
   if (!command) {
-    ctx.out.err(format.error(`\`${name}\` is not a slipway command.`));
-    ctx.out.err(format.error('See `slipway help` for a list of available commands.'));
-    return 1;
+    const topic = /^(.+):help$/.exec(name)?.[1];
+    if (topic !== undefined && topics.some((t) => t.name === topic)) return runCommand(ctx, ['help', topic]);
+    return notACommand(ctx.out, name);
   }
   if (command.rawArgs ? rest[0] === '--help' : rest.includes('--help')) {
     printUsage(ctx.out, command);
     return 0;
+  }
+  const quiet = quietFlagAt(command, rest);
+  if (quiet >= 0) {
+    const words = [...rest.slice(0, quiet), ...rest.slice(quiet + 1)];
+    return runCommand({ ...ctx, out: quietOutput(ctx.out) }, [command.name, ...words]);
   }
   try {
     const parsed = parseArgs(command, rest);
@@ -228,10 +307,23 @@ export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words:
   } catch (error) {
     if (error instanceof UserError) {
       ctx.out.err(format.error(error.message));
+      if (error instanceof ArgumentError) ctx.out.err(format.error(usageLine(error.command)));
       return error.exitCode;
     }
     lineLog()(`${name} failed`, { level: 'error', err: error });
     ctx.out.err(format.error(`Internal error: ${errorMessage(error)}`));
     return 1;
   }
+}
+
+/**
+ * Where Dokku's `--quiet` is among a command's words (`run:list --quiet app`), or -1: not when
+ * the command has a --quiet of its own (`logs -q`), nor after the app of a command that passes
+ * its words on (`run app cmd --quiet` is the command's).
+ */
+function quietFlagAt(command: Command, words: string[]): number {
+  if (command.booleanFlags?.includes('quiet')) return -1;
+  const at = words.indexOf('--quiet');
+  if (at < 0 || !command.rawArgs) return at;
+  return words.slice(0, at).some((w) => !w.startsWith('-')) ? -1 : at;
 }

@@ -159,6 +159,7 @@ export async function deployRelease(
     const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
     await routeTraffic(platform, app, started, oldWeb, log);
     log.mark('routed');
+    announceLive(platform, app, started, oldWeb, log);
     await watchAfterSwap(platform, app, started, oldWeb, log);
   } catch (error) {
     await scheduler.discard(started);
@@ -191,6 +192,25 @@ export async function deployRelease(
     await sleep(drainMs);
     await scheduler.retire(toRetire);
   };
+}
+
+/**
+ * The new release serves from the swap on: say where at once, and what the watch's seconds
+ * before the push returns are for (the push still fails if a new container goes down).
+ */
+function announceLive(
+  platform: Platform,
+  app: string,
+  started: Instance[],
+  oldWeb: Instance[],
+  log: ProgressLog,
+): void {
+  const { watchMs } = platform.settings;
+  const [url] = started.some((i) => i.process === 'web') ? appUrls(platform.state, platform.settings, app) : [];
+  if (url) log.step(`Live at ${url}`);
+  if (watchMs <= 0) return;
+  const fallback = oldWeb.length > 0 ? 'traffic goes back to the previous release and ' : '';
+  log.detail(`Watching the new containers for ${watchMs / 1000} s: if one goes down, ${fallback}the deploy fails`);
 }
 
 /**

@@ -321,7 +321,7 @@ describe('checks:run', () => {
     expect(ran.stdout).toContain("Running healthcheck name='health'");
     expect(ran.stdout).toContain('All checks successful (web.1)');
     expect((await slipway.ssh(['checks:run', app, 'worker'])).stderr).toContain(
-      `${app} has no running containers of type worker`,
+      `Invalid process type specified (${app}.worker)`,
     );
     // Dokku's global --quiet drops the headers, and keeps the rest
     const quiet = await slipway.ssh(['--', '--quiet', 'checks:run', app]); // ssh's own options end at --

@@ -307,8 +307,8 @@ describe('apps commands over SSH', () => {
     expect(unknown.stderr).toContain('`frobnicate` is not a slipway command.');
   });
 
-  test('help lists the commands and a command explains itself with --help', async () => {
-    const help = await slipway.ssh(['help']);
+  test('help --all lists the commands and a command explains itself with --help', async () => {
+    const help = await slipway.ssh(['help', '--all']);
     expect(help.code).toBe(0);
     for (const name of ['apps:create', 'apps:destroy', 'ssh-keys:add']) expect(help.stdout).toContain(name);
     const usage = await slipway.ssh(['apps:destroy', '--help']);

@@ -51,3 +51,18 @@ test('checks:run checks the newest container of a slot, not the one still draini
   expect(scheduler.verified.map((i) => i.id)).toEqual(['serving']);
   expect(outcomes.map((o) => o.label)).toEqual(['web.1']);
 });
+
+test('checks:run <app> web.2 checks that one instance; a type or index that does not run is Dokku’s error', async () => {
+  const web = (id: string, index: number) => ({ ...web1(id, 100 + index), index, name: `shop.web.${index}.${id}` });
+  scheduler.running.push(web('a', 1), web('b', 2));
+  platform.state.apps.setFormation('shop', { web: 2 });
+  const outcomes = await checkRunning(platform, 'shop', ['web.2'], () => {});
+  expect(outcomes.map((o) => o.label)).toEqual(['web.2']);
+  expect(scheduler.verified.map((i) => i.id)).toEqual(['b']);
+  await expect(checkRunning(platform, 'shop', ['web.3'], () => {})).rejects.toThrow(
+    'Invalid container index specified (shop.web.3)',
+  );
+  await expect(checkRunning(platform, 'shop', ['web2'], () => {})).rejects.toThrow(
+    'Invalid process type specified (shop.web2)',
+  );
+});

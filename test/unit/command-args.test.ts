@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, expectTypeOf, test } from 'vitest';
 import { bindArgs, parseArgs } from '../../src/commands/args.js';
-import { runCommand, type CommandContext } from '../../src/commands/index.js';
+import { runCommand, type Caller } from '../../src/commands/index.js';
 import { action, query, type ActionCommand, type CommandArgs } from '../../src/commands/types.js';
 import { EXIT_APP_MISSING } from '../../src/core/errors.js';
 import type { Platform } from '../../src/platform.js';
 import type { AppRecord } from '../../src/state/index.js';
+import { collectingContext } from '../support/commands.js';
 import { unitPlatform } from '../support/fakes.js';
 
 // A command's argument declaration types what its handler receives: declaring `app` hands
@@ -18,21 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => dispose());
 
-function context(caller = { name: 'admin', isAdmin: true }) {
-  const lines: { out: string[]; err: string[] } = { out: [], err: [] };
-  const ctx = {
-    platform,
-    caller,
-    out: { out: (line: string) => void lines.out.push(line), err: (line: string) => void lines.err.push(line) },
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    local: true,
-    signal: new AbortController().signal,
-    lifecycle: [],
-  } satisfies CommandContext;
-  return { ctx, lines };
-}
+const context = (caller?: Caller) => collectingContext(platform, caller);
 
 describe('declared arguments type the handler', () => {
   test('`app` gives the app record, required words strings, optional ones string | undefined', async () => {

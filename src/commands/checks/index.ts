@@ -48,7 +48,8 @@ export const checksNamespace: Namespace = {
   commands: [
     action({
       name: 'checks:run',
-      summary: 'Run the current release’s checks against the running containers (all, or these process types)',
+      summary:
+        'Run the current release’s checks against the running containers (all, these process types, or one: web.2)',
       args: ['app', '[process-types]'],
       access: 'app',
       async run(ctx, args) {
