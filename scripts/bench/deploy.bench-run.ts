@@ -286,7 +286,7 @@ async function measureContainerStart(image: string): Promise<Record<string, numb
 const greeting = (repo: string, marker: string) =>
   rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
 
-/** The buildpack apps, each measured as `measure` does; BENCH_APPS (e.g. go,ruby) picks some. */
+/** The buildpack apps, each measured as `measure` does; BENCH_ONLY (e.g. go,ruby) picks some. */
 const BUILDPACK_APPS = [
   {
     name: 'node',
@@ -332,7 +332,7 @@ const BUILDPACK_APPS = [
     change: (repo: string, marker: string) => rewrite(repo, 'config.ru', /^VERSION = .*$/m, `VERSION = "${marker}"`),
   },
 ];
-const chosen = process.env.BENCH_APPS?.split(',');
+const chosen = process.env.BENCH_ONLY?.split(',');
 const measured = (name: string) => chosen === undefined || chosen.includes(name);
 
 test('push-to-live', async () => {
