@@ -286,68 +286,89 @@ async function measureContainerStart(image: string): Promise<Record<string, numb
 const greeting = (repo: string, marker: string) =>
   rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
 
-test('push-to-live', async () => {
-  const dockerfile = await measure({
-    label: 'Dockerfile app (test/fixtures/dockerfile-app)',
-    fixture: 'dockerfile-app',
-    app: 'bench',
-    // a unique layer right after FROM, so the cold push rebuilds every app layer
-    makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
-    change: greeting,
-  });
-  const configSet = await measureConfigSet('bench');
-  const floor = await measureFloor('dockerfile-app', greeting);
-  const containerStart = await measureContainerStart('slipway/stack:bookworm'); // what the Dockerfile app is built FROM
-  const node = await measure({
+/** The buildpack apps, each measured as `measure` does; BENCH_ONLY (e.g. go,ruby) picks some. */
+const BUILDPACK_APPS = [
+  {
+    name: 'node',
     label: 'buildpack Node app with a dependency (test/fixtures/node-deps)',
     fixture: 'node-deps',
-    app: 'benchnode',
     // a new app has an empty build cache: the dependency install runs
-    makeCold: () => {},
-    change: (repo, marker) => rewrite(repo, 'server.js', /const VERSION = .*;/, `const VERSION = '${marker}';`),
-  });
-  const python = await measure({
+    change: (repo: string, marker: string) =>
+      rewrite(repo, 'server.js', /const VERSION = .*;/, `const VERSION = '${marker}';`),
+  },
+  {
+    name: 'python',
     label: 'buildpack Python app (test/fixtures/python-app)',
     fixture: 'python-app',
-    app: 'benchpy',
-    makeCold: () => {},
-    change: (repo, marker) => rewrite(repo, 'server.py', /^VERSION = .*$/m, `VERSION = " ${marker}"`),
-  });
-  const java = await measure({
+    change: (repo: string, marker: string) => rewrite(repo, 'server.py', /^VERSION = .*$/m, `VERSION = " ${marker}"`),
+  },
+  {
+    name: 'java',
     label: 'buildpack Java app, Maven (test/fixtures/java-app)',
     fixture: 'java-app',
-    app: 'benchjava',
-    makeCold: () => {},
-    change: (repo, marker) =>
+    change: (repo: string, marker: string) =>
       rewrite(repo, 'src/main/java/example/App.java', /VERSION = ".*";/, `VERSION = "${marker}";`),
-  });
-  const php = await measure({
+  },
+  {
+    name: 'php',
     label: 'buildpack PHP app (test/fixtures/php-app)',
     fixture: 'php-app',
-    app: 'benchphp',
-    makeCold: () => {},
-    change: (repo, marker) =>
+    change: (repo: string, marker: string) =>
       rewrite(repo, 'public/index.php', /^const VERSION = .*;$/m, `const VERSION = '${marker}';`),
-  });
-  const floorMedian = median(floor.map((f) => f.whole));
-  const runFloorMedian = median(floor.map((f) => f.run));
-  const lines = [
-    ...dockerfile.lines,
-    `  floor, the same change done directly (docker build + docker run + first answer, n=${floor.length}): median ${s(floorMedian)} ` +
-      `(each: ${floor.map((f) => f.whole.toFixed(2)).join(' ')})`,
-    `  Slipway / floor: ${(dockerfile.warmMedian / floorMedian).toFixed(2)}x (target <= 1.5x)`,
-    ...configSet.lines,
-    `  floor, a new container of the same image answering (docker run + first answer, n=${floor.length}): median ${s(runFloorMedian)} ` +
-      `(each: ${floor.map((f) => f.run.toFixed(2)).join(' ')})`,
-    `  config:set / floor: ${(configSet.median / runFloorMedian).toFixed(2)}x (target: 0.5 s)`,
-    `  a container's create and start alone (median, n=${WARM_PUSHES}): ` +
-      Object.entries(containerStart)
-        .map(([kind, seconds]) => `${kind} ${s(seconds)}`)
-        .join(', '),
-    ...node.lines,
-    ...python.lines,
-    ...java.lines,
-    ...php.lines,
-  ];
+  },
+  {
+    name: 'go',
+    label: 'buildpack Go app with vendored modules (test/fixtures/go-app)',
+    fixture: 'go-app',
+    change: (repo: string, marker: string) => {
+      rewrite(repo, 'main.go', /^const version = .*$/m, `const version = "${marker}"`);
+      rewrite(repo, 'main.go', /v%d\\n/, 'v%s\\n');
+    },
+  },
+  {
+    name: 'ruby',
+    label: 'buildpack Ruby (Rack) app, gems from vendor/cache (test/fixtures/ruby-app)',
+    fixture: 'ruby-app',
+    change: (repo: string, marker: string) => rewrite(repo, 'config.ru', /^VERSION = .*$/m, `VERSION = "${marker}"`),
+  },
+];
+const chosen = process.env.BENCH_ONLY?.split(',');
+const measured = (name: string) => chosen === undefined || chosen.includes(name);
+
+test('push-to-live', async () => {
+  const lines: string[] = [];
+  if (measured('dockerfile')) {
+    const dockerfile = await measure({
+      label: 'Dockerfile app (test/fixtures/dockerfile-app)',
+      fixture: 'dockerfile-app',
+      app: 'bench',
+      // a unique layer right after FROM, so the cold push rebuilds every app layer
+      makeCold: (repo, unique) => rewrite(repo, 'Dockerfile', /^(FROM .*)$/m, `$1\nENV BENCH_RUN=${unique}`),
+      change: greeting,
+    });
+    const configSet = await measureConfigSet('bench');
+    const floor = await measureFloor('dockerfile-app', greeting);
+    const containerStart = await measureContainerStart('slipway/stack:bookworm'); // what the Dockerfile app is built FROM
+    const floorMedian = median(floor.map((f) => f.whole));
+    const runFloorMedian = median(floor.map((f) => f.run));
+    lines.push(
+      ...dockerfile.lines,
+      `  floor, the same change done directly (docker build + docker run + first answer, n=${floor.length}): median ${s(floorMedian)} ` +
+        `(each: ${floor.map((f) => f.whole.toFixed(2)).join(' ')})`,
+      `  Slipway / floor: ${(dockerfile.warmMedian / floorMedian).toFixed(2)}x (target <= 1.5x)`,
+      ...configSet.lines,
+      `  floor, a new container of the same image answering (docker run + first answer, n=${floor.length}): median ${s(runFloorMedian)} ` +
+        `(each: ${floor.map((f) => f.run.toFixed(2)).join(' ')})`,
+      `  config:set / floor: ${(configSet.median / runFloorMedian).toFixed(2)}x (target: 0.5 s)`,
+      `  a container's create and start alone (median, n=${WARM_PUSHES}): ` +
+        Object.entries(containerStart)
+          .map(([kind, seconds]) => `${kind} ${s(seconds)}`)
+          .join(', '),
+    );
+  }
+  for (const pack of BUILDPACK_APPS.filter((p) => measured(p.name))) {
+    const { lines: packLines } = await measure({ ...pack, app: `bench${pack.name}`, makeCold: () => {} });
+    lines.push(...packLines);
+  }
   console.log(['', ...lines, ''].join('\n'));
 });

@@ -227,3 +227,15 @@ export function defaultProcessTypes(yaml: string): Record<string, string> {
   }
   return types;
 }
+
+/**
+ * The process types a buildpack app runs: its Procfile's, and the buildpack's defaults for the
+ * types the Procfile does not declare, as on Heroku (a Rails app whose Procfile has only
+ * `release:` runs the default `rails server` as web).
+ */
+export function processTypesOf(
+  procfile: Record<string, string> | undefined,
+  defaults: Record<string, string>,
+): Record<string, string> {
+  return { ...defaults, ...procfile };
+}

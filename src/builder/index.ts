@@ -5,7 +5,7 @@ import type { Settings } from '../settings.js';
 import type { ProgressLog } from '../model/progress.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
 import { BuildFailedError, OneOffTimeoutError } from '../runtime/docker/index.js';
-import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError } from './buildpack.js';
+import { buildWithBuildpacks, cacheVolume, chooseBuildpack, CompileFailedError, processTypesOf } from './buildpack.js';
 import { resolveBaseImages } from './base-images.js';
 import { withLabels } from './dockerfile-images.js';
 import { extendTar } from './tar.js';
@@ -91,7 +91,7 @@ export async function buildFromSource(
       timeoutMs: settings.buildTimeoutMs,
     });
     log.mark('built');
-    const processes = source.meta.processes ?? defaults;
+    const processes = processTypesOf(source.meta.processes, defaults);
     if (Object.keys(processes).length === 0)
       throw new UserError('No process types: add a Procfile that says what to run');
     return releaseMetaSchema.parse({ ...source.meta, builder, processes });
