@@ -151,16 +151,20 @@ async function addApps(from: number, to: number): Promise<void> {
 }
 
 test('scale', async () => {
-  const lines = [
-    `bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`,
-  ];
+  // Each figure is printed as soon as it is known (a long run may be stopped before its end).
+  const lines: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  say(`bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`);
   const firstPush = await pushLive(name(1), await change());
   const firstWarm = await pushLive(name(1), await change());
-  lines.push(
+  say(
     `  app 1: first push live after ${firstPush.toFixed(2)} s; a warm push (one file changed) live after ${firstWarm.toFixed(2)} s`,
   );
   const idle = new Map<number, Idle>([[1, await restartIdle()]]);
-  lines.push(idleLine(1, idle.get(1)!));
+  say(idleLine(1, idle.get(1)!));
   let apps = 1;
   for (const checkpoint of CHECKPOINTS) {
     await addApps(apps + 1, checkpoint);
@@ -168,18 +172,18 @@ test('scale', async () => {
     const newest = await pushLive(name(apps), await change());
     const usage = JSON.parse(await must(['resource:usage', name(2), '--format', 'json'])) as { memory_bytes: number }[];
     const nginxPid = Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
-    lines.push(
+    say(
       `  at ${apps} apps: daemon ${mib(rss(slipway.daemonPid!))}, nginx (master and workers) ${mib(rss(nginxPid, true))}, ` +
         `an idle app container ${mib(usage[0]?.memory_bytes ?? NaN)}; warm push of app ${apps} live after ${newest.toFixed(2)} s ` +
         `(${(newest / firstWarm).toFixed(2)}x app 1's, target <= 1.2); over SSH: apps:list ${(await timed(['apps:list'])).toFixed(0)} ms, ` +
         `report ${(await timed(['report', name(1)])).toFixed(0)} ms (medians of 7; target <= 150 ms)`,
     );
     idle.set(apps, await restartIdle());
-    lines.push(idleLine(apps, idle.get(apps)!));
+    say(idleLine(apps, idle.get(apps)!));
   }
   const [first, last] = [idle.get(1)!, idle.get(apps)!];
   const perApp = (bytes: number) => `${(bytes / (apps - 1) / 1024).toFixed(0)} KiB`;
-  lines.push(
+  say(
     `  idle daemon, per app added (from 1 to ${apps} apps): RSS ${perApp(last.rss - first.rss)}, heap used ${perApp(last.heapUsed - first.heapUsed)}`,
   );
 
@@ -199,7 +203,7 @@ test('scale', async () => {
       domainChanges.push(seconds(started) * 1000);
     }
   }
-  lines.push(
+  say(
     `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
   );
 
@@ -209,8 +213,8 @@ test('scale', async () => {
   const started = performance.now();
   await Promise.all(Array.from({ length: 10 }, (_, i) => pushLive(name(i + 1), marker)));
   const together = seconds(started);
-  lines.push(
+  say(
     `  10 apps pushed at once: all live after ${together.toFixed(2)} s, one push ${single.toFixed(2)} s (${(together / single).toFixed(1)}x)`,
   );
-  console.log(['', ...lines, ''].join('\n'));
+  console.log(['', ...lines, ''].join('\n')); // together at the end
 });
