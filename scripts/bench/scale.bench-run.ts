@@ -7,10 +7,30 @@ import { childrenOf, SlipwayUnderTest } from '../../test/support/slipway.js';
  * Many apps on one host: what grows as they are added. The apps are the small Dockerfile app,
  * all from one repository (each app's first push reuses the engine's layer cache).
  */
-const APPS = Number(process.env.BENCH_APPS ?? 100);
+const APPS = Number(process.env.BENCH_APPS ?? process.env.APPS ?? 100);
 const CHECKPOINTS = [...new Set([10, 50, APPS].filter((n) => n <= APPS))];
 const DOMAINS_PER_APP = Math.ceil(1000 / APPS);
-const slipway = new SlipwayUnderTest(inject('redisUrl'));
+/**
+ * Loaded into the daemon (NODE_OPTIONS=--require): on SIGUSR2 it collects the garbage and writes
+ * its memory figures to PROBE, so the bench reads the heap without the inspector.
+ */
+const PROBE = path.join(fs.mkdtempSync('/tmp/slipway-bench-'), 'memory.json');
+const PROBE_SCRIPT = `${PROBE}.cjs`;
+fs.writeFileSync(
+  PROBE_SCRIPT,
+  `const fs = require('node:fs'), v8 = require('node:v8'), vm = require('node:vm');
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+process.on('SIGUSR2', () => {
+  gc();
+  fs.writeFileSync(${JSON.stringify(`${PROBE}.tmp`)}, JSON.stringify(process.memoryUsage()));
+  fs.renameSync(${JSON.stringify(`${PROBE}.tmp`)}, ${JSON.stringify(PROBE)});
+});
+`,
+);
+const slipway = new SlipwayUnderTest(inject('redisUrl'), {
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE_SCRIPT}`,
+});
 let repo: string;
 let pushes = 0;
 /** The greeting of the repository's current commit. */
@@ -69,6 +89,49 @@ function rss(pid: number, withChildren = false): number {
   }, 0);
 }
 
+/** CPU seconds a process has used (user and system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: in clock ticks of 1/100 s
+}
+
+/** What the daemon's heap holds after a full collection, as its probe reports it. */
+async function heapOf(pid: number): Promise<{ heapUsed: number; heapTotal: number }> {
+  fs.rmSync(PROBE, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 200 && !fs.existsSync(PROBE); i++) await new Promise((r) => setTimeout(r, 50));
+  return JSON.parse(fs.readFileSync(PROBE, 'utf8')) as { heapUsed: number; heapTotal: number };
+}
+
+interface Idle {
+  start: number;
+  startCpu: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+/**
+ * The daemon restarted with the apps there are now, and left idle: the time from its spawn to
+ * its ready line (SSH listening), its CPU time by then, its RSS after IDLE_SECONDS, and its heap.
+ */
+const IDLE_SECONDS = 10;
+async function restartIdle(): Promise<Idle> {
+  await slipway.stopDaemon();
+  const started = performance.now();
+  await slipway.startDaemon();
+  const start = seconds(started);
+  const pid = slipway.daemonPid!;
+  const startCpu = cpuSeconds(pid);
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const memory = rss(pid);
+  return { start, startCpu, rss: memory, ...(await heapOf(pid)) };
+}
+
+const idleLine = (apps: number, idle: Idle) =>
+  `  daemon restarted with ${apps} app${apps === 1 ? '' : 's'}: ready (SSH listening) ${idle.start.toFixed(2)} s after spawn, ` +
+  `${idle.startCpu.toFixed(2)} s of CPU; idle ${IDLE_SECONDS} s later: RSS ${mib(idle.rss)}, heap used ${mib(idle.heapUsed)} of ${mib(idle.heapTotal)}`;
+
 async function timed(command: string[], runs = 7): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -88,14 +151,20 @@ async function addApps(from: number, to: number): Promise<void> {
 }
 
 test('scale', async () => {
-  const lines = [
-    `bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`,
-  ];
+  // Each figure is printed as soon as it is known (a long run may be stopped before its end).
+  const lines: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  say(`bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`);
   const firstPush = await pushLive(name(1), await change());
   const firstWarm = await pushLive(name(1), await change());
-  lines.push(
+  say(
     `  app 1: first push live after ${firstPush.toFixed(2)} s; a warm push (one file changed) live after ${firstWarm.toFixed(2)} s`,
   );
+  const idle = new Map<number, Idle>([[1, await restartIdle()]]);
+  say(idleLine(1, idle.get(1)!));
   let apps = 1;
   for (const checkpoint of CHECKPOINTS) {
     await addApps(apps + 1, checkpoint);
@@ -103,13 +172,20 @@ test('scale', async () => {
     const newest = await pushLive(name(apps), await change());
     const usage = JSON.parse(await must(['resource:usage', name(2), '--format', 'json'])) as { memory_bytes: number }[];
     const nginxPid = Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
-    lines.push(
+    say(
       `  at ${apps} apps: daemon ${mib(rss(slipway.daemonPid!))}, nginx (master and workers) ${mib(rss(nginxPid, true))}, ` +
         `an idle app container ${mib(usage[0]?.memory_bytes ?? NaN)}; warm push of app ${apps} live after ${newest.toFixed(2)} s ` +
         `(${(newest / firstWarm).toFixed(2)}x app 1's, target <= 1.2); over SSH: apps:list ${(await timed(['apps:list'])).toFixed(0)} ms, ` +
         `report ${(await timed(['report', name(1)])).toFixed(0)} ms (medians of 7; target <= 150 ms)`,
     );
+    idle.set(apps, await restartIdle());
+    say(idleLine(apps, idle.get(apps)!));
   }
+  const [first, last] = [idle.get(1)!, idle.get(apps)!];
+  const perApp = (bytes: number) => `${(bytes / (apps - 1) / 1024).toFixed(0)} KiB`;
+  say(
+    `  idle daemon, per app added (from 1 to ${apps} apps): RSS ${perApp(last.rss - first.rss)}, heap used ${perApp(last.heapUsed - first.heapUsed)}`,
+  );
 
   // Domains: DOMAINS_PER_APP on every app, then one more added and removed, timed.
   for (let n = 1; n <= apps; n++) {
@@ -127,7 +203,7 @@ test('scale', async () => {
       domainChanges.push(seconds(started) * 1000);
     }
   }
-  lines.push(
+  say(
     `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
   );
 
@@ -137,8 +213,8 @@ test('scale', async () => {
   const started = performance.now();
   await Promise.all(Array.from({ length: 10 }, (_, i) => pushLive(name(i + 1), marker)));
   const together = seconds(started);
-  lines.push(
+  say(
     `  10 apps pushed at once: all live after ${together.toFixed(2)} s, one push ${single.toFixed(2)} s (${(together / single).toFixed(1)}x)`,
   );
-  console.log(['', ...lines, ''].join('\n'));
+  console.log(['', ...lines, ''].join('\n')); // together at the end
 });

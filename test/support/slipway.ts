@@ -139,7 +139,11 @@ export class SlipwayUnderTest {
   }
 
   async startDaemon(): Promise<void> {
-    this.daemon = spawn(process.execPath, [CLI, 'serve'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Started as in production (bin/slipway, with its Node flags), with no settings file's values.
+    this.daemon = spawn(path.join(ROOT, 'bin', 'slipway'), ['serve'], {
+      env: { ...this.env, SLIPWAY_SETTINGS_FILE: '/dev/null' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const from = this.daemonLog.length; // only this start's lines count: the log keeps the last run's
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
