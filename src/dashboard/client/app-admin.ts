@@ -1,7 +1,7 @@
 // What only an admin does on the app page: grant keys the app (acl), and destroy it after
 // typing its name (the confirmation apps:destroy itself checks, as Dokku's does).
 import type { AppSection } from './app-page.js';
-import { act, button, byId, command, el, field, onSubmit } from './page.js';
+import { act, button, byId, command, el, field, onSubmit, show } from './page.js';
 import { readGrants, readKeys } from './resources.js';
 
 export const grantsSection: AppSection = (app, changed) => {
@@ -14,7 +14,7 @@ export const grantsSection: AppSection = (app, changed) => {
   });
   return async () => {
     const [granted, keys] = await Promise.all([readGrants(app), readKeys()]);
-    byId('grants').replaceChildren(
+    show(byId('grants'), [
       ...granted.map((key) => {
         const item = el('li');
         item.append(
@@ -29,7 +29,7 @@ export const grantsSection: AppSection = (app, changed) => {
         return item;
       }),
       ...(granted.length ? [] : [el('li', 'Only admin keys may use it', { class: 'empty' })]),
-    );
+    ]);
     const grantable = keys.filter((k) => !k.admin && !granted.includes(k.name)).map((k) => k.name);
     if (!form.contains(document.activeElement))
       select.replaceChildren(...grantable.map((name) => el('option', name, { value: name })));

@@ -4,7 +4,7 @@ import type { DeployEnd, DeployJson } from '../../model/api.js';
 import type { AppSection } from './app-page.js';
 import { deployOutcome, deployToFollow, duration } from './format.js';
 import { logViewer, type LogViewer } from './log-viewer.js';
-import { act, agoElement, badge, button, byId, command, el, eventData, fillTable, row } from './page.js';
+import { act, agoElement, badge, button, byId, command, el, eventData, fillTable, row, show } from './page.js';
 import { readDeploys, readReleases } from './resources.js';
 
 /** A deploy log may be long (a build's output): this many lines are kept on the page. */
@@ -61,9 +61,7 @@ export const deploysSection: AppSection = (app) => {
       );
       return item;
     });
-    byId('deploys').replaceChildren(
-      ...(items.length ? items : [el('li', 'No deploys yet: git push one', { class: 'empty' })]),
-    );
+    show(byId('deploys'), [...(items.length ? items : [el('li', 'No deploys yet: git push one', { class: 'empty' })])]);
   }
 
   return async () => {

@@ -1,7 +1,7 @@
 // The app page's domains (add, remove) and HTTPS: the certificate it serves, one to install
 // (PEM certificate and key), or Let's Encrypt to get and renew one (letsencrypt:enable).
 import type { AppSection } from './app-page.js';
-import { act, badge, button, byId, command, el, field, onSubmit } from './page.js';
+import { act, badge, button, byId, command, el, field, onSubmit, show } from './page.js';
 import { readDomains, readHttps } from './resources.js';
 
 export const domainsSection: AppSection = (app, changed) => {
@@ -17,7 +17,7 @@ export const domainsSection: AppSection = (app, changed) => {
   });
   return async () => {
     const domains = await readDomains(app);
-    byId('domains').replaceChildren(
+    show(byId('domains'), [
       ...domains.map((domain) => {
         const item = el('li');
         item.append(
@@ -35,7 +35,7 @@ export const domainsSection: AppSection = (app, changed) => {
         return item;
       }),
       ...(domains.length ? [] : [el('li', 'No domains', { class: 'empty' })]),
-    );
+    ]);
   };
 };
 
@@ -63,7 +63,7 @@ export const httpsSection: AppSection = (app, changed) => {
       );
     }
     const run = (what: string, words: string[]) => () => void act(what, () => command(words).then(changed));
-    actions.replaceChildren(
+    show(actions, [
       https.letsencrypt
         ? button("Disable Let's Encrypt", run("Disabling Let's Encrypt", ['letsencrypt:disable', app]))
         : button(
@@ -82,6 +82,6 @@ export const httpsSection: AppSection = (app, changed) => {
             ),
           ]
         : []),
-    );
+    ]);
   };
 };

@@ -5,7 +5,7 @@ import type { UsageJson } from '../../model/api.js';
 import { followLogs } from './app-logs.js';
 import type { AppSection } from './app-page.js';
 import { chartPoints, containerName, mib, stateOf } from './format.js';
-import { act, badge, byId, command, el, onSubmit } from './page.js';
+import { act, badge, byId, command, el, onSubmit, show } from './page.js';
 import { readProcesses, readUsage } from './resources.js';
 
 export const processesSection: AppSection = (app, changed) => {
@@ -38,13 +38,13 @@ export const processesSection: AppSection = (app, changed) => {
     form.hidden = Object.keys(formation).length === 0;
     const containers = Object.entries(report).filter(([key]) => key.startsWith('status-'));
     followLogs(app, containers.map(([key, value]) => `${key}=${value}`).join(' '));
-    byId('containers').replaceChildren(
+    show(byId('containers'), [
       ...containers.map(([key, value]) => {
         const item = el('li', `${containerName(key)} `);
         item.append(badge(value.split(' ')[0] ?? value, value)); // `running (CID: …, v2)`: toned by its first word
         return item;
       }),
-    );
+    ]);
     const state = stateOf({
       deployed: report.deployed === 'true',
       stopped: report.stopped === 'true',
@@ -94,7 +94,5 @@ function usageFigure(usage: UsageJson): HTMLElement {
 
 export async function refreshUsage(app: string): Promise<void> {
   const rows = await readUsage(app);
-  byId('usage').replaceChildren(
-    ...(rows.length ? rows.map(usageFigure) : [el('p', 'No container runs', { class: 'empty' })]),
-  );
+  show(byId('usage'), [...(rows.length ? rows.map(usageFigure) : [el('p', 'No container runs', { class: 'empty' })])]);
 }

@@ -1,6 +1,6 @@
 // The swarm's nodes (admins): each host with its role, state, availability, labels and the
 // app tasks on it; drain and activate. On a single host (no swarm) it says so.
-import { act, badge, button, byId, command, el, every } from './page.js';
+import { act, badge, button, byId, command, el, every, show } from './page.js';
 import { readNodes, type NodeJson } from './resources.js';
 
 /** Nodes change by themselves (a host goes down), so the page reads them again this often. */
@@ -49,7 +49,7 @@ function nodeCard(node: NodeJson): HTMLElement {
 async function refreshNodes(): Promise<void> {
   const nodes = await readNodes();
   byId('single-host').hidden = nodes.length > 0;
-  byId('nodes').replaceChildren(...nodes.map(nodeCard));
+  show(byId('nodes'), [...nodes.map(nodeCard)]);
 }
 
 export function nodesPage(): void {

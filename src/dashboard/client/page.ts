@@ -138,7 +138,20 @@ export function fillTable(selector: string, rows: HTMLTableRowElement[]): void {
       if (headings[i]) td.setAttribute('data-label', headings[i]);
     });
   }
-  body.replaceChildren(...rows);
+  show(body, rows);
+}
+
+/**
+ * Puts `nodes` in `parent` in place of what it holds, unless that shows the same already: a
+ * refresh that changed nothing leaves the page as it was (the focus stays on the button a
+ * keyboard user is on, and a click meant for it lands).
+ */
+export function show(parent: Element, nodes: (Node | string)[]): void {
+  const html = (node: Node | string) =>
+    typeof node === 'string' ? node : node instanceof Element ? node.outerHTML : (node.textContent ?? '');
+  const now = [...parent.childNodes];
+  if (now.length === nodes.length && nodes.every((node, i) => html(node) === html(now[i]!))) return;
+  parent.replaceChildren(...nodes);
 }
 
 /** "… ago" for a time, in a <time> element that keepAgesFresh writes again as it gets older. */

@@ -1,7 +1,7 @@
 // The services page (admins): create database services (every kind), link and unlink apps, take
 // and download backups.
 import type { BackupJson, ServiceJson } from '../../model/api.js';
-import { act, badge, byId, command, el, every } from './page.js';
+import { act, badge, byId, command, el, every, show } from './page.js';
 import { readAppNames, readBackups, readServices } from './resources.js';
 
 /** Services are not in the event stream: the page reads them again this often. */
@@ -81,11 +81,11 @@ async function refreshServices(): Promise<void> {
   for (const [type, list] of Object.entries(services)) {
     for (const service of list) cards.push(serviceCard(type, service, apps, await readBackups(type, service.name)));
   }
-  byId('services').replaceChildren(
+  show(byId('services'), [
     ...(cards.length
       ? cards
       : [el('p', 'No services yet: create one above, then link it to an app.', { class: 'empty-state' })]),
-  );
+  ]);
 }
 
 export function servicesPage(): void {
