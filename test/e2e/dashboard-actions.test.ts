@@ -33,8 +33,29 @@ async function ssh(command: string[], options: { key?: SshKey; input?: string } 
 const makeToken = async (name: string, key?: SshKey) =>
   (await ssh(['tokens:create', name], { key })).trim().split('\n').at(-1)!;
 
+/**
+ * Opens a page and waits for its script to be live; loaded again if it is not (on a shared
+ * machine, containers starting elsewhere make Chromium drop requests in flight with
+ * ERR_NETWORK_CHANGED, and a module that did not load leaves the page without its script).
+ */
+async function visit(on: Page, urlPath: string) {
+  let answer;
+  for (let tries = 1; ; tries++) {
+    answer = await on
+      .goto(dashboardUrl(urlPath))
+      .catch((error: Error) => (tries < 3 ? undefined : Promise.reject(error)));
+    const live = await on
+      .waitForFunction(() => document.documentElement.dataset.ready === 'true', { timeout: 15_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (live || tries >= 3) return answer;
+  }
+}
+
 async function logIn(on: Page, token: string): Promise<void> {
-  await on.goto(dashboardUrl('/login'));
+  await visit(on, '/login');
   await on.type('#token', token);
   await Promise.all([on.waitForNavigation(), on.keyboard.press('Enter')]);
 }
@@ -109,7 +130,7 @@ describe('the dashboard does what the CLI does', () => {
   }, 60_000);
 
   test('domains are added and removed on the app page', async () => {
-    await page.goto(dashboardUrl(`/apps/${created}`));
+    await visit(page, `/apps/${created}`);
     for (const domain of ['www.example.org', 'old.example.org']) {
       await fill('#domain-name', domain);
       await page.keyboard.press('Enter');
@@ -161,12 +182,12 @@ describe('the dashboard does what the CLI does', () => {
       expect(await theirs.$('#create-app-form')).toBeNull(); // apps:create is an admin's
 
       // Another's app page is "does not exist", as for an app that is not there.
-      const other = await theirs.goto(dashboardUrl(`/apps/${deployed}`));
+      const other = await visit(theirs, `/apps/${deployed}`);
       expect(other?.status()).toBe(404);
       expect(await textOf('.alert', theirs)).toBe(`App ${deployed} does not exist`);
 
       // Its own app: no destroy and no grants (admins'), but its domains are its to change.
-      await theirs.goto(dashboardUrl(`/apps/${created}`));
+      await visit(theirs, `/apps/${created}`);
       expect(await theirs.$('#destroy-open')).toBeNull();
       expect(await theirs.$('#grant-form')).toBeNull();
       await fill('#domain-name', 'tenant.example.org', theirs);
@@ -197,7 +218,7 @@ describe('the dashboard does what the CLI does', () => {
       expect(await ssh(['domains:report', deployed, '--domains-app-vhosts'])).not.toContain('stolen');
 
       // Its tokens page lists its own tokens only, and has no keys.
-      await theirs.goto(dashboardUrl('/access'));
+      await visit(theirs, '/access');
       await theirs.waitForFunction(() =>
         document.querySelector('#tokens tbody')?.textContent.includes('tenant-browser'),
       );
@@ -210,7 +231,7 @@ describe('the dashboard does what the CLI does', () => {
   }, 90_000);
 
   test('tokens: one made here works (bound to the session’s token), a scrape one reads metrics only, a revoked one stops', async () => {
-    await page.goto(dashboardUrl('/access'));
+    await visit(page, '/access');
     await fill('#token-name', 'ci-from-browser');
     await fill('#token-expires', '1d');
     await page.click('#token-form button[type="submit"]');
@@ -260,7 +281,7 @@ describe('the dashboard does what the CLI does', () => {
   }, 60_000);
 
   test('destroying an app asks for its name: the button waits for it, then the app goes', async () => {
-    await page.goto(dashboardUrl(`/apps/${created}`));
+    await visit(page, `/apps/${created}`);
     await page.click('#destroy-open');
     await page.waitForSelector('#destroy-dialog[open]');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('destroy-name'); // the dialog took focus
@@ -280,14 +301,14 @@ describe('the dashboard does what the CLI does', () => {
   }, 90_000);
 
   test('the nodes page says this is one host (no swarm)', async () => {
-    await page.goto(dashboardUrl('/nodes'));
+    await visit(page, '/nodes');
     await page.waitForSelector('#single-host:not([hidden])');
     expect(await textOf('#single-host')).toContain('scheduler-swarm:init');
     expect(await page.$$('#nodes .node')).toHaveLength(0);
   }, 30_000);
 
   test('the log viewer filters and pauses; the deploy timeline shows each deploy’s status', async () => {
-    await page.goto(dashboardUrl(`/apps/${deployed}`));
+    await visit(page, `/apps/${deployed}`);
     await page.waitForFunction(() => document.querySelectorAll('#deploys .deploy').length >= 2);
     expect(await page.$$eval('#deploys .deploy .badge', (b) => b.map((x) => x.textContent))).toContain('succeeded');
     await page.waitForFunction(() => /listening/.test(document.getElementById('app-logs')?.textContent ?? ''), {
@@ -315,7 +336,7 @@ describe('the dashboard does what the CLI does', () => {
   }, 60_000);
 
   test('every control of the app page is reached with Tab, each with a visible focus ring', async () => {
-    await page.goto(dashboardUrl(`/apps/${deployed}`));
+    await visit(page, `/apps/${deployed}`);
     await page.waitForSelector('#deploys .deploy button');
     const reached = new Set<string>();
     let unringed = 0;
@@ -364,7 +385,7 @@ describe('the dashboard does what the CLI does', () => {
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await page.setViewport({ width: 1280, height: 860 });
       for (const [name, url, ready] of pages) {
-        await page.goto(dashboardUrl(url));
+        await visit(page, url);
         await page.waitForSelector(ready, { timeout: 30_000 });
         await sleep(300); // the log's last lines, written a moment after they come
         await shoot(`${name}-${scheme}`);
@@ -373,7 +394,7 @@ describe('the dashboard does what the CLI does', () => {
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
     await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 1 });
     for (const [name, url, ready] of pages) {
-      await page.goto(dashboardUrl(url));
+      await visit(page, url);
       await page.waitForSelector(ready, { timeout: 30_000 });
       expect(
         await page.evaluate(() => document.documentElement.scrollWidth),

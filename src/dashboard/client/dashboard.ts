@@ -21,4 +21,6 @@ document.addEventListener('DOMContentLoaded', () => {
   if (page === 'services') servicesPage();
   if (page === 'nodes') nodesPage();
   if (page === 'access') accessPage();
+  // Its modules all loaded and the page is live (a test waits for it).
+  document.documentElement.dataset.ready = 'true';
 });
