@@ -37,18 +37,24 @@ export function parseExpiry(text: string): number {
 }
 
 /**
- * Tokens are made and revoked only by a key over SSH (or root on the host), never with a
- * token: a token's child would outlive its expiry and its revocation, and a stolen token
- * would mint fresh ones that its owner cannot see go.
+ * A token made with a token (from a dashboard session) is bound to the token that made it:
+ * it expires no later, and revoking the maker revokes it (TokenStore.remove), so no token
+ * outlives the one that made it, and a stolen token's children go with it. Returns the
+ * maker's id and the latest expiry the new token may have (null: none), or nothing for a key.
  */
-function requireKeyCaller(caller: Caller, command: string): void {
-  if (caller.tokenId !== undefined)
-    throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+function bindingOf(state: State, caller: Caller): { parentId: string; expiresAt: number | null } | undefined {
+  if (caller.tokenId === undefined) return undefined;
+  const parent = state.tokens.byId(caller.tokenId);
+  if (!parent) throw new UserError('The token this session uses was revoked');
+  return { parentId: parent.id, expiresAt: parent.expiresAt };
 }
+
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 /**
  * Makes a token for the caller; the token itself is returned once and never stored. A
  * scrape token (`scope: 'scrape'`) reads every app's metrics, so only an admin makes one.
+ * Made with a token, it is bound to that token (see bindingOf).
  */
 export function createToken(
   state: State,
@@ -57,12 +63,13 @@ export function createToken(
   options: { expires?: string; scope?: TokenScope } = {},
   now = Date.now(),
 ) {
-  requireKeyCaller(caller, 'tokens:create');
   const { expires, scope = 'full' } = options;
   if (scope === 'scrape' && !caller.isAdmin)
     throw new UserError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
   if (!TOKEN_NAME.test(name))
     throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
+  const asked = expires === undefined ? null : now + parseExpiry(expires);
+  const binding = bindingOf(state, caller);
   const live = state.tokens.list(ownerOf(caller)).filter((t) => t.expiresAt === null || t.expiresAt > now);
   if (!caller.isAdmin && live.length >= MAX_TOKENS_PER_KEY) {
     throw new UserError(
@@ -77,8 +84,9 @@ export function createToken(
     keyName: ownerOf(caller),
     hash: hashOf(token),
     createdAt: now,
-    expiresAt: expires === undefined ? null : now + parseExpiry(expires),
+    expiresAt: earliest(asked, binding?.expiresAt ?? null),
     scope,
+    parentId: binding?.parentId ?? null,
   };
   if (!state.tokens.add(record))
     throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
@@ -90,9 +98,11 @@ export function listTokens(state: State, caller: Caller): TokenRecord[] {
   return caller.isAdmin ? state.tokens.list() : state.tokens.list(ownerOf(caller));
 }
 
-/** Revokes one of the caller's tokens by name or id (an admin: anyone's, by id). */
+/**
+ * Revokes one of the caller's tokens by name or id (an admin: anyone's, by id), and every
+ * token bound to it.
+ */
 export function revokeToken(state: State, caller: Caller, nameOrId: string): TokenRecord {
-  requireKeyCaller(caller, 'tokens:revoke');
   const found = listTokens(state, caller).filter(
     (t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)),
   );

@@ -30,7 +30,21 @@ const ASSETS = new Map<string, { file: string; type: string }>([
 const templates = Handlebars.create();
 const page = (name: string) => templates.compile(fs.readFileSync(path.join(TEMPLATES, `${name}.hbs`), 'utf8'));
 const layout = page('layout');
-const pages = { login: page('login'), apps: page('apps'), app: page('app'), services: page('services') };
+const pages = {
+  login: page('login'),
+  apps: page('apps'),
+  app: page('app'),
+  services: page('services'),
+  nodes: page('nodes'),
+  access: page('access'),
+};
+/** The header's links, in order: a page's own is marked as the current one. */
+const NAV = [
+  { href: '/', label: 'Apps', page: 'apps' },
+  { href: '/services', label: 'Services', page: 'services' },
+  { href: '/nodes', label: 'Nodes', page: 'nodes' },
+  { href: '/access', label: 'Tokens & keys', page: 'access' },
+] as const;
 
 interface DashboardDeps {
   platform: Platform;
@@ -52,9 +66,19 @@ export async function registerDashboard(
           title: context.title,
           csrf: context.csrf ?? '',
           loggedIn: context.csrf !== undefined,
+          who: context.who,
+          admin: context.admin,
+          nav: NAV.map((link) => ({ ...link, current: link.page === (name === 'app' ? 'apps' : name) })),
           body: new Handlebars.SafeString(pages[name](context)),
         }),
       );
+  /** A page for a logged-in session: who it is and whether an admin, for the header and the page. */
+  const sessionContext = (session: NonNullable<ReturnType<Sessions['resume']>>, title: string) => ({
+    title,
+    csrf: session.csrf,
+    who: session.caller.name,
+    admin: session.caller.isAdmin,
+  });
   const sessionOf = (request: FastifyRequest) => sessions.resume(cookieValue(request.headers.cookie, SESSION_COOKIE));
   const secure = (request: FastifyRequest) => request.protocol === 'https';
 
@@ -89,16 +113,25 @@ export async function registerDashboard(
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
     if (!session) return reply.code(303).header('location', '/login').send();
-    return render(reply, 'apps', { title: 'Apps', csrf: session.csrf, who: session.caller.name });
+    return render(reply, 'apps', sessionContext(session, 'Apps'));
   });
+
+  for (const [url, name, title] of [
+    ['/nodes', 'nodes', 'Nodes'],
+    ['/access', 'access', 'Tokens & keys'],
+  ] as const) {
+    app.get(url, async (request, reply) => {
+      const session = sessionOf(request);
+      if (!session) return reply.code(303).header('location', '/login').send();
+      return render(reply, name, sessionContext(session, title));
+    });
+  }
 
   app.get('/services', async (request, reply) => {
     const session = sessionOf(request);
     if (!session) return reply.code(303).header('location', '/login').send();
     return render(reply, 'services', {
-      title: 'Services',
-      csrf: session.csrf,
-      admin: session.caller.isAdmin,
+      ...sessionContext(session, 'Services'),
       kinds: allServiceKinds.map(({ kind, title }) => ({ kind, title })),
     });
   });
@@ -112,13 +145,8 @@ export async function registerDashboard(
       platform.state.apps.get(name) !== undefined &&
       mayUseApp(platform.state, session.caller, name);
     if (!known)
-      return render(
-        reply,
-        'apps',
-        { title: 'Apps', csrf: session.csrf, who: session.caller.name, error: `App ${name} does not exist` },
-        404,
-      );
-    return render(reply, 'app', { title: name, csrf: session.csrf, app: name });
+      return render(reply, 'apps', { ...sessionContext(session, 'Apps'), error: `App ${name} does not exist` }, 404);
+    return render(reply, 'app', { ...sessionContext(session, name), app: name });
   });
 
   app.get('/assets/:file', async (request, reply) => {

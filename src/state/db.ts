@@ -135,6 +135,9 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries(webhook_id, id);`,
+  // A token made with a token (from a dashboard session) is bound to it: it expires no later
+  // and is revoked with it (TokenStore.remove takes every descendant), so it outlives nothing.
+  `ALTER TABLE api_tokens ADD COLUMN parent_id TEXT;`,
 ];
 
 export function openDb(file: string): Db {

@@ -13,6 +13,8 @@ export interface TokenRecord {
   lastUsedAt: number | null;
   /** `full`: acts as its key; `scrape`: reads /metrics and nothing else. */
   scope: TokenScope;
+  /** The token that made it (from a dashboard session), which it never outlives; null: made by a key. */
+  parentId: string | null;
 }
 
 export type TokenScope = 'full' | 'scrape';
@@ -26,6 +28,7 @@ interface TokenRow {
   expires_at: number | null;
   last_used_at: number | null;
   scope: string;
+  parent_id: string | null;
 }
 
 const toToken = (row: TokenRow): TokenRecord => ({
@@ -37,6 +40,7 @@ const toToken = (row: TokenRow): TokenRecord => ({
   expiresAt: row.expires_at,
   lastUsedAt: row.last_used_at,
   scope: row.scope === 'scrape' ? 'scrape' : 'full',
+  parentId: row.parent_id,
 });
 
 /** API tokens by their public id; the secret part is never stored. */
@@ -47,9 +51,18 @@ export class TokenStore {
   add(token: Omit<TokenRecord, 'lastUsedAt'>): boolean {
     const inserted = this.db
       .prepare(
-        'INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO api_tokens (id, name, key_name, hash, created_at, expires_at, scope, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(token.id, token.name, token.keyName, token.hash, token.createdAt, token.expiresAt, token.scope);
+      .run(
+        token.id,
+        token.name,
+        token.keyName,
+        token.hash,
+        token.createdAt,
+        token.expiresAt,
+        token.scope,
+        token.parentId,
+      );
     return inserted.changes === 1;
   }
 
@@ -67,8 +80,15 @@ export class TokenStore {
     return (rows as TokenRow[]).map(toToken);
   }
 
+  /** Removes the token and every token made with it (and with those, down the line). */
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes === 1;
+    const removed = this.db
+      .prepare(
+        `WITH RECURSIVE bound(id) AS (SELECT ? UNION SELECT t.id FROM api_tokens t JOIN bound ON t.parent_id = bound.id)
+         DELETE FROM api_tokens WHERE id IN (SELECT id FROM bound)`,
+      )
+      .run(id);
+    return removed.changes >= 1;
   }
 
   touch(id: string, at: number): void {

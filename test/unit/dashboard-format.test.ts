@@ -3,13 +3,16 @@ import type { DeployJson } from '../../src/model/api.js';
 import {
   ago,
   chartPoints,
+  commandResult,
   containerName,
   deployOutcome,
   deployToFollow,
+  duration,
   lineSplitter,
+  matchingLines,
   mib,
   stateOf,
-  withLine,
+  toneOf,
 } from '../../src/dashboard/client/format.js';
 
 // What the dashboard's pages show, worked out without a browser (the pages themselves are
@@ -78,11 +81,38 @@ describe('dashboard formatting', () => {
     expect([mib(0), mib(1.5 * 1024 * 1024), mib(null)]).toEqual(['0.0 MiB', '1.5 MiB', '-']);
   });
 
-  test('a log keeps its last lines, each ending with a newline', () => {
-    let text = '';
-    for (let i = 1; i <= 5; i++) text = withLine(text, `line ${i}`, 3);
-    expect(text).toBe('line 3\nline 4\nline 5\n');
-    expect(withLine('', 'only', 3)).toBe('only\n');
+  test('a log filter keeps the lines that contain its text, in any case; an empty one keeps all', () => {
+    const lines = ['GET /health 200', 'POST /login 401', 'get /Health 200'];
+    expect(matchingLines(lines, 'health')).toEqual(['GET /health 200', 'get /Health 200']);
+    expect(matchingLines(lines, '  ')).toEqual(lines);
+    expect(matchingLines(lines, 'nothing')).toEqual([]);
+  });
+
+  test('a command’s result: stdout’s lines when it exits 0, else its ! lines as the reason', () => {
+    expect(
+      commandResult([
+        { stream: 'stdout', line: '-----> Creating x...' },
+        { stream: 'stderr', line: 'progress' },
+        { exit: 0 },
+      ]),
+    ).toEqual({ ok: true, lines: ['-----> Creating x...'] });
+    expect(
+      commandResult([{ stream: 'stderr', line: ' !     Confirmation did not match x. Aborted.' }, { exit: 1 }]),
+    ).toEqual({ ok: false, error: 'Confirmation did not match x. Aborted.' });
+    expect(commandResult([])).toEqual({ ok: false, error: 'the connection ended' });
+  });
+
+  test('states and statuses have tones; durations read as seconds and minutes', () => {
+    expect(['running', 'failed', 'queued', 'not deployed', 'partly running'].map(toneOf)).toEqual([
+      'good',
+      'bad',
+      'busy',
+      'idle',
+      'bad',
+    ]);
+    expect(duration('2026-01-01T00:00:00Z', '2026-01-01T00:00:42Z')).toBe('42 s');
+    expect(duration('2026-01-01T00:00:00Z', '2026-01-01T00:03:05Z')).toBe('3 min 5 s');
+    expect(duration('2026-01-01T00:00:00Z', null, Date.parse('2026-01-01T00:00:07Z'))).toBe('7 s');
   });
 
   test('a stream is split into whole lines, a line cut between chunks waiting for its end', () => {

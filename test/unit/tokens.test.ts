@@ -96,21 +96,41 @@ describe('API tokens', () => {
     expect(listTokens(state, admin)).toHaveLength(1);
   });
 
-  test('a token makes and revokes no token, whatever its rights: only a key over SSH (or root on the host) does', () => {
+  test('a token made with a token is bound to it: it expires no later, and goes when its maker (or the maker’s maker) is revoked', () => {
     const state = freshState();
-    const made = createToken(state, admin, 'short', { expires: '5m' });
-    const byToken = authenticateToken(state, made.token)!;
-    expect(() => createToken(state, byToken, 'child')).toThrow(
-      'tokens:create needs an SSH key: a token may not make or revoke tokens',
-    );
-    expect(() => revokeToken(state, byToken, 'short')).toThrow('tokens:revoke needs an SSH key');
-    const hostToken = authenticateToken(state, createToken(state, root, 'host').token)!;
-    expect(() => createToken(state, hostToken, 'child')).toThrow('needs an SSH key');
-    expect(
-      listTokens(state, admin)
-        .map((t) => t.name)
-        .sort(),
-    ).toEqual(['host', 'short']);
+    const now = Date.now();
+    const made = createToken(state, admin, 'short', { expires: '5m' }, now);
+    const byToken = authenticateToken(state, made.token, now)!;
+    const child = createToken(state, byToken, 'child', {}, now);
+    expect(child.record.expiresAt).toBe(made.record.expiresAt); // asked for none: its maker's
+    expect(createToken(state, byToken, 'sooner', { expires: '1m' }, now).record.expiresAt).toBe(now + 60_000);
+    expect(createToken(state, byToken, 'later', { expires: '30d' }, now).record.expiresAt).toBe(made.record.expiresAt);
+    expect(authenticateToken(state, child.token, made.record.expiresAt!)).toBeUndefined();
+    const grandchild = createToken(state, authenticateToken(state, child.token, now)!, 'grandchild', {}, now);
+    expect(listTokens(state, admin).find((t) => t.name === 'grandchild')?.parentId).toBe(child.record.id);
+
+    // A token may revoke its key's tokens, as the key may; the maker takes its whole line with it.
+    revokeToken(state, authenticateToken(state, child.token, now)!, 'later');
+    expect(listTokens(state, admin).map((t) => t.name)).not.toContain('later');
+    revokeToken(state, admin, made.record.id);
+    expect(authenticateToken(state, child.token, now)).toBeUndefined();
+    expect(authenticateToken(state, grandchild.token, now)).toBeUndefined();
+    expect(listTokens(state, admin)).toEqual([]);
+
+    // Root's token (no expiry) makes tokens that last as long as they ask, still bound to it.
+    const host = createToken(state, root, 'host');
+    const fromHost = createToken(state, authenticateToken(state, host.token)!, 'ci', { expires: '2w' });
+    expect(fromHost.record.parentId).toBe(host.record.id);
+    expect(fromHost.record.expiresAt).toBe(fromHost.record.createdAt + 14 * 86_400_000);
+  });
+
+  test('a tenant’s token cannot make a scrape token, nor revoke another key’s', () => {
+    const state = freshState();
+    const theirs = authenticateToken(state, createToken(state, tenant, 'mine').token)!;
+    const admins = createToken(state, admin, 'ci');
+    expect(() => createToken(state, theirs, 'prom', { scope: 'scrape' })).toThrow('needs an admin key');
+    expect(() => revokeToken(state, theirs, admins.record.id)).toThrow(`No token ${admins.record.id}`);
+    expect(listTokens(state, admin)).toHaveLength(2);
   });
 
   test('a key other than an admin’s holds at most MAX_TOKENS_PER_KEY live tokens; expired ones do not count', () => {

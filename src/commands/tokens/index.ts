@@ -5,14 +5,17 @@ import { action, query, type Namespace } from '../types.js';
 const when = (ms: number | null, none: string) =>
   ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** HTTP API tokens: any key makes its own over SSH, which act with exactly its rights; a token makes none. */
+/**
+ * HTTP API tokens: any key makes its own, which act with exactly its rights; one made with a
+ * token (a dashboard session) is bound to that token, expiring and revoked with it.
+ */
 export const tokensNamespace: Namespace = {
   name: 'tokens',
   commands: [
     action({
       name: 'tokens:create',
       summary:
-        'Make an HTTP API token that acts as your key (over SSH only; shown once; --expires 30d, 12h, 2w, …; --scrape: one that only reads /metrics, admins only)',
+        'Make an HTTP API token that acts as your key (shown once; --expires 30d, 12h, 2w, …; --scrape: one that only reads /metrics, admins only); made with a token, it expires and is revoked with that token',
       args: ['<name>'],
       valueFlags: ['expires'],
       booleanFlags: ['scrape'],
@@ -46,6 +49,7 @@ export const tokensNamespace: Namespace = {
           created: when(t.createdAt, ''),
           expires: when(t.expiresAt, 'never'),
           lastUsed: when(t.lastUsedAt, 'never'),
+          boundTo: t.parentId,
         })),
       render: {
         text(tokens, out) {
@@ -60,7 +64,7 @@ export const tokensNamespace: Namespace = {
     }),
     action({
       name: 'tokens:revoke',
-      summary: 'Revoke one of your tokens by name or id (over SSH only; an admin: anyone’s, by id)',
+      summary: 'Revoke one of your tokens by name or id (an admin: anyone’s, by id), and the tokens made with it',
       args: ['<token>'],
       access: 'anyone',
       run(ctx, args) {

@@ -6,9 +6,11 @@
 // Served as ES modules from the daemon's own origin (the CSP allows scripts from 'self'
 // alone), compiled by tsc with no bundler: imports between these files are relative and
 // end in .js, as the browser asks for them under /assets/.
+import { accessPage } from './access-page.js';
 import { appPage } from './app-page.js';
 import { appsPage } from './apps-page.js';
 import { keepAgesFresh } from './page.js';
+import { nodesPage } from './nodes-page.js';
 import { servicesPage } from './services-page.js';
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -17,4 +19,8 @@ document.addEventListener('DOMContentLoaded', () => {
   if (page === 'apps') appsPage();
   if (page === 'app') appPage();
   if (page === 'services') servicesPage();
+  if (page === 'nodes') nodesPage();
+  if (page === 'access') accessPage();
+  // Its modules all loaded and the page is live (a test waits for it).
+  document.documentElement.dataset.ready = 'true';
 });

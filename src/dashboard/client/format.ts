@@ -1,6 +1,6 @@
 // What the dashboard shows, worked out from what the API answers: no DOM, no requests, so
 // it runs (and is tested) outside a browser too.
-import type { AppSummary, DeployEnd, DeployJson } from '../../model/api.js';
+import type { AppSummary, CommandOutput, DeployEnd, DeployJson } from '../../model/api.js';
 
 /** "… ago" for an ISO time (empty for none), as of `now`. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
@@ -42,12 +42,6 @@ export function mib(bytes: number | null): string {
   return bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** A log's text with `line` added, keeping its last `max` lines (each ends with a newline). */
-export function withLine(text: string, line: string, max: number): string {
-  const lines = `${text}${line}\n`.split('\n');
-  return lines.slice(Math.max(0, lines.length - 1 - max)).join('\n');
-}
-
 /**
  * Splits a stream of text into its whole lines as chunks come: each call gets the lines the
  * chunk completed; a line cut between chunks waits for the rest.
@@ -68,4 +62,44 @@ export function lineSplitter(): (chunk: string) => string[] {
 export function chartPoints(values: number[], max: number, width: number): string {
   const top = Math.max(max, 1e-9);
   return values.map((v, i) => `${i + width - values.length},${20 - (Math.min(v, top) / top) * 19}`).join(' ');
+}
+
+/** How a state or status looks: its badge's colour. */
+export type Tone = 'good' | 'bad' | 'busy' | 'idle';
+
+const TONES: Record<string, Tone> = {
+  running: 'good',
+  succeeded: 'good',
+  ready: 'good',
+  active: 'good',
+  failed: 'bad',
+  'partly running': 'bad',
+  down: 'bad',
+  queued: 'busy',
+  pending: 'busy',
+  drain: 'busy',
+};
+
+/** The tone of an app's state, a deploy's or release's status, or a node's state (anything else: idle). */
+export const toneOf = (word: string): Tone => TONES[word] ?? 'idle';
+
+/** How long something took, from two ISO times (or until `now` while it runs): `42 s`, `3 min 5 s`. */
+export function duration(start: string, end: string | null, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round(((end ? Date.parse(end) : now) - Date.parse(start)) / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** The lines that contain `query`, case-insensitively (all of them for an empty query). */
+export function matchingLines(lines: readonly string[], query: string): string[] {
+  const wanted = query.trim().toLowerCase();
+  return wanted ? lines.filter((line) => line.toLowerCase().includes(wanted)) : [...lines];
+}
+
+/** A finished command's result from its NDJSON output: stdout's lines, or why it failed (its ` !     ` lines). */
+export function commandResult(output: CommandOutput[]): { ok: true; lines: string[] } | { ok: false; error: string } {
+  const exit = output.find((entry): entry is { exit: number } => 'exit' in entry);
+  const lines = output.filter((entry) => 'line' in entry);
+  if (exit?.exit === 0) return { ok: true, lines: lines.filter((l) => l.stream === 'stdout').map((l) => l.line) };
+  const errors = lines.filter((l) => l.stream === 'stderr').map((l) => l.line.replace(/^ ! {5}/, ''));
+  return { ok: false, error: errors.join(' ') || (exit ? `exit status ${exit.exit}` : 'the connection ended') };
 }

@@ -1,7 +1,7 @@
 // What every dashboard page uses: the API with the session cookie (changes carry the page's
 // CSRF token), elements made from data, the status line, and the apps' event stream.
-import type { AppRemoved, AppSummary, ErrorJson } from '../../model/api.js';
-import { ago } from './format.js';
+import type { AppRemoved, AppSummary, CommandOutput, ErrorJson } from '../../model/api.js';
+import { ago, commandResult, lineSplitter, toneOf } from './format.js';
 
 export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
 /** How often "… ago" is written again (from what the page has, no request). */
@@ -9,20 +9,62 @@ const AGES_MS = 10_000;
 /** After the stream was refused or the daemon went away for good, a new one is opened this much later. */
 const REOPEN_MS = 5000;
 
+/** After a read failed on the network (a browser that changed networks drops what is in flight), it is tried once more this much later. */
+const RETRY_MS = 500;
+
+/**
+ * fetch, and for a read (safe to send twice) once more after a network failure; a change is
+ * never sent twice (its failure is shown, and the user may try again).
+ */
+async function fetchOnce(url: string, init: RequestInit, isRead: boolean): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, credentials: 'same-origin' });
+  } catch (error) {
+    if (!isRead || !(error instanceof TypeError)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    return fetch(url, { ...init, credentials: 'same-origin' });
+  }
+}
+
 /** A request to /api/v1; its answer is read as `T`, the type the server declares for it. A 401 goes to the login page. */
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { 'x-csrf-token': csrf };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  const response = await fetchOnce(
+    `/api/v1${path}`,
+    { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+    method === 'GET',
+  );
   if (response.status === 401) location.assign('/login');
   const data = response.status === 204 ? undefined : ((await response.json()) as unknown);
   if (!response.ok) throw new Error((data as Partial<ErrorJson> | undefined)?.error ?? `status ${response.status}`);
   return data as T;
+}
+
+/**
+ * Runs a Slipway command through `POST /commands`, as the CLI would (same access rules and
+ * validation): its stdout's lines, or an error with its ` !     ` message. `isRead`: it
+ * changes nothing (a report), so it may be sent again after a network failure.
+ */
+export async function command(words: string[], stdin?: string, isRead = false): Promise<string[]> {
+  const response = await fetchOnce(
+    '/api/v1/commands',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ command: words, stdin }),
+    },
+    isRead,
+  );
+  if (response.status === 401) location.assign('/login');
+  if (!response.ok)
+    throw new Error(((await response.json()) as Partial<ErrorJson>).error ?? `status ${response.status}`);
+  const output = lineSplitter()(`${await response.text()}\n`)
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as CommandOutput);
+  const result = commandResult(output);
+  if (!result.ok) throw new Error(result.error);
+  return result.lines;
 }
 
 export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -44,6 +86,34 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   if (text !== undefined) node.textContent = text;
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   return node;
+}
+
+/** A coloured badge for a state or status (`running`, `failed`, `queued` …). */
+export function badge(word: string, label = word): HTMLSpanElement {
+  return el('span', label, { class: `badge tone-${toneOf(word)}` });
+}
+
+/** A button that runs `onClick`; `label` names it for screen readers when its text alone would not. */
+export function button(text: string, onClick: () => void, label?: string, kind = ''): HTMLButtonElement {
+  const node = el('button', text, { type: 'button', ...(label ? { 'aria-label': label } : {}) });
+  if (kind) node.className = kind;
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+/** A form's submit, without the page reload: `work` gets the form's fields. */
+export function onSubmit(form: HTMLFormElement, work: (fields: FormData) => void): void {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    work(new FormData(form));
+  });
+}
+
+/** A field of a submitted form, as text (untrimmed with `raw`; a file field reads as empty). */
+export function field(fields: FormData, name: string, raw = false): string {
+  const value = fields.get(name);
+  const text = typeof value === 'string' ? value : '';
+  return raw ? text : text.trim();
 }
 
 export function row(cells: (Node | string | null | undefined)[]): HTMLTableRowElement {
@@ -68,7 +138,20 @@ export function fillTable(selector: string, rows: HTMLTableRowElement[]): void {
       if (headings[i]) td.setAttribute('data-label', headings[i]);
     });
   }
-  body.replaceChildren(...rows);
+  show(body, rows);
+}
+
+/**
+ * Puts `nodes` in `parent` in place of what it holds, unless that shows the same already: a
+ * refresh that changed nothing leaves the page as it was (the focus stays on the button a
+ * keyboard user is on, and a click meant for it lands).
+ */
+export function show(parent: Element, nodes: (Node | string)[]): void {
+  const html = (node: Node | string) =>
+    typeof node === 'string' ? node : node instanceof Element ? node.outerHTML : (node.textContent ?? '');
+  const now = [...parent.childNodes];
+  if (now.length === nodes.length && nodes.every((node, i) => html(node) === html(now[i]!))) return;
+  parent.replaceChildren(...nodes);
 }
 
 /** "… ago" for a time, in a <time> element that keepAgesFresh writes again as it gets older. */
@@ -91,7 +174,7 @@ export function say(text: string, isError = false): void {
   const status = document.getElementById('status');
   if (!status) return;
   status.textContent = text;
-  status.className = isError ? 'error' : '';
+  status.className = isError ? 'status error' : 'status';
 }
 
 /** Shows a failure on the status line (the handler of a promise nobody else waits for). */

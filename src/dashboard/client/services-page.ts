@@ -1,7 +1,8 @@
 // The services page (admins): create database services (every kind), link and unlink apps, take
 // and download backups.
 import type { BackupJson, ServiceJson } from '../../model/api.js';
-import { act, api, byId, el, every } from './page.js';
+import { act, badge, byId, command, el, every, show } from './page.js';
+import { readAppNames, readBackups, readServices } from './resources.js';
 
 /** Services are not in the event stream: the page reads them again this often. */
 const REFRESH_MS = 6000;
@@ -20,15 +21,17 @@ function backupEntry(base: string, backup: BackupJson): HTMLElement {
 
 function serviceCard(type: string, service: ServiceJson, apps: string[], backups: BackupJson[]): HTMLElement {
   const base = `/services/${type}/${service.name}`;
-  const card = el('section', undefined, { class: 'service', 'aria-label': `${type} ${service.name}` });
-  card.append(el('h2', `${service.name} (${type}, ${service.status})`));
+  const card = el('section', undefined, { class: 'card service', 'aria-label': `${type} ${service.name}` });
+  const head = el('header', undefined, { class: 'card-head' });
+  head.append(el('h2', service.name), badge('idle', type), badge(service.status));
+  card.append(head);
 
   const links = el('ul');
   for (const app of service.links) {
     const unlink = el('button', 'Unlink', { type: 'button', 'aria-label': `Unlink ${app}` });
     unlink.addEventListener('click', () => {
       if (confirm(`Unlink ${service.name} from ${app}? The app restarts without it.`))
-        void act(`Unlinking ${app}`, () => api('DELETE', `${base}/links/${app}`).then(refreshServices));
+        void act(`Unlinking ${app}`, () => command([`${type}:unlink`, service.name, app]).then(refreshServices));
     });
     const item = el('li', `${app} `);
     item.append(unlink);
@@ -42,7 +45,7 @@ function serviceCard(type: string, service: ServiceJson, apps: string[], backups
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void act(`Linking ${select.value}`, () =>
-      api('POST', `${base}/links`, { app: select.value }).then(refreshServices),
+      command([`${type}:link`, service.name, select.value]).then(refreshServices),
     );
   });
 
@@ -55,7 +58,10 @@ function serviceCard(type: string, service: ServiceJson, apps: string[], backups
   const take = el('button', 'Take a backup', { type: 'button' });
   take.addEventListener(
     'click',
-    () => void act(`Backing up ${service.name}`, () => api('POST', `${base}/backups`).then(refreshServices)),
+    () =>
+      void act(`Backing up ${service.name}`, () =>
+        command([`${type}:backup`, service.name, service.name]).then(refreshServices),
+      ),
   );
 
   card.append(
@@ -70,18 +76,16 @@ function serviceCard(type: string, service: ServiceJson, apps: string[], backups
 }
 
 async function refreshServices(): Promise<void> {
-  const [services, apps] = await Promise.all([
-    api<Record<string, ServiceJson[]>>('GET', '/services'),
-    api<string[]>('GET', '/apps'),
-  ]);
+  const [services, apps] = await Promise.all([readServices(), readAppNames()]);
   const cards = [];
   for (const [type, list] of Object.entries(services)) {
-    for (const service of list)
-      cards.push(
-        serviceCard(type, service, apps, await api<BackupJson[]>('GET', `/services/${type}/${service.name}/backups`)),
-      );
+    for (const service of list) cards.push(serviceCard(type, service, apps, await readBackups(type, service.name)));
   }
-  byId('services').replaceChildren(...(cards.length ? cards : [el('p', 'No services yet')]));
+  show(byId('services'), [
+    ...(cards.length
+      ? cards
+      : [el('p', 'No services yet: create one above, then link it to an app.', { class: 'empty-state' })]),
+  ]);
 }
 
 export function servicesPage(): void {
@@ -92,7 +96,7 @@ export function servicesPage(): void {
     const type = byId('service-type', HTMLSelectElement).value;
     const name = byId('service-name', HTMLInputElement).value.trim();
     void act(`Creating ${name}`, () =>
-      api('POST', `/services/${type}`, { name }).then(() => {
+      command([`${type}:create`, name]).then(() => {
         form.reset();
         return refreshServices();
       }),

@@ -1,0 +1,111 @@
+// Everything the dashboard reads, in one place: the API's resources (GET /api/v1/…) and the
+// few lists only a command reports (tokens, nodes, Let's Encrypt). Pages call these and never
+// read an answer's shape themselves, so a change of the API's answers is met here alone.
+import type {
+  BackupJson,
+  ConfigJson,
+  DeployJson,
+  ProcessesJson,
+  ReleaseJson,
+  ServiceJson,
+  UsageJson,
+} from '../../model/api.js';
+import { api, command } from './page.js';
+
+/** An SSH key as `ssh-keys:list --format json` shows it (admins). */
+export interface KeyJson {
+  name: string;
+  fingerprint: string;
+  admin: boolean;
+}
+
+/** An API token as `tokens:list --format json` shows it: never its secret. */
+export interface TokenJson {
+  id: string;
+  name: string;
+  key: string;
+  scope: 'full' | 'scrape';
+  created: string;
+  expires: string;
+  lastUsed: string;
+  /** The token it was made with, which it never outlives; null: made by a key. */
+  boundTo: string | null;
+}
+
+/** A swarm node as `nodes:report --format json` shows it, with the app tasks on it. */
+export interface NodeJson {
+  id: string;
+  hostname: string;
+  address: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  state: string;
+  availability: string;
+  labels: Record<string, string>;
+  engineVersion: string;
+  tasks: { app: string; process: string; index: number; release: number; state: string }[];
+}
+
+/** An app's HTTPS: the certificate it serves (if any), and whether Let's Encrypt renews it. */
+export interface HttpsJson {
+  enabled: boolean;
+  hostnames: string;
+  issuer: string;
+  expiresAt: string;
+  selfSigned: boolean;
+  letsencrypt: boolean;
+}
+
+const path = (app: string) => `/apps/${encodeURIComponent(app)}`;
+
+/** A query command's `--format json` answer. */
+const reported = async <T>(words: string[]): Promise<T> =>
+  JSON.parse((await command([...words, '--format', 'json'], undefined, true)).join('\n') || 'null') as T;
+
+export const readAppNames = () => api<string[]>('GET', '/apps');
+export const readDeploys = (app: string) => api<DeployJson[]>('GET', `${path(app)}/deploys`);
+export const readReleases = (app: string) => api<ReleaseJson[]>('GET', `${path(app)}/releases`);
+export const readConfig = async (app: string, reveal = false) =>
+  (await api<ConfigJson>('GET', `${path(app)}/config${reveal ? '?reveal=true' : ''}`)).config;
+export const readProcesses = (app: string) => api<ProcessesJson>('GET', `${path(app)}/processes`);
+export const readUsage = (app: string) => api<UsageJson[]>('GET', `${path(app)}/processes/usage`);
+
+export async function readDomains(app: string): Promise<string[]> {
+  const report = await api<Partial<Record<string, string>>>('GET', `${path(app)}/domains`);
+  return (report['app-vhosts'] ?? '').split(' ').filter(Boolean);
+}
+
+export async function readHttps(app: string): Promise<HttpsJson> {
+  const [certs, letsencrypt] = await Promise.all([
+    api<Partial<Record<string, string>>>('GET', `${path(app)}/certs`),
+    reported<Partial<Record<string, string>>>(['letsencrypt:report', app]),
+  ]);
+  return {
+    enabled: certs['ssl-enabled'] === 'true',
+    hostnames: certs['ssl-hostnames'] ?? '',
+    issuer: certs['ssl-issuer'] ?? '',
+    expiresAt: certs['ssl-expires-at'] ?? '',
+    selfSigned: certs['ssl-verified'] === 'self signed',
+    letsencrypt: letsencrypt.active === 'true',
+  };
+}
+
+/** The non-admin keys granted the app (admins only). */
+export const readGrants = (app: string) => api<string[]>('GET', `${path(app)}/grants`);
+
+export const readServices = () => api<Record<string, ServiceJson[]>>('GET', '/services');
+export const readBackups = (type: string, name: string) =>
+  api<BackupJson[]>('GET', `/services/${type}/${encodeURIComponent(name)}/backups`);
+
+export const readKeys = () => api<KeyJson[]>('GET', '/keys');
+export const readTokens = () => reported<TokenJson[]>(['tokens:list']);
+
+/** The swarm's nodes; none on a single host (not a swarm manager). */
+export async function readNodes(): Promise<NodeJson[]> {
+  try {
+    return await reported<NodeJson[]>(['nodes:report']);
+  } catch (error) {
+    if (error instanceof Error && /not a swarm manager/.test(error.message)) return [];
+    throw error;
+  }
+}
