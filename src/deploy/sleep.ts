@@ -130,14 +130,21 @@ export class Sleeper {
     for (const app of candidates) {
       const seen = Math.max(traffic.get(app) ?? 0, this.lastSeen.get(app) ?? 0);
       if (seen > 0) this.lastSeen.set(app, seen);
+      const known: IdleFacts = {
+        sleepAfterMs: sleepAfterOf(state, app).ms,
+        lastRequestAt: seen || undefined,
+        awakeSince: Math.max(this.watchedSince, this.wokenAt.get(app) ?? 0),
+        now: Date.now(),
+        webInstances: 1,
+      };
+      // Only an app idle by what is known here costs a look at its containers (with many apps, most are not).
+      if (!isIdle(known)) continue;
       const web = (await this.platform.schedulerFor(app).instances(app)).filter(
         (i) => i.process === 'web' && i.running,
       );
       const facts: IdleFacts = {
-        sleepAfterMs: sleepAfterOf(state, app).ms,
-        lastRequestAt: seen || undefined,
-        awakeSince: Math.max(this.watchedSince, this.wokenAt.get(app) ?? 0, ...web.map((i) => (i.created ?? 0) * 1000)),
-        now: Date.now(),
+        ...known,
+        awakeSince: Math.max(known.awakeSince, ...web.map((i) => (i.created ?? 0) * 1000)),
         webInstances: web.length,
       };
       if (isIdle(facts))
