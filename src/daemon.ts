@@ -10,6 +10,7 @@ import { allServiceKinds, keepBackupSchedules, keepBaseBackups } from './service
 import { stateBackupSchedule } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
+import { keepAppsSleeping } from './deploy/sleep.js';
 import { closeInterruptedWork } from './deploy/recovery.js';
 import type { HeldLock } from './queue/locks.js';
 import { superviseNginx } from './proxy/supervisor.js';
@@ -49,6 +50,7 @@ export async function serve(settings: Settings): Promise<void> {
   superviseNginx(platform.nginx, log, watching.signal);
   superviseRegistry(settings, platform.state, log, watching.signal);
   await keepConverging(platform, log, watching.signal);
+  await keepAppsSleeping(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
   keepBackupSchedules(platform, log, watching.signal, () => stateBackupSchedule(platform, log));
   keepBaseBackups(platform, allServiceKinds, log, watching.signal);

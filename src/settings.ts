@@ -65,6 +65,8 @@ const schema = z.object({
   SLIPWAY_WATCH_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** How often what runs is compared with what was released, besides on container events. */
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** How often apps with a sleep-after (ps:set) are checked for how long they have gone without a request. */
+  SLIPWAY_SLEEP_CHECK_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** A build, or a release task (release, predeploy, postdeploy), that runs longer is stopped and fails the deploy. */
   SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /** Every app and service gets a network of its own, a subnet of this pool (256 networks of 253 containers by default). */
@@ -172,6 +174,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     keepReleases: s.SLIPWAY_KEEP_RELEASES,
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
+    sleepCheckMs: s.SLIPWAY_SLEEP_CHECK_SECONDS * 1000,
     pidsLimit: s.SLIPWAY_PIDS_LIMIT,
     maxOneOffs: s.SLIPWAY_MAX_ONE_OFFS,
     buildTimeoutMs: s.SLIPWAY_BUILD_TIMEOUT_SECONDS * 1000,

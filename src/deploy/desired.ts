@@ -8,9 +8,13 @@ import type { State } from '../state/index.js';
 const STOPPED = 'ps.stopped';
 const RETIRING_UNTIL = 'ps.retiring-until';
 const DRIFT = 'ps.drift';
+const SLEEPING = 'ps.sleeping';
 
-/** Properties that say how things were when last seen, not what the app is: a clone starts without them. */
-export const OBSERVED_PROPERTIES = [RETIRING_UNTIL, DRIFT];
+/**
+ * Properties that say how things were when last seen, not what the app is: a clone starts
+ * without them (and awake: it has no containers to be asleep in).
+ */
+export const OBSERVED_PROPERTIES = [RETIRING_UNTIL, DRIFT, SLEEPING];
 
 export function markStopped(state: State, app: string, stopped: boolean): void {
   state.properties.set(app, STOPPED, stopped ? 'true' : undefined);
@@ -18,6 +22,18 @@ export function markStopped(state: State, app: string, stopped: boolean): void {
 
 export function isStopped(state: State, app: string): boolean {
   return state.properties.get(app, STOPPED) === 'true';
+}
+
+/**
+ * Asleep after sleep-after without a request: its containers are gone, its release and
+ * formation kept, and its domains hold a request while it is woken (deploy/sleep.ts).
+ */
+export function markSleeping(state: State, app: string, sleeping: boolean): void {
+  state.properties.set(app, SLEEPING, sleeping ? 'true' : undefined);
+}
+
+export function isSleeping(state: State, app: string): boolean {
+  return state.properties.get(app, SLEEPING) === 'true';
 }
 
 /** These containers keep serving until then, and a deploy retires them: nobody else need. */

@@ -28,7 +28,7 @@ import { archiveCommit } from '../git/archive.js';
 import { repoPath } from '../git/repos.js';
 import { deployRelease } from './release.js';
 import { compareWithRunning } from './compare.js';
-import { isStopped, markStopped } from './desired.js';
+import { isSleeping, isStopped, markSleeping, markStopped } from './desired.js';
 
 const STOP_WAIT_MS = 10 * 60_000;
 /** How long a deploy may take to reach the queue before its requester is told Redis is away. */
@@ -255,7 +255,7 @@ async function rebuildMissingImage(platform: Platform, release: ReleaseRecord, l
  * the app was stopped. A restart deploy then would only hold the app's lock and replace them.
  */
 async function nothingToBringBack(platform: Platform, release: ReleaseRecord): Promise<boolean> {
-  if (isStopped(platform.state, release.app)) return true;
+  if (isStopped(platform.state, release.app) || isSleeping(platform.state, release.app)) return true;
   return (await compareWithRunning(platform, release.app, release)).missing.length === 0;
 }
 
@@ -401,11 +401,12 @@ async function releaseBuiltImage(
  * ps:stop: the app stops taking traffic and its containers go, its running cron runs too;
  * it stays stopped (the reconciler keeps it so, and the cron clock starts nothing) until
  * ps:start or a deploy puts it live again. One-offs started by hand stay: a migration may
- * run while the app is stopped.
+ * run while the app is stopped. A sleeping app is stopped too: no request wakes it then.
  */
 export async function stopApp(platform: Platform, app: string): Promise<number> {
   return platform.locks.withLock(appLockName(app), STOP_WAIT_MS, async () => {
     markStopped(platform.state, app, true);
+    markSleeping(platform.state, app, false);
     await parkApp(platform, app);
     const scheduler = platform.schedulerFor(app);
     // A cron start looks for a stopped app under this lock: none starts after this listing.

@@ -6,9 +6,9 @@ import { appLockName } from '../queue/locks.js';
 import type { Instance, InstanceEvent } from '../runtime/scheduler.js';
 import { reviveServices } from '../services/index.js';
 import { compareWithRunning } from './compare.js';
-import { isStopped, recordDrift, retiringNow } from './desired.js';
+import { isSleeping, isStopped, recordDrift, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
-import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, withdrawInstance } from './routes.js';
+import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, sleepRoute, withdrawInstance } from './routes.js';
 import type { Log } from '../core/log.js';
 
 /** After a container dies, how long its engine gets to mark it restarting (by its restart policy) before the reconciler looks. */
@@ -32,8 +32,9 @@ const label = (i: Instance) => `${i.process}.${i.index} (v${i.release})`;
  * current release, formation, stopped or not); the reconciler reads what runs from the
  * scheduler and acts: missing processes come back through a zero-downtime restart deploy,
  * extra ones are retired (never while an old release drains), traffic goes to exactly the
- * app's own running instances, a stopped app stays stopped. It never works on an app whose
- * lock is held: a deploy in progress is the one changing it.
+ * app's own running instances, a stopped app stays stopped, a sleeping one asleep (a request
+ * wakes it, not the reconciler). It never works on an app whose lock is held: a deploy in
+ * progress is the one changing it.
  */
 export class Reconciler {
   private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
@@ -89,7 +90,7 @@ export class Reconciler {
   /** Whether what runs is what was released, routed as it should be: nothing to do. */
   private async inOrder(app: string): Promise<boolean> {
     const seen = await this.assess(app);
-    if (!seen.current || seen.stopped) return seen.instances.length === 0;
+    if (!seen.current || seen.idle) return seen.instances.length === 0;
     return seen.missing.length === 0 && seen.stray.length === 0 && seen.routed;
   }
 
@@ -98,11 +99,14 @@ export class Reconciler {
     const { state } = this.platform;
     const current = state.releases.current(app);
     const stopped = isStopped(state, app);
-    if (!current || stopped)
+    const sleeping = !stopped && isSleeping(state, app);
+    const idle = stopped || sleeping;
+    if (!current || idle)
       return {
         instances: await this.platform.schedulerFor(app).instances(app),
         current,
-        stopped,
+        idle,
+        sleeping,
         missing: [],
         stray: [],
         web: [],
@@ -116,7 +120,8 @@ export class Reconciler {
     return {
       instances,
       current,
-      stopped,
+      idle,
+      sleeping,
       missing,
       stray,
       web,
@@ -126,14 +131,14 @@ export class Reconciler {
 
   private async converge(app: string): Promise<{ found: string[]; restart?: Restart }> {
     const scheduler = this.platform.schedulerFor(app);
-    const { instances, current, stopped, missing, stray, web, routed } = await this.assess(app);
-    if (!current || stopped) {
+    const { instances, current, idle, sleeping, missing, stray, web, routed } = await this.assess(app);
+    if (!current || idle) {
       if (instances.length === 0) return { found: [] };
-      await parkApp(this.platform, app);
+      if (current && sleeping) await sleepRoute(this.platform, app);
+      else await parkApp(this.platform, app);
       await scheduler.retire(instances);
-      return {
-        found: [`retired ${instances.map(label).join(', ')}: the app is ${current ? 'stopped' : 'not deployed'}`],
-      };
+      const why = !current ? 'not deployed' : sleeping ? 'sleeping' : 'stopped';
+      return { found: [`retired ${instances.map(label).join(', ')}: the app is ${why}`] };
     }
     if (missing.length > 0)
       return {
@@ -265,6 +270,7 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
  */
 function tellIfCrashed(platform: Platform, app: string, event: InstanceEvent): void {
   const { state } = platform;
-  if (!event.process || event.oneOff || isStopped(state, app) || retiringNow(state, app).has(event.id)) return;
+  if (!event.process || event.oneOff || isStopped(state, app) || isSleeping(state, app)) return;
+  if (retiringNow(state, app).has(event.id)) return;
   platform.events.publish('app.crashed', { app, process: event.process, container: event.id.slice(0, 12) });
 }

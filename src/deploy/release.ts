@@ -10,7 +10,7 @@ import type { Instance, OneOffSpec } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
-import { markRetiring, markStopped } from './desired.js';
+import { markRetiring, markSleeping, markStopped } from './desired.js';
 import { processOptions } from './process-options.js';
 import { revEnvVarOf } from '../git/settings.js';
 import { parkApp, routeTo, routeToRunning } from './routes.js';
@@ -104,12 +104,15 @@ export function currentReleaseOneOff(
  * containers first, as in Dokku: that is downtime, by the user's choice.)
  * Returns the retirement of what ran before, for the caller to run once the app's lock is
  * released: it names exact containers, so a deploy that starts meanwhile is unaffected,
- * and the next push does not queue behind a drain.
+ * and the next push does not queue behind a drain. `tasks: false` (a sleeping app woken):
+ * the release's tasks (predeploy, release, postdeploy) ran when it was released, and are not
+ * run again.
  */
 export async function deployRelease(
   platform: Platform,
   release: ReleaseRecord,
   log: ProgressLog,
+  options: { tasks?: boolean } = {},
 ): Promise<() => Promise<void>> {
   const { app } = release;
   const { settings, state } = platform;
@@ -121,9 +124,11 @@ export async function deployRelease(
   const previous = await scheduler.instances(app);
   const stoppedEarly = new Set<string>();
   const started: Instance[] = [];
+  const tasks = options.tasks ?? true;
 
-  if (meta.predeploy) await runTask(platform, release, env, meta, 'predeploy', meta.predeploy, log);
-  if (meta.processes?.release) await runTask(platform, release, env, meta, 'release', meta.processes.release, log);
+  if (tasks && meta.predeploy) await runTask(platform, release, env, meta, 'predeploy', meta.predeploy, log);
+  if (tasks && meta.processes?.release)
+    await runTask(platform, release, env, meta, 'release', meta.processes.release, log);
   log.step(`Deploying ${app} (v${release.version})...`);
   try {
     for (const { type, count, command } of plan) {
@@ -158,6 +163,8 @@ export async function deployRelease(
     }
     const oldWeb = previous.filter((i) => i.process === 'web' && i.endpoint && !stoppedEarly.has(i.id));
     await routeTraffic(platform, app, started, oldWeb, log);
+    // Its requests go to these containers now: a sleeping app is awake from here.
+    markSleeping(state, app, false);
     log.mark('routed');
     announceLive(platform, app, started, oldWeb, log);
     await watchAfterSwap(platform, app, started, oldWeb, log);
@@ -168,7 +175,7 @@ export async function deployRelease(
 
   state.releases.setStatus(app, release.version, 'succeeded');
   markStopped(state, app, false);
-  if (meta.postdeploy) {
+  if (tasks && meta.postdeploy) {
     // The release already serves: a failed postdeploy task is reported, not undone.
     await runTask(platform, release, env, meta, 'postdeploy', meta.postdeploy, log).catch((error: Error) =>
       log.error(error.message),

@@ -6,6 +6,7 @@ import { nginxSettings } from '../proxy/nginx-properties.js';
 import { listenersOf, streamsOf } from '../proxy/ports.js';
 import { appLockName } from '../queue/locks.js';
 import type { Endpoint, Instance } from '../runtime/scheduler.js';
+import { isSleeping } from './desired.js';
 
 export const ROUTED = 'proxy.routed';
 const LOCK_WAIT_MS = 15 * 60_000;
@@ -34,7 +35,9 @@ export function routeTo(
 ): Promise<boolean> {
   const waiting = options.waiting ?? [];
   return inTurn(app, async () => {
-    const reloaded = await applyServer(platform, app, endpointsOf(web), false, endpointsOf(options.fallback ?? []));
+    const reloaded = await applyServer(platform, app, endpointsOf(web), {
+      fallback: endpointsOf(options.fallback ?? []),
+    });
     saveRouted(platform, app, [...web.map((i) => ({ id: i.id, ...i.endpoint })), ...waiting.map((id) => ({ id }))]);
     return reloaded;
   });
@@ -125,7 +128,19 @@ function serverOf(platform: Platform, app: string) {
 export function parkApp(platform: Platform, app: string): Promise<boolean> {
   return inTurn(app, () => {
     platform.state.properties.set(app, ROUTED, undefined);
-    return applyServer(platform, app, [], true);
+    return applyServer(platform, app, [], { parked: true });
+  });
+}
+
+/**
+ * The app sleeps (deploy/sleep.ts): its domains hold each request and ask for it to be woken.
+ * `draining`: its web instances, still given the requests already on their way to them while
+ * it is being put to sleep.
+ */
+export function sleepRoute(platform: Platform, app: string, draining: Instance[] = []): Promise<boolean> {
+  return inTurn(app, () => {
+    platform.state.properties.set(app, ROUTED, undefined);
+    return applyServer(platform, app, endpointsOf(draining), { sleeping: true });
   });
 }
 
@@ -137,11 +152,16 @@ function applyServer(
   platform: Platform,
   app: string,
   backends: Endpoint[],
-  parked: boolean,
-  fallback: Endpoint[] = [],
+  how: { parked?: boolean; sleeping?: boolean; fallback?: Endpoint[] } = {},
 ): Promise<boolean> {
   if (!isProxyEnabled(platform.state, app)) return platform.router.unroute(app);
-  return platform.router.route({ ...serverOf(platform, app), backends, fallback, parked });
+  return platform.router.route({
+    ...serverOf(platform, app),
+    backends,
+    fallback: how.fallback ?? [],
+    parked: how.parked ?? false,
+    sleeping: how.sleeping ?? false,
+  });
 }
 
 /** The app is gone (destroyed, or renamed): its server block goes, and its hostnames are nobody's. */
@@ -170,6 +190,7 @@ export async function restoreRoute(platform: Platform, app: string): Promise<voi
   try {
     const ids = routedInstances(platform, app);
     if (ids.length > 0) await routeToRunning(platform, app, ids);
+    else if (isSleeping(platform.state, app)) await sleepRoute(platform, app);
     else await parkApp(platform, app);
   } finally {
     await lock.release();

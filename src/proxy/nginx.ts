@@ -1,4 +1,5 @@
 import { parseTraffic, type AppTraffic } from './traffic.js';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
@@ -40,7 +41,10 @@ export class Nginx implements Router {
   private readonly process: NginxProcess;
 
   constructor(
-    private readonly options: Omit<MainConfig, 'dashboardTls' | 'acmeDir' | 'unavailableSocket'> & {
+    private readonly options: Omit<
+      MainConfig,
+      'dashboardTls' | 'acmeDir' | 'unavailableSocket' | 'wakeSocket' | 'wakeToken'
+    > & {
       bin: string;
       lock: ConfigLock;
       /** Read whenever the main config is written (ensureRunning), so a new certificate is taken up then. */
@@ -73,6 +77,8 @@ export class Nginx implements Router {
         dashboardTls: this.options.dashboardTls() ?? null,
         acmeDir: this.acmeDir,
         unavailableSocket: this.unavailableSocket,
+        wakeSocket: this.wakeSocket,
+        wakeToken: this.wakeToken,
       });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       this.process.ensureStatus();
@@ -90,7 +96,11 @@ export class Nginx implements Router {
    */
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
-      await this.setBackends(route.app, { peers: route.backends, fallback: route.fallback ?? [] });
+      await this.setBackends(route.app, {
+        peers: route.backends,
+        fallback: route.fallback ?? [],
+        sleeping: route.sleeping,
+      });
       const server = renderApp({
         app: route.app,
         listeners: route.listeners,
@@ -164,6 +174,22 @@ export class Nginx implements Router {
   /** Where the balancer sends an app's requests while it has no container: 503 and Retry-After. */
   private get unavailableSocket(): string {
     return path.join(this.options.tempDir, 'unavailable.sock');
+  }
+
+  /**
+   * Where the daemon listens for nginx asking it to wake a sleeping app (deploy/sleep.ts):
+   * beside the temp dirs, which nginx's unprivileged workers can reach.
+   */
+  get wakeSocket(): string {
+    return path.join(this.options.tempDir, 'wake.sock');
+  }
+
+  /**
+   * What nginx shows the wake socket to say it is nginx: derived from the proxy secret, which
+   * only root reads, and never sent anywhere else (the proxy secret itself goes to the API).
+   */
+  get wakeToken(): string {
+    return createHmac('sha256', this.options.proxySecret).update('wake').digest('hex');
   }
 
   /** ACME challenge responses: beside the temp dirs, which nginx's unprivileged workers can reach. */

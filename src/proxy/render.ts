@@ -29,6 +29,7 @@ const templates = {
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'must be an absolute path of safe characters');
 const port = z.number().int().min(1).max(65535);
 const appName = z.string().refine(isValidAppName, 'invalid app name');
+const secret = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
 /** Every nginx:set property, each valid for its kind ('' only where that is its default). */
 const nginxSettingsSchema = z.object(
   Object.fromEntries(
@@ -94,20 +95,22 @@ export interface MainConfig {
   acmeDir: string;
   /** nginx's own server that answers for an app with no running container (503, Retry-After). */
   unavailableSocket: string;
+  /** Where the daemon takes nginx's requests to wake a sleeping app, and the token they carry. */
+  wakeSocket: string;
+  wakeToken: string;
 }
 
 export function renderMain(input: MainConfig): string {
   return templates.main({
     apiPort: port.parse(input.apiPort),
-    proxySecret: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits')
-      .parse(input.proxySecret),
+    proxySecret: secret.parse(input.proxySecret),
     dashboardDomain: z.string().refine(isValidDomain, 'invalid domain').parse(input.dashboardDomain),
     dashboardTls: tlsSchema.nullable().parse(input.dashboardTls),
     httpsPortSuffix: input.httpsPort === 443 ? '' : `:${port.parse(input.httpsPort)}`,
     acmeDir: absolutePath.parse(input.acmeDir),
     unavailableSocket: absolutePath.parse(input.unavailableSocket),
+    wakeSocket: absolutePath.parse(input.wakeSocket),
+    wakeToken: secret.parse(input.wakeToken),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),
@@ -194,6 +197,8 @@ function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
 export interface AppBackends {
   peers: Backend[];
   fallback: Backend[];
+  /** The app sleeps: the balancer holds its requests and asks for it to be woken (backends.lua). */
+  sleeping?: boolean;
 }
 
 const peerList = (peers: Backend[]) =>
@@ -205,15 +210,19 @@ const peerList = (peers: Backend[]) =>
 
 /**
  * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the
- * fallback after another space (`-` for no peers while a fallback remains).
+ * fallback after another space (`-` for no peers while a fallback remains); a sleeping app's
+ * line has both lists (`-` for none) and then `sleeping`.
  */
 export function renderBackends(backends: Record<string, AppBackends>): string {
+  const list = (peers: Backend[]) => (peers.length > 0 ? peerList(peers) : '-');
   return Object.keys(backends)
     .sort()
-    .filter((app) => backends[app]!.peers.length + backends[app]!.fallback.length > 0)
+    .filter((app) => backends[app]!.peers.length + backends[app]!.fallback.length > 0 || backends[app]!.sleeping)
     .map((app) => {
-      const { peers, fallback } = backends[app]!;
-      return `${appName.parse(app)} ${peers.length > 0 ? peerList(peers) : '-'}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
+      const { peers, fallback, sleeping } = backends[app]!;
+      const name = appName.parse(app);
+      if (sleeping) return `${name} ${list(peers)} ${list(fallback)} sleeping\n`;
+      return `${name} ${list(peers)}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
     })
     .join('');
 }
@@ -228,8 +237,9 @@ export function parseBackends(text: string): Record<string, AppBackends> {
           return { host, port: Number(p) };
         });
   for (const line of text.split('\n').filter(Boolean)) {
-    const [app = '', peers, fallback] = line.split(' ');
+    const [app = '', peers, fallback, flag] = line.split(' ');
     backends[app] = { peers: parsePeers(peers), fallback: parsePeers(fallback) };
+    if (flag === 'sleeping') backends[app].sleeping = true;
   }
   return backends;
 }

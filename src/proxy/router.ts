@@ -19,6 +19,11 @@ export interface AppRoute {
   nginx: NginxSettings;
   /** Takes no traffic: its domains answer 502 (no backends are asked). */
   parked: boolean;
+  /**
+   * Asleep: a request is held while nginx asks the daemon to wake the app, until it has
+   * backends again; backends given with it only serve requests already on their way.
+   */
+  sleeping?: boolean;
 }
 
 /** Where apps' traffic goes: the deploy pipeline routes and unroutes through this alone. */

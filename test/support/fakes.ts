@@ -5,7 +5,7 @@ import { Platform, type PlatformParts } from '../../src/platform.js';
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
 import { openState, type State } from '../../src/state/index.js';
-import type { DeployJob } from '../../src/queue/deploy-queue.js';
+import type { DeployJob, DeployQueue } from '../../src/queue/deploy-queue.js';
 import { Locks, type HeldLock } from '../../src/queue/locks.js';
 import type { DeployLogs } from '../../src/queue/logs.js';
 import type { DockerEngine } from '../../src/runtime/docker/index.js';
@@ -204,15 +204,39 @@ export function unitPlatform(
   return { platform, dispose };
 }
 
+/**
+ * A Platform whose deploys run against a fake scheduler, router and queue (no drain, no
+ * watch after a swap), with app `shop` deployed at v1 (`meta`: what its source declared).
+ */
+export function deployingPlatform(meta: Record<string, unknown> = {}) {
+  const scheduler = new FakeScheduler();
+  const router = new FakeRouter(scheduler.events);
+  const queue = new FakeQueue();
+  const { platform, dispose } = unitPlatform(
+    {
+      engine: imagesAllHere,
+      schedulers: [scheduler],
+      router,
+      logs: fakeLogs,
+      locks: new MemoryLocks(),
+      queue: queue as unknown as DeployQueue,
+    },
+    { settings: { drainMs: 0, watchMs: 0 } },
+  );
+  platform.state.apps.create('shop');
+  succeededRelease(platform.state, 'shop', meta);
+  return { platform, dispose, scheduler, router, queue };
+}
+
 /** The app has a first release, deployed (as the reconciler and the event stream expect of a running app). */
-export function succeededRelease(state: State, app: string): void {
+export function succeededRelease(state: State, app: string, meta: Record<string, unknown> = {}): void {
   const release = state.releases.create({
     app,
     kind: 'deploy',
     image: () => 'img:1',
     rev: null,
     config: {},
-    meta: {},
+    meta,
     description: 'first',
     createdBy: 'admin',
   });

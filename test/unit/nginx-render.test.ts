@@ -256,6 +256,8 @@ describe('nginx renderer', () => {
     dashboardTls: null,
     acmeDir: path.join(dir, 'tmp', 'acme'),
     unavailableSocket: path.join(dir, 'tmp', 'unavailable.sock'),
+    wakeSocket: path.join(dir, 'tmp', 'wake.sock'),
+    wakeToken: 'cd'.repeat(32),
   });
 
   test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {

@@ -4,17 +4,12 @@ import { runDeployJob } from '../../src/deploy/index.js';
 import { keepConverging, Reconciler } from '../../src/deploy/reconcile.js';
 import { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
-import type { DeployQueue } from '../../src/queue/deploy-queue.js';
 import {
-  FakeQueue,
-  FakeRouter,
-  FakeScheduler,
-  fakeLogs,
-  imagesAllHere,
-  MemoryLocks,
+  deployingPlatform,
   type FakeInstance,
-  succeededRelease,
-  unitPlatform,
+  type FakeQueue,
+  type FakeRouter,
+  type FakeScheduler,
 } from '../support/fakes.js';
 
 // The reconciler against a scheduler, router and queue that only record what they are asked:
@@ -28,22 +23,7 @@ let platform: Platform;
 const logged: string[] = [];
 
 beforeEach(() => {
-  scheduler = new FakeScheduler();
-  router = new FakeRouter(scheduler.events);
-  queue = new FakeQueue();
-  ({ platform, dispose } = unitPlatform(
-    {
-      engine: imagesAllHere,
-      schedulers: [scheduler],
-      router,
-      logs: fakeLogs,
-      locks: new MemoryLocks(),
-      queue: queue as unknown as DeployQueue,
-    },
-    { settings: { drainMs: 0, watchMs: 0 } },
-  ));
-  platform.state.apps.create('shop');
-  succeededRelease(platform.state, 'shop');
+  ({ platform, dispose, scheduler, router, queue } = deployingPlatform());
   logged.length = 0;
 });
 

@@ -1,13 +1,14 @@
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { mayUseApp } from '../../access/index.js';
-import { isStopped, markRetiring, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
+import { isSleeping, isStopped, markRetiring, OBSERVED_PROPERTIES, recentDrift } from '../../deploy/desired.js';
 import { stopApp } from '../../deploy/index.js';
 import { restartPolicy, setRestartPolicy } from '../../deploy/process-options.js';
+import { setSleepAfter, sleepAfterOf } from '../../deploy/sleep.js';
 import { deployBranchOf } from '../../git/settings.js';
 import { processTypeSchema, releaseMetaSchema } from '../../model/release.js';
 import { runningState, type Instance } from '../../runtime/scheduler.js';
-import type { AppRecord } from '../../state/index.js';
+import { GLOBAL_SCOPE, type AppRecord } from '../../state/index.js';
 import { rebuildApp } from '../apps/index.js';
 import { isDeployed, runDeploy } from '../deploys.js';
 import { setCommand } from '../set-command.js';
@@ -72,18 +73,23 @@ const perAppCommand = (
 
 const report: AppReport = {
   name: 'ps',
-  summary: 'Show the app’s containers, whether it runs, and its restart policy',
+  summary: 'Show the app’s containers, whether it runs or sleeps, its restart policy and sleep-after',
   async rows(ctx, app) {
+    const { state } = ctx.platform;
     const instances = (await ctx.platform.schedulerFor(app.name).instances(app.name)).sort((a, b) =>
       a.name.localeCompare(b.name),
     );
+    const sleeping = isSleeping(state, app.name);
     return [
       ['Deployed', String(isDeployed(ctx, app.name))],
       ['Processes', String(instances.length)],
-      ['Running', runningState(instances)],
-      ['Ps restart policy', restartPolicy(ctx.platform.state, app.name)],
-      ['Ps stopped', String(isStopped(ctx.platform.state, app.name))],
-      ['Ps drift', recentDrift(ctx.platform.state, app.name)],
+      // While it is being put to sleep its containers still drain: it says sleeping from the start.
+      ['Running', sleeping ? 'sleeping' : runningState(instances)],
+      ['Ps restart policy', restartPolicy(state, app.name)],
+      ['Ps sleep after', sleepAfterOf(state, app.name).shown],
+      ['Ps sleeping', String(sleeping)],
+      ['Ps stopped', String(isStopped(state, app.name))],
+      ['Ps drift', recentDrift(state, app.name)],
       // During a swap the old release's containers show too, until they are retired.
       ...instances.map((i): [string, string] => [`Status ${i.process}.${i.index}`, statusOf(i)]),
     ];
@@ -156,10 +162,15 @@ const commands: Command[] = [
   setCommand({
     name: 'ps:set',
     summary:
-      'Set restart-policy (no, always, unless-stopped, on-failure[:N]); no value resets it. Applies on the next deploy or restart',
-    property: 'restart-policy',
-    values: '<policy>',
-    set: (ctx, app, value) => setRestartPolicy(ctx.platform.state, app, value),
+      'Set restart-policy (no, always, unless-stopped, on-failure[:N]; applies on the next deploy or restart) or sleep-after (90s, 30m, 2h, off; also --global); no value resets it',
+    property: ['restart-policy', 'sleep-after'],
+    values: '<value>',
+    global: true,
+    set(ctx, scope, value, property) {
+      if (property === 'sleep-after') return setSleepAfter(ctx.platform.state, scope, value);
+      if (scope === GLOBAL_SCOPE) throw new UserError('restart-policy is set per app, not with --global');
+      setRestartPolicy(ctx.platform.state, scope, value);
+    },
   }),
   action({
     name: 'ps:scale',

@@ -1,31 +1,55 @@
 -- Slipway's dynamic backends: app name -> "ip:port,ip:port" in a shared dict, so a deploy
 -- swaps containers without an nginx reload (a reload resets idle keep-alive connections).
+-- A sleeping app is marked too ("sleep:<app>"): its requests wait in hold() while it is woken.
 local M = {
   -- Set by init_by_lua: a server of nginx's own that answers 503 with Retry-After.
   unavailable = nil,
+  -- Set by init_by_lua: where the daemon wakes a sleeping app, and what shows it is nginx asking.
+  wake_socket = nil,
+  wake_token = nil,
 }
 local dict = ngx.shared.slipway_backends
+local waking = ngx.shared.slipway_waking
 local APP = "^[a-z0-9][a-z0-9.-]*$"
 local PEERS = "^[0-9.:,]+$"
+-- How long a request waits for its app to wake (a start and its checks), and how often it looks.
+local WAKE_TIMEOUT = 90
+local WAKE_POLL = 0.02
+local WAKE_FAILED_FOR = 5
 
--- "app peers [fallback]" lines ("-" for no peers while a fallback remains); the daemon writes
--- the same text to a file and to the API below. Kept as "peers|fallback".
+local function peers_or_none(list)
+  return list == "" or list == "-" or list:match(PEERS)
+end
+
+-- "app peers [fallback]" lines ("-" for no peers while a fallback remains), or "app peers
+-- fallback sleeping" ("-" for none) for a sleeping app; the daemon writes the same text to a
+-- file and to the API below. Kept as "peers|fallback" and the sleeping mark.
 local function parse(text)
   local backends = {}
   for line in text:gmatch("[^\n]+") do
-    local app, peers, fallback = line:match("^(%S+) (%S+) ?(%S*)$")
-    local valid = app and app:match(APP) and (peers == "-" or peers:match(PEERS)) and (fallback == "" or fallback:match(PEERS))
-    if not valid or (peers == "-" and fallback == "") then return nil, "bad line: " .. line end
-    backends[app] = (peers == "-" and "" or peers) .. "|" .. fallback
+    local app, peers, fallback, flag = line:match("^(%S+) (%S+) ?(%S*) ?(%S*)$")
+    local valid = app and app:match(APP) and peers_or_none(peers) and peers_or_none(fallback)
+      and (flag == "" or flag == "sleeping")
+    local sleeping = flag == "sleeping"
+    local none = (peers == "-") and (fallback == "" or fallback == "-")
+    if not valid or (none and not sleeping) then return nil, "bad line: " .. line end
+    local primary = peers == "-" and "" or peers
+    local backup = fallback == "-" and "" or fallback
+    backends[app] = { peers = primary .. "|" .. backup, sleeping = sleeping }
   end
   return backends
 end
 
--- Sets every app listed and only then drops the others, so no request sees a gap.
+-- Sets every app listed and only then drops the others, so no request sees a gap. An app
+-- going to sleep is marked before its peers go; one waking has its peers before the mark goes.
 local function apply(backends)
-  for app, peers in pairs(backends) do dict:set("peers:" .. app, peers) end
+  for app, entry in pairs(backends) do
+    if entry.sleeping then dict:set("sleep:" .. app, true) end
+    dict:set("peers:" .. app, entry.peers)
+    if not entry.sleeping then dict:delete("sleep:" .. app) end
+  end
   for _, key in ipairs(dict:get_keys(0)) do
-    local app = key:match("^peers:(.+)$")
+    local app = key:match("^peers:(.+)$") or key:match("^sleep:(.+)$")
     if app and not backends[app] then dict:delete(key) end
   end
 end
@@ -67,6 +91,8 @@ local function backends_of(app)
   if cached and cached.value == value then return cached end
   local primary, backup = value:match("^([^|]*)|(.*)$")
   cached = { value = value, peers = split(primary), fallback = split(backup) }
+  -- A sleeping app with nothing left to drain: nothing to balance over.
+  if #cached.peers + #cached.fallback == 0 then return nil end
   if not parsed[app] then
     if parsed_count >= PARSED_MAX then parsed, counters, parsed_count = {}, {}, 0 end
     parsed_count = parsed_count + 1
@@ -113,6 +139,65 @@ function M.balance()
   -- A port mapping may send a listener's traffic to another port of the same containers.
   local ok, err = balancer.set_current_peer(peer[1], tonumber(ngx.var.slipway_port) or peer[2])
   if not ok then ngx.log(ngx.ERR, "set_current_peer: ", err) return ngx.exit(502) end
+end
+
+-- Asks the daemon to wake the app (in a timer, so the request that asked may go away). The
+-- "waking" entry stands for the one call per wake: it goes when the daemon says the app is
+-- awake, or says "failed" for a few seconds (requests waiting then get a 503, later ones ask again).
+local function ask_to_wake(premature, app)
+  -- This worker is exiting (a reload): a request still waiting asks again.
+  if premature then return waking:delete(app) end
+  local sock = ngx.socket.tcp()
+  sock:settimeout(WAKE_TIMEOUT * 1000)
+  local ok, err = sock:connect(M.wake_socket)
+  if ok then
+    ok, err = sock:send("POST /wake/" .. app .. " HTTP/1.0\r\nHost: slipway\r\nX-Slipway-Wake: "
+      .. M.wake_token .. "\r\nContent-Length: 0\r\n\r\n")
+  end
+  local status
+  if ok then
+    local line
+    line, err = sock:receive("*l")
+    status = line and line:match("^HTTP/%d%.%d (%d+)")
+  end
+  sock:close()
+  if status == "200" then return waking:delete(app) end
+  ngx.log(ngx.ERR, "slipway: waking ", app, " failed: ", err or status)
+  waking:set(app, "failed", WAKE_FAILED_FOR)
+end
+
+-- Starts the wake unless one is under way; false when it cannot be asked for at all.
+local function start_wake(app)
+  if not waking:add(app, "asked", WAKE_TIMEOUT) then return true end
+  local ok, err = ngx.timer.at(0, ask_to_wake, app)
+  if ok then return true end
+  waking:delete(app)
+  ngx.log(ngx.ERR, "slipway: cannot ask to wake ", app, ": ", err)
+  return false
+end
+
+local function refuse(message)
+  ngx.status = 503
+  ngx.header["Retry-After"] = "5"
+  ngx.header.content_type = "text/plain"
+  ngx.say(message)
+  return ngx.exit(503)
+end
+
+-- Access phase: a request for a sleeping app waits until the app has backends again (every
+-- request waits on the same wake), then goes on to the balancer; any other passes at once.
+function M.hold()
+  local app = ngx.var.slipway_app
+  if not dict:get("sleep:" .. app) then return end
+  local deadline = ngx.now() + WAKE_TIMEOUT
+  repeat
+    local state = waking:get(app)
+    if state == "failed" or (not state and not start_wake(app)) then
+      return refuse(app .. " is asleep and could not be woken; try again shortly")
+    end
+    if ngx.now() >= deadline then return refuse(app .. " did not wake within " .. WAKE_TIMEOUT .. " s; try again") end
+    ngx.sleep(WAKE_POLL)
+  until not dict:get("sleep:" .. app)
 end
 
 return M
