@@ -3,6 +3,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { PROCESS_OWNER } from '../core/owner.js';
 import { parseDestinationUrl, RefusedDestination } from '../core/public-destination.js';
 import { scheduleProblem } from '../model/cron.js';
 import type { Platform } from '../platform.js';
@@ -10,12 +11,21 @@ import type { ServiceRecord } from '../state/index.js';
 import { decryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
 import {
   backupAttempts,
+  INTERRUPTED,
   readBackupSettings,
   recordBackupAttempt,
   type BackupAttempt,
   type BackupAuth,
 } from './backup-settings.js';
-import { bucketClient, downloadStream, measuring, readAll, storeVerified, type Stored } from './bucket.js';
+import {
+  bucketClient,
+  deleteObject,
+  downloadStream,
+  measuring,
+  readAll,
+  storeVerified,
+  type Stored,
+} from './bucket.js';
 import { execInService, runInService } from './containers.js';
 import type { ServiceKind } from './kinds.js';
 
@@ -120,6 +130,19 @@ export const latestInBucket = (attempts: BackupAttempt[]) =>
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
 /**
+ * What interrupted backups may have left in their buckets is deleted (an object completed
+ * just before the process died has no manifest, so nothing reads it; this frees its space).
+ * Its key is forgotten so that this is done once.
+ */
+async function forgetInterrupted(platform: Platform, kind: ServiceKind, name: string, client: S3Client) {
+  for (const attempt of backupAttempts(platform, kind, name)) {
+    if (attempt.error !== INTERRUPTED || attempt.key === undefined) continue;
+    await deleteObject(client, attempt.bucket, attempt.key).catch(() => undefined);
+    recordBackupAttempt(platform, kind, name, { ...attempt, key: undefined, owner: undefined });
+  }
+}
+
+/**
  * Takes a backup of the service into the bucket now. One at a time per service, across
  * processes (a schedule firing while a person runs one finds it taken). A failure is
  * recorded, logged and thrown as a UserError with its reason.
@@ -144,6 +167,17 @@ export async function backupToBucket(
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);
   try {
+    await forgetInterrupted(platform, kind, service.name, client);
+    recordBackupAttempt(platform, kind, service.name, {
+      id,
+      startedAt,
+      finishedAt: startedAt,
+      status: 'running',
+      owner: PROCESS_OWNER,
+      bucket,
+      key,
+      encrypted,
+    });
     const dump = async (sink: Writable) => {
       const result = await runInService(platform, kind, service, exportCmd(service), sink).catch((error: unknown) => {
         throw new Error(`the dump failed: ${errorMessage(error)}`);
