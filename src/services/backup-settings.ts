@@ -96,14 +96,13 @@ export function backupSettingsIn(dir: string) {
     update(change: Partial<BackupSettings>): void {
       writePrivately(path.join(dir, 'settings.json'), JSON.stringify({ ...read(), ...change }));
     },
-    /** Adds the attempt, or replaces the one of the same ID (a running one that ended). */
+    /** Adds the attempt, or replaces the one of the same ID in its place (a running one that ended). */
     record(attempt: BackupAttempt): void {
-      const kept = [
-        ...attempts()
-          .reverse()
-          .filter((a) => a.id !== attempt.id),
-        attempt,
-      ].slice(-KEPT_ATTEMPTS);
+      const oldestFirst = attempts().reverse();
+      const at = oldestFirst.findIndex((a) => a.id === attempt.id);
+      if (at === -1) oldestFirst.push(attempt);
+      else oldestFirst[at] = attempt;
+      const kept = oldestFirst.slice(-KEPT_ATTEMPTS);
       writePrivately(path.join(dir, 'attempts.json'), JSON.stringify(kept));
     },
   };
