@@ -176,7 +176,8 @@ export function shipArchive(
         { wal: wal.map((w) => w.name), backups: local.backups.map((b) => b.id) },
         { wal: new Set(remote.wal), backups: new Set(remote.backups.map((b) => b.id)) },
       );
-      for (const { name, archivedAt } of wal.filter((w) => plan.wal.includes(w.name)))
+      const walToShip = new Set(plan.wal);
+      for (const { name, archivedAt } of wal.filter((w) => walToShip.has(w.name)))
         await shipFile(platform, kind, service, client, target, { wal: name }, { archivedAt });
       for (const base of local.backups.filter((b) => plan.backups.includes(b.id))) {
         for (const file of BASE_BACKUP_FILES)
