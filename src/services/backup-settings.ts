@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readIfExists } from '../core/files.js';
+import { ownerIsGone } from '../core/owner.js';
 import type { Platform } from '../platform.js';
 import type { ServiceKind } from './kinds.js';
 
@@ -32,7 +33,10 @@ const attemptSchema = z.object({
   id: z.string(),
   startedAt: z.number(),
   finishedAt: z.number(),
-  status: z.enum(['ok', 'failed']),
+  /** `running` is recorded when a backup starts, and replaced when it ends. */
+  status: z.enum(['ok', 'failed', 'running']),
+  /** The process running it (core/owner.ts): one that is gone was killed in the middle. */
+  owner: z.string().optional(),
   bucket: z.string(),
   key: z.string().optional(),
   /** A backup written to a host directory instead of a bucket (state:backup --local). */
@@ -44,6 +48,16 @@ const attemptSchema = z.object({
 });
 /** One backup attempt, good or failed (with why). */
 export type BackupAttempt = z.infer<typeof attemptSchema>;
+
+/** Why an attempt whose process died in the middle failed. */
+export const INTERRUPTED =
+  'interrupted: Slipway stopped during the backup (nothing of it is published; the next backup starts afresh)';
+
+/** A running attempt whose process is gone was interrupted (a daemon killed, a host rebooted). */
+const settled = (attempt: BackupAttempt): BackupAttempt =>
+  attempt.status === 'running' && ownerIsGone(attempt.owner ?? '')
+    ? { ...attempt, status: 'failed', error: INTERRUPTED }
+    : attempt;
 
 /** Attempts kept per service (older lines go). */
 const KEPT_ATTEMPTS = 200;
@@ -70,10 +84,10 @@ export function backupSettingsIn(dir: string) {
     const text = readIfExists(path.join(dir, 'settings.json'));
     return text === undefined ? {} : settingsSchema.parse(JSON.parse(text));
   };
-  /** Newest first. */
+  /** Newest first; one that was running when its process died reads as failed (interrupted). */
   const attempts = (): BackupAttempt[] => {
     const text = readIfExists(path.join(dir, 'attempts.json'));
-    return text === undefined ? [] : z.array(attemptSchema).parse(JSON.parse(text)).reverse();
+    return text === undefined ? [] : z.array(attemptSchema).parse(JSON.parse(text)).reverse().map(settled);
   };
   return {
     read,
@@ -82,8 +96,13 @@ export function backupSettingsIn(dir: string) {
     update(change: Partial<BackupSettings>): void {
       writePrivately(path.join(dir, 'settings.json'), JSON.stringify({ ...read(), ...change }));
     },
+    /** Adds the attempt, or replaces the one of the same ID in its place (a running one that ended). */
     record(attempt: BackupAttempt): void {
-      const kept = [...attempts().reverse(), attempt].slice(-KEPT_ATTEMPTS);
+      const oldestFirst = attempts().reverse();
+      const at = oldestFirst.findIndex((a) => a.id === attempt.id);
+      if (at === -1) oldestFirst.push(attempt);
+      else oldestFirst[at] = attempt;
+      const kept = oldestFirst.slice(-KEPT_ATTEMPTS);
       writePrivately(path.join(dir, 'attempts.json'), JSON.stringify(kept));
     },
   };

@@ -119,6 +119,19 @@ export async function deleteObject(client: BucketClient, bucket: string, key: st
   await s3.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
+/** Every key under `prefix`, page by page. */
+export async function listKeys(client: BucketClient, bucket: string, prefix: string): Promise<string[]> {
+  const { sdk, s3 } = await client.connect();
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    keys.push(...(page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return keys;
+}
+
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);

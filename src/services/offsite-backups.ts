@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { PROCESS_OWNER } from '../core/owner.js';
 import { parseDestinationUrl, RefusedDestination } from '../core/public-destination.js';
 import { scheduleProblem } from '../model/cron.js';
 import type { Platform } from '../platform.js';
@@ -9,12 +10,22 @@ import type { ServiceRecord } from '../state/index.js';
 import { decryptStream, HEADER_BYTES, openHeader } from './backup-crypto.js';
 import {
   backupAttempts,
+  INTERRUPTED,
   readBackupSettings,
   recordBackupAttempt,
   type BackupAttempt,
   type BackupAuth,
 } from './backup-settings.js';
-import { bucketClient, downloadStream, measuring, readAll, storeVerified, type Stored } from './bucket.js';
+import {
+  bucketClient,
+  type BucketClient,
+  deleteObject,
+  downloadStream,
+  measuring,
+  readAll,
+  storeVerified,
+  type Stored,
+} from './bucket.js';
 import { execInService, runInService } from './containers.js';
 import type { ServiceKind } from './kinds.js';
 
@@ -119,6 +130,19 @@ export const latestInBucket = (attempts: BackupAttempt[]) =>
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
 /**
+ * What interrupted backups may have left in their buckets is deleted (an object completed
+ * just before the process died has no manifest, so nothing reads it; this frees its space).
+ * Its key is forgotten so that this is done once.
+ */
+async function forgetInterrupted(platform: Platform, kind: ServiceKind, name: string, client: BucketClient) {
+  for (const attempt of backupAttempts(platform, kind, name)) {
+    if (attempt.error !== INTERRUPTED || attempt.key === undefined) continue;
+    await deleteObject(client, attempt.bucket, attempt.key).catch(() => undefined);
+    recordBackupAttempt(platform, kind, name, { ...attempt, key: undefined, owner: undefined });
+  }
+}
+
+/**
  * Takes a backup of the service into the bucket now. One at a time per service, across
  * processes (a schedule firing while a person runs one finds it taken). A failure is
  * recorded, logged and thrown as a UserError with its reason.
@@ -143,6 +167,17 @@ export async function backupToBucket(
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);
   try {
+    await forgetInterrupted(platform, kind, service.name, client);
+    recordBackupAttempt(platform, kind, service.name, {
+      id,
+      startedAt,
+      finishedAt: startedAt,
+      status: 'running',
+      owner: PROCESS_OWNER,
+      bucket,
+      key,
+      encrypted,
+    });
     const dump = async (sink: Writable) => {
       const result = await runInService(platform, kind, service, exportCmd(service), sink).catch((error: unknown) => {
         throw new Error(`the dump failed: ${errorMessage(error)}`);
@@ -210,6 +245,57 @@ export function findBackup(
   return { ...found, key: found.key };
 }
 
+const capitalized = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
+/** What is known of a stored object from its manifest (`<key>.json`, written once it was verified). */
+export interface StoredManifest extends Stored {
+  encryption: string | null;
+}
+
+export async function readManifest(client: BucketClient, bucket: string, key: string): Promise<StoredManifest> {
+  return JSON.parse((await readAll(await downloadStream(client, bucket, `${key}.json`))).toString()) as StoredManifest;
+}
+
+/**
+ * A stored object's plain bytes as a stream: an encrypted one's passphrase is checked on its
+ * header before any byte flows, and it is decrypted on the way. A read or decryption failure
+ * ends the stream there (the reader stops, never waits); `check`, once the reader is done,
+ * throws a UserError when anything failed or what was read differs from the manifest.
+ */
+export async function openStored(
+  client: BucketClient,
+  bucket: string,
+  key: string,
+  manifest: StoredManifest,
+  passphrase: string | undefined,
+  names: { subject: string; passphraseHint: string },
+): Promise<{ plain: Readable; check: (doing: string) => void }> {
+  const stages: NodeJS.ReadWriteStream[] = [];
+  if (manifest.encryption) {
+    if (passphrase === undefined)
+      throw new UserError(
+        `${capitalized(names.subject)} is encrypted: give its passphrase with ${names.passphraseHint}`,
+      );
+    const header = await readAll(await downloadStream(client, bucket, key, { first: 0, last: HEADER_BYTES - 1 }));
+    const opened = await openHeader(header, passphrase);
+    if ('problem' in opened) throw new UserError(`Cannot decrypt ${names.subject}: ${opened.problem}`);
+    stages.push(decryptStream(opened.key));
+  }
+  const received = measuring();
+  const source = (await downloadStream(client, bucket, key)).pipe(received);
+  const decrypted = stages.reduce<NodeJS.ReadableStream>((stream, stage) => stream.pipe(stage), source) as Readable;
+  const plain = new PassThrough();
+  const failures: Error[] = [];
+  for (const stream of [source, decrypted]) stream.on('error', (error) => (failures.push(error), plain.end()));
+  decrypted.pipe(plain);
+  const check = (doing: string) => {
+    if (failures.length > 0) throw new UserError(`${doing} failed: ${failures[0]!.message}`);
+    if (received.bytes() !== manifest.bytes || received.sha256() !== manifest.sha256)
+      throw new UserError(`${doing} read an object that differs from its manifest: ${names.subject} is damaged`);
+  };
+  return { plain, check };
+}
+
 /**
  * Restores a backup of `from` into `into` (the same service, or a new one): the object's
  * size and checksum are compared with its manifest as it streams, and an encrypted one's
@@ -230,43 +316,19 @@ export async function restoreFromBucket(
     throw new UserError(`No backup credentials for ${from.name}: set them with ${kind.kind}:backup-auth`);
   const client = bucketClient(settings.auth);
   try {
-    const manifest = JSON.parse(
-      (await readAll(await downloadStream(client, backup.bucket, `${backup.key}.json`))).toString(),
-    ) as Manifest;
-    const stages: NodeJS.ReadWriteStream[] = [];
-    if (manifest.encryption) {
-      if (settings.passphrase === undefined)
-        throw new UserError(
-          `Backup ${backup.id} is encrypted: give its passphrase with ${kind.kind}:backup-set-encryption ${from.name}`,
-        );
-      const header = await readAll(
-        await downloadStream(client, backup.bucket, backup.key, { first: 0, last: HEADER_BYTES - 1 }),
-      );
-      const opened = await openHeader(header, settings.passphrase);
-      if ('problem' in opened) throw new UserError(`Cannot decrypt backup ${backup.id}: ${opened.problem}`);
-      stages.push(decryptStream(opened.key));
-    }
-    const received = measuring();
-    const source = (await downloadStream(client, backup.bucket, backup.key)).pipe(received);
-    const plain = stages.reduce<NodeJS.ReadableStream>((stream, stage) => stream.pipe(stage), source) as Readable;
-    // A read or decryption failure ends the service's input there: the restore stops, never waits.
-    const feed = new PassThrough();
-    const failures: Error[] = [];
-    for (const stream of [source, plain]) stream.on('error', (error) => (failures.push(error), feed.end()));
-    plain.pipe(feed);
+    const manifest = await readManifest(client, backup.bucket, backup.key);
+    const opened = await openStored(client, backup.bucket, backup.key, manifest, settings.passphrase, {
+      subject: `backup ${backup.id}`,
+      passphraseHint: `${kind.kind}:backup-set-encryption ${from.name}`,
+    });
     const errors: string[] = [];
     const stderr = new PassThrough().on('data', (chunk: Buffer) => errors.push(chunk.toString()));
     const code = await execInService(platform, kind, into, importCmd(into), {
-      stdin: feed,
+      stdin: opened.plain,
       stdout: new PassThrough().resume(),
       stderr,
     });
-    if (failures.length > 0) throw new UserError(`Restore of ${backup.id} failed: ${failures[0]!.message}`);
-    if (received.bytes() !== manifest.bytes || received.sha256() !== manifest.sha256) {
-      throw new UserError(
-        `Restore of ${backup.id} read an object that differs from its manifest: the backup is damaged`,
-      );
-    }
+    opened.check(`Restore of ${backup.id}`);
     if (code !== 0)
       throw new UserError(`Restore of ${backup.id} failed: ${errors.join('').trim() || `exit code ${code}`}`);
   } catch (error) {

@@ -48,7 +48,73 @@ export const pitrCommands = {
     if (!WAL_FILE.test(keepFromWal)) throw new Error(`not a WAL file name: ${keepFromWal}`);
     return { user: 'postgres', cmd: [PITR, 'prune', keepFromWal, ...ids.map(validId)] };
   },
+  walList: (): ServiceCommand => ({ user: 'postgres', cmd: [PITR, 'wal-list'] }),
+  send: (file: ArchiveFile): ServiceCommand => ({ user: 'postgres', cmd: [PITR, 'send', archivePath(file)] }),
+  receive: (file: ArchiveFile): ServiceCommand => ({ user: 'postgres', cmd: [PITR, 'receive', archivePath(file)] }),
+  unstage: (): ServiceCommand => ({ user: 'postgres', cmd: [PITR, 'unstage'] }),
 };
+
+/** Where restore() finds what a fork from S3 staged in the source's archive volume. */
+export const STAGING_DIR = 'staging';
+
+/** A WAL file's name as Postgres archives it: a segment, a timeline's history, or a backup label. */
+const ARCHIVED_WAL = /^[0-9A-F]{24}$|^[0-9A-F]{8}\.history$|^[0-9A-F]{24}\.[0-9A-F]{8}\.backup$/;
+/** What a base backup holds that a restore reads (pg_basebackup -Ft -z -X stream). */
+export const BASE_BACKUP_FILES = ['base.tar.gz', 'pg_wal.tar.gz'] as const;
+
+/** One file of the archive: a WAL file, or a file of a base backup. */
+export type ArchiveFile = { wal: string } | { base: string; file: (typeof BASE_BACKUP_FILES)[number] };
+
+/** The file's path in the archive (and in S3 under the service's prefix), checked. */
+export function archivePath(file: ArchiveFile): string {
+  if ('wal' in file) {
+    if (!ARCHIVED_WAL.test(file.wal)) throw new Error(`not an archived WAL file name: ${file.wal}`);
+    return `wal/${file.wal}`;
+  }
+  if (!BASE_BACKUP_FILES.includes(file.file)) throw new Error(`not a base backup file: ${file.file}`);
+  return `base/${validId(file.base)}/${file.file}`;
+}
+
+/** An archived WAL file: its name and when it was archived. */
+export interface ArchivedWal {
+  name: string;
+  archivedAt: number;
+}
+
+/** `slipway-pitr wal-list`'s output, oldest name first; names it does not know are left out. */
+export function parseWalList(text: string): ArchivedWal[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([name, seconds]) => name !== undefined && ARCHIVED_WAL.test(name) && Number(seconds) > 0)
+    .map(([name = '', seconds]) => ({ name, archivedAt: Math.floor(Number(seconds) * 1000) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Whether a WAL file is one pg_archivecleanup removes before `keepFromWal`: an older segment of any timeline. */
+export const walBefore = (name: string, keepFromWal: string) =>
+  WAL_FILE.test(name) && name.slice(8) < keepFromWal.slice(8);
+
+/**
+ * The WAL a restore from `base` reads: the segments from its first on, of any timeline,
+ * and every history and backup label file (small; recovery asks for them).
+ */
+export const walNeededFrom = (names: string[], base: BaseBackup) =>
+  names.filter((name) => !WAL_FILE.test(name) || !walBefore(name, base.startWal));
+
+/**
+ * What is in the archive and not yet in S3: WAL files in the order Postgres wrote them, then
+ * base backups (a base backup is of use only with the WAL after it).
+ */
+export function shippingPlan(
+  local: { wal: string[]; backups: string[] },
+  shipped: { wal: Set<string>; backups: Set<string> },
+): { wal: string[]; backups: string[] } {
+  return {
+    wal: local.wal.filter((name) => !shipped.wal.has(name)).sort(),
+    backups: local.backups.filter((id) => !shipped.backups.has(id)),
+  };
+}
 
 function validId(id: string): string {
   if (!BASE_BACKUP_ID.test(id)) throw new Error(`not a base backup ID: ${id}`);
@@ -56,11 +122,17 @@ function validId(id: string): string {
 }
 
 /** What the start script reads to restore a fork (templates/services/postgres-start). */
-export function restoreEnv(base: BaseBackup, sourceDatabase: string, targetTime?: string): Record<string, string> {
+export function restoreEnv(
+  base: BaseBackup,
+  sourceDatabase: string,
+  targetTime?: string,
+  staged = false,
+): Record<string, string> {
   return {
     SLIPWAY_RESTORE_BASE: validId(base.id),
     SLIPWAY_RESTORE_DATABASE: sourceDatabase,
     ...(targetTime === undefined ? {} : { SLIPWAY_RESTORE_TARGET_TIME: targetTime }),
+    ...(staged ? { SLIPWAY_RESTORE_DIR: STAGING_DIR } : {}),
   };
 }
 

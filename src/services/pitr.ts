@@ -9,6 +9,17 @@ import type { ServiceKind } from './kinds.js';
 import { createService } from './lifecycle.js';
 import { parseServiceName } from './names.js';
 import {
+  offsiteStatus,
+  offsiteTarget,
+  keepArchivesShipped,
+  readOffsiteArchive,
+  stageFromOffsite,
+  unstage,
+  type OffsiteListing,
+  type OffsiteStatus,
+  type OffsiteTarget,
+} from './pitr-offsite.js';
+import {
   pruneArchive,
   readArchive,
   retentionDays,
@@ -45,6 +56,8 @@ export interface RecoveryStatus {
   window?: RecoveryWindow;
   /** Why the archive could not be read. */
   problem?: string;
+  /** Its copy in S3, when the service has one. */
+  offsite?: OffsiteStatus;
 }
 
 /** What `<kind>:info` shows: the window (while the service runs, whose container reads the archive) and retention. */
@@ -58,7 +71,14 @@ export async function recoveryStatus(
   if (!running) return { running, retentionDays: days };
   try {
     const listing = await readArchive(platform, kind, service);
-    return { running, retentionDays: days, listing, window: recoveryWindow(listing, Date.now(), running) };
+    const offsite = await offsiteStatus(platform, kind, service);
+    return {
+      running,
+      retentionDays: days,
+      listing,
+      window: recoveryWindow(listing, Date.now(), running),
+      ...(offsite ? { offsite } : {}),
+    };
   } catch (error) {
     // e.g. a container made by an older Slipway, which has no archive until it is restarted
     return { running, retentionDays: days, problem: errorMessage(error) };
@@ -88,14 +108,55 @@ export async function forkService(
     const now = Date.now();
     await runArchiveCommand(platform, kind, source, pitrCommands.seal(), 'Archiving the latest WAL');
     const listing = await readArchive(platform, kind, source);
-    const plan = planFork(source.name, listing, recoveryWindow(listing, now, true), at, true);
+    const local = () => planFork(source.name, listing, recoveryWindow(listing, now, true), at, true);
+    const target = offsiteTarget(platform, kind, source.name);
+    const plan = target ? await planOrOffsite(local, source.name, at, target) : local();
+    const { offsite } = plan as { offsite?: OffsiteSource };
+    if (offsite) {
+      onLine(
+        `The local archive lacks it: reading base backup ${plan.base.id} and its WAL from s3://${offsite.target.bucket}`,
+      );
+      await stageFromOffsite(platform, kind, source, offsite.target, offsite.listing, plan.base);
+    }
     onLine(`Restoring base backup ${plan.base.id} of ${source.name}${at ? ` up to ${at.toISOString()}` : ''}`);
-    await createService(platform, kind, name, onLine, {
-      from: source.name,
-      path: RESTORE_PATH,
-      env: restoreEnv(plan.base, source.name, plan.targetTime),
-    });
+    try {
+      await createService(platform, kind, name, onLine, {
+        from: source.name,
+        path: RESTORE_PATH,
+        env: restoreEnv(plan.base, source.name, plan.targetTime, offsite !== undefined),
+      });
+    } finally {
+      if (offsite) await unstage(platform, kind, source);
+    }
   });
+}
+
+/** Where a fork the local archive cannot serve reads from. */
+interface OffsiteSource {
+  target: OffsiteTarget;
+  listing: OffsiteListing;
+}
+
+/**
+ * The local archive's plan for a fork; when it cannot serve it (no base backup there that
+ * early, e.g. on a new host), the plan from what S3 holds, whose window ends at its newest WAL.
+ */
+async function planOrOffsite(
+  local: () => ReturnType<typeof planFork>,
+  service: string,
+  at: Date | undefined,
+  target: OffsiteTarget,
+): Promise<ReturnType<typeof planFork> & { offsite?: OffsiteSource }> {
+  try {
+    return local();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const listing = await readOffsiteArchive(target);
+    const window = recoveryWindow(listing, Date.now(), false);
+    if (!window) throw error;
+    // A time outside S3's window too is refused with that window (the local one may be empty).
+    return { ...planFork(service, listing, window, at, false), offsite: { target, listing } };
+  }
 }
 
 /** Sets how many days back recovery reaches, and applies it now when the service runs. */
@@ -110,7 +171,10 @@ export async function setRetention(
   return withArchiveLock(platform, kind, service.name, () => pruneArchive(platform, kind, service));
 }
 
-/** In the daemon: a base backup of every running service with an archive whose newest is a day old. */
+/**
+ * In the daemon: a base backup of every running service with an archive whose newest is a
+ * day old, and the archives shipped to S3 where the service has a target there.
+ */
 export function keepBaseBackups(
   platform: Platform,
   kinds: readonly ServiceKind[],
@@ -134,6 +198,7 @@ export function keepBaseBackups(
       }
     }
   };
+  keepArchivesShipped(platform, kinds, log, signal);
   everyUntilAborted(BASE_BACKUP_TICK_MS, signal, () => {
     if (busy) return; // a look takes as long as the backups it starts
     busy = true;

@@ -35,6 +35,18 @@ export async function startS3(buckets: string[]) {
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Buffer.from(await got.Body!.transformToByteArray());
     },
+    /** How many parts of multipart uploads not yet completed the server holds (s3rver keeps each in a file). */
+    partsInFlight(bucket: string): number {
+      const uploads = path.join(directory, bucket, '._S3rver_uploads');
+      const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+      try {
+        return list(uploads)
+          .flatMap((upload) => list(path.join(uploads, upload)))
+          .filter((file) => /^\d+$/.test(file)).length;
+      } catch {
+        return 0; // an upload completed while it was read
+      }
+    },
     async stop(): Promise<void> {
       client.destroy();
       await server.close();

@@ -50,12 +50,18 @@ function backupRows(ctx: CommandContext, kind: ServiceKind, args: CommandArgs): 
     status: 'ok',
     error: null,
   }));
-  const remote = backupAttempts(ctx.platform, kind, service.name).map(attemptRow);
+  const remote = attemptRows(backupAttempts(ctx.platform, kind, service.name));
   return [...local, ...remote].sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
-/** A recorded attempt as `backups` lists it: in a bucket, or (state:backup --local) a file on the host. */
-export function attemptRow(a: BackupAttempt): BackupJson {
+/**
+ * Recorded attempts as `backups` lists them: in a bucket, or (state:backup --local) a file on
+ * the host. One still running is left out: nothing of it is stored yet.
+ */
+export const attemptRows = (attempts: BackupAttempt[]): BackupJson[] =>
+  attempts.flatMap((a) => (a.status === 'running' ? [] : [attemptRow({ ...a, status: a.status })]));
+
+function attemptRow(a: BackupAttempt & { status: 'ok' | 'failed' }): BackupJson {
   return {
     id: a.id,
     where: a.file === undefined ? 's3' : 'local',

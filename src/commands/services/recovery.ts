@@ -32,7 +32,18 @@ export function recoveryLines(status: RecoveryStatus): [label: string, value: st
       'Archive',
       `${status.listing.backups.length} base backup${status.listing.backups.length === 1 ? '' : 's'} and WAL, ${(status.listing.bytes / 1024 / 1024).toFixed(1)} MB`,
     ]);
+  if (status.offsite) lines.push(['Off-site archive', offsiteText(status.offsite)]);
   return lines;
+}
+
+function offsiteText(offsite: NonNullable<RecoveryStatus['offsite']>): string {
+  const where = `s3://${offsite.bucket}`;
+  if (offsite.problem) return `${where} (cannot be read: ${offsite.problem})`;
+  const backups = `${offsite.backups ?? 0} base backup${offsite.backups === 1 ? '' : 's'}`;
+  const wal = offsite.newestWal
+    ? `WAL to ${offsite.newestWal}${offsite.newestWalAt ? ` (${new Date(offsite.newestWalAt).toISOString()})` : ''}`
+    : 'no WAL yet';
+  return `${where}: ${backups}, ${wal}, ${offsite.waiting ?? 0} file(s) waiting to ship`;
 }
 
 /** `<kind>:fork` and `<kind>:backup-set-retention`, for kinds that archive (Postgres). */

@@ -10,7 +10,7 @@ import {
   stateBackupSettings,
   type StateBackupTarget,
 } from '../../state-backup/index.js';
-import { attemptRow, authFromArgs, renderBackupJson } from '../services/backups.js';
+import { attemptRows, authFromArgs, renderBackupJson } from '../services/backups.js';
 import { query, type Command, type CommandContext, type Namespace } from '../types.js';
 
 const log = lineLog();
@@ -67,7 +67,7 @@ const commands: Command[] = [
     summary: 'List the backups of Slipway’s state, newest first: where, size, checksum, or why one failed',
     args: [],
     valueFlags: ['format'],
-    read: (ctx) => stateBackupSettings(ctx.platform).attempts().map(attemptRow),
+    read: (ctx) => attemptRows(stateBackupSettings(ctx.platform).attempts()),
     render: { text: (rows, out) => rows.forEach((row) => out.out(renderBackupJson(row))) },
   }),
   {
