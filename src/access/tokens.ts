@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { UserError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { State, TokenRecord, TokenScope } from '../state/index.js';
 import type { Caller } from './index.js';
 
@@ -43,7 +43,7 @@ export function parseExpiry(text: string): number {
  */
 function requireKeyCaller(caller: Caller, command: string): void {
   if (caller.tokenId !== undefined)
-    throw new UserError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
+    throw new ForbiddenError(`${command} needs an SSH key: a token may not make or revoke tokens (run it over SSH)`);
 }
 
 /**
@@ -60,7 +60,7 @@ export function createToken(
   requireKeyCaller(caller, 'tokens:create');
   const { expires, scope = 'full' } = options;
   if (scope === 'scrape' && !caller.isAdmin)
-    throw new UserError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
+    throw new ForbiddenError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
   if (!TOKEN_NAME.test(name))
     throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
   const live = state.tokens.list(ownerOf(caller)).filter((t) => t.expiresAt === null || t.expiresAt > now);
@@ -81,7 +81,7 @@ export function createToken(
     scope,
   };
   if (!state.tokens.add(record))
-    throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
+    throw new ConflictError(`A token named ${name} exists already: revoke it first, or choose another name`);
   return { token, record };
 }
 
@@ -96,7 +96,7 @@ export function revokeToken(state: State, caller: Caller, nameOrId: string): Tok
   const found = listTokens(state, caller).filter(
     (t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)),
   );
-  if (found.length !== 1) throw new UserError(`No token ${nameOrId}`);
+  if (found.length !== 1) throw new NotFoundError(`No token ${nameOrId}`);
   state.tokens.remove(found[0]!.id);
   return found[0]!;
 }

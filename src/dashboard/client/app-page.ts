@@ -5,21 +5,17 @@ import type {
   ConfigJson,
   DeployEnd,
   DeployJson,
+  DomainsJson,
+  Page,
   ProcessesJson,
   ReleaseJson,
   UsageJson,
 } from '../../model/api.js';
-import {
-  chartPoints,
-  containerName,
-  deployOutcome,
-  deployToFollow,
-  lineSplitter,
-  mib,
-  stateOf,
-  withLine,
-} from './format.js';
+import { chartPoints, deployOutcome, deployToFollow, lineSplitter, mib, stateOf, withLine } from './format.js';
 import { act, agoElement, api, byId, csrf, el, eventData, fillTable, row, say, sayFailed, watchApps } from './page.js';
+
+/** The deploys and releases the page lists: the newest of each. */
+const LISTED = 20;
 
 /** Reading usage makes the engine sample each container for about a second. */
 const USAGE_MS = 5000;
@@ -48,10 +44,10 @@ function showDeployLog(app: string, deploy: DeployJson): void {
 }
 
 async function refreshDeploys(app: string): Promise<void> {
-  const deploys = await api<DeployJson[]>('GET', `/apps/${app}/deploys`);
+  const deploys = (await api<Page<DeployJson>>('GET', `/apps/${app}/deploys?limit=${LISTED}`)).items;
   fillTable(
     '#deploys',
-    deploys.slice(0, 20).map((d) => {
+    deploys.map((d) => {
       const open = el('button', d.id.slice(0, 8), {
         type: 'button',
         'aria-label': `Show the log of deploy ${d.id.slice(0, 8)}`,
@@ -68,11 +64,11 @@ async function refreshDeploys(app: string): Promise<void> {
 }
 
 async function refreshReleases(app: string): Promise<void> {
-  const releases = await api<ReleaseJson[]>('GET', `/apps/${app}/releases`);
+  const releases = (await api<Page<ReleaseJson>>('GET', `/apps/${app}/releases?limit=${LISTED}`)).items;
   const current = releases.find((r) => r.current);
   fillTable(
     '#releases',
-    releases.slice(0, 20).map((r) => {
+    releases.map((r) => {
       let action: HTMLButtonElement | string = r.current ? 'current' : '';
       if (!r.current && r.status === 'succeeded' && current) {
         action = el('button', `Roll back to v${r.version}`, { type: 'button' });
@@ -123,7 +119,7 @@ async function refreshConfig(app: string): Promise<void> {
 }
 
 async function refreshProcesses(app: string): Promise<void> {
-  const { formation, report } = await api<ProcessesJson>('GET', `/apps/${app}/processes`);
+  const { formation, instances, ...processes } = await api<ProcessesJson>('GET', `/apps/${app}/processes`);
   const holder = byId('formation');
   // Not while someone is typing a count in it.
   if (!holder.contains(document.activeElement)) {
@@ -143,21 +139,15 @@ async function refreshProcesses(app: string): Promise<void> {
       }),
     );
   }
-  const containers = Object.entries(report).filter(([key]) => key.startsWith('status-'));
-  followLogs(app, containers.map(([key, value]) => `${key}=${value}`).join(' '));
-  byId('containers').replaceChildren(...containers.map(([key, value]) => el('li', `${containerName(key)}: ${value}`)));
-  const state = stateOf({
-    deployed: report.deployed === 'true',
-    stopped: report.stopped === 'true',
-    running: report.running,
-  });
-  byId('summary').textContent = `${state}, ${report.processes} container(s)`;
+  const containers = instances.map((i) => `${i.name}: ${i.state} (${i.id.slice(0, 11)}, v${i.release})`);
+  followLogs(app, containers.join(' '));
+  byId('containers').replaceChildren(...containers.map((line) => el('li', line)));
+  byId('summary').textContent = `${stateOf(processes)}, ${instances.length} container(s)`;
 }
 
 async function refreshDomains(app: string): Promise<void> {
-  const domains = await api<Partial<Record<string, string>>>('GET', `/apps/${app}/domains`);
-  const list = (domains['app-vhosts'] ?? '').split(' ').filter(Boolean);
-  byId('domains').replaceChildren(...list.map((domain) => el('li', domain)));
+  const { domains } = await api<DomainsJson>('GET', `/apps/${app}/domains`);
+  byId('domains').replaceChildren(...domains.map((domain) => el('li', domain)));
 }
 
 // The app's container logs, followed live (`logs --tail` through /commands, read as it

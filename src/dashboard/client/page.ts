@@ -1,6 +1,6 @@
 // What every dashboard page uses: the API with the session cookie (changes carry the page's
 // CSRF token), elements made from data, the status line, and the apps' event stream.
-import type { AppRemoved, AppSummary, ErrorJson } from '../../model/api.js';
+import type { AppRemoved, AppSummary, ErrorJson, Page } from '../../model/api.js';
 import { ago } from './format.js';
 
 export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
@@ -8,6 +8,8 @@ export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-tok
 const AGES_MS = 10_000;
 /** After the stream was refused or the daemon went away for good, a new one is opened this much later. */
 const REOPEN_MS = 5000;
+/** The most items the API answers a page. */
+const PAGE_MAX = 200;
 
 /** A request to /api/v1; its answer is read as `T`, the type the server declares for it. A 401 goes to the login page. */
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
@@ -23,6 +25,19 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   const data = response.status === 204 ? undefined : ((await response.json()) as unknown);
   if (!response.ok) throw new Error((data as Partial<ErrorJson> | undefined)?.error ?? `status ${response.status}`);
   return data as T;
+}
+
+/** Every item of a list, page after page (the API's largest pages). */
+export async function apiAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page: Page<T> = await api<Page<T>>('GET', `${path}?limit=${PAGE_MAX}${query}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return items;
 }
 
 export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,7 +1,7 @@
 // The services page (admins): create database services (every kind), link and unlink apps, take
 // and download backups.
-import type { BackupJson, ServiceJson } from '../../model/api.js';
-import { act, api, byId, el, every } from './page.js';
+import type { AppJson, BackupJson, Page, ServiceItemJson, ServiceJson } from '../../model/api.js';
+import { act, api, apiAll, byId, el, every } from './page.js';
 
 /** Services are not in the event stream: the page reads them again this often. */
 const REFRESH_MS = 6000;
@@ -71,15 +71,13 @@ function serviceCard(type: string, service: ServiceJson, apps: string[], backups
 
 async function refreshServices(): Promise<void> {
   const [services, apps] = await Promise.all([
-    api<Record<string, ServiceJson[]>>('GET', '/services'),
-    api<string[]>('GET', '/apps'),
+    apiAll<ServiceItemJson>('/services'),
+    apiAll<AppJson>('/apps').then((list) => list.map((app) => app.name)),
   ]);
   const cards = [];
-  for (const [type, list] of Object.entries(services)) {
-    for (const service of list)
-      cards.push(
-        serviceCard(type, service, apps, await api<BackupJson[]>('GET', `/services/${type}/${service.name}/backups`)),
-      );
+  for (const { type, ...service } of services) {
+    const backups = await api<Page<BackupJson>>('GET', `/services/${type}/${service.name}/backups`);
+    cards.push(serviceCard(type, service, apps, backups.items));
   }
   byId('services').replaceChildren(...(cards.length ? cards : [el('p', 'No services yet')]));
 }
