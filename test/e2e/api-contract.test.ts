@@ -95,7 +95,10 @@ describe('every answer of every resource route conforms to openapi.json', () => 
       const url = urlOf(route, values);
       const answer = await get(url, tenantToken);
       expectConforms(route, answer, url);
-      expect(answer.status, url).toBeGreaterThanOrEqual(400);
+      // The apps list is the tenant's own; everything else names an app not theirs, or is admins'.
+      if (route.url === '/apps')
+        expect(answer.json).toEqual({ items: [expect.objectContaining({ name: app })], next_cursor: null });
+      else expect(answer.status, url).toBeOneOf([403, 404]);
     }
   }, 60_000);
 
@@ -122,21 +125,12 @@ describe('every answer of every resource route conforms to openapi.json', () => 
       paged.push(page.items[0]!.version);
       cursor = page.next_cursor;
     } while (cursor);
-    expect(whole.items.length).toBeGreaterThanOrEqual(3);
+    expect(whole.items.length).toBeGreaterThanOrEqual(2);
     expect(paged).toEqual(whole.items.map((r) => r.version));
   });
 });
 
 describe('a client generated from openapi.json', () => {
-  test('the types kept in the repository are what openapi-typescript makes of the live document', async () => {
-    const made = await generateTypes(doc);
-    // UPDATE_API_TYPES=1 writes them anew after a route changed.
-    if (process.env.UPDATE_API_TYPES === '1') fs.writeFileSync(GENERATED_TYPES, made);
-    expect(made, 'run this test with UPDATE_API_TYPES=1 to make them again').toBe(
-      fs.readFileSync(GENERATED_TYPES, 'utf8'),
-    );
-  });
-
   test('reads live routes through openapi-fetch, typed by them', async () => {
     const client = slipwayClient(slipway.apiPort, token);
     const apps = await client.GET('/apps', { params: { query: { limit: 10 } } });
@@ -157,5 +151,15 @@ describe('a client generated from openapi.json', () => {
     const missing = await client.GET('/apps/{app}', { params: { path: { app: 'no-such-app' } } });
     expect(missing.response.status).toBe(404);
     expect(missing.error?.error).toBe('App no-such-app does not exist');
+  });
+
+  // Last: formatting the types keeps the event loop busy for seconds, and a kept-alive socket may close meanwhile.
+  test('the types kept in the repository are what openapi-typescript makes of the live document', async () => {
+    const made = await generateTypes(doc);
+    // UPDATE_API_TYPES=1 writes them anew after a route changed.
+    if (process.env.UPDATE_API_TYPES === '1') fs.writeFileSync(GENERATED_TYPES, made);
+    expect(made, 'run this test with UPDATE_API_TYPES=1 to make them again').toBe(
+      fs.readFileSync(GENERATED_TYPES, 'utf8'),
+    );
   });
 });
