@@ -434,9 +434,8 @@ describe('through nginx, on the dashboard host', () => {
   test('the API answers on slipway.<domain> through Slipway’s nginx', async () => {
     const answer = await viaNginx('/apps', { authorization: `Bearer ${adminToken}` });
     expect(answer.status).toBe(200);
-    expect(await answer.json()).toMatchObject({
-      items: expect.arrayContaining([expect.objectContaining({ name: app })]),
-    });
+    const listed = (await answer.json()) as Page<AppJson>;
+    expect(listed.items.map((a) => a.name)).toContain(app);
     expect((await viaNginx('/openapi.json', {})).status).toBe(200);
   });
 
