@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.js';
+import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import { isValidAppName, parseKeyName } from '../core/names.js';
 import type { State } from '../state/index.js';
 
@@ -26,11 +26,11 @@ export function mayUseApp(state: State, caller: Caller, app: string): boolean {
 export function requireAppAccess(state: State, caller: Caller, app: string | undefined, action: string): void {
   if (app !== undefined && mayUseApp(state, caller, app)) return;
   if (caller.isAdmin) return; // admins get the command's own "does not exist" message
-  throw new UserError(`Key ${caller.name} may not ${action} ${app ?? 'that app'}, or it does not exist`);
+  throw new NotFoundError(`Key ${caller.name} may not ${action} ${app ?? 'that app'}, or it does not exist`);
 }
 
 export function requireAdmin(caller: Caller, action: string): void {
-  if (!caller.isAdmin) throw new UserError(`${action} needs an admin key`);
+  if (!caller.isAdmin) throw new ForbiddenError(`${action} needs an admin key`);
 }
 
 /** Grants a key an app; admins need no grants, so granting one is refused as a likely mistake. */
@@ -46,6 +46,6 @@ export function revokeAccess(state: State, app: string, keyName: string): boolea
 
 function requireKey(state: State, name: string) {
   const key = state.keys.byName(parseKeyName(name));
-  if (!key) throw new UserError(`No key named ${name}`);
+  if (!key) throw new NotFoundError(`No key named ${name}`);
   return key;
 }

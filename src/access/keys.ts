@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as Ssh2 from 'ssh2';
-import { UserError } from '../core/errors.js';
+import { ConflictError, NotFoundError, UserError } from '../core/errors.js';
 import { lazyPackage } from '../core/lazy.js';
 import { parseKeyName } from '../core/names.js';
 import type { State, SshKeyRecord } from '../state/index.js';
@@ -37,16 +37,16 @@ export function parsePublicKey(text: string): { type: string; blob: Buffer; line
 export function addKey(state: State, name: string | undefined, text: string, options = { admin: false }): SshKeyRecord {
   const keyName = parseKeyName(name);
   const key = parsePublicKey(text);
-  if (state.keys.byName(keyName)) throw new UserError(`A key named ${keyName} already exists`);
+  if (state.keys.byName(keyName)) throw new ConflictError(`A key named ${keyName} already exists`);
   const print = fingerprint(key.blob);
   const owner = state.keys.byFingerprint(print);
-  if (owner) throw new UserError(`This key is already added as ${owner.name}`);
+  if (owner) throw new ConflictError(`This key is already added as ${owner.name}`);
   return state.keys.add({ name: keyName, fingerprint: print, publicKey: key.line }, options);
 }
 
 export function removeKey(state: State, name: string | undefined): void {
   const key = state.keys.byName(parseKeyName(name));
-  if (!key) throw new UserError(`No key named ${name}`);
+  if (!key) throw new NotFoundError(`No key named ${name}`);
   if (key.isAdmin && state.keys.adminCount() === 1) {
     throw new UserError('Refusing to remove the last admin key: add another admin key first');
   }

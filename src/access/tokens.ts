@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { UserError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { State, TokenRecord, TokenScope } from '../state/index.js';
 import type { Caller } from './index.js';
 
@@ -45,7 +45,7 @@ export function parseExpiry(text: string): number {
 function bindingOf(state: State, caller: Caller): { parentId: string; expiresAt: number | null } | undefined {
   if (caller.tokenId === undefined) return undefined;
   const parent = state.tokens.byId(caller.tokenId);
-  if (!parent) throw new UserError('The token this session uses was revoked');
+  if (!parent) throw new ForbiddenError('The token this session uses was revoked');
   return { parentId: parent.id, expiresAt: parent.expiresAt };
 }
 
@@ -65,7 +65,7 @@ export function createToken(
 ) {
   const { expires, scope = 'full' } = options;
   if (scope === 'scrape' && !caller.isAdmin)
-    throw new UserError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
+    throw new ForbiddenError('tokens:create --scrape needs an admin key: a scrape token reads every app’s metrics');
   if (!TOKEN_NAME.test(name))
     throw new UserError('Token name may only contain letters, digits, dots, underscores, @ and hyphens (at most 64)');
   const asked = expires === undefined ? null : now + parseExpiry(expires);
@@ -89,7 +89,7 @@ export function createToken(
     parentId: binding?.parentId ?? null,
   };
   if (!state.tokens.add(record))
-    throw new UserError(`A token named ${name} exists already: revoke it first, or choose another name`);
+    throw new ConflictError(`A token named ${name} exists already: revoke it first, or choose another name`);
   return { token, record };
 }
 
@@ -106,7 +106,7 @@ export function revokeToken(state: State, caller: Caller, nameOrId: string): Tok
   const found = listTokens(state, caller).filter(
     (t) => t.id === nameOrId || (t.name === nameOrId && t.keyName === ownerOf(caller)),
   );
-  if (found.length !== 1) throw new UserError(`No token ${nameOrId}`);
+  if (found.length !== 1) throw new NotFoundError(`No token ${nameOrId}`);
   state.tokens.remove(found[0]!.id);
   return found[0]!;
 }

@@ -3,7 +3,7 @@ import type { AppSummary } from '../model/api.js';
 import { isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
-import { deployJson } from '../state/deploys.js';
+import { latestDeploy } from './resources.js';
 import { runningState } from '../runtime/scheduler.js';
 import { EventBus } from '../events/bus.js';
 
@@ -105,16 +105,13 @@ export class AppWatch {
   private stored(name: string): Stored {
     const { state, settings } = this.platform;
     const release = state.releases.current(name)?.version ?? null;
-    const deploy = state.deploys.latest(name);
     return {
       name,
       deployed: release !== null,
       stopped: isStopped(state, name),
       release,
       // As `builds:list --format json` shows it, less what changes at every phase (timings).
-      deploy: deploy
-        ? pick(deployJson(deploy), ['id', 'kind', 'status', 'release', 'started_at', 'finished_at'])
-        : null,
+      deploy: latestDeploy(this.platform, name),
       vhosts: appDomains(state, settings, name).join(' '),
     };
   }
@@ -128,8 +125,4 @@ export class AppWatch {
 
 function storedOf({ processes: _processes, running: _running, ...stored }: AppSummary): Stored {
   return stored;
-}
-
-function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
 }

@@ -2,7 +2,7 @@ import type { Caller } from '../access/index.js';
 import { mayUseApp } from '../access/index.js';
 import type { AppEvent, AppWatch } from './app-watch.js';
 import type { State } from '../state/index.js';
-import { ApiError } from './routes.js';
+import { TooManyRequestsError } from './errors.js';
 import { serverSentEvent, SSE_HEARTBEAT, sseRetry } from './sse.js';
 
 /** Open event streams per token (a dashboard session counts as the token it logged in with). */
@@ -31,7 +31,7 @@ export class AppEventStreams {
     const key = caller.tokenId ?? `key:${caller.name}`;
     const count = this.open.get(key) ?? 0;
     if (count >= STREAMS_PER_TOKEN)
-      throw new ApiError(429, `Too many event streams open for this token (${STREAMS_PER_TOKEN}); close one`);
+      throw new TooManyRequestsError(`Too many event streams open for this token (${STREAMS_PER_TOKEN}); close one`);
     this.open.set(key, count + 1);
     try {
       await this.stream(caller, start(), signal);

@@ -1,11 +1,14 @@
 import { PassThrough, Readable } from 'node:stream';
 import { runCommand, type Caller } from '../commands/index.js';
+import type { UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { Platform } from '../platform.js';
 
 /** What a command run for an HTTP request printed, and its exit code. */
 export interface Invocation {
   code: number;
+  /** The UserError the command failed with, when it threw one (its kind is the HTTP status). */
+  error?: UserError;
   stdout: string[];
   stderr: string[];
 }
@@ -52,6 +55,7 @@ export async function invoke(
       stderr,
       local: false, // file paths never name host files for a remote caller
       signal: options.signal ?? new AbortController().signal,
+      failed: (error) => (result.error = error),
     },
     words,
   );

@@ -1,9 +1,26 @@
 import { z } from 'zod';
+import { ERROR_STATUSES } from './errors.js';
 import type { ApiRoute } from './routes.js';
+import { errorSchema } from './schemas.js';
 
 const VERSION = '1';
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-const errorSchema = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] };
+/** A request's schema as it may be sent (defaults optional); an answer's as it is sent (every field there). */
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input') => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+};
+const ERRORS = { ...ERROR_STATUSES, 500: 'Internal error (the details are in the daemon’s log)' };
+/** Each error status once, in components (the body is always `{error}`)… */
+const ERROR_COMPONENTS = Object.fromEntries(
+  Object.entries(ERRORS).map(([status, description]) => [
+    `Error${status}`,
+    { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  ]),
+);
+/** …and every operation may answer any of them (a token, a rate limit, the engine concern them all). */
+const errorResponses = Object.fromEntries(
+  Object.keys(ERRORS).map((status) => [status, { $ref: `#/components/responses/Error${status}` }]),
+);
 
 /** The streaming routes, described by hand: their answers are streams, not one JSON document. */
 const STREAMS = {
@@ -13,7 +30,10 @@ const STREAMS = {
       summary:
         'A deploy’s log as server-sent events: `line` events (data: the line as a JSON string), then `end` (data: {ok, message}); each has an id, and Last-Event-ID resumes after it',
       parameters: ['app', 'id'].map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-      responses: { 200: { description: 'The log', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      responses: {
+        200: { description: 'The log', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        ...errorResponses,
+      },
     },
   },
   '/events': {
@@ -23,7 +43,7 @@ const STREAMS = {
         'Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary) and `app-removed` (data: {name}); a reconnect starts with a fresh snapshot',
       responses: {
         200: { description: 'The events', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        429: { description: 'Too many streams open for this token' },
+        ...errorResponses,
       },
     },
   },
@@ -48,6 +68,7 @@ const STREAMS = {
       },
       responses: {
         200: { description: 'The output', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        ...errorResponses,
       },
     },
   },
@@ -66,10 +87,17 @@ export function openApiDocument(routes: ApiRoute[]): object {
     info: {
       title: 'Slipway API',
       version: VERSION,
-      description: 'Every request: `Authorization: Bearer <token>` (make one with `tokens:create <name>` over SSH).',
+      description:
+        'Every request: `Authorization: Bearer <token>` (make one with `tokens:create <name>` over SSH). ' +
+        'Lists answer a page, `{items, next_cursor}`: give `?limit=` (at most 200) and `?cursor=<next_cursor>` for the next; ' +
+        'next_cursor is null on the last page. Every error is `{error}` with its status.',
     },
     servers: [{ url: '/api/v1' }],
-    components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: { token: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      responses: ERROR_COMPONENTS,
+    },
     security: [{ token: [] }],
     paths,
   };
@@ -96,14 +124,11 @@ function operation(route: ApiRoute): object {
     responses: {
       [success]: {
         description: 'Done',
-        content: { 'application/json': { schema: route.response ? jsonSchema(route.response) : {} } },
+        content: route.response
+          ? { 'application/json': { schema: jsonSchema(route.response, 'output') } }
+          : { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
       },
-      400: { description: 'Bad input; nothing changed', content: { 'application/json': { schema: errorSchema } } },
-      401: { description: 'No valid token', content: { 'application/json': { schema: errorSchema } } },
-      404: {
-        description: 'No such app (or not one the token may use), or no such thing in it',
-        content: { 'application/json': { schema: errorSchema } },
-      },
+      ...errorResponses,
     },
   };
 }

@@ -1,27 +1,53 @@
 import { z } from 'zod';
 import type { Caller } from '../access/index.js';
-import { mayUseApp } from '../access/index.js';
+import { mayUseApp, requireAdmin } from '../access/index.js';
+import { appUsage } from '../apps/usage.js';
 import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
+import { NotFoundError, UserError } from '../core/errors.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
-import type { BackupJson, ConfigJson } from '../model/api.js';
+import type { ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
-import { allServiceKinds, BACKUP_DIR, backupPath } from '../services/index.js';
+import {
+  allServiceKinds,
+  BACKUP_DIR,
+  backupPath,
+  requireService,
+  serviceBackups,
+  serviceJson,
+} from '../services/index.js';
+import { deployJson } from '../state/deploys.js';
+import { releaseJson } from '../state/releases.js';
 import { errorOf, invoke } from './invoke.js';
+import { pageOf, pageQuery, paginate } from './pagination.js';
+import { appDetailJson, appJson, domainsJson, keysJson, nodesJson, processesJson } from './resources.js';
+import {
+  appDetailSchema,
+  appSchema,
+  backupSchema,
+  configSchema,
+  deployDetailSchema,
+  deploySchema,
+  domainsSchema,
+  formationSchema,
+  grantSchema,
+  keySchema,
+  nodeSchema,
+  outputSchema as output,
+  processesSchema,
+  releaseSchema,
+  reportSchema,
+  serviceItemSchema,
+  serviceSchema,
+  usageSchema,
+} from './schemas.js';
 
 /**
- * The resources of /api/v1. Each route declares its inputs as zod schemas (which validate
- * the request and make the OpenAPI document) and runs the same Slipway commands as SSH, as
- * the token's key: every access rule and every validation is the commands' own.
+ * The resources of /api/v1. Each route declares its inputs and its answer as zod schemas
+ * (which validate the request, check the answer in the tests and make the OpenAPI document).
+ * Reads come from the state and the engine as data; changes run the same Slipway commands as
+ * SSH, as the token's key, so every access rule and validation is the commands' own. A
+ * failure is a UserError of some kind, which server.ts turns into a status (errors.ts).
  */
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface RouteContext<P, Q, B> {
   platform: Platform;
@@ -47,12 +73,10 @@ export interface ApiRoute<P = any, Q = any, B = any> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** What it answers, for the OpenAPI document. */
+  /** What it answers (JSON): the OpenAPI document's schema, and what the contract test checks. */
   response?: z.ZodType;
   /** Answers 201 Created rather than 200. */
   created?: true;
-  /** Streams its own answer (server-sent events, or command output as NDJSON). */
-  streams?: 'text/event-stream' | 'application/x-ndjson';
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteResult>;
 }
 
@@ -83,31 +107,20 @@ const serviceParams = z.object({
   type: serviceType,
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'not a valid service name'),
 });
-const output = z.object({ output: z.array(z.string()) });
+const kindOf = (type: string) => allServiceKinds.find((kind) => kind.kind === type)!;
 
 // --- how routes run commands ------------------------------------------------------------
 
 type Ctx = RouteContext<unknown, unknown, unknown>;
 
-/** Runs a command; its ` !     ` message becomes the error (404 when something does not exist). */
+/**
+ * Runs a command. It fails with the UserError the command threw (its kind says the status),
+ * or, for a command that only printed ` !     ` and exited non-zero, with that message as bad input.
+ */
 async function run(ctx: Ctx, words: string[], stdin?: string): Promise<string[]> {
   const done = await invoke(ctx.platform, ctx.caller, words, { stdin, signal: ctx.signal });
   if (done.code === 0) return done.stdout;
-  const error = errorOf(done);
-  throw new ApiError(
-    /needs an (admin|SSH) key/.test(error)
-      ? 403
-      : /does not exist|^No (token|key|deploy|release)\b/i.test(error)
-        ? 404
-        : 400,
-    error,
-  );
-}
-
-/** A query command's data, as `--format json` gives it. */
-async function read(ctx: Ctx, words: string[]): Promise<unknown> {
-  const lines = await run(ctx, [...words, '--format', 'json']);
-  return JSON.parse(lines.join('\n') || 'null');
+  throw done.error ?? new UserError(errorOf(done));
 }
 
 /** What a changing command printed, as the answer. */
@@ -121,18 +134,25 @@ const printed = async (ctx: Ctx, words: string[], stdin?: string): Promise<Route
  */
 export function requireApp(ctx: { platform: Platform; caller: Caller }, app: string): string {
   if (ctx.platform.state.apps.get(app) && mayUseApp(ctx.platform.state, ctx.caller, app)) return app;
-  throw new ApiError(404, `App ${app} does not exist`);
+  throw new NotFoundError(`App ${app} does not exist`);
 }
+
+/** The apps the caller may use, by name. */
+const appsOf = (ctx: { platform: Platform; caller: Caller }) =>
+  ctx.platform.state.apps
+    .list()
+    .map((a) => a.name)
+    .filter((name) => mayUseApp(ctx.platform.state, ctx.caller, name));
 
 const MASK = '********';
 
-/** A GET of what a query command reports about the app named in the URL. */
-const appQuery = (
+/** A GET of data about the app named in the URL. */
+const appRead = (
   url: string,
   tag: string,
   summary: string,
-  command: string,
-  response: z.ZodType = z.record(z.string(), z.unknown()),
+  response: z.ZodType,
+  read: (platform: Platform, app: string) => unknown,
 ) =>
   route({
     method: 'GET',
@@ -141,7 +161,22 @@ const appQuery = (
     summary,
     params: appParams,
     response,
-    handle: async (ctx) => ({ body: await read(ctx, [command, requireApp(ctx, ctx.params.app)]) }),
+    handle: async (ctx) => ({ body: await read(ctx.platform, requireApp(ctx, ctx.params.app)) }),
+  });
+
+/** A GET of one of the app's reports (its fields by name), as the report command reads it. */
+const appReport = (url: string, tag: string, summary: string, command: string) =>
+  route({
+    method: 'GET',
+    url,
+    tag,
+    summary,
+    params: appParams,
+    response: reportSchema,
+    handle: async (ctx) => {
+      const lines = await run(ctx, [command, requireApp(ctx, ctx.params.app), '--format', 'json']);
+      return { body: reportSchema.parse(JSON.parse(lines.join('\n'))) };
+    },
   });
 
 /** A change that is one command on the app named in the URL, answering what it printed. */
@@ -163,9 +198,13 @@ const apps = [
     method: 'GET',
     url: '/apps',
     tag: 'apps',
-    summary: 'The apps the token may use',
-    response: z.array(z.string()),
-    handle: async (ctx) => ({ body: await read(ctx, ['apps:list']) }),
+    summary: 'The apps the token may use, by name: state, serving release, newest deploy, processes, domains',
+    query: pageQuery,
+    response: pageOf(appSchema),
+    handle: async (ctx) => {
+      const page = paginate(appsOf(ctx), { key: (name) => name, direction: 'asc' }, ctx.query);
+      return { body: { ...page, items: await Promise.all(page.items.map((name) => appJson(ctx.platform, name))) } };
+    },
   }),
   route({
     method: 'POST',
@@ -177,7 +216,13 @@ const apps = [
     created: true,
     handle: async (ctx) => printed(ctx, ['apps:create', ctx.body.name]),
   }),
-  appQuery('/apps/:app', 'apps', 'Everything Slipway reports about an app', 'report'),
+  appRead(
+    '/apps/:app',
+    'apps',
+    'One app: what the list shows, and when it was made, its lock, serving release and URLs',
+    appDetailSchema,
+    appDetailJson,
+  ),
   appAction('DELETE', '/apps/:app', 'apps', 'Destroy an app, its containers, images and config', [
     'apps:destroy',
     '--force',
@@ -196,38 +241,54 @@ const apps = [
 
 const deployParams = appParams.extend({ id: z.string().regex(/^[0-9a-f-]{4,36}$/, 'not a deploy id') });
 const deploys = [
-  appQuery(
-    '/apps/:app/deploys',
-    'deploys',
-    'The app’s deploys, newest first',
-    'builds:list',
-    z.array(z.record(z.string(), z.unknown())),
-  ),
+  route({
+    method: 'GET',
+    url: '/apps/:app/deploys',
+    tag: 'deploys',
+    summary: 'The app’s deploys, newest first',
+    params: appParams,
+    query: pageQuery,
+    response: pageOf(deploySchema),
+    handle: async (ctx) => {
+      const list = ctx.platform.state.deploys.list(requireApp(ctx, ctx.params.app)).map(deployJson);
+      // Started in the same millisecond, two deploys are told apart by their ids.
+      return { body: paginate(list, { key: (d) => `${d.started_at} ${d.id}`, direction: 'desc' }, ctx.query) };
+    },
+  }),
   route({
     method: 'GET',
     url: '/apps/:app/deploys/:id',
     tag: 'deploys',
-    summary: 'One deploy and its log',
+    summary: 'One deploy (by its id or a prefix of it) and its log so far',
     params: deployParams,
-    response: z.record(z.string(), z.unknown()),
+    response: deployDetailSchema,
     handle: async (ctx) => {
       const app = requireApp(ctx, ctx.params.app);
-      const list = (await read(ctx, ['builds:list', app])) as { id: string }[];
-      const deploy = list.find((d) => d.id.startsWith(ctx.params.id));
-      if (!deploy) throw new ApiError(404, `No deploy ${ctx.params.id} of ${app}`);
-      return { body: { ...deploy, log: await run(ctx, ['logs:deploy', app, deploy.id]) } };
+      const deploy = ctx.platform.state.deploys.find(app, { idPrefix: ctx.params.id });
+      if (!deploy) throw new NotFoundError(`No deploy ${ctx.params.id} of ${app}`);
+      const log = deploy.log === null ? await ctx.platform.logs.lines(deploy.id) : deploy.log.split('\n');
+      return { body: { ...deployJson(deploy), log } };
     },
   }),
 ];
 
 const releases = [
-  appQuery(
-    '/apps/:app/releases',
-    'releases',
-    'The app’s releases, newest first',
-    'releases',
-    z.array(z.record(z.string(), z.unknown())),
-  ),
+  route({
+    method: 'GET',
+    url: '/apps/:app/releases',
+    tag: 'releases',
+    summary: 'The app’s releases, newest first; `current` marks the serving one',
+    params: appParams,
+    query: pageQuery,
+    response: pageOf(releaseSchema),
+    handle: async (ctx) => {
+      const app = requireApp(ctx, ctx.params.app);
+      const { releases } = ctx.platform.state;
+      const current = releases.current(app)?.version;
+      const list = releases.list(app).map((r) => releaseJson(r, current));
+      return { body: paginate(list, { key: (r) => r.version, direction: 'desc' }, ctx.query) };
+    },
+  }),
   route({
     method: 'POST',
     url: '/apps/:app/releases/rollback',
@@ -262,11 +323,9 @@ const config = [
     summary: 'The app’s config vars; values masked unless reveal=true',
     params: appParams,
     query: z.object({ reveal: z.enum(['true', 'false']).default('false') }),
-    response: z.object({ masked: z.boolean(), config: z.record(z.string(), z.string()) }),
+    response: configSchema,
     handle: async (ctx) => {
-      const env = JSON.parse(
-        (await run(ctx, ['config:export', requireApp(ctx, ctx.params.app), '--format', 'json'])).join('\n') || '{}',
-      ) as Record<string, string>;
+      const env = ctx.platform.state.config.get(requireApp(ctx, ctx.params.app));
       const masked = ctx.query.reveal !== 'true';
       return {
         body: {
@@ -287,17 +346,13 @@ const config = [
     handle: async (ctx) => {
       const app = requireApp(ctx, ctx.params.app);
       const { set, unset, restart } = ctx.body;
-      if (Object.keys(set).length + unset.length === 0)
-        throw new ApiError(400, 'Nothing to change: give set and/or unset');
+      if (Object.keys(set).length + unset.length === 0) throw new UserError('Nothing to change: give set and/or unset');
       const both = unset.find((key) => key in set);
-      if (both) throw new ApiError(400, `${both} is both set and unset`);
-      for (const [key, value] of Object.entries(set)) apiInput(() => validateValue(key, value));
-      const current = JSON.parse(
-        (await run(ctx, ['config:export', app, '--format', 'json'])).join('\n') || '{}',
-      ) as Record<string, string>;
-      const next = { ...current, ...set };
+      if (both) throw new UserError(`${both} is both set and unset`);
+      for (const [key, value] of Object.entries(set)) validateValue(key, value);
+      const next = { ...ctx.platform.state.config.get(app), ...set };
       unset.forEach((key) => delete next[key]);
-      apiInput(() => checkTotalSize(next));
+      checkTotalSize(next);
       // Unset without a restart, then set with one: both land in the one release the set makes.
       const noRestart = restart ? [] : ['--no-restart'];
       const lines: string[] = [];
@@ -313,44 +368,27 @@ const config = [
   }),
 ];
 
-/** A domain validation that throws a UserError, as a 400. */
-function apiInput(check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    throw new ApiError(400, (error as Error).message);
-  }
-}
-
 const processes = [
-  route({
-    method: 'GET',
-    url: '/apps/:app/processes',
-    tag: 'processes',
-    summary: 'The app’s processes: formation (counts per type), containers and their state',
-    params: appParams,
-    response: z.object({ formation: z.record(z.string(), z.number()), report: z.record(z.string(), z.string()) }),
-    handle: async (ctx) => {
-      const app = requireApp(ctx, ctx.params.app);
-      const scale = (await read(ctx, ['ps:scale', app])) as { process_type: string; quantity: number }[];
-      const formation = Object.fromEntries(scale.map((row) => [row.process_type, row.quantity]));
-      return { body: { formation, report: await read(ctx, ['ps:report', app]) } };
-    },
-  }),
-  appQuery(
+  appRead(
+    '/apps/:app/processes',
+    'processes',
+    'The app’s processes: formation (counts per type), and each container and its state',
+    processesSchema,
+    processesJson,
+  ),
+  appRead(
+    '/apps/:app/processes/formation',
+    'processes',
+    'The formation: how many containers of each process type the app should run',
+    formationSchema,
+    (platform, app) => platform.state.apps.get(app)?.formation ?? {},
+  ),
+  appRead(
     '/apps/:app/processes/usage',
     'processes',
     'What each running container uses now: CPU (100 is one CPU) and memory',
-    'resource:usage',
-    z.array(
-      z.object({
-        process: z.string(),
-        release: z.number(),
-        cpu_percent: z.number().nullable(),
-        memory_bytes: z.number().nullable(),
-        memory_limit_bytes: z.number().nullable(),
-      }),
-    ),
+    z.array(usageSchema),
+    appUsage,
   ),
   route({
     method: 'PUT',
@@ -362,7 +400,7 @@ const processes = [
     response: output,
     handle: async (ctx) => {
       const pairs = Object.entries(ctx.body).map(([type, count]) => `${type}=${count}`);
-      if (pairs.length === 0) throw new ApiError(400, 'Give at least one process type and its count');
+      if (pairs.length === 0) throw new UserError('Give at least one process type and its count');
       return printed(ctx, ['ps:scale', requireApp(ctx, ctx.params.app), ...pairs]);
     },
   }),
@@ -409,7 +447,13 @@ function appMembers(
 }
 
 const domains = [
-  appQuery('/apps/:app/domains', 'domains', 'The app’s domains', 'domains:report'),
+  appRead(
+    '/apps/:app/domains',
+    'domains',
+    'The app’s domains, the global ones, and the URLs it answers on',
+    domainsSchema,
+    domainsJson,
+  ),
   ...appMembers(
     '/apps/:app/domains',
     'domains',
@@ -421,12 +465,12 @@ const domains = [
 ];
 
 const checks = [
-  appQuery('/apps/:app/checks', 'checks', 'The app’s check settings', 'checks:report'),
+  appReport('/apps/:app/checks', 'checks', 'The app’s check settings (checks:report’s fields)', 'checks:report'),
   appAction('POST', '/apps/:app/checks/run', 'checks', 'Run the checks against the running containers', ['checks:run']),
 ];
 
 const certs = [
-  appQuery('/apps/:app/certs', 'certs', 'The app’s certificate', 'certs:report'),
+  appReport('/apps/:app/certs', 'certs', 'The app’s certificate (certs:report’s fields)', 'certs:report'),
   route({
     method: 'POST',
     url: '/apps/:app/certs',
@@ -454,18 +498,28 @@ const certs = [
   appAction('DELETE', '/apps/:app/certs', 'certs', 'Remove the app’s certificate', ['certs:remove']),
 ];
 
+/** Services, their backups, keys and nodes are every app's business: admins only, as their commands are. */
+const adminOnly = (ctx: Ctx, what: string) => requireAdmin(ctx.caller, what);
+
 const services = [
   route({
     method: 'GET',
     url: '/services',
     tag: 'services',
-    summary: 'Every database service, by type',
-    response: z.record(serviceType, z.array(z.record(z.string(), z.unknown()))),
-    handle: async (ctx) => ({
-      body: Object.fromEntries(
-        await Promise.all(serviceKinds.map(async (kind) => [kind, await read(ctx, [`${kind}:list`])] as const)),
-      ),
-    }),
+    summary: 'Every database service, by type and name (admins)',
+    query: pageQuery,
+    response: pageOf(serviceItemSchema),
+    handle: async (ctx) => {
+      adminOnly(ctx, 'Listing services');
+      const all = allServiceKinds.flatMap((kind) =>
+        ctx.platform.state.services.list(kind.kind).map((s) => ({ kind, name: s.name })),
+      );
+      const page = paginate(all, { key: (s) => `${s.kind.kind}/${s.name}`, direction: 'asc' }, ctx.query);
+      const items = await Promise.all(
+        page.items.map(async (s) => ({ type: s.kind.kind, ...(await serviceJson(ctx.platform, s.kind, s.name)) })),
+      );
+      return { body: { ...page, items } };
+    },
   }),
   route({
     method: 'POST',
@@ -482,14 +536,14 @@ const services = [
     method: 'GET',
     url: '/services/:type/:name',
     tag: 'services',
-    summary: 'A service’s details and links',
+    summary: 'A service: its status and linked apps (admins)',
     params: serviceParams,
-    response: z.record(z.string(), z.unknown()),
+    response: serviceSchema,
     handle: async (ctx) => {
-      const listed = (await read(ctx, [`${ctx.params.type}:list`])) as { name: string }[];
-      const service = listed.find((s) => s.name === ctx.params.name);
-      if (!service) throw new ApiError(404, `Service ${ctx.params.name} does not exist`);
-      return { body: service };
+      adminOnly(ctx, 'Reading a service');
+      const kind = kindOf(ctx.params.type);
+      const service = requireService(ctx.platform, kind, ctx.params.name);
+      return { body: await serviceJson(ctx.platform, kind, service.name) };
     },
   }),
   route({
@@ -527,7 +581,14 @@ const backupFile = serviceParams.extend({
   dir: z.string().regex(BACKUP_DIR),
   file: z.string().regex(/^[a-z]+-[a-z0-9-]+-[0-9TZ-]+\.dump$/),
 });
-const backupRow = z.object({ dir: z.string(), file: z.string(), bytes: z.number(), created_at: z.string() });
+
+/** The service's backups, newest first, for an admin. */
+function backupsOf(ctx: RouteContext<z.infer<typeof serviceParams>, unknown, unknown>) {
+  adminOnly(ctx, 'Backups');
+  const kind = kindOf(ctx.params.type);
+  return serviceBackups(ctx.platform, kind, requireService(ctx.platform, kind, ctx.params.name));
+}
+
 const backups = [
   route({
     method: 'GET',
@@ -535,8 +596,11 @@ const backups = [
     tag: 'services',
     summary: 'The service’s backups, newest first (admins)',
     params: serviceParams,
-    response: z.array(backupRow),
-    handle: async (ctx) => ({ body: await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name]) }),
+    query: pageQuery,
+    response: pageOf(backupSchema),
+    handle: async (ctx) => ({
+      body: paginate(backupsOf(ctx), { key: (b) => `${b.created_at} ${b.id}`, direction: 'desc' }, ctx.query),
+    }),
   }),
   route({
     method: 'POST',
@@ -555,11 +619,11 @@ const backups = [
     summary: 'Download one backup (admins)',
     params: backupFile,
     handle: async (ctx) => {
-      // Listing runs as the caller: admins only, and only files that are this service's backups.
-      const listed = (await read(ctx, [`${ctx.params.type}:backups`, ctx.params.name])) as BackupJson[];
-      // Only local dumps are files here; a bucket's backups are restored with backup-restore.
-      const found = listed.find((b) => b.where === 'local' && b.dir === ctx.params.dir && b.file === ctx.params.file);
-      if (!found) throw new ApiError(404, `No backup ${ctx.params.dir}/${ctx.params.file} of ${ctx.params.name}`);
+      // Only local dumps are files here, and only this service's; a bucket's backups are restored with backup-restore.
+      const found = backupsOf(ctx).find(
+        (b) => b.where === 'local' && b.dir === ctx.params.dir && b.file === ctx.params.file,
+      );
+      if (!found) throw new NotFoundError(`No backup ${ctx.params.dir}/${ctx.params.file} of ${ctx.params.name}`);
       return { download: { path: backupPath(ctx.platform, found), name: found.file } };
     },
   }),
@@ -571,8 +635,12 @@ const keys = [
     url: '/keys',
     tag: 'keys',
     summary: 'The SSH keys (admins)',
-    response: z.array(z.record(z.string(), z.unknown())),
-    handle: async (ctx) => ({ body: await read(ctx, ['ssh-keys:list']) }),
+    query: pageQuery,
+    response: pageOf(keySchema),
+    handle: async (ctx) => {
+      adminOnly(ctx, 'Listing keys');
+      return { body: paginate(keysJson(ctx.platform), { key: (k) => k.name, direction: 'asc' }, ctx.query) };
+    },
   }),
   route({
     method: 'POST',
@@ -601,7 +669,21 @@ const keys = [
     response: output,
     handle: async (ctx) => printed(ctx, ['ssh-keys:remove', ctx.params.name]),
   }),
-  appQuery('/apps/:app/grants', 'keys', 'The non-admin keys granted the app (admins)', 'acl:list', z.array(z.string())),
+  route({
+    method: 'GET',
+    url: '/apps/:app/grants',
+    tag: 'keys',
+    summary: 'The non-admin keys granted the app (admins)',
+    params: appParams,
+    query: pageQuery,
+    response: pageOf(grantSchema),
+    handle: async (ctx) => {
+      adminOnly(ctx, 'Listing grants');
+      const app = requireApp(ctx, ctx.params.app);
+      const granted = ctx.platform.state.access.keysOf(app).map((key) => ({ key }));
+      return { body: paginate(granted, { key: (g) => g.key, direction: 'asc' }, ctx.query) };
+    },
+  }),
   ...appMembers(
     '/apps/:app/grants',
     'keys',
@@ -610,6 +692,21 @@ const keys = [
     ['acl:add', 'Grant a key the app (admins)'],
     ['acl:remove', 'Take the app away from a key (admins)'],
   ),
+];
+
+const nodes = [
+  route({
+    method: 'GET',
+    url: '/nodes',
+    tag: 'nodes',
+    summary: 'The swarm’s nodes (admins; 409 until scheduler-swarm:init)',
+    query: pageQuery,
+    response: pageOf(nodeSchema),
+    handle: async (ctx) => {
+      adminOnly(ctx, 'Listing nodes');
+      return { body: paginate(await nodesJson(ctx.platform), { key: (n) => n.id, direction: 'asc' }, ctx.query) };
+    },
+  }),
 ];
 
 /** Every JSON route; the streaming ones (deploy logs, commands) are in server.ts. */
@@ -625,6 +722,7 @@ export const ROUTES: ApiRoute[] = [
   ...services,
   ...backups,
   ...keys,
+  ...nodes,
 ];
 
 export const commandBody = z.object({

@@ -14,7 +14,9 @@ import { invoke } from './invoke.js';
 import { lastEventId, serverSentEvent } from './sse.js';
 import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
-import { ApiError, commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
+import { errorAnswer } from './errors.js';
+import { NotFoundError, UserError } from '../core/errors.js';
+import { commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
 import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from '../access/sessions.js';
 import { dropUntrustedForwarding } from './forwarded.js';
 import { FailureCounter } from '../core/failure-counter.js';
@@ -82,11 +84,10 @@ export async function startApiServer(
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).send({ error: error.message });
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
-    lineLog()('API request failed', { level: 'error', err: error });
-    return reply.code(500).send({ error: 'Internal error' });
+  app.setErrorHandler((error, _request, reply) => {
+    const answer = errorAnswer(error);
+    if (answer.internal) lineLog()('API request failed', { level: 'error', err: error });
+    return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));
 
@@ -204,7 +205,7 @@ function parseInput(route: Pick<ApiRoute, 'params' | 'query' | 'body'>, request:
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     const field = [where, ...issue.path.map(String)].join('.');
-    throw new ApiError(400, `Invalid ${field}: ${issue.message}`);
+    throw new UserError(`Invalid ${field}: ${issue.message}`);
   };
   return {
     params: parse(route.params, request.params, 'params'),
@@ -234,7 +235,7 @@ async function streamDeployLog(platform: Platform, request: FastifyRequest, repl
   const { params } = parseInput({ params: deployParams }, request) as { params: z.infer<typeof deployParams> };
   const app = requireApp({ platform, caller: request.caller }, params.app);
   const deploy = platform.state.deploys.find(app, { idPrefix: params.id });
-  if (!deploy) throw new ApiError(404, `No deploy ${params.id} of ${app}`);
+  if (!deploy) throw new NotFoundError(`No deploy ${params.id} of ${app}`);
   const send = startStream(reply, 'text/event-stream');
   const after = lastEventId(request.headers['last-event-id']);
   let count = 0;

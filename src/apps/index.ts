@@ -1,4 +1,4 @@
-import { errorMessage, EXIT_APP_MISSING, UserError } from '../core/errors.js';
+import { ConflictError, errorMessage, EXIT_APP_MISSING, NotFoundError, UserError } from '../core/errors.js';
 import { parseAppName } from '../core/names.js';
 import { ensureRepo } from '../git/repos.js';
 import { refuseDashboardName } from '../proxy/domains.js';
@@ -33,7 +33,7 @@ export interface AppLifecycle {
 /** The app by name, or Dokku's "does not exist" (exit 20) for a valid name that is not there. */
 export function requireApp(platform: Platform, name: string | undefined): AppRecord {
   const app = platform.state.apps.get(parseAppName(name));
-  if (!app) throw new UserError(`App ${name} does not exist`, EXIT_APP_MISSING);
+  if (!app) throw new NotFoundError(`App ${name} does not exist`, EXIT_APP_MISSING);
   return app;
 }
 
@@ -44,7 +44,7 @@ export async function createApp(
 ): Promise<AppRecord> {
   const app = parseAppName(name);
   refuseDashboardName(platform.state, platform.settings, app);
-  if (!platform.state.apps.create(app)) throw new UserError('Name is already taken');
+  if (!platform.state.apps.create(app)) throw new ConflictError('Name is already taken');
   await ensureRepo(platform.settings.reposDir, app);
   await runHooks(hooks, (hook) => hook.create?.(platform, app));
   return platform.state.apps.get(app)!;
@@ -103,7 +103,7 @@ export async function renameApp(
   const to = parseAppName(newName);
   const { state } = platform;
   refuseDashboardName(state, platform.settings, to);
-  if (state.apps.get(to)) throw new UserError(`Name ${to} is already taken`);
+  if (state.apps.get(to)) throw new ConflictError(`Name ${to} is already taken`);
   return whileAppHeld(platform, app.name, onWait, async () => {
     await runHooks(hooks, (hook) => hook.beforeRename?.(platform, app.name, to));
     state.apps.rename(app.name, to, renamedReleaseImages(platform, app.name, to));

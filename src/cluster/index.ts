@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { ConflictError, NotFoundError, UserError } from '../core/errors.js';
 import { firstPublicIpv4, writeAtomically } from '../core/files.js';
 import type { Platform } from '../platform.js';
 import { clusterCa, clusterRegistry, REGISTRY_PROPERTY } from '../registry/index.js';
@@ -78,7 +78,7 @@ export async function joinCommand(platform: Platform): Promise<string> {
   const info = await swarm.info();
   const registry = registryOf(platform);
   if (!info.isManager || !registry)
-    throw new UserError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
+    throw new ConflictError('This host is not a swarm manager yet: run `slipway scheduler-swarm:init` on it first');
   const tokens = await swarm.joinTokens();
   const ca = Buffer.from(await clusterCa(platform.settings).certificate()).toString('base64');
   return [
@@ -100,7 +100,7 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
   const nodes = await requireSwarm(platform);
   const exact = nodes.filter((n) => n.id === name || n.hostname === name);
   const matches = exact.length > 0 ? exact : nodes.filter((n) => n.id.startsWith(name));
-  if (matches.length === 0) throw new UserError(`Node ${name} does not exist`);
+  if (matches.length === 0) throw new NotFoundError(`Node ${name} does not exist`);
   if (matches.length > 1) throw new UserError(`${name} names ${matches.length} nodes: give its id (nodes:list)`);
   return matches[0]!;
 }
@@ -108,7 +108,7 @@ export async function findNode(platform: Platform, name: string | undefined): Pr
 export async function requireSwarm(platform: Platform): Promise<SwarmNode[]> {
   const info = await platform.swarm.info();
   if (!info.isManager)
-    throw new UserError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
+    throw new ConflictError('This host is not a swarm manager: run `slipway scheduler-swarm:init` first');
   return platform.swarm.nodes();
 }
 

@@ -306,6 +306,7 @@ export async function runCommand(base: Omit<CommandContext, 'lifecycle'>, words:
     return await execute(ctx, command, bindArgs(ctx, command, parsed));
   } catch (error) {
     if (error instanceof UserError) {
+      ctx.failed?.(error);
       ctx.out.err(format.error(error.message));
       if (error instanceof ArgumentError) ctx.out.err(format.error(usageLine(error.command)));
       return error.exitCode;

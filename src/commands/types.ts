@@ -1,3 +1,4 @@
+import type { UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { AppLifecycle } from '../apps/index.js';
 import type { Caller } from '../access/index.js';
@@ -23,6 +24,8 @@ export interface CommandContext {
   cwd?: string;
   /** Aborts when the client goes away (a deploy it started goes on in the background). */
   signal: AbortSignal;
+  /** Told the UserError a command failed with, before its ` !     ` line is printed (the API's status comes from its kind). */
+  failed?: (error: UserError) => void;
   /** Every namespace's app lifecycle hooks, in registration order (destroy, rename, clone). */
   lifecycle: AppLifecycle[];
 }

@@ -12,7 +12,7 @@ import {
   tagRelease,
 } from '../builder/images.js';
 import { releaseMetaSchema, type ReleaseMeta } from '../model/release.js';
-import { errorMessage, UserError } from '../core/errors.js';
+import { ConflictError, errorMessage, UnavailableError, UserError } from '../core/errors.js';
 import { format } from '../core/output.js';
 import { withTimeout } from '../core/process.js';
 import type { Platform } from '../platform.js';
@@ -52,7 +52,7 @@ export async function requestDeploy(
 ): Promise<DeployResult> {
   if (CHANGES_CODE.has(job.kind) && isLocked(platform, job.app)) {
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
-    throw new UserError(
+    throw new ConflictError(
       `${job.app} currently has a deploy lock in place. Exiting... Run 'apps:unlock ${job.app}' to release the existing deploy lock`,
     );
   }
@@ -64,7 +64,7 @@ export async function requestDeploy(
     const message = `The job queue (Redis at ${platform.settings.redisUrl}) cannot be reached: ${errorMessage(error)}`;
     platform.state.deploys.finish(job.deployId, { status: 'failed', error: message, log: format.error(message) });
     if (job.kind === 'git') await fs.promises.rm(job.tarPath, { force: true });
-    throw new UserError(message);
+    throw new UnavailableError(message);
   }
   const result = await platform.logs.follow(job.deployId, onLine, signal);
   return result ?? { ok: false, message: 'the client went away; the deploy goes on in the background' };

@@ -72,10 +72,90 @@ export interface ConfigJson {
   config: Record<string, string>;
 }
 
-/** `GET /apps/:app/processes`: counts per process type, and `ps:report`'s fields (`status-web-1`, `running` …). */
+/** One container (a task, on a swarm) of an app, as `GET /apps/:app/processes` lists it. */
+export interface InstanceJson {
+  /** `web.1` */
+  name: string;
+  process: string;
+  index: number;
+  release: number;
+  state: 'running' | 'restarting' | 'stopped';
+  /** The container's (or task's) id. */
+  id: string;
+  /** The swarm node it runs on; null on one host. */
+  node: string | null;
+}
+
+/** `GET /apps/:app/processes`: counts per process type, and each container (during a swap, the old ones too). */
 export interface ProcessesJson {
   formation: Record<string, number>;
-  report: Record<string, string>;
+  deployed: boolean;
+  stopped: boolean;
+  /** Whether its containers run: `true` (all), `false` (none) or `mixed`. */
+  running: 'true' | 'false' | 'mixed';
+  instances: InstanceJson[];
+}
+
+/** An app's state in one word: never deployed, stopped by a user, or how many of its containers run. */
+export type AppState = 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+
+/** An app as `GET /apps` lists it. */
+export interface AppJson {
+  name: string;
+  state: AppState;
+  /** The release now serving, if any. */
+  release: number | null;
+  /** The newest deploy, running or not. */
+  deploy: AppSummary['deploy'];
+  /** Desired containers per process type, and how many containers there are and run now. */
+  processes: { formation: Record<string, number>; total: number; running: number };
+  /** The domains it answers on. */
+  domains: string[];
+}
+
+/** `GET /apps/:app`: the list's fields, and more. */
+export interface AppDetailJson extends AppJson {
+  created_at: string;
+  /** Deploys of new code are refused until apps:unlock. */
+  locked: boolean;
+  /** The serving release in full. */
+  current_release: ReleaseJson | null;
+  urls: string[];
+}
+
+/** `GET /apps/:app/domains`: the app's own domains, and the global ones every app gets a name under. */
+export interface DomainsJson {
+  domains: string[];
+  global: string[];
+  urls: string[];
+}
+
+/** A key as `GET /keys` lists it. */
+export interface KeyJson {
+  name: string;
+  fingerprint: string;
+  admin: boolean;
+}
+
+/** A swarm node as `GET /nodes` lists it. */
+export interface NodeJson {
+  id: string;
+  hostname: string;
+  address: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  /** `ready`, `down`, `unknown`, `disconnected`. */
+  state: string;
+  /** `active`, `pause`, `drain`. */
+  availability: string;
+  labels: Record<string, string>;
+  engine_version: string;
+}
+
+/** One page of a list: `?limit=&cursor=`, where cursor is the page before's `next_cursor` (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
 }
 
 /** One running container's use, as `resource:usage --format json` shows it. */
@@ -95,6 +175,11 @@ export interface ServiceJson {
   status: string;
   /** The apps it is linked to. */
   links: string[];
+}
+
+/** A service as `GET /services` lists it: its type too. */
+export interface ServiceItemJson extends ServiceJson {
+  type: string;
 }
 
 /** One backup as `postgres:backups --format json` shows it: a local dump or a bucket attempt. */

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.js';
+import { ConflictError, UserError } from '../core/errors.js';
 import { isValidDomain } from '../core/names.js';
 import type { State } from '../state/index.js';
 import { tlsFiles } from './certs.js';
@@ -62,7 +62,9 @@ export function setAppDomains(
     const held = new Set([...appDomains(state, settings, other.name), ...globals.map((g) => `${other.name}.${g}`)]);
     const taken = domains.find((d) => held.has(d));
     if (taken)
-      throw new UserError(`${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`);
+      throw new ConflictError(
+        `${taken} is already used by ${options.revealOwner ? `app ${other.name}` : 'another app'}`,
+      );
   }
   state.properties.set(app, APP_DOMAINS, domains.length ? JSON.stringify([...new Set(domains)]) : undefined);
 }

@@ -22,6 +22,7 @@ export {
   startRecordedService,
 } from './lifecycle.js';
 export { rotateServicePassword } from './passwords.js';
+export { attemptRows, serviceBackups, serviceJson } from './listing.js';
 export { configForRollback, linkService, unlinkService } from './links.js';
 export { BACKUP_DIR, backupPath, backupService, listBackups, type BackupFile } from './local-backups.js';
 export {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { errorMessage, UserError } from '../core/errors.js';
+import { ConflictError, errorMessage, UserError } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { ServiceRecord } from '../state/index.js';
 import {
@@ -36,7 +36,7 @@ export async function createService(
   const password = randomBytes(24).toString('hex');
   const service = await withServiceLock(platform, kind, name, async () => {
     if (!platform.state.services.create(kind.kind, name, password))
-      throw new UserError(`${kind.title} service ${name} already exists`);
+      throw new ConflictError(`${kind.title} service ${name} already exists`);
     const created = platform.state.services.get(kind.kind, name)!;
     try {
       await startServiceContainer(platform, kind, created, restore);

@@ -1,6 +1,6 @@
 import type { Platform } from '../platform.js';
 import type { Env, LinkRecord, ServiceRecord } from '../state/index.js';
-import { UserError } from '../core/errors.js';
+import { ConflictError, UserError } from '../core/errors.js';
 import { attachLinkedApps } from './containers.js';
 import { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 import { serviceUrl } from './names.js';
@@ -19,7 +19,7 @@ export async function linkService(
 ): Promise<LinkRecord> {
   const { services, config } = platform.state;
   const existing = services.links(kind.kind, service.name).find((l) => l.app === app);
-  if (existing) throw new UserError(`Already linked as ${existing.envVar}`);
+  if (existing) throw new ConflictError(`Already linked as ${existing.envVar}`);
   const env = config.get(app);
   const envVar = !Object.hasOwn(env, kind.envVar)
     ? kind.envVar

@@ -1,6 +1,6 @@
 import type { Platform } from '../platform.js';
 import type { ServiceRecord } from '../state/index.js';
-import { UserError } from '../core/errors.js';
+import { NotFoundError, UserError } from '../core/errors.js';
 import { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -15,7 +15,7 @@ export function parseServiceName(kind: ServiceKind, name: string | undefined): s
 
 export function requireService(platform: Platform, kind: ServiceKind, name: string | undefined): ServiceRecord {
   const service = platform.state.services.get(kind.kind, parseServiceName(kind, name));
-  if (!service) throw new UserError(`${kind.title} service ${name} does not exist`);
+  if (!service) throw new NotFoundError(`${kind.title} service ${name} does not exist`);
   return service;
 }
 

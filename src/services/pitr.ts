@@ -1,4 +1,4 @@
-import { errorMessage, UserError } from '../core/errors.js';
+import { ConflictError, errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { everyUntilAborted } from '../core/process.js';
 import type { Platform } from '../platform.js';
@@ -100,7 +100,8 @@ export async function forkService(
   onLine: (line: string) => void,
 ): Promise<void> {
   const name = parseServiceName(kind, newName);
-  if (platform.state.services.get(kind.kind, name)) throw new UserError(`${kind.title} service ${name} already exists`);
+  if (platform.state.services.get(kind.kind, name))
+    throw new ConflictError(`${kind.title} service ${name} already exists`);
   if (!kind.archivePath) throw new UserError(`${kind.title} services have no point-in-time recovery`);
   if ((await serviceStatus(platform, kind, source.name)) !== 'running')
     throw new UserError(`${kind.title} service ${source.name} is not running: start it to read its archive`);

@@ -1,4 +1,4 @@
-import type { ReleaseKind, ReleaseStatus } from '../model/api.js';
+import type { ReleaseJson, ReleaseKind, ReleaseStatus } from '../model/api.js';
 import type { Db } from './db.js';
 
 export type { ReleaseKind, ReleaseStatus };
@@ -107,4 +107,20 @@ export class ReleaseStore {
       toRelease,
     );
   }
+}
+
+/** A release as `releases --format json` and the API show it; `current` is the serving version. */
+export function releaseJson(release: ReleaseRecord, current: number | undefined): ReleaseJson {
+  return {
+    version: release.version,
+    current: release.version === current,
+    status: release.status,
+    kind: release.kind,
+    description: release.description,
+    rev: release.rev,
+    image: release.image,
+    config_keys: Object.keys(release.config).sort(),
+    created_by: release.createdBy,
+    created_at: new Date(release.createdAt).toISOString(),
+  };
 }

@@ -3,7 +3,19 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import type { CommandOutput, ConfigJson, ErrorJson, ProcessesJson, ServiceJson } from '../../src/model/api.js';
+import type {
+  AppJson,
+  BackupJson,
+  CommandOutput,
+  ConfigJson,
+  DeployJson,
+  ErrorJson,
+  KeyJson,
+  Page,
+  ProcessesJson,
+  ReleaseJson,
+  ServiceItemJson,
+} from '../../src/model/api.js';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { jsonLines, parseJson, type Report } from '../support/json.js';
 import { anyNumber, objectContaining } from '../support/matchers.js';
@@ -53,6 +65,16 @@ async function api<T = unknown>(
   }
   return { status: response.status, headers: response.headers, json, text };
 }
+
+/** The items of a list's first page. */
+async function listed<T>(urlPath: string, token?: string): Promise<T[]> {
+  const answer = await api<Page<T>>('GET', urlPath, { token });
+  if (answer.status !== 200) throw new Error(`${urlPath}: ${answer.status} ${answer.text}`);
+  return answer.json!.items;
+}
+
+/** The names of the apps a token may use. */
+const appNames = async (token?: string) => (await listed<AppJson>('/apps', token)).map((a) => a.name);
 
 /** tokens:create over SSH: the token is the last line it prints. */
 async function makeToken(name: string, key?: SshKey, extra: string[] = []): Promise<string> {
@@ -155,7 +177,7 @@ describe('tokens', () => {
   });
 
   test('a tenant’s token: only its apps; another app is the same 404 as a missing one; admin resources refused', async () => {
-    expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
+    expect(await appNames(tenantToken)).toEqual([app]);
     const theirs = await api<ErrorJson>('GET', `/apps/${other}`, { token: tenantToken });
     const missing = await api<ErrorJson>('GET', '/apps/no-such-app', { token: tenantToken });
     expect(theirs.status).toBe(404);
@@ -173,17 +195,17 @@ describe('tokens', () => {
 describe('resources', () => {
   test('apps: create, report, rename, destroy', async () => {
     expect((await api('POST', '/apps', { body: { name: 'api-made' } })).status).toBe(201);
-    expect((await api('GET', '/apps')).json).toContain('api-made');
+    expect(await appNames()).toContain('api-made');
     const report = await api('GET', '/apps/api-made');
     expect(report.status).toBe(200);
     expect(JSON.stringify(report.json)).toContain('api-made');
     expect((await api('POST', '/apps/api-made/rename', { body: { name: 'api-renamed' } })).status).toBe(200);
     expect((await api('DELETE', '/apps/api-renamed')).status).toBe(200);
-    expect((await api('GET', '/apps')).json).not.toContain('api-renamed');
+    expect(await appNames()).not.toContain('api-renamed');
   });
 
   test('config: masked unless revealed; set and unset land as one release and the app restarts with them', async () => {
-    const releases = async () => (await api('GET', `/apps/${app}/releases`)).json as unknown[];
+    const releases = () => listed<ReleaseJson>(`/apps/${app}/releases`);
     const before = (await releases()).length;
     await api('PATCH', `/apps/${app}/config`, { body: { set: { OLD: 'x' }, restart: false } });
     const changed = await api('PATCH', `/apps/${app}/config`, {
@@ -214,7 +236,8 @@ describe('resources', () => {
     }[];
     expect(usage.map((u) => u.process)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
     expect(usage.every((u) => u.cpu_percent >= 0 && u.memory_bytes > 0)).toBe(true);
-    expect(report.json?.report).toHaveProperty('deployed', 'true');
+    expect(report.json).toMatchObject({ deployed: true, running: 'true' });
+    expect(report.json?.instances.map((i) => i.name)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
 
     const rolledBack = await api<{ output: string[] }>('POST', `/apps/${app}/releases/rollback`, { body: {} });
     expect(rolledBack.status, rolledBack.text).toBe(200);
@@ -222,7 +245,7 @@ describe('resources', () => {
   });
 
   test('deploys: the list, one with its log, and its log as server-sent events', async () => {
-    const deploys = (await api('GET', `/apps/${app}/deploys`)).json as { id: string; kind: string }[];
+    const deploys = await listed<DeployJson>(`/apps/${app}/deploys`);
     const git = deploys.find((d) => d.kind === 'git')!;
     const one = await api<{ log: string[] }>('GET', `/apps/${app}/deploys/${git.id.slice(0, 8)}`);
     expect(one.json?.log.join('\n')).toContain('Application deployed');
@@ -239,8 +262,7 @@ describe('resources', () => {
     const repo = await slipway.appRepo('dockerfile-app', app);
     const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     const running = await eventually(
-      async () =>
-        ((await api('GET', `/apps/${app}/deploys`)).json as { id: string; status: string; kind: string }[])[0]!,
+      async () => (await listed<DeployJson>(`/apps/${app}/deploys`))[0]!,
       (d) => d.kind === 'git' && ['queued', 'running'].includes(d.status),
       30_000,
     );
@@ -257,7 +279,7 @@ describe('resources', () => {
     fs.appendFileSync(`${repo}/Dockerfile`, `RUN printf '\\r\\revent: end\\rdata: {"ok":true}\\r\\r' && exit 1\n`);
     await slipway.commit(repo, 'forges an end event');
     expect((await slipway.push(repo)).code).not.toBe(0);
-    const [deploy] = (await api('GET', '/apps/api-forged/deploys')).json as { id: string; status: string }[];
+    const [deploy] = await listed<DeployJson>('/apps/api-forged/deploys');
     expect(deploy!.status).toBe('failed');
     const events = parseEvents((await api('GET', `/apps/api-forged/deploys/${deploy!.id}/log`)).text);
     const end = events.findIndex((e) => e.event === 'end');
@@ -283,15 +305,12 @@ describe('resources', () => {
   });
 
   test('keys and grants (admins)', async () => {
-    expect((await api<{ name: string }[]>('GET', '/keys')).json?.map((k) => k.name).sort()).toEqual([
-      'admin',
-      'tenant',
-    ]);
-    expect((await api('GET', `/apps/${app}/grants`)).json).toEqual(['tenant']);
+    expect((await listed<KeyJson>('/keys')).map((k) => k.name)).toEqual(['admin', 'tenant']);
+    expect(await listed(`/apps/${app}/grants`)).toEqual([{ key: 'tenant' }]);
     expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(200);
-    expect((await api<string[]>('GET', '/apps', { token: tenantToken })).json?.sort()).toEqual([app, other].sort());
+    expect(await appNames(tenantToken)).toEqual([app, other].sort());
     expect((await api('DELETE', `/apps/${other}/grants/tenant`)).status).toBe(200);
-    expect((await api('GET', '/apps', { token: tenantToken })).json).toEqual([app]);
+    expect(await appNames(tenantToken)).toEqual([app]);
   });
 
   test('POST /commands runs any command as SSH does, its output streamed as NDJSON', async () => {
@@ -314,8 +333,8 @@ describe('resources', () => {
 
   test('services: create, details, link and unlink, backups taken, listed and downloaded; tenants refused', async () => {
     expect((await api('POST', '/services/redis', { body: { name: 'api-cache' } })).status).toBe(201);
-    expect((await api<Record<string, ServiceJson[]>>('GET', '/services')).json?.redis).toEqual([
-      expect.objectContaining({ name: 'api-cache' }),
+    expect(await listed<ServiceItemJson>('/services')).toEqual([
+      expect.objectContaining({ type: 'redis', name: 'api-cache' }),
     ]);
     const linked = await api('POST', '/services/redis/api-cache/links', { body: { app } });
     expect(linked.status, linked.text).toBe(200);
@@ -324,13 +343,9 @@ describe('resources', () => {
 
     await slipway.ssh(['redis:connect', 'api-cache'], { input: 'SET from-api yes\n' });
     expect((await api('POST', '/services/redis/api-cache/backups', { body: {} })).status).toBe(201);
-    const listed = (await api('GET', '/services/redis/api-cache/backups')).json as {
-      dir: string;
-      file: string;
-      bytes: number;
-    }[];
-    expect(listed).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: anyNumber() })]);
-    const backup = listed[0]!;
+    const backups = await listed<BackupJson>('/services/redis/api-cache/backups');
+    expect(backups).toEqual([expect.objectContaining({ dir: 'api-cache', bytes: anyNumber() })]);
+    const backup = backups[0]!;
     const download = await api('GET', `/services/redis/api-cache/backups/${backup.dir}/${backup.file}`);
     expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${backup.file}"`);
     expect(download.text).toContain('from-api');
@@ -425,7 +440,8 @@ describe('through nginx, on the dashboard host', () => {
   test('the API answers on slipway.<domain> through Slipway’s nginx', async () => {
     const answer = await viaNginx('/apps', { authorization: `Bearer ${adminToken}` });
     expect(answer.status).toBe(200);
-    expect(await answer.json()).toContain(app);
+    const listed = (await answer.json()) as Page<AppJson>;
+    expect(listed.items.map((a) => a.name)).toContain(app);
     expect((await viaNginx('/openapi.json', {})).status).toBe(200);
   });
 
@@ -682,7 +698,8 @@ describe('dashboard sessions', () => {
     expect(home.status).toBe(200);
     const csrf = csrfOf(home.text);
     expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(JSON.parse((await raw('GET', '/api/v1/apps', { cookie })).text)).toEqual([app]);
+    const theirs = JSON.parse((await raw('GET', '/api/v1/apps', { cookie })).text) as Page<AppJson>;
+    expect(theirs.items.map((a) => a.name)).toEqual([app]);
     expect((await raw('GET', `/apps/${app}`, { cookie })).text).toContain(`data-app="${app}"`);
     expect((await raw('GET', `/apps/${other}`, { cookie })).status).toBe(404);
 
@@ -755,7 +772,7 @@ describe('bad input', () => {
     ],
     ['an empty change', 'PATCH', `/apps/${app}/config`, { body: {} }, 400, 'Nothing to change'],
     ['a negative scale', 'PUT', `/apps/${app}/processes/formation`, { body: { web: -1 } }, 400, 'Invalid body.web'],
-    ['an existing app', 'POST', '/apps', { body: { name: app } }, 400, 'Name is already taken'],
+    ['an existing app', 'POST', '/apps', { body: { name: app } }, 409, 'Name is already taken'],
     ['an unknown resource', 'GET', '/nothing', {}, 404, 'No such resource'],
     ['an unknown deploy', 'GET', `/apps/${app}/deploys/abcdef12`, {}, 404, 'No deploy abcdef12'],
     ['an empty command', 'POST', '/commands', { body: { command: [] } }, 400, 'Invalid body.command'],

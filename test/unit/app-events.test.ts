@@ -137,7 +137,7 @@ describe('event streams', () => {
     const streams = new AppEventStreams(platform.state, watch);
     const held = Array.from({ length: STREAMS_PER_TOKEN }, () => open(streams, admin));
     await expect(open(streams, admin).done).rejects.toMatchObject({
-      status: 429,
+      statusCode: 429,
       message: stringContaining('Too many event streams'),
     });
     const otherToken = open(streams, tenant);

@@ -4,7 +4,6 @@ import {
   ago,
   chartPoints,
   commandResult,
-  containerName,
   deployOutcome,
   deployToFollow,
   duration,
@@ -72,12 +71,7 @@ describe('dashboard formatting', () => {
     ]).toEqual(['\n(deploy succeeded)\n', '\n(deploy failed: build failed)\n', '\n(deploy failed: )\n']);
   });
 
-  test('container names and sizes', () => {
-    expect(['status-web-1', 'status-worker-12', 'status-my-web-3'].map(containerName)).toEqual([
-      'web.1',
-      'worker.12',
-      'my-web.3',
-    ]);
+  test('sizes', () => {
     expect([mib(0), mib(1.5 * 1024 * 1024), mib(null)]).toEqual(['0.0 MiB', '1.5 MiB', '-']);
   });
 

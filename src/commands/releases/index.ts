@@ -1,8 +1,7 @@
-import { UserError } from '../../core/errors.js';
+import { NotFoundError, UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { commitSubject } from '../../git/repos.js';
-import type { ReleaseJson } from '../../model/api.js';
-import type { ReleaseRecord } from '../../state/index.js';
+import { releaseJson } from '../../state/releases.js';
 import { parseVersion } from '../args.js';
 import { runDeploy } from '../deploys.js';
 import { action, query, type Namespace } from '../types.js';
@@ -12,21 +11,6 @@ const when = (ms: number) =>
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, 'Z');
-
-function releaseJson(release: ReleaseRecord, current: number | undefined): ReleaseJson {
-  return {
-    version: release.version,
-    current: release.version === current,
-    status: release.status,
-    kind: release.kind,
-    description: release.description,
-    rev: release.rev,
-    image: release.image,
-    config_keys: Object.keys(release.config).sort(),
-    created_by: release.createdBy,
-    created_at: new Date(release.createdAt).toISOString(),
-  };
-}
 
 export const releasesNamespace: Namespace = {
   name: 'releases',
@@ -62,7 +46,7 @@ export const releasesNamespace: Namespace = {
         const app = args.app;
         const version = parseVersion(args.named.vN);
         const release = ctx.platform.state.releases.get(app.name, version);
-        if (!release) throw new UserError(`Release v${version} of ${app.name} does not exist`);
+        if (!release) throw new NotFoundError(`Release v${version} of ${app.name} does not exist`);
         const info = releaseJson(release, ctx.platform.state.releases.current(app.name)?.version);
         const message = (info.rev && (await commitSubject(ctx.platform.settings.reposDir, app.name, info.rev))) ?? '';
         return { ...info, app: app.name, message };

@@ -1,4 +1,4 @@
-import type { UsageJson } from '../../model/api.js';
+import { appUsage } from '../../apps/usage.js';
 import { processTypeSchema } from '../../model/release.js';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
@@ -69,20 +69,7 @@ export const resourceNamespace: Namespace = {
       args: ['app'],
       access: 'app',
       valueFlags: ['format'],
-      async read(ctx, { app }) {
-        const scheduler = ctx.platform.schedulerFor(app.name);
-        const running = (await scheduler.instances(app.name))
-          .filter((i) => i.running)
-          .sort((a, b) => a.name.localeCompare(b.name));
-        const usage = await Promise.all(running.map((i) => scheduler.usage(i).catch(() => undefined)));
-        return running.map((instance, n): UsageJson => ({
-          process: `${instance.process}.${instance.index}`,
-          release: instance.release,
-          cpu_percent: usage[n]?.cpuPercent ?? null,
-          memory_bytes: usage[n]?.memoryBytes ?? null,
-          memory_limit_bytes: usage[n]?.memoryLimitBytes ?? null,
-        }));
-      },
+      read: (ctx, { app }) => appUsage(ctx.platform, app.name),
       render: {
         text(rows, out, { app }) {
           out.out(format.section(`${app.name} resource usage`));

@@ -1,16 +1,13 @@
-import path from 'node:path';
-import { UserError } from '../../core/errors.js';
+import { ConflictError, UserError } from '../../core/errors.js';
 import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
 import {
-  backupAttempts,
   checkPassphrase,
   backupService,
   backupToBucket,
   createService,
   destroyService,
   findBackup,
-  listBackups,
   maskedAuth,
   parseBackupAuth,
   parseBackupSchedule,
@@ -19,8 +16,8 @@ import {
   readBackupSettings,
   requireService,
   restoreFromBucket,
+  serviceBackups,
   updateBackupSettings,
-  type BackupAttempt,
   type ServiceKind,
 } from '../../services/index.js';
 import type { BackupJson } from '../../model/api.js';
@@ -38,41 +35,7 @@ const onlyService = (ctx: CommandContext, kind: ServiceKind, args: CommandArgs) 
 
 /** Local dumps and every bucket attempt (failed ones with their reason), newest first. */
 function backupRows(ctx: CommandContext, kind: ServiceKind, args: CommandArgs): BackupJson[] {
-  const service = onlyService(ctx, kind, args);
-  const local: BackupJson[] = listBackups(ctx.platform, kind, service).map((b) => ({
-    id: `${b.dir}/${b.file}`,
-    where: 'local',
-    dir: b.dir,
-    file: b.file,
-    bytes: b.bytes,
-    created_at: new Date(b.createdAt).toISOString(),
-    sha256: null,
-    status: 'ok',
-    error: null,
-  }));
-  const remote = attemptRows(backupAttempts(ctx.platform, kind, service.name));
-  return [...local, ...remote].sort((a, b) => b.created_at.localeCompare(a.created_at));
-}
-
-/**
- * Recorded attempts as `backups` lists them: in a bucket, or (state:backup --local) a file on
- * the host. One still running is left out: nothing of it is stored yet.
- */
-export const attemptRows = (attempts: BackupAttempt[]): BackupJson[] =>
-  attempts.flatMap((a) => (a.status === 'running' ? [] : [attemptRow({ ...a, status: a.status })]));
-
-function attemptRow(a: BackupAttempt & { status: 'ok' | 'failed' }): BackupJson {
-  return {
-    id: a.id,
-    where: a.file === undefined ? 's3' : 'local',
-    dir: a.file === undefined ? a.bucket : path.dirname(a.file),
-    file: a.file === undefined ? (a.key ?? '') : path.basename(a.file),
-    bytes: a.bytes ?? 0,
-    created_at: new Date(a.startedAt).toISOString(),
-    sha256: a.sha256 ?? null,
-    status: a.status,
-    error: a.error ?? null,
-  };
+  return serviceBackups(ctx.platform, kind, onlyService(ctx, kind, args));
 }
 
 export function renderBackupJson(row: BackupJson): string {
@@ -247,7 +210,7 @@ export function backupCommands(kind: ServiceKind, ns: string): Command[] {
         } else {
           const name = parseServiceName(kind, to);
           if (ctx.platform.state.services.get(k, name))
-            throw new UserError(`${kind.title} service ${name} already exists (--to makes a new one)`);
+            throw new ConflictError(`${kind.title} service ${name} already exists (--to makes a new one)`);
           ctx.out.out(format.step(`Starting ${kind.title} service ${name}`));
           await createService(ctx.platform, kind, name, (line) => ctx.out.out(format.detail(line)));
           into = requireService(ctx.platform, kind, name);

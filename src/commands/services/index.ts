@@ -13,13 +13,13 @@ import {
   restartService,
   rotateServicePassword,
   serviceHost,
+  serviceJson,
   serviceLogs,
   serviceStatus,
   serviceUrl,
   unlinkService,
   type ServiceKind,
 } from '../../services/index.js';
-import type { ServiceJson } from '../../model/api.js';
 import type { Platform } from '../../platform.js';
 import { intFlag } from '../args.js';
 import { backupCommands } from './backups.js';
@@ -89,13 +89,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       access: 'admin',
       valueFlags: ['format'],
       read: (ctx) =>
-        Promise.all(
-          ctx.platform.state.services.list(k).map(async (s): Promise<ServiceJson> => ({
-            name: s.name,
-            status: await serviceStatus(ctx.platform, kind, s.name),
-            links: ctx.platform.state.services.links(k, s.name).map((l) => l.app),
-          })),
-        ),
+        Promise.all(ctx.platform.state.services.list(k).map((s) => serviceJson(ctx.platform, kind, s.name))),
       render: {
         text(rows, out) {
           out.out(format.section(`${kind.title} services`));

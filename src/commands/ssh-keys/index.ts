@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.js';
+import { NotFoundError, UserError } from '../../core/errors.js';
 import { parseKeyName } from '../../core/names.js';
 import { readAll } from '../../core/input.js';
 import { format } from '../../core/output.js';
@@ -43,7 +43,7 @@ export const sshKeysNamespace: Namespace = {
         const keys = platform.state.keys
           .list()
           .filter((k) => named.name === undefined || k.name === parseKeyName(named.name));
-        if (named.name !== undefined && keys.length === 0) throw new UserError(`No key named ${named.name}`);
+        if (named.name !== undefined && keys.length === 0) throw new NotFoundError(`No key named ${named.name}`);
         return keys;
       },
       render: {
@@ -68,7 +68,7 @@ export const sshKeysNamespace: Namespace = {
         const name =
           fingerprint === undefined ? args.positional[0] : platform.state.keys.byFingerprint(fingerprint)?.name;
         if (fingerprint !== undefined && name === undefined)
-          throw new UserError(`No key with fingerprint ${fingerprint}`);
+          throw new NotFoundError(`No key with fingerprint ${fingerprint}`);
         removeKey(platform.state, name);
         out.out(format.step(`Removed key ${name}`));
       },

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
-import { checkPassphrase, maskedAuth, parseBackupSchedule, parseBucket } from '../../services/index.js';
+import { attemptRows, checkPassphrase, maskedAuth, parseBackupSchedule, parseBucket } from '../../services/index.js';
 import {
   backupState,
   parseRestoreSource,
@@ -10,7 +10,7 @@ import {
   stateBackupSettings,
   type StateBackupTarget,
 } from '../../state-backup/index.js';
-import { attemptRows, authFromArgs, renderBackupJson } from '../services/backups.js';
+import { authFromArgs, renderBackupJson } from '../services/backups.js';
 import { query, type Command, type CommandContext, type Namespace } from '../types.js';
 
 const log = lineLog();

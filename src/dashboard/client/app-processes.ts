@@ -4,7 +4,7 @@
 import type { UsageJson } from '../../model/api.js';
 import { followLogs } from './app-logs.js';
 import type { AppSection } from './app-page.js';
-import { chartPoints, containerName, mib, stateOf } from './format.js';
+import { chartPoints, mib, stateOf } from './format.js';
 import { act, badge, byId, command, el, onSubmit, show } from './page.js';
 import { readProcesses, readUsage } from './resources.js';
 
@@ -15,7 +15,7 @@ export const processesSection: AppSection = (app, changed) => {
     void act('Scaling', () => command(['ps:scale', app, ...counts]).then(changed));
   });
   return async () => {
-    const { formation, report } = await readProcesses(app);
+    const { formation, instances, ...processes } = await readProcesses(app);
     const holder = byId('formation');
     // Not while someone is typing a count in it.
     if (!holder.contains(document.activeElement)) {
@@ -36,22 +36,17 @@ export const processesSection: AppSection = (app, changed) => {
       );
     }
     form.hidden = Object.keys(formation).length === 0;
-    const containers = Object.entries(report).filter(([key]) => key.startsWith('status-'));
-    followLogs(app, containers.map(([key, value]) => `${key}=${value}`).join(' '));
+    followLogs(app, instances.map((i) => `${i.name}=${i.state}:${i.id}`).join(' '));
     show(byId('containers'), [
-      ...containers.map(([key, value]) => {
-        const item = el('li', `${containerName(key)} `);
-        item.append(badge(value.split(' ')[0] ?? value, value)); // `running (CID: …, v2)`: toned by its first word
+      ...instances.map((i) => {
+        const item = el('li', `${i.name} `);
+        item.append(badge(i.state, `${i.state} (CID: ${i.id.slice(0, 11)}, v${i.release})`));
         return item;
       }),
     ]);
-    const state = stateOf({
-      deployed: report.deployed === 'true',
-      stopped: report.stopped === 'true',
-      running: report.running,
-    });
+    const state = stateOf(processes);
     byId('state-badge').replaceChildren(badge(state));
-    byId('summary').textContent = `${state}, ${report.processes} container(s)`;
+    byId('summary').textContent = `${state}, ${instances.length} container(s)`;
   };
 };
 

@@ -33,11 +33,6 @@ export function deployOutcome(result: DeployEnd): string {
   return result.ok ? '\n(deploy succeeded)\n' : `\n(deploy failed: ${result.message ?? ''})\n`;
 }
 
-/** `ps:report`'s `status-web-1` as the container's name, `web.1`. */
-export function containerName(statusKey: string): string {
-  return statusKey.slice('status-'.length).replace(/-(\d+)$/, '.$1');
-}
-
 export function mib(bytes: number | null): string {
   return bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -1,6 +1,6 @@
 // What every dashboard page uses: the API with the session cookie (changes carry the page's
 // CSRF token), elements made from data, the status line, and the apps' event stream.
-import type { AppRemoved, AppSummary, CommandOutput, ErrorJson } from '../../model/api.js';
+import type { AppRemoved, AppSummary, CommandOutput, ErrorJson, Page } from '../../model/api.js';
 import { ago, commandResult, lineSplitter, toneOf } from './format.js';
 
 export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
@@ -8,6 +8,8 @@ export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-tok
 const AGES_MS = 10_000;
 /** After the stream was refused or the daemon went away for good, a new one is opened this much later. */
 const REOPEN_MS = 5000;
+/** The most items the API answers a page. */
+const PAGE_MAX = 200;
 
 /** After a read failed on the network (a browser that changed networks drops what is in flight), it is tried once more this much later. */
 const RETRY_MS = 500;
@@ -65,6 +67,19 @@ export async function command(words: string[], stdin?: string, isRead = false): 
   const result = commandResult(output);
   if (!result.ok) throw new Error(result.error);
   return result.lines;
+}
+
+/** Every item of a list, page after page (the API's largest pages). */
+export async function apiAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page: Page<T> = await api<Page<T>>('GET', `${path}?limit=${PAGE_MAX}${query}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return items;
 }
 
 export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

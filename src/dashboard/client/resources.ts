@@ -2,22 +2,22 @@
 // few lists only a command reports (tokens, nodes, Let's Encrypt). Pages call these and never
 // read an answer's shape themselves, so a change of the API's answers is met here alone.
 import type {
+  AppJson,
   BackupJson,
   ConfigJson,
   DeployJson,
+  DomainsJson,
+  KeyJson,
+  Page,
   ProcessesJson,
   ReleaseJson,
+  ServiceItemJson,
   ServiceJson,
   UsageJson,
 } from '../../model/api.js';
-import { api, command } from './page.js';
+import { api, apiAll, command } from './page.js';
 
-/** An SSH key as `ssh-keys:list --format json` shows it (admins). */
-export interface KeyJson {
-  name: string;
-  fingerprint: string;
-  admin: boolean;
-}
+export type { KeyJson };
 
 /** An API token as `tokens:list --format json` shows it: never its secret. */
 export interface TokenJson {
@@ -62,18 +62,21 @@ const path = (app: string) => `/apps/${encodeURIComponent(app)}`;
 const reported = async <T>(words: string[]): Promise<T> =>
   JSON.parse((await command([...words, '--format', 'json'], undefined, true)).join('\n') || 'null') as T;
 
-export const readAppNames = () => api<string[]>('GET', '/apps');
-export const readDeploys = (app: string) => api<DeployJson[]>('GET', `${path(app)}/deploys`);
-export const readReleases = (app: string) => api<ReleaseJson[]>('GET', `${path(app)}/releases`);
+/** The deploys and releases the app page lists: the newest of each. */
+const LISTED = 20;
+
+/** The first page of a list, its newest items. */
+const newest = async <T>(url: string) => (await api<Page<T>>('GET', `${url}?limit=${LISTED}`)).items;
+
+export const readAppNames = async () => (await apiAll<AppJson>('/apps')).map((app) => app.name);
+export const readDeploys = (app: string) => newest<DeployJson>(`${path(app)}/deploys`);
+export const readReleases = (app: string) => newest<ReleaseJson>(`${path(app)}/releases`);
 export const readConfig = async (app: string, reveal = false) =>
   (await api<ConfigJson>('GET', `${path(app)}/config${reveal ? '?reveal=true' : ''}`)).config;
 export const readProcesses = (app: string) => api<ProcessesJson>('GET', `${path(app)}/processes`);
 export const readUsage = (app: string) => api<UsageJson[]>('GET', `${path(app)}/processes/usage`);
 
-export async function readDomains(app: string): Promise<string[]> {
-  const report = await api<Partial<Record<string, string>>>('GET', `${path(app)}/domains`);
-  return (report['app-vhosts'] ?? '').split(' ').filter(Boolean);
-}
+export const readDomains = async (app: string) => (await api<DomainsJson>('GET', `${path(app)}/domains`)).domains;
 
 export async function readHttps(app: string): Promise<HttpsJson> {
   const [certs, letsencrypt] = await Promise.all([
@@ -91,13 +94,19 @@ export async function readHttps(app: string): Promise<HttpsJson> {
 }
 
 /** The non-admin keys granted the app (admins only). */
-export const readGrants = (app: string) => api<string[]>('GET', `${path(app)}/grants`);
+export const readGrants = async (app: string) =>
+  (await apiAll<{ key: string }>(`${path(app)}/grants`)).map((grant) => grant.key);
 
-export const readServices = () => api<Record<string, ServiceJson[]>>('GET', '/services');
+/** The services by kind (`postgres`: […]). */
+export async function readServices(): Promise<Record<string, ServiceJson[]>> {
+  const byKind: Record<string, ServiceJson[]> = {};
+  for (const { type, ...service } of await apiAll<ServiceItemJson>('/services')) (byKind[type] ??= []).push(service);
+  return byKind;
+}
 export const readBackups = (type: string, name: string) =>
-  api<BackupJson[]>('GET', `/services/${type}/${encodeURIComponent(name)}/backups`);
+  apiAll<BackupJson>(`/services/${type}/${encodeURIComponent(name)}/backups`);
 
-export const readKeys = () => api<KeyJson[]>('GET', '/keys');
+export const readKeys = () => apiAll<KeyJson>('/keys');
 export const readTokens = () => reported<TokenJson[]>(['tokens:list']);
 
 /** The swarm's nodes; none on a single host (not a swarm manager). */
