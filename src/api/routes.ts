@@ -7,6 +7,7 @@ import type { BackupJson, ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
 import { allServiceKinds, BACKUP_DIR, backupPath } from '../services/index.js';
 import { errorOf, invoke } from './invoke.js';
+import { metricsRoutes } from './metrics-routes.js';
 
 /**
  * The resources of /api/v1. Each route declares its inputs as zod schemas (which validate
@@ -625,6 +626,7 @@ export const ROUTES: ApiRoute[] = [
   ...services,
   ...backups,
   ...keys,
+  ...metricsRoutes(),
 ];
 
 export const commandBody = z.object({
