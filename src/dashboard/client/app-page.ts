@@ -19,6 +19,7 @@ import {
   stateOf,
   withLine,
 } from './format.js';
+import { metricsPanel } from './metrics-panel.js';
 import { act, agoElement, api, byId, csrf, el, eventData, fillTable, row, say, sayFailed, watchApps } from './page.js';
 
 /** Reading usage makes the engine sample each container for about a second. */
@@ -264,6 +265,7 @@ function refreshApp(app: string): Promise<unknown> {
 
 export function appPage(): void {
   const app = byId('app').dataset.app ?? '';
+  metricsPanel(app);
   const configForm = byId('config-form', HTMLFormElement);
   configForm.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,0 +1,41 @@
+// The metrics history as the charts draw it (pure, so tested without a browser).
+import type { MetricsPointJson } from '../../model/metrics-json.js';
+
+/** uPlot's data: times in seconds, then one column per series; null is no value (the line breaks there). */
+export interface MetricsColumns {
+  time: number[];
+  requests: (number | null)[];
+  errors: (number | null)[];
+  p50: (number | null)[];
+  p95: (number | null)[];
+  cpu: (number | null)[];
+  memoryMib: (number | null)[];
+}
+
+const MINUTE_S = 60;
+
+/**
+ * Pure: points (oldest first) as columns, with a gap (nulls a minute after the last point)
+ * wherever minutes are missing (the daemon was down), so no line is drawn across them.
+ */
+export function metricsColumns(points: MetricsPointJson[]): MetricsColumns {
+  const columns: MetricsColumns = { time: [], requests: [], errors: [], p50: [], p95: [], cpu: [], memoryMib: [] };
+  const push = (time: number, point: MetricsPointJson | undefined) => {
+    columns.time.push(time);
+    columns.requests.push(point ? point.requests : null);
+    columns.errors.push(point ? point.status['5xx'] : null);
+    columns.p50.push(point?.p50_ms ?? null);
+    columns.p95.push(point?.p95_ms ?? null);
+    columns.cpu.push(point?.cpu_percent ?? null);
+    const memory = point?.memory_bytes ?? null;
+    columns.memoryMib.push(memory === null ? null : memory / 1024 / 1024);
+  };
+  let last: number | undefined;
+  for (const point of points) {
+    const time = Date.parse(point.at) / 1000;
+    if (last !== undefined && time - last > MINUTE_S) push(last + MINUTE_S, undefined);
+    push(time, point);
+    last = time;
+  }
+  return columns;
+}
