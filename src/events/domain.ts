@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventBus } from './bus.js';
+import { CrashLoops } from './crash-loops.js';
 
 /**
  * What happened to apps, services and nodes, as facts worth telling someone (webhooks
@@ -17,6 +18,10 @@ export interface DomainEventFields {
   'app.restarted': { app: string; release: number; missing: string[] };
   /** A restart the reconciler asked for put the app's processes back. */
   'app.recovered': { app: string; release: number };
+  /** A process crashed `crashes` times within `window_seconds`: its further crashes, restarts and recoveries are only counted. */
+  'app.crash_loop': { app: string; process: string; crashes: number; window_seconds: number };
+  /** A crash-looping process ran a while without crashing after a restart or deploy; `seconds` since the loop's first crash. */
+  'app.crash_loop_recovered': { app: string; process: string; crashes: number; seconds: number };
   'app.scaled': { app: string; formation: Record<string, number>; by: string };
   /** `app` is null for the global config. Keys only, never values. */
   'config.changed': { app: string | null; keys: string[]; by: string };
@@ -50,6 +55,8 @@ export const DOMAIN_EVENT_TYPES = [
   'app.crashed',
   'app.restarted',
   'app.recovered',
+  'app.crash_loop',
+  'app.crash_loop_recovered',
   'app.scaled',
   'config.changed',
   'domain.added',
@@ -68,6 +75,10 @@ export type DomainEvent = {
   [T in DomainEventType]: { type: T; id: string; at: string } & DomainEventFields[T];
 }[DomainEventType];
 
+function domainEvent<T extends DomainEventType>(type: T, fields: DomainEventFields[T]): DomainEvent {
+  return { type, id: randomUUID(), at: new Date().toISOString(), ...fields } as DomainEvent;
+}
+
 /** The app an event concerns, when it concerns one (a node or a service backup concerns none). */
 export function eventApp(event: DomainEvent): string | null {
   return 'app' in event ? event.app : null;
@@ -77,13 +88,15 @@ export function eventApp(event: DomainEvent): string | null {
  * The platform's event stream. `publish` never throws and never waits: listeners are called
  * synchronously and must hand slow work (deliveries) off, and one that throws is cut off
  * alone (EventBus), so telling someone never blocks or fails the action that happened.
+ * A crash loop is told as one event when it starts and one when it ends (CrashLoops).
  */
 export class DomainEvents {
   private readonly bus = new EventBus<DomainEvent>();
+  private readonly crashLoops = new CrashLoops((type, fields) => this.bus.publish(domainEvent(type, fields)));
 
   publish<T extends DomainEventType>(type: T, fields: DomainEventFields[T]): void {
-    const event = { type, id: randomUUID(), at: new Date().toISOString(), ...fields } as DomainEvent;
-    this.bus.publish(event);
+    const event = domainEvent(type, fields);
+    if (this.crashLoops.pass(event)) this.bus.publish(event);
   }
 
   subscribe(listener: (event: DomainEvent) => void): () => void {
