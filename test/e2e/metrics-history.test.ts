@@ -9,7 +9,8 @@ import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/s
  * History without Prometheus: after real requests through nginx, GET /api/v1/apps/:app/metrics
  * answers per-minute points with those requests, their latency and the app's CPU and memory
  * (the daemon samples every 2 s here, a minute by default), for the app's tenant or an admin
- * only; and the app page charts them with uPlot in Chromium.
+ * only; and the app page charts them with uPlot in Chromium, listing
+ * the platform's events about the app as they come.
  */
 const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_METRICS_SAMPLE_SECONDS: '2' });
 const app = 'graphed';
@@ -121,6 +122,13 @@ describe('metrics history', () => {
     }
     expect(charts[0]!.legend).toEqual(['Time', 'requests', '5xx']);
     expect(await page.$eval('#metrics-note', (node) => node.textContent)).toMatch(/^Per minute, \d+ sampled/);
+    // The platform's events about the app arrive on the page's one event stream.
+    expect((await slipway.ssh(['config:set', app, 'SHOWN_IN_EVENTS=1'])).code).toBe(0);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#app-events [data-type="config.changed"]')?.textContent?.includes('SHOWN_IN_EVENTS'),
+      { timeout: 30_000 },
+    );
     const section = await page.$('#metrics');
     await section!.screenshot({ path: path.join(ARTIFACTS, 'app-metrics.png') });
   }, 90_000);

@@ -265,7 +265,7 @@ function refreshApp(app: string): Promise<unknown> {
 
 export function appPage(): void {
   const app = byId('app').dataset.app ?? '';
-  metricsPanel(app);
+  const told = metricsPanel(app);
   const configForm = byId('config-form', HTMLFormElement);
   configForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -299,7 +299,7 @@ export function appPage(): void {
     if (now === seen) return;
     seen = now;
     refreshApp(app).catch(sayFailed);
-  });
+  }, told);
   setInterval(() => {
     if (running && document.visibilityState === 'visible') refreshUsage(app).catch(sayFailed);
   }, USAGE_MS);

@@ -1,4 +1,5 @@
 // The metrics history as the charts draw it (pure, so tested without a browser).
+import type { DomainEvent } from '../../model/domain-events.js';
 import type { MetricsPointJson } from '../../model/metrics-json.js';
 
 /** uPlot's data: times in seconds, then one column per series; null is no value (the line breaks there). */
@@ -38,4 +39,34 @@ export function metricsColumns(points: MetricsPointJson[]): MetricsColumns {
     last = time;
   }
   return columns;
+}
+
+/** Pure: one line for an event on the app page (the app is the page's, so not named). */
+export function eventText(event: DomainEvent): string {
+  switch (event.type) {
+    case 'deploy.started':
+      return `Deploy started (${event.kind}, by ${event.by})`;
+    case 'deploy.succeeded':
+      return `Deployed${event.release === null ? '' : ` v${event.release}`} (${event.kind}, by ${event.by})`;
+    case 'deploy.failed':
+      return `Deploy failed (${event.kind}, by ${event.by}): ${event.error}`;
+    case 'app.crashed':
+      return `${event.process} container ${event.container} stopped unexpectedly`;
+    case 'app.restarted':
+      return `Restarting ${event.missing.join(', ')} of v${event.release}`;
+    case 'app.recovered':
+      return `v${event.release} runs again`;
+    case 'app.crash_loop':
+      return `${event.process} is crash-looping: ${event.crashes} crashes within ${event.window_seconds / 60} minutes`;
+    case 'app.crash_loop_recovered':
+      return `${event.process} runs again after ${event.crashes} crashes`;
+    case 'app.scaled':
+      return `Scaled to ${Object.entries(event.formation)
+        .map(([type, count]) => `${type}=${count}`)
+        .join(' ')} by ${event.by}`;
+    case 'config.changed':
+      return `Config changed by ${event.by}: ${event.keys.join(', ')}`;
+    default:
+      return event.type;
+  }
 }

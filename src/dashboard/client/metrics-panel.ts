@@ -4,8 +4,9 @@
 // modules (/assets/uPlot.esm.js), loaded when the section is shown.
 import type uPlot from 'uplot';
 import type { MetricsJson } from '../../model/metrics-json.js';
-import { metricsColumns, type MetricsColumns } from './metrics-data.js';
-import { api, el, messageOf } from './page.js';
+import type { DomainEvent } from '../../model/domain-events.js';
+import { eventText, metricsColumns, type MetricsColumns } from './metrics-data.js';
+import { agoElement, api, el, messageOf } from './page.js';
 
 const UPLOT_MODULE = '/assets/uPlot.esm.js';
 const STYLES = ['/assets/uPlot.min.css', '/assets/metrics.css'];
@@ -13,6 +14,8 @@ const STYLES = ['/assets/uPlot.min.css', '/assets/metrics.css'];
 const REFRESH_MS = 60_000;
 const HEIGHT = 180;
 const HOURS = [1, 6, 24];
+/** How many of the platform's events about the app the section lists, newest first. */
+const EVENTS_SHOWN = 20;
 
 interface Chart {
   title: string;
@@ -41,14 +44,26 @@ const CHARTS: Chart[] = [
   { title: 'Memory', unit: 'MiB', series: [{ label: 'memory', column: 'memoryMib', stroke: '#0891b2' }] },
 ];
 
-/** Adds the Metrics section to the app page (before its resource usage, else at the end) and keeps it current. */
-export function metricsPanel(app: string): void {
+/**
+ * Adds the Metrics section to the app page (before its resource usage, else at the end) and
+ * keeps it current. Returns what to call with each of the platform's events (from the apps'
+ * event stream): those about the app are listed under the charts.
+ */
+export function metricsPanel(app: string): (event: DomainEvent) => void {
   const section = el('section', undefined, { 'aria-labelledby': 'metrics-h', id: 'metrics' });
   const range = el('select', undefined, { id: 'metrics-range', 'aria-label': 'Time shown' });
   range.append(...HOURS.map((h) => el('option', h === 1 ? 'Last hour' : `Last ${h} hours`, { value: String(h) })));
   const note = el('p', undefined, { class: 'hint', id: 'metrics-note' });
   const holder = el('div', undefined, { class: 'metrics-charts' });
-  section.append(el('h2', 'Metrics', { id: 'metrics-h' }), range, note, holder);
+  const events = el('ul', undefined, { id: 'app-events', 'aria-live': 'polite' });
+  section.append(
+    el('h2', 'Metrics', { id: 'metrics-h' }),
+    range,
+    note,
+    holder,
+    el('h3', 'Events since this page opened'),
+    events,
+  );
   const main = document.querySelector('main');
   const before = document.getElementById('usage')?.closest('section');
   if (before) before.before(section);
@@ -88,6 +103,13 @@ export function metricsPanel(app: string): void {
   new ResizeObserver(() =>
     plots.forEach((plot) => plot.setSize({ width: chartWidth(plot.root.parentElement), height: HEIGHT })),
   ).observe(holder);
+  return (event) => {
+    if (!('app' in event) || event.app !== app) return;
+    const item = el('li', `${eventText(event)} `, { 'data-type': event.type });
+    item.append(agoElement(event.at));
+    events.prepend(item);
+    while (events.children.length > EVENTS_SHOWN) events.lastElementChild?.remove();
+  };
 }
 
 let uplot: Promise<typeof uPlot> | undefined;
