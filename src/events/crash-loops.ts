@@ -104,7 +104,7 @@ export class CrashLoops {
           seconds: Math.round((this.options.now() - loop.startedAt) / 1000),
         });
       }, this.options.quietMs);
-      loop.quiet.unref?.();
+      loop.quiet.unref();
     }
   }
 }

@@ -125,8 +125,7 @@ describe('metrics history', () => {
     // The platform's events about the app arrive on the page's one event stream.
     expect((await slipway.ssh(['config:set', app, 'SHOWN_IN_EVENTS=1'])).code).toBe(0);
     await page.waitForFunction(
-      () =>
-        document.querySelector('#app-events [data-type="config.changed"]')?.textContent?.includes('SHOWN_IN_EVENTS'),
+      () => document.querySelector('#app-events [data-type="config.changed"]')?.textContent.includes('SHOWN_IN_EVENTS'),
       { timeout: 30_000 },
     );
     const section = await page.$('#metrics');

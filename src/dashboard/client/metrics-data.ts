@@ -66,7 +66,20 @@ export function eventText(event: DomainEvent): string {
         .join(' ')} by ${event.by}`;
     case 'config.changed':
       return `Config changed by ${event.by}: ${event.keys.join(', ')}`;
-    default:
-      return event.type;
+    case 'domain.added':
+      return `Answers on ${event.domains.join(', ')} now (by ${event.by})`;
+    case 'domain.removed':
+      return `No longer answers on ${event.domains.join(', ')} (by ${event.by})`;
+    case 'cert.added':
+      return `New certificate, valid until ${event.expires_at} (by ${event.by})`;
+    case 'cert.renewal_failed':
+      return `Renewing the certificate failed: ${event.error}`;
+    case 'cert.expiring':
+      return `The certificate expires in ${event.days_left} days`;
+    case 'backup.succeeded':
+    case 'backup.failed':
+    case 'node.down':
+    case 'node.up':
+      return event.type; // about no app: never listed on an app's page
   }
 }

@@ -94,7 +94,7 @@ export function metricsPanel(app: string): (event: DomainEvent) => void {
     });
   };
   const show = () =>
-    refresh().catch((error: unknown) => (note.textContent = `Metrics could not be read: ${messageOf(error)}`));
+    void refresh().catch((error: unknown) => (note.textContent = `Metrics could not be read: ${messageOf(error)}`));
   range.addEventListener('change', show);
   show();
   setInterval(() => {
