@@ -18,7 +18,7 @@ import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/schedul
 import type { ServiceRuntime } from './runtime/services.js';
 import type { Settings } from './settings.js';
 import { DomainEvents } from './events/domain.js';
-import { MetricsHistory } from './metrics/history.js';
+import { MetricsHistory } from './history/minutes.js';
 import { GLOBAL_SCOPE, openState, type State } from './state/index.js';
 
 /** Which scheduler runs an app (`scheduler:set <app>|--global selected <name>`). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HISTORY_MINUTES } from '../metrics/history.js';
+import { HISTORY_MINUTES } from '../history/minutes.js';
 import type { MetricsJson } from '../model/metrics-json.js';
 import { appName, requireApp, type ApiRoute } from './routes.js';
 

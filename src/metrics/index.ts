@@ -7,7 +7,6 @@ import { LATENCY_BUCKETS, type AppTraffic } from '../proxy/traffic.js';
 import { histogramSamples, renderPrometheus, type Family, type Sample } from './prometheus.js';
 
 export { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
-export { MetricsHistory, type MinutePoint } from './history.js';
 
 /** The engine is asked about this many containers at once: a scrape must not queue hundreds of stats calls. */
 const STATS_AT_ONCE = 8;

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { HISTORY_MINUTES, MetricsHistory, MinuteRing, quantileFromBuckets } from '../../src/metrics/history.js';
+import { HISTORY_MINUTES, MetricsHistory, MinuteRing, quantileFromBuckets } from '../../src/history/minutes.js';
 import { LATENCY_BUCKETS, type AppTraffic } from '../../src/proxy/traffic.js';
 
 const MINUTE = 60_000;
