@@ -120,7 +120,7 @@ function loadUplot(): Promise<typeof uPlot> {
   return uplot;
 }
 
-const chartWidth = (holder: Element | null) => Math.max(260, (holder?.clientWidth ?? 0) - 8);
+const chartWidth = (holder: Element | null) => Math.max(200, (holder?.clientWidth ?? 0) - 8);
 
 function chartOptions(chart: Chart, width: number, span: [number, number]): uPlot.Options {
   return {
