@@ -6,6 +6,7 @@ import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepDraining } from './drains/index.js';
+import { keepSampling } from './metrics/index.js';
 import { allServiceKinds, keepBackupSchedules, keepBaseBackups } from './services/index.js';
 import { stateBackupSchedule } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
@@ -56,6 +57,7 @@ export async function serve(settings: Settings): Promise<void> {
   keepBaseBackups(platform, allServiceKinds, log, watching.signal);
   keepCertificatesFresh(platform, log, watching.signal);
   keepDraining(platform, log, watching.signal);
+  keepSampling(platform, log, watching.signal);
 
   const hookToken = randomBytes(32).toString('hex');
   const pushes = await listenForPushes({

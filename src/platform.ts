@@ -18,6 +18,7 @@ import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/schedul
 import type { ServiceRuntime } from './runtime/services.js';
 import type { Settings } from './settings.js';
 import { DomainEvents } from './events/domain.js';
+import { MetricsHistory } from './history/minutes.js';
 import { GLOBAL_SCOPE, openState, type State } from './state/index.js';
 
 /** Which scheduler runs an app (`scheduler:set <app>|--global selected <name>`). */
@@ -66,6 +67,8 @@ export class Platform {
   readonly swarm: SwarmManager;
   /** What happened (deploys, crashes, config, domains, certificates, backups, nodes), for whoever is told (webhooks). */
   readonly events = new DomainEvents();
+  /** Every app's last day of traffic, CPU and memory per minute, as the daemon samples it (kept in memory only). */
+  readonly history = new MetricsHistory();
   private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
   private parts: Partial<PlatformParts>;

@@ -67,6 +67,8 @@ const schema = z.object({
   SLIPWAY_RECONCILE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** How often apps with a sleep-after (ps:set) are checked for how long they have gone without a request. */
   SLIPWAY_SLEEP_CHECK_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  /** How often the daemon samples each app's traffic, CPU and memory into its per-minute history (a minute; less only for tests). */
+  SLIPWAY_METRICS_SAMPLE_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
   /** A build, or a release task (release, predeploy, postdeploy), that runs longer is stopped and fails the deploy. */
   SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /** Every app and service gets a network of its own, a subnet of this pool (256 networks of 253 containers by default). */
@@ -173,6 +175,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     stopTimeoutSeconds: s.SLIPWAY_STOP_TIMEOUT_SECONDS,
     keepReleases: s.SLIPWAY_KEEP_RELEASES,
     reconcileMs: s.SLIPWAY_RECONCILE_SECONDS * 1000,
+    metricsSampleMs: s.SLIPWAY_METRICS_SAMPLE_SECONDS * 1000,
     watchMs: s.SLIPWAY_WATCH_SECONDS * 1000,
     sleepCheckMs: s.SLIPWAY_SLEEP_CHECK_SECONDS * 1000,
     pidsLimit: s.SLIPWAY_PIDS_LIMIT,

@@ -6,10 +6,16 @@ import { appDomains } from '../proxy/domains.js';
 import { latestDeploy } from './resources.js';
 import { runningState } from '../runtime/scheduler.js';
 import { EventBus } from '../events/bus.js';
+import { eventApp, type DomainEvent } from '../events/domain.js';
 
-/** An app was created, or something it shows changed (a rename is the old name removed and the new one changed). */
+/**
+ * An app was created, or something it shows changed (a rename is the old name removed and the
+ * new one changed); or the platform told of something (a deploy, a crash loop…: `domain`).
+ */
 export type AppEvent =
-  { type: 'app.changed'; seq: number; summary: AppSummary } | { type: 'app.removed'; seq: number; name: string };
+  | { type: 'app.changed'; seq: number; summary: AppSummary }
+  | { type: 'app.removed'; seq: number; name: string }
+  | { type: 'domain'; seq: number; event: DomainEvent };
 
 /** The stored half of a summary comes from SQLite each tick; the containers' half from the engine less often. */
 const TICK_MS = 1000;
@@ -25,6 +31,9 @@ const NO_CONTAINERS: Containers = { processes: 0, running: 'false' };
  * read every tick (a few indexed SQLite reads per app); the engine is asked about an app's
  * containers every few ticks, and at once when its stored state changed (a deploy started
  * or ended, a release, a stop), and never about an app that has no release and no deploy.
+ * The platform's events (platform.events, what webhooks are told) go on the same bus, in
+ * order with the summaries, and an event about an app has the app looked at (engine
+ * included) at once rather than at the next tick: one stream for the API and the dashboard.
  */
 export class AppWatch {
   private readonly bus = new EventBus<AppEvent>();
@@ -35,6 +44,10 @@ export class AppWatch {
   private first?: Promise<void>;
   /** Bumped by stop(): a look still under way from before is then thrown away. */
   private generation = 0;
+  private looking = false;
+  /** Apps an event was told about since the last look: their containers are looked at too. */
+  private readonly told = new Set<string>();
+  private stopTelling?: () => void;
 
   constructor(
     private readonly platform: Platform,
@@ -49,6 +62,7 @@ export class AppWatch {
     listener: (event: AppEvent) => void,
   ): Promise<{ seq: number; summaries: AppSummary[]; unsubscribe: () => void }> {
     const unsubscribe = this.bus.subscribe(listener);
+    this.stopTelling ??= this.platform.events.subscribe((event) => this.onPlatformEvent(event));
     this.first ??= this.tick(this.generation);
     await this.first;
     return {
@@ -62,6 +76,9 @@ export class AppWatch {
   }
 
   stop(): void {
+    this.stopTelling?.();
+    this.stopTelling = undefined;
+    this.told.clear();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.first = undefined;
@@ -69,26 +86,47 @@ export class AppWatch {
     this.generation++;
   }
 
+  /** Passes a platform event on, and has its app looked at now (or right after the look under way). */
+  private onPlatformEvent(event: DomainEvent): void {
+    if (this.first === undefined) return; // not started, or stopped
+    this.bus.publish({ type: 'domain', seq: ++this.seq, event });
+    const app = eventApp(event);
+    if (app === null) return;
+    this.told.add(app);
+    if (this.looking || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    const generation = this.generation;
+    this.timer = setTimeout(() => void this.tick(generation), 0);
+  }
+
   private async tick(generation: number): Promise<void> {
+    this.looking = true;
     try {
       await this.look(generation);
     } catch (error) {
       lineLog()('looking at the apps for the event stream failed', { level: 'error', err: error });
+    } finally {
+      this.looking = false;
     }
     if (generation !== this.generation) return;
-    if (this.bus.size > 0) this.timer = setTimeout(() => void this.tick(generation), this.tickMs);
+    const delay = this.told.size > 0 ? 0 : this.tickMs;
+    if (this.bus.size > 0) this.timer = setTimeout(() => void this.tick(generation), delay);
     else this.stop();
   }
 
   private async look(generation: number): Promise<void> {
     const askEngine = this.ticks++ % ENGINE_EVERY_TICKS === 0;
+    const told = new Set(this.told);
+    this.told.clear();
     const next = new Map<string, AppSummary>();
     for (const { name } of this.platform.state.apps.list()) {
       const stored = this.stored(name);
       const previous = this.summaries.get(name);
       const changed = !previous || JSON.stringify(stored) !== JSON.stringify(storedOf(previous));
       const containers =
-        askEngine || changed ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS) : previous;
+        askEngine || changed || told.has(name)
+          ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS)
+          : previous;
       next.set(name, { ...stored, processes: containers.processes, running: containers.running });
     }
     if (generation !== this.generation) return;

@@ -1,6 +1,7 @@
 import type { Caller } from '../access/index.js';
 import { mayUseApp } from '../access/index.js';
 import type { AppEvent, AppWatch } from './app-watch.js';
+import { eventApp } from '../events/domain.js';
 import type { State } from '../state/index.js';
 import { TooManyRequestsError } from './errors.js';
 import { serverSentEvent, SSE_HEARTBEAT, sseRetry } from './sse.js';
@@ -14,7 +15,9 @@ const HEARTBEAT_MS = 20_000;
  * `GET /events`: what changes in the apps the caller may use, as server-sent events, so
  * the dashboard needs no polling: a `snapshot` (every app's summary) at connect, then an
  * `app` event (its new summary) for each app created or changed and `app-removed` ({name})
- * for each destroyed, each with an increasing id. A reconnect (with Last-Event-ID or not)
+ * for each destroyed, and `event` for each of the platform's events (platform.events, what
+ * webhooks are told: deploys, crash loops, scaling…) about those apps (about no app: admins
+ * only), each with an increasing id. A reconnect (with Last-Event-ID or not)
  * starts with a fresh snapshot. A stream is one request against the rate limit however
  * long it stays open; their number per token is bounded instead.
  */
@@ -50,6 +53,11 @@ export class AppEventStreams {
     const forward = (event: AppEvent) => {
       if (snapshotSeq === undefined) return void early.push(event);
       if (event.seq <= snapshotSeq) return;
+      if (event.type === 'domain') {
+        const app = eventApp(event.event);
+        if (app === null ? caller.isAdmin : may(app)) send(serverSentEvent('event', event.seq, event.event));
+        return;
+      }
       if (event.type === 'app.changed' && may(event.summary.name)) {
         shown.add(event.summary.name);
         send(serverSentEvent('app', event.seq, event.summary));

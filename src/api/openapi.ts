@@ -40,7 +40,7 @@ const STREAMS = {
     get: {
       tags: ['apps'],
       summary:
-        'Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary) and `app-removed` (data: {name}); a reconnect starts with a fresh snapshot',
+        'Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary), `app-removed` (data: {name}) and `event` (data: one of the platform’s events about those apps, as webhooks get it: {type, id, at, app, …}); a reconnect starts with a fresh snapshot',
       responses: {
         200: { description: 'The events', content: { 'text/event-stream': { schema: { type: 'string' } } } },
         ...errorResponses,

@@ -40,6 +40,7 @@ import {
   serviceSchema,
   usageSchema,
 } from './schemas.js';
+import { metricsRoutes } from './metrics-routes.js';
 
 /**
  * The resources of /api/v1. Each route declares its inputs and its answer as zod schemas
@@ -723,6 +724,7 @@ export const ROUTES: ApiRoute[] = [
   ...backups,
   ...keys,
   ...nodes,
+  ...metricsRoutes(),
 ];
 
 export const commandBody = z.object({

@@ -4,7 +4,7 @@
  * another event. U+2028 and U+2029 are escaped too, for parsers that take them as line ends.
  */
 export function serverSentEvent(
-  name: 'line' | 'end' | 'snapshot' | 'app' | 'app-removed',
+  name: 'line' | 'end' | 'snapshot' | 'app' | 'app-removed' | 'event',
   id: number,
   data: unknown,
 ): string {

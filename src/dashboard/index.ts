@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Handlebars from 'handlebars';
@@ -16,9 +17,14 @@ import type { FailureCounter } from '../core/failure-counter.js';
  */
 const TEMPLATES = new URL('../../templates/dashboard/', import.meta.url).pathname;
 const CLIENT = new URL('./client/', import.meta.url).pathname;
-/** What /assets/ serves, by name: the style sheet, and every compiled module of the browser code. */
+/** uPlot's module and style sheet, for the app page's charts (src/dashboard/client/metrics-panel.ts). */
+const UPLOT = path.dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.esm.js'));
+/** What /assets/ serves, by name: the style sheets, uPlot, and every compiled module of the browser code. */
 const ASSETS = new Map<string, { file: string; type: string }>([
   ['dashboard.css', { file: path.join(TEMPLATES, 'assets', 'dashboard.css'), type: 'text/css' }],
+  ['metrics.css', { file: path.join(TEMPLATES, 'assets', 'metrics.css'), type: 'text/css' }],
+  ['uPlot.esm.js', { file: path.join(UPLOT, 'uPlot.esm.js'), type: 'text/javascript' }],
+  ['uPlot.min.css', { file: path.join(UPLOT, 'uPlot.min.css'), type: 'text/css' }],
   ...fs
     .readdirSync(CLIENT)
     .filter((name) => name.endsWith('.js'))

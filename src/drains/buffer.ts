@@ -98,6 +98,11 @@ export class DrainBuffer {
     this.keepToCap();
   }
 
+  /** Lines lost before they reached the buffer (nginx's router log was full): counted as dropped. */
+  droppedBefore(lines: number): void {
+    this.state.dropped += lines;
+  }
+
   /** The next records to send, up to about `maxBytes` of them (at least one whole record); the same again until `sent` or `delivered`. */
   peek(maxBytes: number): Batch | undefined {
     for (;;) {

@@ -27,6 +27,8 @@ const SCAN_MS = 2000;
 /** How often what was taken from each container is saved (and the buffers' counts with it). */
 const SAVE_MS = 500;
 const BATCH_BYTES = 512 * 1024;
+/** The router lines taken from nginx per app and scan (nginx keeps up to 20,000 waiting per app). */
+const ROUTER_LINES_PER_SCAN = 10_000;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /**
@@ -47,7 +49,9 @@ export function drainCounts(platform: Platform, drain: Drain): DrainCounts {
  * drain (its own or a global one) is read from where it was last taken (Docker's `since`, a
  * position saved per container), appended to each drain's buffer on disk, and delivered
  * from there by one sender per drain. Reading and sending are apart: a slow or absent drain
- * only fills its own buffer, never holds up the app, a deploy or another drain.
+ * only fills its own buffer, never holds up the app, a deploy or another drain. Drains added
+ * with --router also get the router's access log of their apps, taken from nginx (which
+ * keeps it while the daemon is away) at each scan.
  */
 export function keepDraining(platform: Platform, log: Log, signal: AbortSignal): void {
   const drainer = new Drainer(platform, log, signal);
@@ -93,6 +97,7 @@ class Drainer {
       this.drains = allDrains(this.platform.state);
       this.keepSenders();
       await this.keepFollowers();
+      await this.takeRouterLines();
     } finally {
       this.scanning = false;
     }
@@ -212,6 +217,33 @@ class Drainer {
       });
   }
 
+  /** The router's lines of each app with a router drain (its own or a global one), to those drains. */
+  private async takeRouterLines(): Promise<void> {
+    const drains = this.drains.filter((d) => d.router);
+    if (drains.length === 0) return;
+    const apps = drains.some((d) => d.app === undefined)
+      ? this.platform.state.apps.list().map((a) => a.name)
+      : [...new Set(drains.flatMap((d) => d.app ?? []))];
+    const nginx = this.platform.nginx;
+    for (const app of apps) {
+      const { dropped, lines } = await nginx.routerLog(app, ROUTER_LINES_PER_SCAN);
+      if (lines.length === 0 && dropped === 0) continue;
+      const release = this.platform.state.releases.current(app)?.version ?? 0;
+      const records = lines.map((line): DrainRecord => ({
+        time: line.time,
+        app,
+        process: 'router',
+        index: 0,
+        release,
+        message: line.message,
+      }));
+      for (const drain of drains) {
+        if (drain.app !== undefined && drain.app !== app) continue;
+        this.senders.get(drain.id)?.take(records, dropped);
+      }
+    }
+  }
+
   /** Lines are taken from when the app's first drain was added: none of what came before. */
   private firstInstant(app: string): string {
     const added = drainsFor(this.platform.state, app).map((d) => d.createdAt);
@@ -259,7 +291,9 @@ class Sender {
     void this.deliverForever();
   }
 
-  take(records: DrainRecord[]): void {
+  /** Buffers records; `droppedBefore` counts lines lost on their way here. */
+  take(records: DrainRecord[], droppedBefore = 0): void {
+    if (droppedBefore > 0) this.buffer.droppedBefore(droppedBefore);
     this.buffer.append(records);
     this.countsChanged = true;
     this.wake?.();

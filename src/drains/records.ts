@@ -6,7 +6,7 @@ export interface DrainRecord {
   /** When the engine received the line (RFC 3339 with up to nanoseconds, UTC). */
   time: string;
   app: string;
-  /** Process type (`web`, `worker`) and its index: Heroku's `web.1`. */
+  /** Process type (`web`, `worker`) and its index: Heroku's `web.1`; `router` and 0 for the router's lines. */
   process: string;
   index: number;
   release: number;

@@ -15,6 +15,8 @@ const drainShape = z.object({
   confined: z.boolean(),
   addedBy: z.string(),
   createdAt: z.number(),
+  /** Also gets the router's access log of the app (drains:add --router), as Heroku's router lines. */
+  router: z.boolean().default(false),
 });
 export type DrainSpec = z.infer<typeof drainShape>;
 

@@ -28,7 +28,9 @@ function timestamp(time: string): string {
   );
 }
 
-export const procId = (record: DrainRecord) => `${record.process}.${record.index}`;
+/** `web.1`; the router's lines (index 0) are `router`, as Heroku names them. */
+export const procId = (record: DrainRecord) =>
+  record.index === 0 ? record.process : `${record.process}.${record.index}`;
 
 /** One record as an RFC 5424 message. Pure. */
 export function formatSyslog(record: DrainRecord, hostname: string): string {

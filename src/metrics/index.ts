@@ -1,3 +1,5 @@
+import type { Log } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import type { Instance } from '../runtime/scheduler.js';
 import type { ContainerUsage } from '../runtime/scheduler.js';
@@ -31,6 +33,41 @@ export async function metricsText(platform: Platform): Promise<string> {
   return renderPrometheus(
     metricFamilies(platform, { traffic: traffic.filter((t) => apps.has(t.app)), containers, queue }),
   );
+}
+
+/**
+ * Samples every app's traffic and containers each `sampleMs` (a minute by default), at the
+ * same second of each minute, into the platform's history (what the API's per-app metrics
+ * and the dashboard's charts read) until `signal` aborts. A failed reading is skipped: its
+ * minute then counts into the next.
+ */
+export function keepSampling(platform: Platform, log: Log, signal: AbortSignal): void {
+  const { metricsSampleMs: sampleMs } = platform.settings;
+  let timer: NodeJS.Timeout | undefined;
+  const next = () => {
+    if (!signal.aborted) timer = setTimeout(sample, sampleMs - (Date.now() % sampleMs));
+  };
+  const sample = () => {
+    const apps = new Set(platform.state.apps.list().map((app) => app.name));
+    platform.history.keepOnly(apps);
+    Promise.all([platform.nginx.traffic(), containerUsage(platform, [...apps])])
+      .then(([traffic, containers]) =>
+        platform.history.record({
+          at: Date.now(),
+          traffic: traffic.filter((t) => apps.has(t.app)),
+          containers: containers.map(({ app, instance, usage }) => ({
+            app,
+            id: instance.id,
+            cpuSecondsTotal: usage.cpuSecondsTotal,
+            memoryBytes: usage.memoryBytes,
+          })),
+        }),
+      )
+      .catch((error: unknown) => log(`sampling metrics failed: ${errorMessage(error)}`, { level: 'warn' }))
+      .finally(next);
+  };
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  sample();
 }
 
 function metricFamilies(platform: Platform, measured: Measured): Family[] {

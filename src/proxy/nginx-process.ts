@@ -91,6 +91,17 @@ export class NginxProcess {
     return answer?.status === 200 ? answer.body : undefined;
   }
 
+  /**
+   * Takes (removes) up to `max` of the app's router lines waiting in the workers
+   * (templates/nginx/lua/router_log.lua), and has it recorded for another minute; undefined
+   * when nginx does not answer.
+   */
+  async takeRouterLog(app: string, max: number): Promise<string | undefined> {
+    const query = new URLSearchParams({ app, max: String(max) });
+    const answer = await socketRequest(this.statusSocket, 'GET', `/router-log?${query}`);
+    return answer?.status === 200 ? answer.body : undefined;
+  }
+
   /** Tests the configuration on disk and has the master load it (starts one if none runs). */
   async testAndReload(): Promise<void> {
     const generation = newGeneration();

@@ -1,5 +1,6 @@
 import { parseTraffic, type AppTraffic } from './traffic.js';
 import { createHmac } from 'node:crypto';
+import { parseRouterLog, type RouterLine } from './router-log.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
@@ -130,6 +131,14 @@ export class Nginx implements Router {
   /** Every app's requests since nginx started; empty when nginx does not answer. */
   async traffic(): Promise<AppTraffic[]> {
     return parseTraffic((await this.process.readTraffic()) ?? '');
+  }
+
+  /**
+   * The app's router lines since the last call (at most `max`), and how many nginx dropped
+   * meanwhile; asking is what keeps nginx recording them (for a minute after each call).
+   */
+  async routerLog(app: string, max: number): Promise<{ dropped: number; lines: RouterLine[] }> {
+    return parseRouterLog((await this.process.takeRouterLog(app, max)) ?? '');
   }
 
   async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {

@@ -56,6 +56,10 @@ const TEXTS: Texts = {
   'app.crashed': (e) => `${e.app}: ${e.process || 'a'} container ${e.container} stopped unexpectedly`,
   'app.restarted': (e) => `${e.app}: restarting ${e.missing.join(', ')} of v${e.release}`,
   'app.recovered': (e) => `${e.app}: v${e.release} runs again`,
+  'app.crash_loop': (e) =>
+    `${e.app}: ${e.process} is crash-looping (${e.crashes} crashes within ${e.window_seconds / 60} minutes); further crashes are counted, not told`,
+  'app.crash_loop_recovered': (e) =>
+    `${e.app}: ${e.process} runs again after a crash loop of ${e.crashes} crashes in ${Math.round(e.seconds / 60)} minutes`,
   'app.scaled': (e) =>
     `${e.app} scaled to ${Object.entries(e.formation)
       .map(([type, count]) => `${type}=${count}`)

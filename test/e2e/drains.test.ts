@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { DrainJson } from '../../src/commands/drains/index.js';
 import { parseJson } from '../support/json.js';
 import { freePort } from '../support/ports.js';
+import { Rsyslog, RSYSLOG_TLS } from '../support/rsyslog.js';
 import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // Log drains against a real rsyslog from Debian (TCP, and TLS through its GnuTLS driver when
@@ -17,53 +17,7 @@ const dir = fs.mkdtempSync('/tmp/slipway-drains-');
 const tls = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
 const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_LOG_DRAIN_CA_FILE: tls.cert });
 const APP = 'counter';
-const RSYSLOG_TLS = fs.existsSync('/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so');
 let tenant: SshKey;
-
-/** Debian's rsyslogd with a config of its own: imtcp on a plain and a TLS port, every message to a file. */
-class Rsyslog {
-  readonly out = path.join(dir, 'rsyslog.log');
-  plainPort = 0;
-  tlsPort = 0;
-  private process?: ChildProcess;
-
-  async start(): Promise<void> {
-    if (!this.plainPort) [this.plainPort, this.tlsPort] = [await freePort(), await freePort()];
-    const conf = path.join(dir, 'rsyslog.conf');
-    fs.writeFileSync(
-      conf,
-      `global(workDirectory="${dir}" DefaultNetstreamDriverCAFile="${tls.cert}" DefaultNetstreamDriverCertFile="${tls.cert}" DefaultNetstreamDriverKeyFile="${tls.key}")
-module(load="imtcp")
-input(type="imtcp" port="${this.plainPort}" ruleset="plain")
-${RSYSLOG_TLS ? `input(type="imtcp" port="${this.tlsPort}" ruleset="tls" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")` : ''}
-template(name="fields" type="string" string="%app-name% %procid% %structured-data% %msg%\\n")
-ruleset(name="plain") { action(type="omfile" file="${this.out}" template="fields") }
-ruleset(name="tls") { action(type="omfile" file="${this.out}.tls" template="fields") }
-`,
-    );
-    this.process = spawn('/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', path.join(dir, 'rsyslog.pid')], {
-      stdio: 'inherit',
-    });
-    await eventually(
-      () => run('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${this.plainPort}`]),
-      (r) => r.code === 0,
-      20_000,
-    );
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  lines(file = this.out): string[] {
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-  }
-}
-
 /** An HTTPS server taking NDJSON POSTs, as a log service would; it can go away and come back on its port. */
 class HttpsReceiver {
   port = 0;
@@ -95,7 +49,7 @@ class HttpsReceiver {
   }
 }
 
-const rsyslog = new Rsyslog();
+const rsyslog = new Rsyslog(dir, tls);
 const receiver = new HttpsReceiver();
 
 /** The numbers of the app's `count N` lines among what a receiver got. */

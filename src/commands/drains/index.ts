@@ -20,6 +20,8 @@ export interface DrainJson {
   /** The app, or `--global` for a drain of every app. */
   app: string;
   url: string;
+  /** Gets the router's access log too (drains:add --router). */
+  router: boolean;
   addedBy: string;
   createdAt: string;
   delivered: number;
@@ -35,6 +37,7 @@ function drainJson(platform: Platform, drain: Drain): DrainJson {
     id: drain.id,
     app: drain.app ?? '--global',
     url: drain.url,
+    router: drain.router,
     addedBy: drain.addedBy,
     createdAt: new Date(drain.createdAt).toISOString(),
     delivered: counts.delivered,
@@ -74,19 +77,24 @@ const commands: Command[] = [
   action({
     name: 'drains:add',
     summary:
-      'Send every line the app’s containers write to a syslog://, syslog+tls:// or https:// drain (--global: of every app)',
+      'Send every line the app’s containers write to a syslog://, syslog+tls:// or https:// drain (--global: of every app; --router: its router’s access log too)',
     args: ['app', '<url>'],
     appOr: '--global',
     access: 'app',
-    booleanFlags: ['global'],
+    booleanFlags: ['global', 'router'],
     async run(ctx, args) {
       const app = args.app?.name;
       const confined = !ctx.caller.isAdmin;
       const url = await checkDrainUrl(args.named.url, confined);
-      const added = addDrain(ctx.platform.state, app, { url: url.url, confined, addedBy: ctx.caller.name });
+      const router = args.flags.router === true;
+      const added = addDrain(ctx.platform.state, app, { url: url.url, confined, addedBy: ctx.caller.name, router });
       if (!added) return ctx.out.out(format.step(`Skipping: ${url.url} is already a drain of ${whose(app)}`));
       ctx.out.out(format.step(`Added drain ${url.url} (${added.id}) to ${whose(app)}`));
-      ctx.out.out(format.detail('Lines written from now on are sent; drains:list shows how delivery goes'));
+      ctx.out.out(
+        format.detail(
+          `Lines written${router ? ' and requests the router answers' : ''} from now on are sent; drains:list shows how delivery goes`,
+        ),
+      );
     },
   }),
   action({
@@ -120,7 +128,7 @@ const commands: Command[] = [
         out.out(format.section('Drains'));
         for (const d of drains) {
           out.out(
-            `${d.id}  ${d.app}  ${d.url}  delivered ${d.delivered}  buffered ${d.buffered}  dropped ${d.dropped}`,
+            `${d.id}  ${d.app}  ${d.url}${d.router ? ' (+router)' : ''}  delivered ${d.delivered}  buffered ${d.buffered}  dropped ${d.dropped}`,
           );
           if (d.lastError) out.out(format.detail(`last error at ${d.lastErrorAt}: ${d.lastError}`));
         }

@@ -6,6 +6,7 @@ import { configSection } from './app-config.js';
 import { deploysSection, releasesSection } from './app-deploys.js';
 import { domainsSection, httpsSection } from './app-domains.js';
 import { logsSection } from './app-logs.js';
+import { metricsPanel } from './metrics-panel.js';
 import { processesSection, refreshUsage, USAGE_MS } from './app-processes.js';
 import { byId, say, sayFailed, watchApps } from './page.js';
 
@@ -40,6 +41,7 @@ export function appPage(): void {
   // The page is read again whenever the app's summary changes (a deploy starts or ends, a
   // release, containers start or stop, domains), and the CPU and memory charts are sampled
   // while containers run and the page is seen.
+  const told = metricsPanel(app);
   let seen = '';
   let running = false;
   watchApps((apps) => {
@@ -50,7 +52,7 @@ export function appPage(): void {
     if (now === seen) return;
     seen = now;
     changed();
-  });
+  }, told);
   setInterval(() => {
     if (running && document.visibilityState === 'visible') refreshUsage(app).catch(sayFailed);
   }, USAGE_MS);

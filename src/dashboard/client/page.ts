@@ -1,6 +1,7 @@
 // What every dashboard page uses: the API with the session cookie (changes carry the page's
 // CSRF token), elements made from data, the status line, and the apps' event stream.
 import type { AppRemoved, AppSummary, CommandOutput, ErrorJson, Page } from '../../model/api.js';
+import type { DomainEvent } from '../../model/domain-events.js';
 import { ago, commandResult, lineSplitter, toneOf } from './format.js';
 
 export const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
@@ -217,11 +218,15 @@ export const eventData = <T>(event: MessageEvent) => JSON.parse(event.data as st
 
 /**
  * Follows the event stream of the apps this session may use: `onApps` gets every app's
- * summary (a Map by name) at connect and after each change. EventSource reconnects by
- * itself (and gets a fresh snapshot); a stream refused outright (logged out, too many open)
- * is looked into, then opened again a little later.
+ * summary (a Map by name) at connect and after each change, `onEvent` each of the
+ * platform's events about them (a deploy, a crash loop…, as webhooks get them).
+ * EventSource reconnects by itself (and gets a fresh snapshot); a stream refused outright
+ * (logged out, too many open) is looked into, then opened again a little later.
  */
-export function watchApps(onApps: (apps: Map<string, AppSummary>) => void): void {
+export function watchApps(
+  onApps: (apps: Map<string, AppSummary>) => void,
+  onEvent: (event: DomainEvent) => void = () => {},
+): void {
   const apps = new Map<string, AppSummary>();
   const source = new EventSource('/api/v1/events');
   const changed = () => onApps(apps);
@@ -239,9 +244,10 @@ export function watchApps(onApps: (apps: Map<string, AppSummary>) => void): void
     apps.delete(eventData<AppRemoved>(event).name);
     changed();
   });
+  source.addEventListener('event', (event) => onEvent(eventData<DomainEvent>(event)));
   source.addEventListener('error', () => {
     if (source.readyState !== EventSource.CLOSED) return; // reconnecting by itself
     api('GET', '/apps').catch(sayFailed); // a 401 goes to the login page
-    setTimeout(() => watchApps(onApps), REOPEN_MS);
+    setTimeout(() => watchApps(onApps, onEvent), REOPEN_MS);
   });
 }
