@@ -54,7 +54,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary) and `app-removed` (data: {name}); a reconnect starts with a fresh snapshot */
+    /** Changes of the apps the token may use, as server-sent events: `snapshot` (data: every app’s summary) at connect, then `app` (data: one app’s new summary), `app-removed` (data: {name}) and `event` (data: one of the platform’s events about those apps, as webhooks get it: {type, id, at, app, …}); a reconnect starts with a fresh snapshot */
     get: {
       parameters: {
         query?: never;
@@ -2312,6 +2312,75 @@ export interface paths {
               }[];
               /** @description Give it as ?cursor= for the next page; null: this is the last */
               next_cursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Error400'];
+        401: components['responses']['Error401'];
+        403: components['responses']['Error403'];
+        404: components['responses']['Error404'];
+        409: components['responses']['Error409'];
+        429: components['responses']['Error429'];
+        500: components['responses']['Error500'];
+        503: components['responses']['Error503'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/apps/{app}/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The app’s last day minute by minute, as the daemon samples it: requests by status class, latency p50/p95, CPU and memory (kept in memory: a daemon restart starts again) */
+    get: {
+      parameters: {
+        query?: {
+          since?: string;
+        };
+        header?: never;
+        path: {
+          app: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Done */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              app: string;
+              interval_seconds: number;
+              kept_points: number;
+              points: {
+                /** @description The minute’s start (ISO 8601, UTC) */
+                at: string;
+                requests: number;
+                status: {
+                  '1xx': number;
+                  '2xx': number;
+                  '3xx': number;
+                  '4xx': number;
+                  '5xx': number;
+                };
+                p50_ms: number | null;
+                p95_ms: number | null;
+                /** @description All the app’s containers together, 100 being one CPU */
+                cpu_percent: number | null;
+                memory_bytes: number | null;
+              }[];
             };
           };
         };
