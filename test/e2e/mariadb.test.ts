@@ -100,7 +100,10 @@ describe('mariadb', () => {
     };
     const all = await get('/services');
     expect(all.status).toBe(200);
-    expect(all.json).toMatchObject({ postgres: [], redis: [], mariadb: [{ name: 'db', links: [app] }] });
+    expect(all.json).toEqual({
+      items: [{ type: 'mariadb', name: 'db', status: 'running', links: [app] }],
+      next_cursor: null,
+    });
     expect(await get('/services/mariadb/db')).toMatchObject({ status: 200, json: { name: 'db', status: 'running' } });
   });
 
