@@ -265,12 +265,15 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
 }
 
 /**
- * A process container that stopped while the app should run, and that no deploy was retiring,
- * crashed. Builds and one-offs end by design, and name no process (or are one-offs).
+ * A process container (or Swarm task) that stopped while the app should run, and that no
+ * deploy was retiring, crashed. Builds and one-offs end by design, and name no process (or
+ * are one-offs). A task cut off on a node that is down or does not answer may still run
+ * there: that is told as the node's (node.down), not as a crash of each task on it.
  */
 function tellIfCrashed(platform: Platform, app: string, event: InstanceEvent): void {
   const { state } = platform;
-  if (!event.process || event.oneOff || isStopped(state, app) || isSleeping(state, app)) return;
+  if (!event.process || event.oneOff || event.unreachable) return;
+  if (isStopped(state, app) || isSleeping(state, app)) return;
   if (retiringNow(state, app).has(event.id)) return;
   platform.events.publish('app.crashed', { app, process: event.process, container: event.id.slice(0, 12) });
 }

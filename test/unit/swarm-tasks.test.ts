@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Reconciler } from '../../src/deploy/reconcile.js';
+import { keepConverging, Reconciler } from '../../src/deploy/reconcile.js';
+import type { DomainEvent } from '../../src/events/domain.js';
 import { Platform, SCHEDULER_PROPERTY } from '../../src/platform.js';
 import type { DeployQueue } from '../../src/queue/deploy-queue.js';
 import type { DockerEngine, SwarmNode, SwarmServiceSummary, SwarmTask } from '../../src/runtime/docker/index.js';
@@ -80,6 +81,8 @@ class FakeSwarm {
     task('t3', 3, 'n3', 'running', 'running', 100),
   ];
   calls: string[] = [];
+  /** How many times the watch has listed the tasks. */
+  looks = 0;
 
   /** What Swarm does on `nodes:drain n3`: t3 is to stop, and its slot's new task waits on node 1 until it has. */
   drainThird() {
@@ -101,6 +104,7 @@ class FakeSwarm {
       services: async () => this.services,
       service: async (id: string) => this.services.find((s) => s.id === id),
       tasks: async (filter: { serviceId?: string; nodeId?: string; desiredState?: string | string[] }) => {
+        if (filter.desiredState === 'running') this.looks++;
         const desired = filter.desiredState === undefined ? undefined : [filter.desiredState].flat();
         return this.tasks
           .filter(
@@ -207,12 +211,37 @@ describe('the reconciler on a swarm', () => {
     expect(queue.jobs).toEqual([]);
     expect(swarm.calls).toEqual([]);
   });
+
+  test('a task that exits on a node that is up is app.crashed, naming its process; the tasks of a node that goes down are not (node.down tells it)', async () => {
+    // No published ports: nothing to probe, a task is live while it runs on a node that is up.
+    swarm.tasks = swarm.tasks.map((t) => ({ ...t, publishedPorts: [] }));
+    const told: DomainEvent[] = [];
+    platform.events.subscribe((event) => told.push(event));
+    const watching = new AbortController();
+    try {
+      await keepConverging(platform, () => {}, watching.signal);
+      const looked = async (after: number) => until(() => swarm.looks > after + 1);
+      await looked(swarm.looks);
+      swarm.tasks = swarm.tasks.map((t) => (t.id === 't2' ? { ...t, state: 'failed', exitCode: 1 } : t));
+      await until(() => told.some((e) => e.type === 'app.crashed'));
+      swarm.nodes = swarm.nodes.map((n) => (n.id === 'n3' ? { ...n, state: 'down' } : n));
+      await until(() => told.some((e) => e.type === 'node.down'));
+      await looked(swarm.looks);
+    } finally {
+      watching.abort();
+    }
+    expect(told.filter((e) => e.type === 'app.crashed' || e.type === 'node.down')).toEqual([
+      expect.objectContaining({ type: 'app.crashed', app: 'shop', process: 'web', container: 't2' }),
+      expect.objectContaining({ type: 'node.down', node: 'node3', address: '10.0.0.13' }),
+    ]);
+  }, 20_000);
 });
 
 describe('the watch: a task nginx cannot reach is out at once', () => {
   const reachable: Reach = { nodeDown: () => false, unanswered: () => false };
   const watched = (running = true): WatchedTask => ({
     app: 'shop',
+    process: 'web',
     running,
     nodeId: 'n3',
     endpoint: '10.0.0.13:30003',
@@ -221,22 +250,24 @@ describe('the watch: a task nginx cannot reach is out at once', () => {
   test('a task whose endpoint stops answering, or whose node is down, dies unreachable; one that answers again starts', () => {
     const tasks = new Map([['t3', watched()]]);
     expect(taskEvents(tasks, tasks, reachable, { ...reachable, unanswered: (e) => e === '10.0.0.13:30003' })).toEqual([
-      { action: 'die', id: 't3', app: 'shop', unreachable: true },
+      { action: 'die', id: 't3', app: 'shop', process: 'web', unreachable: true },
     ]);
     expect(taskEvents(tasks, new Map(), reachable, { ...reachable, nodeDown: (id) => id === 'n3' })).toEqual([
-      { action: 'die', id: 't3', app: 'shop', unreachable: true },
+      { action: 'die', id: 't3', app: 'shop', process: 'web', unreachable: true },
     ]);
     expect(taskEvents(tasks, tasks, { ...reachable, unanswered: () => true }, reachable)).toEqual([
-      { action: 'start', id: 't3', app: 'shop' },
+      { action: 'start', id: 't3', app: 'shop', process: 'web' },
     ]);
   });
 
   test('a task that stops or goes on a node that is up just dies; nothing changed, nothing said', () => {
     const tasks = new Map([['t3', watched()]]);
     expect(taskEvents(tasks, new Map([['t3', watched(false)]]), reachable, reachable)).toEqual([
-      { action: 'die', id: 't3', app: 'shop' },
+      { action: 'die', id: 't3', app: 'shop', process: 'web' },
     ]);
-    expect(taskEvents(tasks, new Map(), reachable, reachable)).toEqual([{ action: 'die', id: 't3', app: 'shop' }]);
+    expect(taskEvents(tasks, new Map(), reachable, reachable)).toEqual([
+      { action: 'die', id: 't3', app: 'shop', process: 'web' },
+    ]);
     expect(taskEvents(tasks, tasks, reachable, reachable)).toEqual([]);
   });
 
@@ -253,13 +284,13 @@ describe('the watch: a task nginx cannot reach is out at once', () => {
       await new Promise((resolve) => servers[2]!.close(resolve));
       await until(() => events.some((e) => e.action === 'die'));
       expect(events.filter((e) => e.action === 'die')).toEqual([
-        { action: 'die', id: 't3', app: 'shop', unreachable: true },
+        { action: 'die', id: 't3', app: 'shop', process: 'web', unreachable: true },
       ]);
       expect((await scheduler.instances('shop')).map((i) => i.endpoint?.port)).toEqual([ports[0], ports[1], undefined]);
 
       servers[2] = await listening(ports[2]);
       await until(() => events.filter((e) => e.action === 'start').length === 4);
-      expect(events.at(-1)).toEqual({ action: 'start', id: 't3', app: 'shop' });
+      expect(events.at(-1)).toEqual({ action: 'start', id: 't3', app: 'shop', process: 'web' });
       expect((await scheduler.instances('shop'))[2]?.endpoint).toEqual({ host: '127.0.0.1', port: ports[2] });
     } finally {
       watching.abort();

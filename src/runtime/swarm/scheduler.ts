@@ -476,19 +476,23 @@ export class DockerSwarmScheduler implements Scheduler {
     if (!info.isManager)
       return { tasks: new Map(), reach: { nodeDown: () => false, unanswered: () => false }, nodes: new Map() };
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance });
-    const appOf = new Map(
-      services.filter((s) => s.labels[LABEL.process]).map((s) => [s.id, s.labels[LABEL.app] ?? '']),
+    const serviceOf = new Map(
+      services.flatMap((s) => {
+        const process = s.labels[LABEL.process];
+        return process ? [[s.id, { app: s.labels[LABEL.app] ?? '', process }] as const] : [];
+      }),
     );
     const [tasks, nodes] = await Promise.all([this.docker.swarm.tasks({ desiredState: 'running' }), this.nodesById()]);
     void this.keepGuard([...nodes.values()]);
     const watched = new Map(
       tasks
-        .filter((t) => appOf.has(t.serviceId))
+        .filter((t) => serviceOf.has(t.serviceId))
         .map((t): [string, WatchedTask] => {
           const node = nodes.get(t.nodeId);
           const endpoint =
             node?.state === 'ready' && t.publishedPorts[0] ? `${node.address}:${t.publishedPorts[0]}` : undefined;
-          return [t.id, { app: appOf.get(t.serviceId)!, running: t.state === 'running', nodeId: t.nodeId, endpoint }];
+          const { app, process } = serviceOf.get(t.serviceId)!;
+          return [t.id, { app, process, running: t.state === 'running', nodeId: t.nodeId, endpoint }];
         }),
     );
     await this.probe([...watched.values()].flatMap((t) => (t.running && t.endpoint ? [t.endpoint] : [])));

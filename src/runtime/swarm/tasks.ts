@@ -23,6 +23,8 @@ export function slotHolders(tasks: SwarmTask[]): SwarmTask[] {
 /** A task of this instance's apps, as the watch sees it at each look. */
 export interface WatchedTask {
   app: string;
+  /** Its service's process type: a task that stops names it, as a container's death does. */
+  process: string;
   running: boolean;
   nodeId: string;
   /** `host:port` where nginx reaches it, for a web task on a node that is up. */
@@ -57,13 +59,15 @@ export function taskEvents(
 ): InstanceEvent[] {
   const events: InstanceEvent[] = [];
   for (const [id, task] of now)
-    if (live(task, reach) && !live(before.get(id), reachBefore)) events.push({ action: 'start', id, app: task.app });
+    if (live(task, reach) && !live(before.get(id), reachBefore))
+      events.push({ action: 'start', id, app: task.app, process: task.process });
   for (const [id, task] of before) {
     if (!live(task, reachBefore) || live(now.get(id), reach)) continue;
     events.push({
       action: 'die',
       id,
       app: task.app,
+      process: task.process,
       ...(cutOff(now.get(id) ?? task, reach) ? { unreachable: true } : {}),
     });
   }
