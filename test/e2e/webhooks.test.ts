@@ -1,80 +1,17 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseJson } from '../support/json.js';
 import { freePort } from '../support/ports.js';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { Receiver, signedBy } from '../support/webhook-receiver.js';
 
 // Retries come fast here (0.3 s, then doubling), so a receiver that was down gets its delivery within the test.
 const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_WEBHOOK_BACKOFF_MS: '300' });
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const app = 'hooked';
 let tenant: SshKey;
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook receiver in this process: what it was sent, by path; it answers 200. */
-class Receiver {
-  readonly received: Received[] = [];
-  private server?: http.Server;
-
-  async listen(port = 0): Promise<number> {
-    this.server = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        this.received.push({ path: request.url ?? '', headers: request.headers, body });
-        response.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** The first event of this kind sent to `urlPath`, once it came. */
-  async event(
-    urlPath: string,
-    type: string,
-    timeoutMs = 60_000,
-  ): Promise<Received & { event: Record<string, unknown> }> {
-    const find = () => this.received.find((r) => r.path === urlPath && r.headers['slipway-event'] === type);
-    const found = await eventually(
-      async () => find(),
-      (r) => r !== undefined,
-      timeoutMs,
-    );
-    if (!found)
-      throw new Error(
-        `no ${type} reached ${urlPath}; got ${this.received.map((r) => r.headers['slipway-event']).join(', ')}`,
-      );
-    return { ...found, event: parseJson<Record<string, unknown>>(found.body) };
-  }
-
-  close(): void {
-    this.server?.close();
-  }
-}
-
-/** What a receiver does with Slipway-Signature (README): HMAC-SHA256 of "<t>.<body>" under the secret, in constant time. */
-function signedBy(secret: string, received: Received): boolean {
-  const header = String(received.headers['slipway-signature']);
-  const fields = Object.fromEntries(header.split(',').map((part) => part.split('=') as [string, string]));
-  const expected = createHmac('sha256', secret).update(`${fields.t}.${received.body}`).digest();
-  const given = Buffer.from(fields.v1 ?? '', 'hex');
-  return (
-    given.length === expected.length &&
-    timingSafeEqual(given, expected) &&
-    Math.abs(Date.now() / 1000 - Number(fields.t)) < 300
-  );
-}
 
 /** Adds a webhook as `key` (the admin by default); its id and the secret shown once. */
 async function addWebhook(args: string[], key?: SshKey): Promise<{ id: string; secret: string }> {
