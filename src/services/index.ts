@@ -38,6 +38,7 @@ export {
 export { checkPassphrase, decryptStream, encryptStream, HEADER_BYTES, MAGIC, openHeader } from './backup-crypto.js';
 export { bucketClient, downloadStream, measuring, readAll, storeVerified } from './bucket.js';
 export {
+  backupRefused,
   backupToBucket,
   ENCRYPTION_FORMAT,
   findBackup,

@@ -147,6 +147,20 @@ async function forgetInterrupted(platform: Platform, kind: ServiceKind, name: st
  * processes (a schedule firing while a person runs one finds it taken). A failure is
  * recorded, logged and thrown as a UserError with its reason.
  */
+/**
+ * A backup asked for (by hand, or by its schedule with nobody watching) that cannot even
+ * start is a failed backup too: told as `backup.failed`, and returned to be thrown. One that
+ * waits for another of the same service running is not: that one tells its own outcome.
+ */
+export function backupRefused(
+  platform: Platform,
+  target: { service: string; bucket: string },
+  message: string,
+): UserError {
+  platform.events.publish('backup.failed', { ...target, error: message });
+  return new UserError(message);
+}
+
 export async function backupToBucket(
   platform: Platform,
   kind: ServiceKind,
@@ -158,7 +172,13 @@ export async function backupToBucket(
   if (!exportCmd) throw new UserError(`${kind.title} services have no backup`);
   const settings = readBackupSettings(platform, kind, service.name);
   const { auth } = settings;
-  if (!auth) throw new UserError(`No backup credentials for ${service.name}: set them with ${kind.kind}:backup-auth`);
+  const told = `${kind.kind} ${service.name}`;
+  if (!auth)
+    throw backupRefused(
+      platform,
+      { service: told, bucket },
+      `No backup credentials for ${service.name}: set them with ${kind.kind}:backup-auth`,
+    );
   const lock = await platform.locks.tryAcquire(backupLockName(kind, service.name));
   if (!lock) throw new UserError(`A backup of ${service.name} is running already`);
   const startedAt = Date.now();
@@ -205,7 +225,7 @@ export async function backupToBucket(
     };
     recordBackupAttempt(platform, kind, service.name, attempt);
     log(`backup of ${kind.kind} ${service.name} stored as s3://${bucket}/${key} (${stored.bytes} bytes)`);
-    platform.events.publish('backup.succeeded', { service: `${kind.kind} ${service.name}`, bucket, file: key });
+    platform.events.publish('backup.succeeded', { service: told, bucket, file: key });
     return attempt;
   } catch (error) {
     const reason = errorMessage(error);
@@ -219,7 +239,7 @@ export async function backupToBucket(
       error: reason,
     });
     log(`backup of ${kind.kind} ${service.name} to s3://${bucket} failed: ${reason}`, { level: 'warn' });
-    platform.events.publish('backup.failed', { service: `${kind.kind} ${service.name}`, bucket, error: reason });
+    platform.events.publish('backup.failed', { service: told, bucket, error: reason });
     throw new UserError(`Backup of ${service.name} to ${bucket} failed: ${reason}`);
   } finally {
     client.destroy();

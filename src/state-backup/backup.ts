@@ -6,6 +6,7 @@ import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { Platform } from '../platform.js';
 import {
+  backupRefused,
   backupSettingsIn,
   bucketClient,
   encryptStream,
@@ -28,6 +29,12 @@ export const stateBackupSettings = (platform: Platform) =>
 
 /** Where a backup goes: a bucket (with state:backup-auth set), or a directory on this host. */
 export type StateBackupTarget = { bucket: string } | { dir: string };
+
+/**
+ * What the backup events call Slipway's own state, as the backup clock does. Only off-site
+ * backups (to a bucket) are events: one into a directory is made at a terminal that sees it.
+ */
+const STATE_SERVICE = 'slipway state';
 
 /** Objects in a bucket: `slipway-state/<instance>/<id>.tar[.enc]`, so two hosts may share one. */
 const objectKey = (platform: Platform, name: string) => `slipway-state/${platform.settings.instance}/${name}`;
@@ -61,7 +68,11 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
   const store = stateBackupSettings(platform);
   const settings = store.read();
   if ('bucket' in target && !settings.auth)
-    throw new UserError('No backup credentials for Slipway’s state: set them with state:backup-auth');
+    throw backupRefused(
+      platform,
+      { service: STATE_SERVICE, bucket: target.bucket },
+      'No backup credentials for Slipway’s state: set them with state:backup-auth',
+    );
   const lock = await platform.locks.tryAcquire('backup:slipway-state');
   if (!lock) throw new UserError('A backup of Slipway’s state is running already');
   const startedAt = Date.now();
@@ -99,11 +110,15 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
     const attempt: BackupAttempt = { ...base, ...done, finishedAt: Date.now(), status: 'ok' };
     store.record(attempt);
     log(`backup of Slipway's state stored in ${where} (${attempt.bytes ?? 0} bytes)`);
+    if ('bucket' in target)
+      platform.events.publish('backup.succeeded', { service: STATE_SERVICE, bucket: target.bucket, file: done.key! });
     return attempt;
   } catch (error) {
     const reason = errorMessage(error);
     store.record({ ...base, finishedAt: Date.now(), status: 'failed', error: reason });
     log(`backup of Slipway's state to ${where} failed: ${reason}`, { level: 'warn' });
+    if ('bucket' in target)
+      platform.events.publish('backup.failed', { service: STATE_SERVICE, bucket: target.bucket, error: reason });
     throw new UserError(`Backup of Slipway’s state to ${where} failed: ${reason}`);
   } finally {
     await lock.release();
@@ -116,7 +131,7 @@ export function stateBackupSchedule(platform: Platform, log: Log): ScheduledBack
   if (!schedule) return [];
   return [
     {
-      key: 'slipway state',
+      key: STATE_SERVICE,
       cron: schedule.cron,
       run: () => backupState(platform, { bucket: schedule.bucket }, log),
     },
