@@ -27,7 +27,8 @@ export const DOMAIN_EVENT_TYPES = [
   'node.up',
 ] as const satisfies readonly DomainEventType[];
 
-function domainEvent<T extends DomainEventType>(type: T, fields: DomainEventFields[T]): DomainEvent {
+/** An event as published: its fields with a new id and the time now. */
+export function domainEvent<T extends DomainEventType>(type: T, fields: DomainEventFields[T]): DomainEvent {
   return { type, id: randomUUID(), at: new Date().toISOString(), ...fields } as DomainEvent;
 }
 

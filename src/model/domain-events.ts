@@ -36,6 +36,8 @@ export interface DomainEventFields {
   'backup.failed': { service: string; bucket: string; error: string };
   'node.down': { node: string; address: string };
   'node.up': { node: string; address: string };
+  /** `webhooks:test`: sent to that one webhook only, never on the stream; `by` is the key that asked. */
+  'webhook.test': { webhook: string; by: string };
 }
 
 interface DeployFields {

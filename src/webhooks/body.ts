@@ -74,6 +74,7 @@ const TEXTS: Texts = {
   'backup.failed': (e) => `Backup of ${e.service} to ${e.bucket} failed: ${e.error}`,
   'node.down': (e) => `Swarm node ${e.node} (${e.address}) is down`,
   'node.up': (e) => `Swarm node ${e.node} (${e.address}) is up again`,
+  'webhook.test': (e) => `A test delivery to webhook ${e.webhook} from Slipway (webhooks:test by ${e.by})`,
 };
 
 /** Pure: one line for a chat, with Slack's three control characters escaped (a value may hold any). */

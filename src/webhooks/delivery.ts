@@ -88,20 +88,7 @@ export function startWebhookWorker(options: {
   const process = async (job: Job<DeliveryJob>) => {
     const hook = options.webhooks.get(job.data.webhookId);
     if (!hook) return; // removed since: nobody to tell
-    const started = Date.now();
-    const outcome = await postEvent(hook, job.data.event).catch((error: unknown) => ({
-      status: null,
-      error: errorMessage(error),
-    }));
-    options.webhooks.recordDelivery(hook.id, {
-      eventId: job.data.event.id,
-      eventType: job.data.event.type,
-      attempt: job.attemptsMade + 1,
-      status: outcome.status,
-      error: outcome.error,
-      latencyMs: Date.now() - started,
-      at: started,
-    });
+    const outcome = await deliverOnce(options.webhooks, hook, job.data.event, job.attemptsMade + 1);
     if (outcome.error !== null) throw new Error(outcome.error);
   };
   return new (bullmq().Worker)(QUEUE_NAME, process, {
@@ -110,6 +97,38 @@ export function startWebhookWorker(options: {
     concurrency: CONCURRENCY,
     settings: { backoffStrategy: (attemptsMade: number) => delays[attemptsMade - 1] ?? LONGEST_WAIT_MS },
   });
+}
+
+/** What one attempt came to: the HTTP status (null: no answer), the error (null: delivered), how long it took. */
+export interface DeliveryOutcome {
+  status: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+/** One attempt to deliver the event to the webhook, recorded for `webhooks:deliveries`; never throws. */
+export async function deliverOnce(
+  webhooks: WebhookStore,
+  hook: WebhookRecord,
+  event: DomainEvent,
+  attempt: number,
+): Promise<DeliveryOutcome> {
+  const started = Date.now();
+  const { status, error } = await postEvent(hook, event).catch((failure: unknown) => ({
+    status: null,
+    error: errorMessage(failure),
+  }));
+  const latencyMs = Date.now() - started;
+  webhooks.recordDelivery(hook.id, {
+    eventId: event.id,
+    eventType: event.type,
+    attempt,
+    status,
+    error,
+    latencyMs,
+    at: started,
+  });
+  return { status, error, latencyMs };
 }
 
 /** One POST of the event to the webhook; an answer outside 2xx is an error (to retry). */

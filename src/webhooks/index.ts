@@ -3,10 +3,10 @@ import { mayUseApp, type Caller } from '../access/index.js';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { parseDestinationUrl, RefusedDestination, resolvePublicDestination } from '../core/public-destination.js';
-import { eventApp } from '../events/domain.js';
+import { domainEvent, eventApp } from '../events/domain.js';
 import type { Platform } from '../platform.js';
 import type { WebhookFormat, WebhookRecord } from '../state/webhooks.js';
-import { WebhookQueue } from './delivery.js';
+import { deliverOnce, WebhookQueue, type DeliveryOutcome } from './delivery.js';
 import { parseEventFilter, webhookWants } from './filter.js';
 
 const SECRET = /^[\x21-\x7e]{16,200}$/;
@@ -88,6 +88,17 @@ export function webhookOf(platform: Platform, caller: Caller, id: string): Webho
   const may = hook && (hook.app === null ? caller.isAdmin : mayUseApp(platform.state, caller, hook.app));
   if (!hook || !may) throw new UserError(`No webhook ${id.slice(0, 100)} that key ${caller.name} may use`);
   return hook;
+}
+
+/**
+ * `webhooks:test`: a `webhook.test` event POSTed to the webhook now, signed as every delivery,
+ * whatever events it asked for (as GitHub's ping), once: the caller reads the answer at once,
+ * and `webhooks:deliveries` lists the attempt with the others.
+ */
+export async function testWebhook(platform: Platform, caller: Caller, id: string): Promise<DeliveryOutcome> {
+  const hook = webhookOf(platform, caller, id);
+  const event = domainEvent('webhook.test', { webhook: hook.id, by: caller.name });
+  return deliverOnce(platform.state.webhooks, hook, event, 1);
 }
 
 /**

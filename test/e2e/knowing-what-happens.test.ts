@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { freePort } from '../support/ports.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 import { Receiver, signedBy } from '../support/webhook-receiver.js';
 
@@ -70,5 +71,37 @@ describe('a worker process', () => {
     const [back] = await processContainers('worker');
     expect(back!.State).toBe('running');
     expect(back!.Id).not.toBe(worker!.Id);
+  });
+});
+
+describe('webhooks:test', () => {
+  test('POSTs a signed webhook.test to the webhook at once, whatever events it asked for, and lists it in its deliveries', async () => {
+    const hook = await addWebhook(['--global', `http://127.0.0.1:${receiverPort}/ping`, '--events', 'backup.failed']);
+    const tested = await slipway.ssh(['webhooks:test', hook.id]);
+    expect(tested.code, tested.output).toBe(0);
+    expect(tested.stdout).toMatch(/^-----> Delivered webhook\.test: HTTP 200 in \d+ ms$/m);
+    // Answered before the command returned: no waiting.
+    const [ping] = receiver.received.filter((r) => r.path === '/ping');
+    expect(ping?.headers['slipway-event']).toBe('webhook.test');
+    expect(signedBy(hook.secret, ping!)).toBe(true);
+    expect(JSON.parse(ping!.body)).toMatchObject({ type: 'webhook.test', webhook: hook.id, by: 'admin' });
+    const deliveries = await slipway.sshJson<{ event: string; status: number; ok: boolean }[]>([
+      'webhooks:deliveries',
+      hook.id,
+      '--format',
+      'json',
+    ]);
+    expect(deliveries).toEqual([expect.objectContaining({ event: 'webhook.test', status: 200, ok: true })]);
+  });
+
+  test('a receiver that does not answer: a clear error and a non-zero exit; an unknown id is refused', async () => {
+    const closed = await freePort();
+    const hook = await addWebhook(['--global', `http://127.0.0.1:${closed}/nobody`]);
+    const tested = await slipway.ssh(['webhooks:test', hook.id]);
+    expect(tested.code).not.toBe(0);
+    expect(tested.stderr).toMatch(/ ! {5}The test delivery failed after \d+ ms: .*ECONNREFUSED/);
+    const unknown = await slipway.ssh(['webhooks:test', '0123456789ab']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('No webhook 0123456789ab that key admin may use');
   });
 });

@@ -1,6 +1,7 @@
+import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import type { WebhookRecord } from '../../state/webhooks.js';
-import { addWebhook, webhookOf } from '../../webhooks/index.js';
+import { addWebhook, testWebhook, webhookOf } from '../../webhooks/index.js';
 import { action, query, type Namespace } from '../types.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -74,6 +75,19 @@ export const webhooksNamespace: Namespace = {
         const hook = webhookOf(ctx.platform, ctx.caller, args.named.id);
         ctx.platform.state.webhooks.remove(hook.id);
         ctx.out.out(format.step(`Removed webhook ${hook.id} of ${scopeOf(hook)} (${hook.url})`));
+      },
+    }),
+    action({
+      name: 'webhooks:test',
+      summary:
+        'POST a signed webhook.test event to a webhook now, and show its answer (it is listed in its deliveries)',
+      args: ['<id>'],
+      access: 'anyone',
+      async run(ctx, args) {
+        const outcome = await testWebhook(ctx.platform, ctx.caller, args.named.id);
+        const took = `${outcome.latencyMs} ms`;
+        if (outcome.error !== null) throw new UserError(`The test delivery failed after ${took}: ${outcome.error}`);
+        ctx.out.out(format.step(`Delivered webhook.test: HTTP ${outcome.status} in ${took}`));
       },
     }),
     query({

@@ -80,6 +80,7 @@ export function eventText(event: DomainEvent): string {
     case 'backup.failed':
     case 'node.down':
     case 'node.up':
+    case 'webhook.test':
       return event.type; // about no app: never listed on an app's page
   }
 }
