@@ -4,6 +4,7 @@ import {
   forkService,
   parseRecoveryTime,
   requireService,
+  serviceNameMissing,
   setRetention,
   windowText,
   type RecoveryStatus,
@@ -50,7 +51,7 @@ function offsiteText(offsite: NonNullable<RecoveryStatus['offsite']>): string {
 export function recoveryCommands(kind: ServiceKind): Command[] {
   if (!kind.archivePath) return [];
   const k = kind.kind;
-  const missing = { service: `Please specify a name for the ${kind.title} service` };
+  const missing = { service: serviceNameMissing(kind) };
   return [
     action({
       name: `${k}:fork`,
