@@ -35,19 +35,9 @@ function swarmOf(nodes: SwarmNode[], tasks: Record<string, NodeTask[]>, isManage
 
 test('each node comes with the app tasks on it, in the schema the API answers with', async () => {
   const nodes = await nodesJson(swarmOf([manager, worker], { [worker.id]: [shopWeb] }));
+  const { engineVersion, version: _version, ...fields } = manager;
   expect(nodes).toEqual([
-    {
-      id: manager.id,
-      hostname: 'alpha',
-      address: '10.0.0.1',
-      role: 'manager',
-      leader: true,
-      state: 'ready',
-      availability: 'active',
-      labels: { zone: 'a' },
-      engine_version: '20.10.24',
-      tasks: [],
-    },
+    { ...fields, engine_version: engineVersion, tasks: [] },
     expect.objectContaining({ hostname: 'beta', role: 'worker', tasks: [shopWeb] }),
   ]);
   for (const node of nodes) expect(nodeSchema.parse(node)).toEqual(node);
