@@ -1,5 +1,5 @@
 import { isLocked } from '../apps/index.js';
-import { requireSwarm } from '../cluster/index.js';
+import { requireSwarm, withTasks } from '../cluster/index.js';
 import { isStopped } from '../deploy/desired.js';
 import type {
   AppDetailJson,
@@ -116,6 +116,6 @@ export function keysJson(platform: Platform): KeyJson[] {
 }
 
 export async function nodesJson(platform: Platform): Promise<NodeJson[]> {
-  const nodes = await requireSwarm(platform);
+  const nodes = await withTasks(platform, await requireSwarm(platform));
   return nodes.map(({ engineVersion, version: _version, ...node }) => ({ ...node, engine_version: engineVersion }));
 }

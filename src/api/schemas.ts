@@ -152,6 +152,9 @@ export const nodeSchema = z.object({
   availability: z.string(),
   labels: z.record(z.string(), z.string()),
   engine_version: z.string(),
+  tasks: z.array(
+    z.object({ app: z.string(), process: z.string(), index: z.number(), release: z.number(), state: z.string() }),
+  ),
 }) satisfies z.ZodType<NodeJson>;
 
 /** A report's fields, as `<namespace>:report --format json` has them (checks, certs). */

@@ -65,6 +65,12 @@ export function outputFormat(args: ParsedArgs): 'stdout' | 'json' {
   return value;
 }
 
+/** A value flag's value (parseArgs gives a declared value flag a string, never `true`), or undefined when absent. */
+export function valueFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** A whole-number flag within bounds, or its default when absent. */
 export function intFlag(args: ParsedArgs, name: string, fallback: number, min: number, max: number): number {
   const value = Number(args.flags[name] ?? fallback);

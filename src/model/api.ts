@@ -150,6 +150,17 @@ export interface NodeJson {
   availability: string;
   labels: Record<string, string>;
   engine_version: string;
+  /** This instance's app tasks on the node: running there, or on their way there. */
+  tasks: NodeTaskJson[];
+}
+
+/** An app's task on a node: `shop web.2` of release 7, `running` (or `preparing`, `starting`, …). */
+export interface NodeTaskJson {
+  app: string;
+  process: string;
+  index: number;
+  release: number;
+  state: string;
 }
 
 /** One page of a list: `?limit=&cursor=`, where cursor is the page before's `next_cursor` (null on the last page). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readIfExists } from '../core/files.js';
+import { readIfExists, writeAtomically } from '../core/files.js';
 import { ownerIsGone } from '../core/owner.js';
 import type { Platform } from '../platform.js';
 import type { ServiceKind } from './kinds.js';
@@ -68,11 +68,10 @@ export const SERVICE_BACKUPS_DIR = 'service-backups';
 const serviceDir = (platform: Platform, kind: ServiceKind, name: string) =>
   path.join(platform.settings.dataDir, SERVICE_BACKUPS_DIR, `${kind.kind}.${name}`);
 
+/** Durably, as every config file: a power loss must not lose the passphrase that opens the backups. */
 function writePrivately(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.renameSync(temp, file);
+  writeAtomically(file, text, 0o600);
 }
 
 /**

@@ -4,7 +4,14 @@
  * surface the rest of Slipway uses.
  */
 export { SERVICE_KINDS, type ServiceKind } from './kinds.js';
-export { allServiceKinds, parseServiceName, requireService, serviceHost, serviceUrl } from './names.js';
+export {
+  allServiceKinds,
+  parseServiceName,
+  requireService,
+  serviceHost,
+  serviceNameMissing,
+  serviceUrl,
+} from './names.js';
 export {
   attachLinkedApps,
   ensureServiceImage,

@@ -5,8 +5,11 @@ import { SERVICE_KINDS, type ServiceKind } from './kinds.js';
 
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
+/** What a service command given no service name says, in Dokku's words. */
+export const serviceNameMissing = (kind: ServiceKind) => `Please specify a name for the ${kind.title} service`;
+
 export function parseServiceName(kind: ServiceKind, name: string | undefined): string {
-  if (!name) throw new UserError(`Please specify a name for the ${kind.title} service`);
+  if (!name) throw new UserError(serviceNameMissing(kind));
   if (!NAME.test(name) || name.length > 50) {
     throw new UserError('Service names are lowercase letters, digits and single hyphens (at most 50)');
   }

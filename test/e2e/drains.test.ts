@@ -7,7 +7,8 @@ import type { DrainJson } from '../../src/commands/drains/index.js';
 import { parseJson } from '../support/json.js';
 import { freePort } from '../support/ports.js';
 import { Rsyslog, RSYSLOG_TLS } from '../support/rsyslog.js';
-import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 // Log drains against a real rsyslog from Debian (TCP, and TLS through its GnuTLS driver when
 // rsyslog-gnutls is installed, as scripts/test does) and an HTTPS receiver in this process. The app prints a numbered line every 100 ms, so a lost
@@ -81,24 +82,7 @@ const waitForCount = (read: () => number[], past: number) =>
 const drainList = (app = APP) => slipway.sshJson<DrainJson[]>(['drains:list', app, '--format', 'json']);
 
 beforeAll(async () => {
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost',
-    '-keyout',
-    tls.key,
-    '-out',
-    tls.cert,
-  ]);
-  if (made.code !== 0) throw new Error(made.output);
+  await writeSelfSigned(tls, ['localhost']);
   await rsyslog.start();
   await receiver.start();
   await slipway.start();

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 // The daemon's git trusts the test's own certificate (GIT_SSL_CAINFO, set before it starts):
 // a tenant syncs over https only.
@@ -16,24 +17,7 @@ let tls: { cert: string; key: string };
 
 beforeAll(async () => {
   tls = { cert: path.join(slipway.dir, 'outside.crt'), key: path.join(slipway.dir, 'outside.key') };
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=outside',
-    '-addext',
-    `subjectAltName=IP:${OUTSIDE}`,
-    '-keyout',
-    tls.key,
-    '-out',
-    tls.cert,
-  ]);
-  if (made.code !== 0) throw new Error(made.output);
+  await writeSelfSigned(tls, [OUTSIDE]);
   settings.GIT_SSL_CAINFO = tls.cert;
   await slipway.start();
   tenant = await makeKey(slipway.dir, 'tenant');

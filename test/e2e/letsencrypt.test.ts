@@ -6,7 +6,8 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 // Debian's pebble (an ACME test server) with pebble-challtestsrv as its DNS, on loopback:
 // every name resolves to 127.0.0.1, where the Slipway under test answers HTTP-01 challenges.
@@ -20,24 +21,7 @@ const app = 'secure';
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(slipway.dir, 'pebble-'));
   const [certFile, keyFile] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  if (made.code !== 0) throw new Error(made.output);
+  await writeSelfSigned({ cert: certFile, key: keyFile }, ['localhost', '127.0.0.1']);
   listenerCert = fs.readFileSync(certFile, 'utf8');
   // The daemon must trust pebble's HTTPS listener, as it trusts Let's Encrypt's through the system CAs.
   const bundle = path.join(dir, 'ca-bundle.pem');

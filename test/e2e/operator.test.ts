@@ -9,6 +9,7 @@ import { freePort } from '../support/ports.js';
 import type { Report } from '../support/json.js';
 import { stringContaining } from '../support/matchers.js';
 import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const app = 'ops';
@@ -475,24 +476,7 @@ describe('certificates', () => {
 
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(slipway.dir, 'tls-'));
-    const made = await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${domain}`,
-      '-addext',
-      `subjectAltName=DNS:${domain}`,
-      '-keyout',
-      path.join(dir, 'server.key'),
-      '-out',
-      path.join(dir, 'server.crt'),
-    ]);
-    if (made.code !== 0) throw new Error(made.output);
+    await writeSelfSigned({ cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') }, [domain]);
     cert = fs.readFileSync(path.join(dir, 'server.crt'), 'utf8');
     key = fs.readFileSync(path.join(dir, 'server.key'), 'utf8');
     expect((await slipway.ssh(['domains:set', app, domain])).code).toBe(0);

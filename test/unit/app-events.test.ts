@@ -1,19 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AppEventStreams, STREAMS_PER_TOKEN } from '../../src/api/events.js';
 import { AppWatch, type AppEvent } from '../../src/api/app-watch.js';
-import { Platform } from '../../src/platform.js';
+import type { Platform } from '../../src/platform.js';
 import type { AppSummary } from '../../src/model/api.js';
-import {
-  FakeScheduler,
-  fakeLogs,
-  imagesAllHere,
-  MemoryLocks,
-  succeededRelease,
-  unitPlatform,
-} from '../support/fakes.js';
+import { admin, grantTenant, openStream, sleep, streamingPlatform, tenant, until } from '../support/event-streams.js';
+import { FakeScheduler, succeededRelease } from '../support/fakes.js';
 import { parseJson } from '../support/json.js';
 import { stringContaining } from '../support/matchers.js';
-import { parseEvents } from '../support/sse.js';
 
 // The apps' event source and its streams against an in-memory state and a fake scheduler:
 // one look at every app per tick whoever listens, and each stream sees only its caller's apps.
@@ -23,15 +16,7 @@ let scheduler: FakeScheduler;
 let platform: Platform;
 let engineCalls: string[];
 let watch: AppWatch;
-const admin = { name: 'admin', isAdmin: true, tokenId: 'admin-token' };
-const tenant = { name: 'tenant', isAdmin: false, tokenId: 'tenant-token' };
 const TICK_MS = 5;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await sleep(5);
-  expect(check()).toBe(true);
-}
 
 function deploy(app: string): void {
   succeededRelease(platform.state, app);
@@ -45,12 +30,7 @@ beforeEach(() => {
     engineCalls.push(app);
     return instances(app, options);
   };
-  ({ platform, dispose } = unitPlatform({
-    engine: imagesAllHere,
-    schedulers: [scheduler],
-    logs: fakeLogs,
-    locks: new MemoryLocks(),
-  }));
+  ({ platform, dispose } = streamingPlatform(scheduler));
   platform.state.apps.create('shop');
   platform.state.apps.create('draft');
   deploy('shop');
@@ -103,21 +83,10 @@ describe('the apps’ event source', () => {
 });
 
 describe('event streams', () => {
-  function open(streams: AppEventStreams, caller: typeof admin) {
-    let text = '';
-    const controller = new AbortController();
-    const done = streams.serve(caller, () => (chunk) => void (text += chunk), controller.signal);
-    return { done, events: () => parseEvents(text), text: () => text, close: () => controller.abort() };
-  }
-
   test('a tenant’s stream: its apps only, and an app taken away leaves it', async () => {
-    platform.state.keys.add(
-      { name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' },
-      { admin: false },
-    );
-    platform.state.access.grant('shop', 'tenant');
+    grantTenant(platform, 'shop');
     const streams = new AppEventStreams(platform.state, watch);
-    const theirs = open(streams, tenant);
+    const theirs = openStream(streams, tenant);
     await until(() => theirs.events().length > 0);
     expect(theirs.text()).toMatch(/^retry: \d+\n\n/);
     expect(parseJson<AppSummary[]>(theirs.events()[0]!.data).map((s) => s.name)).toEqual(['shop']);
@@ -135,15 +104,15 @@ describe('event streams', () => {
 
   test('a token holds at most a few streams; closing one lets another in', async () => {
     const streams = new AppEventStreams(platform.state, watch);
-    const held = Array.from({ length: STREAMS_PER_TOKEN }, () => open(streams, admin));
-    await expect(open(streams, admin).done).rejects.toMatchObject({
+    const held = Array.from({ length: STREAMS_PER_TOKEN }, () => openStream(streams, admin));
+    await expect(openStream(streams, admin).done).rejects.toMatchObject({
       statusCode: 429,
       message: stringContaining('Too many event streams'),
     });
-    const otherToken = open(streams, tenant);
+    const otherToken = openStream(streams, tenant);
     held[0]!.close();
     await held[0]!.done;
-    const again = open(streams, admin);
+    const again = openStream(streams, admin);
     await until(() => again.events().length > 0);
     for (const stream of [...held, again, otherToken]) stream.close();
     await Promise.all([...held, again, otherToken].map((s) => s.done));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { renameDurably, writeAtomically } from '../../src/core/files.js';
+import { backupSettingsIn } from '../../src/services/backup-settings.js';
 
 // Config files, keys and certificates are replaced whole and durably: synced before the
 // rename and the directory after, so a crash leaves the old file or the new one, complete.
@@ -75,4 +76,14 @@ test('a file another program wrote is put in place the same way', () => {
   renameDurably(finished, path.join(dir, 'ca.crt'));
   expect(calls).toEqual(['fsync ca.crt.tmp', 'rename ca.crt.tmp -> ca.crt', `fsync ${path.basename(dir)}`]);
   expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).toBe('PEM');
+});
+
+test('backup settings (the passphrase that opens the backups) are written the same way, readable by root only', () => {
+  const settings = backupSettingsIn(path.join(dir, 'postgres.db'));
+  const calls = recordSyscalls();
+  settings.update({ passphrase: 'correct horse' });
+  const temp = `settings.json.${process.pid}.tmp`;
+  expect(calls).toEqual([`fsync ${temp}`, `rename ${temp} -> settings.json`, 'fsync postgres.db']);
+  expect(settings.read()).toEqual({ passphrase: 'correct horse' });
+  expect(fs.statSync(path.join(dir, 'postgres.db', 'settings.json')).mode & 0o777).toBe(0o600);
 });

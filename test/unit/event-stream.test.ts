@@ -1,68 +1,32 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { AppWatch } from '../../src/api/app-watch.js';
 import { AppEventStreams } from '../../src/api/events.js';
-import type { DomainEvent } from '../../src/events/domain.js';
-import { Platform } from '../../src/platform.js';
-import {
-  FakeScheduler,
-  fakeLogs,
-  imagesAllHere,
-  MemoryLocks,
-  succeededRelease,
-  unitPlatform,
-} from '../support/fakes.js';
-import { parseJson } from '../support/json.js';
-import { parseEvents } from '../support/sse.js';
+import type { Platform } from '../../src/platform.js';
+import { admin, grantTenant, openStream, streamingPlatform, tenant, until } from '../support/event-streams.js';
+import { FakeScheduler, succeededRelease } from '../support/fakes.js';
 
 // GET /events and the dashboard read the platform's own events (platform.events, what webhooks
 // are told) on the same stream as the apps' summaries: each caller sees those of its apps,
 // and an event has its app's summary looked at again at once, not at the next tick.
 
 let dispose: () => void;
-let scheduler: FakeScheduler;
 let platform: Platform;
-const admin = { name: 'admin', isAdmin: true, tokenId: 'admin-token' };
-const tenant = { name: 'tenant', isAdmin: false, tokenId: 'tenant-token' };
 /** Far longer than the test waits: only an event can make the watch look again in time. */
 const SLOW_TICK_MS = 60_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await sleep(5);
-  expect(check()).toBe(true);
-}
-
 beforeEach(() => {
-  scheduler = new FakeScheduler();
-  ({ platform, dispose } = unitPlatform({
-    engine: imagesAllHere,
-    schedulers: [scheduler],
-    logs: fakeLogs,
-    locks: new MemoryLocks(),
-  }));
+  ({ platform, dispose } = streamingPlatform(new FakeScheduler()));
   platform.state.apps.create('shop');
   platform.state.apps.create('secret');
-  platform.state.keys.add({ name: 'tenant', fingerprint: 'SHA256:t', publicKey: 'ssh-ed25519 BBBB' }, { admin: false });
-  platform.state.access.grant('shop', 'tenant');
+  grantTenant(platform, 'shop');
 });
 afterEach(() => dispose());
-
-function open(streams: AppEventStreams, caller: typeof admin) {
-  let text = '';
-  const controller = new AbortController();
-  const done = streams.serve(caller, () => (chunk) => void (text += chunk), controller.signal);
-  const told = () =>
-    parseEvents(text)
-      .filter((e) => e.event === 'event')
-      .map((e) => parseJson<DomainEvent>(e.data));
-  return { done, events: () => parseEvents(text), told, close: () => controller.abort() };
-}
 
 test('each stream gets the platform’s events of its caller’s apps; events of no app go to admins only', async () => {
   const watch = new AppWatch(platform, SLOW_TICK_MS);
   const streams = new AppEventStreams(platform.state, watch);
-  const theirs = open(streams, tenant);
-  const mine = open(streams, admin);
+  const theirs = openStream(streams, tenant);
+  const mine = openStream(streams, admin);
   await until(() => theirs.events().length > 0 && mine.events().length > 0);
   platform.events.publish('app.scaled', { app: 'shop', formation: { web: 2 }, by: 'tenant' });
   platform.events.publish('app.scaled', { app: 'secret', formation: { web: 3 }, by: 'admin' });
@@ -82,7 +46,7 @@ test('each stream gets the platform’s events of its caller’s apps; events of
 test('an event has its app looked at again at once: the summary follows without waiting for the tick', async () => {
   const watch = new AppWatch(platform, SLOW_TICK_MS);
   const streams = new AppEventStreams(platform.state, watch);
-  const stream = open(streams, admin);
+  const stream = openStream(streams, admin);
   await until(() => stream.events().length > 0);
   succeededRelease(platform.state, 'shop');
   platform.events.publish('deploy.succeeded', {

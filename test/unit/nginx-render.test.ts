@@ -12,6 +12,7 @@ import {
   renderStreams,
 } from '../../src/proxy/render.js';
 import { run } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 const HTTP = { port: 8080, ssl: false, redirect: false, container: null };
 const HTTPS = { port: 8443, ssl: true, redirect: false, container: null };
@@ -36,22 +37,7 @@ const withSettings = (settings: Partial<typeof NGINX_DEFAULTS>) => ({
 async function selfSigned(dir: string) {
   const certFile = path.join(dir, 'server.crt');
   const keyFile = path.join(dir, 'server.key');
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=my.app.example.com',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  if (made.code !== 0) throw new Error(made.output);
+  await writeSelfSigned({ cert: certFile, key: keyFile }, ['my.app.example.com']);
   return { certFile, keyFile, fingerprint: '0123456789abcdef' };
 }
 const backends = {

@@ -2,9 +2,9 @@ import { ConflictError, UserError } from '../../core/errors.js';
 import { lineLog } from '../../core/log.js';
 import { format } from '../../core/output.js';
 import {
-  checkPassphrase,
   backupService,
   backupToBucket,
+  checkPassphrase,
   createService,
   destroyService,
   findBackup,
@@ -17,6 +17,7 @@ import {
   requireService,
   restoreFromBucket,
   serviceBackups,
+  serviceNameMissing,
   updateBackupSettings,
   type ServiceKind,
 } from '../../services/index.js';
@@ -58,7 +59,7 @@ export const authFromArgs = (named: Record<string, string | undefined>) =>
 /** `<ns>:backup`, `<ns>:backups` and Dokku's backup-* commands for off-site backups, named in `ns` (the kind's namespace or an alias). */
 export function backupCommands(kind: ServiceKind, ns: string): Command[] {
   const k = kind.kind;
-  const missing = { service: `Please specify a name for the ${kind.title} service` };
+  const missing = { service: serviceNameMissing(kind) };
   const base = { missing, access: 'admin' as const };
   return [
     {

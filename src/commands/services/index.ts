@@ -15,6 +15,7 @@ import {
   serviceHost,
   serviceJson,
   serviceLogs,
+  serviceNameMissing,
   serviceStatus,
   serviceUrl,
   unlinkService,
@@ -68,12 +69,13 @@ const serviceAndApp = (ctx: CommandContext, kind: ServiceKind, args: ArgsOf<['<s
  */
 function commandsFor(kind: ServiceKind, ns: string): Command[] {
   const k = kind.kind;
+  const missing = { service: serviceNameMissing(kind) };
   const commands: Command[] = [
     action({
       name: `${ns}:create`,
       summary: `Create a ${kind.title} service with its own volume and password`,
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       async run(ctx, args) {
         const name = args.named.service;
@@ -102,7 +104,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:info`,
       summary: `Show a ${kind.title} service; --dsn prints its URL (with the password)`,
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       booleanFlags: ['dsn', 'status', 'links', 'internal-host', 'exposed-port'],
       async run(ctx, args) {
@@ -135,7 +137,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:link`,
       summary: `Give an app the service's URL (${kind.envVar}) and restart it without downtime`,
       args: ['<service>', 'app'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
@@ -157,7 +159,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:unlink`,
       summary: `Take the service's URL away from an app, restart it, and give the service a new password (linked apps restart with it)`,
       args: ['<service>', 'app'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       booleanFlags: ['no-restart'],
       async run(ctx, args) {
@@ -184,7 +186,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:linked`,
       summary: 'Exit 0 if the service is linked to the app, 1 if not',
       args: ['<service>', 'app'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       run(ctx, args) {
         const { service, app } = serviceAndApp(ctx, kind, args);
@@ -197,7 +199,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:expose`,
       summary: 'Publish the service on a host port (all interfaces), for access from outside',
       args: ['<service>', '<port>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -211,7 +213,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:unexpose`,
       summary: 'Stop publishing the service on the host',
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -223,7 +225,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:restart`,
       summary: 'Restart the service container (its data stays)',
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -236,7 +238,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:logs`,
       summary: 'Show the service container’s last log lines',
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       valueFlags: ['num'],
       async run(ctx, args) {
@@ -250,7 +252,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:connect`,
       summary: 'Talk to the service with its own client (psql, redis-cli, mariadb) over stdin/stdout',
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       async run(ctx, args) {
         const service = onlyService(ctx, kind, args);
@@ -267,7 +269,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
       name: `${ns}:destroy`,
       summary: 'Delete the service and its data (refused while linked)',
       args: ['<service>'],
-      missing: { service: `Please specify a name for the ${kind.title} service` },
+      missing,
       access: 'admin',
       booleanFlags: ['force'],
       async run(ctx, args) {
@@ -288,7 +290,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
         name: `${ns}:export`,
         summary: 'Write a dump of the service’s database to stdout',
         args: ['<service>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
+        missing,
         usageNote: '> dump',
         access: 'admin',
         async run(ctx, args) {
@@ -305,7 +307,7 @@ function commandsFor(kind: ServiceKind, ns: string): Command[] {
         name: `${ns}:import`,
         summary: 'Restore a dump (from export) read from stdin into the service’s database',
         args: ['<service>'],
-        missing: { service: `Please specify a name for the ${kind.title} service` },
+        missing,
         usageNote: '< dump',
         access: 'admin',
         async run(ctx, args) {

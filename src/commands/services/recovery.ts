@@ -4,11 +4,13 @@ import {
   forkService,
   parseRecoveryTime,
   requireService,
+  serviceNameMissing,
   setRetention,
   windowText,
   type RecoveryStatus,
   type ServiceKind,
 } from '../../services/index.js';
+import { valueFlag } from '../args.js';
 import { action, type Command } from '../types.js';
 
 /** Retention in days: at least one, at most ten years. */
@@ -50,7 +52,7 @@ function offsiteText(offsite: NonNullable<RecoveryStatus['offsite']>): string {
 export function recoveryCommands(kind: ServiceKind): Command[] {
   if (!kind.archivePath) return [];
   const k = kind.kind;
-  const missing = { service: `Please specify a name for the ${kind.title} service` };
+  const missing = { service: serviceNameMissing(kind) };
   return [
     action({
       name: `${k}:fork`,
@@ -61,7 +63,8 @@ export function recoveryCommands(kind: ServiceKind): Command[] {
       access: 'admin',
       valueFlags: ['at'],
       async run(ctx, args) {
-        const at = args.flags.at === undefined ? undefined : parseRecoveryTime(String(args.flags.at));
+        const given = valueFlag(args, 'at');
+        const at = given === undefined ? undefined : parseRecoveryTime(given);
         const source = requireService(ctx.platform, kind, args.named.service);
         const name = args.named['new-service'];
         ctx.out.out(format.step(`Forking ${source.name} into ${name}${at ? ` as of ${at.toISOString()}` : ''}`));

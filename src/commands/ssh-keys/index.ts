@@ -5,6 +5,7 @@ import { format } from '../../core/output.js';
 import { addKey, removeKey } from '../../access/keys.js';
 import { readHostFile } from '../host-file.js';
 import { action, query, type CommandContext, type Namespace } from '../types.js';
+import { valueFlag } from '../args.js';
 
 const KEY_LIMIT = 16 * 1024;
 
@@ -64,7 +65,7 @@ export const sshKeysNamespace: Namespace = {
       run({ platform, out }, args) {
         if (args.flags.fingerprint !== undefined && args.named.name !== undefined)
           throw new UserError(`Unexpected argument: ${args.named.name}`);
-        const fingerprint = args.flags.fingerprint as string | undefined;
+        const fingerprint = valueFlag(args, 'fingerprint');
         const name =
           fingerprint === undefined ? args.positional[0] : platform.state.keys.byFingerprint(fingerprint)?.name;
         if (fingerprint !== undefined && name === undefined)

@@ -1,6 +1,7 @@
 import { createToken, describeOwner, listTokens, revokeToken } from '../../access/tokens.js';
 import { format } from '../../core/output.js';
 import { action, query, type Namespace } from '../types.js';
+import { valueFlag } from '../args.js';
 
 const when = (ms: number | null, none: string) =>
   ms === null ? none : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -21,7 +22,7 @@ export const tokensNamespace: Namespace = {
       booleanFlags: ['scrape'],
       access: 'anyone',
       run(ctx, args) {
-        const expires = args.flags.expires as string | undefined;
+        const expires = valueFlag(args, 'expires');
         const scope = args.flags.scrape === true ? 'scrape' : 'full';
         const { token, record } = createToken(ctx.platform.state, ctx.caller, args.named.name, { expires, scope });
         const acting = scope === 'scrape' ? 'reading /metrics only' : `acting as ${describeOwner(record.keyName)}`;

@@ -3,6 +3,7 @@ import { format } from '../../core/output.js';
 import type { WebhookRecord } from '../../state/webhooks.js';
 import { addWebhook, testWebhook, webhookOf } from '../../webhooks/index.js';
 import { action, query, type Namespace } from '../types.js';
+import { valueFlag } from '../args.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const scopeOf = (hook: WebhookRecord) => hook.app ?? '--global';
@@ -36,9 +37,9 @@ export const webhooksNamespace: Namespace = {
         const { hook, generatedSecret } = await addWebhook(ctx.platform, ctx.caller, {
           app: args.app?.name ?? null,
           url: args.named.url,
-          events: args.flags.events as string | undefined,
-          secret: args.flags.secret as string | undefined,
-          format: args.flags.format as string | undefined,
+          events: valueFlag(args, 'events'),
+          secret: valueFlag(args, 'secret'),
+          format: valueFlag(args, 'format'),
         });
         ctx.out.out(format.step(`Added webhook ${hook.id} for ${hook.app ?? 'every app'}: ${hook.url}`));
         ctx.out.out(format.detail(`Events: ${eventsOf(hook)}; format ${hook.format}`));

@@ -18,7 +18,7 @@ function nodeCard(node: NodeJson): HTMLElement {
   const facts = el('dl', undefined, { class: 'facts' });
   const fact = (term: string, value: string) => facts.append(el('dt', term), el('dd', value || '-'));
   fact('Address', node.address);
-  fact('Engine', node.engineVersion);
+  fact('Engine', node.engine_version);
   fact('Id', node.id.slice(0, 12));
   fact(
     'Labels',

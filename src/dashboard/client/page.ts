@@ -29,6 +29,16 @@ async function fetchOnce(url: string, init: RequestInit, isRead: boolean): Promi
   }
 }
 
+/** An error answer of the API: its message, and the status that says what kind of error it is. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A request to /api/v1; its answer is read as `T`, the type the server declares for it. A 401 goes to the login page. */
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { 'x-csrf-token': csrf };
@@ -40,7 +50,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   );
   if (response.status === 401) location.assign('/login');
   const data = response.status === 204 ? undefined : ((await response.json()) as unknown);
-  if (!response.ok) throw new Error((data as Partial<ErrorJson> | undefined)?.error ?? `status ${response.status}`);
+  if (!response.ok)
+    throw new ApiError((data as Partial<ErrorJson> | undefined)?.error ?? `status ${response.status}`, response.status);
   return data as T;
 }
 

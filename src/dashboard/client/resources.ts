@@ -1,5 +1,5 @@
 // Everything the dashboard reads, in one place: the API's resources (GET /api/v1/…) and the
-// few lists only a command reports (tokens, nodes, Let's Encrypt). Pages call these and never
+// few lists only a command reports (tokens, Let's Encrypt). Pages call these and never
 // read an answer's shape themselves, so a change of the API's answers is met here alone.
 import type {
   AppJson,
@@ -8,6 +8,7 @@ import type {
   DeployJson,
   DomainsJson,
   KeyJson,
+  NodeJson,
   Page,
   ProcessesJson,
   ReleaseJson,
@@ -15,9 +16,9 @@ import type {
   ServiceJson,
   UsageJson,
 } from '../../model/api.js';
-import { api, apiAll, command } from './page.js';
+import { api, apiAll, ApiError, command } from './page.js';
 
-export type { KeyJson };
+export type { KeyJson, NodeJson };
 
 /** An API token as `tokens:list --format json` shows it: never its secret. */
 export interface TokenJson {
@@ -30,20 +31,6 @@ export interface TokenJson {
   lastUsed: string;
   /** The token it was made with, which it never outlives; null: made by a key. */
   boundTo: string | null;
-}
-
-/** A swarm node as `nodes:report --format json` shows it, with the app tasks on it. */
-export interface NodeJson {
-  id: string;
-  hostname: string;
-  address: string;
-  role: 'manager' | 'worker';
-  leader: boolean;
-  state: string;
-  availability: string;
-  labels: Record<string, string>;
-  engineVersion: string;
-  tasks: { app: string; process: string; index: number; release: number; state: string }[];
 }
 
 /** An app's HTTPS: the certificate it serves (if any), and whether Let's Encrypt renews it. */
@@ -109,12 +96,12 @@ export const readBackups = (type: string, name: string) =>
 export const readKeys = () => apiAll<KeyJson>('/keys');
 export const readTokens = () => reported<TokenJson[]>(['tokens:list']);
 
-/** The swarm's nodes; none on a single host (not a swarm manager). */
+/** The swarm's nodes with the app tasks on each; none on a single host (not a swarm manager: 409). */
 export async function readNodes(): Promise<NodeJson[]> {
   try {
-    return await reported<NodeJson[]>(['nodes:report']);
+    return await apiAll<NodeJson>('/nodes');
   } catch (error) {
-    if (error instanceof Error && /not a swarm manager/.test(error.message)) return [];
+    if (error instanceof ApiError && error.status === 409) return [];
     throw error;
   }
 }

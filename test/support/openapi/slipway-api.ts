@@ -2309,6 +2309,13 @@ export interface paths {
                   [key: string]: string;
                 };
                 engine_version: string;
+                tasks: {
+                  app: string;
+                  process: string;
+                  index: number;
+                  release: number;
+                  state: string;
+                }[];
               }[];
               /** @description Give it as ?cursor= for the next page; null: this is the last */
               next_cursor: string | null;
