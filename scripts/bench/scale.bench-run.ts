@@ -204,7 +204,7 @@ test('scale', async () => {
     }
   }
   say(
-    `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (render, nginx -t, reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
+    `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (the shared map: no nginx -t, no reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
   );
 
   // Ten apps pushed at once, each with one file changed, vs one such push.

@@ -10,18 +10,28 @@ const POLL_MS = 250;
  * `tail [-f]` of a file: its last `lines` lines, then, with `follow`, lines as they are
  * appended until `signal` aborts (a file truncated by log rotation is read from its start).
  * Only the file's last MiB is read for the tail, so a large log costs no more than that.
+ * `only`: the lines wanted (a log several writers share), counted and followed alone.
  */
 export async function tailFile(
   file: string,
-  options: { lines: number; follow: boolean; signal: AbortSignal; onLine: (line: string) => void },
+  options: {
+    lines: number;
+    follow: boolean;
+    signal: AbortSignal;
+    onLine: (line: string) => void;
+    only?: (line: string) => boolean;
+  },
 ): Promise<void> {
+  const wanted = options.only ?? (() => true);
+  const onLine = (line: string) => wanted(line) && options.onLine(line);
   let offset = fileSize(file);
   const start = Math.max(0, offset - TAIL_WINDOW);
   const text = readRange(file, start, offset);
   const all = text.split('\n');
   if (all[all.length - 1] === '') all.pop();
   if (start > 0) all.shift(); // the window began mid-line
-  all.slice(Math.max(0, all.length - options.lines)).forEach(options.onLine);
+  const tail = all.filter(wanted);
+  tail.slice(Math.max(0, tail.length - options.lines)).forEach(options.onLine);
   const buffer = new LineBuffer();
   while (options.follow && !options.signal.aborted) {
     await sleep(POLL_MS);
@@ -29,7 +39,7 @@ export async function tailFile(
     if (size < offset) offset = 0;
     if (size === offset) continue;
     const to = Math.min(size, offset + TAIL_WINDOW); // memory stays bounded however fast it grows
-    buffer.push(readRange(file, offset, to)).forEach(options.onLine);
+    buffer.push(readRange(file, offset, to)).forEach(onLine);
     offset = to;
   }
 }

@@ -2,6 +2,7 @@ import type { Platform } from '../platform.js';
 import { tlsFiles } from '../proxy/certs.js';
 import { appDomains } from '../proxy/domains.js';
 import { isProxyEnabled } from '../proxy/enabled.js';
+import { routedByMap } from '../proxy/host-map.js';
 import { nginxSettings } from '../proxy/nginx-properties.js';
 import { listenersOf, streamsOf } from '../proxy/ports.js';
 import { appLockName } from '../queue/locks.js';
@@ -119,6 +120,11 @@ function serverOf(platform: Platform, app: string) {
     tls,
     nginx: nginxSettings(state, app),
   };
+}
+
+/** Whether the shared host map routes the app now, rather than a server block of its own (proxy/host-map.ts). */
+export function isRoutedByMap(platform: Platform, app: string): boolean {
+  return isProxyEnabled(platform.state, app) && routedByMap(serverOf(platform, app), platform.settings.httpPort);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type MainConfig,
 } from './render.js';
 import type { AppRoute, Router } from './router.js';
+import { routedByMap } from './host-map.js';
 
 export type { AppRoute, Backend, Router } from './router.js';
 export type { ProcessRef } from './nginx-workers.js';
@@ -44,7 +45,7 @@ export class Nginx implements Router {
   constructor(
     private readonly options: Omit<
       MainConfig,
-      'dashboardTls' | 'acmeDir' | 'unavailableSocket' | 'wakeSocket' | 'wakeToken'
+      'dashboardTls' | 'acmeDir' | 'unavailableSocket' | 'wakeSocket' | 'wakeToken' | 'sharedErrorLog' | 'mapLogsDir'
     > & {
       bin: string;
       lock: ConfigLock;
@@ -71,6 +72,7 @@ export class Nginx implements Router {
         fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
+      fs.mkdirSync(this.mapLogsDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
       // Root only (the master reads it; workers need not): it holds the API's proxy secret.
       const main = renderMain({
@@ -80,6 +82,8 @@ export class Nginx implements Router {
         unavailableSocket: this.unavailableSocket,
         wakeSocket: this.wakeSocket,
         wakeToken: this.wakeToken,
+        sharedErrorLog: this.sharedErrorLog,
+        mapLogsDir: this.mapLogsDir,
       });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       this.process.ensureStatus();
@@ -92,30 +96,40 @@ export class Nginx implements Router {
 
   /**
    * Routes an app's domains to its backends. The backends go first, so a new server block
-   * never points at nothing; the block itself is rewritten (with a reload) only if its
-   * domains changed. Returns whether nginx was reloaded.
+   * never points at nothing. An app the shared map routes (host-map.ts) has its domains put in
+   * the map with them and no block of its own: no reload. Any other app's block is rewritten
+   * (with a reload) only if it changed; its domains stay in the map until the block is loaded,
+   * so none answers 404 meanwhile. Returns whether nginx was reloaded.
    */
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
-      await this.setBackends(route.app, {
-        peers: route.backends,
-        fallback: route.fallback ?? [],
-        sleeping: route.sleeping,
+      const mapped = routedByMap(route, this.options.httpPort);
+      const backends = { peers: route.backends, fallback: route.fallback ?? [], sleeping: route.sleeping };
+      const previous = this.readBackends()[route.app];
+      if (mapped) this.ensureAccessLog(route.app);
+      const hosts = mapped ? { domains: route.domains, parked: route.parked } : previous;
+      await this.setBackends(route.app, { ...backends, domains: hosts?.domains, parked: hosts?.parked });
+      const server = mapped
+        ? undefined
+        : renderApp({
+            app: route.app,
+            listeners: route.listeners,
+            ipv6: this.options.ipv6,
+            domains: route.domains,
+            tls: route.tls ?? null,
+            logsDir: this.logsDir,
+            nginx: route.nginx,
+            parked: route.parked,
+            acmeDir: this.acmeDir,
+          });
+      const peers = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
+      const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts: peers });
+      const reloaded = await this.replaceFiles({
+        [this.appFile(route.app)]: server,
+        [this.streamFile(route.app)]: streams,
       });
-      const server = renderApp({
-        app: route.app,
-        listeners: route.listeners,
-        ipv6: this.options.ipv6,
-        domains: route.domains,
-        tls: route.tls ?? null,
-        logsDir: this.logsDir,
-        nginx: route.nginx,
-        parked: route.parked,
-        acmeDir: this.acmeDir,
-      });
-      const hosts = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
-      const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts });
-      return this.replaceFiles({ [this.appFile(route.app)]: server, [this.streamFile(route.app)]: streams });
+      if (!mapped && previous?.domains) await this.setBackends(route.app, backends);
+      return reloaded;
     });
   }
 
@@ -143,7 +157,7 @@ export class Nginx implements Router {
 
   async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {
     await this.options.lock(async () => {
-      const current = parseBackends(readIfExists(this.backendsFile) ?? '')[app] ?? { peers: [], fallback: [] };
+      const current = this.readBackends()[app] ?? { peers: [], fallback: [] };
       const rest = current.peers.filter((b) => b.host !== backend.host || b.port !== backend.port);
       if (rest.length < current.peers.length) await this.setBackends(app, { ...current, peers: rest });
     });
@@ -180,6 +194,21 @@ export class Nginx implements Router {
     return path.join(this.options.dir, 'logs');
   }
 
+  /** Where the shared map's server writes the access logs of the apps it routes (see ensureAccessLog). */
+  get mapLogsDir(): string {
+    return path.join(this.options.tempDir, 'logs');
+  }
+
+  /** The access log of an app while the shared map routes it. */
+  mapAccessLog(app: string): string {
+    return path.join(this.mapLogsDir, `${app}-access.log`);
+  }
+
+  /** The error log of the shared map's server: every app it routes writes its errors there. */
+  get sharedErrorLog(): string {
+    return path.join(this.logsDir, 'shared-error.log');
+  }
+
   /** Where the balancer sends an app's requests while it has no container: 503 and Retry-After. */
   private get unavailableSocket(): string {
     return path.join(this.options.tempDir, 'unavailable.sock');
@@ -214,9 +243,26 @@ export class Nginx implements Router {
     return path.join(this.options.dir, 'streams', `${app}.conf`);
   }
 
+  private readBackends(): Record<string, AppBackends> {
+    return parseBackends(readIfExists(this.backendsFile) ?? '');
+  }
+
+  /**
+   * The access log of an app the shared map routes: nginx's workers open it (its path names
+   * the app through a variable), so it is theirs, in a directory they can reach (the data dir
+   * may be root's alone); they may not create files there, so the daemon makes each.
+   * Their user owns the temp dirs the master makes for them.
+   */
+  private ensureAccessLog(app: string): void {
+    const file = this.mapAccessLog(app);
+    const worker = fs.statSync(path.join(this.options.tempDir, 'proxy'), { throwIfNoEntry: false });
+    fs.closeSync(fs.openSync(file, 'a', 0o644));
+    if (worker && fs.statSync(file).uid !== worker.uid) fs.chownSync(file, worker.uid, worker.gid);
+  }
+
   /** The file is what nginx loads on start; the socket updates the running workers at once. */
   private async setBackends(app: string, backends: AppBackends): Promise<void> {
-    const all = parseBackends(readIfExists(this.backendsFile) ?? '');
+    const all = this.readBackends();
     all[app] = backends;
     const text = renderBackends(all);
     writeAtomically(this.backendsFile, text);

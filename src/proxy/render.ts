@@ -6,6 +6,7 @@ import { isValidAppName, isValidDomain } from '../core/names.js';
 import {
   appLogPath,
   isValidNginxValue,
+  NGINX_DEFAULTS,
   NGINX_PROPERTIES,
   NGINX_PROPERTY_NAMES,
   type NginxProperty,
@@ -19,6 +20,7 @@ export const LUA_DIR = fileURLToPath(new URL('lua', templatesDir));
 const handlebars = Handlebars.create();
 const compile = (name: string) =>
   handlebars.compile(fs.readFileSync(new URL(name, templatesDir), 'utf8'), { noEscape: true, strict: true });
+handlebars.registerPartial('proxy_pass', fs.readFileSync(new URL('proxy-pass.hbs', templatesDir), 'utf8'));
 const templates = {
   main: compile('main.conf.hbs'),
   status: compile('status.conf.hbs'),
@@ -98,6 +100,10 @@ export interface MainConfig {
   /** Where the daemon takes nginx's requests to wake a sleeping app, and the token they carry. */
   wakeSocket: string;
   wakeToken: string;
+  /** The error log of the shared map's server (apps without a block of their own). */
+  sharedErrorLog: string;
+  /** Where it writes their access logs, one file per app, opened by the workers. */
+  mapLogsDir: string;
 }
 
 export function renderMain(input: MainConfig): string {
@@ -111,6 +117,8 @@ export function renderMain(input: MainConfig): string {
     unavailableSocket: absolutePath.parse(input.unavailableSocket),
     wakeSocket: absolutePath.parse(input.wakeSocket),
     wakeToken: secret.parse(input.wakeToken),
+    sharedErrorLog: absolutePath.parse(input.sharedErrorLog),
+    mapLogsDir: absolutePath.parse(input.mapLogsDir),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),
@@ -118,6 +126,8 @@ export function renderMain(input: MainConfig): string {
     httpsPort: port.parse(input.httpsPort),
     modulesDir: absolutePath.parse(input.modulesDir),
     luaDir: absolutePath.parse(LUA_DIR),
+    // The shared map's server: every property at its default (host-map.ts routes only such apps there).
+    shared: directivesOf(NGINX_DEFAULTS, '', '/'),
   });
 }
 
@@ -199,6 +209,10 @@ export interface AppBackends {
   fallback: Backend[];
   /** The app sleeps: the balancer holds its requests and asks for it to be woken (backends.lua). */
   sleeping?: boolean;
+  /** Its domains, when the shared map routes them (it has no server block of its own; see host-map.ts). */
+  domains?: string[];
+  /** Routed by the map but taking no traffic: its domains answer 502. */
+  parked?: boolean;
 }
 
 const peerList = (peers: Backend[]) =>
@@ -211,20 +225,26 @@ const peerList = (peers: Backend[]) =>
 /**
  * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the
  * fallback after another space (`-` for no peers while a fallback remains); a sleeping app's
- * line has both lists (`-` for none) and then `sleeping`.
+ * line has both lists (`-` for none) and then `sleeping`. Then the shared map: a
+ * `host:<domain> app [parked]` line for each domain of the apps it routes.
  */
 export function renderBackends(backends: Record<string, AppBackends>): string {
   const list = (peers: Backend[]) => (peers.length > 0 ? peerList(peers) : '-');
-  return Object.keys(backends)
-    .sort()
+  const apps = Object.keys(backends).sort();
+  const lines = apps
     .filter((app) => backends[app]!.peers.length + backends[app]!.fallback.length > 0 || backends[app]!.sleeping)
     .map((app) => {
       const { peers, fallback, sleeping } = backends[app]!;
       const name = appName.parse(app);
       if (sleeping) return `${name} ${list(peers)} ${list(fallback)} sleeping\n`;
       return `${name} ${list(peers)}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
-    })
-    .join('');
+    });
+  const hosts = apps.flatMap((app) => {
+    const { domains = [], parked } = backends[app]!;
+    const owner = `${appName.parse(app)}${parked ? ' parked' : ''}`;
+    return domains.map((domain) => `host:${serverName.parse(domain)} ${owner}\n`);
+  });
+  return [...lines, ...hosts].join('');
 }
 
 export function parseBackends(text: string): Record<string, AppBackends> {
@@ -237,6 +257,13 @@ export function parseBackends(text: string): Record<string, AppBackends> {
           return { host, port: Number(p) };
         });
   for (const line of text.split('\n').filter(Boolean)) {
+    if (line.startsWith('host:')) {
+      const [domain = '', app = '', flag] = line.slice('host:'.length).split(' ');
+      const entry = (backends[app] ??= { peers: [], fallback: [] });
+      (entry.domains ??= []).push(domain);
+      if (flag === 'parked') entry.parked = true;
+      continue;
+    }
     const [app = '', peers, fallback, flag] = line.split(' ');
     backends[app] = { peers: parsePeers(peers), fallback: parsePeers(fallback) };
     if (flag === 'sleeping') backends[app].sleeping = true;

@@ -244,6 +244,8 @@ describe('nginx renderer', () => {
     unavailableSocket: path.join(dir, 'tmp', 'unavailable.sock'),
     wakeSocket: path.join(dir, 'tmp', 'wake.sock'),
     wakeToken: 'cd'.repeat(32),
+    sharedErrorLog: path.join(dir, 'logs', 'shared-error.log'),
+    mapLogsDir: path.join(dir, 'tmp', 'logs'),
   });
 
   test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { format } from '../../core/output.js';
 import { tailFile } from '../../core/tail-file.js';
-import { rebuildRoutes } from '../../deploy/routes.js';
+import { isRoutedByMap, rebuildRoutes } from '../../deploy/routes.js';
+import { appDomains } from '../../proxy/domains.js';
+import { aboutDomains } from '../../proxy/host-map.js';
 import {
   appLogPath,
   NGINX_PROPERTY_NAMES,
@@ -59,11 +61,27 @@ async function setProperty(
   }
 }
 
-/** An app's log file as nginx:set says, refused when logging is off. */
-function logFile(ctx: CommandContext, app: string, kind: 'access' | 'error'): string {
-  const file = appLogPath(nginxSettings(ctx.platform.state, app), ctx.platform.nginx.logsDir, app, kind);
+/**
+ * An app's log file as nginx:set says, refused when logging is off. An app the shared map
+ * routes has an access log of its own where that server writes it, and its errors are in the
+ * shared server's error log, among other apps'.
+ */
+function logFile(
+  ctx: CommandContext,
+  app: string,
+  kind: 'access' | 'error',
+): { file: string; only?: (line: string) => boolean } {
+  const { platform } = ctx;
+  if (isRoutedByMap(platform, app)) {
+    if (kind === 'access') return { file: platform.nginx.mapAccessLog(app) };
+    return {
+      file: platform.nginx.sharedErrorLog,
+      only: aboutDomains(appDomains(platform.state, platform.settings, app)),
+    };
+  }
+  const file = appLogPath(nginxSettings(platform.state, app), platform.nginx.logsDir, app, kind);
   if (file === 'off') throw new UserError(`The ${kind} log of ${app} is off (nginx:set ${app} ${kind}-log-path)`);
-  return file;
+  return { file };
 }
 
 const logsCommand = (kind: 'access' | 'error'): Command =>
@@ -78,11 +96,13 @@ const logsCommand = (kind: 'access' | 'error'): Command =>
     async run(ctx, args) {
       const app = args.app.name;
       const lines = intFlag(args, 'num', 100, 0, 100_000);
-      await tailFile(logFile(ctx, app, kind), {
+      const { file, only } = logFile(ctx, app, kind);
+      await tailFile(file, {
         lines,
         follow: Boolean(args.flags.tail),
         signal: ctx.signal,
         onLine: (line) => ctx.out.out(line),
+        only,
       });
     },
   });
@@ -108,7 +128,14 @@ export const nginxNamespace: Namespace = {
       access: 'app',
       run(ctx, args) {
         const app = args.app.name;
-        const file = `${ctx.platform.settings.nginxDir}/apps/${app}.conf`;
+        const { platform } = ctx;
+        if (isRoutedByMap(platform, app)) {
+          const domains = appDomains(platform.state, platform.settings, app).join(' ');
+          ctx.out.out(`# ${app} has no server block of its own: nginx's shared server routes its domains`);
+          ctx.out.out(`# (${domains}) to it by Host, with every nginx:set property at its default.`);
+          return;
+        }
+        const file = `${platform.settings.nginxDir}/apps/${app}.conf`;
         if (!fs.existsSync(file))
           throw new UserError(`${app} has no nginx config: it takes no traffic now (not deployed, or stopped)`);
         ctx.out.out(fs.readFileSync(file, 'utf8').trimEnd());

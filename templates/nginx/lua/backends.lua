@@ -1,6 +1,9 @@
 -- Slipway's dynamic backends: app name -> "ip:port,ip:port" in a shared dict, so a deploy
 -- swaps containers without an nginx reload (a reload resets idle keep-alive connections).
 -- A sleeping app is marked too ("sleep:<app>"): its requests wait in hold() while it is woken.
+-- Apps with nginx's default settings have no server block of their own: the shared map routes
+-- their domains ("host:<domain>" -> "<app>" or "<app> parked"), so adding an app or a domain
+-- changes the dict, not the config, and takes no reload.
 local M = {
   -- Set by init_by_lua: a server of nginx's own that answers 503 with Retry-After.
   unavailable = nil,
@@ -12,6 +15,7 @@ local dict = ngx.shared.slipway_backends
 local waking = ngx.shared.slipway_waking
 local APP = "^[a-z0-9][a-z0-9.-]*$"
 local PEERS = "^[0-9.:,]+$"
+local DOMAIN = "^[a-z0-9*][a-z0-9.-]*$"
 -- How long a request waits for its app to wake (a start and its checks), and how often it looks.
 local WAKE_TIMEOUT = 90
 local WAKE_POLL = 0.02
@@ -22,52 +26,63 @@ local function peers_or_none(list)
 end
 
 -- "app peers [fallback]" lines ("-" for no peers while a fallback remains), or "app peers
--- fallback sleeping" ("-" for none) for a sleeping app; the daemon writes the same text to a
--- file and to the API below. Kept as "peers|fallback" and the sleeping mark.
+-- fallback sleeping" ("-" for none) for a sleeping app; and "host:<domain> app [parked]" lines
+-- for the apps the shared map routes. The daemon writes the same text to a file and to the API
+-- below. Kept as "peers|fallback" and the sleeping mark, and the hosts' "app [parked]".
 local function parse(text)
-  local backends = {}
+  local backends, hosts = {}, {}
   for line in text:gmatch("[^\n]+") do
-    local app, peers, fallback, flag = line:match("^(%S+) (%S+) ?(%S*) ?(%S*)$")
-    local valid = app and app:match(APP) and peers_or_none(peers) and peers_or_none(fallback)
-      and (flag == "" or flag == "sleeping")
-    local sleeping = flag == "sleeping"
-    local none = (peers == "-") and (fallback == "" or fallback == "-")
-    if not valid or (none and not sleeping) then return nil, "bad line: " .. line end
-    local primary = peers == "-" and "" or peers
-    local backup = fallback == "-" and "" or fallback
-    backends[app] = { peers = primary .. "|" .. backup, sleeping = sleeping }
+    local domain, owner, parked = line:match("^host:(%S+) (%S+) ?(%S*)$")
+    if domain then
+      if not domain:match(DOMAIN) or not owner:match(APP) or (parked ~= "" and parked ~= "parked") then
+        return nil, nil, "bad line: " .. line
+      end
+      hosts[domain] = parked == "" and owner or owner .. " parked"
+    else
+      local app, peers, fallback, flag = line:match("^(%S+) (%S+) ?(%S*) ?(%S*)$")
+      local valid = app and app:match(APP) and peers_or_none(peers) and peers_or_none(fallback)
+        and (flag == "" or flag == "sleeping")
+      local sleeping = flag == "sleeping"
+      local none = (peers == "-") and (fallback == "" or fallback == "-")
+      if not valid or (none and not sleeping) then return nil, nil, "bad line: " .. line end
+      local primary = peers == "-" and "" or peers
+      local backup = fallback == "-" and "" or fallback
+      backends[app] = { peers = primary .. "|" .. backup, sleeping = sleeping }
+    end
   end
-  return backends
+  return backends, hosts
 end
 
--- Sets every app listed and only then drops the others, so no request sees a gap. An app
--- going to sleep is marked before its peers go; one waking has its peers before the mark goes.
-local function apply(backends)
+-- Sets every app and host listed and only then drops the others, so no request sees a gap. An
+-- app going to sleep is marked before its peers go; one waking has its peers before the mark goes.
+local function apply(backends, hosts)
   for app, entry in pairs(backends) do
     if entry.sleeping then dict:set("sleep:" .. app, true) end
     dict:set("peers:" .. app, entry.peers)
     if not entry.sleeping then dict:delete("sleep:" .. app) end
   end
+  for domain, owner in pairs(hosts) do dict:set("host:" .. domain, owner) end
   for _, key in ipairs(dict:get_keys(0)) do
     local app = key:match("^peers:(.+)$") or key:match("^sleep:(.+)$")
-    if app and not backends[app] then dict:delete(key) end
+    local domain = key:match("^host:(.+)$")
+    if (app and not backends[app]) or (domain and not hosts[domain]) then dict:delete(key) end
   end
 end
 
 function M.load_file(path)
   local file = io.open(path, "r")
   if not file then return end
-  local backends, err = parse(file:read("*a"))
+  local backends, hosts, err = parse(file:read("*a"))
   file:close()
   if not backends then ngx.log(ngx.ERR, "slipway backends file: ", err) return end
-  apply(backends)
+  apply(backends, hosts)
 end
 
 function M.api()
   ngx.req.read_body()
-  local backends, err = parse(ngx.req.get_body_data() or "")
+  local backends, hosts, err = parse(ngx.req.get_body_data() or "")
   if not backends then ngx.status = 400 ngx.say(err) return end
-  apply(backends)
+  apply(backends, hosts)
   ngx.say("ok")
 end
 
@@ -198,6 +213,48 @@ function M.hold()
     if ngx.now() >= deadline then return refuse(app .. " did not wake within " .. WAKE_TIMEOUT .. " s; try again") end
     ngx.sleep(WAKE_POLL)
   until not dict:get("sleep:" .. app)
+end
+
+-- The map's entry for a Host, as nginx picks a server_name: the exact name, else the longest
+-- "*." wildcard over it.
+local function owner_of(host)
+  local owner = dict:get("host:" .. host)
+  local rest = host
+  while not owner do
+    local dot = rest:find(".", 1, true)
+    if not dot then return nil end
+    rest = rest:sub(dot + 1)
+    owner = dict:get("host:*." .. rest)
+  end
+  return owner
+end
+
+-- The app the shared map routes this Host to, set in $slipway_log (its access log) and
+-- returned with whether it is parked; a Host nobody owns gets the 404 it got before there
+-- was a map (and goes to nginx's own access log).
+local function routed_app()
+  local owner = owner_of(ngx.var.host or "")
+  if not owner then
+    ngx.var.slipway_unrouted = "1"
+    return ngx.exit(404)
+  end
+  local app, flag = owner:match("^(%S+) ?(%S*)$")
+  ngx.var.slipway_log = app
+  return app, flag == "parked"
+end
+
+-- Access phase of the shared server: routes by Host as an app's own block would. A parked app
+-- answers 502 without the balancer; a sleeping one waits in hold().
+function M.route()
+  local app, parked = routed_app()
+  if parked then return ngx.exit(502) end
+  ngx.var.slipway_app = app
+  return M.hold()
+end
+
+-- ACME challenges on the shared server: answered for the map's hosts only, whatever the app's state.
+function M.known()
+  routed_app()
 end
 
 return M
