@@ -12,8 +12,8 @@ const CLUSTER_FILES = ['swarm.test.ts', 'walkthrough.test.ts'];
  */
 const LAST_KNOWN_SECONDS: Record<string, number> = {
   'swarm.test.ts': 396,
-  'buildpacks.test.ts': 150,
-  'node-versions.test.ts': 130,
+  'buildpacks.test.ts': 165,
+  'node-versions.test.ts': 110,
   'faults.test.ts': 205,
   'services.test.ts': 152,
   'tenants.test.ts': 145,
