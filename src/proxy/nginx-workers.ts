@@ -11,10 +11,20 @@ export interface ProcessRef {
   ticks: string;
 }
 
-/** The master's children that are accepting workers (not ones shutting down after a reload). */
+/**
+ * The master's children that are accepting workers (not ones shutting down after a reload).
+ * The supervisor asks every second: the kernel's list of the master's children (its one
+ * thread forks them) is read rather than every process on the host, whose scan costs about
+ * 13 ms of CPU at 330 processes; without that list (a kernel built without it) the scan it is.
+ */
 export function childWorkers(masterPid: number | undefined): ProcessRef[] {
   if (masterPid === undefined) return [];
-  return nginxWorkers((parent) => parent === masterPid);
+  const children = childrenOf(masterPid);
+  if (children === undefined) return nginxWorkers((parent) => parent === masterPid);
+  return children
+    .split(' ')
+    .filter((pid) => pid !== '')
+    .flatMap((pid) => workerOf(Number(pid), (parent) => parent === masterPid));
 }
 
 /**
@@ -36,6 +46,15 @@ export function orphanedWorkersOn(ports: number[]): number[] {
     });
 }
 
+/** The kernel's list of a single-threaded process's children, or undefined when it cannot be read. */
+function childrenOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return undefined; // gone, or a kernel without the list
+  }
+}
+
 function cmdline(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
@@ -49,11 +68,14 @@ function cmdline(pid: number): string {
  * The parent is read first (one small read per process), the command line only for those.
  */
 function nginxWorkers(parentWanted: (parent: number) => boolean = () => true): (ProcessRef & { parent: number })[] {
-  return allPids().flatMap((pid) => {
-    const stat = procStat(pid);
-    if (!stat || !parentWanted(stat.parent) || cmdline(pid) !== 'nginx: worker process') return [];
-    return [{ pid, parent: stat.parent, ticks: stat.startTicks }];
-  });
+  return allPids().flatMap((pid) => workerOf(pid, parentWanted));
+}
+
+/** The process as an accepting nginx worker whose parent passes `parentWanted`, or nothing. */
+function workerOf(pid: number, parentWanted: (parent: number) => boolean): (ProcessRef & { parent: number })[] {
+  const stat = procStat(pid);
+  if (!stat || !parentWanted(stat.parent) || cmdline(pid) !== 'nginx: worker process') return [];
+  return [{ pid, parent: stat.parent, ticks: stat.startTicks }];
 }
 
 /** Socket inodes listening on these TCP ports (IPv4 and IPv6), from /proc/net. */
