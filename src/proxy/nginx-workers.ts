@@ -11,10 +11,26 @@ export interface ProcessRef {
   ticks: string;
 }
 
-/** The master's children that are accepting workers (not ones shutting down after a reload). */
+/**
+ * The master's children that are accepting workers (not ones shutting down after a reload).
+ * Asked every second by the supervisor: the kernel's list of the master's children is read
+ * (a few small reads), not every process on the host, which cost most of an idle daemon's CPU.
+ */
 export function childWorkers(masterPid: number | undefined): ProcessRef[] {
   if (masterPid === undefined) return [];
-  return nginxWorkers((parent) => parent === masterPid);
+  const candidates = kernelListsChildren() ? childPids(masterPid) : allPids();
+  return nginxWorkers(candidates, (parent) => parent === masterPid);
+}
+
+/** Whether /proc lists each thread's children (kernels built with CONFIG_PROC_CHILDREN). */
+let listsChildren: boolean | undefined;
+const kernelListsChildren = () =>
+  (listsChildren ??= fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`));
+
+/** The process's children as the kernel lists them (its main thread's: nginx forks its workers from there); none once it is gone. */
+function childPids(pid: number): number[] {
+  const text = readIfExists(`/proc/${pid}/task/${pid}/children`) ?? '';
+  return text.split(/\s+/).filter(Boolean).map(Number);
 }
 
 /**
@@ -24,7 +40,7 @@ export function childWorkers(masterPid: number | undefined): ProcessRef[] {
 export function orphanedWorkersOn(ports: number[]): number[] {
   const inodes = listeningInodes(ports);
   if (inodes.size === 0) return [];
-  return nginxWorkers()
+  return nginxWorkers(allPids())
     .filter(({ parent }) => !cmdline(parent).startsWith('nginx: master process'))
     .flatMap(({ pid }) => {
       try {
@@ -45,11 +61,14 @@ function cmdline(pid: number): string {
 }
 
 /**
- * Accepting nginx workers on the host whose parent passes `parentWanted`, with their parent.
+ * Accepting nginx workers among these pids whose parent passes `parentWanted`, with their parent.
  * The parent is read first (one small read per process), the command line only for those.
  */
-function nginxWorkers(parentWanted: (parent: number) => boolean = () => true): (ProcessRef & { parent: number })[] {
-  return allPids().flatMap((pid) => {
+function nginxWorkers(
+  pids: number[],
+  parentWanted: (parent: number) => boolean = () => true,
+): (ProcessRef & { parent: number })[] {
+  return pids.flatMap((pid) => {
     const stat = procStat(pid);
     if (!stat || !parentWanted(stat.parent) || cmdline(pid) !== 'nginx: worker process') return [];
     return [{ pid, parent: stat.parent, ticks: stat.startTicks }];
