@@ -1,15 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, inject, test } from 'vitest';
-import { childrenOf, SlipwayUnderTest } from '../../test/support/slipway.js';
+import type { Report } from '../../test/support/json.js';
+import { childrenOf, eventually, run, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
  * Many apps on one host: what grows as they are added. The apps are the small Dockerfile app,
- * all from one repository (each app's first push reuses the engine's layer cache).
+ * all from one repository (each app's first push reuses the engine's layer cache). The first
+ * AWAKE apps stay up; every later one is deployed once and then sleeps (sleep-after SLEEP_AFTER),
+ * as most of a thousand review and staging apps on one host would.
  */
 const APPS = Number(process.env.BENCH_APPS ?? process.env.APPS ?? 100);
-const CHECKPOINTS = [...new Set([10, 50, APPS].filter((n) => n <= APPS))];
-const DOMAINS_PER_APP = Math.ceil(1000 / APPS);
+const AWAKE = Number(process.env.BENCH_AWAKE ?? 50);
+const SLEEP_AFTER = '5s';
+const CHECKPOINTS = [...new Set([10, 50, 200, 500, APPS].filter((n) => n <= APPS))];
+/** Extra domains on each app, so that with each app's own there are about 1,000 in all. */
+const EXTRA_DOMAINS_PER_APP = Math.max(0, Math.ceil(1000 / APPS) - 1);
 /**
  * Loaded into the daemon (NODE_OPTIONS=--require): on SIGUSR2 it collects the garbage and writes
  * its memory figures to PROBE, so the bench reads the heap without the inspector.
@@ -28,8 +34,14 @@ process.on('SIGUSR2', () => {
 });
 `,
 );
-const slipway = new SlipwayUnderTest(inject('redisUrl'), {
+const redisUrl = inject('redisUrl');
+const slipway = new SlipwayUnderTest(redisUrl, {
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE_SCRIPT}`,
+  SLIPWAY_SLEEP_CHECK_SECONDS: '1',
+  // Every app has a network of its own: the default pool holds 256 (/24s of a /16), and test
+  // daemons on this host share it. The bench's apps get 4,096 /26s (61 containers each) of their own.
+  SLIPWAY_NETWORK_POOL: '10.192.0.0/14',
+  SLIPWAY_NETWORK_PREFIX: '26',
 });
 let repo: string;
 let pushes = 0;
@@ -79,6 +91,14 @@ async function pushLive(app: string, marker: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 5));
   return seconds(started);
 }
+
+/** Redis's resident memory, as it reports it (the bench's own Redis: only this daemon uses it). */
+async function redisRss(): Promise<number> {
+  const info = await run('redis-cli', ['-u', redisUrl, 'info', 'memory']);
+  return Number(/^used_memory_rss:(\d+)/m.exec(info.stdout)?.[1] ?? NaN);
+}
+
+const nginxPid = () => Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
 
 /** Resident memory of a process (and its children, for nginx's workers). */
 function rss(pid: number, withChildren = false): number {
@@ -142,12 +162,65 @@ async function timed(command: string[], runs = 7): Promise<number> {
   return median(times);
 }
 
-/** Adds apps from..to, several pushes at a time (the queue runs SLIPWAY_DEPLOY_CONCURRENCY at once). */
-async function addApps(from: number, to: number): Promise<void> {
+/**
+ * Adds apps from..to, several pushes at a time (the queue runs SLIPWAY_DEPLOY_CONCURRENCY at
+ * once); those after the first AWAKE are told to sleep once idle. Returns the seconds it took.
+ */
+async function addApps(from: number, to: number): Promise<number> {
+  const started = performance.now();
   for (let n = from; n <= to; n += 8) {
     const batch = Array.from({ length: Math.min(8, to - n + 1) }, (_, i) => n + i);
-    await Promise.all(batch.map((m) => pushLive(name(m), current)));
+    await Promise.all(
+      batch.map(async (m) => {
+        await pushLive(name(m), current);
+        if (m > AWAKE) await must(['ps:set', name(m), 'sleep-after', SLEEP_AFTER]);
+      }),
+    );
   }
+  return seconds(started);
+}
+
+/** Every app's ps:report, as one `ps:report --format json` (all apps) gives it. */
+const reports = async () => JSON.parse(await must(['ps:report', '--format', 'json'])) as Record<string, Report>;
+
+/** Waits until every app told to sleep is asleep with no container left; the awake apps' names. */
+async function settled(apps: number): Promise<string[]> {
+  const all = await eventually(
+    reports,
+    (r) => Object.entries(r).every(([app, report]) => Number(app.slice(5)) <= AWAKE || report.processes === '0'),
+    Math.max(120_000, apps * 1000),
+  );
+  return Object.keys(all).filter((app) => all[app]!.sleeping !== 'true');
+}
+
+/** The memory the awake apps' containers use, as `resource:usage` reads it (ten apps at a time). */
+async function containersMemory(apps: string[]): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < apps.length; i += 10) {
+    const usages = await Promise.all(
+      apps.slice(i, i + 10).map(async (app) => {
+        const usage = JSON.parse(await must(['resource:usage', app, '--format', 'json'])) as {
+          memory_bytes: number | null;
+        }[];
+        return usage.reduce((sum, u) => sum + (u.memory_bytes ?? 0), 0);
+      }),
+    );
+    total += usages.reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
+/** Seconds from a request to a sleeping app to its answer (nginx holds it while the app is woken). */
+async function wake(app: string): Promise<number> {
+  await eventually(
+    () => slipway.sshJson<Report>(['ps:report', app, '--format', 'json']),
+    (r) => r.sleeping === 'true' && r.processes === '0',
+    120_000,
+  );
+  const started = performance.now();
+  const answer = await slipway.get(slipway.appHost(app));
+  if (answer.status !== 200) throw new Error(`${app} answered ${answer.status} when woken`);
+  return seconds(started);
 }
 
 test('scale', async () => {
@@ -157,7 +230,10 @@ test('scale', async () => {
     lines.push(line);
     console.log(line);
   };
-  say(`bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), ${DOMAINS_PER_APP} extra domains each at the end`);
+  say(
+    `bench-scale: ${APPS} apps (test/fixtures/dockerfile-app), apps ${AWAKE + 1} and later sleep after ${SLEEP_AFTER} idle; ` +
+      `${EXTRA_DOMAINS_PER_APP} extra domains each at the end`,
+  );
   const firstPush = await pushLive(name(1), await change());
   const firstWarm = await pushLive(name(1), await change());
   say(
@@ -167,17 +243,39 @@ test('scale', async () => {
   say(idleLine(1, idle.get(1)!));
   let apps = 1;
   for (const checkpoint of CHECKPOINTS) {
-    await addApps(apps + 1, checkpoint);
+    const added = await addApps(apps + 1, checkpoint);
+    say(
+      `  apps ${apps + 1} to ${checkpoint} pushed (and told to sleep) in ${added.toFixed(1)} s: ${(added / (checkpoint - apps)).toFixed(2)} s an app`,
+    );
     apps = checkpoint;
     const newest = await pushLive(name(apps), await change());
+    const awake = await settled(apps);
     const usage = JSON.parse(await must(['resource:usage', name(2), '--format', 'json'])) as { memory_bytes: number }[];
-    const nginxPid = Number(fs.readFileSync(path.join(slipway.dir, 'data', 'nginx', 'nginx.pid'), 'utf8'));
+    const [daemon, nginx, redis, containers] = [
+      rss(slipway.daemonPid!),
+      rss(nginxPid(), true),
+      await redisRss(),
+      await containersMemory(awake),
+    ];
     say(
-      `  at ${apps} apps: daemon ${mib(rss(slipway.daemonPid!))}, nginx (master and workers) ${mib(rss(nginxPid, true))}, ` +
-        `an idle app container ${mib(usage[0]?.memory_bytes ?? NaN)}; warm push of app ${apps} live after ${newest.toFixed(2)} s ` +
-        `(${(newest / firstWarm).toFixed(2)}x app 1's, target <= 1.2); over SSH: apps:list ${(await timed(['apps:list'])).toFixed(0)} ms, ` +
-        `report ${(await timed(['report', name(1)])).toFixed(0)} ms (medians of 7; target <= 150 ms)`,
+      `  at ${apps} apps (${apps - awake.length} asleep, ${awake.length} awake): daemon ${mib(daemon)}, nginx (master and workers) ${mib(nginx)}, ` +
+        `Redis ${mib(redis)}, the awake apps' containers ${mib(containers)} (an idle one ${mib(usage[0]?.memory_bytes ?? NaN)}): ` +
+        `${mib(daemon + nginx + redis + containers)} in all`,
     );
+    say(
+      `  at ${apps} apps: warm push of app ${apps} live after ${newest.toFixed(2)} s (${(newest / firstWarm).toFixed(2)}x app 1's, target <= 1.2); ` +
+        `over SSH: apps:list ${(await timed(['apps:list'])).toFixed(0)} ms, report ${(await timed(['report', name(1)])).toFixed(0)} ms, ` +
+        `ps:report ${(await timed(['ps:report', name(1)])).toFixed(0)} ms (medians of 7; target <= 150 ms), ` +
+        `ps:report of every app ${(await timed(['ps:report'], 3)).toFixed(0)} ms (median of 3)`,
+    );
+    if (apps > AWAKE) {
+      const wakes = [];
+      for (const n of [AWAKE + 1, AWAKE + 2, AWAKE + 3].filter((m) => m < apps)) wakes.push(await wake(name(n)));
+      if (wakes.length)
+        say(
+          `  at ${apps} apps: a sleeping app's first request answered after ${median(wakes).toFixed(2)} s (median of ${wakes.length} wakes)`,
+        );
+    }
     idle.set(apps, await restartIdle());
     say(idleLine(apps, idle.get(apps)!));
   }
@@ -187,24 +285,30 @@ test('scale', async () => {
     `  idle daemon, per app added (from 1 to ${apps} apps): RSS ${perApp(last.rss - first.rss)}, heap used ${perApp(last.heapUsed - first.heapUsed)}`,
   );
 
-  // Domains: DOMAINS_PER_APP on every app, then one more added and removed, timed.
-  for (let n = 1; n <= apps; n++) {
+  // Domains: EXTRA_DOMAINS_PER_APP on every app, then one more added and removed, timed.
+  for (let n = 1; n <= apps && EXTRA_DOMAINS_PER_APP > 0; n++) {
     await must([
       'domains:add',
       name(n),
-      ...Array.from({ length: DOMAINS_PER_APP }, (_, i) => `d${i}.${name(n)}.example.com`),
+      ...Array.from({ length: EXTRA_DOMAINS_PER_APP }, (_, i) => `d${i}.${name(n)}.example.com`),
     ]);
   }
   const domainChanges: number[] = [];
+  const domainLive: number[] = [];
+  const answers = async () => (await slipway.get('extra.example.com').catch(() => ({ status: 0 }))).status === 200;
   for (let i = 0; i < 5; i++) {
     for (const verb of ['domains:add', 'domains:remove']) {
       const started = performance.now();
       await must([verb, name(1), 'extra.example.com']);
       domainChanges.push(seconds(started) * 1000);
+      // Live: the added domain answers with the app, the removed one no longer does.
+      while ((await answers()) !== (verb === 'domains:add')) await new Promise((r) => setTimeout(r, 5));
+      domainLive.push(seconds(started) * 1000);
     }
   }
   say(
-    `  a domain change with ${apps * (DOMAINS_PER_APP + 1)} domains across the apps (the shared map: no nginx -t, no reload), over SSH: median ${median(domainChanges).toFixed(0)} ms`,
+    `  a domain change with ${apps * (EXTRA_DOMAINS_PER_APP + 1)} domains across the apps (the shared map: no nginx -t, no reload), over SSH: ` +
+      `median ${median(domainChanges).toFixed(0)} ms, live (answered as changed) after ${median(domainLive).toFixed(0)} ms`,
   );
 
   // Ten apps pushed at once, each with one file changed, vs one such push.

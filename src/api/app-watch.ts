@@ -1,6 +1,6 @@
 import { lineLog } from '../core/log.js';
 import type { AppSummary } from '../model/api.js';
-import { isStopped } from '../deploy/desired.js';
+import { isSleeping, isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { latestDeploy } from './resources.js';
@@ -147,6 +147,7 @@ export class AppWatch {
       name,
       deployed: release !== null,
       stopped: isStopped(state, name),
+      sleeping: isSleeping(state, name),
       release,
       // As `builds:list --format json` shows it, less what changes at every phase (timings).
       deploy: latestDeploy(this.platform, name),

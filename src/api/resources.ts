@@ -1,6 +1,6 @@
 import { isLocked } from '../apps/index.js';
 import { requireSwarm, withTasks } from '../cluster/index.js';
-import { isStopped } from '../deploy/desired.js';
+import { isSleeping, isStopped } from '../deploy/desired.js';
 import type {
   AppDetailJson,
   AppJson,
@@ -39,9 +39,11 @@ async function instancesOf(platform: Platform, app: string, deployed: boolean): 
   return instances.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function stateOf(deployed: boolean, stopped: boolean, instances: Instance[]): AppState {
+function stateOf(deployed: boolean, stopped: boolean, sleeping: boolean, instances: Instance[]): AppState {
   if (!deployed) return 'undeployed';
   if (stopped) return 'stopped';
+  // While it is being put to sleep its containers still drain: it says sleeping from the start, as ps:report does.
+  if (sleeping) return 'sleeping';
   const running = runningState(instances);
   return running === 'true' ? 'running' : running === 'mixed' ? 'partial' : 'down';
 }
@@ -53,7 +55,7 @@ export async function appJson(platform: Platform, app: string): Promise<AppJson>
   const instances = await instancesOf(platform, app, release !== null);
   return {
     name: app,
-    state: stateOf(release !== null, stopped, instances),
+    state: stateOf(release !== null, stopped, isSleeping(state, app), instances),
     release,
     deploy: latestDeploy(platform, app),
     processes: {
@@ -97,6 +99,7 @@ export async function processesJson(platform: Platform, app: string): Promise<Pr
     formation: state.apps.get(app)?.formation ?? {},
     deployed,
     stopped: isStopped(state, app),
+    sleeping: isSleeping(state, app),
     running: runningState(instances),
     instances: instances.map(instanceJson),
   };

@@ -59,7 +59,7 @@ const formation = z.record(z.string(), z.number().int()).describe('Containers wa
 
 export const appSchema = z.object({
   name: z.string(),
-  state: z.enum(['undeployed', 'stopped', 'running', 'partial', 'down']),
+  state: z.enum(['undeployed', 'stopped', 'sleeping', 'running', 'partial', 'down']),
   release: z.number().int().nullable(),
   deploy: deploySchema
     .pick({ id: true, kind: true, status: true, release: true, started_at: true, finished_at: true })
@@ -94,6 +94,7 @@ export const processesSchema = z.object({
   formation,
   deployed: z.boolean(),
   stopped: z.boolean(),
+  sleeping: z.boolean(),
   running: z.enum(['true', 'false', 'mixed']),
   instances: z.array(instanceSchema),
 }) satisfies z.ZodType<ProcessesJson>;

@@ -44,6 +44,8 @@ export interface AppSummary {
   name: string;
   deployed: boolean;
   stopped: boolean;
+  /** Put to sleep after its sleep-after without a request: no containers, woken by the next request. */
+  sleeping: boolean;
   /** The release now serving, if any. */
   release: number | null;
   /** The newest deploy, running or not. */
@@ -91,13 +93,15 @@ export interface ProcessesJson {
   formation: Record<string, number>;
   deployed: boolean;
   stopped: boolean;
+  /** Asleep (as `ps:report` says): its containers are gone until a request wakes it. */
+  sleeping: boolean;
   /** Whether its containers run: `true` (all), `false` (none) or `mixed`. */
   running: 'true' | 'false' | 'mixed';
   instances: InstanceJson[];
 }
 
-/** An app's state in one word: never deployed, stopped by a user, or how many of its containers run. */
-export type AppState = 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+/** An app's state in one word: never deployed, stopped by a user, asleep until a request, or how many of its containers run. */
+export type AppState = 'undeployed' | 'stopped' | 'sleeping' | 'running' | 'partial' | 'down';
 
 /** An app as `GET /apps` lists it. */
 export interface AppJson {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { z } from 'zod';
 import { ROUTES, type ApiRoute } from '../../src/api/routes.js';
 import { errorSchema } from '../../src/api/schemas.js';
+import type { AppState } from '../../src/model/api.js';
 import { slipwayClient } from '../support/openapi/client.js';
 import { GENERATED_TYPES, generateTypes } from '../support/openapi/generate.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
@@ -138,7 +139,7 @@ describe('a client generated from openapi.json', () => {
     expect(first).toBe(app);
 
     const detail = await client.GET('/apps/{app}', { params: { path: { app } } });
-    const state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down' | undefined = detail.data?.state;
+    const state: AppState | undefined = detail.data?.state;
     expect(state).toBe('running');
     expect(detail.data?.current_release?.version).toBe(detail.data?.release);
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { AppJson, ProcessesJson } from '../../src/model/api.js';
 import type { Report } from '../support/json.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
@@ -8,22 +9,36 @@ import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 const slipway = new SlipwayUnderTest(inject('redisUrl'), { SLIPWAY_SLEEP_CHECK_SECONDS: '0.5' });
 const app = 'nap';
 let repo: string;
+let token: string;
 
 beforeAll(async () => {
   await slipway.start();
   repo = await slipway.appRepo('dockerfile-app', app);
   const pushed = await slipway.push(repo);
   if (pushed.code !== 0) throw new Error(pushed.output);
+  token = (await slipway.ssh(['tokens:create', 'sleep-api'])).stdout.trim().split('\n').at(-1)!;
 });
 afterAll(() => slipway.destroy());
 
 const report = () => slipway.sshJson<Report>(['ps:report', app, '--format', 'json']);
+
+/** What the HTTP API (and so the dashboard) answers of the app and its processes. */
+async function apiState(): Promise<{ state: AppJson['state']; sleeping: boolean }> {
+  const get = async <T>(urlPath: string) => {
+    const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1/apps/${app}${urlPath}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return (await response.json()) as T;
+  };
+  return { state: (await get<AppJson>('')).state, sleeping: (await get<ProcessesJson>('/processes')).sleeping };
+}
 
 /** Waits until the app is asleep with no container left. */
 async function asleep(): Promise<void> {
   const seen = await eventually(report, (r) => r.sleeping === 'true' && r.processes === '0', 60_000);
   expect(seen).toMatchObject({ sleeping: 'true', running: 'sleeping', processes: '0' });
   expect(await slipway.containers(app)).toEqual([]);
+  expect(await apiState()).toEqual({ state: 'sleeping', sleeping: true });
 }
 
 const wakes = () => slipway.log.match(/woken by a request: v\d+ answers after \d+ ms/g)?.length ?? 0;
@@ -51,6 +66,7 @@ test('an idle app goes to sleep, and its first request is held and answered by t
   const first = await get();
   expect(first).toEqual({ status: 200, body: 'hello from version 1 (v1 web.1)\n' });
   expect(await report()).toMatchObject({ sleeping: 'false', running: 'true', processes: '1' });
+  expect(await apiState()).toEqual({ state: 'running', sleeping: false });
   expect(await wakesBecome(1)).toBe(1);
 });
 

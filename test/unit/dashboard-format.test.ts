@@ -50,13 +50,16 @@ describe('dashboard formatting', () => {
   });
 
   test('an app’s state in words', () => {
-    expect(stateOf({ deployed: false, stopped: true, running: 'true' })).toBe('not deployed');
-    expect(stateOf({ deployed: true, stopped: true, running: 'true' })).toBe('stopped');
-    expect(['true', 'mixed', 'false'].map((running) => stateOf({ deployed: true, stopped: false, running }))).toEqual([
-      'running',
-      'partly running',
-      'failed',
-    ]);
+    expect(stateOf({ deployed: false, stopped: true, sleeping: false, running: 'true' })).toBe('not deployed');
+    expect(stateOf({ deployed: true, stopped: true, sleeping: false, running: 'true' })).toBe('stopped');
+    // Its containers are gone (or still draining while it is put to sleep): asleep, not failed.
+    expect(stateOf({ deployed: true, stopped: false, sleeping: true, running: 'false' })).toBe('sleeping');
+    expect(stateOf({ deployed: true, stopped: false, sleeping: true, running: 'true' })).toBe('sleeping');
+    expect(
+      ['true', 'mixed', 'false'].map((running) =>
+        stateOf({ deployed: true, stopped: false, sleeping: false, running }),
+      ),
+    ).toEqual(['running', 'partly running', 'failed']);
   });
 
   test('the log shown by itself is the deploy under way, else the newest', () => {

@@ -16,10 +16,12 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 export function stateOf({
   deployed,
   stopped,
+  sleeping,
   running,
-}: Pick<AppSummary, 'deployed' | 'stopped'> & { running: string | undefined }): string {
+}: Pick<AppSummary, 'deployed' | 'stopped' | 'sleeping'> & { running: string | undefined }): string {
   if (!deployed) return 'not deployed';
   if (stopped) return 'stopped';
+  if (sleeping) return 'sleeping';
   return running === 'true' ? 'running' : running === 'mixed' ? 'partly running' : 'failed';
 }
 

@@ -172,7 +172,7 @@ export interface paths {
               items: {
                 name: string;
                 /** @enum {string} */
-                state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+                state: 'undeployed' | 'stopped' | 'sleeping' | 'running' | 'partial' | 'down';
                 release: number | null;
                 deploy: {
                   id: string;
@@ -283,7 +283,7 @@ export interface paths {
             'application/json': {
               name: string;
               /** @enum {string} */
-              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              state: 'undeployed' | 'stopped' | 'sleeping' | 'running' | 'partial' | 'down';
               release: number | null;
               deploy: {
                 id: string;
@@ -821,6 +821,7 @@ export interface paths {
               };
               deployed: boolean;
               stopped: boolean;
+              sleeping: boolean;
               /** @enum {string} */
               running: 'true' | 'false' | 'mixed';
               instances: {
