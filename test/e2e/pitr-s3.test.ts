@@ -4,10 +4,6 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
-// Out of the suite (named .disabled.ts, not .test.ts): since 04:40 UTC on 2026-12-07 this file
-// fails on every run (the service's first base backup is neither shipped nor found for a fork:
-// "ledger has no base backup yet"), though it passed earlier that day and pitr.test.ts (local
-// forks) passes. Under investigation; rename it back to .test.ts once it passes again.
 /**
  * Point-in-time recovery from S3: a Postgres service with backup credentials and a schedule
  * has its WAL archive and base backups shipped to the schedule's bucket (a real s3rver on
@@ -90,6 +86,25 @@ describe('postgres point-in-time recovery from S3', () => {
     const files = keys.filter((key) => !key.endsWith('.json'));
     for (const key of files) expect(keys).toContain(`${key}.json`);
     expect((await s3.object(BUCKET, `${PREFIX}wal/${wal}`)).subarray(0, 17).toString()).toBe('SLIPWAY-BACKUP-1\n');
+  });
+
+  test('a base backup S3 lacks is counted as waiting to ship (its WAL alone serves no fork), until it is shipped again', async () => {
+    const marker = (await s3.keys(BUCKET)).find((key) => /base\/\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/.test(key))!;
+    // The daemon ships it again on its next look (every 15 s): the marker goes again if it did before info read S3.
+    let waiting: string | undefined;
+    for (let attempt = 1; waiting === undefined && attempt <= 5; attempt++) {
+      await s3.remove(BUCKET, marker);
+      const info = (await slipway.ssh(['postgres:info', 'ledger'])).stdout;
+      const line = /Off-site archive:\s+(.*)/.exec(info)?.[1] ?? '';
+      if (line.includes(': 1 base backup,')) continue;
+      expect(line).toMatch(/^s3:\/\/pitr-archive: 0 base backups, WAL to \S+ \(.*\), \d+ file\(s\) waiting to ship$/);
+      waiting = /(\d+) file\(s\) waiting/.exec(line)![1];
+    }
+    // its two files (base.tar.gz, pg_wal.tar.gz), and any WAL archived since
+    expect(Number(waiting)).toBeGreaterThanOrEqual(2);
+    const switched = await sql('ledger', 'SELECT pg_walfile_name(pg_switch_wal());');
+    expect(await shippedTo(/[0-9A-F]{24}/.exec(switched)![0])).toMatch(/^s3:\/\/pitr-archive: 1 base backup, /);
+    expect(await s3.keys(BUCKET)).toContain(marker);
   });
 
   test('with its local archive lost, a fork --at a moment is restored from S3: row A, not row B', async () => {
