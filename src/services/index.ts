@@ -41,6 +41,7 @@ export {
   backupToBucket,
   ENCRYPTION_FORMAT,
   findBackup,
+  forgetInterrupted,
   latestInBucket,
   newBackupId,
   maskedAuth,
