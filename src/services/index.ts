@@ -49,6 +49,7 @@ export {
   backupToBucket,
   ENCRYPTION_FORMAT,
   findBackup,
+  forgetInterrupted,
   latestInBucket,
   newBackupId,
   maskedAuth,

@@ -42,10 +42,11 @@ export function serviceBackups(platform: Platform, kind: ServiceKind, service: S
 export const attemptRows = (attempts: BackupAttempt[]): BackupJson[] =>
   attempts.flatMap((a) => (a.status === 'running' ? [] : [attemptRow({ ...a, status: a.status })]));
 
+/** A failed attempt may name no file (nothing was kept of it): it went to the host when it had no bucket. */
 function attemptRow(a: BackupAttempt & { status: 'ok' | 'failed' }): BackupJson {
   return {
     id: a.id,
-    where: a.file === undefined ? 's3' : 'local',
+    where: a.bucket === '' ? 'local' : 's3',
     dir: a.file === undefined ? a.bucket : path.dirname(a.file),
     file: a.file === undefined ? (a.key ?? '') : path.basename(a.file),
     bytes: a.bytes ?? 0,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { errorMessage, UserError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -13,8 +14,10 @@ import {
   INTERRUPTED,
   readBackupSettings,
   recordBackupAttempt,
+  serviceBackupSettings,
   type BackupAttempt,
   type BackupAuth,
+  type BackupSettingsStore,
 } from './backup-settings.js';
 import {
   bucketClient,
@@ -130,15 +133,22 @@ export const latestInBucket = (attempts: BackupAttempt[]) =>
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
 /**
- * What interrupted backups may have left in their buckets is deleted (an object completed
- * just before the process died has no manifest, so nothing reads it; this frees its space).
- * Its key is forgotten so that this is done once.
+ * What interrupted backups may have left is deleted: in a bucket their manifest, then their
+ * object (one completed just before the process died has no manifest, so nothing reads it;
+ * this frees its space), and on this host their file and its partial. Where it was is then
+ * forgotten, so that this is done once. Those in a bucket wait for a `client` to reach it.
  */
-async function forgetInterrupted(platform: Platform, kind: ServiceKind, name: string, client: BucketClient) {
-  for (const attempt of backupAttempts(platform, kind, name)) {
-    if (attempt.error !== INTERRUPTED || attempt.key === undefined) continue;
-    await deleteObject(client, attempt.bucket, attempt.key).catch(() => undefined);
-    recordBackupAttempt(platform, kind, name, { ...attempt, key: undefined, owner: undefined });
+export async function forgetInterrupted(store: BackupSettingsStore, client: BucketClient | undefined): Promise<void> {
+  for (const attempt of store.attempts()) {
+    if (attempt.error !== INTERRUPTED) continue;
+    const { key, file } = attempt;
+    if (key !== undefined && client) {
+      for (const stored of [`${key}.json`, key])
+        await deleteObject(client, attempt.bucket, stored).catch(() => undefined);
+    } else if (file !== undefined) {
+      for (const written of [`${file}.partial`, file]) fs.rmSync(written, { force: true });
+    } else continue;
+    store.record({ ...attempt, key: undefined, file: undefined, owner: undefined });
   }
 }
 
@@ -187,7 +197,7 @@ export async function backupToBucket(
   const key = `${kind.kind}/${service.name}/${id}.dump${encrypted ? '.enc' : ''}`;
   const client = bucketClient(auth);
   try {
-    await forgetInterrupted(platform, kind, service.name, client);
+    await forgetInterrupted(serviceBackupSettings(platform, kind, service.name), client);
     recordBackupAttempt(platform, kind, service.name, {
       id,
       startedAt,

@@ -23,12 +23,14 @@ import { readArchive, retentionDays, runArchiveCommand, withArchiveLock } from '
 import {
   archivePath,
   BASE_BACKUP_FILES,
+  filesToShip,
   parseWalList,
   pitrCommands,
   retentionPlan,
   shippingPlan,
   walBefore,
   walNeededFrom,
+  type ArchivedWal,
   type ArchiveFile,
   type ArchiveListing,
   type BaseBackup,
@@ -109,6 +111,13 @@ async function readOffsite(client: BucketClient, target: OffsiteTarget): Promise
   return { backups, wal, bytes: 0, ...(newestWal ? { newestWal } : {}), ...(newestWalAt ? { newestWalAt } : {}) };
 }
 
+/** What S3 lacks of the archive's WAL and base backups. */
+const planShipping = (wal: ArchivedWal[], backups: BaseBackup[], remote: OffsiteListing) =>
+  shippingPlan(
+    { wal: wal.map((w) => w.name), backups: backups.map((b) => b.id) },
+    { wal: new Set(remote.wal), backups: new Set(remote.backups.map((b) => b.id)) },
+  );
+
 /** One file of the archive into S3, verified, with what its manifest says of it. */
 async function shipFile(
   platform: Platform,
@@ -172,10 +181,7 @@ export function shipArchive(
         await runArchiveCommand(platform, kind, service, pitrCommands.walList(), 'Reading the archive'),
       );
       const remote = await readOffsite(client, target);
-      const plan = shippingPlan(
-        { wal: wal.map((w) => w.name), backups: local.backups.map((b) => b.id) },
-        { wal: new Set(remote.wal), backups: new Set(remote.backups.map((b) => b.id)) },
-      );
+      const plan = planShipping(wal, local.backups, remote);
       const walToShip = new Set(plan.wal);
       for (const { name, archivedAt } of wal.filter((w) => walToShip.has(w.name)))
         await shipFile(platform, kind, service, client, target, { wal: name }, { archivedAt });
@@ -197,15 +203,17 @@ export interface OffsiteStatus {
   backups?: number;
   newestWal?: string;
   newestWalAt?: number;
-  /** Archived WAL files not yet in S3. */
+  /** Files of the archive not yet in S3: WAL, and the files of base backups not yet published there. */
   waiting?: number;
   problem?: string;
 }
 
+/** `localBackups`: the base backups in the service's archive (what its status read already). */
 export async function offsiteStatus(
   platform: Platform,
   kind: ServiceKind,
   service: ServiceRecord,
+  localBackups: BaseBackup[],
 ): Promise<OffsiteStatus | undefined> {
   const target = offsiteTarget(platform, kind, service.name);
   if (!target) return undefined;
@@ -214,12 +222,11 @@ export async function offsiteStatus(
     const local = parseWalList(
       await runArchiveCommand(platform, kind, service, pitrCommands.walList(), 'Reading the archive'),
     );
-    const shipped = new Set(remote.wal);
     return {
       bucket: target.bucket,
       backups: remote.backups.length,
       ...(remote.newestWal ? { newestWal: remote.newestWal, newestWalAt: remote.newestWalAt } : {}),
-      waiting: local.filter((w) => !shipped.has(w.name)).length,
+      waiting: filesToShip(planShipping(local, localBackups, remote)),
     };
   } catch (error) {
     return { bucket: target.bucket, problem: errorMessage(error) };

@@ -116,6 +116,14 @@ export function shippingPlan(
   };
 }
 
+/**
+ * How many files S3 still lacks of what the archive holds: each WAL file and each file of each
+ * base backup. A base backup counts until it is published: its WAL alone cannot be restored,
+ * so "0 waiting" must mean S3 can serve a fork, not that the WAL is there.
+ */
+export const filesToShip = (plan: { wal: string[]; backups: string[] }) =>
+  plan.wal.length + plan.backups.length * BASE_BACKUP_FILES.length;
+
 function validId(id: string): string {
   if (!BASE_BACKUP_ID.test(id)) throw new Error(`not a base backup ID: ${id}`);
   return id;

@@ -71,7 +71,7 @@ export async function recoveryStatus(
   if (!running) return { running, retentionDays: days };
   try {
     const listing = await readArchive(platform, kind, service);
-    const offsite = await offsiteStatus(platform, kind, service);
+    const offsite = await offsiteStatus(platform, kind, service, listing.backups);
     return {
       running,
       retentionDays: days,

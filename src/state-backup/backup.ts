@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage, UserError } from '../core/errors.js';
+import { PROCESS_OWNER } from '../core/owner.js';
 import type { Log } from '../core/log.js';
 import type { Platform } from '../platform.js';
 import {
@@ -11,6 +12,7 @@ import {
   bucketClient,
   encryptStream,
   ENCRYPTION_FORMAT,
+  forgetInterrupted,
   measuring,
   newBackupId,
   storeVerified,
@@ -39,7 +41,11 @@ const STATE_SERVICE = 'slipway state';
 /** Objects in a bucket: `slipway-state/<instance>/<id>.tar[.enc]`, so two hosts may share one. */
 const objectKey = (platform: Platform, name: string) => `slipway-state/${platform.settings.instance}/${name}`;
 
-/** Writes what `produce` writes, encrypted when there is a passphrase, into `file`: only a complete file gets its name. */
+/**
+ * Writes what `produce` writes, encrypted when there is a passphrase, into `file` as a
+ * bucket's objects are stored: written (to `<file>.partial`, flushed to disk), read back and
+ * compared, then published under its name. Only a complete, verified file gets its name.
+ */
 async function writeFileVerified(
   file: string,
   produce: (sink: Writable) => Promise<void>,
@@ -49,20 +55,28 @@ async function writeFileVerified(
   const source = new PassThrough();
   const sent = measuring();
   const stages: NodeJS.ReadWriteStream[] = passphrase === undefined ? [] : [await encryptStream(passphrase)];
-  const written = pipeline([source, ...stages, sent, fs.createWriteStream(partial, { mode: 0o600 })]);
-  const [produced, stored] = await Promise.allSettled([produce(source).finally(() => source.end()), written]);
-  const failure = [produced, stored].find((r) => r.status === 'rejected');
-  if (failure) {
+  const written = pipeline([source, ...stages, sent, fs.createWriteStream(partial, { mode: 0o600, flush: true })]);
+  try {
+    const [produced, stored] = await Promise.allSettled([produce(source).finally(() => source.end()), written]);
+    const failure = [produced, stored].find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const readBack = measuring();
+    await pipeline(fs.createReadStream(partial), readBack, new PassThrough().resume());
+    if (readBack.bytes() !== sent.bytes() || readBack.sha256() !== sent.sha256())
+      throw new Error(`the written file differs from what was sent (${readBack.bytes()} of ${sent.bytes()} bytes)`);
+  } catch (error) {
     fs.rmSync(partial, { force: true });
-    throw failure.reason;
+    throw error;
   }
   fs.renameSync(partial, file);
   return { bytes: sent.bytes(), sha256: sent.sha256() };
 }
 
 /**
- * Takes a backup of Slipway's state now (one at a time, across processes). A failure is
- * recorded, logged and thrown as a UserError with its reason.
+ * Takes a backup of Slipway's state now (one at a time, across processes). It is recorded as
+ * running first, so one whose process dies in the middle reads as interrupted (never as a
+ * backup), and the next one deletes what it left. A failure is recorded, logged and thrown
+ * as a UserError with its reason.
  */
 export async function backupState(platform: Platform, target: StateBackupTarget, log: Log): Promise<BackupAttempt> {
   const store = stateBackupSettings(platform);
@@ -85,26 +99,26 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
     packState(platform, { id, createdAt, instance: platform.settings.instance, serviceCredentials: encrypted }, sink);
   const where = 'bucket' in target ? `s3://${target.bucket}` : target.dir;
   const base = { id, startedAt, encrypted, bucket: 'bucket' in target ? target.bucket : '' };
+  // with the credentials of now: an interrupted backup's leftovers in a bucket wait for a backup to a bucket
+  const client = settings.auth && bucketClient(settings.auth);
   try {
+    await forgetInterrupted(store, client);
+    const key = objectKey(platform, name);
+    const place = 'bucket' in target ? { key } : { file: path.join(target.dir, `slipway-state-${name}`) };
+    store.record({ ...base, ...place, finishedAt: startedAt, status: 'running', owner: PROCESS_OWNER });
     let done: Pick<BackupAttempt, 'key' | 'file' | 'bytes' | 'sha256'>;
     if ('bucket' in target) {
-      const key = objectKey(platform, name);
-      const client = bucketClient(settings.auth!);
-      try {
-        const manifest = (stored: object) => ({
-          kind: 'slipway-state',
-          id,
-          createdAt,
-          ...stored,
-          encryption: encrypted ? ENCRYPTION_FORMAT : null,
-        });
-        done = { key, ...(await storeVerified(client, { bucket: target.bucket, key }, produce, passphrase, manifest)) };
-      } finally {
-        client.destroy();
-      }
+      const manifest = (stored: object) => ({
+        kind: 'slipway-state',
+        id,
+        createdAt,
+        ...stored,
+        encryption: encrypted ? ENCRYPTION_FORMAT : null,
+      });
+      done = { key, ...(await storeVerified(client!, { bucket: target.bucket, key }, produce, passphrase, manifest)) };
     } else {
+      const { file } = place as { file: string };
       fs.mkdirSync(target.dir, { recursive: true, mode: 0o700 });
-      const file = path.join(target.dir, `slipway-state-${name}`);
       done = { file, ...(await writeFileVerified(file, produce, passphrase)) };
     }
     const attempt: BackupAttempt = { ...base, ...done, finishedAt: Date.now(), status: 'ok' };
@@ -121,6 +135,7 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
       platform.events.publish('backup.failed', { service: STATE_SERVICE, bucket: target.bucket, error: reason });
     throw new UserError(`Backup of Slipway’s state to ${where} failed: ${reason}`);
   } finally {
+    client?.destroy();
     await lock.release();
   }
 }

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 /** s3rver's only credentials: it refuses any other key. */
@@ -34,6 +40,14 @@ export async function startS3(buckets: string[]) {
     async object(bucket: string, key: string): Promise<Buffer> {
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Buffer.from(await got.Body!.transformToByteArray());
+    },
+    /** An object as any client puts it (e.g. what an upload completed just before its process died leaves). */
+    async put(bucket: string, key: string, body: string): Promise<void> {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    /** What an operator (or a lifecycle rule) deleting one object from the bucket does. */
+    async remove(bucket: string, key: string): Promise<void> {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     /** How many parts of multipart uploads not yet completed the server holds (s3rver keeps each in a file). */
     partsInFlight(bucket: string): number {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   archivePath,
+  filesToShip,
   parseWalList,
   pitrCommands,
   restoreEnv,
@@ -31,6 +32,15 @@ describe('the archive in S3', () => {
       wal: ['000000010000000000000002', '000000010000000000000003'],
       backups: ['20261202T030000Z-abcdef'],
     });
+  });
+
+  test('what waits to ship counts each file of a base backup S3 lacks, not only WAL: its WAL alone serves no fork', () => {
+    const wal = ['000000010000000000000001', '000000010000000000000002'];
+    const shipped = (backups: string[]) =>
+      filesToShip(shippingPlan({ wal, backups: [base.id] }, { wal: new Set(wal), backups: new Set(backups) }));
+    expect(shipped([])).toBe(2); // base.tar.gz and pg_wal.tar.gz
+    expect(shipped([base.id])).toBe(0);
+    expect(filesToShip(shippingPlan({ wal, backups: [] }, { wal: new Set(wal.slice(1)), backups: new Set() }))).toBe(1);
   });
 
   test('wal-list: names and archive times, oldest name first; lines it does not know are left out', () => {

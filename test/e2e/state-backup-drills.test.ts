@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { S3_KEY, startS3 } from '../support/s3.js';
+import { eventually, SlipwayUnderTest, type RunResult } from '../support/slipway.js';
+
+/**
+ * A drill for Slipway's own state backups, as backup-drills.test.ts is for a service's: the
+ * daemon killed (SIGKILL) in the middle of `state:backup`'s upload leaves no object that looks
+ * complete, `state:backups` reports that backup interrupted (never as a backup), and the next
+ * state backup works and deletes what the interrupted one left in the bucket.
+ */
+const slipway = new SlipwayUnderTest(inject('redisUrl'));
+let s3: Awaited<ReturnType<typeof startS3>>;
+const BUCKET = 'state-drills';
+
+interface Row {
+  id: string;
+  where: string;
+  file: string;
+  status: string;
+  error: string | null;
+}
+
+const must = async (result: Promise<RunResult>) => {
+  const done = await result;
+  expect(done.code, done.output).toBe(0);
+  return done;
+};
+const rows = async (): Promise<Row[]> =>
+  JSON.parse((await must(slipway.ssh(['state:backups', '--format', 'json']))).stdout) as Row[];
+
+beforeAll(async () => {
+  s3 = await startS3([BUCKET]);
+  await slipway.start();
+  await must(slipway.cli(['state:backup-auth', S3_KEY, S3_KEY, 'us-east-1', 's3v4', s3.endpoint]));
+  // 96 MB that does not compress, in the repositories a state archive carries: an upload of
+  // several parts, which takes a while to send
+  const bulk = path.join(slipway.dir, 'data', 'repos', 'bulk.git');
+  fs.mkdirSync(bulk, { recursive: true });
+  fs.writeFileSync(path.join(bulk, 'bulk'), randomBytes(96 * 1024 * 1024));
+}, 300_000);
+afterAll(async () => {
+  await slipway.destroy();
+  await s3.stop();
+});
+
+test('the daemon killed during state:backup: nothing looks complete, the backup reads as interrupted, the next one works and deletes what it left', async () => {
+  const interrupted = slipway.ssh(['state:backup', BUCKET]);
+  // the upload is under way once its first part has reached the server
+  await eventually(
+    () => Promise.resolve(s3.partsInFlight(BUCKET)),
+    (parts) => parts > 0,
+    120_000,
+  );
+  await slipway.killDaemon();
+  expect((await interrupted).code).not.toBe(0);
+  expect(await s3.keys(BUCKET)).toEqual([]);
+  await slipway.startDaemon();
+
+  const [failed] = await rows();
+  expect(failed).toMatchObject({ where: 's3', dir: BUCKET, status: 'failed' });
+  expect(failed!.error).toMatch(/^interrupted: Slipway stopped during the backup/);
+  // what an upload that completed just before the kill would have left: an object without its manifest
+  const leftover = failed!.file;
+  expect(leftover).toMatch(new RegExp(`^slipway-state/${slipway.instance}/${failed!.id}\\.tar$`));
+  await s3.put(BUCKET, leftover, 'the first bytes of an archive');
+
+  const next = await must(slipway.ssh(['state:backup', BUCKET]));
+  const id = /Backup (\S+) complete/.exec(next.stdout)![1]!;
+  const listed = await rows();
+  expect(listed.map((r) => [r.id, r.status])).toEqual([
+    [id, 'ok'],
+    [failed!.id, 'failed'],
+  ]);
+  const key = `slipway-state/${slipway.instance}/${id}.tar`;
+  expect(await s3.keys(BUCKET)).toEqual([key, `${key}.json`]);
+}, 300_000);
