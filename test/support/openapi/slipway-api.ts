@@ -235,7 +235,49 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              /** @enum {string} */
+              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              release: number | null;
+              deploy: {
+                id: string;
+                /** @description git, config, restart, rollback, rebuild, image … */
+                kind: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'failed';
+                release: number | null;
+                /** @description An ISO 8601 time, UTC */
+                started_at: string;
+                finished_at: string | null;
+              } | null;
+              processes: {
+                /** @description Containers wanted per process type */
+                formation: {
+                  [key: string]: number;
+                };
+                total: number;
+                running: number;
+              };
+              domains: string[];
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              locked: boolean;
+              current_release: {
+                version: number;
+                current: boolean;
+                /** @enum {string} */
+                status: 'pending' | 'succeeded' | 'failed';
+                /** @enum {string} */
+                kind: 'deploy' | 'config' | 'rollback';
+                description: string;
+                rev: string | null;
+                image: string;
+                config_keys: string[];
+                created_by: string;
+                /** @description An ISO 8601 time, UTC */
+                created_at: string;
+              } | null;
+              urls: string[];
             };
           };
         };
@@ -351,16 +393,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -412,7 +450,49 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              /** @enum {string} */
+              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              release: number | null;
+              deploy: {
+                id: string;
+                /** @description git, config, restart, rollback, rebuild, image … */
+                kind: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'failed';
+                release: number | null;
+                /** @description An ISO 8601 time, UTC */
+                started_at: string;
+                finished_at: string | null;
+              } | null;
+              processes: {
+                /** @description Containers wanted per process type */
+                formation: {
+                  [key: string]: number;
+                };
+                total: number;
+                running: number;
+              };
+              domains: string[];
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              locked: boolean;
+              current_release: {
+                version: number;
+                current: boolean;
+                /** @enum {string} */
+                status: 'pending' | 'succeeded' | 'failed';
+                /** @enum {string} */
+                kind: 'deploy' | 'config' | 'rollback';
+                description: string;
+                rev: string | null;
+                image: string;
+                config_keys: string[];
+                created_by: string;
+                /** @description An ISO 8601 time, UTC */
+                created_at: string;
+              } | null;
+              urls: string[];
             };
           };
         };
@@ -646,7 +726,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Roll back to the previous release, or to `version` */
+    /** Roll back to the previous release, or to `version`; answers the release now serving (a new one) */
     post: {
       parameters: {
         query?: never;
@@ -671,7 +751,19 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              version: number;
+              current: boolean;
+              /** @enum {string} */
+              status: 'pending' | 'succeeded' | 'failed';
+              /** @enum {string} */
+              kind: 'deploy' | 'config' | 'rollback';
+              description: string;
+              rev: string | null;
+              image: string;
+              config_keys: string[];
+              created_by: string;
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
             };
           };
         };
@@ -741,7 +833,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Set and unset config vars as one release (restarts the app unless restart=false) */
+    /** Set and unset config vars as one release (restarts the app unless restart=false); answers the vars, masked */
     patch: {
       parameters: {
         query?: never;
@@ -773,7 +865,10 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              masked: boolean;
+              config: {
+                [key: string]: string;
+              };
             };
           };
         };
@@ -894,7 +989,7 @@ export interface paths {
         503: components['responses']['Error503'];
       };
     };
-    /** Scale process types: {"web": 3, "worker": 1} */
+    /** Scale process types: {"web": 3, "worker": 1}; answers the whole formation */
     put: {
       parameters: {
         query?: never;
@@ -919,7 +1014,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              [key: string]: number;
             };
           };
         };
@@ -1001,7 +1096,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:restart the app */
+    /** ps:restart the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1020,7 +1115,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1049,7 +1161,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:stop the app */
+    /** ps:stop the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1068,7 +1180,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1097,7 +1226,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:start the app */
+    /** ps:start the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1116,7 +1245,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1145,7 +1291,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:rebuild the app */
+    /** ps:rebuild the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1164,7 +1310,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1227,7 +1390,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Add a domain */
+    /** Add a domain; answers the app’s domains */
     post: {
       parameters: {
         query?: never;
@@ -1246,13 +1409,15 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              domains: string[];
+              global: string[];
+              urls: string[];
             };
           };
         };
@@ -1282,7 +1447,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove a domain */
+    /** Remove a domain; answers the app’s domains */
     delete: {
       parameters: {
         query?: never;
@@ -1302,7 +1467,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              domains: string[];
+              global: string[];
+              urls: string[];
             };
           };
         };
@@ -1328,7 +1495,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The app’s check settings (checks:report’s fields) */
+    /** The app’s check settings: which process types disable or skip checks, and wait-to-retire */
     get: {
       parameters: {
         query?: never;
@@ -1347,7 +1514,14 @@ export interface paths {
           };
           content: {
             'application/json': {
-              [key: string]: string;
+              /** @description Process types deployed without checks, old containers stopped first (`_all_`: all) */
+              disabled: string[];
+              /** @description Process types swapped to without checks (`_all_`: all) */
+              skipped: string[];
+              /** @enum {string} */
+              web: 'enabled' | 'disabled' | 'skipped';
+              /** @description How long old containers keep serving after a swap */
+              wait_to_retire_seconds: number;
             };
           };
         };
@@ -1378,7 +1552,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Run the checks against the running containers */
+    /** Run the current release’s checks against the running containers; a failed check is `ok: false`, not an error */
     post: {
       parameters: {
         query?: never;
@@ -1397,7 +1571,13 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Every container passed its checks */
+              ok: boolean;
+              instances: {
+                name: string;
+                ok: boolean;
+                reason: string | null;
+              }[];
             };
           };
         };
@@ -1424,7 +1604,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The app’s certificate (certs:report’s fields) */
+    /** The app’s TLS certificate, if it has one */
     get: {
       parameters: {
         query?: never;
@@ -1443,7 +1623,18 @@ export interface paths {
           };
           content: {
             'application/json': {
-              [key: string]: string;
+              /** @description The app is served over HTTPS */
+              enabled: boolean;
+              certificate: {
+                hostnames: string[];
+                subject: string;
+                issuer: string;
+                /** @description An ISO 8601 time, UTC */
+                starts_at: string;
+                /** @description An ISO 8601 time, UTC */
+                expires_at: string;
+                self_signed: boolean;
+              } | null;
             };
           };
         };
@@ -1458,7 +1649,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Install a certificate and key (PEM) */
+    /** Install a certificate and key (PEM); answers the certificate */
     post: {
       parameters: {
         query?: never;
@@ -1478,13 +1669,24 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description The app is served over HTTPS */
+              enabled: boolean;
+              certificate: {
+                hostnames: string[];
+                subject: string;
+                issuer: string;
+                /** @description An ISO 8601 time, UTC */
+                starts_at: string;
+                /** @description An ISO 8601 time, UTC */
+                expires_at: string;
+                self_signed: boolean;
+              } | null;
             };
           };
         };
@@ -1510,16 +1712,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -1626,7 +1824,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1704,16 +1904,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -1739,7 +1935,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Link a service to an app (restarts it with the URL) */
+    /** Link a service to an app (restarts it with the URL); answers the service */
     post: {
       parameters: {
         query?: never;
@@ -1760,13 +1956,15 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1796,7 +1994,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Unlink a service from an app */
+    /** Unlink a service from an app; answers the service */
     delete: {
       parameters: {
         query?: never;
@@ -1817,7 +2015,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1896,7 +2096,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Take a backup now, into the backup directory named after the service (keeps 7) (admins) */
+    /** Take a backup now, into the backup directory named after the service (keeps 7); answers it (admins) */
     post: {
       parameters: {
         query?: never;
@@ -1916,7 +2116,18 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              id: string;
+              /** @enum {string} */
+              where: 'local' | 's3';
+              dir: string;
+              file: string;
+              bytes: number;
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              sha256: string | null;
+              /** @enum {string} */
+              status: 'ok' | 'failed';
+              error: string | null;
             };
           };
         };
@@ -2059,7 +2270,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              fingerprint: string;
+              admin: boolean;
             };
           };
         };
@@ -2101,16 +2314,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -2175,7 +2384,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Grant a key the app (admins) */
+    /** Grant a key the app; answers the grant (admins) */
     post: {
       parameters: {
         query?: never;
@@ -2194,13 +2403,13 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              key: string;
             };
           };
         };
@@ -2243,16 +2452,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
