@@ -108,7 +108,7 @@ function operation(route: ApiRoute): object {
     ...fields(route.params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ...fields(route.query).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
   ];
-  const success = route.created ? 201 : 200;
+  const success = route.status ?? 200;
   return {
     tags: [route.tag],
     summary: route.summary,
@@ -122,16 +122,20 @@ function operation(route: ApiRoute): object {
         }
       : {}),
     responses: {
-      [success]: {
-        description: 'Done',
-        content: route.response
-          ? { 'application/json': { schema: jsonSchema(route.response, 'output') } }
-          : { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-      },
+      [success]:
+        success === 204
+          ? { description: 'Done; nothing to answer' }
+          : { description: 'Done', content: answerOf(route) },
       ...errorResponses,
     },
   };
 }
+
+/** A JSON answer by its schema; a route without one answers a file. */
+const answerOf = (route: ApiRoute) =>
+  route.response
+    ? { 'application/json': { schema: jsonSchema(route.response, 'output') } }
+    : { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
 
 function fields(schema: z.ZodType | undefined): [string, object][] {
   if (!schema) return [];

@@ -1,11 +1,14 @@
 import { isLocked } from '../apps/index.js';
 import { requireSwarm, withTasks } from '../cluster/index.js';
+import { checksLists, checksModeFor, waitToRetireMs } from '../deploy/checks-mode.js';
 import { isSleeping, isStopped } from '../deploy/desired.js';
 import type {
   AppDetailJson,
   AppJson,
   AppState,
   AppSummary,
+  CertsJson,
+  ChecksJson,
   DomainsJson,
   InstanceJson,
   KeyJson,
@@ -13,6 +16,7 @@ import type {
   ProcessesJson,
 } from '../model/api.js';
 import type { Platform } from '../platform.js';
+import { describeCertificate } from '../proxy/certs.js';
 import { appDomains, appUrls, globalDomains } from '../proxy/domains.js';
 import { runningState, type Instance } from '../runtime/scheduler.js';
 import { deployJson } from '../state/deploys.js';
@@ -121,4 +125,23 @@ export function keysJson(platform: Platform): KeyJson[] {
 export async function nodesJson(platform: Platform): Promise<NodeJson[]> {
   const nodes = await withTasks(platform, await requireSwarm(platform));
   return nodes.map(({ engineVersion, version: _version, ...node }) => ({ ...node, engine_version: engineVersion }));
+}
+
+export function checksJson(platform: Platform, app: string): ChecksJson {
+  const { state, settings } = platform;
+  return {
+    ...checksLists(state, app),
+    web: checksModeFor(state, app, 'web'),
+    wait_to_retire_seconds: waitToRetireMs(state, app, settings.drainMs) / 1000,
+  };
+}
+
+export function certsJson(platform: Platform, app: string): CertsJson {
+  const info = describeCertificate(platform.settings.certsDir, app);
+  if (!info) return { enabled: false, certificate: null };
+  const { hostnames, subject, issuer, startsAt, expiresAt, selfSigned } = info;
+  return {
+    enabled: true,
+    certificate: { hostnames, subject, issuer, starts_at: startsAt, expires_at: expiresAt, self_signed: selfSigned },
+  };
 }

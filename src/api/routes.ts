@@ -4,6 +4,7 @@ import { mayUseApp, requireAdmin } from '../access/index.js';
 import { appUsage } from '../apps/usage.js';
 import { checkTotalSize, validateKey, validateValue } from '../config/env.js';
 import { NotFoundError, UserError } from '../core/errors.js';
+import { checkRunning } from '../deploy/checks-run.js';
 import { APP_NAME_MAX, isValidAppName } from '../core/names.js';
 import type { ConfigJson } from '../model/api.js';
 import type { Platform } from '../platform.js';
@@ -19,11 +20,23 @@ import { deployJson } from '../state/deploys.js';
 import { releaseJson } from '../state/releases.js';
 import { errorOf, invoke } from './invoke.js';
 import { pageOf, pageQuery, paginate } from './pagination.js';
-import { appDetailJson, appJson, domainsJson, keysJson, nodesJson, processesJson } from './resources.js';
+import {
+  appDetailJson,
+  appJson,
+  certsJson,
+  checksJson,
+  domainsJson,
+  keysJson,
+  nodesJson,
+  processesJson,
+} from './resources.js';
 import {
   appDetailSchema,
   appSchema,
   backupSchema,
+  certsSchema,
+  checksRunSchema,
+  checksSchema,
   configSchema,
   deployDetailSchema,
   deploySchema,
@@ -32,10 +45,8 @@ import {
   grantSchema,
   keySchema,
   nodeSchema,
-  outputSchema as output,
   processesSchema,
   releaseSchema,
-  reportSchema,
   serviceItemSchema,
   serviceSchema,
   usageSchema,
@@ -46,8 +57,10 @@ import { metricsRoutes } from './metrics-routes.js';
  * The resources of /api/v1. Each route declares its inputs and its answer as zod schemas
  * (which validate the request, check the answer in the tests and make the OpenAPI document).
  * Reads come from the state and the engine as data; changes run the same Slipway commands as
- * SSH, as the token's key, so every access rule and validation is the commands' own. A
- * failure is a UserError of some kind, which server.ts turns into a status (errors.ts).
+ * SSH, as the token's key, so every access rule and validation is the commands' own, and
+ * answer the resource as it is after the change (never what the command printed), or 204
+ * when nothing is left to show. A failure is a UserError of some kind, which server.ts turns
+ * into a status (errors.ts).
  */
 
 export interface RouteContext<P, Q, B> {
@@ -74,10 +87,10 @@ export interface ApiRoute<P = any, Q = any, B = any> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** What it answers (JSON): the OpenAPI document's schema, and what the contract test checks. */
+  /** What it answers (JSON): the OpenAPI document's schema, and what the contract tests check. */
   response?: z.ZodType;
-  /** Answers 201 Created rather than 200. */
-  created?: true;
+  /** Its status when it succeeds, if not 200: 201 Created, or 204 No Content (no `response`, and `{}` from handle). */
+  status?: 201 | 204;
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteResult>;
 }
 
@@ -124,10 +137,8 @@ async function run(ctx: Ctx, words: string[], stdin?: string): Promise<string[]>
   throw done.error ?? new UserError(errorOf(done));
 }
 
-/** What a changing command printed, as the answer. */
-const printed = async (ctx: Ctx, words: string[], stdin?: string): Promise<RouteResult> => ({
-  body: { output: await run(ctx, words, stdin) },
-});
+/** A resource as it is now, read once a change is done. */
+type Answer<T> = [response: z.ZodType, read: (platform: Platform, subject: T) => unknown];
 
 /**
  * An app the caller may use, or 404 with the same words whether it is missing or not
@@ -165,31 +176,30 @@ const appRead = (
     handle: async (ctx) => ({ body: await read(ctx.platform, requireApp(ctx, ctx.params.app)) }),
   });
 
-/** A GET of one of the app's reports (its fields by name), as the report command reads it. */
-const appReport = (url: string, tag: string, summary: string, command: string) =>
-  route({
-    method: 'GET',
-    url,
-    tag,
-    summary,
-    params: appParams,
-    response: reportSchema,
-    handle: async (ctx) => {
-      const lines = await run(ctx, [command, requireApp(ctx, ctx.params.app), '--format', 'json']);
-      return { body: reportSchema.parse(JSON.parse(lines.join('\n'))) };
-    },
-  });
-
-/** A change that is one command on the app named in the URL, answering what it printed. */
-const appAction = (method: 'POST' | 'DELETE', url: string, tag: string, summary: string, command: string[]) =>
+/**
+ * A change that is one command on the app named in the URL, answering the app's resource
+ * as the change left it, or 204 when there is none (the app is gone).
+ */
+const appAction = (
+  method: 'POST' | 'DELETE',
+  url: string,
+  tag: string,
+  summary: string,
+  command: string[],
+  answer?: Answer<string>,
+) =>
   route({
     method,
     url,
     tag,
     summary,
     params: appParams,
-    response: output,
-    handle: async (ctx) => printed(ctx, [command[0]!, requireApp(ctx, ctx.params.app), ...command.slice(1)]),
+    ...(answer ? { response: answer[0] } : { status: 204 }),
+    handle: async (ctx) => {
+      const app = requireApp(ctx, ctx.params.app);
+      await run(ctx, [command[0]!, app, ...command.slice(1)]);
+      return answer ? { body: await answer[1](ctx.platform, app) } : {};
+    },
   });
 
 // --- the routes ----------------------------------------------------------------------------
@@ -213,9 +223,12 @@ const apps = [
     tag: 'apps',
     summary: 'Create an app',
     body: z.object({ name: appName }),
-    response: output,
-    created: true,
-    handle: async (ctx) => printed(ctx, ['apps:create', ctx.body.name]),
+    response: appDetailSchema,
+    status: 201,
+    handle: async (ctx) => {
+      await run(ctx, ['apps:create', ctx.body.name]);
+      return { body: await appDetailJson(ctx.platform, ctx.body.name) };
+    },
   }),
   appRead(
     '/apps/:app',
@@ -235,8 +248,11 @@ const apps = [
     summary: 'Rename an app',
     params: appParams,
     body: z.object({ name: appName }),
-    response: output,
-    handle: async (ctx) => printed(ctx, ['apps:rename', requireApp(ctx, ctx.params.app), ctx.body.name]),
+    response: appDetailSchema,
+    handle: async (ctx) => {
+      await run(ctx, ['apps:rename', requireApp(ctx, ctx.params.app), ctx.body.name]);
+      return { body: await appDetailJson(ctx.platform, ctx.body.name) };
+    },
   }),
 ];
 
@@ -273,6 +289,13 @@ const deploys = [
   }),
 ];
 
+/** The release serving now, as the releases list has it. */
+function currentRelease(platform: Platform, app: string) {
+  const current = platform.state.releases.current(app);
+  if (!current) throw new NotFoundError(`${app} has no release`);
+  return releaseJson(current, current.version);
+}
+
 const releases = [
   route({
     method: 'GET',
@@ -294,17 +317,15 @@ const releases = [
     method: 'POST',
     url: '/apps/:app/releases/rollback',
     tag: 'releases',
-    summary: 'Roll back to the previous release, or to `version`',
+    summary: 'Roll back to the previous release, or to `version`; answers the release now serving (a new one)',
     params: appParams,
     body: z.object({ version: z.number().int().min(1).optional() }).optional(),
-    response: output,
+    response: releaseSchema,
     handle: async (ctx) => {
+      const app = requireApp(ctx, ctx.params.app);
       const version = ctx.body?.version;
-      return printed(ctx, [
-        'releases:rollback',
-        requireApp(ctx, ctx.params.app),
-        ...(version === undefined ? [] : [`v${version}`]),
-      ]);
+      await run(ctx, ['releases:rollback', app, ...(version === undefined ? [] : [`v${version}`])]);
+      return { body: currentRelease(ctx.platform, app) };
     },
   }),
 ];
@@ -316,6 +337,12 @@ const configChange = z
     restart: z.boolean().default(true),
   })
   .describe('Set and unset config vars: one new release');
+/** The app's config vars, their values masked unless revealed. */
+function configJson(platform: Platform, app: string, reveal: boolean): ConfigJson {
+  const env = platform.state.config.get(app);
+  return { masked: !reveal, config: reveal ? env : Object.fromEntries(Object.keys(env).map((k) => [k, MASK])) };
+}
+
 const config = [
   route({
     method: 'GET',
@@ -326,24 +353,18 @@ const config = [
     query: z.object({ reveal: z.enum(['true', 'false']).default('false') }),
     response: configSchema,
     handle: async (ctx) => {
-      const env = ctx.platform.state.config.get(requireApp(ctx, ctx.params.app));
-      const masked = ctx.query.reveal !== 'true';
-      return {
-        body: {
-          masked,
-          config: masked ? Object.fromEntries(Object.keys(env).map((k) => [k, MASK])) : env,
-        } satisfies ConfigJson,
-      };
+      return { body: configJson(ctx.platform, requireApp(ctx, ctx.params.app), ctx.query.reveal === 'true') };
     },
   }),
   route({
     method: 'PATCH',
     url: '/apps/:app/config',
     tag: 'config',
-    summary: 'Set and unset config vars as one release (restarts the app unless restart=false)',
+    summary:
+      'Set and unset config vars as one release (restarts the app unless restart=false); answers the vars, masked',
     params: appParams,
     body: configChange,
-    response: output,
+    response: configSchema,
     handle: async (ctx) => {
       const app = requireApp(ctx, ctx.params.app);
       const { set, unset, restart } = ctx.body;
@@ -356,18 +377,17 @@ const config = [
       checkTotalSize(next);
       // Unset without a restart, then set with one: both land in the one release the set makes.
       const noRestart = restart ? [] : ['--no-restart'];
-      const lines: string[] = [];
       const setting = Object.keys(set).length > 0;
       if (unset.length > 0)
-        lines.push(...(await run(ctx, ['config:unset', app, ...(setting ? ['--no-restart'] : noRestart), ...unset])));
+        await run(ctx, ['config:unset', app, ...(setting ? ['--no-restart'] : noRestart), ...unset]);
       if (setting)
-        lines.push(
-          ...(await run(ctx, ['config:set', app, ...noRestart, ...Object.entries(set).map(([k, v]) => `${k}=${v}`)])),
-        );
-      return { body: { output: lines } };
+        await run(ctx, ['config:set', app, ...noRestart, ...Object.entries(set).map(([k, v]) => `${k}=${v}`)]);
+      return { body: configJson(ctx.platform, app, false) };
     },
   }),
 ];
+
+const formationOf = (platform: Platform, app: string) => platform.state.apps.get(app)?.formation ?? {};
 
 const processes = [
   appRead(
@@ -382,7 +402,7 @@ const processes = [
     'processes',
     'The formation: how many containers of each process type the app should run',
     formationSchema,
-    (platform, app) => platform.state.apps.get(app)?.formation ?? {},
+    formationOf,
   ),
   appRead(
     '/apps/:app/processes/usage',
@@ -395,35 +415,49 @@ const processes = [
     method: 'PUT',
     url: '/apps/:app/processes/formation',
     tag: 'processes',
-    summary: 'Scale process types: {"web": 3, "worker": 1}',
+    summary: 'Scale process types: {"web": 3, "worker": 1}; answers the whole formation',
     params: appParams,
     body: z.record(processName, z.number().int().min(0).max(100)),
-    response: output,
+    response: formationSchema,
     handle: async (ctx) => {
+      const app = requireApp(ctx, ctx.params.app);
       const pairs = Object.entries(ctx.body).map(([type, count]) => `${type}=${count}`);
       if (pairs.length === 0) throw new UserError('Give at least one process type and its count');
-      return printed(ctx, ['ps:scale', requireApp(ctx, ctx.params.app), ...pairs]);
+      await run(ctx, ['ps:scale', app, ...pairs]);
+      return { body: formationOf(ctx.platform, app) };
     },
   }),
   ...['restart', 'stop', 'start', 'rebuild'].map((action) =>
-    appAction('POST', `/apps/:app/processes/${action}`, 'processes', `ps:${action} the app`, [`ps:${action}`]),
+    appAction(
+      'POST',
+      `/apps/:app/processes/${action}`,
+      'processes',
+      `ps:${action} the app; answers its processes after`,
+      [`ps:${action}`],
+      [processesSchema, processesJson],
+    ),
   ),
 ];
 
 /**
  * Adding to and removing from one of the app's lists: `POST <url> {<field>: …}` runs
- * `<add> <app> <value>`, `DELETE <url>/<value>` runs `<remove> <app> <value>`.
+ * `<add> <app> <value>` and answers 201 with `added`'s read; `DELETE <url>/<value>` runs
+ * `<remove> <app> <value>` and answers `removed`'s read, or 204 without one.
  */
 function appMembers(
   url: string,
   tag: string,
   field: string,
   value: z.ZodString,
-  add: [command: string, summary: string],
-  remove: [command: string, summary: string],
+  add: [command: string, summary: string, answer: Answer<{ app: string; value: string }>],
+  remove: [command: string, summary: string, answer?: Answer<{ app: string; value: string }>],
 ): ApiRoute[] {
-  const member = (ctx: Ctx, given: string, command: string) =>
-    printed(ctx, [command, requireApp(ctx, (ctx.params as { app: string }).app), given]);
+  const member = async (ctx: Ctx, given: string, command: string, answer?: Answer<{ app: string; value: string }>) => {
+    const app = requireApp(ctx, (ctx.params as { app: string }).app);
+    await run(ctx, [command, app, given]);
+    return answer ? { body: await answer[1](ctx.platform, { app, value: given }) } : {};
+  };
+  const [, , removed] = remove;
   return [
     route({
       method: 'POST',
@@ -432,8 +466,9 @@ function appMembers(
       summary: add[1],
       params: appParams,
       body: z.object({ [field]: value }),
-      response: output,
-      handle: async (ctx) => member(ctx, (ctx.body as Record<string, string>)[field]!, add[0]),
+      response: add[2][0],
+      status: 201,
+      handle: async (ctx) => member(ctx, (ctx.body as Record<string, string>)[field]!, add[0], add[2]),
     }),
     route({
       method: 'DELETE',
@@ -441,11 +476,13 @@ function appMembers(
       tag,
       summary: remove[1],
       params: appParams.extend({ [field]: value }),
-      response: output,
-      handle: async (ctx) => member(ctx, (ctx.params as Record<string, string>)[field]!, remove[0]),
+      ...(removed ? { response: removed[0] } : { status: 204 }),
+      handle: async (ctx) => member(ctx, (ctx.params as Record<string, string>)[field]!, remove[0], removed),
     }),
   ];
 }
+
+const domainsAnswer: Answer<{ app: string }> = [domainsSchema, (platform, { app }) => domainsJson(platform, app)];
 
 const domains = [
   appRead(
@@ -460,23 +497,46 @@ const domains = [
     'domains',
     'domain',
     z.string().min(1).max(253),
-    ['domains:add', 'Add a domain'],
-    ['domains:remove', 'Remove a domain'],
+    ['domains:add', 'Add a domain; answers the app’s domains', domainsAnswer],
+    ['domains:remove', 'Remove a domain; answers the app’s domains', domainsAnswer],
   ),
 ];
 
 const checks = [
-  appReport('/apps/:app/checks', 'checks', 'The app’s check settings (checks:report’s fields)', 'checks:report'),
-  appAction('POST', '/apps/:app/checks/run', 'checks', 'Run the checks against the running containers', ['checks:run']),
+  appRead(
+    '/apps/:app/checks',
+    'checks',
+    'The app’s check settings: which process types disable or skip checks, and wait-to-retire',
+    checksSchema,
+    checksJson,
+  ),
+  route({
+    method: 'POST',
+    url: '/apps/:app/checks/run',
+    tag: 'checks',
+    summary:
+      'Run the current release’s checks against the running containers; a failed check is `ok: false`, not an error',
+    params: appParams,
+    response: checksRunSchema,
+    handle: async (ctx) => {
+      const outcomes = await checkRunning(ctx.platform, requireApp(ctx, ctx.params.app), [], () => {});
+      const instances = outcomes.map(({ label, outcome }) => ({
+        name: label,
+        ok: outcome.ok,
+        reason: outcome.ok ? null : outcome.reason,
+      }));
+      return { body: { ok: instances.every((i) => i.ok), instances } };
+    },
+  }),
 ];
 
 const certs = [
-  appReport('/apps/:app/certs', 'certs', 'The app’s certificate (certs:report’s fields)', 'certs:report'),
+  appRead('/apps/:app/certs', 'certs', 'The app’s TLS certificate, if it has one', certsSchema, certsJson),
   route({
     method: 'POST',
     url: '/apps/:app/certs',
     tag: 'certs',
-    summary: 'Install a certificate and key (PEM)',
+    summary: 'Install a certificate and key (PEM); answers the certificate',
     params: appParams,
     body: z.object({
       certificate: z
@@ -488,13 +548,13 @@ const certs = [
         .min(1)
         .max(64 * 1024),
     }),
-    response: output,
-    handle: async (ctx) =>
-      printed(
-        ctx,
-        ['certs:add', requireApp(ctx, ctx.params.app)],
-        `${ctx.body.certificate.trim()}\n${ctx.body.key.trim()}\n`,
-      ),
+    response: certsSchema,
+    status: 201,
+    handle: async (ctx) => {
+      const app = requireApp(ctx, ctx.params.app);
+      await run(ctx, ['certs:add', app], `${ctx.body.certificate.trim()}\n${ctx.body.key.trim()}\n`);
+      return { body: certsJson(ctx.platform, app) };
+    },
   }),
   appAction('DELETE', '/apps/:app/certs', 'certs', 'Remove the app’s certificate', ['certs:remove']),
 ];
@@ -529,9 +589,12 @@ const services = [
     summary: 'Create a service',
     params: z.object({ type: serviceType }),
     body: z.object({ name: serviceParams.shape.name }),
-    response: output,
-    created: true,
-    handle: async (ctx) => printed(ctx, [`${ctx.params.type}:create`, ctx.body.name]),
+    response: serviceSchema,
+    status: 201,
+    handle: async (ctx) => {
+      await run(ctx, [`${ctx.params.type}:create`, ctx.body.name]);
+      return { body: await serviceJson(ctx.platform, kindOf(ctx.params.type), ctx.body.name) };
+    },
   }),
   route({
     method: 'GET',
@@ -553,28 +616,37 @@ const services = [
     tag: 'services',
     summary: 'Destroy a service and its data',
     params: serviceParams,
-    response: output,
-    handle: async (ctx) => printed(ctx, [`${ctx.params.type}:destroy`, ctx.params.name, '--force']),
+    status: 204,
+    handle: async (ctx) => {
+      await run(ctx, [`${ctx.params.type}:destroy`, ctx.params.name, '--force']);
+      return {};
+    },
   }),
   route({
     method: 'POST',
     url: '/services/:type/:name/links',
     tag: 'services',
-    summary: 'Link a service to an app (restarts it with the URL)',
+    summary: 'Link a service to an app (restarts it with the URL); answers the service',
     params: serviceParams,
     body: z.object({ app: appName }),
-    response: output,
-    handle: async (ctx) => printed(ctx, [`${ctx.params.type}:link`, ctx.params.name, requireApp(ctx, ctx.body.app)]),
+    response: serviceSchema,
+    status: 201,
+    handle: async (ctx) => {
+      await run(ctx, [`${ctx.params.type}:link`, ctx.params.name, requireApp(ctx, ctx.body.app)]);
+      return { body: await serviceJson(ctx.platform, kindOf(ctx.params.type), ctx.params.name) };
+    },
   }),
   route({
     method: 'DELETE',
     url: '/services/:type/:name/links/:app',
     tag: 'services',
-    summary: 'Unlink a service from an app',
+    summary: 'Unlink a service from an app; answers the service',
     params: serviceParams.extend({ app: appName }),
-    response: output,
-    handle: async (ctx) =>
-      printed(ctx, [`${ctx.params.type}:unlink`, ctx.params.name, requireApp(ctx, ctx.params.app)]),
+    response: serviceSchema,
+    handle: async (ctx) => {
+      await run(ctx, [`${ctx.params.type}:unlink`, ctx.params.name, requireApp(ctx, ctx.params.app)]);
+      return { body: await serviceJson(ctx.platform, kindOf(ctx.params.type), ctx.params.name) };
+    },
   }),
 ];
 
@@ -607,11 +679,17 @@ const backups = [
     method: 'POST',
     url: '/services/:type/:name/backups',
     tag: 'services',
-    summary: 'Take a backup now, into the backup directory named after the service (keeps 7) (admins)',
+    summary: 'Take a backup now, into the backup directory named after the service (keeps 7); answers it (admins)',
     params: serviceParams,
-    response: output,
-    created: true,
-    handle: async (ctx) => printed(ctx, [`${ctx.params.type}:backup`, ctx.params.name, ctx.params.name]),
+    response: backupSchema,
+    status: 201,
+    handle: async (ctx) => {
+      await run(ctx, [`${ctx.params.type}:backup`, ctx.params.name, ctx.params.name]);
+      // Newest first: the one just taken into the service's own directory.
+      const taken = backupsOf(ctx).find((b) => b.where === 'local' && b.dir === ctx.params.name);
+      if (!taken) throw new NotFoundError(`The backup of ${ctx.params.name} is not there`);
+      return { body: taken };
+    },
   }),
   route({
     method: 'GET',
@@ -656,10 +734,14 @@ const keys = [
         .max(16 * 1024),
       admin: z.boolean().default(false),
     }),
-    response: output,
-    created: true,
-    handle: async (ctx) =>
-      printed(ctx, ['ssh-keys:add', ctx.body.name, ...(ctx.body.admin ? ['--admin'] : [])], ctx.body.key),
+    response: keySchema,
+    status: 201,
+    handle: async (ctx) => {
+      await run(ctx, ['ssh-keys:add', ctx.body.name, ...(ctx.body.admin ? ['--admin'] : [])], ctx.body.key);
+      const added = keysJson(ctx.platform).find((k) => k.name === ctx.body.name);
+      if (!added) throw new NotFoundError(`No key ${ctx.body.name}`);
+      return { body: added };
+    },
   }),
   route({
     method: 'DELETE',
@@ -667,8 +749,11 @@ const keys = [
     tag: 'keys',
     summary: 'Remove an SSH key and its tokens (admins)',
     params: z.object({ name: z.string().min(1).max(64) }),
-    response: output,
-    handle: async (ctx) => printed(ctx, ['ssh-keys:remove', ctx.params.name]),
+    status: 204,
+    handle: async (ctx) => {
+      await run(ctx, ['ssh-keys:remove', ctx.params.name]);
+      return {};
+    },
   }),
   route({
     method: 'GET',
@@ -690,7 +775,11 @@ const keys = [
     'keys',
     'key',
     z.string().min(1).max(64),
-    ['acl:add', 'Grant a key the app (admins)'],
+    [
+      'acl:add',
+      'Grant a key the app; answers the grant (admins)',
+      [grantSchema, (_platform, { value }) => ({ key: value })],
+    ],
     ['acl:remove', 'Take the app away from a key (admins)'],
   ),
 ];

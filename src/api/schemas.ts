@@ -3,6 +3,9 @@ import type {
   AppDetailJson,
   AppJson,
   BackupJson,
+  CertsJson,
+  ChecksJson,
+  ChecksRunJson,
   ConfigJson,
   DeployJson,
   DomainsJson,
@@ -158,10 +161,34 @@ export const nodeSchema = z.object({
   ),
 }) satisfies z.ZodType<NodeJson>;
 
-/** A report's fields, as `<namespace>:report --format json` has them (checks, certs). */
-export const reportSchema = z.record(z.string(), z.string());
+const checksMode = z.enum(['enabled', 'disabled', 'skipped']);
 
-/** What a change answers: the lines its command printed, as over SSH. */
-export const outputSchema = z.object({ output: z.array(z.string()) });
+export const checksSchema = z.object({
+  disabled: z
+    .array(z.string())
+    .describe('Process types deployed without checks, old containers stopped first (`_all_`: all)'),
+  skipped: z.array(z.string()).describe('Process types swapped to without checks (`_all_`: all)'),
+  web: checksMode,
+  wait_to_retire_seconds: z.number().describe('How long old containers keep serving after a swap'),
+}) satisfies z.ZodType<ChecksJson>;
+
+export const checksRunSchema = z.object({
+  ok: z.boolean().describe('Every container passed its checks'),
+  instances: z.array(z.object({ name: z.string(), ok: z.boolean(), reason: z.string().nullable() })),
+}) satisfies z.ZodType<ChecksRunJson>;
+
+export const certsSchema = z.object({
+  enabled: z.boolean().describe('The app is served over HTTPS'),
+  certificate: z
+    .object({
+      hostnames: z.array(z.string()),
+      subject: z.string(),
+      issuer: z.string(),
+      starts_at: isoTime,
+      expires_at: isoTime,
+      self_signed: z.boolean(),
+    })
+    .nullable(),
+}) satisfies z.ZodType<CertsJson>;
 
 export const errorSchema = z.object({ error: z.string() });

@@ -151,7 +151,7 @@ export async function startApiServer(
               return reply.send(fs.createReadStream(result.download.path));
             }
             if (result.body === undefined) return reply.code(204).send();
-            return reply.code(route.created ? 201 : 200).send(result.body);
+            return reply.code(route.status ?? 200).send(result.body);
           },
         });
       }

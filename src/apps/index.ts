@@ -138,7 +138,8 @@ export const autocreates = (platform: Platform) =>
 
 /** `apps:set --global disable-autocreation true|false`. */
 export function setAutocreationDisabled(platform: Platform, scope: string, value: string | undefined): void {
-  if (scope !== GLOBAL_SCOPE) throw new UserError('disable-autocreation is a global property: give --global');
+  if (scope !== GLOBAL_SCOPE)
+    throw new UserError('Property can only be specified globally: give --global disable-autocreation');
   if (value !== undefined && value !== 'true' && value !== 'false')
     throw new UserError('Invalid disable-autocreation: give true or false');
   platform.state.properties.set(GLOBAL_SCOPE, AUTOCREATION_PROPERTY, value);

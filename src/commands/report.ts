@@ -18,8 +18,8 @@ export interface ReportData {
   sections: { app: string; report: string; heading: string; rows: ReportRows }[];
 }
 
-/** A row's flag, as Dokku names it: the label in kebab case (`--ps-restart-policy`). */
-const flagOf = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** A row's flag, as Dokku names it: the label in kebab case (`--ps-restart-policy`), dots kept (`--status-web.1`). */
+const flagOf = (label: string) => label.toLowerCase().replace(/[^a-z0-9.]+/g, '-');
 
 /** Dokku's JSON keys are the flags without the plugin's prefix: `restart-policy`. */
 export const reportJson = (plugin: string, rows: ReportRows) =>
@@ -35,7 +35,9 @@ function rowFlag(args: CommandArgs): string | undefined {
 export function printReport(out: Output, heading: string, rows: ReportRows): void {
   out.out(format.section(heading));
   // Dokku's column; a longer label still gets a space before its value.
-  for (const [label, value] of rows) out.out(format.detail(`${`${label}: `.padEnd(31)}${value}`.trimEnd()));
+  // Dokku shows a flag's dots as spaces too: `--status-web.1` is `Status web 1:`.
+  for (const [label, value] of rows)
+    out.out(format.detail(`${`${label.replace(/\./g, ' ')}: `.padEnd(31)}${value}`.trimEnd()));
 }
 
 /** Prints reports as Dokku does: the rows, one row's bare value for its flag, or JSON. */

@@ -36,9 +36,15 @@ export function setChecksMode(state: State, app: string, mode: ChecksMode, proce
   }
 }
 
+/** The process types that disable or skip their checks (`_all_`: every type). */
+export function checksLists(state: State, app: string): { disabled: string[]; skipped: string[] } {
+  return { disabled: readList(state, app, 'disabled'), skipped: readList(state, app, 'skipped') };
+}
+
 export function checksReport(state: State, app: string): { disabled: string; skipped: string } {
   const show = (list: string[]) => (list.length ? list.join(',') : 'none');
-  return { disabled: show(readList(state, app, 'disabled')), skipped: show(readList(state, app, 'skipped')) };
+  const lists = checksLists(state, app);
+  return { disabled: show(lists.disabled), skipped: show(lists.skipped) };
 }
 
 const WAIT_TO_RETIRE = 'checks.wait-to-retire';

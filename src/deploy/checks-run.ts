@@ -4,6 +4,7 @@ import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { compareWithRunning } from './compare.js';
 import type { Instance } from '../runtime/scheduler.js';
+import type { CheckOutcome } from '../runtime/checks.js';
 
 /**
  * checks:run: the current release's checks against what runs now, process type by type
@@ -17,6 +18,7 @@ export async function checkRunning(
   app: string,
   selectors: string[],
   onLine: (line: string) => void,
+  each: { start?(label: string): void; done?(label: string, outcome: CheckOutcome): void } = {},
 ) {
   const current = platform.state.releases.current(app);
   if (!current) throw new UserError(`${app} has not been deployed yet`);
@@ -34,10 +36,11 @@ export async function checkRunning(
   for (const instance of running.sort((a, b) => `${a.process}.${a.index}`.localeCompare(`${b.process}.${b.index}`))) {
     const port = instance.process === 'web' ? instance.endpoint?.port : undefined;
     const checks = { skip: false, host, checks: meta.healthchecks[instance.process] ?? [] };
-    outcomes.push({
-      label: `${instance.process}.${instance.index}`,
-      outcome: await scheduler.verify(app, instance, port, checks, onLine),
-    });
+    const label = `${instance.process}.${instance.index}`;
+    each.start?.(label);
+    const outcome = await scheduler.verify(app, instance, port, checks, onLine);
+    each.done?.(label, outcome);
+    outcomes.push({ label, outcome });
   }
   return outcomes;
 }

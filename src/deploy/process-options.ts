@@ -22,7 +22,10 @@ export type ResourceLimits = z.infer<typeof limitsSchema>;
 
 export function parseRestartPolicy(value: string | undefined): string {
   if (!value || !RESTART_POLICY.test(value)) {
-    throw new UserError(`Invalid restart-policy ${value ?? ''}: use no, always, unless-stopped or on-failure[:N]`);
+    // Dokku's words first: scripts match `Invalid restart-policy specified`.
+    throw new UserError(
+      `Invalid restart-policy specified (${value ?? ''}): use no, always, unless-stopped or on-failure[:N]`,
+    );
   }
   return value;
 }

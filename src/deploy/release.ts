@@ -33,11 +33,12 @@ async function runTask(
   release: ReleaseRecord,
   env: Env,
   meta: ReleaseMeta,
-  task: string,
+  task: 'predeploy' | 'release' | 'postdeploy',
   command: string,
   log: ProgressLog,
 ) {
-  log.step(`Running ${task} task: ${command}`);
+  log.step(`Checking for ${task} task`);
+  log.detail(taskLine(task, command));
   const code = await platform.schedulerFor(release.app).runOnce(
     {
       app: release.app,
@@ -49,7 +50,20 @@ async function runTask(
     },
     { onLine: (line) => log.output(line) },
   );
-  if (code !== 0) throw new UserError(`Execution of ${task} task failed (exit ${code})`);
+  if (code !== 0) {
+    log.detail(`The ${task} task exited with code ${code}`);
+    throw new UserError(`Execution of ${task} task failed: ${command}`);
+  }
+}
+
+/**
+ * Dokku's line for a task it runs, word for word (scripts look for it): the release task comes
+ * from the Procfile, the others from app.json.
+ */
+export function taskLine(task: 'predeploy' | 'release' | 'postdeploy', command: string): string {
+  const source = task === 'release' ? 'Procfile' : 'app.json';
+  const where = task === 'predeploy' ? '' : ' in ephemeral container';
+  return `Executing ${task} task from ${source}${where}: ${command}`;
 }
 
 /** The app's storage mounts, for every container of it. */

@@ -134,6 +134,38 @@ export interface DomainsJson {
   urls: string[];
 }
 
+/** `GET /apps/:app/checks`: which process types skip or disable their checks at a deploy. */
+export interface ChecksJson {
+  /** Process types deployed without checks, stopping the old containers first; `_all_` is every type. */
+  disabled: string[];
+  /** Process types swapped to without checks; `_all_` is every type. */
+  skipped: string[];
+  /** The web process's mode. */
+  web: 'enabled' | 'disabled' | 'skipped';
+  /** How long old containers keep serving after a swap. */
+  wait_to_retire_seconds: number;
+}
+
+/** `POST /apps/:app/checks/run`: each running container's checks, in order. */
+export interface ChecksRunJson {
+  /** Every container passed. */
+  ok: boolean;
+  instances: { name: string; ok: boolean; reason: string | null }[];
+}
+
+/** `GET /apps/:app/certs`: the app's TLS certificate, when it has one. */
+export interface CertsJson {
+  enabled: boolean;
+  certificate: {
+    hostnames: string[];
+    subject: string;
+    issuer: string;
+    starts_at: string;
+    expires_at: string;
+    self_signed: boolean;
+  } | null;
+}
+
 /** A key as `GET /keys` lists it. */
 export interface KeyJson {
   name: string;

@@ -43,11 +43,15 @@ export async function serveGit(
     let app = state.apps.get(git.app);
     if (!app) {
       if (git.service === 'git-upload-pack') return finish(channel, 1, format.error(`App ${git.app} does not exist`));
+      // Dokku's two lines, word for word but our CLI's name.
       if (!autocreates(platform))
         return finish(
           channel,
           1,
-          format.error(`App ${git.app} does not exist (apps:create it: a push does not create apps here)`),
+          [
+            format.error('App auto-creation disabled.'),
+            format.error(`Re-enable app auto-creation or create an app with 'slipway apps:create ${git.app}'`),
+          ].join('\n'),
         );
       app = await createApp(platform, git.app, options.lifecycle);
     }

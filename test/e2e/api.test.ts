@@ -200,7 +200,7 @@ describe('resources', () => {
     expect(report.status).toBe(200);
     expect(JSON.stringify(report.json)).toContain('api-made');
     expect((await api('POST', '/apps/api-made/rename', { body: { name: 'api-renamed' } })).status).toBe(200);
-    expect((await api('DELETE', '/apps/api-renamed')).status).toBe(200);
+    expect((await api('DELETE', '/apps/api-renamed')).status).toBe(204);
     expect(await appNames()).not.toContain('api-renamed');
   });
 
@@ -239,9 +239,9 @@ describe('resources', () => {
     expect(report.json).toMatchObject({ deployed: true, running: 'true' });
     expect(report.json?.instances.map((i) => i.name)).toEqual(expect.arrayContaining(['web.1', 'web.2']));
 
-    const rolledBack = await api<{ output: string[] }>('POST', `/apps/${app}/releases/rollback`, { body: {} });
+    const rolledBack = await api<ReleaseJson>('POST', `/apps/${app}/releases/rollback`, { body: {} });
     expect(rolledBack.status, rolledBack.text).toBe(200);
-    expect(rolledBack.json?.output.join('\n')).toContain('Rolling back');
+    expect(rolledBack.json).toMatchObject({ kind: 'rollback', current: true });
   });
 
   test('deploys: the list, one with its log, and its log as server-sent events', async () => {
@@ -296,7 +296,7 @@ describe('resources', () => {
   }, 120_000);
 
   test('domains and checks', async () => {
-    expect((await api('POST', `/apps/${app}/domains`, { body: { domain: 'api.example.com' } })).status).toBe(200);
+    expect((await api('POST', `/apps/${app}/domains`, { body: { domain: 'api.example.com' } })).status).toBe(201);
     expect(JSON.stringify((await api('GET', `/apps/${app}/domains`)).json)).toContain('api.example.com');
     expect((await api('DELETE', `/apps/${app}/domains/api.example.com`)).status).toBe(200);
     expect(JSON.stringify((await api('GET', `/apps/${app}/domains`)).json)).not.toContain('api.example.com');
@@ -307,9 +307,9 @@ describe('resources', () => {
   test('keys and grants (admins)', async () => {
     expect((await listed<KeyJson>('/keys')).map((k) => k.name)).toEqual(['admin', 'tenant']);
     expect(await listed(`/apps/${app}/grants`)).toEqual([{ key: 'tenant' }]);
-    expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(200);
+    expect((await api('POST', `/apps/${other}/grants`, { body: { key: 'tenant' } })).status).toBe(201);
     expect(await appNames(tenantToken)).toEqual([app, other].sort());
-    expect((await api('DELETE', `/apps/${other}/grants/tenant`)).status).toBe(200);
+    expect((await api('DELETE', `/apps/${other}/grants/tenant`)).status).toBe(204);
     expect(await appNames(tenantToken)).toEqual([app]);
   });
 
@@ -337,7 +337,7 @@ describe('resources', () => {
       expect.objectContaining({ type: 'redis', name: 'api-cache' }),
     ]);
     const linked = await api('POST', '/services/redis/api-cache/links', { body: { app } });
-    expect(linked.status, linked.text).toBe(200);
+    expect(linked.status, linked.text).toBe(201);
     expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).body).toMatch(/^redis:\/\//);
     expect(JSON.stringify((await api('GET', '/services/redis/api-cache')).json)).toContain(app);
 
@@ -369,7 +369,7 @@ describe('resources', () => {
 
     expect((await api('DELETE', `/services/redis/api-cache/links/${app}`)).status).toBe(200);
     expect((await slipway.get(slipway.appHost(app), '/env/REDIS_URL')).status).toBe(404);
-    expect((await api('DELETE', '/services/redis/api-cache')).status).toBe(200);
+    expect((await api('DELETE', '/services/redis/api-cache')).status).toBe(204);
     expect((await api('GET', '/services/redis/api-cache')).status).toBe(404);
   }, 180_000);
 

@@ -138,7 +138,7 @@ describe('processes', () => {
   });
 
   test.each([
-    [['ps:set', app, 'restart-policy', 'sometimes'], 'Invalid restart-policy sometimes'],
+    [['ps:set', app, 'restart-policy', 'sometimes'], 'Invalid restart-policy specified (sometimes)'],
     [['ps:set', app, 'color', 'blue'], 'Invalid property: color'],
     [['resource:limit', app, '--memory', 'lots'], 'Invalid memory limit lots'],
     [['resource:limit', app, '--cpu', '-1'], 'Invalid cpu limit -1'],

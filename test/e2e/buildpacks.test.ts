@@ -133,7 +133,9 @@ describe('buildpack builds (no Dockerfile)', () => {
     const { pushed } = await deploy('procfile-app', 'procs');
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain('-----> Procfile app detected');
-    expect(pushed.output).toContain('-----> Running release task: echo "release phase ran for $SLIPWAY_RELEASE"');
+    expect(pushed.output).toContain(
+      'Executing release task from Procfile in ephemeral container: echo "release phase ran for $SLIPWAY_RELEASE"',
+    );
     expect(pushed.output).toContain('release phase ran for v1');
     expect(pushed.output).toContain('-----> Deploying worker (count=1)');
     expect((await slipway.get(slipway.appHost('procs'))).body).toBe('procfile web web.1\n');

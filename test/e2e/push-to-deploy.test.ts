@@ -181,10 +181,12 @@ describe('git settings', () => {
     expect((await slipway.ssh(['apps:set', '--global', 'disable-autocreation', 'true'])).code).toBe(0);
     const refused = await slipway.push(repo, { args: [slipway.remote('nothere'), 'main'] });
     expect(refused.code).not.toBe(0);
-    expect(refused.output).toContain('App nothere does not exist');
+    expect(refused.output).toContain(' !     App auto-creation disabled.');
     expect((await slipway.ssh(['apps:exists', 'nothere'])).code).not.toBe(0);
     expect((await slipway.ssh(['apps:report', app, '--app-global-disable-autocreation'])).stdout.trim()).toBe('true');
-    expect((await slipway.ssh(['apps:set', app, 'disable-autocreation', 'true'])).stderr).toContain('give --global');
+    expect((await slipway.ssh(['apps:set', app, 'disable-autocreation', 'true'])).stderr).toContain(
+      'Property can only be specified globally',
+    );
     expect((await slipway.ssh(['apps:set', '--global', 'disable-autocreation'])).code).toBe(0);
   });
 });

@@ -262,7 +262,7 @@ describe('a swarm of three nodes', () => {
     expect(logs.code, logs.output).toBe(0);
     const report = await slipway.ssh(['ps:report', app]);
     expect(report.code, report.output).toBe(0);
-    expect(report.stdout).toMatch(/Status web\.1:\s+running/);
+    expect(report.stdout).toMatch(/Status web 1:\s+running/);
     const ran = await slipway.ssh(['run', 'stateful', `'psql $DATABASE_URL -Atc "select count(*) from notes"'`]);
     expect(ran.code, ran.output).toBe(0);
     expect(ran.stdout.trim()).toBe('6');
@@ -428,7 +428,7 @@ describe('a swarm of three nodes', () => {
     expect(await slipway.sshJson<DeployJson[]>(['builds:list', app, '--format', 'json'])).toHaveLength(deploysBefore);
     expect(await services()).toHaveLength(1);
     const report = await slipway.ssh(['ps:report', app]);
-    const lines = report.stdout.split('\n').filter((line) => /Status web\.\d/.test(line));
+    const lines = report.stdout.split('\n').filter((line) => /Status web \d/.test(line));
     expect(lines, report.stdout).toHaveLength(3);
     for (const line of lines) expect(line).toMatch(/running \(CID: \w+, v\d+, node node[13]\)/);
     expect((await slipway.ssh(['nodes:report', node.id])).stdout).toMatch(/Node tasks:\s*$/m);

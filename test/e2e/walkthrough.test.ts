@@ -81,7 +81,7 @@ test('the README walkthrough: three nodes, a push, tasks on every node; then not
   expect(swarm).toMatch(/node1 .*leader/);
   expect(swarm).toMatch(/node3 .*worker/);
   expect(app).toMatch(/^hello from version 1 \(v1 web\.[123]\)$/m);
-  const statuses = app!.split('\n').filter((line) => /Status web\.\d/.test(line));
+  const statuses = app!.split('\n').filter((line) => /Status web \d/.test(line));
   expect(statuses, app).toHaveLength(3);
   for (const line of statuses) expect(line).toMatch(/running \(CID: \w+, v1, node node[123]\)/);
   expect(app).toMatch(/Node tasks:\s+hello web\.[123] \(v1, running\)/);

@@ -55,16 +55,16 @@ export const checksNamespace: Namespace = {
       async run(ctx, args) {
         const app = args.app.name;
         const types = (args.named['process-types'] ?? '').split(',').filter(Boolean);
-        ctx.out.out(format.step(`Running checks for ${app}`));
-        let failed = 0;
-        for (const { label, outcome } of await checkRunning(ctx.platform, app, types, (line) =>
-          ctx.out.out(format.detail(line)),
-        )) {
-          if (outcome.ok) ctx.out.out(format.detail(`All checks successful (${label})`));
-          else ctx.out.err(format.error(`Check failed (${label}): ${outcome.reason}`));
-          if (!outcome.ok) failed++;
-        }
-        return failed > 0 ? 1 : 0;
+        // Dokku's lines: a step for the run, then each container's step, its checks and their outcome.
+        ctx.out.out(format.step('Running pre-flight checks'));
+        const outcomes = await checkRunning(ctx.platform, app, types, (line) => ctx.out.out(format.detail(line)), {
+          start: (label) => ctx.out.out(format.step(`Running checks for app (${app}.${label})`)),
+          done: (label, outcome) =>
+            outcome.ok
+              ? ctx.out.out(format.detail(`All checks successful (${label})`))
+              : ctx.out.err(format.error(`Check failed (${label}): ${outcome.reason}`)),
+        });
+        return outcomes.every(({ outcome }) => outcome.ok) ? 0 : 1;
       },
     }),
     setCommand({

@@ -1,4 +1,4 @@
-import { format } from '../../core/output.js';
+import { columnize, format } from '../../core/output.js';
 import { releaseMetaSchema } from '../../model/release.js';
 import {
   detectedMappings,
@@ -77,10 +77,14 @@ export const portsNamespace: Namespace = {
       run(ctx, args) {
         const app = args.app.name;
         const own = ownMappings(ctx.platform.state, app);
+        // Dokku's table, which scripts read (`--quiet ports:list app | xargs` is `http 80 5000`):
+        // sorted as `scheme:host:container` text, its header a row of its own, gone with --quiet.
+        const rows = (own.length ? own : detected(ctx, app))
+          .map((m) => [m.scheme, String(m.host), String(m.container)])
+          .sort((a, b) => (a.join(':') < b.join(':') ? -1 : a.join(':') > b.join(':') ? 1 : 0));
+        const header = ctx.out.quiet ? [] : [['-----> scheme', 'host port', 'container port']];
         ctx.out.out(format.step(`Port mappings for ${app}`));
-        ctx.out.out(format.detail('scheme  host port  container port'));
-        for (const m of own.length ? own : detected(ctx, app))
-          ctx.out.out(format.detail(`${m.scheme.padEnd(6)}  ${String(m.host).padEnd(9)}  ${m.container}`));
+        for (const line of columnize([...header, ...rows], '    ')) ctx.out.out(line);
       },
     }),
     mappingCommand(

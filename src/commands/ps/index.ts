@@ -96,10 +96,14 @@ const report: AppReport = {
   },
 };
 
-/** `running (CID: 0123456789a, v3)`; on a swarm, with the node it runs on (or is being started on). */
+/**
+ * Dokku's `running (CID: 0123456789a)`, the container's state as Docker names it; on a swarm
+ * (where Dokku shows none), with the release and the node it runs on (or is being started on).
+ */
 function statusOf(instance: Instance): string {
-  const state = instance.running ? 'running' : instance.restarting ? 'restarting' : 'stopped';
-  return `${state} (CID: ${instance.id.slice(0, 11)}, v${instance.release}${instance.node ? `, node ${instance.node}` : ''})`;
+  const state = instance.running ? 'running' : instance.restarting ? 'restarting' : 'exited';
+  const cid = `CID: ${instance.id.slice(0, 11)}`;
+  return `${state} (${instance.node ? `${cid}, v${instance.release}, node ${instance.node}` : cid})`;
 }
 
 /** `web=2 worker=1` as counts, each checked. */
@@ -122,9 +126,14 @@ const scaleView: Pick<QueryCommand<[string, number][], ['app'], undefined>, 'rea
   render: {
     text(rows, out, { app }) {
       out.out(format.step(`Scaling for ${app.name}`));
-      out.out('proctype: qty');
-      out.out('--------: ---');
-      for (const [type, count] of rows) out.out(`${`${type}:`.padEnd(9)} ${count}`);
+      // Dokku's columns, which scripts read: `web:  1` (the name padded to 5); --quiet has no header.
+      const header: [string, string | number][] = out.quiet
+        ? []
+        : [
+            ['proctype', 'qty'],
+            ['--------', '---'],
+          ];
+      for (const [type, count] of [...header, ...rows]) out.out(`${`${type}:`.padEnd(5)} ${count}`);
     },
     json: (rows) => rows.map(([type, quantity]) => ({ process_type: type, quantity })),
   },

@@ -4,6 +4,7 @@
 import type {
   AppJson,
   BackupJson,
+  CertsJson,
   ConfigJson,
   DeployJson,
   DomainsJson,
@@ -67,15 +68,16 @@ export const readDomains = async (app: string) => (await api<DomainsJson>('GET',
 
 export async function readHttps(app: string): Promise<HttpsJson> {
   const [certs, letsencrypt] = await Promise.all([
-    api<Partial<Record<string, string>>>('GET', `${path(app)}/certs`),
+    api<CertsJson>('GET', `${path(app)}/certs`),
     reported<Partial<Record<string, string>>>(['letsencrypt:report', app]),
   ]);
+  const { certificate } = certs;
   return {
-    enabled: certs['ssl-enabled'] === 'true',
-    hostnames: certs['ssl-hostnames'] ?? '',
-    issuer: certs['ssl-issuer'] ?? '',
-    expiresAt: certs['ssl-expires-at'] ?? '',
-    selfSigned: certs['ssl-verified'] === 'self signed',
+    enabled: certs.enabled,
+    hostnames: certificate?.hostnames.join(' ') ?? '',
+    issuer: certificate?.issuer ?? '',
+    expiresAt: certificate?.expires_at ?? '',
+    selfSigned: certificate?.self_signed ?? false,
     letsencrypt: letsencrypt.active === 'true',
   };
 }

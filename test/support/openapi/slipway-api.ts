@@ -235,7 +235,49 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              /** @enum {string} */
+              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              release: number | null;
+              deploy: {
+                id: string;
+                /** @description git, config, restart, rollback, rebuild, image … */
+                kind: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'failed';
+                release: number | null;
+                /** @description An ISO 8601 time, UTC */
+                started_at: string;
+                finished_at: string | null;
+              } | null;
+              processes: {
+                /** @description Containers wanted per process type */
+                formation: {
+                  [key: string]: number;
+                };
+                total: number;
+                running: number;
+              };
+              domains: string[];
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              locked: boolean;
+              current_release: {
+                version: number;
+                current: boolean;
+                /** @enum {string} */
+                status: 'pending' | 'succeeded' | 'failed';
+                /** @enum {string} */
+                kind: 'deploy' | 'config' | 'rollback';
+                description: string;
+                rev: string | null;
+                image: string;
+                config_keys: string[];
+                created_by: string;
+                /** @description An ISO 8601 time, UTC */
+                created_at: string;
+              } | null;
+              urls: string[];
             };
           };
         };
@@ -351,16 +393,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -412,7 +450,49 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              /** @enum {string} */
+              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              release: number | null;
+              deploy: {
+                id: string;
+                /** @description git, config, restart, rollback, rebuild, image … */
+                kind: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'failed';
+                release: number | null;
+                /** @description An ISO 8601 time, UTC */
+                started_at: string;
+                finished_at: string | null;
+              } | null;
+              processes: {
+                /** @description Containers wanted per process type */
+                formation: {
+                  [key: string]: number;
+                };
+                total: number;
+                running: number;
+              };
+              domains: string[];
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              locked: boolean;
+              current_release: {
+                version: number;
+                current: boolean;
+                /** @enum {string} */
+                status: 'pending' | 'succeeded' | 'failed';
+                /** @enum {string} */
+                kind: 'deploy' | 'config' | 'rollback';
+                description: string;
+                rev: string | null;
+                image: string;
+                config_keys: string[];
+                created_by: string;
+                /** @description An ISO 8601 time, UTC */
+                created_at: string;
+              } | null;
+              urls: string[];
             };
           };
         };
@@ -646,7 +726,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Roll back to the previous release, or to `version` */
+    /** Roll back to the previous release, or to `version`; answers the release now serving (a new one) */
     post: {
       parameters: {
         query?: never;
@@ -671,7 +751,19 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              version: number;
+              current: boolean;
+              /** @enum {string} */
+              status: 'pending' | 'succeeded' | 'failed';
+              /** @enum {string} */
+              kind: 'deploy' | 'config' | 'rollback';
+              description: string;
+              rev: string | null;
+              image: string;
+              config_keys: string[];
+              created_by: string;
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
             };
           };
         };
@@ -741,7 +833,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Set and unset config vars as one release (restarts the app unless restart=false) */
+    /** Set and unset config vars as one release (restarts the app unless restart=false); answers the vars, masked */
     patch: {
       parameters: {
         query?: never;
@@ -773,7 +865,10 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              masked: boolean;
+              config: {
+                [key: string]: string;
+              };
             };
           };
         };
@@ -895,7 +990,7 @@ export interface paths {
         503: components['responses']['Error503'];
       };
     };
-    /** Scale process types: {"web": 3, "worker": 1} */
+    /** Scale process types: {"web": 3, "worker": 1}; answers the whole formation */
     put: {
       parameters: {
         query?: never;
@@ -920,7 +1015,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              [key: string]: number;
             };
           };
         };
@@ -1002,7 +1097,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:restart the app */
+    /** ps:restart the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1021,7 +1116,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1050,7 +1162,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:stop the app */
+    /** ps:stop the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1069,7 +1181,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1098,7 +1227,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:start the app */
+    /** ps:start the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1117,7 +1246,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1146,7 +1292,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** ps:rebuild the app */
+    /** ps:rebuild the app; answers its processes after */
     post: {
       parameters: {
         query?: never;
@@ -1165,7 +1311,24 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Containers wanted per process type */
+              formation: {
+                [key: string]: number;
+              };
+              deployed: boolean;
+              stopped: boolean;
+              /** @enum {string} */
+              running: 'true' | 'false' | 'mixed';
+              instances: {
+                name: string;
+                process: string;
+                index: number;
+                release: number;
+                /** @enum {string} */
+                state: 'running' | 'restarting' | 'stopped';
+                id: string;
+                node: string | null;
+              }[];
             };
           };
         };
@@ -1228,7 +1391,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Add a domain */
+    /** Add a domain; answers the app’s domains */
     post: {
       parameters: {
         query?: never;
@@ -1247,13 +1410,15 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              domains: string[];
+              global: string[];
+              urls: string[];
             };
           };
         };
@@ -1283,7 +1448,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove a domain */
+    /** Remove a domain; answers the app’s domains */
     delete: {
       parameters: {
         query?: never;
@@ -1303,7 +1468,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              domains: string[];
+              global: string[];
+              urls: string[];
             };
           };
         };
@@ -1329,7 +1496,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The app’s check settings (checks:report’s fields) */
+    /** The app’s check settings: which process types disable or skip checks, and wait-to-retire */
     get: {
       parameters: {
         query?: never;
@@ -1348,7 +1515,14 @@ export interface paths {
           };
           content: {
             'application/json': {
-              [key: string]: string;
+              /** @description Process types deployed without checks, old containers stopped first (`_all_`: all) */
+              disabled: string[];
+              /** @description Process types swapped to without checks (`_all_`: all) */
+              skipped: string[];
+              /** @enum {string} */
+              web: 'enabled' | 'disabled' | 'skipped';
+              /** @description How long old containers keep serving after a swap */
+              wait_to_retire_seconds: number;
             };
           };
         };
@@ -1379,7 +1553,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Run the checks against the running containers */
+    /** Run the current release’s checks against the running containers; a failed check is `ok: false`, not an error */
     post: {
       parameters: {
         query?: never;
@@ -1398,7 +1572,13 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description Every container passed its checks */
+              ok: boolean;
+              instances: {
+                name: string;
+                ok: boolean;
+                reason: string | null;
+              }[];
             };
           };
         };
@@ -1425,7 +1605,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The app’s certificate (certs:report’s fields) */
+    /** The app’s TLS certificate, if it has one */
     get: {
       parameters: {
         query?: never;
@@ -1444,7 +1624,18 @@ export interface paths {
           };
           content: {
             'application/json': {
-              [key: string]: string;
+              /** @description The app is served over HTTPS */
+              enabled: boolean;
+              certificate: {
+                hostnames: string[];
+                subject: string;
+                issuer: string;
+                /** @description An ISO 8601 time, UTC */
+                starts_at: string;
+                /** @description An ISO 8601 time, UTC */
+                expires_at: string;
+                self_signed: boolean;
+              } | null;
             };
           };
         };
@@ -1459,7 +1650,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Install a certificate and key (PEM) */
+    /** Install a certificate and key (PEM); answers the certificate */
     post: {
       parameters: {
         query?: never;
@@ -1479,13 +1670,24 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              /** @description The app is served over HTTPS */
+              enabled: boolean;
+              certificate: {
+                hostnames: string[];
+                subject: string;
+                issuer: string;
+                /** @description An ISO 8601 time, UTC */
+                starts_at: string;
+                /** @description An ISO 8601 time, UTC */
+                expires_at: string;
+                self_signed: boolean;
+              } | null;
             };
           };
         };
@@ -1511,16 +1713,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -1627,7 +1825,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1705,16 +1905,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -1740,7 +1936,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Link a service to an app (restarts it with the URL) */
+    /** Link a service to an app (restarts it with the URL); answers the service */
     post: {
       parameters: {
         query?: never;
@@ -1761,13 +1957,15 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1797,7 +1995,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Unlink a service from an app */
+    /** Unlink a service from an app; answers the service */
     delete: {
       parameters: {
         query?: never;
@@ -1818,7 +2016,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              status: string;
+              links: string[];
             };
           };
         };
@@ -1897,7 +2097,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Take a backup now, into the backup directory named after the service (keeps 7) (admins) */
+    /** Take a backup now, into the backup directory named after the service (keeps 7); answers it (admins) */
     post: {
       parameters: {
         query?: never;
@@ -1917,7 +2117,18 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              id: string;
+              /** @enum {string} */
+              where: 'local' | 's3';
+              dir: string;
+              file: string;
+              bytes: number;
+              /** @description An ISO 8601 time, UTC */
+              created_at: string;
+              sha256: string | null;
+              /** @enum {string} */
+              status: 'ok' | 'failed';
+              error: string | null;
             };
           };
         };
@@ -2060,7 +2271,9 @@ export interface paths {
           };
           content: {
             'application/json': {
-              output: string[];
+              name: string;
+              fingerprint: string;
+              admin: boolean;
             };
           };
         };
@@ -2102,16 +2315,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
@@ -2176,7 +2385,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Grant a key the app (admins) */
+    /** Grant a key the app; answers the grant (admins) */
     post: {
       parameters: {
         query?: never;
@@ -2195,13 +2404,13 @@ export interface paths {
       };
       responses: {
         /** @description Done */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              output: string[];
+              key: string;
             };
           };
         };
@@ -2244,16 +2453,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Done */
-        200: {
+        /** @description Done; nothing to answer */
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              output: string[];
-            };
-          };
+          content?: never;
         };
         400: components['responses']['Error400'];
         401: components['responses']['Error401'];
