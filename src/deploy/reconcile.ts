@@ -6,7 +6,7 @@ import { appLockName } from '../queue/locks.js';
 import type { Instance, InstanceEvent } from '../runtime/scheduler.js';
 import { reviveServices } from '../services/index.js';
 import { compareWithRunning } from './compare.js';
-import { isSleeping, isStopped, recordDrift, retiringNow } from './desired.js';
+import { isSleeping, isStopped, isTried, markRetiring, recordDrift, RETIRE_MARGIN_MS, retiringNow } from './desired.js';
 import { queueDeploy } from './index.js';
 import { isRoutedTo, restoreRoute, routedInstances, routeTo, parkApp, sleepRoute, withdrawInstance } from './routes.js';
 import type { Log } from '../core/log.js';
@@ -130,13 +130,12 @@ export class Reconciler {
   }
 
   private async converge(app: string): Promise<{ found: string[]; restart?: Restart }> {
-    const scheduler = this.platform.schedulerFor(app);
     const { instances, current, idle, sleeping, missing, stray, web, routed } = await this.assess(app);
     if (!current || idle) {
       if (instances.length === 0) return { found: [] };
       if (current && sleeping) await sleepRoute(this.platform, app);
       else await parkApp(this.platform, app);
-      await scheduler.retire(instances);
+      await this.retire(app, instances);
       const why = !current ? 'not deployed' : sleeping ? 'sleeping' : 'stopped';
       return { found: [`retired ${instances.map(label).join(', ')}: the app is ${why}`] };
     }
@@ -147,7 +146,7 @@ export class Reconciler {
       };
     const found: string[] = [];
     if (stray.length > 0) {
-      await scheduler.retire(stray);
+      await this.retire(app, stray);
       found.push(`retired ${stray.map(label).join(', ')}`);
     }
     if (!routed) {
@@ -155,6 +154,18 @@ export class Reconciler {
       found.push(`routed to ${web.map((i) => `${label(i)} at ${i.endpoint!.host}`).join(', ')}`);
     }
     return { found };
+  }
+
+  /** Retired by design, as surplus: their ends are no crash (app.crashed) to tell of. */
+  private async retire(app: string, instances: Instance[]): Promise<void> {
+    const { state, settings } = this.platform;
+    markRetiring(
+      state,
+      app,
+      instances.map((i) => i.id),
+      Date.now() + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS,
+    );
+    await this.platform.schedulerFor(app).retire(instances);
   }
 
   /** Asks for a restart deploy of the current release, at most once per backoff period. */
@@ -274,6 +285,6 @@ function tellIfCrashed(platform: Platform, app: string, event: InstanceEvent): v
   const { state } = platform;
   if (!event.process || event.oneOff || event.unreachable) return;
   if (isStopped(state, app) || isSleeping(state, app)) return;
-  if (retiringNow(state, app).has(event.id)) return;
+  if (retiringNow(state, app).has(event.id) || isTried(state, app, event.id)) return;
   platform.events.publish('app.crashed', { app, process: event.process, container: event.id.slice(0, 12) });
 }

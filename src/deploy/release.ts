@@ -10,12 +10,15 @@ import type { Instance, OneOffSpec } from '../runtime/scheduler.js';
 import { storageBinds } from '../storage/index.js';
 import { GLOBAL_SCOPE, type Env, type Formation, type ReleaseRecord } from '../state/index.js';
 import { checksModeFor, waitToRetireMs } from './checks-mode.js';
-import { markRetiring, markSleeping, markStopped } from './desired.js';
+import { markRetiring, markSleeping, markStopped, markTrying, RETIRE_MARGIN_MS } from './desired.js';
 import { processOptions } from './process-options.js';
 import { revEnvVarOf } from '../git/settings.js';
 import { parkApp, routeTo, routeToRunning } from './routes.js';
 
-const RETIRE_MARGIN_MS = 10_000;
+/** Longer than any deploy takes to start and check its containers. */
+const TRY_LIMIT_MS = 60 * 60_000;
+/** Long enough for the engine to report the discarded containers' deaths. */
+const DISCARD_NOTICE_MS = 60_000;
 const WATCH_POLL_MS = 100;
 
 /** The process types a release runs, web first, with their counts and Procfile commands. */
@@ -144,12 +147,20 @@ export async function deployRelease(
   if (tasks && meta.processes?.release)
     await runTask(platform, release, env, meta, 'release', meta.processes.release, log);
   log.step(`Deploying ${app} (v${release.version})...`);
+  const before = previous.map((i) => i.id);
+  markTrying(state, app, before, Date.now() + TRY_LIMIT_MS);
   try {
     for (const { type, count, command } of plan) {
       const mode = checksModeFor(state, app, type);
       const old = previous.filter((i) => i.process === type);
       if (mode === 'disabled' && old.length > 0) {
         log.detail(`Zero downtime is disabled, stopping currently running containers (${type})`);
+        markRetiring(
+          state,
+          app,
+          old.map((i) => i.id),
+          Date.now() + settings.stopTimeoutSeconds * 1000 + RETIRE_MARGIN_MS,
+        );
         await scheduler.retire(old);
         old.forEach((i) => stoppedEarly.add(i.id));
       }
@@ -183,9 +194,12 @@ export async function deployRelease(
     announceLive(platform, app, started, oldWeb, log);
     await watchAfterSwap(platform, app, started, oldWeb, log);
   } catch (error) {
+    // What it started goes by design: the deploy's failure tells of it, not app.crashed.
+    markTrying(state, app, before, Date.now() + DISCARD_NOTICE_MS);
     await scheduler.discard(started);
     throw error;
   }
+  markTrying(state, app, before);
 
   state.releases.setStatus(app, release.version, 'succeeded');
   markStopped(state, app, false);

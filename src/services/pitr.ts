@@ -183,18 +183,26 @@ export function keepBaseBackups(
   signal: AbortSignal,
 ): void {
   let busy = false;
+  // Told once when a service's base backups start failing (one is tried every tick), again after one succeeded.
+  const failing = new Set<string>();
   const tick = async () => {
     for (const kind of kinds.filter((k) => k.archivePath)) {
       for (const service of platform.state.services.list(kind.kind)) {
         if (signal.aborted) return;
+        const told = `${kind.kind} ${service.name}`;
         try {
           if ((await serviceStatus(platform, kind, service.name)) !== 'running') continue;
           const { backups } = await readArchive(platform, kind, service);
           if (!baseBackupDue(backups, BASE_BACKUP_INTERVAL_MS, Date.now())) continue;
           const id = await takeBaseBackup(platform, kind, service);
+          failing.delete(told);
           log(`base backup ${id} of ${kind.kind} ${service.name} taken`);
         } catch (error) {
-          log(`base backup of ${kind.kind} ${service.name} failed: ${errorMessage(error)}`, { level: 'warn' });
+          log(`base backup of ${told} failed: ${errorMessage(error)}`, { level: 'warn' });
+          // Kept in the local archive: no bucket.
+          if (!failing.has(told))
+            platform.events.publish('backup.failed', { service: told, bucket: '', error: errorMessage(error) });
+          failing.add(told);
         }
       }
     }
