@@ -237,7 +237,7 @@ export interface paths {
             'application/json': {
               name: string;
               /** @enum {string} */
-              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              state: 'undeployed' | 'stopped' | 'sleeping' | 'running' | 'partial' | 'down';
               release: number | null;
               deploy: {
                 id: string;
@@ -452,7 +452,7 @@ export interface paths {
             'application/json': {
               name: string;
               /** @enum {string} */
-              state: 'undeployed' | 'stopped' | 'running' | 'partial' | 'down';
+              state: 'undeployed' | 'stopped' | 'sleeping' | 'running' | 'partial' | 'down';
               release: number | null;
               deploy: {
                 id: string;
@@ -1122,6 +1122,7 @@ export interface paths {
               };
               deployed: boolean;
               stopped: boolean;
+              sleeping: boolean;
               /** @enum {string} */
               running: 'true' | 'false' | 'mixed';
               instances: {
@@ -1187,6 +1188,7 @@ export interface paths {
               };
               deployed: boolean;
               stopped: boolean;
+              sleeping: boolean;
               /** @enum {string} */
               running: 'true' | 'false' | 'mixed';
               instances: {
@@ -1252,6 +1254,7 @@ export interface paths {
               };
               deployed: boolean;
               stopped: boolean;
+              sleeping: boolean;
               /** @enum {string} */
               running: 'true' | 'false' | 'mixed';
               instances: {
@@ -1317,6 +1320,7 @@ export interface paths {
               };
               deployed: boolean;
               stopped: boolean;
+              sleeping: boolean;
               /** @enum {string} */
               running: 'true' | 'false' | 'mixed';
               instances: {
