@@ -292,7 +292,7 @@ describe('health-checked swaps', () => {
     expect([...dynos].sort()).toEqual(['web.1', 'web.2', 'web.3']);
 
     const shown = await slipway.ssh(['ps:scale', app]);
-    expect(shown.stdout).toContain('web:      3');
+    expect(shown.stdout).toContain('web:  3');
     expect(JSON.parse((await slipway.ssh(['ps:scale', '--format', 'json', app])).stdout)).toEqual([
       { process_type: 'web', quantity: 3 },
     ]);
