@@ -19,6 +19,18 @@ function nginxState(): { workers: number[]; generation: string } {
   return { workers: childrenOf(master).sort(), generation };
 }
 
+/**
+ * No reload since `before`: the same config generation and no new worker. A worker of an
+ * earlier reload may still be finishing its requests when `before` was taken and exit since,
+ * so the workers now are a subset of those then, not necessarily all of them.
+ */
+function expectNoReloadSince(before: ReturnType<typeof nginxState>): void {
+  const now = nginxState();
+  expect(now.generation).toBe(before.generation);
+  expect(now.workers.filter((pid) => !before.workers.includes(pid))).toEqual([]);
+  expect(now.workers.length).toBeGreaterThan(0);
+}
+
 async function deploy(app: string): Promise<string> {
   for (const command of [
     ['apps:create', app],
@@ -85,7 +97,7 @@ test('a new app, a domain and a deploy route by Host without an nginx reload', a
   const removed = await slipway.ssh(['domains:remove', 'alpha', 'www.alpha.test']);
   expect(removed.code, removed.output).toBe(0);
   expect(await who('www.alpha.test')).toBe(404);
-  expect(nginxState()).toEqual(before);
+  expectNoReloadSince(before);
 });
 
 test('the map keeps what a server block gave: X-Forwarded-*, the app’s access log, 502 while stopped', async () => {
@@ -111,7 +123,7 @@ test('the map keeps what a server block gave: X-Forwarded-*, the app’s access 
   expect(await who(host)).toBe(502);
   expect((await slipway.ssh(['ps:start', 'beta'])).code).toBe(0);
   expect(await who(host)).toBe('beta');
-  expect(nginxState()).toEqual(before);
+  expectNoReloadSince(before);
 });
 
 test('an nginx:set property gives the app a block of its own; unset, it goes back to the map', async () => {
@@ -133,5 +145,5 @@ test('an nginx:set property gives the app a block of its own; unset, it goes bac
   // Back in the map: a new domain takes no reload again.
   expect((await slipway.ssh(['domains:add', 'alpha', 'again.alpha.test'])).code).toBe(0);
   expect(await who('again.alpha.test')).toBe('alpha');
-  expect(nginxState()).toEqual(back);
+  expectNoReloadSince(back);
 });
