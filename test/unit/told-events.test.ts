@@ -14,7 +14,7 @@ import { webhookBody } from '../../src/webhooks/body.js';
 import { webhookWants } from '../../src/webhooks/filter.js';
 import { MemoryLocks, unitPlatform } from '../support/fakes.js';
 import { S3_KEY, startS3 } from '../support/s3.js';
-import { run } from '../support/slipway.js';
+import { writeSelfSigned } from '../support/tls.js';
 
 // Certificates and backups tell what became of them as events, whoever was watching: what
 // the daemon's checks and the backup functions publish, and which webhooks those go to.
@@ -37,22 +37,7 @@ const quietLog = () => {};
 async function installCertificate(app: string, days: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(platform.settings.dataDir, 'cert-'));
   const [certFile, keyFile] = [path.join(dir, 'c.pem'), path.join(dir, 'k.pem')];
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    String(days),
-    '-subj',
-    `/CN=${app}.example.test`,
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  expect(made.code, made.output).toBe(0);
+  await writeSelfSigned({ cert: certFile, key: keyFile }, [`${app}.example.test`], days);
   storeCertificate(
     platform.settings.certsDir,
     app,
