@@ -1,35 +1,15 @@
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { childrenOf, SlipwayUnderTest } from '../support/slipway.js';
+import * as reloads from '../support/nginx-reloads.js';
+import { SlipwayUnderTest } from '../support/slipway.js';
 
 // Apps with plain HTTP and nginx's default settings are routed by Host from the balancer's
 // shared map: a new app, a domain or a deploy changes the map, never nginx's config, so nginx
 // is not reloaded (its workers stay the same processes, its config generation the same).
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
-const nginxDir = () => path.join(slipway.dir, 'data', 'nginx');
-/** The master's workers and the config generation: a reload changes both. */
-function nginxState(): { workers: number[]; generation: string } {
-  const master = Number(fs.readFileSync(path.join(nginxDir(), 'nginx.pid'), 'utf8').trim());
-  const generation = /return 200 "([a-z0-9]+)"/.exec(
-    fs.readFileSync(path.join(nginxDir(), 'status.conf'), 'utf8'),
-  )![1]!;
-  return { workers: childrenOf(master).sort(), generation };
-}
-
-/**
- * No reload since `before`: the same config generation and no new worker. A worker of an
- * earlier reload may still be finishing its requests when `before` was taken and exit since,
- * so the workers now are a subset of those then, not necessarily all of them.
- */
-function expectNoReloadSince(before: ReturnType<typeof nginxState>): void {
-  const now = nginxState();
-  expect(now.generation).toBe(before.generation);
-  expect(now.workers.filter((pid) => !before.workers.includes(pid))).toEqual([]);
-  expect(now.workers.length).toBeGreaterThan(0);
-}
+const nginxState = () => reloads.nginxState(slipway);
+const expectNoReloadSince = (before: reloads.NginxState) => reloads.expectNoReloadSince(slipway, before);
 
 async function deploy(app: string): Promise<string> {
   for (const command of [
