@@ -155,6 +155,7 @@ export class Platform {
       proxySecret: this.proxySecret,
       dashboardDomain: this.settings.dashboardDomain,
       dashboardTls: () => tlsFiles(this.settings.certsDir, DASHBOARD_SITE),
+      certsDir: this.settings.certsDir,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
     });
   }

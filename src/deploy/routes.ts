@@ -124,7 +124,7 @@ function serverOf(platform: Platform, app: string) {
 
 /** Whether the shared host map routes the app now, rather than a server block of its own (proxy/host-map.ts). */
 export function isRoutedByMap(platform: Platform, app: string): boolean {
-  return isProxyEnabled(platform.state, app) && routedByMap(serverOf(platform, app), platform.settings.httpPort);
+  return isProxyEnabled(platform.state, app) && routedByMap(serverOf(platform, app), platform.settings);
 }
 
 /**

@@ -1,25 +1,32 @@
 import { NGINX_DEFAULTS, NGINX_PROPERTY_NAMES } from './nginx-properties.js';
+import type { Listener } from './ports.js';
 import type { AppRoute } from './router.js';
 
 /**
  * Whether the shared map routes the app (templates/nginx/lua/backends.lua), rather than a
- * server block of its own: it answers plain HTTP on Slipway's HTTP port alone, to its web
- * port, with every nginx:set property at its default (the shared server's settings, see
- * main.conf.hbs). Such an app's domains, deploys and state change the map, never the config,
- * so they take no reload; a certificate, a port mapping or any property sends it back to a
- * block of its own.
+ * server block of its own: it answers on Slipway's HTTP port alone (and, with a certificate,
+ * on its HTTPS port, HTTP redirecting there), to its web port, with every nginx:set property
+ * at its default (the shared servers' settings, see main.conf.hbs). Such an app's domains,
+ * certificate, deploys and state change the map, never the config, so they take no reload;
+ * a port mapping or any property sends it back to a block of its own.
  */
-export function routedByMap(route: Pick<AppRoute, 'listeners' | 'tls' | 'nginx'>, httpPort: number): boolean {
-  const [listener, ...others] = route.listeners;
-  const plainHttp =
-    others.length === 0 &&
-    listener?.port === httpPort &&
-    !listener.ssl &&
-    !listener.redirect &&
-    listener.container === null;
-  return (
-    plainHttp && route.tls === undefined && NGINX_PROPERTY_NAMES.every((p) => route.nginx[p] === NGINX_DEFAULTS[p])
-  );
+export function routedByMap(
+  route: Pick<AppRoute, 'listeners' | 'tls' | 'nginx'>,
+  ports: { httpPort: number; httpsPort: number },
+): boolean {
+  const tls = route.tls !== undefined;
+  const expected: Listener[] = [{ port: ports.httpPort, ssl: false, redirect: tls, container: null }];
+  if (tls) expected.push({ port: ports.httpsPort, ssl: true, redirect: false, container: null });
+  const sameListeners =
+    route.listeners.length === expected.length &&
+    route.listeners.every(
+      (l, i) =>
+        l.port === expected[i]!.port &&
+        l.ssl === expected[i]!.ssl &&
+        l.redirect === expected[i]!.redirect &&
+        l.container === null,
+    );
+  return sameListeners && NGINX_PROPERTY_NAMES.every((p) => route.nginx[p] === NGINX_DEFAULTS[p]);
 }
 
 /**

@@ -85,6 +85,19 @@ export class NginxProcess {
     if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
   }
 
+  /**
+   * Hands the workers an app's certificate chain and key (PEM), before the map serves the app
+   * over HTTPS; false when nginx has no room left for it. A master that is not running is
+   * started first (it loads the others from their files).
+   */
+  async sendCertificate(app: string, pem: string): Promise<boolean> {
+    if (!this.running()) await this.start();
+    const answer = await socketRequest(this.statusSocket, 'POST', `/certs?${new URLSearchParams({ app })}`, pem);
+    if (answer?.status === 507) return false;
+    if (answer?.status !== 200) throw new Error(`nginx did not take the certificate: ${answer?.body ?? 'no answer'}`);
+    return true;
+  }
+
   /** The per-app counters the workers keep (templates/nginx/lua/metrics.lua), as `key value` lines; undefined when nginx does not answer. */
   async readTraffic(): Promise<string | undefined> {
     const answer = await socketRequest(this.statusSocket, 'GET', '/metrics');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readIfExists, writeAtomically, writeIfChanged } from '../core/files.js';
 import { runProgram } from '../core/process.js';
-import type { TlsFiles } from './certs.js';
+import { selfSignedCertificate, type TlsFiles } from './certs.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ProcessRef } from './nginx-workers.js';
 import {
@@ -45,7 +45,14 @@ export class Nginx implements Router {
   constructor(
     private readonly options: Omit<
       MainConfig,
-      'dashboardTls' | 'acmeDir' | 'unavailableSocket' | 'wakeSocket' | 'wakeToken' | 'sharedErrorLog' | 'mapLogsDir'
+      | 'dashboardTls'
+      | 'acmeDir'
+      | 'unavailableSocket'
+      | 'wakeSocket'
+      | 'wakeToken'
+      | 'sharedErrorLog'
+      | 'mapLogsDir'
+      | 'placeholderTls'
     > & {
       bin: string;
       lock: ConfigLock;
@@ -74,6 +81,7 @@ export class Nginx implements Router {
       fs.mkdirSync(this.acmeDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(this.mapLogsDir, { recursive: true, mode: 0o755 });
       fs.mkdirSync(path.join(this.options.dir, 'run'), { recursive: true, mode: 0o700 });
+      await this.ensurePlaceholderTls();
       // Root only (the master reads it; workers need not): it holds the API's proxy secret.
       const main = renderMain({
         ...this.options,
@@ -84,6 +92,7 @@ export class Nginx implements Router {
         wakeToken: this.wakeToken,
         sharedErrorLog: this.sharedErrorLog,
         mapLogsDir: this.mapLogsDir,
+        placeholderTls: this.placeholderTls,
       });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       this.process.ensureStatus();
@@ -97,18 +106,24 @@ export class Nginx implements Router {
   /**
    * Routes an app's domains to its backends. The backends go first, so a new server block
    * never points at nothing. An app the shared map routes (host-map.ts) has its domains put in
-   * the map with them and no block of its own: no reload. Any other app's block is rewritten
-   * (with a reload) only if it changed; its domains stay in the map until the block is loaded,
-   * so none answers 404 meanwhile. Returns whether nginx was reloaded.
+   * the map with them (its certificate handed to nginx first) and no block of its own: no
+   * reload. Any other app's block is rewritten (with a reload) only if it changed; its domains
+   * stay in the map as they were until the block is loaded, so none answers 404 meanwhile, and
+   * then are marked as the block's. Returns whether nginx was reloaded.
    */
   async route(route: AppRoute): Promise<boolean> {
     return this.options.lock(async () => {
-      const mapped = routedByMap(route, this.options.httpPort);
+      // Over HTTPS only once nginx holds the certificate: with no room left for it, a block of its own.
+      const mapped =
+        routedByMap(route, this.options) &&
+        (route.tls === undefined || (await this.process.sendCertificate(route.app, readPems(route.tls))));
       const backends = { peers: route.backends, fallback: route.fallback ?? [], sleeping: route.sleeping };
       const previous = this.readBackends()[route.app];
       if (mapped) this.ensureAccessLog(route.app);
-      const hosts = mapped ? { domains: route.domains, parked: route.parked } : previous;
-      await this.setBackends(route.app, { ...backends, domains: hosts?.domains, parked: hosts?.parked });
+      const hosts = mapped
+        ? { domains: route.domains, parked: route.parked, tls: route.tls !== undefined }
+        : { domains: previous?.domains, parked: previous?.parked, tls: previous?.tls, block: previous?.block };
+      await this.setBackends(route.app, { ...backends, ...hosts });
       const server = mapped
         ? undefined
         : renderApp({
@@ -121,6 +136,8 @@ export class Nginx implements Router {
             nginx: route.nginx,
             parked: route.parked,
             acmeDir: this.acmeDir,
+            mapLogsDir: this.mapLogsDir,
+            sharedErrorLog: this.sharedErrorLog,
           });
       const peers = route.parked ? [] : [...new Set(route.backends.map((b) => b.host))];
       const streams = renderStreams({ app: route.app, ipv6: this.options.ipv6, streams: route.streams, hosts: peers });
@@ -128,7 +145,9 @@ export class Nginx implements Router {
         [this.appFile(route.app)]: server,
         [this.streamFile(route.app)]: streams,
       });
-      if (!mapped && previous?.domains) await this.setBackends(route.app, backends);
+      // Loaded: its domains stay in the map only for the map to know which names are more exact.
+      const listed = previous?.block === true && previous.domains?.join(' ') === route.domains.join(' ');
+      if (!mapped && !listed) await this.setBackends(route.app, { ...backends, domains: route.domains, block: true });
       return reloaded;
     });
   }
@@ -207,6 +226,20 @@ export class Nginx implements Router {
   /** The error log of the shared map's server: every app it routes writes its errors there. */
   get sharedErrorLog(): string {
     return path.join(this.logsDir, 'shared-error.log');
+  }
+
+  /** The shared HTTPS server's certificate for nginx's config check, never served (root's alone, as the run dir is). */
+  private get placeholderTls(): { certFile: string; keyFile: string } {
+    const run = path.join(this.options.dir, 'run');
+    return { certFile: path.join(run, 'placeholder.crt'), keyFile: path.join(run, 'placeholder.key') };
+  }
+
+  private async ensurePlaceholderTls(): Promise<void> {
+    const files = this.placeholderTls;
+    if (fs.existsSync(files.certFile) && fs.existsSync(files.keyFile)) return;
+    const made = await selfSignedCertificate('placeholder.invalid');
+    writeAtomically(files.keyFile, made.key, 0o600);
+    writeAtomically(files.certFile, made.cert, 0o600);
   }
 
   /** Where the balancer sends an app's requests while it has no container: 503 and Retry-After. */
@@ -289,6 +322,11 @@ export class Nginx implements Router {
     }
     return true;
   }
+}
+
+/** A certificate chain and its key as one PEM text, read by the daemon (they are root's alone). */
+function readPems(tls: TlsFiles): string {
+  return fs.readFileSync(tls.certFile, 'utf8') + fs.readFileSync(tls.keyFile, 'utf8');
 }
 
 /**

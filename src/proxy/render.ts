@@ -72,6 +72,9 @@ const appServerSchema = z.object({
   nginx: nginxSettingsSchema,
   /** The app takes no traffic now: 502 for its domains. */
   parked: z.boolean(),
+  /** Where a block with wildcard names logs the requests it hands to the shared map (see MainConfig). */
+  mapLogsDir: absolutePath,
+  sharedErrorLog: absolutePath,
 });
 export type AppServer = z.infer<typeof appServerSchema>;
 
@@ -104,6 +107,10 @@ export interface MainConfig {
   sharedErrorLog: string;
   /** Where it writes their access logs, one file per app, opened by the workers. */
   mapLogsDir: string;
+  /** Where the master reads, on start, the certificates of the apps the map serves over HTTPS (`<app>/server.crt`). */
+  certsDir: string;
+  /** What the shared HTTPS server names as its certificate, as nginx wants one; never served. */
+  placeholderTls: { certFile: string; keyFile: string };
 }
 
 export function renderMain(input: MainConfig): string {
@@ -119,6 +126,8 @@ export function renderMain(input: MainConfig): string {
     wakeToken: secret.parse(input.wakeToken),
     sharedErrorLog: absolutePath.parse(input.sharedErrorLog),
     mapLogsDir: absolutePath.parse(input.mapLogsDir),
+    certsDir: absolutePath.parse(input.certsDir),
+    placeholderTls: z.object({ certFile: absolutePath, keyFile: absolutePath }).parse(input.placeholderTls),
     ipv6: z.boolean().parse(input.ipv6),
     dir: absolutePath.parse(input.dir),
     tempDir: absolutePath.parse(input.tempDir),
@@ -126,8 +135,7 @@ export function renderMain(input: MainConfig): string {
     httpsPort: port.parse(input.httpsPort),
     modulesDir: absolutePath.parse(input.modulesDir),
     luaDir: absolutePath.parse(LUA_DIR),
-    // The shared map's server: every property at its default (host-map.ts routes only such apps there).
-    shared: directivesOf(NGINX_DEFAULTS, '', '/'),
+    shared: sharedDirectives,
   });
 }
 
@@ -147,6 +155,8 @@ export function renderApp(server: AppServer): string {
     ...valid,
     httpsPortSuffix: httpsPort === 443 ? '' : `:${httpsPort}`,
     directives: directivesOf(valid.nginx, valid.app, valid.logsDir),
+    wildcards: valid.domains.some((d) => d.startsWith('*.')),
+    shared: sharedDirectives,
   });
 }
 
@@ -169,6 +179,9 @@ export function renderStreams(input: z.input<typeof streamsSchema>): string | un
   }));
   return templates.stream({ app: valid.app, ipv6: valid.ipv6, streams });
 }
+
+/** The shared map's servers: every property at its default (host-map.ts routes only such apps there). */
+const sharedDirectives = directivesOf(NGINX_DEFAULTS, '', '/');
 
 /** The properties as the template writes them. */
 function directivesOf(nginx: NginxSettings, app: string, logsDir: string) {
@@ -213,6 +226,13 @@ export interface AppBackends {
   domains?: string[];
   /** Routed by the map but taking no traffic: its domains answer 502. */
   parked?: boolean;
+  /** Routed by the map over HTTPS with its certificate (HTTP redirects there). */
+  tls?: boolean;
+  /**
+   * Its domains are listed only for the map to know nginx's order of names: the app has a
+   * block of its own, which a block's wildcard defers to the map's more exact names by.
+   */
+  block?: boolean;
 }
 
 const peerList = (peers: Backend[]) =>
@@ -226,7 +246,7 @@ const peerList = (peers: Backend[]) =>
  * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the
  * fallback after another space (`-` for no peers while a fallback remains); a sleeping app's
  * line has both lists (`-` for none) and then `sleeping`. Then the shared map: a
- * `host:<domain> app [parked]` line for each domain of the apps it routes.
+ * `host:<domain> app [parked] [tls] [block]` line for each domain of every app.
  */
 export function renderBackends(backends: Record<string, AppBackends>): string {
   const list = (peers: Backend[]) => (peers.length > 0 ? peerList(peers) : '-');
@@ -240,8 +260,9 @@ export function renderBackends(backends: Record<string, AppBackends>): string {
       return `${name} ${list(peers)}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
     });
   const hosts = apps.flatMap((app) => {
-    const { domains = [], parked } = backends[app]!;
-    const owner = `${appName.parse(app)}${parked ? ' parked' : ''}`;
+    const { domains = [], parked, tls, block } = backends[app]!;
+    const flags = Object.entries({ parked, tls, block }).flatMap(([flag, on]) => (on ? [` ${flag}`] : []));
+    const owner = `${appName.parse(app)}${flags.join('')}`;
     return domains.map((domain) => `host:${serverName.parse(domain)} ${owner}\n`);
   });
   return [...lines, ...hosts].join('');
@@ -258,10 +279,10 @@ export function parseBackends(text: string): Record<string, AppBackends> {
         });
   for (const line of text.split('\n').filter(Boolean)) {
     if (line.startsWith('host:')) {
-      const [domain = '', app = '', flag] = line.slice('host:'.length).split(' ');
+      const [domain = '', app = '', ...flags] = line.slice('host:'.length).split(' ');
       const entry = (backends[app] ??= { peers: [], fallback: [] });
       (entry.domains ??= []).push(domain);
-      if (flag === 'parked') entry.parked = true;
+      for (const flag of flags) if (flag === 'parked' || flag === 'tls' || flag === 'block') entry[flag] = true;
       continue;
     }
     const [app = '', peers, fallback, flag] = line.split(' ');

@@ -348,6 +348,7 @@ export class SlipwayUnderTest {
         proxySecret: '0'.repeat(64),
         dashboardDomain: `slipway.${this.domain}`,
         dashboardTls: () => undefined,
+        certsDir: path.join(this.dir, 'data', 'certs'),
         lock: (fn) => fn(),
       }).clearOrphanedWorkers(),
     );

@@ -4,20 +4,33 @@ import { NGINX_DEFAULTS } from '../../src/proxy/nginx-properties.js';
 import { parseBackends, renderBackends } from '../../src/proxy/render.js';
 
 const HTTP_PORT = 8080;
+const PORTS = { httpPort: HTTP_PORT, httpsPort: 8443 };
 const plain = {
   listeners: [{ port: HTTP_PORT, ssl: false, redirect: false, container: null }],
   tls: undefined,
   nginx: NGINX_DEFAULTS,
 };
+const secureListeners = [
+  { port: HTTP_PORT, ssl: false, redirect: true, container: null },
+  { port: PORTS.httpsPort, ssl: true, redirect: false, container: null },
+];
 const tls = { certFile: '/srv/certs/app/server.crt', keyFile: '/srv/certs/app/server.key', fingerprint: 'ab' };
 
 describe('the shared host map', () => {
   test('routes an app with plain HTTP on the HTTP port and every nginx property at its default', () => {
-    expect(routedByMap(plain, HTTP_PORT)).toBe(true);
+    expect(routedByMap(plain, PORTS)).toBe(true);
+  });
+
+  test('routes an app with a certificate too: HTTP redirecting to HTTPS on the HTTPS port', () => {
+    expect(routedByMap({ ...plain, tls, listeners: secureListeners }, PORTS)).toBe(true);
   });
 
   test.each([
-    ['a certificate', { tls }],
+    ['a certificate but no HTTPS listener', { tls }],
+    [
+      'a certificate and an HTTPS port of its own',
+      { tls, listeners: [secureListeners[0]!, { ...secureListeners[1]!, port: 9443 }] },
+    ],
     ['a non-default nginx property', { nginx: { ...NGINX_DEFAULTS, 'client-max-body-size': '10m' } }],
     ['a global property unset back to nothing', { nginx: { ...NGINX_DEFAULTS, 'x-forwarded-ssl': 'on' } }],
     ['an HTTP port of its own', { listeners: [{ ...plain.listeners[0]!, port: 9000 }] }],
@@ -25,7 +38,7 @@ describe('the shared host map', () => {
     ['a listener to another container port', { listeners: [{ ...plain.listeners[0]!, container: 8000 }] }],
     ['no HTTP listener (TCP mappings only)', { listeners: [] }],
   ])('leaves an app with %s to a server block of its own', (_, change) => {
-    expect(routedByMap({ ...plain, ...change }, HTTP_PORT)).toBe(false);
+    expect(routedByMap({ ...plain, ...change }, PORTS)).toBe(false);
   });
 
   test('an app’s domains render as `host:<domain> app [parked]` lines after the backends, and read back', () => {
@@ -52,6 +65,16 @@ describe('the shared host map', () => {
         '',
       ].join('\n'),
     );
+    expect(parseBackends(text)).toEqual(backends);
+  });
+
+  test('an app served over HTTPS by the map, and one with a block of its own, are flagged on their hosts', () => {
+    const backends = {
+      secure: { peers: [], fallback: [], domains: ['secure.example.com'], tls: true, parked: true },
+      own: { peers: [], fallback: [], domains: ['*.example.com'], block: true },
+    };
+    const text = renderBackends(backends);
+    expect(text).toBe('host:*.example.com own block\nhost:secure.example.com secure parked tls\n');
     expect(parseBackends(text)).toEqual(backends);
   });
 

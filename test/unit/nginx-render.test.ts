@@ -27,6 +27,8 @@ const server = {
   acmeDir: '/var/cache/slipway-nginx/slipway/acme-challenge',
   nginx: NGINX_DEFAULTS,
   parked: false,
+  mapLogsDir: '/var/cache/slipway-nginx/slipway/logs',
+  sharedErrorLog: '/var/lib/slipway/nginx/logs/shared-error.log',
 };
 const withSettings = (settings: Partial<typeof NGINX_DEFAULTS>) => ({
   ...server,
@@ -246,6 +248,11 @@ describe('nginx renderer', () => {
     wakeToken: 'cd'.repeat(32),
     sharedErrorLog: path.join(dir, 'logs', 'shared-error.log'),
     mapLogsDir: path.join(dir, 'tmp', 'logs'),
+    certsDir: path.join(dir, 'certs'),
+    placeholderTls: {
+      certFile: path.join(dir, 'run', 'placeholder.crt'),
+      keyFile: path.join(dir, 'run', 'placeholder.key'),
+    },
   });
 
   test('the dashboard host: plain HTTP to the API, or with a certificate HTTPS and a redirect; ACME challenges always over HTTP', () => {
@@ -279,7 +286,7 @@ describe('nginx renderer', () => {
     for (const sub of ['apps', 'streams', 'logs', 'tmp', 'run']) fs.mkdirSync(path.join(dir, sub));
     fs.writeFileSync(
       path.join(dir, 'nginx.conf'),
-      renderMain({ ...mainConfig(dir), dashboardTls: await selfSigned(dir) }),
+      renderMain({ ...mainConfig(dir), dashboardTls: await selfSigned(dir), placeholderTls: await selfSigned(dir) }),
     );
     fs.writeFileSync(path.join(dir, 'status.conf'), renderStatus({ dir, generation: 'abc123' }));
     const logsDir = path.join(dir, 'logs');
@@ -302,9 +309,12 @@ describe('nginx renderer', () => {
         logsDir,
         app: 'secure',
         ipv6: true,
-        domains: ['secure.example.com'],
+        // A wildcard: the block hands hosts the map has more exactly back to it (@slipway_map).
+        domains: ['secure.example.com', '*.secure.example.com'],
         tls: await selfSigned(dir),
         listeners: [REDIRECT, HTTPS],
+        mapLogsDir: path.join(dir, 'tmp', 'logs'),
+        sharedErrorLog: path.join(logsDir, 'shared-error.log'),
       }),
     );
     fs.writeFileSync(path.join(dir, 'backends.txt'), renderBackends(backends));

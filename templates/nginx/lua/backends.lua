@@ -2,20 +2,29 @@
 -- swaps containers without an nginx reload (a reload resets idle keep-alive connections).
 -- A sleeping app is marked too ("sleep:<app>"): its requests wait in hold() while it is woken.
 -- Apps with nginx's default settings have no server block of their own: the shared map routes
--- their domains ("host:<domain>" -> "<app>" or "<app> parked"), so adding an app or a domain
--- changes the dict, not the config, and takes no reload.
+-- their domains ("host:<domain>" -> "<app>" and its flags: "parked", "tls"), and serves their
+-- certificates ("cert:<app>" in slipway_certs), so adding an app, a domain or a certificate
+-- changes the dicts, not the config, and takes no reload. Apps with blocks of their own have
+-- their domains in the map too, flagged "block", so the map knows nginx's order of names.
 local M = {
   -- Set by init_by_lua: a server of nginx's own that answers 503 with Retry-After.
   unavailable = nil,
   -- Set by init_by_lua: where the daemon wakes a sleeping app, and what shows it is nginx asking.
   wake_socket = nil,
   wake_token = nil,
+  -- Set by init_by_lua: ":<port>" when Slipway's HTTPS port is not 443; the shared servers' HSTS
+  -- header; where the master reads the certificates of the map's apps on start.
+  https_suffix = "",
+  hsts = "",
+  certs_dir = nil,
 }
 local dict = ngx.shared.slipway_backends
 local waking = ngx.shared.slipway_waking
+local certs = ngx.shared.slipway_certs
 local APP = "^[a-z0-9][a-z0-9.-]*$"
 local PEERS = "^[0-9.:,]+$"
 local DOMAIN = "^[a-z0-9*][a-z0-9.-]*$"
+local FLAGS = { parked = true, tls = true, block = true }
 -- How long a request waits for its app to wake (a start and its checks), and how often it looks.
 local WAKE_TIMEOUT = 90
 local WAKE_POLL = 0.02
@@ -26,18 +35,18 @@ local function peers_or_none(list)
 end
 
 -- "app peers [fallback]" lines ("-" for no peers while a fallback remains), or "app peers
--- fallback sleeping" ("-" for none) for a sleeping app; and "host:<domain> app [parked]" lines
--- for the apps the shared map routes. The daemon writes the same text to a file and to the API
--- below. Kept as "peers|fallback" and the sleeping mark, and the hosts' "app [parked]".
+-- fallback sleeping" ("-" for none) for a sleeping app; and "host:<domain> app [flag...]" lines
+-- for every app's domains. The daemon writes the same text to a file and to the API below.
+-- Kept as "peers|fallback" and the sleeping mark, and the hosts' "app [flag...]".
 local function parse(text)
   local backends, hosts = {}, {}
   for line in text:gmatch("[^\n]+") do
-    local domain, owner, parked = line:match("^host:(%S+) (%S+) ?(%S*)$")
+    local domain, owner, flags = line:match("^host:(%S+) (%S+)(.*)$")
     if domain then
-      if not domain:match(DOMAIN) or not owner:match(APP) or (parked ~= "" and parked ~= "parked") then
-        return nil, nil, "bad line: " .. line
-      end
-      hosts[domain] = parked == "" and owner or owner .. " parked"
+      local valid = domain:match(DOMAIN) and owner:match(APP)
+      for flag in flags:gmatch("%S+") do valid = valid and FLAGS[flag] end
+      if not valid or not flags:match("^[a-z ]*$") then return nil, nil, "bad line: " .. line end
+      hosts[domain] = owner .. flags
     else
       local app, peers, fallback, flag = line:match("^(%S+) (%S+) ?(%S*) ?(%S*)$")
       local valid = app and app:match(APP) and peers_or_none(peers) and peers_or_none(fallback)
@@ -67,15 +76,53 @@ local function apply(backends, hosts)
     local domain = key:match("^host:(.+)$")
     if (app and not backends[app]) or (domain and not hosts[domain]) then dict:delete(key) end
   end
+  -- A certificate goes with the last of its app's hosts the map serves over HTTPS.
+  local served = {}
+  for _, owner in pairs(hosts) do
+    if owner:find(" tls", 1, true) then served[owner:match("^%S+")] = true end
+  end
+  for _, key in ipairs(certs:get_keys(0)) do
+    if not served[key:match("^cert:(.+)$")] then certs:delete(key) end
+  end
+  return served
 end
 
-function M.load_file(path)
+local function read_file(path)
   local file = io.open(path, "r")
-  if not file then return end
-  local backends, hosts, err = parse(file:read("*a"))
+  if not file then return nil end
+  local text = file:read("*a")
   file:close()
+  return text
+end
+
+-- On start and on each reload, in the master (root): the map, and the certificates of its
+-- apps served over HTTPS from their files (root's alone), which the workers never read.
+function M.load_file(path)
+  local text = read_file(path)
+  if not text then return end
+  local backends, hosts, err = parse(text)
   if not backends then ngx.log(ngx.ERR, "slipway backends file: ", err) return end
-  apply(backends, hosts)
+  for app in pairs(apply(backends, hosts)) do
+    local dir = M.certs_dir .. "/" .. app .. "/"
+    local chain, key = read_file(dir .. "server.crt"), read_file(dir .. "server.key")
+    local stored, problem = chain and key and certs:safe_set("cert:" .. app, chain .. key)
+    if not stored then ngx.log(ngx.ERR, "slipway: the certificate of ", app, ": ", problem or "unreadable") end
+  end
+end
+
+-- The daemon hands an app's certificate chain and key (PEM) here before the map serves the
+-- app over HTTPS. 507 when there is no room left (safe_set evicts no other app's).
+function M.certs_api()
+  local app = ngx.var.arg_app or ""
+  ngx.req.read_body()
+  local pem = ngx.req.get_body_data() or ""
+  local ssl = require "ngx.ssl"
+  if not app:match(APP) or not ssl.parse_pem_cert(pem) or not ssl.parse_pem_priv_key(pem) then
+    ngx.status = 400 ngx.say("bad certificate for ", app) return
+  end
+  local ok, err = certs:safe_set("cert:" .. app, pem)
+  if not ok then ngx.status = 507 ngx.say(err) return end
+  ngx.say("ok")
 end
 
 function M.api()
@@ -229,25 +276,37 @@ local function owner_of(host)
   return owner
 end
 
+local function has(owner, flag)
+  return owner:find(" " .. flag, 1, true) ~= nil
+end
+
 -- The app the shared map routes this Host to, set in $slipway_log (its access log) and
--- returned with whether it is parked; a Host nobody owns gets the 404 it got before there
--- was a map (and goes to nginx's own access log).
+-- returned with its entry; a Host nobody owns, or owned by an app with a block of its own
+-- (on another port), gets the 404 it got before there was a map (and goes to nginx's own
+-- access log).
 local function routed_app()
   local owner = owner_of(ngx.var.host or "")
-  if not owner then
+  if not owner or has(owner, "block") then
     ngx.var.slipway_unrouted = "1"
     return ngx.exit(404)
   end
-  local app, flag = owner:match("^(%S+) ?(%S*)$")
+  local app = owner:match("^%S+")
   ngx.var.slipway_log = app
-  return app, flag == "parked"
+  return app, owner
 end
 
--- Access phase of the shared server: routes by Host as an app's own block would. A parked app
+-- Access phase of the shared servers: routes by Host as an app's own block would. Plain HTTP
+-- of an app with a certificate goes to HTTPS, which carries its HSTS header; a parked app
 -- answers 502 without the balancer; a sleeping one waits in hold().
 function M.route()
-  local app, parked = routed_app()
-  if parked then return ngx.exit(502) end
+  local app, owner = routed_app()
+  if has(owner, "tls") then
+    if ngx.var.https ~= "on" then
+      return ngx.redirect("https://" .. ngx.var.host .. M.https_suffix .. ngx.var.request_uri, 301)
+    end
+    ngx.var.slipway_hsts = M.hsts
+  end
+  if has(owner, "parked") then return ngx.exit(502) end
   ngx.var.slipway_app = app
   return M.hold()
 end
@@ -255,6 +314,75 @@ end
 -- ACME challenges on the shared server: answered for the map's hosts only, whatever the app's state.
 function M.known()
   routed_app()
+end
+
+-- In an app's own block with wildcard names: nginx chose it for a Host it has only by a
+-- wildcard, even when an app of the map has that Host exactly or by a longer wildcard, which
+-- nginx's own order puts first. Such a request goes to the block's @slipway_map location, which
+-- routes it as the shared servers do; any other is the block's (`own`), and so is HTTPS for an
+-- app the map serves over plain HTTP only (it does not listen there).
+local function own_unless_map(own, ...)
+  local owner = owner_of(ngx.var.host or "")
+  if owner and not has(owner, "block") and (ngx.var.https ~= "on" or has(owner, "tls")) then
+    return ngx.exec("@slipway_map")
+  end
+  return own(...)
+end
+
+-- Where the block proxies to its app.
+function M.own_or_map()
+  return own_unless_map(M.hold)
+end
+
+-- Where the block's HTTP listener of an app with a certificate only redirects.
+function M.redirect_or_map(https_suffix)
+  return own_unless_map(ngx.redirect, "https://" .. ngx.var.host .. https_suffix .. ngx.var.request_uri, 301)
+end
+
+-- Where the block of a parked app answers 502.
+function M.parked_or_map()
+  return own_unless_map(ngx.exit, 502)
+end
+
+-- Per worker: each app's certificate and key parsed once per change of its PEM (not per handshake).
+local parsed_certs, parsed_certs_count = {}, 0
+
+local function certificate_of(app)
+  local pem = certs:get("cert:" .. app)
+  if not pem then return nil end
+  local cached = parsed_certs[app]
+  if cached and cached.pem == pem then return cached end
+  local ssl = require "ngx.ssl"
+  local chain, key = ssl.parse_pem_cert(pem), ssl.parse_pem_priv_key(pem)
+  if not chain or not key then return nil end
+  if not cached then
+    if parsed_certs_count >= PARSED_MAX then parsed_certs, parsed_certs_count = {}, 0 end
+    parsed_certs_count = parsed_certs_count + 1
+  end
+  cached = { pem = pem, chain = chain, key = key }
+  parsed_certs[app] = cached
+  return cached
+end
+
+-- ssl_certificate_by_lua: the certificate of the app the map gives the SNI name to. The shared
+-- HTTPS server refuses the handshake for any other name (as ssl_reject_handshake did), never
+-- showing another app's certificate; a block with wildcard names (`keep_own`) keeps its own.
+function M.certificate(keep_own)
+  local ssl = require "ngx.ssl"
+  local name = ssl.server_name()
+  local owner = name and owner_of(name:lower())
+  local found = owner and has(owner, "tls") and not has(owner, "block") and certificate_of(owner:match("^%S+"))
+  if not found then
+    if keep_own then return end
+    return ngx.exit(ngx.ERROR)
+  end
+  ssl.clear_certs()
+  local ok, err = ssl.set_cert(found.chain)
+  if ok then ok, err = ssl.set_priv_key(found.key) end
+  if not ok then
+    ngx.log(ngx.ERR, "slipway: serving the certificate of ", owner, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
 end
 
 return M
