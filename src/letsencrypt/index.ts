@@ -92,7 +92,7 @@ interface Site {
   /** How messages name it. */
   title: string;
   domains(): string[];
-  /** Serves its current certificate (or none): nginx rewrites and reloads what changed. */
+  /** Serves its current certificate (or none): the shared map takes it, or nginx rewrites and reloads the block that changed. */
   serve(): Promise<void>;
 }
 
@@ -125,7 +125,7 @@ export function renewalDue(platform: Platform, site: string): Date | undefined {
 
 /**
  * letsencrypt:enable (and each renewal): orders a certificate for every domain of the site,
- * answers the challenges through nginx, installs it and reloads nginx gracefully. Nothing
+ * answers the challenges through nginx and installs it (in the shared map, or with a graceful reload). Nothing
  * is installed unless the whole order succeeds.
  */
 export async function obtainCertificate(
