@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../../test/support/s3.js';
 import { SlipwayUnderTest, type RunResult } from '../../test/support/slipway.js';
@@ -21,6 +22,13 @@ const must = async (result: Promise<RunResult>) => {
 };
 const sql = async (statement: string) =>
   (await must(slipway.ssh(['postgres:connect', 'bench'], { input: `${statement}\n` }))).stdout;
+
+/** The machine may be shared: figures mean little without the load they were taken under. */
+const load = () =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 /** Runs `fn`; its seconds. */
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -51,7 +59,7 @@ test(`backup and restore of a ${DB_MB} MB database`, async () => {
     );
   }
   const size = Number(/(\d+)/.exec(await sql("SELECT pg_database_size('bench');"))![1]) / 1024 / 1024;
-  console.log(`-----> Postgres database of ${size.toFixed(0)} MB (BENCH_DB_MB=${DB_MB})`);
+  console.log(`-----> Postgres database of ${size.toFixed(0)} MB (BENCH_DB_MB=${DB_MB}); ${load()}`);
 
   const backUp = async (label: string) => {
     let output = '';
@@ -70,6 +78,7 @@ test(`backup and restore of a ${DB_MB} MB database`, async () => {
 
   const seconds = await timed(() => must(slipway.ssh(['postgres:backup-restore', 'bench', encrypted, '--force'])));
   console.log(`       restore (encrypted) ${seconds.toFixed(1)} s: ${(size / seconds).toFixed(1)} MB/s of database`);
+  console.log(`       ${load()}`);
   const count = Number(/(\d+)/.exec(await sql('SELECT count(*) FROM blobs;'))![1]);
   if (count !== DB_MB * 1024) throw new Error(`the restored database has ${count} rows of ${DB_MB * 1024}`);
 });

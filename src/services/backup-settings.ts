@@ -39,6 +39,8 @@ const attemptSchema = z.object({
   owner: z.string().optional(),
   bucket: z.string(),
   key: z.string().optional(),
+  /** The multipart upload of `key` while it runs: one interrupted is aborted (its parts deleted) by the next backup. */
+  uploadId: z.string().optional(),
   /** A backup written to a host directory instead of a bucket (state:backup --local). */
   file: z.string().optional(),
   bytes: z.number().optional(),

@@ -55,15 +55,22 @@ export function measuring(): Transform & { bytes: () => number; sha256: () => st
   return Object.assign(stream, { bytes: () => bytes, sha256: () => (digest ??= hash.digest('hex')) });
 }
 
-/** Streams `body` into the object in parts; nothing is there under `key` unless all of it is. */
+/**
+ * Streams `body` into the object in parts; nothing is there under `key` unless all of it is.
+ * `started` learns the upload's ID before any part is sent: a process killed in the middle
+ * cannot abort its upload, and S3 keeps (and bills) the parts of one never aborted.
+ */
 export async function uploadStream(
   client: BucketClient,
   bucket: string,
   key: string,
   body: AsyncIterable<Buffer>,
+  started?: (uploadId: string) => void,
 ): Promise<void> {
   const { sdk, s3 } = await client.connect();
   const { UploadId } = await s3.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  if (!UploadId) throw new Error(`s3://${bucket}/${key}: the server gave the upload no ID`);
+  started?.(UploadId);
   try {
     const parts: { PartNumber: number; ETag: string | undefined }[] = [];
     const send = async (part: Buffer) => {
@@ -89,8 +96,27 @@ export async function uploadStream(
       new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
     );
   } catch (error) {
-    await s3.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    await abortUpload(client, bucket, key, UploadId);
     throw error;
+  }
+}
+
+/**
+ * Aborts a multipart upload, which deletes its parts. True once it is gone: aborted now, or
+ * unknown to the server (completed, or aborted before); false when the server could not be asked.
+ */
+export async function abortUpload(
+  client: BucketClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<boolean> {
+  const { sdk, s3 } = await client.connect();
+  try {
+    await s3.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    return true;
+  } catch (error) {
+    return error instanceof sdk.NoSuchUpload;
   }
 }
 
@@ -149,7 +175,7 @@ export interface Stored {
  * none looks complete unless it is: streamed in (multipart; encrypted on the way with the
  * passphrase when there is one), read back and compared (size and SHA-256) with what was
  * sent, and only then described by the manifest `<key>.json`. When `produce` fails, what
- * was uploaded is deleted and its error is thrown.
+ * was uploaded is deleted and its error is thrown. `uploadStarted`: as uploadStream's `started`.
  */
 export async function storeVerified(
   client: BucketClient,
@@ -157,18 +183,21 @@ export async function storeVerified(
   produce: (sink: Writable) => Promise<void>,
   passphrase: string | undefined,
   manifest: (stored: Stored) => object,
+  uploadStarted?: (uploadId: string) => void,
 ): Promise<Stored> {
   const { bucket, key } = target;
   const sent = measuring();
   const source = new PassThrough();
   const stages: NodeJS.ReadWriteStream[] = passphrase === undefined ? [] : [await encryptStream(passphrase)];
   const flowing = stages.reduce<NodeJS.ReadableStream>((from, to) => from.pipe(to), source).pipe(sent);
-  const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>).catch((error: unknown) => {
-    // The producer runs on to its end (a service's container writes regardless); what is left is dropped.
-    source.unpipe();
-    source.resume();
-    throw error;
-  });
+  const upload = uploadStream(client, bucket, key, flowing as AsyncIterable<Buffer>, uploadStarted).catch(
+    (error: unknown) => {
+      // The producer runs on to its end (a service's container writes regardless); what is left is dropped.
+      source.unpipe();
+      source.resume();
+      throw error;
+    },
+  );
   const [produced, uploaded] = await Promise.allSettled([produce(source).finally(() => source.end()), upload]);
   if (uploaded.status === 'rejected') throw uploaded.reason;
   if (produced.status === 'rejected') {

@@ -20,6 +20,7 @@ import {
   type BackupSettingsStore,
 } from './backup-settings.js';
 import {
+  abortUpload,
   bucketClient,
   type BucketClient,
   deleteObject,
@@ -133,22 +134,25 @@ export const latestInBucket = (attempts: BackupAttempt[]) =>
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
 /**
- * What interrupted backups may have left is deleted: in a bucket their manifest, then their
- * object (one completed just before the process died has no manifest, so nothing reads it;
- * this frees its space), and on this host their file and its partial. Where it was is then
- * forgotten, so that this is done once. Those in a bucket wait for a `client` to reach it.
+ * What interrupted backups may have left is deleted: in a bucket the parts of their unfinished
+ * upload (aborted: S3 lists no object for them, yet keeps and bills them), their manifest, then
+ * their object (one completed just before the process died has no manifest, so nothing reads
+ * it; this frees its space), and on this host their file and its partial. Where it was is then
+ * forgotten, so that this is done once. Those in a bucket wait for a `client` to reach it, and
+ * an upload the server could not be asked to abort waits for the next backup.
  */
 export async function forgetInterrupted(store: BackupSettingsStore, client: BucketClient | undefined): Promise<void> {
   for (const attempt of store.attempts()) {
     if (attempt.error !== INTERRUPTED) continue;
-    const { key, file } = attempt;
+    const { key, file, uploadId } = attempt;
     if (key !== undefined && client) {
+      if (uploadId !== undefined && !(await abortUpload(client, attempt.bucket, key, uploadId))) continue;
       for (const stored of [`${key}.json`, key])
         await deleteObject(client, attempt.bucket, stored).catch(() => undefined);
     } else if (file !== undefined) {
       for (const written of [`${file}.partial`, file]) fs.rmSync(written, { force: true });
     } else continue;
-    store.record({ ...attempt, key: undefined, file: undefined, owner: undefined });
+    store.record({ ...attempt, key: undefined, uploadId: undefined, file: undefined, owner: undefined });
   }
 }
 
@@ -198,7 +202,7 @@ export async function backupToBucket(
   const client = bucketClient(auth);
   try {
     await forgetInterrupted(serviceBackupSettings(platform, kind, service.name), client);
-    recordBackupAttempt(platform, kind, service.name, {
+    const running: BackupAttempt = {
       id,
       startedAt,
       finishedAt: startedAt,
@@ -207,7 +211,8 @@ export async function backupToBucket(
       bucket,
       key,
       encrypted,
-    });
+    };
+    recordBackupAttempt(platform, kind, service.name, running);
     const dump = async (sink: Writable) => {
       const result = await runInService(platform, kind, service, exportCmd(service), sink).catch((error: unknown) => {
         throw new Error(`the dump failed: ${errorMessage(error)}`);
@@ -222,7 +227,9 @@ export async function backupToBucket(
       ...stored,
       encryption: encrypted ? ENCRYPTION_FORMAT : null,
     });
-    const stored = await storeVerified(client, { bucket, key }, dump, settings.passphrase, manifest);
+    const stored = await storeVerified(client, { bucket, key }, dump, settings.passphrase, manifest, (uploadId) =>
+      recordBackupAttempt(platform, kind, service.name, { ...running, uploadId }),
+    );
     const attempt: BackupAttempt = {
       id,
       startedAt,

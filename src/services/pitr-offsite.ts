@@ -24,6 +24,8 @@ import {
   archivePath,
   BASE_BACKUP_FILES,
   filesToShip,
+  offsiteBaseBackups,
+  orphanedBaseKeys,
   parseWalList,
   pitrCommands,
   retentionPlan,
@@ -62,6 +64,8 @@ export interface OffsiteListing extends ArchiveListing {
   wal: string[];
   /** The newest shipped WAL segment's name. */
   newestWal?: string;
+  /** The keys of base backups without their marker, by ID: never listed in `backups`. */
+  incomplete: Map<string, string[]>;
 }
 
 /** Where the service's archive goes off-site, if it does. */
@@ -73,7 +77,6 @@ export function offsiteTarget(platform: Platform, kind: ServiceKind, name: strin
 
 const baseMarker = (target: OffsiteTarget, id: string) => `${target.prefix}base/${id}.json`;
 const objectKey = (target: OffsiteTarget, file: ArchiveFile) => `${target.prefix}${archivePath(file)}`;
-const MARKER = /base\/(\d{8}T\d{6}Z-[0-9a-f]{6})\.json$/;
 
 const withClient = async <T>(target: OffsiteTarget, fn: (client: BucketClient) => Promise<T>): Promise<T> => {
   const client = bucketClient(target.auth);
@@ -91,15 +94,14 @@ async function readOffsite(client: BucketClient, target: OffsiteTarget): Promise
     .filter((key) => key.startsWith(`${target.prefix}wal/`) && key.endsWith('.json'))
     .map((key) => key.slice(`${target.prefix}wal/`.length, -'.json'.length))
     .sort();
+  const { complete, incomplete } = offsiteBaseBackups(keys, target.prefix);
   const backups = await Promise.all(
-    keys
-      .flatMap((key) => MARKER.exec(key)?.[1] ?? [])
-      .map(
-        async (id) =>
-          JSON.parse(
-            (await readAll(await downloadStream(client, target.bucket, baseMarker(target, id)))).toString(),
-          ) as BaseBackup,
-      ),
+    complete.map(
+      async (id) =>
+        JSON.parse(
+          (await readAll(await downloadStream(client, target.bucket, baseMarker(target, id)))).toString(),
+        ) as BaseBackup,
+    ),
   );
   backups.sort((a, b) => a.finishedAt - b.finishedAt);
   const newestWal = wal.filter((name) => /^[0-9A-F]{24}$/.test(name)).pop();
@@ -108,7 +110,14 @@ async function readOffsite(client: BucketClient, target: OffsiteTarget): Promise
       ? undefined
       : ((await readManifest(client, target.bucket, objectKey(target, { wal: newestWal }))) as { archivedAt?: number })
           .archivedAt;
-  return { backups, wal, bytes: 0, ...(newestWal ? { newestWal } : {}), ...(newestWalAt ? { newestWalAt } : {}) };
+  return {
+    backups,
+    wal,
+    bytes: 0,
+    incomplete,
+    ...(newestWal ? { newestWal } : {}),
+    ...(newestWalAt ? { newestWalAt } : {}),
+  };
 }
 
 /** What S3 lacks of the archive's WAL and base backups. */
@@ -181,6 +190,15 @@ export function shipArchive(
         await runArchiveCommand(platform, kind, service, pitrCommands.walList(), 'Reading the archive'),
       );
       const remote = await readOffsite(client, target);
+      // what a shipment cut short left of a base backup the archive has lost since
+      await deleteKeys(
+        client,
+        target.bucket,
+        orphanedBaseKeys(
+          remote.incomplete,
+          local.backups.map((b) => b.id),
+        ),
+      );
       const plan = planShipping(wal, local.backups, remote);
       const walToShip = new Set(plan.wal);
       for (const { name, archivedAt } of wal.filter((w) => walToShip.has(w.name)))

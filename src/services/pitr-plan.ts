@@ -124,6 +124,43 @@ export function shippingPlan(
 export const filesToShip = (plan: { wal: string[]; backups: string[] }) =>
   plan.wal.length + plan.backups.length * BASE_BACKUP_FILES.length;
 
+const MARKER_KEY = /^base\/(\d{8}T\d{6}Z-[0-9a-f]{6})\.json$/;
+const BASE_FILE_KEY = /^base\/(\d{8}T\d{6}Z-[0-9a-f]{6})\//;
+
+/**
+ * The base backups S3 holds, from the keys under a service's prefix: the complete ones (their
+ * marker `base/<id>.json`, written after every file, is there), oldest ID first, and the
+ * files (and their manifests) of the others, which a shipment cut short left: the local
+ * archive lost the backup mid-ship, or the daemon stopped. Only complete ones serve a fork.
+ */
+export function offsiteBaseBackups(
+  keys: string[],
+  prefix: string,
+): { complete: string[]; incomplete: Map<string, string[]> } {
+  const relative = keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  const complete = relative.flatMap((key) => MARKER_KEY.exec(key)?.[1] ?? []).sort();
+  const marked = new Set(complete);
+  const incomplete = new Map<string, string[]>();
+  for (const key of relative) {
+    const id = BASE_FILE_KEY.exec(key)?.[1];
+    if (id === undefined || marked.has(id)) continue;
+    incomplete.set(id, [...(incomplete.get(id) ?? []), `${prefix}${key}`]);
+  }
+  return { complete, incomplete };
+}
+
+/**
+ * What S3 keeps of incomplete base backups that the local archive no longer holds, to delete
+ * (one it still holds ships again, over them): nothing could ever complete them. Each
+ * manifest before its file, so that no file reads as verified once its bytes are gone.
+ */
+export function orphanedBaseKeys(incomplete: Map<string, string[]>, localIds: string[]): string[] {
+  const local = new Set(localIds);
+  return [...incomplete]
+    .filter(([id]) => !local.has(id))
+    .flatMap(([, keys]) => [...keys].sort((a, b) => Number(b.endsWith('.json')) - Number(a.endsWith('.json'))));
+}
+
 function validId(id: string): string {
   if (!BASE_BACKUP_ID.test(id)) throw new Error(`not a base backup ID: ${id}`);
   return id;

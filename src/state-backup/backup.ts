@@ -105,7 +105,14 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
     await forgetInterrupted(store, client);
     const key = objectKey(platform, name);
     const place = 'bucket' in target ? { key } : { file: path.join(target.dir, `slipway-state-${name}`) };
-    store.record({ ...base, ...place, finishedAt: startedAt, status: 'running', owner: PROCESS_OWNER });
+    const running: BackupAttempt = {
+      ...base,
+      ...place,
+      finishedAt: startedAt,
+      status: 'running',
+      owner: PROCESS_OWNER,
+    };
+    store.record(running);
     let done: Pick<BackupAttempt, 'key' | 'file' | 'bytes' | 'sha256'>;
     if ('bucket' in target) {
       const manifest = (stored: object) => ({
@@ -115,7 +122,16 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
         ...stored,
         encryption: encrypted ? ENCRYPTION_FORMAT : null,
       });
-      done = { key, ...(await storeVerified(client!, { bucket: target.bucket, key }, produce, passphrase, manifest)) };
+      const uploadStarted = (uploadId: string) => store.record({ ...running, uploadId });
+      const stored = await storeVerified(
+        client!,
+        { bucket: target.bucket, key },
+        produce,
+        passphrase,
+        manifest,
+        uploadStarted,
+      );
+      done = { key, ...stored };
     } else {
       const { file } = place as { file: string };
       fs.mkdirSync(target.dir, { recursive: true, mode: 0o700 });

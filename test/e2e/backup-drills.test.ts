@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('a daemon killed during a backup', () => {
-  test('leaves no object that looks complete; backups reports it interrupted; the next backup works', async () => {
+  test('leaves no object that looks complete; backups reports it interrupted; the next backup works and aborts its upload', async () => {
     const interrupted = slipway.ssh(['postgres:backup', 'big', BUCKET]);
     // the upload is under way once its first part has reached the server
     await eventually(
@@ -64,6 +64,7 @@ describe('a daemon killed during a backup', () => {
     await slipway.killDaemon();
     expect((await interrupted).code).not.toBe(0);
     expect(await s3.keys(BUCKET)).toEqual([]);
+    expect(s3.uploadsInFlight(BUCKET)).toHaveLength(1); // its parts: no object lists them, S3 bills them
     await slipway.startDaemon();
 
     const [failed] = await rows(['postgres:backups', 'big']);
@@ -81,6 +82,7 @@ describe('a daemon killed during a backup', () => {
       [failed!.id, 'failed'],
     ]);
     expect(await s3.keys(BUCKET)).toEqual([`postgres/big/${id}.dump`, `postgres/big/${id}.dump.json`]);
+    expect(s3.uploadsInFlight(BUCKET)).toEqual([]); // the interrupted upload was aborted
   });
 });
 

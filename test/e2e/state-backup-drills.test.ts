@@ -9,7 +9,8 @@ import { eventually, SlipwayUnderTest, type RunResult } from '../support/slipway
  * A drill for Slipway's own state backups, as backup-drills.test.ts is for a service's: the
  * daemon killed (SIGKILL) in the middle of `state:backup`'s upload leaves no object that looks
  * complete, `state:backups` reports that backup interrupted (never as a backup), and the next
- * state backup works and deletes what the interrupted one left in the bucket.
+ * state backup works and deletes what the interrupted one left in the bucket, the parts of its
+ * unfinished multipart upload included.
  */
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -46,7 +47,7 @@ afterAll(async () => {
   await s3.stop();
 });
 
-test('the daemon killed during state:backup: nothing looks complete, the backup reads as interrupted, the next one works and deletes what it left', async () => {
+test('the daemon killed during state:backup: nothing looks complete, the backup reads as interrupted, the next one works and deletes what it left (its upload aborted)', async () => {
   const interrupted = slipway.ssh(['state:backup', BUCKET]);
   // the upload is under way once its first part has reached the server
   await eventually(
@@ -57,6 +58,9 @@ test('the daemon killed during state:backup: nothing looks complete, the backup 
   await slipway.killDaemon();
   expect((await interrupted).code).not.toBe(0);
   expect(await s3.keys(BUCKET)).toEqual([]);
+  // no object lists them, yet the server keeps (and S3 bills) the parts of the unfinished upload
+  const unfinished = s3.uploadsInFlight(BUCKET);
+  expect(unfinished).toHaveLength(1);
   await slipway.startDaemon();
 
   const [failed] = await rows();
@@ -76,4 +80,6 @@ test('the daemon killed during state:backup: nothing looks complete, the backup 
   ]);
   const key = `slipway-state/${slipway.instance}/${id}.tar`;
   expect(await s3.keys(BUCKET)).toEqual([key, `${key}.json`]);
+  // the next backup aborted the interrupted upload: its parts are deleted
+  expect(s3.uploadsInFlight(BUCKET)).toEqual([]);
 }, 300_000);

@@ -13,6 +13,31 @@ import S3rver from 's3rver';
 /** s3rver's only credentials: it refuses any other key. */
 export const S3_KEY = 'S3RVER';
 
+/**
+ * s3rver (3.7, its last release) answers AbortMultipartUpload with MethodNotAllowed and keeps
+ * the parts; S3, MinIO and the others delete them. This answers it as S3 does, before s3rver's
+ * router: the upload's directory (where s3rver keeps its parts) is deleted, and an upload it
+ * does not hold is NoSuchUpload.
+ */
+function abortsUploads(server: S3rver, directory: string): void {
+  const abort: S3rver['middleware'][number] = async (ctx, next) => {
+    const uploadId = ctx.query.uploadId;
+    const [, bucket] = /^\/([^/]+)\/./.exec(ctx.path) ?? [];
+    if (ctx.method !== 'DELETE' || typeof uploadId !== 'string' || bucket === undefined) return next();
+    const upload = path.join(directory, bucket, '._S3rver_uploads', uploadId);
+    if (/^[0-9a-f]+$/.test(uploadId) && fs.existsSync(upload)) {
+      fs.rmSync(upload, { recursive: true, force: true });
+      ctx.status = 204;
+      return;
+    }
+    ctx.status = 404;
+    ctx.type = 'application/xml';
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+  };
+  server.middleware.splice(server.middleware.length - 1, 0, abort);
+}
+
 /** A real S3 server (s3rver) on loopback with its own directory and port, for one test file. */
 export async function startS3(buckets: string[]) {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-s3-'));
@@ -23,6 +48,7 @@ export async function startS3(buckets: string[]) {
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  abortsUploads(server, directory);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -48,6 +74,11 @@ export async function startS3(buckets: string[]) {
     /** What an operator (or a lifecycle rule) deleting one object from the bucket does. */
     async remove(bucket: string, key: string): Promise<void> {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    /** The multipart uploads the server holds, neither completed nor aborted (s3rver keeps each in a directory). */
+    uploadsInFlight(bucket: string): string[] {
+      const uploads = path.join(directory, bucket, '._S3rver_uploads');
+      return fs.existsSync(uploads) ? fs.readdirSync(uploads).sort() : [];
     },
     /** How many parts of multipart uploads not yet completed the server holds (s3rver keeps each in a file). */
     partsInFlight(bucket: string): number {

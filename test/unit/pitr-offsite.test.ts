@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import {
   archivePath,
   filesToShip,
+  offsiteBaseBackups,
+  orphanedBaseKeys,
   parseWalList,
   pitrCommands,
   restoreEnv,
@@ -41,6 +43,37 @@ describe('the archive in S3', () => {
     expect(shipped([])).toBe(2); // base.tar.gz and pg_wal.tar.gz
     expect(shipped([base.id])).toBe(0);
     expect(filesToShip(shippingPlan({ wal, backups: [] }, { wal: new Set(wal.slice(1)), backups: new Set() }))).toBe(1);
+  });
+
+  test('a base backup in S3 without its marker (a shipment cut short) is incomplete: shipped again while the archive holds it, deleted once it does not, never a fork start', () => {
+    const prefix = 'postgres/ledger/archive/';
+    const cut = '20261202T030000Z-123456';
+    const files = (id: string) =>
+      ['base.tar.gz', 'base.tar.gz.json', 'pg_wal.tar.gz', 'pg_wal.tar.gz.json'].map((f) => `${prefix}base/${id}/${f}`);
+    const keys = [
+      ...files(base.id),
+      `${prefix}base/${base.id}.json`,
+      `${prefix}base/${cut}/base.tar.gz`,
+      `${prefix}base/${cut}/base.tar.gz.json`,
+      `${prefix}wal/000000010000000000000004`,
+      `${prefix}wal/000000010000000000000004.json`,
+    ];
+    const { complete, incomplete } = offsiteBaseBackups(keys, prefix);
+    expect(complete).toEqual([base.id]); // what readOffsite lists, so what a fork and the recovery window see
+    expect([...incomplete.keys()]).toEqual([cut]);
+
+    // the archive still holds it: nothing is deleted, and it ships again (over what is there)
+    expect(orphanedBaseKeys(incomplete, [base.id, cut])).toEqual([]);
+    expect(shippingPlan({ wal: [], backups: [base.id, cut] }, { wal: new Set(), backups: new Set(complete) })).toEqual({
+      wal: [],
+      backups: [cut],
+    });
+    // the archive lost it: its files go, each manifest before its file; complete ones stay
+    expect(orphanedBaseKeys(incomplete, [base.id])).toEqual([
+      `${prefix}base/${cut}/base.tar.gz.json`,
+      `${prefix}base/${cut}/base.tar.gz`,
+    ]);
+    expect(orphanedBaseKeys(offsiteBaseBackups(keys.slice(0, 5), prefix).incomplete, [])).toEqual([]);
   });
 
   test('wal-list: names and archive times, oldest name first; lines it does not know are left out', () => {
