@@ -15,7 +15,7 @@ export function loadOrCreateHostKey(file: string): Buffer {
     if (isUsable(stored)) return stored;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = generateParsableKey();
+  const key = generateHostKey();
   writeAtomically(file, key, 0o600);
   return key;
 }
@@ -26,7 +26,7 @@ const isUsable = (key: Buffer) => !(ssh2.utils.parseKey(key) instanceof Error);
  * ssh2's generator now and then writes an ed25519 key its own parser calls malformed (about
  * 1 in 300, measured): such a key would stop the daemon from starting, so it is made again.
  */
-function generateParsableKey(): Buffer {
+export function generateHostKey(): Buffer {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const key = Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private);
     if (isUsable(key)) return key;

@@ -193,7 +193,14 @@ export function unitPlatform(
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-unit-'));
   const settings = {
-    ...loadSettings({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DOMAIN: 'example.test', ...options.env }),
+    ...loadSettings({
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_DOMAIN: 'example.test',
+      // Never this host's engine or Redis: a part a test leaves out meets them as stopped.
+      SLIPWAY_DOCKER_SOCKET: path.join(dataDir, 'no-docker.sock'),
+      SLIPWAY_REDIS_URL: 'redis://127.0.0.1:1',
+      ...options.env,
+    }),
     ...options.settings,
   };
   const platform = new Platform(settings, { state: openState(':memory:'), ...parts });

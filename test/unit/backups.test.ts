@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import {
   checkPassphrase,
   decryptStream,
@@ -37,40 +37,45 @@ async function decrypt(encrypted: Buffer, passphrase: string): Promise<Buffer> {
 
 describe('encrypted backups', () => {
   const plain = randomBytes(300_000);
+  // One encryption for the tests that only read it: each costs a scrypt, a good fraction of a second.
+  const passphrase = 'a passphrase';
+  let encrypted: Buffer;
+  beforeAll(async () => {
+    encrypted = await through(plain, await encryptStream(passphrase));
+  });
+  // Buffer.equals, not toEqual: vitest's deep equality walks a buffer byte by byte (seconds for these).
+  const same = (a: Buffer, b: Buffer) => expect(a.equals(b), `${a.length} bytes against ${b.length}`).toBe(true);
 
   test('round-trip through several records; the ciphertext is not the plaintext', async () => {
-    const encrypted = await through(plain, await encryptStream('a passphrase'));
     expect(encrypted.includes(plain.subarray(0, 64))).toBe(false);
-    expect(await decrypt(encrypted, 'a passphrase')).toEqual(plain);
-    expect(await decrypt(await through(Buffer.alloc(0), await encryptStream('p')), 'p')).toEqual(Buffer.alloc(0));
+    same(await decrypt(encrypted, passphrase), plain);
+    same(await decrypt(await through(Buffer.alloc(0), await encryptStream('p')), 'p'), Buffer.alloc(0));
   });
 
   test('a wrong passphrase is told from the header alone', async () => {
-    const encrypted = await through(plain, await encryptStream('right one'));
-    expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), 'right one')).toHaveProperty('key');
+    expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), passphrase)).toHaveProperty('key');
     expect(await openHeader(encrypted.subarray(0, HEADER_BYTES), 'wrong one')).toEqual({
       problem: 'the passphrase is not the one it was encrypted with',
     });
-    expect(await openHeader(plain.subarray(0, HEADER_BYTES), 'right one')).toEqual({
+    expect(await openHeader(plain.subarray(0, HEADER_BYTES), passphrase)).toEqual({
       problem: 'it is not an encrypted Slipway backup',
     });
     // A key for another backup's header opens nothing of this one.
     const other = await openHeader(
-      (await through(plain, await encryptStream('right one'))).subarray(0, HEADER_BYTES),
-      'right one',
+      (await through(plain, await encryptStream(passphrase))).subarray(0, HEADER_BYTES),
+      passphrase,
     );
     await expect(through(encrypted, decryptStream((other as { key: Buffer }).key))).rejects.toThrow('it was changed');
   });
 
   test('a changed byte, a cut-off end or a dropped record is refused', async () => {
-    const encrypted = await through(plain, await encryptStream('p'));
     const changed = Buffer.from(encrypted);
     changed[HEADER_BYTES + 1000] = changed[HEADER_BYTES + 1000]! ^ 1;
-    await expect(decrypt(changed, 'p')).rejects.toThrow('it was changed');
-    await expect(decrypt(encrypted.subarray(0, encrypted.length - 100), 'p')).rejects.toThrow('it is cut off');
+    await expect(decrypt(changed, passphrase)).rejects.toThrow('it was changed');
+    await expect(decrypt(encrypted.subarray(0, encrypted.length - 100), passphrase)).rejects.toThrow('it is cut off');
     const record = 5 + 64 * 1024 + 16;
     const withoutLast = encrypted.subarray(0, HEADER_BYTES + 4 * record);
-    await expect(decrypt(withoutLast, 'p')).rejects.toThrow('it is cut off');
+    await expect(decrypt(withoutLast, passphrase)).rejects.toThrow('it is cut off');
   });
 });
 

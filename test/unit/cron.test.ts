@@ -1,7 +1,13 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { cronTaskId, cronTaskSchema, nextRun } from '../../src/model/cron.js';
 
 describe('cron schedules', () => {
+  // Files share their worker (vitest.config.ts): the zone set here must not outlive them.
+  const zone = process.env.TZ;
+  afterAll(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
   test.each([
     ['@daily', '2026-12-05T00:00:00.000Z'],
     ['@hourly', '2026-12-04T14:00:00.000Z'],

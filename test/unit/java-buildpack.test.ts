@@ -6,6 +6,12 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { checkLanguageVersion, detectBuildpack, languageNamed } from '../../src/builder/languages.js';
 
 const javaPack = path.resolve(import.meta.dirname, '../../buildpacks/java');
+/**
+ * The buildpack runs on the stack image's PATH (Debian's), so it does here: a developer's PATH
+ * may put a version manager's shims first (pyenv's python3 runs a dozen shell scripts before
+ * Python, 0.5 s of CPU for each jar the buildpack looks into).
+ */
+const STACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const java = languageNamed('java');
 
 describe('the Java version system.properties asks for, against the stack’s OpenJDK 17', () => {
@@ -94,7 +100,7 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("MET
       encoding: 'utf8',
       env: {
         ...process.env,
-        PATH: `${fakeBin}:${process.env.PATH}`,
+        PATH: `${fakeBin}:${STACK_PATH}`,
         SLIPWAY_LANGUAGE_SUMMARY: 'OpenJDK 17',
         SSL_CERT_FILE: '',
         ...env,
@@ -104,7 +110,8 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("MET
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, ran };
   }
 
-  const release = () => execFileSync(path.join(javaPack, 'bin/release'), [app], { encoding: 'utf8' });
+  const release = () =>
+    execFileSync(path.join(javaPack, 'bin/release'), [app], { encoding: 'utf8', env: { PATH: STACK_PATH } });
   const repository = () => path.join(cache, 'maven/repository');
 
   test('Maven: the stack’s mvn packages without tests into the cached repository, even when the app has mvnw', () => {
@@ -213,12 +220,16 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("MET
 
   test('the web process runs the one runnable jar: a Spring Boot jar, not its plain jar; two runnable jars make none', () => {
     const zip = (jar: string, manifest: string) =>
-      execFileSync('python3', [
-        '-c',
-        'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/MANIFEST.MF", sys.argv[2])',
-        path.join(app, jar),
-        manifest,
-      ]);
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/MANIFEST.MF", sys.argv[2])',
+          path.join(app, jar),
+          manifest,
+        ],
+        { env: { PATH: STACK_PATH } },
+      );
     fs.mkdirSync(path.join(app, 'build/libs'), { recursive: true });
     const boot =
       'Manifest-Version: 1.0\nMain-Class: org.springframework.boot.loader.JarLauncher\nStart-Class: demo.App\n';
@@ -245,9 +256,11 @@ describe('JAVA_OPTS at run time (.profile.d/java.sh)', () => {
       fs.writeFileSync(path.join(root, name), content);
     }
     const script = `. ${JSON.stringify(profile)}; echo "[$(java_memory_opts ${JSON.stringify(root)})]"; echo "[$JAVA_OPTS]"`;
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+    const env: NodeJS.ProcessEnv = { PATH: STACK_PATH };
     if (javaOptsBefore !== undefined) env.JAVA_OPTS = javaOptsBefore;
-    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', env });
+    // --norc: with `-c`, no SHLVL and its stdin a socket (node's pipes are), bash takes itself
+    // for a shell rshd started and runs ~/.bashrc first (seconds, with pyenv's init in it).
+    const out = execFileSync('bash', ['--norc', '-c', script], { encoding: 'utf8', env });
     fs.rmSync(root, { recursive: true });
     return out.trim().split('\n');
   }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { freeSubnet, parseCidr } from '../../src/runtime/docker/subnets.js';
 import type { DockerApi } from '../../src/runtime/docker/api.js';
 import { DockerNetworks } from '../../src/runtime/docker/networks.js';
@@ -61,16 +61,24 @@ describe('making a network while other daemons on the engine make theirs', () =>
     return { networks, created, attempts: () => attempts };
   }
 
+  // The waits between attempts (random, up to half a second) pass on fake time.
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
   test('picks again after each refusal, more than the eight times that once failed a deploy', async () => {
     const { networks, created, attempts } = engine(10);
-    await networks.ensure('swtx-app', {});
+    const made = networks.ensure('swtx-app', {});
+    await vi.runAllTimersAsync();
+    await made;
     expect(created).toEqual(['swtx-app']);
     expect(attempts()).toBe(11);
   });
 
   test('gives up with the engine’s refusal when it never stops', async () => {
     const { networks, created } = engine(Infinity);
-    await expect(networks.ensure('swtx-app', {})).rejects.toThrow('Pool overlaps');
+    const refused = expect(networks.ensure('swtx-app', {})).rejects.toThrow('Pool overlaps');
+    await vi.runAllTimersAsync();
+    await refused;
     expect(created).toEqual([]);
   });
 });
