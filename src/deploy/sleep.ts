@@ -1,7 +1,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { forEachAtMost } from '../core/concurrency.js';
-import { everyUntilAborted, sleep } from '../core/process.js';
+import { everyUntilAborted, oneRunAtATime, sleep } from '../core/process.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { Platform } from '../platform.js';
 import { isProxyEnabled } from '../proxy/enabled.js';
@@ -274,13 +274,8 @@ export async function keepAppsSleeping(platform: Platform, log: Log, signal: Abo
       }),
     signal,
   );
-  let checking = false;
-  everyUntilAborted(platform.settings.sleepCheckMs, signal, () => {
-    if (checking) return;
-    checking = true;
-    sleeper
-      .checkIdleApps()
-      .catch((error) => log(`the idle check failed: ${errorMessage(error)}`, { level: 'warn' }))
-      .finally(() => (checking = false));
-  });
+  const check = oneRunAtATime(() =>
+    sleeper.checkIdleApps().catch((error) => log(`the idle check failed: ${errorMessage(error)}`, { level: 'warn' })),
+  );
+  everyUntilAborted(platform.settings.sleepCheckMs, signal, () => void check());
 }
