@@ -56,11 +56,15 @@ const cleanUp = () => slipway.destroy().finally(() => fs.rmSync(path.dirname(PRO
 afterAll(cleanUp, CLEANUP_MS);
 
 // A long run is often stopped (Ctrl-C, a kill of its process group): this worker gets the
-// signal too, and removes what the bench made before it exits, as afterAll would have.
+// signal too, and removes what the bench made before it exits, as afterAll would have. The
+// daemon goes at once: the bench's Redis got the signal too, and a daemon's shutdown waits
+// for its Redis.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.once(signal, () => {
     console.log(`bench-scale: ${signal}, removing instance ${slipway.instance} and everything it made`);
-    void cleanUp()
+    void slipway
+      .killDaemon()
+      .then(cleanUp)
       .catch((error: unknown) => console.error(error))
       .finally(() => process.exit(130));
   });
