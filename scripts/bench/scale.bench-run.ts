@@ -59,9 +59,11 @@ afterAll(cleanUp, CLEANUP_MS);
 // signal too, and removes what the bench made before it exits, as afterAll would have. The
 // daemon goes at once: the bench's Redis got the signal too, and a daemon's shutdown waits
 // for its Redis.
+// vitest's own process may be gone already, and with it the pipe this worker prints to: a
+// write there fails (EPIPE), which must not end the worker before its cleanup.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.once(signal, () => {
-    console.log(`bench-scale: ${signal}, removing instance ${slipway.instance} and everything it made`);
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     void slipway
       .killDaemon()
       .then(cleanUp)
