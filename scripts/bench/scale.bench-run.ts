@@ -48,11 +48,17 @@ let current = '';
 const CLEANUP_MS = Math.max(180_000, APPS * 1000);
 
 beforeAll(async () => {
+  // What scripts/bench-scale removes if this run is stopped before its own cleanup ends.
+  if (process.env.BENCH_STATE) fs.writeFileSync(process.env.BENCH_STATE, `${slipway.instance} ${slipway.dir}\n`);
   await slipway.start();
   repo = await slipway.appRepo('dockerfile-app', 'scale1');
 });
 /** Everything the bench made: the instance (daemon, nginx, containers, images, networks, volumes, data dir) and its probe. */
-const cleanUp = () => slipway.destroy().finally(() => fs.rmSync(path.dirname(PROBE), { recursive: true, force: true }));
+const cleanUp = () =>
+  slipway.destroy().finally(() => {
+    fs.rmSync(path.dirname(PROBE), { recursive: true, force: true });
+    if (process.env.BENCH_STATE) fs.writeFileSync(process.env.BENCH_STATE, ''); // nothing left for scripts/bench-scale
+  });
 afterAll(cleanUp, CLEANUP_MS);
 
 // A long run is often stopped (Ctrl-C, a kill of its process group): this worker gets the
