@@ -73,8 +73,9 @@ const schema = z.object({
   SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /**
    * Every app and service gets a network of its own, a subnet of this pool: by default 4,096
-   * networks of 253 containers (a /24 holds an app scaled to the most ps:scale allows, its old
-   * and new containers side by side during a deploy, with its one-offs and linked services).
+   * networks of 253 containers (a /24 holds a process type scaled to 100, the most ps:scale
+   * allows, twice while a deploy runs its old and new containers side by side, with the app's
+   * one-offs and linked services).
    */
   SLIPWAY_NETWORK_POOL: z
     .string()
