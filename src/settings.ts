@@ -71,11 +71,16 @@ const schema = z.object({
   SLIPWAY_METRICS_SAMPLE_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
   /** A build, or a release task (release, predeploy, postdeploy), that runs longer is stopped and fails the deploy. */
   SLIPWAY_BUILD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
-  /** Every app and service gets a network of its own, a subnet of this pool (256 networks of 253 containers by default). */
+  /**
+   * Every app and service gets a network of its own, a subnet of this pool: by default 4,096
+   * networks of 253 containers (a /24 holds a process type scaled to 100, the most ps:scale
+   * allows, twice while a deploy runs its old and new containers side by side, with the app's
+   * one-offs and linked services).
+   */
   SLIPWAY_NETWORK_POOL: z
     .string()
-    .regex(/^\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 network like 10.210.0.0/16')
-    .default('10.210.0.0/16'),
+    .regex(/^\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 network like 10.224.0.0/12')
+    .default('10.224.0.0/12'),
   SLIPWAY_NETWORK_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
   /** The most processes one container may run (apps, one-offs, services). */
   SLIPWAY_PIDS_LIMIT: z.coerce.number().int().min(16).max(4_194_304).default(4096),

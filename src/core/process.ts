@@ -89,6 +89,15 @@ export function everyUntilAborted(ms: number, signal: AbortSignal, tick: () => v
   signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }
 
+/**
+ * `work`, one run at a time: a call while a run is under way joins it instead of starting
+ * another (periodic work that takes longer than its period must not pile up runs).
+ */
+export function oneRunAtATime(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= work().finally(() => (running = undefined)));
+}
+
 /** The operation's result, or `onTimeout`'s error when it takes longer than `ms` (no bound when undefined). */
 export function withTimeout<T>(operation: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
   if (ms === undefined) return operation;

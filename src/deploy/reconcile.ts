@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
-import { everyUntilAborted } from '../core/process.js';
+import { everyUntilAborted, oneRunAtATime } from '../core/process.js';
 import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { Instance, InstanceEvent } from '../runtime/scheduler.js';
@@ -226,8 +226,11 @@ export async function keepConverging(platform: Platform, log: Log, signal: Abort
         .list()
         .flatMap((app) => routedInstances(platform, app.name).map((id) => withdrawInstance(platform, app.name, id))),
     );
-  /** Services first (apps may need them), then every app's containers. */
-  const converge = () => services().then(() => reconciler.all());
+  /**
+   * Services first (apps may need them), then every app's containers; one pass at a time: with
+   * a thousand apps a pass can take longer than SLIPWAY_RECONCILE_SECONDS.
+   */
+  const converge = oneRunAtATime(() => services().then(() => reconciler.all()));
   const everything = () => restoreAll().then(converge);
   for (const scheduler of platform.allSchedulers()) {
     void scheduler.watch((event) => {

@@ -1,6 +1,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { everyUntilAborted, sleep } from '../core/process.js';
+import { forEachAtMost } from '../core/concurrency.js';
+import { everyUntilAborted, oneRunAtATime, sleep } from '../core/process.js';
 import type { ProgressLog } from '../model/progress.js';
 import type { Platform } from '../platform.js';
 import { isProxyEnabled } from '../proxy/enabled.js';
@@ -9,7 +10,7 @@ import { appLockName } from '../queue/locks.js';
 import type { Instance } from '../runtime/scheduler.js';
 import { GLOBAL_SCOPE, type State } from '../state/index.js';
 import { waitToRetireMs } from './checks-mode.js';
-import { isSleeping, isStopped, markRetiring, markSleeping } from './desired.js';
+import { isSleeping, isStopped, markRetiring, markSleeping, RETIRE_MARGIN_MS } from './desired.js';
 import { deployRelease } from './release.js';
 import { routeTo, sleepRoute } from './routes.js';
 
@@ -27,8 +28,12 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 const MAX_SLEEP_AFTER_MS = 30 * UNIT_MS.d!;
 /** How long a wake waits for the app's lock (a deploy of it in progress) before it gives up. */
 const WAKE_LOCK_WAIT_MS = 5 * 60_000;
-/** Beyond the drain and the stop's grace period, before the reconciler may see the put-to-sleep containers' end as its own business. */
-const RETIRE_MARGIN_MS = 10_000;
+/**
+ * How many apps are put to sleep at once: each mostly waits its drain, so hundreds going idle
+ * together (a daemon restart, a quiet night) sleep in the time of a few drains, while the
+ * engine is asked to stop only a few apps' containers at a time.
+ */
+export const SLEEPS_AT_ONCE = 8;
 
 /** `90s`, `30m`, `2h`, `1d` (whole numbers, at most 30 days) in ms; `off` keeps an app awake under a global sleep-after. */
 export function parseSleepAfter(text: string): number | 'off' {
@@ -127,7 +132,7 @@ export class Sleeper {
     if (candidates.length === 0) return;
     const traffic = await this.readTraffic();
     if (!traffic) return; // nginx's counts cannot tell an idle app now
-    for (const app of candidates) {
+    const idle = candidates.flatMap((app) => {
       const seen = Math.max(traffic.get(app) ?? 0, this.lastSeen.get(app) ?? 0);
       if (seen > 0) this.lastSeen.set(app, seen);
       const known: IdleFacts = {
@@ -138,20 +143,24 @@ export class Sleeper {
         webInstances: 1,
       };
       // Only an app idle by what is known here costs a look at its containers (with many apps, most are not).
-      if (!isIdle(known)) continue;
-      const web = (await this.platform.schedulerFor(app).instances(app)).filter(
-        (i) => i.process === 'web' && i.running,
-      );
-      const facts: IdleFacts = {
-        ...known,
-        awakeSince: Math.max(known.awakeSince, ...web.map((i) => (i.created ?? 0) * 1000)),
-        webInstances: web.length,
-      };
-      if (isIdle(facts))
-        await this.putToSleep(app, facts).catch((error) =>
-          this.log(`putting the app to sleep failed: ${errorMessage(error)}`, { level: 'warn', app }),
-        );
-    }
+      return isIdle(known) ? [{ app, known }] : [];
+    });
+    await forEachAtMost(idle, SLEEPS_AT_ONCE, ({ app, known }) =>
+      this.sleepIfIdle(app, known).catch((error) =>
+        this.log(`putting the app to sleep failed: ${errorMessage(error)}`, { level: 'warn', app }),
+      ),
+    );
+  }
+
+  /** Puts the app to sleep if its running web instances, too, say it has been idle. */
+  private async sleepIfIdle(app: string, known: IdleFacts): Promise<void> {
+    const web = (await this.platform.schedulerFor(app).instances(app)).filter((i) => i.process === 'web' && i.running);
+    const facts: IdleFacts = {
+      ...known,
+      awakeSince: Math.max(known.awakeSince, ...web.map((i) => (i.created ?? 0) * 1000)),
+      webInstances: web.length,
+    };
+    if (isIdle(facts)) await this.putToSleep(app, facts);
   }
 
   /** Deployed, running, routed through nginx (which alone can wake it), and given a sleep-after. */
@@ -265,13 +274,8 @@ export async function keepAppsSleeping(platform: Platform, log: Log, signal: Abo
       }),
     signal,
   );
-  let checking = false;
-  everyUntilAborted(platform.settings.sleepCheckMs, signal, () => {
-    if (checking) return;
-    checking = true;
-    sleeper
-      .checkIdleApps()
-      .catch((error) => log(`the idle check failed: ${errorMessage(error)}`, { level: 'warn' }))
-      .finally(() => (checking = false));
-  });
+  const check = oneRunAtATime(() =>
+    sleeper.checkIdleApps().catch((error) => log(`the idle check failed: ${errorMessage(error)}`, { level: 'warn' })),
+  );
+  everyUntilAborted(platform.settings.sleepCheckMs, signal, () => void check());
 }

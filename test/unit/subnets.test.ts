@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { freeSubnet, parseCidr } from '../../src/runtime/docker/subnets.js';
 import type { DockerApi } from '../../src/runtime/docker/api.js';
 import { DockerNetworks } from '../../src/runtime/docker/networks.js';
+import { MAX_SCALE } from '../../src/commands/ps/index.js';
+import { loadSettings } from '../../src/settings.js';
 
 describe('the subnet of a new network', () => {
   test('is the first of the pool that nothing uses', () => {
@@ -30,6 +32,30 @@ describe('the subnet of a new network', () => {
     expect(parseCidr('300.1.1.1/8')).toBeUndefined();
     expect(parseCidr('10.210.3.9/24')).toEqual(parseCidr('10.210.3.0/24'));
     expect(freeSubnet('10.210.0.0/16', 24, ['fd00::/64', ''])).toBe('10.210.0.0/24');
+  });
+});
+
+describe('the default pool', () => {
+  const { subnets, maxOneOffs } = loadSettings({});
+
+  test('holds thousands of apps and services, each network beside the host’s own ranges', () => {
+    // What a host typically has: Docker's default bridge, a LAN, a VPN in 10/8.
+    const taken = ['172.17.0.0/16', '192.168.1.0/24', '10.8.0.0/24'];
+    const made = new Set<string>();
+    for (let n = 0; n < 2000; n++) {
+      const subnet = freeSubnet(subnets.pool, subnets.prefix, taken);
+      expect(subnet).toBeDefined();
+      made.add(subnet!);
+      taken.push(subnet!);
+    }
+    expect(made.size).toBe(2000);
+    const [, poolPrefix] = subnets.pool.split('/');
+    expect(2 ** (subnets.prefix - Number(poolPrefix))).toBeGreaterThanOrEqual(4000);
+  });
+
+  test('gives each network room for a process type at the most ps:scale allows, twice during a deploy, and its one-offs', () => {
+    const addresses = 2 ** (32 - subnets.prefix) - 3; // the network's own, its broadcast and its gateway
+    expect(addresses).toBeGreaterThanOrEqual(2 * MAX_SCALE + maxOneOffs + 10);
   });
 });
 

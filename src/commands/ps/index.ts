@@ -24,7 +24,7 @@ import {
   type QueryCommand,
 } from '../types.js';
 
-const MAX_SCALE = 100;
+export const MAX_SCALE = 100;
 
 function requireDeployed(ctx: CommandContext, app: string): void {
   if (!isDeployed(ctx, app)) throw new UserError(`${app} has not been deployed yet`);

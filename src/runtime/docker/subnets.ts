@@ -12,7 +12,7 @@ interface Range {
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-/** `10.210.0.0/16` as a range; undefined for anything that is not an IPv4 CIDR. */
+/** `10.224.0.0/12` as a range; undefined for anything that is not an IPv4 CIDR. */
 export function parseCidr(cidr: string): Range | undefined {
   const match = IPV4_CIDR.exec(cidr.trim());
   if (!match) return undefined;
@@ -28,22 +28,24 @@ export function parseCidr(cidr: string): Range | undefined {
 const formatAddress = (address: number) =>
   [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
 
-const overlaps = (a: Range, b: Range) => a.first <= b.last && b.first <= a.last;
-
 /**
  * The first subnet of `prefix` bits inside `pool` that overlaps none of `taken` (subnets of
- * other networks, the host's own addresses), or undefined when the pool is full. Linear in
- * the pool's subnets times the taken ones; a /16 pool of /24s is 256 candidates.
+ * other networks, the host's own addresses), or undefined when the pool is full. The taken
+ * ranges are sorted once and the candidates swept past them, so a host of thousands of
+ * networks picks in time linear in them (not the candidates times the taken ones).
  */
 export function freeSubnet(pool: string, prefix: number, taken: string[]): string | undefined {
   const range = parseCidr(pool);
-  if (!range) throw new Error(`${pool} is not an IPv4 network (like 10.210.0.0/16)`);
+  if (!range) throw new Error(`${pool} is not an IPv4 network (like 10.224.0.0/12)`);
   const size = 2 ** (32 - prefix);
   if (size > range.last - range.first + 1) throw new Error(`${pool} is smaller than one /${prefix} network`);
-  const busy = taken.flatMap((cidr) => parseCidr(cidr) ?? []);
-  for (let first = range.first; first + size - 1 <= range.last; first += size) {
-    const candidate = { first, last: first + size - 1 };
-    if (!busy.some((b) => overlaps(b, candidate))) return `${formatAddress(first)}/${prefix}`;
+  const busy = taken.flatMap((cidr) => parseCidr(cidr) ?? []).sort((a, b) => a.first - b.first);
+  let first = range.first;
+  for (const b of busy) {
+    if (first + size - 1 > range.last) return undefined;
+    if (b.last < first) continue; // wholly before the candidate
+    if (b.first > first + size - 1) break; // this one and every later one start after it
+    first += Math.ceil((b.last + 1 - first) / size) * size; // the first candidate past it
   }
-  return undefined;
+  return first + size - 1 <= range.last ? `${formatAddress(first)}/${prefix}` : undefined;
 }

@@ -62,15 +62,21 @@ local function parse(text)
   return backends, hosts
 end
 
+-- A set that never evicts another key: a full dict would otherwise drop some app's route unseen.
+local function set(key, value)
+  local ok, err = dict:safe_set(key, value)
+  if not ok then error("slipway_backends (lua_shared_dict): " .. key .. ": " .. err) end
+end
+
 -- Sets every app and host listed and only then drops the others, so no request sees a gap. An
 -- app going to sleep is marked before its peers go; one waking has its peers before the mark goes.
 local function apply(backends, hosts)
   for app, entry in pairs(backends) do
-    if entry.sleeping then dict:set("sleep:" .. app, true) end
-    dict:set("peers:" .. app, entry.peers)
+    if entry.sleeping then set("sleep:" .. app, true) end
+    set("peers:" .. app, entry.peers)
     if not entry.sleeping then dict:delete("sleep:" .. app) end
   end
-  for domain, owner in pairs(hosts) do dict:set("host:" .. domain, owner) end
+  for domain, owner in pairs(hosts) do set("host:" .. domain, owner) end
   for _, key in ipairs(dict:get_keys(0)) do
     local app = key:match("^peers:(.+)$") or key:match("^sleep:(.+)$")
     local domain = key:match("^host:(.+)$")
@@ -102,7 +108,9 @@ function M.load_file(path)
   if not text then return end
   local backends, hosts, err = parse(text)
   if not backends then ngx.log(ngx.ERR, "slipway backends file: ", err) return end
-  for app in pairs(apply(backends, hosts)) do
+  local ok, served = pcall(apply, backends, hosts)
+  if not ok then ngx.log(ngx.ERR, "slipway backends file: ", served) return end
+  for app in pairs(served) do
     local dir = M.certs_dir .. "/" .. app .. "/"
     local chain, key = read_file(dir .. "server.crt"), read_file(dir .. "server.key")
     local stored, problem = chain and key and certs:safe_set("cert:" .. app, chain .. key)
@@ -125,11 +133,20 @@ function M.certs_api()
   ngx.say("ok")
 end
 
+-- The whole text comes in one request body, kept in memory (status.conf sizes its buffer): a
+-- body nginx put in a file instead would read as no apps at all, and take every route away.
 function M.api()
   ngx.req.read_body()
-  local backends, hosts, err = parse(ngx.req.get_body_data() or "")
+  local body = ngx.req.get_body_data()
+  if not body and ngx.req.get_body_file() then
+    ngx.status = 413
+    ngx.say("the backends did not fit client_body_buffer_size (status.conf)")
+    return
+  end
+  local backends, hosts, err = parse(body or "")
   if not backends then ngx.status = 400 ngx.say(err) return end
-  apply(backends, hosts)
+  local ok, failed = pcall(apply, backends, hosts)
+  if not ok then ngx.status = 507 ngx.say(failed) return end
   ngx.say("ok")
 end
 
