@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import Docker from 'dockerode';
 import { freePort } from './ports.js';
+import { TSC, tscArgs } from './typescript.js';
 
 const STACK_IMAGE = 'slipway/stack:bookworm';
 
@@ -31,10 +32,7 @@ export default async function setup(project: TestProject) {
 async function start() {
   // tsc itself, not through npx (npm's own start costs about a second of CPU); incremental
   // (tsconfig.json), so it is quick when scripts/setup has just compiled the same tree.
-  const root = new URL('../..', import.meta.url).pathname;
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`], {
-    stdio: 'inherit',
-  });
+  execFileSync(process.execPath, [TSC, ...tscArgs('tsconfig.json', 'dist/.tsbuildinfo')], { stdio: 'inherit' });
 
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   await docker.ping().catch(() => {
