@@ -69,7 +69,6 @@ export class NginxProcess {
   async recover(orphans: ProcessRef[]): Promise<void> {
     if (this.running()) return;
     killAll(orphans.filter((worker) => procStat(worker.pid)?.startTicks === worker.ticks).map((worker) => worker.pid));
-    this.clearOrphanedWorkers();
     await this.start();
   }
 
@@ -127,7 +126,13 @@ export class NginxProcess {
     await this.waitForGeneration(generation);
   }
 
+  /**
+   * Starts a master when none runs. Workers a dead master left still hold the ports, so they go
+   * first: a command that finds nginx gone (a route change, a certificate) before the
+   * supervisor does would otherwise fail on "Address already in use".
+   */
   async start(): Promise<void> {
+    this.clearOrphanedWorkers();
     const generation = newGeneration();
     this.writeStatus(generation);
     // Left by an nginx that did not stop cleanly: it could not listen on them again.

@@ -96,10 +96,8 @@ export class Nginx implements Router {
       });
       const mainChanged = writeIfChanged(this.mainConf, main, 0o600);
       this.process.ensureStatus();
-      if (!this.process.running()) {
-        this.process.clearOrphanedWorkers();
-        await this.process.start();
-      } else if (mainChanged) await this.process.testAndReload();
+      if (!this.process.running()) await this.process.start();
+      else if (mainChanged) await this.process.testAndReload();
     });
   }
 
