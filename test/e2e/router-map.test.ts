@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { pushOrThrow } from '../support/pushes.js';
 import { childrenOf, SlipwayUnderTest } from '../support/slipway.js';
 
 // Apps with plain HTTP and nginx's default settings are routed by Host from the balancer's
@@ -40,8 +41,7 @@ async function deploy(app: string): Promise<string> {
     if (result.code !== 0) throw new Error(result.output);
   }
   const repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
   return repo;
 }
 
