@@ -16,6 +16,7 @@ import {
   succeededRelease,
   unitPlatform,
 } from '../support/fakes.js';
+import { webInstance } from '../support/instances.js';
 
 // A deploy marks the containers it tries as its own, so that their end is told as its
 // failure and not as a crash. A daemon that dies mid-deploy leaves that mark behind: the next
@@ -55,16 +56,7 @@ beforeEach(() => {
   platform.state.apps.create('shop');
   succeededRelease(platform.state, 'shop');
   // The container the deploy started and routed before its daemon died.
-  scheduler.running.push({
-    id: 'n1',
-    name: 'shop.web.1.n1',
-    process: 'web',
-    index: 1,
-    release: 1,
-    running: true,
-    restarting: false,
-    endpoint: { host: '10.0.0.1', port: 5000 },
-  });
+  scheduler.running.push(webInstance('n1', 1));
   markTrying(platform.state, 'shop', [], Date.now() + 3_600_000);
   controller = new AbortController();
   told = [];
