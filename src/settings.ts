@@ -115,6 +115,8 @@ const schema = z.object({
   SLIPWAY_LOG_DRAIN_CA_FILE: z.string().optional(),
   /** A webhook delivery that failed is tried again after this long, then twice as long each time (up to an hour), for a day. */
   SLIPWAY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3600_000).default(10_000),
+  /** How long one request to an ACME server (letsencrypt) may wait for its answer. */
+  SLIPWAY_ACME_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
   /** What the daemon logs (JSON lines on stderr): debug, info, warn or error and above. */
   SLIPWAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -197,6 +199,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       extraCaFile: s.SLIPWAY_LOG_DRAIN_CA_FILE,
     },
     webhookBackoffMs: s.SLIPWAY_WEBHOOK_BACKOFF_MS,
+    acmeTimeoutMs: s.SLIPWAY_ACME_TIMEOUT_SECONDS * 1000,
     ssh: {
       loginMs: s.SLIPWAY_SSH_LOGIN_SECONDS * 1000,
       idleMs: s.SLIPWAY_SSH_IDLE_SECONDS * 1000,

@@ -73,6 +73,11 @@ export function markTrying(state: State, app: string, before: string[], untilMs?
   state.properties.set(app, TRYING, untilMs === undefined ? undefined : JSON.stringify({ until: untilMs, before }));
 }
 
+/** Whether a deploy left its mark on the app (it may have ended, or died with its daemon). */
+export function isMarkedTrying(state: State, app: string): boolean {
+  return state.properties.get(app, TRYING) !== undefined;
+}
+
 /** Whether this container is one a deploy tries (or tried and threw away) now. */
 export function isTried(state: State, app: string, id: string, now = Date.now()): boolean {
   const stored = state.properties.get(app, TRYING);

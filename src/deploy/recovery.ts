@@ -6,6 +6,7 @@ import type { Platform } from '../platform.js';
 import { appLockName } from '../queue/locks.js';
 import type { DeployRecord } from '../state/index.js';
 import type { Log } from '../core/log.js';
+import { isMarkedTrying, markTrying } from './desired.js';
 
 const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stopped before it finished';
 
@@ -14,14 +15,20 @@ const INTERRUPTED = 'Interrupted: the Slipway process running this deploy stoppe
  * seat), closes what a crash left open, before anything new is taken on: deploys that no live process
  * works on are marked failed with the reason in their log (a live deploy that was only
  * retiring the old release stays succeeded), their followers get the end, their pending
- * release is marked failed, queued jobs whose requester went with the daemon never run, and
- * build archives nobody will read and build containers nobody will use are removed.
+ * release is marked failed, queued jobs whose requester went with the daemon never run, the
+ * mark of a deploy trying containers is lifted (else their crashes would go untold until it
+ * expires), and build archives nobody will read and build containers nobody will use are removed.
  */
 export async function closeInterruptedWork(platform: Platform, log: Log): Promise<void> {
   for (const deploy of platform.state.deploys.unfinished()) {
     if (await liveProcessHas(platform, deploy.app)) continue;
     await closeDeploy(platform, deploy);
     log(`closed interrupted deploy ${deploy.id} of ${deploy.app}`);
+  }
+  for (const { name } of platform.state.apps.list()) {
+    if (!isMarkedTrying(platform.state, name) || (await liveProcessHas(platform, name))) continue;
+    markTrying(platform.state, name, []);
+    log('a deploy that stopped with its process no longer marks containers as its own', { app: name });
   }
   await removeStaleArchives(platform);
   const removed = await removeLeftBuilds(platform, (app) => liveProcessHas(platform, app));

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as AcmeClient from 'acme-client';
 import { lazyPackage } from '../core/lazy.js';
-import { UserError } from '../core/errors.js';
+import { errorMessage, UserError } from '../core/errors.js';
+import { unreachableCause } from '../core/network.js';
 import { writeAtomically } from '../core/files.js';
 import { everyUntilAborted } from '../core/process.js';
 import { restoreRoute } from '../deploy/routes.js';
@@ -164,7 +165,7 @@ export async function obtainCertificate(
       },
     });
   } catch (error) {
-    throw new UserError(`The certificate authority refused the order: ${(error as Error).message}`);
+    throw acmeFailure(error, server, platform.settings.acmeTimeoutMs, 'The certificate authority refused the order');
   }
   const certificate = storeCertificate(platform.settings.certsDir, site.name, pem, certKey.toString());
   await site.serve();
@@ -187,16 +188,47 @@ function tokenFile(token: string): string {
   return token;
 }
 
-/** A client of the site's ACME directory, as the account of `email` there. */
+/**
+ * A client of the site's ACME directory, as the account of `email` there. A directory that
+ * does not answer fails here, at once and saying why: acme-client would retry a refused
+ * connection for over a minute, then fail without the cause.
+ */
 async function acmeClient(platform: Platform, site: string, email: string) {
   const server = letsencryptValue(platform, site, 'server')!;
+  const timeoutMs = platform.settings.acmeTimeoutMs;
+  await checkDirectory(server, timeoutMs);
+  const acme = acmeClientPackage();
+  // No request of an order waits longer (acme-client sets no limit of its own).
+  acme.axios.defaults.timeout = timeoutMs;
   return {
-    client: new (acmeClientPackage().Client)({
-      directoryUrl: server,
-      accountKey: await accountKey(platform, server, email),
-    }),
+    client: new acme.Client({ directoryUrl: server, accountKey: await accountKey(platform, server, email) }),
     server,
   };
+}
+
+/** The server answers at its directory URL (what it answers is acme-client's to judge). */
+async function checkDirectory(server: string, timeoutMs: number): Promise<void> {
+  try {
+    const response = await fetch(server, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
+    await response.arrayBuffer();
+  } catch (error) {
+    throw new UserError(`Cannot reach the ACME server ${server}: ${unreachableCause(error, timeoutMs)}`);
+  }
+}
+
+/**
+ * What an order or revocation that failed tells the user. acme-client fails with a TypeError
+ * of its own when a request got no answer (the timeout, a dropped connection).
+ */
+function acmeFailure(error: unknown, server: string, timeoutMs: number, refused: string): UserError {
+  if (error instanceof TypeError)
+    return new UserError(
+      `The ACME server ${server} stopped answering (no answer within ${timeoutMs / 1000} s, or the connection failed)`,
+    );
+  return new UserError(`${refused}: ${errorMessage(error)}`);
 }
 
 /** One ACME account per directory and email, its key kept by Slipway (root only). */
@@ -238,13 +270,18 @@ export async function revokeLetsencrypt(platform: Platform, siteName: string): P
   if (!isLetsencryptEnabled(platform, site.name) || !files)
     throw new UserError(`${site.title} has no Let's Encrypt certificate`);
   const email = letsencryptValue(platform, site.name, 'email') ?? '';
-  const { client } = await acmeClient(platform, site.name, email);
+  const { client, server } = await acmeClient(platform, site.name, email);
   try {
     // The account of the key that ordered it (the authority returns the existing one).
     await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : [] });
     await client.revokeCertificate(fs.readFileSync(files.certFile), { reason: 4 }); // superseded
   } catch (error) {
-    throw new UserError(`The certificate authority refused the revocation: ${(error as Error).message}`);
+    throw acmeFailure(
+      error,
+      server,
+      platform.settings.acmeTimeoutMs,
+      'The certificate authority refused the revocation',
+    );
   }
   await disableLetsencrypt(platform, site.name);
 }

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -134,27 +135,37 @@ export async function selfSignedCertificate(domain: string): Promise<{ cert: str
   if (!isValidDomain(domain)) throw new UserError(`Invalid domain ${domain}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cert-'));
   try {
-    const [certFile, keyFile] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')];
-    const made = await runProgram('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '365',
-      '-subj',
-      `/CN=${domain}`,
-      '-addext',
-      `subjectAltName=DNS:${domain}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ]);
+    const files = { cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
+    const made = await runProgram('openssl', selfSignedArgs([domain], 365, files));
     if (made.code !== 0) throw new UserError(`openssl could not make the certificate: ${made.stderr.trim()}`);
-    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
+    return { cert: fs.readFileSync(files.cert, 'utf8'), key: fs.readFileSync(files.key, 'utf8') };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * openssl's arguments for a self-signed certificate (RSA 2048, valid `days`) and its
+ * unencrypted key, written to `files`, for `names`: DNS names or IP addresses, the first also
+ * the subject's common name.
+ */
+export function selfSignedArgs(names: [string, ...string[]], days: number, files: { cert: string; key: string }) {
+  const altNames = names.map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`)).join(',');
+  return [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    String(days),
+    '-subj',
+    `/CN=${names[0]}`,
+    '-addext',
+    `subjectAltName=${altNames}`,
+    '-keyout',
+    files.key,
+    '-out',
+    files.cert,
+  ];
 }

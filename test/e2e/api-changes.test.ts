@@ -14,6 +14,7 @@ import type {
 } from '../../src/model/api.js';
 import { objectContaining, stringMatching } from '../support/matchers.js';
 import { slipwayClient } from '../support/openapi/client.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -100,8 +101,7 @@ const covered = new Set<string>();
 beforeAll(async () => {
   await slipway.start();
   await ssh(['apps:create', app]);
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
   token = (await ssh(['tokens:create', 'changes'])).trim().split('\n').at(-1)!;
   const tenant = await makeKey(slipway.dir, 'changes-tenant');
   tenantKey = fs.readFileSync(tenant.publicPath, 'utf8');

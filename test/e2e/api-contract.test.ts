@@ -6,6 +6,7 @@ import { errorSchema } from '../../src/api/schemas.js';
 import type { AppState } from '../../src/model/api.js';
 import { slipwayClient } from '../support/openapi/client.js';
 import { GENERATED_TYPES, generateTypes } from '../support/openapi/generate.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 /**
@@ -57,8 +58,7 @@ const urlOf = (route: ApiRoute, values: Record<string, string>) =>
 beforeAll(async () => {
   await slipway.start();
   await ssh(['apps:create', app]);
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
   await ssh(['config:set', '--no-restart', app, 'CONTRACT=yes']);
   await ssh(['redis:create', service.name]);
   await ssh(['redis:link', service.name, app]);

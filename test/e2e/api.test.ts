@@ -16,6 +16,7 @@ import type {
   ReleaseJson,
   ServiceItemJson,
 } from '../../src/model/api.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { jsonLines, parseJson, type Report } from '../support/json.js';
 import { anyNumber, objectContaining } from '../support/matchers.js';
@@ -97,8 +98,7 @@ beforeAll(async () => {
   }
   adminToken = await makeToken('admin-ci');
   tenantToken = await makeToken('tenant-ci', tenant);
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 }, 180_000);
 afterAll(() => slipway.destroy());
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { DeployJson } from '../../src/model/api.js';
 import type { Report } from '../support/json.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -13,8 +14,7 @@ let repo: string;
 beforeAll(async () => {
   await slipway.start();
   repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
 });
 afterAll(() => slipway.destroy());
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
-import { eventually, run, SlipwayUnderTest, type RunResult } from '../support/slipway.js';
+import { backupRows, killDaemonDuringUpload, must } from '../support/drills.js';
+import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
  * Backup drills: the daemon killed (SIGKILL) in the middle of a backup's upload leaves no
@@ -17,23 +18,10 @@ let s3: Awaited<ReturnType<typeof startS3>>;
 const BUCKET = 'drills';
 const PASSPHRASE = 'drill-passphrase';
 
-const must = async (result: Promise<RunResult>) => {
-  const done = await result;
-  expect(done.code, done.output).toBe(0);
-  return done;
-};
 const sql = (service: string, statement: string) =>
   must(slipway.ssh(['postgres:connect', service], { input: `${statement}\n` }));
 
-interface Row {
-  id: string;
-  where: string;
-  file: string;
-  status: string;
-  error: string | null;
-}
-const rows = async (command: string[]): Promise<Row[]> =>
-  JSON.parse((await must(slipway.ssh([...command, '--format', 'json']))).stdout) as Row[];
+const rows = (command: string[]) => backupRows(slipway, command);
 
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
@@ -54,18 +42,7 @@ afterAll(async () => {
 
 describe('a daemon killed during a backup', () => {
   test('leaves no object that looks complete; backups reports it interrupted; the next backup works and aborts its upload', async () => {
-    const interrupted = slipway.ssh(['postgres:backup', 'big', BUCKET]);
-    // the upload is under way once its first part has reached the server
-    await eventually(
-      () => Promise.resolve(s3.partsInFlight(BUCKET)),
-      (parts) => parts > 0,
-      120_000,
-    );
-    await slipway.killDaemon();
-    expect((await interrupted).code).not.toBe(0);
-    expect(await s3.keys(BUCKET)).toEqual([]);
-    expect(s3.uploadsInFlight(BUCKET)).toHaveLength(1); // its parts: no object lists them, S3 bills them
-    await slipway.startDaemon();
+    await killDaemonDuringUpload(slipway, s3, BUCKET, ['postgres:backup', 'big', BUCKET]);
 
     const [failed] = await rows(['postgres:backups', 'big']);
     expect(failed).toMatchObject({ where: 's3', status: 'failed' });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseJson } from '../support/json.js';
+import { deployFixture } from '../support/pushes.js';
 import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // How Node.js versions are picked (engines, .nvmrc, yarn, pnpm) is in node-versions.test.ts, which runs beside this file.
@@ -12,11 +13,7 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
 
-async function deploy(fixture: string, app: string) {
-  const repo = await slipway.appRepo(fixture, app);
-  const pushed = await slipway.push(repo);
-  return { repo, pushed };
-}
+const deploy = (fixture: string, app: string) => deployFixture(slipway, fixture, app);
 
 describe('buildpack builds (no Dockerfile)', () => {
   test('a Node app with no dependencies runs as a non-root user', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -7,8 +8,7 @@ const app = 'cfg';
 beforeAll(async () => {
   await slipway.start();
   const repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
 });
 afterAll(() => slipway.destroy());
 

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { dashboardUrl, launchBrowser, makeToken, sleep, sshOrThrow } from '../support/dashboard.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 /**
@@ -20,18 +22,7 @@ let page: Page;
 let adminToken: string;
 let tenant: SshKey;
 
-const dashboardUrl = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
 const textOf = (selector: string, on: Page = page) => on.$eval(selector, (node) => node.textContent);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ssh(command: string[], options: { key?: SshKey; input?: string } = {}) {
-  const done = await slipway.ssh(command, options);
-  if (done.code !== 0) throw new Error(`${command.join(' ')}: ${done.output}`);
-  return done.stdout;
-}
-
-const makeToken = async (name: string, key?: SshKey) =>
-  (await ssh(['tokens:create', name], { key })).trim().split('\n').at(-1)!;
 
 /**
  * Opens a page and waits for its script to be live; loaded again if it is not (on a shared
@@ -42,7 +33,7 @@ async function visit(on: Page, urlPath: string) {
   let answer;
   for (let tries = 1; ; tries++) {
     answer = await on
-      .goto(dashboardUrl(urlPath))
+      .goto(dashboardUrl(slipway, urlPath))
       .catch((error: Error) => (tries < 3 ? undefined : Promise.reject(error)));
     const live = await on
       .waitForFunction(() => document.documentElement.dataset.ready === 'true', { timeout: 15_000 })
@@ -84,19 +75,14 @@ const apiStatus = async (token: string) =>
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await slipway.start();
-  adminToken = await makeToken('browser');
+  adminToken = await makeToken(slipway, 'browser');
   tenant = await makeKey(slipway.dir, 'tenant');
-  await ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
+  await sshOrThrow(slipway, ['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
   const repo = await slipway.appRepo('dockerfile-app', deployed);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
-  await ssh(['domains:add', deployed, 'shop.example.com']);
-  await ssh(['config:set', deployed, 'GREETING_STYLE=warm', 'DATABASE_URL=postgres://db/shop']);
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    // The dashboard host resolves to this machine, so the browser goes through Slipway's nginx.
-    args: ['--no-sandbox', `--host-resolver-rules=MAP slipway.${slipway.domain} 127.0.0.1`],
-  });
+  await pushOrThrow(slipway, repo);
+  await sshOrThrow(slipway, ['domains:add', deployed, 'shop.example.com']);
+  await sshOrThrow(slipway, ['config:set', deployed, 'GREETING_STYLE=warm', 'DATABASE_URL=postgres://db/shop']);
+  browser = await launchBrowser(slipway);
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 860 });
   page.on('dialog', (dialog) => void dialog.accept()); // the confirmations of removals
@@ -122,7 +108,7 @@ describe('the dashboard does what the CLI does', () => {
       {},
       created,
     );
-    expect(JSON.parse(await ssh(['apps:list', '--format', 'json']))).toContain(created);
+    expect(JSON.parse(await sshOrThrow(slipway, ['apps:list', '--format', 'json']))).toContain(created);
 
     await fill('#new-app-name', created);
     await page.keyboard.press('Enter');
@@ -137,11 +123,11 @@ describe('the dashboard does what the CLI does', () => {
       expect(await done()).toBe(`Adding ${domain}: done`);
     }
     await page.waitForFunction(() => document.getElementById('domains')?.textContent.includes('old.example.org'));
-    expect(await ssh(['domains:report', created, '--domains-app-vhosts'])).toContain('old.example.org');
+    expect(await sshOrThrow(slipway, ['domains:report', created, '--domains-app-vhosts'])).toContain('old.example.org');
     await page.click('button[aria-label="Remove old.example.org"]');
     expect(await done()).toBe('Removing old.example.org: done');
     await page.waitForFunction(() => !document.getElementById('domains')?.textContent.includes('old.example.org'));
-    const vhosts = await ssh(['domains:report', created, '--domains-app-vhosts']);
+    const vhosts = await sshOrThrow(slipway, ['domains:report', created, '--domains-app-vhosts']);
     expect(vhosts).toContain('www.example.org');
     expect(vhosts).not.toContain('old.example.org');
   }, 60_000);
@@ -164,7 +150,7 @@ describe('the dashboard does what the CLI does', () => {
     await page.click('#grant-form button');
     expect(await done()).toBe(`Granting ${created} to tenant: done`);
     await page.waitForFunction(() => document.getElementById('grants')?.textContent.includes('tenant'));
-    expect(JSON.parse(await ssh(['acl:list', created, '--format', 'json']))).toEqual(['tenant']);
+    expect(JSON.parse(await sshOrThrow(slipway, ['acl:list', created, '--format', 'json']))).toEqual(['tenant']);
   }, 30_000);
 
   test('a tenant sees only its own apps, and cannot act on the others', async () => {
@@ -172,7 +158,7 @@ describe('the dashboard does what the CLI does', () => {
     try {
       const theirs = await context.newPage();
       theirs.on('dialog', (dialog) => void dialog.accept());
-      await logIn(theirs, await makeToken('tenant-browser', tenant));
+      await logIn(theirs, await makeToken(slipway, 'tenant-browser', tenant));
       await theirs.waitForFunction(
         (name) => document.querySelector('#apps tbody')?.textContent.includes(name),
         {},
@@ -214,8 +200,8 @@ describe('the dashboard does what the CLI does', () => {
       expect(refused[0]).toContain(`may not`);
       expect(refused[0]).toContain('"exit":1');
       expect(refused[1]).toContain('"exit":1');
-      expect(JSON.parse(await ssh(['apps:list', '--format', 'json']))).toContain(deployed);
-      expect(await ssh(['domains:report', deployed, '--domains-app-vhosts'])).not.toContain('stolen');
+      expect(JSON.parse(await sshOrThrow(slipway, ['apps:list', '--format', 'json']))).toContain(deployed);
+      expect(await sshOrThrow(slipway, ['domains:report', deployed, '--domains-app-vhosts'])).not.toContain('stolen');
 
       // Its tokens page lists its own tokens only, and has no keys.
       await visit(theirs, '/access');
@@ -249,7 +235,7 @@ describe('the dashboard does what the CLI does', () => {
     expect(await done()).toBe('Creating the token prometheus: done');
     const scrape = await page.$eval('#token-secret', (input) => (input as HTMLInputElement).value);
     expect(await apiStatus(scrape)).toBe(403);
-    const listed = JSON.parse(await ssh(['tokens:list', '--format', 'json'])) as {
+    const listed = JSON.parse(await sshOrThrow(slipway, ['tokens:list', '--format', 'json'])) as {
       name: string;
       scope: string;
       boundTo: string | null;
@@ -290,8 +276,8 @@ describe('the dashboard does what the CLI does', () => {
     await page.type('#destroy-name', 'r');
     expect(await page.$eval('#destroy-confirm', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     await Promise.all([page.waitForNavigation({ timeout: 60_000 }), page.click('#destroy-confirm')]);
-    expect(page.url()).toBe(dashboardUrl('/'));
-    expect(JSON.parse(await ssh(['apps:list', '--format', 'json']))).not.toContain(created);
+    expect(page.url()).toBe(dashboardUrl(slipway, '/'));
+    expect(JSON.parse(await sshOrThrow(slipway, ['apps:list', '--format', 'json']))).not.toContain(created);
     await page.waitForFunction(
       (name) => document.querySelector('#apps tbody')?.textContent.includes(name),
       {},
@@ -409,7 +395,7 @@ describe('the dashboard does what the CLI does', () => {
       for (const scheme of ['light', 'dark'] as const) {
         await out.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
         await out.setViewport({ width: 1280, height: 700 });
-        await out.goto(dashboardUrl('/login'));
+        await out.goto(dashboardUrl(slipway, '/login'));
         await out.screenshot({ path: path.join(SCREENSHOTS, `dashboard-login-${scheme}.png`) });
       }
     } finally {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { AppRemoved, AppSummary } from '../../src/model/api.js';
+import { dashboardUrl, launchBrowser, logIn, makeToken, sleep, sshOrThrow } from '../support/dashboard.js';
 import { parseJson } from '../support/json.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { parseEvents } from '../support/sse.js';
@@ -21,19 +22,6 @@ let browser: Browser | undefined;
 let adminToken: string;
 let tenantToken: string;
 let tenant: SshKey;
-
-const dashboardUrl = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ssh(command: string[], options: { key?: SshKey; input?: string } = {}) {
-  const done = await slipway.ssh(command, options);
-  if (done.code !== 0) throw new Error(`${command.join(' ')}: ${done.output}`);
-  return done.stdout;
-}
-
-/** tokens:create over SSH: the token is the last line it prints. */
-const makeToken = async (name: string, key?: SshKey) =>
-  (await ssh(['tokens:create', name], { key })).trim().split('\n').at(-1)!;
 
 /** An open GET /events with a bearer token, read as it comes. */
 async function openEvents(token: string) {
@@ -70,17 +58,13 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 beforeAll(async () => {
   await slipway.start();
   for (let i = 0; i < APPS.length; i += 10)
-    await Promise.all(APPS.slice(i, i + 10).map((app) => ssh(['apps:create', app])));
+    await Promise.all(APPS.slice(i, i + 10).map((app) => sshOrThrow(slipway, ['apps:create', app])));
   tenant = await makeKey(slipway.dir, 'tenant');
-  await ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  await ssh(['acl:add', 'live-01', 'tenant']);
-  adminToken = await makeToken('browser');
-  tenantToken = await makeToken('tenant-stream', tenant);
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    // The dashboard host resolves to this machine, so the browser goes through Slipway's nginx.
-    args: ['--no-sandbox', `--host-resolver-rules=MAP slipway.${slipway.domain} 127.0.0.1`],
-  });
+  await sshOrThrow(slipway, ['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
+  await sshOrThrow(slipway, ['acl:add', 'live-01', 'tenant']);
+  adminToken = await makeToken(slipway, 'browser');
+  tenantToken = await makeToken(slipway, 'tenant-stream', tenant);
+  browser = await launchBrowser(slipway);
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
@@ -89,11 +73,9 @@ afterAll(async () => {
 
 /** Logs in on `list`, opens two app pages, and makes changes over SSH that the pages must show without a reload. */
 async function showChanges(list: Page, first: Page, second: Page): Promise<void> {
-  await list.goto(dashboardUrl('/login'));
-  await list.type('#token', adminToken);
-  await Promise.all([list.waitForNavigation(), list.keyboard.press('Enter')]);
-  await first.goto(dashboardUrl('/apps/live-01'));
-  await second.goto(dashboardUrl('/apps/live-02'));
+  await logIn(slipway, list, adminToken);
+  await first.goto(dashboardUrl(slipway, '/apps/live-01'));
+  await second.goto(dashboardUrl(slipway, '/apps/live-02'));
   await list.waitForFunction(
     (count) => document.querySelectorAll('#apps tbody a').length === count,
     { timeout: 30_000, polling: 250 },
@@ -108,12 +90,12 @@ async function showChanges(list: Page, first: Page, second: Page): Promise<void>
   await sleep(15_000);
   // An app made over SSH appears on the apps page, a domain added shows on its app page and
   // there, and a destroyed app goes.
-  await ssh(['apps:create', 'late-arrival']);
+  await sshOrThrow(slipway, ['apps:create', 'late-arrival']);
   await list.waitForFunction(() => document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), {
     timeout: 20_000,
     polling: 250,
   });
-  await ssh(['domains:add', 'live-01', 'live-one.example.com']);
+  await sshOrThrow(slipway, ['domains:add', 'live-01', 'live-one.example.com']);
   await first.waitForFunction(() => document.getElementById('domains')?.textContent.includes('live-one.example.com'), {
     timeout: 20_000,
     polling: 250,
@@ -122,7 +104,7 @@ async function showChanges(list: Page, first: Page, second: Page): Promise<void>
     () => document.querySelector('#apps tbody')?.textContent.includes('live-one.example.com'),
     { timeout: 20_000, polling: 250 },
   );
-  await ssh(['apps:destroy', 'late-arrival', '--force']);
+  await sshOrThrow(slipway, ['apps:destroy', 'late-arrival', '--force']);
   await list.waitForFunction(() => !document.querySelector('#apps tbody')?.textContent.includes('late-arrival'), {
     timeout: 20_000,
     polling: 250,
@@ -175,8 +157,8 @@ describe('the dashboard’s event stream', () => {
       expect(parseJson<AppSummary[]>(snapshot!.data).map((app) => app.name)).toEqual(['live-01']);
       expect(JSON.parse(admins.events()[0]!.data)).toHaveLength(APPS.length);
 
-      await ssh(['apps:create', 'not-theirs']);
-      await ssh(['domains:add', 'live-01', 'tenant-sees.example.com']);
+      await sshOrThrow(slipway, ['apps:create', 'not-theirs']);
+      await sshOrThrow(slipway, ['domains:add', 'live-01', 'tenant-sees.example.com']);
       await until('the admin’s stream to see the new app', () =>
         admins.events().some((e) => e.event === 'app' && parseJson<AppSummary>(e.data).name === 'not-theirs'),
       );
@@ -193,8 +175,8 @@ describe('the dashboard’s event stream', () => {
       expect(theirs.text()).not.toContain('not-theirs');
 
       // Taken away from the tenant: it goes from the tenant's view at its next change.
-      await ssh(['acl:remove', 'live-01', 'tenant']);
-      await ssh(['domains:remove', 'live-01', 'tenant-sees.example.com']);
+      await sshOrThrow(slipway, ['acl:remove', 'live-01', 'tenant']);
+      await sshOrThrow(slipway, ['domains:remove', 'live-01', 'tenant-sees.example.com']);
       await until('the app to leave the tenant’s view', () =>
         theirs.events().some((e) => e.event === 'app-removed' && parseJson<AppRemoved>(e.data).name === 'live-01'),
       );

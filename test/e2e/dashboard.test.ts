@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { dashboardUrl, launchBrowser, makeToken } from '../support/dashboard.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -17,7 +18,6 @@ let page: Page;
 let repo: string;
 let token: string;
 
-const dashboardUrl = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const textOf = (selector: string) => page.$eval(selector, (node) => node.textContent);
 
@@ -34,16 +34,11 @@ async function pushGreeting(greeting: string) {
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await slipway.start();
-  const made = await slipway.ssh(['tokens:create', 'browser']);
-  token = made.stdout.trim().split('\n').at(-1)!;
+  token = await makeToken(slipway, 'browser');
   repo = await slipway.appRepo('dockerfile-app', app);
   const pushed = await pushGreeting('first version');
   if (pushed.code !== 0) throw new Error(pushed.output);
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    // The dashboard host resolves to this machine, so the browser goes through Slipway's nginx.
-    args: ['--no-sandbox', `--host-resolver-rules=MAP slipway.${slipway.domain} 127.0.0.1`],
-  });
+  browser = await launchBrowser(slipway);
   page = await browser.newPage();
   page.on('dialog', (dialog) => void dialog.accept()); // the rollback and remove confirmations
 }, 240_000);
@@ -60,11 +55,11 @@ describe('the dashboard in a browser', () => {
       await evil.setRequestInterception(true);
       evil.on('request', (request) => {
         if (!request.url().startsWith('http://evil.example/')) return void request.continue();
-        const form = `<form method="post" action="${dashboardUrl('/login')}"><input name="token" value="${token}"></form><script>document.forms[0].submit()</script>`;
+        const form = `<form method="post" action="${dashboardUrl(slipway, '/login')}"><input name="token" value="${token}"></form><script>document.forms[0].submit()</script>`;
         return void request.respond({ status: 200, contentType: 'text/html', body: form });
       });
       const answered = evil.waitForResponse(
-        (response) => response.url() === dashboardUrl('/login') && response.request().method() === 'POST',
+        (response) => response.url() === dashboardUrl(slipway, '/login') && response.request().method() === 'POST',
       );
       await evil.goto('http://evil.example/');
       expect((await answered).status()).toBe(403);
@@ -75,8 +70,8 @@ describe('the dashboard in a browser', () => {
   }, 30_000);
 
   test('log in with a token and see every app with its state', async () => {
-    await page.goto(dashboardUrl('/'));
-    expect(page.url()).toBe(dashboardUrl('/login'));
+    await page.goto(dashboardUrl(slipway, '/'));
+    expect(page.url()).toBe(dashboardUrl(slipway, '/login'));
     await shot('login');
     await page.type('#token', token);
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]); // a keyboard is enough
@@ -87,7 +82,7 @@ describe('the dashboard in a browser', () => {
   }, 60_000);
 
   test('a push from a terminal streams into the app page live', async () => {
-    await page.goto(dashboardUrl(`/apps/${app}`));
+    await page.goto(dashboardUrl(slipway, `/apps/${app}`));
     await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'));
     // A build step that takes a few seconds, so the page is seen mid-deploy: a warm push is
     // otherwise live in about a second, before any poll could look at it.
@@ -181,7 +176,7 @@ describe('the dashboard in a browser', () => {
   }, 90_000);
 
   test('services: create Redis, link it to the app (which restarts with REDIS_URL), take and download a backup', async () => {
-    await page.goto(dashboardUrl('/services'));
+    await page.goto(dashboardUrl(slipway, '/services'));
     await page.type('#service-name', 'cache');
     await page.select('#service-type', 'redis');
     await page.click('#service-form button');

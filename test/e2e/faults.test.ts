@@ -7,6 +7,7 @@ import type { DeployJson } from '../../src/model/api.js';
 import { deployWithPostgres, instanceContainers as containersOf } from '../support/faults.js';
 import { parseJson, type Report } from '../support/json.js';
 import { freePort } from '../support/ports.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Faults a host can throw at a running Slipway, each injected into a real daemon: what a
@@ -258,8 +259,7 @@ describe('a release that fails after the swap', () => {
     settings.SLIPWAY_WATCH_SECONDS = '5';
     await slipway.stopDaemon();
     await slipway.startDaemon();
-    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', crashy));
-    if (pushed.code !== 0) throw new Error(pushed.output);
+    await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', crashy));
   });
 
   /** Asks the app for a page every 10 ms (a new connection each) until stopped; the answers that were not 200. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 import { Receiver, signedBy } from '../support/webhook-receiver.js';
 
@@ -43,8 +44,7 @@ beforeAll(async () => {
   fs.writeFileSync(manifest, JSON.stringify({ ...json, formation: { web: { quantity: 1 }, worker: { quantity: 1 } } }));
   expect((await run('git', ['add', 'Procfile'], { cwd: repo })).code).toBe(0);
   await slipway.commit(repo, 'a worker');
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
 });
 afterAll(async () => {
   receiver.close();

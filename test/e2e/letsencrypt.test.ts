@@ -6,6 +6,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -81,8 +82,7 @@ beforeAll(async () => {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 }, 120_000);
 
 afterAll(async () => {

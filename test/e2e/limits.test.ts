@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { pushOrThrow } from '../support/pushes.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 // The bounds a host keeps whatever an app does, at their smallest settings so a test sees them.
@@ -9,8 +10,7 @@ const app = 'bounded';
 
 beforeAll(async () => {
   await slipway.start();
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 });
 afterAll(() => slipway.destroy());
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ServiceJson } from '../../src/model/api.js';
 import { parseJson } from '../support/json.js';
 import { S3_KEY, startS3 } from '../support/s3.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -45,8 +46,7 @@ beforeAll(async () => {
   await slipway.start();
   // first: it builds the service image (where stack:build has not), which the app builds on
   created = await slipway.ssh(['mariadb:create', 'db']);
-  const pushed = await slipway.push(await slipway.appRepo('mariadb-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  const pushed = await pushOrThrow(slipway, await slipway.appRepo('mariadb-app', app));
   if (!pushed.output.includes('no DATABASE_URL: nothing to migrate')) throw new Error(pushed.output);
 }, 300_000);
 afterAll(async () => {

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { MetricsJson } from '../../src/model/metrics-json.js';
+import { dashboardUrl, launchBrowser, logIn, makeToken } from '../support/dashboard.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 /**
@@ -19,12 +21,6 @@ let adminToken: string;
 let tenant: SshKey;
 let browser: Browser | undefined;
 
-async function makeToken(name: string, key?: SshKey, extra: string[] = []): Promise<string> {
-  const made = await slipway.ssh(['tokens:create', name, ...extra], { key });
-  if (made.code !== 0) throw new Error(made.output);
-  return made.stdout.trim().split('\n').at(-1)!;
-}
-
 async function metrics(token: string, query = '') {
   const response = await fetch(`http://127.0.0.1:${slipway.apiPort}/api/v1/apps/${app}/metrics${query}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -35,13 +31,12 @@ async function metrics(token: string, query = '') {
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await slipway.start();
-  adminToken = await makeToken('admin-reader');
+  adminToken = await makeToken(slipway, 'admin-reader');
   tenant = await makeKey(slipway.dir, 'tenant');
   const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
   if (added.code !== 0) throw new Error(added.output);
   const repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
@@ -78,27 +73,21 @@ describe('metrics history', () => {
   }, 90_000);
 
   test('another tenant’s token gets the same 404 as for a missing app; a granted one reads; bad input is a 400', async () => {
-    const tenantToken = await makeToken('tenant-reader', tenant);
+    const tenantToken = await makeToken(slipway, 'tenant-reader', tenant);
     expect(await metrics(tenantToken)).toMatchObject({ status: 404, json: { error: `App ${app} does not exist` } });
     expect((await slipway.ssh(['acl:add', app, 'tenant'])).code).toBe(0);
     expect((await metrics(tenantToken)).status).toBe(200);
     expect((await metrics(adminToken, '?since=yesterday')).status).toBe(400);
-    const scrape = await makeToken('scraper', undefined, ['--scrape']);
+    const scrape = await makeToken(slipway, 'scraper', undefined, ['--scrape']);
     expect((await metrics(scrape)).status).toBe(403);
   }, 60_000);
 
   test('the app page charts requests, latency, CPU and memory with time and value axes', async () => {
-    browser = await puppeteer.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', `--host-resolver-rules=MAP slipway.${slipway.domain} 127.0.0.1`],
-    });
+    browser = await launchBrowser(slipway);
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
-    const dashboard = (urlPath: string) => `http://slipway.${slipway.domain}:${slipway.httpPort}${urlPath}`;
-    await page.goto(dashboard('/login'));
-    await page.type('#token', adminToken);
-    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    await page.goto(dashboard(`/apps/${app}`));
+    await logIn(slipway, page, adminToken);
+    await page.goto(dashboardUrl(slipway, `/apps/${app}`));
     await page.waitForFunction(() => document.querySelectorAll('#metrics figure .uplot canvas').length === 4, {
       timeout: 30_000,
     });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { deployFixture } from '../support/pushes.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 // The Node.js buildpack's versions, apart from buildpacks.test.ts so that the two long files run side by side.
@@ -9,11 +10,7 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
 
-async function deploy(fixture: string, app: string) {
-  const repo = await slipway.appRepo(fixture, app);
-  const pushed = await slipway.push(repo);
-  return { repo, pushed };
-}
+const deploy = (fixture: string, app: string) => deployFixture(slipway, fixture, app);
 
 describe('Node.js versions, as Heroku picks them', () => {
   test('engines.node picks the version; one that does not exist fails the push and changes nothing', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
 import type { Report } from '../support/json.js';
 import { stringContaining } from '../support/matchers.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -16,8 +17,7 @@ const app = 'ops';
 
 beforeAll(async () => {
   await slipway.start();
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 });
 afterAll(() => slipway.destroy());
 

@@ -5,6 +5,7 @@ import { orEmpty } from '../../src/runtime/docker/api.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ClusterCa, ImageRegistry } from '../../src/registry/index.js';
 import { freePort } from '../support/ports.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // A Dockerfile that starts FROM an image in a registry, as most do: here Debian's
@@ -173,8 +174,7 @@ describe('a Dockerfile FROM an image in a registry', () => {
 describe('images of this host', () => {
   let victimId: string;
   beforeAll(async () => {
-    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'secret'));
-    if (pushed.code !== 0) throw new Error(pushed.output);
+    await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', 'secret'));
     victimId = (await docker.getImage(`${slipway.instance}/app-secret:v1`).inspect()).Id;
   });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -11,8 +12,7 @@ const app = 'moves';
 
 beforeAll(async () => {
   await slipway.start();
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 });
 afterAll(() => slipway.destroy());
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { DrainJson } from '../../src/commands/drains/index.js';
 import { parseJson } from '../support/json.js';
 import { Rsyslog } from '../support/rsyslog.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 // The router's access log as a drain source (drains:add <app> <url> --router), received by
@@ -26,8 +27,7 @@ beforeAll(async () => {
   await slipway.start();
   await rsyslog.start();
   const repo = await slipway.appRepo('dockerfile-app', APP);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
 }, 240_000);
 afterAll(async () => {
   await rsyslog.stop();

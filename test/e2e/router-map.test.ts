@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import * as reloads from '../support/nginx-reloads.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 // Apps with plain HTTP and nginx's default settings are routed by Host from the balancer's
@@ -20,8 +21,7 @@ async function deploy(app: string): Promise<string> {
     if (result.code !== 0) throw new Error(result.output);
   }
   const repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
   return repo;
 }
 

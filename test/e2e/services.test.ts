@@ -3,6 +3,7 @@ import type { ServiceJson } from '../../src/model/api.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pushOrThrow } from '../support/pushes.js';
 import { run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -25,8 +26,7 @@ function sshBytes(command: string[], input?: Buffer): Promise<Buffer> {
 
 beforeAll(async () => {
   await slipway.start();
-  const pushed = await slipway.push(await slipway.appRepo('db-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('db-app', app));
 });
 afterAll(() => slipway.destroy());
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { AppJson, ProcessesJson } from '../../src/model/api.js';
 import type { Report } from '../support/json.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 // Sleep and wake through the real thing: nginx's counts say the app is idle, the daemon puts
@@ -14,8 +15,7 @@ let token: string;
 beforeAll(async () => {
   await slipway.start();
   repo = await slipway.appRepo('dockerfile-app', app);
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo);
   token = (await slipway.ssh(['tokens:create', 'sleep-api'])).stdout.trim().split('\n').at(-1)!;
 });
 afterAll(() => slipway.destroy());

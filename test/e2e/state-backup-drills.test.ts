@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
-import { eventually, SlipwayUnderTest, type RunResult } from '../support/slipway.js';
+import { backupRows, killDaemonDuringUpload, must } from '../support/drills.js';
+import { SlipwayUnderTest } from '../support/slipway.js';
 
 /**
  * A drill for Slipway's own state backups, as backup-drills.test.ts is for a service's: the
@@ -16,21 +17,7 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 let s3: Awaited<ReturnType<typeof startS3>>;
 const BUCKET = 'state-drills';
 
-interface Row {
-  id: string;
-  where: string;
-  file: string;
-  status: string;
-  error: string | null;
-}
-
-const must = async (result: Promise<RunResult>) => {
-  const done = await result;
-  expect(done.code, done.output).toBe(0);
-  return done;
-};
-const rows = async (): Promise<Row[]> =>
-  JSON.parse((await must(slipway.ssh(['state:backups', '--format', 'json']))).stdout) as Row[];
+const rows = () => backupRows(slipway, ['state:backups']);
 
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
@@ -48,20 +35,7 @@ afterAll(async () => {
 });
 
 test('the daemon killed during state:backup: nothing looks complete, the backup reads as interrupted, the next one works and deletes what it left (its upload aborted)', async () => {
-  const interrupted = slipway.ssh(['state:backup', BUCKET]);
-  // the upload is under way once its first part has reached the server
-  await eventually(
-    () => Promise.resolve(s3.partsInFlight(BUCKET)),
-    (parts) => parts > 0,
-    120_000,
-  );
-  await slipway.killDaemon();
-  expect((await interrupted).code).not.toBe(0);
-  expect(await s3.keys(BUCKET)).toEqual([]);
-  // no object lists them, yet the server keeps (and S3 bills) the parts of the unfinished upload
-  const unfinished = s3.uploadsInFlight(BUCKET);
-  expect(unfinished).toHaveLength(1);
-  await slipway.startDaemon();
+  await killDaemonDuringUpload(slipway, s3, BUCKET, ['state:backup', BUCKET]);
 
   const [failed] = await rows();
   expect(failed).toMatchObject({ where: 's3', dir: BUCKET, status: 'failed' });

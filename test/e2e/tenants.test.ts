@@ -5,6 +5,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseJson, type Report } from '../support/json.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // A host shared with a hostile tenant: a non-admin key granted one app, `mine`, that brings
@@ -51,8 +52,7 @@ async function pushHostileImage(): Promise<void> {
     ].join('\n'),
   );
   await run('git', ['commit', '-qam', 'hostile'], { cwd: repo, env: slipway.gitEnv(tenant) });
-  const pushed = await slipway.push(repo, { key: tenant, args: [slipway.remote('mine'), 'main'] });
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, repo, { key: tenant, args: [slipway.remote('mine'), 'main'] });
 }
 
 const containersOf = (app: string) =>
@@ -87,8 +87,7 @@ describe('labels an image brings', () => {
 
 describe('images a tenant’s build may read', () => {
   beforeAll(async () => {
-    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'secret'));
-    if (pushed.code !== 0) throw new Error(pushed.output);
+    await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', 'secret'));
   });
 
   test.each([
@@ -148,8 +147,7 @@ describe('what a tenant’s containers can reach', () => {
   };
 
   beforeAll(async () => {
-    const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', 'neighbour'));
-    if (pushed.code !== 0) throw new Error(pushed.output);
+    await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', 'neighbour'));
     const linked = await slipway.ssh(['postgres:link', 'db', 'neighbour']);
     if (linked.code !== 0) throw new Error(linked.output);
   });

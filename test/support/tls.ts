@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { selfSignedArgs } from '../../src/proxy/certs.js';
 import { run } from './slipway.js';
 
 /**
@@ -11,23 +11,6 @@ export async function writeSelfSigned(
   names: [string, ...string[]],
   days = 2,
 ): Promise<void> {
-  const altNames = names.map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`)).join(',');
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    String(days),
-    '-subj',
-    `/CN=${names[0]}`,
-    '-addext',
-    `subjectAltName=${altNames}`,
-    '-keyout',
-    files.key,
-    '-out',
-    files.cert,
-  ]);
+  const made = await run('openssl', selfSignedArgs(names, days, files));
   if (made.code !== 0) throw new Error(made.output);
 }
