@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { pushOrThrow } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 // nginx gets every app's backends and domains in one body (templates/nginx/lua/backends.lua):
@@ -10,9 +11,7 @@ const DOMAINS = Array.from({ length: 600 }, (_, i) => `d${i}.many.example.com`);
 
 beforeAll(async () => {
   await slipway.start();
-  const repo = await slipway.appRepo('dockerfile-app', 'many');
-  const pushed = await slipway.push(repo);
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', 'many'));
 });
 afterAll(() => slipway.destroy());
 

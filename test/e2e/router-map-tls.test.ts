@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { expectNoReloadSince, nginxState } from '../support/nginx-reloads.js';
+import { pushOrThrow } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -21,8 +22,7 @@ async function deploy(app: string): Promise<void> {
     const result = await slipway.ssh(command);
     if (result.code !== 0) throw new Error(result.output);
   }
-  const pushed = await slipway.push(await slipway.appRepo('dockerfile-app', app));
-  if (pushed.code !== 0) throw new Error(pushed.output);
+  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 }
 
 /** A self-signed certificate and key for these names, as certs:add takes them (one PEM text). */
