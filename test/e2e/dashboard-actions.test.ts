@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import * as dashboard from '../support/dashboard.js';
 import { dashboardUrl, launchBrowser, makeToken, sleep, sshOrThrow } from '../support/dashboard.js';
 import { pushOrThrow } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
@@ -24,32 +25,8 @@ let tenant: SshKey;
 
 const textOf = (selector: string, on: Page = page) => on.$eval(selector, (node) => node.textContent);
 
-/**
- * Opens a page and waits for its script to be live; loaded again if it is not (on a shared
- * machine, containers starting elsewhere make Chromium drop requests in flight with
- * ERR_NETWORK_CHANGED, and a module that did not load leaves the page without its script).
- */
-async function visit(on: Page, urlPath: string) {
-  let answer;
-  for (let tries = 1; ; tries++) {
-    answer = await on
-      .goto(dashboardUrl(slipway, urlPath))
-      .catch((error: Error) => (tries < 3 ? undefined : Promise.reject(error)));
-    const live = await on
-      .waitForFunction(() => document.documentElement.dataset.ready === 'true', { timeout: 15_000 })
-      .then(
-        () => true,
-        () => false,
-      );
-    if (live || tries >= 3) return answer;
-  }
-}
-
-async function logIn(on: Page, token: string): Promise<void> {
-  await visit(on, '/login');
-  await on.type('#token', token);
-  await Promise.all([on.waitForNavigation(), on.keyboard.press('Enter')]);
-}
+const visit = (on: Page, urlPath: string) => dashboard.visit(slipway, on, urlPath);
+const logIn = (on: Page, token: string) => dashboard.logIn(slipway, on, token);
 
 /** Waits for the status line to say the action is done (or throws with what it said instead). */
 async function done(on: Page = page): Promise<string> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { AppRemoved, AppSummary } from '../../src/model/api.js';
-import { dashboardUrl, launchBrowser, logIn, makeToken, sleep, sshOrThrow } from '../support/dashboard.js';
+import { launchBrowser, logIn, makeToken, sleep, sshOrThrow, visit } from '../support/dashboard.js';
 import { parseJson } from '../support/json.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { parseEvents } from '../support/sse.js';
@@ -74,8 +74,8 @@ afterAll(async () => {
 /** Logs in on `list`, opens two app pages, and makes changes over SSH that the pages must show without a reload. */
 async function showChanges(list: Page, first: Page, second: Page): Promise<void> {
   await logIn(slipway, list, adminToken);
-  await first.goto(dashboardUrl(slipway, '/apps/live-01'));
-  await second.goto(dashboardUrl(slipway, '/apps/live-02'));
+  await visit(slipway, first, '/apps/live-01');
+  await visit(slipway, second, '/apps/live-02');
   await list.waitForFunction(
     (count) => document.querySelectorAll('#apps tbody a').length === count,
     { timeout: 30_000, polling: 250 },

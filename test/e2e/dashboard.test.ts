@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { dashboardUrl, launchBrowser, makeToken } from '../support/dashboard.js';
+import { dashboardUrl, launchBrowser, makeToken, visit } from '../support/dashboard.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -70,7 +70,7 @@ describe('the dashboard in a browser', () => {
   }, 30_000);
 
   test('log in with a token and see every app with its state', async () => {
-    await page.goto(dashboardUrl(slipway, '/'));
+    await visit(slipway, page, '/');
     expect(page.url()).toBe(dashboardUrl(slipway, '/login'));
     await shot('login');
     await page.type('#token', token);
@@ -82,7 +82,7 @@ describe('the dashboard in a browser', () => {
   }, 60_000);
 
   test('a push from a terminal streams into the app page live', async () => {
-    await page.goto(dashboardUrl(slipway, `/apps/${app}`));
+    await visit(slipway, page, `/apps/${app}`);
     await page.waitForFunction(() => document.getElementById('deploy-log')?.textContent.includes('(deploy succeeded)'));
     // A build step that takes a few seconds, so the page is seen mid-deploy: a warm push is
     // otherwise live in about a second, before any poll could look at it.
@@ -176,7 +176,7 @@ describe('the dashboard in a browser', () => {
   }, 90_000);
 
   test('services: create Redis, link it to the app (which restarts with REDIS_URL), take and download a backup', async () => {
-    await page.goto(dashboardUrl(slipway, '/services'));
+    await visit(slipway, page, '/services');
     await page.type('#service-name', 'cache');
     await page.select('#service-type', 'redis');
     await page.click('#service-form button');

@@ -13,11 +13,36 @@ export function launchBrowser(slipway: SlipwayUnderTest): Promise<Browser> {
   });
 }
 
-/** Logs in with the token on the login page, as a person types it. */
+/** Whether the page's script runs (it marks the document ready), waiting up to `timeout` ms. */
+const isReady = (on: Page, timeout: number) =>
+  on
+    .waitForFunction(() => document.documentElement.dataset.ready === 'true', { timeout })
+    .then(
+      () => true,
+      () => false,
+    );
+
+/**
+ * Opens a dashboard page and waits until its script runs, loading it again (up to three times)
+ * when it did not: Chromium here drops requests in flight when the engine adds a network
+ * interface (ERR_NETWORK_CHANGED), and a module that did not load leaves the page without its script.
+ */
+export async function visit(slipway: SlipwayUnderTest, on: Page, urlPath: string) {
+  let answer;
+  for (let tries = 1; ; tries++) {
+    answer = await on
+      .goto(dashboardUrl(slipway, urlPath))
+      .catch((error: Error) => (tries < 3 ? undefined : Promise.reject(error)));
+    if ((await isReady(on, 15_000)) || tries >= 3) return answer;
+  }
+}
+
+/** Logs in with the token on the login page, as a person types it, and waits for the page it lands on to run. */
 export async function logIn(slipway: SlipwayUnderTest, page: Page, token: string): Promise<void> {
-  await page.goto(dashboardUrl(slipway, '/login'));
+  await visit(slipway, page, '/login');
   await page.type('#token', token);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (!(await isReady(page, 15_000))) await visit(slipway, page, new URL(page.url()).pathname);
 }
 
 /** A command over SSH that must succeed: what it printed on stdout. */
