@@ -7,6 +7,7 @@ import { keepConverging } from '../../src/deploy/reconcile.js';
 import type { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
 import { deployingPlatform, type FakeInstance, type FakeScheduler } from '../support/fakes.js';
+import { webInstance } from '../support/instances.js';
 
 // Containers Slipway stops by design (surplus the reconciler retires, the new containers of a
 // failed deploy) end with a `die` like a crash: only a real crash is told as app.crashed
@@ -30,17 +31,7 @@ afterEach(() => {
   dispose();
 });
 
-/** web.<index> of v1, running at 10.0.0.<n>. */
-const web = (id: string, index: number): FakeInstance => ({
-  id,
-  name: `shop.web.${index}.${id}`,
-  process: 'web',
-  index,
-  release: 1,
-  running: true,
-  restarting: false,
-  endpoint: { host: `10.0.0.${index}`, port: 5000 },
-});
+const web = (id: string, index: number): FakeInstance => webInstance(id, index);
 
 const until = async (done: () => boolean) => {
   for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
