@@ -30,6 +30,8 @@ export interface NginxProcessOptions {
 export class NginxProcess {
   private readonly statusConf: string;
   private readonly statusSocket: string;
+  /** The backends text the running master last took (its shared dict outlives reloads, not the master). */
+  private delivered?: { master: number; text: string };
 
   constructor(private readonly options: NginxProcessOptions) {
     this.statusConf = path.join(options.dir, 'status.conf');
@@ -77,11 +79,19 @@ export class NginxProcess {
     killAll(orphanedWorkersOn(this.options.ports));
   }
 
-  /** Hands the running workers the balancer's backends; a master that died is started again, and loads them from their file. */
-  async sendBackends(text: string): Promise<void> {
-    if (!this.running()) return this.start();
+  /**
+   * Hands the running workers the balancer's backends; a master that died is started again, and
+   * loads them from their file. Unless the caller's file changed, the text this master already
+   * took is not sent again: with a thousand apps every body is large, and most routes (a restart
+   * re-routing each app) change nothing.
+   */
+  async sendBackends(text: string, options: { unlessTaken: boolean }): Promise<void> {
+    const master = this.masterPid();
+    if (master === undefined) return this.start();
+    if (options.unlessTaken && this.delivered?.master === master && this.delivered.text === text) return;
     const answer = await socketRequest(this.statusSocket, 'POST', '/backends', text);
     if (answer?.status !== 200) throw new Error(`nginx did not take the new backends: ${answer?.body ?? 'no answer'}`);
+    this.delivered = { master, text };
   }
 
   /**

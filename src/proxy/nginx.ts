@@ -293,12 +293,15 @@ export class Nginx implements Router {
 
   /** The file is what nginx loads on start; the socket updates the running workers at once. */
   private async setBackends(app: string, backends: AppBackends): Promise<void> {
-    const all = this.readBackends();
+    const current = readIfExists(this.backendsFile) ?? '';
+    const all = parseBackends(current);
     all[app] = backends;
     const text = renderBackends(all);
-    writeAtomically(this.backendsFile, text);
+    // Another process may have written (and sent) other backends since: resent then, whatever this one sent last.
+    const unchanged = text === current;
+    if (!unchanged) writeAtomically(this.backendsFile, text);
     // A master that died is started again, and loads the file: a route is never reported taken when it was not.
-    await this.process.sendBackends(text);
+    await this.process.sendBackends(text, { unlessTaken: unchanged });
   }
 
   /**
