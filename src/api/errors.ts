@@ -51,3 +51,26 @@ export function errorAnswer(error: unknown): ErrorAnswer & { internal: boolean }
 export class TooManyRequestsError extends Error {
   readonly statusCode = 429;
 }
+
+/** The parts of a request a failure's log line names: what a Fastify request carries. */
+export interface FailedRequest {
+  id: string;
+  method: string;
+  url: string;
+  routeOptions: { url?: string };
+  params: unknown;
+}
+
+/**
+ * What the log line of an internal failure says it concerns: the route (its pattern, so the
+ * line carries no token or query string), Fastify's request id and the app the route names.
+ */
+export function failedRequestFields(request: FailedRequest): { request: string; requestId: string; app?: string } {
+  const route = request.routeOptions.url ?? request.url.split('?')[0]!;
+  const { app } = (request.params ?? {}) as { app?: unknown };
+  return {
+    request: `${request.method} ${route}`,
+    requestId: request.id,
+    ...(typeof app === 'string' ? { app } : {}),
+  };
+}

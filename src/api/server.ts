@@ -14,7 +14,7 @@ import { invoke } from './invoke.js';
 import { lastEventId, serverSentEvent } from './sse.js';
 import type { DeployResult } from '../queue/logs.js';
 import { openApiDocument } from './openapi.js';
-import { errorAnswer } from './errors.js';
+import { errorAnswer, failedRequestFields } from './errors.js';
 import { NotFoundError, UserError } from '../core/errors.js';
 import { commandBody, deployParams, requireApp, ROUTES, type ApiRoute } from './routes.js';
 import { cookieValue, csrfMatches, fromOwnPages, SESSION_COOKIE, Sessions } from '../access/sessions.js';
@@ -84,9 +84,10 @@ export async function startApiServer(
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const answer = errorAnswer(error);
-    if (answer.internal) lineLog()('API request failed', { level: 'error', err: error });
+    if (answer.internal)
+      lineLog()('API request failed', { level: 'error', err: error, ...failedRequestFields(request) });
     return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'No such resource' }));

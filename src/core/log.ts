@@ -16,6 +16,9 @@ export interface LogFields {
   app?: string;
   deploy?: string;
   service?: string;
+  /** An API request: its method and route pattern, and Fastify's id for it. */
+  request?: string;
+  requestId?: string;
   /** An error to record with its type, message and stack, as one field. */
   err?: unknown;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { errorAnswer, TooManyRequestsError } from '../../src/api/errors.js';
+import { errorAnswer, failedRequestFields, TooManyRequestsError } from '../../src/api/errors.js';
 import { paginate, pageQuery } from '../../src/api/pagination.js';
 import {
   ConflictError,
@@ -48,6 +48,28 @@ describe('a failure’s HTTP status comes from its kind, never its words', () =>
       internal: true,
     });
     expect(errorAnswer(Object.assign(new Error('x'), { statusCode: 502 })).status).toBe(500);
+  });
+});
+
+describe('an internal failure’s log line names the request it concerns', () => {
+  test('the route’s pattern (no token or query), the request id and the app', () => {
+    const request = {
+      id: 'req-7',
+      method: 'POST',
+      url: '/apps/shop/config?token=secret',
+      routeOptions: { url: '/apps/:app/config' },
+      params: { app: 'shop' },
+    };
+    expect(failedRequestFields(request)).toEqual({
+      request: 'POST /apps/:app/config',
+      requestId: 'req-7',
+      app: 'shop',
+    });
+  });
+
+  test('a request no route matched is named by its path without the query', () => {
+    const request = { id: 'req-8', method: 'GET', url: '/nowhere?x=1', routeOptions: {}, params: {} };
+    expect(failedRequestFields(request)).toEqual({ request: 'GET /nowhere', requestId: 'req-8' });
   });
 });
 
