@@ -7,8 +7,14 @@ import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
 import { keepDraining } from './drains/index.js';
 import { keepSampling } from './metrics/index.js';
-import { allServiceKinds, keepBackupSchedules, keepBaseBackups } from './services/index.js';
-import { stateBackupSchedule } from './state-backup/index.js';
+import {
+  allServiceKinds,
+  cleanUpInterruptedBackups,
+  keepBackupSchedules,
+  keepBaseBackups,
+  serviceBackupStores,
+} from './services/index.js';
+import { stateBackupSchedule, stateBackupStore } from './state-backup/index.js';
 import { keepCertificatesFresh } from './letsencrypt/index.js';
 import { keepConverging } from './deploy/reconcile.js';
 import { keepAppsSleeping } from './deploy/sleep.js';
@@ -43,6 +49,8 @@ export async function serve(settings: Settings): Promise<void> {
   for (const name of await platform.locks.releaseOrphaned()) log(`released lock ${name} of a process that is gone`);
   const seat = await claimSeat(platform);
   await closeInterruptedWork(platform, log);
+  // in the background: the start waits on no bucket
+  void cleanUpInterruptedBackups([...serviceBackupStores(platform), stateBackupStore(platform)], log);
   for (const scheduler of platform.allSchedulers()) await scheduler.prepare();
   await platform.nginx.ensureRunning().catch((error) => {
     throw new Error(`nginx failed to start: ${errorMessage(error)}`);

@@ -39,7 +39,10 @@ const attemptSchema = z.object({
   owner: z.string().optional(),
   bucket: z.string(),
   key: z.string().optional(),
-  /** The multipart upload of `key` while it runs: one interrupted is aborted (its parts deleted) by the next backup. */
+  /**
+   * The multipart upload of `key` while it runs: one interrupted is aborted (its parts deleted)
+   * when the daemon starts again, or else by the next backup.
+   */
   uploadId: z.string().optional(),
   /** A backup written to a host directory instead of a bucket (state:backup --local). */
   file: z.string().optional(),
@@ -113,6 +116,18 @@ export type BackupSettingsStore = ReturnType<typeof backupSettingsIn>;
 /** A service's backup settings and attempts. */
 export const serviceBackupSettings = (platform: Platform, kind: ServiceKind, name: string) =>
   backupSettingsIn(serviceDir(platform, kind, name));
+
+/**
+ * Every service's backup settings and attempts, named as the backup events name the service
+ * (`postgres big`): a destroyed service's too, whose directory stays (with what its
+ * interrupted backups may have left in a bucket).
+ */
+export function serviceBackupStores(platform: Platform): { name: string; store: BackupSettingsStore }[] {
+  const root = path.join(platform.settings.dataDir, SERVICE_BACKUPS_DIR);
+  const dirs = fs.existsSync(root) ? fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+  // `<kind>.<name>`: a kind's name has no dot
+  return dirs.map((d) => ({ name: d.name.replace('.', ' '), store: backupSettingsIn(path.join(root, d.name)) }));
+}
 
 export function readBackupSettings(platform: Platform, kind: ServiceKind, name: string): BackupSettings {
   return serviceBackupSettings(platform, kind, name).read();

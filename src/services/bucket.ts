@@ -96,27 +96,22 @@ export async function uploadStream(
       new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
     );
   } catch (error) {
-    await abortUpload(client, bucket, key, UploadId);
+    await abortUpload(client, bucket, key, UploadId).catch(() => undefined);
     throw error;
   }
 }
 
 /**
- * Aborts a multipart upload, which deletes its parts. True once it is gone: aborted now, or
- * unknown to the server (completed, or aborted before); false when the server could not be asked.
+ * Aborts a multipart upload, which deletes its parts. Resolves once it is gone: aborted now, or
+ * unknown to the server (completed, or aborted before); rejects when the server could not be
+ * asked (or refused), with why.
  */
-export async function abortUpload(
-  client: BucketClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-): Promise<boolean> {
+export async function abortUpload(client: BucketClient, bucket: string, key: string, uploadId: string): Promise<void> {
   const { sdk, s3 } = await client.connect();
   try {
     await s3.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    return true;
   } catch (error) {
-    return error instanceof sdk.NoSuchUpload;
+    if (!(error instanceof sdk.NoSuchUpload)) throw error;
   }
 }
 

@@ -38,6 +38,7 @@ export {
   readBackupSettings,
   SERVICE_BACKUPS_DIR,
   serviceBackupSettings,
+  serviceBackupStores,
   updateBackupSettings,
   type BackupAttempt,
   type BackupSettingsStore,
@@ -47,6 +48,7 @@ export { bucketClient, downloadStream, measuring, readAll, storeVerified } from 
 export {
   backupRefused,
   backupToBucket,
+  cleanUpInterruptedBackups,
   ENCRYPTION_FORMAT,
   findBackup,
   forgetInterrupted,

@@ -133,27 +133,93 @@ export const latestInBucket = (attempts: BackupAttempt[]) =>
 
 const backupLockName = (kind: ServiceKind, name: string) => `backup:${kind.kind}.${name}`;
 
+/** What forgetInterrupted did: the attempts it is done with, and those whose upload it had to leave, with why. */
+export interface Forgotten {
+  forgotten: BackupAttempt[];
+  left: { attempt: BackupAttempt; reason: string }[];
+}
+
 /**
  * What interrupted backups may have left is deleted: in a bucket the parts of their unfinished
  * upload (aborted: S3 lists no object for them, yet keeps and bills them), their manifest, then
  * their object (one completed just before the process died has no manifest, so nothing reads
  * it; this frees its space), and on this host their file and its partial. Where it was is then
  * forgotten, so that this is done once. Those in a bucket wait for a `client` to reach it, and
- * an upload the server could not be asked to abort waits for the next backup.
+ * an upload the server could not be asked to abort waits for the next try (the daemon's start,
+ * or the next backup). Run by every backup first, and by the daemon at its start.
  */
-export async function forgetInterrupted(store: BackupSettingsStore, client: BucketClient | undefined): Promise<void> {
+export async function forgetInterrupted(
+  store: BackupSettingsStore,
+  client: BucketClient | undefined,
+): Promise<Forgotten> {
+  const done: Forgotten = { forgotten: [], left: [] };
   for (const attempt of store.attempts()) {
     if (attempt.error !== INTERRUPTED) continue;
     const { key, file, uploadId } = attempt;
-    if (key !== undefined && client) {
-      if (uploadId !== undefined && !(await abortUpload(client, attempt.bucket, key, uploadId))) continue;
+    if (key !== undefined) {
+      if (!client) {
+        if (uploadId !== undefined) done.left.push({ attempt, reason: 'no backup credentials are set' });
+        continue;
+      }
+      if (uploadId !== undefined) {
+        try {
+          await abortUpload(client, attempt.bucket, key, uploadId);
+        } catch (error) {
+          done.left.push({ attempt, reason: errorMessage(error) });
+          continue;
+        }
+      }
       for (const stored of [`${key}.json`, key])
         await deleteObject(client, attempt.bucket, stored).catch(() => undefined);
     } else if (file !== undefined) {
       for (const written of [`${file}.partial`, file]) fs.rmSync(written, { force: true });
     } else continue;
     store.record({ ...attempt, key: undefined, uploadId: undefined, file: undefined, owner: undefined });
+    done.forgotten.push(attempt);
   }
+  return done;
+}
+
+/**
+ * At the daemon's start, in the background (nothing waits on a bucket): what the backups
+ * running when their process died left is deleted (forgetInterrupted), so that the parts of
+ * their unfinished uploads are not kept, and billed, until the next backup of the same
+ * service, which may be a day away. `stores`: every service's (serviceBackupStores) and
+ * Slipway's own state's, each reached with its credentials of now. A bucket that cannot be
+ * reached leaves them for the next backup, said in the log. A backup started meanwhile does
+ * the same first: aborting twice, or deleting what is gone, is harmless, and each attempt is
+ * rewritten on its own (record reads the file afresh), so the two need no lock.
+ */
+export async function cleanUpInterruptedBackups(
+  stores: { name: string; store: BackupSettingsStore }[],
+  log: Log,
+  clientFor: (auth: BackupAuth) => BucketClient = bucketClient,
+): Promise<void> {
+  await Promise.all(
+    stores.map(async ({ name, store }) => {
+      let client: BucketClient | undefined;
+      try {
+        const { auth } = store.read();
+        client = auth && clientFor(auth);
+        const { forgotten, left } = await forgetInterrupted(store, client);
+        for (const attempt of forgotten) {
+          const where = attempt.key === undefined ? attempt.file : `s3://${attempt.bucket}/${attempt.key}`;
+          const aborted = attempt.uploadId === undefined ? '' : ', its unfinished upload aborted';
+          log(`deleted what the interrupted backup ${attempt.id} of ${name} left in ${where}${aborted}`);
+        }
+        for (const { attempt, reason } of left) {
+          log(
+            `could not abort the unfinished upload of the interrupted backup ${attempt.id} of ${name} in s3://${attempt.bucket}: ${reason} (the next backup tries again)`,
+            { level: 'warn' },
+          );
+        }
+      } catch (error) {
+        log(`could not clean up the interrupted backups of ${name}: ${errorMessage(error)}`, { level: 'warn' });
+      } finally {
+        client?.destroy();
+      }
+    }),
+  );
 }
 
 /**

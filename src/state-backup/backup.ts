@@ -38,6 +38,9 @@ export type StateBackupTarget = { bucket: string } | { dir: string };
  */
 const STATE_SERVICE = 'slipway state';
 
+/** The state's backup settings and attempts, named as the backup events name it (for the daemon's start). */
+export const stateBackupStore = (platform: Platform) => ({ name: STATE_SERVICE, store: stateBackupSettings(platform) });
+
 /** Objects in a bucket: `slipway-state/<instance>/<id>.tar[.enc]`, so two hosts may share one. */
 const objectKey = (platform: Platform, name: string) => `slipway-state/${platform.settings.instance}/${name}`;
 
@@ -75,7 +78,7 @@ async function writeFileVerified(
 /**
  * Takes a backup of Slipway's state now (one at a time, across processes). It is recorded as
  * running first, so one whose process dies in the middle reads as interrupted (never as a
- * backup), and the next one deletes what it left. A failure is recorded, logged and thrown
+ * backup), and the daemon's next start (or else the next backup) deletes what it left. A failure is recorded, logged and thrown
  * as a UserError with its reason.
  */
 export async function backupState(platform: Platform, target: StateBackupTarget, log: Log): Promise<BackupAttempt> {

@@ -5,5 +5,11 @@
  * the host, not a service, though it reuses the services' backup settings, encryption and
  * upload.
  */
-export { backupState, stateBackupSchedule, stateBackupSettings, type StateBackupTarget } from './backup.js';
+export {
+  backupState,
+  stateBackupSchedule,
+  stateBackupSettings,
+  stateBackupStore,
+  type StateBackupTarget,
+} from './backup.js';
 export { parseRestoreSource, restoreState, type RestoreSource } from './restore.js';

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { LogFields } from '../../src/core/log.js';
+import { PROCESS_OWNER } from '../../src/core/owner.js';
+import { backupSettingsIn, INTERRUPTED, type BackupAttempt } from '../../src/services/backup-settings.js';
+import type { BucketClient } from '../../src/services/bucket.js';
+import { cleanUpInterruptedBackups } from '../../src/services/offsite-backups.js';
+
+/**
+ * What the daemon does at its start with the backups that were running when it died: their
+ * unfinished uploads are aborted and what they left deleted, without waiting for the next
+ * backup; a bucket that cannot be reached leaves them for later, said in the log.
+ */
+const dirs: string[] = [];
+const store = (accessKeyId = 'key') => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-interrupted-'));
+  dirs.push(dir);
+  const made = backupSettingsIn(dir);
+  made.update({ auth: { accessKeyId, secretAccessKey: 's', region: 'us-east-1', signatureVersion: 's3v4' } });
+  return made;
+};
+afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A process of this host that is not running: no pid has a start time of 1 tick and pid 4194304 is beyond Linux's limit. */
+const GONE = `${os.hostname()}/4194304/1`;
+const running = (id: string, change: Partial<BackupAttempt>): BackupAttempt => ({
+  id,
+  startedAt: 1,
+  finishedAt: 1,
+  status: 'running',
+  bucket: 'b',
+  key: `postgres/db/${id}.dump`,
+  encrypted: false,
+  ...change,
+});
+
+/** A bucket's client whose requests are recorded (command and key); `unreachable`: each fails as a refused connection. */
+function fakeBucket(options: { unreachable?: boolean } = {}) {
+  const sent: string[] = [];
+  let connects = 0;
+  const s3 = {
+    send: (command: { constructor: { name: string }; input: { Key?: string } }) => {
+      sent.push(`${command.constructor.name.replace(/Command$/, '')} ${command.input.Key}`);
+      if (options.unreachable)
+        return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
+      return Promise.resolve({});
+    },
+  } as unknown as S3Client;
+  const client: BucketClient = {
+    connect: () => (connects++, Promise.resolve({ sdk, s3 })),
+    destroy: () => undefined,
+  };
+  return { client, sent, connects: () => connects };
+}
+
+function collectLog() {
+  const lines: string[] = [];
+  const log = (line: string, fields?: LogFields) => lines.push(`${fields?.level ?? 'info'} ${line}`);
+  return { lines, log };
+}
+
+describe('interrupted backups at the daemon start', () => {
+  test('an interrupted upload is aborted and what it left deleted; the attempt stays failed (interrupted); a running one is left alone', async () => {
+    const attempts = store();
+    attempts.record(running('a', { owner: GONE, uploadId: 'up-a' }));
+    attempts.record(running('b', { owner: PROCESS_OWNER, uploadId: 'up-b' }));
+    const bucket = fakeBucket();
+    const { lines, log } = collectLog();
+
+    await cleanUpInterruptedBackups([{ name: 'postgres db', store: attempts }], log, () => bucket.client);
+
+    expect(bucket.sent).toEqual([
+      'AbortMultipartUpload postgres/db/a.dump',
+      'DeleteObject postgres/db/a.dump.json',
+      'DeleteObject postgres/db/a.dump',
+    ]);
+    const [b, a] = attempts.attempts();
+    expect(a).toMatchObject({ id: 'a', status: 'failed', error: INTERRUPTED });
+    expect([a!.key, a!.uploadId]).toEqual([undefined, undefined]);
+    expect(b).toMatchObject({ id: 'b', status: 'running', uploadId: 'up-b' });
+    expect(lines).toEqual([
+      'info deleted what the interrupted backup a of postgres db left in s3://b/postgres/db/a.dump, its unfinished upload aborted',
+    ]);
+
+    // done once: the next start has nothing to do
+    await cleanUpInterruptedBackups([{ name: 'postgres db', store: attempts }], log, () => bucket.client);
+    expect(bucket.sent).toHaveLength(3);
+  });
+
+  test('a bucket that cannot be reached keeps the upload for the next try, logged; the other stores are cleaned all the same', async () => {
+    const far = store('far');
+    far.record(running('a', { owner: GONE, uploadId: 'up-a' }));
+    const near = store();
+    near.record(running('c', { owner: GONE, key: 'slipway-state/i/c.tar', uploadId: 'up-c' }));
+    const unreachable = fakeBucket({ unreachable: true });
+    const reachable = fakeBucket();
+    const { lines, log } = collectLog();
+
+    await cleanUpInterruptedBackups(
+      [
+        { name: 'postgres db', store: far },
+        { name: 'slipway state', store: near },
+      ],
+      log,
+      (auth) => (auth.accessKeyId === 'far' ? unreachable.client : reachable.client),
+    );
+    expect(reachable.sent).toContain('AbortMultipartUpload slipway-state/i/c.tar');
+    expect(far.attempts()[0]).toMatchObject({ status: 'failed', error: INTERRUPTED, uploadId: 'up-a' });
+    expect(near.attempts()[0]!.uploadId).toBeUndefined();
+    expect(lines).toContain(
+      'warn could not abort the unfinished upload of the interrupted backup a of postgres db in s3://b: connect ECONNREFUSED 127.0.0.1:9 (the next backup tries again)',
+    );
+
+    // reachable again (the daemon's next start, or the next backup): aborted then
+    await cleanUpInterruptedBackups([{ name: 'postgres db', store: far }], log, () => reachable.client);
+    expect(reachable.sent).toContain('AbortMultipartUpload postgres/db/a.dump');
+    expect(far.attempts()[0]!.uploadId).toBeUndefined();
+  });
+
+  test('with nothing interrupted no bucket is asked (the S3 library is not even loaded)', async () => {
+    const attempts = store();
+    attempts.record(running('a', { owner: GONE, uploadId: 'up-a', status: 'ok' }));
+    attempts.record(running('b', { owner: PROCESS_OWNER }));
+    const bucket = fakeBucket();
+    await cleanUpInterruptedBackups([{ name: 'postgres db', store: attempts }], collectLog().log, () => bucket.client);
+    expect(bucket.connects()).toBe(0);
+  });
+});
