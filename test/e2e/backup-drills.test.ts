@@ -7,7 +7,8 @@ import { eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
  * Backup drills: the daemon killed (SIGKILL) in the middle of a backup's upload leaves no
- * object that looks complete and the next backup works; the scheduled state backup runs in
+ * object that looks complete, the restarted daemon aborts that upload, and the next backup
+ * works; the scheduled state backup runs in
  * the daemon's clock; and `scripts/restore-state` (what `scripts/setup --restore` runs)
  * brings a state backup back on a fresh instance.
  */
@@ -41,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('a daemon killed during a backup', () => {
-  test('leaves no object that looks complete; backups reports it interrupted; the next backup works and aborts its upload', async () => {
+  test('leaves no object that looks complete; restarted, it aborts the upload with no backup run; backups reports it interrupted; the next backup works', async () => {
     await killDaemonDuringUpload(slipway, s3, BUCKET, ['postgres:backup', 'big', BUCKET]);
 
     const [failed] = await rows(['postgres:backups', 'big']);
@@ -59,7 +60,7 @@ describe('a daemon killed during a backup', () => {
       [failed!.id, 'failed'],
     ]);
     expect(await s3.keys(BUCKET)).toEqual([`postgres/big/${id}.dump`, `postgres/big/${id}.dump.json`]);
-    expect(s3.uploadsInFlight(BUCKET)).toEqual([]); // the interrupted upload was aborted
+    expect(s3.uploadsInFlight(BUCKET)).toEqual([]);
   });
 });
 

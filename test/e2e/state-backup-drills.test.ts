@@ -4,14 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
 import { backupRows, killDaemonDuringUpload, must } from '../support/drills.js';
-import { SlipwayUnderTest } from '../support/slipway.js';
+import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
  * A drill for Slipway's own state backups, as backup-drills.test.ts is for a service's: the
  * daemon killed (SIGKILL) in the middle of `state:backup`'s upload leaves no object that looks
- * complete, `state:backups` reports that backup interrupted (never as a backup), and the next
- * state backup works and deletes what the interrupted one left in the bucket, the parts of its
- * unfinished multipart upload included.
+ * complete, the restarted daemon deletes what it left in the bucket (the parts of its
+ * unfinished multipart upload included) with no backup run, `state:backups` reports that
+ * backup interrupted (never as a backup), and the next state backup works.
  */
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -34,16 +34,25 @@ afterAll(async () => {
   await s3.stop();
 });
 
-test('the daemon killed during state:backup: nothing looks complete, the backup reads as interrupted, the next one works and deletes what it left (its upload aborted)', async () => {
-  await killDaemonDuringUpload(slipway, s3, BUCKET, ['state:backup', BUCKET]);
+test('the daemon killed during state:backup: nothing looks complete; restarted, it aborts the upload and deletes what the backup left; the backup reads as interrupted, the next one works', async () => {
+  // what an upload that completed just before the kill would have left: an object without its manifest
+  let leftover = '';
+  await killDaemonDuringUpload(slipway, s3, BUCKET, ['state:backup', BUCKET], async (key) => {
+    leftover = key;
+    await s3.put(BUCKET, key, 'the first bytes of an archive');
+  });
+  expect(leftover).toMatch(new RegExp(`^slipway-state/${slipway.instance}/\\d{8}T\\d{6}Z-[0-9a-f]{6}\\.tar$`));
+  const cleaned = await eventually(
+    () => s3.keys(BUCKET),
+    (keys) => keys.length === 0,
+    30_000,
+  );
+  expect(cleaned).toEqual([]);
 
   const [failed] = await rows();
   expect(failed).toMatchObject({ where: 's3', dir: BUCKET, status: 'failed' });
   expect(failed!.error).toMatch(/^interrupted: Slipway stopped during the backup/);
-  // what an upload that completed just before the kill would have left: an object without its manifest
-  const leftover = failed!.file;
-  expect(leftover).toMatch(new RegExp(`^slipway-state/${slipway.instance}/${failed!.id}\\.tar$`));
-  await s3.put(BUCKET, leftover, 'the first bytes of an archive');
+  expect(leftover).toContain(failed!.id);
 
   const next = await must(slipway.ssh(['state:backup', BUCKET]));
   const id = /Backup (\S+) complete/.exec(next.stdout)![1]!;
@@ -54,6 +63,5 @@ test('the daemon killed during state:backup: nothing looks complete, the backup 
   ]);
   const key = `slipway-state/${slipway.instance}/${id}.tar`;
   expect(await s3.keys(BUCKET)).toEqual([key, `${key}.json`]);
-  // the next backup aborted the interrupted upload: its parts are deleted
   expect(s3.uploadsInFlight(BUCKET)).toEqual([]);
 }, 300_000);

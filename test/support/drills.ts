@@ -27,13 +27,15 @@ export async function backupRows(slipway: SlipwayUnderTest, command: string[]): 
  * Runs a backup `command` into `bucket` and kills the daemon (SIGKILL) once the upload is
  * under way (its first part has reached the server): the command fails and the bucket holds
  * no object, only the parts of one unfinished upload (which no object lists, yet S3 keeps and
- * bills). The daemon is started again.
+ * bills). `whileDown` runs then, with the key the upload is for. The daemon is started again,
+ * and on its own, with no backup run, aborts that upload (its parts are deleted).
  */
 export async function killDaemonDuringUpload(
   slipway: SlipwayUnderTest,
   s3: Awaited<ReturnType<typeof startS3>>,
   bucket: string,
   command: string[],
+  whileDown: (uploadKey: string) => Promise<void> = () => Promise.resolve(),
 ): Promise<void> {
   const interrupted = slipway.ssh(command);
   await eventually(
@@ -44,6 +46,14 @@ export async function killDaemonDuringUpload(
   await slipway.killDaemon();
   expect((await interrupted).code).not.toBe(0);
   expect(await s3.keys(bucket)).toEqual([]);
-  expect(s3.uploadsInFlight(bucket)).toHaveLength(1);
+  const keys = s3.uploadKeys(bucket);
+  expect(keys).toHaveLength(1);
+  await whileDown(keys[0]!);
   await slipway.startDaemon();
+  const aborted = await eventually(
+    () => Promise.resolve(s3.uploadsInFlight(bucket)),
+    (uploads) => uploads.length === 0,
+    30_000,
+  );
+  expect(aborted).toEqual([]);
 }

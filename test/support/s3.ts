@@ -80,6 +80,11 @@ export async function startS3(buckets: string[]) {
       const uploads = path.join(directory, bucket, '._S3rver_uploads');
       return fs.existsSync(uploads) ? fs.readdirSync(uploads).sort() : [];
     },
+    /** The key each of them is for, as ListMultipartUploads names it (s3rver keeps it in the upload's directory). */
+    uploadKeys(bucket: string): string[] {
+      const uploads = path.join(directory, bucket, '._S3rver_uploads');
+      return this.uploadsInFlight(bucket).map((id) => fs.readFileSync(path.join(uploads, id, 'key'), 'utf8'));
+    },
     /** How many parts of multipart uploads not yet completed the server holds (s3rver keeps each in a file). */
     partsInFlight(bucket: string): number {
       const uploads = path.join(directory, bucket, '._S3rver_uploads');
