@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { pushOrThrow } from '../support/pushes.js';
@@ -103,34 +102,8 @@ function fetchText(url: string, body?: string): Promise<string> {
 }
 
 /** The certificate nginx serves for the app (or another host), checked against pebble's root, and what it answers. */
-function httpsGet(
-  root: string,
-  host = slipway.appHost(app),
-  urlPath = '/',
-): Promise<{ authorized: boolean; serial: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(
-      {
-        host: '127.0.0.1',
-        port: slipway.httpsPort,
-        path: urlPath,
-        servername: host,
-        headers: { host },
-        ca: root,
-        agent: false,
-      },
-      (response) => {
-        const socket = response.socket as tls.TLSSocket;
-        let body = '';
-        response.on('data', (d) => (body += d));
-        response.on('end', () =>
-          resolve({ authorized: socket.authorized, serial: socket.getPeerCertificate().serialNumber, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-  });
-}
+const httpsGet = (root: string, host = slipway.appHost(app), urlPath = '/') =>
+  slipway.overHttps(host, urlPath, { ca: root });
 
 const pebbleRoot = () => fetchText(`https://127.0.0.1:${ports.acmeManagement}/roots/0`);
 
