@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { Platform, type PlatformParts } from '../../src/platform.js';
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
@@ -233,6 +234,29 @@ export function deployingPlatform(meta: Record<string, unknown> = {}) {
   platform.state.apps.create('shop');
   succeededRelease(platform.state, 'shop', meta);
   return { platform, dispose, scheduler, router, queue };
+}
+
+export type DeployingPlatform = ReturnType<typeof deployingPlatform>;
+
+/**
+ * A deployingPlatform made anew before each test of the file (or describe block) that calls this,
+ * and disposed after it: the tests and their own hooks read its parts off the object returned.
+ * `now`: Date (only Date: timers stay real) is faked from that time, before the platform is made.
+ */
+export function deployingEachTest(options: { meta?: Record<string, unknown>; now?: number } = {}): DeployingPlatform {
+  const current = {} as DeployingPlatform;
+  beforeEach(() => {
+    if (options.now !== undefined) {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(options.now);
+    }
+    Object.assign(current, deployingPlatform(options.meta));
+  });
+  afterEach(() => {
+    if (options.now !== undefined) vi.useRealTimers();
+    current.dispose();
+  });
+  return current;
 }
 
 /** The app has a first release, deployed (as the reconciler and the event stream expect of a running app). */
