@@ -2,6 +2,7 @@ import { beforeEach, expect, test, vi } from 'vitest';
 import { isSleeping } from '../../src/deploy/desired.js';
 import { setSleepAfter, Sleeper, SLEEPS_AT_ONCE } from '../../src/deploy/sleep.js';
 import { deployingEachTest, succeededRelease } from '../support/fakes.js';
+import { webInstance } from '../support/instances.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const APPS = Array.from({ length: 20 }, (_, i) => `app${i + 1}`);
@@ -16,17 +17,7 @@ beforeEach(() => {
     succeededRelease(fixture.platform.state, app, { processes: { web: 'node web.js' } });
     fixture.platform.state.apps.setFormation(app, { web: 1 });
     setSleepAfter(fixture.platform.state, app, '1m');
-    fixture.scheduler.running.push({
-      id: `c${app}`,
-      name: `${app}.web.1.c${app}`,
-      process: 'web',
-      index: 1,
-      release: 1,
-      running: true,
-      restarting: false,
-      endpoint: { host: '10.0.0.1', port: 5000 },
-      created: T0 / 1000 - 3600,
-    });
+    fixture.scheduler.running.push({ ...webInstance(`c${app}`, 1, app), created: T0 / 1000 - 3600 });
   }
   // Each app's own containers; its drain is the moment its retire waits.
   fixture.scheduler.instances = (app: string) =>
