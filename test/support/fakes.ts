@@ -236,27 +236,34 @@ export function deployingPlatform(meta: Record<string, unknown> = {}) {
   return { platform, dispose, scheduler, router, queue };
 }
 
-export type DeployingPlatform = ReturnType<typeof deployingPlatform>;
+/**
+ * What `make` makes (a platform and its `dispose`, say), made anew before each test of the file
+ * (or describe block) that calls this and disposed after it: the tests and their own hooks
+ * read it off the object returned.
+ */
+export function eachTest<T extends { dispose: () => void }>(make: () => T): T {
+  const current = {} as T;
+  beforeEach(() => {
+    Object.assign(current, make());
+  });
+  afterEach(() => current.dispose());
+  return current;
+}
 
 /**
- * A deployingPlatform made anew before each test of the file (or describe block) that calls this,
- * and disposed after it: the tests and their own hooks read its parts off the object returned.
- * `now`: Date (only Date: timers stay real) is faked from that time, before the platform is made.
+ * A deployingPlatform for each test (eachTest). `now`: Date (only Date: timers stay real) is
+ * faked from that time, before the platform is made.
  */
-export function deployingEachTest(options: { meta?: Record<string, unknown>; now?: number } = {}): DeployingPlatform {
-  const current = {} as DeployingPlatform;
-  beforeEach(() => {
-    if (options.now !== undefined) {
+export function deployingEachTest(options: { meta?: Record<string, unknown>; now?: number } = {}) {
+  const { now } = options;
+  if (now !== undefined) {
+    beforeEach(() => {
       vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(options.now);
-    }
-    Object.assign(current, deployingPlatform(options.meta));
-  });
-  afterEach(() => {
-    if (options.now !== undefined) vi.useRealTimers();
-    current.dispose();
-  });
-  return current;
+      vi.setSystemTime(now);
+    });
+    afterEach(() => vi.useRealTimers());
+  }
+  return eachTest(() => deployingPlatform(options.meta));
 }
 
 /** The app has a first release, deployed (as the reconciler and the event stream expect of a running app). */
