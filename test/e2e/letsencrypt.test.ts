@@ -5,7 +5,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { pushOrThrow, sshEachOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -74,13 +74,10 @@ beforeAll(async () => {
     (text) => text.includes('newOrder'),
     20_000,
   );
-  for (const command of [
+  await sshEachOrThrow(slipway, [
     ['apps:create', app],
     ['letsencrypt:set', '--global', 'server', `https://127.0.0.1:${ports.acme}/dir`],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
   await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 }, 120_000);
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { expectNoReloadSince, nginxState } from '../support/nginx-reloads.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { deployKnowingItsName } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -12,16 +12,7 @@ import { writeSelfSigned } from '../support/tls.js';
 // does not take a Host the map has exactly: nginx's own order of names holds across both.
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
-async function deploy(app: string): Promise<void> {
-  for (const command of [
-    ['apps:create', app],
-    ['config:set', '--no-restart', app, `WHO=${app}`],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
-  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
-}
+const deploy = (app: string) => deployKnowingItsName(slipway, app);
 
 /** A self-signed certificate and key for these names, as certs:add takes them (one PEM text). */
 async function certificate(names: [string, ...string[]]): Promise<string> {
