@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Report } from '../support/json.js';
+import { addUser } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -8,9 +9,7 @@ let dev: SshKey;
 
 beforeAll(async () => {
   await slipway.start();
-  dev = await makeKey(slipway.dir, 'dev');
-  const added = await slipway.ssh(['ssh-keys:add', 'dev'], { input: fs.readFileSync(dev.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
+  dev = await addUser(slipway, 'dev');
   for (const app of ['mine', 'theirs']) await slipway.ssh(['apps:create', app]);
   await slipway.ssh(['config:set', '--no-restart', 'theirs', 'SECRET=hunter2']);
 });

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type {
   AppJson,
@@ -472,43 +470,11 @@ describe('through nginx, on the dashboard host', () => {
     expect(redirect.headers.location).toBe(`https://${dashboard}:${slipway.httpsPort}/login?x=1`);
 
     const overTls = (method: string, urlPath: string, body?: string) =>
-      new Promise<{ status: number; headers: http.IncomingHttpHeaders; subject: string; text: string }>(
-        (resolve, reject) => {
-          const request = https.request(
-            {
-              host: '127.0.0.1',
-              port: slipway.httpsPort,
-              servername: dashboard,
-              method,
-              path: urlPath,
-              rejectUnauthorized: false,
-              agent: false,
-              headers: {
-                host: dashboard,
-                ...(body
-                  ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
-                  : {}),
-              },
-            },
-            (response) => {
-              let text = '';
-              response.on('data', (chunk) => (text += chunk));
-              response.on('end', () =>
-                resolve({
-                  status: response.statusCode ?? 0,
-                  headers: response.headers,
-                  // getPeerCertificate() is {} when there is none, which Node's types do not say.
-                  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-                  subject: String((response.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? ''),
-                  text,
-                }),
-              );
-            },
-          );
-          request.on('error', reject);
-          request.end(body);
-        },
-      );
+      slipway.overHttps(dashboard, urlPath, {
+        method,
+        body,
+        headers: body ? { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } : {},
+      });
     const page = await overTls('GET', '/login');
     expect(page.status).toBe(200);
     expect(page.subject).toBe(dashboard);

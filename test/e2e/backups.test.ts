@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
+import { sshEachOrThrow } from '../support/pushes.js';
+import { postgresOf } from '../support/postgres.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -14,13 +16,7 @@ const BUCKET = 'team-backups';
 /** A word with spaces, quoted for the server's POSIX-style splitting of the SSH command line. */
 const quote = (word: string) => `'${word}'`;
 
-const sql = async (service: string, statement: string) => {
-  const result = await slipway.ssh(['postgres:connect', service], { input: `${statement}\n` });
-  expect(result.code, result.output).toBe(0);
-  return result.stdout;
-};
-const rows = (service: string) =>
-  sql(service, "SELECT 'rows:' || coalesce(string_agg(body, ',' ORDER BY body), '') FROM notes;");
+const { sql, rows } = postgresOf(slipway);
 
 interface Row {
   id: string;
@@ -47,13 +43,10 @@ async function backUp(kind: string, service: string): Promise<string> {
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
   await slipway.start();
-  for (const command of [
+  await sshEachOrThrow(slipway, [
     ['postgres:create', 'pgb'],
     ['redis:create', 'rb'],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
   await sql('pgb', "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('alpha'), ('beta');");
 }, 300_000);
 afterAll(async () => {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import * as dashboard from '../support/dashboard.js';
-import { dashboardUrl, launchBrowser, makeToken, sleep, sshOrThrow } from '../support/dashboard.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { dashboardUrl, launchBrowser, makeToken, sleep } from '../support/dashboard.js';
+import { addUser, pushOrThrow, sshOrThrow } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 /**
@@ -53,8 +53,7 @@ beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await slipway.start();
   adminToken = await makeToken(slipway, 'browser');
-  tenant = await makeKey(slipway.dir, 'tenant');
-  await sshOrThrow(slipway, ['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
+  tenant = await addUser(slipway, 'tenant');
   const repo = await slipway.appRepo('dockerfile-app', deployed);
   await pushOrThrow(slipway, repo);
   await sshOrThrow(slipway, ['domains:add', deployed, 'shop.example.com']);

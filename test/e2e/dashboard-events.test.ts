@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { AppRemoved, AppSummary } from '../../src/model/api.js';
-import { launchBrowser, logIn, makeToken, sleep, sshOrThrow, visit } from '../support/dashboard.js';
+import { launchBrowser, logIn, makeToken, sleep, visit } from '../support/dashboard.js';
+import { addUser, sshOrThrow } from '../support/pushes.js';
 import { parseJson } from '../support/json.js';
-import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { parseEvents } from '../support/sse.js';
 
 /**
@@ -59,8 +59,7 @@ beforeAll(async () => {
   await slipway.start();
   for (let i = 0; i < APPS.length; i += 10)
     await Promise.all(APPS.slice(i, i + 10).map((app) => sshOrThrow(slipway, ['apps:create', app])));
-  tenant = await makeKey(slipway.dir, 'tenant');
-  await sshOrThrow(slipway, ['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
+  tenant = await addUser(slipway, 'tenant');
   await sshOrThrow(slipway, ['acl:add', 'live-01', 'tenant']);
   adminToken = await makeToken(slipway, 'browser');
   tenantToken = await makeToken(slipway, 'tenant-stream', tenant);

@@ -5,7 +5,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { addUser } from '../support/pushes.js';
+import { eventually, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
 // The daemon's git trusts the test's own certificate (GIT_SSL_CAINFO, set before it starts):
@@ -20,9 +21,7 @@ beforeAll(async () => {
   await writeSelfSigned(tls, [OUTSIDE]);
   settings.GIT_SSL_CAINFO = tls.cert;
   await slipway.start();
-  tenant = await makeKey(slipway.dir, 'tenant');
-  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
+  tenant = await addUser(slipway, 'tenant');
 });
 afterAll(() => slipway.destroy());
 

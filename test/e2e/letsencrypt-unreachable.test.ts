@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
+import { sshEachOrThrow } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 // letsencrypt:enable against an ACME server nobody answers at: the command fails at once,
@@ -9,13 +10,10 @@ const app = 'unsecured';
 
 beforeAll(async () => {
   await slipway.start();
-  for (const command of [
+  await sshEachOrThrow(slipway, [
     ['apps:create', app],
     ['letsencrypt:set', '--global', 'email', 'ops@example.test'],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
 }, 120_000);
 afterAll(() => slipway.destroy());
 

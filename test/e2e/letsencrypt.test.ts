@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { pushOrThrow, sshEachOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -75,13 +74,10 @@ beforeAll(async () => {
     (text) => text.includes('newOrder'),
     20_000,
   );
-  for (const command of [
+  await sshEachOrThrow(slipway, [
     ['apps:create', app],
     ['letsencrypt:set', '--global', 'server', `https://127.0.0.1:${ports.acme}/dir`],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
   await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
 }, 120_000);
 
@@ -103,34 +99,8 @@ function fetchText(url: string, body?: string): Promise<string> {
 }
 
 /** The certificate nginx serves for the app (or another host), checked against pebble's root, and what it answers. */
-function httpsGet(
-  root: string,
-  host = slipway.appHost(app),
-  urlPath = '/',
-): Promise<{ authorized: boolean; serial: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(
-      {
-        host: '127.0.0.1',
-        port: slipway.httpsPort,
-        path: urlPath,
-        servername: host,
-        headers: { host },
-        ca: root,
-        agent: false,
-      },
-      (response) => {
-        const socket = response.socket as tls.TLSSocket;
-        let body = '';
-        response.on('data', (d) => (body += d));
-        response.on('end', () =>
-          resolve({ authorized: socket.authorized, serial: socket.getPeerCertificate().serialNumber, body }),
-        );
-      },
-    );
-    request.on('error', reject);
-  });
-}
+const httpsGet = (root: string, host = slipway.appHost(app), urlPath = '/') =>
+  slipway.overHttps(host, urlPath, { ca: root });
 
 const pebbleRoot = () => fetchText(`https://127.0.0.1:${ports.acmeManagement}/roots/0`);
 

@@ -4,8 +4,8 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { MetricsJson } from '../../src/model/metrics-json.js';
 import { dashboardUrl, launchBrowser, logIn, makeToken } from '../support/dashboard.js';
-import { pushOrThrow } from '../support/pushes.js';
-import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { addUser, pushOrThrow } from '../support/pushes.js';
+import { eventually, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 /**
  * History without Prometheus: after real requests through nginx, GET /api/v1/apps/:app/metrics
@@ -32,9 +32,7 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await slipway.start();
   adminToken = await makeToken(slipway, 'admin-reader');
-  tenant = await makeKey(slipway.dir, 'tenant');
-  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
+  tenant = await addUser(slipway, 'tenant');
   const repo = await slipway.appRepo('dockerfile-app', app);
   await pushOrThrow(slipway, repo);
 }, 240_000);

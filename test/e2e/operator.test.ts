@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { freePort } from '../support/ports.js';
@@ -484,19 +483,7 @@ describe('certificates', () => {
   afterAll(() => slipway.ssh(['domains:clear', app]));
 
   /** GET over TLS through Slipway's nginx, trusting only the test's own certificate. */
-  function getHttps(host: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const request = https.get(
-        { host: '127.0.0.1', port: slipway.httpsPort, servername: host, headers: { host }, ca: cert, agent: false },
-        (response) => {
-          let body = '';
-          response.on('data', (d) => (body += d));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        },
-      );
-      request.on('error', reject);
-    });
-  }
+  const getHttps = (host: string) => slipway.overHttps(host, '/', { ca: cert });
 
   test('certs:add serves the app over HTTPS and redirects HTTP; certs:remove undoes it', async () => {
     const added = await slipway.ssh(['certs:add', app], { input: cert + key });

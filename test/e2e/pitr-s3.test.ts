@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { S3_KEY, startS3 } from '../support/s3.js';
+import { sshEachOrThrow } from '../support/pushes.js';
+import { postgresOf } from '../support/postgres.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -18,13 +20,7 @@ const PREFIX = 'postgres/ledger/archive/';
 const quote = (word: string) => `'${word}'`;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const sql = async (service: string, statement: string) => {
-  const result = await slipway.ssh(['postgres:connect', service], { input: `${statement}\n` });
-  expect(result.code, result.output).toBe(0);
-  return result.stdout;
-};
-const rows = (service: string) =>
-  sql(service, "SELECT 'rows:' || coalesce(string_agg(body, ',' ORDER BY body), '') FROM notes;");
+const { sql, rows, rowsAroundAMoment } = postgresOf(slipway);
 
 /** A 16 MB WAL file is encrypted, uploaded and read back: on a loaded 2-core machine a look takes minutes. */
 const SHIPPING_MS = 240_000;
@@ -52,20 +48,13 @@ let between: string;
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
   await slipway.start();
-  for (const command of [
+  await sshEachOrThrow(slipway, [
     ['postgres:create', 'ledger'],
     ['postgres:backup-auth', 'ledger', S3_KEY, S3_KEY, 'us-east-1', 's3v4', s3.endpoint],
     ['postgres:backup-set-encryption', 'ledger', 'correct-horse-battery'],
     ['postgres:backup-schedule', 'ledger', quote('0 3 * * *'), BUCKET],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
-  await sql('ledger', "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('row-a');");
-  await pause(1500);
-  between = new Date().toISOString().replace('T', ' ').replace('Z', '+00');
-  await pause(1500);
-  await sql('ledger', "INSERT INTO notes VALUES ('row-b');");
+  ]);
+  between = await rowsAroundAMoment('ledger');
 }, 300_000);
 afterAll(async () => {
   await slipway.destroy();

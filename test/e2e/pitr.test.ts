@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { postgresOf } from '../support/postgres.js';
+import { sshOrThrow } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -9,15 +11,8 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
 /** A word with spaces, quoted for the server's POSIX-style splitting of the SSH command line. */
 const quote = (word: string) => `'${word}'`;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const sql = async (service: string, statement: string) => {
-  const result = await slipway.ssh(['postgres:connect', service], { input: `${statement}\n` });
-  expect(result.code, result.output).toBe(0);
-  return result.stdout;
-};
-const rows = (service: string) =>
-  sql(service, "SELECT 'rows:' || coalesce(string_agg(body, ',' ORDER BY body), '') FROM notes;");
+const { sql, rows, rowsAroundAMoment } = postgresOf(slipway);
 const services = async () =>
   (JSON.parse((await slipway.ssh(['postgres:list', '--format', 'json'])).stdout) as { name: string }[]).map(
     (s) => s.name,
@@ -28,13 +23,8 @@ let between: string;
 
 beforeAll(async () => {
   await slipway.start();
-  const created = await slipway.ssh(['postgres:create', 'ledger']);
-  if (created.code !== 0) throw new Error(created.output);
-  await sql('ledger', "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('row-a');");
-  await pause(1500);
-  between = new Date().toISOString().replace('T', ' ').replace('Z', '+00');
-  await pause(1500);
-  await sql('ledger', "INSERT INTO notes VALUES ('row-b');");
+  await sshOrThrow(slipway, ['postgres:create', 'ledger']);
+  between = await rowsAroundAMoment('ledger');
 }, 300_000);
 afterAll(() => slipway.destroy());
 

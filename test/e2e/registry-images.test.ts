@@ -5,8 +5,8 @@ import { orEmpty } from '../../src/runtime/docker/api.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ClusterCa, ImageRegistry } from '../../src/registry/index.js';
 import { freePort } from '../support/ports.js';
-import { pushOrThrow } from '../support/pushes.js';
-import { makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { addUser, pushOrThrow, sshEachOrThrow } from '../support/pushes.js';
+import { run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // A Dockerfile that starts FROM an image in a registry, as most do: here Debian's
 // docker-registry on loopback (no other registry can be reached), with a password (htpasswd),
@@ -61,16 +61,11 @@ beforeAll(async () => {
   await seedRegistry();
   await docker.getImage('slipway/stack:bookworm').tag({ repo: localOnly.split(':')[0]!, tag: '1' });
   await slipway.start();
-  tenant = await makeKey(slipway.dir, 'tenant');
-  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
-  for (const command of [
+  tenant = await addUser(slipway, 'tenant');
+  await sshEachOrThrow(slipway, [
     ['apps:create', 'mine'],
     ['acl:add', 'mine', 'tenant'],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
 });
 
 afterAll(async () => {

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { expectNoReloadSince, nginxState } from '../support/nginx-reloads.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { deployKnowingItsName } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 import { writeSelfSigned } from '../support/tls.js';
 
@@ -14,16 +12,7 @@ import { writeSelfSigned } from '../support/tls.js';
 // does not take a Host the map has exactly: nginx's own order of names holds across both.
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
-async function deploy(app: string): Promise<void> {
-  for (const command of [
-    ['apps:create', app],
-    ['config:set', '--no-restart', app, `WHO=${app}`],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
-  await pushOrThrow(slipway, await slipway.appRepo('dockerfile-app', app));
-}
+const deploy = (app: string) => deployKnowingItsName(slipway, app);
 
 /** A self-signed certificate and key for these names, as certs:add takes them (one PEM text). */
 async function certificate(names: [string, ...string[]]): Promise<string> {
@@ -38,44 +27,10 @@ async function addCertificate(app: string, names: [string, ...string[]]): Promis
   expect(added.code, added.output).toBe(0);
 }
 
-interface HttpsAnswer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** The common name of the certificate nginx showed for this SNI name. */
-  served: string;
-}
-
-/** GET over HTTPS with this SNI name and Host; rejects when nginx refuses the handshake. */
-function getHttps(host: string, urlPath = '/'): Promise<HttpsAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(
-      {
-        host: '127.0.0.1',
-        port: slipway.httpsPort,
-        path: urlPath,
-        servername: host,
-        headers: { host },
-        rejectUnauthorized: false,
-        agent: false,
-      },
-      (response) => {
-        const served = String((response.socket as TLSSocket).getPeerCertificate().subject.CN);
-        let body = '';
-        response.on('data', (d) => (body += d));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body, headers: response.headers, served }),
-        );
-      },
-    );
-    request.on('error', reject);
-  });
-}
-
 /** Which app answers this Host over HTTPS, and with whose certificate. */
 async function whoOverHttps(host: string): Promise<{ who: string | number; served: string }> {
-  const answer = await getHttps(host, '/env/WHO');
-  return { who: answer.status === 200 ? answer.body : answer.status, served: answer.served };
+  const answer = await slipway.overHttps(host, '/env/WHO');
+  return { who: answer.status === 200 ? answer.body : answer.status, served: answer.subject };
 }
 
 const who = async (host: string) => {
@@ -97,7 +52,7 @@ test('a certificate added, a second app’s and a domain are served by SNI witho
   const before = nginxState(slipway);
   await addCertificate('alpha', [alpha(), 'www.alpha.test']);
   expect(await whoOverHttps(alpha())).toEqual({ who: 'alpha', served: alpha() });
-  const secure = await getHttps(alpha(), '/headers/x-forwarded-proto');
+  const secure = await slipway.overHttps(alpha(), '/headers/x-forwarded-proto');
   expect(secure.body).toBe('https');
   expect(secure.headers['strict-transport-security']).toBe('max-age=15724800; includeSubDomains');
   // Plain HTTP only sends clients over to HTTPS, as an app's own block does.
@@ -115,11 +70,11 @@ test('a certificate added, a second app’s and a domain are served by SNI witho
 });
 
 test('an SNI name no app of the map serves over HTTPS gets no handshake, never another app’s certificate', async () => {
-  await expect(getHttps('nobody.slipway.test')).rejects.toThrow();
+  await expect(slipway.overHttps('nobody.slipway.test')).rejects.toThrow();
   const before = nginxState(slipway);
   const removed = await slipway.ssh(['certs:remove', 'beta']);
   expect(removed.code, removed.output).toBe(0);
-  await expect(getHttps(beta())).rejects.toThrow();
+  await expect(slipway.overHttps(beta())).rejects.toThrow();
   expect(await who(beta())).toBe('beta');
   expect(await whoOverHttps(alpha())).toEqual({ who: 'alpha', served: alpha() });
   expectNoReloadSince(slipway, before);
@@ -170,7 +125,7 @@ test('a block’s wildcard name leaves to the map the Hosts it has exactly, over
   expectNoReloadSince(slipway, before);
 
   // And the map's requests keep the map's settings, not the block's.
-  const answer = await getHttps('a.wild.test', '/headers/x-forwarded-proto');
+  const answer = await slipway.overHttps('a.wild.test', '/headers/x-forwarded-proto');
   expect(answer.body).toBe('https');
   expect(answer.headers['strict-transport-security']).toBe('max-age=15724800; includeSubDomains');
 });

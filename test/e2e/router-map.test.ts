@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import * as reloads from '../support/nginx-reloads.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { deployKnowingItsName } from '../support/pushes.js';
 import { SlipwayUnderTest } from '../support/slipway.js';
 
 // Apps with plain HTTP and nginx's default settings are routed by Host from the balancer's
@@ -12,18 +12,7 @@ const slipway = new SlipwayUnderTest(inject('redisUrl'));
 const nginxState = () => reloads.nginxState(slipway);
 const expectNoReloadSince = (before: reloads.NginxState) => reloads.expectNoReloadSince(slipway, before);
 
-async function deploy(app: string): Promise<string> {
-  for (const command of [
-    ['apps:create', app],
-    ['config:set', '--no-restart', app, `WHO=${app}`],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
-  const repo = await slipway.appRepo('dockerfile-app', app);
-  await pushOrThrow(slipway, repo);
-  return repo;
-}
+const deploy = (app: string) => deployKnowingItsName(slipway, app);
 
 /** Which app answers this Host (its WHO), or the status when none does. */
 const who = async (host: string) => {

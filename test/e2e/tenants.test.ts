@@ -5,7 +5,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseJson, type Report } from '../support/json.js';
-import { pushOrThrow } from '../support/pushes.js';
+import { addUser, pushOrThrow, sshEachOrThrow } from '../support/pushes.js';
 import { eventually, makeKey, run, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
 // A host shared with a hostile tenant: a non-admin key granted one app, `mine`, that brings
@@ -23,17 +23,12 @@ const asTenant = (command: string[]) => slipway.ssh(command, { key: tenant });
 
 beforeAll(async () => {
   await slipway.start();
-  tenant = await makeKey(slipway.dir, 'tenant');
-  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
-  for (const command of [
+  tenant = await addUser(slipway, 'tenant');
+  await sshEachOrThrow(slipway, [
     ['apps:create', 'mine'],
     ['acl:add', 'mine', 'tenant'],
     ['postgres:create', 'db'],
-  ]) {
-    const result = await slipway.ssh(command);
-    if (result.code !== 0) throw new Error(result.output);
-  }
+  ]);
 });
 afterAll(() => slipway.destroy());
 

@@ -4,7 +4,8 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseJson } from '../support/json.js';
 import { freePort } from '../support/ports.js';
-import { eventually, makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
+import { addUser } from '../support/pushes.js';
+import { eventually, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 import { Receiver, signedBy } from '../support/webhook-receiver.js';
 
 // Retries come fast here (0.3 s, then doubling), so a receiver that was down gets its delivery within the test.
@@ -38,9 +39,7 @@ let receiverPort = 0;
 beforeAll(async () => {
   await slipway.start();
   receiverPort = await receiver.listen();
-  tenant = await makeKey(slipway.dir, 'tenant');
-  const added = await slipway.ssh(['ssh-keys:add', 'tenant'], { input: fs.readFileSync(tenant.publicPath, 'utf8') });
-  if (added.code !== 0) throw new Error(added.output);
+  tenant = await addUser(slipway, 'tenant');
   for (const name of [app, 'mine']) expect((await slipway.ssh(['apps:create', name])).code).toBe(0);
   expect((await slipway.ssh(['acl:add', 'mine', 'tenant'])).code).toBe(0);
 });

@@ -1,4 +1,5 @@
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { sshOrThrow } from './pushes.js';
 import type { SlipwayUnderTest, SshKey } from './slipway.js';
 
 /** A URL of the dashboard's host, through Slipway's nginx. */
@@ -43,17 +44,6 @@ export async function logIn(slipway: SlipwayUnderTest, page: Page, token: string
   await page.type('#token', token);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
   if (!(await isReady(page, 15_000))) await visit(slipway, page, new URL(page.url()).pathname);
-}
-
-/** A command over SSH that must succeed: what it printed on stdout. */
-export async function sshOrThrow(
-  slipway: SlipwayUnderTest,
-  command: string[],
-  options: { key?: SshKey; input?: string } = {},
-): Promise<string> {
-  const done = await slipway.ssh(command, options);
-  if (done.code !== 0) throw new Error(`${command.join(' ')}: ${done.output}`);
-  return done.stdout;
 }
 
 /** tokens:create over SSH: the token is the last line it prints. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { Platform, type PlatformParts } from '../../src/platform.js';
 import type { AppRoute, Router } from '../../src/proxy/nginx.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
@@ -233,6 +234,36 @@ export function deployingPlatform(meta: Record<string, unknown> = {}) {
   platform.state.apps.create('shop');
   succeededRelease(platform.state, 'shop', meta);
   return { platform, dispose, scheduler, router, queue };
+}
+
+/**
+ * What `make` makes (a platform and its `dispose`, say), made anew before each test of the file
+ * (or describe block) that calls this and disposed after it: the tests and their own hooks
+ * read it off the object returned.
+ */
+export function eachTest<T extends { dispose: () => void }>(make: () => T): T {
+  const current = {} as T;
+  beforeEach(() => {
+    Object.assign(current, make());
+  });
+  afterEach(() => current.dispose());
+  return current;
+}
+
+/**
+ * A deployingPlatform for each test (eachTest). `now`: Date (only Date: timers stay real) is
+ * faked from that time, before the platform is made.
+ */
+export function deployingEachTest(options: { meta?: Record<string, unknown>; now?: number } = {}) {
+  const { now } = options;
+  if (now !== undefined) {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(now);
+    });
+    afterEach(() => vi.useRealTimers());
+  }
+  return eachTest(() => deployingPlatform(options.meta));
 }
 
 /** The app has a first release, deployed (as the reconciler and the event stream expect of a running app). */

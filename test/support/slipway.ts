@@ -2,8 +2,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import Docker from 'dockerode';
 import { orEmpty } from '../../src/runtime/docker/api.js';
 
@@ -16,6 +18,17 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+export interface HttpsAnswer {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  /** Whether the certificate nginx showed chains to the CA the request trusted. */
+  authorized: boolean;
+  serial: string;
+  /** The common name of the certificate nginx showed ('' when it showed none). */
+  subject: string;
+}
 
 export interface RunResult {
   code: number;
@@ -294,6 +307,52 @@ export class SlipwayUnderTest {
         },
       );
       request.on('error', reject);
+    });
+  }
+
+  /**
+   * A request over HTTPS through Slipway's nginx with this SNI name and Host (GET unless
+   * `options.method`): trusting only `options.ca` when given, else any certificate. Rejects when
+   * the handshake fails. Says what came back and which certificate nginx showed.
+   */
+  overHttps(
+    host: string,
+    urlPath = '/',
+    options: { ca?: string; method?: string; body?: string; headers?: http.OutgoingHttpHeaders } = {},
+  ): Promise<HttpsAnswer> {
+    return new Promise((resolve, reject) => {
+      const request = https.request(
+        {
+          host: '127.0.0.1',
+          port: this.httpsPort,
+          method: options.method ?? 'GET',
+          path: urlPath,
+          servername: host,
+          headers: { host, ...options.headers },
+          ...(options.ca === undefined ? { rejectUnauthorized: false } : { ca: options.ca }),
+          agent: false,
+        },
+        (response) => {
+          const socket = response.socket as TLSSocket;
+          const certificate = socket.getPeerCertificate();
+          let body = '';
+          response.on('data', (d) => (body += d));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body,
+              headers: response.headers,
+              authorized: socket.authorized,
+              serial: certificate.serialNumber,
+              // getPeerCertificate() is {} when there is none, which Node's types do not say.
+              // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+              subject: String(certificate.subject?.CN ?? ''),
+            }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(options.body);
     });
   }
 

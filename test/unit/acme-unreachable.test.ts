@@ -3,32 +3,28 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { unreachableCause } from '../../src/core/network.js';
 import { enableLetsencrypt, setLetsencryptProperty } from '../../src/letsencrypt/index.js';
-import type { Platform } from '../../src/platform.js';
 import { GLOBAL_SCOPE } from '../../src/state/index.js';
-import { unitPlatform } from '../support/fakes.js';
+import { eachTest, unitPlatform } from '../support/fakes.js';
 import { freePort } from '../support/ports.js';
 
 // An ACME server that cannot be reached fails letsencrypt:enable (and a renewal) at once,
 // naming the server and why, instead of after a minute of retries with no cause.
 
-let platform: Platform;
-let dispose: () => void;
+const fixture = eachTest(() => unitPlatform({}, { settings: { acmeTimeoutMs: 1000 } }));
 const servers: net.Server[] = [];
 
 beforeEach(() => {
-  ({ platform, dispose } = unitPlatform({}, { settings: { acmeTimeoutMs: 1000 } }));
-  platform.state.apps.create('shop');
-  setLetsencryptProperty(platform, GLOBAL_SCOPE, 'email', 'ops@example.test');
+  fixture.platform.state.apps.create('shop');
+  setLetsencryptProperty(fixture.platform, GLOBAL_SCOPE, 'email', 'ops@example.test');
 });
 
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
-  dispose();
 });
 
 const enable = async (server: string) => {
-  setLetsencryptProperty(platform, GLOBAL_SCOPE, 'server', server);
-  return enableLetsencrypt(platform, 'shop', () => {}).then(
+  setLetsencryptProperty(fixture.platform, GLOBAL_SCOPE, 'server', server);
+  return enableLetsencrypt(fixture.platform, 'shop', () => {}).then(
     () => undefined,
     (error: unknown) => error,
   );

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { checkRunning } from '../../src/deploy/checks-run.js';
 import type { Platform } from '../../src/platform.js';
 import type { Instance } from '../../src/runtime/scheduler.js';
-import { FakeRouter, FakeScheduler, fakeLogs, imagesAllHere, unitPlatform } from '../support/fakes.js';
+import {
+  FakeRouter,
+  FakeScheduler,
+  fakeLogs,
+  imagesAllHere,
+  succeededRelease,
+  unitPlatform,
+} from '../support/fakes.js';
+import { webInstance } from '../support/instances.js';
 
 // checks:run checks what serves the current release: not a container of the same slot that
 // still drains after a restart deploy (it exits while it is checked, a false failure).
@@ -18,32 +26,12 @@ beforeEach(() => {
     { settings: { drainMs: 0, watchMs: 300 } },
   ));
   platform.state.apps.create('shop');
-  const release = platform.state.releases.create({
-    app: 'shop',
-    kind: 'deploy',
-    image: () => 'img:1',
-    rev: null,
-    config: {},
-    meta: {},
-    description: 'first',
-    createdBy: 'admin',
-  });
-  platform.state.releases.setStatus('shop', release.version, 'succeeded');
+  succeededRelease(platform.state, 'shop');
 });
 
 afterEach(() => dispose());
 
-const web1 = (id: string, created: number): Instance => ({
-  id,
-  name: `shop.web.1.${id}`,
-  process: 'web',
-  index: 1,
-  release: 1,
-  running: true,
-  restarting: false,
-  endpoint: { host: '10.0.0.1', port: 5000 },
-  created,
-});
+const web1 = (id: string, created: number): Instance => ({ ...webInstance(id, 1), created });
 
 test('checks:run checks the newest container of a slot, not the one still draining beside it', async () => {
   scheduler.running.push(web1('draining', 100), web1('serving', 200));

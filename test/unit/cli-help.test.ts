@@ -2,26 +2,22 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
 import { completionScript } from '../../src/commands/completion.js';
 import { ALIASES, didYouMean } from '../../src/commands/help.js';
 import { listCommands } from '../../src/commands/index.js';
-import type { Platform } from '../../src/platform.js';
 import { runLine } from '../support/commands.js';
-import { unitPlatform } from '../support/fakes.js';
+import { eachTest, unitPlatform } from '../support/fakes.js';
 
 // The CLI helps a user who does not know the command yet: help by namespace, the nearest
 // command for a typo, the usage line for a missing word, Heroku's names, shell completion.
 
-let platform: Platform;
-let dispose: () => void;
+const fixture = eachTest(() => unitPlatform({}));
 beforeEach(() => {
-  ({ platform, dispose } = unitPlatform({}));
-  platform.state.apps.create('shop');
+  fixture.platform.state.apps.create('shop');
 });
-afterEach(() => dispose());
 
-const slipway = (...words: string[]) => runLine(platform, words);
+const slipway = (...words: string[]) => runLine(fixture.platform, words);
 
 describe('help', () => {
   test('lists one line per namespace with its summary, not every command', async () => {

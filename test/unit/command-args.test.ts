@@ -1,25 +1,21 @@
-import { afterEach, beforeEach, describe, expect, expectTypeOf, test } from 'vitest';
+import { beforeEach, describe, expect, expectTypeOf, test } from 'vitest';
 import { bindArgs, parseArgs } from '../../src/commands/args.js';
 import { runCommand, type Caller } from '../../src/commands/index.js';
 import { action, query, type ActionCommand, type CommandArgs } from '../../src/commands/types.js';
 import { EXIT_APP_MISSING } from '../../src/core/errors.js';
-import type { Platform } from '../../src/platform.js';
 import type { AppRecord } from '../../src/state/index.js';
 import { collectingContext } from '../support/commands.js';
-import { unitPlatform } from '../support/fakes.js';
+import { eachTest, unitPlatform } from '../support/fakes.js';
 
 // A command's argument declaration types what its handler receives: declaring `app` hands
 // it the app record, which the dispatcher looked up (after the access check) before it runs.
 
-let platform: Platform;
-let dispose: () => void;
+const fixture = eachTest(() => unitPlatform({}));
 beforeEach(() => {
-  ({ platform, dispose } = unitPlatform({}));
-  platform.state.apps.create('shop');
+  fixture.platform.state.apps.create('shop');
 });
-afterEach(() => dispose());
 
-const context = (caller?: Caller) => collectingContext(platform, caller);
+const context = (caller?: Caller) => collectingContext(fixture.platform, caller);
 
 describe('declared arguments type the handler', () => {
   test('`app` gives the app record, required words strings, optional ones string | undefined', async () => {
@@ -40,7 +36,7 @@ describe('declared arguments type the handler', () => {
     });
     const { ctx } = context();
     await (get as ActionCommand).run(ctx, bindArgs(ctx, get, parseArgs(get, ['shop', 'K'])));
-    expect(seen).toEqual(platform.state.apps.get('shop'));
+    expect(seen).toEqual(fixture.platform.state.apps.get('shop'));
   });
 
   test('an app that may be stood in for (--global), or is optional, may be absent; `<app>` is a new name', () => {
@@ -98,7 +94,7 @@ describe('the dispatcher resolves the app before the handler runs', () => {
   });
 
   test('an app that is there reaches the handler as its record', async () => {
-    platform.state.config.set('shop', { A: 'one' });
+    fixture.platform.state.config.set('shop', { A: 'one' });
     const { ctx, lines } = context();
     expect(await runCommand(ctx, ['config:get', 'shop', 'A'])).toBe(0);
     expect(lines.out).toEqual(['one']);

@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { taskLine } from '../../src/deploy/release.js';
-import type { Platform } from '../../src/platform.js';
 import type { Instance } from '../../src/runtime/scheduler.js';
 import { runLine } from '../support/commands.js';
-import { deployingPlatform, type FakeScheduler } from '../support/fakes.js';
+import { deployingEachTest } from '../support/fakes.js';
 
 // Where scripts read Slipway's output as they read Dokku's, it is Dokku's word for word: each
 // expected text here is what Dokku's own tests (tests/unit/*.bats) or its code print.
 
-let platform: Platform;
-let scheduler: FakeScheduler;
-let dispose: () => void;
-beforeEach(() => ({ platform, scheduler, dispose } = deployingPlatform()));
-afterEach(() => dispose());
+const fixture = deployingEachTest();
 
-const slipway = (...words: string[]) => runLine(platform, words);
+const slipway = (...words: string[]) => runLine(fixture.platform, words);
 
 /** A container of shop as the engine lists it. */
 const instance = (process: string, index: number, running: boolean): Instance => ({
@@ -45,7 +40,7 @@ describe('ps:scale prints the formation in Dokku’s columns; --quiet leaves out
     ],
     ['--format json', { web: 1 }, ['ps:scale', 'shop', '--format', 'json'], '[{"process_type":"web","quantity":1}]'],
   ])('%s', async (_label, formation, words, expected) => {
-    platform.state.apps.setFormation('shop', formation);
+    fixture.platform.state.apps.setFormation('shop', formation);
     const { code, stdout } = await slipway(...words);
     expect(code).toBe(0);
     expect(stdout).toBe(expected);
@@ -53,7 +48,7 @@ describe('ps:scale prints the formation in Dokku’s columns; --quiet leaves out
 });
 
 describe('ps:report shows each container’s status as Dokku does', () => {
-  beforeEach(() => scheduler.running.push(instance('web', 1, true), instance('web', 2, false)));
+  beforeEach(() => fixture.scheduler.running.push(instance('web', 1, true), instance('web', 2, false)));
 
   test.each([
     [
@@ -81,8 +76,8 @@ describe('ps:report shows each container’s status as Dokku does', () => {
 
 describe('checks:run prints Dokku’s steps: the run’s, then each container’s before its outcome', () => {
   beforeEach(() => {
-    platform.state.apps.setFormation('shop', { web: 2 });
-    scheduler.running.push(instance('web', 1, true), instance('web', 2, true));
+    fixture.platform.state.apps.setFormation('shop', { web: 2 });
+    fixture.scheduler.running.push(instance('web', 1, true), instance('web', 2, true));
   });
 
   const each = (index: number) => [
@@ -123,7 +118,7 @@ describe('ports:list prints Dokku’s table; --quiet only the mappings (`| xargs
   });
 
   test('mappings sorted as Dokku sorts them, by their text (`http:8080:…` before `http:80:…`)', async () => {
-    platform.state.apps.create('idle'); // not deployed: setting its ports deploys nothing
+    fixture.platform.state.apps.create('idle'); // not deployed: setting its ports deploys nothing
     expect((await slipway('ports:set', 'idle', 'https:443:5000', 'http:8080:5000', 'http:80:5000')).code).toBe(0);
     expect((await slipway('--quiet', 'ports:list', 'idle')).stdout).toBe(
       ['    http   8080  5000', '    http   80    5000', '    https  443   5000'].join('\n'),

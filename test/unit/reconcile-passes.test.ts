@@ -1,9 +1,11 @@
 import { expect, test } from 'vitest';
 import { keepConverging } from '../../src/deploy/reconcile.js';
-import { deployingPlatform } from '../support/fakes.js';
+import { deployingEachTest } from '../support/fakes.js';
+
+const fixture = deployingEachTest();
 
 test('a reconcile pass that takes longer than SLIPWAY_RECONCILE_SECONDS is not joined by another', async () => {
-  const { platform, dispose, scheduler } = deployingPlatform();
+  const { platform, scheduler } = fixture;
   Object.assign(platform.settings, { reconcileMs: 10 });
   // Each look at the app's containers takes 50 ms, as a thousand apps' looks make a pass slow.
   let looking = 0;
@@ -24,6 +26,5 @@ test('a reconcile pass that takes longer than SLIPWAY_RECONCILE_SECONDS is not j
     expect(most).toBe(1);
   } finally {
     controller.abort();
-    dispose();
   }
 });

@@ -1,33 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { runDeployJob } from '../../src/deploy/index.js';
 import { keepConverging, Reconciler } from '../../src/deploy/reconcile.js';
-import { Platform } from '../../src/platform.js';
 import type { DeployJob } from '../../src/queue/deploy-queue.js';
-import {
-  deployingPlatform,
-  type FakeInstance,
-  type FakeQueue,
-  type FakeRouter,
-  type FakeScheduler,
-} from '../support/fakes.js';
+import { deployingEachTest, type FakeInstance } from '../support/fakes.js';
 
 // The reconciler against a scheduler, router and queue that only record what they are asked:
 // what it does when the engine restarts under the apps.
 
-let dispose: () => void;
-let scheduler: FakeScheduler;
-let router: FakeRouter;
-let queue: FakeQueue;
-let platform: Platform;
+const fixture = deployingEachTest();
 const logged: string[] = [];
 
 beforeEach(() => {
-  ({ platform, dispose, scheduler, router, queue } = deployingPlatform());
   logged.length = 0;
 });
-
-afterEach(() => dispose());
 
 /** web.1 of v1, running at 10.0.0.<n> (or down, as when its engine stopped it). */
 function webInstance(id: string, running = true): FakeInstance {
@@ -49,7 +35,7 @@ const until = async (done: () => boolean) => {
 
 describe('after the engine restarts', () => {
   test('a missing process is brought back at once, not held back by a restart asked for while the engine went down', async () => {
-    const reconciler = new Reconciler(platform, (line) => logged.push(line));
+    const reconciler = new Reconciler(fixture.platform, (line) => logged.push(line));
     // The engine stops web.1 as it goes down: a restart is asked for.
     expect(await reconciler.app('shop')).toEqual([
       'missing web.1 of v1',
@@ -64,11 +50,11 @@ describe('after the engine restarts', () => {
       'missing web.1 of v1',
       expect.stringMatching(/^restart deploy \w+ queued$/),
     ]);
-    expect(queue.jobs).toHaveLength(2);
+    expect(fixture.queue.jobs).toHaveLength(2);
   });
 
   test('a restart asked for while the engine went down does nothing when the engine brought the process back itself', async () => {
-    scheduler.running.push(webInstance('c7'));
+    fixture.scheduler.running.push(webInstance('c7'));
     const job = {
       kind: 'restart',
       reason: 'reconcile',
@@ -76,7 +62,7 @@ describe('after the engine restarts', () => {
       deployId: randomUUID(),
       requestedBy: 'slipway',
     } as DeployJob;
-    platform.state.deploys.create({
+    fixture.platform.state.deploys.create({
       id: job.deployId,
       app: 'shop',
       kind: 'restart',
@@ -84,23 +70,23 @@ describe('after the engine restarts', () => {
       requestedBy: 'slipway',
     });
     await (
-      await runDeployJob(platform, job)
+      await runDeployJob(fixture.platform, job)
     )();
-    expect(platform.state.deploys.get(job.deployId)!.status).toBe('succeeded');
-    expect(scheduler.events).toEqual([]);
-    expect(scheduler.running.map((i) => i.id)).toEqual(['c7']);
+    expect(fixture.platform.state.deploys.get(job.deployId)!.status).toBe('succeeded');
+    expect(fixture.scheduler.events).toEqual([]);
+    expect(fixture.scheduler.running.map((i) => i.id)).toEqual(['c7']);
   });
 
   test('an instance the engine starts is routed when it starts, though no route remembered it', async () => {
     const controller = new AbortController();
     try {
       // The daemon starts while the engine has nothing of the app running (it is still starting them).
-      await keepConverging(platform, (line) => logged.push(line), controller.signal);
-      await until(() => queue.jobs.length === 1);
-      scheduler.running.push(webInstance('c2'));
-      scheduler.emit({ action: 'start', id: 'c2', app: 'shop' });
-      await until(() => router.routes.get('shop')?.backends.length === 1);
-      expect(router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.2', port: 5000 }]);
+      await keepConverging(fixture.platform, (line) => logged.push(line), controller.signal);
+      await until(() => fixture.queue.jobs.length === 1);
+      fixture.scheduler.running.push(webInstance('c2'));
+      fixture.scheduler.emit({ action: 'start', id: 'c2', app: 'shop' });
+      await until(() => fixture.router.routes.get('shop')?.backends.length === 1);
+      expect(fixture.router.routes.get('shop')!.backends).toEqual([{ host: '10.0.0.2', port: 5000 }]);
     } finally {
       controller.abort();
     }

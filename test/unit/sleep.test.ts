@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { isSleeping, markStopped } from '../../src/deploy/desired.js';
 import { stopApp } from '../../src/deploy/index.js';
@@ -11,16 +11,9 @@ import {
   Sleeper,
   type IdleFacts,
 } from '../../src/deploy/sleep.js';
-import { Platform } from '../../src/platform.js';
 import { parseBackends, renderBackends } from '../../src/proxy/render.js';
 import { GLOBAL_SCOPE } from '../../src/state/index.js';
-import {
-  deployingPlatform,
-  type FakeInstance,
-  type FakeQueue,
-  type FakeRouter,
-  type FakeScheduler,
-} from '../support/fakes.js';
+import { deployingEachTest, type FakeInstance } from '../support/fakes.js';
 
 describe('sleep-after', () => {
   test.each([
@@ -70,11 +63,10 @@ describe('which apps sleep', () => {
 
 describe('the daemon puts apps to sleep and wakes them', () => {
   const T0 = Date.UTC(2026, 0, 1);
-  let dispose: () => void;
-  let platform: Platform;
-  let scheduler: FakeScheduler;
-  let router: FakeRouter;
-  let queue: FakeQueue;
+  const fixture = deployingEachTest({
+    meta: { processes: { web: 'node web.js', worker: 'node worker.js', release: 'node migrate.js' } },
+    now: T0,
+  });
   let lastRequest: number | undefined;
   let traffic: Map<string, number> | undefined;
   const logged: string[] = [];
@@ -93,37 +85,27 @@ describe('the daemon puts apps to sleep and wakes them', () => {
 
   const sleeper = () =>
     new Sleeper(
-      platform,
+      fixture.platform,
       (line) => logged.push(line),
       async () => traffic,
     );
 
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(T0);
-    ({ platform, dispose, scheduler, router, queue } = deployingPlatform({
-      processes: { web: 'node web.js', worker: 'node worker.js', release: 'node migrate.js' },
-    }));
-    platform.state.apps.setFormation('shop', { web: 1, worker: 1 });
-    scheduler.running.push(instance('c101', 'web'), instance('c102', 'worker'));
-    setSleepAfter(platform.state, 'shop', '1m');
+    fixture.platform.state.apps.setFormation('shop', { web: 1, worker: 1 });
+    fixture.scheduler.running.push(instance('c101', 'web'), instance('c102', 'worker'));
+    setSleepAfter(fixture.platform.state, 'shop', '1m');
     lastRequest = T0 - 1000;
     traffic = new Map([['shop', lastRequest]]);
     logged.length = 0;
-  });
-
-  afterEach(() => {
-    vi.useRealTimers();
-    dispose();
   });
 
   test('an app idle for its sleep-after: its route is marked sleeping and every container goes, workers too', async () => {
     const watching = sleeper();
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
-    expect(isSleeping(platform.state, 'shop')).toBe(true);
-    expect(scheduler.running).toEqual([]);
-    expect(router.routes.get('shop')).toMatchObject({ sleeping: true, backends: [], parked: false });
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(true);
+    expect(fixture.scheduler.running).toEqual([]);
+    expect(fixture.router.routes.get('shop')).toMatchObject({ sleeping: true, backends: [], parked: false });
     expect(logged).toEqual([expect.stringMatching(/^asleep after 6\d s without a request: 2 containers removed$/)]);
   });
 
@@ -132,13 +114,13 @@ describe('the daemon puts apps to sleep and wakes them', () => {
     traffic = new Map([['shop', T0 + 30_000]]);
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
 
     traffic = new Map();
     vi.setSystemTime(T0 + 30_000);
     await sleeper().checkIdleApps();
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
-    expect(scheduler.running).toHaveLength(2);
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
+    expect(fixture.scheduler.running).toHaveLength(2);
   });
 
   test('nginx not answering, a stopped app, an app with sleep-after off: nothing sleeps', async () => {
@@ -147,50 +129,50 @@ describe('the daemon puts apps to sleep and wakes them', () => {
     traffic = undefined;
     await watching.checkIdleApps();
     traffic = new Map();
-    markStopped(platform.state, 'shop', true);
+    markStopped(fixture.platform.state, 'shop', true);
     await watching.checkIdleApps();
-    markStopped(platform.state, 'shop', false);
-    setSleepAfter(platform.state, GLOBAL_SCOPE, '1m');
-    setSleepAfter(platform.state, 'shop', 'off');
+    markStopped(fixture.platform.state, 'shop', false);
+    setSleepAfter(fixture.platform.state, GLOBAL_SCOPE, '1m');
+    setSleepAfter(fixture.platform.state, 'shop', 'off');
     await watching.checkIdleApps();
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
-    expect(scheduler.events).toEqual([]);
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
+    expect(fixture.scheduler.events).toEqual([]);
   });
 
   test('the global sleep-after applies to apps without their own', () => {
-    setSleepAfter(platform.state, 'shop', undefined);
-    expect(sleepAfterOf(platform.state, 'shop')).toEqual({ ms: undefined, shown: 'off' });
-    setSleepAfter(platform.state, GLOBAL_SCOPE, '2h');
-    expect(sleepAfterOf(platform.state, 'shop')).toEqual({ ms: 7_200_000, shown: '2h (global)' });
-    expect(() => setSleepAfter(platform.state, GLOBAL_SCOPE, '2 h')).toThrow('Invalid sleep-after 2 h');
+    setSleepAfter(fixture.platform.state, 'shop', undefined);
+    expect(sleepAfterOf(fixture.platform.state, 'shop')).toEqual({ ms: undefined, shown: 'off' });
+    setSleepAfter(fixture.platform.state, GLOBAL_SCOPE, '2h');
+    expect(sleepAfterOf(fixture.platform.state, 'shop')).toEqual({ ms: 7_200_000, shown: '2h (global)' });
+    expect(() => setSleepAfter(fixture.platform.state, GLOBAL_SCOPE, '2 h')).toThrow('Invalid sleep-after 2 h');
   });
 
   test('a wake starts the current release as a deploy does and routes it; the app is awake', async () => {
     const watching = sleeper();
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
-    scheduler.events.length = 0;
+    fixture.scheduler.events.length = 0;
     await Promise.all([watching.wake('shop'), watching.wake('shop')]);
     // one wake for both; its release task ran when it was released, not now
-    expect(scheduler.events).toEqual([
+    expect(fixture.scheduler.events).toEqual([
       expect.stringMatching(/^start web v1 /),
       expect.stringMatching(/^start worker v1 /),
       expect.stringMatching(/^route 10\.0\.0\./),
     ]);
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
-    expect(router.routes.get('shop')).toMatchObject({ sleeping: false, backends: [{ port: 5000 }] });
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
+    expect(fixture.router.routes.get('shop')).toMatchObject({ sleeping: false, backends: [{ port: 5000 }] });
     expect(logged.at(-1)).toMatch(/^woken by a request: v1 answers after \d+ ms$/);
     // awake again: its start counts as a request
     vi.setSystemTime(T0 + 100_000);
     await watching.checkIdleApps();
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
   });
 
   test('a request that asks for a wake while the app is being put to sleep keeps it awake on the same containers', async () => {
     const watching = sleeper();
-    const route = router.route.bind(router);
+    const route = fixture.router.route.bind(fixture.router);
     let asked: Promise<void> | undefined;
-    router.route = async (given) => {
+    fixture.router.route = async (given) => {
       // The route is marked sleeping while the web container drains: a request comes now.
       if (given.sleeping && given.backends.length > 0) asked = watching.wake('shop');
       return route(given);
@@ -198,10 +180,10 @@ describe('the daemon puts apps to sleep and wakes them', () => {
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
     await asked;
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
-    expect(scheduler.running.map((i) => i.id)).toEqual(['c101', 'c102']);
-    expect(router.routes.get('shop')).toMatchObject({ sleeping: false, backends: [{ host: '10.0.0.101' }] });
-    expect(scheduler.events.filter((e) => /^(start|retire)/.test(e))).toEqual([]);
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
+    expect(fixture.scheduler.running.map((i) => i.id)).toEqual(['c101', 'c102']);
+    expect(fixture.router.routes.get('shop')).toMatchObject({ sleeping: false, backends: [{ host: '10.0.0.101' }] });
+    expect(fixture.scheduler.events.filter((e) => /^(start|retire)/.test(e))).toEqual([]);
     expect(logged).toEqual(['stays awake: a request came while it was being put to sleep']);
   });
 
@@ -209,23 +191,23 @@ describe('the daemon puts apps to sleep and wakes them', () => {
     const watching = sleeper();
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
-    const reconciler = new Reconciler(platform, () => {});
+    const reconciler = new Reconciler(fixture.platform, () => {});
     expect(await reconciler.app('shop')).toEqual([]);
-    expect(queue.jobs).toEqual([]);
+    expect(fixture.queue.jobs).toEqual([]);
     // a container left behind (the daemon died while putting it to sleep)
-    scheduler.running.push(instance('c103', 'web'));
+    fixture.scheduler.running.push(instance('c103', 'web'));
     expect(await reconciler.app('shop')).toEqual(['retired web.1 (v1): the app is sleeping']);
-    expect(router.routes.get('shop')).toMatchObject({ sleeping: true, backends: [] });
-    expect(queue.jobs).toEqual([]);
+    expect(fixture.router.routes.get('shop')).toMatchObject({ sleeping: true, backends: [] });
+    expect(fixture.queue.jobs).toEqual([]);
   });
 
   test('ps:stop of a sleeping app stops it: parked, no longer sleeping', async () => {
     const watching = sleeper();
     vi.setSystemTime(T0 + 61_000);
     await watching.checkIdleApps();
-    await stopApp(platform, 'shop');
-    expect(isSleeping(platform.state, 'shop')).toBe(false);
-    expect(router.routes.get('shop')).toMatchObject({ parked: true, sleeping: false });
+    await stopApp(fixture.platform, 'shop');
+    expect(isSleeping(fixture.platform.state, 'shop')).toBe(false);
+    expect(fixture.router.routes.get('shop')).toMatchObject({ parked: true, sleeping: false });
   });
 });
 

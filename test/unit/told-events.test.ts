@@ -2,44 +2,40 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { DomainEvent } from '../../src/events/domain.js';
 import { keepCertificatesFresh, setLetsencryptProperty } from '../../src/letsencrypt/index.js';
-import type { Platform } from '../../src/platform.js';
 import { storeCertificate } from '../../src/proxy/certs.js';
 import { backupToBucket, parseBackupAuth, updateBackupSettings } from '../../src/services/index.js';
 import { allServiceKinds } from '../../src/services/names.js';
 import { backupState, stateBackupSettings } from '../../src/state-backup/index.js';
 import { webhookBody } from '../../src/webhooks/body.js';
 import { webhookWants } from '../../src/webhooks/filter.js';
-import { MemoryLocks, unitPlatform } from '../support/fakes.js';
+import { eachTest, MemoryLocks, unitPlatform } from '../support/fakes.js';
 import { S3_KEY, startS3 } from '../support/s3.js';
 import { writeSelfSigned } from '../support/tls.js';
 
 // Certificates and backups tell what became of them as events, whoever was watching: what
 // the daemon's checks and the backup functions publish, and which webhooks those go to.
 
-let platform: Platform;
-let dispose: () => void;
+const fixture = eachTest(() => unitPlatform({ locks: new MemoryLocks() }));
 let told: DomainEvent[];
 
 beforeEach(() => {
-  ({ platform, dispose } = unitPlatform({ locks: new MemoryLocks() }));
   told = [];
-  platform.events.subscribe((event) => told.push(event));
+  fixture.platform.events.subscribe((event) => told.push(event));
 });
-afterEach(() => dispose());
 
 const ofTypes = (...types: string[]) => told.filter((e) => types.includes(e.type));
 const quietLog = () => {};
 
 /** A self-signed certificate for the app, valid for `days` more days, installed as certs:add does. */
 async function installCertificate(app: string, days: number): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(platform.settings.dataDir, 'cert-'));
+  const dir = fs.mkdtempSync(path.join(fixture.platform.settings.dataDir, 'cert-'));
   const [certFile, keyFile] = [path.join(dir, 'c.pem'), path.join(dir, 'k.pem')];
   await writeSelfSigned({ cert: certFile, key: keyFile }, [`${app}.example.test`], days);
   storeCertificate(
-    platform.settings.certsDir,
+    fixture.platform.settings.certsDir,
     app,
     fs.readFileSync(certFile, 'utf8'),
     fs.readFileSync(keyFile, 'utf8'),
@@ -48,20 +44,20 @@ async function installCertificate(app: string, days: number): Promise<void> {
 
 describe('certificates', () => {
   test('a Let’s Encrypt renewal that fails is cert.renewal_failed; a certificate with under 14 days left is cert.expiring, one with more is not', async () => {
-    for (const app of ['shop', 'calm']) platform.state.apps.create(app);
+    for (const app of ['shop', 'calm']) fixture.platform.state.apps.create(app);
     await installCertificate('shop', 5);
     await installCertificate('calm', 60);
     // shop renews from an authority that has no directory (its renewal is due: 30 days before expiry).
     const authority = http.createServer((_request, response) => response.writeHead(404).end('no directory here'));
     await new Promise<void>((resolve) => authority.listen(0, '127.0.0.1', resolve));
-    platform.state.properties.set('shop', 'letsencrypt.enabled', 'true');
-    setLetsencryptProperty(platform, 'shop', 'email', 'ops@example.test');
+    fixture.platform.state.properties.set('shop', 'letsencrypt.enabled', 'true');
+    setLetsencryptProperty(fixture.platform, 'shop', 'email', 'ops@example.test');
     const { port } = authority.address() as AddressInfo;
-    platform.state.properties.set('shop', 'letsencrypt.server', `http://127.0.0.1:${port}/directory`);
+    fixture.platform.state.properties.set('shop', 'letsencrypt.server', `http://127.0.0.1:${port}/directory`);
 
     const checking = new AbortController();
     try {
-      keepCertificatesFresh(platform, quietLog, checking.signal);
+      keepCertificatesFresh(fixture.platform, quietLog, checking.signal);
       await until(() => ofTypes('cert.expiring').length > 0);
     } finally {
       checking.abort();
@@ -95,12 +91,12 @@ describe('off-site backups', () => {
   const auth = () => parseBackupAuth({ accessKeyId: S3_KEY, secret: S3_KEY, endpoint: s3.endpoint });
 
   test('of Slipway’s state: stored is backup.succeeded, a bucket that refuses it backup.failed; one into a directory is no event', async () => {
-    stateBackupSettings(platform).update({ auth: auth() });
-    const stored = await backupState(platform, { bucket: 'backups' }, quietLog);
-    await expect(backupState(platform, { bucket: 'no-such-bucket' }, quietLog)).rejects.toThrow(
+    stateBackupSettings(fixture.platform).update({ auth: auth() });
+    const stored = await backupState(fixture.platform, { bucket: 'backups' }, quietLog);
+    await expect(backupState(fixture.platform, { bucket: 'no-such-bucket' }, quietLog)).rejects.toThrow(
       'Backup of Slipway’s state to s3://no-such-bucket failed',
     );
-    await backupState(platform, { dir: path.join(platform.settings.dataDir, 'here') }, quietLog);
+    await backupState(fixture.platform, { dir: path.join(fixture.platform.settings.dataDir, 'here') }, quietLog);
 
     expect(ofTypes('backup.succeeded', 'backup.failed')).toEqual([
       expect.objectContaining({
@@ -116,17 +112,17 @@ describe('off-site backups', () => {
 
   test('one that cannot start for want of credentials is backup.failed too, for a service and for the state', async () => {
     const postgres = allServiceKinds.find((k) => k.kind === 'postgres')!;
-    platform.state.services.create('postgres', 'db', 'password');
-    const service = platform.state.services.get('postgres', 'db')!;
-    await expect(backupToBucket(platform, postgres, service, 'backups', quietLog)).rejects.toThrow(
+    fixture.platform.state.services.create('postgres', 'db', 'password');
+    const service = fixture.platform.state.services.get('postgres', 'db')!;
+    await expect(backupToBucket(fixture.platform, postgres, service, 'backups', quietLog)).rejects.toThrow(
       'No backup credentials for db: set them with postgres:backup-auth',
     );
-    await expect(backupState(platform, { bucket: 'backups' }, quietLog)).rejects.toThrow(
+    await expect(backupState(fixture.platform, { bucket: 'backups' }, quietLog)).rejects.toThrow(
       'No backup credentials for Slipway’s state',
     );
     // With credentials, a bucket the server does not have: the attempt fails and says so.
-    updateBackupSettings(platform, postgres, 'db', { auth: auth() });
-    await expect(backupToBucket(platform, postgres, service, 'no-such-bucket', quietLog)).rejects.toThrow(
+    updateBackupSettings(fixture.platform, postgres, 'db', { auth: auth() });
+    await expect(backupToBucket(fixture.platform, postgres, service, 'no-such-bucket', quietLog)).rejects.toThrow(
       'Backup of db to no-such-bucket failed',
     );
 

@@ -1,19 +1,13 @@
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { parseArgs, valueFlag } from '../../src/commands/args.js';
 import { action } from '../../src/commands/types.js';
-import type { Platform } from '../../src/platform.js';
 import { runLine } from '../support/commands.js';
-import { unitPlatform } from '../support/fakes.js';
+import { eachTest, unitPlatform } from '../support/fakes.js';
 
 // A declared value flag reaches its command as the string given (commands read it through
 // valueFlag, with no cast), and is absent when not given.
 
-let platform: Platform;
-let dispose: () => void;
-beforeEach(() => {
-  ({ platform, dispose } = unitPlatform({}));
-});
-afterEach(() => dispose());
+const fixture = eachTest(() => unitPlatform({}));
 
 test('valueFlag: the value given, in either spelling; undefined when absent or boolean', () => {
   const command = action({ name: 'x:y', summary: '', args: [], access: 'anyone', valueFlags: ['at'], run() {} });
@@ -24,10 +18,10 @@ test('valueFlag: the value given, in either spelling; undefined when absent or b
 });
 
 test('commands get their value flags: tokens:create --expires, ssh-keys:remove --fingerprint', async () => {
-  const made = await runLine(platform, ['tokens:create', 'ci', '--expires', '2h']);
+  const made = await runLine(fixture.platform, ['tokens:create', 'ci', '--expires', '2h']);
   expect(made.code).toBe(0);
   expect(made.stdout).toMatch(/expires \d{4}-\d\d-\d\dT/);
-  const removed = await runLine(platform, ['ssh-keys:remove', '--fingerprint', 'SHA256:none']);
+  const removed = await runLine(fixture.platform, ['ssh-keys:remove', '--fingerprint', 'SHA256:none']);
   expect(removed.code).not.toBe(0);
   expect(removed.stderr).toContain('No key with fingerprint SHA256:none');
 });
