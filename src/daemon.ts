@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { Worker } from 'bullmq';
 import { errorMessage } from './core/errors.js';
+import { closeWithin, type ShutdownStep } from './core/shutdown.js';
 import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
@@ -26,13 +26,15 @@ import { listenForPushes } from './git/push-socket.js';
 import { serveHostCommands } from './host/server.js';
 import { startApiServer } from './api/server.js';
 import { Platform } from './platform.js';
-import { startDeployWorker } from './queue/deploy-queue.js';
+import { startDeployWorker, type DeployWorker } from './queue/deploy-queue.js';
 import type { Settings } from './settings.js';
 import { startSshServer } from './ssh/server.js';
 import { dispatchEvents } from './webhooks/index.js';
 import { startWebhookWorker } from './webhooks/delivery.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
+/** How long a shutdown waits for what needs Redis, all of it together: a Redis gone never answers. */
+const REDIS_CLOSE_MS = 10_000;
 const log = lineLog();
 
 /**
@@ -88,7 +90,7 @@ export async function serve(settings: Settings): Promise<void> {
         signal,
       ),
   });
-  const worker = startWorker(platform);
+  const deploys = startWorker(platform);
   const stopDispatching = dispatchEvents(platform, log);
   const deliveries = startWebhookWorker({
     redisUrl: settings.redisUrl,
@@ -112,12 +114,14 @@ export async function serve(settings: Settings): Promise<void> {
     ssh.close();
     pushes.close();
     hostCommands.close();
-    await api.close();
-    await Promise.race([worker.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
-    await deliveries.close();
-    await stopDispatching();
-    await seat.release();
-    await platform.close();
+    return stopWorking(platform, deploys, {
+      first: [['closing the API server', () => api.close()]],
+      needingRedis: [
+        ['closing the webhook worker', () => deliveries.close()],
+        ['closing the webhook queue', stopDispatching],
+        ['releasing the daemon seat', () => seat.release()],
+      ],
+    });
   });
 }
 
@@ -139,19 +143,50 @@ async function claimSeat(platform: Platform): Promise<HeldLock> {
 export async function work(settings: Settings): Promise<void> {
   const platform = new Platform(settings);
   await checkDependencies(platform);
-  const worker = startWorker(platform);
+  const deploys = startWorker(platform);
   // Its deploys' events are queued for webhooks here; the daemon delivers them.
   const stopDispatching = dispatchEvents(platform, log);
   log(`deploy worker running (concurrency ${settings.deployConcurrency})`);
   onShutdown(async () => {
-    await worker.close();
-    await stopDispatching();
-    await platform.close();
+    return stopWorking(platform, deploys, { needingRedis: [['closing the webhook queue', stopDispatching]] });
   });
 }
 
-function startWorker(platform: Platform): Worker {
-  const worker = startDeployWorker({
+/**
+ * The end of a process that runs deploys: it takes no new job, lets the running deploys finish
+ * (within SHUTDOWN_GRACE_MS, with what goes `first`), closes what needs Redis (within
+ * REDIS_CLOSE_MS: a Redis gone would keep it waiting for ever), then the database. True when
+ * all of it was done in time; what was given up is logged.
+ */
+async function stopWorking(
+  platform: Platform,
+  deploys: DeployWorker,
+  steps: { first?: ShutdownStep[]; needingRedis: ShutdownStep[] },
+): Promise<boolean> {
+  const closingWorker = deploys.worker.close(); // takes no new job from here on
+  void closingWorker.catch(() => {}); // its failure is told in its step below
+  const clean = [
+    await closeWithin(
+      SHUTDOWN_GRACE_MS,
+      [...(steps.first ?? []), ['finishing running deploys', () => deploys.deploysDone()]],
+      log,
+    ),
+    await closeWithin(
+      REDIS_CLOSE_MS,
+      [
+        ['closing the deploy worker', () => closingWorker],
+        ...steps.needingRedis,
+        ['closing the Redis connections', () => platform.closeRedis()],
+      ],
+      log,
+    ),
+  ].every(Boolean);
+  platform.state.close();
+  return clean;
+}
+
+function startWorker(platform: Platform): DeployWorker {
+  const deploys = startDeployWorker({
     redisUrl: platform.settings.redisUrl,
     prefix: platform.settings.instance,
     concurrency: platform.settings.deployConcurrency,
@@ -159,8 +194,8 @@ function startWorker(platform: Platform): Worker {
     logs: platform.logs,
     run: (job) => runDeployJob(platform, job),
   });
-  worker.on('error', (error) => log('worker error', { level: 'error', err: error }));
-  return worker;
+  deploys.worker.on('error', (error) => log('worker error', { level: 'error', err: error }));
+  return deploys;
 }
 
 async function checkDependencies(platform: Platform): Promise<void> {
@@ -183,14 +218,21 @@ async function checkDependencies(platform: Platform): Promise<void> {
   }
 }
 
-function onShutdown(stop: () => Promise<void>): void {
+/**
+ * On SIGTERM or SIGINT: `stop`, then exit, 0 when it closed everything cleanly, 1 when it gave
+ * up on something (logged). A deploy it did not see to its end is closed by the next start.
+ */
+function onShutdown(stop: () => Promise<boolean>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log(`${signal} received, finishing running deploys`);
     stop().then(
-      () => process.exit(0),
+      (clean) => {
+        if (!clean) log('unclean shutdown: see what was given up above', { level: 'error' });
+        process.exit(clean ? 0 : 1);
+      },
       (error) => {
         log('unclean shutdown', { level: 'error', err: error });
         process.exit(1);

@@ -166,8 +166,13 @@ export class Platform {
   }
 
   async close(): Promise<void> {
+    await this.closeRedis();
+    this.state.close();
+  }
+
+  /** Closes the queue and the Redis client (a daemon's shutdown bounds this: a Redis gone never answers). */
+  async closeRedis(): Promise<void> {
     await this.parts.queue?.close();
     if (this.redisClient) await this.redisClient.quit().catch(() => this.redisClient?.disconnect());
-    this.state.close();
   }
 }

@@ -103,7 +103,8 @@ export function startDeployWorker(options: {
   logs: DeployLogs;
   /** Runs a job under its app's lock; may return clean-up to run after the lock is released. */
   run: (job: DeployJob) => Promise<AfterUnlock | void>;
-}): Worker {
+}): DeployWorker {
+  const running = new Set<Promise<void>>();
   const process = async (job: Job<QueuedJob>, token?: string) => {
     const data = deployJobSchema.parse(job.data);
     const lock = await options.locks.tryAcquire(appLockName(data.app));
@@ -118,19 +119,42 @@ export function startDeployWorker(options: {
       await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
       throw new (bullmq().DelayedError)();
     }
-    let afterUnlock: AfterUnlock | void;
+    const deploy = (async () => {
+      let afterUnlock: AfterUnlock | void;
+      try {
+        afterUnlock = await options.run(data);
+      } finally {
+        await lock.release();
+      }
+      await afterUnlock?.();
+    })();
+    running.add(deploy);
     try {
-      afterUnlock = await options.run(data);
+      await deploy;
     } finally {
-      await lock.release();
+      running.delete(deploy);
     }
-    await afterUnlock?.();
   };
-  return new (bullmq().Worker)(QUEUE_NAME, process, {
+  const worker = new (bullmq().Worker)(QUEUE_NAME, process, {
     connection: redisOptions(options.redisUrl),
     prefix: options.prefix,
     concurrency: options.concurrency,
     // A deploy cut off by a crash must not silently run again: the pusher was already told it failed.
     maxStalledCount: 0,
   });
+  return {
+    worker,
+    deploysDone: async () => {
+      while (running.size > 0) await Promise.allSettled(running);
+    },
+  };
+}
+
+export interface DeployWorker {
+  worker: Worker;
+  /**
+   * Resolves once no deploy runs here. BullMQ's close waits for the same, but then for Redis
+   * to record the jobs' ends: with Redis gone it waits for ever, though the deploys are over.
+   */
+  deploysDone(): Promise<void>;
 }

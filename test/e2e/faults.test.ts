@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -6,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DeployJson } from '../../src/model/api.js';
 import { deployWithPostgres, instanceContainers as containersOf } from '../support/faults.js';
 import { parseJson, type Report } from '../support/json.js';
-import { freePort } from '../support/ports.js';
 import { pushOrThrow } from '../support/pushes.js';
+import { ownRedis } from '../support/redis.js';
 import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../support/slipway.js';
 
 // Faults a host can throw at a running Slipway, each injected into a real daemon: what a
@@ -15,21 +14,12 @@ import { childrenOf, killAll, CLI, eventually, run, SlipwayUnderTest } from '../
 // dockerd is in dockerd-restart.test.ts (it runs alone).
 
 // A Redis of this file's own, so a test can take it away and bring it back.
-const redisPort = await freePort();
-const startRedis = async () => {
-  spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  await eventually(
-    () => run('redis-cli', ['-p', String(redisPort), 'ping']),
-    (r) => r.stdout.trim() === 'PONG',
-    10_000,
-  );
-};
-const stopRedis = () => run('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
+const redis = await ownRedis();
+const startRedis = redis.start;
+const stopRedis = redis.stop;
 
 const settings: NodeJS.ProcessEnv = {};
-const slipway = new SlipwayUnderTest(`redis://127.0.0.1:${redisPort}`, settings);
+const slipway = new SlipwayUnderTest(redis.url, settings);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const app = 'steady';
 const db = 'faultsdb';

@@ -23,6 +23,7 @@ const LAST_KNOWN_SECONDS: Record<string, number> = {
   'push-to-deploy.test.ts': 101,
   'dashboard-events.test.ts': 99,
   'bad-input.test.ts': 98,
+  'shutdown.test.ts': 95,
   'operator.test.ts': 93,
   'config-and-releases.test.ts': 90,
   'mariadb.test.ts': 84,

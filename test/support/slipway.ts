@@ -183,6 +183,25 @@ export class SlipwayUnderTest {
     await exited;
   }
 
+  /**
+   * SIGTERM, as `systemctl stop` sends it: the daemon's exit code, or 'running' when it has
+   * not exited within `limitMs` (then it is killed, so nothing is left behind).
+   */
+  async terminateDaemon(limitMs: number): Promise<number | 'running'> {
+    const daemon = this.daemon;
+    if (!daemon || daemon.exitCode !== null) throw new Error('the daemon is not running');
+    const exited = new Promise<number>((resolve) => daemon.once('exit', (code) => resolve(code ?? -1)));
+    daemon.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      exited,
+      new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), limitMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'running') await this.killDaemon();
+    return outcome;
+  }
+
   /** The running daemon's process id (benchmarks read its memory). */
   get daemonPid(): number | undefined {
     return this.daemon?.exitCode === null ? this.daemon.pid : undefined;

@@ -100,6 +100,39 @@ describe('making a network while other daemons on the engine make theirs', () =>
     expect(attempts()).toBe(11);
   });
 
+  test('a subnet the engine refused is not picked again: another daemon’s network still being made holds it unlisted', async () => {
+    // The engine reserves a subnet before it lists the network that takes it: for as long as
+    // the other daemon's creation takes, the list shows the subnet free and the engine refuses it.
+    const held = '10.210.0.0/24';
+    const tried: string[] = [];
+    const created: { name: string; subnet: string }[] = [];
+    const api = {
+      listNetworks: () => Promise.resolve([]),
+      getNetwork: (name: string) => ({
+        inspect: () =>
+          created.some((n) => n.name === name)
+            ? Promise.resolve({ Name: name })
+            : Promise.reject(Object.assign(new Error('missing'), { statusCode: 404 })),
+      }),
+      createNetwork: (options: { Name: string; IPAM: { Config: { Subnet: string }[] } }) => {
+        const subnet = options.IPAM.Config[0]!.Subnet;
+        tried.push(subnet);
+        if (subnet === held)
+          return Promise.reject(
+            Object.assign(new Error('Pool overlaps with other one on this address space'), { statusCode: 403 }),
+          );
+        created.push({ name: options.Name, subnet });
+        return Promise.resolve({});
+      },
+    };
+    const networks = new DockerNetworks(api as unknown as DockerApi, { pool: '10.210.0.0/16', prefix: 24 });
+    const made = networks.ensure('swtx-app', {});
+    await vi.runAllTimersAsync();
+    await made;
+    expect(created).toEqual([{ name: 'swtx-app', subnet: '10.210.1.0/24' }]);
+    expect(tried).toEqual([held, '10.210.1.0/24']);
+  });
+
   test('gives up with the engine’s refusal when it never stops', async () => {
     const { networks, created } = engine(Infinity);
     const refused = expect(networks.ensure('swtx-app', {})).rejects.toThrow('Pool overlaps');

@@ -13,7 +13,7 @@ export interface SubnetPool {
 
 /**
  * Two processes may pick the same free subnet at once; the engine refuses the second, which
- * waits a random moment (so racing daemons stop picking in step) and picks again. Inside one
+ * waits a random moment (so racing daemons stop picking in step) and picks another. Inside one
  * process networks are made one at a time: concurrent deploys of new apps would otherwise all
  * pick the same lowest free subnet, attempt after attempt.
  */
@@ -34,9 +34,15 @@ export class DockerNetworks {
   }
 
   private async create(name: string, labels: Record<string, string>): Promise<void> {
+    // Subnets the engine refused here. One may be held by a network another process is still
+    // making: the engine refuses the subnet before it lists that network (seen on Docker 20.10,
+    // the request refused with the network listed neither before nor after it). Picked again,
+    // the same lowest free subnet is refused for as long as that creation takes (longer on a
+    // busy engine, as just after dockerd restarted), and every attempt here may be spent on it.
+    const refused: string[] = [];
     for (let attempt = 1; ; attempt++) {
       if (await this.exists(name)) return;
-      const subnet = freeSubnet(this.subnets.pool, this.subnets.prefix, await this.takenRanges());
+      const subnet = freeSubnet(this.subnets.pool, this.subnets.prefix, [...(await this.takenRanges()), ...refused]);
       if (!subnet)
         throw new Error(
           `No free /${this.subnets.prefix} network is left in ${this.subnets.pool} (SLIPWAY_NETWORK_POOL)`,
@@ -53,6 +59,7 @@ export class DockerNetworks {
       } catch (error) {
         if (isConflict(error)) return; // made concurrently under this name
         if (!isRefused(error) || attempt >= CREATE_ATTEMPTS) throw error; // the subnet was taken meanwhile
+        refused.push(subnet);
         await sleep(Math.random() * RETRY_JITTER_MS * Math.min(attempt, 5));
       }
     }
