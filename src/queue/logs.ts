@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { logOutages } from './redis.js';
 
 const RETAIN_SECONDS = 24 * 3600;
 
@@ -50,7 +51,7 @@ export class DeployLogs {
     onLine: (line: string) => void,
     signal: AbortSignal,
   ): Promise<DeployResult | undefined> {
-    const reader = this.redis.duplicate();
+    const reader = logOutages(this.redis.duplicate());
     const abort = () => reader.disconnect();
     signal.addEventListener('abort', abort, { once: true });
     try {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { lineLog, type Log } from '../core/log.js';
 import { lazyPackage } from '../core/lazy.js';
 
 const ioredis = lazyPackage<typeof import('ioredis')>('ioredis');
@@ -31,5 +32,25 @@ export function redisOptions(url: string): RedisConnectionOptions {
  */
 export function connectRedis(url: string): Redis {
   const Client = ioredis().Redis;
-  return new Client({ ...redisOptions(url), maxRetriesPerRequest: 2 });
+  return logOutages(new Client({ ...redisOptions(url), maxRetriesPerRequest: 2 }));
+}
+
+/**
+ * ioredis emits every failed reconnection as an 'error' event, and prints each one as an
+ * "Unhandled error event" unless someone listens: one warning an outage instead, and a line
+ * when the connection is back. Commands still fail with their own errors meanwhile.
+ */
+export function logOutages(client: Redis, log: Log = lineLog()): Redis {
+  let down = false;
+  client.on('error', (error: unknown) => {
+    if (down) return;
+    down = true;
+    log('Redis connection lost; reconnecting', { level: 'warn', err: error });
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log('Redis connection back');
+  });
+  return client;
 }
