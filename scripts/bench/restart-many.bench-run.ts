@@ -11,8 +11,10 @@ import { SlipwayUnderTest } from '../../test/support/slipway.js';
  * is stopped (each deployed once and asleep, as most of bench-scale's thousand are), not
  * pushed. Prints, at each count of RESTART_APPS (default 200,1000), the time from spawn to
  * SSH listening and the daemon's CPU by then; BENCH_CPU_PROF=DIR has each daemon write a CPU
- * profile there (node --cpu-prof) when it stops.
+ * profile there when it stops. BENCH_PUSH=1 pushes one real app first and times its warm
+ * pushes (one file changed, until the page shows it) with no other app and after the last count.
  */
+const PUSH = process.env.BENCH_PUSH === '1';
 const COUNTS = (process.env.RESTART_APPS ?? '200,1000').split(',').map(Number);
 const PROFILES = process.env.BENCH_CPU_PROF;
 /** How long after it says it serves the daemon is left to finish what it does in the background. */
@@ -47,8 +49,37 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+let repo = '';
+let pushes = 0;
+/** A warm push of the real app, in seconds until its page shows the change: the median of 3. */
+async function warmPushes(): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const marker = `warm push ${++pushes}`;
+    const file = path.join(repo, 'server.js');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`),
+    );
+    await slipway.commit(repo, marker);
+    const started = performance.now();
+    const pushed = await slipway.push(repo);
+    if (pushed.code !== 0) throw new Error(`push failed:\n${pushed.output}`);
+    while (!(await slipway.get(slipway.appHost('pushed')).catch(() => ({ body: '' }))).body.includes(marker))
+      await new Promise((r) => setTimeout(r, 5));
+    times.push((performance.now() - started) / 1000);
+  }
+  return times.map((t) => t.toFixed(2)).join(', ');
+}
+
 test('restart with many apps', async () => {
   let made = 0;
+  if (PUSH) {
+    repo = await slipway.appRepo('dockerfile-app', 'pushed');
+    const first = await slipway.push(repo);
+    if (first.code !== 0) throw new Error(first.output);
+    console.log(`restart-many: warm pushes with no other app: ${await warmPushes()} s`);
+  }
   for (const count of COUNTS) {
     await slipway.stopDaemon();
     const state = openState(path.join(slipway.dir, 'data', 'slipway.db'));
@@ -84,6 +115,7 @@ test('restart with many apps', async () => {
       );
     }
   }
+  if (PUSH) console.log(`restart-many: warm pushes with ${made} other apps: ${await warmPushes()} s`);
   await slipway.stopDaemon();
   if (PROFILES) console.log(`restart-many: profiles in ${PROFILES}: ${fs.readdirSync(PROFILES).join(', ')}`);
 });
