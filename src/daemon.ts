@@ -60,7 +60,14 @@ export async function serve(settings: Settings): Promise<void> {
   const watching = new AbortController();
   superviseNginx(platform.nginx, log, watching.signal);
   superviseRegistry(settings, platform.state, log, watching.signal);
-  await keepConverging(platform, log, watching.signal);
+  // Every app is routed again at start, and the SSH server and the API do not wait for it: with
+  // a thousand apps that takes seconds, and nothing they serve needs it done. nginx outlives the
+  // daemon and kept routing meanwhile (its master loads the backends file should it start
+  // again); what the restore corrects is an address the engine changed while the daemon was
+  // away, which traffic is sent to until the restore, listening or not. A command or deploy
+  // that changes an app's route takes the app's lock, as the restore of that app does, so one
+  // never undoes the other; an app's deploy meanwhile routes its own new instances.
+  const restored = keepConverging(platform, log, watching.signal);
   await keepAppsSleeping(platform, log, watching.signal);
   keepCronTime(platform, log, watching.signal);
   keepBackupSchedules(platform, log, watching.signal, () => stateBackupSchedule(platform, log));
@@ -108,6 +115,10 @@ export async function serve(settings: Settings): Promise<void> {
   const hostCommands = await serveHostCommands(platform, settings.hostCommandSocket);
   log(
     `serving ssh on ${settings.sshHost}:${settings.sshPort}, http on port ${settings.httpPort}, apps under *.${settings.domain}, the API on 127.0.0.1:${api.port}`,
+  );
+  restored.then(
+    () => log('routes restored: every app is routed to what runs now'),
+    (error: unknown) => log(`restoring the routes failed: ${errorMessage(error)}`, { level: 'error' }),
   );
   onShutdown(async () => {
     watching.abort();

@@ -71,6 +71,7 @@ export class Platform {
   readonly history = new MetricsHistory();
   private readonly schedulers: Map<string, Scheduler>;
   private redisClient?: Redis;
+  private nginxRouter?: Nginx;
   private parts: Partial<PlatformParts>;
 
   constructor(
@@ -141,9 +142,12 @@ export class Platform {
     return secretFile(path.join(this.settings.dataDir, 'proxy-secret'));
   }
 
-  /** Slipway's nginx, for the daemon that runs it. */
+  /**
+   * Slipway's nginx, for the daemon that runs it: one for the process, so its callers queue for
+   * the config lock in one line and share what it keeps of the backends file.
+   */
   get nginx(): Nginx {
-    return new Nginx({
+    return (this.nginxRouter ??= new Nginx({
       bin: this.settings.nginxBin,
       dir: this.settings.nginxDir,
       tempDir: this.settings.nginxTempDir,
@@ -157,7 +161,7 @@ export class Platform {
       dashboardTls: () => tlsFiles(this.settings.certsDir, DASHBOARD_SITE),
       certsDir: this.settings.certsDir,
       lock: (fn) => this.locks.withLock('nginx', 60_000, fn),
-    });
+    }));
   }
 
   /** Where apps' traffic is routed: Slipway's nginx. */

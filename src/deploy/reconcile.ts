@@ -189,8 +189,8 @@ export class Reconciler {
  * given again and everything reconciled at start (nginx may have restarted too), then every
  * SLIPWAY_RECONCILE_SECONDS, after a lost view of the engine (it restarted), and soon after a
  * container dies that no deploy is retiring. Routing follows instances the engine restarts
- * at new addresses as soon as they start. Resolves once the routes are given at start, so
- * the daemon says it serves only when nginx sends traffic where the engine says it goes.
+ * at new addresses as soon as they start. Resolves once the routes are given at start (the
+ * daemon does not wait for it to serve: see daemon.ts).
  */
 export async function keepConverging(platform: Platform, log: Log, signal: AbortSignal): Promise<void> {
   const reconciler = new Reconciler(platform, log);

@@ -8,16 +8,8 @@ import { runProgram } from '../core/process.js';
 import { selfSignedCertificate, type TlsFiles } from './certs.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ProcessRef } from './nginx-workers.js';
-import {
-  parseBackends,
-  renderApp,
-  renderBackends,
-  renderMain,
-  renderStreams,
-  type AppBackends,
-  type Backend,
-  type MainConfig,
-} from './render.js';
+import { BackendsTable } from './backends-table.js';
+import { renderApp, renderMain, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
 import type { AppRoute, Router } from './router.js';
 import { routedByMap } from './host-map.js';
 
@@ -41,6 +33,9 @@ export class Nginx implements Router {
   private readonly appsDir: string;
   private readonly backendsFile: string;
   private readonly process: NginxProcess;
+  private readonly backends = new BackendsTable();
+  /** The end of this process's queue for the config lock (see locked). */
+  private lockQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly options: Omit<
@@ -74,7 +69,7 @@ export class Nginx implements Router {
 
   /** Writes the main config and starts the master, or reloads a running one if the config changed. */
   async ensureRunning(): Promise<void> {
-    await this.options.lock(async () => {
+    await this.locked(async () => {
       for (const sub of ['apps', 'streams', 'logs'])
         fs.mkdirSync(path.join(this.options.dir, sub), { recursive: true });
       fs.mkdirSync(this.options.tempDir, { recursive: true, mode: 0o755 });
@@ -110,13 +105,13 @@ export class Nginx implements Router {
    * then are marked as the block's. Returns whether nginx was reloaded.
    */
   async route(route: AppRoute): Promise<boolean> {
-    return this.options.lock(async () => {
+    return this.locked(async () => {
       // Over HTTPS only once nginx holds the certificate: with no room left for it, a block of its own.
       const mapped =
         routedByMap(route, this.options) &&
         (route.tls === undefined || (await this.process.sendCertificate(route.app, readPems(route.tls))));
       const backends = { peers: route.backends, fallback: route.fallback ?? [], sleeping: route.sleeping };
-      const previous = this.readBackends()[route.app];
+      const previous = this.readBackends().get(route.app);
       if (mapped) this.ensureAccessLog(route.app);
       const hosts = mapped
         ? { domains: route.domains, parked: route.parked, tls: route.tls !== undefined }
@@ -152,7 +147,7 @@ export class Nginx implements Router {
 
   /** Stops routing an app: its server block goes (a reload), then its backends. */
   async unroute(app: string): Promise<boolean> {
-    return this.options.lock(async () => {
+    return this.locked(async () => {
       const reloaded = await this.replaceFiles({ [this.appFile(app)]: undefined, [this.streamFile(app)]: undefined });
       await this.setBackends(app, { peers: [], fallback: [] });
       return reloaded;
@@ -173,8 +168,8 @@ export class Nginx implements Router {
   }
 
   async withdraw(app: string, backend: Backend, options: { unreachable?: boolean } = {}): Promise<void> {
-    await this.options.lock(async () => {
-      const current = this.readBackends()[app] ?? { peers: [], fallback: [] };
+    await this.locked(async () => {
+      const current = this.readBackends().get(app) ?? { peers: [], fallback: [] };
       const rest = current.peers.filter((b) => b.host !== backend.host || b.port !== backend.port);
       if (rest.length < current.peers.length) await this.setBackends(app, { ...current, peers: rest });
     });
@@ -198,7 +193,7 @@ export class Nginx implements Router {
 
   /** Starts the master again after it died, clearing the workers it left (see NginxProcess.recover). */
   async recover(orphans: ProcessRef[]): Promise<void> {
-    await this.options.lock(() => this.process.recover(orphans));
+    await this.locked(() => this.process.recover(orphans));
   }
 
   /** Workers of a master that died unwatched (the daemon was down too, or the master had just reloaded) still hold the ports. */
@@ -274,8 +269,21 @@ export class Nginx implements Router {
     return path.join(this.options.dir, 'streams', `${app}.conf`);
   }
 
-  private readBackends(): Record<string, AppBackends> {
-    return parseBackends(readIfExists(this.backendsFile) ?? '');
+  /**
+   * The config lock, taken by one of this process's callers at a time: the others wait their
+   * turn here rather than each asking for it again and again (a restart routes every app at
+   * once, and a thousand callers polling the lock cost more than the routes themselves).
+   */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.lockQueue.then(() => this.options.lock(fn));
+    this.lockQueue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The backends file's content, parsed only when it is not what this process last read or wrote. */
+  private readBackends(): BackendsTable {
+    this.backends.load(readIfExists(this.backendsFile) ?? '');
+    return this.backends;
   }
 
   /**
@@ -294,9 +302,8 @@ export class Nginx implements Router {
   /** The file is what nginx loads on start; the socket updates the running workers at once. */
   private async setBackends(app: string, backends: AppBackends): Promise<void> {
     const current = readIfExists(this.backendsFile) ?? '';
-    const all = parseBackends(current);
-    all[app] = backends;
-    const text = renderBackends(all);
+    this.backends.load(current);
+    const text = this.backends.set(app, backends);
     // Another process may have written (and sent) other backends since: resent then, whatever this one sent last.
     const unchanged = text === current;
     if (!unchanged) writeAtomically(this.backendsFile, text);

@@ -242,6 +242,33 @@ const peerList = (peers: Backend[]) =>
     .map((b) => `${b.host}:${b.port}`)
     .join(',');
 
+/** One app's part of the backends text: its line (none while it is awake with no peers) and its domains' lines. */
+export interface RenderedBackends {
+  line: string;
+  hosts: string;
+}
+
+/** One app's lines of the backends text (see renderBackends), each value validated first. */
+export function renderAppBackends(app: string, backends: AppBackends): RenderedBackends {
+  const list = (peers: Backend[]) => (peers.length > 0 ? peerList(peers) : '-');
+  const name = appName.parse(app);
+  const { peers, fallback, sleeping, domains = [], parked, tls, block } = backends;
+  const line = sleeping
+    ? `${name} ${list(peers)} ${list(fallback)} sleeping\n`
+    : peers.length + fallback.length > 0
+      ? `${name} ${list(peers)}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`
+      : '';
+  const flags = Object.entries({ parked, tls, block }).flatMap(([flag, on]) => (on ? [` ${flag}`] : []));
+  const owner = `${name}${flags.join('')}`;
+  return { line, hosts: domains.map((domain) => `host:${serverName.parse(domain)} ${owner}\n`).join('') };
+}
+
+/** The backends text of apps rendered one by one (renderAppBackends): every app's line, then every domain's, by app. */
+export function joinBackends(rendered: ReadonlyMap<string, RenderedBackends>): string {
+  const apps = [...rendered.keys()].sort();
+  return apps.map((app) => rendered.get(app)!.line).join('') + apps.map((app) => rendered.get(app)!.hosts).join('');
+}
+
 /**
  * Every app's backends as the Lua side reads them, sorted: `app ip:port,ip:port`, with the
  * fallback after another space (`-` for no peers while a fallback remains); a sleeping app's
@@ -249,23 +276,7 @@ const peerList = (peers: Backend[]) =>
  * `host:<domain> app [parked] [tls] [block]` line for each domain of every app.
  */
 export function renderBackends(backends: Record<string, AppBackends>): string {
-  const list = (peers: Backend[]) => (peers.length > 0 ? peerList(peers) : '-');
-  const apps = Object.keys(backends).sort();
-  const lines = apps
-    .filter((app) => backends[app]!.peers.length + backends[app]!.fallback.length > 0 || backends[app]!.sleeping)
-    .map((app) => {
-      const { peers, fallback, sleeping } = backends[app]!;
-      const name = appName.parse(app);
-      if (sleeping) return `${name} ${list(peers)} ${list(fallback)} sleeping\n`;
-      return `${name} ${list(peers)}${fallback.length > 0 ? ` ${peerList(fallback)}` : ''}\n`;
-    });
-  const hosts = apps.flatMap((app) => {
-    const { domains = [], parked, tls, block } = backends[app]!;
-    const flags = Object.entries({ parked, tls, block }).flatMap(([flag, on]) => (on ? [` ${flag}`] : []));
-    const owner = `${appName.parse(app)}${flags.join('')}`;
-    return domains.map((domain) => `host:${serverName.parse(domain)} ${owner}\n`);
-  });
-  return [...lines, ...hosts].join('');
+  return joinBackends(new Map(Object.entries(backends).map(([app, b]) => [app, renderAppBackends(app, b)])));
 }
 
 export function parseBackends(text: string): Record<string, AppBackends> {

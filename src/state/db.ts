@@ -147,6 +147,17 @@ export function openDb(file: string): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // Each statement is compiled once: the stores prepare theirs at every call, and with a
+  // thousand apps a restart asks for some app settings tens of thousands of times, where the
+  // compile cost more than the query. No caller changes a statement's mode (pluck, raw) or
+  // iterates one, so a statement is never in use when it is asked for again.
+  const compiled = new Map<string, Database.Statement>();
+  const compile = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    let statement = compiled.get(source);
+    if (!statement) compiled.set(source, (statement = compile(source)));
+    return statement;
+  }) as Db['prepare'];
   return db;
 }
 

@@ -54,6 +54,7 @@ test('when a web container comes back at a new address, and its old one went to 
 test('after a daemon restart the routes are restored from what runs', async () => {
   await slipway.stopDaemon();
   await slipway.startDaemon();
+  await slipway.routesRestored();
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
   const restarted = await slipway.ssh(['ps:restart', app]);
   expect(restarted.code, restarted.output).toBe(0);
@@ -107,6 +108,7 @@ test('containers of an older Slipway, on the one network all apps once shared, m
   await legacy.connect({ Container: id });
   await docker.getNetwork(appNetwork).disconnect({ Container: id, Force: true });
   await slipway.startDaemon();
+  await slipway.routesRestored();
   expect((await slipway.get(slipway.appHost(app))).status).toBe(200);
   expect(Object.keys((await docker.getContainer(id).inspect()).NetworkSettings.Networks).sort()).toEqual(
     [appNetwork, slipway.instance].sort(),
@@ -115,6 +117,7 @@ test('containers of an older Slipway, on the one network all apps once shared, m
   expect((await slipway.ssh(['ps:restart', app])).code).toBe(0);
   await slipway.stopDaemon();
   await slipway.startDaemon();
+  await slipway.routesRestored();
   expect((await docker.listNetworks({ filters: { name: [slipway.instance] } })).map((n) => n.Name)).not.toContain(
     slipway.instance,
   );

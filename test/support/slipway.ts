@@ -86,6 +86,8 @@ export class SlipwayUnderTest {
   admin!: SshKey;
   private daemon?: ChildProcess;
   private daemonLog = '';
+  /** Where the log of the daemon started last begins. */
+  private lastStart = 0;
 
   /** Settings of this daemon on top of the harness's own (`SLIPWAY_WATCH_SECONDS`, …). */
   constructor(
@@ -160,6 +162,7 @@ export class SlipwayUnderTest {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const from = this.daemonLog.length; // only this start's lines count: the log keeps the last run's
+    this.lastStart = from;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${this.daemonLog}`)), 60_000);
       const collect = (chunk: Buffer) => {
@@ -173,6 +176,18 @@ export class SlipwayUnderTest {
       this.daemon!.stderr!.on('data', collect);
       this.daemon!.once('exit', (code) => reject(new Error(`daemon exited with ${code}:\n${this.daemonLog}`)));
     });
+  }
+
+  /**
+   * Resolves once the daemon started last has routed every app again to what runs now: it
+   * serves SSH before that (see src/daemon.ts).
+   */
+  async routesRestored(timeoutMs = 60_000): Promise<void> {
+    await eventually(
+      async () => this.daemonLog.slice(this.lastStart).includes('routes restored'),
+      (restored) => restored,
+      timeoutMs,
+    );
   }
 
   async stopDaemon(): Promise<void> {
