@@ -14,7 +14,7 @@ import { DockerSwarmScheduler } from './runtime/swarm/scheduler.js';
 import { SwarmManager } from './runtime/swarm/manager.js';
 import { clusterRegistry } from './registry/index.js';
 import { LocalServiceRuntime } from './runtime/local/services.js';
-import { DEFAULT_SCHEDULER, SCHEDULERS, type Scheduler } from './runtime/scheduler.js';
+import { DEFAULT_SCHEDULER, SCHEDULERS, type Instance, type Scheduler } from './runtime/scheduler.js';
 import type { ServiceRuntime } from './runtime/services.js';
 import type { Settings } from './settings.js';
 import { DomainEvents } from './events/domain.js';
@@ -113,6 +113,27 @@ export class Platform {
     const scheduler = this.schedulers.get(name);
     if (!scheduler) throw new UserError(`Scheduler ${name} is not available (${SCHEDULERS.join(', ')})`);
     return scheduler;
+  }
+
+  /**
+   * What runs for each of the apps (no one-offs), every one in the map: one `instancesOfApps`
+   * for the apps of each scheduler, where asking each app's would be one engine call per app.
+   */
+  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+    const bySchedulers = new Map<Scheduler, string[]>();
+    for (const app of apps) {
+      const scheduler = this.schedulerFor(app);
+      const own = bySchedulers.get(scheduler);
+      if (own) own.push(app);
+      else bySchedulers.set(scheduler, [app]);
+    }
+    // One app alone: its own listing, filtered by the engine, is the cheaper.
+    const listed = await Promise.all(
+      [...bySchedulers].map(async ([scheduler, own]) =>
+        own.length === 1 ? new Map([[own[0]!, await scheduler.instances(own[0]!)]]) : scheduler.instancesOfApps(own),
+      ),
+    );
+    return new Map(listed.flatMap((found) => [...found]));
   }
 
   /** Every scheduler this platform has (to prepare them, and to watch what they run). */

@@ -4,7 +4,7 @@ import { isSleeping, isStopped } from '../deploy/desired.js';
 import type { Platform } from '../platform.js';
 import { appDomains } from '../proxy/domains.js';
 import { latestDeploy } from './resources.js';
-import { runningState } from '../runtime/scheduler.js';
+import { runningState, type Instance } from '../runtime/scheduler.js';
 import { EventBus } from '../events/bus.js';
 import { eventApp, type DomainEvent } from '../events/domain.js';
 
@@ -118,16 +118,17 @@ export class AppWatch {
     const askEngine = this.ticks++ % ENGINE_EVERY_TICKS === 0;
     const told = new Set(this.told);
     this.told.clear();
-    const next = new Map<string, AppSummary>();
-    for (const { name } of this.platform.state.apps.list()) {
+    const looks = this.platform.state.apps.list().map(({ name }) => {
       const stored = this.stored(name);
       const previous = this.summaries.get(name);
       const changed = !previous || JSON.stringify(stored) !== JSON.stringify(storedOf(previous));
-      const containers =
-        askEngine || changed || told.has(name)
-          ? await this.containers(stored).catch(() => previous ?? NO_CONTAINERS)
-          : previous;
-      next.set(name, { ...stored, processes: containers.processes, running: containers.running });
+      return { stored, previous, ask: askEngine || changed || told.has(name) };
+    });
+    const asked = await this.containers(looks.filter((l) => l.ask).map((l) => l.stored));
+    const next = new Map<string, AppSummary>();
+    for (const { stored, previous, ask } of looks) {
+      const containers = (ask && asked.get(stored.name)) || previous || NO_CONTAINERS;
+      next.set(stored.name, { ...stored, processes: containers.processes, running: containers.running });
     }
     if (generation !== this.generation) return;
     const before = this.summaries;
@@ -155,10 +156,23 @@ export class AppWatch {
     };
   }
 
-  private async containers(stored: Stored): Promise<Containers> {
-    if (!stored.deployed && !stored.deploy) return NO_CONTAINERS;
-    const instances = await this.platform.schedulerFor(stored.name).instances(stored.name);
-    return { processes: instances.length, running: runningState(instances) };
+  /**
+   * The containers' half of these apps' summaries, from one listing of them all (one each was a
+   * thousand engine calls every few ticks on a host of a thousand apps); none for an app when
+   * the engine did not answer (its last summary stays).
+   */
+  private async containers(apps: Stored[]): Promise<Map<string, Containers>> {
+    const found = new Map<string, Containers>();
+    const asked: string[] = [];
+    for (const stored of apps) {
+      if (stored.deployed || stored.deploy) asked.push(stored.name);
+      else found.set(stored.name, NO_CONTAINERS);
+    }
+    if (asked.length === 0) return found;
+    const listed = await this.platform.instancesOfApps(asked).catch(() => new Map<string, Instance[]>());
+    for (const [app, instances] of listed)
+      found.set(app, { processes: instances.length, running: runningState(instances) });
+    return found;
   }
 }
 

@@ -1,5 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { format, type Output } from '../core/output.js';
+import type { Platform } from '../platform.js';
+import type { Instance } from '../runtime/scheduler.js';
 import type { AppRecord } from '../state/index.js';
 import {
   query,
@@ -7,6 +9,7 @@ import {
   type Command,
   type CommandArgs,
   type CommandContext,
+  type ReportContext,
   type ReportRows,
 } from './types.js';
 
@@ -64,19 +67,36 @@ export const reportRenderer = {
   },
 };
 
+/**
+ * What runs for each of the apps, read when a report first asks: for one app its scheduler's
+ * `instances`, for several one listing of them all (one per app made a report of a thousand
+ * apps a thousand engine calls).
+ */
+function instancesLookup(platform: Platform, apps: AppRecord[]): ReportContext['instancesOf'] {
+  const names = apps.map((a) => a.name);
+  if (names.length <= 1) return (app) => platform.schedulerFor(app).instances(app);
+  let listing: Promise<Map<string, Instance[]>> | undefined;
+  return async (app) => {
+    listing ??= platform.instancesOfApps(names);
+    const listed = (await listing).get(app); // shared by the app's reports: each gets its own copy
+    return listed ? [...listed] : platform.schedulerFor(app).instances(app);
+  };
+}
+
 /** Reads reports about the named app, or (admins only get here without one) about every app. */
 export async function readReports(ctx: CommandContext, args: CommandArgs, reports: AppReport[]): Promise<ReportData> {
   const apps: AppRecord[] = args.app ? [args.app] : ctx.platform.state.apps.list();
   const flags = Object.keys(args.flags).filter((flag) => flag !== 'format');
   if (!args.app && flags.length > 0) throw new UserError(`--${flags[0]} needs an app`);
   const sections: ReportData['sections'] = [];
+  const reportCtx: ReportContext = { ...ctx, instancesOf: instancesLookup(ctx.platform, apps) };
   for (const app of apps) {
     for (const report of reports) {
       sections.push({
         app: app.name,
         report: report.name,
         heading: `${app.name} ${report.name} information`,
-        rows: await report.rows(ctx, app),
+        rows: await report.rows(reportCtx, app),
       });
     }
   }

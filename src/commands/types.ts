@@ -4,6 +4,7 @@ import type { AppLifecycle } from '../apps/index.js';
 import type { Caller } from '../access/index.js';
 import type { Terminal } from '../model/terminal.js';
 import type { Platform } from '../platform.js';
+import type { Instance } from '../runtime/scheduler.js';
 import type { AppRecord } from '../state/index.js';
 
 export type { Caller } from '../access/index.js';
@@ -174,7 +175,13 @@ export type ReportRows = [label: string, value: string][];
 export interface AppReport {
   name: string;
   summary: string;
-  rows(ctx: CommandContext, app: AppRecord): ReportRows | Promise<ReportRows>;
+  rows(ctx: ReportContext, app: AppRecord): ReportRows | Promise<ReportRows>;
+}
+
+/** A report's context: the command's, and what runs for an app as one listing for all the apps reported on read it. */
+export interface ReportContext extends CommandContext {
+  /** What runs now for the app (no one-offs), as its scheduler's `instances` says. */
+  instancesOf(app: string): Promise<Instance[]>;
 }
 
 /**

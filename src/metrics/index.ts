@@ -154,14 +154,11 @@ function deployLabels(o: ReturnType<Platform['state']['deploys']['outcomes']>[nu
 /** The running containers of every app, with what each uses now; a container that went meanwhile is left out. */
 async function containerUsage(platform: Platform, apps: string[]): Promise<Measured['containers']> {
   const running: { app: string; instance: Instance }[] = [];
-  for (const app of apps) {
-    if (platform.state.releases.current(app) === undefined) continue;
-    const instances = await platform
-      .schedulerFor(app)
-      .instances(app)
-      .catch(() => []);
+  // One listing for all the apps: one per app was a thousand engine calls a minute on a host of a thousand.
+  const deployed = apps.filter((app) => platform.state.releases.current(app) !== undefined);
+  const listed = await platform.instancesOfApps(deployed).catch(() => new Map<string, Instance[]>());
+  for (const [app, instances] of listed)
     running.push(...instances.filter((i) => i.running).map((instance) => ({ app, instance })));
-  }
   const measured: Measured['containers'] = [];
   for (let i = 0; i < running.length; i += STATS_AT_ONCE) {
     const batch = running.slice(i, i + STATS_AT_ONCE);

@@ -219,12 +219,29 @@ class SessionTerminal implements Terminal {
   }
 }
 
-/** Lines to the client; a client with a pty put its terminal in raw mode and needs \r\n. */
+/**
+ * Lines to the client; a client with a pty put its terminal in raw mode and needs \r\n.
+ * Lines printed together go in one write, once the code printing them yields (a write is an
+ * SSH packet, encrypted on its own: a report of every app prints tens of thousands of lines);
+ * an error line sends the lines before it first, so the order stays.
+ */
 function channelOutput(channel: ServerChannel, terminal: Terminal | undefined): Output {
   const end = terminal ? '\r\n' : '\n';
+  let pending = '';
+  const flush = () => {
+    if (pending === '') return;
+    channel.write(pending);
+    pending = '';
+  };
   return {
-    out: (line) => void channel.write(line + end),
-    err: (line) => void channel.stderr.write(line + end),
+    out: (line) => {
+      if (pending === '') queueMicrotask(flush);
+      pending += line + end;
+    },
+    err: (line) => {
+      flush();
+      channel.stderr.write(line + end);
+    },
   };
 }
 

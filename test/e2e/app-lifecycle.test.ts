@@ -260,6 +260,8 @@ describe('rename and clone', () => {
     const everyApp = await slipway.sshJson<Record<string, Report>>(['ps:report', '--format', 'json']);
     expect(Object.keys(everyApp).sort()).toEqual(['copy', 'renamed']);
     expect(everyApp.copy?.running).toBe('true');
+    // One listing for every app: each app's part is its own report.
+    expect(everyApp.copy).toEqual(await slipway.sshJson<Report>(['ps:report', 'copy', '--format', 'json']));
     expect((await slipway.ssh(['report'])).stdout).toContain('=====> renamed storage information');
     const unknown = await slipway.ssh(['ps:report', 'copy', '--colour']);
     expect(unknown.code).toBe(1);

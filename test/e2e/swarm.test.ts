@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { asManagerOf, removeRegistry, stopRegistry, TestCluster } from '../support/cluster.js';
 import type { DeployJson } from '../../src/model/api.js';
-import { parseJson } from '../support/json.js';
+import { parseJson, type Report } from '../support/json.js';
 import { eventually, makeKey, SlipwayUnderTest } from '../support/slipway.js';
 
 // Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
@@ -263,6 +263,9 @@ describe('a swarm of three nodes', () => {
     const report = await slipway.ssh(['ps:report', app]);
     expect(report.code, report.output).toBe(0);
     expect(report.stdout).toMatch(/Status web 1:\s+running/);
+    // Every app's report lists the swarm's tasks once for all apps: this app's part is its own report.
+    const everyApp = await slipway.sshJson<Record<string, Report>>(['ps:report', '--format', 'json']);
+    expect(everyApp[app]).toEqual(await slipway.sshJson<Report>(['ps:report', app, '--format', 'json']));
     const ran = await slipway.ssh(['run', 'stateful', `'psql $DATABASE_URL -Atc "select count(*) from notes"'`]);
     expect(ran.code, ran.output).toBe(0);
     expect(ran.stdout.trim()).toBe('6');

@@ -101,8 +101,19 @@ export class FakeScheduler implements Scheduler {
     this.running = this.running.filter((r) => !instances.some((i) => i.id === r.id));
   }
 
+  /** How many times what runs was listed: each `instances`, each `instancesOfApps`. */
+  listings = 0;
+
   async instances(_app: string, options: { oneOffs?: boolean } = {}) {
+    this.listings++;
     return this.running.filter((i) => options.oneOffs || !i.oneOff);
+  }
+
+  /** One listing, whatever the apps; each app gets what `instances` would give it. */
+  async instancesOfApps(apps: string[]) {
+    this.listings++;
+    const listed = this.running.filter((i) => !i.oneOff);
+    return new Map(apps.map((app) => [app, [...listed]]));
   }
 
   async logs() {}

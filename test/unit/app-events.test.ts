@@ -5,6 +5,7 @@ import type { Platform } from '../../src/platform.js';
 import type { AppSummary } from '../../src/model/api.js';
 import { admin, grantTenant, openStream, sleep, streamingPlatform, tenant, until } from '../support/event-streams.js';
 import { FakeScheduler, succeededRelease } from '../support/fakes.js';
+import { webInstance } from '../support/instances.js';
 import { parseJson } from '../support/json.js';
 import { stringContaining } from '../support/matchers.js';
 
@@ -63,6 +64,21 @@ describe('the apps’ event source', () => {
     const count = events.length;
     await sleep(TICK_MS * 10);
     expect(events).toHaveLength(count);
+    unsubscribe();
+  });
+
+  test('with many apps deployed, one look asks the engine about them all in one listing', async () => {
+    for (let n = 1; n <= 30; n++) {
+      platform.state.apps.create(`app${n}`);
+      deploy(`app${n}`);
+    }
+    scheduler.running.push(webInstance('c1', 1));
+    const slow = new AppWatch(platform, 60_000); // no tick but the first look
+    scheduler.listings = 0;
+    const { summaries, unsubscribe } = await slow.subscribe(() => {});
+    expect(scheduler.listings).toBe(1);
+    const running = (app: string) => summaries.find((s) => s.name === app)?.running;
+    expect([running('app7'), running('shop'), running('draft')]).toEqual(['true', 'true', 'false']);
     unsubscribe();
   });
 

@@ -10,11 +10,7 @@ const report: AppReport = {
   summary: 'Show how the app’s traffic reaches it',
   async rows(ctx, app) {
     const enabled = isProxyEnabled(ctx.platform.state, app.name);
-    const web = enabled
-      ? []
-      : (await ctx.platform.schedulerFor(app.name).instances(app.name)).filter(
-          (i) => i.process === 'web' && i.hostPort,
-        );
+    const web = enabled ? [] : (await ctx.instancesOf(app.name)).filter((i) => i.process === 'web' && i.hostPort);
     return [
       ['Proxy enabled', String(enabled)],
       ['Proxy type', 'nginx'],

@@ -76,9 +76,7 @@ const report: AppReport = {
   summary: 'Show the app’s containers, whether it runs or sleeps, its restart policy and sleep-after',
   async rows(ctx, app) {
     const { state } = ctx.platform;
-    const instances = (await ctx.platform.schedulerFor(app.name).instances(app.name)).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
+    const instances = (await ctx.instancesOf(app.name)).sort((a, b) => a.name.localeCompare(b.name));
     const sleeping = isSleeping(state, app.name);
     return [
       ['Deployed', String(isDeployed(ctx, app.name))],

@@ -153,13 +153,35 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   async instances(app: string, options: { oneOffs?: boolean } = {}): Promise<Instance[]> {
-    // Labels alone are no proof: a tenant's build step carries whatever its Dockerfile says.
-    // Only Slipway names containers, so an instance also has the name Slipway gave it.
-    const prefix = appContainerPrefix(this.options, app);
     const found = (
       await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })
-    ).filter((c) => c.name.startsWith(prefix) && (options.oneOffs || c.labels[LABEL.oneOff] !== 'true'));
+    ).filter((c) => this.isInstanceOf(app, c, options.oneOffs ?? false));
     return Promise.all(found.map((c) => this.fromSummary(app, c)));
+  }
+
+  /** One listing of this instance's containers for all the apps; a running one is inspected as `instances` does. */
+  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+    const byApp = new Map(apps.map((app) => [app, [] as ContainerSummary[]]));
+    for (const c of await this.docker.containers.list({ [LABEL.instance]: this.options.instance })) {
+      const app = c.labels[LABEL.app] ?? '';
+      const of = byApp.get(app);
+      if (of && this.isInstanceOf(app, c, false)) of.push(c);
+    }
+    return new Map(
+      await Promise.all(
+        [...byApp].map(
+          async ([app, found]) => [app, await Promise.all(found.map((c) => this.fromSummary(app, c)))] as const,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Labels alone are no proof: a tenant's build step carries whatever its Dockerfile says.
+   * Only Slipway names containers, so an instance also has the name Slipway gave it.
+   */
+  private isInstanceOf(app: string, c: ContainerSummary, oneOffs: boolean): boolean {
+    return c.name.startsWith(appContainerPrefix(this.options, app)) && (oneOffs || c.labels[LABEL.oneOff] !== 'true');
   }
 
   logs(instance: Instance, options: LogOptions): Promise<void> {

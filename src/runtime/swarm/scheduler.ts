@@ -14,6 +14,7 @@ import {
   type UsageOptions,
   type DockerEngine,
   type SwarmNode,
+  type SwarmServiceSummary,
   type SwarmTask,
 } from '../docker/index.js';
 import { oneOffContainer } from '../local/specs.js';
@@ -298,15 +299,42 @@ export class DockerSwarmScheduler implements Scheduler {
     const info = await this.docker.swarm.info();
     if (!info.isManager) return [];
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
+    const found = await this.servicesInstances(services, await this.nodesById(), (id) => this.slotsOf(id));
+    if (options.oneOffs) found.push(...(await this.oneOffs(app)));
+    return found;
+  }
+
+  /** One listing each of services, nodes and tasks for all the apps, however many. */
+  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+    const byApp = new Map(apps.map((app) => [app, [] as Instance[]]));
+    if (!(await this.docker.swarm.info()).isManager) return byApp;
+    const services = (await this.docker.swarm.services({ [LABEL.instance]: this.options.instance })).filter((s) =>
+      byApp.has(s.labels[LABEL.app] ?? ''),
+    );
+    if (services.length === 0) return byApp;
     const nodes = await this.nodesById();
+    const tasks = await this.docker.swarm.tasks({ desiredState: HELD_DESIRED_STATES });
+    const slotsOf = async (id: string) => slotHolders(tasks.filter((t) => t.serviceId === id));
+    for (const [app, found] of byApp) {
+      const own = services.filter((s) => s.labels[LABEL.app] === app);
+      found.push(...(await this.servicesInstances(own, nodes, slotsOf)));
+    }
+    return byApp;
+  }
+
+  /** The instances of these services of one app, a task per slot. */
+  private async servicesInstances(
+    services: SwarmServiceSummary[],
+    nodes: Map<string, SwarmNode>,
+    slotsOf: (serviceId: string) => Promise<SwarmTask[]>,
+  ): Promise<Instance[]> {
     const found: Instance[] = [];
     for (const service of services) {
       const { [LABEL.process]: process, [LABEL.release]: release, [LABEL.port]: port } = service.labels;
       if (!process || !service.name.startsWith(`${this.options.instance}-`)) continue;
-      for (const task of await this.slotsOf(service.id))
+      for (const task of await slotsOf(service.id))
         found.push(this.instanceOf(task, service.name, process, Number(release), Boolean(port), nodes));
     }
-    if (options.oneOffs) found.push(...(await this.oneOffs(app)));
     return found;
   }
 
