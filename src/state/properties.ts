@@ -1,19 +1,13 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 /** Small per-app settings (checks lists, …), like Dokku's properties; deleted with the app. */
 export class PropertyStore {
-  /**
-   * Prepared once: a report of every app reads a few dozen properties of each (nginx's alone
-   * three per setting), and preparing the statement anew cost more than running it.
-   */
-  private getStatement?: Statement<[string, string], { value: string }>;
-
   constructor(private readonly db: Db) {}
 
   get(app: string, key: string): string | undefined {
-    this.getStatement ??= this.db.prepare('SELECT value FROM properties WHERE app = ? AND key = ?');
-    return this.getStatement.get(app, key)?.value;
+    const row = this.db.prepare('SELECT value FROM properties WHERE app = ? AND key = ?').get(app, key) as
+      { value: string } | undefined;
+    return row?.value;
   }
 
   set(app: string, key: string, value: string | undefined): void {
