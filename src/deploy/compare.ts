@@ -35,13 +35,17 @@ export function compare(plan: { type: string; count: number }[], release: number
   return { keep, missing, extra: instances.filter((i) => !keep.includes(i)) };
 }
 
-/** What runs for the app now, against this release (its current one) and the app's formation. */
+/**
+ * What runs for the app now (or in `listed`, a listing of it already taken), against this
+ * release (its current one) and the app's formation.
+ */
 export async function compareWithRunning(
   platform: Platform,
   app: string,
   release: ReleaseRecord,
+  listed?: Instance[],
 ): Promise<Comparison & { instances: Instance[] }> {
-  const instances = await platform.schedulerFor(app).instances(app);
+  const instances = listed ?? (await platform.schedulerFor(app).instances(app));
   const plan = processPlan(platform.state.apps.get(app)!.formation, releaseMetaSchema.parse(release.meta));
   return { instances, ...compare(plan, release.version, instances) };
 }

@@ -52,21 +52,54 @@ export class Reconciler {
     this.backoff.clear();
   }
 
-  /** Every app; one app's trouble never stops the others. */
+  /**
+   * Every app; one app's trouble never stops the others. What runs is listed once per
+   * scheduler at the start (with a thousand apps, asking each app's would be a thousand engine
+   * calls a pass), and each app's look without its lock reads it; what acts on an app, under
+   * its lock, lists that app afresh. A listing that fails leaves its apps to list their own.
+   */
   async all(): Promise<void> {
-    for (const app of this.platform.state.apps.list()) {
-      await this.app(app.name).catch((error) =>
-        this.log(`reconciling failed: ${errorMessage(error)}`, { level: 'warn', app: app.name }),
+    const apps = this.platform.state.apps.list().map((a) => a.name);
+    const listed = await this.listing(apps);
+    for (const app of apps) {
+      await this.app(app, listed.get(app)).catch((error) =>
+        this.log(`reconciling failed: ${errorMessage(error)}`, { level: 'warn', app }),
       );
     }
+  }
+
+  /** What runs for each app, listed once per scheduler; apps whose listing failed are left out. */
+  private async listing(apps: string[]): Promise<Map<string, Instance[]>> {
+    const bySchedulers = new Map<string, string[]>();
+    for (const app of apps) {
+      let scheduler: string;
+      try {
+        scheduler = this.platform.schedulerFor(app).name;
+      } catch {
+        continue; // its own look says why
+      }
+      const own = bySchedulers.get(scheduler);
+      if (own) own.push(app);
+      else bySchedulers.set(scheduler, [app]);
+    }
+    const listed = await Promise.all(
+      [...bySchedulers.values()].map((own) =>
+        this.platform.instancesOfApps(own).catch(() => new Map<string, Instance[]>()),
+      ),
+    );
+    return new Map(listed.flatMap((found) => [...found]));
   }
 
   /**
    * One app: what was found off, and what was done about it, goes to the log and `ps:report`.
    * It looks first without the app's lock, so a deploy is never kept waiting when all is well.
+   * That look may read `listed`, what runs as a pass listed it at its start: nothing is done
+   * from it, as an app it shows off is listed again under its lock (a deploy or wake since may
+   * have put it right); one it shows in order that went off since (a container died) is told
+   * by the engine's event, and looked at then.
    */
-  async app(app: string): Promise<string[]> {
-    if (this.platform.state.apps.get(app) && (await this.inOrder(app))) {
+  async app(app: string, listed?: Instance[]): Promise<string[]> {
+    if (this.platform.state.apps.get(app) && (await this.inOrder(app, listed))) {
       this.backoff.delete(app);
       return [];
     }
@@ -88,14 +121,14 @@ export class Reconciler {
   }
 
   /** Whether what runs is what was released, routed as it should be: nothing to do. */
-  private async inOrder(app: string): Promise<boolean> {
-    const seen = await this.assess(app);
+  private async inOrder(app: string, listed?: Instance[]): Promise<boolean> {
+    const seen = await this.assess(app, listed);
     if (!seen.current || seen.idle) return seen.instances.length === 0;
     return seen.missing.length === 0 && seen.stray.length === 0 && seen.routed;
   }
 
-  /** What runs for the app, against its desired state. */
-  private async assess(app: string) {
+  /** What runs for the app (listed now, unless given), against its desired state. */
+  private async assess(app: string, listed?: Instance[]) {
     const { state } = this.platform;
     const current = state.releases.current(app);
     const stopped = isStopped(state, app);
@@ -103,7 +136,7 @@ export class Reconciler {
     const idle = stopped || sleeping;
     if (!current || idle)
       return {
-        instances: await this.platform.schedulerFor(app).instances(app),
+        instances: listed ?? (await this.platform.schedulerFor(app).instances(app)),
         current,
         idle,
         sleeping,
@@ -112,7 +145,7 @@ export class Reconciler {
         web: [],
         routed: true,
       };
-    const { instances, keep, missing, extra } = await compareWithRunning(this.platform, app, current);
+    const { instances, keep, missing, extra } = await compareWithRunning(this.platform, app, current, listed);
     // After a swap the old containers drain until the deploy retires them; only strays go now.
     const retiring = retiringNow(state, app);
     const stray = extra.filter((i) => !retiring.has(i.id));
