@@ -1,42 +1,24 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { LogFields } from '../../src/core/log.js';
 import { PROCESS_OWNER } from '../../src/core/owner.js';
-import { backupSettingsIn, INTERRUPTED, type BackupAttempt } from '../../src/services/backup-settings.js';
+import { INTERRUPTED } from '../../src/services/backup-settings.js';
 import type { BucketClient } from '../../src/services/bucket.js';
 import { cleanUpInterruptedBackups } from '../../src/services/offsite-backups.js';
+import { backupAttempt, GONE, tempBackupSettings } from '../support/backup-attempts.js';
 
 /**
  * What the daemon does at its start with the backups that were running when it died: their
  * unfinished uploads are aborted and what they left deleted, without waiting for the next
  * backup; a bucket that cannot be reached leaves them for later, said in the log.
  */
-const dirs: string[] = [];
+const newStore = tempBackupSettings();
 const store = (accessKeyId = 'key') => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-interrupted-'));
-  dirs.push(dir);
-  const made = backupSettingsIn(dir);
+  const made = newStore();
   made.update({ auth: { accessKeyId, secretAccessKey: 's', region: 'us-east-1', signatureVersion: 's3v4' } });
   return made;
 };
-afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-/** A process of this host that is not running: no pid has a start time of 1 tick and pid 4194304 is beyond Linux's limit. */
-const GONE = `${os.hostname()}/4194304/1`;
-const running = (id: string, change: Partial<BackupAttempt>): BackupAttempt => ({
-  id,
-  startedAt: 1,
-  finishedAt: 1,
-  status: 'running',
-  bucket: 'b',
-  key: `postgres/db/${id}.dump`,
-  encrypted: false,
-  ...change,
-});
 
 /** A bucket's client whose requests are recorded (command and key); `unreachable`: each fails as a refused connection. */
 function fakeBucket(options: { unreachable?: boolean } = {}) {
@@ -66,8 +48,8 @@ function collectLog() {
 describe('interrupted backups at the daemon start', () => {
   test('an interrupted upload is aborted and what it left deleted; the attempt stays failed (interrupted); a running one is left alone', async () => {
     const attempts = store();
-    attempts.record(running('a', { owner: GONE, uploadId: 'up-a' }));
-    attempts.record(running('b', { owner: PROCESS_OWNER, uploadId: 'up-b' }));
+    attempts.record(backupAttempt('a', { owner: GONE, uploadId: 'up-a' }));
+    attempts.record(backupAttempt('b', { owner: PROCESS_OWNER, uploadId: 'up-b' }));
     const bucket = fakeBucket();
     const { lines, log } = collectLog();
 
@@ -93,9 +75,9 @@ describe('interrupted backups at the daemon start', () => {
 
   test('a bucket that cannot be reached keeps the upload for the next try, logged; the other stores are cleaned all the same', async () => {
     const far = store('far');
-    far.record(running('a', { owner: GONE, uploadId: 'up-a' }));
+    far.record(backupAttempt('a', { owner: GONE, uploadId: 'up-a' }));
     const near = store();
-    near.record(running('c', { owner: GONE, key: 'slipway-state/i/c.tar', uploadId: 'up-c' }));
+    near.record(backupAttempt('c', { owner: GONE, key: 'slipway-state/i/c.tar', uploadId: 'up-c' }));
     const unreachable = fakeBucket({ unreachable: true });
     const reachable = fakeBucket();
     const { lines, log } = collectLog();
@@ -123,8 +105,8 @@ describe('interrupted backups at the daemon start', () => {
 
   test('with nothing interrupted no bucket is asked (the S3 library is not even loaded)', async () => {
     const attempts = store();
-    attempts.record(running('a', { owner: GONE, uploadId: 'up-a', status: 'ok' }));
-    attempts.record(running('b', { owner: PROCESS_OWNER }));
+    attempts.record(backupAttempt('a', { owner: GONE, uploadId: 'up-a', status: 'ok' }));
+    attempts.record(backupAttempt('b', { owner: PROCESS_OWNER }));
     const bucket = fakeBucket();
     await cleanUpInterruptedBackups([{ name: 'postgres db', store: attempts }], collectLog().log, () => bucket.client);
     expect(bucket.connects()).toBe(0);
