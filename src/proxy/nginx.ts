@@ -8,6 +8,7 @@ import { runProgram } from '../core/process.js';
 import { selfSignedCertificate, type TlsFiles } from './certs.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ProcessRef } from './nginx-workers.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
 import { BackendsTable } from './backends-table.js';
 import { renderApp, renderMain, renderStreams, type AppBackends, type Backend, type MainConfig } from './render.js';
 import type { AppRoute, Router } from './router.js';
@@ -34,8 +35,8 @@ export class Nginx implements Router {
   private readonly backendsFile: string;
   private readonly process: NginxProcess;
   private readonly backends = new BackendsTable();
-  /** The end of this process's queue for the config lock (see locked). */
-  private lockQueue: Promise<unknown> = Promise.resolve();
+  /** This process's queue for the config lock (see locked). */
+  private readonly lockQueue = new KeyedMutex();
 
   constructor(
     private readonly options: Omit<
@@ -275,9 +276,7 @@ export class Nginx implements Router {
    * once, and a thousand callers polling the lock cost more than the routes themselves).
    */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const turn = this.lockQueue.then(() => this.options.lock(fn));
-    this.lockQueue = turn.catch(() => undefined);
-    return turn;
+    return this.lockQueue.run('config', () => this.options.lock(fn));
   }
 
   /** The backends file's content, parsed only when it is not what this process last read or wrote. */
