@@ -206,6 +206,7 @@ function nodeBuildEnv(node: {
     SLIPWAY_NODE_SUMMARY: node.toolchain.summary,
     SLIPWAY_PACKAGE_MANAGER: packageManager.name,
     ...(packageManager.version ? { SLIPWAY_PACKAGE_MANAGER_VERSION: packageManager.version } : {}),
+    ...(node.toolchain.packageManagerHash ? { SLIPWAY_PACKAGE_MANAGER_HASH: node.toolchain.packageManagerHash } : {}),
     ...(buildScript ? { SLIPWAY_BUILD_SCRIPT: buildScript } : {}),
     npm_config_registry: node.registry,
     COREPACK_NPM_REGISTRY: node.registry,

@@ -6,8 +6,8 @@ import tar from 'tar-stream';
 import { UserError } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import type { DockerEngine } from '../runtime/docker/index.js';
-import { NpmRegistry, type PublishedVersion } from './npm-registry.js';
-import { resolveNodeVersion, resolveNpmVersion, type NodeRequest } from './node-versions.js';
+import { NpmRegistry, sha512Of, type PublishedVersion } from './npm-registry.js';
+import { resolveNodeVersion, resolveNpmVersion, type NodeRequest, type PackageManager } from './node-versions.js';
 
 /** What a Node.js build runs with: host directories, mounted read-only into the compile container. */
 export interface NodeToolchain {
@@ -15,6 +15,13 @@ export interface NodeToolchain {
   npm: { version: string; dir: string };
   /** yarn and pnpm come through corepack, when the app uses them. */
   corepack: { version: string; dir: string } | undefined;
+  /**
+   * The sha512 (hex) of the pinned pnpm or yarn 1 tarball, from the registry: corepack installs
+   * it by this hash (buildpacks/nodejs/bin/compile). Without a hash corepack wants npm's
+   * signatures, which mirrors often drop; the registry's hash is what Node.js itself is
+   * trusted by here. Undefined when corepack pins the version itself or the registry is out of reach.
+   */
+  packageManagerHash: string | undefined;
   /** One line for the build output: what was chosen and why. */
   summary: string;
 }
@@ -84,8 +91,21 @@ export class NodeToolchains {
       node,
       npm,
       corepack,
+      packageManagerHash: corepack && (await this.packageManagerHash(request.packageManager)),
       summary: `Node.js ${node.version} (${request.nodeFrom}), npm ${npm.version}${manager}`,
     };
+  }
+
+  private async packageManagerHash(manager: PackageManager): Promise<string | undefined> {
+    const name = corepackSignedPackage(manager);
+    if (name === undefined) return undefined;
+    try {
+      const digest = sha512Of((await this.registry.published(name, manager.version!)).dist.integrity);
+      return digest && Buffer.from(digest, 'base64').toString('hex');
+    } catch (error) {
+      if (error instanceof UserError) return undefined; // corepack tries the registry itself, or uses its cache
+      throw error;
+    }
   }
 
   private async fetch(
@@ -172,4 +192,17 @@ function contextWithBinary(dockerfile: string, binary: string): Readable {
     .on('error', (error) => pack.destroy(error))
     .pipe(entry);
   return pack.pipe(new PassThrough());
+}
+
+/**
+ * The npm package corepack would check npm's signatures on for this pinned manager: pnpm, and
+ * yarn 1 (`yarn`); yarn 2+ comes from `@yarnpkg/cli-dist`, which corepack does not check.
+ * Undefined when nothing is pinned (corepack's own default carries its hash) or the app pinned a hash.
+ */
+export function corepackSignedPackage(manager: PackageManager): string | undefined {
+  const { name, version } = manager;
+  if (version === undefined || version.includes('+')) return undefined;
+  if (name === 'pnpm') return 'pnpm';
+  if (name === 'yarn' && semver.valid(version) && semver.major(version) === 1) return 'yarn';
+  return undefined;
 }

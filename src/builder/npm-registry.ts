@@ -45,6 +45,18 @@ export class NpmRegistry {
     return versions;
   }
 
+  /** One version's document (`<registry>/<name>/<version>`): a few KB, where pnpm's list of every version is megabytes. */
+  async published(name: string, version: string): Promise<PublishedVersion> {
+    const response = await this.get(
+      `${this.url.replace(/\/$/, '')}/${name.replace('/', '%2F')}/${encodeURIComponent(version)}`,
+      PACKUMENT_TIMEOUT_MS,
+    );
+    const parsed = versionSchema.safeParse(await response.json());
+    if (!parsed.success)
+      throw new UserError(`The npm registry's answer for ${name}@${version} is not a package version`);
+    return parsed.data;
+  }
+
   /**
    * Unpacks `package/<path>` entries that `keep` accepts into `target` (made here, and
    * only when every byte checked out and every `required` file is there: a partial,
@@ -56,8 +68,7 @@ export class NpmRegistry {
     keep: (file: string) => boolean = () => true,
     required: string[] = [],
   ): Promise<void> {
-    const { integrity } = published.dist;
-    const expected = /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity ?? '')?.[1];
+    const expected = sha512Of(published.dist.integrity);
     if (!expected)
       throw new UserError(`${published.dist.tarball} has no sha512 integrity hash in the registry: refusing it`);
     const staging = `${target}.partial-${process.pid}-${Date.now()}`;
@@ -96,6 +107,11 @@ export class NpmRegistry {
     if (!response.ok || !response.body) throw new UserError(`The npm registry answered ${response.status} for ${url}`);
     return response;
   }
+}
+
+/** The base64 digest of an npm `sha512-…` integrity string; undefined for any other. */
+export function sha512Of(integrity: string | undefined): string | undefined {
+  return /^sha512-([A-Za-z0-9+/=]+)$/.exec(integrity ?? '')?.[1];
 }
 
 /** A tar sink writing regular files under `root`; names outside `package/` or climbing out of it are refused. */

