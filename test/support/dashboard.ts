@@ -14,10 +14,17 @@ export function launchBrowser(slipway: SlipwayUnderTest): Promise<Browser> {
   });
 }
 
-/** Whether the page's script runs (it marks the document ready), waiting up to `timeout` ms. */
+/**
+ * Whether the page's script runs (it marks the document ready) and the page has first shown
+ * its data (it is no longer busy: a click before then may land on what has moved), waiting
+ * up to `timeout` ms.
+ */
 const isReady = (on: Page, timeout: number) =>
   on
-    .waitForFunction(() => document.documentElement.dataset.ready === 'true', { timeout })
+    .waitForFunction(
+      () => document.documentElement.dataset.ready === 'true' && !document.querySelector('[aria-busy="true"]'),
+      { timeout },
+    )
     .then(
       () => true,
       () => false,

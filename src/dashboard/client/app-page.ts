@@ -36,7 +36,13 @@ export function appPage(): void {
   const app = byId('app').dataset.app ?? '';
   const refreshers: (() => Promise<unknown>)[] = [];
   const refreshApp = () => Promise.all(refreshers.map((refresh) => refresh()));
-  const changed = () => void refreshApp().catch(sayFailed);
+  // Busy until the parts first show the app: what is below them moves as they fill in.
+  const main = byId('main');
+  main.setAttribute('aria-busy', 'true');
+  const changed = () =>
+    void refreshApp()
+      .catch(sayFailed)
+      .finally(() => main.removeAttribute('aria-busy'));
   for (const section of SECTIONS) refreshers.push(section(app, changed));
   // The page is read again whenever the app's summary changes (a deploy starts or ends, a
   // release, containers start or stop, domains), and the CPU and memory charts are sampled
