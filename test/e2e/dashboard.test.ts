@@ -173,7 +173,7 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('app-phone');
     await page.setViewport({ width: 800, height: 600 });
-  }, 90_000);
+  }, 150_000); // each wait has its own bound: under a whole suite's load, scaling and sampling both take long
 
   test('services: create Redis, link it to the app (which restarts with REDIS_URL), take and download a backup', async () => {
     await visit(slipway, page, '/services');

@@ -11,14 +11,21 @@ import { readProcesses, readUsage } from './resources.js';
 export const processesSection: AppSection = (app, changed) => {
   const form = byId('scale-form', HTMLFormElement);
   onSubmit(form, () => {
-    const counts = [...form.querySelectorAll('input')].map((input) => `${input.name}=${Number(input.value)}`);
-    void act('Scaling', () => command(['ps:scale', app, ...counts]).then(changed));
+    const inputs = [...form.querySelectorAll('input')];
+    const counts = inputs.map((input) => `${input.name}=${Number(input.value)}`);
+    void act('Scaling', async () => {
+      await command(['ps:scale', app, ...counts]);
+      for (const input of inputs) input.defaultValue = input.value; // sent: no longer a change of the reader's own
+      changed();
+    });
   });
   return async () => {
     const { formation, instances, ...processes } = await readProcesses(app);
     const holder = byId('formation');
-    // Not while someone is typing a count in it.
-    if (!holder.contains(document.activeElement)) {
+    // Not while someone is typing a count in it, nor over a count typed and not yet sent (a
+    // refresh the app's events start may come between typing and pressing Scale).
+    const edited = [...holder.querySelectorAll('input')].some((input) => input.value !== input.defaultValue);
+    if (!holder.contains(document.activeElement) && !edited) {
       holder.replaceChildren(
         ...Object.entries(formation).map(([type, count]) => {
           const label = el('label', `${type} `, { for: `scale-${type}` });
