@@ -96,10 +96,32 @@ export async function uploadStream(
       new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
     );
   } catch (error) {
-    await abortUpload(client, bucket, key, UploadId).catch(() => undefined);
-    throw error;
+    const aborted = await abortUpload(client, bucket, key, UploadId).then(
+      () => true,
+      () => false,
+    );
+    throw aborted ? error : new UploadLeftError(error, key, UploadId);
   }
 }
+
+/**
+ * An upload that failed and whose parts are still in the bucket: the server could not be
+ * asked to abort it (unreachable at that moment). Its key and ID are kept with the failed
+ * attempt so that the next backup, or the daemon's start, aborts it (forgetInterrupted).
+ */
+export class UploadLeftError extends Error {
+  constructor(
+    cause: unknown,
+    readonly key: string,
+    readonly uploadId: string,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Where a failed upload left parts, for its attempt's record: nothing when it left none. */
+export const uploadLeftBy = (error: unknown): { key?: string; uploadId?: string } =>
+  error instanceof UploadLeftError ? { key: error.key, uploadId: error.uploadId } : {};
 
 /**
  * Aborts a multipart upload, which deletes its parts. Resolves once it is gone: aborted now, or

@@ -44,7 +44,7 @@ export {
   type BackupSettingsStore,
 } from './backup-settings.js';
 export { checkPassphrase, decryptStream, encryptStream, HEADER_BYTES, MAGIC, openHeader } from './backup-crypto.js';
-export { bucketClient, downloadStream, measuring, readAll, storeVerified } from './bucket.js';
+export { bucketClient, downloadStream, measuring, readAll, storeVerified, uploadLeftBy } from './bucket.js';
 export {
   backupRefused,
   backupToBucket,

@@ -29,6 +29,7 @@ import {
   readAll,
   storeVerified,
   type Stored,
+  uploadLeftBy,
 } from './bucket.js';
 import { execInService, runInService } from './containers.js';
 import type { ServiceKind } from './kinds.js';
@@ -140,8 +141,9 @@ export interface Forgotten {
 }
 
 /**
- * What interrupted backups may have left is deleted: in a bucket the parts of their unfinished
- * upload (aborted: S3 lists no object for them, yet keeps and bills them), their manifest, then
+ * What interrupted backups (and failed ones whose upload could not be aborted then) may
+ * have left is deleted: in a bucket the parts of their unfinished upload (aborted: S3 lists
+ * no object for them, yet keeps and bills them), their manifest, then
  * their object (one completed just before the process died has no manifest, so nothing reads
  * it; this frees its space), and on this host their file and its partial. Where it was is then
  * forgotten, so that this is done once. Those in a bucket wait for a `client` to reach it, and
@@ -154,7 +156,7 @@ export async function forgetInterrupted(
 ): Promise<Forgotten> {
   const done: Forgotten = { forgotten: [], left: [] };
   for (const attempt of store.attempts()) {
-    if (attempt.error !== INTERRUPTED) continue;
+    if (!leftSomething(attempt)) continue;
     const { key, file, uploadId } = attempt;
     if (key !== undefined) {
       if (!client) {
@@ -179,6 +181,11 @@ export async function forgetInterrupted(
   }
   return done;
 }
+
+/** Interrupted (its process died), or failed with its upload not aborted (UploadLeftError). */
+const leftSomething = (attempt: BackupAttempt) =>
+  attempt.error === INTERRUPTED || (attempt.status === 'failed' && attempt.uploadId !== undefined);
+const ended = (attempt: BackupAttempt) => (attempt.error === INTERRUPTED ? 'interrupted' : 'failed');
 
 /**
  * At the daemon's start, in the background (nothing waits on a bucket): what the backups
@@ -205,11 +212,11 @@ export async function cleanUpInterruptedBackups(
         for (const attempt of forgotten) {
           const where = attempt.key === undefined ? attempt.file : `s3://${attempt.bucket}/${attempt.key}`;
           const aborted = attempt.uploadId === undefined ? '' : ', its unfinished upload aborted';
-          log(`deleted what the interrupted backup ${attempt.id} of ${name} left in ${where}${aborted}`);
+          log(`deleted what the ${ended(attempt)} backup ${attempt.id} of ${name} left in ${where}${aborted}`);
         }
         for (const { attempt, reason } of left) {
           log(
-            `could not abort the unfinished upload of the interrupted backup ${attempt.id} of ${name} in s3://${attempt.bucket}: ${reason} (the next backup tries again)`,
+            `could not abort the unfinished upload of the ${ended(attempt)} backup ${attempt.id} of ${name} in s3://${attempt.bucket}: ${reason} (the next backup tries again)`,
             { level: 'warn' },
           );
         }
@@ -320,6 +327,7 @@ export async function backupToBucket(
       bucket,
       encrypted,
       error: reason,
+      ...uploadLeftBy(error),
     });
     log(`backup of ${kind.kind} ${service.name} to s3://${bucket} failed: ${reason}`, { level: 'warn' });
     platform.events.publish('backup.failed', { service: told, bucket, error: reason });

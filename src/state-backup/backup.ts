@@ -16,6 +16,7 @@ import {
   measuring,
   newBackupId,
   storeVerified,
+  uploadLeftBy,
   type BackupAttempt,
   type ScheduledBackup,
 } from '../services/index.js';
@@ -148,7 +149,7 @@ export async function backupState(platform: Platform, target: StateBackupTarget,
     return attempt;
   } catch (error) {
     const reason = errorMessage(error);
-    store.record({ ...base, finishedAt: Date.now(), status: 'failed', error: reason });
+    store.record({ ...base, finishedAt: Date.now(), status: 'failed', error: reason, ...uploadLeftBy(error) });
     log(`backup of Slipway's state to ${where} failed: ${reason}`, { level: 'warn' });
     if ('bucket' in target)
       platform.events.publish('backup.failed', { service: STATE_SERVICE, bucket: target.bucket, error: reason });

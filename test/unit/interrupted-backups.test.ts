@@ -1,10 +1,11 @@
+import { Readable } from 'node:stream';
 import * as sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import type { LogFields } from '../../src/core/log.js';
 import { PROCESS_OWNER } from '../../src/core/owner.js';
 import { INTERRUPTED } from '../../src/services/backup-settings.js';
-import type { BucketClient } from '../../src/services/bucket.js';
+import { uploadLeftBy, uploadStream, type BucketClient } from '../../src/services/bucket.js';
 import { cleanUpInterruptedBackups } from '../../src/services/offsite-backups.js';
 import { backupAttempt, GONE, tempBackupSettings } from '../support/backup-attempts.js';
 
@@ -20,16 +21,20 @@ const store = (accessKeyId = 'key') => {
   return made;
 };
 
-/** A bucket's client whose requests are recorded (command and key); `unreachable`: each fails as a refused connection. */
-function fakeBucket(options: { unreachable?: boolean } = {}) {
+/**
+ * A bucket's client whose requests are recorded (command and key); `unreachable`: each fails
+ * as a refused connection, `refusing`: those commands do. A new upload's ID is `up-new`.
+ */
+function fakeBucket(options: { unreachable?: boolean; refusing?: string[] } = {}) {
   const sent: string[] = [];
   let connects = 0;
   const s3 = {
     send: (command: { constructor: { name: string }; input: { Key?: string } }) => {
-      sent.push(`${command.constructor.name.replace(/Command$/, '')} ${command.input.Key}`);
-      if (options.unreachable)
+      const name = command.constructor.name.replace(/Command$/, '');
+      sent.push(`${name} ${command.input.Key}`);
+      if (options.unreachable || options.refusing?.includes(name))
         return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
-      return Promise.resolve({});
+      return Promise.resolve(name === 'CreateMultipartUpload' ? { UploadId: 'up-new' } : {});
     },
   } as unknown as S3Client;
   const client: BucketClient = {
@@ -101,6 +106,43 @@ describe('interrupted backups at the daemon start', () => {
     await cleanUpInterruptedBackups([{ name: 'postgres db', store: far }], log, () => reachable.client);
     expect(reachable.sent).toContain('AbortMultipartUpload postgres/db/a.dump');
     expect(far.attempts()[0]!.uploadId).toBeUndefined();
+  });
+
+  test('a failed upload the server could not be asked to abort is kept with its attempt, and aborted by the next clean-up', async () => {
+    const down = fakeBucket({ refusing: ['UploadPart', 'AbortMultipartUpload'] });
+    const failed = await uploadStream(
+      down.client,
+      'b',
+      'postgres/db/f.dump',
+      Readable.from([Buffer.from('dump')]),
+    ).catch((error: unknown) => error);
+    expect(down.sent).toEqual([
+      'CreateMultipartUpload postgres/db/f.dump',
+      'UploadPart postgres/db/f.dump',
+      'AbortMultipartUpload postgres/db/f.dump',
+    ]);
+    expect((failed as Error).message).toBe('connect ECONNREFUSED 127.0.0.1:9');
+    const left = uploadLeftBy(failed);
+    expect(left).toEqual({ key: 'postgres/db/f.dump', uploadId: 'up-new' });
+    // aborted at once, it leaves nothing to record
+    const aborting = fakeBucket({ refusing: ['UploadPart'] });
+    expect(
+      uploadLeftBy(
+        await uploadStream(aborting.client, 'b', 'k', Readable.from([Buffer.from('x')])).catch((e: unknown) => e),
+      ),
+    ).toEqual({});
+
+    const attempts = store();
+    attempts.record(backupAttempt('f', { status: 'failed', error: 'connect ECONNREFUSED 127.0.0.1:9', ...left }));
+    const bucket = fakeBucket();
+    const { lines, log } = collectLog();
+    await cleanUpInterruptedBackups([{ name: 'postgres db', store: attempts }], log, () => bucket.client);
+    expect(bucket.sent[0]).toBe('AbortMultipartUpload postgres/db/f.dump');
+    expect(attempts.attempts()[0]).toMatchObject({ status: 'failed', error: 'connect ECONNREFUSED 127.0.0.1:9' });
+    expect(attempts.attempts()[0]!.uploadId).toBeUndefined();
+    expect(lines).toEqual([
+      'info deleted what the failed backup f of postgres db left in s3://b/postgres/db/f.dump, its unfinished upload aborted',
+    ]);
   });
 
   test('with nothing interrupted no bucket is asked (the S3 library is not even loaded)', async () => {
