@@ -8,7 +8,7 @@ import { domainsSection, httpsSection } from './app-domains.js';
 import { logsSection } from './app-logs.js';
 import { metricsPanel } from './metrics-panel.js';
 import { processesSection, refreshUsage, USAGE_MS } from './app-processes.js';
-import { byId, say, sayFailed, watchApps } from './page.js';
+import { busyUntilShown, byId, say, sayFailed, watchApps } from './page.js';
 
 /**
  * One part of the app page: given the app and what to call after a change made here (the
@@ -36,13 +36,8 @@ export function appPage(): void {
   const app = byId('app').dataset.app ?? '';
   const refreshers: (() => Promise<unknown>)[] = [];
   const refreshApp = () => Promise.all(refreshers.map((refresh) => refresh()));
-  // Busy until the parts first show the app: what is below them moves as they fill in.
-  const main = byId('main');
-  main.setAttribute('aria-busy', 'true');
-  const changed = () =>
-    void refreshApp()
-      .catch(sayFailed)
-      .finally(() => main.removeAttribute('aria-busy'));
+  const shown = busyUntilShown();
+  const changed = () => void refreshApp().catch(sayFailed).finally(shown);
   for (const section of SECTIONS) refreshers.push(section(app, changed));
   // The page is read again whenever the app's summary changes (a deploy starts or ends, a
   // release, containers start or stop, domains), and the CPU and memory charts are sampled

@@ -1,7 +1,19 @@
 // The apps overview: every app the session may use, kept current from the event stream, and
 // (for admins) a form that creates one.
 import { stateOf } from './format.js';
-import { act, agoElement, badge, command, el, field, fillTable, onSubmit, row, watchApps } from './page.js';
+import {
+  act,
+  agoElement,
+  badge,
+  busyUntilShown,
+  command,
+  el,
+  field,
+  fillTable,
+  onSubmit,
+  row,
+  watchApps,
+} from './page.js';
 
 export function appsPage(): void {
   const form = document.getElementById('create-app-form');
@@ -11,6 +23,7 @@ export function appsPage(): void {
       void act(`Creating ${name}`, () => command(['apps:create', name]).then(() => form.reset()));
     });
   }
+  const shown = busyUntilShown();
   watchApps((apps) => {
     const rows = [...apps.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -28,5 +41,6 @@ export function appsPage(): void {
       });
     document.getElementById('app-count')?.replaceChildren(`${apps.size} app${apps.size === 1 ? '' : 's'}`);
     fillTable('#apps', rows.length ? rows : [row(['No apps yet: create one, or git push one'])]);
+    shown();
   });
 }

@@ -115,6 +115,17 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/**
+ * Marks the page busy (`aria-busy` on main) until the returned function is called, once its
+ * data first shows: what is below that data moves as it fills in, and screen readers (and
+ * the tests) wait for it.
+ */
+export function busyUntilShown(): () => void {
+  const main = byId('main');
+  main.setAttribute('aria-busy', 'true');
+  return () => main.removeAttribute('aria-busy');
+}
+
 /** A coloured badge for a state or status (`running`, `failed`, `queued` …). */
 export function badge(word: string, label = word): HTMLSpanElement {
   return el('span', label, { class: `badge tone-${toneOf(word)}` });
