@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { errorMessage } from './core/errors.js';
-import { closeWithin, type ShutdownStep } from './core/shutdown.js';
+import { closeWithin, stopSignalHandler, type ShutdownStep } from './core/shutdown.js';
 import { lineLog } from './core/log.js';
 import { requestDeploy, runDeployJob } from './deploy/index.js';
 import { keepCronTime } from './cron/clock.js';
@@ -229,27 +229,9 @@ async function checkDependencies(platform: Platform): Promise<void> {
   }
 }
 
-/**
- * On SIGTERM or SIGINT: `stop`, then exit, 0 when it closed everything cleanly, 1 when it gave
- * up on something (logged). A deploy it did not see to its end is closed by the next start.
- */
+/** On SIGTERM or SIGINT: see stopSignalHandler. */
 function onShutdown(stop: () => Promise<boolean>): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal} received, finishing running deploys`);
-    stop().then(
-      (clean) => {
-        if (!clean) log('unclean shutdown: see what was given up above', { level: 'error' });
-        process.exit(clean ? 0 : 1);
-      },
-      (error) => {
-        log('unclean shutdown', { level: 'error', err: error });
-        process.exit(1);
-      },
-    );
-  };
+  const handler = stopSignalHandler(stop, log);
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }

@@ -38,3 +38,35 @@ export async function closeWithin(limitMs: number, steps: ShutdownStep[], log: L
   }
   return clean;
 }
+
+/**
+ * What a stop signal does: the first runs `stop`, then exits, 0 when it closed everything
+ * cleanly, 1 when it gave up on something (logged). A second one while that runs exits at
+ * once, 1: a person pressing Ctrl-C again does not want to wait for running deploys (the
+ * next start closes a deploy it did not see to its end).
+ */
+export function stopSignalHandler(
+  stop: () => Promise<boolean>,
+  log: Log,
+  exit: (code: number) => void = (code) => process.exit(code),
+): (signal: NodeJS.Signals) => void {
+  let stopping = false;
+  return (signal) => {
+    if (stopping) {
+      log(`${signal} received again: exiting now, without waiting for what is still running`, { level: 'warn' });
+      return exit(1);
+    }
+    stopping = true;
+    log(`${signal} received, finishing running deploys`);
+    stop().then(
+      (clean) => {
+        if (!clean) log('unclean shutdown: see what was given up above', { level: 'error' });
+        exit(clean ? 0 : 1);
+      },
+      (error: unknown) => {
+        log('unclean shutdown', { level: 'error', err: error });
+        exit(1);
+      },
+    );
+  };
+}

@@ -1,6 +1,6 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import type { LogFields } from '../../src/core/log.js';
-import { closeWithin } from '../../src/core/shutdown.js';
+import { closeWithin, stopSignalHandler } from '../../src/core/shutdown.js';
 
 const never = () => new Promise<void>(() => {}); // a Redis client waiting for a connection that never comes
 
@@ -110,4 +110,28 @@ test('a step that throws at once is caught as one that fails later', async () =>
   );
   expect(clean).toBe(false);
   expect(lines[0]?.line).toBe('closing a failed: closed already');
+});
+
+test('a stop signal stops, then exits; a second one while stopping exits at once', async () => {
+  const { lines, log } = recorder();
+  const exits: number[] = [];
+  let finish = (_clean: boolean) => {};
+  const handle = stopSignalHandler(
+    () => new Promise<boolean>((resolve) => (finish = resolve)),
+    log,
+    (code) => {
+      exits.push(code);
+    },
+  );
+  handle('SIGINT');
+  expect(exits).toEqual([]); // running deploys are finishing
+  handle('SIGINT');
+  expect(exits).toEqual([1]);
+  expect(lines.map((l) => l.line)).toEqual([
+    'SIGINT received, finishing running deploys',
+    'SIGINT received again: exiting now, without waiting for what is still running',
+  ]);
+  finish(true);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(exits).toEqual([1, 0]); // (the process is gone by then)
 });
