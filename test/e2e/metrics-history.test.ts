@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { MetricsJson } from '../../src/model/metrics-json.js';
-import { dashboardUrl, launchBrowser, logIn, makeToken } from '../support/dashboard.js';
+import { launchBrowser, logIn, makeToken, visit } from '../support/dashboard.js';
 import { addUser, pushOrThrow } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
@@ -85,7 +85,7 @@ describe('metrics history', () => {
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
     await logIn(slipway, page, adminToken);
-    await page.goto(dashboardUrl(slipway, `/apps/${app}`));
+    await visit(slipway, page, `/apps/${app}`);
     await page.waitForFunction(() => document.querySelectorAll('#metrics figure .uplot canvas').length === 4, {
       timeout: 30_000,
     });

@@ -12,6 +12,7 @@ const UPLOT_MODULE = '/assets/uPlot.esm.js';
 const STYLES = ['/assets/uPlot.min.css', '/assets/metrics.css'];
 /** The daemon samples once a minute: reading more often shows nothing new. */
 const REFRESH_MS = 60_000;
+const RETRY_MS = 5000;
 const HEIGHT = 180;
 const HOURS = [1, 6, 24];
 /** How many of the platform's events about the app the section lists, newest first. */
@@ -82,8 +83,14 @@ export function metricsPanel(app: string): (event: DomainEvent) => void {
       return new UPlot(chartOptions(chart, chartWidth(figure), span), chartData(chart, columns), figure);
     });
   };
-  const show = () =>
-    void refresh().catch((error: unknown) => (note.textContent = `Metrics could not be read: ${messageOf(error)}`));
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const show = (): void => {
+    clearTimeout(retry);
+    refresh().catch((error: unknown) => {
+      note.textContent = `Metrics could not be read: ${messageOf(error)}`;
+      retry = setTimeout(show, RETRY_MS); // a request lost on the way is not worth a minute's wait
+    });
+  };
   range.addEventListener('change', show);
   show();
   setInterval(() => {
@@ -103,9 +110,22 @@ export function metricsPanel(app: string): (event: DomainEvent) => void {
 
 let uplot: Promise<typeof uPlot> | undefined;
 
-/** uPlot's module, fetched once from the daemon. */
+let failedLoads = 0;
+
+/**
+ * uPlot's module, fetched once from the daemon; after a fetch that failed, again under
+ * another URL (the browser remembers a module that failed and would fail it again).
+ */
 function loadUplot(): Promise<typeof uPlot> {
-  uplot ??= (import(UPLOT_MODULE) as Promise<{ default: typeof uPlot }>).then((module) => module.default);
+  const url = failedLoads === 0 ? UPLOT_MODULE : `${UPLOT_MODULE}?try=${failedLoads}`;
+  uplot ??= (import(url) as Promise<{ default: typeof uPlot }>).then(
+    (module) => module.default,
+    (error: unknown) => {
+      failedLoads++;
+      uplot = undefined;
+      throw error;
+    },
+  );
   return uplot;
 }
 
