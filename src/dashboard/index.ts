@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -155,12 +156,29 @@ export async function registerDashboard(
     return render(reply, 'app', { ...sessionContext(session, name), app: name });
   });
 
-  app.get('/assets/:file', async (request, reply) => {
+  // Not counted against the API's rate limit: a page loads about twenty of these, the same for
+  // everyone, and a few reloads a minute would spend a client's allowance on them (the page
+  // then stays without its script). Revalidated at each load (a new Slipway ships new ones),
+  // answered 304 while unchanged.
+  app.get('/assets/:file', { config: { rateLimit: false } }, async (request, reply) => {
     const asset = ASSETS.get((request.params as { file: string }).file);
     if (!asset) return reply.code(404).send({ error: 'No such resource' });
-    return reply
-      .type(`${asset.type}; charset=utf-8`)
-      .header('cache-control', 'no-cache')
-      .send(fs.readFileSync(asset.file));
+    const { body, etag } = assetContent(asset.file);
+    reply.type(`${asset.type}; charset=utf-8`).header('cache-control', 'no-cache').header('etag', etag);
+    return request.headers['if-none-match'] === etag ? reply.code(304).send() : reply.send(body);
   });
+}
+
+const assetContents = new Map<string, { mtimeMs: number; body: Buffer; etag: string }>();
+
+/** An asset's bytes and their ETag, read again only when the file changed. */
+function assetContent(file: string): { body: Buffer; etag: string } {
+  const { mtimeMs } = fs.statSync(file);
+  let content = assetContents.get(file);
+  if (content?.mtimeMs !== mtimeMs) {
+    const body = fs.readFileSync(file);
+    content = { mtimeMs, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    assetContents.set(file, content);
+  }
+  return content;
 }

@@ -624,6 +624,19 @@ describe('dashboard sessions', () => {
     expect((await raw('GET', '/assets/..%2f..%2fpackage.json')).status).toBe(404);
   });
 
+  test('the dashboard’s files are answered 304 while unchanged, and loading them does not use up the API’s rate limit', async () => {
+    const first = await raw('GET', '/assets/page.js');
+    const etag = String(first.headers.etag);
+    expect(first.headers['cache-control']).toBe('no-cache');
+    const again = await raw('GET', '/assets/page.js', { 'if-none-match': etag });
+    expect([again.status, again.text]).toEqual([304, '']);
+    // More than a client's requests a minute (600): dozens of page loads' worth.
+    for (let i = 0; i < 70; i++)
+      await Promise.all(Array.from({ length: 10 }, () => raw('GET', '/assets/page.js', { 'if-none-match': etag })));
+    expect((await raw('GET', '/assets/page.js')).status).toBe(200);
+    expect((await api('GET', '/apps')).status).toBe(200);
+  });
+
   test('a bad token is refused; a good one gets an HttpOnly, SameSite=Strict session cookie that is not the token', async () => {
     const bad = await login('slw_000000000000_nope');
     expect(bad.answer.status).toBe(401);
