@@ -24,6 +24,10 @@ export interface ContainerSummary {
   state: string;
   /** When it was created, in seconds since the epoch. */
   created: number;
+  /** Its address on each network it has one on, by network name. */
+  addresses: Record<string, string>;
+  /** The host ports it is published on. */
+  hostPorts: number[];
 }
 
 export interface ContainerStatus {
@@ -54,6 +58,20 @@ export async function followLogLines(
   lines.end();
 }
 
+/** A container's address on each network it has one on, by network name. */
+const addressesOn = (networks: Record<string, { IPAddress: string }> | null | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(orEmpty(networks, {})).flatMap(([network, settings]) =>
+      settings.IPAddress ? [[network, settings.IPAddress]] : [],
+    ),
+  );
+
+/** The host ports of an inspected container's port bindings. */
+const boundPorts = (ports: Record<string, { HostPort: string }[] | null> | null | undefined): number[] =>
+  Object.values(orEmpty(ports, {}))
+    .flatMap((bindings) => orEmpty(bindings, []).map((b) => Number(b.HostPort)))
+    .filter((p) => p > 0);
+
 /** Long-running containers: create and start, inspect, list, logs, restart, stop and remove. */
 export class DockerContainers {
   constructor(private readonly api: DockerApi) {}
@@ -80,9 +98,7 @@ export class DockerContainers {
       restartCount: info.RestartCount,
       exitCode: info.State.ExitCode,
       ip: (network && info.NetworkSettings.Networks[network]?.IPAddress) || undefined,
-      hostPorts: Object.values(orEmpty(info.NetworkSettings.Ports, {}))
-        .flatMap((bindings) => orEmpty(bindings, []).map((b) => Number(b.HostPort)))
-        .filter((p) => p > 0),
+      hostPorts: boundPorts(info.NetworkSettings.Ports),
     };
   }
 
@@ -94,6 +110,10 @@ export class DockerContainers {
       labels: c.Labels,
       state: c.State,
       created: c.Created,
+      addresses: addressesOn(c.NetworkSettings.Networks),
+      hostPorts: orEmpty(c.Ports, [])
+        .map((p) => Number(p.PublicPort))
+        .filter((p) => p > 0),
     }));
   }
 
@@ -107,6 +127,8 @@ export class DockerContainers {
       labels: orEmpty(info.Config.Labels, {}),
       state: info.State.Status,
       created: Math.floor(Date.parse(info.Created) / 1000),
+      addresses: addressesOn(info.NetworkSettings.Networks),
+      hostPorts: boundPorts(info.NetworkSettings.Ports),
     };
   }
 

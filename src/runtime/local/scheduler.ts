@@ -156,10 +156,10 @@ export class DockerLocalScheduler implements Scheduler {
     const found = (
       await this.docker.containers.list({ [LABEL.instance]: this.options.instance, [LABEL.app]: app })
     ).filter((c) => this.isInstanceOf(app, c, options.oneOffs ?? false));
-    return Promise.all(found.map((c) => this.fromSummary(app, c)));
+    return found.map((c) => this.fromSummary(app, c));
   }
 
-  /** One listing of this instance's containers for all the apps; a running one is inspected as `instances` does. */
+  /** One listing of this instance's containers for all the apps, read as `instances` reads them. */
   async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
     const byApp = new Map(apps.map((app) => [app, [] as ContainerSummary[]]));
     for (const c of await this.docker.containers.list({ [LABEL.instance]: this.options.instance })) {
@@ -167,13 +167,7 @@ export class DockerLocalScheduler implements Scheduler {
       const of = byApp.get(app);
       if (of && this.isInstanceOf(app, c, false)) of.push(c);
     }
-    return new Map(
-      await Promise.all(
-        [...byApp].map(
-          async ([app, found]) => [app, await Promise.all(found.map((c) => this.fromSummary(app, c)))] as const,
-        ),
-      ),
-    );
+    return new Map([...byApp].map(([app, found]) => [app, found.map((c) => this.fromSummary(app, c))]));
   }
 
   /**
@@ -245,26 +239,30 @@ export class DockerLocalScheduler implements Scheduler {
     );
   }
 
-  private async fromSummary(app: string, c: ContainerSummary): Promise<Instance> {
+  /**
+   * An instance as the listing shows it: a running one answers at its address on its app's
+   * network (read from the same listing: inspecting each running container would cost the
+   * engine a call per container on every reconcile pass, report and app watch).
+   */
+  private fromSummary(app: string, c: ContainerSummary): Instance {
     const process = c.labels[LABEL.process] ?? '';
     const index = Number(c.labels[LABEL.index]);
     const release = Number(c.labels[LABEL.release]);
-    const listed = { created: c.created, oneOff: c.labels[LABEL.oneOff] === 'true' };
+    const listed = { id: c.id, name: c.name, process, index, release, created: c.created };
+    const oneOff = c.labels[LABEL.oneOff] === 'true';
     if (c.state !== 'running')
-      return {
-        id: c.id,
-        name: c.name,
-        process,
-        index,
-        release,
-        running: false,
-        restarting: c.state === 'restarting',
-        endpoint: undefined,
-        ...listed,
-      };
+      return { ...listed, oneOff, running: false, restarting: c.state === 'restarting', endpoint: undefined };
     // Containers from before the port label listen on the default port.
     const port = c.labels[LABEL.port] === undefined ? this.options.port : Number(c.labels[LABEL.port]) || undefined;
-    return { ...(await this.describe(c.id, app, c.name, process, index, release, port)), ...listed };
+    const ip = c.addresses[appNetworkName(this.options, app)];
+    return {
+      ...listed,
+      oneOff,
+      running: Boolean(ip),
+      restarting: false,
+      endpoint: ip && port ? { host: ip, port } : undefined,
+      hostPort: c.hostPorts[0],
+    };
   }
 
   /** Where a container answers now: its address on its app's network, at the port it listens on (web only). */
