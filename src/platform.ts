@@ -116,10 +116,11 @@ export class Platform {
   }
 
   /**
-   * What runs for each of the apps (no one-offs), every one in the map: one `instancesOfApps`
-   * for the apps of each scheduler, where asking each app's would be one engine call per app.
+   * What runs for each of the apps (one-offs too with `oneOffs`), every one in the map: one
+   * `instancesOfApps` for the apps of each scheduler, where asking each app's would be one
+   * engine call per app.
    */
-  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+  async instancesOfApps(apps: string[], options: { oneOffs?: boolean } = {}): Promise<Map<string, Instance[]>> {
     const bySchedulers = new Map<Scheduler, string[]>();
     for (const app of apps) {
       const scheduler = this.schedulerFor(app);
@@ -130,7 +131,9 @@ export class Platform {
     // One app alone: its own listing, filtered by the engine, is the cheaper.
     const listed = await Promise.all(
       [...bySchedulers].map(async ([scheduler, own]) =>
-        own.length === 1 ? new Map([[own[0]!, await scheduler.instances(own[0]!)]]) : scheduler.instancesOfApps(own),
+        own.length === 1
+          ? new Map([[own[0]!, await scheduler.instances(own[0]!, options)]])
+          : scheduler.instancesOfApps(own, options),
       ),
     );
     return new Map(listed.flatMap((found) => [...found]));

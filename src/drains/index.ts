@@ -131,23 +131,25 @@ class Drainer {
     }
   }
 
-  /** Each container of an app with drains is read, once at a time; what is gone is forgotten. */
+  /**
+   * Each container of an app with drains is read, once at a time; what is gone is forgotten.
+   * One listing for all the apps (a global drain covers every app: a thousand on a big host);
+   * when it fails, nothing changes until the next scan.
+   */
   private async keepFollowers(): Promise<void> {
     const hasGlobal = this.drains.some((d) => d.app === undefined);
     const apps = hasGlobal
       ? this.platform.state.apps.list().map((a) => a.name)
       : [...new Set(this.drains.flatMap((d) => d.app ?? []))];
+    let listed: Map<string, Instance[]>;
+    try {
+      listed = await this.platform.instancesOfApps(apps, { oneOffs: true });
+    } catch (error) {
+      this.log(`log drains: listing the apps' containers failed: ${errorMessage(error)}`, { level: 'warn' });
+      return;
+    }
     const seen = new Set<string>();
-    let complete = true;
-    for (const app of apps) {
-      let instances: Instance[];
-      try {
-        instances = await this.platform.schedulerFor(app).instances(app, { oneOffs: true });
-      } catch (error) {
-        complete = false;
-        this.log(`log drains: listing ${app}'s containers failed: ${errorMessage(error)}`, { level: 'warn', app });
-        continue;
-      }
+    for (const [app, instances] of listed) {
       for (const instance of instances) {
         seen.add(instance.id);
         this.follow(app, instance);
@@ -158,7 +160,6 @@ class Drainer {
       follower.stop.abort();
       this.followers.delete(id);
     }
-    if (!complete) return;
     for (const id of this.finished) if (!seen.has(id)) this.finished.delete(id);
     for (const id of this.positions.keys()) {
       if (!seen.has(id)) {

@@ -159,10 +159,11 @@ export interface Scheduler {
   /** What runs now for an app, running or not; one-offs only when asked. */
   instances(app: string, options?: { oneOffs?: boolean }): Promise<Instance[]>;
   /**
-   * `instances` of each of these apps (no one-offs), every one named in the map: in a bounded
-   * number of engine calls, however many apps (a report of every app asks about a thousand).
+   * `instances` of each of these apps (one-offs too with `oneOffs`), every one named in the
+   * map: in a bounded number of engine calls, however many apps (a report of every app asks
+   * about a thousand).
    */
-  instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>>;
+  instancesOfApps(apps: string[], options?: { oneOffs?: boolean }): Promise<Map<string, Instance[]>>;
   /** What an instance uses now (CPU, memory); undefined when it is gone or not reachable from here. */
   usage(instance: Instance, options?: UsageOptions): Promise<ContainerUsage | undefined>;
   /** An instance's output: the last lines, then new ones with `follow`. */

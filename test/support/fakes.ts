@@ -110,9 +110,9 @@ export class FakeScheduler implements Scheduler {
   }
 
   /** One listing, whatever the apps; each app gets what `instances` would give it. */
-  async instancesOfApps(apps: string[]) {
+  async instancesOfApps(apps: string[], options: { oneOffs?: boolean } = {}) {
     this.listings++;
-    const listed = this.running.filter((i) => !i.oneOff);
+    const listed = this.running.filter((i) => options.oneOffs || !i.oneOff);
     return new Map(apps.map((app) => [app, [...listed]]));
   }
 

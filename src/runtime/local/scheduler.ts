@@ -160,12 +160,12 @@ export class DockerLocalScheduler implements Scheduler {
   }
 
   /** One listing of this instance's containers for all the apps, read as `instances` reads them. */
-  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+  async instancesOfApps(apps: string[], options: { oneOffs?: boolean } = {}): Promise<Map<string, Instance[]>> {
     const byApp = new Map(apps.map((app) => [app, [] as ContainerSummary[]]));
     for (const c of await this.docker.containers.list({ [LABEL.instance]: this.options.instance })) {
       const app = c.labels[LABEL.app] ?? '';
       const of = byApp.get(app);
-      if (of && this.isInstanceOf(app, c, false)) of.push(c);
+      if (of && this.isInstanceOf(app, c, options.oneOffs ?? false)) of.push(c);
     }
     return new Map([...byApp].map(([app, found]) => [app, found.map((c) => this.fromSummary(app, c))]));
   }

@@ -300,25 +300,27 @@ export class DockerSwarmScheduler implements Scheduler {
     if (!info.isManager) return [];
     const services = await this.docker.swarm.services({ [LABEL.instance]: this.options.instance, [LABEL.app]: app });
     const found = await this.servicesInstances(services, await this.nodesById(), (id) => this.slotsOf(id));
-    if (options.oneOffs) found.push(...(await this.oneOffs(app)));
+    if (options.oneOffs) found.push(...((await this.oneOffsOf([app])).get(app) ?? []));
     return found;
   }
 
-  /** One listing each of services, nodes and tasks for all the apps, however many. */
-  async instancesOfApps(apps: string[]): Promise<Map<string, Instance[]>> {
+  /** One listing each of services, nodes and tasks for all the apps, however many (and one of one-offs). */
+  async instancesOfApps(apps: string[], options: { oneOffs?: boolean } = {}): Promise<Map<string, Instance[]>> {
     const byApp = new Map(apps.map((app) => [app, [] as Instance[]]));
     if (!(await this.docker.swarm.info()).isManager) return byApp;
     const services = (await this.docker.swarm.services({ [LABEL.instance]: this.options.instance })).filter((s) =>
       byApp.has(s.labels[LABEL.app] ?? ''),
     );
-    if (services.length === 0) return byApp;
-    const nodes = await this.nodesById();
-    const tasks = await this.docker.swarm.tasks({ desiredState: HELD_DESIRED_STATES });
-    const slotsOf = async (id: string) => slotHolders(tasks.filter((t) => t.serviceId === id));
-    for (const [app, found] of byApp) {
-      const own = services.filter((s) => s.labels[LABEL.app] === app);
-      found.push(...(await this.servicesInstances(own, nodes, slotsOf)));
+    if (services.length > 0) {
+      const nodes = await this.nodesById();
+      const tasks = await this.docker.swarm.tasks({ desiredState: HELD_DESIRED_STATES });
+      const slotsOf = async (id: string) => slotHolders(tasks.filter((t) => t.serviceId === id));
+      for (const [app, found] of byApp) {
+        const own = services.filter((s) => s.labels[LABEL.app] === app);
+        found.push(...(await this.servicesInstances(own, nodes, slotsOf)));
+      }
     }
+    if (options.oneOffs) for (const [app, found] of await this.oneOffsOf(apps)) byApp.get(app)!.push(...found);
     return byApp;
   }
 
@@ -370,15 +372,18 @@ export class DockerSwarmScheduler implements Scheduler {
   }
 
   /** One-offs are containers on the manager's engine. */
-  private async oneOffs(app: string): Promise<Instance[]> {
+  /** The one-offs of these apps (containers on this host), from one listing; every app in the map. */
+  private async oneOffsOf(apps: string[]): Promise<Map<string, Instance[]>> {
+    const byApp = new Map(apps.map((app) => [app, [] as Instance[]]));
     const containers = await this.docker.containers.list({
       [LABEL.instance]: this.options.instance,
-      [LABEL.app]: app,
+      ...(apps.length === 1 ? { [LABEL.app]: apps[0]! } : {}),
       [LABEL.oneOff]: 'true',
     });
-    return containers
-      .filter((c) => c.name.startsWith(`${this.options.instance}.${app}.`))
-      .map((c) => ({
+    for (const c of containers) {
+      const app = c.labels[LABEL.app] ?? '';
+      if (!c.name.startsWith(`${this.options.instance}.${app}.`)) continue;
+      byApp.get(app)?.push({
         id: oneOffInstanceId(c.id),
         name: c.name,
         process: c.labels[LABEL.process] || 'run',
@@ -389,7 +394,9 @@ export class DockerSwarmScheduler implements Scheduler {
         endpoint: undefined,
         created: c.created,
         oneOff: true,
-      }));
+      });
+    }
+    return byApp;
   }
 
   logs(instance: Instance, options: LogOptions): Promise<void> {
