@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import * as dashboard from '../support/dashboard.js';
-import { dashboardUrl, launchBrowser, makeToken, sleep } from '../support/dashboard.js';
+import { dashboardUrl, landed, launchBrowser, makeToken, sleep } from '../support/dashboard.js';
 import { addUser, pushOrThrow, sshOrThrow } from '../support/pushes.js';
 import { makeKey, SlipwayUnderTest, type SshKey } from '../support/slipway.js';
 
@@ -253,6 +253,7 @@ describe('the dashboard does what the CLI does', () => {
     expect(await page.$eval('#destroy-confirm', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     await Promise.all([page.waitForNavigation({ timeout: 60_000 }), page.click('#destroy-confirm')]);
     expect(page.url()).toBe(dashboardUrl(slipway, '/'));
+    await landed(slipway, page); // the app's network went as the page loaded: Chromium here drops its requests then
     expect(JSON.parse(await sshOrThrow(slipway, ['apps:list', '--format', 'json']))).not.toContain(created);
     await page.waitForFunction(
       (name) => document.querySelector('#apps tbody')?.textContent.includes(name),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { dashboardUrl, launchBrowser, makeToken, visit } from '../support/dashboard.js';
+import { dashboardUrl, landed, launchBrowser, makeToken, visit } from '../support/dashboard.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -75,6 +75,7 @@ describe('the dashboard in a browser', () => {
     await shot('login');
     await page.type('#token', token);
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]); // a keyboard is enough
+    await landed(slipway, page);
     await page.waitForFunction((name) => document.querySelector('#apps tbody')?.textContent.includes(name), {}, app);
     await page.waitForFunction(() => document.querySelector('#apps tbody .state')?.textContent === 'running');
     expect(await textOf('#apps tbody')).toContain('v1');

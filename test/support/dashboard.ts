@@ -45,12 +45,20 @@ export async function visit(slipway: SlipwayUnderTest, on: Page, urlPath: string
   }
 }
 
+/**
+ * Waits for the page the browser landed on (after a form, a redirect) to run, loading it
+ * again when it does not (its requests dropped, as `visit` says).
+ */
+export async function landed(slipway: SlipwayUnderTest, page: Page): Promise<void> {
+  if (!(await isReady(page, 15_000))) await visit(slipway, page, new URL(page.url()).pathname);
+}
+
 /** Logs in with the token on the login page, as a person types it, and waits for the page it lands on to run. */
 export async function logIn(slipway: SlipwayUnderTest, page: Page, token: string): Promise<void> {
   await visit(slipway, page, '/login');
   await page.type('#token', token);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  if (!(await isReady(page, 15_000))) await visit(slipway, page, new URL(page.url()).pathname);
+  await landed(slipway, page);
 }
 
 /** tokens:create over SSH: the token is the last line it prints. */
