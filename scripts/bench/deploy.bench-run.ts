@@ -5,6 +5,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { freePort } from '../../test/support/ports.js';
+import { setGreeting } from '../../test/support/pushes.js';
 import { run, SlipwayUnderTest, type RunResult } from '../../test/support/slipway.js';
 
 const WARM_PUSHES = Number(process.env.BENCH_PUSHES ?? 7);
@@ -283,8 +284,7 @@ async function measureContainerStart(image: string): Promise<Record<string, numb
   return medians;
 }
 
-const greeting = (repo: string, marker: string) =>
-  rewrite(repo, 'server.js', /const GREETING = '.*';/, `const GREETING = '${marker}';`);
+const greeting = (repo: string, marker: string) => setGreeting(repo, marker);
 
 /** The buildpack apps, each measured as `measure` does; BENCH_ONLY (e.g. go,ruby) picks some. */
 const BUILDPACK_APPS = [

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, inject, test } from 'vitest';
 import { markSleeping } from '../../src/deploy/desired.js';
 import { openState } from '../../src/state/index.js';
 import { succeededRelease } from '../../test/support/fakes.js';
+import { commitGreeting, pushUntilServed } from '../../test/support/pushes.js';
 import { SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
@@ -56,18 +57,8 @@ async function warmPushes(): Promise<string> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const marker = `warm push ${++pushes}`;
-    const file = path.join(repo, 'server.js');
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`),
-    );
-    await slipway.commit(repo, marker);
-    const started = performance.now();
-    const pushed = await slipway.push(repo);
-    if (pushed.code !== 0) throw new Error(`push failed:\n${pushed.output}`);
-    while (!(await slipway.get(slipway.appHost('pushed')).catch(() => ({ body: '' }))).body.includes(marker))
-      await new Promise((r) => setTimeout(r, 5));
-    times.push((performance.now() - started) / 1000);
+    await commitGreeting(slipway, repo, marker);
+    times.push(await pushUntilServed(slipway, repo, 'pushed', marker));
   }
   return times.map((t) => t.toFixed(2)).join(', ');
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import type { Report } from '../../test/support/json.js';
+import { commitGreeting, pushUntilServed } from '../../test/support/pushes.js';
 import { childrenOf, eventually, run, SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
@@ -96,24 +97,13 @@ async function must(command: string[]): Promise<string> {
 async function change(): Promise<string> {
   const marker = `scale push ${++pushes}`;
   current = marker;
-  const file = path.join(repo, 'server.js');
-  fs.writeFileSync(
-    file,
-    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${marker}';`),
-  );
-  await slipway.commit(repo, marker);
+  await commitGreeting(slipway, repo, marker);
   return marker;
 }
 
 /** Pushes the repository's current commit to the app and waits until nginx serves `marker`. */
-async function pushLive(app: string, marker: string): Promise<number> {
-  const started = performance.now();
-  const pushed = await slipway.push(repo, { args: [slipway.remote(app), 'HEAD:main'] });
-  if (pushed.code !== 0) throw new Error(`push to ${app} failed:\n${pushed.output}`);
-  while (!(await slipway.get(slipway.appHost(app)).catch(() => ({ body: '' }))).body.includes(marker))
-    await new Promise((r) => setTimeout(r, 5));
-  return seconds(started);
-}
+const pushLive = (app: string, marker: string) =>
+  pushUntilServed(slipway, repo, app, marker, [slipway.remote(app), 'HEAD:main']);
 
 /** Redis's resident memory, as it reports it (the bench's own Redis: only this daemon uses it). */
 async function redisRss(): Promise<number> {

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { asManagerOf, makeSwarm, removeRegistry, TestCluster } from '../../test/support/cluster.js';
+import { commitGreeting } from '../../test/support/pushes.js';
 import { SlipwayUnderTest } from '../../test/support/slipway.js';
 
 /**
@@ -74,12 +74,7 @@ function load(seconds: number | undefined): { instance: autocannon.Instance; don
 
 /** Commits a new greeting and pushes it: seconds until nginx serves it. */
 async function pushChange(repo: string, greeting: string, on = slipway): Promise<number> {
-  const file = path.join(repo, 'server.js');
-  fs.writeFileSync(
-    file,
-    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
-  );
-  await on.commit(repo, greeting);
+  await commitGreeting(on, repo, greeting);
   const started = performance.now();
   const live = waitForBody('/', greeting, started, on);
   const pushed = await on.push(repo);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { pushOrThrow } from '../support/pushes.js';
+import { pushOrThrow, setGreeting } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
@@ -175,12 +175,7 @@ describe('releases', () => {
   test('rollback deploys an earlier release’s code and config as a new release', async () => {
     const repo = await slipway.appRepo('dockerfile-app', app);
     // a new version of the code, forced over the first push's history
-    const fs = await import('node:fs');
-    const file = `${repo}/server.js`;
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'version two';"),
-    );
+    setGreeting(repo, 'version two');
     await slipway.commit(repo, 'v2');
     const pushed = await slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     expect(pushed.code, pushed.output).toBe(0);

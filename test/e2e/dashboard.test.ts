@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { dashboardUrl, landed, launchBrowser, makeToken, visit } from '../support/dashboard.js';
+import { commitGreeting } from '../support/pushes.js';
 import { eventually, SlipwayUnderTest } from '../support/slipway.js';
 
 /**
@@ -22,12 +23,7 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${n
 const textOf = (selector: string) => page.$eval(selector, (node) => node.textContent);
 
 async function pushGreeting(greeting: string) {
-  const file = path.join(repo, 'server.js');
-  fs.writeFileSync(
-    file,
-    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
-  );
-  await slipway.commit(repo, greeting);
+  await commitGreeting(slipway, repo, greeting);
   return slipway.push(repo);
 }
 

@@ -1,20 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { setGreeting } from '../support/pushes.js';
 import { eventually, makeKey, run, SlipwayUnderTest } from '../support/slipway.js';
 
 const slipway = new SlipwayUnderTest(inject('redisUrl'));
 
 beforeAll(() => slipway.start());
 afterAll(() => slipway.destroy());
-
-function setGreeting(dir: string, greeting: string): void {
-  const file = path.join(dir, 'server.js');
-  fs.writeFileSync(
-    file,
-    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
-  );
-}
 
 describe('git push deploys a Dockerfile app', () => {
   const app = 'hello';

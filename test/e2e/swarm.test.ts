@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { asManagerOf, removeRegistry, stopRegistry, TestCluster } from '../support/cluster.js';
 import type { DeployJson } from '../../src/model/api.js';
 import { parseJson, type Report } from '../support/json.js';
+import { commitGreeting } from '../support/pushes.js';
 import { eventually, makeKey, SlipwayUnderTest } from '../support/slipway.js';
 
 // Three Docker engines in network namespaces (scripts/test-cluster). Slipway runs on the
@@ -360,12 +361,7 @@ describe('a swarm of three nodes', () => {
     const before = await eventually(services, (ids) => ids.length === 1);
     const served = await greeting();
     const repo = await slipway.appRepo('dockerfile-app', app);
-    const file = path.join(repo, 'server.js');
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, "const GREETING = 'half-made';"),
-    );
-    await slipway.commit(repo, 'half-made');
+    await commitGreeting(slipway, repo, 'half-made');
 
     const pushing = slipway.push(repo, { args: ['--force', 'deploy', 'main'] });
     await eventually(services, (ids) => ids.length === 2, 60_000);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { makeKey, type RunResult, type SlipwayUnderTest, type SshKey } from './slipway.js';
 
 // The steps an e2e file's setup takes (pushes, SSH commands, users) that must succeed: a step that
@@ -58,4 +59,40 @@ export async function deployKnowingItsName(slipway: SlipwayUnderTest, app: strin
   const repo = await slipway.appRepo('dockerfile-app', app);
   await pushOrThrow(slipway, repo);
   return repo;
+}
+
+/**
+ * Changes the greeting of a fixture app's server.js (dockerfile-app and its kin: `const
+ * GREETING = '…'`), so that a push builds one changed layer and serves the new words.
+ */
+export function setGreeting(repo: string, greeting: string): void {
+  const file = path.join(repo, 'server.js');
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace(/const GREETING = '.*';/, `const GREETING = '${greeting}';`),
+  );
+}
+
+/** setGreeting, committed with the greeting as its message. */
+export async function commitGreeting(slipway: SlipwayUnderTest, repo: string, greeting: string): Promise<void> {
+  setGreeting(repo, greeting);
+  await slipway.commit(repo, greeting);
+}
+
+/**
+ * Pushes (`args` as for `slipway.push`), which must succeed, and waits until the app's
+ * hostname serves `marker`; the seconds from the push's start (a bench's figure).
+ */
+export async function pushUntilServed(
+  slipway: SlipwayUnderTest,
+  repo: string,
+  app: string,
+  marker: string,
+  args?: string[],
+): Promise<number> {
+  const started = performance.now();
+  await pushOrThrow(slipway, repo, args ? { args } : undefined);
+  while (!(await slipway.get(slipway.appHost(app)).catch(() => ({ body: '' }))).body.includes(marker))
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  return (performance.now() - started) / 1000;
 }
