@@ -111,6 +111,8 @@ async function swarmVersusLocal(swarmRepo: string): Promise<string[]> {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** The median in seconds, as printed; `-` with none (fewer than 3 redeploys have no push). */
+const medianText = (values: number[]) => (values.length === 0 ? '-' : median(values).toFixed(2));
 
 /** Seconds from `started` until `urlPath` of `of` answers a body that begins with `expected`. */
 async function waitForBody(urlPath: string, expected: string, started: number, on = slipway): Promise<number> {
@@ -168,8 +170,8 @@ test('requests during repeated zero-downtime redeploys', async () => {
       line(`${REDEPLOYS} redeploys`, during),
       `  redeploys: ${kinds.join(', ')}`,
       `  failed requests during redeploys: ${failed(during)} of ${during.requests.total}`,
-      `  push to live (new code served): median ${median(pushToLive).toFixed(2)} s over ${pushToLive.length} (${pushToLive.map((s) => s.toFixed(2)).join(' ')})`,
-      `  config:set to live (new value served): median ${median(configToLive).toFixed(2)} s over ${configToLive.length} (${configToLive.map((s) => s.toFixed(2)).join(' ')})`,
+      `  push to live (new code served): median ${medianText(pushToLive)} s over ${pushToLive.length} (${pushToLive.map((s) => s.toFixed(2)).join(' ')})`,
+      `  config:set to live (new value served): median ${medianText(configToLive)} s over ${configToLive.length} (${configToLive.map((s) => s.toFixed(2)).join(' ')})`,
       ...(SCHEDULER === 'swarm' ? await swarmVersusLocal(repo) : []),
       '',
     ].join('\n'),
