@@ -18,8 +18,8 @@ const SCHEDULER = process.env.BENCH_SCHEDULER ?? 'docker-local';
 const settings: NodeJS.ProcessEnv = {};
 const slipway = new SlipwayUnderTest(inject('redisUrl'), settings);
 const cluster = new TestCluster();
-/** With `swarm`, a second Slipway on this host's engine, for push-to-live side by side. */
-const onOneHost = new SlipwayUnderTest(inject('redisUrl'), {});
+/** With `swarm`, a second Slipway on this host's engine, for push-to-live side by side (made then only: it makes a data dir). */
+let onOneHost: SlipwayUnderTest;
 const app = 'zdt';
 
 beforeAll(async () => {
@@ -28,6 +28,7 @@ beforeAll(async () => {
   await asManagerOf(cluster, settings);
   await slipway.start();
   await makeSwarm(cluster, (command) => slipway.ssh(command));
+  onOneHost = new SlipwayUnderTest(inject('redisUrl'), {});
   await onOneHost.start();
   await runAll(slipway, [
     ['scheduler:set', '--global', 'selected', 'swarm'],
