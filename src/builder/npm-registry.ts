@@ -37,7 +37,7 @@ export class NpmRegistry {
   async versions(name: string): Promise<PublishedVersion[]> {
     const cached = this.packuments.get(name);
     if (cached && Date.now() - cached.at < PACKUMENT_TTL_MS) return cached.versions;
-    const response = await this.get(`${this.url.replace(/\/$/, '')}/${name.replace('/', '%2F')}`, PACKUMENT_TIMEOUT_MS);
+    const response = await this.get(this.packageUrl(name), PACKUMENT_TIMEOUT_MS);
     const parsed = packumentSchema.safeParse(await response.json());
     if (!parsed.success) throw new UserError(`The npm registry's answer for ${name} is not a package document`);
     const versions = Object.values(parsed.data.versions);
@@ -47,10 +47,7 @@ export class NpmRegistry {
 
   /** One version's document (`<registry>/<name>/<version>`): a few KB, where pnpm's list of every version is megabytes. */
   async published(name: string, version: string): Promise<PublishedVersion> {
-    const response = await this.get(
-      `${this.url.replace(/\/$/, '')}/${name.replace('/', '%2F')}/${encodeURIComponent(version)}`,
-      PACKUMENT_TIMEOUT_MS,
-    );
+    const response = await this.get(`${this.packageUrl(name)}/${encodeURIComponent(version)}`, PACKUMENT_TIMEOUT_MS);
     const parsed = versionSchema.safeParse(await response.json());
     if (!parsed.success)
       throw new UserError(`The npm registry's answer for ${name}@${version} is not a package version`);
@@ -95,6 +92,11 @@ export class NpmRegistry {
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }
+  }
+
+  /** A package's document on the registry (a scoped name's slash escaped, as npm does). */
+  private packageUrl(name: string): string {
+    return `${this.url.replace(/\/$/, '')}/${name.replace('/', '%2F')}`;
   }
 
   private async get(url: string, timeoutMs: number): Promise<Response> {

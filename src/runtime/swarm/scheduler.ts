@@ -371,8 +371,7 @@ export class DockerSwarmScheduler implements Scheduler {
     };
   }
 
-  /** One-offs are containers on the manager's engine. */
-  /** The one-offs of these apps (containers on this host), from one listing; every app in the map. */
+  /** The one-offs of these apps (containers on the manager's engine), from one listing; every app in the map. */
   private async oneOffsOf(apps: string[]): Promise<Map<string, Instance[]>> {
     const byApp = new Map(apps.map((app) => [app, [] as Instance[]]));
     const containers = await this.docker.containers.list({
