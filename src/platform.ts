@@ -121,22 +121,36 @@ export class Platform {
    * engine call per app.
    */
   async instancesOfApps(apps: string[], options: { oneOffs?: boolean } = {}): Promise<Map<string, Instance[]>> {
-    const bySchedulers = new Map<Scheduler, string[]>();
-    for (const app of apps) {
-      const scheduler = this.schedulerFor(app);
-      const own = bySchedulers.get(scheduler);
-      if (own) own.push(app);
-      else bySchedulers.set(scheduler, [app]);
-    }
     // One app alone: its own listing, filtered by the engine, is the cheaper.
     const listed = await Promise.all(
-      [...bySchedulers].map(async ([scheduler, own]) =>
+      [...this.appsBySchedulers(apps)].map(async ([scheduler, own]) =>
         own.length === 1
           ? new Map([[own[0]!, await scheduler.instances(own[0]!, options)]])
           : scheduler.instancesOfApps(own, options),
       ),
     );
     return new Map(listed.flatMap((found) => [...found]));
+  }
+
+  /**
+   * The apps by the scheduler each runs on. An app whose scheduler is not available throws
+   * schedulerFor's error, or with `skipUnavailable` is left out (its own calls say why).
+   */
+  appsBySchedulers(apps: string[], options: { skipUnavailable?: boolean } = {}): Map<Scheduler, string[]> {
+    const bySchedulers = new Map<Scheduler, string[]>();
+    for (const app of apps) {
+      let scheduler: Scheduler;
+      try {
+        scheduler = this.schedulerFor(app);
+      } catch (error) {
+        if (options.skipUnavailable) continue;
+        throw error;
+      }
+      const own = bySchedulers.get(scheduler);
+      if (own) own.push(app);
+      else bySchedulers.set(scheduler, [app]);
+    }
+    return bySchedulers;
   }
 
   /** Every scheduler this platform has (to prepare them, and to watch what they run). */

@@ -70,20 +70,8 @@ export class Reconciler {
 
   /** What runs for each app, listed once per scheduler; apps whose listing failed are left out. */
   private async listing(apps: string[]): Promise<Map<string, Instance[]>> {
-    const bySchedulers = new Map<string, string[]>();
-    for (const app of apps) {
-      let scheduler: string;
-      try {
-        scheduler = this.platform.schedulerFor(app).name;
-      } catch {
-        continue; // its own look says why
-      }
-      const own = bySchedulers.get(scheduler);
-      if (own) own.push(app);
-      else bySchedulers.set(scheduler, [app]);
-    }
     const listed = await Promise.all(
-      [...bySchedulers.values()].map((own) =>
+      [...this.platform.appsBySchedulers(apps, { skipUnavailable: true }).values()].map((own) =>
         this.platform.instancesOfApps(own).catch(() => new Map<string, Instance[]>()),
       ),
     );
