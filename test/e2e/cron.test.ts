@@ -69,9 +69,16 @@ describe('cron tasks from app.json', () => {
   });
 
   test('runs are one-offs of the current release with the app config; cron:logs shows them and only the last few are kept', async () => {
+    // Each run ends before the next starts: a start prunes the runs finished by then (one still
+    // running on a loaded machine is kept, and nothing prunes it once it ends).
     for (let n = 0; n < 7; n++) {
       const started = await slipway.ssh(['cron:run', 'clock', ids.tick, '--detach']);
       expect(started.code, started.output).toBe(0);
+      await eventually(
+        () => runningRunsOf('clock', ids.tick),
+        (running) => running.length === 0,
+        20_000,
+      );
     }
     const logs = await eventually(
       () => slipway.ssh(['cron:logs', 'clock', ids.tick]),
